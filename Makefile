@@ -1,0 +1,54 @@
+# Pilotage RSA — the two commands of the README, and their building blocks.
+# `make run`  : environment + sample warehouse (if missing) + dashboard on 127.0.0.1:8501
+# `make test` : environment + dev tools + the whole test suite (lint included)
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DB     ?= data/pilotage.duckdb
+export PILOTAGE_DB ?= $(DB)
+
+.PHONY: run test lint format warehouse demo bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# The sample warehouse is built through the real pipelines (validate + load of every sample file).
+$(DB): | $(VENV)/.runtime
+	$(PY) -m pipelines demo --db $(DB)
+
+warehouse: $(DB)
+
+run: $(VENV)/.runtime $(DB)
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port 8501 \
+		--server.headless true --browser.gatherUsageStats false
+
+test: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+demo: $(VENV)/.runtime
+	$(PY) -m pipelines demo --db $(DB)
+
+bench: $(VENV)/.dev
+	$(PY) benchmarks/bench_pecgm.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache tests/artifacts

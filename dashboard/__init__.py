@@ -1,0 +1,1 @@
+"""What every page shares: warehouse access, formats, charts, filters. Pages stay thin."""

@@ -1,0 +1,47 @@
+"""Plotly charts with one colour per category on every page (Okabe-Ito, colour-blind safe)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+NON_RENSEIGNE = "#999999"
+
+COLOURS: dict[str, dict[str, str]] = {
+    "categorie": {
+        "1": OKABE_ITO[4],
+        "2": OKABE_ITO[1],
+        "3": OKABE_ITO[2],
+        "4": OKABE_ITO[0],
+        "5": OKABE_ITO[5],
+        "non_renseignee": NON_RENSEIGNE,
+    },
+    "modalite": {
+        "SUI": OKABE_ITO[2],
+        "GUI": OKABE_ITO[1],
+        "REN": OKABE_ITO[4],
+        "GLO": OKABE_ITO[5],
+        "APR": OKABE_ITO[0],
+        "non_renseignee": NON_RENSEIGNE,
+    },
+}
+
+
+def bar(
+    frame: pd.DataFrame, x: str, y: str, family: str, title: str, labels: dict[str, str]
+) -> go.Figure:
+    fig = px.bar(
+        frame,
+        x=x,
+        y=y,
+        color=x,
+        color_discrete_map=COLOURS.get(family, {}),
+        title=title,
+        labels=labels,
+        text="libelle_valeur",
+    )
+    fig.update_layout(showlegend=False, separators=", ", margin={"t": 60, "b": 20})
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    return fig

@@ -1,0 +1,35 @@
+"""Sidebar filters shared by every page, mirrored in the URL query string."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import db
+from dashboard.formatting import fmt_month
+
+
+def _pick(label: str, options: list[str], key: str, fmt=str) -> str | None:
+    if not options:
+        return None
+    wanted = st.query_params.get(key)
+    index = options.index(wanted) if wanted in options else 0
+    value = st.sidebar.selectbox(label, options, index=index, format_func=fmt, key=f"filtre_{key}")
+    st.query_params[key] = value
+    return value
+
+
+def departement_and_month() -> tuple[str | None, str | None]:
+    """The département and month chosen in the sidebar (None when nothing is loaded)."""
+    departement = _pick("Département", db.departements(), "dep")
+    if departement is None:
+        return None, None
+    month = _pick("Mois", db.months(departement), "mois", fmt_month)
+    return departement, month
+
+
+def no_data_message() -> None:
+    st.info(
+        "Aucune donnée chargée pour l'instant. Chargez un fichier PECGM depuis la page "
+        "« Chargement » ou avec `python -m pipelines load pecgm FICHIER`, ou construisez "
+        "l'entrepôt de démonstration avec `python -m pipelines demo`."
+    )

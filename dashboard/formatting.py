@@ -1,0 +1,52 @@
+"""French number formats: 1 234 and 12,5 % (narrow no-break spaces, as typeset in French)."""
+
+from __future__ import annotations
+
+NNBSP = "\u202f"
+
+
+def fmt_int(value: int | None) -> str:
+    if value is None:
+        return "n.d."
+    return f"{value:,}".replace(",", NNBSP)
+
+
+def fmt_share(value: float | None, decimals: int = 1) -> str:
+    """0.125 -> '12,5 %'; None (empty denominator) -> 'n.d.'."""
+    if value is None:
+        return "n.d."
+    return f"{100 * value:.{decimals}f}".replace(".", ",") + f"{NNBSP}%"
+
+
+def fmt_delta(value: float | None, unit: str = "") -> str | None:
+    if value is None:
+        return None
+    sign = "+" if value > 0 else ""
+    text = (
+        f"{value:,.1f}".replace(",", NNBSP).replace(".", ",")
+        if isinstance(value, float)
+        else fmt_int(value)
+    )
+    return f"{sign}{text}{unit}"
+
+
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def fmt_month(month: str) -> str:
+    """'2026-10' -> 'octobre 2026'."""
+    year, m = month.split("-")
+    return f"{MONTHS_FR[int(m) - 1]} {year}"

@@ -1,0 +1,216 @@
+"""`python -m pipelines`: a thin command line over the library (messages in French).
+
+Exit codes: 0 done (or nothing to do), 1 file refused or load failed, 2 usage or I/O error.
+Errors print one line on stderr; `--debug` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from pipelines import indicators, journal, loader, warehouse
+from pipelines.errors import PilotageError, UsageError
+from pipelines.settings import Settings
+
+SOURCES_HELP = "pecgm, cgpem, lrsa, stock, parcours, ou auto (détectée d'après le contenu)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit 2 with a French one-liner (argparse's default is 2 too)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"erreur : {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _progress(enabled: bool):
+    """A progress line on stderr for interactive runs; silent in pipes and CI."""
+    if not enabled:
+        return loader._noop
+    from tqdm import tqdm
+
+    bar = tqdm(total=4, desc="chargement", unit="étape", file=sys.stderr, leave=False)
+
+    def step(label: str) -> None:
+        bar.set_description(label)
+        bar.update(1)
+        if label == "terminé":
+            bar.close()
+
+    return step
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(getattr(args, "db", None))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    report, con, _, _ = loader.validate(args.source, Path(args.file), settings, args.departement)
+    con.close()
+    print(report.summary_text())
+    return 0 if report.loadable else 1
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    outcome = loader.load(
+        args.source, Path(args.file), settings, args.departement, _progress(sys.stderr.isatty())
+    )
+    if outcome.report is not None:
+        print(outcome.report.summary_text())
+    print(outcome.message, file=sys.stderr if outcome.exit_code else sys.stdout)
+    if outcome.error is not None and args.debug:
+        traceback.print_exception(outcome.error)
+    return outcome.exit_code
+
+
+def cmd_journal(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    con = warehouse.open_reader(settings.db_path)
+    rows = journal.recent(con, args.limit)
+    headers = (
+        "n°",
+        "source",
+        "fichier",
+        "dép.",
+        "mois",
+        "encodage",
+        "lus",
+        "chargés",
+        "rejetés",
+        "statut",
+        "début",
+        "opérateur",
+    )
+    table = [
+        (
+            r[0],
+            r[1],
+            r[2],
+            r[5] or "",
+            r[6] or "",
+            r[7] or "",
+            r[8],
+            r[9],
+            r[10],
+            r[11],
+            r[12].strftime("%Y-%m-%d %H:%M:%S"),
+            r[14] or "",
+        )
+        for r in rows
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *table, strict=False)]
+    for line in (headers, *table):
+        print("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
+    if not rows:
+        print("Aucun chargement enregistré.")
+    return 0
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    con = warehouse.open_reader(settings.db_path)
+    result = indicators.summary(con, args.departement, args.month)
+    if args.csv:
+        print("indicateur;code;valeur")
+        for key, value in result.items():
+            if isinstance(value, dict):
+                for code, n in value.items():
+                    print(f"{key};{code};{n}")
+            elif key not in ("departement", "month"):
+                print(f"{key};;{'' if value is None else value}")
+    else:
+        print(json.dumps(result, ensure_ascii=False, indent=None if not sys.stdout.isatty() else 2))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sample_data.demo import build_demo
+
+    settings = _settings(args)
+    build_demo(settings, echo=print)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m pipelines",
+        description="Pilotage RSA : chargement et contrôle des fichiers.",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="afficher la trace complète des erreurs"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--db",
+            help="fichier DuckDB de l'entrepôt (défaut : $PILOTAGE_DB ou data/pilotage.duckdb)",
+        )
+        p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+        return p
+
+    for name, helptext in (
+        ("validate", "contrôler un fichier sans rien écrire"),
+        ("load", "contrôler puis charger un fichier"),
+    ):
+        p = with_db(sub.add_parser(name, help=helptext, description=helptext))
+        p.add_argument("source", help=SOURCES_HELP)
+        p.add_argument("file", help="chemin du fichier reçu")
+        p.add_argument(
+            "--departement",
+            help="code département (obligatoire pour les fichiers qui ne le portent pas)",
+        )
+    p = with_db(sub.add_parser("journal", help="derniers chargements"))
+    p.add_argument("--limit", type=int, default=20, help="nombre de lignes (défaut 20)")
+    p = with_db(sub.add_parser("indicators", help="indicateurs d'un département et d'un mois"))
+    p.add_argument("--departement", required=True)
+    p.add_argument("--month", required=True, help="mois AAAA-MM")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="objet JSON (défaut)")
+    fmt.add_argument("--csv", action="store_true", help="table à plat (indicateur;code;valeur)")
+    with_db(
+        sub.add_parser("demo", help="reconstruire l'entrepôt de démonstration depuis sample_data/")
+    )
+    return parser
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "load": cmd_load,
+    "journal": cmd_journal,
+    "indicators": cmd_indicators,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    debug = args.debug or os.environ.get("PILOTAGE_DEBUG") == "1"
+    try:
+        return COMMANDS[args.command](args)
+    except PilotageError as error:
+        if debug:
+            traceback.print_exc()
+        print(f"erreur : {error}", file=sys.stderr)
+        return error.exit_code
+    except (OSError, UnicodeError) as error:
+        if debug:
+            traceback.print_exc()
+        print(f"erreur : entrée/sortie impossible ({type(error).__name__}).", file=sys.stderr)
+        return UsageError.exit_code
+    except Exception as error:  # never a bare traceback for users
+        if debug:
+            traceback.print_exc()
+        print(
+            f"erreur interne ({type(error).__name__}) : relancez avec --debug pour le détail.",
+            file=sys.stderr,
+        )
+        return 2

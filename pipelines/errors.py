@@ -1,0 +1,17 @@
+"""Exceptions that carry a French message meant for the user, never a personal value."""
+
+
+class PilotageError(Exception):
+    """Base class. `exit_code` is what the command line returns."""
+
+    exit_code = 2
+
+
+class UsageError(PilotageError):
+    """Bad arguments, missing file, unreadable input: exit 2, one clear line."""
+
+
+class FileRefused(PilotageError):
+    """The file failed a blocking check: nothing is loaded, exit 1."""
+
+    exit_code = 1

@@ -1,0 +1,269 @@
+"""Validate and load one file: the library behind `validate`, `load` and the Chargement page.
+
+A load is: inspect (hash, encoding) -> skip if the same bytes are already loaded -> stage
+and validate in an in-memory DuckDB -> open a new warehouse generation -> journal row,
+replaced rows, quarantine -> swap. A refused file writes its journal row only; a failure
+writes a 'failed' row in a generation of its own; the data either all land or none do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines import journal, pseudonymise, warehouse
+from pipelines.encoding import FileFacts, inspect_file, read_head
+from pipelines.errors import PilotageError, UsageError
+from pipelines.settings import Settings
+from pipelines.sources import detect_source, get_source
+from pipelines.validation.report import Report
+
+Progress = Callable[[str], None]
+
+ALREADY_LOADED = "already_loaded"
+
+
+@dataclass
+class Outcome:
+    """What happened to one file."""
+
+    status: str  # loaded | refused | failed | already_loaded | valid (validate only)
+    report: Report | None
+    message: str
+    load_id: int | None = None
+    rows_loaded: int = 0
+    error: BaseException | None = None  # the cause of a 'failed' load, for --debug
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.status in ("refused", "failed") else 0
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def resolve_source(source: str, facts: FileFacts) -> str:
+    """`auto` looks at the first line; otherwise the name must be a known source."""
+    if source == "auto":
+        return detect_source(read_head(facts))
+    get_source(source)
+    return source
+
+
+def _inspect(path: Path) -> FileFacts:
+    if not path.is_file():
+        raise UsageError(f"Fichier introuvable : {path}")
+    try:
+        return inspect_file(path)
+    except OSError as error:
+        raise UsageError(f"Lecture impossible de {path.name} : {error.strerror}.") from error
+
+
+def _staging_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": "1536MB"})
+    pseudonymise.register_macros(con, pseudonymise.load_or_create_key(settings.key_file))
+    return con
+
+
+def validate(
+    source: str,
+    path: Path,
+    settings: Settings,
+    departement: str | None = None,
+    progress: Progress = _noop,
+) -> tuple[Report, duckdb.DuckDBPyConnection, FileFacts, str]:
+    """Parse and check a file; writes nothing. Returns the report and the staging connection."""
+    progress("lecture")
+    facts = _inspect(Path(path))
+    source = resolve_source(source, facts)
+    con = _staging_connection(settings)
+    progress("contrôles")
+    report = get_source(source).stage(
+        con,
+        facts,
+        departement=departement or settings.default_departement,
+        threshold=settings.line_error_threshold,
+    )
+    return report, con, facts, source
+
+
+def _check_key(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Refuse to mix keys in one warehouse: people would silently stop linking."""
+    current = pseudonymise.fingerprint(pseudonymise.load_or_create_key(settings.key_file))
+    row = con.execute(
+        "SELECT value FROM wh.warehouse_meta WHERE key = 'key_fingerprint'"
+    ).fetchone()
+    if row is None:
+        con.execute("INSERT INTO wh.warehouse_meta VALUES ('key_fingerprint', ?)", [current])
+    elif row[0] != current:
+        raise UsageError(
+            "La clé de pseudonymisation n'est pas celle qui a servi à construire cet entrepôt : "
+            "chargement arrêté (vérifiez PILOTAGE_SECRET_KEY ou PILOTAGE_KEY_FILE)."
+        )
+
+
+def _already_loaded(settings: Settings, source: str, facts: FileFacts) -> Outcome | None:
+    if not settings.db_path.exists():
+        return None
+    con = warehouse.open_reader(settings.db_path)
+    try:
+        if warehouse.schema_version(con) == 0:
+            return None
+        row = journal.already_loaded(con, source, facts.sha256)
+    finally:
+        con.close()
+    if row is None:
+        return None
+    message = (
+        f"{facts.file_name} est déjà chargé (chargement n° {row[0]}, département {row[1]}, "
+        f"mois {row[2]}) : rien n'a changé."
+    )
+    return Outcome(ALREADY_LOADED, None, message, load_id=row[0])
+
+
+def _write_loaded(
+    con, src, report: Report, facts: FileFacts, settings: Settings, started: datetime
+) -> tuple[int, int]:
+    previous = [
+        r[0]
+        for r in con.execute(
+            "SELECT id FROM wh.load_journal WHERE source = ? AND departement = ? AND month = ? "
+            "AND status = 'loaded'",
+            [src.SOURCE, report.departement, report.month],
+        ).fetchall()
+    ]
+    message = (
+        f"{report.rows_rejected} ligne(s) en quarantaine."
+        if report.rows_rejected
+        else "Chargé sans rejet."
+    )
+    if previous:
+        message += f" Remplace le chargement n° {', '.join(map(str, previous))}."
+    load_id = journal.insert_row(
+        con,
+        catalog="wh",
+        source=src.SOURCE,
+        facts=facts,
+        report=report,
+        status="loaded",
+        started_at=started,
+        operator=settings.operator,
+        message=message,
+    )
+    rows = src.insert(con, report, load_id, "wh")
+    con.execute(f"INSERT INTO wh.quarantine SELECT {load_id}, * FROM ({src.quarantine_sql()})")
+    con.execute(
+        "UPDATE wh.load_journal SET rows_loaded = ?, ended_at = ? WHERE id = ?",
+        [rows, datetime.now(), load_id],
+    )
+    if previous:
+        con.execute(
+            f"UPDATE wh.load_journal SET status = 'superseded', superseded_by = ? "
+            f"WHERE id IN ({', '.join('?' * len(previous))})",
+            [load_id, *previous],
+        )
+    return load_id, rows
+
+
+def _write_generation(
+    settings: Settings, con: duckdb.DuckDBPyConnection, write: Callable[[], tuple[int, int]]
+) -> tuple[int, int]:
+    """Run `write` against a fresh generation attached as `wh`, in one transaction."""
+    with warehouse.write_generation(settings.db_path) as tmp:
+        con.execute("ATTACH ? AS wh", [str(tmp)])
+        try:
+            con.execute("BEGIN TRANSACTION")
+            _check_key(con, settings)
+            result = write()
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT wh")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.execute("DETACH wh")
+    return result
+
+
+def load(
+    source: str,
+    path: Path,
+    settings: Settings,
+    departement: str | None = None,
+    progress: Progress = _noop,
+) -> Outcome:
+    """Validate, then load atomically; see the module docstring."""
+    started = datetime.now()
+    facts = _inspect(Path(path))
+    source = resolve_source(source, facts)
+    skipped = _already_loaded(settings, source, facts)
+    if skipped:
+        return skipped
+    report, con, facts, source = validate(source, Path(path), settings, departement, progress)
+    src = get_source(source)
+    try:
+        if not report.loadable:
+            progress("journal")
+            message = " ".join(f.message for f in report.blocking)
+            load_id, _ = _write_generation(
+                settings,
+                con,
+                lambda: (
+                    journal.insert_row(
+                        con,
+                        catalog="wh",
+                        source=source,
+                        facts=facts,
+                        report=report,
+                        status="refused",
+                        started_at=started,
+                        operator=settings.operator,
+                        message=message,
+                    ),
+                    0,
+                ),
+            )
+            return Outcome("refused", report, message, load_id)
+        progress("écriture")
+        try:
+            load_id, rows = _write_generation(
+                settings, con, lambda: _write_loaded(con, src, report, facts, settings, started)
+            )
+        except PilotageError:
+            raise
+        except Exception as error:  # journal the failure in its own generation, then report it
+            message = f"Échec du chargement de {facts.file_name} : {type(error).__name__}."
+            _write_generation(
+                settings,
+                con,
+                lambda: (
+                    journal.insert_row(
+                        con,
+                        catalog="wh",
+                        source=source,
+                        facts=facts,
+                        report=report,
+                        status="failed",
+                        started_at=started,
+                        operator=settings.operator,
+                        message=message,
+                    ),
+                    0,
+                ),
+            )
+            return Outcome("failed", report, message, error=error)
+        progress("terminé")
+        message = (
+            f"{facts.file_name} chargé : {rows} enregistrement(s), "
+            f"{report.rows_rejected} en quarantaine (chargement n° {load_id})."
+        )
+        return Outcome("loaded", report, message, load_id, rows)
+    finally:
+        con.close()

@@ -1,0 +1,40 @@
+"""Statistical masking of small counts (shared/spec/indicators.md, "Masking").
+
+One function for every committee view and export: counts from 1 to threshold - 1 are
+hidden, and when that leaves a single hidden cell in a distribution, the smallest other
+non-zero cell is hidden too (secondary suppression), so the total cannot give it away.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_THRESHOLD = 11
+
+
+def threshold() -> int:
+    return int(os.environ.get("PILOTAGE_SEUIL_MASQUAGE", DEFAULT_THRESHOLD))
+
+
+def mask_distribution(counts: dict[str, int], limit: int | None = None) -> dict[str, int | None]:
+    """Counts of one distribution (one row or column); None marks a masked cell."""
+    limit = threshold() if limit is None else limit
+    masked: dict[str, int | None] = {k: (None if 0 < v < limit else v) for k, v in counts.items()}
+    hidden = [k for k, v in masked.items() if v is None]
+    if len(hidden) == 1:
+        candidates = [(v, k) for k, v in masked.items() if v]
+        if candidates:
+            masked[min(candidates)[1]] = None
+    return masked
+
+
+def masked_label(value: int | None, limit: int | None = None) -> str:
+    """What a committee view prints for a masked cell."""
+    limit = threshold() if limit is None else limit
+    return f"< {limit}" if value is None else f"{value:,}".replace(",", "\u202f")
+
+
+def share_allowed(denominator: int, limit: int | None = None) -> bool:
+    """Shares whose denominator is below the threshold are not shown."""
+    limit = threshold() if limit is None else limit
+    return denominator >= limit

@@ -1,0 +1,375 @@
+"""PECGM monthly stock file (France Travail -> département), fixed width.
+
+Reading happens in DuckDB: the file is scanned once as one text column, each kept field
+cut out with `substr` at the offsets the layout file gives, in a single CREATE TABLE AS.
+Personal fields (names, allocataire numbers, adviser) are never even extracted. Structural
+checks (header, footer, counts) are a few queries on that table; line checks are the GX
+suite `expectations/pecgm.json`, run by the SQL engine.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.encoding import FileFacts, decoded_lines, read_head
+from pipelines.errors import FileRefused
+from pipelines.layout import Field, Layout, available_layouts, layout_for
+from pipelines.settings import SQL_DIR
+from pipelines.validation.report import AVERTISSEMENT, Finding, Report, percent
+from pipelines.validation.sql_engine import rejected_lines_sql, run_suite
+from pipelines.validation.suite import load_suite
+
+SOURCE = "pecgm"
+LINES = "pecgm_lines"
+FIELDS = "pecgm_fields"
+REJECTED = "pecgm_rejected"
+KEPT_USAGES = ("key", "stat", "birth")
+DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _field_expr(f: Field) -> str:
+    """Trimmed text, NULL when blank; dates made of zeros are NULL too ("not set")."""
+    expr = f"nullif(trim(substr(l, {f.start}, {f.width})), '')"
+    if f.type == "date":
+        expr = f"nullif({expr}, '{'0' * f.width}')"
+    return f"{expr} AS {f.name}"
+
+
+def _kept_fields(layout: Layout) -> list[Field]:
+    return [
+        f
+        for f in layout.fields("D")
+        if f.name != "type_enregistrement" and (f.usage in KEPT_USAGES or f.keep_as_fallback)
+    ]
+
+
+def _truncation_expr(layout: Layout) -> str:
+    """Name of the fixed-width field a short line ends inside of, else NULL.
+
+    Trailing blanks may be stripped (the line is then padded), so a short line is only an
+    error when it stops in the middle of a field whose values always fill their width.
+    """
+    cases = " ".join(
+        f"WHEN len >= {f.start} AND len < {f.end} THEN {_sql_str(f.label)}"
+        for f in layout.fields("D")
+        if f.fixed
+    )
+    return f"CASE WHEN rec = 'D' THEN CASE {cases} END END"
+
+
+def _line_expr(facts: FileFacts) -> str:
+    """The decoded line, with BOM and carriage return removed and Windows-1252 restored."""
+    expr = "line"
+    if facts.bom:
+        expr = f"ltrim({expr}, chr(65279))"
+    return f"rtrim({expr}, chr(13))"
+
+
+def scan_sql(facts: FileFacts) -> str:
+    """The raw scan: every line of the file as one VARCHAR column, in file order.
+
+    Blank lines come back as NULL rows, so row positions stay line numbers. Windows-1252
+    files are scanned from the Arrow table `_decoded_lines` registered by `_create_tables`.
+    """
+    if facts.cp1252:
+        return "SELECT line FROM _decoded_lines WHERE ? IS NOT NULL"
+    compression = "gzip" if facts.gzip else "none"
+    return (
+        "SELECT line FROM read_csv(?, columns = {'line': 'VARCHAR'}, header = false, "
+        "delim = chr(1), quote = '', escape = '', auto_detect = false, strict_mode = false, "
+        f"encoding = '{facts.duckdb_encoding}', compression = '{compression}')"
+    )
+
+
+def _parse_date(text: str | None) -> date | None:
+    if not text or set(text) == {"0"}:
+        return None
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def _cut(line: str, layout: Layout, record_type: str) -> dict[str, str]:
+    padded = line.ljust(layout.width(record_type))
+    return {f.name: padded[f.start - 1 : f.end].strip() for f in layout.fields(record_type)}
+
+
+def _looks_delimited(head: str) -> bool:
+    return len(head.rstrip()) < 600 and any(sep in head for sep in (";", ",", "\t"))
+
+
+def _check_head(facts: FileFacts, report: Report) -> Layout:
+    """Refuse early, before scanning, what is obviously not a PECGM file."""
+    name = facts.file_name
+    if facts.size_bytes == 0:
+        raise FileRefused(f"{name} : fichier vide.")
+    head = read_head(facts)
+    if not head.strip():
+        raise FileRefused(f"{name} : fichier vide (ligne 1 blanche).")
+    if not head.startswith("E"):
+        if _looks_delimited(head) or "\x00" in head or head.startswith("PK"):
+            raise FileRefused(
+                f"{name} : ce n'est pas un fichier PECGM (largeur fixe attendue, ligne 1 "
+                "devrait commencer par l'enregistrement d'en-tête « EPECGM »)."
+            )
+        raise FileRefused(f"{name}, ligne 1 : en-tête absent (enregistrement « E » attendu).")
+    any_layout = next(iter(available_layouts(SOURCE).values()))
+    header = _cut(head, any_layout, "E")
+    if header["fichier"] != "PECG":
+        raise FileRefused(
+            f"{name}, ligne 1, champ FICHIER : « {header['fichier'][:4]} » au lieu de « PECG »."
+        )
+    layout = layout_for(SOURCE, header["version"], name)
+    if header["periodicite"] != "M":
+        raise FileRefused(f"{name}, ligne 1, champ PERIODICITE : « M » (mensuel) attendu.")
+    if not DEPARTEMENT.match(header["departement"]):
+        raise FileRefused(f"{name}, ligne 1, champ DEPARTEMENT : code département invalide.")
+    ref = _parse_date(header["date_reference"])
+    if ref is None:
+        raise FileRefused(f"{name}, ligne 1, champ DATE DE REFERENCE : date absente ou invalide.")
+    report.departement = header["departement"]
+    report.month = ref.strftime("%Y-%m")
+    report.reference_date = ref.isoformat()
+    if header["date_fabrication"] and _parse_date(header["date_fabrication"]) is None:
+        report.findings.append(
+            Finding(
+                "date_fabrication",
+                f"{name}, ligne 1, champ DATE DE FABRICATION : date invalide.",
+                AVERTISSEMENT,
+                1,
+                "DATE DE FABRICATION",
+            )
+        )
+    return layout
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layout) -> None:
+    if facts.cp1252:
+        con.register(
+            "_decoded_lines", pa.table({"line": pa.array(decoded_lines(facts), pa.string())})
+        )
+    fields = ", ".join(_field_expr(f) for f in _kept_fields(layout))
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {LINES} AS
+        SELECT coalesce(substr(l, 1, 1), '') AS rec, length(rtrim(l)) AS len, {fields},
+               CASE WHEN substr(l, 1, 1) <> 'D' THEN l END AS raw_line
+        FROM (SELECT {_line_expr(facts)} AS l FROM ({scan_sql(facts)}))""",
+        [str(facts.path)],
+    )
+    if facts.cp1252:
+        con.unregister("_decoded_lines")
+
+
+def _structure(
+    con, facts: FileFacts, layout: Layout, report: Report, departement: str | None
+) -> int:
+    """Header/footer checks; returns the footer's line number (0 when absent)."""
+    name = facts.file_name
+    total = con.execute(f"SELECT count(*) FROM {LINES}").fetchone()[0]
+    last = (
+        con.execute(
+            f"SELECT max(rowid) + 1 FROM {LINES} WHERE raw_line IS NOT NULL OR rec = 'D'"
+        ).fetchone()[0]
+        or 0
+    )
+    report.lines_read = int(total)
+    extra = con.execute(
+        f"SELECT rec, list(rowid + 1 ORDER BY rowid) FROM {LINES} "
+        f"WHERE rec IN ('E', 'F') AND rowid > 0 AND rowid + 1 < {last} GROUP BY rec"
+    ).fetchall()
+    for rec, lines in extra:
+        report.findings.append(
+            Finding(
+                f"{rec}_en_double",
+                f"{name}, ligne {lines[0]} : enregistrement « {rec} » "
+                "inattendu au milieu du fichier (en-tête ou fin en double).",
+                line_no=lines[0],
+            )
+        )
+    footer_line = con.execute(
+        f"SELECT raw_line FROM {LINES} WHERE rowid = ?", [last - 1]
+    ).fetchone()
+    if last <= 1 or footer_line is None or not (footer_line[0] or "").startswith("F"):
+        report.findings.append(
+            Finding(
+                "fin_absente",
+                f"{name} : fichier tronqué, l'enregistrement de fin (F) est absent "
+                f"(dernière ligne lue : {last}).",
+            ),
+        )
+        footer_no = 0
+    else:
+        footer_no = last
+        footer = _cut(footer_line[0], layout, "F")
+        _check_footer(con, name, footer, footer_no, report)
+    if departement and report.departement and departement != report.departement:
+        report.findings.append(
+            Finding(
+                "departement_argument",
+                f"{name}, ligne 1 : le fichier est celui du département "
+                f"{report.departement}, pas du {departement} demandé.",
+                line_no=1,
+                field="DEPARTEMENT",
+            )
+        )
+    return footer_no
+
+
+def _check_footer(con, name: str, footer: dict[str, str], footer_no: int, report: Report) -> None:
+    where = f"{name}, ligne {footer_no}"
+    if footer["departement"] != report.departement:
+        report.findings.append(
+            Finding(
+                "fin_departement",
+                f"{where}, champ DEPARTEMENT : "
+                "le pied et l'en-tête ne portent pas le même département.",
+                line_no=footer_no,
+                field="DEPARTEMENT",
+            )
+        )
+    ref = _parse_date(footer["date_reference"])
+    if ref is None or ref.strftime("%Y-%m") != report.month:
+        report.findings.append(
+            Finding(
+                "fin_date_reference",
+                f"{where}, champ DATE DE REFERENCE : "
+                "le pied et l'en-tête ne portent pas le même mois de référence.",
+                line_no=footer_no,
+                field="DATE DE REFERENCE",
+            )
+        )
+    details = con.execute(
+        f"SELECT count(*) FROM {LINES} WHERE rec = 'D' AND rowid > 0 AND rowid + 1 < ?", [footer_no]
+    ).fetchone()[0]
+    count_text = footer["nb_enregistrements"]
+    if not count_text.isdigit():
+        report.findings.append(
+            Finding(
+                "fin_compte",
+                f"{where}, champ NB ENREGISTREMENTS TRANSMIS : nombre absent ou non numérique.",
+                line_no=footer_no,
+                field="NB ENREGISTREMENTS TRANSMIS",
+            )
+        )
+    elif int(count_text) != details:
+        report.findings.append(
+            Finding(
+                "fin_compte",
+                f"{where}, champ NB ENREGISTREMENTS TRANSMIS : "
+                f"le pied annonce {int(count_text)} enregistrements détail, le fichier "
+                f"en contient {details}.",
+                line_no=footer_no,
+                field="NB ENREGISTREMENTS TRANSMIS",
+            )
+        )
+
+
+def _create_fields_view(con, layout: Layout, footer_no: int, last_line: int) -> None:
+    end = footer_no if footer_no else last_line + 1
+    kept = ", ".join(f.name for f in _kept_fields(layout))
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW {FIELDS} AS
+        SELECT rowid + 1 AS line_no, rec, len, {kept},
+               {_truncation_expr(layout)} AS champ_tronque,
+               CASE WHEN nir IS NOT NULL OR identifiant_pe IS NOT NULL THEN 'oui' END AS identifiant
+        FROM {LINES} WHERE rowid > 0 AND rowid + 1 < {end}"""
+    )
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    facts: FileFacts,
+    *,
+    departement: str | None = None,
+    threshold: float = 0.01,
+) -> Report:
+    """Parse and validate a PECGM file into temp tables of `con`; nothing is written to disk."""
+    report = Report(
+        SOURCE, facts.file_name, facts.sha256, facts.size_bytes, facts.encoding, threshold=threshold
+    )
+    try:
+        layout = _check_head(facts, report)
+    except FileRefused as refused:
+        report.findings.append(Finding("structure", str(refused)))
+        return report
+    try:
+        _create_tables(con, facts, layout)
+    except duckdb.Error as error:
+        report.findings.append(
+            Finding(
+                "illisible",
+                f"{facts.file_name} : fichier illisible "
+                f"en {facts.encoding} ({type(error).__name__}).",
+            )
+        )
+        return report
+    footer_no = _structure(con, facts, layout, report, departement)
+    last = con.execute(f"SELECT count(*) FROM {LINES}").fetchone()[0]
+    _create_fields_view(con, layout, footer_no, last)
+    report.checks = run_suite(con, FIELDS, load_suite(SOURCE))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {REJECTED} AS {rejected_lines_sql(FIELDS, load_suite(SOURCE))}"
+    )
+    report.rows_read = con.execute(f"SELECT count(*) FROM {FIELDS}").fetchone()[0]
+    report.rows_rejected = con.execute(
+        f"SELECT count(DISTINCT line_no) FROM {REJECTED}"
+    ).fetchone()[0]
+    if report.rows_read == 0:
+        report.findings.append(
+            Finding(
+                "aucun_detail",
+                f"{facts.file_name} : aucun enregistrement détail (D) entre l'en-tête et la fin.",
+            )
+        )
+    elif report.rows_rejected / report.rows_read > threshold:
+        share = percent(report.rows_rejected / report.rows_read)
+        report.findings.append(
+            Finding(
+                "seuil_rejets",
+                f"{facts.file_name} : {report.rows_rejected} "
+                f"lignes en erreur sur {report.rows_read} ({share}), au-delà du seuil "
+                f"de {percent(threshold)} : le fichier est refusé.",
+            )
+        )
+    return report
+
+
+def insert(
+    con: duckdb.DuckDBPyConnection, report: Report, load_id: int, catalog: str = "wh"
+) -> int:
+    """Insert the accepted lines of the staged file into `<catalog>.pecgm_stock`."""
+    sql = (
+        (SQL_DIR / "staging" / "pecgm.sql")
+        .read_text(encoding="utf-8")
+        .replace("wh.", f"{catalog}.")
+    )
+    con.execute(
+        f"DELETE FROM {catalog}.pecgm_stock WHERE departement = ? AND mois = ?",
+        [report.departement, f"{report.month}-01"],
+    )
+    con.execute(
+        sql,
+        {
+            "load_id": load_id,
+            "departement": report.departement,
+            "mois": f"{report.month}-01",
+            "date_reference": report.reference_date,
+        },
+    )
+    return con.execute(
+        f"SELECT count(*) FROM {catalog}.pecgm_stock WHERE load_id = ?", [load_id]
+    ).fetchone()[0]
+
+
+def quarantine_sql() -> str:
+    """(line_no, field, check_name, reason) of every rejected line."""
+    return f"SELECT line_no, field, check_name, reason FROM {REJECTED}"

@@ -1,0 +1,21 @@
+-- Stock indicators of the PECGM file of ($departement, $mois): shared/spec/indicators.md,
+-- "Stock of RSA job seekers". One row per (indicateur, code) with its count; shares are
+-- computed by the caller over stock_total, the one denominator of this family.
+WITH stock AS (
+    SELECT * FROM pecgm_stock WHERE departement = $departement AND mois = CAST($mois AS DATE)
+)
+SELECT 'stock_total' AS indicateur, NULL AS code, count(*) AS n FROM stock
+UNION ALL
+SELECT 'categorie', coalesce(code_categorie, 'non_renseignee'), count(*) FROM stock GROUP BY ALL
+UNION ALL
+SELECT 'modalite', coalesce(modalite, 'non_renseignee'), count(*) FROM stock GROUP BY ALL
+UNION ALL
+SELECT 'axe', coalesce(axe_travail, 'non_renseignee'), count(*) FROM stock GROUP BY ALL
+UNION ALL
+SELECT 'cer_notifie', NULL, count(*) FILTER (WHERE date_notification_cer IS NOT NULL) FROM stock
+UNION ALL
+SELECT 'contact_90j', NULL,
+       count(*) FILTER (WHERE date_dernier_contact IS NOT NULL
+                          AND date_dernier_contact <= date_reference
+                          AND date_dernier_contact >= date_reference - INTERVAL 90 DAY)
+FROM stock

@@ -1,0 +1,1 @@
+"""Validation: Great Expectations suites (expectations/*.json) run in DuckDB, and the report."""

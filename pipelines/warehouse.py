@@ -1,0 +1,199 @@
+"""The DuckDB warehouse: migrations, readers, and atomic copy-and-swap writes.
+
+Why copy-and-swap: DuckDB lets one read-write process exclude every other process from a
+file. A load therefore never opens the live file for writing. It copies the live file to a
+temporary file beside it, writes there (migrations, data, journal), checkpoints, and
+`os.replace`s the copy over the live path, an atomic rename. Readers hold the old inode open
+and keep answering from it; their next query (see `ReaderPool`) notices the new inode and
+reopens, so the dashboard shows a whole load or none of it, without a restart. Writers are
+serialised by an advisory lock file; a crash leaves the live file untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.errors import UsageError
+from pipelines.nomenclatures import all_names, nomenclature
+from pipelines.settings import SQL_DIR
+
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def migrations() -> list[tuple[int, Path]]:
+    """Numbered migration files, in order."""
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return found
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> int:
+    """The schema version stored in the database (0 for a new file)."""
+    prefix = f"{catalog}." if catalog else ""
+    try:
+        row = con.execute(f"SELECT max(version) FROM {prefix}schema_version").fetchone()
+    except duckdb.CatalogException:
+        return 0
+    return int(row[0] or 0)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations the database has not seen yet; returns the new version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+        "applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    current = schema_version(con)
+    for version, path in migrations():
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        con.execute(path.read_text(encoding="utf-8"))
+        con.execute(
+            "INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, path.stem]
+        )
+        con.execute("COMMIT")
+        current = version
+    return current
+
+
+def refresh_nomenclatures(con: duckdb.DuckDBPyConnection) -> None:
+    """Mirror the shipped code lists into the warehouse, so SQL can join labels."""
+    con.execute("DELETE FROM nomenclature")
+    rows = [
+        (
+            name,
+            row["code"],
+            row["libelle"],
+            row.get("libelle_court") or row["libelle"],
+            row.get("groupe") or row.get("type_parcours"),
+        )
+        for name in all_names()
+        for row in nomenclature(name)
+    ]
+    con.executemany("INSERT INTO nomenclature VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def open_reader(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the live file, as its own database instance.
+
+    ATTACH from a fresh in-memory instance, rather than `duckdb.connect(path)`, because the
+    Python client caches instances by path: after a swap it would hand back the old file.
+    """
+    if not db_path.exists():
+        raise UsageError(f"Entrepôt introuvable : {db_path}. Lancez « python -m pipelines demo ».")
+    con = duckdb.connect(":memory:")
+    con.execute("ATTACH ? AS wh (READ_ONLY)", [str(db_path)])
+    con.execute("USE wh")
+    return con
+
+
+@dataclass
+class _Opened:
+    identity: tuple[int, int, int]
+    con: duckdb.DuckDBPyConnection
+
+
+class ReaderPool:
+    """One shared read-only connection per warehouse generation, thread-safe.
+
+    `cursor()` stats the file (a cheap syscall) and reopens when a load has swapped a new
+    file in. Old connections are dropped, not closed, so a query still running on another
+    thread finishes on the generation it started with.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = Path(db_path)
+        self._lock = threading.Lock()
+        self._opened: _Opened | None = None
+
+    def _identity(self) -> tuple[int, int, int]:
+        st = os.stat(self.db_path)
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            identity = self._identity()
+            if self._opened is None or self._opened.identity != identity:
+                self._opened = _Opened(identity, open_reader(self.db_path))
+            return self._opened.con.cursor()
+
+    def generation(self) -> tuple[int, int, int]:
+        """Identity of the file generation the pool currently reads (for cache keys)."""
+        return self._identity()
+
+
+@contextlib.contextmanager
+def writer_lock(db_path: Path) -> Iterator[None]:
+    """Serialise writers: one load at a time per warehouse."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def write_generation(db_path: Path) -> Iterator[Path]:
+    """Yield the path of a migrated private copy of the warehouse; swap it in on success.
+
+    The caller writes to the yielded path (ATTACH or connect) and must have closed or
+    detached it when the block ends. On any exception the copy is deleted and the live file
+    is left exactly as it was.
+    """
+    db_path = Path(db_path)
+    with writer_lock(db_path):
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent
+        )
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            if db_path.exists():
+                shutil.copyfile(db_path, tmp)
+            else:
+                tmp.unlink()
+            with duckdb.connect(str(tmp)) as con:
+                migrate(con)
+                refresh_nomenclatures(con)
+            yield tmp
+            with duckdb.connect(str(tmp)) as con:
+                con.execute("CHECKPOINT")
+            _fsync(tmp)
+            os.replace(tmp, db_path)
+            _fsync(db_path.parent)
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

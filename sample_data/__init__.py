@@ -1,0 +1,1 @@
+"""Synthetic sample data: generator, committed sample files and the demo warehouse builder."""

@@ -1,0 +1,69 @@
+"""Shared fixtures: every test gets its own warehouse file and pseudonymisation key."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.layout import available_layouts
+from pipelines.settings import Settings
+from sample_data import generate
+
+TEST_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """A private warehouse path and a fixed test key; never the user's files."""
+    monkeypatch.setenv("PILOTAGE_DB", str(tmp_path / "wh" / "pilotage.duckdb"))
+    monkeypatch.setenv("PILOTAGE_SECRET_KEY", TEST_KEY)
+    monkeypatch.setenv("PILOTAGE_KEY_FILE", str(tmp_path / "keys" / "cle"))
+    monkeypatch.delenv("PILOTAGE_DEPARTEMENT", raising=False)
+    monkeypatch.setenv("PILOTAGE_OPERATEUR", "test")
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture
+def layout():
+    return available_layouts("pecgm")["001,0"]
+
+
+def pecgm_lines(persons: int = 40, month: str = "2026-10", departement: str = "2A", seed: int = 7):
+    """Lines of one synthetic PECGM file (header, details, footer)."""
+    year, m = map(int, month.split("-"))
+    ref = generate.month_end(year, m)
+    months = list(generate.simulate(departement, 1, persons, seed, ref))
+    _, people = months[-1]
+    return generate.pecgm_lines(available_layouts("pecgm")["001,0"], departement, ref, people)
+
+
+def write_pecgm(
+    path: Path, lines: list[str], encoding: str = "latin-1", newline: str = "\r\n"
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    generate.write_lines(path, lines, encoding, newline)
+    return path
+
+
+def table_rows(settings: Settings, table: str) -> list[tuple]:
+    """All rows of a warehouse table, in a stable order (empty when no warehouse yet)."""
+    if not settings.db_path.exists():
+        return []
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        try:
+            return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+        except duckdb.CatalogException:
+            return []
+
+
+@pytest.fixture
+def ref_date() -> date:
+    return date(2026, 10, 31)
