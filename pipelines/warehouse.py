@@ -136,7 +136,9 @@ class ReaderPool:
             identity = self._identity()
             if self._opened is None or self._opened.identity != identity:
                 self._opened = _Opened(identity, open_reader(self.db_path))
-            return self._opened.con.cursor()
+            cursor = self._opened.con.cursor()
+        cursor.execute("USE wh")  # a cursor does not inherit its parent's default catalog
+        return cursor
 
     def generation(self) -> tuple[int, int, int]:
         """Identity of the file generation the pool currently reads (for cache keys)."""

@@ -1,0 +1,73 @@
+"""Streamlit AppTest: every page renders on the sample, an empty and a one-month warehouse,
+and Synthèse shows the figures of the indicator layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.formatting import fmt_int, fmt_share
+from pipelines import indicators, loader, warehouse
+from pipelines.settings import Settings
+from sample_data.demo import build_demo, sample_files
+from tests.conftest import TEST_KEY
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = ["pages/synthese.py", "pages/qualite.py"]
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sample") / "pilotage.duckdb"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PILOTAGE_SECRET_KEY", TEST_KEY)
+    build_demo(Settings.from_env(path), echo=lambda _: None)
+    mp.undo()
+    return path
+
+
+def _run(page: str | None = None, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_render_on_sample(page, sample_db, monkeypatch) -> None:
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    at = _run(page)
+    assert at.title[0].value in ("Synthèse", "Qualité des données")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_render_on_empty_warehouse(page) -> None:
+    at = _run(page)
+    assert "Aucun" in " ".join(i.value for i in at.info)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_render_with_one_month(page, settings) -> None:
+    _, path = sample_files()[-1]
+    assert loader.load("pecgm", path, settings).status == "loaded"
+    at = _run(page)
+    if page.endswith("synthese.py"):
+        assert not at.metric[0].delta  # no previous month to compare with
+
+
+def test_synthese_figures_equal_indicator_layer(sample_db, monkeypatch) -> None:
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    at = _run(query={"dep": "2A", "mois": "2026-06"})
+    expected = indicators.summary(warehouse.open_reader(sample_db), "2A", "2026-06")
+    assert at.metric[0].value == fmt_int(expected["stock_total"])
+    assert at.metric[2].value == fmt_share(expected["cer_notifie_share"])
+    assert at.metric[3].value == fmt_share(expected["contact_90j_share"])
+    assert at.query_params["mois"] in ("2026-06", ["2026-06"])
+    assert at.sidebar.selectbox[1].value == "2026-06"

@@ -1,0 +1,132 @@
+"""Warehouse: migrations, idempotent reloads, replacement, and reads during loads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipelines import loader, warehouse
+from pipelines.cli import main
+from tests.conftest import pecgm_lines, table_rows, write_pecgm
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_migrations_are_numbered_and_recorded(settings, tmp_path) -> None:
+    versions = [v for v, _ in warehouse.migrations()]
+    assert versions == sorted(set(versions)) and versions[0] == 1
+    with warehouse.write_generation(settings.db_path):
+        pass
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert warehouse.schema_version(con) == warehouse.latest_version()
+        names = [
+            r[0] for r in con.execute("SELECT name FROM schema_version ORDER BY version").fetchall()
+        ]
+        assert names == [p.stem for _, p in warehouse.migrations()]
+        assert (
+            con.execute("SELECT count(*) FROM nomenclature WHERE nom = 'categorie'").fetchone()[0]
+            == 5
+        )
+
+
+def test_migrate_is_incremental(tmp_path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    assert warehouse.migrate(con) == warehouse.latest_version()
+    assert warehouse.migrate(con) == warehouse.latest_version()
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(
+        warehouse.migrations()
+    )
+
+
+def test_same_file_twice_changes_nothing(tmp_path, settings, capsys) -> None:
+    path = write_pecgm(tmp_path / "PECGM.txt", pecgm_lines())
+    assert main(["load", "pecgm", str(path)]) == 0
+    before = settings.db_path.read_bytes()
+    capsys.readouterr()
+    assert main(["load", "pecgm", str(path)]) == 0
+    assert "est déjà chargé (chargement n° 1" in capsys.readouterr().out
+    assert settings.db_path.read_bytes() == before
+
+
+def test_new_file_for_same_month_supersedes(tmp_path, settings) -> None:
+    first = write_pecgm(tmp_path / "v1.txt", pecgm_lines(persons=40, seed=1))
+    second = write_pecgm(tmp_path / "v2.txt", pecgm_lines(persons=60, seed=2))
+    assert loader.load("pecgm", first, settings).status == "loaded"
+    outcome = loader.load("pecgm", second, settings)
+    assert (
+        outcome.status == "loaded"
+        and "Remplace le chargement n° 1" in table_rows(settings, "load_journal")[1][15]
+    )
+    journal = {r[0]: (r[11], r[16]) for r in table_rows(settings, "load_journal")}
+    assert journal == {1: ("superseded", 2), 2: ("loaded", None)}
+    stock = table_rows(settings, "pecgm_stock")
+    assert {r[0] for r in stock} == {2} and len(stock) == outcome.rows_loaded
+
+
+def test_failed_write_leaves_live_file_untouched(tmp_path, settings) -> None:
+    path = write_pecgm(tmp_path / "a.txt", pecgm_lines())
+    loader.load("pecgm", path, settings)
+    before = settings.db_path.read_bytes()
+    try:
+        with warehouse.write_generation(settings.db_path) as tmp:
+            with duckdb.connect(str(tmp)) as con:
+                con.execute("DELETE FROM pecgm_stock")
+            raise RuntimeError("crash in the middle of a load")
+    except RuntimeError:
+        pass
+    assert settings.db_path.read_bytes() == before
+    assert not list(settings.db_path.parent.glob("*.tmp"))
+
+
+def test_reader_keeps_answering_during_loads_and_sees_new_data(tmp_path, settings) -> None:
+    """The dashboard's reader pool, hammered while another process loads four months."""
+    files = [
+        write_pecgm(
+            tmp_path / f"m{m}.txt", pecgm_lines(persons=3000, month=f"2026-{m:02d}", seed=m)
+        )
+        for m in (6, 7, 8, 9)
+    ]
+    assert loader.load("pecgm", files[0], settings).status == "loaded"
+    pool = warehouse.ReaderPool(settings.db_path)
+    observations, errors, done = [], [], threading.Event()
+
+    def read_loop() -> None:
+        while not done.is_set():
+            try:
+                cur = pool.cursor()
+                observations.append(
+                    cur.execute(
+                        "SELECT (SELECT count(*) FROM pecgm_stock), "
+                        "(SELECT coalesce(sum(rows_loaded), 0) FROM load_journal WHERE status = 'loaded'), "
+                        "(SELECT count(DISTINCT mois) FROM pecgm_stock)"
+                    ).fetchone()
+                )
+            except Exception as error:
+                errors.append(error)
+            time.sleep(0.002)
+
+    reader = threading.Thread(target=read_loop)
+    reader.start()
+    try:
+        for path in files[1:]:
+            subprocess.run(
+                [sys.executable, "-m", "pipelines", "load", "pecgm", str(path)],
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+            )
+    finally:
+        time.sleep(0.1)
+        done.set()
+        reader.join()
+    assert not errors
+    assert len(observations) > 20
+    # Never half a load: the rows always match the journal of the same generation.
+    assert all(rows == journaled for rows, journaled, _ in observations)
+    months_seen = [m for _, _, m in observations]
+    assert months_seen == sorted(months_seen) and months_seen[0] == 1 and months_seen[-1] == 4
