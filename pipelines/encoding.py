@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _CHUNK = 8 * 1024 * 1024
-_HIGH = re.compile(rb"[\x80-\xff]")
 _C1 = re.compile(rb"[\x80-\x9f]")
 UTF8_BOM = b"\xef\xbb\xbf"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -61,30 +60,40 @@ def inspect_file(path: Path) -> FileFacts:
     else ISO-8859-1.
     """
     digest = hashlib.sha256()
-    with path.open("rb") as raw:
-        while block := raw.read(_CHUNK):
-            digest.update(block)
     size = path.stat().st_size
     compressed = is_gzip(path)
-
-    first = True
     bom = has_high = has_c1 = False
     utf8_ok = True
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with open_bytes(path) as f:
-        while block := f.read(_CHUNK):
-            if first:
-                bom = block.startswith(UTF8_BOM)
+
+    def detect(block: bytes, first: bool) -> None:
+        nonlocal bom, has_high, has_c1, utf8_ok
+        if first:
+            bom = block.startswith(UTF8_BOM)
+        if block.isascii():  # C speed: the common case costs almost nothing
+            return
+        has_high = True
+        if utf8_ok:
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                utf8_ok = False
+        if not utf8_ok and not has_c1 and _C1.search(block):
+            has_c1 = True
+
+    with path.open("rb") as raw:
+        first = True
+        while block := raw.read(_CHUNK):
+            digest.update(block)
+            if not compressed:
+                detect(block, first)
                 first = False
-            if not has_high and _HIGH.search(block):
-                has_high = True
-            if has_high and utf8_ok:
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    utf8_ok = False
-            if not has_c1 and _C1.search(block):
-                has_c1 = True
+    if compressed:
+        with open_bytes(path) as f:
+            first = True
+            while block := f.read(_CHUNK):
+                detect(block, first)
+                first = False
     if utf8_ok and has_high:
         try:
             decoder.decode(b"", final=True)

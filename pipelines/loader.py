@@ -77,10 +77,11 @@ def validate(
     settings: Settings,
     departement: str | None = None,
     progress: Progress = _noop,
+    facts: FileFacts | None = None,
 ) -> tuple[Report, duckdb.DuckDBPyConnection, FileFacts, str]:
     """Parse and check a file; writes nothing. Returns the report and the staging connection."""
     progress("lecture")
-    facts = _inspect(Path(path))
+    facts = facts or _inspect(Path(path))
     source = resolve_source(source, facts)
     con = _staging_connection(settings)
     progress("contrôles")
@@ -206,7 +207,9 @@ def load(
     skipped = _already_loaded(settings, source, facts)
     if skipped:
         return skipped
-    report, con, facts, source = validate(source, Path(path), settings, departement, progress)
+    report, con, facts, source = validate(
+        source, Path(path), settings, departement, progress, facts
+    )
     src = get_source(source)
     try:
         if not report.loadable:

@@ -70,7 +70,9 @@ def _line_expr(facts: FileFacts) -> str:
     expr = "line"
     if facts.bom:
         expr = f"ltrim({expr}, chr(65279))"
-    return f"rtrim({expr}, chr(13))"
+    # ends_with + left only touch the rare lines that kept a CR (mixed line endings): a
+    # character-set rtrim would cost a whole pass over every line.
+    return f"CASE WHEN ends_with({expr}, chr(13)) THEN left({expr}, -1) ELSE {expr} END"
 
 
 def scan_sql(facts: FileFacts) -> str:
@@ -153,20 +155,31 @@ def _check_head(facts: FileFacts, report: Report) -> Layout:
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layout) -> None:
+    """Scan once into a table of lines, then cut the fields from that table.
+
+    Two steps rather than one: DuckDB keeps statistics on stored strings, and when a row
+    group holds only ASCII its `substr` takes a fast path (about 4x here); straight off the
+    CSV scan every `substr` walks the line's UTF-8. Trailing blanks are dropped first.
+    """
     if facts.cp1252:
         con.register(
             "_decoded_lines", pa.table({"line": pa.array(decoded_lines(facts), pa.string())})
         )
-    fields = ", ".join(_field_expr(f) for f in _kept_fields(layout))
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {LINES} AS
-        SELECT coalesce(substr(l, 1, 1), '') AS rec, length(rtrim(l)) AS len, {fields},
-               CASE WHEN substr(l, 1, 1) <> 'D' THEN l END AS raw_line
-        FROM (SELECT {_line_expr(facts)} AS l FROM ({scan_sql(facts)}))""",
+        f"CREATE OR REPLACE TEMP TABLE {LINES}_raw AS SELECT rtrim({_line_expr(facts)}) AS l "
+        f"FROM ({scan_sql(facts)})",
         [str(facts.path)],
     )
     if facts.cp1252:
         con.unregister("_decoded_lines")
+    fields = ", ".join(_field_expr(f) for f in _kept_fields(layout))
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {LINES} AS
+        SELECT coalesce(substr(l, 1, 1), '') AS rec, length(l) AS len, {fields},
+               CASE WHEN substr(l, 1, 1) <> 'D' THEN l END AS raw_line
+        FROM {LINES}_raw"""
+    )
+    con.execute(f"DROP TABLE {LINES}_raw")
 
 
 def _structure(

@@ -1,0 +1,176 @@
+"""PECGM load benchmark: prints figures, never fails because a machine is slow.
+
+    python benchmarks/bench_pecgm.py [--records 1000000] [--keep]
+
+Generates a synthetic PECGM file of N detail records (fixed width, ISO-8859-1), then, each
+in a fresh process so peak memory is measured per phase:
+  1. the raw DuckDB scan of the file (every line as one column, counted);
+  2. pandas `read_fwf` on the same file (only splitting the kept columns);
+  3. our validate + load into an empty warehouse (`pipelines.loader.load`).
+and prints times, ratios, throughput and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipelines.layout import available_layouts, format_record  # noqa: E402
+from sample_data import generate  # noqa: E402
+
+LAYOUT = available_layouts("pecgm")["001,0"]
+
+
+def write_file(path: Path, records: int) -> None:
+    """N distinct people: 2,000 simulated records, re-keyed so every NIR and PE id is unique."""
+    ref = generate.month_end(2026, 10)
+    _, people = list(generate.simulate("2A", 1, 4000, 1, ref))[-1]
+    templates = [generate.detail_values(p, ref) for p in people[:2000]]
+    header = format_record(
+        LAYOUT,
+        "E",
+        {
+            "fichier": "PECG",
+            "periodicite": "M",
+            "departement": "2A",
+            "date_reference": "20261031",
+            "date_fabrication": "20261105",
+            "version": "001,0",
+        },
+    )
+    footer = format_record(
+        LAYOUT,
+        "F",
+        {"departement": "2A", "date_reference": "20261031", "nb_enregistrements": records},
+    )
+    with path.open("w", encoding="latin-1", newline="") as f:
+        f.write(header + "\r\n")
+        for i in range(records):
+            values = dict(templates[i % len(templates)])
+            values["nir"] = f"{values['nir'][:5]}99{i:06d}"
+            values["identifiant_pe"] = f"{i:07d}{chr(65 + i % 26)}"
+            f.write(format_record(LAYOUT, "D", values) + "\r\n")
+        f.write(footer + "\r\n")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def phase_scan(path: Path) -> dict:
+    import duckdb
+
+    from pipelines.encoding import inspect_file
+    from pipelines.sources.pecgm import scan_sql
+
+    facts = inspect_file(path)
+    con = duckdb.connect(config={"threads": 2})
+    start = time.perf_counter()
+    n = con.execute(f"SELECT count(line) FROM ({scan_sql(facts)})", [str(path)]).fetchone()[0]
+    return {"seconds": time.perf_counter() - start, "lines": n}
+
+
+def phase_read_fwf(path: Path) -> dict:
+    import pandas as pd
+
+    from pipelines.sources.pecgm import _kept_fields
+
+    fields = _kept_fields(LAYOUT)
+    start = time.perf_counter()
+    frame = pd.read_fwf(
+        path,
+        colspecs=[(f.start - 1, f.end) for f in fields],
+        names=[f.name for f in fields],
+        dtype=str,
+        encoding="latin-1",
+        header=None,
+    )
+    return {"seconds": time.perf_counter() - start, "lines": len(frame)}
+
+
+def phase_load(path: Path) -> dict:
+    from pipelines import loader
+    from pipelines.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["PILOTAGE_SECRET_KEY"] = "ab" * 32
+        settings = Settings.from_env(Path(tmp) / "bench.duckdb")
+        start = time.perf_counter()
+        outcome = loader.load("pecgm", path, settings)
+        seconds = time.perf_counter() - start
+        return {
+            "seconds": seconds,
+            "lines": outcome.rows_loaded,
+            "status": outcome.status,
+            "warehouse_mb": settings.db_path.stat().st_size / 1e6,
+        }
+
+
+PHASES = {"scan": phase_scan, "read_fwf": phase_read_fwf, "load": phase_load}
+
+
+def run_phase(name: str, path: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", name, "--file", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--phase", choices=PHASES)
+    parser.add_argument("--file", type=Path)
+    parser.add_argument("--keep", action="store_true", help="keep the generated file")
+    args = parser.parse_args()
+    if args.phase:
+        result = PHASES[args.phase](args.file)
+        result["peak_mb"] = peak_mb()
+        print(json.dumps(result))
+        return
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench_pecgm_"))
+    path = workdir / "PECGM_2A_202610.txt"
+    start = time.perf_counter()
+    write_file(path, args.records)
+    size_mb = path.stat().st_size / 1e6
+    print(
+        f"file: {args.records:,} records, {size_mb:,.0f} MB, written in {time.perf_counter() - start:.1f} s"
+    )
+    results = {name: run_phase(name, path) for name in PHASES}
+    scan, fwf, load = results["scan"], results["read_fwf"], results["load"]
+    for name, r in results.items():
+        print(
+            f"{name:9s} {r['seconds']:7.2f} s   peak {r['peak_mb']:7.0f} MB   rows {r['lines']:,}"
+        )
+    print(f"load status: {load['status']}, warehouse {load['warehouse_mb']:.0f} MB")
+    print(
+        f"validate+load / raw scan : {load['seconds'] / scan['seconds']:.2f}x  (target <= 5x, stretch 3x)"
+    )
+    print(f"validate+load / read_fwf : {load['seconds'] / fwf['seconds']:.2f}x  (target < 1x)")
+    print(f"throughput end to end    : {size_mb / load['seconds']:.0f} MB/s  (target >= 60 MB/s)")
+    print(f"peak memory of the load  : {load['peak_mb']:.0f} MB  (target < 2048 MB)")
+    if not args.keep:
+        path.unlink()
+        workdir.rmdir()
+    else:
+        print(f"kept: {path}")
+
+
+if __name__ == "__main__":
+    main()
