@@ -13,6 +13,7 @@ import codecs
 import gzip
 import hashlib
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ class FileFacts:
 
     path: Path
     size_bytes: int
-    sha256: str
+    digest: Future[str]  # sha256, computed in a background thread while DuckDB parses
     encoding: str  # the name shown to users and written to the journal
     duckdb_encoding: str  # what DuckDB's reader is told
     bom: bool
@@ -38,6 +39,22 @@ class FileFacts:
     @property
     def file_name(self) -> str:
         return self.path.name
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.result()
+
+
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of the file's bytes as received (hashlib releases the GIL on large blocks)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as raw:
+        while block := raw.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def is_gzip(path: Path) -> bool:
@@ -52,14 +69,14 @@ def open_bytes(path: Path):
 
 
 def inspect_file(path: Path) -> FileFacts:
-    """Hash the file and detect its encoding in a single pass.
+    """Detect the encoding now; hash the file in the background (see `FileFacts.digest`).
 
     Rules, in order: a UTF-8 BOM means UTF-8; pure ASCII is reported as ISO-8859-1 (the
     agreed encoding, of which ASCII is a subset); bytes above 0x7F that form valid UTF-8
     mean UTF-8; otherwise any byte in 0x80-0x9F (unused in ISO-8859-1) means Windows-1252;
     else ISO-8859-1.
     """
-    digest = hashlib.sha256()
+    digest = _HASHER.submit(file_sha256, path)
     size = path.stat().st_size
     compressed = is_gzip(path)
     bom = has_high = has_c1 = False
@@ -81,19 +98,11 @@ def inspect_file(path: Path) -> FileFacts:
         if not utf8_ok and not has_c1 and _C1.search(block):
             has_c1 = True
 
-    with path.open("rb") as raw:
+    with open_bytes(path) as f:
         first = True
-        while block := raw.read(_CHUNK):
-            digest.update(block)
-            if not compressed:
-                detect(block, first)
-                first = False
-    if compressed:
-        with open_bytes(path) as f:
-            first = True
-            while block := f.read(_CHUNK):
-                detect(block, first)
-                first = False
+        while block := f.read(_CHUNK):
+            detect(block, first)
+            first = False
     if utf8_ok and has_high:
         try:
             decoder.decode(b"", final=True)
@@ -113,7 +122,7 @@ def inspect_file(path: Path) -> FileFacts:
     return FileFacts(
         path=path,
         size_bytes=size,
-        sha256=digest.hexdigest(),
+        digest=digest,
         encoding=name,
         duckdb_encoding=duck,
         bom=bom,

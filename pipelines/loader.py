@@ -204,12 +204,14 @@ def load(
     started = datetime.now()
     facts = _inspect(Path(path))
     source = resolve_source(source, facts)
-    skipped = _already_loaded(settings, source, facts)
-    if skipped:
-        return skipped
     report, con, facts, source = validate(
         source, Path(path), settings, departement, progress, facts
     )
+    # Checked after parsing so that hashing overlaps the DuckDB scan; nothing is written yet.
+    skipped = _already_loaded(settings, source, facts)
+    if skipped:
+        con.close()
+        return skipped
     src = get_source(source)
     try:
         if not report.loadable:
