@@ -36,23 +36,8 @@ def write_file(path: Path, records: int) -> None:
     ref = generate.month_end(2026, 10)
     _, people = list(generate.simulate("2A", 1, 4000, 1, ref))[-1]
     templates = [generate.detail_values(p, ref) for p in people[:2000]]
-    header = format_record(
-        LAYOUT,
-        "E",
-        {
-            "fichier": "PECG",
-            "periodicite": "M",
-            "departement": "2A",
-            "date_reference": "20261031",
-            "date_fabrication": "20261105",
-            "version": "001,0",
-        },
-    )
-    footer = format_record(
-        LAYOUT,
-        "F",
-        {"departement": "2A", "date_reference": "20261031", "nb_enregistrements": records},
-    )
+    header = generate.header_record(LAYOUT, "2A", ref)
+    footer = generate.footer_record(LAYOUT, "2A", ref, records)
     with path.open("w", encoding="latin-1", newline="") as f:
         f.write(header + "\r\n")
         for i in range(records):

@@ -222,35 +222,36 @@ def simulate(
         active = [p for p in active if not (p.cessation or p.radiation)]
 
 
+def header_record(layout: Layout, departement: str, ref: date) -> str:
+    """The E record of a PECGM file for reference date `ref` (made five days later)."""
+    values = {
+        "fichier": "PECG",
+        "periodicite": "M",
+        "departement": departement,
+        "date_reference": f"{ref:%Y%m%d}",
+        "date_fabrication": f"{ref + timedelta(days=5):%Y%m%d}",
+        "version": layout.version,
+    }
+    return format_record(layout, "E", values)
+
+
+def footer_record(layout: Layout, departement: str, ref: date, count: int) -> str:
+    """The F record: same département and reference date, number of D records."""
+    values = {
+        "departement": departement,
+        "date_reference": f"{ref:%Y%m%d}",
+        "nb_enregistrements": count,
+    }
+    return format_record(layout, "F", values)
+
+
 def pecgm_lines(layout: Layout, departement: str, ref: date, people: list[Person]) -> list[str]:
-    fabrication = ref + timedelta(days=5)
-    lines = [
-        format_record(
-            layout,
-            "E",
-            {
-                "fichier": "PECG",
-                "periodicite": "M",
-                "departement": departement,
-                "date_reference": f"{ref:%Y%m%d}",
-                "date_fabrication": f"{fabrication:%Y%m%d}",
-                "version": layout.version,
-            },
-        )
+    details = [format_record(layout, "D", detail_values(p, ref)).rstrip() for p in people]
+    return [
+        header_record(layout, departement, ref),
+        *details,
+        footer_record(layout, departement, ref, len(people)),
     ]
-    lines += [format_record(layout, "D", detail_values(p, ref)).rstrip() for p in people]
-    lines.append(
-        format_record(
-            layout,
-            "F",
-            {
-                "departement": departement,
-                "date_reference": f"{ref:%Y%m%d}",
-                "nb_enregistrements": len(people),
-            },
-        )
-    )
-    return lines
 
 
 def write_lines(

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pipelines.encoding import inspect_file
 from pipelines.layout import available_layouts, format_record
 from pipelines.sources import pecgm
+from sample_data import generate
 
 LAYOUT = available_layouts("pecgm")["001,0"]
 KEPT = [f for f in pecgm._kept_fields(LAYOUT)]
@@ -47,22 +48,9 @@ RECORD = st.fixed_dictionaries(
     encoding=st.sampled_from(["latin-1", "utf-8"]),
 )
 def test_round_trip(tmp_path_factory, records, newline, strip, encoding) -> None:
-    header = format_record(
-        LAYOUT,
-        "E",
-        {
-            "fichier": "PECG",
-            "periodicite": "M",
-            "departement": "2A",
-            "date_reference": "20261031",
-            "version": "001,0",
-        },
-    )
-    footer = format_record(
-        LAYOUT,
-        "F",
-        {"departement": "2A", "date_reference": "20261031", "nb_enregistrements": len(records)},
-    )
+    ref = generate.month_end(2026, 10)
+    header = generate.header_record(LAYOUT, "2A", ref)
+    footer = generate.footer_record(LAYOUT, "2A", ref, len(records))
     details = [format_record(LAYOUT, "D", r) for r in records]
     if strip:
         details = [d.rstrip() for d in details]
