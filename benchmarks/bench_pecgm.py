@@ -1,10 +1,12 @@
 """PECGM load benchmark: prints figures, never fails because a machine is slow.
 
-    python benchmarks/bench_pecgm.py [--records 1000000] [--keep]
+    python benchmarks/bench_pecgm.py [--records 1000000] [--accented-share 0.05] [--keep]
 
 Generates a synthetic PECGM file of N detail records (fixed width, ISO-8859-1), then, each
 in a fresh process so peak memory is measured per phase:
-  1. the raw DuckDB scan of the file (every line as one column, counted);
+  1. the raw DuckDB scan of the file (every line as one column, counted), with the reader
+     the load itself uses (Latin-1, or UTF-8 for a pure ASCII file: same bytes, no
+     transcoding);
   2. pandas `read_fwf` on the same file (only splitting the kept columns);
   3. our validate + load into an empty warehouse (`pipelines.loader.load`).
 and prints times, ratios, throughput and peak memory.
@@ -31,8 +33,16 @@ from sample_data import generate  # noqa: E402
 LAYOUT = available_layouts("pecgm")["001,0"]
 
 
-def write_file(path: Path, records: int) -> None:
-    """N distinct people: 2,000 simulated records, re-keyed so every NIR and PE id is unique."""
+ACCENTED_NAMES = ("HÉLÈNE", "JOSÉ", "NOËL", "FRANÇOIS", "CÉLINE")
+
+
+def write_file(path: Path, records: int, accented_share: float = 0.0) -> None:
+    """N distinct people: 2,000 simulated records, re-keyed so every NIR and PE id is unique.
+
+    `accented_share` of the lines get an accented first name (Latin-1 bytes above 0x7F), as
+    real files do: the file is then no longer pure ASCII and takes the Latin-1 decoding path.
+    """
+    every = round(1 / accented_share) if accented_share else 0
     ref = generate.month_end(2026, 10)
     _, people = list(generate.simulate("2A", 1, 4000, 1, ref))[-1]
     templates = [generate.detail_values(p, ref) for p in people[:2000]]
@@ -44,6 +54,8 @@ def write_file(path: Path, records: int) -> None:
             values = dict(templates[i % len(templates)])
             values["nir"] = f"{values['nir'][:5]}99{i:06d}"
             values["identifiant_pe"] = f"{i:07d}{chr(65 + i % 26)}"
+            if every and i % every == 0:
+                values["prenom"] = ACCENTED_NAMES[i % len(ACCENTED_NAMES)]
             f.write(format_record(LAYOUT, "D", values) + "\r\n")
         f.write(footer + "\r\n")
 
@@ -121,6 +133,12 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--phase", choices=PHASES)
     parser.add_argument("--file", type=Path)
+    parser.add_argument(
+        "--accented-share",
+        type=float,
+        default=0.05,
+        help="share of lines with an accented first name (0: a pure ASCII file)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated file")
     args = parser.parse_args()
     if args.phase:
@@ -132,10 +150,11 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench_pecgm_"))
     path = workdir / "PECGM_2A_202610.txt"
     start = time.perf_counter()
-    write_file(path, args.records)
+    write_file(path, args.records, args.accented_share)
     size_mb = path.stat().st_size / 1e6
     print(
-        f"file: {args.records:,} records, {size_mb:,.0f} MB, written in {time.perf_counter() - start:.1f} s"
+        f"file: {args.records:,} records, {size_mb:,.0f} MB, "
+        f"{args.accented_share:.0%} of lines accented, written in {time.perf_counter() - start:.1f} s"
     )
     results = {name: run_phase(name, path) for name in PHASES}
     scan, fwf, load = results["scan"], results["read_fwf"], results["load"]

@@ -1,4 +1,4 @@
-"""Encoding detection and file fingerprint, in one streaming pass over the bytes.
+"""Encoding detection and file fingerprint, without reading the file twice in Python.
 
 The agreements say ISO-8859-1, but files saved by office software on Windows arrive as
 Windows-1252 (bytes 0x80-0x9F: œ, €, curly quotes) or UTF-8 with a BOM. DuckDB decodes
@@ -12,13 +12,14 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
-import re
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 _CHUNK = 8 * 1024 * 1024
-_C1 = re.compile(rb"[\x80-\x9f]")
+# Every byte but the C1 range 0x80-0x9F: `block.translate(None, _NOT_C1)` keeps only C1
+# bytes, in one C pass (about 10x faster than a regular expression search).
+_NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
 UTF8_BOM = b"\xef\xbb\xbf"
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -68,57 +69,46 @@ def open_bytes(path: Path):
     return gzip.open(path, "rb") if is_gzip(path) else path.open("rb")
 
 
-def inspect_file(path: Path) -> FileFacts:
-    """Detect the encoding now; hash the file in the background (see `FileFacts.digest`).
+def _guess_8bit(block: bytes, last: bool) -> tuple[str, str]:
+    """(shown name, DuckDB reader) for the first block holding a byte above 0x7F."""
+    try:
+        # A sequence cut by the block's end is fine, unless the file ends there.
+        codecs.getincrementaldecoder("utf-8")().decode(block, final=last)
+        return "UTF-8", "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if block.translate(None, _NOT_C1):
+        return "Windows-1252", "latin-1"
+    return "ISO-8859-1", "latin-1"
 
-    Rules, in order: a UTF-8 BOM means UTF-8; pure ASCII is reported as ISO-8859-1 (the
-    agreed encoding, of which ASCII is a subset); bytes above 0x7F that form valid UTF-8
-    mean UTF-8; otherwise any byte in 0x80-0x9F (unused in ISO-8859-1) means Windows-1252;
-    else ISO-8859-1.
+
+def inspect_file(path: Path) -> FileFacts:
+    """Guess the encoding now; hash the file in the background (see `FileFacts.digest`).
+
+    Rules: a UTF-8 BOM means UTF-8; pure ASCII is reported as ISO-8859-1 (the agreed
+    encoding, of which ASCII is a subset) and read by DuckDB as UTF-8, which skips the
+    Latin-1 transcoding (about 4x faster). Otherwise the first block holding a byte above
+    0x7F decides: valid UTF-8 means UTF-8; a byte in 0x80-0x9F (unused in ISO-8859-1) means
+    Windows-1252; else ISO-8859-1. The guess is verified by the reader itself, not by a
+    second pass in Python: DuckDB refuses invalid UTF-8 and the C1 bytes in Latin-1, and
+    the source then retries with `fallback()` (UTF-8 -> ISO-8859-1 -> Windows-1252).
     """
     digest = _HASHER.submit(file_sha256, path)
     size = path.stat().st_size
     compressed = is_gzip(path)
-    bom = has_high = has_c1 = False
-    utf8_ok = True
-    decoder = codecs.getincrementaldecoder("utf-8")()
-
-    def detect(block: bytes, first: bool) -> None:
-        nonlocal bom, has_high, has_c1, utf8_ok
-        if first:
-            bom = block.startswith(UTF8_BOM)
-        if block.isascii():  # C speed: the common case costs almost nothing
-            return
-        has_high = True
-        if utf8_ok:
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError:
-                utf8_ok = False
-        if not utf8_ok and not has_c1 and _C1.search(block):
-            has_c1 = True
-
+    bom = False
+    name, duck = "ISO-8859-1", "utf-8"
     with open_bytes(path) as f:
         first = True
         while block := f.read(_CHUNK):
-            detect(block, first)
-            first = False
-    if utf8_ok and has_high:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8_ok = False
-
+            if first:
+                bom = block.startswith(UTF8_BOM)
+                first = False
+            if not block.isascii():  # C speed: an ASCII block costs almost nothing
+                name, duck = _guess_8bit(block, last=len(block) < _CHUNK)
+                break
     if bom:
         name, duck = "UTF-8 (BOM)", "utf-8"
-    elif not has_high:
-        name, duck = "ISO-8859-1", "latin-1"
-    elif utf8_ok:
-        name, duck = "UTF-8", "utf-8"
-    elif has_c1:
-        name, duck = "Windows-1252", "latin-1"
-    else:
-        name, duck = "ISO-8859-1", "latin-1"
     return FileFacts(
         path=path,
         size_bytes=size,
@@ -129,6 +119,15 @@ def inspect_file(path: Path) -> FileFacts:
         cp1252=name == "Windows-1252",
         gzip=compressed,
     )
+
+
+def fallback(facts: FileFacts) -> FileFacts | None:
+    """The next encoding to try when the reader refused the guessed one, else None."""
+    if facts.duckdb_encoding == "utf-8" and not facts.bom:
+        return replace(facts, encoding="ISO-8859-1", duckdb_encoding="latin-1")
+    if facts.encoding == "ISO-8859-1" and facts.duckdb_encoding == "latin-1":
+        return replace(facts, encoding="Windows-1252", cp1252=True)
+    return None
 
 
 def decoded_lines(facts: FileFacts) -> list[str | None]:

@@ -55,7 +55,7 @@ def insert_row(
             facts.size_bytes,
             report.departement if report else None,
             report.month if report else None,
-            facts.encoding,
+            report.encoding if report else facts.encoding,
             report.rows_read if report else 0,
             rows_loaded,
             report.rows_rejected if report else 0,

@@ -65,9 +65,9 @@ def _inspect(path: Path) -> FileFacts:
         raise UsageError(f"Lecture impossible de {path.name} : {error.strerror}.") from error
 
 
-def _staging_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
+def _staging_connection(key: bytes) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": "1536MB"})
-    pseudonymise.register_macros(con, pseudonymise.load_or_create_key(settings.key_file))
+    pseudonymise.register_macros(con, key)
     return con
 
 
@@ -78,12 +78,13 @@ def validate(
     departement: str | None = None,
     progress: Progress = _noop,
     facts: FileFacts | None = None,
+    key: bytes | None = None,
 ) -> tuple[Report, duckdb.DuckDBPyConnection, FileFacts, str]:
     """Parse and check a file; writes nothing. Returns the report and the staging connection."""
     progress("lecture")
     facts = facts or _inspect(Path(path))
     source = resolve_source(source, facts)
-    con = _staging_connection(settings)
+    con = _staging_connection(key or pseudonymise.load_or_create_key(settings.key_file))
     progress("contrôles")
     report = get_source(source).stage(
         con,
@@ -94,9 +95,9 @@ def validate(
     return report, con, facts, source
 
 
-def _check_key(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+def _check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     """Refuse to mix keys in one warehouse: people would silently stop linking."""
-    current = pseudonymise.fingerprint(pseudonymise.load_or_create_key(settings.key_file))
+    current = pseudonymise.fingerprint(key)
     row = con.execute(
         "SELECT value FROM wh.warehouse_meta WHERE key = 'key_fingerprint'"
     ).fetchone()
@@ -173,14 +174,17 @@ def _write_loaded(
 
 
 def _write_generation(
-    settings: Settings, con: duckdb.DuckDBPyConnection, write: Callable[[], tuple[int, int]]
+    settings: Settings,
+    con: duckdb.DuckDBPyConnection,
+    key: bytes,
+    write: Callable[[], tuple[int, int]],
 ) -> tuple[int, int]:
     """Run `write` against a fresh generation attached as `wh`, in one transaction."""
     with warehouse.write_generation(settings.db_path) as tmp:
         con.execute("ATTACH ? AS wh", [str(tmp)])
         try:
             con.execute("BEGIN TRANSACTION")
-            _check_key(con, settings)
+            _check_key(con, key)
             result = write()
             con.execute("COMMIT")
             con.execute("CHECKPOINT wh")
@@ -204,8 +208,9 @@ def load(
     started = datetime.now()
     facts = _inspect(Path(path))
     source = resolve_source(source, facts)
+    key = pseudonymise.load_or_create_key(settings.key_file)
     report, con, facts, source = validate(
-        source, Path(path), settings, departement, progress, facts
+        source, Path(path), settings, departement, progress, facts, key
     )
     # Checked after parsing so that hashing overlaps the DuckDB scan; nothing is written yet.
     skipped = _already_loaded(settings, source, facts)
@@ -220,6 +225,7 @@ def load(
             load_id, _ = _write_generation(
                 settings,
                 con,
+                key,
                 lambda: (
                     journal.insert_row(
                         con,
@@ -239,7 +245,10 @@ def load(
         progress("écriture")
         try:
             load_id, rows = _write_generation(
-                settings, con, lambda: _write_loaded(con, src, report, facts, settings, started)
+                settings,
+                con,
+                key,
+                lambda: _write_loaded(con, src, report, facts, settings, started),
             )
         except PilotageError:
             raise
@@ -248,6 +257,7 @@ def load(
             _write_generation(
                 settings,
                 con,
+                key,
                 lambda: (
                     journal.insert_row(
                         con,

@@ -33,3 +33,67 @@ def test_gzip_is_read_through(tmp_path) -> None:
     facts = inspect_file(path)
     assert facts.gzip and facts.encoding == "Windows-1252"
     assert decoded_lines(facts) == ["EPECGM œ€", None, "D"]
+
+
+def _pecgm_lines(first_names: list[str]) -> list[str]:
+    from pipelines.layout import available_layouts
+    from sample_data import generate
+
+    ref = generate.month_end(2026, 10)
+    _, people = list(generate.simulate("2A", 1, 2 * len(first_names), 3, ref))[-1]
+    people = people[: len(first_names)]
+    for person, first in zip(people, first_names, strict=True):
+        person.names = ("FICTIF", "", first)
+    return generate.pecgm_lines(available_layouts("pecgm")["001,0"], "2A", ref, people)
+
+
+@pytest.mark.parametrize(
+    ("names", "codec", "guessed", "read"),
+    [
+        # é first (Latin-1 guess), then œ further on: DuckDB's Latin-1 reader refuses 0x9C.
+        (["HÉLÈNE", "ALEX", "ALEX", "ŒUVRE"], "cp1252", "ISO-8859-1", "Windows-1252"),
+        # valid UTF-8 first (UTF-8 guess), then a lone Latin-1 byte further on. (Lower case:
+        # UTF-8 upper-case accents hold bytes 0x80-0x9F, which would end in Windows-1252.)
+        (["hélène", "ALEX", "ALEX", "JOSÉ"], None, "UTF-8", "ISO-8859-1"),
+    ],
+)
+def test_reader_refusal_falls_back_to_the_next_encoding(
+    tmp_path, monkeypatch, names, codec, guessed, read
+) -> None:
+    """The guess comes from the first block holding a high byte; the reader verifies it."""
+    import duckdb
+
+    from pipelines import encoding
+    from pipelines.sources import pecgm
+
+    lines = _pecgm_lines(names)
+    if codec:
+        data = "\n".join(lines).encode(codec) + b"\n"
+    else:  # the first detail line in UTF-8, the rest in Latin-1
+        data = (lines[0] + "\n" + lines[1] + "\n").encode() + ("\n".join(lines[2:]) + "\n").encode(
+            "latin-1"
+        )
+    path = tmp_path / "PECGM_2A_202610.txt"
+    path.write_bytes(data)
+    monkeypatch.setattr(encoding, "_CHUNK", 4000)  # about three lines per block
+    assert encoding.inspect_file(path).encoding == guessed
+
+    con = duckdb.connect()
+    report = pecgm.stage(con, encoding.inspect_file(path))
+    assert report.encoding == read
+    # A mixed file is read in the encoding that decodes every byte; a line in the other one
+    # may then fail a line check, but the structure (header, footer, counts) holds.
+    assert [f.code for f in report.blocking if f.code != "seuil_rejets"] == []
+    assert report.rows_read == len(names)
+
+
+def test_strip_accents_keeps_every_8bit_character_length() -> None:
+    """PECGM offsets are cut from the accent-stripped line (sources/pecgm.py): they hold
+    only if `strip_accents` maps each Latin-1 and Windows-1252 character to one character."""
+    import duckdb
+
+    chars = {bytes([b]).decode("cp1252", errors="ignore") for b in range(0x80, 0x100)}
+    chars |= {chr(c) for c in range(0xA0, 0x100)}
+    text = "".join(sorted(c for c in chars if c))
+    stripped = duckdb.connect().execute("SELECT strip_accents(?)", [text]).fetchone()[0]
+    assert len(stripped) == len(text) and stripped != text

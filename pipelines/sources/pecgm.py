@@ -15,7 +15,7 @@ from datetime import date, datetime
 import duckdb
 import pyarrow as pa
 
-from pipelines.encoding import FileFacts, decoded_lines, read_head
+from pipelines.encoding import FileFacts, decoded_lines, fallback, read_head
 from pipelines.errors import FileRefused
 from pipelines.layout import Field, Layout, available_layouts, layout_for
 from pipelines.settings import SQL_DIR
@@ -35,9 +35,9 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _field_expr(f: Field) -> str:
+def _field_expr(f: Field, line: str) -> str:
     """Trimmed text, NULL when blank; dates made of zeros are NULL too ("not set")."""
-    expr = f"nullif(trim(substr(l, {f.start}, {f.width})), '')"
+    expr = f"nullif(trim(substr({line}, {f.start}, {f.width})), '')"
     if f.type == "date":
         expr = f"nullif({expr}, '{'0' * f.width}')"
     return f"{expr} AS {f.name}"
@@ -154,32 +154,70 @@ def _check_head(facts: FileFacts, report: Report) -> Layout:
     return layout
 
 
-def _create_tables(con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layout) -> None:
-    """Scan once into a table of lines, then cut the fields from that table.
+def _store_lines(con: duckdb.DuckDBPyConnection, facts: FileFacts) -> None:
+    """Scan the file once into a table of lines `(l, o)`, in file order.
 
-    Two steps rather than one: DuckDB keeps statistics on stored strings, and when a row
-    group holds only ASCII its `substr` takes a fast path (about 4x here); straight off the
-    CSV scan every `substr` walks the line's UTF-8. Trailing blanks are dropped first.
+    DuckDB's `substr` counts characters. When the stored column is known to hold only
+    ASCII it takes a fast path (about 4x here); otherwise every call walks the line's UTF-8
+    from its start. Real files carry accented names, which would cost the whole file that
+    walk. Hence `l`, the line with accents stripped (`strip_accents` keeps the length of
+    every Latin-1 and Windows-1252 character, a test checks it), and `o`, the original
+    line, kept only on the few lines where it differs: `_cut_fields` cuts those from `o`,
+    so every value is exactly the file's. UTF-8 files are not stripped (combining marks
+    would shift the offsets). No rtrim here: it would walk every line's trailing blanks.
     """
     if facts.cp1252:
         con.register(
             "_decoded_lines", pa.table({"line": pa.array(decoded_lines(facts), pa.string())})
         )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {LINES}_raw AS SELECT rtrim({_line_expr(facts)}) AS l "
-        f"FROM ({scan_sql(facts)})",
-        [str(facts.path)],
-    )
+    line = f"SELECT {_line_expr(facts)} AS x FROM ({scan_sql(facts)})"
+    if facts.duckdb_encoding == "utf-8":
+        lines = f"SELECT x AS l, NULL::VARCHAR AS o FROM ({line})"
+    else:
+        lines = (
+            "SELECT a AS l, CASE WHEN a <> x THEN x END AS o "
+            f"FROM (SELECT x, strip_accents(x) AS a FROM ({line}))"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LINES}_raw AS {lines}", [str(facts.path)])
     if facts.cp1252:
         con.unregister("_decoded_lines")
-    fields = ", ".join(_field_expr(f) for f in _kept_fields(layout))
+
+
+def _cut_fields(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
+    """One CREATE TABLE AS cutting every kept field: from `l`, or from `o` where set."""
+    width = layout.width("D")
+
+    def select(line: str, where: str) -> str:
+        fields = ", ".join(_field_expr(f, line) for f in _kept_fields(layout))
+        # `len` is the length without trailing blanks; rtrim only runs on short lines.
+        length = f"CASE WHEN length({line}) >= {width} THEN length({line}) ELSE length(rtrim({line})) END"
+        return f"""SELECT line_no, CASE WHEN len > 0 THEN substr({line}, 1, 1) ELSE '' END AS rec,
+               len, {fields},
+               CASE WHEN substr({line}, 1, 1) <> 'D' THEN rtrim({line}) END AS raw_line
+        FROM (SELECT rowid + 1 AS line_no, l, o, {length} AS len FROM {LINES}_raw WHERE {where})"""
+
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {LINES} AS
-        SELECT coalesce(substr(l, 1, 1), '') AS rec, length(l) AS len, {fields},
-               CASE WHEN substr(l, 1, 1) <> 'D' THEN l END AS raw_line
-        FROM {LINES}_raw"""
+        f"CREATE OR REPLACE TEMP TABLE {LINES} AS "
+        f"{select('l', 'o IS NULL')} UNION ALL {select('o', 'o IS NOT NULL')}"
     )
     con.execute(f"DROP TABLE {LINES}_raw")
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layout) -> FileFacts:
+    """Store the lines, retrying with the next encoding if the reader refuses the guess.
+
+    Returns the facts of the encoding actually read (the report and journal show it).
+    """
+    while True:
+        try:
+            _store_lines(con, facts)
+            break
+        except duckdb.InvalidInputException:
+            facts = fallback(facts)
+            if facts is None:
+                raise
+    _cut_fields(con, layout)
+    return facts
 
 
 def _structure(
@@ -190,14 +228,14 @@ def _structure(
     total = con.execute(f"SELECT count(*) FROM {LINES}").fetchone()[0]
     last = (
         con.execute(
-            f"SELECT max(rowid) + 1 FROM {LINES} WHERE raw_line IS NOT NULL OR rec = 'D'"
+            f"SELECT max(line_no) FROM {LINES} WHERE raw_line IS NOT NULL OR rec = 'D'"
         ).fetchone()[0]
         or 0
     )
     report.lines_read = int(total)
     extra = con.execute(
-        f"SELECT rec, list(rowid + 1 ORDER BY rowid) FROM {LINES} "
-        f"WHERE rec IN ('E', 'F') AND rowid > 0 AND rowid + 1 < {last} GROUP BY rec"
+        f"SELECT rec, list(line_no ORDER BY line_no) FROM {LINES} "
+        f"WHERE rec IN ('E', 'F') AND line_no > 1 AND line_no < {last} GROUP BY rec"
     ).fetchall()
     for rec, lines in extra:
         report.findings.append(
@@ -208,9 +246,7 @@ def _structure(
                 line_no=lines[0],
             )
         )
-    footer_line = con.execute(
-        f"SELECT raw_line FROM {LINES} WHERE rowid = ?", [last - 1]
-    ).fetchone()
+    footer_line = con.execute(f"SELECT raw_line FROM {LINES} WHERE line_no = ?", [last]).fetchone()
     if last <= 1 or footer_line is None or not (footer_line[0] or "").startswith("F"):
         report.findings.append(
             Finding(
@@ -261,7 +297,7 @@ def _check_footer(con, name: str, footer: dict[str, str], footer_no: int, report
             )
         )
     details = con.execute(
-        f"SELECT count(*) FROM {LINES} WHERE rec = 'D' AND rowid > 0 AND rowid + 1 < ?", [footer_no]
+        f"SELECT count(*) FROM {LINES} WHERE rec = 'D' AND line_no > 1 AND line_no < ?", [footer_no]
     ).fetchone()[0]
     count_text = footer["nb_enregistrements"]
     if not count_text.isdigit():
@@ -291,10 +327,10 @@ def _create_fields_view(con, layout: Layout, footer_no: int, last_line: int) -> 
     kept = ", ".join(f.name for f in _kept_fields(layout))
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW {FIELDS} AS
-        SELECT rowid + 1 AS line_no, rec, len, {kept},
+        SELECT line_no, rec, len, {kept},
                {_truncation_expr(layout)} AS champ_tronque,
                CASE WHEN nir IS NOT NULL OR identifiant_pe IS NOT NULL THEN 'oui' END AS identifiant
-        FROM {LINES} WHERE rowid > 0 AND rowid + 1 < {end}"""
+        FROM {LINES} WHERE line_no > 1 AND line_no < {end}"""
     )
 
 
@@ -315,7 +351,8 @@ def stage(
         report.findings.append(Finding("structure", str(refused)))
         return report
     try:
-        _create_tables(con, facts, layout)
+        facts = _create_tables(con, facts, layout)
+        report.encoding = facts.encoding
     except duckdb.Error as error:
         report.findings.append(
             Finding(
