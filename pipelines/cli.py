@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -50,9 +51,25 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(getattr(args, "db", None))
 
 
+def _options(args: argparse.Namespace) -> dict:
+    """Source options: the mapping file, the LRSA list and the month, when given."""
+    from pipelines.tabular import read_mapping
+
+    mois = args.mois
+    if mois and not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", mois):
+        raise UsageError(f"--mois attend AAAA-MM (reçu « {mois} »).")
+    return {
+        "mapping": read_mapping(Path(args.mapping) if args.mapping else None),
+        "liste": args.liste,
+        "mois": mois,
+    }
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    report, con, _, _ = loader.validate(args.source, Path(args.file), settings, args.departement)
+    report, con, _, _ = loader.validate(
+        args.source, Path(args.file), settings, args.departement, options=_options(args)
+    )
     con.close()
     print(report.summary_text())
     return 0 if report.loadable else 1
@@ -61,7 +78,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     settings = _settings(args)
     outcome = loader.load(
-        args.source, Path(args.file), settings, args.departement, _progress(sys.stderr.isatty())
+        args.source,
+        Path(args.file),
+        settings,
+        args.departement,
+        _progress(sys.stderr.isatty()),
+        options=_options(args),
     )
     if outcome.report is not None:
         print(outcome.report.summary_text())
@@ -168,6 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
             "--departement",
             help="code département (obligatoire pour les fichiers qui ne le portent pas)",
         )
+        p.add_argument(
+            "--mapping",
+            help="fichier YAML « en-tête du fichier: champ » pour les en-têtes non reconnus",
+        )
+        p.add_argument(
+            "--liste",
+            choices=("inscriptions", "inscrits", "cessations", "radiations"),
+            help="liste LRSA DE (sinon déduite des colonnes ou du nom du fichier)",
+        )
+        p.add_argument("--mois", help="mois AAAA-MM du fichier (LRSA DE, CGPEM), sinon déduit")
     p = with_db(sub.add_parser("journal", help="derniers chargements"))
     p.add_argument("--limit", type=int, default=20, help="nombre de lignes (défaut 20)")
     p = with_db(sub.add_parser("indicators", help="indicateurs d'un département et d'un mois"))

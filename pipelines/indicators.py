@@ -1,7 +1,8 @@
 """Indicators, defined once in `sql/indicators/*.sql` (shared/spec/indicators.md).
 
 Every page, export and the `indicators` command read figures through this module.
-This version covers the PECGM stock family; other families arrive with their sources.
+Families: stock (PECGM), orientations, flows, orientation delay. Time to contract and
+intensity arrive with the parcours files.
 """
 
 from __future__ import annotations
@@ -66,9 +67,116 @@ def departements(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def _counts(rows) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """(indicateur, code, n) rows -> ({indicateur: {code: n}}, {indicateur: n} when no code)."""
+    maps: dict[str, dict[str, int]] = {}
+    scalars: dict[str, int] = {}
+    for name, code, n in rows:
+        if code is None:
+            scalars[name] = int(n)
+        else:
+            maps.setdefault(name, {})[code] = int(n)
+    return {k: dict(sorted(v.items())) for k, v in maps.items()}, scalars
+
+
+def has_rows(con: duckdb.DuckDBPyConnection, table: str, departement: str) -> bool:
+    return bool(
+        con.execute(
+            f"SELECT 1 FROM {table} WHERE departement = ? LIMIT 1", [departement]
+        ).fetchone()
+    )
+
+
+def orientations(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict | None:
+    """Decisions of the month per parcours type and organisme; None without orientation data."""
+    if not has_rows(con, "orientation", departement):
+        return None
+    maps, scalars = _counts(
+        con.execute(
+            indicator_sql("orientations"), {"departement": departement, "mois": f"{month}-01"}
+        ).fetchall()
+    )
+    return {
+        "orientations": maps.get("orientations", {}),
+        "organisme_referent": maps.get("organisme_referent", {}),
+        "personnes_orientees": scalars.get("personnes_orientees", 0),
+    }
+
+
+def flux(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict:
+    """Registrations, cessations (with motif groups) and radiations of the month."""
+    maps, _ = _counts(
+        con.execute(
+            indicator_sql("flux"), {"departement": departement, "mois": f"{month}-01"}
+        ).fetchall()
+    )
+
+    def total(name: str) -> int | None:
+        return sum(maps[name].values()) if name in maps else None
+
+    origins = {
+        o for name in ("inscriptions", "cessations", "radiations") for o in maps.get(name, {})
+    }
+    return {
+        "inscriptions": total("inscriptions"),
+        "cessations": total("cessations") or 0,
+        "radiations": total("radiations") or 0,
+        "cessations_motif": maps.get("cessations_motif", {}),
+        "flux_source": "lrsa" if origins == {"lrsa"} else ("pecgm" if origins else None),
+    }
+
+
+def delai_orientation(
+    con: duckdb.DuckDBPyConnection, departement: str, month: str, seuils: tuple[int, int] = (30, 42)
+) -> dict | None:
+    """Entry cohort of the month: delay to orientation and the shares within the thresholds."""
+    if not has_rows(con, "orientation", departement):
+        return None
+    row = con.execute(
+        indicator_sql("delai_orientation"),
+        {
+            "departement": departement,
+            "mois": f"{month}-01",
+            "seuil_1": seuils[0],
+            "seuil_2": seuils[1],
+        },
+    ).fetchone()
+    entrants, orientes, med, p25, p75, mean, in1, in2, anomalies, complete = row
+    return {
+        "delai_orientation_jours": {
+            "mediane": med,
+            "p25": p25,
+            "p75": p75,
+            "moyenne": float(mean) if mean is not None else None,
+            "n": orientes,
+        },
+        "entrants": entrants,
+        "orientes_30j_share": share(in1, entrants),
+        "orientes_6sem_share": share(in2, entrants),
+        "anomalies_avant_entree": anomalies,
+        "cohorte_provisoire": not complete,
+    }
+
+
 def summary(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict:
-    """The JSON object of `python -m pipelines indicators` (unmasked: an operator tool)."""
-    result = {"departement": departement, "month": month}
+    """The JSON object of `python -m pipelines indicators` (unmasked: an operator tool).
+
+    Keys whose data are absent for the département are null, never a crash.
+    """
+    result: dict = {"departement": departement, "month": month}
     result.update(stock(con, departement, month))
-    result["orientations"] = None  # needs orientation sources (CGPEM, reprise de stock, parcours)
+    orient = orientations(con, departement, month)
+    result["orientations"] = orient["orientations"] if orient else None
+    result["organisme_referent"] = orient["organisme_referent"] if orient else None
+    result["personnes_orientees"] = orient["personnes_orientees"] if orient else None
+    result.update(flux(con, departement, month))
+    delay = delai_orientation(con, departement, month)
+    for key in (
+        "delai_orientation_jours",
+        "orientes_30j_share",
+        "orientes_6sem_share",
+        "anomalies_avant_entree",
+        "cohorte_provisoire",
+    ):
+        result[key] = delay[key] if delay else None
     return result

@@ -46,8 +46,9 @@ def insert_row(
     row = con.execute(
         f"""INSERT INTO {catalog}.load_journal
         (source, file_name, sha256, size_bytes, departement, month, encoding, rows_read,
-         rows_loaded, rows_rejected, status, started_at, ended_at, operator, message, report_json)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+         rows_loaded, rows_rejected, status, started_at, ended_at, operator, message, report_json,
+         variant)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         [
             source,
             facts.file_name,
@@ -65,6 +66,7 @@ def insert_row(
             operator,
             message,
             report.to_json() if report else None,
+            report.variant if report else None,
         ],
     ).fetchone()
     return int(row[0])

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import journal, pseudonymise, warehouse
-from pipelines.encoding import FileFacts, inspect_file, read_head
+from pipelines.encoding import FileFacts, inspect_file
 from pipelines.errors import PilotageError, UsageError
 from pipelines.settings import Settings
 from pipelines.sources import detect_source, get_source
@@ -51,7 +51,7 @@ def _noop(_: str) -> None:
 def resolve_source(source: str, facts: FileFacts) -> str:
     """`auto` looks at the first line; otherwise the name must be a known source."""
     if source == "auto":
-        return detect_source(read_head(facts))
+        return detect_source(facts)
     get_source(source)
     return source
 
@@ -79,6 +79,7 @@ def validate(
     progress: Progress = _noop,
     facts: FileFacts | None = None,
     key: bytes | None = None,
+    options: dict | None = None,
 ) -> tuple[Report, duckdb.DuckDBPyConnection, FileFacts, str]:
     """Parse and check a file; writes nothing. Returns the report and the staging connection."""
     progress("lecture")
@@ -91,6 +92,7 @@ def validate(
         facts,
         departement=departement or settings.default_departement,
         threshold=settings.line_error_threshold,
+        options=options or {},
     )
     return report, con, facts, source
 
@@ -129,17 +131,50 @@ def _already_loaded(settings: Settings, source: str, facts: FileFacts) -> Outcom
     return Outcome(ALREADY_LOADED, None, message, load_id=row[0])
 
 
+def _previous_loads(con, src, report: Report) -> list[int]:
+    """The loads a new file replaces (see `SUPERSEDE` in pipelines/sources)."""
+    sql = (
+        "SELECT id FROM wh.load_journal WHERE source = ? AND departement = ? AND status = 'loaded'"
+    )
+    params: list[object] = [src.SOURCE, report.departement]
+    if src.SUPERSEDE == "month":
+        sql += " AND month = ? AND variant IS NOT DISTINCT FROM ?"
+        params += [report.month, report.variant]
+    return [r[0] for r in con.execute(sql, params).fetchall()]
+
+
+def _link_rate(con, src, report: Report, load_id: int) -> dict | None:
+    """Share of the loaded persons found in the département's PECGM files (any month).
+
+    A person matches on the person key (NIR) or on the identifiant PE: a low rate tells a
+    département that its identifiers do not match France Travail's.
+    """
+    if src.TABLE not in ("orientation", "lrsa_de"):
+        return None
+    row = con.execute(
+        f"""WITH p AS (SELECT person_key, pe_key FROM wh.pecgm_stock WHERE departement = ?)
+        SELECT count(*),
+               count(*) FILTER (WHERE t.person_key IN (SELECT person_key FROM p)
+                                   OR t.pe_key IN (SELECT pe_key FROM p)),
+               (SELECT count(*) FROM p)
+        FROM wh.{src.TABLE} t WHERE t.load_id = ?""",
+        [report.departement, load_id],
+    ).fetchone()
+    lines, linked, pecgm_rows = row
+    if not pecgm_rows:
+        return {"lignes": lines, "liees": None, "taux": None, "pecgm_charge": False}
+    return {
+        "lignes": lines,
+        "liees": linked,
+        "taux": round(linked / lines, 4) if lines else None,
+        "pecgm_charge": True,
+    }
+
+
 def _write_loaded(
     con, src, report: Report, facts: FileFacts, settings: Settings, started: datetime
 ) -> tuple[int, int]:
-    previous = [
-        r[0]
-        for r in con.execute(
-            "SELECT id FROM wh.load_journal WHERE source = ? AND departement = ? AND month = ? "
-            "AND status = 'loaded'",
-            [src.SOURCE, report.departement, report.month],
-        ).fetchall()
-    ]
+    previous = _previous_loads(con, src, report)
     message = (
         f"{report.rows_rejected} ligne(s) en quarantaine."
         if report.rows_rejected
@@ -158,11 +193,17 @@ def _write_loaded(
         operator=settings.operator,
         message=message,
     )
+    if previous:
+        con.execute(
+            f"DELETE FROM wh.{src.TABLE} WHERE load_id IN ({', '.join('?' * len(previous))})",
+            previous,
+        )
     rows = src.insert(con, report, load_id, "wh")
     con.execute(f"INSERT INTO wh.quarantine SELECT {load_id}, * FROM ({src.quarantine_sql()})")
+    report.liaison = _link_rate(con, src, report, load_id)
     con.execute(
-        "UPDATE wh.load_journal SET rows_loaded = ?, ended_at = ? WHERE id = ?",
-        [rows, datetime.now(), load_id],
+        "UPDATE wh.load_journal SET rows_loaded = ?, ended_at = ?, report_json = ? WHERE id = ?",
+        [rows, datetime.now(), report.to_json(), load_id],
     )
     if previous:
         con.execute(
@@ -203,14 +244,18 @@ def load(
     settings: Settings,
     departement: str | None = None,
     progress: Progress = _noop,
+    options: dict | None = None,
 ) -> Outcome:
-    """Validate, then load atomically; see the module docstring."""
+    """Validate, then load atomically; see the module docstring.
+
+    `options` are the source's own: `mapping` (header -> field), `liste` and `mois`.
+    """
     started = datetime.now()
     facts = _inspect(Path(path))
     source = resolve_source(source, facts)
     key = pseudonymise.load_or_create_key(settings.key_file)
     report, con, facts, source = validate(
-        source, Path(path), settings, departement, progress, facts, key
+        source, Path(path), settings, departement, progress, facts, key, options
     )
     # Checked after parsing so that hashing overlaps the DuckDB scan; nothing is written yet.
     skipped = _already_loaded(settings, source, facts)

@@ -10,8 +10,15 @@ from pipelines import loader
 from pipelines.errors import UsageError
 from pipelines.settings import SAMPLE_DIR, Settings
 
-# Source name -> glob of its committed sample files, loaded in name (= month) order.
-SAMPLE_FILES = {"pecgm": "pecgm/PECGM_*.txt.gz"}
+# Source name -> glob of its committed sample files, loaded in this order (PECGM first, so
+# that the link rates of the other sources are measured), each in name (= month) order.
+SAMPLE_FILES = {
+    "pecgm": "pecgm/PECGM_*.txt.gz",
+    "stock": "stock/REPRISE_STOCK_*.csv",
+    "cgpem": "cgpem/CGPEM_*.csv",
+    "lrsa": "lrsa/LRSA_*.csv",
+}
+SAMPLE_DEPARTEMENT = "2A"  # the files other than PECGM do not name their département
 
 
 def sample_files(root: Path = SAMPLE_DIR) -> list[tuple[str, Path]]:
@@ -34,7 +41,7 @@ def build_demo(
             leftover.unlink()
     loaded = 0
     for source, path in files:
-        outcome = loader.load(source, path, settings)
+        outcome = loader.load(source, path, settings, departement=SAMPLE_DEPARTEMENT)
         echo(outcome.message)
         if outcome.status != "loaded":
             raise UsageError(

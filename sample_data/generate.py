@@ -317,12 +317,16 @@ def generate(
     last: date,
     is_dirty: bool = False,
     compress: bool = False,
+    with_tabular: bool = True,
 ) -> list[Path]:
+    from sample_data.tabular_files import snapshot, write_tabular_files
+
     layout = available_layouts("pecgm")["001,0"]
     target = out / "pecgm"
     target.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, snapshots = [], []
     for index, (ref, people) in enumerate(simulate(departement, months, persons, seed, last)):
+        snapshots.append(snapshot(ref, people))
         lines = pecgm_lines(layout, departement, ref, people)
         encoding, suffix = "latin-1", ""
         if is_dirty:
@@ -331,6 +335,8 @@ def generate(
         name = f"PECGM_{departement}_{ref:%Y%m}{suffix}.txt" + (".gz" if compress else "")
         write_lines(target / name, lines, encoding)
         written.append(target / name)
+    if with_tabular and not is_dirty:
+        written += write_tabular_files(departement, snapshots, seed, out)
     return written
 
 

@@ -55,7 +55,7 @@ def test_pages_render_on_empty_warehouse(page) -> None:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_render_with_one_month(page, settings) -> None:
-    _, path = sample_files()[-1]
+    path = [p for source, p in sample_files() if source == "pecgm"][-1]
     assert loader.load("pecgm", path, settings).status == "loaded"
     at = _run(page)
     if page.endswith("synthese.py"):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
+from collections import Counter
 
 import duckdb
 
 from pipelines.encoding import inspect_file
-from pipelines.sources import pecgm
+from pipelines.sources import get_source, pecgm
 from sample_data.demo import sample_files
 from sample_data.generate import DEFECTS, generate, month_end
 
@@ -28,13 +30,44 @@ def test_deterministic_for_a_seed(tmp_path) -> None:
 
 def test_committed_sample_passes_validation_and_is_synthetic() -> None:
     files = sample_files()
-    assert len(files) == 18
-    for _, path in files:
+    counts = Counter(source for source, _ in files)
+    assert counts == {"pecgm": 18, "stock": 1, "cgpem": 18, "lrsa": 67}
+    for source, path in files:
         con = duckdb.connect()
-        report = pecgm.stage(con, inspect_file(path))
-        assert report.loadable and report.rows_rejected == 0, path.name
-        nirs = con.execute("SELECT nir FROM pecgm_fields").fetchall()
-        assert all(NIR_SHAPE.match(n) for (n,) in nirs), "sample NIRs use the reserved fake pattern"
+        report = get_source(source).stage(con, inspect_file(path), departement="2A")
+        assert report.loadable and report.rows_rejected == 0, (path.name, report.summary_text())
+        nirs = con.execute(f"SELECT nir FROM {source}_fields").fetchall()
+        assert nirs and all(NIR_SHAPE.match(n) for (n,) in nirs), "reserved fake NIR pattern"
+
+
+def test_sample_files_agree_with_each_other(tmp_path) -> None:
+    """LRSA list 2 published for M = the PECGM stock of M-1 minus its leavers; list 1 = its
+    newcomers; every CGPEM and reprise de stock person is a PECGM person."""
+    root = tmp_path / "s"
+    generate("2A", 4, 400, 11, root, month_end(2026, 10))
+
+    def nirs(path, column) -> set[str]:
+        with path.open(encoding="cp1252" if "REPRISE" in path.name else "utf-8") as f:
+            return {row[column] for row in csv.DictReader(f, delimiter=";")}
+
+    def pecgm_people(month: str) -> dict[str, str]:
+        con = duckdb.connect()
+        pecgm.stage(con, inspect_file(root / "pecgm" / f"PECGM_2A_{month}.txt"))
+        return dict(
+            con.execute(
+                "SELECT nir, coalesce(date_cessation_ide, date_radiation, '') FROM pecgm_fields"
+            ).fetchall()
+        )
+
+    september = pecgm_people("202609")
+    inscrits = nirs(root / "lrsa" / "LRSA_2A_202610_inscrits.csv", "NIR")
+    assert inscrits == {n for n, left in september.items() if not left}
+    inscriptions = nirs(root / "lrsa" / "LRSA_2A_202610_inscriptions.csv", "NIR")
+    assert inscriptions and inscriptions <= set(september)
+    everyone = set().union(*(pecgm_people(m) for m in ("202607", "202608", "202609", "202610")))
+    for path in (root / "cgpem").glob("*.csv"):
+        assert nirs(path, "NIR") <= everyone, path.name
+    assert nirs(root / "stock" / "REPRISE_STOCK_2A.csv", "NIR ou NIA") <= everyone
 
 
 def test_dirty_files_fail_in_the_documented_ways(tmp_path) -> None:

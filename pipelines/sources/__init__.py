@@ -1,21 +1,31 @@
-"""One module per source file format. `SOURCES` maps the command-line name to its module.
+"""One module per source file format. `SOURCES` maps the command-line name to its reader.
 
-Each module exposes `SOURCE`, `stage(con, facts, *, departement, threshold) -> Report`,
-`insert(con, report, load_id, catalog) -> int` and `quarantine_sql() -> str`.
+Each reader exposes `SOURCE` (its name), `TABLE` (the warehouse table it fills),
+`SUPERSEDE` ("month": a new file replaces the load of the same département and month (and
+list); "departement": every earlier load of the département), `stage(con, facts, *,
+departement, threshold, options) -> Report`, `insert(con, report, load_id, catalog) ->
+int` and `quarantine_sql() -> str`. `pecgm` is a module; the tabular sources are
+`TabularSource` objects built from their template.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import Any
 
-from pipelines.errors import UsageError
+from pipelines.encoding import FileFacts, read_head
+from pipelines.errors import FileRefused, UsageError
 from pipelines.sources import pecgm
+from pipelines.sources.cgpem import cgpem
+from pipelines.sources.lrsa import lrsa
+from pipelines.sources.stock import stock
+from pipelines.tabular import match_columns, read_table, template
 
-SOURCES: dict[str, ModuleType] = {pecgm.SOURCE: pecgm}
-PLANNED = ("cgpem", "lrsa", "stock", "parcours")  # read by later modules (issue: other sources)
+SOURCES: dict[str, Any] = {"pecgm": pecgm, "cgpem": cgpem, "lrsa": lrsa, "stock": stock}
+PLANNED = ("parcours",)  # three related files, read by a later module
+TABULAR = ("cgpem", "lrsa", "stock")
 
 
-def get_source(name: str) -> ModuleType:
+def get_source(name: str) -> Any:
     if name in SOURCES:
         return SOURCES[name]
     if name in PLANNED:
@@ -27,10 +37,27 @@ def get_source(name: str) -> ModuleType:
     )
 
 
-def detect_source(head: str) -> str:
-    """Guess the source from the first line of a file (`auto`)."""
+def _score(headers: list[str], source: str) -> tuple[int, int]:
+    """(required fields found, fields found) of a template for these headers."""
+    tpl = template(source)
+    found = set(match_columns(headers, tpl, {}).fields)
+    required = {c.name for c in tpl.columns if c.required}
+    return (len(required & found) - len(required), len(found))
+
+
+def detect_source(facts: FileFacts) -> str:
+    """Guess the source of a file (`auto`): a PECGM header, else the best-matching template."""
+    head = read_head(facts)
     if head.startswith("EPECG"):
         return pecgm.SOURCE
+    try:
+        headers = read_table(facts).headers
+    except FileRefused:
+        headers = []
+    scores = {source: _score(headers, source) for source in TABULAR}
+    best = max(scores, key=lambda s: scores[s])
+    if headers and scores[best][0] == 0 and scores[best][1] >= 3:
+        return best
     raise UsageError(
         "Source non reconnue d'après le contenu : précisez-la (pecgm, cgpem, lrsa, stock, parcours)."
     )

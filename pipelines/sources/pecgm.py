@@ -19,11 +19,13 @@ from pipelines.encoding import FileFacts, decoded_lines, fallback, read_head
 from pipelines.errors import FileRefused
 from pipelines.layout import Field, Layout, available_layouts, layout_for
 from pipelines.settings import SQL_DIR
-from pipelines.validation.report import AVERTISSEMENT, Finding, Report, percent
-from pipelines.validation.sql_engine import rejected_lines_sql, run_suite
+from pipelines.sources.common import apply_suite
+from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.validation.suite import load_suite
 
 SOURCE = "pecgm"
+TABLE = "pecgm_stock"
+SUPERSEDE = "month"  # a new file for the same département and month replaces the previous
 LINES = "pecgm_lines"
 FIELDS = "pecgm_fields"
 REJECTED = "pecgm_rejected"
@@ -340,6 +342,7 @@ def stage(
     *,
     departement: str | None = None,
     threshold: float = 0.01,
+    options: dict | None = None,  # none apply to PECGM: the file names its month
 ) -> Report:
     """Parse and validate a PECGM file into temp tables of `con`; nothing is written to disk."""
     report = Report(
@@ -365,31 +368,14 @@ def stage(
     footer_no = _structure(con, facts, layout, report, departement)
     last = con.execute(f"SELECT count(*) FROM {LINES}").fetchone()[0]
     _create_fields_view(con, layout, footer_no, last)
-    report.checks = run_suite(con, FIELDS, load_suite(SOURCE))
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {REJECTED} AS {rejected_lines_sql(FIELDS, load_suite(SOURCE))}"
+    apply_suite(
+        con,
+        FIELDS,
+        REJECTED,
+        load_suite(SOURCE),
+        report,
+        empty="aucun enregistrement détail (D) entre l'en-tête et la fin",
     )
-    report.rows_read = con.execute(f"SELECT count(*) FROM {FIELDS}").fetchone()[0]
-    report.rows_rejected = con.execute(
-        f"SELECT count(DISTINCT line_no) FROM {REJECTED}"
-    ).fetchone()[0]
-    if report.rows_read == 0:
-        report.findings.append(
-            Finding(
-                "aucun_detail",
-                f"{facts.file_name} : aucun enregistrement détail (D) entre l'en-tête et la fin.",
-            )
-        )
-    elif report.rows_rejected / report.rows_read > threshold:
-        share = percent(report.rows_rejected / report.rows_read)
-        report.findings.append(
-            Finding(
-                "seuil_rejets",
-                f"{facts.file_name} : {report.rows_rejected} "
-                f"lignes en erreur sur {report.rows_read} ({share}), au-delà du seuil "
-                f"de {percent(threshold)} : le fichier est refusé.",
-            )
-        )
     return report
 
 

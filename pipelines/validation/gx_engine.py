@@ -12,6 +12,20 @@ import pandas as pd
 from pipelines.validation.suite import Suite
 
 
+def _config_key(kind: str, kwargs: dict) -> tuple:
+    keys = (
+        "column",
+        "column_A",
+        "column_B",
+        "value_set",
+        "regex",
+        "strftime_format",
+        "min_value",
+        "max_value",
+    )
+    return (kind, *(str(kwargs.get(k)) for k in keys))
+
+
 def run_with_gx(frame: pd.DataFrame, suite: Suite) -> list[dict]:
     """Validate `frame` (with a `line_no` column) and return, per expectation in suite order,
     its name, success, unexpected count and sorted unexpected line numbers."""
@@ -38,8 +52,14 @@ def run_with_gx(frame: pd.DataFrame, suite: Suite) -> list[dict]:
     result = definition.run(
         batch_parameters={"dataframe": data}, result_format={"result_format": "COMPLETE"}
     )
+    # GX does not promise to return results in suite order: align them by configuration.
+    by_config = {
+        _config_key(r.expectation_config.type, r.expectation_config.kwargs): r
+        for r in result.results
+    }
     out = []
-    for expectation, res in zip(suite.expectations, result.results, strict=True):
+    for expectation in suite.expectations:
+        res = by_config[_config_key(expectation.type, expectation.kwargs)]
         lines = sorted(int(i) for i in (res.result.get("unexpected_index_list") or []))
         out.append(
             {

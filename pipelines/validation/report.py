@@ -51,6 +51,9 @@ class Report:
     departement: str | None = None
     month: str | None = None
     reference_date: str | None = None  # ISO date, when the file carries one (PECGM header)
+    variant: str | None = None  # the list of a multi-list source (LRSA DE)
+    # Link with PECGM persons, filled at load: {"lignes", "liees", "taux"} (see loader)
+    liaison: dict | None = None
     lines_read: int = 0
     rows_read: int = 0
     rows_rejected: int = 0
@@ -91,7 +94,8 @@ class Report:
         head = [
             f"Fichier      : {self.file_name} ({self.source})",
             f"Empreinte    : sha256 {self.sha256[:16]}…, {self.size_bytes} octets, encodage {self.encoding}",
-            f"Département  : {self.departement or '?'}    Mois : {self.month or '?'}",
+            f"Département  : {self.departement or '?'}    Mois : {self.month or '?'}"
+            + (f"    Liste : {self.variant}" if self.variant else ""),
             f"Lignes       : {self.lines_read} lues, {self.rows_read} enregistrements, "
             f"{self.rows_rejected} rejetés ({percent(self._share())}, seuil {percent(self.threshold)})",
         ]
@@ -114,6 +118,8 @@ class Report:
             "departement": self.departement,
             "month": self.month,
             "reference_date": self.reference_date,
+            "variant": self.variant,
+            "liaison": self.liaison,
             "lines_read": self.lines_read,
             "rows_read": self.rows_read,
             "rows_rejected": self.rows_rejected,

@@ -61,3 +61,13 @@ def load_suite(source: str) -> Suite:
         for e in raw["expectations"]
     )
     return Suite(raw["name"], items, raw)
+
+
+def for_variant(suite: Suite, variant: str | None) -> Suite:
+    """The expectations that apply to one variant of a source (`meta.listes` for LRSA)."""
+    kept = tuple(
+        e
+        for e in suite.expectations
+        if variant is None or variant in e.meta.get("listes", [variant])
+    )
+    return Suite(f"{suite.name}:{variant}" if variant else suite.name, kept, suite.raw)

@@ -1,0 +1,310 @@
+"""What every source shares: running its suite with the quarantine threshold, and the
+staging of tabular files (CGPEM, LRSA DE, reprise de stock) from their templates.
+
+A tabular file becomes, in the staging database: `<source>_input` (text as read, personal
+fields reduced to "filled or not"), then the view `<source>_fields` with each field
+normalised (codes padded, dates in ISO, parcours types in the product's three codes) and
+the derived columns the suite checks (`identifiant`, `<date>_futur`, `doublon`). Values
+that cannot be normalised are left as read, so that the suite rejects them by line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import duckdb
+
+from pipelines.encoding import FileFacts
+from pipelines.errors import FileRefused
+from pipelines.nomenclatures import nomenclature
+from pipelines.settings import SQL_DIR
+from pipelines.tabular import (
+    DELIMITER_NAMES,
+    Column,
+    Template,
+    arrow_table,
+    match_columns,
+    normalise_header,
+    read_table,
+    template,
+)
+from pipelines.validation.report import AVERTISSEMENT, Finding, Report, percent
+from pipelines.validation.sql_engine import rejected_lines_sql, run_suite
+from pipelines.validation.suite import Suite, load_suite
+
+DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
+DATE_FORMATS = "['%d/%m/%Y', '%Y-%m-%d', '%Y%m%d', '%d-%m-%Y', '%Y-%m-%d %H:%M:%S']"
+
+
+def apply_suite(
+    con: duckdb.DuckDBPyConnection,
+    fields: str,
+    rejected: str,
+    suite: Suite,
+    report: Report,
+    empty: str = "aucune ligne de données sous l'en-tête",
+) -> None:
+    """Run the suite on `fields`, list rejected lines in `rejected`, apply the threshold."""
+    report.checks = run_suite(con, fields, suite)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {rejected} AS {rejected_lines_sql(fields, suite)}")
+    report.rows_read = con.execute(f"SELECT count(*) FROM {fields}").fetchone()[0]
+    report.rows_rejected = con.execute(
+        f"SELECT count(DISTINCT line_no) FROM {rejected}"
+    ).fetchone()[0]
+    if report.rows_read == 0:
+        report.findings.append(Finding("aucun_detail", f"{report.file_name} : {empty}."))
+    elif report.rows_rejected / report.rows_read > report.threshold:
+        share = percent(report.rows_rejected / report.rows_read)
+        report.findings.append(
+            Finding(
+                "seuil_rejets",
+                f"{report.file_name} : {report.rows_rejected} lignes en erreur sur "
+                f"{report.rows_read} ({share}), au-delà du seuil de "
+                f"{percent(report.threshold)} : le fichier est refusé.",
+            )
+        )
+
+
+def _value_sql(c: Column) -> str:
+    """The normalised text of one field of `<source>_input` (aliased `i`)."""
+    text = f"nullif(trim(i.{c.name}), '')"
+    if c.usage in ("personal", "drop"):
+        return f"i.{c.name}"
+    if c.name == "nir":  # spaces dropped; the 2-digit control key, if present, too
+        nir = f"upper(replace({text}, ' ', ''))"
+        return f"CASE WHEN length({nir}) = 15 THEN left({nir}, 13) ELSE {nir} END"
+    if c.type == "code":
+        pad = (
+            f"CASE WHEN regexp_full_match(v, '[0-9]+') THEN lpad(v, {c.width}, '0') ELSE v END"
+            if c.width
+            else "v"
+        )
+        return f"(SELECT {pad} FROM (SELECT upper({text}) AS v))"
+    if c.type == "date":
+        blank = f"CASE WHEN regexp_full_match({text}, '[0/\\-]+') THEN NULL ELSE {text} END"
+        return f"coalesce(strftime(try_strptime({blank}, {DATE_FORMATS}), '%Y-%m-%d'), {blank})"
+    if c.type == "parcours":
+        return f"coalesce(tp_{c.name}.code, {text})"
+    return text
+
+
+def fields_view_sql(tpl: Template, source: str) -> str:
+    """SELECT of the normalised fields and the derived check columns."""
+    parts = [f"{_value_sql(c)} AS {c.name}" for c in tpl.columns]
+    joins = [
+        f"LEFT JOIN _type_parcours tp_{c.name} ON tp_{c.name}.variante = i.{c.name}_norme"
+        for c in tpl.columns
+        if c.type == "parcours"
+    ]
+    keys = [c.name for c in tpl.columns if c.usage == "key"]
+    parts.append(
+        "CASE WHEN "
+        + " OR ".join(f"nullif(trim(i.{k}), '') IS NOT NULL" for k in keys)
+        + " THEN 'oui' END AS identifiant"
+    )
+    parts.append("i.cellules_en_trop")
+    person = (
+        "coalesce("
+        + ", ".join(f"'{k}:' || upper(replace(nullif(trim(i.{k}), ''), ' ', ''))" for k in keys)
+        + ")"
+    )
+    partition = ", ".join([person, *(_value_sql(tpl.column(u)) for u in tpl.unique_with)])
+    parts.append(
+        f"CASE WHEN {person} IS NOT NULL AND row_number() OVER "
+        f"(PARTITION BY {partition} ORDER BY i.line_no) > 1 THEN 'oui' END AS doublon"
+    )
+    inner = f"SELECT i.line_no, {', '.join(parts)} FROM {source}_input i {' '.join(joins)}"
+    futures = [
+        f"CASE WHEN try_cast({c.name} AS DATE) > current_date THEN 'oui' END AS {c.name}_futur"
+        for c in tpl.columns
+        if c.not_future
+    ]
+    return f"SELECT *, {', '.join(futures) or 'NULL AS aucun_futur'} FROM ({inner})"
+
+
+def register_type_parcours(con: duckdb.DuckDBPyConnection) -> None:
+    """The free spellings of parcours types, normalised like headers, as a temp table."""
+    rows = [
+        (normalise_header(v), row["code"])
+        for row in nomenclature("type_parcours")
+        for v in [row["code"], row["libelle"], *row["variantes"].split("|")]
+    ]
+    con.execute("CREATE OR REPLACE TEMP TABLE _type_parcours (variante VARCHAR, code VARCHAR)")
+    con.executemany("INSERT INTO _type_parcours VALUES (?, ?)", sorted(set(rows)))
+
+
+def check_departement(report: Report, departement: str | None) -> None:
+    """These files do not name their département: it must come from the command line."""
+    if not departement:
+        raise FileRefused(
+            f"{report.file_name} : ce fichier ne porte pas de département ; "
+            "précisez-le avec --departement (ou PILOTAGE_DEPARTEMENT)."
+        )
+    if not DEPARTEMENT.match(departement):
+        raise FileRefused(f"Code département invalide : « {departement} ».")
+    report.departement = departement
+
+
+def _match_findings(report: Report, tpl: Template, matching, required: list[str]) -> None:
+    for name, headers in matching.duplicates.items():
+        report.findings.append(
+            Finding(
+                "colonne_en_double",
+                f"{report.file_name}, ligne 1 : les colonnes « {' », « '.join(headers)} » "
+                f"désignent toutes le champ {tpl.column(name).label}.",
+                line_no=1,
+                field=tpl.column(name).label,
+            )
+        )
+    for name in required:
+        if name not in matching.fields:
+            c = tpl.column(name)
+            shown = ", ".join([c.label, *c.aliases[:3]])
+            report.findings.append(
+                Finding(
+                    "colonne_absente",
+                    f"{report.file_name}, ligne 1 : colonne obligatoire absente : "
+                    f"{c.label} (en-têtes reconnus : {shown} ; ou --mapping).",
+                    line_no=1,
+                    field=c.label,
+                )
+            )
+    if matching.ignored:
+        report.findings.append(
+            Finding(
+                "colonnes_ignorees",
+                f"{report.file_name}, ligne 1 : colonne(s) non reconnue(s), ignorée(s) : "
+                f"{', '.join(matching.ignored[:10])}.",
+                AVERTISSEMENT,
+                1,
+            )
+        )
+
+
+def stage_tabular(
+    con: duckdb.DuckDBPyConnection,
+    facts: FileFacts,
+    report: Report,
+    *,
+    departement: str | None,
+    mapping: dict[str, str],
+    suite_for: Callable[[set[str]], tuple[Suite, list[str]]],
+) -> bool:
+    """Read, match, normalise and check a tabular file into `<source>_fields`.
+
+    `suite_for(matched field names)` returns the suite to run and the required fields
+    (LRSA chooses them by list). Returns False when the file is refused before the checks.
+    """
+    source = report.source
+    tpl = template(source)
+    try:
+        check_departement(report, departement)
+        table = read_table(facts)
+    except FileRefused as refused:
+        report.findings.append(Finding("structure", str(refused)))
+        return False
+    report.encoding = table.encoding + (
+        f", séparateur {DELIMITER_NAMES[table.delimiter]}" if table.delimiter else ""
+    )
+    report.lines_read = len(table.rows) + 1
+    matching = match_columns(table.headers, tpl, mapping)
+    suite, required = suite_for(set(matching.fields))
+    _match_findings(report, tpl, matching, required)
+    if report.blocking:
+        return False
+    con.register("_input_arrow", arrow_table(table, matching, tpl))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {source}_input AS SELECT * FROM _input_arrow")
+    con.unregister("_input_arrow")
+    register_type_parcours(con)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {source}_fields AS {fields_view_sql(tpl, source)}")
+    apply_suite(con, f"{source}_fields", f"{source}_rejected", suite, report)
+    return True
+
+
+def run_staging_sql(
+    con: duckdb.DuckDBPyConnection, name: str, catalog: str, params: dict[str, object]
+) -> None:
+    """Execute `sql/staging/<name>.sql` against `catalog` (the new warehouse generation)."""
+    sql = (SQL_DIR / "staging" / f"{name}.sql").read_text(encoding="utf-8")
+    con.execute(sql.replace("wh.", f"{catalog}."), params)
+
+
+def month_of_latest(con: duckdb.DuckDBPyConnection, fields: str, column: str) -> str | None:
+    """'YYYY-MM' of the latest valid date of a column, for files that carry no month."""
+    row = con.execute(
+        f"SELECT strftime(max(try_cast({column} AS DATE)), '%Y-%m') FROM {fields} "
+        "WHERE line_no NOT IN (SELECT line_no FROM "
+        f"{fields.removesuffix('_fields')}_rejected)"
+    ).fetchone()
+    return row[0] if row else None
+
+
+class TabularSource:
+    """A tabular source: template, suite and staging SQL named after it.
+
+    Same interface as the `pecgm` module (`SOURCE`, `TABLE`, `SUPERSEDE`, `stage`, `insert`,
+    `quarantine_sql`), so the loader treats every source alike.
+    """
+
+    def __init__(self, source: str, table: str, supersede: str, month_column: str) -> None:
+        self.SOURCE = source
+        self.TABLE = table
+        self.SUPERSEDE = supersede  # month: same département and month | departement: all
+        self.month_column = month_column
+
+    def suite_for(self, matched: set[str], options: dict) -> tuple[Suite, list[str]]:
+        """The suite to run and the fields that must be present."""
+        required = [c.name for c in template(self.SOURCE).columns if c.required]
+        return load_suite(self.SOURCE), required
+
+    def month(self, con: duckdb.DuckDBPyConnection, report: Report, options: dict) -> str | None:
+        return options.get("mois") or month_of_latest(
+            con, f"{self.SOURCE}_fields", self.month_column
+        )
+
+    def stage(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        facts: FileFacts,
+        *,
+        departement: str | None = None,
+        threshold: float = 0.01,
+        options: dict | None = None,
+    ) -> Report:
+        """Read and check a file into temp tables of `con`; nothing is written to disk."""
+        options = dict(options or {})
+        options.setdefault("file_name", facts.file_name)
+        report = Report(
+            self.SOURCE,
+            facts.file_name,
+            facts.sha256,
+            facts.size_bytes,
+            facts.encoding,
+            threshold=threshold,
+        )
+        staged = stage_tabular(
+            con,
+            facts,
+            report,
+            departement=departement,
+            mapping=options.get("mapping") or {},
+            suite_for=lambda matched: self.suite_for(matched, options),
+        )
+        if staged and not report.blocking:
+            report.month = self.month(con, report, options)
+        return report
+
+    def insert_params(self, report: Report, load_id: int) -> dict[str, object]:
+        return {"load_id": load_id, "departement": report.departement}
+
+    def insert(
+        self, con: duckdb.DuckDBPyConnection, report: Report, load_id: int, catalog: str = "wh"
+    ) -> int:
+        run_staging_sql(con, self.SOURCE, catalog, self.insert_params(report, load_id))
+        return con.execute(
+            f"SELECT count(*) FROM {catalog}.{self.TABLE} WHERE load_id = ?", [load_id]
+        ).fetchone()[0]
+
+    def quarantine_sql(self) -> str:
+        return f"SELECT line_no, field, check_name, reason FROM {self.SOURCE}_rejected"

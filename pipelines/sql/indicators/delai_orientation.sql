@@ -1,0 +1,35 @@
+-- Orientation delay of the entry cohort ($departement, $mois): shared/spec/indicators.md,
+-- delai_orientation_jours and orientes_30j_share / orientes_6sem_share.
+-- Entry date: date_entree_rsa of the orientation records (reprise de stock; parcours later).
+-- A person's delay runs from entry to their first orientation on or after it; an
+-- orientation before entry is excluded and counted as an anomaly. The cohort's
+-- denominator is every person who entered in the month.
+WITH person AS (
+    SELECT person_key, min(date_entree_rsa) AS entree
+    FROM orientation
+    WHERE departement = $departement AND date_entree_rsa IS NOT NULL
+    GROUP BY person_key
+),
+cohort AS (
+    SELECT p.person_key, p.entree,
+           min(o.date_orientation) FILTER (WHERE o.date_orientation >= p.entree) AS oriente,
+           count(*) FILTER (WHERE o.date_orientation < p.entree) AS avant_entree
+    FROM person p
+    LEFT JOIN orientation o ON o.departement = $departement AND o.person_key = p.person_key
+    WHERE date_trunc('month', p.entree) = CAST($mois AS DATE)
+    GROUP BY ALL
+)
+SELECT
+    count(*) AS entrants,
+    count(oriente) AS orientes,
+    quantile_disc(oriente - entree, 0.5) AS mediane,
+    quantile_disc(oriente - entree, 0.25) AS p25,
+    quantile_disc(oriente - entree, 0.75) AS p75,
+    round(avg(oriente - entree), 1) AS moyenne,
+    count(*) FILTER (WHERE oriente - entree <= $seuil_1) AS dans_seuil_1,
+    count(*) FILTER (WHERE oriente - entree <= $seuil_2) AS dans_seuil_2,
+    count(*) FILTER (WHERE avant_entree > 0) AS anomalies_avant_entree,
+    -- complete when the month ended at least seuil_1 days before the data date
+    (last_day(CAST($mois AS DATE)) + INTERVAL ($seuil_1) DAY
+        <= (SELECT max(date_orientation) FROM orientation WHERE departement = $departement)) AS complete
+FROM cohort

@@ -1,0 +1,19 @@
+-- Orientations of ($departement, $mois): shared/spec/indicators.md, "Orientation".
+-- A decision is one (person, date): the same decision sent by two sources (CGPEM and the
+-- reprise de stock) counts once; a person oriented twice counts once per decision.
+-- One row per (indicateur, code) with its count.
+WITH decision AS (
+    SELECT DISTINCT ON (person_key, date_orientation)
+           person_key, date_orientation, type_parcours, organisme_referent
+    FROM orientation
+    WHERE departement = $departement
+      AND date_trunc('month', date_orientation) = CAST($mois AS DATE)
+    ORDER BY person_key, date_orientation, source  -- cgpem before stock: it names the organisme
+)
+SELECT 'orientations' AS indicateur, coalesce(type_parcours, 'non_renseigne') AS code, count(*) AS n
+FROM decision GROUP BY ALL
+UNION ALL
+SELECT 'organisme_referent', coalesce(organisme_referent, 'non_renseigne'), count(*)
+FROM decision GROUP BY ALL
+UNION ALL
+SELECT 'personnes_orientees', NULL, count(DISTINCT person_key) FROM decision

@@ -1,0 +1,297 @@
+"""Reading what départements really send: delimited text or Excel, any header spelling.
+
+The CGPEM, LRSA DE, reprise de stock and parcours files have no fixed layout: each source
+has a template (`layouts/<source>.yaml`: fields, labels, accepted aliases) and a file's
+columns are matched to its fields by normalised header (case, accents, spaces and
+punctuation ignored), or through a département's mapping file (`--mapping`, YAML:
+"their header: our field"). The file is decoded and split here, in Python, because these
+are office exports of at most a few hundred thousand rows and Python gives exact line
+numbers and ragged-row detection; the checks and the load then run in DuckDB on the Arrow
+table this module builds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+import yaml
+
+from pipelines.encoding import FileFacts, open_bytes
+from pipelines.errors import FileRefused, UsageError
+from pipelines.settings import LAYOUTS_DIR
+
+DELIMITERS = (";", ",", "\t")
+DELIMITER_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
+XLSX = "Excel (.xlsx)"
+
+
+# French articles and prepositions, dropped so that "Date d'entrée RSA", "DATE_ENTREE_RSA"
+# and "date de l'entrée rsa" name the same column.
+STOP_WORDS = frozenset({"d", "l", "de", "du", "des", "la", "le", "les", "a", "au", "aux", "et"})
+
+
+def normalise_header(text: str) -> str:
+    """'Date d'entrée RSA', 'DATE_ENTREE_RSA', 'date entree rsa' -> 'dateentreersa'."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\ufeff", ""))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return "".join(w for w in re.split(r"[^a-z0-9]+", plain) if w and w not in STOP_WORDS)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One field of a tabular template."""
+
+    name: str
+    label: str
+    type: str  # text | code | date | parcours | decimal
+    usage: str  # key | stat | birth | personal | drop (as in the PECGM layout)
+    required: bool = False
+    width: int | None = None  # codes: numeric codes are left-padded with zeros to this width
+    codelist: str | None = None
+    not_future: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def spellings(self) -> set[str]:
+        return {normalise_header(s) for s in (self.name, self.label, *self.aliases)}
+
+
+@dataclass(frozen=True)
+class Template:
+    source: str
+    description: str
+    columns: tuple[Column, ...]
+    variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A person appears once per file, or once per value of these fields (`doublon` check).
+    unique_with: tuple[str, ...] = ()
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+@cache
+def template(source: str) -> Template:
+    """The template of a tabular source, from `layouts/<source>.yaml`."""
+    raw = yaml.safe_load((LAYOUTS_DIR / f"{source}.yaml").read_text(encoding="utf-8"))
+    columns = tuple(Column(**{**c, "aliases": tuple(c.get("aliases", ()))}) for c in raw["columns"])
+    variants = {k: tuple(v) for k, v in (raw.get("variants") or {}).items()}
+    return Template(
+        raw["source"],
+        raw.get("description", ""),
+        columns,
+        variants,
+        tuple(raw.get("unique_with") or ()),
+    )
+
+
+def read_mapping(path: Path | None) -> dict[str, str]:
+    """A département's mapping file: {normalised header: field name}."""
+    if path is None:
+        return {}
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise UsageError(f"Fichier de correspondance illisible : {Path(path).name}.") from error
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    ):
+        raise UsageError(
+            f"{Path(path).name} : le fichier de correspondance doit associer "
+            "« en-tête du fichier: champ » sur chaque ligne."
+        )
+    return {normalise_header(k): v for k, v in raw.items()}
+
+
+@dataclass
+class Table:
+    """A file's rows as text, with the line (or sheet row) number of each."""
+
+    headers: list[str]
+    rows: list[list[str | None]]
+    line_numbers: list[int]
+    encoding: str
+    delimiter: str | None  # None for Excel
+    extra_cells: list[int]  # line numbers of rows longer than the header
+
+
+def _is_xlsx(facts: FileFacts) -> bool:
+    with open_bytes(facts.path) as f:
+        head = f.read(4)
+    return head == b"PK\x03\x04" and zipfile.is_zipfile(facts.path)
+
+
+def _cell_text(value: object) -> str | None:
+    """Excel cells to the text an export would have written (dates ISO, 12.0 -> '12')."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _read_xlsx(facts: FileFacts) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(facts.path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file
+        raise FileRefused(f"{facts.file_name} : classeur Excel illisible.") from error
+    try:
+        sheet = book.worksheets[0]
+        header: list[str] | None = None
+        rows, numbers, extra = [], [], []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in values]
+            if not any(cells):
+                continue
+            if header is None:
+                header = [c or "" for c in cells]
+                continue
+            rows.append(cells)
+            numbers.append(number)
+    finally:
+        book.close()
+    if header is None:
+        raise FileRefused(f"{facts.file_name} : la première feuille du classeur est vide.")
+    while header and not header[-1]:
+        header.pop()
+    for cells, number in zip(rows, numbers, strict=True):
+        if any(cells[len(header) :]):
+            extra.append(number)
+    return Table(header, rows, numbers, XLSX, None, extra)
+
+
+def _decode(facts: FileFacts) -> tuple[str, str]:
+    """The whole text and the encoding name; decoding decides, not a guess."""
+    with open_bytes(facts.path) as f:
+        data = f.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8 (BOM)"
+    if data.isascii():
+        return data.decode("ascii"), "UTF-8"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    if any(0x80 <= b <= 0x9F for b in set(data)):
+        return data.decode("cp1252", errors="replace"), "Windows-1252"
+    return data.decode("latin-1"), "ISO-8859-1"
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ";"
+
+
+def _read_delimited(facts: FileFacts) -> Table:
+    text, encoding = _decode(facts)
+    if "\x00" in text[:4096]:
+        raise FileRefused(f"{facts.file_name} : fichier binaire, pas un texte délimité.")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = _delimiter(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows, numbers, extra = [], [], []
+    try:
+        for cells in reader:
+            stripped = [c.strip() or None for c in cells]
+            if not any(stripped):
+                continue
+            if header is None:
+                header = [c or "" for c in stripped]
+                continue
+            rows.append(stripped)
+            numbers.append(reader.line_num)
+            if len(stripped) > len(header) and any(stripped[len(header) :]):
+                extra.append(reader.line_num)
+    except csv.Error as error:
+        raise FileRefused(
+            f"{facts.file_name}, ligne {reader.line_num} : texte délimité illisible ({error})."
+        ) from error
+    if header is None:
+        raise FileRefused(f"{facts.file_name} : fichier vide (aucune ligne d'en-tête).")
+    return Table(header, rows, numbers, encoding, delimiter, extra)
+
+
+def read_table(facts: FileFacts) -> Table:
+    """Read a delimited text or .xlsx file; refuse what is neither."""
+    if facts.size_bytes == 0:
+        raise FileRefused(f"{facts.file_name} : fichier vide.")
+    if _is_xlsx(facts):
+        return _read_xlsx(facts)
+    return _read_delimited(facts)
+
+
+@dataclass
+class Matching:
+    """Which file column feeds which template field, and what did not match."""
+
+    fields: dict[str, int]  # field name -> column index in the file
+    ignored: list[str]  # file headers matched to no field
+    duplicates: dict[str, list[str]]  # field -> the several file headers claiming it
+
+
+def match_columns(headers: list[str], tpl: Template, mapping: dict[str, str]) -> Matching:
+    """Match file headers to template fields: the mapping file first, then the aliases."""
+    by_spelling = {s: c.name for c in tpl.columns for s in c.spellings}
+    names = {c.name for c in tpl.columns}
+    claimed: dict[str, list[int]] = {}
+    ignored = []
+    for index, header in enumerate(headers):
+        key = normalise_header(header)
+        target = mapping.get(key) or by_spelling.get(key)
+        if target in names:
+            claimed.setdefault(target, []).append(index)
+        elif header:
+            ignored.append(header)
+    return Matching(
+        fields={f: idx[0] for f, idx in claimed.items()},
+        ignored=ignored,
+        duplicates={f: [headers[i] for i in idx] for f, idx in claimed.items() if len(idx) > 1},
+    )
+
+
+def arrow_table(table: Table, matching: Matching, tpl: Template) -> pa.Table:
+    """line_no plus one text column per template field (NULL where the file lacks it).
+
+    Personal fields (names, address, phone, e-mail) are never carried, even into the
+    in-memory staging database: only whether they are filled ('renseigne'), which is
+    what the mandatory-field checks need.
+    """
+    columns: dict[str, pa.Array] = {"line_no": pa.array(table.line_numbers, pa.int64())}
+    extra = set(table.extra_cells)
+    for col in tpl.columns:
+        index = matching.fields.get(col.name)
+        if index is None:
+            values: list[str | None] = [None] * len(table.rows)
+        else:
+            values = [row[index] if index < len(row) else None for row in table.rows]
+            if col.usage in ("personal", "drop"):
+                values = ["renseigne" if v else None for v in values]
+        columns[col.name] = pa.array(values, pa.string())
+        if col.type == "parcours":  # free spelling: matched on its normalised form
+            columns[f"{col.name}_norme"] = pa.array(
+                [normalise_header(v) if v else None for v in values], pa.string()
+            )
+    columns["cellules_en_trop"] = pa.array(
+        ["oui" if n in extra else None for n in table.line_numbers], pa.string()
+    )
+    return pa.table(columns)

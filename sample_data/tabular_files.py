@@ -1,0 +1,373 @@
+"""The département's files for the simulated population: CGPEM decisions, the four LRSA DE
+lists, the reprise de stock. Delimited text in the templates of `pipelines/layouts/`.
+
+Orientation facts (RSA entry, delay, parcours type) are drawn from a generator seeded by
+the person's serial, not from the population's stream, so adding them leaves the PECGM
+files (and their golden tests) byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sample_data.generate import Person
+
+PARCOURS = (("professionnel", 40), ("socio_professionnel", 35), ("social", 25))
+NATURE = {  # parcours type -> CGPEM NATURE DE L'ACCOMPAGNEMENT codes, weighted
+    "social": (("01", 1),),
+    "socio_professionnel": (("06", 1),),
+    "professionnel": (("05", 70), ("02", 12), ("03", 12), ("04", 6)),
+}
+ORGANISMES = {
+    "01": ("CCAS DE LA VILLE CHEF-LIEU", "SERVICE SOCIAL DEPARTEMENTAL"),
+    "02": ("MISSION LOCALE",),
+    "03": ("OPERATEUR PRIVE DE PLACEMENT",),
+    "04": ("RESEAU D'APPUI A LA CREATION",),
+    "05": ("FRANCE TRAVAIL",),
+    "06": ("FRANCE TRAVAIL - ACCOMPAGNEMENT GLOBAL",),
+}
+# Spellings met in real exports of the reprise de stock (the reader normalises them).
+PARCOURS_SPELLINGS = {
+    "social": ("Social", "SOCIAL", "PSO", "social"),
+    "socio_professionnel": ("Socio-professionnel", "SOCIO PRO", "socioprofessionnel", "PSP"),
+    "professionnel": ("Professionnel", "PRO", "PED", "professionnel"),
+}
+NEVER_ORIENTED = 0.08
+
+
+@dataclass(frozen=True)
+class Orientation:
+    entree_rsa: date
+    date: date | None  # None: not (yet) oriented
+    type_parcours: str
+    nature: str
+    organisme: str
+    statut: str
+    organisme_payeur: str
+
+
+def _pick(rng: random.Random, weighted) -> str:
+    return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def orientation_of(p: Person, seed: int) -> Orientation:
+    """RSA entry shortly before the job-seeker registration; orientation delay log-normal
+    (median about a month, long right tail), 8 % never oriented."""
+    rng = random.Random(seed * 1_000_003 + p.serial)
+    entree = p.debut_ide - timedelta(days=int(rng.expovariate(1 / 60)))
+    delay = int(rng.lognormvariate(3.4, 0.8))  # median e^3.4 = 30 days
+    oriented = None if rng.random() < NEVER_ORIENTED else entree + timedelta(days=delay)
+    parcours = _pick(rng, PARCOURS)
+    nature = _pick(rng, NATURE[parcours])
+    return Orientation(
+        entree_rsa=entree,
+        date=oriented,
+        type_parcours=parcours,
+        nature=nature,
+        organisme=rng.choice(ORGANISMES[nature]),
+        statut="Demandeur" if rng.random() < 0.85 else "Conjoint",
+        organisme_payeur="CAF" if rng.random() < 0.94 else "MSA",
+    )
+
+
+def write_delimited(
+    path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8", sep=";"
+) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+
+
+def _fr(d: date | None) -> str:
+    return f"{d:%d/%m/%Y}" if d else ""
+
+
+CGPEM_HEADER = [
+    "NIR",
+    "NOM DE NAISSANCE",
+    "NOM MARITAL",
+    "PRENOM",
+    "DATE DE NAISSANCE",
+    "N° du Pôle emploi",
+    "IDENTIFIANT Pôle emploi du bénéficiaire RSA",
+    "NATURE DE L'ACCOMPAGNEMENT",
+    "DATE DE LA DECISION D'ORIENTATION",
+    "ORGANISME REFERENT POUR L'ACCOMPAGNEMENT",
+    "NOM DU CORRESPONDANT",
+    "PRENOM DU CORRESPONDANT",
+    "NO TEL DU CORRESPONDANT",
+    "EMAIL DU CORRESPONDANT",
+    "SERVICE DU CORRESPONDANT",
+]
+
+
+def cgpem_row(p: Person, o: Orientation) -> list[str]:
+    return [
+        p.nir,
+        p.names[0],
+        p.names[1],
+        p.names[2],
+        f"{p.naissance:%Y%m%d}",
+        "199",
+        p.identifiant_pe,
+        o.nature,
+        f"{o.date:%Y%m%d}",
+        o.organisme,
+        "CORRESPONDANT",
+        "FICTIF",
+        "0000000000",
+        "correspondant@exemple.invalid",
+        "SERVICE INSERTION",
+    ]
+
+
+LRSA_HEADERS = {
+    "inscriptions": [
+        "NIR",
+        "Identifiant PE",
+        "Nom usuel et prénom",
+        "Adresse",
+        "Date de naissance",
+        "Date de l'inscription",
+        "Catégorie d'inscription",
+    ],
+    "cessations": [
+        "NIR",
+        "Identifiant PE",
+        "Nom usuel et prénom",
+        "Adresse",
+        "Date de naissance",
+        "Date de cessation d'inscription",
+        "Code motif de cessation",
+        "Libellé motif de cessation",
+    ],
+    "radiations": [
+        "NIR",
+        "Identifiant PE",
+        "Nom usuel et prénom",
+        "Adresse",
+        "Date de naissance",
+        "Date de radiation",
+        "Code motif de radiation",
+        "Libellé motif de radiation",
+        "Durée de radiation",
+    ],
+}
+LRSA_HEADERS["inscrits"] = LRSA_HEADERS["inscriptions"]
+
+
+def lrsa_row(p: Person, liste: str, event: date, code: str, categorie: str) -> list[str]:
+    who = [
+        p.nir,
+        p.identifiant_pe,
+        f"{p.names[0]} {p.names[2]}",
+        "1 RUE FICTIVE 20000 VILLE",
+        _fr(p.naissance),
+        _fr(event),
+    ]
+    if liste in ("inscriptions", "inscrits"):
+        return [*who, categorie]
+    if liste == "cessations":
+        return [*who, code, ""]
+    return [*who, code, "", "1 mois" if code != "18" else ""]
+
+
+STOCK_HEADER = [
+    "Civilité",
+    "Nom",
+    "Prénom",
+    "Date de naissance",
+    "NIR ou NIA",
+    "Sexe",
+    "Nationalité",
+    "Statut",
+    "Téléphone",
+    "Courriel",
+    "Adresse",
+    "Code postal",
+    "Commune",
+    "Date d'entrée RSA",
+    "Organisme",
+    "Numéro allocataire",
+    "Type de parcours",
+    "Référent",
+    "Date d'orientation",
+]
+
+
+def stock_row(p: Person, o: Orientation, index: int) -> list[str]:
+    spellings = PARCOURS_SPELLINGS[o.type_parcours]
+    return [
+        "M." if p.sexe == "1" else "Mme",
+        p.names[0],
+        p.names[2],
+        _fr(p.naissance),
+        p.nir,
+        "M" if p.sexe == "1" else "F",
+        "Française",
+        o.statut,
+        "0000000000",
+        "personne@exemple.invalid",
+        "1 RUE FICTIVE",
+        "20000",
+        "BŒUF-SUR-MER (FICTIVE)",
+        _fr(o.entree_rsa),
+        o.organisme_payeur,
+        f"99{p.serial:07d}",
+        spellings[index % len(spellings)],
+        "REFERENT FICTIF",
+        _fr(o.date),
+    ]
+
+
+@dataclass
+class MonthSnapshot:
+    """What the LRSA lists need of one month of the simulation."""
+
+    ref: date
+    people: list[Person]
+    categorie: dict[int, str]
+    cessation: dict[int, tuple[date, str]]
+    radiation: dict[int, tuple[date, str]]
+
+
+def snapshot(ref: date, people: list[Person]) -> MonthSnapshot:
+    return MonthSnapshot(
+        ref,
+        list(people),
+        {p.serial: p.categorie for p in people},
+        {p.serial: p.cessation for p in people if p.cessation},
+        {p.serial: p.radiation for p in people if p.radiation},
+    )
+
+
+def lrsa_lists(
+    snapshots: list[MonthSnapshot], index: int
+) -> dict[str, list[tuple[Person, date, str, str]]]:
+    """The four lists published for month index+1, from months index (M-1) and index-1 (M-2)."""
+    m1 = snapshots[index]
+    first = m1.ref.replace(day=1)
+    lists: dict[str, list] = {
+        "inscriptions": [
+            (p, p.debut_ide, "", m1.categorie[p.serial])
+            for p in m1.people
+            if first <= p.debut_ide <= m1.ref
+        ],
+        "inscrits": [
+            (p, p.debut_ide, "", m1.categorie[p.serial])
+            for p in m1.people
+            if p.serial not in m1.cessation and p.serial not in m1.radiation
+        ],
+        "radiations": [
+            (p, *m1.radiation[p.serial], "") for p in m1.people if p.serial in m1.radiation
+        ],
+        "cessations": [],
+    }
+    if index > 0:
+        m2 = snapshots[index - 1]
+        lists["cessations"] = [
+            (p, *m2.cessation[p.serial], "") for p in m2.people if p.serial in m2.cessation
+        ]
+    return lists
+
+
+def write_tabular_files(
+    departement: str,
+    snapshots: list[MonthSnapshot],
+    seed: int,
+    out: Path,
+) -> list[Path]:
+    """CGPEM per month, LRSA DE lists per publication month, one reprise de stock."""
+    written: list[Path] = []
+    everyone: dict[int, Person] = {}
+    for snap in snapshots:
+        for p in snap.people:
+            everyone.setdefault(p.serial, p)
+    orientations = {s: orientation_of(p, seed) for s, p in everyone.items()}
+    start = snapshots[0].ref.replace(day=1)
+    last = snapshots[-1].ref
+
+    stock_dir, cgpem_dir, lrsa_dir = out / "stock", out / "cgpem", out / "lrsa"
+    for d in (stock_dir, cgpem_dir, lrsa_dir):
+        d.mkdir(parents=True, exist_ok=True)
+
+    # Reprise de stock: everyone oriented before the first simulated month.
+    before = sorted((s for s, o in orientations.items() if o.date and o.date < start), key=int)
+    path = stock_dir / f"REPRISE_STOCK_{departement}.csv"
+    write_delimited(
+        path,
+        STOCK_HEADER,
+        [stock_row(everyone[s], orientations[s], i) for i, s in enumerate(before)],
+        encoding="cp1252",
+    )
+    written.append(path)
+
+    for snap in snapshots:
+        first = snap.ref.replace(day=1)
+        rows = [
+            cgpem_row(everyone[s], o)
+            for s, o in sorted(orientations.items())
+            if o.date and first <= o.date <= snap.ref and o.date <= last
+        ]
+        path = cgpem_dir / f"CGPEM_{departement}_{snap.ref:%Y%m}.csv"
+        write_delimited(path, CGPEM_HEADER, rows)
+        written.append(path)
+
+    for index in range(len(snapshots) - 1):
+        published = snapshots[index + 1].ref
+        for liste, entries in lrsa_lists(snapshots, index).items():
+            if liste == "cessations" and index == 0:
+                continue  # M-2 is before the simulation
+            path = lrsa_dir / f"LRSA_{departement}_{published:%Y%m}_{liste}.csv"
+            write_delimited(
+                path,
+                LRSA_HEADERS[liste],
+                [lrsa_row(p, liste, d, code, cat) for p, d, code, cat in entries],
+            )
+            written.append(path)
+    return written
+
+
+def write_templates(out: Path, seed: int = 20261) -> list[Path]:
+    """`sample_data/templates/`: each source's header and two synthetic rows."""
+    from sample_data.generate import month_end, simulate
+
+    out.mkdir(parents=True, exist_ok=True)
+    ref = month_end(2026, 10)
+    people = list(simulate("2A", 1, 4, seed, ref))[-1][1][:2]
+    done = []
+    for p in people:  # two complete, oriented people
+        o = orientation_of(p, seed)
+        done.append((p, o if o.date else Orientation(**{**o.__dict__, "date": o.entree_rsa})))
+    files = {
+        "cgpem.csv": (CGPEM_HEADER, [cgpem_row(p, o) for p, o in done]),
+        "stock.csv": (STOCK_HEADER, [stock_row(p, o, i) for i, (p, o) in enumerate(done)]),
+        "lrsa_inscriptions.csv": (
+            LRSA_HEADERS["inscriptions"],
+            [lrsa_row(p, "inscriptions", p.debut_ide, "", "1") for p, _ in done],
+        ),
+        "lrsa_inscrits.csv": (
+            LRSA_HEADERS["inscrits"],
+            [lrsa_row(p, "inscrits", p.debut_ide, "", "1") for p, _ in done],
+        ),
+        "lrsa_cessations.csv": (
+            LRSA_HEADERS["cessations"],
+            [lrsa_row(p, "cessations", ref, "90", "") for p, _ in done],
+        ),
+        "lrsa_radiations.csv": (
+            LRSA_HEADERS["radiations"],
+            [lrsa_row(p, "radiations", ref, "14", "") for p, _ in done],
+        ),
+    }
+    paths = []
+    for name, (header, rows) in files.items():
+        write_delimited(out / name, header, rows)
+        paths.append(out / name)
+    return paths
