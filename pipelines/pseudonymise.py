@@ -119,3 +119,13 @@ def register_macros(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
         """CREATE OR REPLACE TEMP MACRO person_key(nir, pe, rsa) AS coalesce(
         pseudo('NIR', norm_nir(nir)), pseudo('PE', norm_id(pe)), pseudo('RSA', norm_id(rsa)))"""
     )
+    # What every staging SQL keeps of the NIR besides its hash: which key was used, and sex.
+    con.execute(
+        """CREATE OR REPLACE TEMP MACRO cle_type(nir, other) AS
+        CASE WHEN norm_nir(nir) IS NOT NULL THEN 'NIR' ELSE other END"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP MACRO sexe_nir(nir) AS
+        CASE WHEN substr(nir, 1, 1) IN ('1', '3', '7') THEN 'M'
+             WHEN substr(nir, 1, 1) IN ('2', '4', '8') THEN 'F' END"""
+    )

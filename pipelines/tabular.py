@@ -146,6 +146,27 @@ def _cell_text(value: object) -> str | None:
     return text or None
 
 
+def _split_header(numbered):
+    """(header, rows, their numbers, numbers of rows longer than the header) from
+    (number, cells) pairs: blank rows are skipped, the first other one is the header, whose
+    empty trailing cells (Excel's formatted but empty columns) are dropped."""
+    header: list[str] | None = None
+    rows, numbers, extra = [], [], []
+    for number, cells in numbered:
+        if not any(cells):
+            continue
+        if header is None:
+            header = [c or "" for c in cells]
+            while header and not header[-1]:
+                header.pop()
+            continue
+        rows.append(cells)
+        numbers.append(number)
+        if any(cells[len(header) :]):
+            extra.append(number)
+    return header, rows, numbers, extra
+
+
 def _read_xlsx(facts: FileFacts) -> Table:
     from openpyxl import load_workbook
 
@@ -155,26 +176,15 @@ def _read_xlsx(facts: FileFacts) -> Table:
         raise FileRefused(f"{facts.file_name} : classeur Excel illisible.") from error
     try:
         sheet = book.worksheets[0]
-        header: list[str] | None = None
-        rows, numbers, extra = [], [], []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
-            if not any(cells):
-                continue
-            if header is None:
-                header = [c or "" for c in cells]
-                continue
-            rows.append(cells)
-            numbers.append(number)
+        numbered = (
+            (number, [_cell_text(v) for v in values])
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+        )
+        header, rows, numbers, extra = _split_header(numbered)
     finally:
         book.close()
     if header is None:
         raise FileRefused(f"{facts.file_name} : la première feuille du classeur est vide.")
-    while header and not header[-1]:
-        header.pop()
-    for cells, number in zip(rows, numbers, strict=True):
-        if any(cells[len(header) :]):
-            extra.append(number)
     return Table(header, rows, numbers, XLSX, None, extra)
 
 
@@ -208,20 +218,9 @@ def _read_delimited(facts: FileFacts) -> Table:
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = _delimiter(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    rows, numbers, extra = [], [], []
+    numbered = ((reader.line_num, [c.strip() or None for c in cells]) for cells in reader)
     try:
-        for cells in reader:
-            stripped = [c.strip() or None for c in cells]
-            if not any(stripped):
-                continue
-            if header is None:
-                header = [c or "" for c in stripped]
-                continue
-            rows.append(stripped)
-            numbers.append(reader.line_num)
-            if len(stripped) > len(header) and any(stripped[len(header) :]):
-                extra.append(reader.line_num)
+        header, rows, numbers, extra = _split_header(numbered)
     except csv.Error as error:
         raise FileRefused(
             f"{facts.file_name}, ligne {reader.line_num} : texte délimité illisible ({error})."

@@ -9,11 +9,10 @@ SELECT
     'cgpem',
     f.line_no,
     person_key(f.nir, f.identifiant_pe, NULL),
-    CASE WHEN norm_nir(f.nir) IS NOT NULL THEN 'NIR' ELSE 'PE' END,
+    cle_type(f.nir, 'PE'),
     pseudo('PE', norm_id(f.identifiant_pe)),
     NULL,
-    CASE WHEN substr(f.nir, 1, 1) IN ('1', '3', '7') THEN 'M'
-         WHEN substr(f.nir, 1, 1) IN ('2', '4', '8') THEN 'F' END,
+    sexe_nir(f.nir),
     CAST(year(try_cast(f.date_naissance AS DATE)) AS SMALLINT),
     CAST(f.date_orientation AS DATE),
     n.groupe,

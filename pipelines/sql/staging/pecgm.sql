@@ -23,10 +23,9 @@ SELECT
     CAST($date_reference AS DATE),
     f.line_no,
     person_key(f.nir, f.identifiant_pe, NULL),
-    CASE WHEN norm_nir(f.nir) IS NOT NULL THEN 'NIR' ELSE 'PE' END,
+    cle_type(f.nir, 'PE'),
     pseudo('PE', norm_id(f.identifiant_pe)),
-    CASE WHEN substr(f.nir, 1, 1) IN ('1', '3', '7') THEN 'M'
-         WHEN substr(f.nir, 1, 1) IN ('2', '4', '8') THEN 'F' END,
+    sexe_nir(f.nir),
     CAST(year(strptime(f.date_naissance, '%Y%m%d')) AS SMALLINT),
     f.statut_certification_identite,
     f.code_commune_residence,

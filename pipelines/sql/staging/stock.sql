@@ -8,11 +8,11 @@ SELECT
     'stock',
     f.line_no,
     person_key(f.nir, NULL, f.numero_allocataire),
-    CASE WHEN norm_nir(f.nir) IS NOT NULL THEN 'NIR' ELSE 'RSA' END,
+    cle_type(f.nir, 'RSA'),
     NULL,
     pseudo('RSA', norm_id(f.numero_allocataire)),
-    CASE WHEN substr(f.nir, 1, 1) IN ('1', '3', '7') OR f.sexe IN ('M', 'H', '1') THEN 'M'
-         WHEN substr(f.nir, 1, 1) IN ('2', '4', '8') OR f.sexe IN ('F', '2') THEN 'F' END,
+    coalesce(sexe_nir(f.nir), CASE WHEN f.sexe IN ('M', 'H', '1') THEN 'M'
+                                   WHEN f.sexe IN ('F', '2') THEN 'F' END),
     CAST(year(try_cast(f.date_naissance AS DATE)) AS SMALLINT),
     CAST(f.date_orientation AS DATE),
     f.type_parcours,
