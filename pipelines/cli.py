@@ -65,10 +65,15 @@ def _options(args: argparse.Namespace) -> dict:
     }
 
 
+def _paths(args: argparse.Namespace) -> Path | list[Path]:
+    """One file, or the files of a multi-file unit (parcours)."""
+    return Path(args.file[0]) if len(args.file) == 1 else [Path(f) for f in args.file]
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     report, con, _, _ = loader.validate(
-        args.source, Path(args.file), settings, args.departement, options=_options(args)
+        args.source, _paths(args), settings, args.departement, options=_options(args)
     )
     con.close()
     print(report.summary_text())
@@ -79,7 +84,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     settings = _settings(args)
     outcome = loader.load(
         args.source,
-        Path(args.file),
+        _paths(args),
         settings,
         args.departement,
         _progress(sys.stderr.isatty()),
@@ -185,7 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = with_db(sub.add_parser(name, help=helptext, description=helptext))
         p.add_argument("source", help=SOURCES_HELP)
-        p.add_argument("file", help="chemin du fichier reçu")
+        p.add_argument(
+            "file",
+            nargs="+",
+            help="chemin du fichier reçu (parcours : les trois fichiers personnes, "
+            "rendez-vous et prestations, dans n'importe quel ordre)",
+        )
         p.add_argument(
             "--departement",
             help="code département (obligatoire pour les fichiers qui ne le portent pas)",

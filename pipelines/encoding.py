@@ -36,9 +36,12 @@ class FileFacts:
     bom: bool
     cp1252: bool
     gzip: bool
+    parts: tuple[FileFacts, ...] = ()  # the files of a multi-file unit (parcours)
 
     @property
     def file_name(self) -> str:
+        if self.parts:
+            return " + ".join(p.file_name for p in self.parts)
         return self.path.name
 
     @property
@@ -118,6 +121,28 @@ def inspect_file(path: Path) -> FileFacts:
         bom=bom,
         cp1252=name == "Windows-1252",
         gzip=compressed,
+    )
+
+
+def _unit_digest(parts: tuple[FileFacts, ...]) -> str:
+    return hashlib.sha256(" ".join(sorted(p.sha256 for p in parts)).encode()).hexdigest()
+
+
+def unit_facts(paths: list[Path]) -> FileFacts:
+    """Facts of several files loaded as one unit: the sha256 of their sorted sha256s (so
+    the same files in any order are the same unit), the sum of their sizes."""
+    parts = tuple(inspect_file(p) for p in paths)
+    return FileFacts(
+        path=parts[0].path,
+        size_bytes=sum(p.size_bytes for p in parts),
+        # FIFO on one worker: the parts' digests, submitted earlier, are done first.
+        digest=_HASHER.submit(_unit_digest, parts),
+        encoding=", ".join(sorted({p.encoding for p in parts})),
+        duckdb_encoding="utf-8",
+        bom=False,
+        cp1252=False,
+        gzip=False,
+        parts=parts,
     )
 
 

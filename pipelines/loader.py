@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import journal, pseudonymise, warehouse
-from pipelines.encoding import FileFacts, inspect_file
+from pipelines.encoding import FileFacts, inspect_file, unit_facts
 from pipelines.errors import PilotageError, UsageError
 from pipelines.settings import Settings
 from pipelines.sources import detect_source, get_source
@@ -52,17 +52,22 @@ def resolve_source(source: str, facts: FileFacts) -> str:
     """`auto` looks at the first line; otherwise the name must be a known source."""
     if source == "auto":
         return detect_source(facts)
-    get_source(source)
+    src = get_source(source)
+    if facts.parts and not getattr(src, "MULTI_FILE", False):
+        raise UsageError(f"La source « {source} » se charge fichier par fichier.")
     return source
 
 
-def _inspect(path: Path) -> FileFacts:
-    if not path.is_file():
-        raise UsageError(f"Fichier introuvable : {path}")
+def _inspect(path: Path | list[Path]) -> FileFacts:
+    """Facts of one file, or of several files loaded as one unit (parcours)."""
+    paths = [Path(p) for p in path] if isinstance(path, list | tuple) else [Path(path)]
+    for p in paths:
+        if not p.is_file():
+            raise UsageError(f"Fichier introuvable : {p}")
     try:
-        return inspect_file(path)
+        return inspect_file(paths[0]) if len(paths) == 1 else unit_facts(paths)
     except OSError as error:
-        raise UsageError(f"Lecture impossible de {path.name} : {error.strerror}.") from error
+        raise UsageError(f"Lecture impossible : {error.strerror}.") from error
 
 
 def _staging_connection(key: bytes) -> duckdb.DuckDBPyConnection:
@@ -83,7 +88,7 @@ def validate(
 ) -> tuple[Report, duckdb.DuckDBPyConnection, FileFacts, str]:
     """Parse and check a file; writes nothing. Returns the report and the staging connection."""
     progress("lecture")
-    facts = facts or _inspect(Path(path))
+    facts = facts or _inspect(path)
     source = resolve_source(source, facts)
     con = _staging_connection(key or pseudonymise.load_or_create_key(settings.key_file))
     progress("contrôles")
@@ -149,7 +154,7 @@ def _link_rate(con, src, report: Report, load_id: int) -> dict | None:
     A person matches on the person key (NIR) or on the identifiant PE: a low rate tells a
     département that its identifiers do not match France Travail's.
     """
-    if src.TABLE not in ("orientation", "lrsa_de"):
+    if src.TABLE not in ("orientation", "lrsa_de", "parcours_personne"):
         return None
     row = con.execute(
         f"""WITH p AS (SELECT person_key, pe_key FROM wh.pecgm_stock WHERE departement = ?)
@@ -193,9 +198,9 @@ def _write_loaded(
         operator=settings.operator,
         message=message,
     )
-    if previous:
+    for table in getattr(src, "TABLES", (src.TABLE,)) if previous else ():
         con.execute(
-            f"DELETE FROM wh.{src.TABLE} WHERE load_id IN ({', '.join('?' * len(previous))})",
+            f"DELETE FROM wh.{table} WHERE load_id IN ({', '.join('?' * len(previous))})",
             previous,
         )
     rows = src.insert(con, report, load_id, "wh")
@@ -251,11 +256,11 @@ def load(
     `options` are the source's own: `mapping` (header -> field), `liste` and `mois`.
     """
     started = datetime.now()
-    facts = _inspect(Path(path))
+    facts = _inspect(path)
     source = resolve_source(source, facts)
     key = pseudonymise.load_or_create_key(settings.key_file)
     report, con, facts, source = validate(
-        source, Path(path), settings, departement, progress, facts, key, options
+        source, path, settings, departement, progress, facts, key, options
     )
     # Checked after parsing so that hashing overlaps the DuckDB scan; nothing is written yet.
     skipped = _already_loaded(settings, source, facts)

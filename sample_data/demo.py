@@ -9,6 +9,7 @@ from pathlib import Path
 from pipelines import loader
 from pipelines.errors import UsageError
 from pipelines.settings import SAMPLE_DIR, Settings
+from pipelines.sources import get_source
 
 # Source name -> glob of its committed sample files, loaded in this order (PECGM first, so
 # that the link rates of the other sources are measured), each in name (= month) order.
@@ -17,16 +18,21 @@ SAMPLE_FILES = {
     "stock": "stock/REPRISE_STOCK_*.csv",
     "cgpem": "cgpem/CGPEM_*.csv",
     "lrsa": "lrsa/LRSA_*.csv",
+    "parcours": "parcours/PARCOURS_*.csv",  # three files, loaded together as one unit
 }
 SAMPLE_DEPARTEMENT = "2A"  # the files other than PECGM do not name their département
 
 
-def sample_files(root: Path = SAMPLE_DIR) -> list[tuple[str, Path]]:
-    return [
-        (source, path)
-        for source, pattern in SAMPLE_FILES.items()
-        for path in sorted(root.glob(pattern))
-    ]
+def sample_files(root: Path = SAMPLE_DIR) -> list[tuple[str, Path | list[Path]]]:
+    """(source, file) in load order; the parcours unit is one entry holding its files."""
+    out: list[tuple[str, Path | list[Path]]] = []
+    for source, pattern in SAMPLE_FILES.items():
+        paths = sorted(root.glob(pattern))
+        if getattr(get_source(source), "MULTI_FILE", False):
+            out.append((source, paths))
+        else:
+            out += [(source, p) for p in paths]
+    return out
 
 
 def build_demo(
@@ -44,9 +50,7 @@ def build_demo(
         outcome = loader.load(source, path, settings, departement=SAMPLE_DEPARTEMENT)
         echo(outcome.message)
         if outcome.status != "loaded":
-            raise UsageError(
-                f"Le fichier d'exemple {path.name} n'a pas été chargé : {outcome.message}"
-            )
+            raise UsageError(f"Un fichier d'exemple n'a pas été chargé : {outcome.message}")
         loaded += 1
     echo(f"Entrepôt de démonstration prêt : {settings.db_path} ({loaded} fichiers).")
     return loaded

@@ -227,6 +227,117 @@ def stock_row(p: Person, o: Orientation, index: int) -> list[str]:
     ]
 
 
+PERSONNES_HEADER = [
+    "Identifiant RSA",
+    "Identifiant Pôle emploi",
+    "Date de naissance",
+    "Sexe",
+    "Code commune",
+    "Date d'ouverture des droits RSA",
+    "Date d'entrée dans le dispositif",
+    "Date de rendez-vous d'orientation",
+    "Type de parcours",
+    "Date de signature du contrat d'engagement",
+]
+RDV_HEADER = [
+    "Identifiant RSA",
+    "Date du rendez-vous",
+    "Type de rendez-vous",
+    "Statut du rendez-vous",
+]
+PRESTATIONS_HEADER = [
+    "Identifiant RSA",
+    "Prestation",
+    "Modalité",
+    "Date de début",
+    "Date de fin",
+    "Durée en heures",
+]
+# (label, modality, hours per session range, sessions range, days between sessions)
+PRESTATIONS = (
+    ("ATELIER CV ET CANDIDATURE", "Collectif", (2, 3), (1, 3), 7),
+    ("ENTRETIEN DIAGNOSTIC APPROFONDI", "Individuel", (1, 2), (1, 1), 0),
+    ("IMMERSION EN ENTREPRISE", "Individuel", (20, 35), (1, 2), 7),
+    ("FORMATION PRE-QUALIFIANTE", "Collectif", (15, 30), (2, 6), 7),
+    ("ACCOMPAGNEMENT SOCIAL RENFORCE", "Individuel", (1, 3), (2, 6), 14),
+    ("ATELIER MOBILITE", "Collectif", (3, 4), (1, 2), 7),
+)
+
+
+def _french_hours(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",").removesuffix(",0")
+
+
+def parcours_rows(
+    everyone: dict[int, Person],
+    orientations: dict[int, Orientation],
+    seed: int,
+    start: date,
+    last: date,
+) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
+    """Persons who entered the RSA during the experimentation, their appointments (first
+    one about two weeks after orientation, then every two to five weeks) and prestations
+    (workshops, immersion, training: part-time and collective ones included)."""
+    personnes, rdvs, prestations = [], [], []
+    for serial in sorted(everyone):
+        p, o = everyone[serial], orientations[serial]
+        if o.entree_rsa < start or o.entree_rsa > last:
+            continue
+        rng = random.Random(seed * 7_000_003 + serial)
+        rsa = f"99{serial:07d}"
+        oriented = o.date if o.date and o.date <= last else None
+        # Entry into the scheme a few days after the RSA opens, never after the orientation.
+        latest = min(10, (oriented - o.entree_rsa).days) if oriented else 10
+        entree_dispositif = o.entree_rsa + timedelta(days=rng.randint(0, max(0, latest)))
+        contrat = None
+        if oriented and rng.random() < 0.75:
+            contrat = oriented + timedelta(days=int(rng.lognormvariate(3.1, 0.7)))
+            contrat = contrat if contrat <= last else None
+        personnes.append(
+            [
+                rsa,
+                p.identifiant_pe,
+                _fr(p.naissance),
+                "M" if p.sexe == "1" else "F",
+                p.commune,
+                _fr(o.entree_rsa),
+                _fr(entree_dispositif),
+                _fr(oriented),
+                PARCOURS_SPELLINGS[o.type_parcours][0] if oriented else "",
+                _fr(contrat),
+            ]
+        )
+        if not oriented:
+            continue
+        day = oriented + timedelta(days=int(rng.lognormvariate(2.6, 0.6)))
+        while day <= last:
+            statut = "Honoré" if rng.random() < 0.85 else "Non honoré"
+            rdvs.append([rsa, _fr(day), "Accompagnement", statut])
+            day += timedelta(days=rng.randint(14, 35))
+        for label, modalite, hours, sessions, gap in rng.sample(
+            PRESTATIONS, rng.choice((0, 1, 1, 2, 3))
+        ):
+            begin = oriented + timedelta(days=rng.randint(7, 120))
+            if begin > last:
+                continue
+            for k in range(rng.randint(*sessions)):
+                d = begin + timedelta(days=k * gap)
+                if d > last:
+                    break
+                h = rng.uniform(*hours)
+                prestations.append(
+                    [
+                        rsa,
+                        label,
+                        modalite,
+                        _fr(d),
+                        _fr(d + timedelta(days=4 if h > 10 else 0)),
+                        _french_hours(round(h * 2) / 2),
+                    ]
+                )
+    return personnes, rdvs, prestations
+
+
 @dataclass
 class MonthSnapshot:
     """What the LRSA lists need of one month of the simulation."""
@@ -295,8 +406,19 @@ def write_tabular_files(
     last = snapshots[-1].ref
 
     stock_dir, cgpem_dir, lrsa_dir = out / "stock", out / "cgpem", out / "lrsa"
-    for d in (stock_dir, cgpem_dir, lrsa_dir):
+    parcours_dir = out / "parcours"
+    for d in (stock_dir, cgpem_dir, lrsa_dir, parcours_dir):
         d.mkdir(parents=True, exist_ok=True)
+
+    personnes, rdvs, prestations = parcours_rows(everyone, orientations, seed, start, last)
+    for name, header, rows in (
+        ("personnes", PERSONNES_HEADER, personnes),
+        ("rendez_vous", RDV_HEADER, rdvs),
+        ("prestations", PRESTATIONS_HEADER, prestations),
+    ):
+        path = parcours_dir / f"PARCOURS_{departement}_{name}.csv"
+        write_delimited(path, header, rows)
+        written.append(path)
 
     # Reprise de stock: everyone oriented before the first simulated month.
     before = sorted((s for s, o in orientations.items() if o.date and o.date < start), key=int)

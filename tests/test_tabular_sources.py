@@ -417,3 +417,91 @@ def test_documented_templates_validate(name, capsys) -> None:
     assert main(["validate", source, str(path), "--departement", "2A", *args]) == 0
     out = capsys.readouterr().out
     assert "2 enregistrements, 0 rejetés" in out and "Fichier chargeable." in out
+
+
+PERSONNES = [
+    "Identifiant RSA;Identifiant Pôle emploi;Date d'entrée dans le dispositif;Date de rendez-vous d'orientation;Type de parcours;Date de signature du contrat d'engagement",
+    "R001;9000001A;01/01/2026;20/01/2026;Social;05/02/2026",
+    "R002;9000002B;05/01/2026;10/02/2026;PSP;",
+    "R003;;10/01/2026;;;",
+]
+RDV = [
+    "identifiant_rsa,date_rdv,statut",
+    "R001,2026-01-27,Honoré",
+    "R001,2026-02-24,Honoré",
+    "R002,2026-02-20,Non honoré",
+]
+PRESTATIONS = [
+    "Identifiant RSA\tPrestation\tModalité\tDate de début\tDate de fin\tDurée en heures",
+    "R001\tATELIER CV\tCollectif\t02/02/2026\t02/02/2026\t2,5",
+    "R002\tFORMATION\tcollective\t09/02/2026\t13/02/2026\t30",
+]
+
+
+def _parcours(tmp_path, personnes=PERSONNES, rdv=RDV, prestations=PRESTATIONS) -> list[str]:
+    paths = []
+    for name, lines in (("p.csv", personnes), ("r.csv", rdv), ("s.csv", prestations)):
+        (tmp_path / name).write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+        paths.append(str(tmp_path / name))
+    return paths
+
+
+def test_parcours_three_files_load_as_one_unit_in_any_order(tmp_path, settings) -> None:
+    p, r, s = _parcours(tmp_path)
+    assert main(["load", "parcours", s, p, r, "--departement", "2A"]) == 0
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM parcours_personne").fetchone()[0] == 3
+        assert con.execute("SELECT count(*) FROM parcours_rdv").fetchone()[0] == 3
+        assert con.execute(
+            "SELECT list(modalite ORDER BY line_no), sum(heures) FROM parcours_prestation"
+        ).fetchone() == (["collectif", "collectif"], 32.5)
+        assert con.execute(
+            "SELECT list(type_parcours ORDER BY line_no) FROM orientation WHERE source = 'parcours'"
+        ).fetchone()[0] == ["social", "socio_professionnel"]
+        assert con.execute("SELECT count(*) FROM load_journal").fetchone()[0] == 1
+    # The same three files again, in another order: already loaded, nothing changes.
+    assert main(["load", "auto", r, s, p, "--departement", "2A"]) == 0
+    assert len(table_rows(settings, "load_journal")) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda f: f.update(s=[*PRESTATIONS, "R999\tATELIER\tCollectif\t02/02/2026\t\t3"]),
+            "s.csv, ligne 4, champ IDENTIFIANT RSA : prestation d'une personne absente",
+        ),
+        (
+            lambda f: f.update(s=[*PRESTATIONS, "R001\tATELIER\tCollectif\t02/02/2026\t\tdeux"]),
+            "s.csv, ligne 4, champ DUREE EN HEURES : durée non numérique",
+        ),
+        (
+            lambda f: f.update(s=[*PRESTATIONS, "R001\tATELIER\tCollectif\t02/02/2026\t\t250"]),
+            "durée hors de la plage plausible",
+        ),
+        (
+            lambda f: f.update(
+                s=[*PRESTATIONS, "R001\tATELIER\tCollectif\t10/02/2026\t01/02/2026\t3"]
+            ),
+            "fin de prestation avant son début",
+        ),
+        (
+            lambda f: f.update(r=[*RDV, "R404,2026-02-24,Honoré"]),
+            "r.csv, ligne 5, champ IDENTIFIANT RSA : rendez-vous d'une personne absente",
+        ),
+        (lambda f: f.update(r=None), "le fichier des rendez-vous manque"),
+    ],
+)
+def test_bad_parcours_units_are_refused_and_change_nothing(
+    tmp_path, settings, capsys, change, message
+) -> None:
+    files = {"p": PERSONNES, "r": RDV, "s": PRESTATIONS}
+    change(files)
+    paths = _parcours(tmp_path, files["p"], files["r"] or RDV, files["s"])
+    if files["r"] is None:
+        paths = [paths[0], paths[2]]
+    assert main(["load", "parcours", *paths, "--departement", "2A"]) == 1
+    out = capsys.readouterr()
+    assert message in out.out + out.err
+    assert table_rows(settings, "parcours_personne") == []
+    assert table_rows(settings, "orientation") == []

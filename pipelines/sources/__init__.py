@@ -4,8 +4,9 @@ Each reader exposes `SOURCE` (its name), `TABLE` (the warehouse table it fills),
 `SUPERSEDE` ("month": a new file replaces the load of the same département and month (and
 list); "departement": every earlier load of the département), `stage(con, facts, *,
 departement, threshold, options) -> Report`, `insert(con, report, load_id, catalog) ->
-int` and `quarantine_sql() -> str`. `pecgm` is a module; the tabular sources are
-`TabularSource` objects built from their template.
+int` and `quarantine_sql() -> str`; `TABLES` when a load writes to several tables. `pecgm` is a
+module; the tabular sources are `TabularSource` objects built from their template;
+`parcours` reads three files as one unit (`MULTI_FILE`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,18 @@ from pipelines.errors import FileRefused, UsageError
 from pipelines.sources import pecgm
 from pipelines.sources.cgpem import cgpem
 from pipelines.sources.lrsa import lrsa
+from pipelines.sources.parcours import parcours
 from pipelines.sources.stock import stock
 from pipelines.tabular import match_columns, read_table, template
 
-SOURCES: dict[str, Any] = {"pecgm": pecgm, "cgpem": cgpem, "lrsa": lrsa, "stock": stock}
-PLANNED = ("parcours",)  # three related files, read by a later module
+SOURCES: dict[str, Any] = {
+    "pecgm": pecgm,
+    "cgpem": cgpem,
+    "lrsa": lrsa,
+    "stock": stock,
+    "parcours": parcours,
+}
+PLANNED: tuple[str, ...] = ()
 TABULAR = ("cgpem", "lrsa", "stock")
 
 
@@ -46,7 +54,10 @@ def _score(headers: list[str], source: str) -> tuple[int, int]:
 
 
 def detect_source(facts: FileFacts) -> str:
-    """Guess the source of a file (`auto`): a PECGM header, else the best-matching template."""
+    """Guess the source of a file (`auto`): a PECGM header, else the best-matching template;
+    several files together are the parcours unit."""
+    if facts.parts:
+        return "parcours"
     head = read_head(facts)
     if head.startswith("EPECG"):
         return pecgm.SOURCE

@@ -86,10 +86,12 @@ def _value_sql(c: Column) -> str:
         return f"coalesce(strftime(try_strptime({blank}, {DATE_FORMATS}), '%Y-%m-%d'), {blank})"
     if c.type == "parcours":
         return f"coalesce(tp_{c.name}.code, {text})"
+    if c.type == "decimal":  # French decimal comma accepted
+        return f"try_cast(replace({text}, ',', '.') AS DOUBLE)"
     return text
 
 
-def fields_view_sql(tpl: Template, source: str) -> str:
+def fields_view_sql(tpl: Template, source: str, extra: tuple[str, ...] = ()) -> str:
     """SELECT of the normalised fields and the derived check columns."""
     parts = [f"{_value_sql(c)} AS {c.name}" for c in tpl.columns]
     joins = [
@@ -114,13 +116,21 @@ def fields_view_sql(tpl: Template, source: str) -> str:
         f"CASE WHEN {person} IS NOT NULL AND row_number() OVER "
         f"(PARTITION BY {partition} ORDER BY i.line_no) > 1 THEN 'oui' END AS doublon"
     )
+    parts += [f"i.{c.name} AS i_{c.name}" for c in tpl.columns if c.type == "decimal"]
     inner = f"SELECT i.line_no, {', '.join(parts)} FROM {source}_input i {' '.join(joins)}"
-    futures = [
+    derived = [
         f"CASE WHEN try_cast({c.name} AS DATE) > current_date THEN 'oui' END AS {c.name}_futur"
         for c in tpl.columns
         if c.not_future
     ]
-    return f"SELECT *, {', '.join(futures) or 'NULL AS aucun_futur'} FROM ({inner})"
+    derived += [  # a number the reader could not read: the line is rejected, never zero
+        f"CASE WHEN {c.name} IS NULL AND nullif(trim(i_{c.name}), '') IS NOT NULL "
+        f"THEN 'oui' END AS {c.name}_illisible"
+        for c in tpl.columns
+        if c.type == "decimal"
+    ]
+    derived += list(extra)
+    return f"SELECT *, {', '.join(derived) or 'NULL AS aucun_derive'} FROM ({inner})"
 
 
 def register_type_parcours(con: duckdb.DuckDBPyConnection) -> None:
@@ -190,11 +200,14 @@ def stage_tabular(
     departement: str | None,
     mapping: dict[str, str],
     suite_for: Callable[[set[str]], tuple[Suite, list[str]]],
+    extra: tuple[str, ...] = (),
 ) -> bool:
     """Read, match, normalise and check a tabular file into `<source>_fields`.
 
     `suite_for(matched field names)` returns the suite to run and the required fields
-    (LRSA chooses them by list). Returns False when the file is refused before the checks.
+    (LRSA chooses them by list); `extra` are derived check columns written in SQL over the
+    normalised fields (the parcours cross-file checks). Returns False when the file is
+    refused before the checks.
     """
     source = report.source
     tpl = template(source)
@@ -213,11 +226,14 @@ def stage_tabular(
     _match_findings(report, tpl, matching, required)
     if report.blocking:
         return False
-    con.register("_input_arrow", arrow_table(table, matching, tpl))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {source}_input AS SELECT * FROM _input_arrow")
-    con.unregister("_input_arrow")
+    rows = arrow_table(table, matching, tpl)  # noqa: F841 (read by DuckDB's replacement scan)
+    # execute, not register(): register refuses to run while an earlier fetchone() left a
+    # result open (the previous file of a parcours unit); execute closes it.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {source}_input AS SELECT * FROM rows")
     register_type_parcours(con)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {source}_fields AS {fields_view_sql(tpl, source)}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {source}_fields AS {fields_view_sql(tpl, source, extra)}"
+    )
     apply_suite(con, f"{source}_fields", f"{source}_rejected", suite, report)
     return True
 
@@ -225,9 +241,20 @@ def stage_tabular(
 def run_staging_sql(
     con: duckdb.DuckDBPyConnection, name: str, catalog: str, params: dict[str, object]
 ) -> None:
-    """Execute `sql/staging/<name>.sql` against `catalog` (the new warehouse generation)."""
+    """Execute `sql/staging/<name>.sql` against `catalog` (the new warehouse generation).
+
+    Statement by statement (a statement ends with ';' at the end of a line): DuckDB binds
+    parameters to one statement at a time.
+    """
     sql = (SQL_DIR / "staging" / f"{name}.sql").read_text(encoding="utf-8")
-    con.execute(sql.replace("wh.", f"{catalog}."), params)
+    for statement in sql.replace("wh.", f"{catalog}.").split(";\n"):
+        if statement.strip().strip(";") and not _only_comments(statement):
+            used = {k: v for k, v in params.items() if f"${k}" in statement}
+            con.execute(statement, used)
+
+
+def _only_comments(statement: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in statement.splitlines())
 
 
 def month_of_latest(con: duckdb.DuckDBPyConnection, fields: str, column: str) -> str | None:

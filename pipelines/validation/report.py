@@ -84,7 +84,7 @@ class Report:
             level = "ligne rejetée" if e.severity == "critical" else "avertissement"
             codes = f" (valeurs : {', '.join(c.unexpected_codes)})" if c.unexpected_codes else ""
             out.append(
-                f"{self.file_name}, {where}, champ {e.field_label} : {e.description}{codes} "
+                f"{c.file_name or self.file_name}, {where}, champ {e.field_label} : {e.description}{codes} "
                 f"[{c.unexpected_count} ligne(s), {level}]"
             )
         return out

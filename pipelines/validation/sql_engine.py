@@ -109,6 +109,7 @@ class CheckResult:
     unexpected_count: int
     line_numbers: list[int]
     unexpected_codes: list[str]
+    file_name: str | None = None  # set when a report covers several files (parcours)
 
     @property
     def unexpected_share(self) -> float:
@@ -135,6 +136,7 @@ class CheckResult:
             "unexpected_percent": round(100 * self.unexpected_share, 4),
             "line_numbers": self.line_numbers,
             "unexpected_codes": self.unexpected_codes,
+            "file_name": self.file_name,
         }
 
 
