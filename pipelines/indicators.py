@@ -1,8 +1,9 @@
 """Indicators, defined once in `sql/indicators/*.sql` (shared/spec/indicators.md).
 
 Every page, export and the `indicators` command read figures through this module.
-Families: stock (PECGM), orientations, flows, orientation delay. Time to contract and
-intensity arrive with the parcours files.
+Families: stock (PECGM), orientations, flows, orientation delay, first appointment, time
+to contract (with its Kaplan–Meier curve), intensity, share oriented (DREES). A family whose
+data are absent for the département gives null values, never an error.
 """
 
 from __future__ import annotations
@@ -158,6 +159,103 @@ def delai_orientation(
     }
 
 
+def _params(departement: str, month: str) -> dict[str, str]:
+    return {"departement": departement, "mois": f"{month}-01"}
+
+
+def _groups(con, name: str, departement: str, month: str) -> dict[str, dict]:
+    """Rows of an indicator SQL with a `groupe` column, keyed by it ('ensemble' = all)."""
+    cursor = con.execute(indicator_sql(name), _params(departement, month))
+    columns = [d[0] for d in cursor.description]
+    return {row[0]: dict(zip(columns[1:], row[1:], strict=True)) for row in cursor.fetchall()}
+
+
+def _quantiles(row: dict, n_key: str) -> dict:
+    return {"mediane": row["mediane"], "p25": row["p25"], "p75": row["p75"], "n": row[n_key]}
+
+
+def contrat(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict | None:
+    """Time to contract of the orientation cohort of the month, overall and by parcours."""
+    if not has_rows(con, "orientation", departement):
+        return None
+    groups = _groups(con, "contrat", departement, month)
+
+    def shaped(row: dict) -> dict:
+        return {
+            "delai_contrat_jours": _quantiles(row, "contractes"),
+            "orientes": row["orientes"],
+            "contrat_30j_share": share(row["dans_30j"], row["orientes"]),
+            "contrat_60j_share": share(row["dans_60j"], row["orientes"]),
+        }
+
+    everyone = groups.pop("ensemble", None) or {
+        "orientes": 0,
+        "contractes": 0,
+        "mediane": None,
+        "p25": None,
+        "p75": None,
+        "dans_30j": 0,
+        "dans_60j": 0,
+    }
+    return {**shaped(everyone), "par_parcours": {k: shaped(v) for k, v in groups.items()}}
+
+
+def contrat_courbe(con: duckdb.DuckDBPyConnection, departement: str) -> list[dict]:
+    """Kaplan–Meier share contracted by day 0…180, per orientation-month cohort."""
+    if not has_rows(con, "orientation", departement):
+        return []
+    cursor = con.execute(indicator_sql("contrat_courbe"), {"departement": departement})
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def premier_rdv(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict | None:
+    if not has_rows(con, "parcours_personne", departement):
+        return None
+    cursor = con.execute(indicator_sql("premier_rdv"), _params(departement, month))
+    row = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    return {**_quantiles(row, "avec_rdv"), "orientes": row["orientes"]}
+
+
+def intensite(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict | None:
+    """Weekly hours of prestations and appointments per person in parcours."""
+    if not has_rows(con, "parcours_personne", departement):
+        return None
+    groups = _groups(con, "intensite", departement, month)
+
+    def shaped(row: dict) -> dict:
+        return {
+            "personnes": row["personnes"],
+            "moyenne": row["moyenne"],
+            "mediane": row["mediane"],
+            "heures_15_share": share(row["a_15h"], row["personnes"]),
+        }
+
+    everyone = groups.pop("ensemble", None)
+    if everyone is None:
+        return {"heures_hebdo": None, "rdv_par_personne": None, "par_parcours": {}}
+    return {
+        "heures_hebdo": shaped(everyone),
+        "rdv_par_personne": (
+            round(everyone["rendez_vous"] / everyone["personnes"], 2)
+            if everyone["personnes"]
+            else None
+        ),
+        "par_parcours": {k: shaped(v) for k, v in groups.items()},
+    }
+
+
+def part_orientes(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict | None:
+    """DREES share oriented among persons in RSA at the end of the month, by seniority."""
+    if not has_rows(con, "parcours_personne", departement):
+        return None
+    groups = _groups(con, "part_orientes", departement, month)
+    return {
+        k: {"personnes": v["personnes"], "part": share(v["orientes"], v["personnes"])}
+        for k, v in groups.items()
+    }
+
+
 def summary(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict:
     """The JSON object of `python -m pipelines indicators` (unmasked: an operator tool).
 
@@ -179,4 +277,14 @@ def summary(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dic
         "cohorte_provisoire",
     ):
         result[key] = delay[key] if delay else None
+    contract = contrat(con, departement, month)
+    for key in ("delai_contrat_jours", "contrat_30j_share", "contrat_60j_share"):
+        result[key] = contract[key] if contract else None
+    first = premier_rdv(con, departement, month)
+    result["delai_premier_rdv_jours"] = first
+    intensity = intensite(con, departement, month)
+    result["heures_hebdo"] = intensity["heures_hebdo"] if intensity else None
+    result["rdv_par_personne"] = intensity["rdv_par_personne"] if intensity else None
+    shares = part_orientes(con, departement, month)
+    result["part_orientes"] = shares
     return result

@@ -1,0 +1,42 @@
+-- Time to contract of the orientation cohort ($departement, $mois): shared/spec/indicators.md,
+-- "Time to contract". Cohort: persons whose first orientation decision of the month is in
+-- $mois (one row per person and cohort). Contract date: the earliest of the parcours
+-- date_contrat_engagement and the PECGM DATE NOTIFICATION PPAE VALANT CER of the same person
+-- that is on or after the orientation date. A person is the same across sources through
+-- the NIR key or the identifiant PE key (pseudonymised both).
+WITH cohort AS (
+    SELECT person_key, any_value(pe_key) AS pe_key, any_value(rsa_key) AS rsa_key,
+           min(date_orientation) AS oriente, arg_min(type_parcours, date_orientation) AS type_parcours
+    FROM orientation
+    WHERE departement = $departement AND date_trunc('month', date_orientation) = CAST($mois AS DATE)
+    GROUP BY person_key
+),
+candidates AS (
+    SELECT c.person_key, p.date_notification_cer AS d
+    FROM cohort c JOIN pecgm_stock p
+      ON p.departement = $departement AND (p.person_key = c.person_key OR p.pe_key = c.pe_key)
+    WHERE p.date_notification_cer IS NOT NULL
+    UNION ALL
+    SELECT c.person_key, pp.date_contrat_engagement
+    FROM cohort c JOIN parcours_personne pp
+      ON pp.departement = $departement AND (pp.rsa_key = c.rsa_key OR pp.pe_key = c.pe_key
+                                           OR pp.person_key = c.person_key)
+    WHERE pp.date_contrat_engagement IS NOT NULL
+),
+delays AS (
+    SELECT c.person_key, c.type_parcours,
+           min(k.d) FILTER (WHERE k.d >= c.oriente) - c.oriente AS jours
+    FROM cohort c LEFT JOIN candidates k USING (person_key)
+    GROUP BY c.person_key, c.type_parcours, c.oriente
+)
+SELECT coalesce(type_parcours, 'ensemble') AS groupe,
+       count(*) AS orientes,
+       count(jours) AS contractes,
+       quantile_disc(jours, 0.5) AS mediane,
+       quantile_disc(jours, 0.25) AS p25,
+       quantile_disc(jours, 0.75) AS p75,
+       count(*) FILTER (WHERE jours <= 30) AS dans_30j,
+       count(*) FILTER (WHERE jours <= 60) AS dans_60j
+FROM delays
+GROUP BY GROUPING SETS ((), (type_parcours))
+ORDER BY groupe

@@ -1,0 +1,36 @@
+-- Intensity of accompaniment in ($departement, $mois): shared/spec/indicators.md,
+-- "Intensity of accompaniment". Persons in an active parcours during the month: parcours
+-- persons oriented on or before its last day (the files give no end of parcours). Hours:
+-- the prestations that start in the month, divided by the month's weeks (days / 7).
+-- Appointments: those dated in the month.
+WITH month AS (
+    SELECT CAST($mois AS DATE) AS debut, last_day(CAST($mois AS DATE)) AS fin,
+           (last_day(CAST($mois AS DATE)) - CAST($mois AS DATE) + 1) / 7.0 AS semaines
+),
+actifs AS (
+    SELECT DISTINCT p.rsa_key, p.type_parcours
+    FROM parcours_personne p, month m
+    WHERE p.departement = $departement AND p.date_orientation <= m.fin
+),
+heures AS (
+    SELECT a.rsa_key, a.type_parcours,
+           coalesce(sum(s.heures) FILTER (WHERE s.date_debut BETWEEN m.debut AND m.fin), 0)
+               / any_value(m.semaines) AS hebdo
+    FROM actifs a CROSS JOIN month m
+    LEFT JOIN parcours_prestation s ON s.departement = $departement AND s.rsa_key = a.rsa_key
+    GROUP BY ALL
+),
+rdv AS (
+    SELECT count(*) AS n FROM parcours_rdv r, month m
+    WHERE r.departement = $departement AND r.date_rdv BETWEEN m.debut AND m.fin
+      AND r.rsa_key IN (SELECT rsa_key FROM actifs)
+)
+SELECT coalesce(type_parcours, 'ensemble') AS groupe,
+       count(*) AS personnes,
+       round(avg(hebdo), 2) AS moyenne,
+       round(quantile_disc(hebdo, 0.5), 2) AS mediane,
+       count(*) FILTER (WHERE hebdo >= 15) AS a_15h,
+       CASE WHEN grouping(type_parcours) = 1 THEN (SELECT n FROM rdv) END AS rendez_vous
+FROM heures
+GROUP BY GROUPING SETS ((), (type_parcours))
+ORDER BY groupe

@@ -1,0 +1,187 @@
+"""Each indicator of shared/spec/indicators.md on a warehouse built by hand: a handful of
+people with known dates, and the exact values they must give (edge cases included)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines import indicators, warehouse
+
+ORIENTATION = (
+    "INSERT INTO orientation (load_id, departement, source, line_no, person_key, cle_type, "
+    "pe_key, rsa_key, date_orientation, type_parcours, date_entree_rsa) "
+    "VALUES (1, '2A', ?, 1, ?, 'NIR', ?, NULL, ?, ?, ?)"
+)
+PECGM = (
+    "INSERT INTO pecgm_stock (load_id, departement, mois, date_reference, line_no, person_key, "
+    "cle_type, pe_key, date_notification_cer, date_cessation_ide, motif_cessation_ide, "
+    "code_categorie) VALUES (2, '2A', ?, ?, 1, ?, 'NIR', ?, ?, ?, ?, '1')"
+)
+
+
+@pytest.fixture
+def wh(tmp_path):
+    """P1…P5 as in the module docstring of each test; 2B holds nothing."""
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    warehouse.migrate(con)
+    warehouse.refresh_nomenclatures(con)
+    rows = [
+        # source, person, pe key, orientation date, parcours type, RSA entry
+        ("stock", "P1", "E1", "2026-03-11", "social", "2026-03-01"),
+        ("stock", "P2", "E2", "2026-04-20", "professionnel", "2026-03-05"),
+        ("cgpem", "P2", "E2", "2026-05-02", "professionnel", None),  # oriented twice
+        ("stock", "P3", "E3", "2026-03-01", "social", "2026-03-10"),  # before entry: anomaly
+        ("stock", "P4", "E4", "2026-04-10", "socio_professionnel", "2026-03-20"),  # no contract
+        ("stock", "P5", "E5", "2026-02-25", "social", "2026-02-10"),  # another cohort
+    ]
+    con.executemany(ORIENTATION, rows)
+    pecgm = [
+        # month, reference date, PECGM person key, pe key, CER date, cessation date, motif
+        ("2026-03-01", "2026-03-31", "N1", "E1", "2026-03-21", None, None),  # linked by PE key
+        ("2026-06-01", "2026-06-30", "N2", "E2", "2026-06-01", None, None),  # 42 days after 04-20
+        ("2026-06-01", "2026-06-30", "N3", "E3", "2026-02-20", "2026-06-12", "90"),  # CER before
+        ("2026-06-01", "2026-06-30", "N6", "E6", None, "2026-06-03", "11"),
+    ]
+    con.executemany(PECGM, pecgm)
+    con.execute(
+        "INSERT INTO parcours_personne (load_id, departement, line_no, person_key, cle_type, "
+        "rsa_key, date_entree_dispositif, date_orientation, type_parcours) VALUES "
+        "(3, '2A', 1, 'R1', 'RSA', 'R1', '2026-03-01', '2026-03-11', 'social'), "
+        "(3, '2A', 2, 'R2', 'RSA', 'R2', '2026-03-02', '2026-04-01', 'professionnel'), "
+        "(3, '2A', 3, 'R3', 'RSA', 'R3', '2025-01-15', NULL, NULL)"
+    )
+    con.execute(
+        "INSERT INTO parcours_prestation (load_id, departement, line_no, rsa_key, modalite, "
+        "date_debut, heures) VALUES (3, '2A', 1, 'R1', 'collectif', '2026-03-02', 10), "
+        "(3, '2A', 2, 'R1', 'individuel', '2026-03-20', 60), "
+        "(3, '2A', 3, 'R2', 'collectif', '2026-03-05', 5)"
+    )
+    con.execute(
+        "INSERT INTO parcours_rdv (load_id, departement, line_no, rsa_key, date_rdv) VALUES "
+        "(3, '2A', 1, 'R1', '2026-03-18'), (3, '2A', 2, 'R1', '2026-03-30'), "
+        "(3, '2A', 3, 'R2', '2026-04-09')"
+    )
+    return con
+
+
+def test_orientation_delay_of_an_entry_cohort(wh) -> None:
+    """March entrants P1 (10 days), P2 (46), P4 (21) and P3, oriented before entering: P3 is
+    excluded from the delays, counted as an anomaly, and stays in the 30-day denominator."""
+    got = indicators.delai_orientation(wh, "2A", "2026-03")
+    assert got["delai_orientation_jours"] == {
+        "mediane": 21,
+        "p25": 10,
+        "p75": 46,
+        "moyenne": 25.7,
+        "n": 3,
+    }
+    assert got["entrants"] == 4
+    assert got["orientes_30j_share"] == 0.5  # P1, P4
+    assert got["orientes_6sem_share"] == 0.5  # P2's 46 days are past six weeks
+    assert got["anomalies_avant_entree"] == 1
+
+
+def test_orientations_count_each_decision_and_distinct_persons(wh) -> None:
+    assert indicators.orientations(wh, "2A", "2026-03") == {
+        "orientations": {"social": 2},
+        "organisme_referent": {"non_renseigne": 2},
+        "personnes_orientees": 2,
+    }
+    may = indicators.orientations(wh, "2A", "2026-05")
+    assert may["orientations"] == {"professionnel": 1}  # P2's second decision
+
+
+def test_time_to_contract_per_orientation_cohort(wh) -> None:
+    """March cohort: P1 contracted after 10 days (PECGM CER, found through the PE key); P3's
+    CER predates the orientation, so P3 has no contract yet."""
+    march = indicators.contrat(wh, "2A", "2026-03")
+    assert march["orientes"] == 2
+    assert march["delai_contrat_jours"] == {"mediane": 10, "p25": 10, "p75": 10, "n": 1}
+    assert march["contrat_30j_share"] == 0.5 and march["contrat_60j_share"] == 0.5
+    april = indicators.contrat(wh, "2A", "2026-04")
+    assert april["delai_contrat_jours"]["mediane"] == 42
+    assert (april["contrat_30j_share"], april["contrat_60j_share"]) == (0.0, 0.5)
+    assert april["par_parcours"]["socio_professionnel"]["contrat_60j_share"] == 0.0
+
+
+def test_kaplan_meier_censors_at_the_data_date(wh) -> None:
+    """March cohort: P1's contract on day 10 with 2 at risk -> 50 %; P3 is censored at the
+    data date (2026-06-30, 121 days), so the curve is observed up to day 121 only."""
+    curve = {r["jour"]: r for r in indicators.contrat_courbe(wh, "2A") if r["cohorte"] == "2026-03"}
+    assert curve[9]["part_contractes"] == 0.0
+    assert curve[10]["part_contractes"] == 0.5
+    assert curve[121]["part_contractes"] == 0.5 and curve[121]["observe"]
+    assert not curve[122]["observe"]
+    assert curve[0]["effectif"] == 2
+
+
+def test_kaplan_meier_differs_from_the_naive_share_when_censored(tmp_path) -> None:
+    """Three persons: contract at day 5; censored at day 8; contract at day 20. KM gives
+    1 - (2/3)(0/1) = 1 at day 20, where the naive share would be 2/3."""
+    con = duckdb.connect(str(tmp_path / "km.duckdb"))
+    warehouse.migrate(con)
+    dates = [
+        ("A", "2026-01-01", "2026-01-06"),
+        ("B", "2026-01-23", None),
+        ("C", "2026-01-01", "2026-01-21"),
+    ]
+    for person, oriented, cer in dates:
+        con.execute(ORIENTATION, ["stock", person, person, oriented, "social", None])
+        con.execute(PECGM, ["2026-01-01", "2026-01-31", person, person, cer, None, None])
+    curve = {r["jour"]: r["part_contractes"] for r in indicators.contrat_courbe(con, "2A")}
+    assert curve[4] == 0.0
+    assert curve[5] == round(1 / 3, 4)
+    assert curve[19] == round(1 / 3, 4)
+    assert curve[20] == 1.0
+
+
+def test_intensity_and_appointments(wh) -> None:
+    """R1 (oriented 11 March) has 70 hours in March = 70 / (31/7) = 15.81 a week; R2, oriented
+    in April, is not yet in an active parcours in March; R3 was never oriented."""
+    got = indicators.intensite(wh, "2A", "2026-03")
+    assert got["heures_hebdo"] == {
+        "personnes": 1,
+        "moyenne": 15.81,
+        "mediane": 15.81,
+        "heures_15_share": 1.0,
+    }
+    assert got["rdv_par_personne"] == 2.0
+    april = indicators.intensite(wh, "2A", "2026-04")
+    assert april["heures_hebdo"]["personnes"] == 2 and april["heures_hebdo"]["moyenne"] == 0.0
+    assert april["rdv_par_personne"] == 0.5
+
+
+def test_first_appointment_delay(wh) -> None:
+    assert indicators.premier_rdv(wh, "2A", "2026-03") == {
+        "mediane": 7,
+        "p25": 7,
+        "p75": 7,
+        "n": 1,
+        "orientes": 1,
+    }
+
+
+def test_part_orientes_keeps_the_not_yet_oriented(wh) -> None:
+    """End of April: R1, R2 oriented, R3 (entered January 2025) never: 2/3 overall."""
+    got = indicators.part_orientes(wh, "2A", "2026-04")
+    assert got["ensemble"] == {"personnes": 3, "part": round(2 / 3, 4)}
+    assert got["12_mois_et_plus"] == {"personnes": 1, "part": 0.0}
+    assert got["moins_6_mois"] == {"personnes": 2, "part": 1.0}
+
+
+def test_flows_fall_back_on_pecgm_dates_without_lrsa_lists(wh) -> None:
+    got = indicators.flux(wh, "2A", "2026-06")
+    assert got["cessations"] == 2 and got["flux_source"] == "pecgm"
+    assert got["cessations_motif"] == {"absence_controle": 1, "reprise_emploi": 1}
+    assert got["inscriptions"] is None  # PECGM gives no registrations
+
+
+def test_empty_month_and_departement_without_data(wh) -> None:
+    empty = indicators.summary(wh, "2A", "2026-09")
+    assert empty["orientations"] == {} and empty["contrat_30j_share"] is None
+    assert empty["orientes_30j_share"] is None  # no entrant: n.d., never 0 %
+    nothing = indicators.summary(wh, "2B", "2026-03")
+    for key in ("orientations", "delai_contrat_jours", "heures_hebdo", "part_orientes"):
+        assert nothing[key] is None, key
+    assert nothing["stock_total"] == 0 and nothing["cer_notifie_share"] is None
