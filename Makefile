@@ -8,7 +8,9 @@ PY     := $(VENV)/bin/python
 DB     ?= data/pilotage.duckdb
 export PILOTAGE_DB ?= $(DB)
 
-.PHONY: run test lint format warehouse demo bench clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test lint format warehouse demo bench clean browser
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +31,22 @@ $(DB): | $(VENV)/.runtime
 warehouse: $(DB)
 
 run: $(VENV)/.runtime $(DB)
-	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port 8501 \
+	$(PY) -m dashboard.serve --server.address 127.0.0.1 --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false
 
-test: $(VENV)/.dev
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "Chromium manque : sudo apt-get install chromium (tests dans le navigateur)"; exit 1; \
+	fi
+
+browser: $(CHROMIUM)
+
+test: $(VENV)/.dev $(CHROMIUM)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	PILOTAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

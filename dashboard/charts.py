@@ -26,6 +26,29 @@ COLOURS: dict[str, dict[str, str]] = {
         "APR": OKABE_ITO[0],
         "non_renseignee": NON_RENSEIGNE,
     },
+    "parcours": {
+        "social": OKABE_ITO[5],
+        "Social": OKABE_ITO[5],
+        "socio_professionnel": OKABE_ITO[0],
+        "Socio-professionnel": OKABE_ITO[0],
+        "professionnel": OKABE_ITO[4],
+        "Professionnel": OKABE_ITO[4],
+        "ensemble": OKABE_ITO[7],
+        "Ensemble": OKABE_ITO[7],
+        "non_renseigne": NON_RENSEIGNE,
+    },
+    "flux": {
+        "inscriptions": OKABE_ITO[2],
+        "cessations": OKABE_ITO[0],
+        "radiations": OKABE_ITO[5],
+    },
+    "cessations_motif": {
+        "reprise_emploi": OKABE_ITO[2],
+        "formation": OKABE_ITO[1],
+        "absence_controle": OKABE_ITO[5],
+        "sante": OKABE_ITO[6],
+        "autres": NON_RENSEIGNE,
+    },
 }
 
 

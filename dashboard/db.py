@@ -63,6 +63,52 @@ def _journal(path: str, gen: tuple, limit: int) -> list[tuple]:
     return journal.recent(con, limit)
 
 
+@st.cache_data(show_spinner=False, max_entries=2048)
+def _family(path: str, gen: tuple, name: str, departement: str, month: str | None):
+    function = getattr(indicators, name)
+    con = _pool(path).cursor()
+    return function(con, departement) if month is None else function(con, departement, month)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cohort(
+    path: str, gen: tuple, departement: str, base: str, debut: str, fin: str, filters: tuple
+):
+    return indicators.cohorte(_pool(path).cursor(), departement, base, debut, fin, **dict(filters))
+
+
+def cohort(departement: str, base: str, debut: str, fin: str, **filters: str | None) -> dict:
+    """Funnel of one cohort (pipelines.indicators.cohorte), cached like the families."""
+    return _cohort(
+        str(db_path()), generation(), departement, base, debut, fin, tuple(sorted(filters.items()))
+    )
+
+
+FAMILIES = (
+    "stock",
+    "orientations",
+    "flux",
+    "delai_orientation",
+    "contrat",
+    "contrat_courbe",
+    "premier_rdv",
+    "intensite",
+    "part_orientes",
+)
+
+
+def family(name: str, departement: str, month: str | None = None):
+    """One indicator family of pipelines/indicators.py, cached per generation and département."""
+    if name not in FAMILIES:
+        raise ValueError(name)
+    return _family(str(db_path()), generation(), name, departement, month)
+
+
+def series(name: str, departement: str, months_: list[str]) -> list[tuple[str, object]]:
+    """(month, family result) for each month, oldest first."""
+    return [(m, family(name, departement, m)) for m in sorted(months_)]
+
+
 def departements() -> list[str]:
     gen = generation()
     return _departements(str(db_path()), gen) if gen else []

@@ -8,11 +8,11 @@ from dashboard import db
 from dashboard.formatting import fmt_month
 
 
-def _pick(label: str, options: list[str], key: str, fmt=str) -> str | None:
+def _pick(label: str, options: list[str], key: str, fmt=str, default: int = 0) -> str | None:
     if not options:
         return None
     wanted = st.query_params.get(key)
-    index = options.index(wanted) if wanted in options else 0
+    index = options.index(wanted) if wanted in options else default
     value = st.sidebar.selectbox(label, options, index=index, format_func=fmt, key=f"filtre_{key}")
     st.query_params[key] = value
     return value
@@ -33,3 +33,28 @@ def no_data_message() -> None:
         "« Chargement » ou avec `python -m pipelines load pecgm FICHIER`, ou construisez "
         "l'entrepôt de démonstration avec `python -m pipelines demo`."
     )
+
+
+PARCOURS_OPTIONS = ["tous", "social", "socio_professionnel", "professionnel"]
+PARCOURS_FR = {
+    "tous": "Tous les parcours",
+    "social": "Social",
+    "socio_professionnel": "Socio-professionnel",
+    "professionnel": "Professionnel",
+}
+PERIODS = ["6", "12", "18", "24"]
+
+
+def parcours_type() -> str | None:
+    """The parcours type chosen in the sidebar; None for all."""
+    value = _pick("Type de parcours", PARCOURS_OPTIONS, "parcours", PARCOURS_FR.get)
+    return None if value in (None, "tous") else value
+
+
+def period(departement: str, month: str) -> list[str]:
+    """The months of the chosen period ending with `month`, oldest first."""
+    size = int(
+        _pick("Période (mois)", PERIODS, "periode", lambda p: f"{p} derniers mois", default=1) or 12
+    )
+    available = [m for m in db.months(departement) if m <= month]
+    return sorted(available[:size])

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, db, filters
+from dashboard import charts, components, db, filters
 from dashboard.formatting import fmt_int, fmt_month, fmt_share
 from pipelines import masking
 from pipelines.nomenclatures import nomenclature
@@ -68,6 +68,134 @@ c4.metric(
     ),
     help="contact_90j_share : dernier contact au plus 90 jours avant la date de référence du fichier, sur le stock du mois.",
 )
+
+
+def value_of(summary: dict | None, key: str, sub: str | None = None):
+    if not summary:
+        return None
+    value = summary.get(key)
+    return value.get(sub) if isinstance(value, dict) and sub else value
+
+
+def orientations_total(summary: dict | None) -> int | None:
+    o = value_of(summary, "orientations")
+    return sum(o.values()) if o is not None else None
+
+
+def days(value) -> str:
+    return "n.d." if value is None else f"{value} j"
+
+
+def delta_days(now, before) -> str | None:
+    return None if now is None or before is None else f"{now - before:+d} j"
+
+
+TILES = [  # label, value getter, formatter, delta, help, "lower is better"
+    (
+        "Décisions d'orientation du mois",
+        orientations_total,
+        lambda v: (
+            masking.masked_label(masking.mask_distribution({"n": v})["n"])
+            if v is not None
+            else "n.d."
+        ),
+        lambda a, b: None if a is None or b is None else fmt_int(a - b),
+        "orientations : décisions datées du mois (CGPEM, reprise de stock, parcours).",
+        False,
+    ),
+    (
+        "Délai médian d'orientation",
+        lambda x: value_of(x, "delai_orientation_jours", "mediane"),
+        days,
+        delta_days,
+        "delai_orientation_jours : de l'entrée au RSA à l'orientation, cohorte des entrants du mois.",
+        True,
+    ),
+    (
+        "Orientés en 30 jours",
+        lambda x: value_of(x, "orientes_30j_share"),
+        fmt_share,
+        delta_points,
+        "orientes_30j_share : entrants du mois orientés dans les 30 jours, sur tous les entrants du mois.",
+        False,
+    ),
+    (
+        "Délai médian jusqu'au contrat",
+        lambda x: value_of(x, "delai_contrat_jours", "mediane"),
+        days,
+        delta_days,
+        "delai_contrat_jours : de l'orientation au contrat d'engagement, cohorte des orientés du mois.",
+        True,
+    ),
+    (
+        "Contrat dans les 30 jours",
+        lambda x: value_of(x, "contrat_30j_share"),
+        fmt_share,
+        delta_points,
+        "contrat_30j_share : orientés du mois ayant un contrat dans les 30 jours.",
+        False,
+    ),
+    (
+        "À 15 heures ou plus par semaine",
+        lambda x: value_of(x, "heures_hebdo", "heures_15_share"),
+        fmt_share,
+        delta_points,
+        "heures_15_share : personnes en parcours actif à 15 heures de prestations ou plus par semaine.",
+        False,
+    ),
+]
+columns = st.columns(len(TILES))
+for column, (label, get, fmt, delta, helptext, lower_better) in zip(columns, TILES, strict=True):
+    now, before = get(current), get(previous)
+    column.metric(
+        label,
+        fmt(now),
+        delta=delta(now, before),
+        delta_color="inverse" if lower_better else "normal",
+        help=helptext,
+    )
+
+
+def sentences() -> list[str]:
+    """Three to five plain sentences on what changed since last month."""
+    out = []
+    if previous:
+        diff = current["stock_total"] - previous["stock_total"]
+        if diff:
+            out.append(
+                f"Le nombre de bénéficiaires du RSA inscrits à France Travail "
+                f"{'augmente' if diff > 0 else 'baisse'} de {fmt_int(abs(diff))} "
+                f"par rapport à {fmt_month(previous_month)}."
+            )
+    for label, get, _, _, _, _ in TILES[1:]:
+        now, before = get(current), get(previous)
+        if now is None or before is None or now == before:
+            continue
+        if isinstance(now, int):
+            out.append(
+                f"{label} : {'hausse' if now > before else 'baisse'} de {abs(now - before)} jours "
+                f"({before} j en {fmt_month(previous_month)}, {now} j en {fmt_month(month)})."
+            )
+        elif abs(now - before) >= 0.01:
+            out.append(
+                f"{label} : {fmt_share(now)} en {fmt_month(month)}, "
+                f"{'contre' if now != before else 'comme'} {fmt_share(before)} le mois précédent."
+            )
+        if len(out) >= 5:
+            break
+    if current["orientations"]:
+        top = max(current["orientations"], key=current["orientations"].get)
+        out.append(
+            f"Le parcours le plus prescrit ce mois est le parcours "
+            f"{components.PARCOURS_LABELS[top].lower()}."
+        )
+    return out[:5]
+
+
+with st.container(border=True):
+    st.markdown("**Ce qui change ce mois-ci**")
+    for sentence in sentences() or ["Pas de mois précédent à comparer."]:
+        st.markdown(f"- {sentence}")
 
 labels = {
     name: {r["code"]: r["libelle_court"] for r in nomenclature(name)}

@@ -34,7 +34,13 @@ def stock(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict:
     rows = con.execute(
         indicator_sql("stock"), {"departement": departement, "mois": f"{month}-01"}
     ).fetchall()
-    counts: dict[str, dict[str, int]] = {"categorie": {}, "modalite": {}, "axe": {}}
+    counts: dict[str, dict[str, int]] = {
+        "categorie": {},
+        "modalite": {},
+        "axe": {},
+        "structure_principale": {},
+        "structure_deleguee": {},
+    }
     scalars: dict[str, int] = {}
     for name, code, n in rows:
         if name in counts:
@@ -49,6 +55,10 @@ def stock(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict:
         "axe": dict(sorted(counts["axe"].items())),
         "cer_notifie_share": share(scalars.get("cer_notifie", 0), total),
         "contact_90j_share": share(scalars.get("contact_90j", 0), total),
+        "structure_suivi": {
+            "principale": dict(sorted(counts["structure_principale"].items())),
+            "deleguee": dict(sorted(counts["structure_deleguee"].items())),
+        },
     }
 
 
@@ -254,6 +264,48 @@ def part_orientes(con: duckdb.DuckDBPyConnection, departement: str, month: str) 
         k: {"personnes": v["personnes"], "part": share(v["orientes"], v["personnes"])}
         for k, v in groups.items()
     }
+
+
+COHORT_FILTERS = ("parcours", "sexe", "commune", "modalite", "tranche_age")
+AGE_BANDS = ("moins_25", "25_34", "35_44", "45_54", "55_plus")
+
+
+def cohorte(
+    con: duckdb.DuckDBPyConnection,
+    departement: str,
+    base: str,
+    mois_debut: str,
+    mois_fin: str,
+    **filters: str | None,
+) -> dict:
+    """Funnel of one cohort (entry or orientation months, optional filters): entered,
+    oriented, first appointment, contract, return to work, and two median delays."""
+    if base not in ("entree", "orientation"):
+        raise ValueError(base)
+    unknown = set(filters) - set(COHORT_FILTERS)
+    if unknown:
+        raise ValueError(f"unknown cohort filters: {sorted(unknown)}")
+    if not has_rows(con, "orientation", departement) and not has_rows(
+        con, "parcours_personne", departement
+    ):
+        return {
+            "entres": 0,
+            "orientes": 0,
+            "premier_rdv": 0,
+            "contrat": 0,
+            "reprise_emploi": 0,
+            "delai_orientation_median": None,
+            "delai_contrat_median": None,
+        }
+    params = {
+        "departement": departement,
+        "base": base,
+        "mois_debut": f"{mois_debut}-01",
+        "mois_fin": f"{mois_fin}-01",
+        **{name: filters.get(name) for name in COHORT_FILTERS},
+    }
+    cursor = con.execute(indicator_sql("cohorte"), params)
+    return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
 
 
 def summary(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict:

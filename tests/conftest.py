@@ -67,3 +67,16 @@ def table_rows(settings: Settings, table: str) -> list[tuple]:
 @pytest.fixture
 def ref_date() -> date:
     return date(2026, 10, 31)
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Path:
+    """The demo warehouse, built once per session through the real pipelines."""
+    from sample_data.demo import build_demo
+
+    path = tmp_path_factory.mktemp("sample") / "pilotage.duckdb"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PILOTAGE_SECRET_KEY", TEST_KEY)
+    build_demo(Settings.from_env(path), echo=lambda _: None)
+    mp.undo()
+    return path

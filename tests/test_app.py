@@ -10,22 +10,29 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.formatting import fmt_int, fmt_share
 from pipelines import indicators, loader, warehouse
-from pipelines.settings import Settings
-from sample_data.demo import build_demo, sample_files
-from tests.conftest import TEST_KEY
+from sample_data.demo import sample_files
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ["pages/synthese.py", "pages/qualite.py"]
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "pilotage.duckdb"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PILOTAGE_SECRET_KEY", TEST_KEY)
-    build_demo(Settings.from_env(path), echo=lambda _: None)
-    mp.undo()
-    return path
+PAGES = [
+    "pages/synthese.py",
+    "pages/orientations.py",
+    "pages/demandeurs.py",
+    "pages/accompagnement.py",
+    "pages/delais.py",
+    "pages/cohortes.py",
+    "pages/qualite.py",
+    "pages/chargement.py",
+]
+TITLES = {
+    "Synthèse",
+    "Orientations",
+    "Demandeurs d'emploi",
+    "Accompagnement",
+    "Délais et contrats",
+    "Cohortes",
+    "Qualité des données",
+    "Chargement",
+}
 
 
 def _run(page: str | None = None, query: dict | None = None) -> AppTest:
@@ -44,7 +51,8 @@ def _run(page: str | None = None, query: dict | None = None) -> AppTest:
 def test_pages_render_on_sample(page, sample_db, monkeypatch) -> None:
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     at = _run(page)
-    assert at.title[0].value in ("Synthèse", "Qualité des données")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value in TITLES
 
 
 @pytest.mark.parametrize("page", PAGES)

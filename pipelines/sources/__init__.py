@@ -46,11 +46,15 @@ def get_source(name: str) -> Any:
 
 
 def _score(headers: list[str], source: str) -> tuple[int, int]:
-    """(required fields found, fields found) of a template for these headers."""
+    """(minus the required fields missing, fields found) of a template for these headers.
+    A template with variants (LRSA) requires the columns of one of its variants."""
     tpl = template(source)
     found = set(match_columns(headers, tpl, {}).fields)
     required = {c.name for c in tpl.columns if c.required}
-    return (len(required & found) - len(required), len(found))
+    missing = len(required - found)
+    if tpl.variants:
+        missing += min(len(set(cols) - found) for cols in tpl.variants.values())
+    return (-missing, len(found))
 
 
 def detect_source(facts: FileFacts) -> str:

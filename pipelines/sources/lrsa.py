@@ -59,7 +59,8 @@ class LrsaSource(TabularSource):
         if liste is None:
             raise UsageError(
                 "Liste LRSA DE non reconnue d'après les colonnes ni le nom du fichier : "
-                "précisez --liste inscriptions ou --liste inscrits."
+                "précisez la liste (inscriptions ou inscrits ; option --liste en ligne de "
+                "commande)."
             )
         if liste not in LISTES:
             raise UsageError(f"Liste inconnue : « {liste} » (attendu : {', '.join(LISTES)}).")

@@ -19,3 +19,9 @@ SELECT 'contact_90j', NULL,
                           AND date_dernier_contact <= date_reference
                           AND date_dernier_contact >= date_reference - INTERVAL 90 DAY)
 FROM stock
+UNION ALL
+SELECT 'structure_principale', coalesce(structure_principale_nom, 'non_renseignee'), count(*)
+FROM stock GROUP BY ALL
+UNION ALL
+SELECT 'structure_deleguee', structure_deleguee_nom, count(*)
+FROM stock WHERE structure_deleguee_nom IS NOT NULL GROUP BY ALL

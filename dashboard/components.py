@@ -1,0 +1,172 @@
+"""What every page draws the same way: masked distributions, time series, tiles and the
+download of the data behind each chart (committee views are masked, see masking.py)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dashboard import charts
+from dashboard.formatting import fmt_month
+from pipelines import masking
+from pipelines.nomenclatures import nomenclature
+
+
+def short_labels(name: str) -> dict[str, str]:
+    """Code -> short French label of a code list (the label when no short one exists)."""
+    return {r["code"]: r.get("libelle_court") or r["libelle"] for r in nomenclature(name)}
+
+
+PARCOURS_LABELS = {
+    "social": "Social",
+    "socio_professionnel": "Socio-professionnel",
+    "professionnel": "Professionnel",
+    "non_renseigne": "Non renseigné",
+    "ensemble": "Ensemble",
+}
+
+
+def download(frame: pd.DataFrame, name: str, key: str, excel: bool = False) -> None:
+    """The data behind a chart, as the committee may see it (already masked)."""
+    cols = st.columns(2 if excel else 1)
+    cols[0].download_button(
+        "Télécharger les données (CSV)",
+        frame.to_csv(index=False, sep=";").encode("utf-8-sig"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+    )
+    if excel:
+        buffer = io.BytesIO()
+        frame.to_excel(buffer, index=False, sheet_name="donnees")
+        cols[1].download_button(
+            "Télécharger les données (Excel)",
+            buffer.getvalue(),
+            file_name=f"{name}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"xlsx_{key}",
+        )
+
+
+def masked_frame(counts: dict[str, int], labels: dict[str, str]) -> pd.DataFrame:
+    """A distribution with masking applied: 'effectif' for the bars (0 when masked) and
+    'affiche' for what is printed ('< 11' when masked)."""
+    limit = masking.threshold()
+    masked = masking.mask_distribution(counts, limit)
+    return pd.DataFrame(
+        {
+            "code": list(masked),
+            "libelle": [labels.get(c, "Non renseigné") for c in masked],
+            "effectif": [v if v is not None else 0 for v in masked.values()],
+            "affiche": [masking.masked_label(v, limit) for v in masked.values()],
+        }
+    )
+
+
+def distribution(
+    counts: dict[str, int], family: str, labels: dict[str, str], title: str, caption: str, key: str
+) -> None:
+    """A bar per code, masked, with its caption and download."""
+    if not counts:
+        st.info(f"{title} : aucune donnée pour cette période.")
+        return
+    frame = masked_frame(counts, labels)
+    fig = charts.bar(
+        frame.rename(columns={"affiche": "libelle_valeur"}),
+        "code",
+        "effectif",
+        family,
+        title,
+        {"code": "", "effectif": "Personnes"},
+    )
+    fig.update_xaxes(ticktext=frame["libelle"], tickvals=frame["code"])
+    st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
+    st.caption(caption + f" Effectifs de 1 à {masking.threshold() - 1} masqués.")
+    download(
+        frame[["code", "libelle", "affiche"]].rename(columns={"affiche": "effectif"}), key, key
+    )
+
+
+def monthly_counts(
+    rows: list[tuple[str, dict[str, int]]], labels: dict[str, str], family: str
+) -> pd.DataFrame:
+    """Long table (mois, code, libelle, effectif, affiche, part) of counts per month, each
+    month masked as its own distribution."""
+    records = []
+    for month, counts in rows:
+        counts = counts or {}
+        total = sum(counts.values())
+        for code, value in masking.mask_distribution(counts).items():
+            records.append(
+                {
+                    "mois": month,
+                    "mois_libelle": fmt_month(month),
+                    "code": code,
+                    "libelle": labels.get(code, PARCOURS_LABELS.get(code, code)),
+                    "effectif": value,
+                    "affiche": masking.masked_label(value),
+                    "part": (value / total) if value is not None and total else None,
+                }
+            )
+    return pd.DataFrame(
+        records,
+        columns=["mois", "mois_libelle", "code", "libelle", "effectif", "affiche", "part"],
+    )
+
+
+def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool, key: str) -> None:
+    """Stacked bars per month; masked cells are left out of the bars."""
+    if frame.empty:
+        st.info(f"{title} : aucune donnée.")
+        return
+    y = "part" if as_share else "effectif"
+    fig = px.bar(
+        frame.dropna(subset=[y]),
+        x="mois",
+        y=y,
+        color="code",
+        color_discrete_map=charts.COLOURS.get(family, {}),
+        title=title,
+        labels={"mois": "", y: "Part" if as_share else "Personnes", "code": ""},
+        hover_data={"libelle": True, "affiche": True},
+    )
+    fig.update_layout(separators=", ", barmode="stack", legend_title_text="")
+    if as_share:
+        fig.update_yaxes(tickformat=".0%")
+    for trace in fig.data:
+        label = frame.loc[frame["code"] == trace.name, "libelle"]
+        if not label.empty:
+            trace.name = label.iloc[0]
+    st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
+
+
+def lines(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str | None,
+    title: str,
+    ytitle: str,
+    key: str,
+    share: bool = False,
+) -> None:
+    if frame.empty or frame[y].isna().all():
+        st.info(f"{title} : aucune donnée.")
+        return
+    fig = px.line(
+        frame,
+        x=x,
+        y=y,
+        color=color,
+        markers=True,
+        title=title,
+        labels={x: "", y: ytitle, color or "": ""},
+        color_discrete_map=charts.COLOURS.get("parcours", {}),
+    )
+    fig.update_layout(separators=", ", legend_title_text="")
+    if share:
+        fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    st.plotly_chart(fig, width="stretch", key=f"chart_{key}")

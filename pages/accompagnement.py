@@ -1,0 +1,142 @@
+"""Accompagnement: modalities, axes, follow-up structures, recent contact and the
+intensity of accompaniment (weekly hours, appointments)."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import components, db, filters
+from dashboard.formatting import fmt_month, fmt_share
+from pipelines import masking
+
+st.title("Accompagnement")
+departement, month = filters.departement_and_month()
+if not departement or not month:
+    filters.no_data_message()
+    st.stop()
+months = filters.period(departement, month)
+parcours = filters.parcours_type()
+st.caption(
+    f"Département {departement} · {fmt_month(months[0])} à {fmt_month(month)} · sources : "
+    "fichiers PECGM, fichiers parcours"
+)
+stock = db.family("stock", departement, month)
+
+modalites = components.short_labels("modalite")
+rows = [(m, s["modalite"]) for m, s in db.series("stock", departement, months)]
+frame = components.monthly_counts(rows, modalites, "modalite")
+as_share = st.toggle("Afficher les parts plutôt que les effectifs", key="parts_modalites")
+components.stacked(
+    frame, "modalite", "Inscrits par modalité d'accompagnement", as_share, "modalites"
+)
+st.caption(
+    "modalite : modalité d'accompagnement en cours du fichier PECGM (SUI suivi, GUI guidé, REN renforcé, GLO global, APR accompagnement projet)."
+)
+components.download(
+    frame.drop(columns=["effectif", "part"]), f"modalites_{departement}", "modalites"
+)
+
+left, right = st.columns(2)
+with left:
+    components.distribution(
+        stock["axe"],
+        "axe",
+        components.short_labels("axe"),
+        f"Axe de travail principal — {fmt_month(month)}",
+        "axe : axe de travail principal du PPAE (01 à 07).",
+        "axes",
+    )
+with right:
+    structures = {**stock["structure_suivi"]["principale"]}
+    components.distribution(
+        structures,
+        "structure",
+        {k: k for k in structures},
+        f"Structure principale de suivi — {fmt_month(month)}",
+        "structure_suivi : structure principale de suivi du fichier PECGM.",
+        "structures",
+    )
+
+contacts = pd.DataFrame(
+    [
+        {"mois": m, "part": s["contact_90j_share"]}
+        for m, s in db.series("stock", departement, months)
+    ]
+)
+components.lines(
+    contacts,
+    "mois",
+    "part",
+    None,
+    "Part des inscrits contactés dans les 90 jours",
+    "Part",
+    "contact",
+    share=True,
+)
+st.caption(
+    "contact_90j_share : dernier contact au plus 90 jours avant la date de référence du fichier, sur le stock du mois."
+)
+
+st.subheader("Intensité de l'accompagnement")
+intensity = db.series("intensite", departement, months)
+if all(r is None for _, r in intensity):
+    st.info("Aucun fichier parcours chargé pour ce département : l'intensité n'est pas disponible.")
+    st.stop()
+records = []
+for m, r in intensity:
+    groups = {"ensemble": r["heures_hebdo"], **r["par_parcours"]} if r and r["heures_hebdo"] else {}
+    for group, h in groups.items():
+        if parcours and group not in (parcours,):
+            continue
+        allowed = masking.share_allowed(h["personnes"])
+        records.append(
+            {
+                "mois": m,
+                "groupe": components.PARCOURS_LABELS.get(group, group),
+                "heures_moyennes": h["moyenne"] if allowed else None,
+                "part_15h": h["heures_15_share"] if allowed else None,
+                "personnes": masking.masked_label(
+                    masking.mask_distribution({"n": h["personnes"]})["n"]
+                ),
+            }
+        )
+hours = pd.DataFrame(
+    records, columns=["mois", "groupe", "heures_moyennes", "part_15h", "personnes"]
+)
+c1, c2 = st.columns(2)
+with c1:
+    components.lines(
+        hours,
+        "mois",
+        "heures_moyennes",
+        "groupe",
+        "Heures de prestations par semaine (moyenne)",
+        "Heures",
+        "heures",
+    )
+with c2:
+    components.lines(
+        hours,
+        "mois",
+        "part_15h",
+        "groupe",
+        "Part des personnes à 15 heures ou plus par semaine",
+        "Part",
+        "heures15",
+        share=True,
+    )
+st.caption(
+    "heures_hebdo : heures des prestations commençant dans le mois, divisées par les semaines "
+    "du mois, par personne en parcours actif (orientée au plus tard le dernier jour du mois) ; "
+    "15 heures : objectif d'activité de la loi pour le plein emploi. Non affiché sous 11 personnes."
+)
+current = db.family("intensite", departement, month)
+st.metric(
+    f"Rendez-vous d'accompagnement par personne — {fmt_month(month)}",
+    "n.d."
+    if current["rdv_par_personne"] is None
+    else f"{current['rdv_par_personne']:.2f}".replace(".", ","),
+    help="rdv_par_personne : rendez-vous datés du mois, par personne en parcours actif.",
+)
+components.download(
+    hours.assign(part_15h=hours["part_15h"].map(fmt_share)), f"intensite_{departement}", "intensite"
+)

@@ -1,0 +1,159 @@
+"""Chargement (data stewards): upload a file, read its quality report, then load it only
+when nothing is blocking. The load writes a new warehouse generation beside the live one,
+so the other users keep reading meanwhile (pipelines/warehouse.py)."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from pipelines import loader
+from pipelines.errors import PilotageError
+from pipelines.settings import Settings
+from pipelines.tabular import read_mapping
+
+SOURCES = {
+    "auto": "Détecter d'après le contenu",
+    "pecgm": "PECGM — stock mensuel France Travail",
+    "cgpem": "CGPEM — décisions d'orientation",
+    "lrsa": "LRSA DE — une des quatre listes",
+    "stock": "Reprise de stock",
+    "parcours": "Parcours — personnes, rendez-vous et prestations (trois fichiers)",
+}
+SEVERITY = {"critical": "ligne rejetée", "warning": "avertissement"}
+
+st.title("Chargement")
+st.caption(
+    "Déposez un fichier : il est contrôlé sans rien écrire, le rapport qualité s'affiche, "
+    "puis vous confirmez le chargement. Un fichier bloquant ne peut pas être chargé."
+)
+settings = Settings.from_env()
+source = st.selectbox("Source", list(SOURCES), format_func=SOURCES.get)
+uploads = st.file_uploader(
+    "Fichier(s)",
+    accept_multiple_files=True,
+    type=None,
+    key="upload",
+    help="Texte à largeur fixe (PECGM), texte délimité ou classeur .xlsx ; .gz accepté.",
+)
+c1, c2, c3 = st.columns(3)
+departement = (
+    c1.text_input(
+        "Département",
+        value=settings.default_departement or "",
+        help="Obligatoire pour les fichiers qui ne le portent pas (tous sauf PECGM).",
+    )
+    .strip()
+    .upper()
+    or None
+)
+liste = c2.selectbox(
+    "Liste LRSA DE",
+    [None, "inscriptions", "inscrits", "cessations", "radiations"],
+    format_func=lambda v: "Déduite du fichier" if v is None else v,
+)
+mois = c3.text_input("Mois (AAAA-MM)", help="Sinon déduit du fichier").strip() or None
+mapping_file = st.file_uploader(
+    "Correspondance d'en-têtes (YAML, facultatif)", type=["yaml", "yml"], key="mapping"
+)
+
+if not uploads:
+    st.info("Aucun fichier déposé.")
+    st.stop()
+
+
+def staged_paths() -> list[Path]:
+    """The uploads written to a private directory kept for this session only."""
+    if "upload_dir" not in st.session_state:
+        st.session_state.upload_dir = tempfile.mkdtemp(prefix="pilotage_depot_")
+    folder = Path(st.session_state.upload_dir)
+    paths = []
+    for upload in uploads:
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        paths.append(path)
+    return paths
+
+
+def options() -> dict:
+    mapping = {}
+    if mapping_file is not None:
+        path = (
+            Path(st.session_state.get("upload_dir") or tempfile.mkdtemp()) / "correspondance.yaml"
+        )
+        path.write_bytes(mapping_file.getvalue())
+        mapping = read_mapping(path)
+    return {"mapping": mapping, "liste": liste, "mois": mois}
+
+
+paths = staged_paths()
+target = paths[0] if len(paths) == 1 else paths
+try:
+    report, con, _, resolved = loader.validate(
+        source, target, settings, departement, options=options()
+    )
+    con.close()
+except PilotageError as error:
+    st.error(str(error))
+    st.stop()
+
+st.subheader("Rapport qualité")
+verdict = st.success if report.loadable else st.error
+verdict("Fichier chargeable." if report.loadable else "Fichier refusé : rien ne peut être chargé.")
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Source", resolved)
+c2.metric("Département / mois", f"{report.departement or '?'} / {report.month or '?'}")
+c3.metric("Enregistrements", f"{report.rows_read:,}".replace(",", "\u202f"))
+c4.metric("Lignes rejetées", f"{report.rows_rejected:,}".replace(",", "\u202f"))
+st.caption(f"Encodage lu : {report.encoding} · sha256 {report.sha256[:16]}…")
+for finding in report.findings:
+    (st.error if finding.severity == "bloquant" else st.warning)(finding.message)
+checks = pd.DataFrame(
+    [
+        {
+            "fichier": c.file_name or report.file_name,
+            "champ": c.expectation.field_label,
+            "contrôle": c.expectation.description,
+            "gravité": SEVERITY.get(c.expectation.severity, c.expectation.severity),
+            "résultat": "réussi" if c.unexpected_count == 0 else "échec",
+            "lignes": c.unexpected_count,
+            "part": round(c.unexpected_share, 4),
+            "premières lignes": ", ".join(map(str, c.line_numbers)),
+        }
+        for c in report.checks
+    ]
+)
+if not checks.empty:
+    checks = checks.sort_values(["résultat", "gravité"], ascending=[True, False])
+    st.dataframe(
+        checks,
+        hide_index=True,
+        width="stretch",
+        column_config={"part": st.column_config.NumberColumn(format="percent")},
+    )
+    failed = checks[checks["lignes"] > 0]
+    st.download_button(
+        "Télécharger les lignes en erreur (CSV)",
+        failed.to_csv(index=False, sep=";").encode("utf-8-sig"),
+        file_name=f"controles_{report.file_name}.csv",
+        mime="text/csv",
+        disabled=failed.empty,
+    )
+
+if st.button("Charger dans l'entrepôt", type="primary", disabled=not report.loadable):
+    with st.status("Chargement en cours…", expanded=True) as status:
+        outcome = loader.load(
+            resolved,
+            target,
+            settings,
+            departement,
+            progress=lambda step: status.write(f"Étape : {step}"),
+            options=options(),
+        )
+        if outcome.status in ("loaded", loader.ALREADY_LOADED):
+            status.update(label=outcome.message, state="complete")
+            shutil.rmtree(st.session_state.pop("upload_dir", ""), ignore_errors=True)
+        else:
+            status.update(label=outcome.message, state="error")

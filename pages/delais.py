@@ -1,0 +1,125 @@
+"""Délais et contrats: time from orientation to the contrat d'engagement (Kaplan–Meier
+curve per orientation cohort), medians and 30/60-day shares over time, by parcours type."""
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dashboard import charts, components, db, filters
+from dashboard.formatting import fmt_month, fmt_share
+from pipelines import masking
+
+st.title("Délais et contrats")
+departement, month = filters.departement_and_month()
+if not departement or not month:
+    filters.no_data_message()
+    st.stop()
+months = filters.period(departement, month)
+parcours = filters.parcours_type()
+st.caption(
+    f"Département {departement} · cohortes d'orientation de {fmt_month(months[0])} à "
+    f"{fmt_month(month)} · sources : orientations, PECGM (PPAE valant contrat d'engagement), parcours"
+)
+if db.family("contrat", departement, month) is None:
+    st.info(
+        "Aucune orientation chargée pour ce département : le délai jusqu'au contrat n'est pas disponible."
+    )
+    st.stop()
+
+curve = pd.DataFrame(db.family("contrat_courbe", departement))
+shown_cohorts = [m for m in months[-6:]]
+curve = curve[curve["cohorte"].isin(shown_cohorts) & curve["observe"]]
+curve = curve[curve["effectif"] >= masking.threshold()]
+if curve.empty:
+    st.info("Pas de cohorte d'orientation d'au moins 11 personnes sur la période.")
+else:
+    fig = px.line(
+        curve.assign(cohorte=curve["cohorte"].map(fmt_month)),
+        x="jour",
+        y="part_contractes",
+        color="cohorte",
+        title="Part des personnes orientées ayant signé leur contrat, selon les jours écoulés",
+        labels={
+            "jour": "Jours depuis l'orientation",
+            "part_contractes": "Part avec contrat",
+            "cohorte": "",
+        },
+        color_discrete_sequence=charts.OKABE_ITO,
+    )
+    fig.add_vline(x=30, line_dash="dot", annotation_text="30 jours (délai réglementaire)")
+    fig.update_layout(separators=", ")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    st.plotly_chart(fig, width="stretch", key="chart_km")
+    st.caption(
+        "contrat_courbe : estimation de Kaplan–Meier, une courbe par mois d'orientation ; une "
+        "personne sans contrat est suivie jusqu'à la date des données puis censurée. Contrat : "
+        "date de signature du contrat d'engagement (parcours) ou de notification du PPAE valant "
+        "contrat d'engagement (PECGM), à la date d'orientation ou après. Cohortes de moins de 11 "
+        "personnes non tracées."
+    )
+    components.download(curve, f"courbe_contrat_{departement}", "km")
+
+records = []
+for m, r in db.series("contrat", departement, months):
+    if r is None:
+        continue
+    groups = {"ensemble": r, **r["par_parcours"]}
+    for group, g in groups.items():
+        if parcours and group not in (parcours,):
+            continue
+        allowed = masking.share_allowed(g["orientes"])
+        records.append(
+            {
+                "cohorte": m,
+                "groupe": components.PARCOURS_LABELS.get(group, group),
+                "mediane_jours": g["delai_contrat_jours"]["mediane"] if allowed else None,
+                "contrat_30j": g["contrat_30j_share"] if allowed else None,
+                "contrat_60j": g["contrat_60j_share"] if allowed else None,
+            }
+        )
+table = pd.DataFrame(
+    records, columns=["cohorte", "groupe", "mediane_jours", "contrat_30j", "contrat_60j"]
+)
+c1, c2 = st.columns(2)
+with c1:
+    components.lines(
+        table,
+        "cohorte",
+        "mediane_jours",
+        "groupe",
+        "Délai médian jusqu'au contrat (jours)",
+        "Jours",
+        "mediane",
+    )
+with c2:
+    components.lines(
+        table,
+        "cohorte",
+        "contrat_30j",
+        "groupe",
+        "Part avec contrat dans les 30 jours",
+        "Part",
+        "c30",
+        share=True,
+    )
+st.caption(
+    "delai_contrat_jours, contrat_30j_share, contrat_60j_share : par cohorte de mois "
+    "d'orientation, sur toutes les personnes orientées du mois. Non affiché sous 11 personnes."
+)
+components.download(
+    table.assign(
+        contrat_30j=table["contrat_30j"].map(fmt_share),
+        contrat_60j=table["contrat_60j"].map(fmt_share),
+    ),
+    f"delai_contrat_{departement}",
+    "contrat",
+)
+first = db.family("premier_rdv", departement, month)
+if first is not None:
+    st.metric(
+        f"Délai médian jusqu'au premier rendez-vous — orientés en {fmt_month(month)}",
+        "n.d."
+        if first["mediane"] is None or not masking.share_allowed(first["orientes"])
+        else f"{first['mediane']} jours",
+        help="delai_premier_rdv_jours : de l'orientation au premier rendez-vous d'accompagnement (fichiers parcours).",
+    )

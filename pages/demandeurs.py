@@ -1,0 +1,83 @@
+"""Demandeurs d'emploi: categories 1–5 over time (counts or shares) and the flows:
+registrations, cessations by motif group, radiations."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import components, db, filters
+from dashboard.formatting import fmt_month
+from pipelines import masking
+
+st.title("Demandeurs d'emploi")
+departement, month = filters.departement_and_month()
+if not departement or not month:
+    filters.no_data_message()
+    st.stop()
+months = filters.period(departement, month)
+st.caption(
+    f"Département {departement} · {fmt_month(months[0])} à {fmt_month(month)} · sources : "
+    "fichiers PECGM, listes LRSA DE"
+)
+
+categories = components.short_labels("categorie")
+categories["non_renseignee"] = "Non renseignée (dispense)"
+rows = [(m, s["categorie"]) for m, s in db.series("stock", departement, months)]
+frame = components.monthly_counts(rows, categories, "categorie")
+as_share = st.toggle("Afficher les parts plutôt que les effectifs", key="parts_categories")
+components.stacked(
+    frame, "categorie", "Bénéficiaires du RSA inscrits, par catégorie", as_share, "categories"
+)
+st.caption(
+    "categorie : code catégorie d'inscription du fichier PECGM du mois ; part sur le stock "
+    "du mois. Effectifs de 1 à 10 masqués, de même que la plus petite autre case du mois."
+)
+components.download(
+    frame.drop(columns=["effectif", "part"]), f"categories_{departement}", "categories"
+)
+
+st.subheader("Flux")
+flows = db.series("flux", departement, months)
+records = []
+sources = set()
+for m, f in flows:
+    sources.add(f["flux_source"])
+    masked = masking.mask_distribution(
+        {k: f[k] for k in ("inscriptions", "cessations", "radiations") if f[k] is not None}
+    )
+    for code, value in masked.items():
+        records.append(
+            {"mois": m, "flux": code, "effectif": value, "affiche": masking.masked_label(value)}
+        )
+flow_frame = pd.DataFrame(records, columns=["mois", "flux", "effectif", "affiche"])
+components.lines(
+    flow_frame.assign(flux=flow_frame["flux"].str.capitalize()),
+    "mois",
+    "effectif",
+    "flux",
+    "Inscriptions, cessations et radiations par mois",
+    "Personnes",
+    "flux",
+)
+origin = (
+    "listes LRSA DE publiées pour le mois (inscriptions et radiations de M-1, cessations de M-2)"
+    if sources == {"lrsa"}
+    else "listes LRSA DE quand elles sont chargées, sinon dates de cessation et de radiation des fichiers PECGM (sans inscriptions)"
+)
+st.caption(f"inscriptions, cessations, radiations : {origin}. Effectifs de 1 à 10 masqués.")
+components.download(flow_frame.drop(columns=["effectif"]), f"flux_{departement}", "flux")
+
+groups = {
+    "reprise_emploi": "Reprise d'emploi",
+    "formation": "Formation",
+    "absence_controle": "Absence au contrôle",
+    "sante": "Maladie, maternité",
+    "autres": "Autres motifs",
+}
+components.distribution(
+    db.family("flux", departement, month)["cessations_motif"],
+    "cessations_motif",
+    groups,
+    f"Cessations par groupe de motifs — {fmt_month(month)}",
+    "cessations_motif : reprise d'emploi (motifs 11 à 16, 18, 19, 21 à 25), formation (31, 32, 34, 41, 42), absence au contrôle (90), santé (45), autres.",
+    "cessations_motif",
+)

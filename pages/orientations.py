@@ -1,0 +1,154 @@
+"""Orientations: decisions by parcours type and organisme over time, and the delay from
+RSA entry to orientation per entry cohort, with the 30-day and six-week lines."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import components, db, filters
+from dashboard.formatting import fmt_int, fmt_month, fmt_share
+from pipelines import masking
+
+st.title("Orientations")
+departement, month = filters.departement_and_month()
+if not departement or not month:
+    filters.no_data_message()
+    st.stop()
+months = filters.period(departement, month)
+parcours = filters.parcours_type()
+st.caption(
+    f"Département {departement} · {fmt_month(months[0])} à {fmt_month(month)} · sources : "
+    "décisions CGPEM, reprise de stock, fichiers parcours"
+)
+
+current = db.family("orientations", departement, month)
+if current is None:
+    st.info(
+        "Aucune décision d'orientation chargée pour ce département (CGPEM, reprise de stock ou parcours)."
+    )
+    st.stop()
+
+c1, c2 = st.columns(2)
+c1.metric(
+    f"Décisions d'orientation en {fmt_month(month)}",
+    masking.masked_label(
+        masking.mask_distribution({"n": sum(current["orientations"].values())})["n"]
+    ),
+    help="orientations : décisions datées du mois, toutes sources ; une même décision transmise deux fois compte une fois.",
+)
+c2.metric(
+    "Personnes orientées",
+    masking.masked_label(masking.mask_distribution({"n": current["personnes_orientees"]})["n"]),
+    help="personnes_orientees : personnes distinctes orientées dans le mois.",
+)
+
+rows = [
+    (m, (r or {}).get("orientations", {}))
+    for m, r in db.series("orientations", departement, months)
+]
+if parcours:
+    rows = [(m, {k: v for k, v in counts.items() if k == parcours}) for m, counts in rows]
+frame = components.monthly_counts(rows, components.PARCOURS_LABELS, "parcours")
+as_share = st.toggle("Afficher les parts plutôt que les effectifs", key="parts_orientations")
+components.stacked(
+    frame, "parcours", "Décisions d'orientation par type de parcours", as_share, "orient_type"
+)
+st.caption(
+    "orientations par type de parcours ; pour le CGPEM, le type vient de la nature de "
+    "l'accompagnement (01 social, 02 à 05 professionnel, 06 socio-professionnel). "
+    "Effectifs de 1 à 10 masqués, de même que la plus petite autre case du mois."
+)
+components.download(
+    frame.drop(columns=["effectif", "part"]), f"orientations_{departement}", "orient_type"
+)
+
+components.distribution(
+    current["organisme_referent"],
+    "organisme",
+    {
+        k: k.title() if k != "non_renseigne" else "Non renseigné"
+        for k in current["organisme_referent"]
+    },
+    f"Décisions par organisme référent — {fmt_month(month)}",
+    "organisme_referent : organisme désigné par la décision (CGPEM) ; non renseigné pour la reprise de stock et les parcours.",
+    "orient_organisme",
+)
+
+st.subheader("Délai entre l'entrée au RSA et l'orientation, par cohorte d'entrée")
+records = []
+for m, r in db.series("delai_orientation", departement, months):
+    if r is None:
+        continue
+    d = r["delai_orientation_jours"]
+    records.append(
+        {
+            "cohorte": m,
+            "entrants": r["entrants"],
+            "mediane_jours": d["mediane"],
+            "moyenne_jours": d["moyenne"],
+            "orientes_30j": r["orientes_30j_share"]
+            if masking.share_allowed(r["entrants"])
+            else None,
+            "orientes_6sem": r["orientes_6sem_share"]
+            if masking.share_allowed(r["entrants"])
+            else None,
+            "statut": "provisoire" if r["cohorte_provisoire"] else "complète",
+            "anomalies": r["anomalies_avant_entree"],
+        }
+    )
+cohorts = pd.DataFrame(records)
+if cohorts.empty or cohorts["entrants"].sum() == 0:
+    st.info("Aucune date d'entrée au RSA dans les données chargées (reprise de stock ou parcours).")
+else:
+    long = cohorts.melt(
+        id_vars=["cohorte", "statut"],
+        value_vars=["orientes_30j", "orientes_6sem"],
+        var_name="seuil",
+        value_name="part",
+    )
+    long["seuil"] = long["seuil"].map(
+        {
+            "orientes_30j": "Orientés en 30 jours",
+            "orientes_6sem": "Orientés en 6 semaines (délai légal)",
+        }
+    )
+    components.lines(
+        long,
+        "cohorte",
+        "part",
+        "seuil",
+        "Part de la cohorte d'entrée orientée à temps",
+        "Part",
+        "delai_parts",
+        share=True,
+    )
+    st.caption(
+        "orientes_30j_share, orientes_6sem_share : personnes orientées dans les 30 / 42 jours "
+        "suivant l'entrée, sur toutes les personnes entrées dans le mois (décret 2024-1244 : "
+        "six semaines). Parts non affichées sous 11 entrants ; les cohortes de moins de 30 "
+        "jours sont provisoires."
+    )
+    shown = cohorts.assign(
+        entrants=cohorts["entrants"].map(
+            lambda n: masking.masked_label(masking.mask_distribution({"n": n})["n"])
+        ),
+        orientes_30j=cohorts["orientes_30j"].map(fmt_share),
+        orientes_6sem=cohorts["orientes_6sem"].map(fmt_share),
+        anomalies=cohorts["anomalies"].map(fmt_int),
+    )
+    st.dataframe(
+        shown.rename(
+            columns={
+                "cohorte": "Cohorte d'entrée",
+                "entrants": "Entrants",
+                "mediane_jours": "Délai médian (jours)",
+                "moyenne_jours": "Délai moyen (jours)",
+                "orientes_30j": "Orientés en 30 j",
+                "orientes_6sem": "Orientés en 6 sem.",
+                "statut": "Cohorte",
+                "anomalies": "Orientation avant entrée",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    components.download(shown, f"delai_orientation_{departement}", "delai_orientation")

@@ -1,0 +1,173 @@
+"""End to end, in a real headless Chromium (Debian's, driven by Playwright's Python client):
+the dashboard served by Streamlit on the sample warehouse, every page, a link that
+reproduces a view, and the upload page refusing a blocked file. Screenshots are kept in
+tests/artifacts/ for review."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_KEY
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "tests" / "artifacts"
+PAGES = {
+    "synthese": "Synthèse",
+    "orientations": "Orientations",
+    "demandeurs": "Demandeurs d'emploi",
+    "accompagnement": "Accompagnement",
+    "delais": "Délais et contrats",
+    "cohortes": "Cohortes",
+    "qualite": "Qualité des données",
+    "chargement": "Chargement",
+}
+
+
+def _chromium() -> str:
+    path = os.environ.get("PILOTAGE_CHROMIUM") or shutil.which("chromium") or ""
+    if not Path(path).exists():
+        pytest.fail(
+            "Chromium introuvable : `make test` l'installe (apt-get install chromium) ; "
+            "ou indiquez son chemin dans PILOTAGE_CHROMIUM."
+        )
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(sample_db, tmp_path_factory):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PILOTAGE_DB": str(sample_db),
+        "PILOTAGE_SECRET_KEY": TEST_KEY,
+        "PILOTAGE_KEY_FILE": str(tmp_path_factory.mktemp("keys") / "cle"),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "dashboard.serve",
+            "--server.address", "127.0.0.1", "--server.port", str(port),
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        ],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("le serveur Streamlit n'a pas démarré")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=_chromium(), headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def _settle(page) -> None:
+    """Let the rerun an interaction triggers start, then wait until it has finished."""
+    page.wait_for_timeout(600)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+
+
+def _wait_rendered(page, title: str) -> None:
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
+    # Streamlit marks the app as running while a script runs; wait until it is done.
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+
+
+@pytest.mark.parametrize("slug", PAGES)
+def test_every_page_renders_without_error(server, page, slug) -> None:
+    page.goto(f"{server}/{slug}?dep=2A&mois=2026-06")
+    _wait_rendered(page, PAGES[slug])
+    assert page.locator('[data-testid="stException"]').count() == 0
+    if slug not in ("qualite", "chargement"):
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
+
+
+def test_navigation_shows_the_page_titles(server, page) -> None:
+    """Deep link first: the navigation is app.py's (titles), not one built from file names."""
+    page.goto(f"{server}/delais?dep=2A&mois=2026-06")
+    _wait_rendered(page, "Délais et contrats")
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for title in PAGES.values():
+        assert nav.get_by_text(title, exact=True).count() == 1, title
+    assert nav.get_by_text("app", exact=True).count() == 0
+
+
+def test_a_link_reproduces_the_view(server, page) -> None:
+    page.goto(f"{server}/synthese?dep=2A&mois=2026-03")
+    _wait_rendered(page, "Synthèse")
+    assert page.get_by_text("mars 2026").first.is_visible()
+    assert "mois=2026-03" in page.url
+
+
+def test_upload_page_refuses_a_blocked_file(server, page, tmp_path) -> None:
+    bad = tmp_path / "decisions.csv"
+    bad.write_text(
+        "NIR;NOM DE NAISSANCE;PRENOM;DATE DE NAISSANCE\n1;FICTIF;ALEX;01/01/1980\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{server}/chargement")
+    _wait_rendered(page, "Chargement")
+    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="CGPEM — décisions d'orientation").click()
+    _settle(page)
+    field = page.get_by_role("textbox", name="Département")
+    field.fill("2A")
+    field.press("Enter")
+    _settle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(bad))
+    page.get_by_text("decisions.csv").first.wait_for(timeout=30_000)
+    try:
+        page.get_by_text("Fichier refusé").first.wait_for(timeout=30_000)
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "chargement_refus.png"), full_page=True)
+    assert page.get_by_text("colonne obligatoire absente").first.is_visible()
+    button = page.get_by_role("button", name="Charger dans l'entrepôt")
+    assert button.is_disabled()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chargement_refus.png"), full_page=True)
