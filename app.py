@@ -2,52 +2,45 @@
 
 import streamlit as st
 
+from dashboard import auth
+from pipelines import masking
+
 st.set_page_config(page_title="Pilotage RSA", page_icon=":material/analytics:", layout="wide")
 
-PAGES = [
-    st.Page(
-        "pages/synthese.py",
-        title="Synthèse",
-        icon=":material/home:",
-        default=True,
-        url_path="synthese",
+# slug: (file, title, icon)
+PAGES = {
+    "synthese": ("pages/synthese.py", "Synthèse", ":material/home:"),
+    "orientations": ("pages/orientations.py", "Orientations", ":material/explore:"),
+    "demandeurs": ("pages/demandeurs.py", "Demandeurs d'emploi", ":material/groups:"),
+    "accompagnement": ("pages/accompagnement.py", "Accompagnement", ":material/handshake:"),
+    "delais": ("pages/delais.py", "Délais et contrats", ":material/timer:"),
+    "cohortes": ("pages/cohortes.py", "Cohortes", ":material/query_stats:"),
+    "qualite": ("pages/qualite.py", "Qualité des données", ":material/fact_check:"),
+    "chargement": ("pages/chargement.py", "Chargement", ":material/upload_file:"),
+    "administration": (
+        "pages/administration.py",
+        "Administration",
+        ":material/admin_panel_settings:",
     ),
-    st.Page(
-        "pages/orientations.py",
-        title="Orientations",
-        icon=":material/explore:",
-        url_path="orientations",
-    ),
-    st.Page(
-        "pages/demandeurs.py",
-        title="Demandeurs d'emploi",
-        icon=":material/groups:",
-        url_path="demandeurs",
-    ),
-    st.Page(
-        "pages/accompagnement.py",
-        title="Accompagnement",
-        icon=":material/handshake:",
-        url_path="accompagnement",
-    ),
-    st.Page(
-        "pages/delais.py", title="Délais et contrats", icon=":material/timer:", url_path="delais"
-    ),
-    st.Page(
-        "pages/cohortes.py", title="Cohortes", icon=":material/query_stats:", url_path="cohortes"
-    ),
-    st.Page(
-        "pages/qualite.py",
-        title="Qualité des données",
-        icon=":material/fact_check:",
-        url_path="qualite",
-    ),
-    st.Page(
-        "pages/chargement.py",
-        title="Chargement",
-        icon=":material/upload_file:",
-        url_path="chargement",
-    ),
-]
+}
 
-st.navigation(PAGES).run()
+
+def pages(slugs, default: str | None) -> list:
+    return [
+        st.Page(PAGES[s][0], title=PAGES[s][1], icon=PAGES[s][2], url_path=s, default=s == default)
+        for s in slugs
+    ]
+
+
+user = auth.current_user()
+if user is None:
+    # Every page is registered (hidden) so that a link to one keeps its address and filters
+    # while the sign-in form is shown; none runs before the user is signed in.
+    login = st.Page(auth.login_page, title="Connexion", icon=":material/login:", default=True)
+    st.navigation([login, *pages(PAGES, default=None)], position="hidden")
+    auth.login_page()
+else:
+    masking.set_view_threshold(auth.mask_limit())
+    auth.sidebar(user)
+    allowed = [slug for slug in PAGES if slug in auth.ROLE_PAGES[user.role]]
+    st.navigation(pages(allowed, default="synthese")).run()

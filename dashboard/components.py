@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import charts
+from dashboard import auth, charts
 from dashboard.formatting import fmt_month
 from pipelines import masking
 from pipelines.nomenclatures import nomenclature
@@ -38,6 +38,8 @@ def download(frame: pd.DataFrame, name: str, key: str, excel: bool = False) -> N
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv_{key}",
+        on_click=auth.log_export,
+        args=(f"{name}.csv",),
     )
     if excel:
         buffer = io.BytesIO()
@@ -48,7 +50,17 @@ def download(frame: pd.DataFrame, name: str, key: str, excel: bool = False) -> N
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"xlsx_{key}",
+            on_click=auth.log_export,
+            args=(f"{name}.xlsx",),
         )
+
+
+def masked_note() -> str:
+    """What a caption says about masking in this view."""
+    limit = masking.threshold()
+    if limit <= 1:
+        return " Chiffres non masqués (vue d'analyste, tracée) : ne pas diffuser."
+    return f" Effectifs de 1 à {limit - 1} masqués (« < {limit} »)."
 
 
 def masked_frame(counts: dict[str, int], labels: dict[str, str]) -> pd.DataFrame:
@@ -84,7 +96,7 @@ def distribution(
     )
     fig.update_xaxes(ticktext=frame["libelle"], tickvals=frame["code"])
     st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
-    st.caption(caption + f" Effectifs de 1 à {masking.threshold() - 1} masqués.")
+    st.caption(caption + masked_note())
     download(
         frame[["code", "libelle", "affiche"]].rename(columns={"affiche": "effectif"}), key, key
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import db
+from dashboard import auth, db
 from dashboard.formatting import fmt_month
 
 
@@ -19,11 +19,13 @@ def _pick(label: str, options: list[str], key: str, fmt=str, default: int = 0) -
 
 
 def departement_and_month() -> tuple[str | None, str | None]:
-    """The département and month chosen in the sidebar (None when nothing is loaded)."""
-    departement = _pick("Département", db.departements(), "dep")
+    """The département and month chosen in the sidebar, among the user's own départements
+    (None when nothing is loaded for them). The view is written to the audit trail."""
+    departement = _pick("Département", auth.departements(db.departements()), "dep")
     if departement is None:
         return None, None
     month = _pick("Mois", db.months(departement), "mois", fmt_month)
+    auth.log_view(st.session_state.get("page_courante", ""), departement=departement, mois=month)
     return departement, month
 
 

@@ -4,10 +4,11 @@ intensity of accompaniment (weekly hours, appointments)."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, db, filters
+from dashboard import auth, components, db, filters
 from dashboard.formatting import fmt_month, fmt_share
 from pipelines import masking
 
+user = auth.require("accompagnement")
 st.title("Accompagnement")
 departement, month = filters.departement_and_month()
 if not departement or not month:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pipelines import loader
+from dashboard import auth
+from pipelines import access, loader
 from pipelines.errors import PilotageError
 from pipelines.settings import Settings
 from pipelines.tabular import read_mapping
@@ -24,12 +25,20 @@ SOURCES = {
 }
 SEVERITY = {"critical": "ligne rejetée", "warning": "avertissement"}
 
+user = auth.require("chargement")
 st.title("Chargement")
 st.caption(
     "Déposez un fichier : il est contrôlé sans rien écrire, le rapport qualité s'affiche, "
     "puis vous confirmez le chargement. Un fichier bloquant ne peut pas être chargé."
 )
 settings = Settings.from_env()
+settings = Settings(
+    settings.db_path,
+    settings.key_file,
+    settings.line_error_threshold,
+    settings.default_departement,
+    operator=user.login,
+)
 source = st.selectbox("Source", list(SOURCES), format_func=SOURCES.get)
 uploads = st.file_uploader(
     "Fichier(s)",
@@ -88,6 +97,9 @@ def options() -> dict:
     return {"mapping": mapping, "liste": liste, "mois": mois}
 
 
+if departement and not user.sees(departement):
+    st.error(f"Vous n'êtes pas habilité pour le département {departement}.")
+    st.stop()
 paths = staged_paths()
 target = paths[0] if len(paths) == 1 else paths
 try:
@@ -95,6 +107,15 @@ try:
         source, target, settings, departement, options=options()
     )
     con.close()
+    access.audit(
+        settings.db_path,
+        user.login,
+        "controle",
+        "refuse" if not report.loadable else "ok",
+        report.departement,
+        fichier=report.file_name,
+        source=resolved,
+    )
 except PilotageError as error:
     st.error(str(error))
     st.stop()
@@ -140,8 +161,15 @@ if not checks.empty:
         file_name=f"controles_{report.file_name}.csv",
         mime="text/csv",
         disabled=failed.empty,
+        on_click=auth.log_export,
+        args=(f"controles_{report.file_name}.csv",),
     )
 
+if report.departement and not user.sees(report.departement):
+    st.error(
+        f"Ce fichier est celui du département {report.departement}, pour lequel vous n'êtes pas habilité."
+    )
+    st.stop()
 if st.button("Charger dans l'entrepôt", type="primary", disabled=not report.loadable):
     with st.status("Chargement en cours…", expanded=True) as status:
         outcome = loader.load(
@@ -151,6 +179,16 @@ if st.button("Charger dans l'entrepôt", type="primary", disabled=not report.loa
             departement,
             progress=lambda step: status.write(f"Étape : {step}"),
             options=options(),
+        )
+        access.audit(
+            settings.db_path,
+            user.login,
+            "chargement",
+            outcome.status,
+            report.departement,
+            fichier=report.file_name,
+            source=resolved,
+            chargement=outcome.load_id,
         )
         if outcome.status in ("loaded", loader.ALREADY_LOADED):
             status.update(label=outcome.message, state="complete")

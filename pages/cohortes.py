@@ -6,11 +6,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import charts, components, db, filters
+from dashboard import auth, charts, components, db, filters
 from dashboard.formatting import fmt_month
 from pipelines import masking
 from pipelines.indicators import AGE_BANDS
 
+user = auth.require("cohortes")
 st.title("Cohortes")
 departement, month = filters.departement_and_month()
 if not departement or not month:

@@ -5,10 +5,11 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import charts, components, db, filters
+from dashboard import auth, charts, components, db, filters
 from dashboard.formatting import fmt_month, fmt_share
 from pipelines import masking
 
+user = auth.require("delais")
 st.title("Délais et contrats")
 departement, month = filters.departement_and_month()
 if not departement or not month:

@@ -4,10 +4,11 @@ registrations, cessations by motif group, radiations."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, db, filters
+from dashboard import auth, components, db, filters
 from dashboard.formatting import fmt_month
 from pipelines import masking
 
+user = auth.require("demandeurs")
 st.title("Demandeurs d'emploi")
 departement, month = filters.departement_and_month()
 if not departement or not month:

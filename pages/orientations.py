@@ -4,10 +4,11 @@ RSA entry to orientation per entry cohort, with the 30-day and six-week lines.""
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, db, filters
+from dashboard import auth, components, db, filters
 from dashboard.formatting import fmt_int, fmt_month, fmt_share
 from pipelines import masking
 
+user = auth.require("orientations")
 st.title("Orientations")
 departement, month = filters.departement_and_month()
 if not departement or not month:

@@ -3,12 +3,17 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import db
+from dashboard import auth, db
 
 STATUS_FR = {"loaded": "chargé", "refused": "refusé", "superseded": "remplacé", "failed": "échec"}
 
+user = auth.require("qualite")
 st.title("Qualité des données")
-rows = db.recent_loads(200)
+rows = [
+    r
+    for r in db.recent_loads(500)
+    if (r[5] and user.sees(r[5])) or (not r[5] and r[14] == user.login)
+][:200]
 if not rows:
     st.info("Aucun chargement enregistré pour l'instant.")
     st.stop()
@@ -42,4 +47,6 @@ st.download_button(
     frame.to_csv(index=False, sep=";").encode("utf-8-sig"),
     file_name="journal_chargements.csv",
     mime="text/csv",
+    on_click=auth.log_export,
+    args=("journal_chargements.csv",),
 )

@@ -1,13 +1,12 @@
 """Synthèse: the steering committee's key figures for one département and month."""
 
-import pandas as pd
 import streamlit as st
 
-from dashboard import charts, components, db, filters
+from dashboard import auth, components, db, filters
 from dashboard.formatting import fmt_int, fmt_month, fmt_share
 from pipelines import masking
-from pipelines.nomenclatures import nomenclature
 
+user = auth.require("synthese")
 st.title("Synthèse")
 departement, month = filters.departement_and_month()
 if not departement or not month:
@@ -197,50 +196,22 @@ with st.container(border=True):
     for sentence in sentences() or ["Pas de mois précédent à comparer."]:
         st.markdown(f"- {sentence}")
 
-labels = {
-    name: {r["code"]: r["libelle_court"] for r in nomenclature(name)}
-    for name in ("categorie", "modalite")
-}
-
-
-def distribution(family: str, title: str, caption: str) -> None:
-    counts = masking.mask_distribution(current[family], limit)
-    frame = pd.DataFrame(
-        {
-            "code": list(counts),
-            "libelle": [labels[family].get(c, "Non renseignée") for c in counts],
-            "effectif": [v if v is not None else 0 for v in counts.values()],
-            "libelle_valeur": [masking.masked_label(v, limit) for v in counts.values()],
-        }
-    )
-    fig = charts.bar(
-        frame, "code", "effectif", family, title, {"code": "", "effectif": "Personnes"}
-    )
-    fig.update_xaxes(ticktext=frame["libelle"], tickvals=frame["code"])
-    st.plotly_chart(fig, width="stretch")
-    st.caption(caption + f" Effectifs de 1 à {limit - 1} masqués (« < {limit} »).")
-    export = frame[["code", "libelle", "libelle_valeur"]].rename(
-        columns={"libelle_valeur": "effectif"}
-    )
-    st.download_button(
-        "Télécharger les données (CSV)",
-        export.to_csv(index=False, sep=";").encode("utf-8-sig"),
-        file_name=f"{family}_{departement}_{month}.csv",
-        mime="text/csv",
-        key=f"dl_{family}",
-    )
-
-
 left, right = st.columns(2)
 with left:
-    distribution(
+    components.distribution(
+        current["categorie"],
         "categorie",
+        {**components.short_labels("categorie"), "non_renseignee": "Non renseignée"},
         "Inscrits par catégorie de demandeur d'emploi",
         "categorie : code catégorie d'inscription du fichier PECGM ; vide = dispense de recherche.",
+        f"categorie_{departement}_{month}",
     )
 with right:
-    distribution(
+    components.distribution(
+        current["modalite"],
         "modalite",
+        {**components.short_labels("modalite"), "non_renseignee": "Non renseignée"},
         "Inscrits par modalité d'accompagnement",
         "modalite : modalité d'accompagnement en cours (SUI, GUI, REN, GLO, APR).",
+        f"modalite_{departement}_{month}",
     )

@@ -14,7 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from pipelines import indicators, journal, loader, warehouse
+from pipelines import access, indicators, journal, loader, warehouse
 from pipelines.errors import PilotageError, UsageError
 from pipelines.settings import Settings
 
@@ -72,10 +72,20 @@ def _paths(args: argparse.Namespace) -> Path | list[Path]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    report, con, _, _ = loader.validate(
+    report, con, _, source = loader.validate(
         args.source, _paths(args), settings, args.departement, options=_options(args)
     )
     con.close()
+    access.audit(
+        settings.db_path,
+        settings.operator,
+        "controle",
+        "ok" if report.loadable else "refuse",
+        report.departement,
+        fichier=report.file_name,
+        source=source,
+        origine="ligne de commande",
+    )
     print(report.summary_text())
     return 0 if report.loadable else 1
 
@@ -89,6 +99,16 @@ def cmd_load(args: argparse.Namespace) -> int:
         args.departement,
         _progress(sys.stderr.isatty()),
         options=_options(args),
+    )
+    access.audit(
+        settings.db_path,
+        settings.operator,
+        "chargement",
+        outcome.status,
+        outcome.report.departement if outcome.report else None,
+        fichier=outcome.report.file_name if outcome.report else None,
+        chargement=outcome.load_id,
+        origine="ligne de commande",
     )
     if outcome.report is not None:
         print(outcome.report.summary_text())
@@ -158,6 +178,46 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password() -> str:
+    """From a prompt on a terminal, else the first line of stdin; never an argument."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Confirmation : ") != first:
+            raise UsageError("Les deux saisies du mot de passe diffèrent.")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from pipelines import access
+
+    settings = _settings(args)
+    if args.action == "add":
+        access.add_user(
+            settings.db_path,
+            args.login,
+            _read_password(),
+            args.role,
+            [d.upper() for d in args.departement or []],
+            by=settings.operator,
+        )
+        print(f"Compte « {args.login} » enregistré ({args.role}).")
+    elif args.action == "disable":
+        access.disable_user(settings.db_path, args.login, by=settings.operator)
+        print(f"Compte « {args.login} » désactivé.")
+    else:
+        rows = access.list_users(settings.db_path)
+        for login, role, deps, actif, _echecs, bloque, modifie in rows:
+            state = "actif" if actif else "désactivé"
+            lock = f", verrouillé jusqu'à {bloque}" if bloque else ""
+            print(f"{login}\t{role}\t{','.join(json.loads(deps))}\t{state}{lock}\t{modifie}")
+        if not rows:
+            print("Aucun compte.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from sample_data.demo import build_demo
 
@@ -221,6 +281,23 @@ def build_parser() -> argparse.ArgumentParser:
     with_db(
         sub.add_parser("demo", help="reconstruire l'entrepôt de démonstration depuis sample_data/")
     )
+    users = with_db(sub.add_parser("users", help="comptes des utilisateurs du tableau de bord"))
+    actions = users.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = with_db(
+        actions.add_parser(
+            "add",
+            help="créer ou modifier un compte (mot de passe lu au clavier, ou sur l'entrée "
+            "standard hors terminal ; jamais en argument)",
+        )
+    )
+    add.add_argument("login")
+    add.add_argument("--role", required=True, choices=("comite", "analyste", "donnees", "admin"))
+    add.add_argument(
+        "--departement", action="append", help="département accessible (option répétable)"
+    )
+    disable = with_db(actions.add_parser("disable", help="désactiver un compte"))
+    disable.add_argument("login")
+    with_db(actions.add_parser("list", help="lister les comptes"))
     return parser
 
 
@@ -230,6 +307,7 @@ COMMANDS = {
     "journal": cmd_journal,
     "indicators": cmd_indicators,
     "demo": cmd_demo,
+    "users": cmd_users,
 }
 
 

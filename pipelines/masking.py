@@ -8,12 +8,28 @@ non-zero cell is hidden too (secondary suppression), so the total cannot give it
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 
 DEFAULT_THRESHOLD = 11
+# Set per dashboard run (dashboard/auth.py): 1 for an analyst who asked for unmasked figures.
+_view_threshold: ContextVar[int | None] = ContextVar("seuil_de_la_vue", default=None)
 
 
 def threshold() -> int:
+    """The masking threshold in force: the view's when set, else PILOTAGE_SEUIL_MASQUAGE."""
+    view = _view_threshold.get()
+    if view is not None:
+        return view
     return int(os.environ.get("PILOTAGE_SEUIL_MASQUAGE", DEFAULT_THRESHOLD))
+
+
+def committee_threshold() -> int:
+    """The published threshold, whatever the view (what captions announce)."""
+    return int(os.environ.get("PILOTAGE_SEUIL_MASQUAGE", DEFAULT_THRESHOLD))
+
+
+def set_view_threshold(limit: int | None) -> None:
+    _view_threshold.set(limit)
 
 
 def mask_distribution(counts: dict[str, int], limit: int | None = None) -> dict[str, int | None]:

@@ -42,7 +42,17 @@ def build_demo(
     files = sample_files(root)
     if not files:
         raise UsageError(f"Aucun fichier d'exemple dans {root}.")
-    for leftover in (settings.db_path, settings.db_path.with_name(settings.db_path.name + ".wal")):
+    from pipelines import access
+
+    leftovers = (
+        settings.db_path,
+        settings.db_path.with_name(settings.db_path.name + ".wal"),
+        access.access_path(settings.db_path),
+        access.access_path(settings.db_path).with_name(
+            access.access_path(settings.db_path).name + "-wal"
+        ),
+    )
+    for leftover in leftovers:
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
     loaded = 0
@@ -52,5 +62,10 @@ def build_demo(
         if outcome.status != "loaded":
             raise UsageError(f"Un fichier d'exemple n'a pas été chargé : {outcome.message}")
         loaded += 1
+    access.create_demo_users(settings.db_path)
     echo(f"Entrepôt de démonstration prêt : {settings.db_path} ({loaded} fichiers).")
+    echo(
+        "Comptes de démonstration (mot de passe « "
+        f"{access.DEMO_PASSWORD} ») : {', '.join(access.DEMO_USERS)}."
+    )
     return loaded

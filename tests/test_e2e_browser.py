@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.access import DEMO_PASSWORD
 from tests.conftest import TEST_KEY
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,6 +109,23 @@ def _settle(page) -> None:
     )
 
 
+ROLE_FOR = {"qualite": "donnees", "chargement": "donnees"}  # others: analyste
+
+
+def _open(page, url: str, title: str, login: str) -> None:
+    """Open a link, sign in with a demo account on the form it shows, land on the page."""
+    page.goto(url)
+    try:
+        page.get_by_role("textbox", name="Identifiant").fill(login, timeout=15_000)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "connexion_echec.png"))
+        raise
+    page.get_by_role("textbox", name="Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    _wait_rendered(page, title)
+
+
 def _wait_rendered(page, title: str) -> None:
     page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
     # Streamlit marks the app as running while a script runs; wait until it is done.
@@ -118,8 +136,7 @@ def _wait_rendered(page, title: str) -> None:
 
 @pytest.mark.parametrize("slug", PAGES)
 def test_every_page_renders_without_error(server, page, slug) -> None:
-    page.goto(f"{server}/{slug}?dep=2A&mois=2026-06")
-    _wait_rendered(page, PAGES[slug])
+    _open(page, f"{server}/{slug}?dep=2A&mois=2026-06", PAGES[slug], ROLE_FOR.get(slug, "analyste"))
     assert page.locator('[data-testid="stException"]').count() == 0
     if slug not in ("qualite", "chargement"):
         page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
@@ -129,17 +146,17 @@ def test_every_page_renders_without_error(server, page, slug) -> None:
 
 def test_navigation_shows_the_page_titles(server, page) -> None:
     """Deep link first: the navigation is app.py's (titles), not one built from file names."""
-    page.goto(f"{server}/delais?dep=2A&mois=2026-06")
-    _wait_rendered(page, "Délais et contrats")
+    _open(page, f"{server}/delais?dep=2A&mois=2026-06", "Délais et contrats", "analyste")
     nav = page.locator('[data-testid="stSidebarNav"]')
-    for title in PAGES.values():
+    analyst_pages = [t for s, t in PAGES.items() if s not in ("qualite", "chargement")]
+    for title in analyst_pages:
         assert nav.get_by_text(title, exact=True).count() == 1, title
-    assert nav.get_by_text("app", exact=True).count() == 0
+    for hidden in ("app", "Chargement", "Qualité des données", "Administration"):
+        assert nav.get_by_text(hidden, exact=True).count() == 0, hidden
 
 
 def test_a_link_reproduces_the_view(server, page) -> None:
-    page.goto(f"{server}/synthese?dep=2A&mois=2026-03")
-    _wait_rendered(page, "Synthèse")
+    _open(page, f"{server}/synthese?dep=2A&mois=2026-03", "Synthèse", "comite")
     assert page.get_by_text("mars 2026").first.is_visible()
     assert "mois=2026-03" in page.url
 
@@ -150,8 +167,7 @@ def test_upload_page_refuses_a_blocked_file(server, page, tmp_path) -> None:
         "NIR;NOM DE NAISSANCE;PRENOM;DATE DE NAISSANCE\n1;FICTIF;ALEX;01/01/1980\n",
         encoding="utf-8",
     )
-    page.goto(f"{server}/chargement")
-    _wait_rendered(page, "Chargement")
+    _open(page, f"{server}/chargement", "Chargement", "donnees")
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name="CGPEM — décisions d'orientation").click()
     _settle(page)

@@ -1,0 +1,144 @@
+"""Sign-in, roles and département scoping for the pages, with the audit of what users do.
+
+Embedded default: local accounts (pipelines/access.py). Production can put an OpenID
+Connect broker in front (README, "Authentification"): `st.login` then gives the identity
+and the local allow-list gives the role and départements. Every page calls `require()`
+first, so a page reached by its URL without the right role refuses to render.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from pipelines import access, masking
+from pipelines.access import IDLE_TIMEOUT, User
+from pipelines.settings import Settings
+
+SESSION_USER = "utilisateur"
+SESSION_SEEN = "derniere_activite"
+SESSION_UNMASKED = "non_masque"
+
+# Pages each role may open (the navigation in app.py shows only these).
+ROLE_PAGES = {
+    "comite": {"synthese", "orientations", "demandeurs", "accompagnement", "delais"},
+    "analyste": {"synthese", "orientations", "demandeurs", "accompagnement", "delais", "cohortes"},
+    "donnees": {"synthese", "qualite", "chargement"},
+    "admin": {"synthese", "qualite", "chargement", "administration"},
+}
+
+
+def db_path():
+    return Settings.from_env().db_path
+
+
+def current_user() -> User | None:
+    """The signed-in user, or None (never signed in, or idle for more than 30 minutes)."""
+    user = st.session_state.get(SESSION_USER)
+    if user is None:
+        return None
+    seen = st.session_state.get(SESSION_SEEN)
+    now = datetime.now()
+    if seen is not None and now - seen > IDLE_TIMEOUT:
+        sign_out(reason="expiration")
+        st.session_state["message_connexion"] = "Session expirée après 30 minutes d'inactivité."
+        return None
+    st.session_state[SESSION_SEEN] = now
+    return user
+
+
+def sign_out(reason: str = "deconnexion") -> None:
+    user = st.session_state.pop(SESSION_USER, None)
+    st.session_state.pop(SESSION_UNMASKED, None)
+    if user is not None:
+        access.audit(db_path(), user.login, reason)
+
+
+def login_page() -> None:
+    st.title("Pilotage RSA")
+    st.caption("Accès réservé aux personnes habilitées par leur département ou France Travail.")
+    if st.session_state.get("message_connexion"):
+        st.info(st.session_state.pop("message_connexion"))
+    with st.form("connexion"):
+        login = st.text_input("Identifiant")
+        password = st.text_input("Mot de passe", type="password")
+        submitted = st.form_submit_button("Se connecter", type="primary")
+    if submitted:
+        user, message = access.authenticate(db_path(), login.strip(), password)
+        if user is None:
+            st.error(message)
+        else:
+            st.session_state[SESSION_USER] = user
+            st.session_state[SESSION_SEEN] = datetime.now()
+            st.rerun()
+
+
+def require(page: str) -> User:
+    """Stop the page unless the signed-in user's role may open it."""
+    user = current_user()
+    if user is None:
+        st.error("Connectez-vous pour accéder à cette page.")
+        st.stop()
+    if page not in ROLE_PAGES[user.role]:
+        access.audit(db_path(), user.login, "acces_refuse", "refuse", page=page)
+        st.error("Votre rôle ne donne pas accès à cette page.")
+        st.stop()
+    st.session_state["page_courante"] = page
+    return user
+
+
+def departements(available: list[str]) -> list[str]:
+    """The départements the user may see, among those loaded."""
+    user = current_user()
+    return [d for d in available if user is not None and user.sees(d)]
+
+
+def mask_limit() -> int:
+    """The masking threshold of this view: 1 (nothing masked) only for an analyst who asked
+    for unmasked figures, which the audit records."""
+    user = current_user()
+    if user is not None and user.role == "analyste" and st.session_state.get(SESSION_UNMASKED):
+        return 1
+    return masking.threshold()
+
+
+def sidebar(user: User) -> None:
+    st.sidebar.caption(f"Connecté : {user.login} — {access.ROLE_LABELS[user.role]}")
+    if user.role == "analyste":
+        unmasked = st.sidebar.toggle(
+            "Chiffres non masqués",
+            key=SESSION_UNMASKED,
+            help="Affiche les effectifs de moins de 11 ; chaque vue non masquée est tracée.",
+        )
+        if unmasked:
+            st.sidebar.warning("Chiffres non masqués : ne pas diffuser.")
+    if st.sidebar.button("Se déconnecter"):
+        sign_out()
+        st.rerun()
+
+
+def log_view(page: str, **filters: object) -> None:
+    """Audit a page view with its filters, once per distinct view in the session."""
+    user = current_user()
+    if user is None:
+        return
+    unmasked = mask_limit() == 1
+    key = (page, tuple(sorted(filters.items())), unmasked)
+    if st.session_state.get("derniere_vue") == key:
+        return
+    st.session_state["derniere_vue"] = key
+    access.audit(
+        db_path(),
+        user.login,
+        "vue_non_masquee" if unmasked else "consultation",
+        departement=str(filters.get("departement") or "") or None,
+        page=page,
+        **{k: v for k, v in filters.items() if k != "departement"},
+    )
+
+
+def log_export(name: str) -> None:
+    user = current_user()
+    if user is not None:
+        access.audit(db_path(), user.login, "export", fichier=name, non_masque=mask_limit() == 1)
