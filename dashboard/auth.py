@@ -8,6 +8,7 @@ first, so a page reached by its URL without the right role refuses to render.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import streamlit as st
@@ -33,8 +34,29 @@ def db_path():
     return Settings.from_env().db_path
 
 
+def oidc() -> bool:
+    """PILOTAGE_AUTH=oidc: identity from the OpenID Connect broker configured in
+    .streamlit/secrets.toml ([auth] section; README, "Authentification")."""
+    return os.environ.get("PILOTAGE_AUTH", "local") == "oidc"
+
+
+def _oidc_user() -> User | None:
+    if not st.user.is_logged_in:
+        return None
+    login = st.user.get("email") or st.user.get("preferred_username") or ""
+    user = access.lookup(db_path(), login)
+    if user is None:
+        access.audit(db_path(), login, "echec_connexion", "non_habilite")
+    return user
+
+
 def current_user() -> User | None:
     """The signed-in user, or None (never signed in, or idle for more than 30 minutes)."""
+    if oidc() and SESSION_USER not in st.session_state:
+        user = _oidc_user()
+        if user is not None:
+            st.session_state[SESSION_USER] = user
+            access.audit(db_path(), user.login, "connexion", "ok", fournisseur="oidc")
     user = st.session_state.get(SESSION_USER)
     if user is None:
         return None
@@ -53,11 +75,20 @@ def sign_out(reason: str = "deconnexion") -> None:
     st.session_state.pop(SESSION_UNMASKED, None)
     if user is not None:
         access.audit(db_path(), user.login, reason)
+    if oidc() and st.user.is_logged_in:
+        st.logout()
 
 
 def login_page() -> None:
     st.title("Pilotage RSA")
     st.caption("Accès réservé aux personnes habilitées par leur département ou France Travail.")
+    if oidc():
+        if st.user.is_logged_in:
+            st.error("Votre identité est reconnue mais votre compte n'est pas habilité ici.")
+            st.button("Se déconnecter", on_click=st.logout)
+        else:
+            st.button("Se connecter avec ProConnect", type="primary", on_click=st.login)
+        return
     if st.session_state.get("message_connexion"):
         st.info(st.session_state.pop("message_connexion"))
     with st.form("connexion"):

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth
-from pipelines import access, loader
+from pipelines import access, loader, retention
 from pipelines.errors import PilotageError
 from pipelines.settings import Settings
 from pipelines.tabular import read_mapping
@@ -76,7 +76,9 @@ if not uploads:
 def staged_paths() -> list[Path]:
     """The uploads written to a private directory kept for this session only."""
     if "upload_dir" not in st.session_state:
-        st.session_state.upload_dir = tempfile.mkdtemp(prefix="pilotage_depot_")
+        base = retention.uploads_dir(settings.db_path)
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st.session_state.upload_dir = tempfile.mkdtemp(prefix="depot_", dir=base)
     folder = Path(st.session_state.upload_dir)
     paths = []
     for upload in uploads:

@@ -244,6 +244,17 @@ def authenticate(db_path: Path, login: str, password: str) -> tuple[User | None,
     return user, message
 
 
+def lookup(db_path: Path, login: str) -> User | None:
+    """The allow-listed, active account of an identity asserted by an OpenID Connect broker
+    (role and départements come from here, not from the token, unless the deployment says
+    otherwise)."""
+    with connect(db_path) as con:
+        row = con.execute(
+            "SELECT role, departements FROM utilisateur WHERE login = ? AND actif = 1", [login]
+        ).fetchone()
+    return User(login, row[0], tuple(json.loads(row[1]))) if row else None
+
+
 DEMO_PASSWORD = "demonstration-2A"  # documented in the README; demo warehouses only
 DEMO_USERS = {
     "comite": ("comite", ["2A"]),

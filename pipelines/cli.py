@@ -218,6 +218,30 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from pipelines import retention
+
+    settings = _settings(args)
+    if args.all:
+        if not args.confirm:
+            raise UsageError(
+                "purge --all efface toutes les données, la quarantaine, les rapports et les "
+                "fichiers déposés : ajoutez --confirm."
+            )
+        counts = retention.purge_all(
+            settings.db_path, settings.operator, (retention.uploads_dir(settings.db_path),)
+        )
+        scope = "tout"
+    else:
+        if not args.before:
+            raise UsageError("Précisez --before AAAA-MM, ou --all --confirm.")
+        counts = retention.purge_before(settings.db_path, args.before, settings.operator)
+        scope = f"avant {args.before}"
+    access.audit(settings.db_path, settings.operator, "purge", "ok", portee=scope, lignes=counts)
+    print(f"Purge ({scope}) : " + ", ".join(f"{t} {n}" for t, n in counts.items()) + ".")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from sample_data.demo import build_demo
 
@@ -281,6 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
     with_db(
         sub.add_parser("demo", help="reconstruire l'entrepôt de démonstration depuis sample_data/")
     )
+    purge = with_db(
+        sub.add_parser("purge", help="effacer les données anciennes, ou tout (fin de convention)")
+    )
+    purge.add_argument("--before", help="effacer les données datées d'avant ce mois (AAAA-MM)")
+    purge.add_argument("--all", action="store_true", help="tout effacer (fin de convention)")
+    purge.add_argument("--confirm", action="store_true", help="confirme --all")
     users = with_db(sub.add_parser("users", help="comptes des utilisateurs du tableau de bord"))
     actions = users.add_subparsers(dest="action", required=True, parser_class=_Parser)
     add = with_db(
@@ -308,6 +338,7 @@ COMMANDS = {
     "indicators": cmd_indicators,
     "demo": cmd_demo,
     "users": cmd_users,
+    "purge": cmd_purge,
 }
 
 

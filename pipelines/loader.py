@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import journal, pseudonymise, warehouse
+from pipelines import journal, pseudonymise, retention, warehouse
 from pipelines.encoding import FileFacts, inspect_file, unit_facts
 from pipelines.errors import PilotageError, UsageError
 from pipelines.settings import Settings
@@ -206,6 +206,7 @@ def _write_loaded(
     rows = src.insert(con, report, load_id, "wh")
     con.execute(f"INSERT INTO wh.quarantine SELECT {load_id}, * FROM ({src.quarantine_sql()})")
     report.liaison = _link_rate(con, src, report, load_id)
+    retention.apply_retention(con, report.month, settings.operator)
     con.execute(
         "UPDATE wh.load_journal SET rows_loaded = ?, ended_at = ?, report_json = ? WHERE id = ?",
         [rows, datetime.now(), report.to_json(), load_id],
