@@ -3,14 +3,14 @@ when nothing is blocking. The load writes a new warehouse generation beside the 
 so the other users keep reading meanwhile (pipelines/warehouse.py)."""
 
 import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import auth
-from pipelines import access, loader, retention
+from dashboard.uploads import new_staging_dir, safe_name
+from pipelines import access, loader
 from pipelines.errors import PilotageError
 from pipelines.settings import Settings
 from pipelines.tabular import read_mapping
@@ -76,13 +76,11 @@ if not uploads:
 def staged_paths() -> list[Path]:
     """The uploads written to a private directory kept for this session only."""
     if "upload_dir" not in st.session_state:
-        base = retention.uploads_dir(settings.db_path)
-        base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        st.session_state.upload_dir = tempfile.mkdtemp(prefix="depot_", dir=base)
+        st.session_state.upload_dir = new_staging_dir(settings.db_path)
     folder = Path(st.session_state.upload_dir)
     paths = []
     for upload in uploads:
-        path = folder / Path(upload.name).name
+        path = folder / safe_name(upload.name)
         path.write_bytes(upload.getvalue())
         paths.append(path)
     return paths
@@ -92,7 +90,8 @@ def options() -> dict:
     mapping = {}
     if mapping_file is not None:
         path = (
-            Path(st.session_state.get("upload_dir") or tempfile.mkdtemp()) / "correspondance.yaml"
+            Path(st.session_state.get("upload_dir") or new_staging_dir(settings.db_path))
+            / "correspondance.yaml"
         )
         path.write_bytes(mapping_file.getvalue())
         mapping = read_mapping(path)

@@ -9,6 +9,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -171,3 +172,42 @@ def test_analyst_unmasked_view_is_audited(two_departements) -> None:
     at.run()
     assert any("non masqués" in w.value for w in at.sidebar.warning)
     assert "vue_non_masquee" in [r[3] for r in access.audit_rows(two_departements.db_path)]
+
+
+HOSTILE = [
+    "2B' OR '1'='1",
+    "2A'; DROP TABLE pecgm_stock; --",
+    "%' UNION SELECT * FROM load_journal --",
+    '"; --',
+]
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["pages/synthese.py", "pages/orientations.py", "pages/demandeurs.py",
+     "pages/accompagnement.py", "pages/delais.py", "pages/cohortes.py"],
+)  # fmt: skip
+@pytest.mark.parametrize("value", HOSTILE)
+def test_quotes_and_sql_fragments_in_every_filter_change_nothing(
+    two_departements, page, value
+) -> None:
+    """Every filter comes from the URL; each reaches SQL only as a bound parameter."""
+    analyst = User("ana", "analyste", ("2A",))
+    query = {"dep": value, "mois": value, "periode": value, "parcours": value}
+    at = _app(analyst, query, page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.selectbox[0].value == "2A"
+    if page.endswith("cohortes.py"):
+        at.text_input[0].input(value).run()
+        assert not at.exception
+    with duckdb.connect(str(two_departements.db_path), read_only=True) as con:
+        assert con.execute("SELECT count(DISTINCT departement) FROM pecgm_stock").fetchone()[0] == 2
+
+
+def test_uploaded_file_names_never_choose_a_path() -> None:
+    from dashboard.uploads import safe_name
+
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("..\\..\\windows\\win.ini") == "win.ini"
+    assert safe_name(".cache") == "cache"
+    assert safe_name("LRSA 2A 2026-10 (copie).csv") == "LRSA_2A_2026-10__copie_.csv"

@@ -187,3 +187,27 @@ def test_upload_page_refuses_a_blocked_file(server, page, tmp_path) -> None:
     assert button.is_disabled()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chargement_refus.png"), full_page=True)
+
+
+def test_change_a_filter_check_a_figure_download_an_export(server, page, sample_db) -> None:
+    from dashboard.formatting import fmt_int
+    from pipelines import indicators, warehouse
+
+    _open(page, f"{server}/synthese?dep=2A&mois=2026-03", "Synthèse", "comite")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').nth(1).click()  # Mois
+    page.get_by_role("option", name="juin 2026").click()
+    _settle(page)
+    assert "mois=2026-06" in page.url
+    expected = indicators.summary(warehouse.open_reader(sample_db), "2A", "2026-06")
+    tile = page.locator('[data-testid="stMetricValue"]').first
+    assert tile.inner_text().strip() == fmt_int(expected["stock_total"])
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Télécharger les données (CSV)").first.click()
+    download = info.value
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    saved = ARTIFACTS / download.suggested_filename
+    download.save_as(saved)
+    text = saved.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "code;libelle;effectif"
+    assert download.suggested_filename == "categorie_2A_2026-06.csv"
