@@ -126,3 +126,23 @@ def summary(departement: str, month: str) -> dict:
 def recent_loads(limit: int = 50) -> list[tuple]:
     gen = generation()
     return _journal(str(db_path()), gen, limit) if gen else []
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _report(path: str, gen: tuple, load_id: int) -> tuple[str | None, list[tuple]]:
+    con = _pool(path).cursor()
+    row = con.execute("SELECT report_json FROM load_journal WHERE id = ?", [load_id]).fetchone()
+    lines = con.execute(
+        "SELECT line_no, field, check_name, reason FROM quarantine WHERE load_id = ? "
+        "ORDER BY line_no, field",
+        [load_id],
+    ).fetchall()
+    return (row[0] if row else None), lines
+
+
+def report(load_id: int) -> tuple[dict | None, list[tuple]]:
+    """A load's stored quality report and its quarantined lines (numbers, fields, reasons)."""
+    import json
+
+    text, lines = _report(str(db_path()), generation(), load_id)
+    return (json.loads(text) if text else None), lines

@@ -1,52 +1,188 @@
-"""Qualité des données: the load journal (status, counts, who, when)."""
+"""Qualité des données: the load journal, each load's quality report (with its drift and
+quarantined lines), the drift over the last 12 months, and the coverage calendar."""
+
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import auth, db
+from dashboard.formatting import fmt_month
+from pipelines.retention import shift_month
+from pipelines.validation import html
 
 STATUS_FR = {"loaded": "chargé", "refused": "refusé", "superseded": "remplacé", "failed": "échec"}
+COLUMNS = [
+    "n°", "source", "fichier", "sha256", "octets", "département", "mois", "encodage", "lus",
+    "chargés", "rejetés", "statut", "début", "fin", "opérateur", "message",
+]  # fmt: skip
+EXPECTED_DAY = 20  # PECGM of month M is expected by the 20th of M+1 (seed 000, article 3)
 
 user = auth.require("qualite")
 st.title("Qualité des données")
+auth.log_view("qualite")
 rows = [
     r
-    for r in db.recent_loads(500)
+    for r in db.recent_loads(1000)
     if (r[5] and user.sees(r[5])) or (not r[5] and r[14] == user.login)
-][:200]
+]
 if not rows:
-    st.info("Aucun chargement enregistré pour l'instant.")
+    st.info(
+        "Aucun chargement enregistré pour l'instant : déposez un fichier depuis la page « Chargement »."
+    )
     st.stop()
-
-frame = pd.DataFrame(
-    rows,
-    columns=[
-        "n°",
-        "source",
-        "fichier",
-        "sha256",
-        "octets",
-        "département",
-        "mois",
-        "encodage",
-        "lus",
-        "chargés",
-        "rejetés",
-        "statut",
-        "début",
-        "fin",
-        "opérateur",
-        "message",
-    ],
-)
+frame = pd.DataFrame(rows, columns=COLUMNS)
 frame["statut"] = frame["statut"].map(STATUS_FR)
-st.subheader("Journal des chargements")
-st.dataframe(frame.drop(columns=["sha256", "octets"]), hide_index=True, width="stretch")
-st.download_button(
-    "Télécharger le journal (CSV)",
-    frame.to_csv(index=False, sep=";").encode("utf-8-sig"),
-    file_name="journal_chargements.csv",
-    mime="text/csv",
-    on_click=auth.log_export,
-    args=("journal_chargements.csv",),
+
+journal_tab, report_tab, drift_tab, calendar_tab = st.tabs(
+    [
+        "Journal des chargements",
+        "Rapport d'un chargement",
+        "Dérive sur 12 mois",
+        "Calendrier de couverture",
+    ]
 )
+with journal_tab:
+    st.dataframe(
+        frame.drop(columns=["sha256", "octets"]).head(200), hide_index=True, width="stretch"
+    )
+    st.download_button(
+        "Télécharger le journal (CSV)",
+        frame.to_csv(index=False, sep=";").encode("utf-8-sig"),
+        file_name="journal_chargements.csv",
+        mime="text/csv",
+        on_click=auth.log_export,
+        args=("journal_chargements.csv",),
+    )
+
+with report_tab:
+    choices = {int(r[0]): f"n° {r[0]} — {r[2]} ({STATUS_FR.get(r[11], r[11])})" for r in rows[:300]}
+    load_id = st.selectbox("Chargement", list(choices), format_func=choices.get)
+    report, quarantined = db.report(load_id)
+    if report is None:
+        st.info(
+            "Pas de rapport conservé pour ce chargement (purgé, ou chargement antérieur aux rapports)."
+        )
+    else:
+        (st.success if report["loadable"] else st.error)(
+            "Fichier chargeable." if report["loadable"] else "Fichier refusé : rien n'a été chargé."
+        )
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric("Enregistrements", report["rows_read"])
+        c2.metric("Lignes rejetées", report["rows_rejected"])
+        c3.metric("Encodage", report["encoding"].split(",")[0])
+        link = report.get("liaison") or {}
+        c4.metric(
+            "Liaison avec le PECGM",
+            "n.d." if link.get("taux") is None else f"{link['taux']:.0%}".replace(".", ","),
+        )
+        findings = sorted(
+            report["findings"], key=lambda f: (f["code"] != "derive", f["severity"] != "bloquant")
+        )
+        for f in findings:
+            (st.error if f["severity"] == "bloquant" else st.warning)(f["message"])
+        checks = pd.DataFrame(
+            [
+                {
+                    "champ": c["champ"],
+                    "attente": c["description"],
+                    "gravité": "ligne rejetée" if c["severity"] == "critical" else "avertissement",
+                    "résultat": "réussie" if c["success"] else "échec",
+                    "lignes en écart": c["unexpected_count"],
+                    "premières lignes": ", ".join(map(str, c["line_numbers"])),
+                    "codes": ", ".join(c.get("unexpected_codes") or []),
+                }
+                for c in report["checks"]
+            ]
+        )
+        if not checks.empty:
+            st.dataframe(
+                checks.sort_values("lignes en écart", ascending=False),
+                hide_index=True,
+                width="stretch",
+            )
+        a, b = st.columns(2)
+        a.download_button(
+            "Rapport HTML autonome",
+            html.render(report).encode("utf-8"),
+            file_name=f"rapport_{load_id}.html",
+            mime="text/html",
+            on_click=auth.log_export,
+            args=(f"rapport_{load_id}.html",),
+        )
+        q = pd.DataFrame(quarantined, columns=["ligne", "champ", "contrôle", "motif"])
+        b.download_button(
+            f"Lignes en quarantaine ({len(q)}) — CSV",
+            q.to_csv(index=False, sep=";").encode("utf-8-sig"),
+            file_name=f"quarantaine_{load_id}.csv",
+            mime="text/csv",
+            disabled=q.empty,
+            on_click=auth.log_export,
+            args=(f"quarantaine_{load_id}.csv",),
+        )
+
+with drift_tab:
+    recent = []
+    for r in rows:
+        if r[11] not in ("loaded", "superseded") or not r[6]:
+            continue
+        rep, _ = db.report(int(r[0]))
+        drift = (rep or {}).get("drift") or {}
+        warnings = [f["message"] for f in (rep or {}).get("findings", []) if f["code"] == "derive"]
+        recent.append(
+            {
+                "source": r[1],
+                "département": r[5],
+                "mois": r[6],
+                "variation des lignes": drift.get("variation_lignes"),
+                "personnes absentes": (drift.get("personnes_absentes") or {}).get("part"),
+                "avertissements de dérive": len(warnings),
+                "détail": " ; ".join(w.split("dérive — ", 1)[-1] for w in warnings[:3]),
+            }
+        )
+    drift_frame = pd.DataFrame(recent)
+    if drift_frame.empty:
+        st.info("Pas encore deux fichiers successifs d'une même source à comparer.")
+    else:
+        last = sorted(drift_frame["mois"].unique())[-12:]
+        shown = drift_frame[drift_frame["mois"].isin(last)].sort_values(["source", "mois"])
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "variation des lignes": st.column_config.NumberColumn(format="percent"),
+                "personnes absentes": st.column_config.NumberColumn(format="percent"),
+            },
+        )
+        st.caption(
+            "Seuils dans pipelines/drift.yaml ; une dérive au-delà est un avertissement, jamais un blocage."
+        )
+
+with calendar_tab:
+    today = date.today()
+    current = f"{today:%Y-%m}"
+    months = [shift_month(current, -k) for k in range(12, 0, -1)]
+    loaded = {(r[1], r[5], r[6]): r[12] for r in rows if r[11] in ("loaded",) and r[6]}
+    grid = []
+    for dep in sorted({r[5] for r in rows if r[5]}):
+        for source in ("pecgm", "cgpem", "lrsa"):
+            line = {"département": dep, "source": source}
+            for m in months:
+                when = loaded.get((source, dep, m))
+                due = date.fromisoformat(f"{shift_month(m, 1)}-{EXPECTED_DAY:02d}")
+                if when is not None:
+                    state = (
+                        "chargé" if when.date() <= due or source != "pecgm" else "chargé en retard"
+                    )
+                elif source == "pecgm" and today > due:
+                    state = "manquant"
+                else:
+                    state = "—"
+                line[fmt_month(m)] = state
+            grid.append(line)
+    st.dataframe(pd.DataFrame(grid), hide_index=True, width="stretch")
+    st.caption(
+        "PECGM du mois M attendu le 20 du mois suivant (mise à disposition le 20 de chaque "
+        "mois) : « manquant » après cette date ; CGPEM et listes LRSA DE indiqués quand chargés."
+    )

@@ -76,6 +76,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         args.source, _paths(args), settings, args.departement, options=_options(args)
     )
     con.close()
+    if args.html:
+        from pipelines.validation import html
+
+        Path(args.html).write_text(html.render(report.to_dict()), encoding="utf-8")
     access.audit(
         settings.db_path,
         settings.operator,
@@ -218,6 +222,36 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """A load's stored quality report, as text, standalone HTML, and its quarantine CSV."""
+    from pipelines.validation import html
+
+    settings = _settings(args)
+    con = warehouse.open_reader(settings.db_path)
+    row = con.execute(
+        "SELECT report_json FROM load_journal WHERE id = ?", [args.load_id]
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise UsageError(f"Aucun rapport pour le chargement n° {args.load_id}.")
+    report = json.loads(row[0])
+    if args.html:
+        Path(args.html).write_text(html.render(report), encoding="utf-8")
+        print(f"Rapport HTML écrit : {args.html}")
+    if args.quarantine:
+        lines = con.execute(
+            "SELECT line_no, field, check_name, reason FROM quarantine WHERE load_id = ? "
+            "ORDER BY line_no, field",
+            [args.load_id],
+        ).fetchall()
+        with open(args.quarantine, "w", encoding="utf-8-sig", newline="") as f:
+            f.write("ligne;champ;controle;motif\n")
+            f.writelines(";".join(str(v).replace(";", ",") for v in line) + "\n" for line in lines)
+        print(f"Lignes en quarantaine ({len(lines)}) : {args.quarantine}")
+    if not args.html and not args.quarantine:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     from pipelines import retention
 
@@ -294,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
             help="liste LRSA DE (sinon déduite des colonnes ou du nom du fichier)",
         )
         p.add_argument("--mois", help="mois AAAA-MM du fichier (LRSA DE, CGPEM), sinon déduit")
+        if name == "validate":
+            p.add_argument("--html", help="écrire aussi le rapport qualité en HTML autonome")
     p = with_db(sub.add_parser("journal", help="derniers chargements"))
     p.add_argument("--limit", type=int, default=20, help="nombre de lignes (défaut 20)")
     p = with_db(sub.add_parser("indicators", help="indicateurs d'un département et d'un mois"))
@@ -305,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     with_db(
         sub.add_parser("demo", help="reconstruire l'entrepôt de démonstration depuis sample_data/")
     )
+    rep = with_db(sub.add_parser("report", help="rapport qualité d'un chargement"))
+    rep.add_argument("load_id", type=int, help="n° du chargement (voir journal)")
+    rep.add_argument("--html", help="fichier HTML autonome à écrire")
+    rep.add_argument("--quarantine", help="fichier CSV des lignes en quarantaine à écrire")
     purge = with_db(
         sub.add_parser("purge", help="effacer les données anciennes, ou tout (fin de convention)")
     )
@@ -339,6 +379,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "users": cmd_users,
     "purge": cmd_purge,
+    "report": cmd_report,
 }
 
 

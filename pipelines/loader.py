@@ -21,6 +21,7 @@ from pipelines.encoding import FileFacts, inspect_file, unit_facts
 from pipelines.errors import PilotageError, UsageError
 from pipelines.settings import Settings
 from pipelines.sources import detect_source, get_source
+from pipelines.validation import drift
 from pipelines.validation.report import Report
 
 Progress = Callable[[str], None]
@@ -99,7 +100,21 @@ def validate(
         threshold=settings.line_error_threshold,
         options=options or {},
     )
+    if report.loadable:
+        _drift(con, settings, report, getattr(get_source(source), "FIELDS", None))
     return report, con, facts, source
+
+
+def _drift(con, settings: Settings, report: Report, fields: str | None) -> None:
+    """Compare with the previous loaded file (read-only view of the live warehouse)."""
+    if not settings.db_path.exists():
+        return
+    con.execute("ATTACH ? AS wh (READ_ONLY)", [str(settings.db_path)])
+    try:
+        if warehouse.schema_version(con, "wh") == warehouse.latest_version():
+            drift.compare(con, report, fields)
+    finally:
+        con.execute("DETACH wh")
 
 
 def _check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
@@ -206,6 +221,7 @@ def _write_loaded(
     rows = src.insert(con, report, load_id, "wh")
     con.execute(f"INSERT INTO wh.quarantine SELECT {load_id}, * FROM ({src.quarantine_sql()})")
     report.liaison = _link_rate(con, src, report, load_id)
+    drift.missing_persons(con, report, load_id)
     retention.apply_retention(con, report.month, settings.operator)
     con.execute(
         "UPDATE wh.load_journal SET rows_loaded = ?, ended_at = ?, report_json = ? WHERE id = ?",

@@ -54,6 +54,7 @@ class Report:
     variant: str | None = None  # the list of a multi-list source (LRSA DE)
     # Link with PECGM persons, filled at load: {"lignes", "liees", "taux"} (see loader)
     liaison: dict | None = None
+    drift: dict | None = None  # against the previous file (pipelines/validation/drift.py)
     lines_read: int = 0
     rows_read: int = 0
     rows_rejected: int = 0
@@ -120,6 +121,7 @@ class Report:
             "reference_date": self.reference_date,
             "variant": self.variant,
             "liaison": self.liaison,
+            "drift": self.drift,
             "lines_read": self.lines_read,
             "rows_read": self.rows_read,
             "rows_rejected": self.rows_rejected,

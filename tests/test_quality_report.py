@@ -1,0 +1,103 @@
+"""The data-quality report: drift against the previous file (shown first), the standalone
+HTML report (no outside address, no personal value), the --dirty files named right."""
+
+from __future__ import annotations
+
+import re
+
+from pipelines import loader
+from pipelines.layout import available_layouts
+from sample_data.generate import set_field
+from tests.conftest import pecgm_lines, write_pecgm
+
+LAYOUT = available_layouts("pecgm")["001,0"]
+
+
+def test_drift_is_reported_first_and_never_blocks(tmp_path, settings) -> None:
+    first = pecgm_lines(persons=400, month="2026-09", seed=3)
+    assert (
+        loader.load("pecgm", write_pecgm(tmp_path / "PECGM_2A_202609.txt", first), settings).status
+        == "loaded"
+    )
+    lines = pecgm_lines(persons=400, month="2026-10", seed=3)
+    details = list(range(1, len(lines) - 1))
+    for i in details[: len(details) // 2]:  # half of the people move to category 5
+        lines[i] = set_field(lines[i], LAYOUT, "D", "code_categorie", "5")
+    lines[3] = set_field(lines[3], LAYOUT, "D", "modalite", "APR")
+    outcome = loader.load("pecgm", write_pecgm(tmp_path / "PECGM_2A_202610.txt", lines), settings)
+    assert outcome.status == "loaded"
+    report = outcome.report
+    assert report.findings[0].code == "derive"
+    messages = [f.message for f in report.findings if f.code == "derive"]
+    assert any("categorie 5 : part en hausse" in m for m in messages)
+    assert report.drift["precedent"]["mois"] == "2026-09"
+    assert report.drift["parts"]["categorie"]["5"] > 0.2
+    assert "personnes_absentes" in report.drift
+
+
+def test_html_report_has_no_outside_address_and_no_personal_value(tmp_path, settings) -> None:
+    """A file with known personal values and bad lines: the HTML names lines, fields and
+    codes, and holds no URL and none of the values."""
+    from pipelines.cli import main
+
+    lines = pecgm_lines(persons=300, month="2026-10")
+    secrets = {
+        "nom_naissance": "NOMSECRETUNIQUE",
+        "prenom": "PRENOMSECRET",
+        "conseiller_pe": "CONSEILLERSECRET",
+    }
+    for name, value in secrets.items():
+        lines[5] = set_field(lines[5], LAYOUT, "D", name, value)
+    lines[5] = set_field(lines[5], LAYOUT, "D", "code_categorie", "9")
+    lines[7] = set_field(lines[7], LAYOUT, "D", "date_debut_ide", "20251340")
+    path = write_pecgm(tmp_path / "PECGM_2A_202610.txt", lines)
+    out = tmp_path / "rapport.html"
+    assert main(["validate", "pecgm", str(path), "--html", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html, re.IGNORECASE), (
+        "outside address"
+    )
+    assert "<script" not in html and " src=" not in html
+    for value in [*secrets.values(), lines[5][1:14], lines[7][1:14]]:
+        assert value not in html
+    assert re.search(r"CODE CATEGORIE[^\n]*<td>6</td>", html), "the category check names line 6"
+    assert "Fichier chargeable." in html
+
+
+def test_report_command_writes_html_and_quarantine_csv(tmp_path, settings) -> None:
+    from pipelines.cli import main
+
+    lines = pecgm_lines(persons=300, month="2026-10")
+    lines[4] = set_field(lines[4], LAYOUT, "D", "modalite", "XYZ")
+    path = write_pecgm(tmp_path / "PECGM_2A_202610.txt", lines)
+    assert main(["load", "pecgm", str(path)]) == 0
+    html, csv = tmp_path / "r.html", tmp_path / "q.csv"
+    assert main(["report", "1", "--html", str(html), "--quarantine", str(csv)]) == 0
+    rows = csv.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0] == "ligne;champ;controle;motif"
+    assert rows[1].startswith("5;MODALITE")
+    assert "XYZ" in html.read_text(encoding="utf-8")  # a public code, listed in the report
+
+
+def test_dirty_sample_reports_name_the_right_lines_and_expectations(tmp_path) -> None:
+    import duckdb
+
+    from pipelines.encoding import inspect_file
+    from pipelines.sources import pecgm
+    from sample_data.generate import DEFECTS, generate, month_end
+
+    paths = generate("2A", len(DEFECTS), 300, 9, tmp_path, month_end(2026, 10), is_dirty=True)
+    by_defect = {p.stem.split("_", 3)[3]: p for p in paths}
+    report = pecgm.stage(duckdb.connect(), inspect_file(by_defect["invalid_dates"]))
+    failed = {c.expectation.column: c.line_numbers for c in report.checks if c.unexpected_count}
+    assert failed["date_debut_ide"] == [3] and failed["date_dernier_contact"] == [6]
+    report = pecgm.stage(duckdb.connect(), inspect_file(by_defect["unknown_codes"]))
+    failed = {
+        c.expectation.column: (c.line_numbers, c.unexpected_codes)
+        for c in report.checks
+        if c.unexpected_count
+    }
+    assert failed["code_categorie"] == ([4], ["9"]) and failed["modalite"] == ([5], ["XYZ"])
+    report = pecgm.stage(duckdb.connect(), inspect_file(by_defect["footer_count"]))
+    assert [f.code for f in report.blocking] == ["fin_compte"]
+    assert "NB ENREGISTREMENTS TRANSMIS" in report.blocking[0].message
