@@ -59,8 +59,9 @@ format: $(VENV)/.dev
 demo: $(VENV)/.runtime
 	$(PY) -m pipelines demo --db $(DB)
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev $(DB)
 	$(PY) benchmarks/bench_pecgm.py
+	$(PY) benchmarks/bench_pages.py --db $(DB)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache tests/artifacts

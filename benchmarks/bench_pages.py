@@ -1,0 +1,132 @@
+"""Dashboard speed on the sample warehouse: prints figures, never fails because a machine
+is slow.
+
+    python benchmarks/bench_pages.py [--db data/pilotage.duckdb] [--runs 5]
+
+For each page: the server time of a full script run (Streamlit AppTest, the same code the
+server runs) cold (first run in a fresh process: caches empty, connection opened) and warm
+(median and 95th percentile of the following runs, caches filled). Then each indicator
+family's query alone, warm (cache bypassed), against the same aggregation written as a
+plain GROUP BY over the detail table where one applies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+PAGES = {
+    "synthese": "analyste",
+    "orientations": "analyste",
+    "demandeurs": "analyste",
+    "accompagnement": "analyste",
+    "delais": "analyste",
+    "cohortes": "analyste",
+    "qualite": "donnees",
+}
+
+
+def page_times(page: str, role: str, runs: int) -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    from pipelines.access import User
+
+    times = []
+    for _ in range(runs):
+        at = AppTest.from_file(str(REPO / "pages" / f"{page}.py"), default_timeout=120)
+        at.session_state["utilisateur"] = User("bench", role, ("2A",))
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+        assert not at.exception, at.exception
+    warm = sorted(times[1:]) or times
+    return {
+        "cold": times[0],
+        "warm_median": statistics.median(warm),
+        "warm_p95": warm[min(len(warm) - 1, round(0.95 * (len(warm) - 1)))],
+    }
+
+
+def query_times(db: Path, runs: int) -> list[tuple[str, float, float | None]]:
+    """(family, p95 of the indicator query, p95 of a plain GROUP BY equivalent)."""
+    from pipelines import indicators, warehouse
+
+    con = warehouse.open_reader(db)
+    month = indicators.months_available(con, "2A")[0]
+    plain = {
+        "stock": "SELECT code_categorie, count(*) FROM pecgm_stock WHERE departement = '2A' "
+        f"AND mois = DATE '{month}-01' GROUP BY 1",
+        "orientations": "SELECT type_parcours, count(*) FROM orientation WHERE departement = '2A' "
+        f"AND date_trunc('month', date_orientation) = DATE '{month}-01' GROUP BY 1",
+    }
+    out = []
+    for name in (
+        "stock",
+        "orientations",
+        "flux",
+        "delai_orientation",
+        "contrat",
+        "premier_rdv",
+        "intensite",
+        "part_orientes",
+    ):
+        function = getattr(indicators, name)
+        samples = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            function(con, "2A", month)
+            samples.append(time.perf_counter() - start)
+        reference = None
+        if name in plain:
+            ref = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                con.execute(plain[name]).fetchall()
+                ref.append(time.perf_counter() - start)
+            reference = max(ref)
+        out.append((name, max(samples), reference))
+    start = time.perf_counter()
+    indicators.contrat_courbe(con, "2A")
+    out.append(("contrat_courbe", time.perf_counter() - start, None))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", type=Path, default=REPO / "data" / "pilotage.duckdb")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--page")
+    args = parser.parse_args()
+    os.environ["PILOTAGE_DB"] = str(args.db)
+    if args.page:  # one page, in its own process so that "cold" is really cold
+        print(json.dumps(page_times(args.page, PAGES[args.page], args.runs)))
+        return
+    if not args.db.exists():
+        sys.exit(f"{args.db} manque : lancez d'abord `python -m pipelines demo --db {args.db}`.")
+    print(f"warehouse: {args.db} ({args.db.stat().st_size / 1e6:.0f} MB)")
+    print(f"{'page':16s} {'cold':>8s} {'warm med':>9s} {'warm p95':>9s}")
+    for page in PAGES:
+        out = subprocess.run(
+            [sys.executable, __file__, "--db", str(args.db), "--runs", str(args.runs), "--page", page],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{page:16s} {r['cold']:7.2f}s {r['warm_median']:8.3f}s {r['warm_p95']:8.3f}s")
+    print(f"\n{'indicator family':18s} {'p95 query':>10s} {'plain GROUP BY':>15s}")
+    for name, p95, ref in query_times(args.db, args.runs * 4):
+        print(f"{name:18s} {p95 * 1000:8.1f}ms {'' if ref is None else f'{ref * 1000:13.1f}ms'}")
+
+
+if __name__ == "__main__":
+    main()
