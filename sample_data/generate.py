@@ -319,7 +319,7 @@ def generate(
     compress: bool = False,
     with_tabular: bool = True,
 ) -> list[Path]:
-    from sample_data.tabular_files import snapshot, write_tabular_files
+    from sample_data.tabular_files import snapshot, write_dirty_tabular, write_tabular_files
 
     layout = available_layouts("pecgm")["001,0"]
     target = out / "pecgm"
@@ -337,6 +337,8 @@ def generate(
         written.append(target / name)
     if with_tabular and not is_dirty:
         written += write_tabular_files(departement, snapshots, seed, out)
+    elif with_tabular:
+        written += write_dirty_tabular(departement, snapshots, seed, out)
     return written
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -493,3 +494,79 @@ def write_templates(out: Path, seed: int = 20261) -> list[Path]:
         write_delimited(out / name, header, rows)
         paths.append(out / name)
     return paths
+
+
+# --dirty: one documented defect per département file, for the quality tests and demos.
+# (file, defect, what the product must do)
+TABULAR_DEFECTS = (  # (file, defect, what the product does with it)
+    # 40 decisions, one bad: 2.5 % of lines, over the 1 % threshold: refused, line named.
+    ("CGPEM_{dep}_{month}_unknown_nature.csv", "nature 07, line 3", "refused, line 3 named"),
+    ("CGPEM_{dep}_{month}_future_decision.csv", "dated 2099, line 2", "refused, line 2 named"),
+    ("CGPEM_{dep}_{month}_missing_column.csv", "no NATURE DE L'ACCOMPAGNEMENT", "refused"),
+    ("LRSA_{dep}_{month}_radiations_bad_dates.csv", "31/02, lines 2 and 3", "refused, lines named"),
+    # 200 persons, one bad: 0.5 %: loaded, the line quarantined.
+    (
+        "REPRISE_STOCK_{dep}_unknown_parcours.csv",
+        "'Intensif', line 2; cp1252",
+        "line 2 quarantined",
+    ),
+    # With the clean persons and appointments files of the same unit.
+    ("PARCOURS_{dep}_prestations.csv", "unknown person, line 2", "line 2 quarantined"),
+)
+
+
+def write_dirty_tabular(
+    departement: str, snapshots: list[MonthSnapshot], seed: int, out: Path
+) -> list[Path]:
+    """The département's files with the documented defects of TABULAR_DEFECTS."""
+    clean = write_tabular_files(departement, snapshots, seed, out / "_propre")
+    by_name = {p.name: p for p in clean}
+    month = f"{snapshots[-1].ref:%Y%m}"
+    target = out / "dirty"
+    target.mkdir(parents=True, exist_ok=True)
+
+    def rows_of(name: str) -> tuple[list[str], list[list[str]], str]:
+        path = by_name[name]
+        encoding = "cp1252" if name.startswith("REPRISE") else "utf-8"
+        reader = csv.reader(
+            io.StringIO(path.read_bytes().decode(encoding), newline=""), delimiter=";"
+        )
+        header, *rows = list(reader)
+        return header, rows, encoding
+
+    written = []
+
+    def emit(template: str, header, rows, encoding="utf-8") -> None:
+        path = target / template.format(dep=departement, month=month)
+        write_delimited(path, header, rows, encoding=encoding)
+        written.append(path)
+
+    header, rows, _ = rows_of(f"CGPEM_{departement}_{month}.csv")
+    rows = [list(r) for r in rows[:40]]
+    bad = [list(r) for r in rows]
+    bad[1][7] = "07"
+    emit(TABULAR_DEFECTS[0][0], header, bad)
+    bad = [list(r) for r in rows]
+    bad[0][8] = "20990101"
+    emit(TABULAR_DEFECTS[1][0], header, bad)
+    keep = [i for i, h in enumerate(header) if h != "NATURE DE L'ACCOMPAGNEMENT"]
+    emit(TABULAR_DEFECTS[2][0], [header[i] for i in keep], [[r[i] for i in keep] for r in rows])
+    header, rows, _ = rows_of(f"LRSA_{departement}_{month}_radiations.csv")
+    bad = [list(r) for r in rows]
+    for r in bad[:2]:
+        r[5] = "31/02/2026"
+    emit(TABULAR_DEFECTS[3][0], header, bad)
+    header, rows, encoding = rows_of(f"REPRISE_STOCK_{departement}.csv")
+    bad = [list(r) for r in rows[:200]]
+    bad[0][16] = "Intensif"
+    emit(TABULAR_DEFECTS[4][0], header, bad, encoding)
+    header, rows, _ = rows_of(f"PARCOURS_{departement}_prestations.csv")
+    bad = [list(r) for r in rows]
+    bad[0][0] = "999999999"
+    emit(TABULAR_DEFECTS[5][0], header, bad)
+    for companion in ("personnes", "rendez_vous"):
+        name = f"PARCOURS_{departement}_{companion}.csv"
+        shutil.copyfile(by_name[name], target / name)
+        written.append(target / name)
+    shutil.rmtree(out / "_propre")
+    return written

@@ -87,7 +87,7 @@ def test_dirty_sample_reports_name_the_right_lines_and_expectations(tmp_path) ->
     from sample_data.generate import DEFECTS, generate, month_end
 
     paths = generate("2A", len(DEFECTS), 300, 9, tmp_path, month_end(2026, 10), is_dirty=True)
-    by_defect = {p.stem.split("_", 3)[3]: p for p in paths}
+    by_defect = {p.stem.split("_", 3)[3]: p for p in paths if p.parent.name == "pecgm"}
     report = pecgm.stage(duckdb.connect(), inspect_file(by_defect["invalid_dates"]))
     failed = {c.expectation.column: c.line_numbers for c in report.checks if c.unexpected_count}
     assert failed["date_debut_ide"] == [3] and failed["date_dernier_contact"] == [6]

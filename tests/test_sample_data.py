@@ -74,6 +74,7 @@ def test_sample_files_agree_with_each_other(tmp_path) -> None:
 
 def test_dirty_files_fail_in_the_documented_ways(tmp_path) -> None:
     paths = generate("2A", len(DEFECTS), 300, 9, tmp_path, month_end(2026, 10), is_dirty=True)
+    paths = [p for p in paths if p.parent.name == "pecgm"]
     outcome = {}
     for path in paths:
         report = pecgm.stage(duckdb.connect(), inspect_file(path))
@@ -99,3 +100,41 @@ def test_dirty_files_fail_in_the_documented_ways(tmp_path) -> None:
     )
     assert outcome["truncated"][:2] == (False, {"fin_absente"})
     assert outcome["windows_1252"][0] and outcome["windows_1252"][3] == "Windows-1252"
+
+
+def test_dirty_departement_files_fail_as_documented(tmp_path) -> None:
+    """sample_data/README.md, --dirty: each département file carries its defect."""
+    from pipelines.sources import get_source
+
+    paths = generate("2A", 3, 600, 9, tmp_path, month_end(2026, 10), is_dirty=True)
+    dirty = {p.name: p for p in paths if p.parent.name == "dirty"}
+
+    def stage(source: str, name: str | list[str]):
+        facts = (
+            unit_facts([dirty[n] for n in name])
+            if isinstance(name, list)
+            else inspect_file(dirty[name])
+        )
+        return get_source(source).stage(duckdb.connect(), facts, departement="2A")
+
+    def failed(report) -> dict:
+        return {c.expectation.column: c.line_numbers for c in report.checks if c.unexpected_count}
+
+    report = stage("cgpem", "CGPEM_2A_202610_unknown_nature.csv")
+    assert not report.loadable and failed(report)["nature_accompagnement"] == [3]
+    report = stage("cgpem", "CGPEM_2A_202610_future_decision.csv")
+    assert not report.loadable and failed(report)["date_orientation_futur"] == [2]
+    report = stage("cgpem", "CGPEM_2A_202610_missing_column.csv")
+    assert [f.code for f in report.blocking] == ["colonne_absente"]
+    report = stage("lrsa", "LRSA_2A_202610_radiations_bad_dates.csv")
+    assert not report.loadable and failed(report)["date_radiation"] == [2, 3]
+    # One bad line: quarantined when it is at most 1 % of the file, else the file is refused.
+    report = stage("stock", "REPRISE_STOCK_2A_unknown_parcours.csv")
+    assert report.rows_rejected == 1 and failed(report)["type_parcours"] == [2]
+    assert report.loadable == (1 / report.rows_read <= report.threshold)
+    assert report.encoding.startswith("Windows-1252")
+    report = stage(
+        "parcours",
+        ["PARCOURS_2A_personnes.csv", "PARCOURS_2A_rendez_vous.csv", "PARCOURS_2A_prestations.csv"],
+    )
+    assert report.rows_rejected == 1 and failed(report)["personne_connue"] == [2]
