@@ -70,12 +70,34 @@ def _paths(args: argparse.Namespace) -> Path | list[Path]:
     return Path(args.file[0]) if len(args.file) == 1 else [Path(f) for f in args.file]
 
 
+def _data_docs(con, source: str, report, target: Path) -> None:
+    """GX Data Docs of each staged table of the file, offline-safe (validation/data_docs.py)."""
+    from pipelines.sources.parcours import PARTS
+    from pipelines.validation import data_docs
+    from pipelines.validation.suite import for_variant, load_suite
+
+    if source == "parcours":
+        parts = [(f"{p}_fields", load_suite(p)) for p in PARTS]
+    elif source == "lrsa":
+        parts = [("lrsa_fields", for_variant(load_suite("lrsa"), report.variant))]
+    else:
+        parts = [(f"{source}_fields", load_suite(source))]
+    for view, suite in parts:
+        frame = con.execute(f"SELECT * FROM {view}").df()
+        index = data_docs.build(frame, suite, target / view.removesuffix("_fields"), view)
+        print(f"Data Docs Great Expectations : {index}")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     report, con, _, source = loader.validate(
         args.source, _paths(args), settings, args.departement, options=_options(args)
     )
-    con.close()
+    try:
+        if args.data_docs and report.checks:
+            _data_docs(con, source, report, Path(args.data_docs))
+    finally:
+        con.close()
     if args.html:
         from pipelines.validation import html
 
@@ -330,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--mois", help="mois AAAA-MM du fichier (LRSA DE, CGPEM), sinon déduit")
         if name == "validate":
             p.add_argument("--html", help="écrire aussi le rapport qualité en HTML autonome")
+            p.add_argument(
+                "--data-docs",
+                help="construire aussi les Data Docs Great Expectations (hors ligne) dans ce dossier",
+            )
     p = with_db(sub.add_parser("journal", help="derniers chargements"))
     p.add_argument("--limit", type=int, default=20, help="nombre de lignes (défaut 20)")
     p = with_db(sub.add_parser("indicators", help="indicateurs d'un département et d'un mois"))

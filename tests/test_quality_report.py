@@ -101,3 +101,36 @@ def test_dirty_sample_reports_name_the_right_lines_and_expectations(tmp_path) ->
     report = pecgm.stage(duckdb.connect(), inspect_file(by_defect["footer_count"]))
     assert [f.code for f in report.blocking] == ["fin_compte"]
     assert "NB ENREGISTREMENTS TRANSMIS" in report.blocking[0].message
+
+
+def test_gx_data_docs_work_offline_and_hold_no_personal_value(tmp_path, settings) -> None:
+    """GX's own pages, rewritten: no outside address in any page, no value of the file."""
+    from pipelines.cli import main
+
+    nir = "1" + "8501" + "99" + "901" + "007"
+    rows = [
+        "NIR;NOM DE NAISSANCE;PRENOM;DATE DE NAISSANCE;NATURE DE L'ACCOMPAGNEMENT;DATE DE LA DECISION D'ORIENTATION",
+        f"{nir};NOMSECRETDOCS;PRENOMSECRET;17/07/1985;01;03/02/2026",
+        f"{nir[:-1]}8;AUTRENOMSECRET;ALEX;18/08/1986;09;04/02/2026",
+    ]
+    path = tmp_path / "cgpem.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    main(["validate", "cgpem", str(path), "--departement", "2A", "--data-docs", str(docs)])
+    pages = list(docs.rglob("*.html"))
+    assert (docs / "cgpem" / "index.html").exists() and len(pages) >= 3
+    everything = ""
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.IGNORECASE), page.name
+        everything += text
+    for value in (
+        nir,
+        "NOMSECRETDOCS",
+        "AUTRENOMSECRET",
+        "PRENOMSECRET",
+        "1985-07-17",
+        "17/07/1985",
+    ):
+        assert value not in everything
+    assert "nature_accompagnement" in everything
