@@ -35,7 +35,7 @@ PAGES = {
 }
 
 
-def page_times(page: str, role: str, runs: int) -> dict:
+def page_times(page: str, role: str, runs: int, departement: str = "2A") -> dict:
     from streamlit.testing.v1 import AppTest
 
     from pipelines.access import User
@@ -43,7 +43,7 @@ def page_times(page: str, role: str, runs: int) -> dict:
     times = []
     for _ in range(runs):
         at = AppTest.from_file(str(REPO / "pages" / f"{page}.py"), default_timeout=120)
-        at.session_state["utilisateur"] = User("bench", role, ("2A",))
+        at.session_state["utilisateur"] = User("bench", role, (departement,))
         start = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - start)
@@ -56,16 +56,18 @@ def page_times(page: str, role: str, runs: int) -> dict:
     }
 
 
-def query_times(db: Path, runs: int) -> list[tuple[str, float, float | None]]:
+def query_times(
+    db: Path, runs: int, departement: str = "2A"
+) -> list[tuple[str, float, float | None]]:
     """(family, p95 of the indicator query, p95 of a plain GROUP BY equivalent)."""
     from pipelines import indicators, warehouse
 
     con = warehouse.open_reader(db)
-    month = indicators.months_available(con, "2A")[0]
+    month = indicators.months_available(con, departement)[0]
     plain = {
-        "stock": "SELECT code_categorie, count(*) FROM pecgm_stock WHERE departement = '2A' "
+        "stock": f"SELECT code_categorie, count(*) FROM pecgm_stock WHERE departement = '{departement}' "
         f"AND mois = DATE '{month}-01' GROUP BY 1",
-        "orientations": "SELECT type_parcours, count(*) FROM orientation WHERE departement = '2A' "
+        "orientations": f"SELECT type_parcours, count(*) FROM orientation WHERE departement = '{departement}' "
         f"AND date_trunc('month', date_orientation) = DATE '{month}-01' GROUP BY 1",
     }
     out = []
@@ -83,7 +85,7 @@ def query_times(db: Path, runs: int) -> list[tuple[str, float, float | None]]:
         samples = []
         for _ in range(runs):
             start = time.perf_counter()
-            function(con, "2A", month)
+            function(con, departement, month)
             samples.append(time.perf_counter() - start)
         reference = None
         if name in plain:
@@ -95,7 +97,7 @@ def query_times(db: Path, runs: int) -> list[tuple[str, float, float | None]]:
             reference = max(ref)
         out.append((name, max(samples), reference))
     start = time.perf_counter()
-    indicators.contrat_courbe(con, "2A")
+    indicators.contrat_courbe(con, departement)
     out.append(("contrat_courbe", time.perf_counter() - start, None))
     return out
 
@@ -107,24 +109,28 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=REPO / "data" / "pilotage.duckdb")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--page")
+    parser.add_argument("--departement", default="2A")
     args = parser.parse_args()
     os.environ["PILOTAGE_DB"] = str(args.db)
     if args.page:  # one page, in its own process so that "cold" is really cold
-        print(json.dumps(page_times(args.page, PAGES[args.page], args.runs)))
+        print(json.dumps(page_times(args.page, PAGES[args.page], args.runs, args.departement)))
         return
     if not args.db.exists():
         sys.exit(f"{args.db} manque : lancez d'abord `python -m pipelines demo --db {args.db}`.")
-    print(f"warehouse: {args.db} ({args.db.stat().st_size / 1e6:.0f} MB)")
+    print(
+        f"warehouse: {args.db} ({args.db.stat().st_size / 1e6:.0f} MB), département {args.departement}"
+    )
     print(f"{'page':16s} {'cold':>8s} {'warm med':>9s} {'warm p95':>9s}")
     for page in PAGES:
         out = subprocess.run(
-            [sys.executable, __file__, "--db", str(args.db), "--runs", str(args.runs), "--page", page],
+            [sys.executable, __file__, "--db", str(args.db), "--runs", str(args.runs), "--page", page,
+             "--departement", args.departement],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{page:16s} {r['cold']:7.2f}s {r['warm_median']:8.3f}s {r['warm_p95']:8.3f}s")
     print(f"\n{'indicator family':18s} {'p95 query':>10s} {'plain GROUP BY':>15s}")
-    for name, p95, ref in query_times(args.db, args.runs * 4):
+    for name, p95, ref in query_times(args.db, args.runs * 4, args.departement):
         print(f"{name:18s} {p95 * 1000:8.1f}ms {'' if ref is None else f'{ref * 1000:13.1f}ms'}")
 
 

@@ -118,6 +118,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.lot:
+        outcomes = loader.load_batch(
+            args.source,
+            [Path(f) for f in args.file],
+            settings,
+            args.departement,
+            options=_options(args),
+        )
+        for outcome in outcomes:
+            print(outcome.message, file=sys.stderr if outcome.exit_code else sys.stdout)
+        access.audit(
+            settings.db_path, settings.operator, "chargement", "lot",
+            fichiers=len(outcomes), charges=sum(o.status == "loaded" for o in outcomes),
+        )  # fmt: skip
+        return max((o.exit_code for o in outcomes), default=0)
     outcome = loader.load(
         args.source,
         _paths(args),
@@ -350,6 +365,13 @@ def build_parser() -> argparse.ArgumentParser:
             help="liste LRSA DE (sinon déduite des colonnes ou du nom du fichier)",
         )
         p.add_argument("--mois", help="mois AAAA-MM du fichier (LRSA DE, CGPEM), sinon déduit")
+        if name == "load":
+            p.add_argument(
+                "--lot",
+                action="store_true",
+                help="charger chaque fichier séparément mais en une seule écriture de "
+                "l'entrepôt (tout ou rien ; par exemple un mois de tous les départements)",
+            )
         if name == "validate":
             p.add_argument("--html", help="écrire aussi le rapport qualité en HTML autonome")
             p.add_argument(

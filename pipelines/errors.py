@@ -15,3 +15,9 @@ class FileRefused(PilotageError):
     """The file failed a blocking check: nothing is loaded, exit 1."""
 
     exit_code = 1
+
+
+class LoadFailed(PilotageError):
+    """A load that started and failed (exit code 1, like a refused file): nothing kept."""
+
+    exit_code = 1

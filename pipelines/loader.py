@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ import duckdb
 
 from pipelines import journal, pseudonymise, retention, warehouse
 from pipelines.encoding import FileFacts, inspect_file, unit_facts
-from pipelines.errors import PilotageError, UsageError
+from pipelines.errors import LoadFailed, PilotageError, UsageError
 from pipelines.settings import Settings
 from pipelines.sources import detect_source, get_source
 from pipelines.validation import drift
@@ -242,8 +243,14 @@ def _write_generation(
     key: bytes,
     write: Callable[[], tuple[int, int]],
 ) -> tuple[int, int]:
-    """Run `write` against a fresh generation attached as `wh`, in one transaction."""
-    with warehouse.write_generation(settings.db_path) as tmp:
+    """Run `write` against a fresh generation attached as `wh`, in one transaction (or
+    against the generation of the batch in progress, see `load_batch`)."""
+    batch = _batch_generation.get()
+    with (
+        contextlib.nullcontext(batch)
+        if batch
+        else warehouse.write_generation(settings.db_path) as tmp
+    ):
         con.execute("ATTACH ? AS wh", [str(tmp)])
         try:
             con.execute("BEGIN TRANSACTION")
@@ -258,6 +265,36 @@ def _write_generation(
         finally:
             con.execute("DETACH wh")
     return result
+
+
+_batch_generation: ContextVar[Path | None] = ContextVar("generation_du_lot", default=None)
+
+
+def load_batch(
+    source: str,
+    paths: list[Path],
+    settings: Settings,
+    departement: str | None = None,
+    progress: Progress = _noop,
+    options: dict | None = None,
+) -> list[Outcome]:
+    """Load many files in one warehouse generation: one copy and one swap for the lot
+    (a national month is thousands of files). Each file is validated and journaled as by
+    `load`; a failure discards the whole lot, so the warehouse never holds part of it."""
+    outcomes = []
+    with warehouse.write_generation(settings.db_path) as tmp:
+        token = _batch_generation.set(tmp)
+        try:
+            for path in paths:
+                outcome = load(source, path, settings, departement, progress, options)
+                if outcome.status == "failed":
+                    raise LoadFailed(
+                        f"{outcome.message} Lot abandonné : aucun de ses fichiers n'est chargé."
+                    ) from outcome.error
+                outcomes.append(outcome)
+        finally:
+            _batch_generation.reset(token)
+    return outcomes
 
 
 def load(

@@ -355,8 +355,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--dirty", action="store_true", help="fichiers avec défauts documentés")
     parser.add_argument("--gzip", action="store_true", help="fichiers compressés (.gz)")
+    parser.add_argument(
+        "--scale",
+        choices=("departement", "national"),
+        default="departement",
+        help="national : tous les départements, 2 000 000 personnes sur 24 mois (PECGM), "
+        "écrits au fil de l'eau",
+    )
     args = parser.parse_args(argv)
     year, month = map(int, args.last_month.split("-"))
+    if args.scale == "national":
+        from sample_data.national import generate_national, peak_memory_mb
+
+        persons = args.persons if args.persons != 3000 else 2_000_000
+        months = args.months if args.months != 18 else 24
+        count = 0
+        for _ in generate_national(
+            args.out, persons, months, args.seed, month_end(year, month), args.gzip
+        ):
+            count += 1
+        print(
+            f"{count} fichiers écrits dans {args.out}, mémoire maximale {peak_memory_mb():.0f} Mo"
+        )
+        return 0
     paths = generate(
         args.departement,
         args.months,

@@ -130,3 +130,44 @@ def test_reader_keeps_answering_during_loads_and_sees_new_data(tmp_path, setting
     assert all(rows == journaled for rows, journaled, _ in observations)
     months_seen = [m for _, _, m in observations]
     assert months_seen == sorted(months_seen) and months_seen[0] == 1 and months_seen[-1] == 4
+
+
+def test_a_lot_is_one_generation_all_or_nothing(tmp_path, settings, monkeypatch) -> None:
+    """load --lot: several départements' files, one swap; a failure keeps none of them."""
+    from pipelines import loader
+    from pipelines.cli import main
+    from tests.conftest import pecgm_lines, write_pecgm
+
+    paths = [
+        str(write_pecgm(tmp_path / f"PECGM_{d}_202610.txt", pecgm_lines(40, departement=d)))
+        for d in ("2A", "2B", "75")
+    ]
+    swaps = []
+    real_replace = loader.warehouse.os.replace
+
+    def counting_replace(a, b):
+        swaps.append(b)
+        return real_replace(a, b)
+
+    monkeypatch.setattr(loader.warehouse.os, "replace", counting_replace)
+    assert main(["load", "pecgm", *paths, "--lot"]) == 0
+    assert len(swaps) == 1
+    assert {r[1] for r in table_rows(settings, "pecgm_stock")} == {"2A", "2B", "75"}
+
+    before = settings.db_path.read_bytes()
+    more = [
+        str(write_pecgm(tmp_path / f"PECGM_{d}_202611.txt", pecgm_lines(40, "2026-11", d)))
+        for d in ("2A", "2B")
+    ]
+    calls = {"n": 0}
+    real_insert = loader.get_source("pecgm").insert
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disque plein")
+        return real_insert(*args, **kwargs)
+
+    monkeypatch.setattr(loader.get_source("pecgm"), "insert", failing)
+    assert main(["load", "pecgm", *more, "--lot"]) == 1
+    assert settings.db_path.read_bytes() == before  # the lot's first file is not kept either

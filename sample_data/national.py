@@ -1,0 +1,61 @@
+"""`--scale national`: every département, 2,000,000 persons x 24 months, PECGM files only,
+for the benchmarks. Streamed to disk one département at a time, so memory stays bounded by
+the largest département's population (well under 2 GB), whatever the total.
+
+Persons are shared out between the 101 départements in proportion to weights that look
+like the RSA population (large urban départements and overseas ones weigh more); each
+département is simulated with the same model as the sample (`generate.simulate`), with a
+seed derived from the département, so a file never depends on the others.
+"""
+
+from __future__ import annotations
+
+import resource
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from pipelines.layout import available_layouts
+from sample_data.generate import pecgm_lines, simulate, write_lines
+
+HEAVY = {
+    "13": 6,
+    "59": 8,
+    "62": 5,
+    "69": 4,
+    "75": 5,
+    "93": 7,
+    "971": 3,
+    "972": 3,
+    "974": 6,
+    "976": 3,
+}
+
+
+def departements() -> list[str]:
+    mainland = [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]
+    return [*mainland, "971", "972", "973", "974", "976"]
+
+
+def shares(total: int) -> dict[str, int]:
+    weights = {d: HEAVY.get(d, 1) for d in departements()}
+    whole = sum(weights.values())
+    return {d: max(50, round(total * w / whole)) for d, w in weights.items()}
+
+
+def generate_national(
+    out: Path, persons: int, months: int, seed: int, last: date, compress: bool = False
+) -> Iterator[Path]:
+    """Yield each file as it is written (département by département, month by month)."""
+    layout = available_layouts("pecgm")["001,0"]
+    target = out / "pecgm"
+    target.mkdir(parents=True, exist_ok=True)
+    for index, (departement, count) in enumerate(shares(persons).items()):
+        for ref, people in simulate(departement, months, count, seed * 1000 + index, last):
+            name = f"PECGM_{departement}_{ref:%Y%m}.txt" + (".gz" if compress else "")
+            write_lines(target / name, pecgm_lines(layout, departement, ref, people))
+            yield target / name
+
+
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
