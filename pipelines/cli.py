@@ -202,18 +202,29 @@ def cmd_journal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flat(result: dict, prefix: str = "", code: str = ""):
+    """(indicator, code, value) rows of the nested JSON contract: nested maps extend the
+    indicator name (structure_suivi.principale) and the innermost key is the code."""
+    for key, value in result.items():
+        if isinstance(value, dict):
+            if any(isinstance(v, dict) for v in value.values()):
+                yield from _flat(value, f"{prefix}{key}.", "")
+            else:
+                for c, v in value.items():
+                    yield f"{prefix}{key}", c, v
+        else:
+            yield f"{prefix}{key}", code, value
+
+
 def cmd_indicators(args: argparse.Namespace) -> int:
     settings = _settings(args)
     con = warehouse.open_reader(settings.db_path)
     result = indicators.summary(con, args.departement, args.month)
     if args.csv:
         print("indicateur;code;valeur")
-        for key, value in result.items():
-            if isinstance(value, dict):
-                for code, n in value.items():
-                    print(f"{key};{code};{n}")
-            elif key not in ("departement", "month"):
-                print(f"{key};;{'' if value is None else value}")
+        for key, code, value in _flat(result):
+            if key not in ("departement", "month"):
+                print(f"{key};{code};{'' if value is None else value}")
     else:
         print(json.dumps(result, ensure_ascii=False, indent=None if not sys.stdout.isatty() else 2))
     return 0
