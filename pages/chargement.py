@@ -101,22 +101,35 @@ def options() -> dict:
 if departement and not user.sees(departement):
     st.error(f"Vous n'êtes pas habilité pour le département {departement}.")
     st.stop()
+# Validate once per set of inputs: any widget change reruns the page, and a national file
+# takes seconds to check. The report is kept in the session until an input changes.
+inputs = (
+    tuple((u.name, u.size, u.file_id) for u in uploads),
+    source,
+    departement,
+    liste,
+    mois,
+    mapping_file.file_id if mapping_file is not None else None,
+)
 paths = staged_paths()
 target = paths[0] if len(paths) == 1 else paths
 try:
-    report, con, _, resolved = loader.validate(
-        source, target, settings, departement, options=options()
-    )
-    con.close()
-    access.audit(
-        settings.db_path,
-        user.login,
-        "controle",
-        "refuse" if not report.loadable else "ok",
-        report.departement,
-        fichier=report.file_name,
-        source=resolved,
-    )
+    if st.session_state.get("controle", (None,))[0] != inputs:
+        report, con, _, resolved = loader.validate(
+            source, target, settings, departement, options=options()
+        )
+        con.close()
+        access.audit(
+            settings.db_path,
+            user.login,
+            "controle",
+            "refuse" if not report.loadable else "ok",
+            report.departement,
+            fichier=report.file_name,
+            source=resolved,
+        )
+        st.session_state["controle"] = (inputs, report, resolved)
+    _, report, resolved = st.session_state["controle"]
 except PilotageError as error:
     st.error(str(error))
     st.stop()
