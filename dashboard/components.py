@@ -29,15 +29,27 @@ PARCOURS_LABELS = {
 }
 
 
-def download(frame: pd.DataFrame, name: str, key: str, excel: bool = False) -> None:
-    """The data behind a chart, as the committee may see it (already masked)."""
-    cols = st.columns(2 if excel else 1)
+def download(
+    frame: pd.DataFrame,
+    name: str,
+    key: str,
+    excel: bool = False,
+    label: str = "Télécharger les données (CSV)",
+    where=None,
+) -> None:
+    """A table as CSV (and Excel), French separators, the export written to the audit.
+
+    Behind a chart it is the data as the committee may see it (already masked). `where` is
+    the container to draw in (a column), the page by default.
+    """
+    cols = st.columns(2) if excel else [where or st]
     cols[0].download_button(
-        "Télécharger les données (CSV)",
+        label,
         frame.to_csv(index=False, sep=";").encode("utf-8-sig"),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv_{key}",
+        disabled=frame.empty,
         on_click=auth.log_export,
         args=(f"{name}.csv",),
     )
@@ -153,6 +165,24 @@ def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool, key: s
         if not label.empty:
             trace.name = label.iloc[0]
     st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
+
+
+def monthly_chart(
+    rows: list[tuple[str, dict[str, int]]],
+    labels: dict[str, str],
+    family: str,
+    title: str,
+    caption: str,
+    key: str,
+    name: str,
+) -> None:
+    """Counts per month as stacked bars (counts or shares, the user's choice), masked
+    month by month, with the definition and the download of the masked table."""
+    frame = monthly_counts(rows, labels, family)
+    as_share = st.toggle("Afficher les parts plutôt que les effectifs", key=f"parts_{key}")
+    stacked(frame, family, title, as_share, key)
+    st.caption(caption + masked_note())
+    download(frame.drop(columns=["effectif", "part"]), name, key)
 
 
 def lines(

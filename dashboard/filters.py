@@ -60,3 +60,23 @@ def period(departement: str, month: str) -> list[str]:
     )
     available = [m for m in db.months(departement) if m <= month]
     return sorted(available[:size])
+
+
+def open_page(slug: str, title: str) -> tuple[str, str]:
+    """What every topic page starts with: the role check, the title, the département and
+    month of the sidebar; the page stops with a friendly message when nothing is loaded."""
+    auth.require(slug)
+    st.title(title)
+    departement, month = departement_and_month()
+    if not departement or not month:
+        no_data_message()
+        st.stop()
+    return departement, month
+
+
+def period_caption(departement: str, months: list[str], sources: str, what: str = "") -> None:
+    """The caption under a page title: département, period covered, sources."""
+    st.caption(
+        f"Département {departement} · {what}{fmt_month(months[0])} à {fmt_month(months[-1])}"
+        f" · sources : {sources}"
+    )

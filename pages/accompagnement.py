@@ -4,36 +4,25 @@ intensity of accompaniment (weekly hours, appointments)."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, components, db, filters
+from dashboard import components, db, filters
 from dashboard.formatting import fmt_month, fmt_share
 from pipelines import masking
 
-user = auth.require("accompagnement")
-st.title("Accompagnement")
-departement, month = filters.departement_and_month()
-if not departement or not month:
-    filters.no_data_message()
-    st.stop()
+departement, month = filters.open_page("accompagnement", "Accompagnement")
 months = filters.period(departement, month)
 parcours = filters.parcours_type()
-st.caption(
-    f"Département {departement} · {fmt_month(months[0])} à {fmt_month(month)} · sources : "
-    "fichiers PECGM, fichiers parcours"
-)
+filters.period_caption(departement, months, "fichiers PECGM, fichiers parcours")
 stock = db.family("stock", departement, month)
 
-modalites = components.short_labels("modalite")
-rows = [(m, s["modalite"]) for m, s in db.series("stock", departement, months)]
-frame = components.monthly_counts(rows, modalites, "modalite")
-as_share = st.toggle("Afficher les parts plutôt que les effectifs", key="parts_modalites")
-components.stacked(
-    frame, "modalite", "Inscrits par modalité d'accompagnement", as_share, "modalites"
-)
-st.caption(
-    "modalite : modalité d'accompagnement en cours du fichier PECGM (SUI suivi, GUI guidé, REN renforcé, GLO global, APR accompagnement projet)."
-)
-components.download(
-    frame.drop(columns=["effectif", "part"]), f"modalites_{departement}", "modalites"
+components.monthly_chart(
+    [(m, s["modalite"]) for m, s in db.series("stock", departement, months)],
+    components.short_labels("modalite"),
+    "modalite",
+    "Inscrits par modalité d'accompagnement",
+    "modalite : modalité d'accompagnement en cours du fichier PECGM (SUI suivi, GUI guidé, "
+    "REN renforcé, GLO global, APR accompagnement projet).",
+    "modalites",
+    f"modalites_{departement}",
 )
 
 left, right = st.columns(2)

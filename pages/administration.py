@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, components
 from pipelines import access
 from pipelines.access import ROLE_LABELS
 
@@ -47,11 +47,4 @@ actions = sorted(audit["action"].unique())
 chosen = st.multiselect("Actions", actions, default=actions)
 shown = audit[audit["action"].isin(chosen)]
 st.dataframe(shown, hide_index=True, width="stretch")
-st.download_button(
-    "Télécharger le journal d'audit (CSV)",
-    shown.to_csv(index=False, sep=";").encode("utf-8-sig"),
-    file_name="journal_audit.csv",
-    mime="text/csv",
-    on_click=auth.log_export,
-    args=("journal_audit.csv",),
-)
+components.download(shown, "journal_audit", "audit", label="Télécharger le journal d'audit (CSV)")

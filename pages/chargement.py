@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, components
 from dashboard.uploads import new_staging_dir, safe_name
 from pipelines import access, loader
 from pipelines.errors import PilotageError
@@ -169,14 +169,11 @@ if not checks.empty:
         column_config={"part": st.column_config.NumberColumn(format="percent")},
     )
     failed = checks[checks["lignes"] > 0]
-    st.download_button(
-        "Télécharger les lignes en erreur (CSV)",
-        failed.to_csv(index=False, sep=";").encode("utf-8-sig"),
-        file_name=f"controles_{report.file_name}.csv",
-        mime="text/csv",
-        disabled=failed.empty,
-        on_click=auth.log_export,
-        args=(f"controles_{report.file_name}.csv",),
+    components.download(
+        failed,
+        f"controles_{report.file_name}",
+        "controles",
+        label="Télécharger les lignes en erreur (CSV)",
     )
 
 if report.departement and not user.sees(report.departement):

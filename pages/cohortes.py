@@ -6,17 +6,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import auth, charts, components, db, filters
+from dashboard import charts, components, db, filters
 from dashboard.formatting import fmt_month
 from pipelines import masking
 from pipelines.indicators import AGE_BANDS
 
-user = auth.require("cohortes")
-st.title("Cohortes")
-departement, month = filters.departement_and_month()
-if not departement or not month:
-    filters.no_data_message()
-    st.stop()
+departement, month = filters.open_page("cohortes", "Cohortes")
 months = sorted(db.months(departement))
 st.caption(
     f"Département {departement} · une cohorte = les personnes entrées au RSA (ou orientées) "

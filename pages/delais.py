@@ -5,21 +5,18 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import auth, charts, components, db, filters
+from dashboard import charts, components, db, filters
 from dashboard.formatting import fmt_month, fmt_share
 from pipelines import masking
 
-user = auth.require("delais")
-st.title("Délais et contrats")
-departement, month = filters.departement_and_month()
-if not departement or not month:
-    filters.no_data_message()
-    st.stop()
+departement, month = filters.open_page("delais", "Délais et contrats")
 months = filters.period(departement, month)
 parcours = filters.parcours_type()
-st.caption(
-    f"Département {departement} · cohortes d'orientation de {fmt_month(months[0])} à "
-    f"{fmt_month(month)} · sources : orientations, PECGM (PPAE valant contrat d'engagement), parcours"
+filters.period_caption(
+    departement,
+    months,
+    "orientations, PECGM (PPAE valant contrat d'engagement), parcours",
+    what="cohortes d'orientation de ",
 )
 if db.family("contrat", departement, month) is None:
     st.info(

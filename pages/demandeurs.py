@@ -4,36 +4,25 @@ registrations, cessations by motif group, radiations."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, components, db, filters
+from dashboard import components, db, filters
 from dashboard.formatting import fmt_month
 from pipelines import masking
 
-user = auth.require("demandeurs")
-st.title("Demandeurs d'emploi")
-departement, month = filters.departement_and_month()
-if not departement or not month:
-    filters.no_data_message()
-    st.stop()
+departement, month = filters.open_page("demandeurs", "Demandeurs d'emploi")
 months = filters.period(departement, month)
-st.caption(
-    f"Département {departement} · {fmt_month(months[0])} à {fmt_month(month)} · sources : "
-    "fichiers PECGM, listes LRSA DE"
-)
+filters.period_caption(departement, months, "fichiers PECGM, listes LRSA DE")
 
 categories = components.short_labels("categorie")
 categories["non_renseignee"] = "Non renseignée (dispense)"
-rows = [(m, s["categorie"]) for m, s in db.series("stock", departement, months)]
-frame = components.monthly_counts(rows, categories, "categorie")
-as_share = st.toggle("Afficher les parts plutôt que les effectifs", key="parts_categories")
-components.stacked(
-    frame, "categorie", "Bénéficiaires du RSA inscrits, par catégorie", as_share, "categories"
-)
-st.caption(
+components.monthly_chart(
+    [(m, s["categorie"]) for m, s in db.series("stock", departement, months)],
+    categories,
+    "categorie",
+    "Bénéficiaires du RSA inscrits, par catégorie",
     "categorie : code catégorie d'inscription du fichier PECGM du mois ; part sur le stock "
-    "du mois. Effectifs de 1 à 10 masqués, de même que la plus petite autre case du mois."
-)
-components.download(
-    frame.drop(columns=["effectif", "part"]), f"categories_{departement}", "categories"
+    "du mois ; la plus petite autre case d'un mois masqué l'est aussi.",
+    "categories",
+    f"categories_{departement}",
 )
 
 st.subheader("Flux")

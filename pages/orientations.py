@@ -4,22 +4,14 @@ RSA entry to orientation per entry cohort, with the 30-day and six-week lines.""
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, components, db, filters
+from dashboard import components, db, filters
 from dashboard.formatting import fmt_int, fmt_month, fmt_share
 from pipelines import masking
 
-user = auth.require("orientations")
-st.title("Orientations")
-departement, month = filters.departement_and_month()
-if not departement or not month:
-    filters.no_data_message()
-    st.stop()
+departement, month = filters.open_page("orientations", "Orientations")
 months = filters.period(departement, month)
 parcours = filters.parcours_type()
-st.caption(
-    f"Département {departement} · {fmt_month(months[0])} à {fmt_month(month)} · sources : "
-    "décisions CGPEM, reprise de stock, fichiers parcours"
-)
+filters.period_caption(departement, months, "décisions CGPEM, reprise de stock, fichiers parcours")
 
 current = db.family("orientations", departement, month)
 if current is None:
@@ -48,18 +40,16 @@ rows = [
 ]
 if parcours:
     rows = [(m, {k: v for k, v in counts.items() if k == parcours}) for m, counts in rows]
-frame = components.monthly_counts(rows, components.PARCOURS_LABELS, "parcours")
-as_share = st.toggle("Afficher les parts plutôt que les effectifs", key="parts_orientations")
-components.stacked(
-    frame, "parcours", "Décisions d'orientation par type de parcours", as_share, "orient_type"
-)
-st.caption(
+components.monthly_chart(
+    rows,
+    components.PARCOURS_LABELS,
+    "parcours",
+    "Décisions d'orientation par type de parcours",
     "orientations par type de parcours ; pour le CGPEM, le type vient de la nature de "
-    "l'accompagnement (01 social, 02 à 05 professionnel, 06 socio-professionnel). "
-    "Effectifs de 1 à 10 masqués, de même que la plus petite autre case du mois."
-)
-components.download(
-    frame.drop(columns=["effectif", "part"]), f"orientations_{departement}", "orient_type"
+    "l'accompagnement (01 social, 02 à 05 professionnel, 06 socio-professionnel) ; la plus "
+    "petite autre case d'un mois masqué l'est aussi.",
+    "orient_type",
+    f"orientations_{departement}",
 )
 
 components.distribution(

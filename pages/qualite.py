@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, db
+from dashboard import auth, components, db
 from dashboard.formatting import fmt_month
 from pipelines.retention import shift_month
 from pipelines.validation import html
@@ -46,13 +46,8 @@ with journal_tab:
     st.dataframe(
         frame.drop(columns=["sha256", "octets"]).head(200), hide_index=True, width="stretch"
     )
-    st.download_button(
-        "Télécharger le journal (CSV)",
-        frame.to_csv(index=False, sep=";").encode("utf-8-sig"),
-        file_name="journal_chargements.csv",
-        mime="text/csv",
-        on_click=auth.log_export,
-        args=("journal_chargements.csv",),
+    components.download(
+        frame, "journal_chargements", "journal", label="Télécharger le journal (CSV)"
     )
 
 with report_tab:
@@ -111,14 +106,12 @@ with report_tab:
             args=(f"rapport_{load_id}.html",),
         )
         q = pd.DataFrame(quarantined, columns=["ligne", "champ", "contrôle", "motif"])
-        b.download_button(
-            f"Lignes en quarantaine ({len(q)}) — CSV",
-            q.to_csv(index=False, sep=";").encode("utf-8-sig"),
-            file_name=f"quarantaine_{load_id}.csv",
-            mime="text/csv",
-            disabled=q.empty,
-            on_click=auth.log_export,
-            args=(f"quarantaine_{load_id}.csv",),
+        components.download(
+            q,
+            f"quarantaine_{load_id}",
+            "quarantaine",
+            label=f"Lignes en quarantaine ({len(q)}) — CSV",
+            where=b,
         )
 
 with drift_tab:

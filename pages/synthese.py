@@ -2,16 +2,11 @@
 
 import streamlit as st
 
-from dashboard import auth, components, db, filters
+from dashboard import components, db, filters
 from dashboard.formatting import fmt_int, fmt_month, fmt_share
 from pipelines import masking
 
-user = auth.require("synthese")
-st.title("Synthèse")
-departement, month = filters.departement_and_month()
-if not departement or not month:
-    filters.no_data_message()
-    st.stop()
+departement, month = filters.open_page("synthese", "Synthèse")
 
 current = db.summary(departement, month)
 months = db.months(departement)
@@ -34,7 +29,7 @@ def delta_points(now: float | None, before: float | None) -> str | None:
 st.caption(
     f"Département {departement} · {fmt_month(month)} · source : fichier PECGM de France Travail"
 )
-trend = [db.summary(departement, m)["stock_total"] for m in reversed(months[:12])]
+trend = [s["stock_total"] for _, s in db.series("stock", departement, months[:12])]
 c1, c2, c3, c4 = st.columns(4)
 stock_delta = current["stock_total"] - previous["stock_total"] if previous else None
 c1.metric(

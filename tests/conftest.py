@@ -80,3 +80,23 @@ def sample_db(tmp_path_factory) -> Path:
     build_demo(Settings.from_env(path), echo=lambda _: None)
     mp.undo()
     return path
+
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def run_app(user=None, query: dict | None = None, page: str | None = None):
+    """The app in Streamlit's AppTest: signed in as `user` (None: not signed in), with
+    URL query parameters, switched to `page` when given."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    if user is not None:
+        at.session_state["utilisateur"] = user
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at

@@ -16,9 +16,8 @@ from streamlit.testing.v1 import AppTest
 from pipelines import access, loader
 from pipelines.access import User
 from pipelines.cli import main
-from tests.conftest import TEST_KEY, pecgm_lines, write_pecgm
+from tests.conftest import APP, TEST_KEY, pecgm_lines, run_app, write_pecgm
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PASSWORD = "un-mot-de-passe-solide"
 
 
@@ -34,16 +33,7 @@ def two_departements(tmp_path, settings):
 
 
 def _app(user: User | None, query: dict | None = None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    if user is not None:
-        at.session_state["utilisateur"] = user
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    return at
+    return run_app(user, query, page)
 
 
 def test_password_is_stored_as_argon2_and_checked(settings) -> None:

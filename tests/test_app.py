@@ -3,8 +3,6 @@ and Synthèse shows the figures of the indicator layer."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -12,8 +10,8 @@ from dashboard.formatting import fmt_int, fmt_share
 from pipelines import indicators, loader, warehouse
 from pipelines.access import User
 from sample_data.demo import sample_files
+from tests.conftest import run_app
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = [
     "pages/synthese.py",
     "pages/orientations.py",
@@ -47,16 +45,8 @@ ROLE_FOR = {  # a role that may open each page
 
 
 def _run(page: str | None = None, query: dict | None = None, user: User | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["utilisateur"] = user or User(
-        "test", ROLE_FOR.get(page or "", "analyste"), ("2A",)
-    )
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
+    user = user or User("test", ROLE_FOR.get(page or "", "analyste"), ("2A",))
+    at = run_app(user, query, page)
     assert not at.exception, at.exception
     return at
 

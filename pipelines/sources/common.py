@@ -302,14 +302,7 @@ class TabularSource:
         """Read and check a file into temp tables of `con`; nothing is written to disk."""
         options = dict(options or {})
         options.setdefault("file_name", facts.file_name)
-        report = Report(
-            self.SOURCE,
-            facts.file_name,
-            facts.sha256,
-            facts.size_bytes,
-            facts.encoding,
-            threshold=threshold,
-        )
+        report = Report.for_file(self.SOURCE, facts, threshold)
         staged = stage_tabular(
             con,
             facts,

@@ -68,14 +68,7 @@ class ParcoursSource:
     ) -> Report:
         """Stage the three files (persons first: the others are checked against it)."""
         options = options or {}
-        report = Report(
-            self.SOURCE,
-            facts.file_name,
-            facts.sha256,
-            facts.size_bytes,
-            facts.encoding,
-            threshold=threshold,
-        )
+        report = Report.for_file(self.SOURCE, facts, threshold)
         parts = facts.parts or (facts,)
         roles: dict[str, FileFacts] = {}
         for part in parts:
@@ -103,14 +96,7 @@ class ParcoursSource:
             return report
         encodings = []
         for role in PARTS:
-            sub = Report(
-                role,
-                roles[role].file_name,
-                "",
-                roles[role].size_bytes,
-                roles[role].encoding,
-                threshold=threshold,
-            )
+            sub = Report.for_file(role, roles[role], threshold)
             staged = stage_tabular(
                 con,
                 roles[role],

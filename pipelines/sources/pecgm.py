@@ -345,9 +345,7 @@ def stage(
     options: dict | None = None,  # none apply to PECGM: the file names its month
 ) -> Report:
     """Parse and validate a PECGM file into temp tables of `con`; nothing is written to disk."""
-    report = Report(
-        SOURCE, facts.file_name, facts.sha256, facts.size_bytes, facts.encoding, threshold=threshold
-    )
+    report = Report.for_file(SOURCE, facts, threshold)
     try:
         layout = _check_head(facts, report)
     except FileRefused as refused:

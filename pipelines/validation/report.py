@@ -62,6 +62,18 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
 
+    @classmethod
+    def for_file(cls, source: str, facts, threshold: float) -> Report:
+        """An empty report for a file (or a unit of files) about to be staged."""
+        return cls(
+            source,
+            facts.file_name,
+            facts.sha256,
+            facts.size_bytes,
+            facts.encoding,
+            threshold=threshold,
+        )
+
     @property
     def blocking(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == BLOQUANT]
