@@ -6,6 +6,7 @@ tests/artifacts/ for review."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from pipelines.access import DEMO_PASSWORD
 from tests.conftest import TEST_KEY
@@ -157,7 +159,12 @@ def test_navigation_shows_the_page_titles(server, page) -> None:
 
 def test_a_link_reproduces_the_view(server, page) -> None:
     _open(page, f"{server}/synthese?dep=2A&mois=2026-03", "Synthèse", "comite")
-    assert page.get_by_text("mars 2026").first.is_visible()
+    # The month chosen by the link is the sidebar's month and the one the page shows.
+    # expect() waits: the first render may still be on its way when the heading appears.
+    month_box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Mois")
+    expect(month_box).to_have_value("mars 2026", timeout=30_000)
+    caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first
+    expect(caption).to_contain_text("Département 2A · mars 2026", timeout=30_000)
     assert "mois=2026-03" in page.url
 
 
@@ -182,9 +189,8 @@ def test_upload_page_refuses_a_blocked_file(server, page, tmp_path) -> None:
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "chargement_refus.png"), full_page=True)
-    assert page.get_by_text("colonne obligatoire absente").first.is_visible()
-    button = page.get_by_role("button", name="Charger dans l'entrepôt")
-    assert button.is_disabled()
+    expect(page.get_by_text("colonne obligatoire absente").first).to_be_visible()
+    expect(page.get_by_role("button", name="Charger dans l'entrepôt")).to_be_disabled()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chargement_refus.png"), full_page=True)
 
@@ -198,10 +204,10 @@ def test_change_a_filter_check_a_figure_download_an_export(server, page, sample_
     sidebar.locator('[data-testid="stSelectbox"]').nth(1).click()  # Mois
     page.get_by_role("option", name="juin 2026").click()
     _settle(page)
-    assert "mois=2026-06" in page.url
+    expect(page).to_have_url(re.compile(r"mois=2026-06"))
     expected = indicators.summary(warehouse.open_reader(sample_db), "2A", "2026-06")
     tile = page.locator('[data-testid="stMetricValue"]').first
-    assert tile.inner_text().strip() == fmt_int(expected["stock_total"])
+    expect(tile).to_have_text(fmt_int(expected["stock_total"]), timeout=30_000)
     with page.expect_download() as info:
         page.get_by_role("button", name="Télécharger les données (CSV)").first.click()
     download = info.value
