@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import tempfile
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from pipelines import retention
@@ -21,3 +23,35 @@ def new_staging_dir(db_path: Path) -> str:
     base = retention.uploads_dir(db_path)
     base.mkdir(parents=True, exist_ok=True, mode=0o700)
     return tempfile.mkdtemp(prefix="depot_", dir=base)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A file of the arrivals folder; size and time are part of its identity, so that a
+    file replaced under the same name is checked again."""
+
+    path: Path
+    size: int
+    modified: float
+
+    def label(self) -> str:
+        when = datetime.fromtimestamp(self.modified).strftime("%d/%m/%Y %H:%M")
+        size = f"{self.size / 1_000_000:.1f} Mo".replace(".", ",")
+        return f"{self.path.name} · {size} · reçu le {when}"
+
+
+def arrivals(folder: Path) -> list[Arrival]:
+    """Files directly in the arrivals folder, newest first (hidden and partial files of a
+    transfer in progress, '.part' or '.tmp', are left out)."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        if (
+            path.is_file()
+            and not path.name.startswith(".")
+            and path.suffix not in (".part", ".tmp")
+        ):
+            stat = path.stat()
+            found.append(Arrival(path, stat.st_size, stat.st_mtime))
+    return sorted(found, key=lambda a: (-a.modified, a.path.name))

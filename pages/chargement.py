@@ -9,11 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, components
-from dashboard.uploads import new_staging_dir, safe_name
-from pipelines import access, loader
+from dashboard.uploads import Arrival, arrivals, new_staging_dir, safe_name
+from pipelines import access, loader, retention
 from pipelines.errors import PilotageError
 from pipelines.settings import Settings
 from pipelines.tabular import read_mapping
+from pipelines.validation import archive
 
 SOURCES = {
     "auto": "Détecter d'après le contenu",
@@ -40,13 +41,37 @@ settings = Settings(
     operator=user.login,
 )
 source = st.selectbox("Source", list(SOURCES), format_func=SOURCES.get)
-uploads = st.file_uploader(
-    "Fichier(s)",
-    accept_multiple_files=True,
-    type=None,
-    key="upload",
-    help="Texte à largeur fixe (PECGM), texte délimité ou classeur .xlsx ; .gz accepté.",
+arrivals_dir = retention.arrivals_dir(settings.db_path)
+origin = st.radio(
+    "Origine du fichier",
+    ["televerse", "arrivee"],
+    format_func={
+        "televerse": "Téléverser depuis mon poste",
+        "arrivee": "Fichier reçu dans le dossier d'arrivée",
+    }.get,
+    horizontal=True,
+    help=f"Dossier d'arrivée (dépôt SFTP par exemple) : {arrivals_dir}",
 )
+if origin == "televerse":
+    uploads = st.file_uploader(
+        "Fichier(s)",
+        accept_multiple_files=True,
+        type=None,
+        key="upload",
+        help="Texte à largeur fixe (PECGM), texte délimité ou classeur .xlsx ; .gz accepté.",
+    )
+    chosen: list[Arrival] = []
+else:
+    uploads = []
+    available = arrivals(arrivals_dir)
+    chosen = st.multiselect(
+        "Fichier(s) reçu(s)",
+        available,
+        format_func=Arrival.label,
+        placeholder="Choisissez un ou plusieurs fichiers",
+    )
+    if not available:
+        st.info(f"Aucun fichier dans le dossier d'arrivée ({arrivals_dir}).")
 c1, c2, c3 = st.columns(3)
 departement = (
     c1.text_input(
@@ -68,13 +93,16 @@ mapping_file = st.file_uploader(
     "Correspondance d'en-têtes (YAML, facultatif)", type=["yaml", "yml"], key="mapping"
 )
 
-if not uploads:
+if not uploads and not chosen:
     st.info("Aucun fichier déposé.")
     st.stop()
 
 
 def staged_paths() -> list[Path]:
-    """The uploads written to a private directory kept for this session only."""
+    """The uploads written to a private directory kept for this session only; files of the
+    arrivals folder are read where they are."""
+    if chosen:
+        return [a.path for a in chosen]
     if "upload_dir" not in st.session_state:
         st.session_state.upload_dir = new_staging_dir(settings.db_path)
     folder = Path(st.session_state.upload_dir)
@@ -104,7 +132,7 @@ if departement and not user.sees(departement):
 # Validate once per set of inputs: any widget change reruns the page, and a national file
 # takes seconds to check. The report is kept in the session until an input changes.
 inputs = (
-    tuple((u.name, u.size, u.file_id) for u in uploads),
+    tuple((u.name, u.size, u.file_id) for u in uploads) or tuple(chosen),
     source,
     departement,
     liste,
@@ -119,6 +147,7 @@ try:
             source, target, settings, departement, options=options()
         )
         con.close()
+        archive.save(report.to_dict(), archive.folder_for(settings.db_path, report.to_dict()))
         access.audit(
             settings.db_path,
             user.login,
@@ -143,6 +172,14 @@ c2.metric("Département / mois", f"{report.departement or '?'} / {report.month o
 c3.metric("Enregistrements", f"{report.rows_read:,}".replace(",", "\u202f"))
 c4.metric("Lignes rejetées", f"{report.rows_rejected:,}".replace(",", "\u202f"))
 st.caption(f"Encodage lu : {report.encoding} · sha256 {report.sha256[:16]}…")
+st.download_button(
+    "Rapport HTML et Data Docs Great Expectations (zip)",
+    lambda r=report: archive.zipped(r.to_dict()),
+    file_name=f"rapport_{safe_name(report.file_name)}.zip",
+    mime="application/zip",
+    on_click=auth.log_export,
+    args=(f"rapport_{report.file_name}.zip",),
+)
 for finding in report.findings:
     (st.error if finding.severity == "bloquant" else st.warning)(finding.message)
 checks = pd.DataFrame(
@@ -191,6 +228,11 @@ if st.button("Charger dans l'entrepôt", type="primary", disabled=not report.loa
             progress=lambda step: status.write(f"Étape : {step}"),
             options=options(),
         )
+        if outcome.report is not None:
+            archive.save(
+                outcome.report.to_dict(),
+                archive.folder_for(settings.db_path, {}, outcome.load_id),
+            )
         access.audit(
             settings.db_path,
             user.login,
@@ -204,5 +246,9 @@ if st.button("Charger dans l'entrepôt", type="primary", disabled=not report.loa
         if outcome.status in ("loaded", loader.ALREADY_LOADED):
             status.update(label=outcome.message, state="complete")
             shutil.rmtree(st.session_state.pop("upload_dir", ""), ignore_errors=True)
+            for arrival in chosen:  # out of the list of files waiting to be loaded
+                done = arrivals_dir / "charges"
+                done.mkdir(exist_ok=True)
+                arrival.path.replace(done / arrival.path.name)
         else:
             status.update(label=outcome.message, state="error")

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import auth, components, db
 from dashboard.formatting import fmt_month
 from pipelines.retention import shift_month
-from pipelines.validation import html
+from pipelines.validation import archive, html
 
 STATUS_FR = {"loaded": "chargé", "refused": "refusé", "superseded": "remplacé", "failed": "échec"}
 COLUMNS = [
@@ -104,6 +104,14 @@ with report_tab:
             mime="text/html",
             on_click=auth.log_export,
             args=(f"rapport_{load_id}.html",),
+        )
+        a.download_button(
+            "Rapport et Data Docs Great Expectations (zip)",
+            lambda r=report: archive.zipped(r),
+            file_name=f"rapport_{load_id}.zip",
+            mime="application/zip",
+            on_click=auth.log_export,
+            args=(f"rapport_{load_id}.zip",),
         )
         q = pd.DataFrame(quarantined, columns=["ligne", "champ", "contrôle", "motif"])
         components.download(

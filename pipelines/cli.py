@@ -88,6 +88,15 @@ def _data_docs(con, source: str, report, target: Path) -> None:
         print(f"Data Docs Great Expectations : {index}")
 
 
+def _archive(settings: Settings, report, load_id: int | None = None) -> None:
+    """Every validation leaves its report and GX Data Docs in the report folder."""
+    from pipelines.validation import archive
+
+    data = report.to_dict()
+    folder = archive.save(data, archive.folder_for(settings.db_path, data, load_id))
+    print(f"Rapport qualité et Data Docs : {folder}", file=sys.stderr)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     report, con, _, source = loader.validate(
@@ -102,6 +111,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         from pipelines.validation import html
 
         Path(args.html).write_text(html.render(report.to_dict()), encoding="utf-8")
+    _archive(settings, report)
     access.audit(
         settings.db_path,
         settings.operator,
@@ -153,6 +163,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     )
     if outcome.report is not None:
         print(outcome.report.summary_text())
+        _archive(settings, outcome.report, outcome.load_id)
     print(outcome.message, file=sys.stderr if outcome.exit_code else sys.stdout)
     if outcome.error is not None and args.debug:
         traceback.print_exception(outcome.error)
@@ -295,13 +306,19 @@ def cmd_report(args: argparse.Namespace) -> int:
             f.write("ligne;champ;controle;motif\n")
             f.writelines(";".join(str(v).replace(";", ",") for v in line) + "\n" for line in lines)
         print(f"Lignes en quarantaine ({len(lines)}) : {args.quarantine}")
-    if not args.html and not args.quarantine:
+    if args.data_docs:
+        from pipelines.validation import archive
+
+        folder = archive.save(report, Path(args.data_docs))
+        print(f"Rapport et Data Docs : {folder / 'data_docs' / 'index.html'}")
+    if not args.html and not args.quarantine and not args.data_docs:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
     from pipelines import retention
+    from pipelines.validation import archive
 
     settings = _settings(args)
     if args.all:
@@ -311,7 +328,13 @@ def cmd_purge(args: argparse.Namespace) -> int:
                 "fichiers déposés : ajoutez --confirm."
             )
         counts = retention.purge_all(
-            settings.db_path, settings.operator, (retention.uploads_dir(settings.db_path),)
+            settings.db_path,
+            settings.operator,
+            (
+                retention.uploads_dir(settings.db_path),
+                retention.arrivals_dir(settings.db_path),
+                archive.reports_dir(settings.db_path),
+            ),
         )
         scope = "tout"
     else:
@@ -404,6 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("load_id", type=int, help="n° du chargement (voir journal)")
     rep.add_argument("--html", help="fichier HTML autonome à écrire")
     rep.add_argument("--quarantine", help="fichier CSV des lignes en quarantaine à écrire")
+    rep.add_argument(
+        "--data-docs", help="dossier où écrire le rapport et ses Data Docs Great Expectations"
+    )
     purge = with_db(
         sub.add_parser("purge", help="effacer les données anciennes, ou tout (fin de convention)")
     )

@@ -55,6 +55,14 @@ def uploads_dir(db_path: Path) -> Path:
     return db_path.parent / "depots"
 
 
+def arrivals_dir(db_path: Path) -> Path:
+    """Where files sent by France Travail or the département's services arrive (an SFTP
+    drop, say): PILOTAGE_ARRIVEES, else <warehouse dir>/arrivees. The Chargement page lists
+    them, so a national file need not go through the browser; `purge --all` deletes them."""
+    configured = os.environ.get("PILOTAGE_ARRIVEES")
+    return Path(configured) if configured else db_path.parent / "arrivees"
+
+
 def shift_month(month: str, months: int) -> str:
     year, m = map(int, month.split("-"))
     index = year * 12 + m - 1 + months

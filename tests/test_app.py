@@ -83,3 +83,64 @@ def test_synthese_figures_equal_indicator_layer(sample_db, monkeypatch) -> None:
     assert at.metric[3].value == fmt_share(expected["contact_90j_share"])
     assert at.query_params["mois"] in ("2026-06", ["2026-06"])
     assert at.sidebar.selectbox[1].value == "2026-06"
+
+
+def _chargement(settings, arrivals: dict[str, str]) -> AppTest:
+    """Chargement as a data steward of 2A, with files waiting in the arrivals folder."""
+    folder = settings.db_path.parent / "arrivees"
+    folder.mkdir(parents=True)
+    for name, text in arrivals.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    at = _run("pages/chargement.py", user=User("steward", "donnees", ("2A",)))
+    at.radio[0].set_value("arrivee").run()
+    return at
+
+
+def test_chargement_refuses_a_blocked_file_from_the_arrivals_folder(settings) -> None:
+    at = _chargement(
+        settings,
+        {"decisions.csv": "NIR;NOM DE NAISSANCE;PRENOM\n1;FICTIF;ALEX\n", ".envoi.part": "x"},
+    )
+    box = at.multiselect[0]
+    assert [o.split(" · ")[0] for o in box.options] == ["decisions.csv"]  # not the .part
+    at.selectbox[0].set_value("cgpem")
+    at.text_input[0].input("2A")
+    box.select(_arrival(settings, "decisions.csv")).run()
+    assert not at.exception, at.exception
+    assert any("Fichier refusé" in e.value for e in at.error)
+    assert any("colonne obligatoire absente" in e.value for e in at.error)
+    load = next(b for b in at.button if b.label == "Charger dans l'entrepôt")
+    assert load.disabled
+    assert table_count(settings, "orientation") == 0
+    reports = list((settings.db_path.parent / "rapports").glob("controle_*_cgpem"))
+    assert len(reports) == 1 and (reports[0] / "data_docs" / "index.html").exists()
+
+
+def test_chargement_loads_a_sound_file_from_the_arrivals_folder(settings) -> None:
+    path = next(p for source, p in sample_files() if source == "cgpem")
+    at = _chargement(settings, {path.name: path.read_text(encoding="utf-8")})
+    at.selectbox[0].set_value("cgpem")
+    at.text_input[0].input("2A")
+    at.multiselect[0].select(_arrival(settings, path.name)).run()
+    assert any("Fichier chargeable" in s.value for s in at.success)
+    next(b for b in at.button if b.label == "Charger dans l'entrepôt").click().run()
+    assert not at.exception, at.exception
+    assert table_count(settings, "orientation") > 0
+    folder = settings.db_path.parent / "arrivees"
+    assert (folder / "charges" / path.name).exists() and not (folder / path.name).exists()
+
+
+def _arrival(settings, name: str):
+    from dashboard.uploads import arrivals
+
+    return next(a for a in arrivals(settings.db_path.parent / "arrivees") if a.path.name == name)
+
+
+def table_count(settings, table: str) -> int:
+    if not settings.db_path.exists():  # no warehouse yet: nothing was loaded
+        return 0
+    con = warehouse.open_reader(settings.db_path)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()

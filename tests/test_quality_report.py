@@ -3,9 +3,12 @@ HTML report (no outside address, no personal value), the --dirty files named rig
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 
-from pipelines import loader
+from pipelines import loader, warehouse
 from pipelines.layout import available_layouts
 from sample_data.generate import set_field
 from tests.conftest import pecgm_lines, write_pecgm
@@ -134,3 +137,52 @@ def test_gx_data_docs_work_offline_and_hold_no_personal_value(tmp_path, settings
     ):
         assert value not in everything
     assert "nature_accompagnement" in everything
+
+
+URL = re.compile(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
+
+
+def test_every_validation_leaves_its_report_and_data_docs_in_the_report_folder(
+    tmp_path, settings
+) -> None:
+    """`validate` and `load` each write rapport.html and GX Data Docs rendered from that
+    validation's results: offline, no personal value, the failed expectation named."""
+    from pipelines.cli import main
+    from pipelines.validation.archive import reports_dir
+
+    nir = "2" + "9104" + "99" + "902" + "011"
+    rows = [
+        "NIR;NOM DE NAISSANCE;PRENOM;DATE DE NAISSANCE;NATURE DE L'ACCOMPAGNEMENT;DATE DE LA DECISION D'ORIENTATION",
+        f"{nir};NOMSECRETDOSSIER;CAMILLE;04/04/1991;01;03/02/2026",
+        f"{nir[:-1]}9;AUTRESECRETDOSSIER;ALEX;05/05/1992;09;04/02/2026",
+    ]
+    path = tmp_path / "cgpem.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["validate", "cgpem", str(path), "--departement", "2A"]) in (0, 1)
+    main(["load", "cgpem", str(path), "--departement", "2A"])
+    folders = sorted(p.name for p in reports_dir(settings.db_path).iterdir())
+    assert len(folders) == 2 and folders[0].startswith("chargement_")
+    assert folders[1].startswith("controle_") and folders[1].endswith("_cgpem")
+    for folder in reports_dir(settings.db_path).iterdir():
+        index = (folder / "data_docs" / "index.html").read_text(encoding="utf-8")
+        assert "cgpem.csv" in index and "en échec" in index
+        page = (folder / "data_docs" / "validation_1.html").read_text(encoding="utf-8")
+        assert "nature_accompagnement" in page
+        for html_file in folder.rglob("*.html"):
+            text = html_file.read_text(encoding="utf-8")
+            assert not URL.search(text), html_file
+            for value in (nir, "NOMSECRETDOSSIER", "AUTRESECRETDOSSIER", "04/04/1991"):
+                assert value not in text, (html_file, value)
+    from pipelines.validation.archive import zipped
+
+    stored = json.loads(
+        warehouse.open_reader(settings.db_path)
+        .execute("SELECT report_json FROM load_journal ORDER BY id DESC LIMIT 1")
+        .fetchone()[0]
+    )
+    with zipfile.ZipFile(io.BytesIO(zipped(stored))) as archive:  # the app's download
+        names = set(archive.namelist())
+        assert {"rapport.html", "data_docs/index.html", "data_docs/validation_1.html"} <= names
+        assert all(nir not in archive.read(n).decode("utf-8") for n in names)
+    assert main(["purge", "--all", "--confirm"]) == 0
+    assert not reports_dir(settings.db_path).exists()

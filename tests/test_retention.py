@@ -7,7 +7,7 @@ import duckdb
 
 from pipelines import access, loader
 from pipelines.cli import main
-from pipelines.retention import uploads_dir
+from pipelines.retention import arrivals_dir, uploads_dir
 from tests.conftest import pecgm_lines, table_rows, write_pecgm
 
 
@@ -54,6 +54,9 @@ def test_purge_all_needs_confirm_and_erases_everything(tmp_path, settings, capsy
     uploads = uploads_dir(settings.db_path) / "depot_x"
     uploads.mkdir(parents=True)
     (uploads / "PECGM_2A_202601.txt").write_text("fichier déposé")
+    received = arrivals_dir(settings.db_path) / "charges"
+    received.mkdir(parents=True)
+    (received / "PECGM_2A_202601.txt").write_text("fichier reçu par SFTP")
     assert main(["purge", "--all"]) == 2
     assert "--confirm" in capsys.readouterr().err
     assert table_rows(settings, "pecgm_stock")  # nothing erased without --confirm
@@ -61,4 +64,5 @@ def test_purge_all_needs_confirm_and_erases_everything(tmp_path, settings, capsy
     assert table_rows(settings, "pecgm_stock") == [] and table_rows(settings, "quarantine") == []
     assert all(r[-2] is None for r in table_rows(settings, "load_journal"))  # no stored report
     assert not uploads_dir(settings.db_path).exists()
+    assert not arrivals_dir(settings.db_path).exists()
     assert [r[3] for r in table_rows(settings, "purge_journal")] == ["tout"]

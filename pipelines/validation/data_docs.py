@@ -7,13 +7,19 @@ identifier in the URL) are removed, links to GX's site become plain text, and GX
 local stylesheet is inlined. Unexpected values are never listed (partial_unexpected_count
 0): the pages show counts and shares, not a person's NIR or birth date.
 
-GX's pandas engine reads the whole table once per expectation; on a national file that
-costs minutes, so Data Docs are built on request (`validate --data-docs DIR`), while the
-product's own report (validation/html.py) comes with every validation and load.
+Two ways in:
+- `render(report, target)`, after every validation: GX's own page renderer applied to the
+  results of that validation (the product's SQL engine runs the GX suite; the tests prove it
+  agrees with GX's). No data are read again, so it costs a fraction of a second and goes
+  with every `validate`, every `load` and every check on the Chargement page.
+- `build(frame, suite, target, name)`, on request (`validate --data-docs DIR`): a real GX
+  checkpoint run on the staged fields, the independent audit. GX's pandas engine reads the
+  whole table once per expectation, minutes on a national file.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import shutil
 import tempfile
@@ -100,3 +106,99 @@ def build(frame: pd.DataFrame, suite: Suite, target: Path, name: str) -> Path:
                 encoding="utf-8",
             )
     return target / "index.html"
+
+
+def _validation_result(report: dict, checks: list[dict], suite_name: str):
+    """A GX ExpectationSuiteValidationResult made of one validation's stored results:
+    counts and shares only (partial_unexpected_list stays empty: never a value)."""
+    from great_expectations.core import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    results = []
+    for check in checks:
+        kwargs = check.get("kwargs") or ({"column": check["column"]} if check["column"] else {})
+        config = ExpectationConfiguration(
+            type=check["expectation_type"],
+            kwargs=kwargs,
+            meta={"champ": check.get("champ"), "gravite": check.get("severity")},
+            notes=check.get("description"),
+        )
+        results.append(
+            ExpectationValidationResult(
+                success=check["success"],
+                expectation_config=config,
+                result={
+                    "element_count": check["element_count"],
+                    "unexpected_count": check["unexpected_count"],
+                    "unexpected_percent": check["unexpected_percent"],
+                    "missing_count": 0,
+                    "partial_unexpected_list": [],
+                },
+            )
+        )
+    passed = sum(1 for r in results if r.success)
+    return ExpectationSuiteValidationResult(
+        success=passed == len(results),
+        results=results,
+        suite_name=suite_name,
+        statistics={
+            "evaluated_expectations": len(results),
+            "successful_expectations": passed,
+            "unsuccessful_expectations": len(results) - passed,
+            "success_percent": 100 * passed / len(results) if results else 100.0,
+        },
+        meta={
+            "great_expectations_version": "pilotage-rsa",
+            "active_batch_definition": None,
+            "batch_spec": {"fichier": report.get("file_name"), "sha256": report.get("sha256")},
+        },
+    )
+
+
+def render(report: dict, target: Path) -> Path:
+    """GX Data Docs of one validation (its stored report), offline-safe, into `target`:
+    one page per checked file (parcours: three) and an index. Returns the index page."""
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    groups: dict[str, list[dict]] = {}
+    for check in report.get("checks", []):
+        groups.setdefault(check.get("file_name") or report["file_name"], []).append(check)
+    target.mkdir(parents=True, exist_ok=True)
+    css = _local_css()
+    links = []
+    for number, (file_name, checks) in enumerate(groups.items(), start=1):
+        result = _validation_result(report, checks, f"{report['source']} · {file_name}")
+        document = ValidationResultsPageRenderer().render(result)
+        page = make_offline(DefaultJinjaPageView().render(document), css)
+        name = f"validation_{number}.html"
+        (target / name).write_text(page, encoding="utf-8")
+        failed = sum(1 for c in checks if not c["success"])
+        links.append(
+            f'<li><a href="{name}">{html_lib.escape(file_name)}</a> : '
+            f"{len(checks)} attentes, {failed} en échec</li>"
+        )
+    if not links:  # refused before any line was checked (a missing column, a bad header)
+        reasons = "".join(
+            f"<li>{html_lib.escape(f['message'])}</li>" for f in report.get("findings", [])
+        )
+        links.append(
+            "<li>Aucune attente évaluée : le fichier a été refusé avant les contrôles "
+            f"ligne à ligne.<ul>{reasons}</ul></li>"
+        )
+    index = target / "index.html"
+    index.write_text(
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        "<title>Data Docs Great Expectations</title></head><body>"
+        f"<h1>Data Docs Great Expectations : {html_lib.escape(report['file_name'])}</h1>"
+        f"<p>Source {html_lib.escape(report['source'])} · sha256 "
+        f"{html_lib.escape(report.get('sha256') or '')}</p><ul>{''.join(links)}</ul>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    return index

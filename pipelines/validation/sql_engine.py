@@ -127,6 +127,7 @@ class CheckResult:
         return {
             "expectation_type": e.type,
             "column": e.column,
+            "kwargs": e.kwargs,  # the expectation's configuration (value sets, patterns)
             "champ": e.field_label,
             "severity": e.severity,
             "description": e.description,

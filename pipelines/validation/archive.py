@@ -1,0 +1,50 @@
+"""The report folder: every validation leaves its quality report there, as the standalone
+HTML page (validation/html.py) and as Great Expectations Data Docs (validation/data_docs.py).
+
+<warehouse dir>/rapports/controle_<time>_<source>/ for a check that loads nothing,
+<warehouse dir>/rapports/chargement_<n°>/ for a load (its journal number). Nothing in it
+names a person: line numbers, fields, codes and counts only. `purge --all` deletes it.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from pipelines.validation import data_docs, html
+
+
+def reports_dir(db_path: Path) -> Path:
+    return db_path.parent / "rapports"
+
+
+def folder_for(db_path: Path, report: dict, load_id: int | None = None) -> Path:
+    """Where one validation's report goes: by load number, else by time and source."""
+    if load_id is not None:
+        return reports_dir(db_path) / f"chargement_{load_id}"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    return reports_dir(db_path) / f"controle_{stamp}_{report.get('source') or 'inconnue'}"
+
+
+def save(report: dict, folder: Path) -> Path:
+    """Write rapport.html and data_docs/ (index.html, one page per checked file)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (folder / "rapport.html").write_text(html.render(report), encoding="utf-8")
+    data_docs.render(report, folder / "data_docs")
+    return folder
+
+
+def zipped(report: dict) -> bytes:
+    """The same folder as a zip, for a download from the app (built in memory)."""
+    import tempfile
+
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="rapport_") as tmp:
+        folder = save(report, Path(tmp) / "rapport")
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(folder))
+    return buffer.getvalue()
