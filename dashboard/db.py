@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pipelines import indicators, journal, warehouse
+from pipelines import indicators, journal, territoires, warehouse
 from pipelines.settings import Settings
 
 
@@ -51,8 +51,19 @@ def _months(path: str, gen: tuple, departement: str) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _summary(path: str, gen: tuple, departement: str, month: str) -> dict:
-    return indicators.summary(_pool(path).cursor(), departement, month)
+def _summary(path: str, gen: tuple, departement: str, month: str, communes: tuple | None) -> dict:
+    return indicators.summary(_pool(path).cursor(), departement, month, communes)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _territories(path: str, gen: tuple, departement: str) -> dict[str, tuple[str, ...]]:
+    return territoires.territories(_pool(path).cursor(), departement)
+
+
+def territories(departement: str) -> dict[str, tuple[str, ...]]:
+    """The département's territories (pipelines/territoires.py), label -> communes."""
+    gen = generation()
+    return _territories(str(db_path()), gen, departement) if gen else {}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -64,23 +75,50 @@ def _journal(path: str, gen: tuple, limit: int) -> list[tuple]:
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
-def _family(path: str, gen: tuple, name: str, departement: str, month: str | None):
+def _family(
+    path: str, gen: tuple, name: str, departement: str, month: str | None, communes: tuple | None
+):
     function = getattr(indicators, name)
     con = _pool(path).cursor()
-    return function(con, departement) if month is None else function(con, departement, month)
+    if month is None:
+        return function(con, departement, communes=communes)
+    return function(con, departement, month, communes=communes)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cohort(
-    path: str, gen: tuple, departement: str, base: str, debut: str, fin: str, filters: tuple
+    path: str,
+    gen: tuple,
+    departement: str,
+    base: str,
+    debut: str,
+    fin: str,
+    communes: tuple | None,
+    filters: tuple,
 ):
-    return indicators.cohorte(_pool(path).cursor(), departement, base, debut, fin, **dict(filters))
+    return indicators.cohorte(
+        _pool(path).cursor(), departement, base, debut, fin, communes, **dict(filters)
+    )
 
 
-def cohort(departement: str, base: str, debut: str, fin: str, **filters: str | None) -> dict:
+def cohort(
+    departement: str,
+    base: str,
+    debut: str,
+    fin: str,
+    communes: tuple[str, ...] | None = None,
+    **filters: str | None,
+) -> dict:
     """Funnel of one cohort (pipelines.indicators.cohorte), cached like the families."""
     return _cohort(
-        str(db_path()), generation(), departement, base, debut, fin, tuple(sorted(filters.items()))
+        str(db_path()),
+        generation(),
+        departement,
+        base,
+        debut,
+        fin,
+        communes or None,
+        tuple(sorted(filters.items())),
     )
 
 
@@ -97,16 +135,21 @@ FAMILIES = (
 )
 
 
-def family(name: str, departement: str, month: str | None = None):
-    """One indicator family of pipelines/indicators.py, cached per generation and département."""
+def family(
+    name: str, departement: str, month: str | None = None, communes: tuple[str, ...] | None = None
+):
+    """One indicator family of pipelines/indicators.py, cached per generation, département
+    and territory (communes None: the whole département)."""
     if name not in FAMILIES:
         raise ValueError(name)
-    return _family(str(db_path()), generation(), name, departement, month)
+    return _family(str(db_path()), generation(), name, departement, month, communes or None)
 
 
-def series(name: str, departement: str, months_: list[str]) -> list[tuple[str, object]]:
+def series(
+    name: str, departement: str, months_: list[str], communes: tuple[str, ...] | None = None
+) -> list[tuple[str, object]]:
     """(month, family result) for each month, oldest first."""
-    return [(m, family(name, departement, m)) for m in sorted(months_)]
+    return [(m, family(name, departement, m, communes)) for m in sorted(months_)]
 
 
 def departements() -> list[str]:
@@ -119,8 +162,8 @@ def months(departement: str) -> list[str]:
     return _months(str(db_path()), gen, departement) if gen else []
 
 
-def summary(departement: str, month: str) -> dict:
-    return _summary(str(db_path()), generation(), departement, month)
+def summary(departement: str, month: str, communes: tuple[str, ...] | None = None) -> dict:
+    return _summary(str(db_path()), generation(), departement, month, communes or None)
 
 
 def recent_loads(limit: int = 50) -> list[tuple]:

@@ -62,16 +62,38 @@ def period(departement: str, month: str) -> list[str]:
     return sorted(available[:size])
 
 
-def open_page(slug: str, title: str) -> tuple[str, str]:
-    """What every topic page starts with: the role check, the title, the département and
-    month of the sidebar; the page stops with a friendly message when nothing is loaded."""
+ALL_TERRITORY = "tout"
+
+
+def territoire(departement: str) -> tuple[str | None, tuple[str, ...] | None]:
+    """The territory chosen in the sidebar (the département's own territories, else its
+    communes): its label and communes, (None, None) for the whole département."""
+    known = db.territories(departement)
+    label = _pick(
+        "Territoire",
+        [ALL_TERRITORY, *known],
+        "terr",
+        lambda t: "Tout le département" if t == ALL_TERRITORY else t,
+    )
+    if label in (None, ALL_TERRITORY):
+        return None, None
+    return label, known[label]
+
+
+def open_page(slug: str, title: str) -> tuple[str, str, tuple[str, ...] | None]:
+    """What every topic page starts with: the role check, the title, the département,
+    month and territory of the sidebar (communes None: the whole département); the page
+    stops with a friendly message when nothing is loaded."""
     auth.require(slug)
     st.title(title)
     departement, month = departement_and_month()
     if not departement or not month:
         no_data_message()
         st.stop()
-    return departement, month
+    label, communes = territoire(departement)
+    if label:
+        st.caption(f"Territoire : {label} ({len(communes)} commune(s))")
+    return departement, month, communes
 
 
 def period_caption(departement: str, months: list[str], sources: str, what: str = "") -> None:

@@ -8,14 +8,14 @@ from dashboard import components, db, filters
 from dashboard.formatting import fmt_month, fmt_share
 from pipelines import masking
 
-departement, month = filters.open_page("accompagnement", "Accompagnement")
+departement, month, communes = filters.open_page("accompagnement", "Accompagnement")
 months = filters.period(departement, month)
 parcours = filters.parcours_type()
 filters.period_caption(departement, months, "fichiers PECGM, fichiers parcours")
-stock = db.family("stock", departement, month)
+stock = db.family("stock", departement, month, communes)
 
 components.monthly_chart(
-    [(m, s["modalite"]) for m, s in db.series("stock", departement, months)],
+    [(m, s["modalite"]) for m, s in db.series("stock", departement, months, communes)],
     components.short_labels("modalite"),
     "modalite",
     "Inscrits par modalité d'accompagnement",
@@ -49,7 +49,7 @@ with right:
 contacts = pd.DataFrame(
     [
         {"mois": m, "part": s["contact_90j_share"]}
-        for m, s in db.series("stock", departement, months)
+        for m, s in db.series("stock", departement, months, communes)
     ]
 )
 components.lines(
@@ -67,7 +67,7 @@ st.caption(
 )
 
 st.subheader("Intensité de l'accompagnement")
-intensity = db.series("intensite", departement, months)
+intensity = db.series("intensite", departement, months, communes)
 if all(r is None for _, r in intensity):
     st.info("Aucun fichier parcours chargé pour ce département : l'intensité n'est pas disponible.")
     st.stop()
@@ -119,7 +119,7 @@ st.caption(
     "du mois, par personne en parcours actif (orientée au plus tard le dernier jour du mois) ; "
     "15 heures : objectif d'activité de la loi pour le plein emploi. Non affiché sous 11 personnes."
 )
-current = db.family("intensite", departement, month)
+current = db.family("intensite", departement, month, communes)
 st.metric(
     f"Rendez-vous d'accompagnement par personne — {fmt_month(month)}",
     "n.d."

@@ -11,7 +11,7 @@ from dashboard.formatting import fmt_month
 from pipelines import masking
 from pipelines.indicators import AGE_BANDS
 
-departement, month = filters.open_page("cohortes", "Cohortes")
+departement, month, communes = filters.open_page("cohortes", "Cohortes")
 months = sorted(db.months(departement))
 st.caption(
     f"Département {departement} · une cohorte = les personnes entrées au RSA (ou orientées) "
@@ -95,6 +95,7 @@ def cohort_form(column, name: str, default_months: list[str]) -> tuple[str, dict
             base,
             debut,
             fin,
+            communes,
             parcours=parcours,
             tranche_age=age,
             sexe=sexe,

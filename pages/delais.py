@@ -9,7 +9,7 @@ from dashboard import charts, components, db, filters
 from dashboard.formatting import fmt_month, fmt_share
 from pipelines import masking
 
-departement, month = filters.open_page("delais", "Délais et contrats")
+departement, month, communes = filters.open_page("delais", "Délais et contrats")
 months = filters.period(departement, month)
 parcours = filters.parcours_type()
 filters.period_caption(
@@ -18,13 +18,13 @@ filters.period_caption(
     "orientations, PECGM (PPAE valant contrat d'engagement), parcours",
     what="cohortes d'orientation de ",
 )
-if db.family("contrat", departement, month) is None:
+if db.family("contrat", departement, month, communes) is None:
     st.info(
         "Aucune orientation chargée pour ce département : le délai jusqu'au contrat n'est pas disponible."
     )
     st.stop()
 
-curve = pd.DataFrame(db.family("contrat_courbe", departement))
+curve = pd.DataFrame(db.family("contrat_courbe", departement, communes=communes))
 shown_cohorts = [m for m in months[-6:]]
 curve = curve[curve["cohorte"].isin(shown_cohorts) & curve["observe"]]
 curve = curve[curve["effectif"] >= masking.threshold()]
@@ -58,7 +58,7 @@ else:
     components.download(curve, f"courbe_contrat_{departement}", "km")
 
 records = []
-for m, r in db.series("contrat", departement, months):
+for m, r in db.series("contrat", departement, months, communes):
     if r is None:
         continue
     groups = {"ensemble": r, **r["par_parcours"]}
@@ -112,7 +112,7 @@ components.download(
     f"delai_contrat_{departement}",
     "contrat",
 )
-first = db.family("premier_rdv", departement, month)
+first = db.family("premier_rdv", departement, month, communes)
 if first is not None:
     st.metric(
         f"Délai médian jusqu'au premier rendez-vous — orientés en {fmt_month(month)}",

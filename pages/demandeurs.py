@@ -8,14 +8,14 @@ from dashboard import components, db, filters
 from dashboard.formatting import fmt_month
 from pipelines import masking
 
-departement, month = filters.open_page("demandeurs", "Demandeurs d'emploi")
+departement, month, communes = filters.open_page("demandeurs", "Demandeurs d'emploi")
 months = filters.period(departement, month)
 filters.period_caption(departement, months, "fichiers PECGM, listes LRSA DE")
 
 categories = components.short_labels("categorie")
 categories["non_renseignee"] = "Non renseignée (dispense)"
 components.monthly_chart(
-    [(m, s["categorie"]) for m, s in db.series("stock", departement, months)],
+    [(m, s["categorie"]) for m, s in db.series("stock", departement, months, communes)],
     categories,
     "categorie",
     "Bénéficiaires du RSA inscrits, par catégorie",
@@ -26,7 +26,7 @@ components.monthly_chart(
 )
 
 st.subheader("Flux")
-flows = db.series("flux", departement, months)
+flows = db.series("flux", departement, months, communes)
 records = []
 sources = set()
 for m, f in flows:
@@ -64,7 +64,7 @@ groups = {
     "autres": "Autres motifs",
 }
 components.distribution(
-    db.family("flux", departement, month)["cessations_motif"],
+    db.family("flux", departement, month, communes)["cessations_motif"],
     "cessations_motif",
     groups,
     f"Cessations par groupe de motifs — {fmt_month(month)}",

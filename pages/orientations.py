@@ -8,12 +8,12 @@ from dashboard import components, db, filters
 from dashboard.formatting import fmt_int, fmt_month, fmt_share
 from pipelines import masking
 
-departement, month = filters.open_page("orientations", "Orientations")
+departement, month, communes = filters.open_page("orientations", "Orientations")
 months = filters.period(departement, month)
 parcours = filters.parcours_type()
 filters.period_caption(departement, months, "décisions CGPEM, reprise de stock, fichiers parcours")
 
-current = db.family("orientations", departement, month)
+current = db.family("orientations", departement, month, communes)
 if current is None:
     st.info(
         "Aucune décision d'orientation chargée pour ce département (CGPEM, reprise de stock ou parcours)."
@@ -36,7 +36,7 @@ c2.metric(
 
 rows = [
     (m, (r or {}).get("orientations", {}))
-    for m, r in db.series("orientations", departement, months)
+    for m, r in db.series("orientations", departement, months, communes)
 ]
 if parcours:
     rows = [(m, {k: v for k, v in counts.items() if k == parcours}) for m, counts in rows]
@@ -66,7 +66,7 @@ components.distribution(
 
 st.subheader("Délai entre l'entrée au RSA et l'orientation, par cohorte d'entrée")
 records = []
-for m, r in db.series("delai_orientation", departement, months):
+for m, r in db.series("delai_orientation", departement, months, communes):
     if r is None:
         continue
     d = r["delai_orientation_jours"]

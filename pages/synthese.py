@@ -6,12 +6,12 @@ from dashboard import components, db, filters
 from dashboard.formatting import fmt_int, fmt_month, fmt_share
 from pipelines import masking
 
-departement, month = filters.open_page("synthese", "Synthèse")
+departement, month, communes = filters.open_page("synthese", "Synthèse")
 
-current = db.summary(departement, month)
+current = db.summary(departement, month, communes)
 months = db.months(departement)
 previous_month = months[months.index(month) + 1] if months.index(month) + 1 < len(months) else None
-previous = db.summary(departement, previous_month) if previous_month else None
+previous = db.summary(departement, previous_month, communes) if previous_month else None
 limit = masking.threshold()
 
 
@@ -29,7 +29,7 @@ def delta_points(now: float | None, before: float | None) -> str | None:
 st.caption(
     f"Département {departement} · {fmt_month(month)} · source : fichier PECGM de France Travail"
 )
-trend = [s["stock_total"] for _, s in db.series("stock", departement, months[:12])]
+trend = [s["stock_total"] for _, s in db.series("stock", departement, months[:12], communes)]
 c1, c2, c3, c4 = st.columns(4)
 stock_delta = current["stock_total"] - previous["stock_total"] if previous else None
 c1.metric(

@@ -230,7 +230,20 @@ def _flat(result: dict, prefix: str = "", code: str = ""):
 def cmd_indicators(args: argparse.Namespace) -> int:
     settings = _settings(args)
     con = warehouse.open_reader(settings.db_path)
-    result = indicators.summary(con, args.departement, args.month)
+    communes = None
+    if args.territoire:
+        from pipelines import territoires
+
+        known = territoires.territories(con, args.departement)
+        if args.territoire not in known:
+            raise UsageError(
+                f"Territoire inconnu pour {args.departement} : « {args.territoire} » "
+                f"(connus : {', '.join(known) or 'aucun'})."
+            )
+        communes = known[args.territoire]
+    result = indicators.summary(con, args.departement, args.month, communes)
+    if communes:  # the contract's keys, plus the territory the figures are restricted to
+        result = {"departement": args.departement, "territoire": args.territoire, **result}
     if args.csv:
         print("indicateur;code;valeur")
         for key, code, value in _flat(result):
@@ -238,6 +251,24 @@ def cmd_indicators(args: argparse.Namespace) -> int:
                 print(f"{key};{code};{'' if value is None else value}")
     else:
         print(json.dumps(result, ensure_ascii=False, indent=None if not sys.stdout.isatty() else 2))
+    return 0
+
+
+def cmd_territoires(args: argparse.Namespace) -> int:
+    """Load a département's territories (all or nothing), or list them."""
+    from pipelines import territoires
+
+    settings = _settings(args)
+    departement = args.departement.upper()
+    if args.fichier:
+        n = territoires.load_file(settings.db_path, Path(args.fichier), departement)
+        access.audit(
+            settings.db_path, settings.operator, "territoires", "ok", departement, communes=n
+        )
+        print(f"Territoires de {departement} : {n} communes rattachées.")
+    con = warehouse.open_reader(settings.db_path)
+    for label, communes in territoires.territories(con, departement).items():
+        print(f"{label} : {', '.join(communes)}")
     return 0
 
 
@@ -417,9 +448,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("indicators", help="indicateurs d'un département et d'un mois"))
     p.add_argument("--departement", required=True)
     p.add_argument("--month", required=True, help="mois AAAA-MM")
+    p.add_argument(
+        "--territoire", help="restreindre à un territoire du département (voir `territoires`)"
+    )
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="objet JSON (défaut)")
     fmt.add_argument("--csv", action="store_true", help="table à plat (indicateur;code;valeur)")
+    terr = with_db(
+        sub.add_parser("territoires", help="territoires du département (communes regroupées)")
+    )
+    terr.add_argument("fichier", nargs="?", help="CSV code_commune;territoire à charger")
+    terr.add_argument("--departement", required=True)
     with_db(
         sub.add_parser("demo", help="reconstruire l'entrepôt de démonstration depuis sample_data/")
     )
@@ -462,6 +501,7 @@ COMMANDS = {
     "journal": cmd_journal,
     "indicators": cmd_indicators,
     "demo": cmd_demo,
+    "territoires": cmd_territoires,
     "users": cmd_users,
     "purge": cmd_purge,
     "report": cmd_report,

@@ -15,6 +15,16 @@ import duckdb
 from pipelines.settings import SQL_DIR
 
 SHARE_DECIMALS = 4
+Communes = tuple[str, ...] | None  # a territory's communes; None: the whole département
+
+
+def _params(departement: str, month: str, communes: Communes = None) -> dict:
+    """The bound parameters every monthly indicator SQL takes."""
+    return {
+        "departement": departement,
+        "mois": f"{month}-01",
+        "communes": list(communes) if communes else None,
+    }
 
 
 @cache
@@ -29,11 +39,11 @@ def share(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, SHARE_DECIMALS)
 
 
-def stock(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict:
+def stock(
+    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+) -> dict:
     """Stock indicators of one PECGM month, as in the command-line contract."""
-    rows = con.execute(
-        indicator_sql("stock"), {"departement": departement, "mois": f"{month}-01"}
-    ).fetchall()
+    rows = con.execute(indicator_sql("stock"), _params(departement, month, communes)).fetchall()
     counts: dict[str, dict[str, int]] = {
         "categorie": {},
         "modalite": {},
@@ -98,14 +108,14 @@ def has_rows(con: duckdb.DuckDBPyConnection, table: str, departement: str) -> bo
     )
 
 
-def orientations(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict | None:
+def orientations(
+    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+) -> dict | None:
     """Decisions of the month per parcours type and organisme; None without orientation data."""
     if not has_rows(con, "orientation", departement):
         return None
     maps, scalars = _counts(
-        con.execute(
-            indicator_sql("orientations"), {"departement": departement, "mois": f"{month}-01"}
-        ).fetchall()
+        con.execute(indicator_sql("orientations"), _params(departement, month, communes)).fetchall()
     )
     return {
         "orientations": maps.get("orientations", {}),
@@ -114,12 +124,12 @@ def orientations(con: duckdb.DuckDBPyConnection, departement: str, month: str) -
     }
 
 
-def flux(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict:
+def flux(
+    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+) -> dict:
     """Registrations, cessations (with motif groups) and radiations of the month."""
     maps, _ = _counts(
-        con.execute(
-            indicator_sql("flux"), {"departement": departement, "mois": f"{month}-01"}
-        ).fetchall()
+        con.execute(indicator_sql("flux"), _params(departement, month, communes)).fetchall()
     )
 
     def total(name: str) -> int | None:
@@ -138,7 +148,11 @@ def flux(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict:
 
 
 def delai_orientation(
-    con: duckdb.DuckDBPyConnection, departement: str, month: str, seuils: tuple[int, int] = (30, 42)
+    con: duckdb.DuckDBPyConnection,
+    departement: str,
+    month: str,
+    communes: Communes = None,
+    seuils: tuple[int, int] = (30, 42),
 ) -> dict | None:
     """Entry cohort of the month: delay to orientation and the shares within the thresholds."""
     if not has_rows(con, "orientation", departement):
@@ -146,8 +160,7 @@ def delai_orientation(
     row = con.execute(
         indicator_sql("delai_orientation"),
         {
-            "departement": departement,
-            "mois": f"{month}-01",
+            **_params(departement, month, communes),
             "seuil_1": seuils[0],
             "seuil_2": seuils[1],
         },
@@ -169,13 +182,9 @@ def delai_orientation(
     }
 
 
-def _params(departement: str, month: str) -> dict[str, str]:
-    return {"departement": departement, "mois": f"{month}-01"}
-
-
-def _groups(con, name: str, departement: str, month: str) -> dict[str, dict]:
+def _groups(con, name: str, departement: str, month: str, communes: Communes) -> dict[str, dict]:
     """Rows of an indicator SQL with a `groupe` column, keyed by it ('ensemble' = all)."""
-    cursor = con.execute(indicator_sql(name), _params(departement, month))
+    cursor = con.execute(indicator_sql(name), _params(departement, month, communes))
     columns = [d[0] for d in cursor.description]
     return {row[0]: dict(zip(columns[1:], row[1:], strict=True)) for row in cursor.fetchall()}
 
@@ -184,11 +193,13 @@ def _quantiles(row: dict, n_key: str) -> dict:
     return {"mediane": row["mediane"], "p25": row["p25"], "p75": row["p75"], "n": row[n_key]}
 
 
-def contrat(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict | None:
+def contrat(
+    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+) -> dict | None:
     """Time to contract of the orientation cohort of the month, overall and by parcours."""
     if not has_rows(con, "orientation", departement):
         return None
-    groups = _groups(con, "contrat", departement, month)
+    groups = _groups(con, "contrat", departement, month, communes)
 
     def shaped(row: dict) -> dict:
         return {
@@ -210,28 +221,37 @@ def contrat(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dic
     return {**shaped(everyone), "par_parcours": {k: shaped(v) for k, v in groups.items()}}
 
 
-def contrat_courbe(con: duckdb.DuckDBPyConnection, departement: str) -> list[dict]:
+def contrat_courbe(
+    con: duckdb.DuckDBPyConnection, departement: str, communes: Communes = None
+) -> list[dict]:
     """Kaplan–Meier share contracted by day 0…180, per orientation-month cohort."""
     if not has_rows(con, "orientation", departement):
         return []
-    cursor = con.execute(indicator_sql("contrat_courbe"), {"departement": departement})
+    cursor = con.execute(
+        indicator_sql("contrat_courbe"),
+        {"departement": departement, "communes": list(communes) if communes else None},
+    )
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def premier_rdv(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict | None:
+def premier_rdv(
+    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+) -> dict | None:
     if not has_rows(con, "parcours_personne", departement):
         return None
-    cursor = con.execute(indicator_sql("premier_rdv"), _params(departement, month))
+    cursor = con.execute(indicator_sql("premier_rdv"), _params(departement, month, communes))
     row = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
     return {**_quantiles(row, "avec_rdv"), "orientes": row["orientes"]}
 
 
-def intensite(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict | None:
+def intensite(
+    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+) -> dict | None:
     """Weekly hours of prestations and appointments per person in parcours."""
     if not has_rows(con, "parcours_personne", departement):
         return None
-    groups = _groups(con, "intensite", departement, month)
+    groups = _groups(con, "intensite", departement, month, communes)
 
     def shaped(row: dict) -> dict:
         return {
@@ -255,11 +275,13 @@ def intensite(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> d
     }
 
 
-def part_orientes(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict | None:
+def part_orientes(
+    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+) -> dict | None:
     """DREES share oriented among persons in RSA at the end of the month, by seniority."""
     if not has_rows(con, "parcours_personne", departement):
         return None
-    groups = _groups(con, "part_orientes", departement, month)
+    groups = _groups(con, "part_orientes", departement, month, communes)
     return {
         k: {"personnes": v["personnes"], "part": share(v["orientes"], v["personnes"])}
         for k, v in groups.items()
@@ -276,6 +298,7 @@ def cohorte(
     base: str,
     mois_debut: str,
     mois_fin: str,
+    communes: Communes = None,
     **filters: str | None,
 ) -> dict:
     """Funnel of one cohort (entry or orientation months, optional filters): entered,
@@ -303,24 +326,27 @@ def cohorte(
         "mois_debut": f"{mois_debut}-01",
         "mois_fin": f"{mois_fin}-01",
         **{name: filters.get(name) for name in COHORT_FILTERS},
+        "communes": list(communes) if communes else None,
     }
     cursor = con.execute(indicator_sql("cohorte"), params)
     return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
 
 
-def summary(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dict:
+def summary(
+    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+) -> dict:
     """The JSON object of `python -m pipelines indicators` (unmasked: an operator tool).
 
     Keys whose data are absent for the département are null, never a crash.
     """
     result: dict = {"departement": departement, "month": month}
-    result.update(stock(con, departement, month))
-    orient = orientations(con, departement, month)
+    result.update(stock(con, departement, month, communes))
+    orient = orientations(con, departement, month, communes)
     result["orientations"] = orient["orientations"] if orient else None
     result["organisme_referent"] = orient["organisme_referent"] if orient else None
     result["personnes_orientees"] = orient["personnes_orientees"] if orient else None
-    result.update(flux(con, departement, month))
-    delay = delai_orientation(con, departement, month)
+    result.update(flux(con, departement, month, communes))
+    delay = delai_orientation(con, departement, month, communes)
     for key in (
         "delai_orientation_jours",
         "orientes_30j_share",
@@ -329,14 +355,14 @@ def summary(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> dic
         "cohorte_provisoire",
     ):
         result[key] = delay[key] if delay else None
-    contract = contrat(con, departement, month)
+    contract = contrat(con, departement, month, communes)
     for key in ("delai_contrat_jours", "contrat_30j_share", "contrat_60j_share"):
         result[key] = contract[key] if contract else None
-    first = premier_rdv(con, departement, month)
+    first = premier_rdv(con, departement, month, communes)
     result["delai_premier_rdv_jours"] = first
-    intensity = intensite(con, departement, month)
+    intensity = intensite(con, departement, month, communes)
     result["heures_hebdo"] = intensity["heures_hebdo"] if intensity else None
     result["rdv_par_personne"] = intensity["rdv_par_personne"] if intensity else None
-    shares = part_orientes(con, departement, month)
+    shares = part_orientes(con, departement, month, communes)
     result["part_orientes"] = shares
     return result

@@ -109,7 +109,9 @@ def _check_month(month: str) -> None:
 
 def purge_before(db_path: Path, month: str, operator: str) -> dict:
     _check_month(month)
-    return _in_generation(db_path, lambda con: purge_rows_before(con, month, operator, "commande"))
+    return warehouse.in_generation(
+        db_path, lambda con: purge_rows_before(con, month, operator, "commande")
+    )
 
 
 def purge_all(db_path: Path, operator: str, upload_dirs: tuple[Path, ...] = ()) -> dict:
@@ -126,7 +128,7 @@ def purge_all(db_path: Path, operator: str, upload_dirs: tuple[Path, ...] = ()) 
         _journal(con, operator, "tout", "fin de convention", counts)
         return counts
 
-    counts = _in_generation(db_path, run)
+    counts = warehouse.in_generation(db_path, run)
     removed = 0
     for folder in upload_dirs:
         if folder.exists():
@@ -134,19 +136,3 @@ def purge_all(db_path: Path, operator: str, upload_dirs: tuple[Path, ...] = ()) 
             shutil.rmtree(folder)
     counts["fichiers_deposes"] = removed
     return counts
-
-
-def _in_generation(db_path: Path, work) -> dict:
-    if not db_path.exists():
-        raise UsageError(f"Entrepôt introuvable : {db_path}.")
-    with warehouse.write_generation(db_path) as tmp:
-        con = duckdb.connect(":memory:")
-        try:
-            con.execute("ATTACH ? AS wh", [str(tmp)])
-            con.execute("BEGIN TRANSACTION")
-            result = work(con)
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT wh")
-        finally:
-            con.close()
-    return result

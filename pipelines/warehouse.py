@@ -18,15 +18,18 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from pipelines.errors import UsageError
 from pipelines.nomenclatures import all_names, nomenclature
 from pipelines.settings import SQL_DIR
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -199,3 +202,21 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def in_generation(db_path: Path, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Run `work(con)` on a new generation attached as `wh`, in one transaction, and swap
+    it in: a small administrative write (purge, territories) that is all or nothing."""
+    if not db_path.exists():
+        raise UsageError(f"Entrepôt introuvable : {db_path}.")
+    with write_generation(db_path) as tmp:
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute("ATTACH ? AS wh", [str(tmp)])
+            con.execute("BEGIN TRANSACTION")
+            result = work(con)
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT wh")
+        finally:
+            con.close()
+    return result

@@ -62,6 +62,11 @@ def build_demo(
         if outcome.status != "loaded":
             raise UsageError(f"Un fichier d'exemple n'a pas été chargé : {outcome.message}")
         loaded += 1
+    from pipelines import territoires
+
+    mapping = root / "territoires" / f"{SAMPLE_DEPARTEMENT}.csv"
+    if mapping.exists():  # the sample's (synthetic) territories, as a département gives them
+        territoires.load_file(settings.db_path, mapping, SAMPLE_DEPARTEMENT)
     access.create_demo_users(settings.db_path)
     echo(f"Entrepôt de démonstration prêt : {settings.db_path} ({loaded} fichiers).")
     echo(

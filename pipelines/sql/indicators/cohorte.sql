@@ -3,7 +3,8 @@
 -- Cohort: persons whose RSA entry ($base = 'entree') or first orientation ($base =
 -- 'orientation') falls between $mois_debut and $mois_fin, optionally restricted to a
 -- parcours type, age band (age in years at the start of the cohort period), sex, commune
--- (PECGM residence, else parcours) and PECGM modality (latest file). NULL = no restriction.
+-- (PECGM residence, else parcours), the sidebar's territory ($communes, a list) and PECGM
+-- modality (latest file). NULL = no restriction.
 -- Steps: entered -> oriented (on or after entry when known) -> first accompaniment
 -- appointment after orientation -> contract (as contrat.sql) -> return to work (PECGM
 -- cessation of the reprise_emploi group after orientation).
@@ -40,6 +41,7 @@ filtered AS (
     WHERE ($parcours IS NULL OR type_parcours = $parcours)
       AND ($sexe IS NULL OR sexe = $sexe)
       AND ($commune IS NULL OR commune = $commune)
+      AND (CAST($communes AS VARCHAR[]) IS NULL OR list_contains(CAST($communes AS VARCHAR[]), commune))
       AND ($modalite IS NULL OR modalite = $modalite)
       AND ($tranche_age IS NULL OR CASE WHEN age < 25 THEN 'moins_25'
                                         WHEN age < 35 THEN '25_34'

@@ -4,11 +4,17 @@
 -- date_contrat_engagement and the PECGM DATE NOTIFICATION PPAE VALANT CER of the same person
 -- that is on or after the orientation date. A person is the same across sources through
 -- the NIR key or the identifiant PE key (pseudonymised both).
-WITH cohort AS (
+-- $communes: the communes of the chosen territory, NULL for the whole département.
+WITH territoire_personnes AS (  -- persons of the chosen territory (personne_commune)
+    SELECT person_key, pe_key, rsa_key FROM personne_commune
+    WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
+),
+cohort AS (
     SELECT person_key, any_value(pe_key) AS pe_key, any_value(rsa_key) AS rsa_key,
            min(date_orientation) AS oriente, arg_min(type_parcours, date_orientation) AS type_parcours
     FROM orientation
     WHERE departement = $departement AND date_trunc('month', date_orientation) = CAST($mois AS DATE)
+      AND (CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (SELECT person_key FROM territoire_personnes) OR pe_key IN (SELECT pe_key FROM territoire_personnes))
     GROUP BY person_key
 ),
 candidates AS (

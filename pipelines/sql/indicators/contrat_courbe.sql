@@ -3,7 +3,12 @@
 -- contracted by day t; persons without a contract are censored at the data date (the
 -- latest PECGM reference date of the département, else its latest orientation).
 -- Contract date as in contrat.sql.
-WITH data_date AS (
+-- $communes: the communes of the chosen territory, NULL for the whole département.
+WITH territoire_personnes AS (  -- persons of the chosen territory (personne_commune)
+    SELECT person_key, pe_key, rsa_key FROM personne_commune
+    WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
+),
+data_date AS (
     SELECT coalesce(
         (SELECT max(date_reference) FROM pecgm_stock WHERE departement = $departement),
         (SELECT max(date_orientation) FROM orientation WHERE departement = $departement)) AS d
@@ -12,6 +17,7 @@ cohort AS (
     SELECT person_key, any_value(pe_key) AS pe_key, any_value(rsa_key) AS rsa_key,
            date_trunc('month', date_orientation) AS cohorte, min(date_orientation) AS oriente
     FROM orientation WHERE departement = $departement
+      AND (CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (SELECT person_key FROM territoire_personnes) OR pe_key IN (SELECT pe_key FROM territoire_personnes))
     GROUP BY person_key, date_trunc('month', date_orientation)
 ),
 candidates AS (

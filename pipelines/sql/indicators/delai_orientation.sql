@@ -4,10 +4,16 @@
 -- A person's delay runs from entry to their first orientation on or after it; an
 -- orientation before entry is excluded and counted as an anomaly. The cohort's
 -- denominator is every person who entered in the month.
-WITH person AS (
+-- $communes: the communes of the chosen territory, NULL for the whole département.
+WITH territoire_personnes AS (  -- persons of the chosen territory (personne_commune)
+    SELECT person_key, pe_key, rsa_key FROM personne_commune
+    WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
+),
+person AS (
     SELECT person_key, min(date_entree_rsa) AS entree
     FROM orientation
     WHERE departement = $departement AND date_entree_rsa IS NOT NULL
+      AND (CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (SELECT person_key FROM territoire_personnes) OR pe_key IN (SELECT pe_key FROM territoire_personnes))
     GROUP BY person_key
 ),
 cohort AS (

@@ -3,7 +3,12 @@
 -- persons oriented on or before its last day (the files give no end of parcours). Hours:
 -- the prestations that start in the month, divided by the month's weeks (days / 7).
 -- Appointments: those dated in the month.
-WITH month AS (
+-- $communes: the communes of the chosen territory, NULL for the whole département.
+WITH territoire_personnes AS (  -- persons of the chosen territory (personne_commune)
+    SELECT person_key, pe_key, rsa_key FROM personne_commune
+    WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
+),
+month AS (
     SELECT CAST($mois AS DATE) AS debut, last_day(CAST($mois AS DATE)) AS fin,
            (last_day(CAST($mois AS DATE)) - CAST($mois AS DATE) + 1) / 7.0 AS semaines
 ),
@@ -11,6 +16,7 @@ actifs AS (
     SELECT DISTINCT p.rsa_key, p.type_parcours
     FROM parcours_personne p, month m
     WHERE p.departement = $departement AND p.date_orientation <= m.fin
+      AND (CAST($communes AS VARCHAR[]) IS NULL OR p.rsa_key IN (SELECT rsa_key FROM territoire_personnes))
 ),
 heures AS (
     SELECT a.rsa_key, a.type_parcours,

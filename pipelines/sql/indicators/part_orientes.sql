@@ -3,13 +3,19 @@
 -- or before its last day) with an orientation dated on or before it, over all of them,
 -- by time since entry (< 6 months, 6–12 months, 12 months or more). Persons not yet
 -- oriented stay in the denominator.
-WITH fin AS (SELECT last_day(CAST($mois AS DATE)) AS d),
+-- $communes: the communes of the chosen territory, NULL for the whole département.
+WITH territoire_personnes AS (  -- persons of the chosen territory (personne_commune)
+    SELECT person_key, pe_key, rsa_key FROM personne_commune
+    WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
+),
+fin AS (SELECT last_day(CAST($mois AS DATE)) AS d),
 persons AS (
     SELECT rsa_key,
            min(coalesce(date_entree_dispositif, date_ouverture_droits)) AS entree,
            min(date_orientation) AS oriente
     FROM parcours_personne
     WHERE departement = $departement
+      AND (CAST($communes AS VARCHAR[]) IS NULL OR rsa_key IN (SELECT rsa_key FROM territoire_personnes))
     GROUP BY rsa_key
 ),
 banded AS (

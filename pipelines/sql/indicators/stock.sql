@@ -1,8 +1,10 @@
 -- Stock indicators of the PECGM file of ($departement, $mois): shared/spec/indicators.md,
 -- "Stock of RSA job seekers". One row per (indicateur, code) with its count; shares are
 -- computed by the caller over stock_total, the one denominator of this family.
+-- $communes: the communes of the chosen territory, NULL for the whole département.
 WITH stock AS (
     SELECT * FROM pecgm_stock WHERE departement = $departement AND mois = CAST($mois AS DATE)
+      AND (CAST($communes AS VARCHAR[]) IS NULL OR list_contains(CAST($communes AS VARCHAR[]), code_commune_residence))
 )
 SELECT 'stock_total' AS indicateur, NULL AS code, count(*) AS n FROM stock
 UNION ALL

@@ -1,0 +1,101 @@
+"""Territories of a département: its own grouping of communes (territoires d'action
+sociale, bassins d'emploi), the unit its steering committee reads figures by.
+
+A département gives a small CSV (`code_commune;territoire`, `;` or `,`, UTF-8 or
+Windows-1252), loaded with `python -m pipelines territoires FICHIER --departement D`,
+which replaces that département's territories atomically. Without a file, each commune
+known to the sources is its own territory. Every indicator takes the chosen territory as
+the list of its communes (`communes`), applied through the `personne_commune` view.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import duckdb
+
+from pipelines import warehouse
+from pipelines.errors import UsageError
+
+COMMUNE = re.compile(r"^([0-9]{5}|2[AB][0-9]{3})$")
+
+
+def read_file(path: Path, departement: str) -> list[tuple[str, str]]:
+    """(code_commune, territoire) rows of a département's file, checked line by line: the
+    message names the file, the line and the field (no personal data in such a file)."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    dialect = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=dialect))
+    if not rows:
+        raise UsageError(f"{path.name} : fichier vide.")
+    header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
+    if "code_commune" not in header or "territoire" not in header:
+        raise UsageError(
+            f"{path.name}, ligne 1 : en-tête attendu « code_commune;territoire » "
+            f"(reçu « {dialect.join(rows[0])} »)."
+        )
+    ci, ti = header.index("code_commune"), header.index("territoire")
+    out: dict[str, str] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        commune = row[ci].strip().upper() if ci < len(row) else ""
+        territoire = row[ti].strip() if ti < len(row) else ""
+        if not COMMUNE.match(commune):
+            raise UsageError(
+                f"{path.name}, ligne {number}, champ code_commune : code INSEE invalide."
+            )
+        if not commune.startswith(departement if len(departement) == 2 else departement[:3]):
+            raise UsageError(
+                f"{path.name}, ligne {number}, champ code_commune : commune hors du "
+                f"département {departement}."
+            )
+        if not territoire:
+            raise UsageError(f"{path.name}, ligne {number}, champ territoire : vide.")
+        if commune in out and out[commune] != territoire:
+            raise UsageError(
+                f"{path.name}, ligne {number}, champ code_commune : commune déjà rattachée "
+                f"au territoire « {out[commune]} »."
+            )
+        out[commune] = territoire
+    if not out:
+        raise UsageError(f"{path.name} : aucune commune.")
+    return sorted(out.items())
+
+
+def load_file(db_path: Path, path: Path, departement: str) -> int:
+    """Replace the département's territories by the file's, in one new generation."""
+    rows = read_file(path, departement)
+
+    def write(con: duckdb.DuckDBPyConnection) -> int:
+        con.execute("DELETE FROM wh.territoire WHERE departement = ?", [departement])
+        con.executemany(
+            "INSERT INTO wh.territoire VALUES (?, ?, ?)", [(departement, c, t) for c, t in rows]
+        )
+        return len(rows)
+
+    return warehouse.in_generation(db_path, write)
+
+
+def territories(con: duckdb.DuckDBPyConnection, departement: str) -> dict[str, tuple[str, ...]]:
+    """Territory label -> its communes, in label order. The département's own territories
+    when it gave them, else one territory per commune known to the sources."""
+    rows = con.execute(
+        "SELECT territoire, list(code_commune ORDER BY code_commune) FROM territoire "
+        "WHERE departement = ? GROUP BY territoire ORDER BY territoire",
+        [departement],
+    ).fetchall()
+    if rows:
+        return {label: tuple(communes) for label, communes in rows}
+    communes = con.execute(
+        "SELECT DISTINCT code_commune FROM personne_commune WHERE departement = ? ORDER BY 1",
+        [departement],
+    ).fetchall()
+    return {f"Commune {c}": (c,) for (c,) in communes}
