@@ -272,21 +272,26 @@ _batch_generation: ContextVar[Path | None] = ContextVar("generation_du_lot", def
 
 def load_batch(
     source: str,
-    paths: list[Path],
+    paths: list[Path] | list[Path | list[Path]],
     settings: Settings,
     departement: str | None = None,
     progress: Progress = _noop,
     options: dict | None = None,
+    departements: list[str | None] | None = None,
 ) -> list[Outcome]:
     """Load many files in one warehouse generation: one copy and one swap for the lot
-    (a national month is thousands of files). Each file is validated and journaled as by
-    `load`; a failure discards the whole lot, so the warehouse never holds part of it."""
+    (a national month is thousands of files). Each file (or multi-file unit: parcours) is
+    validated and journaled as by `load`, with its own département when `departements` is
+    given; a failure discards the whole lot, so the warehouse never holds part of it."""
     outcomes = []
+    if departements is not None and len(departements) != len(paths):
+        raise ValueError("one département per file of the lot")
     with warehouse.write_generation(settings.db_path) as tmp:
         token = _batch_generation.set(tmp)
         try:
-            for path in paths:
-                outcome = load(source, path, settings, departement, progress, options)
+            for index, path in enumerate(paths):
+                own = departements[index] if departements is not None else departement
+                outcome = load(source, path, settings, own, progress, options)
                 if outcome.status == "failed":
                     raise LoadFailed(
                         f"{outcome.message} Lot abandonné : aucun de ses fichiers n'est chargé."

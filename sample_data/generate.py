@@ -359,8 +359,13 @@ def main(argv: list[str] | None = None) -> int:
         "--scale",
         choices=("departement", "national"),
         default="departement",
-        help="national : tous les départements, 2 000 000 personnes sur 24 mois (PECGM), "
-        "écrits au fil de l'eau",
+        help="national : tous les départements, 2 000 000 personnes sur 24 mois (PECGM, "
+        "extraits CGPEM, parcours et reprise de stock), écrits au fil de l'eau",
+    )
+    parser.add_argument(
+        "--formats",
+        default="pecgm,departement",
+        help="échelle nationale : pecgm, departement (extraits du département) ou les deux",
     )
     args = parser.parse_args(argv)
     year, month = map(int, args.last_month.split("-"))
@@ -370,8 +375,9 @@ def main(argv: list[str] | None = None) -> int:
         persons = args.persons if args.persons != 3000 else 2_000_000
         months = args.months if args.months != 18 else 24
         count = 0
+        formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
         for _ in generate_national(
-            args.out, persons, months, args.seed, month_end(year, month), args.gzip
+            args.out, persons, months, args.seed, month_end(year, month), args.gzip, formats
         ):
             count += 1
         print(

@@ -390,27 +390,21 @@ def lrsa_lists(
     return lists
 
 
-def write_tabular_files(
+def write_parcours_and_stock(
     departement: str,
-    snapshots: list[MonthSnapshot],
+    everyone: dict[int, Person],
+    orientations: dict[int, Orientation],
     seed: int,
+    start: date,
+    last: date,
     out: Path,
 ) -> list[Path]:
-    """CGPEM per month, LRSA DE lists per publication month, one reprise de stock."""
-    written: list[Path] = []
-    everyone: dict[int, Person] = {}
-    for snap in snapshots:
-        for p in snap.people:
-            everyone.setdefault(p.serial, p)
-    orientations = {s: orientation_of(p, seed) for s, p in everyone.items()}
-    start = snapshots[0].ref.replace(day=1)
-    last = snapshots[-1].ref
-
-    stock_dir, cgpem_dir, lrsa_dir = out / "stock", out / "cgpem", out / "lrsa"
-    parcours_dir = out / "parcours"
-    for d in (stock_dir, cgpem_dir, lrsa_dir, parcours_dir):
+    """The three parcours files and the reprise de stock (everyone oriented before the
+    first simulated month) of one département."""
+    written = []
+    parcours_dir, stock_dir = out / "parcours", out / "stock"
+    for d in (parcours_dir, stock_dir):
         d.mkdir(parents=True, exist_ok=True)
-
     personnes, rdvs, prestations = parcours_rows(everyone, orientations, seed, start, last)
     for name, header, rows in (
         ("personnes", PERSONNES_HEADER, personnes),
@@ -420,8 +414,6 @@ def write_tabular_files(
         path = parcours_dir / f"PARCOURS_{departement}_{name}.csv"
         write_delimited(path, header, rows)
         written.append(path)
-
-    # Reprise de stock: everyone oriented before the first simulated month.
     before = sorted((s for s, o in orientations.items() if o.date and o.date < start), key=int)
     path = stock_dir / f"REPRISE_STOCK_{departement}.csv"
     write_delimited(
@@ -431,6 +423,48 @@ def write_tabular_files(
         encoding="cp1252",
     )
     written.append(path)
+    return written
+
+
+def write_national_extracts(
+    departement: str, everyone: dict[int, Person], seed: int, start: date, last: date, out: Path
+) -> list[Path]:
+    """National scale: one CGPEM extract of the whole period per département (a yearly
+    export, say), the parcours files and the reprise de stock. No LRSA DE lists: at
+    national scale the flows come from the PECGM files (flux.sql), which keeps the
+    sample to a few hundred files besides PECGM."""
+    orientations = {s: orientation_of(p, seed) for s, p in everyone.items()}
+    written = write_parcours_and_stock(departement, everyone, orientations, seed, start, last, out)
+    cgpem_dir = out / "cgpem"
+    cgpem_dir.mkdir(parents=True, exist_ok=True)
+    path = cgpem_dir / f"CGPEM_{departement}_{start:%Y%m}_{last:%Y%m}.csv"
+    rows = [
+        cgpem_row(everyone[s], o)
+        for s, o in sorted(orientations.items())
+        if o.date and start <= o.date <= last
+    ]
+    write_delimited(path, CGPEM_HEADER, rows)
+    return [*written, path]
+
+
+def write_tabular_files(
+    departement: str,
+    snapshots: list[MonthSnapshot],
+    seed: int,
+    out: Path,
+) -> list[Path]:
+    """CGPEM per month, LRSA DE lists per publication month, one reprise de stock."""
+    everyone: dict[int, Person] = {}
+    for snap in snapshots:
+        for p in snap.people:
+            everyone.setdefault(p.serial, p)
+    orientations = {s: orientation_of(p, seed) for s, p in everyone.items()}
+    start = snapshots[0].ref.replace(day=1)
+    last = snapshots[-1].ref
+    cgpem_dir, lrsa_dir = out / "cgpem", out / "lrsa"
+    for d in (cgpem_dir, lrsa_dir):
+        d.mkdir(parents=True, exist_ok=True)
+    written = write_parcours_and_stock(departement, everyone, orientations, seed, start, last, out)
 
     for snap in snapshots:
         first = snap.ref.replace(day=1)

@@ -138,3 +138,41 @@ def test_dirty_departement_files_fail_as_documented(tmp_path) -> None:
         ["PARCOURS_2A_personnes.csv", "PARCOURS_2A_rendez_vous.csv", "PARCOURS_2A_prestations.csv"],
     )
     assert report.rows_rejected == 1 and failed(report)["personne_connue"] == [2]
+
+
+def test_national_scale_writes_every_departement_in_every_format(tmp_path, settings) -> None:
+    """A small national run (101 départements): PECGM month by month, then each
+    département's extracts (CGPEM, parcours, reprise de stock), which describe the same
+    people: they load, and their persons are found in the PECGM files."""
+    from pipelines import loader
+    from sample_data.national import departements, generate_national
+
+    paths = list(generate_national(tmp_path, 6000, 2, 11, month_end(2026, 10)))
+    assert len(paths) == 101 * (2 + 5)
+    extracts = {p.parent.name for p in paths}
+    assert extracts == {"pecgm", "cgpem", "parcours", "stock"}
+    assert {re.search(r"_(2A|2B|9\d\d|\d\d)[_.]", p.name).group(1) for p in paths} == set(
+        departements()
+    )
+    mine = [p for p in paths if re.search(r"_59[_.]", p.name)]
+    for source, unit in (
+        ("pecgm", [p for p in mine if p.parent.name == "pecgm"]),
+        ("stock", [p for p in mine if p.parent.name == "stock"]),
+        ("cgpem", [p for p in mine if p.parent.name == "cgpem"]),
+        ("parcours", sorted(p for p in mine if p.parent.name == "parcours")),
+    ):
+        if source == "pecgm":
+            outcomes = loader.load_batch("pecgm", unit, settings)
+        else:
+            target = unit if source == "parcours" else unit[0]
+            outcomes = [loader.load(source, target, settings, "59")]
+        assert all(o.status == "loaded" for o in outcomes), [o.message for o in outcomes]
+        if source in ("cgpem", "parcours"):
+            assert outcomes[0].report.liaison["taux"] > 0.5, outcomes[0].report.liaison
+    again = list(
+        generate_national(
+            tmp_path / "b", 6000, 2, 11, month_end(2026, 10), formats=("departement",)
+        )
+    )
+    assert len(again) == 101 * 5
+    assert _digest(sorted(again)) == _digest(sorted(p for p in paths if p.parent.name != "pecgm"))
