@@ -37,6 +37,15 @@ COLOURS: dict[str, dict[str, str]] = {
         "Ensemble": OKABE_ITO[7],
         "non_renseigne": NON_RENSEIGNE,
     },
+    "sexe": {"F": OKABE_ITO[6], "M": OKABE_ITO[1], "non_renseigne": NON_RENSEIGNE},
+    "tranche_age": {
+        "moins_25": OKABE_ITO[0],
+        "25_34": OKABE_ITO[1],
+        "35_44": OKABE_ITO[2],
+        "45_54": OKABE_ITO[4],
+        "55_plus": OKABE_ITO[5],
+        "non_renseignee": NON_RENSEIGNE,
+    },
     "flux": {
         "inscriptions": OKABE_ITO[2],
         "cessations": OKABE_ITO[0],

@@ -4,6 +4,7 @@ download of the data behind each chart (committee views are masked, see masking.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.express as px
@@ -27,6 +28,65 @@ PARCOURS_LABELS = {
     "non_renseigne": "Non renseigné",
     "ensemble": "Ensemble",
 }
+
+
+SEXE_LABELS = {"F": "Femmes", "M": "Hommes", "non_renseigne": "Non renseigné"}
+AGE_LABELS = {
+    "moins_25": "Moins de 25 ans",
+    "25_34": "25 à 34 ans",
+    "35_44": "35 à 44 ans",
+    "45_54": "45 à 54 ans",
+    "55_plus": "55 ans ou plus",
+    "non_renseignee": "Non renseignée",
+}
+BREAKDOWNS = {  # key of an indicator result -> (what the user picks, group labels)
+    "par_parcours": ("Type de parcours", PARCOURS_LABELS),
+    "par_sexe": ("Sexe", SEXE_LABELS),
+    "par_tranche_age": ("Tranche d'âge", AGE_LABELS),
+}
+
+
+def breakdown_table(
+    result: dict,
+    population: str,
+    columns: dict[str, Callable[[dict], object]],
+    shares: tuple[str, ...],
+    title: str,
+    caption: str,
+    key: str,
+) -> None:
+    """One indicator broken down by parcours type, sex or age band (the user picks), as a
+    table: the group's population masked under the threshold, and its figures hidden
+    when that population is too small to publish them (masking.share_allowed)."""
+    available = [k for k in BREAKDOWNS if result.get(k)]
+    if not available:
+        return
+    st.markdown(f"**{title}**")
+    dimension = st.radio(
+        "Répartition par",
+        available,
+        format_func=lambda k: BREAKDOWNS[k][0],
+        horizontal=True,
+        key=f"dim_{key}",
+    )
+    labels = BREAKDOWNS[dimension][1]
+    limit = masking.threshold()
+    records = []
+    for code, group in result[dimension].items():
+        n = group[population]
+        allowed = masking.share_allowed(n, limit)
+        records.append(
+            {
+                "groupe": labels.get(code, code),
+                "personnes": masking.masked_label(masking.mask_distribution({"n": n}, limit)["n"]),
+                **{name: (get(group) if allowed else None) for name, get in columns.items()},
+            }
+        )
+    frame = pd.DataFrame(records, columns=["groupe", "personnes", *columns])
+    config = {name: st.column_config.NumberColumn(format="percent") for name in shares}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    st.caption(caption + masked_note() + " Chiffres d'un groupe trop petit non affichés.")
+    download(frame, f"{key}_{dimension}", f"dl_{key}")
 
 
 def download(

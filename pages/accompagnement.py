@@ -130,3 +130,17 @@ st.metric(
 components.download(
     hours.assign(part_15h=hours["part_15h"].map(fmt_share)), f"intensite_{departement}", "intensite"
 )
+components.breakdown_table(
+    current,
+    "personnes",
+    {
+        "heures par semaine (moyenne)": lambda g: g["moyenne"],
+        "heures par semaine (médiane)": lambda g: g["mediane"],
+        "15 heures ou plus": lambda g: g["heures_15_share"],
+    },
+    ("15 heures ou plus",),
+    f"Intensité de l'accompagnement en {fmt_month(month)}, par profil",
+    "heures_hebdo par type de parcours, sexe ou tranche d'âge (âge atteint dans l'année), "
+    "sur les personnes en parcours actif.",
+    "intensite_profil",
+)

@@ -112,6 +112,20 @@ components.download(
     f"delai_contrat_{departement}",
     "contrat",
 )
+components.breakdown_table(
+    db.family("contrat", departement, month, communes),
+    "orientes",
+    {
+        "délai médian (jours)": lambda g: g["delai_contrat_jours"]["mediane"],
+        "contrat en 30 j": lambda g: g["contrat_30j_share"],
+        "contrat en 60 j": lambda g: g["contrat_60j_share"],
+    },
+    ("contrat en 30 j", "contrat en 60 j"),
+    f"Délai jusqu'au contrat des orientés de {fmt_month(month)}, par profil",
+    "delai_contrat_jours, contrat_30j_share, contrat_60j_share par type de parcours, sexe ou "
+    "tranche d'âge (âge atteint dans l'année), sur les personnes orientées dans le mois.",
+    "contrat_profil",
+)
 first = db.family("premier_rdv", departement, month, communes)
 if first is not None:
     st.metric(

@@ -25,6 +25,43 @@ components.monthly_chart(
     f"categories_{departement}",
 )
 
+st.subheader(f"Profil des inscrits — {fmt_month(month)}")
+stock = db.family("stock", departement, month, communes)
+left, right = st.columns(2)
+with left:
+    components.distribution(
+        stock["sexe"],
+        "sexe",
+        components.SEXE_LABELS,
+        "Par sexe",
+        "sexe : premier chiffre du NIR (le NIR lui-même n'est pas conservé).",
+        "stock_sexe",
+    )
+with right:
+    components.distribution(
+        stock["tranche_age"],
+        "tranche_age",
+        components.AGE_LABELS,
+        "Par tranche d'âge",
+        "tranche_age : âge atteint dans l'année de la date de référence du fichier (seule "
+        "l'année de naissance est conservée).",
+        "stock_age",
+    )
+territories = db.territories(departement)
+commune_territory = {c: t for t, cs in territories.items() for c in cs}
+communes_frame = components.masked_frame(stock["commune"], {}).sort_values(
+    "effectif", ascending=False
+)
+communes_frame = communes_frame.assign(
+    territoire=communes_frame["code"].map(commune_territory).fillna("")
+)[["code", "territoire", "affiche"]].rename(
+    columns={"code": "commune (code INSEE)", "affiche": "inscrits"}
+)
+with st.expander(f"Inscrits par commune de résidence ({len(communes_frame)} communes)"):
+    st.dataframe(communes_frame, hide_index=True, width="stretch")
+    st.caption("code_commune_residence du fichier PECGM." + components.masked_note())
+    components.download(communes_frame, f"communes_{departement}_{month}", "communes")
+
 st.subheader("Flux")
 flows = db.series("flux", departement, months, communes)
 records = []

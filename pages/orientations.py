@@ -52,6 +52,29 @@ components.monthly_chart(
     f"orientations_{departement}",
 )
 
+PARCOURS_TYPES = ("social", "socio_professionnel", "professionnel")
+
+
+def parcours_shares(nested: dict[str, dict[str, int]]) -> dict[str, dict]:
+    """{'F': {'social': 3, ...}} -> per group, its decisions and the share of each type."""
+    out = {}
+    for group, counts in nested.items():
+        total = sum(counts.values())
+        out[group] = {"n": total, **{t: counts.get(t, 0) / total for t in PARCOURS_TYPES}}
+    return out
+
+
+components.breakdown_table(
+    {k: parcours_shares(current[k]) for k in ("par_sexe", "par_tranche_age")},
+    "n",
+    {components.PARCOURS_LABELS[t]: (lambda g, t=t: g[t]) for t in PARCOURS_TYPES},
+    tuple(components.PARCOURS_LABELS[t] for t in PARCOURS_TYPES),
+    f"Type de parcours des décisions de {fmt_month(month)}, par profil",
+    "orientations_sexe, orientations_tranche_age : décisions du mois par sexe ou tranche "
+    "d'âge (âge atteint dans l'année), et la part de chaque type de parcours.",
+    "orient_profil",
+)
+
 components.distribution(
     current["organisme_referent"],
     "organisme",
@@ -143,3 +166,17 @@ else:
         width="stretch",
     )
     components.download(shown, f"delai_orientation_{departement}", "delai_orientation")
+    components.breakdown_table(
+        db.family("delai_orientation", departement, month, communes),
+        "entrants",
+        {
+            "délai médian (jours)": lambda g: g["delai_orientation_jours"]["mediane"],
+            "orientés en 30 j": lambda g: g["orientes_30j_share"],
+            "orientés en 6 sem.": lambda g: g["orientes_6sem_share"],
+        },
+        ("orientés en 30 j", "orientés en 6 sem."),
+        f"Délai d'orientation des entrants de {fmt_month(month)}, par profil",
+        "delai_orientation_jours, orientes_30j_share, orientes_6sem_share par sexe ou tranche "
+        "d'âge, sur les personnes entrées au RSA dans le mois.",
+        "delai_profil",
+    )

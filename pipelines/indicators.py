@@ -48,6 +48,9 @@ def stock(
         "categorie": {},
         "modalite": {},
         "axe": {},
+        "sexe": {},
+        "tranche_age": {},
+        "commune": {},
         "structure_principale": {},
         "structure_deleguee": {},
     }
@@ -63,6 +66,9 @@ def stock(
         "categorie": dict(sorted(counts["categorie"].items())),
         "modalite": dict(sorted(counts["modalite"].items())),
         "axe": dict(sorted(counts["axe"].items())),
+        "sexe": dict(sorted(counts["sexe"].items())),
+        "tranche_age": dict(sorted(counts["tranche_age"].items())),
+        "commune": dict(sorted(counts["commune"].items())),
         "cer_notifie_share": share(scalars.get("cer_notifie", 0), total),
         "contact_90j_share": share(scalars.get("contact_90j", 0), total),
         "structure_suivi": {
@@ -121,7 +127,18 @@ def orientations(
         "orientations": maps.get("orientations", {}),
         "organisme_referent": maps.get("organisme_referent", {}),
         "personnes_orientees": scalars.get("personnes_orientees", 0),
+        "par_sexe": _nested(maps.get("orientations_sexe", {})),
+        "par_tranche_age": _nested(maps.get("orientations_tranche_age", {})),
     }
+
+
+def _nested(counts: dict[str, int]) -> dict[str, dict[str, int]]:
+    """{'F|social': 3} -> {'F': {'social': 3}}: a breakdown of counts by parcours type."""
+    out: dict[str, dict[str, int]] = {}
+    for key, n in counts.items():
+        group, _, code = key.partition("|")
+        out.setdefault(group, {})[code] = n
+    return out
 
 
 def flux(
@@ -157,34 +174,58 @@ def delai_orientation(
     """Entry cohort of the month: delay to orientation and the shares within the thresholds."""
     if not has_rows(con, "orientation", departement):
         return None
-    row = con.execute(
-        indicator_sql("delai_orientation"),
-        {
-            **_params(departement, month, communes),
-            "seuil_1": seuils[0],
-            "seuil_2": seuils[1],
-        },
-    ).fetchone()
-    entrants, orientes, med, p25, p75, mean, in1, in2, anomalies, complete = row
+    groups = _groups(
+        con,
+        "delai_orientation",
+        departement,
+        month,
+        communes,
+        {"seuil_1": seuils[0], "seuil_2": seuils[1]},
+    )
+
+    def shaped(row: dict) -> dict:
+        return {
+            "delai_orientation_jours": {
+                **_quantiles(row, "orientes"),
+                "moyenne": float(row["moyenne"]) if row["moyenne"] is not None else None,
+            },
+            "entrants": row["entrants"],
+            "orientes_30j_share": share(row["dans_seuil_1"], row["entrants"]),
+            "orientes_6sem_share": share(row["dans_seuil_2"], row["entrants"]),
+        }
+
+    everyone = groups.pop("ensemble")
     return {
-        "delai_orientation_jours": {
-            "mediane": med,
-            "p25": p25,
-            "p75": p75,
-            "moyenne": float(mean) if mean is not None else None,
-            "n": orientes,
-        },
-        "entrants": entrants,
-        "orientes_30j_share": share(in1, entrants),
-        "orientes_6sem_share": share(in2, entrants),
-        "anomalies_avant_entree": anomalies,
-        "cohorte_provisoire": not complete,
+        **shaped(everyone),
+        "anomalies_avant_entree": everyone["anomalies_avant_entree"],
+        "cohorte_provisoire": not everyone["complete"],
+        "par_sexe": {},
+        "par_tranche_age": {},
+        **breakdowns(groups, shaped),
     }
 
 
-def _groups(con, name: str, departement: str, month: str, communes: Communes) -> dict[str, dict]:
+BREAKDOWNS = {"parcours": "par_parcours", "sexe": "par_sexe", "age": "par_tranche_age"}
+EMPTY_BREAKDOWNS: dict[str, dict] = {"par_parcours": {}, "par_sexe": {}, "par_tranche_age": {}}
+
+
+def breakdowns(groups: dict[str, dict], shaped) -> dict[str, dict]:
+    """Rows keyed 'parcours:social', 'sexe:F', 'age:25_34' (GROUPING SETS of the SQL) ->
+    {'par_parcours': {...}, 'par_sexe': {...}, 'par_tranche_age': {...}}, each shaped."""
+    out: dict[str, dict] = {}
+    for key, row in sorted(groups.items()):
+        dimension, _, code = key.partition(":")
+        out.setdefault(BREAKDOWNS[dimension], {})[code] = shaped(row)
+    return out
+
+
+def _groups(
+    con, name: str, departement: str, month: str, communes: Communes, extra: dict | None = None
+) -> dict[str, dict]:
     """Rows of an indicator SQL with a `groupe` column, keyed by it ('ensemble' = all)."""
-    cursor = con.execute(indicator_sql(name), _params(departement, month, communes))
+    cursor = con.execute(
+        indicator_sql(name), {**_params(departement, month, communes), **(extra or {})}
+    )
     columns = [d[0] for d in cursor.description]
     return {row[0]: dict(zip(columns[1:], row[1:], strict=True)) for row in cursor.fetchall()}
 
@@ -218,7 +259,7 @@ def contrat(
         "dans_30j": 0,
         "dans_60j": 0,
     }
-    return {**shaped(everyone), "par_parcours": {k: shaped(v) for k, v in groups.items()}}
+    return {**shaped(everyone), **EMPTY_BREAKDOWNS, **breakdowns(groups, shaped)}
 
 
 def contrat_courbe(
@@ -263,7 +304,7 @@ def intensite(
 
     everyone = groups.pop("ensemble", None)
     if everyone is None:
-        return {"heures_hebdo": None, "rdv_par_personne": None, "par_parcours": {}}
+        return {"heures_hebdo": None, "rdv_par_personne": None, **EMPTY_BREAKDOWNS}
     return {
         "heures_hebdo": shaped(everyone),
         "rdv_par_personne": (
@@ -271,7 +312,8 @@ def intensite(
             if everyone["personnes"]
             else None
         ),
-        "par_parcours": {k: shaped(v) for k, v in groups.items()},
+        **EMPTY_BREAKDOWNS,
+        **breakdowns(groups, shaped),
     }
 
 

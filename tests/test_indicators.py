@@ -44,12 +44,25 @@ def wh(tmp_path):
         ("2026-06-01", "2026-06-30", "N6", "E6", None, "2026-06-03", "11"),
     ]
     con.executemany(PECGM, pecgm)
+    people = {  # sex and birth year (ages in 2026): P1 36, P2 22, P3 56, P4 31, P5 46
+        "P1": ("F", 1990), "P2": ("M", 2004), "P3": ("F", 1970), "P4": ("M", 1995),
+        "P5": ("F", 1980), "N2": ("F", 1990), "N3": ("M", 1960),
+    }  # fmt: skip
+    for key, (sexe, year) in people.items():
+        for table in ("orientation", "pecgm_stock"):
+            con.execute(
+                f"UPDATE {table} SET sexe = ?, annee_naissance = ? WHERE person_key = ?",
+                [sexe, year, key],
+            )
     con.execute(
         "INSERT INTO parcours_personne (load_id, departement, line_no, person_key, cle_type, "
         "rsa_key, date_entree_dispositif, date_orientation, type_parcours) VALUES "
         "(3, '2A', 1, 'R1', 'RSA', 'R1', '2026-03-01', '2026-03-11', 'social'), "
         "(3, '2A', 2, 'R2', 'RSA', 'R2', '2026-03-02', '2026-04-01', 'professionnel'), "
         "(3, '2A', 3, 'R3', 'RSA', 'R3', '2025-01-15', NULL, NULL)"
+    )
+    con.execute(
+        "UPDATE parcours_personne SET sexe = 'F', annee_naissance = 1990 WHERE rsa_key = 'R1'"
     )
     con.execute(
         "INSERT INTO parcours_prestation (load_id, departement, line_no, rsa_key, modalite, "
@@ -87,6 +100,8 @@ def test_orientations_count_each_decision_and_distinct_persons(wh) -> None:
         "orientations": {"social": 2},
         "organisme_referent": {"non_renseigne": 2},
         "personnes_orientees": 2,
+        "par_sexe": {"F": {"social": 2}},  # P1 and P3
+        "par_tranche_age": {"35_44": {"social": 1}, "55_plus": {"social": 1}},
     }
     may = indicators.orientations(wh, "2A", "2026-05")
     assert may["orientations"] == {"professionnel": 1}  # P2's second decision
@@ -185,3 +200,40 @@ def test_empty_month_and_departement_without_data(wh) -> None:
     for key in ("orientations", "delai_contrat_jours", "heures_hebdo", "part_orientes"):
         assert nothing[key] is None, key
     assert nothing["stock_total"] == 0 and nothing["cer_notifie_share"] is None
+
+
+def test_breakdowns_by_sex_and_age_band(wh) -> None:
+    """March entrants: women P1 (10 days) and P3 (oriented before entry: an anomaly, in the
+    denominator only), men P2 (46) and P4 (21). Ages are counted in years of 2026."""
+    delay = indicators.delai_orientation(wh, "2A", "2026-03")
+    women, men = delay["par_sexe"]["F"], delay["par_sexe"]["M"]
+    assert (women["entrants"], women["delai_orientation_jours"]["mediane"]) == (2, 10)
+    assert women["orientes_30j_share"] == 0.5
+    assert (men["entrants"], men["delai_orientation_jours"]["mediane"]) == (2, 21)
+    assert men["orientes_30j_share"] == 0.5 and men["orientes_6sem_share"] == 0.5
+    assert set(delay["par_tranche_age"]) == {"moins_25", "25_34", "35_44", "55_plus"}
+    assert delay["par_tranche_age"]["moins_25"]["delai_orientation_jours"]["mediane"] == 46
+    contract = indicators.contrat(wh, "2A", "2026-03")  # P1 contracted at 10 days, P3 not
+    assert contract["par_sexe"] == {
+        "F": {
+            "delai_contrat_jours": {"mediane": 10, "p25": 10, "p75": 10, "n": 1},
+            "orientes": 2,
+            "contrat_30j_share": 0.5,
+            "contrat_60j_share": 0.5,
+        }
+    }
+    assert contract["par_tranche_age"]["35_44"]["contrat_30j_share"] == 1.0
+    assert contract["par_tranche_age"]["55_plus"]["contrat_30j_share"] == 0.0
+    intensity = indicators.intensite(wh, "2A", "2026-03")
+    assert intensity["par_sexe"]["F"]["heures_15_share"] == 1.0
+    assert intensity["par_tranche_age"]["35_44"]["personnes"] == 1
+    stock = indicators.stock(wh, "2A", "2026-06")  # N2 (F, 36), N3 (M, 66), N6 (unknown)
+    assert stock["sexe"] == {"F": 1, "M": 1, "non_renseigne": 1}
+    assert stock["tranche_age"] == {"35_44": 1, "55_plus": 1, "non_renseignee": 1}
+    assert sum(stock["commune"].values()) == stock["stock_total"] == 3
+
+
+def test_breakdowns_of_an_empty_cohort_are_empty_not_missing(wh) -> None:
+    empty = indicators.delai_orientation(wh, "2A", "2026-09")
+    assert empty["entrants"] == 0 and empty["par_sexe"] == {} and empty["par_tranche_age"] == {}
+    assert indicators.contrat(wh, "2A", "2026-09")["par_sexe"] == {}

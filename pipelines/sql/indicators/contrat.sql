@@ -11,7 +11,9 @@ WITH territoire_personnes AS (  -- persons of the chosen territory (personne_com
 ),
 cohort AS (
     SELECT person_key, any_value(pe_key) AS pe_key, any_value(rsa_key) AS rsa_key,
-           min(date_orientation) AS oriente, arg_min(type_parcours, date_orientation) AS type_parcours
+           min(date_orientation) AS oriente, arg_min(type_parcours, date_orientation) AS type_parcours,
+           any_value(sexe) AS sexe,
+           tranche_age(any_value(annee_naissance), year(CAST($mois AS DATE))) AS tranche
     FROM orientation
     WHERE departement = $departement AND date_trunc('month', date_orientation) = CAST($mois AS DATE)
       AND (CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (SELECT person_key FROM territoire_personnes) OR pe_key IN (SELECT pe_key FROM territoire_personnes))
@@ -30,12 +32,15 @@ candidates AS (
     WHERE pp.date_contrat_engagement IS NOT NULL
 ),
 delays AS (
-    SELECT c.person_key, c.type_parcours,
+    SELECT c.person_key, c.type_parcours, c.sexe, c.tranche,
            min(k.d) FILTER (WHERE k.d >= c.oriente) - c.oriente AS jours
     FROM cohort c LEFT JOIN candidates k USING (person_key)
-    GROUP BY c.person_key, c.type_parcours, c.oriente
+    GROUP BY c.person_key, c.type_parcours, c.sexe, c.tranche, c.oriente
 )
-SELECT coalesce(type_parcours, 'ensemble') AS groupe,
+SELECT CASE WHEN grouping(type_parcours) = 0 THEN 'parcours:' || coalesce(type_parcours, 'non_renseigne')
+            WHEN grouping(sexe) = 0 THEN 'sexe:' || coalesce(sexe, 'non_renseigne')
+            WHEN grouping(tranche) = 0 THEN 'age:' || coalesce(tranche, 'non_renseignee')
+            ELSE 'ensemble' END AS groupe,
        count(*) AS orientes,
        count(jours) AS contractes,
        quantile_disc(jours, 0.5) AS mediane,
@@ -44,5 +49,5 @@ SELECT coalesce(type_parcours, 'ensemble') AS groupe,
        count(*) FILTER (WHERE jours <= 30) AS dans_30j,
        count(*) FILTER (WHERE jours <= 60) AS dans_60j
 FROM delays
-GROUP BY GROUPING SETS ((), (type_parcours))
+GROUP BY GROUPING SETS ((), (type_parcours), (sexe), (tranche))
 ORDER BY groupe

@@ -10,14 +10,16 @@ WITH territoire_personnes AS (  -- persons of the chosen territory (personne_com
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
 person AS (
-    SELECT person_key, min(date_entree_rsa) AS entree
+    SELECT person_key, min(date_entree_rsa) AS entree, any_value(sexe) AS sexe,
+           any_value(annee_naissance) AS annee_naissance
     FROM orientation
     WHERE departement = $departement AND date_entree_rsa IS NOT NULL
       AND (CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (SELECT person_key FROM territoire_personnes) OR pe_key IN (SELECT pe_key FROM territoire_personnes))
     GROUP BY person_key
 ),
 cohort AS (
-    SELECT p.person_key, p.entree,
+    SELECT p.person_key, p.entree, p.sexe,
+           tranche_age(p.annee_naissance, year(CAST($mois AS DATE))) AS tranche,
            min(o.date_orientation) FILTER (WHERE o.date_orientation >= p.entree) AS oriente,
            count(*) FILTER (WHERE o.date_orientation < p.entree) AS avant_entree
     FROM person p
@@ -26,6 +28,9 @@ cohort AS (
     GROUP BY ALL
 )
 SELECT
+    CASE WHEN grouping(sexe) = 0 THEN 'sexe:' || coalesce(sexe, 'non_renseigne')
+         WHEN grouping(tranche) = 0 THEN 'age:' || coalesce(tranche, 'non_renseignee')
+         ELSE 'ensemble' END AS groupe,
     count(*) AS entrants,
     count(oriente) AS orientes,
     quantile_disc(oriente - entree, 0.5) AS mediane,
@@ -39,3 +44,5 @@ SELECT
     (last_day(CAST($mois AS DATE)) + INTERVAL ($seuil_1) DAY
         <= (SELECT max(date_orientation) FROM orientation WHERE departement = $departement)) AS complete
 FROM cohort
+GROUP BY GROUPING SETS ((), (sexe), (tranche))
+ORDER BY groupe

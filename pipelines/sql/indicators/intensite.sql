@@ -13,13 +13,14 @@ month AS (
            (last_day(CAST($mois AS DATE)) - CAST($mois AS DATE) + 1) / 7.0 AS semaines
 ),
 actifs AS (
-    SELECT DISTINCT p.rsa_key, p.type_parcours
+    SELECT DISTINCT p.rsa_key, p.type_parcours, p.sexe,
+           tranche_age(p.annee_naissance, year(m.debut)) AS tranche
     FROM parcours_personne p, month m
     WHERE p.departement = $departement AND p.date_orientation <= m.fin
       AND (CAST($communes AS VARCHAR[]) IS NULL OR p.rsa_key IN (SELECT rsa_key FROM territoire_personnes))
 ),
 heures AS (
-    SELECT a.rsa_key, a.type_parcours,
+    SELECT a.rsa_key, a.type_parcours, a.sexe, a.tranche,
            coalesce(sum(s.heures) FILTER (WHERE s.date_debut BETWEEN m.debut AND m.fin), 0)
                / any_value(m.semaines) AS hebdo
     FROM actifs a CROSS JOIN month m
@@ -31,12 +32,15 @@ rdv AS (
     WHERE r.departement = $departement AND r.date_rdv BETWEEN m.debut AND m.fin
       AND r.rsa_key IN (SELECT rsa_key FROM actifs)
 )
-SELECT coalesce(type_parcours, 'ensemble') AS groupe,
+SELECT CASE WHEN grouping(type_parcours) = 0 THEN 'parcours:' || coalesce(type_parcours, 'non_renseigne')
+            WHEN grouping(sexe) = 0 THEN 'sexe:' || coalesce(sexe, 'non_renseigne')
+            WHEN grouping(tranche) = 0 THEN 'age:' || coalesce(tranche, 'non_renseignee')
+            ELSE 'ensemble' END AS groupe,
        count(*) AS personnes,
        round(avg(hebdo), 2) AS moyenne,
        round(quantile_disc(hebdo, 0.5), 2) AS mediane,
        count(*) FILTER (WHERE hebdo >= 15) AS a_15h,
-       CASE WHEN grouping(type_parcours) = 1 THEN (SELECT n FROM rdv) END AS rendez_vous
+       CASE WHEN grouping(type_parcours, sexe, tranche) = 7 THEN (SELECT n FROM rdv) END AS rendez_vous
 FROM heures
-GROUP BY GROUPING SETS ((), (type_parcours))
+GROUP BY GROUPING SETS ((), (type_parcours), (sexe), (tranche))
 ORDER BY groupe

@@ -9,7 +9,8 @@ WITH territoire_personnes AS (  -- persons of the chosen territory (personne_com
 ),
 decision AS (
     SELECT DISTINCT ON (person_key, date_orientation)
-           person_key, date_orientation, type_parcours, organisme_referent
+           person_key, date_orientation, type_parcours, organisme_referent, sexe,
+           tranche_age(annee_naissance, year(CAST($mois AS DATE))) AS tranche
     FROM orientation
     WHERE departement = $departement
       AND date_trunc('month', date_orientation) = CAST($mois AS DATE)
@@ -20,6 +21,14 @@ SELECT 'orientations' AS indicateur, coalesce(type_parcours, 'non_renseigne') AS
 FROM decision GROUP BY ALL
 UNION ALL
 SELECT 'organisme_referent', coalesce(organisme_referent, 'non_renseigne'), count(*)
+FROM decision GROUP BY ALL
+UNION ALL  -- breakdowns: code = '<sexe or age band>|<parcours type>'
+SELECT 'orientations_sexe', coalesce(sexe, 'non_renseigne') || '|' || coalesce(type_parcours, 'non_renseigne'),
+       count(*)
+FROM decision GROUP BY ALL
+UNION ALL
+SELECT 'orientations_tranche_age',
+       coalesce(tranche, 'non_renseignee') || '|' || coalesce(type_parcours, 'non_renseigne'), count(*)
 FROM decision GROUP BY ALL
 UNION ALL
 SELECT 'personnes_orientees', NULL, count(DISTINCT person_key) FROM decision

@@ -14,6 +14,14 @@ SELECT 'modalite', coalesce(modalite, 'non_renseignee'), count(*) FROM stock GRO
 UNION ALL
 SELECT 'axe', coalesce(axe_travail, 'non_renseignee'), count(*) FROM stock GROUP BY ALL
 UNION ALL
+SELECT 'sexe', coalesce(sexe, 'non_renseigne'), count(*) FROM stock GROUP BY ALL
+UNION ALL
+SELECT 'tranche_age', coalesce(tranche_age(annee_naissance, year(date_reference)), 'non_renseignee'),
+       count(*)
+FROM stock GROUP BY ALL
+UNION ALL
+SELECT 'commune', coalesce(code_commune_residence, 'non_renseignee'), count(*) FROM stock GROUP BY ALL
+UNION ALL
 SELECT 'cer_notifie', NULL, count(*) FILTER (WHERE date_notification_cer IS NOT NULL) FROM stock
 UNION ALL
 SELECT 'contact_90j', NULL,
