@@ -237,3 +237,31 @@ def test_breakdowns_of_an_empty_cohort_are_empty_not_missing(wh) -> None:
     empty = indicators.delai_orientation(wh, "2A", "2026-09")
     assert empty["entrants"] == 0 and empty["par_sexe"] == {} and empty["par_tranche_age"] == {}
     assert indicators.contrat(wh, "2A", "2026-09")["par_sexe"] == {}
+
+
+def test_cohort_funnel_exact_values(wh) -> None:
+    """Entry cohort of March: P1, P2, P3, P4. Oriented on or after entry: P1 (10 days), P2
+    (46), P4 (21); P3 was oriented before entering. Contracts: P1 on day 10 (PECGM CER via
+    the PE key), P2 on day 42; P4 none. No appointment (no RSA key), no return to work."""
+    got = indicators.cohorte(wh, "2A", "entree", "2026-03", "2026-03")
+    assert got == {
+        "entres": 4,
+        "orientes": 3,
+        "premier_rdv": 0,
+        "contrat": 2,
+        "reprise_emploi": 0,
+        "delai_orientation_median": 21,
+        "delai_contrat_median": 10,
+    }
+    by_orientation = indicators.cohorte(wh, "2A", "orientation", "2026-03", "2026-03")
+    assert (by_orientation["entres"], by_orientation["orientes"]) == (2, 1)  # P1, P3
+    assert by_orientation["contrat"] == 1  # P3's CER predates the orientation
+    men = indicators.cohorte(wh, "2A", "entree", "2026-03", "2026-03", sexe="M")
+    assert (men["entres"], men["contrat"]) == (2, 1)  # P2 and P4; P2 contracted
+
+
+def test_cohort_counts_a_return_to_work_after_orientation(wh) -> None:
+    """P5 (oriented 25 February) ceases in June with motif 11, a return to work."""
+    wh.execute(PECGM, ["2026-06-01", "2026-06-30", "P5", "E5", None, "2026-06-15", "11"])
+    got = indicators.cohorte(wh, "2A", "orientation", "2026-02", "2026-02")
+    assert (got["entres"], got["orientes"], got["reprise_emploi"]) == (1, 1, 1)

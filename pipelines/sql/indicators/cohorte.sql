@@ -19,12 +19,25 @@ WITH person AS (
            NULL, NULL, sexe, annee_naissance
     FROM parcours_personne WHERE departement = $departement AND date_orientation IS NULL
 ),
-pecgm AS (  -- latest PECGM record of each person (commune, modality), by NIR or PE key
-    SELECT p.person_key, arg_max(s.code_commune_residence, s.mois) AS commune,
-           arg_max(s.modalite, s.mois) AS modalite
-    FROM person p JOIN pecgm_stock s
-      ON s.departement = $departement AND (s.person_key = p.person_key OR s.pe_key = p.pe_key)
-    GROUP BY p.person_key
+pecgm_rows AS (  -- the persons' PECGM records, by NIR key, then by identifiant PE key
+    SELECT p.person_key, s.mois, s.code_commune_residence, s.modalite, s.date_cessation_ide,
+           s.motif_cessation_ide
+    FROM person p JOIN pecgm_stock s ON s.departement = $departement AND s.person_key = p.person_key
+    UNION ALL
+    SELECT p.person_key, s.mois, s.code_commune_residence, s.modalite, s.date_cessation_ide,
+           s.motif_cessation_ide
+    FROM person p JOIN pecgm_stock s ON s.departement = $departement AND s.pe_key = p.pe_key
+),
+pecgm AS (  -- latest PECGM record of each person (commune, modality)
+    SELECT person_key, arg_max(code_commune_residence, mois) AS commune,
+           arg_max(modalite, mois) AS modalite
+    FROM pecgm_rows GROUP BY person_key
+),
+emplois AS (  -- cessations for a return to work
+    SELECT r.person_key, r.date_cessation_ide AS d
+    FROM pecgm_rows r
+    JOIN nomenclature n ON n.nom = 'motif_cessation' AND n.code = r.motif_cessation_ide
+    WHERE n.groupe = 'reprise_emploi' AND r.date_cessation_ide IS NOT NULL
 ),
 cohort AS (
     SELECT p.*, coalesce(g.commune, pp.code_commune) AS commune, g.modalite,
@@ -49,6 +62,15 @@ filtered AS (
                                         WHEN age < 55 THEN '45_54'
                                         ELSE '55_plus' END = $tranche_age)
 ),
+contract_dates AS (SELECT * FROM date_contrat WHERE departement = $departement),
+contracts AS (  -- as in contrat.sql: one equi-join per key
+    SELECT f.person_key, k.date_contrat AS d
+    FROM filtered f JOIN contract_dates k ON k.person_key = f.person_key
+    UNION ALL
+    SELECT f.person_key, k.date_contrat FROM filtered f JOIN contract_dates k ON k.pe_key = f.pe_key
+    UNION ALL
+    SELECT f.person_key, k.date_contrat FROM filtered f JOIN contract_dates k ON k.rsa_key = f.rsa_key
+),
 steps AS (
     SELECT f.person_key,
            f.oriente IS NOT NULL AND (f.entree IS NULL OR f.oriente >= f.entree) AS oriente,
@@ -56,20 +78,10 @@ steps AS (
            (SELECT min(r.date_rdv) FROM parcours_rdv r
              WHERE r.departement = $departement AND r.rsa_key = f.rsa_key
                AND r.date_rdv >= f.oriente) AS premier_rdv,
-           least(
-             (SELECT min(s.date_notification_cer) FROM pecgm_stock s
-               WHERE s.departement = $departement
-                 AND (s.person_key = f.person_key OR s.pe_key = f.pe_key)
-                 AND s.date_notification_cer >= f.oriente),
-             (SELECT min(pp.date_contrat_engagement) FROM parcours_personne pp
-               WHERE pp.departement = $departement
-                 AND (pp.rsa_key = f.rsa_key OR pp.pe_key = f.pe_key)
-                 AND pp.date_contrat_engagement >= f.oriente)) AS contrat,
-           (SELECT min(s.date_cessation_ide) FROM pecgm_stock s
-              JOIN nomenclature n ON n.nom = 'motif_cessation' AND n.code = s.motif_cessation_ide
-             WHERE s.departement = $departement
-               AND (s.person_key = f.person_key OR s.pe_key = f.pe_key)
-               AND n.groupe = 'reprise_emploi' AND s.date_cessation_ide >= f.oriente) AS emploi,
+           (SELECT min(k.d) FROM contracts k
+             WHERE k.person_key = f.person_key AND k.d >= f.oriente) AS contrat,
+           (SELECT min(e.d) FROM emplois e
+             WHERE e.person_key = f.person_key AND e.d >= f.oriente) AS emploi,
            f.oriente AS date_orientation
     FROM filtered f
 )

@@ -20,17 +20,16 @@ cohort AS (
       AND (CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (SELECT person_key FROM territoire_personnes) OR pe_key IN (SELECT pe_key FROM territoire_personnes))
     GROUP BY person_key, date_trunc('month', date_orientation)
 ),
-candidates AS (
-    SELECT c.person_key, c.cohorte, p.date_notification_cer AS d
-    FROM cohort c JOIN pecgm_stock p
-      ON p.departement = $departement AND (p.person_key = c.person_key OR p.pe_key = c.pe_key)
-    WHERE p.date_notification_cer IS NOT NULL
+contract_dates AS (SELECT * FROM date_contrat WHERE departement = $departement),
+candidates AS (  -- one equi-join per key: NIR key, identifiant PE key, identifiant RSA key
+    SELECT c.person_key, c.cohorte, k.date_contrat AS d
+    FROM cohort c JOIN contract_dates k ON k.person_key = c.person_key
     UNION ALL
-    SELECT c.person_key, c.cohorte, pp.date_contrat_engagement
-    FROM cohort c JOIN parcours_personne pp
-      ON pp.departement = $departement AND (pp.rsa_key = c.rsa_key OR pp.pe_key = c.pe_key
-                                           OR pp.person_key = c.person_key)
-    WHERE pp.date_contrat_engagement IS NOT NULL
+    SELECT c.person_key, c.cohorte, k.date_contrat
+    FROM cohort c JOIN contract_dates k ON k.pe_key = c.pe_key
+    UNION ALL
+    SELECT c.person_key, c.cohorte, k.date_contrat
+    FROM cohort c JOIN contract_dates k ON k.rsa_key = c.rsa_key
 ),
 durations AS (  -- time to contract (event) or to the data date (censored)
     SELECT c.cohorte,
