@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import journal, pseudonymise, retention, warehouse
+from pipelines import derived, journal, pseudonymise, retention, warehouse
 from pipelines.encoding import FileFacts, inspect_file, unit_facts
 from pipelines.errors import LoadFailed, PilotageError, UsageError
 from pipelines.settings import Settings
@@ -224,6 +224,7 @@ def _write_loaded(
     report.liaison = _link_rate(con, src, report, load_id)
     drift.missing_persons(con, report, load_id)
     retention.apply_retention(con, report.month, settings.operator)
+    derived.refresh(con, report.departement)
     con.execute(
         "UPDATE wh.load_journal SET rows_loaded = ?, ended_at = ?, report_json = ? WHERE id = ?",
         [rows, datetime.now(), report.to_json(), load_id],

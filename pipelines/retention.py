@@ -97,7 +97,15 @@ def purge_rows_before(
         f"WHERE month < '{month}')"
     ).fetchone()[0]
     _journal(con, operator, f"avant {month}", reason, counts)
+    refresh_derived(con)
     return counts
+
+
+def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """The person-level tables derived from the data (pipelines/derived.py) follow a purge."""
+    from pipelines import derived
+
+    derived.refresh(con)
 
 
 def _check_month(month: str) -> None:
@@ -126,6 +134,7 @@ def purge_all(db_path: Path, operator: str, upload_dirs: tuple[Path, ...] = ()) 
             "UPDATE wh.load_journal SET report_json = NULL WHERE report_json IS NOT NULL"
         ).fetchone()[0]
         _journal(con, operator, "tout", "fin de convention", counts)
+        refresh_derived(con)
         return counts
 
     counts = warehouse.in_generation(db_path, run)

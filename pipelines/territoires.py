@@ -5,7 +5,8 @@ A département gives a small CSV (`code_commune;territoire`, `;` or `,`, UTF-8 o
 Windows-1252), loaded with `python -m pipelines territoires FICHIER --departement D`,
 which replaces that département's territories atomically. Without a file, each commune
 known to the sources is its own territory. Every indicator takes the chosen territory as
-the list of its communes (`communes`), applied through the `personne_commune` view.
+the list of its communes (`communes`), applied through the `personne_commune` view (materialised as
+`commune_personne`, refreshed at each load).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def territories(con: duckdb.DuckDBPyConnection, departement: str) -> dict[str, t
     if rows:
         return {label: tuple(communes) for label, communes in rows}
     communes = con.execute(
-        "SELECT DISTINCT code_commune FROM personne_commune WHERE departement = ? ORDER BY 1",
+        "SELECT DISTINCT code_commune FROM commune_personne WHERE departement = ? ORDER BY 1",
         [departement],
     ).fetchall()
     return {f"Commune {c}": (c,) for (c,) in communes}

@@ -66,3 +66,32 @@ def test_purge_all_needs_confirm_and_erases_everything(tmp_path, settings, capsy
     assert not uploads_dir(settings.db_path).exists()
     assert not arrivals_dir(settings.db_path).exists()
     assert [r[3] for r in table_rows(settings, "purge_journal")] == ["tout"]
+
+
+def _derived_matches_its_view(settings) -> tuple[int, int]:
+    """Rows of each derived table, after checking it equals its view (both directions)."""
+    sizes = []
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        for table, view in (
+            ("date_contrat_personne", "date_contrat"),
+            ("commune_personne", "personne_commune"),
+        ):
+            for a, b in ((table, view), (view, table)):
+                extra = con.execute(f"SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b}").fetchall()
+                assert extra == [], (a, b)
+            sizes.append(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return tuple(sizes)
+
+
+def test_derived_tables_follow_loads_reloads_and_purges(tmp_path, settings) -> None:
+    _load_months(tmp_path, settings, ["2026-01", "2026-02"])
+    contracts, communes = _derived_matches_its_view(settings)
+    assert contracts > 0 and communes > 0
+    lines = pecgm_lines(45, "2026-02", seed=9)  # February sent again, with other people
+    path = write_pecgm(tmp_path / "PECGM_2A_202602_bis.txt", lines)
+    assert loader.load("pecgm", path, settings).status == "loaded"
+    assert _derived_matches_its_view(settings) != (contracts, communes)
+    assert main(["purge", "--before", "2026-02"]) == 0
+    _derived_matches_its_view(settings)
+    assert main(["purge", "--all", "--confirm"]) == 0
+    assert _derived_matches_its_view(settings) == (0, 0)

@@ -62,7 +62,7 @@ filtered AS (
                                         WHEN age < 55 THEN '45_54'
                                         ELSE '55_plus' END = $tranche_age)
 ),
-contract_dates AS (SELECT * FROM date_contrat WHERE departement = $departement),
+contract_dates AS (SELECT * FROM date_contrat_personne WHERE departement = $departement),
 contracts AS (  -- as in contrat.sql: one equi-join per key
     SELECT f.person_key, k.date_contrat AS d
     FROM filtered f JOIN contract_dates k ON k.person_key = f.person_key

@@ -5,8 +5,8 @@
 -- that is on or after the orientation date. A person is the same across sources through
 -- the NIR key or the identifiant PE key (pseudonymised both).
 -- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (personne_commune)
-    SELECT person_key, pe_key, rsa_key FROM personne_commune
+WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
+    SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
 cohort AS (
@@ -19,7 +19,7 @@ cohort AS (
       AND (CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (SELECT person_key FROM territoire_personnes) OR pe_key IN (SELECT pe_key FROM territoire_personnes))
     GROUP BY person_key
 ),
-contract_dates AS (SELECT * FROM date_contrat WHERE departement = $departement),
+contract_dates AS (SELECT * FROM date_contrat_personne WHERE departement = $departement),
 candidates AS (  -- one equi-join per key: NIR key, identifiant PE key, identifiant RSA key
     SELECT c.person_key, k.date_contrat AS d
     FROM cohort c JOIN contract_dates k ON k.person_key = c.person_key

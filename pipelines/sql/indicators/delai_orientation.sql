@@ -5,8 +5,8 @@
 -- orientation before entry is excluded and counted as an anomaly. The cohort's
 -- denominator is every person who entered in the month.
 -- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (personne_commune)
-    SELECT person_key, pe_key, rsa_key FROM personne_commune
+WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
+    SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
 person AS (

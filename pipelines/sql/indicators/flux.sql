@@ -4,8 +4,8 @@
 -- gives no registrations, so inscriptions is then null). Cessations by motif group use the
 -- groups of pipelines/nomenclatures/motif_cessation.csv.
 -- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (personne_commune)
-    SELECT person_key, pe_key, rsa_key FROM personne_commune
+WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
+    SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
 lists AS (

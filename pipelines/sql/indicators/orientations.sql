@@ -3,8 +3,8 @@
 -- reprise de stock) counts once; a person oriented twice counts once per decision.
 -- One row per (indicateur, code) with its count.
 -- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (personne_commune)
-    SELECT person_key, pe_key, rsa_key FROM personne_commune
+WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
+    SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
 decision AS (

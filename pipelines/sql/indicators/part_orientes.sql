@@ -4,8 +4,8 @@
 -- by time since entry (< 6 months, 6–12 months, 12 months or more). Persons not yet
 -- oriented stay in the denominator.
 -- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (personne_commune)
-    SELECT person_key, pe_key, rsa_key FROM personne_commune
+WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
+    SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
 fin AS (SELECT last_day(CAST($mois AS DATE)) AS d),

@@ -2,8 +2,8 @@
 -- shared/spec/indicators.md, delai_premier_rdv_jours. Parcours persons whose orientation
 -- is in the month; delay to their first accompaniment appointment on or after it.
 -- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (personne_commune)
-    SELECT person_key, pe_key, rsa_key FROM personne_commune
+WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
+    SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
 cohort AS (
