@@ -73,7 +73,7 @@ def _inspect(path: Path | list[Path]) -> FileFacts:
 
 
 def _staging_connection(key: bytes) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": "1536MB"})
+    con = warehouse.connect(threads=2, memory_limit="1536MB")
     pseudonymise.register_macros(con, key)
     return con
 

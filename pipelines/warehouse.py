@@ -31,6 +31,15 @@ from pipelines.settings import SQL_DIR
 
 T = TypeVar("T")
 
+
+def connect(database: str = ":memory:", **config: object) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection without the progress bar on stdout: loads run under a CLI, a web
+    page or a scheduler, not a REPL."""
+    con = duckdb.connect(database, config=config) if config else duckdb.connect(database)
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -105,7 +114,7 @@ def open_reader(db_path: Path) -> duckdb.DuckDBPyConnection:
     """
     if not db_path.exists():
         raise UsageError(f"Entrepôt introuvable : {db_path}. Lancez « python -m pipelines demo ».")
-    con = duckdb.connect(":memory:")
+    con = connect()
     con.execute("ATTACH ? AS wh (READ_ONLY)", [str(db_path)])
     con.execute("USE wh")
     return con
@@ -181,11 +190,11 @@ def write_generation(db_path: Path) -> Iterator[Path]:
                 shutil.copyfile(db_path, tmp)
             else:
                 tmp.unlink()
-            with duckdb.connect(str(tmp)) as con:
+            with connect(str(tmp)) as con:
                 migrate(con)
                 refresh_nomenclatures(con)
             yield tmp
-            with duckdb.connect(str(tmp)) as con:
+            with connect(str(tmp)) as con:
                 con.execute("CHECKPOINT")
             _fsync(tmp)
             os.replace(tmp, db_path)
@@ -210,7 +219,7 @@ def in_generation(db_path: Path, work: Callable[[duckdb.DuckDBPyConnection], T])
     if not db_path.exists():
         raise UsageError(f"Entrepôt introuvable : {db_path}.")
     with write_generation(db_path) as tmp:
-        con = duckdb.connect(":memory:")
+        con = connect()
         try:
             con.execute("ATTACH ? AS wh", [str(tmp)])
             con.execute("BEGIN TRANSACTION")
