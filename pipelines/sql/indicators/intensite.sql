@@ -19,13 +19,17 @@ actifs AS (
     WHERE p.departement = $departement AND p.date_orientation <= m.fin
       AND (CAST($communes AS VARCHAR[]) IS NULL OR p.rsa_key IN (SELECT rsa_key FROM territoire_personnes))
 ),
+prestations AS (  -- hours of the prestations starting in the month, per person
+    SELECT s.rsa_key, sum(s.heures) AS heures
+    FROM parcours_prestation s, month m
+    WHERE s.departement = $departement AND s.date_debut BETWEEN m.debut AND m.fin
+    GROUP BY s.rsa_key
+),
 heures AS (
     SELECT a.rsa_key, a.type_parcours, a.sexe, a.tranche,
-           coalesce(sum(s.heures) FILTER (WHERE s.date_debut BETWEEN m.debut AND m.fin), 0)
-               / any_value(m.semaines) AS hebdo
+           coalesce(p.heures, 0) / m.semaines AS hebdo
     FROM actifs a CROSS JOIN month m
-    LEFT JOIN parcours_prestation s ON s.departement = $departement AND s.rsa_key = a.rsa_key
-    GROUP BY ALL
+    LEFT JOIN prestations p ON p.rsa_key = a.rsa_key
 ),
 rdv AS (
     SELECT count(*) AS n FROM parcours_rdv r, month m
