@@ -41,8 +41,10 @@ def insert_row(
     operator: str,
     message: str,
     rows_loaded: int = 0,
+    sha256: str | None = None,
 ) -> int:
-    """Insert one journal row and return its id."""
+    """Insert one journal row and return its id (`sha256`: a value to write instead of the
+    file's, whose background hash may still be running)."""
     row = con.execute(
         f"""INSERT INTO {catalog}.load_journal
         (source, file_name, sha256, size_bytes, departement, month, encoding, rows_read,
@@ -52,7 +54,7 @@ def insert_row(
         [
             source,
             facts.file_name,
-            facts.sha256,
+            facts.sha256 if sha256 is None else sha256,
             facts.size_bytes,
             report.departement if report else None,
             report.month if report else None,
@@ -72,10 +74,13 @@ def insert_row(
     return int(row[0])
 
 
-def already_loaded(con: duckdb.DuckDBPyConnection, source: str, sha256: str) -> tuple | None:
+def already_loaded(
+    con: duckdb.DuckDBPyConnection, source: str, sha256: str, catalog: str | None = None
+) -> tuple | None:
     """(id, departement, month) of a current load of the same bytes, if any."""
+    table = f"{catalog}.load_journal" if catalog else "load_journal"
     return con.execute(
-        "SELECT id, departement, month FROM load_journal WHERE source = ? AND sha256 = ? "
+        f"SELECT id, departement, month FROM {table} WHERE source = ? AND sha256 = ? "
         "AND status = 'loaded' ORDER BY id DESC LIMIT 1",
         [source, sha256],
     ).fetchone()

@@ -143,13 +143,24 @@ def _already_loaded(settings: Settings, source: str, facts: FileFacts) -> Outcom
         row = journal.already_loaded(con, source, facts.sha256)
     finally:
         con.close()
-    if row is None:
-        return None
+    return None if row is None else _already_loaded_outcome(facts, row)
+
+
+def _already_loaded_outcome(facts: FileFacts, row: tuple) -> Outcome:
     message = (
         f"{facts.file_name} est déjà chargé (chargement n° {row[0]}, département {row[1]}, "
         f"mois {row[2]}) : rien n'a changé."
     )
     return Outcome(ALREADY_LOADED, None, message, load_id=row[0])
+
+
+class _Duplicate(Exception):
+    """The file's hash, known only after the writing, is that of a current load: the
+    transaction is rolled back and the load reported as already done."""
+
+    def __init__(self, row: tuple) -> None:
+        super().__init__(row)
+        self.row = row
 
 
 def _previous_loads(con, src, report: Report) -> list[int]:
@@ -213,6 +224,7 @@ def _write_loaded(
         started_at=started,
         operator=settings.operator,
         message=message,
+        sha256="",  # written below: the file's hash goes on in the background meanwhile
     )
     for table in getattr(src, "TABLES", (src.TABLE,)) if previous else ():
         con.execute(
@@ -225,9 +237,13 @@ def _write_loaded(
     drift.missing_persons(con, report, load_id)
     retention.apply_retention(con, report.month, settings.operator)
     derived.refresh(con, report.departement)
+    duplicate = journal.already_loaded(con, src.SOURCE, facts.sha256, catalog="wh")
+    if duplicate:
+        raise _Duplicate(duplicate)
     con.execute(
-        "UPDATE wh.load_journal SET rows_loaded = ?, ended_at = ?, report_json = ? WHERE id = ?",
-        [rows, datetime.now(), report.to_json(), load_id],
+        "UPDATE wh.load_journal SET rows_loaded = ?, ended_at = ?, report_json = ?, sha256 = ? "
+        "WHERE id = ?",
+        [rows, datetime.now(), report.to_json(), facts.sha256, load_id],
     )
     if previous:
         con.execute(
@@ -322,8 +338,10 @@ def load(
     report, con, facts, source = validate(
         source, path, settings, departement, progress, facts, key, options
     )
-    # Checked after parsing so that hashing overlaps the DuckDB scan; nothing is written yet.
-    skipped = _already_loaded(settings, source, facts)
+    # The file's sha256 is computed in the background. When it is ready, a file already
+    # loaded is recognised now; otherwise the hash overlaps the writing too, and the same
+    # check, inside the write transaction, rolls it back (see _write_loaded).
+    skipped = _already_loaded(settings, source, facts) if facts.digest.done() else None
     if skipped:
         con.close()
         return skipped
@@ -360,6 +378,8 @@ def load(
                 key,
                 lambda: _write_loaded(con, src, report, facts, settings, started),
             )
+        except _Duplicate as duplicate:
+            return _already_loaded_outcome(facts, duplicate.row)
         except PilotageError:
             raise
         except Exception as error:  # journal the failure in its own generation, then report it

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import duckdb
@@ -51,6 +52,41 @@ def test_same_file_twice_changes_nothing(tmp_path, settings, capsys) -> None:
     assert main(["load", "pecgm", str(path)]) == 0
     assert "est déjà chargé (chargement n° 1" in capsys.readouterr().out
     assert settings.db_path.read_bytes() == before
+
+
+class _SlowHash(Future):
+    """A background hash still running when the load starts writing (a big file)."""
+
+    def __init__(self, compute) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def result(self, timeout=None):
+        if not super().done():
+            self.set_result(self._compute())
+        return super().result(timeout)
+
+
+def test_same_file_recognised_after_the_writing_is_rolled_back(
+    tmp_path, settings, monkeypatch
+) -> None:
+    """When the hash is not ready before writing, the same check runs inside the write
+    transaction: the duplicate is rolled back, the warehouse file is left as it was."""
+    from pipelines import encoding
+
+    path = write_pecgm(tmp_path / "PECGM.txt", pecgm_lines())
+    assert loader.load("pecgm", path, settings).status == "loaded"
+    before = settings.db_path.read_bytes()
+    monkeypatch.setattr(encoding._HASHER, "submit", lambda fn, *args: _SlowHash(lambda: fn(*args)))
+    again = write_pecgm(tmp_path / "PECGM_copie.txt", pecgm_lines())  # same bytes
+    outcome = loader.load("pecgm", again, settings)
+    assert outcome.status == loader.ALREADY_LOADED and outcome.load_id == 1
+    assert settings.db_path.read_bytes() == before
+    other = write_pecgm(tmp_path / "PECGM_autre.txt", pecgm_lines(persons=41))
+    assert loader.load("pecgm", other, settings).status == "loaded"  # a new file still loads
+    con = warehouse.open_reader(settings.db_path)
+    hashes = [r[0] for r in con.execute("SELECT sha256 FROM load_journal ORDER BY id").fetchall()]
+    assert len(hashes) == 2 and all(len(h) == 64 for h in hashes)  # never the placeholder
 
 
 def test_new_file_for_same_month_supersedes(tmp_path, settings) -> None:

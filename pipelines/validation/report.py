@@ -7,6 +7,7 @@ stored with the journal entry and shown in the app.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from pipelines.validation.sql_engine import CheckResult
@@ -45,7 +46,9 @@ def percent(share: float) -> str:
 class Report:
     source: str
     file_name: str
-    sha256: str
+    # The file's sha256, or its computation still running in the background (FileFacts):
+    # the staging must not wait for it, only whoever reads `sha256`.
+    digest: Future[str] | str
     size_bytes: int
     encoding: str
     departement: str | None = None
@@ -68,11 +71,15 @@ class Report:
         return cls(
             source,
             facts.file_name,
-            facts.sha256,
+            facts.digest,
             facts.size_bytes,
             facts.encoding,
             threshold=threshold,
         )
+
+    @property
+    def sha256(self) -> str:
+        return self.digest if isinstance(self.digest, str) else self.digest.result()
 
     @property
     def blocking(self) -> list[Finding]:
