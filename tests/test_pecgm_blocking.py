@@ -140,3 +140,17 @@ def test_short_line_ending_inside_a_fixed_field_is_rejected(tmp_path, settings, 
     out = capsys.readouterr().out
     assert "ligne 5, champ LONGUEUR DE LIGNE : ligne trop courte" in out
     assert "(valeurs : DATE DEBUT IDE)" in out
+
+
+def test_partly_blank_fixed_field_is_rejected_not_trimmed(tmp_path, settings, capsys):
+    """Fixed-width fields (codes, dates, identifiers) fill their width or are blank: a
+    partly blank value is malformed, rejected by the exact checks, never silently fixed."""
+    lines = pecgm_lines(persons=400, month="2026-10")
+    lines[7] = set_field(lines[7], LAYOUT, "D", "code_commune_residence", "2A00 ")
+    lines[8] = set_field(lines[8], LAYOUT, "D", "axe_travail", " 1")
+    lines[11] = set_field(lines[11], LAYOUT, "D", "modalite", "   ")  # blank: NULL, accepted
+    path = write_pecgm(tmp_path / "PECGM_2A_202610.txt", lines)
+    assert main(["load", "pecgm", str(path)]) == 0
+    quarantine = sorted((r[1], r[2]) for r in table_rows(settings, "quarantine"))
+    assert quarantine == [(8, "CODE INSEE COMMUNE RESIDENCE"), (9, "AXE DE TRAVAIL PRINCIPAL")]
+    assert len(table_rows(settings, "pecgm_stock")) == len(lines) - 2 - 2

@@ -30,6 +30,12 @@ def _value(field):
         return st.text(
             alphabet=string.digits, min_size=field.width, max_size=field.width
         ) | st.just("")
+    if field.fixed:  # the layout says its values fill the width: full, or blank
+        return st.text(
+            alphabet=string.ascii_uppercase + string.digits + "éÉ",
+            min_size=field.width,
+            max_size=field.width,
+        ) | st.just("")
     return TEXT.map(lambda t: t[: field.width])
 
 
