@@ -7,9 +7,12 @@ département's figures are never served to another.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from pipelines import indicators, journal, territoires, warehouse
 from pipelines.settings import Settings
@@ -145,11 +148,25 @@ def family(
     return _family(str(db_path()), generation(), name, departement, month, communes or None)
 
 
+_SERIES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="indicateurs")
+
+
 def series(
     name: str, departement: str, months_: list[str], communes: tuple[str, ...] | None = None
 ) -> list[tuple[str, object]]:
-    """(month, family result) for each month, oldest first."""
-    return [(m, family(name, departement, m, communes)) for m in sorted(months_)]
+    """(month, family result) for each month, oldest first. The months missing from the
+    cache are computed two at a time: a monthly query is too small to keep both cores of
+    DuckDB busy, and a page's first view after a load asks for twelve of them."""
+    if name not in FAMILIES:
+        raise ValueError(name)
+    ordered = sorted(months_)
+    path, gen, ctx = str(db_path()), generation(), get_script_run_ctx()
+
+    def one(month: str):
+        add_script_run_ctx(threading.current_thread(), ctx)  # the cache's session context
+        return _family(path, gen, name, departement, month, communes or None)
+
+    return list(zip(ordered, _SERIES.map(one, ordered), strict=True))
 
 
 def departements() -> list[str]:
