@@ -1,5 +1,6 @@
 """Synthèse: the steering committee's key figures for one département and month."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import components, db, filters
@@ -13,6 +14,7 @@ months = db.months(departement)
 previous_month = months[months.index(month) + 1] if months.index(month) + 1 < len(months) else None
 previous = db.summary(departement, previous_month, communes) if previous_month else None
 limit = masking.threshold()
+MAX_TERRITORIES = 30  # beyond, a table per territory no longer reads at a glance
 
 
 def cat_1_3(s: dict) -> float | None:
@@ -210,3 +212,61 @@ with right:
         "modalite : modalité d'accompagnement en cours (SUI, GUI, REN, GLO, APR).",
         f"modalite_{departement}_{month}",
     )
+
+territories = db.territories(departement)
+if (
+    not communes
+    and 1 < len(territories) <= MAX_TERRITORIES
+    and st.toggle(
+        f"Comparer les {len(territories)} territoires",
+        key="comparer_territoires",
+        help="Un tableau des chiffres clés par territoire (calculé à la demande).",
+    )
+):
+    st.subheader(f"Par territoire — {fmt_month(month)}")
+
+    def masked_count(n: int | None) -> str:
+        return (
+            "n.d." if n is None else masking.masked_label(masking.mask_distribution({"n": n})["n"])
+        )
+
+    def shown_share(value: float | None, denominator: int | None) -> float | None:
+        return value if denominator and masking.share_allowed(denominator, limit) else None
+
+    records = []
+    for label, its_communes in territories.items():
+        s = db.summary(departement, month, its_communes)
+        delay = db.family("delai_orientation", departement, month, its_communes)
+        contract = db.family("contrat", departement, month, its_communes)
+        entrants = delay["entrants"] if delay else None
+        oriented = contract["orientes"] if contract else None
+        records.append(
+            {
+                "territoire": label,
+                "inscrits": masked_count(s["stock_total"]),
+                "catégories 1 à 3": shown_share(cat_1_3(s), s["stock_total"]),
+                "décisions d'orientation": masked_count(orientations_total(s)),
+                "délai médian d'orientation (j)": (
+                    value_of(s, "delai_orientation_jours", "mediane")
+                    if entrants and masking.share_allowed(entrants, limit)
+                    else None
+                ),
+                "orientés en 30 j": shown_share(s["orientes_30j_share"], entrants),
+                "contrat en 30 j": shown_share(s["contrat_30j_share"], oriented),
+            }
+        )
+    table = pd.DataFrame(records)
+    shares = ("catégories 1 à 3", "orientés en 30 j", "contrat en 30 j")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(format="percent") for c in shares},
+    )
+    st.caption(
+        "Mêmes définitions que les tuiles, restreintes aux personnes de chaque territoire "
+        "(commune de résidence du dernier fichier PECGM, sinon du fichier parcours)."
+        + components.masked_note()
+        + " Parts et délais non affichés sous ce seuil."
+    )
+    components.download(table, f"territoires_{departement}_{month}", "territoires")

@@ -127,3 +127,26 @@ def test_sidebar_territory_filters_every_figure_and_stays_in_the_url(sample_db, 
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
         assert any("Territoire : Pays ajaccien" in c.value for c in at.caption), page
+
+
+def test_synthese_compares_the_territories(sample_db, monkeypatch) -> None:
+    """Without a territory chosen, Synthèse shows one row per territory, with the figures of
+    the indicator layer restricted to it, masked for the committee."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    at = run_app(User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-06"})
+    assert not any("territoire" in d.value.columns for d in at.dataframe)  # on demand only
+    at.toggle(key="comparer_territoires").set_value(True).run()
+    assert not at.exception, at.exception
+    frame = next(d.value for d in at.dataframe if "territoire" in d.value.columns)
+    reader = warehouse.open_reader(sample_db)
+    known = territoires.territories(reader, "2A")
+    assert list(frame["territoire"]) == list(known)
+    for _, row in frame.iterrows():
+        expected = indicators.summary(reader, "2A", "2026-06", known[row["territoire"]])
+        assert row["inscrits"] == fmt_int(expected["stock_total"])  # all above 11 here
+        cat = sum(n for c, n in expected["categorie"].items() if c in ("1", "2", "3"))
+        assert row["catégories 1 à 3"] == cat / expected["stock_total"]
+    chosen = run_app(
+        User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-06", "terr": "Extrême-Sud"}
+    )
+    assert not chosen.toggle  # one territory chosen: nothing to compare
