@@ -138,6 +138,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         )
         for outcome in outcomes:
             print(outcome.message, file=sys.stderr if outcome.exit_code else sys.stdout)
+            if outcome.report is not None:
+                _archive(settings, outcome.report, outcome.load_id)
         access.audit(
             settings.db_path, settings.operator, "chargement", "lot",
             fichiers=len(outcomes), charges=sum(o.status == "loaded" for o in outcomes),

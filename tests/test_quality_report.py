@@ -186,3 +186,19 @@ def test_every_validation_leaves_its_report_and_data_docs_in_the_report_folder(
         assert all(nir not in archive.read(n).decode("utf-8") for n in names)
     assert main(["purge", "--all", "--confirm"]) == 0
     assert not reports_dir(settings.db_path).exists()
+
+
+def test_a_lot_leaves_one_report_folder_per_file(tmp_path, settings) -> None:
+    from pipelines.cli import main
+    from pipelines.validation.archive import reports_dir
+
+    paths = [
+        write_pecgm(tmp_path / f"PECGM_2A_2026{m}.txt", pecgm_lines(30, f"2026-{m}"))
+        for m in ("09", "10")
+    ]
+    assert main(["load", "pecgm", *map(str, paths), "--lot"]) == 0
+    folders = sorted(p.name for p in reports_dir(settings.db_path).iterdir())
+    assert folders == ["chargement_1", "chargement_2"]
+    assert all(
+        (reports_dir(settings.db_path) / f / "data_docs" / "index.html").exists() for f in folders
+    )
