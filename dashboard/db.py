@@ -148,9 +148,6 @@ def family(
     return _family(str(db_path()), generation(), name, departement, month, communes or None)
 
 
-_SERIES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="indicateurs")
-
-
 def series(
     name: str, departement: str, months_: list[str], communes: tuple[str, ...] | None = None
 ) -> list[tuple[str, object]]:
@@ -166,7 +163,10 @@ def series(
         add_script_run_ctx(threading.current_thread(), ctx)  # the cache's session context
         return _family(path, gen, name, departement, month, communes or None)
 
-    return list(zip(ordered, _SERIES.map(one, ordered), strict=True))
+    # A pool per call, not one shared by every session: a user's series never queues
+    # behind another user's.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="indicateurs") as pool:
+        return list(zip(ordered, pool.map(one, ordered), strict=True))
 
 
 def departements() -> list[str]:
