@@ -1,8 +1,8 @@
 """Territories of a département: its own grouping of communes (territoires d'action
 sociale, bassins d'emploi), the unit its steering committee reads figures by.
 
-A département gives a small CSV (`code_commune;territoire`, `;` or `,`, UTF-8 or
-Windows-1252), loaded with `python -m pipelines territoires FICHIER --departement D`,
+A département gives a small file (`code_commune;territoire`, delimited text or .xlsx,
+read like the sources' files), loaded with `python -m pipelines territoires FICHIER --departement D`,
 which replaces that département's territories atomically. Without a file, each commune
 known to the sources is its own territory. Every indicator takes the chosen territory as
 the list of its communes (`communes`), applied through the `personne_commune` view (materialised as
@@ -11,49 +11,45 @@ the list of its communes (`communes`), applied through the `personne_commune` vi
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 import duckdb
 
 from pipelines import warehouse
-from pipelines.errors import UsageError
+from pipelines.encoding import inspect_file
+from pipelines.errors import FileRefused, UsageError
+from pipelines.tabular import normalise_header, read_table
 
 COMMUNE = re.compile(r"^([0-9]{5}|2[AB][0-9]{3})$")
 
 
 def read_file(path: Path, departement: str) -> list[tuple[str, str]]:
     """(code_commune, territoire) rows of a département's file, checked line by line: the
-    message names the file, the line and the field (no personal data in such a file)."""
-    raw = path.read_bytes()
+    message names the file, the line and the field (no personal data in such a file).
+
+    Read like the sources' files (pipelines/tabular.py): `;`, `,` or tab, UTF-8 or
+    Windows-1252, or .xlsx; headers matched whatever their case, accents or spacing."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    dialect = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=dialect))
-    if not rows:
-        raise UsageError(f"{path.name} : fichier vide.")
-    header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
-    if "code_commune" not in header or "territoire" not in header:
+        table = read_table(inspect_file(path))
+    except FileRefused as refused:
+        raise UsageError(str(refused)) from refused
+    header = [normalise_header(h) for h in table.headers]
+    if "codecommune" not in header or "territoire" not in header:
         raise UsageError(
             f"{path.name}, ligne 1 : en-tête attendu « code_commune;territoire » "
-            f"(reçu « {dialect.join(rows[0])} »)."
+            f"(reçu « {';'.join(table.headers)} »)."
         )
-    ci, ti = header.index("code_commune"), header.index("territoire")
+    ci, ti = header.index("codecommune"), header.index("territoire")
     out: dict[str, str] = {}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        commune = row[ci].strip().upper() if ci < len(row) else ""
-        territoire = row[ti].strip() if ti < len(row) else ""
+    for number, row in zip(table.line_numbers, table.rows, strict=True):
+        commune = (row[ci] or "").upper() if ci < len(row) else ""
+        territoire = (row[ti] or "") if ti < len(row) else ""
         if not COMMUNE.match(commune):
             raise UsageError(
                 f"{path.name}, ligne {number}, champ code_commune : code INSEE invalide."
             )
-        if not commune.startswith(departement if len(departement) == 2 else departement[:3]):
+        if not commune.startswith(departement):
             raise UsageError(
                 f"{path.name}, ligne {number}, champ code_commune : commune hors du "
                 f"département {departement}."
