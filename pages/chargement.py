@@ -147,7 +147,7 @@ try:
             source, target, settings, departement, options=options()
         )
         con.close()
-        archive.save(report.to_dict(), archive.folder_for(settings.db_path, report.to_dict()))
+        archive.keep(settings.db_path, report)
         access.audit(
             settings.db_path,
             user.login,
@@ -229,10 +229,7 @@ if st.button("Charger dans l'entrepôt", type="primary", disabled=not report.loa
             options=options(),
         )
         if outcome.report is not None:
-            archive.save(
-                outcome.report.to_dict(),
-                archive.folder_for(settings.db_path, {}, outcome.load_id),
-            )
+            archive.keep(settings.db_path, outcome.report, outcome.load_id)
         access.audit(
             settings.db_path,
             user.login,

@@ -92,8 +92,7 @@ def _archive(settings: Settings, report, load_id: int | None = None) -> None:
     """Every validation leaves its report and GX Data Docs in the report folder."""
     from pipelines.validation import archive
 
-    data = report.to_dict()
-    folder = archive.save(data, archive.folder_for(settings.db_path, data, load_id))
+    folder = archive.keep(settings.db_path, report, load_id)
     print(f"Rapport qualité et Data Docs : {folder}", file=sys.stderr)
 
 

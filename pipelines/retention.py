@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import warehouse
+from pipelines import derived, warehouse
 from pipelines.errors import UsageError
 
 # Table -> the date column that places a row in time.
@@ -97,15 +97,8 @@ def purge_rows_before(
         f"WHERE month < '{month}')"
     ).fetchone()[0]
     _journal(con, operator, f"avant {month}", reason, counts)
-    refresh_derived(con)
+    derived.refresh(con)  # the person-level tables follow the purge
     return counts
-
-
-def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
-    """The person-level tables derived from the data (pipelines/derived.py) follow a purge."""
-    from pipelines import derived
-
-    derived.refresh(con)
 
 
 def _check_month(month: str) -> None:
@@ -134,7 +127,7 @@ def purge_all(db_path: Path, operator: str, upload_dirs: tuple[Path, ...] = ()) 
             "UPDATE wh.load_journal SET report_json = NULL WHERE report_json IS NOT NULL"
         ).fetchone()[0]
         _journal(con, operator, "tout", "fin de convention", counts)
-        refresh_derived(con)
+        derived.refresh(con)  # the person-level tables follow the purge
         return counts
 
     counts = warehouse.in_generation(db_path, run)

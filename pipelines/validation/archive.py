@@ -28,6 +28,12 @@ def folder_for(db_path: Path, report: dict, load_id: int | None = None) -> Path:
     return reports_dir(db_path) / f"controle_{stamp}_{report.get('source') or 'inconnue'}"
 
 
+def keep(db_path: Path, report, load_id: int | None = None) -> Path:
+    """What every validation does with its report (Report): save it in its folder."""
+    data = report.to_dict()
+    return save(data, folder_for(db_path, data, load_id))
+
+
 def save(report: dict, folder: Path) -> Path:
     """Write rapport.html and data_docs/ (index.html, one page per checked file)."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
