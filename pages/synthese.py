@@ -235,7 +235,9 @@ if (
 
     records = []
     for label, its_communes in territories.items():
-        s = db.summary(departement, month, its_communes)
+        # The four families the row needs, not the whole summary (flows, intensity...).
+        stock = db.family("stock", departement, month, its_communes)
+        orient = db.family("orientations", departement, month, its_communes)
         delay = db.family("delai_orientation", departement, month, its_communes)
         contract = db.family("contrat", departement, month, its_communes)
         entrants = delay["entrants"] if delay else None
@@ -243,16 +245,16 @@ if (
         records.append(
             {
                 "territoire": label,
-                "inscrits": masked_count(s["stock_total"]),
-                "catégories 1 à 3": shown_share(cat_1_3(s), s["stock_total"]),
-                "décisions d'orientation": masked_count(orientations_total(s)),
+                "inscrits": masked_count(stock["stock_total"]),
+                "catégories 1 à 3": shown_share(cat_1_3(stock), stock["stock_total"]),
+                "décisions d'orientation": masked_count(orientations_total(orient)),
                 "délai médian d'orientation (j)": (
-                    value_of(s, "delai_orientation_jours", "mediane")
+                    value_of(delay, "delai_orientation_jours", "mediane")
                     if entrants and masking.share_allowed(entrants, limit)
                     else None
                 ),
-                "orientés en 30 j": shown_share(s["orientes_30j_share"], entrants),
-                "contrat en 30 j": shown_share(s["contrat_30j_share"], oriented),
+                "orientés en 30 j": shown_share(value_of(delay, "orientes_30j_share"), entrants),
+                "contrat en 30 j": shown_share(value_of(contract, "contrat_30j_share"), oriented),
             }
         )
     table = pd.DataFrame(records)
