@@ -18,13 +18,14 @@ SHARE_DECIMALS = 4
 Communes = tuple[str, ...] | None  # a territory's communes; None: the whole département
 
 
+def _territory(departement: str, communes: Communes) -> dict:
+    """The bound parameters every indicator SQL takes: département and territory."""
+    return {"departement": departement, "communes": list(communes) if communes else None}
+
+
 def _params(departement: str, month: str, communes: Communes = None) -> dict:
-    """The bound parameters every monthly indicator SQL takes."""
-    return {
-        "departement": departement,
-        "mois": f"{month}-01",
-        "communes": list(communes) if communes else None,
-    }
+    """The bound parameters of a monthly indicator SQL."""
+    return {**_territory(departement, communes), "mois": f"{month}-01"}
 
 
 @cache
@@ -270,7 +271,7 @@ def contrat_courbe(
         return []
     cursor = con.execute(
         indicator_sql("contrat_courbe"),
-        {"departement": departement, "communes": list(communes) if communes else None},
+        _territory(departement, communes),
     )
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
@@ -363,12 +364,11 @@ def cohorte(
             "delai_contrat_median": None,
         }
     params = {
-        "departement": departement,
+        **_territory(departement, communes),
         "base": base,
         "mois_debut": f"{mois_debut}-01",
         "mois_fin": f"{mois_fin}-01",
         **{name: filters.get(name) for name in COHORT_FILTERS},
-        "communes": list(communes) if communes else None,
     }
     cursor = con.execute(indicator_sql("cohorte"), params)
     return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
