@@ -85,15 +85,3 @@ def test_reader_refusal_falls_back_to_the_next_encoding(
     # may then fail a line check, but the structure (header, footer, counts) holds.
     assert [f.code for f in report.blocking if f.code != "seuil_rejets"] == []
     assert report.rows_read == len(names)
-
-
-def test_strip_accents_keeps_every_8bit_character_length() -> None:
-    """PECGM offsets are cut from the accent-stripped line (sources/pecgm.py): they hold
-    only if `strip_accents` maps each Latin-1 and Windows-1252 character to one character."""
-    import duckdb
-
-    chars = {bytes([b]).decode("cp1252", errors="ignore") for b in range(0x80, 0x100)}
-    chars |= {chr(c) for c in range(0xA0, 0x100)}
-    text = "".join(sorted(c for c in chars if c))
-    stripped = duckdb.connect().execute("SELECT strip_accents(?)", [text]).fetchone()[0]
-    assert len(stripped) == len(text) and stripped != text

@@ -37,7 +37,7 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _field_expr(f: Field, line: str) -> str:
+def _field_expr(f: Field, text: str, start: int) -> str:
     """Trimmed text, NULL when blank; dates made of zeros are NULL too ("not set").
 
     A field whose values always fill their width (`fixed`: codes, dates, identifiers) is
@@ -45,7 +45,7 @@ def _field_expr(f: Field, line: str) -> str:
     as much as cutting them. A partly blank value of such a field is malformed either way;
     the suite's exact-width checks reject it, and the report shows it as sent.
     """
-    cut = f"substr({line}, {f.start}, {f.width})"
+    cut = f"substr({text}, {start}, {f.width})"
     if f.fixed:
         expr = f"nullif(nullif({cut}, ''), '{' ' * f.width}')"  # '': the line ends before
     else:
@@ -166,70 +166,102 @@ def _check_head(facts: FileFacts, report: Report) -> Layout:
     return layout
 
 
-def _store_lines(con: duckdb.DuckDBPyConnection, facts: FileFacts) -> None:
-    """Scan the file once into a table of lines `(l, o)`, in file order.
+SEGMENT_GAP = 50  # characters: kept fields closer than this share one segment
 
-    DuckDB's `substr` counts characters. When the stored column is known to hold only
-    ASCII it takes a fast path (about 4x here); otherwise every call walks the line's UTF-8
-    from its start. Real files carry accented names, which would cost the whole file that
-    walk. Hence `l`, the line with accents stripped (`strip_accents` keeps the length of
-    every Latin-1 and Windows-1252 character, a test checks it), and `o`, the original
-    line, kept only on the few lines where it differs: `_cut_fields` cuts those from `o`,
-    so every value is exactly the file's. UTF-8 files are not stripped (combining marks
-    would shift the offsets). No rtrim here: it would walk every line's trailing blanks.
+
+def _segments(layout: Layout) -> list[tuple[int, int, list[Field]]]:
+    """The kept fields grouped into segments `(start, width, fields)` of nearby fields.
+
+    DuckDB's `substr` counts characters: on text that may hold accents, each call walks
+    the line's UTF-8 from its start to the offset. Cutting 27 fields straight from the
+    line would walk about 11,000 bytes a line; cutting 8 segments from the line and each
+    field from its short segment walks about 4,000. Measured on a million lines: 3.9 s
+    for the scan and the cut together, against 5.0 s for the former store-the-line-then-
+    cut, 5.8 s for 27 direct cuts, 4.7 s for byte slices of the line as a BLOB.
+    """
+    groups: list[list[Field]] = []
+    for f in _kept_fields(layout):
+        if groups and f.start - groups[-1][-1].end <= SEGMENT_GAP:
+            groups[-1].append(f)
+        else:
+            groups.append([f])
+    return [(g[0].start, g[-1].end - g[0].start + 1, g) for g in groups]
+
+
+def _segment_start(start: int, size: int, width: int) -> str:
+    """Where `substr` starts a segment: from the end of the line in its second half.
+
+    A negative start makes `substr` walk back from the line's end, which is shorter for
+    segments past the middle (`n` is the line's length in characters). A line too short to
+    hold the whole segment keeps the positive start, so the cut is the same either way.
+    """
+    if start <= width // 2:
+        return str(start)
+    return f"CASE WHEN n >= {start + size - 1} THEN {start} - n - 1 ELSE {start} END"
+
+
+def _cut_sql(facts: FileFacts, layout: Layout) -> str:
+    """One pass over the file: record type, length, every kept field, non-detail lines.
+
+    Values are cut from the decoded line itself, so every value is exactly the file's,
+    whatever the encoding. `len` is the length without trailing blanks (rtrim only runs on
+    short lines); `raw_line` keeps the header and footer (and any stray line) whole.
+    """
+    width = layout.width("D")
+    segments = _segments(layout)
+    cuts = ", ".join(
+        f"substr(x, {_segment_start(start, size, width)}, {size}) AS s{i}"
+        for i, (start, size, _) in enumerate(segments)
+    )
+    fields = ", ".join(
+        _field_expr(f, f"s{i}", f.start - start + 1)
+        for i, (start, _, group) in enumerate(segments)
+        for f in group
+    )
+    length = f"CASE WHEN n >= {width} THEN n ELSE length(rtrim(x)) END"
+    return f"""SELECT CASE WHEN len > 0 THEN substr(x, 1, 1) ELSE '' END AS rec, len, {fields},
+           CASE WHEN substr(x, 1, 1) <> 'D' THEN rtrim(x) END AS raw_line
+    FROM (SELECT x, {length} AS len, {cuts}
+          FROM (SELECT x, length(x) AS n
+                FROM (SELECT {_line_expr(facts)} AS x FROM ({scan_sql(facts)}))))"""
+
+
+def _cut_lines(con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layout) -> None:
+    """Scan and cut the file into `pecgm_cut`, in file order; `pecgm_lines` numbers it.
+
+    The table keeps the file's order (DuckDB preserves insertion order), so its rowid is
+    the line's position; blank lines are NULL rows and keep the count right.
     """
     if facts.cp1252:
         con.register(
             "_decoded_lines", pa.table({"line": pa.array(decoded_lines(facts), pa.string())})
         )
-    line = f"SELECT {_line_expr(facts)} AS x FROM ({scan_sql(facts)})"
-    if facts.duckdb_encoding == "utf-8":
-        lines = f"SELECT x AS l, NULL::VARCHAR AS o FROM ({line})"
-    else:
-        lines = (
-            "SELECT a AS l, CASE WHEN a <> x THEN x END AS o "
-            f"FROM (SELECT x, strip_accents(x) AS a FROM ({line}))"
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {LINES}_cut AS {_cut_sql(facts, layout)}",
+            [str(facts.path)],
         )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {LINES}_raw AS {lines}", [str(facts.path)])
-    if facts.cp1252:
-        con.unregister("_decoded_lines")
-
-
-def _cut_fields(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
-    """One CREATE TABLE AS cutting every kept field: from `l`, or from `o` where set."""
-    width = layout.width("D")
-
-    def select(line: str, where: str) -> str:
-        fields = ", ".join(_field_expr(f, line) for f in _kept_fields(layout))
-        # `len` is the length without trailing blanks; rtrim only runs on short lines.
-        length = f"CASE WHEN length({line}) >= {width} THEN length({line}) ELSE length(rtrim({line})) END"
-        return f"""SELECT line_no, CASE WHEN len > 0 THEN substr({line}, 1, 1) ELSE '' END AS rec,
-               len, {fields},
-               CASE WHEN substr({line}, 1, 1) <> 'D' THEN rtrim({line}) END AS raw_line
-        FROM (SELECT rowid + 1 AS line_no, l, o, {length} AS len FROM {LINES}_raw WHERE {where})"""
-
+    finally:
+        if facts.cp1252:
+            con.unregister("_decoded_lines")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {LINES} AS "
-        f"{select('l', 'o IS NULL')} UNION ALL {select('o', 'o IS NOT NULL')}"
+        f"CREATE OR REPLACE TEMP VIEW {LINES} AS SELECT rowid + 1 AS line_no, * FROM {LINES}_cut"
     )
-    con.execute(f"DROP TABLE {LINES}_raw")
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layout) -> FileFacts:
-    """Store the lines, retrying with the next encoding if the reader refuses the guess.
+    """Cut the lines, retrying with the next encoding if the reader refuses the guess.
 
     Returns the facts of the encoding actually read (the report and journal show it).
     """
     while True:
         try:
-            _store_lines(con, facts)
-            break
+            _cut_lines(con, facts, layout)
+            return facts
         except duckdb.InvalidInputException:
             facts = fallback(facts)
             if facts is None:
                 raise
-    _cut_fields(con, layout)
-    return facts
 
 
 def _structure(

@@ -158,15 +158,11 @@ def run_suite(con: duckdb.DuckDBPyConnection, table: str, suite: Suite) -> list[
     )
     element_count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
-    aggregates = ", ".join(
-        f"count(*) FILTER (WHERE e{i}), "
-        f"(list(line_no ORDER BY line_no) FILTER (WHERE e{i}))[1:{MAX_LINES_LISTED}]"
-        for i in range(len(suite.expectations))
-    )
-    row = con.execute(f"SELECT {aggregates} FROM {flags}").fetchone() if exprs else ()
+    counts = _failure_counts(con, flags, len(exprs))
+    lines_of = _first_lines(con, flags, [i for i, count in enumerate(counts) if count])
     results = []
     for i, e in enumerate(suite.expectations):
-        count, lines = row[2 * i], row[2 * i + 1] or []
+        count, lines = counts[i], lines_of.get(i, [])
         codes: list[str] = []
         if count and e.meta.get("codes_publics") and e.column:
             codes = [
@@ -178,6 +174,27 @@ def run_suite(con: duckdb.DuckDBPyConnection, table: str, suite: Suite) -> list[
             ]
         results.append(CheckResult(e, element_count, int(count), list(lines), codes))
     return results
+
+
+def _failure_counts(con: duckdb.DuckDBPyConnection, flags: str, n: int) -> list[int]:
+    if not n:
+        return []
+    counts = ", ".join(f"count(*) FILTER (WHERE e{i})" for i in range(n))
+    return [int(c) for c in con.execute(f"SELECT {counts} FROM {flags}").fetchone()]
+
+
+def _first_lines(
+    con: duckdb.DuckDBPyConnection, flags: str, failing: list[int]
+) -> dict[int, list[int]]:
+    """First line numbers of each failing expectation; a clean file sorts nothing."""
+    if not failing:
+        return {}
+    lists = ", ".join(
+        f"(list(line_no ORDER BY line_no) FILTER (WHERE e{i}))[1:{MAX_LINES_LISTED}]"
+        for i in failing
+    )
+    row = con.execute(f"SELECT {lists} FROM {flags}").fetchone()
+    return {i: list(lines or []) for i, lines in zip(failing, row, strict=True)}
 
 
 def rejected_lines_sql(table: str, suite: Suite) -> str:
