@@ -235,8 +235,16 @@ def _write_loaded(
     con.execute(f"INSERT INTO wh.quarantine SELECT {load_id}, * FROM ({src.quarantine_sql()})")
     report.liaison = _link_rate(con, src, report, load_id)
     drift.missing_persons(con, report, load_id)
-    retention.apply_retention(con, report.month, settings.operator)
-    derived.refresh(con, report.departement)
+    purged = retention.apply_retention(con, report.month, settings.operator)
+    if not purged:  # a purge has just recomputed them, this load's rows included
+        derived.after_load(
+            con,
+            tuple(getattr(src, "TABLES", (src.TABLE,))),
+            load_id,
+            report.departement,
+            report.month,
+            replaced=bool(previous),
+        )
     duplicate = journal.already_loaded(con, src.SOURCE, facts.sha256, catalog="wh")
     if duplicate:
         raise _Duplicate(duplicate)
