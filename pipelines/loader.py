@@ -226,7 +226,8 @@ def _write_loaded(
         message=message,
         sha256="",  # written below: the file's hash goes on in the background meanwhile
     )
-    for table in getattr(src, "TABLES", (src.TABLE,)) if previous else ():
+    tables = tuple(getattr(src, "TABLES", (src.TABLE,)))
+    for table in tables if previous else ():
         con.execute(
             f"DELETE FROM wh.{table} WHERE load_id IN ({', '.join('?' * len(previous))})",
             previous,
@@ -238,12 +239,7 @@ def _write_loaded(
     purged = retention.apply_retention(con, report.month, settings.operator)
     if not purged:  # a purge has just recomputed them, this load's rows included
         derived.after_load(
-            con,
-            tuple(getattr(src, "TABLES", (src.TABLE,))),
-            load_id,
-            report.departement,
-            report.month,
-            replaced=bool(previous),
+            con, tables, load_id, report.departement, report.month, replaced=bool(previous)
         )
     duplicate = journal.already_loaded(con, src.SOURCE, facts.sha256, catalog="wh")
     if duplicate:
