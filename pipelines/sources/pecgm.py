@@ -220,9 +220,9 @@ def _cut_sql(facts: FileFacts, layout: Layout) -> str:
         for f in group
     )
     length = f"CASE WHEN n >= {width} THEN n ELSE length(rtrim(x)) END"
-    return f"""SELECT CASE WHEN len > 0 THEN substr(x, 1, 1) ELSE '' END AS rec, len, {fields},
-           CASE WHEN substr(x, 1, 1) <> 'D' THEN rtrim(x) END AS raw_line
-    FROM (SELECT x, {length} AS len, {cuts}
+    return f"""SELECT CASE WHEN len > 0 THEN first ELSE '' END AS rec, len, {fields},
+           CASE WHEN first <> 'D' THEN rtrim(x) END AS raw_line
+    FROM (SELECT x, substr(x, 1, 1) AS first, {length} AS len, {cuts}
           FROM (SELECT x, length(x) AS n
                 FROM (SELECT {_line_expr(facts)} AS x FROM ({scan_sql(facts)}))))"""
 
@@ -407,8 +407,7 @@ def stage(
         )
         return report
     footer_no = _structure(con, facts, layout, report, departement)
-    last = con.execute(f"SELECT count(*) FROM {LINES}").fetchone()[0]
-    _create_fields_view(con, layout, footer_no, last)
+    _create_fields_view(con, layout, footer_no, report.lines_read)
     apply_suite(
         con,
         FIELDS,
