@@ -1,0 +1,117 @@
+"""Streaming XML reading, hardened for files that come from outside.
+
+The XML sources (PECGM `fichier-PE-CG`, CAF/MSA flux bénéficiaires) are large files sent
+by partners: they are read as a stream (memory flat in the file size) by lxml, with no DTD
+loaded, no entity expanded and no network access. A document that declares entities in an
+internal DTD subset (billion laughs, external entities) is refused before any element is
+read; a bare DOCTYPE naming an external DTD is ignored, never fetched.
+
+Messages name the file and the line, never a value: lxml's own error text can quote the
+document (a tag cut in the middle of a name, an entity name), so it is not passed on.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from pipelines.encoding import open_bytes
+from pipelines.errors import FileRefused
+
+# What every reader of a partner's XML file gets: nothing outside the file is ever read.
+PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "no_network": True,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+def _refuse_declared_entities(file_name: str, root: etree._Element) -> None:
+    """Refuse a document whose internal DTD subset declares anything (entities, elements).
+
+    Entities are never expanded (`resolve_entities=False`), but a file that declares them
+    is not a partner's flux: it is refused whole rather than read with holes in it.
+    """
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is None:
+        return
+    if any(True for _ in dtd.iterentities()) or any(True for _ in dtd.iterelements()):
+        raise FileRefused(
+            f"{file_name} : le document déclare des entités ou une DTD interne (<!DOCTYPE … [ … ]>) ; "
+            "refusé par sécurité (aucune entité n'est développée ni aucune ressource extérieure lue)."
+        )
+
+
+def _syntax_message(file_name: str, error: etree.XMLSyntaxError) -> str:
+    line = error.lineno or (error.position[0] if error.position else None)
+    where = f" (ligne {line})" if line else ""
+    return (
+        f"{file_name} : XML mal formé ou fichier tronqué{where} ; "
+        "le fichier est refusé entier, rien n'est chargé."
+    )
+
+
+def iter_elements(
+    path: Path, tag: str | tuple[str, ...], *, file_name: str | None = None
+) -> Iterator[etree._Element]:
+    """Yield each complete element named `tag` (or one of the names), in document order.
+
+    The element is cleared once the caller moves on, and the siblings already read are
+    dropped from the tree, so memory holds one element at a time. The root element is
+    reachable through `element.getparent()` while the stream runs; header and footer
+    elements are yielded like any other when their names are asked for. Gzip is read
+    transparently; the encoding comes from the XML declaration (UTF-8 without one).
+    """
+    name = file_name or path.name
+    with open_bytes(path) as stream:
+        yield from _iter_stream(stream, tag, name)
+
+
+def _iter_stream(
+    stream: IO[bytes], tag: str | tuple[str, ...], file_name: str
+) -> Iterator[etree._Element]:
+    tags = (tag,) if isinstance(tag, str) else tag
+    context = etree.iterparse(stream, events=("start", "end"), **PARSER_OPTIONS)
+    checked = False
+    try:
+        for event, element in context:
+            if not checked:
+                _refuse_declared_entities(file_name, element)
+                checked = True
+            if event != "end" or element.tag not in tags:
+                continue
+            yield element
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            if parent is not None:
+                while element.getprevious() is not None:
+                    del parent[0]
+    except etree.XMLSyntaxError as error:
+        raise FileRefused(_syntax_message(file_name, error)) from None
+    except (EOFError, zlib.error, OSError) as error:  # a cut or corrupt .gz
+        raise FileRefused(
+            f"{file_name} : archive gzip tronquée ou illisible ({type(error).__name__}) ; "
+            "le fichier est refusé entier, rien n'est chargé."
+        ) from None
+
+
+def root_tag(path: Path) -> str | None:
+    """Name of the root element, for source detection; None when the file is not XML.
+
+    Reads only the file's first bytes: used by `auto` to tell XML sources apart.
+    """
+    try:
+        with open_bytes(path) as stream:
+            for _event, element in etree.iterparse(stream, events=("start",), **PARSER_OPTIONS):
+                return str(element.tag)
+    except (etree.XMLSyntaxError, EOFError, zlib.error, OSError):
+        return None
+    return None
