@@ -91,7 +91,7 @@ def layout_for(source: str, version: str, file_name: str = "") -> Layout:
     known = available_layouts(source)
     if version not in known:
         raise FileRefused(
-            f"{file_name} : version de format « {version} » inconnue dans l'en-tête "
+            f"{file_name}, ligne 1, champ VERSION : version de format inconnue "
             f"(versions connues : {', '.join(sorted(known))})."
         )
     return known[version]

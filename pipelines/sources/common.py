@@ -157,11 +157,22 @@ def check_departement(report: Report, departement: str | None) -> None:
 
 
 def _match_findings(report: Report, tpl: Template, matching, required: list[str]) -> None:
-    for name, headers in matching.duplicates.items():
+    if matching.no_header:
+        report.findings.append(
+            Finding(
+                "entete_absente",
+                f"{report.file_name}, ligne 1 : ligne d'en-tête absente (aucune colonne "
+                f"n'a un en-tête connu du modèle {tpl.source} ; en-têtes attendus : "
+                f"{', '.join(c.label for c in tpl.columns if c.required)} ; ou --mapping).",
+                line_no=1,
+            )
+        )
+        return
+    for name, positions in matching.duplicates.items():
         report.findings.append(
             Finding(
                 "colonne_en_double",
-                f"{report.file_name}, ligne 1 : les colonnes « {' », « '.join(headers)} » "
+                f"{report.file_name}, ligne 1 : les colonnes {', '.join(map(str, positions))} "
                 f"désignent toutes le champ {tpl.column(name).label}.",
                 line_no=1,
                 field=tpl.column(name).label,

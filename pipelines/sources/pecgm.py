@@ -140,7 +140,7 @@ def _check_head(facts: FileFacts, report: Report) -> Layout:
     header = _cut(head, any_layout, "E")
     if header["fichier"] != "PECG":
         raise FileRefused(
-            f"{name}, ligne 1, champ FICHIER : « {header['fichier'][:4]} » au lieu de « PECG »."
+            f"{name}, ligne 1, champ FICHIER : « PECG » attendu (valeur non reconnue)."
         )
     layout = layout_for(SOURCE, header["version"], name)
     if header["periodicite"] != "M":

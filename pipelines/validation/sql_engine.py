@@ -18,6 +18,7 @@ from pipelines.validation.suite import Expectation, Suite
 
 MAX_LINES_LISTED = 20
 MAX_CODES_LISTED = 10
+CODE_MAX_CHARS = 5  # a commune code, the longest code the report may show
 
 
 def _q(name: str) -> str:
@@ -141,6 +142,19 @@ class CheckResult:
         }
 
 
+def _code_shaped(e: Expectation) -> str:
+    """SQL test that an unexpected value has the shape of a code and may be listed.
+
+    `codes_publics` lets the report list the unexpected values of a code field, but a
+    field of a hostile or shifted file may hold anything (a name, a NIR): only a value
+    made of letters and digits, no longer than the longest code the check allows (5
+    characters when it has no value set), is listed; the others are counted, never shown.
+    """
+    allowed = [str(v) for v in e.kwargs.get("value_set") or []]
+    width = max((len(v) for v in allowed), default=CODE_MAX_CHARS)
+    return f"regexp_full_match(t.{_q(e.column)}::VARCHAR, '[A-Za-z0-9]{{1,{width}}}')"
+
+
 def run_suite(con: duckdb.DuckDBPyConnection, table: str, suite: Suite) -> list[CheckResult]:
     """Evaluate every row-level expectation of `suite` on `table` (must have `line_no`).
 
@@ -169,7 +183,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, table: str, suite: Suite) -> list[
                 r[0]
                 for r in con.execute(
                     f"SELECT DISTINCT t.{_q(e.column)} FROM {table} t JOIN {flags} f USING (line_no) "
-                    f"WHERE f.e{i} ORDER BY 1 LIMIT {MAX_CODES_LISTED}"
+                    f"WHERE f.e{i} AND {_code_shaped(e)} ORDER BY 1 LIMIT {MAX_CODES_LISTED}"
                 ).fetchall()
             ]
         results.append(CheckResult(e, element_count, int(count), list(lines), codes))
