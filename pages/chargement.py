@@ -2,6 +2,7 @@
 when nothing is blocking. The load writes a new warehouse generation beside the live one,
 so the other users keep reading meanwhile (pipelines/warehouse.py)."""
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from dashboard import auth, components
 from dashboard.uploads import Arrival, arrivals, new_staging_dir, safe_name
 from pipelines import access, loader, retention
 from pipelines.errors import PilotageError
-from pipelines.settings import Settings
+from pipelines.settings import Settings, private_dir
 from pipelines.tabular import read_mapping
 from pipelines.validation import archive
 
@@ -244,8 +245,9 @@ if st.button("Charger dans l'entrepôt", type="primary", disabled=not report.loa
             status.update(label=outcome.message, state="complete")
             shutil.rmtree(st.session_state.pop("upload_dir", ""), ignore_errors=True)
             for arrival in chosen:  # out of the list of files waiting to be loaded
-                done = arrivals_dir / "charges"
-                done.mkdir(exist_ok=True)
-                arrival.path.replace(done / arrival.path.name)
+                done = private_dir(arrivals_dir / "charges")
+                kept = arrival.path.replace(done / arrival.path.name)
+                with contextlib.suppress(OSError):  # a file dropped by another account
+                    kept.chmod(0o600)
         else:
             status.update(label=outcome.message, state="error")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipelines import access, indicators, journal, loader, warehouse
 from pipelines.errors import PilotageError, UsageError
-from pipelines.settings import Settings
+from pipelines.settings import Settings, private_umask
 
 SOURCES_HELP = "pecgm, cgpem, lrsa, stock, parcours, ou auto (détectée d'après le contenu)"
 
@@ -246,10 +246,10 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     if communes:  # the contract's keys, plus the territory the figures are restricted to
         result = {"departement": args.departement, "territoire": args.territoire, **result}
     if args.csv:
-        print("indicateur;code;valeur")
-        for key, code, value in _flat(result):
-            if key not in ("departement", "month"):
-                print(f"{key};{code};{'' if value is None else value}")
+        from pipelines import export
+
+        rows = [(k, c, v) for k, c, v in _flat(result) if k not in ("departement", "month")]
+        sys.stdout.write(export.csv_text(("indicateur", "code", "valeur"), rows))
     else:
         print(json.dumps(result, ensure_ascii=False, indent=None if not sys.stdout.isatty() else 2))
     return 0
@@ -334,9 +334,10 @@ def cmd_report(args: argparse.Namespace) -> int:
             "ORDER BY line_no, field",
             [args.load_id],
         ).fetchall()
+        from pipelines import export
+
         with open(args.quarantine, "w", encoding="utf-8-sig", newline="") as f:
-            f.write("ligne;champ;controle;motif\n")
-            f.writelines(";".join(str(v).replace(";", ",") for v in line) + "\n" for line in lines)
+            f.write(export.csv_text(("ligne", "champ", "controle", "motif"), lines))
         print(f"Lignes en quarantaine ({len(lines)}) : {args.quarantine}")
     if args.data_docs:
         from pipelines.validation import archive
@@ -510,6 +511,7 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    private_umask()  # warehouse, access file, reports, exports: 0600 / 0700
     args = build_parser().parse_args(argv)
     debug = args.debug or os.environ.get("PILOTAGE_DEBUG") == "1"
     try:

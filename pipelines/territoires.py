@@ -40,10 +40,9 @@ def read_file(path: Path, departement: str) -> list[tuple[str, str]]:
         like_data = absent or any(looks_like_data(h) for h in table.headers if h)
         received = [describe_column(h, i, like_data) for i, h in enumerate(table.headers) if h]
         raise UsageError(
-            f"{path.name}, ligne 1 : "
-            + ("ligne d'en-tête absente ; " if absent else "")
-            + "en-tête attendu « code_commune;territoire » "
-            f"(colonnes lues : {', '.join(received[:10]) or 'aucune'})."
+            f"{path.name}, ligne 1 : en-tête attendu « code_commune;territoire »"
+            + (", ligne d'en-tête absente" if absent else "")
+            + f" (colonnes lues : {', '.join(received[:10]) or 'aucune'})."
         )
     ci, ti = header.index("codecommune"), header.index("territoire")
     out: dict[str, str] = {}
