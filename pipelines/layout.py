@@ -29,6 +29,8 @@ class Field:
     codelist: str | None = None
     fixed: bool = False
     keep_as_fallback: bool = False
+    not_future: bool = False  # a date after the file's reference date (+ future_days) is an error
+    future_days: int = 0
 
     @property
     def end(self) -> int:

@@ -19,7 +19,7 @@ import duckdb
 
 from pipelines import derived, journal, pseudonymise, retention, warehouse
 from pipelines.encoding import FileFacts, inspect_file, unit_facts
-from pipelines.errors import LoadFailed, PilotageError, UsageError
+from pipelines.errors import LoadFailed, NotAuthorised, PilotageError, UsageError
 from pipelines.settings import Settings
 from pipelines.sources import detect_source, get_source
 from pipelines.validation import drift
@@ -87,8 +87,14 @@ def validate(
     facts: FileFacts | None = None,
     key: bytes | None = None,
     options: dict | None = None,
+    authorise: Callable[[str], bool] | None = None,
 ) -> tuple[Report, duckdb.DuckDBPyConnection, FileFacts, str]:
-    """Parse and check a file; writes nothing. Returns the report and the staging connection."""
+    """Parse and check a file; writes nothing. Returns the report and the staging connection.
+
+    `authorise(département)` (the app's user) is asked about the file's own département,
+    which a PECGM header names, before anything is read from the warehouse: the drift
+    against a département's previous file is that département's data.
+    """
     progress("lecture")
     facts = facts or _inspect(path)
     source = resolve_source(source, facts)
@@ -101,6 +107,12 @@ def validate(
         threshold=settings.line_error_threshold,
         options=options or {},
     )
+    if authorise is not None and report.departement and not authorise(report.departement):
+        con.close()
+        raise NotAuthorised(
+            f"{facts.file_name} est un fichier du département {report.departement}, pour "
+            "lequel vous n'êtes pas habilité : il n'est ni contrôlé ni comparé."
+        )
     if report.loadable:
         _drift(con, settings, report, getattr(get_source(source), "FIELDS", None))
     return report, con, facts, source
@@ -330,17 +342,19 @@ def load(
     departement: str | None = None,
     progress: Progress = _noop,
     options: dict | None = None,
+    authorise: Callable[[str], bool] | None = None,
 ) -> Outcome:
     """Validate, then load atomically; see the module docstring.
 
-    `options` are the source's own: `mapping` (header -> field), `liste` and `mois`.
+    `options` are the source's own: `mapping` (header -> field), `liste` and `mois`;
+    `authorise` as for `validate`.
     """
     started = datetime.now()
     facts = _inspect(path)
     source = resolve_source(source, facts)
     key = pseudonymise.load_or_create_key(settings.key_file)
     report, con, facts, source = validate(
-        source, path, settings, departement, progress, facts, key, options
+        source, path, settings, departement, progress, facts, key, options, authorise
     )
     # The file's sha256 is computed in the background. When it is ready, a file already
     # loaded is recognised now; otherwise the hash overlaps the writing too, and the same

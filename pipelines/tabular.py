@@ -57,7 +57,8 @@ class Column:
     required: bool = False
     width: int | None = None  # codes: numeric codes are left-padded with zeros to this width
     codelist: str | None = None
-    not_future: bool = False
+    not_future: bool = False  # see sources/common.py: future_flag_sql
+    future_days: int = 0
     aliases: tuple[str, ...] = ()
 
     @property
@@ -295,13 +296,18 @@ def describe_column(header: str, index: int, like_data: bool) -> str:
 def match_columns(headers: list[str], tpl: Template, mapping: dict[str, str]) -> Matching:
     """Match file headers to template fields: the mapping file first, then the aliases."""
     by_spelling = {s: c.name for c in tpl.columns for s in c.spellings}
+    # A header that names a personal field stays personal, whatever a mapping file says:
+    # "Référent: organisme_referent" would otherwise keep people's names.
+    personal = {
+        s: c.name for c in tpl.columns if c.usage in ("personal", "drop") for s in c.spellings
+    }
     names = {c.name for c in tpl.columns}
     like_data = any(looks_like_data(h) for h in headers if h)
     claimed: dict[str, list[int]] = {}
     ignored = []
     for index, header in enumerate(headers):
         key = normalise_header(header)
-        target = mapping.get(key) or by_spelling.get(key)
+        target = personal.get(key) or mapping.get(key) or by_spelling.get(key)
         if target in names:
             claimed.setdefault(target, []).append(index)
         elif header:

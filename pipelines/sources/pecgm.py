@@ -19,7 +19,7 @@ from pipelines.encoding import FileFacts, decoded_lines, fallback, read_head
 from pipelines.errors import FileRefused
 from pipelines.layout import Field, Layout, available_layouts, layout_for
 from pipelines.settings import SQL_DIR
-from pipelines.sources.common import apply_suite
+from pipelines.sources.common import apply_suite, future_flag_sql
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.validation.suite import load_suite
 
@@ -367,12 +367,28 @@ def _check_footer(con, name: str, footer: dict[str, str], footer_no: int, report
         )
 
 
-def _create_fields_view(con, layout: Layout, footer_no: int, last_line: int) -> None:
+def _future_flags(layout: Layout, reference_date: str | None) -> str:
+    """`<date>_futur` columns of the shared rule (sources/common.py), against the header's
+    reference date."""
+    reference = (
+        f"DATE '{date.fromisoformat(reference_date).isoformat()}'" if reference_date else "NULL"
+    )
+    return "".join(
+        future_flag_sql(f.name, f"try_strptime({f.name}, '%Y%m%d')", reference, f.future_days)
+        + ", "
+        for f in _kept_fields(layout)
+        if f.not_future
+    )
+
+
+def _create_fields_view(
+    con, layout: Layout, footer_no: int, last_line: int, reference_date: str | None
+) -> None:
     end = footer_no if footer_no else last_line + 1
     kept = ", ".join(f.name for f in _kept_fields(layout))
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW {FIELDS} AS
-        SELECT line_no, rec, len, {kept},
+        SELECT line_no, rec, len, {kept}, {_future_flags(layout, reference_date)}
                {_truncation_expr(layout)} AS champ_tronque,
                CASE WHEN nir IS NOT NULL OR identifiant_pe IS NOT NULL THEN 'oui' END AS identifiant
         FROM {LINES} WHERE line_no > 1 AND line_no < {end}"""
@@ -407,7 +423,7 @@ def stage(
         )
         return report
     footer_no = _structure(con, facts, layout, report, departement)
-    _create_fields_view(con, layout, footer_no, report.lines_read)
+    _create_fields_view(con, layout, footer_no, report.lines_read, report.reference_date)
     apply_suite(
         con,
         FIELDS,
