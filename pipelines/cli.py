@@ -51,13 +51,18 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(getattr(args, "db", None))
 
 
+def _month_option(value: str | None, option: str) -> str | None:
+    """A month typed on the command line, checked before any query uses it."""
+    if value and not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", value):
+        raise UsageError(f"{option} attend un mois AAAA-MM (reçu « {value[:20]} »).")
+    return value
+
+
 def _options(args: argparse.Namespace) -> dict:
     """Source options: the mapping file, the LRSA list and the month, when given."""
     from pipelines.tabular import read_mapping
 
-    mois = args.mois
-    if mois and not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", mois):
-        raise UsageError(f"--mois attend AAAA-MM (reçu « {mois} »).")
+    mois = _month_option(args.mois, "--mois")
     return {
         "mapping": read_mapping(Path(args.mapping) if args.mapping else None),
         "liste": args.liste,
@@ -230,6 +235,7 @@ def _flat(result: dict, prefix: str = "", code: str = ""):
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    _month_option(args.month, "--month")
     con = warehouse.open_reader(settings.db_path)
     communes = None
     if args.territoire:
@@ -521,10 +527,16 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"erreur : {error}", file=sys.stderr)
         return error.exit_code
-    except (OSError, UnicodeError) as error:
+    except OSError as error:
         if debug:
             traceback.print_exc()
-        print(f"erreur : entrée/sortie impossible ({type(error).__name__}).", file=sys.stderr)
+        where = Path(error.filename).name if error.filename else "fichier"
+        print(f"erreur : {loader.unreadable_message(error, Path(where))}", file=sys.stderr)
+        return UsageError.exit_code
+    except UnicodeError as error:
+        if debug:
+            traceback.print_exc()
+        print(f"erreur : texte illisible ({type(error).__name__}).", file=sys.stderr)
         return UsageError.exit_code
     except Exception as error:  # never a bare traceback for users
         if debug:

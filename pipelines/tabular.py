@@ -128,9 +128,10 @@ class Table:
 
 
 def _is_xlsx(facts: FileFacts) -> bool:
+    """By content, never by name: a workbook saved as 'export.csv' is still a workbook."""
     with open_bytes(facts.path) as f:
         head = f.read(4)
-    return head == b"PK\x03\x04" and zipfile.is_zipfile(facts.path)
+    return head == b"PK\x03\x04"
 
 
 def _cell_text(value: object) -> str | None:
@@ -171,8 +172,12 @@ def _split_header(numbered):
 def _read_xlsx(facts: FileFacts) -> Table:
     from openpyxl import load_workbook
 
+    with open_bytes(facts.path) as f:
+        data = io.BytesIO(f.read())  # a file object: openpyxl judges a path by its suffix
     try:
-        book = load_workbook(facts.path, read_only=True, data_only=True)
+        if not zipfile.is_zipfile(data):
+            raise zipfile.BadZipFile
+        book = load_workbook(data, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged file
         raise FileRefused(f"{facts.file_name} : classeur Excel illisible.") from error
     try:

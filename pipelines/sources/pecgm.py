@@ -15,7 +15,7 @@ from datetime import date, datetime
 import duckdb
 import pyarrow as pa
 
-from pipelines.encoding import FileFacts, decoded_lines, fallback, read_head
+from pipelines.encoding import FileFacts, damaged_gzip_message, decoded_lines, fallback, read_head
 from pipelines.errors import FileRefused
 from pipelines.layout import Field, Layout, available_layouts, layout_for
 from pipelines.settings import SQL_DIR
@@ -413,12 +413,13 @@ def stage(
     try:
         facts = _create_tables(con, facts, layout)
         report.encoding = facts.encoding
-    except duckdb.Error as error:
+    except duckdb.Error:
         report.findings.append(
             Finding(
                 "illisible",
-                f"{facts.file_name} : fichier illisible "
-                f"en {facts.encoding} ({type(error).__name__}).",
+                damaged_gzip_message(facts.file_name)
+                if facts.gzip
+                else f"{facts.file_name} : fichier illisible en {facts.encoding}.",
             )
         )
         return report
