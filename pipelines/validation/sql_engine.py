@@ -18,7 +18,7 @@ from pipelines.validation.suite import Expectation, Suite
 
 MAX_LINES_LISTED = 20
 MAX_CODES_LISTED = 10
-CODE_MAX_CHARS = 5  # a commune code, the longest code the report may show
+CODE_MAX_CHARS = 5  # digits of a commune code: the longest value the report may list
 
 
 def _q(name: str) -> str:
@@ -143,16 +143,25 @@ class CheckResult:
 
 
 def _code_shaped(e: Expectation) -> str:
-    """SQL test that an unexpected value has the shape of a code and may be listed.
+    """SQL test that an unexpected value may be listed in the report.
 
-    `codes_publics` lets the report list the unexpected values of a code field, but a
-    field of a hostile or shifted file may hold anything (a name, a NIR): only a value
-    made of letters and digits, no longer than the longest code the check allows (5
-    characters when it has no value set), is listed; the others are counted, never shown.
+    `codes_publics` lets the report list the unexpected values of a field, but a column of
+    a hostile or shifted file may hold anything (a name, a NIR). Listed are: the flags the
+    product derives itself (`*_futur`, `doublon`, `champ_tronque`: checked to be null, their
+    values are 'oui' or a field label); digits no longer than the longest allowed code and
+    at most 5 (a code, a commune); letters and digits of at most 3 characters and no longer
+    than the longest code (PSO, CAF, M). Anything else is counted by line, never shown.
     """
+    if e.type == "expect_column_values_to_be_null":
+        return "TRUE"
     allowed = [str(v) for v in e.kwargs.get("value_set") or []]
     width = max((len(v) for v in allowed), default=CODE_MAX_CHARS)
-    return f"regexp_full_match(t.{_q(e.column)}::VARCHAR, '[A-Za-z0-9]{{1,{width}}}')"
+    digits, alnum = min(width, CODE_MAX_CHARS), min(width, 3)
+    value = f"t.{_q(e.column)}::VARCHAR"
+    return (
+        f"(regexp_full_match({value}, '[0-9]{{1,{digits}}}') "
+        f"OR regexp_full_match({value}, '[A-Za-z0-9]{{1,{alnum}}}'))"
+    )
 
 
 def run_suite(con: duckdb.DuckDBPyConnection, table: str, suite: Suite) -> list[CheckResult]:
