@@ -321,6 +321,21 @@ def test_a_cut_gzip_is_refused_with_its_name(tmp_path, capsys, source, cut) -> N
     assert "EOFError" not in text and "erreur interne" not in text
 
 
+def test_chargement_page_refuses_a_cut_gzip_by_name(settings) -> None:
+    from tests.test_app import _arrival, _chargement
+
+    at = _chargement(settings, {})
+    folder = settings.db_path.parent / "arrivees"
+    _cut_gzip(folder / "PECGM_2A_202610.txt.gz", "\r\n".join(pecgm_lines(persons=60)), 1000)
+    at.run()  # the arrivals folder is listed again
+    at.multiselect[0].select(_arrival(settings, "PECGM_2A_202610.txt.gz")).run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "PECGM_2A_202610.txt.gz : fichier compressé (gzip) tronqué ou endommagé, illisible : "
+        "demandez un nouvel envoi."
+    ]
+
+
 def test_a_workbook_named_csv_is_read_as_a_workbook(tmp_path, capsys) -> None:
     frame = pd.DataFrame(
         [r.split(";") for r in (_cgpem_row(), _cgpem_row(nir=NIR[:-1] + "9"))],
