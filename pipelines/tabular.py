@@ -283,7 +283,6 @@ class Matching:
     fields: dict[str, int]  # field name -> column index in the file
     ignored: list[str]  # unknown columns, as they may be shown
     duplicates: dict[str, list[int]]  # field -> the 1-based positions of the columns claiming it
-    header_row_like_data: bool = False
 
     @property
     def no_header(self) -> bool:
@@ -321,7 +320,6 @@ def match_columns(headers: list[str], tpl: Template, mapping: dict[str, str]) ->
         fields={f: idx[0] for f, idx in claimed.items()},
         ignored=ignored,
         duplicates={f: [i + 1 for i in idx] for f, idx in claimed.items() if len(idx) > 1},
-        header_row_like_data=like_data,
     )
 
 
