@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import re
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -79,6 +80,7 @@ def _hostile_pecgm(folder: Path, m: Markers) -> Path:
             value = m.formula(f.usage in PERSONAL_USAGES)
             formulas = set_field(formulas, LAYOUT, "D", f.name, value)
     lines[4] = formulas
+    write_pecgm(folder / "PECGM_sans_entete.txt", lines[3:])  # the marker line comes first
     return write_pecgm(folder / "PECGM_2A_202610.txt", lines)
 
 
@@ -240,6 +242,8 @@ def test_no_hostile_value_reaches_any_output(tmp_path, monkeypatch, capsys, capl
     assert run("load", "stock", str(stock_bare), "--departement", "2A") == 1
     assert run("load", "parcours", *parcours_bare, "--departement", "2A") != 0
     assert run("territoires", str(territoires_bare), "--departement", "2A") == 2
+    for source in ("pecgm", "auto"):
+        assert run("validate", source, str(depot / "PECGM_sans_entete.txt")) != 0
     assert "ligne d'en-tête absente" in " ".join(messages)
     assert _run(capsys, data, "territoires", str(territoires), "--departement", "2A") == 0
 
@@ -275,6 +279,18 @@ def test_no_hostile_value_reaches_any_output(tmp_path, monkeypatch, capsys, capl
         at = run_app(User(login, role, ("2A",)), {"mois": "2026-10"}, page)
         assert not at.exception, (page, at.exception)
         pages[kind] += _texts(at._tree)
+    # The Chargement page checks the hostile CGPEM file and shows its report.
+    from tests.test_app import _arrival, _chargement
+
+    at = _chargement(settings, {})
+    shutil.copy(cgpem, settings.db_path.parent / "arrivees" / cgpem.name)
+    at.run()
+    at.selectbox[0].set_value("cgpem")
+    at.text_input[0].input("2A")
+    at.multiselect[0].select(_arrival(settings, cgpem.name)).run()
+    assert not at.exception, at.exception
+    assert any("Fichier chargeable" in e.value for e in at.success)
+    pages["messages"] += _texts(at._tree)
     exports += downloads
     names = " ".join(n for n, _ in downloads)
     for expected in (
@@ -296,7 +312,9 @@ def test_no_hostile_value_reaches_any_output(tmp_path, monkeypatch, capsys, capl
         "quarantine": json.dumps(quarantine, default=str, ensure_ascii=False),
         "journal d'audit": json.dumps(audit, default=str, ensure_ascii=False),
         "pages Qualité et Administration": "\n".join(pages["messages"]),
-        **{p: t for p, t in _files_text(tmp_path).items() if "/depot/" not in p},
+        **{
+            p: t for p, t in _files_text(tmp_path).items() if not re.search("/(depot|arrivees)/", p)
+        },
     }
     leaks = {w: sorted(set(MARKER.findall(t))) for w, t in strict.items() if MARKER.search(t)}
     assert leaks == {}, leaks
