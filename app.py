@@ -4,6 +4,9 @@ import streamlit as st
 
 from dashboard import auth
 from pipelines import masking
+from pipelines.settings import private_umask
+
+private_umask()  # uploads, reports, warehouse generations written by this server: 0600 / 0700
 
 st.set_page_config(page_title="Pilotage RSA", page_icon=":material/analytics:", layout="wide")
 

@@ -3,7 +3,6 @@ download of the data behind each chart (committee views are masked, see masking.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import pandas as pd
@@ -12,7 +11,7 @@ import streamlit as st
 
 from dashboard import auth, charts
 from dashboard.formatting import fmt_month
-from pipelines import masking
+from pipelines import export, masking
 from pipelines.nomenclatures import nomenclature
 
 
@@ -105,7 +104,7 @@ def download(
     cols = st.columns(2) if excel else [where or st]
     cols[0].download_button(
         label,
-        frame.to_csv(index=False, sep=";").encode("utf-8-sig"),
+        export.csv_bytes(frame),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv_{key}",
@@ -114,11 +113,9 @@ def download(
         args=(f"{name}.csv",),
     )
     if excel:
-        buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, sheet_name="donnees")
         cols[1].download_button(
             "Télécharger les données (Excel)",
-            buffer.getvalue(),
+            export.xlsx_bytes(frame),
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"xlsx_{key}",

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines import retention
+from pipelines.settings import private_dir
 
 
 def safe_name(name: str) -> str:
@@ -20,8 +21,7 @@ def safe_name(name: str) -> str:
 
 def new_staging_dir(db_path: Path) -> str:
     """A private folder under <warehouse dir>/depots (purged with `purge --all`)."""
-    base = retention.uploads_dir(db_path)
-    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    base = private_dir(retention.uploads_dir(db_path))
     return tempfile.mkdtemp(prefix="depot_", dir=base)
 
 

@@ -2,6 +2,7 @@
 when nothing is blocking. The load writes a new warehouse generation beside the live one,
 so the other users keep reading meanwhile (pipelines/warehouse.py)."""
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import streamlit as st
 from dashboard import auth, components
 from dashboard.uploads import Arrival, arrivals, new_staging_dir, safe_name
 from pipelines import access, loader, retention
-from pipelines.errors import PilotageError
-from pipelines.settings import Settings
+from pipelines.errors import NotAuthorised, PilotageError
+from pipelines.settings import Settings, private_dir
 from pipelines.tabular import read_mapping
 from pipelines.validation import archive
 
@@ -144,7 +145,7 @@ target = paths[0] if len(paths) == 1 else paths
 try:
     if st.session_state.get("controle", (None,))[0] != inputs:
         report, con, _, resolved = loader.validate(
-            source, target, settings, departement, options=options()
+            source, target, settings, departement, options=options(), authorise=user.sees
         )
         con.close()
         archive.keep(settings.db_path, report)
@@ -159,6 +160,10 @@ try:
         )
         st.session_state["controle"] = (inputs, report, resolved)
     _, report, resolved = st.session_state["controle"]
+except NotAuthorised as error:
+    access.audit(settings.db_path, user.login, "acces_refuse", "refuse", fichier=paths[0].name)
+    st.error(str(error))
+    st.stop()
 except PilotageError as error:
     st.error(str(error))
     st.stop()
@@ -213,11 +218,6 @@ if not checks.empty:
         label="Télécharger les lignes en erreur (CSV)",
     )
 
-if report.departement and not user.sees(report.departement):
-    st.error(
-        f"Ce fichier est celui du département {report.departement}, pour lequel vous n'êtes pas habilité."
-    )
-    st.stop()
 if st.button("Charger dans l'entrepôt", type="primary", disabled=not report.loadable):
     with st.status("Chargement en cours…", expanded=True) as status:
         outcome = loader.load(
@@ -227,6 +227,7 @@ if st.button("Charger dans l'entrepôt", type="primary", disabled=not report.loa
             departement,
             progress=lambda step: status.write(f"Étape : {step}"),
             options=options(),
+            authorise=user.sees,
         )
         if outcome.report is not None:
             archive.keep(settings.db_path, outcome.report, outcome.load_id)
@@ -244,8 +245,9 @@ if st.button("Charger dans l'entrepôt", type="primary", disabled=not report.loa
             status.update(label=outcome.message, state="complete")
             shutil.rmtree(st.session_state.pop("upload_dir", ""), ignore_errors=True)
             for arrival in chosen:  # out of the list of files waiting to be loaded
-                done = arrivals_dir / "charges"
-                done.mkdir(exist_ok=True)
-                arrival.path.replace(done / arrival.path.name)
+                done = private_dir(arrivals_dir / "charges")
+                kept = arrival.path.replace(done / arrival.path.name)
+                with contextlib.suppress(OSError):  # a file dropped by another account
+                    kept.chmod(0o600)
         else:
             status.update(label=outcome.message, state="error")

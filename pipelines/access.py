@@ -22,6 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from pipelines.errors import UsageError
+from pipelines.settings import private_file
 
 ROLES = ("comite", "analyste", "donnees", "admin")
 ROLE_LABELS = {
@@ -86,8 +87,7 @@ def access_path(db_path: Path) -> Path:
 
 @contextmanager
 def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
-    path = access_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = private_file(access_path(db_path))  # hashes and audit: 0600, as its -wal/-shm
     con = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
         con.execute("PRAGMA journal_mode=WAL")

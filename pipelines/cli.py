@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipelines import access, indicators, journal, loader, warehouse
 from pipelines.errors import PilotageError, UsageError
-from pipelines.settings import Settings
+from pipelines.settings import Settings, private_umask
 
 SOURCES_HELP = "pecgm, cgpem, lrsa, stock, parcours, ou auto (détectée d'après le contenu)"
 
@@ -51,13 +51,18 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(getattr(args, "db", None))
 
 
+def _month_option(value: str | None, option: str) -> str | None:
+    """A month typed on the command line, checked before any query uses it."""
+    if value and not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", value):
+        raise UsageError(f"{option} attend un mois AAAA-MM (reçu « {value[:20]} »).")
+    return value
+
+
 def _options(args: argparse.Namespace) -> dict:
     """Source options: the mapping file, the LRSA list and the month, when given."""
     from pipelines.tabular import read_mapping
 
-    mois = args.mois
-    if mois and not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", mois):
-        raise UsageError(f"--mois attend AAAA-MM (reçu « {mois} »).")
+    mois = _month_option(args.mois, "--mois")
     return {
         "mapping": read_mapping(Path(args.mapping) if args.mapping else None),
         "liste": args.liste,
@@ -230,6 +235,7 @@ def _flat(result: dict, prefix: str = "", code: str = ""):
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    _month_option(args.month, "--month")
     con = warehouse.open_reader(settings.db_path)
     communes = None
     if args.territoire:
@@ -246,10 +252,10 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     if communes:  # the contract's keys, plus the territory the figures are restricted to
         result = {"departement": args.departement, "territoire": args.territoire, **result}
     if args.csv:
-        print("indicateur;code;valeur")
-        for key, code, value in _flat(result):
-            if key not in ("departement", "month"):
-                print(f"{key};{code};{'' if value is None else value}")
+        from pipelines import export
+
+        rows = [(k, c, v) for k, c, v in _flat(result) if k not in ("departement", "month")]
+        sys.stdout.write(export.csv_text(("indicateur", "code", "valeur"), rows))
     else:
         print(json.dumps(result, ensure_ascii=False, indent=None if not sys.stdout.isatty() else 2))
     return 0
@@ -334,9 +340,10 @@ def cmd_report(args: argparse.Namespace) -> int:
             "ORDER BY line_no, field",
             [args.load_id],
         ).fetchall()
+        from pipelines import export
+
         with open(args.quarantine, "w", encoding="utf-8-sig", newline="") as f:
-            f.write("ligne;champ;controle;motif\n")
-            f.writelines(";".join(str(v).replace(";", ",") for v in line) + "\n" for line in lines)
+            f.write(export.csv_text(("ligne", "champ", "controle", "motif"), lines))
         print(f"Lignes en quarantaine ({len(lines)}) : {args.quarantine}")
     if args.data_docs:
         from pipelines.validation import archive
@@ -510,6 +517,7 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    private_umask()  # warehouse, access file, reports, exports: 0600 / 0700
     args = build_parser().parse_args(argv)
     debug = args.debug or os.environ.get("PILOTAGE_DEBUG") == "1"
     try:
@@ -519,10 +527,16 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"erreur : {error}", file=sys.stderr)
         return error.exit_code
-    except (OSError, UnicodeError) as error:
+    except OSError as error:
         if debug:
             traceback.print_exc()
-        print(f"erreur : entrée/sortie impossible ({type(error).__name__}).", file=sys.stderr)
+        where = Path(error.filename).name if error.filename else "fichier"
+        print(f"erreur : {loader.unreadable_message(error, Path(where))}", file=sys.stderr)
+        return UsageError.exit_code
+    except UnicodeError as error:
+        if debug:
+            traceback.print_exc()
+        print(f"erreur : texte illisible ({type(error).__name__}).", file=sys.stderr)
         return UsageError.exit_code
     except Exception as error:  # never a bare traceback for users
         if debug:

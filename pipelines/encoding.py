@@ -10,11 +10,17 @@ then scans like a file, so the parse itself stays in DuckDB whatever the encodin
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import hashlib
+import zlib
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
+
+from pipelines.errors import FileRefused
 
 _CHUNK = 8 * 1024 * 1024
 # Every byte but the C1 range 0x80-0x9F: `block.translate(None, _NOT_C1)` keeps only C1
@@ -67,9 +73,27 @@ def is_gzip(path: Path) -> bool:
         return f.read(2) == GZIP_MAGIC
 
 
-def open_bytes(path: Path):
-    """Binary reader over the file's content, decompressing gzip transparently."""
-    return gzip.open(path, "rb") if is_gzip(path) else path.open("rb")
+@contextlib.contextmanager
+def open_bytes(path: Path) -> Iterator[BinaryIO]:
+    """Binary reader over the file's content, decompressing gzip transparently.
+
+    A cut or damaged archive fails in the middle of a read, deep in whichever reader
+    asked (EOFError, zlib.error): every reader goes through here, so it becomes one
+    refusal that names the file, wherever the read happens.
+    """
+    compressed = is_gzip(path)
+    try:
+        with gzip.open(path, "rb") if compressed else path.open("rb") as f:
+            yield f
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise FileRefused(damaged_gzip_message(path.name)) from error
+
+
+def damaged_gzip_message(name: str) -> str:
+    return (
+        f"{name} : fichier compressé (gzip) tronqué ou endommagé, illisible : "
+        "demandez un nouvel envoi."
+    )
 
 
 def _guess_8bit(block: bytes, last: bool) -> tuple[str, str]:

@@ -21,3 +21,10 @@ class LoadFailed(PilotageError):
     """A load that started and failed (exit code 1, like a refused file): nothing kept."""
 
     exit_code = 1
+
+
+class NotAuthorised(PilotageError):
+    """The file belongs to a département the user may not see: nothing derived from the
+    warehouse (drift, earlier loads) is computed or shown."""
+
+    exit_code = 1

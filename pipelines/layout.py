@@ -29,6 +29,8 @@ class Field:
     codelist: str | None = None
     fixed: bool = False
     keep_as_fallback: bool = False
+    not_future: bool = False  # a date after the file's reference date (+ future_days) is an error
+    future_days: int = 0
 
     @property
     def end(self) -> int:
@@ -91,7 +93,7 @@ def layout_for(source: str, version: str, file_name: str = "") -> Layout:
     known = available_layouts(source)
     if version not in known:
         raise FileRefused(
-            f"{file_name} : version de format « {version} » inconnue dans l'en-tête "
+            f"{file_name}, ligne 1, champ VERSION : version de format inconnue "
             f"(versions connues : {', '.join(sorted(known))})."
         )
     return known[version]

@@ -9,6 +9,7 @@ writes a 'failed' row in a generation of its own; the data either all land or no
 from __future__ import annotations
 
 import contextlib
+import errno
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -19,11 +20,11 @@ import duckdb
 
 from pipelines import derived, journal, pseudonymise, retention, warehouse
 from pipelines.encoding import FileFacts, inspect_file, unit_facts
-from pipelines.errors import LoadFailed, PilotageError, UsageError
+from pipelines.errors import LoadFailed, NotAuthorised, PilotageError, UsageError
 from pipelines.settings import Settings
 from pipelines.sources import detect_source, get_source
 from pipelines.validation import drift
-from pipelines.validation.report import Report
+from pipelines.validation.report import Finding, Report
 
 Progress = Callable[[str], None]
 
@@ -69,7 +70,24 @@ def _inspect(path: Path | list[Path]) -> FileFacts:
     try:
         return inspect_file(paths[0]) if len(paths) == 1 else unit_facts(paths)
     except OSError as error:
-        raise UsageError(f"Lecture impossible : {error.strerror}.") from error
+        raise UsageError(unreadable_message(error, paths[0])) from error
+
+
+# errno -> what a French user reads instead of the system's English strerror
+_OS_REASONS = {
+    errno.EACCES: "accès refusé (droits du fichier)",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.ENOENT: "fichier introuvable",
+    errno.EIO: "erreur d'entrée/sortie du disque",
+}
+
+
+def unreadable_message(error: OSError, path: Path) -> str:
+    """'<file> : lecture impossible (accès refusé (droits du fichier)).'"""
+    name = Path(error.filename).name if error.filename else Path(path).name
+    reason = _OS_REASONS.get(error.errno or 0, "erreur du système de fichiers")
+    return f"{name} : lecture impossible ({reason})."
 
 
 def _staging_connection(key: bytes) -> duckdb.DuckDBPyConnection:
@@ -87,12 +105,19 @@ def validate(
     facts: FileFacts | None = None,
     key: bytes | None = None,
     options: dict | None = None,
+    authorise: Callable[[str], bool] | None = None,
 ) -> tuple[Report, duckdb.DuckDBPyConnection, FileFacts, str]:
-    """Parse and check a file; writes nothing. Returns the report and the staging connection."""
+    """Parse and check a file; writes nothing. Returns the report and the staging connection.
+
+    `authorise(département)` (the app's user) is asked about the file's own département,
+    which a PECGM header names, before anything is read from the warehouse: the drift
+    against a département's previous file is that département's data.
+    """
     progress("lecture")
     facts = facts or _inspect(path)
     source = resolve_source(source, facts)
-    con = _staging_connection(key or pseudonymise.load_or_create_key(settings.key_file))
+    key_used = key or pseudonymise.load_or_create_key(settings.key_file)
+    con = _staging_connection(key_used)
     progress("contrôles")
     report = get_source(source).stage(
         con,
@@ -101,36 +126,59 @@ def validate(
         threshold=settings.line_error_threshold,
         options=options or {},
     )
-    if report.loadable:
-        _drift(con, settings, report, getattr(get_source(source), "FIELDS", None))
+    if authorise is not None and report.departement and not authorise(report.departement):
+        con.close()
+        raise NotAuthorised(
+            f"{facts.file_name} est un fichier du département {report.departement}, pour "
+            "lequel vous n'êtes pas habilité : il n'est ni contrôlé ni comparé."
+        )
+    _compare_with_warehouse(
+        con, settings, report, getattr(get_source(source), "FIELDS", None), key_used
+    )
     return report, con, facts, source
 
 
-def _drift(con, settings: Settings, report: Report, fields: str | None) -> None:
-    """Compare with the previous loaded file (read-only view of the live warehouse)."""
+def _compare_with_warehouse(
+    con, settings: Settings, report: Report, fields: str | None, key: bytes
+) -> None:
+    """What the live warehouse tells about the file (read-only): whether this key is the
+    warehouse's (a file checked with another key could not be loaded), then the drift
+    against the previous loaded file."""
     if not settings.db_path.exists():
         return
     con.execute("ATTACH ? AS wh (READ_ONLY)", [str(settings.db_path)])
     try:
-        if warehouse.schema_version(con, "wh") == warehouse.latest_version():
+        if warehouse.schema_version(con, "wh") != warehouse.latest_version():
+            return
+        if _stored_fingerprint(con) not in (None, pseudonymise.fingerprint(key)):
+            report.findings.append(Finding("cle", f"{report.file_name} : {KEY_MISMATCH}"))
+        elif report.loadable:
             drift.compare(con, report, fields)
     finally:
         con.execute("DETACH wh")
 
 
-def _check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
-    """Refuse to mix keys in one warehouse: people would silently stop linking."""
-    current = pseudonymise.fingerprint(key)
+KEY_MISMATCH = (
+    "la clé de pseudonymisation n'est pas celle qui a servi à construire cet entrepôt : "
+    "chargement impossible (vérifiez PILOTAGE_SECRET_KEY ou PILOTAGE_KEY_FILE)."
+)
+
+
+def _stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     row = con.execute(
         "SELECT value FROM wh.warehouse_meta WHERE key = 'key_fingerprint'"
     ).fetchone()
-    if row is None:
+    return row[0] if row else None
+
+
+def _check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Refuse to mix keys in one warehouse: people would silently stop linking."""
+    current = pseudonymise.fingerprint(key)
+    stored = _stored_fingerprint(con)
+    if stored is None:
         con.execute("INSERT INTO wh.warehouse_meta VALUES ('key_fingerprint', ?)", [current])
-    elif row[0] != current:
-        raise UsageError(
-            "La clé de pseudonymisation n'est pas celle qui a servi à construire cet entrepôt : "
-            "chargement arrêté (vérifiez PILOTAGE_SECRET_KEY ou PILOTAGE_KEY_FILE)."
-        )
+    elif stored != current:
+        raise UsageError(KEY_MISMATCH[0].upper() + KEY_MISMATCH[1:])
 
 
 def _already_loaded(settings: Settings, source: str, facts: FileFacts) -> Outcome | None:
@@ -330,17 +378,19 @@ def load(
     departement: str | None = None,
     progress: Progress = _noop,
     options: dict | None = None,
+    authorise: Callable[[str], bool] | None = None,
 ) -> Outcome:
     """Validate, then load atomically; see the module docstring.
 
-    `options` are the source's own: `mapping` (header -> field), `liste` and `mois`.
+    `options` are the source's own: `mapping` (header -> field), `liste` and `mois`;
+    `authorise` as for `validate`.
     """
     started = datetime.now()
     facts = _inspect(path)
     source = resolve_source(source, facts)
     key = pseudonymise.load_or_create_key(settings.key_file)
     report, con, facts, source = validate(
-        source, path, settings, departement, progress, facts, key, options
+        source, path, settings, departement, progress, facts, key, options, authorise
     )
     # The file's sha256 is computed in the background. When it is ready, a file already
     # loaded is recognised now; otherwise the hash overlaps the writing too, and the same

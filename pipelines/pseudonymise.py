@@ -14,16 +14,21 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from pathlib import Path
 
 import duckdb
 
 from pipelines.errors import UsageError
+from pipelines.settings import private_dir
 
 KEY_BYTES = 32
 BLOCK = 64  # SHA-256 block size
 KEY_HEX_CHARS = 32  # stored keys are 128-bit prefixes of the HMAC, in hex
 PREFIXES = ("NIR", "PE", "RSA")
+
+
+MIN_TEXT_KEY_CHARS = 32
 
 
 def load_or_create_key(key_file: Path) -> bytes:
@@ -32,26 +37,51 @@ def load_or_create_key(key_file: Path) -> bytes:
     if env:
         return _decode_key(env)
     if key_file.exists():
-        return _decode_key(key_file.read_text(encoding="ascii").strip())
-    key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return _read_key_file(key_file)
+    private_dir(key_file.parent)
     key = secrets.token_bytes(KEY_BYTES)
     try:
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # created by a concurrent process meanwhile
-        return _decode_key(key_file.read_text(encoding="ascii").strip())
+        return _read_key_file(key_file)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(key.hex() + "\n")
     return key
 
 
-def _decode_key(text: str) -> bytes:
+def _read_key_file(key_file: Path) -> bytes:
+    """The key file's key; refused when another account may read it: whoever reads the key
+    can re-identify every person whose NIR they know."""
+    mode = key_file.stat().st_mode
+    if mode & 0o077:
+        raise UsageError(
+            f"Le fichier de la clé de pseudonymisation {key_file} est lisible par d'autres "
+            f"comptes que le sien (mode {stat.S_IMODE(mode):04o}) : clé refusée. Réservez-le "
+            f"à son propriétaire (chmod 600 {key_file})."
+        )
     try:
-        key = bytes.fromhex(text) if len(text) >= 32 and len(text) % 2 == 0 else text.encode()
-    except ValueError:
-        key = text.encode()
-    if len(key) < 16:
-        raise UsageError("La clé de pseudonymisation est trop courte (16 octets au moins).")
-    return key
+        return _decode_key(key_file.read_text(encoding="ascii").strip())
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"Le fichier de la clé de pseudonymisation {key_file} n'est pas un texte ASCII."
+        ) from error
+
+
+def _decode_key(text: str) -> bytes:
+    """A key written in hex (32 hex digits at least: 16 bytes), else a text of 32 characters
+    at least. Why a floor on text keys: the warehouse stores the key's fingerprint, so a
+    short or guessable text can be found offline by trying candidates against it."""
+    if len(text) >= 32 and len(text) % 2 == 0:
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            pass
+    if len(text) < MIN_TEXT_KEY_CHARS:
+        raise UsageError(
+            "La clé de pseudonymisation est trop courte : un texte de "
+            f"{MIN_TEXT_KEY_CHARS} caractères au moins, ou 32 chiffres hexadécimaux au moins."
+        )
+    return text.encode()
 
 
 def fingerprint(key: bytes) -> str:

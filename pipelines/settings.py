@@ -20,6 +20,44 @@ SAMPLE_DIR = REPO_DIR / "sample_data"
 
 DEFAULT_DB = Path("data") / "pilotage.duckdb"
 
+# Files of the product are their owner's only: the warehouse (statistics on vulnerable
+# people), the access file (password hashes, audit trail), reports, uploaded and received
+# files, the key. Group and others get nothing (files 0600, folders 0700).
+PRIVATE_UMASK = 0o077
+
+
+def private_umask() -> None:
+    """Make every file this process creates from now on 0600 and every folder 0700.
+
+    Process-wide on purpose: DuckDB, SQLite, Great Expectations and the zip writer create
+    files of their own (WAL, journals, Data Docs pages) that no chmod after the fact would
+    catch in time. Called by the command line and the app at start, and by each function
+    that creates one of the product's files, so the library used on its own is safe too.
+    """
+    os.umask(PRIVATE_UMASK)
+
+
+def private_dir(path: Path) -> Path:
+    """Create a folder (and its missing parents) readable by its owner only; an existing
+    folder is left as it is (it may be a shared one the deployment chose)."""
+    private_umask()
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create an empty file 0600 when it does not exist yet, so that whoever opens it next
+    (SQLite) writes into a private file; an existing file of ours keeps its content and
+    loses the group and other permissions an earlier version left (0644)."""
+    private_dir(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        st = path.stat()
+        if st.st_uid == os.getuid() and st.st_mode & 0o077:
+            path.chmod(0o600)
+    return path
+
 
 def _default_key_file() -> Path:
     """The key lives outside the warehouse and outside the repository by default.

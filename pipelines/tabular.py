@@ -57,7 +57,8 @@ class Column:
     required: bool = False
     width: int | None = None  # codes: numeric codes are left-padded with zeros to this width
     codelist: str | None = None
-    not_future: bool = False
+    not_future: bool = False  # see sources/common.py: future_flag_sql
+    future_days: int = 0
     aliases: tuple[str, ...] = ()
 
     @property
@@ -127,9 +128,10 @@ class Table:
 
 
 def _is_xlsx(facts: FileFacts) -> bool:
+    """By content, never by name: a workbook saved as 'export.csv' is still a workbook."""
     with open_bytes(facts.path) as f:
         head = f.read(4)
-    return head == b"PK\x03\x04" and zipfile.is_zipfile(facts.path)
+    return head == b"PK\x03\x04"
 
 
 def _cell_text(value: object) -> str | None:
@@ -170,8 +172,12 @@ def _split_header(numbered):
 def _read_xlsx(facts: FileFacts) -> Table:
     from openpyxl import load_workbook
 
+    with open_bytes(facts.path) as f:
+        data = io.BytesIO(f.read())  # a file object: openpyxl judges a path by its suffix
     try:
-        book = load_workbook(facts.path, read_only=True, data_only=True)
+        if not zipfile.is_zipfile(data):
+            raise zipfile.BadZipFile
+        book = load_workbook(data, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged file
         raise FileRefused(f"{facts.file_name} : classeur Excel illisible.") from error
     try:
@@ -239,32 +245,81 @@ def read_table(facts: FileFacts) -> Table:
     return _read_delimited(facts)
 
 
+# What a header is not: a value of a data row (a NIR, a date, an e-mail, a phone number,
+# a free text). A first row holding one of these is a data row taken as the header.
+_DATA_LIKE = re.compile(r"\d{5}|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|@")
+HEADER_MAX_CHARS = 60
+
+
+def looks_like_data(cell: str) -> bool:
+    """True for a cell that has the shape of a value (digits, date, e-mail, long text)."""
+    return len(cell) > HEADER_MAX_CHARS or bool(_DATA_LIKE.search(cell))
+
+
+def cell_shape(cell: str) -> str:
+    """The shape of a cell, never its content: '13 chiffres', 'date', 'texte de 6 caractères'."""
+    text = cell.strip()
+    if text.isdigit():
+        return f"{len(text)} chiffre" + ("s" if len(text) > 1 else "")
+    if re.fullmatch(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}", text):
+        return "date"
+    if "@" in text:
+        return f"adresse électronique de {len(text)} caractères"
+    if any(c.isdigit() for c in text):
+        return f"texte de {len(text)} caractères, chiffres compris"
+    return f"texte de {len(text)} caractères"
+
+
 @dataclass
 class Matching:
-    """Which file column feeds which template field, and what did not match."""
+    """Which file column feeds which template field, and what did not match.
+
+    `ignored` and `duplicates` are already worded for messages: a header is shown as
+    written only when the header row looks like headers; when any cell of it looks like a
+    value, every unknown column is named by its position and shape ("colonne 1 :
+    13 chiffres"), so that a data row taken as the header never reaches a message.
+    """
 
     fields: dict[str, int]  # field name -> column index in the file
-    ignored: list[str]  # file headers matched to no field
-    duplicates: dict[str, list[str]]  # field -> the several file headers claiming it
+    ignored: list[str]  # unknown columns, as they may be shown
+    duplicates: dict[str, list[int]]  # field -> the 1-based positions of the columns claiming it
+
+    @property
+    def no_header(self) -> bool:
+        """No column of the first row is a known header: the file has no header row."""
+        return not self.fields
+
+
+def describe_column(header: str, index: int, like_data: bool) -> str:
+    """How an unknown column is named in a message (see `Matching`)."""
+    if like_data or looks_like_data(header):
+        return f"colonne {index + 1} : {cell_shape(header)}"
+    return f"« {header} »"
 
 
 def match_columns(headers: list[str], tpl: Template, mapping: dict[str, str]) -> Matching:
     """Match file headers to template fields: the mapping file first, then the aliases."""
     by_spelling = {s: c.name for c in tpl.columns for s in c.spellings}
+    # A header that names a personal field stays personal, whatever a mapping file says:
+    # "Référent: organisme_referent" would otherwise keep people's names.
+    personal = {
+        s: c.name for c in tpl.columns if c.usage in ("personal", "drop") for s in c.spellings
+    }
     names = {c.name for c in tpl.columns}
+    like_data = any(looks_like_data(h) for h in headers if h)
     claimed: dict[str, list[int]] = {}
     ignored = []
     for index, header in enumerate(headers):
         key = normalise_header(header)
-        target = mapping.get(key) or by_spelling.get(key)
+        target = personal.get(key) or mapping.get(key) or by_spelling.get(key)
         if target in names:
             claimed.setdefault(target, []).append(index)
         elif header:
-            ignored.append(header)
+            ignored.append(describe_column(header, index, like_data))
     return Matching(
         fields={f: idx[0] for f, idx in claimed.items()},
         ignored=ignored,
-        duplicates={f: [headers[i] for i in idx] for f, idx in claimed.items() if len(idx) > 1},
+        duplicates={f: [i + 1 for i in idx] for f, idx in claimed.items() if len(idx) > 1},
     )
 
 

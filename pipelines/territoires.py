@@ -19,7 +19,7 @@ import duckdb
 from pipelines import warehouse
 from pipelines.encoding import inspect_file
 from pipelines.errors import FileRefused, UsageError
-from pipelines.tabular import normalise_header, read_table
+from pipelines.tabular import describe_column, looks_like_data, normalise_header, read_table
 
 COMMUNE = re.compile(r"^([0-9]{5}|2[AB][0-9]{3})$")
 
@@ -36,12 +36,17 @@ def read_file(path: Path, departement: str) -> list[tuple[str, str]]:
         raise UsageError(str(refused)) from refused
     header = [normalise_header(h) for h in table.headers]
     if "codecommune" not in header or "territoire" not in header:
+        absent = "codecommune" not in header and "territoire" not in header
+        like_data = absent or any(looks_like_data(h) for h in table.headers if h)
+        received = [describe_column(h, i, like_data) for i, h in enumerate(table.headers) if h]
         raise UsageError(
-            f"{path.name}, ligne 1 : en-tête attendu « code_commune;territoire » "
-            f"(reçu « {';'.join(table.headers)} »)."
+            f"{path.name}, ligne 1 : en-tête attendu « code_commune;territoire »"
+            + (", ligne d'en-tête absente" if absent else "")
+            + f" (colonnes lues : {', '.join(received[:10]) or 'aucune'})."
         )
     ci, ti = header.index("codecommune"), header.index("territoire")
     out: dict[str, str] = {}
+    first_line: dict[str, int] = {}
     for number, row in zip(table.line_numbers, table.rows, strict=True):
         commune = (row[ci] or "").upper() if ci < len(row) else ""
         territoire = (row[ti] or "") if ti < len(row) else ""
@@ -59,9 +64,10 @@ def read_file(path: Path, departement: str) -> list[tuple[str, str]]:
         if commune in out and out[commune] != territoire:
             raise UsageError(
                 f"{path.name}, ligne {number}, champ code_commune : commune déjà rattachée "
-                f"au territoire « {out[commune]} »."
+                f"à un autre territoire, ligne {first_line[commune]}."
             )
         out[commune] = territoire
+        first_line.setdefault(commune, number)
     if not out:
         raise UsageError(f"{path.name} : aucune commune.")
     return sorted(out.items())

@@ -27,7 +27,7 @@ import duckdb
 
 from pipelines.errors import UsageError
 from pipelines.nomenclatures import all_names, nomenclature
-from pipelines.settings import SQL_DIR
+from pipelines.settings import SQL_DIR, private_dir
 
 T = TypeVar("T")
 
@@ -160,7 +160,7 @@ class ReaderPool:
 @contextlib.contextmanager
 def writer_lock(db_path: Path) -> Iterator[None]:
     """Serialise writers: one load at a time per warehouse."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(db_path.parent)
     lock_path = db_path.with_name(db_path.name + ".lock")
     with lock_path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

@@ -37,7 +37,7 @@ CASES = {
     "fichier_not_pecg": (lambda lines: _header(lines, "fichier", "CGPE"), "champ FICHIER"),
     "unknown_version": (
         lambda lines: _header(lines, "version", "002,0"),
-        "version de format « 002,0 » inconnue",
+        "champ VERSION : version de format inconnue",
     ),
     "bad_header_date": (
         lambda lines: _header(lines, "date_reference", "20261340"),

@@ -66,6 +66,19 @@ def apply_suite(
         )
 
 
+def future_flag_sql(name: str, date_sql: str, reference_sql: str, days: int) -> str:
+    """The one rule on future dates, for every source: `<name>_futur` is 'oui' when the
+    date is after the file's reference date plus the field's tolerance (`future_days` of
+    its layout). The reference date is the PECGM header's DATE DE REFERENCE; the
+    départements' files carry none, so theirs is the day of the check. Each suite rejects
+    the line on that column, so the message names the line and the field, never the date.
+    """
+    return (
+        f"CASE WHEN {date_sql} > {reference_sql} + INTERVAL {int(days)} DAY "
+        f"THEN 'oui' END AS {name}_futur"
+    )
+
+
 def _value_sql(c: Column) -> str:
     """The normalised text of one field of `<source>_input` (aliased `i`)."""
     text = f"nullif(trim(i.{c.name}), '')"
@@ -119,7 +132,7 @@ def fields_view_sql(tpl: Template, source: str, extra: tuple[str, ...] = ()) -> 
     parts += [f"i.{c.name} AS i_{c.name}" for c in tpl.columns if c.type == "decimal"]
     inner = f"SELECT i.line_no, {', '.join(parts)} FROM {source}_input i {' '.join(joins)}"
     derived = [
-        f"CASE WHEN try_cast({c.name} AS DATE) > current_date THEN 'oui' END AS {c.name}_futur"
+        future_flag_sql(c.name, f"try_cast({c.name} AS DATE)", "current_date", c.future_days)
         for c in tpl.columns
         if c.not_future
     ]
@@ -157,11 +170,22 @@ def check_departement(report: Report, departement: str | None) -> None:
 
 
 def _match_findings(report: Report, tpl: Template, matching, required: list[str]) -> None:
-    for name, headers in matching.duplicates.items():
+    if matching.no_header:
+        report.findings.append(
+            Finding(
+                "entete_absente",
+                f"{report.file_name}, ligne 1 : ligne d'en-tête absente (aucune colonne "
+                f"n'a un en-tête connu du modèle {tpl.source} ; en-têtes attendus : "
+                f"{', '.join(c.label for c in tpl.columns if c.required)} ; ou --mapping).",
+                line_no=1,
+            )
+        )
+        return
+    for name, positions in matching.duplicates.items():
         report.findings.append(
             Finding(
                 "colonne_en_double",
-                f"{report.file_name}, ligne 1 : les colonnes « {' », « '.join(headers)} » "
+                f"{report.file_name}, ligne 1 : les colonnes {', '.join(map(str, positions))} "
                 f"désignent toutes le champ {tpl.column(name).label}.",
                 line_no=1,
                 field=tpl.column(name).label,

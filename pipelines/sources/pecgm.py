@@ -15,11 +15,11 @@ from datetime import date, datetime
 import duckdb
 import pyarrow as pa
 
-from pipelines.encoding import FileFacts, decoded_lines, fallback, read_head
+from pipelines.encoding import FileFacts, damaged_gzip_message, decoded_lines, fallback, read_head
 from pipelines.errors import FileRefused
 from pipelines.layout import Field, Layout, available_layouts, layout_for
 from pipelines.settings import SQL_DIR
-from pipelines.sources.common import apply_suite
+from pipelines.sources.common import apply_suite, future_flag_sql
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.validation.suite import load_suite
 
@@ -140,7 +140,7 @@ def _check_head(facts: FileFacts, report: Report) -> Layout:
     header = _cut(head, any_layout, "E")
     if header["fichier"] != "PECG":
         raise FileRefused(
-            f"{name}, ligne 1, champ FICHIER : « {header['fichier'][:4]} » au lieu de « PECG »."
+            f"{name}, ligne 1, champ FICHIER : « PECG » attendu (valeur non reconnue)."
         )
     layout = layout_for(SOURCE, header["version"], name)
     if header["periodicite"] != "M":
@@ -367,12 +367,28 @@ def _check_footer(con, name: str, footer: dict[str, str], footer_no: int, report
         )
 
 
-def _create_fields_view(con, layout: Layout, footer_no: int, last_line: int) -> None:
+def _future_flags(layout: Layout, reference_date: str | None) -> str:
+    """`<date>_futur` columns of the shared rule (sources/common.py), against the header's
+    reference date."""
+    reference = (
+        f"DATE '{date.fromisoformat(reference_date).isoformat()}'" if reference_date else "NULL"
+    )
+    return "".join(
+        future_flag_sql(f.name, f"try_strptime({f.name}, '%Y%m%d')", reference, f.future_days)
+        + ", "
+        for f in _kept_fields(layout)
+        if f.not_future
+    )
+
+
+def _create_fields_view(
+    con, layout: Layout, footer_no: int, last_line: int, reference_date: str | None
+) -> None:
     end = footer_no if footer_no else last_line + 1
     kept = ", ".join(f.name for f in _kept_fields(layout))
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW {FIELDS} AS
-        SELECT line_no, rec, len, {kept},
+        SELECT line_no, rec, len, {kept}, {_future_flags(layout, reference_date)}
                {_truncation_expr(layout)} AS champ_tronque,
                CASE WHEN nir IS NOT NULL OR identifiant_pe IS NOT NULL THEN 'oui' END AS identifiant
         FROM {LINES} WHERE line_no > 1 AND line_no < {end}"""
@@ -397,17 +413,18 @@ def stage(
     try:
         facts = _create_tables(con, facts, layout)
         report.encoding = facts.encoding
-    except duckdb.Error as error:
+    except duckdb.Error:
         report.findings.append(
             Finding(
                 "illisible",
-                f"{facts.file_name} : fichier illisible "
-                f"en {facts.encoding} ({type(error).__name__}).",
+                damaged_gzip_message(facts.file_name)
+                if facts.gzip
+                else f"{facts.file_name} : fichier illisible en {facts.encoding}.",
             )
         )
         return report
     footer_no = _structure(con, facts, layout, report, departement)
-    _create_fields_view(con, layout, footer_no, report.lines_read)
+    _create_fields_view(con, layout, footer_no, report.lines_read, report.reference_date)
     apply_suite(
         con,
         FIELDS,

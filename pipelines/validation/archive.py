@@ -13,6 +13,7 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+from pipelines.settings import private_dir
 from pipelines.validation import data_docs, html
 
 
@@ -36,7 +37,7 @@ def keep(db_path: Path, report, load_id: int | None = None) -> Path:
 
 def save(report: dict, folder: Path) -> Path:
     """Write rapport.html and data_docs/ (index.html, one page per checked file)."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(folder)
     (folder / "rapport.html").write_text(html.render(report), encoding="utf-8")
     data_docs.render(report, folder / "data_docs")
     return folder

@@ -18,6 +18,7 @@ from pipelines.validation.suite import Expectation, Suite
 
 MAX_LINES_LISTED = 20
 MAX_CODES_LISTED = 10
+CODE_MAX_CHARS = 5  # digits of a commune code: the longest value the report may list
 
 
 def _q(name: str) -> str:
@@ -141,6 +142,28 @@ class CheckResult:
         }
 
 
+def _code_shaped(e: Expectation) -> str:
+    """SQL test that an unexpected value may be listed in the report.
+
+    `codes_publics` lets the report list the unexpected values of a field, but a column of
+    a hostile or shifted file may hold anything (a name, a NIR). Listed are: the flags the
+    product derives itself (`*_futur`, `doublon`, `champ_tronque`: checked to be null, their
+    values are 'oui' or a field label); digits no longer than the longest allowed code and
+    at most 5 (a code, a commune); letters and digits of at most 3 characters and no longer
+    than the longest code (PSO, CAF, M). Anything else is counted by line, never shown.
+    """
+    if e.type == "expect_column_values_to_be_null":
+        return "TRUE"
+    allowed = [str(v) for v in e.kwargs.get("value_set") or []]
+    width = max((len(v) for v in allowed), default=CODE_MAX_CHARS)
+    digits, alnum = min(width, CODE_MAX_CHARS), min(width, 3)
+    value = f"t.{_q(e.column)}::VARCHAR"
+    return (
+        f"(regexp_full_match({value}, '[0-9]{{1,{digits}}}') "
+        f"OR regexp_full_match({value}, '[A-Za-z0-9]{{1,{alnum}}}'))"
+    )
+
+
 def run_suite(con: duckdb.DuckDBPyConnection, table: str, suite: Suite) -> list[CheckResult]:
     """Evaluate every row-level expectation of `suite` on `table` (must have `line_no`).
 
@@ -169,7 +192,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, table: str, suite: Suite) -> list[
                 r[0]
                 for r in con.execute(
                     f"SELECT DISTINCT t.{_q(e.column)} FROM {table} t JOIN {flags} f USING (line_no) "
-                    f"WHERE f.e{i} ORDER BY 1 LIMIT {MAX_CODES_LISTED}"
+                    f"WHERE f.e{i} AND {_code_shaped(e)} ORDER BY 1 LIMIT {MAX_CODES_LISTED}"
                 ).fetchall()
             ]
         results.append(CheckResult(e, element_count, int(count), list(lines), codes))
