@@ -116,6 +116,7 @@ def require(page: str) -> User:
         st.error("Votre rôle ne donne pas accès à cette page.")
         st.stop()
     st.session_state["page_courante"] = page
+    masking.set_view_threshold(mask_limit())  # again here: a page may run without app.py
     return user
 
 
@@ -127,11 +128,16 @@ def departements(available: list[str]) -> list[str]:
 
 def mask_limit() -> int:
     """The masking threshold of this view: 1 (nothing masked) only for an analyst who asked
-    for unmasked figures, which the audit records."""
+    for unmasked figures, which the audit records; else the published threshold.
+
+    Computed from this run's user and toggle only, never from `masking.threshold()`: that
+    one reads the view's ContextVar, which still holds the previous run's value when
+    Streamlit chains reruns in one script thread (an analyst turning the toggle off would
+    stay unmasked)."""
     user = current_user()
     if user is not None and user.role == "analyste" and st.session_state.get(SESSION_UNMASKED):
         return 1
-    return masking.threshold()
+    return masking.committee_threshold()
 
 
 def sidebar(user: User) -> None:
