@@ -92,11 +92,11 @@ def login_page() -> None:
     if st.session_state.get("message_connexion"):
         st.info(st.session_state.pop("message_connexion"))
     with st.form("connexion"):
-        login = st.text_input("Identifiant")
-        password = st.text_input("Mot de passe", type="password")
+        login = st.text_input("Identifiant", max_chars=access.MAX_LOGIN)
+        password = st.text_input("Mot de passe", type="password", max_chars=access.MAX_PASSWORD)
         submitted = st.form_submit_button("Se connecter", type="primary")
     if submitted:
-        user, message = access.authenticate(db_path(), login.strip(), password)
+        user, message = access.authenticate(db_path(), login, password)
         if user is None:
             st.error(message)
         else:
