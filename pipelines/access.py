@@ -39,6 +39,9 @@ ROLE_LABELS = {
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(minutes=30)
+SESSION_LIFETIME = timedelta(hours=10)  # a working day; the cookie's Max-Age too
+TICKET_LIFETIME = timedelta(seconds=60)
+SESSION_COOKIE = "pilotage_session"
 MIN_PASSWORD = 12
 # Inputs are bounded before anything is hashed, verified or written: a login is an account
 # name or an e-mail address (RFC 5321 caps those at 254), a password a passphrase.
@@ -71,6 +74,17 @@ CREATE TABLE IF NOT EXISTS audit (
     departement TEXT,
     details     TEXT,
     resultat    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS session_web (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    login            TEXT NOT NULL,
+    ticket_empreinte TEXT UNIQUE,            -- sha256 of the one-time ticket, NULL once used
+    ticket_expire    TEXT,
+    jeton_empreinte  TEXT UNIQUE,            -- sha256 of the cookie's token, never the token
+    cree_le          TEXT NOT NULL,
+    vu_le            TEXT NOT NULL,
+    expire_le        TEXT NOT NULL,
+    revoque_le       TEXT
 );
 CREATE TRIGGER IF NOT EXISTS audit_sans_modification BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'journal d''audit en ajout seul'); END;
@@ -294,6 +308,10 @@ def disable_user(db_path: Path, login: str, by: str) -> None:
             "UPDATE utilisateur SET actif = 0, modifie_le = ? WHERE login = ?",
             [_now().isoformat(" "), login],
         ).rowcount
+        con.execute(
+            "UPDATE session_web SET revoque_le = ? WHERE login = ? AND revoque_le IS NULL",
+            [_now().isoformat(" "), login],
+        )
     if not changed:
         raise UsageError(f"Compte inconnu : « {login} ».")
     audit(db_path, by, "desactivation_utilisateur", cible=login)
@@ -387,6 +405,121 @@ def lookup(db_path: Path, login: str) -> User | None:
             "SELECT role, departements FROM utilisateur WHERE login = ? AND actif = 1", [login]
         ).fetchone()
     return User(login, row[0], tuple(json.loads(row[1]))) if row else None
+
+
+# Web sessions of local accounts. A page reload opens a new Streamlit session, which forgets
+# who signed in: a cookie brings the user back. The script cannot set a cookie (it talks to
+# the browser over a WebSocket), so sign-in gives the page a one-time ticket valid for a
+# minute, which the browser posts to the server's own route (dashboard/web.py); that route
+# answers with the HttpOnly cookie. The cookie is signed and names a row of `session_web`
+# by the hash of its token; the row is what revocation acts on (sign-out, idle timeout,
+# account disabled), so a copied cookie is worth nothing once revoked.
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def open_web_session(db_path: Path, login: str) -> tuple[int, str]:
+    """(session id, one-time ticket) for a user who has just signed in."""
+    ticket = secrets.token_urlsafe(32)
+    now = _now()
+    with connect(db_path) as con:
+        session_id = con.execute(
+            "INSERT INTO session_web (login, ticket_empreinte, ticket_expire, cree_le, vu_le, "
+            "expire_le) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [
+                login,
+                _digest(ticket),
+                (now + TICKET_LIFETIME).isoformat(" "),
+                now.isoformat(" "),
+                now.isoformat(" "),
+                (now + SESSION_LIFETIME).isoformat(" "),
+            ],
+        ).fetchone()[0]
+    return session_id, ticket
+
+
+def redeem_ticket(db_path: Path, ticket: str) -> str | None:
+    """The signed cookie value for a ticket, once: the same UPDATE that finds the ticket
+    erases it, so a replayed or late ticket gives nothing."""
+    if not ticket or len(ticket) > 128:
+        return None
+    token = secrets.token_urlsafe(32)
+    now = _now().isoformat(" ")
+    with connect(db_path) as con:
+        row = con.execute(
+            "UPDATE session_web SET ticket_empreinte = NULL, ticket_expire = NULL, "
+            "jeton_empreinte = ? WHERE ticket_empreinte = ? AND ticket_expire > ? "
+            "AND revoque_le IS NULL AND expire_le > ? RETURNING id",
+            [_digest(token), _digest(ticket), now, now],
+        ).fetchone()
+    return sign_cookie(db_path, token) if row else None
+
+
+def sign_cookie(db_path: Path, token: str) -> str:
+    mac = hmac.new(access_secret(db_path), b"cookie:" + token.encode(), hashlib.sha256)
+    return f"{token}.{mac.hexdigest()[:32]}"
+
+
+def _cookie_token(db_path: Path, cookie: str) -> str | None:
+    """The token of a cookie whose signature holds, else None (no lookup for a forgery)."""
+    token, _, mac = cookie[:200].rpartition(".")
+    if not token or not hmac.compare_digest(sign_cookie(db_path, token), f"{token}.{mac}"):
+        return None
+    return token
+
+
+def resume_web_session(db_path: Path, cookie: str) -> tuple[User | None, int | None, str]:
+    """(user, session id, outcome) for a session cookie: the user while the session is
+    neither revoked, nor past its lifetime, nor idle for more than IDLE_TIMEOUT, and the
+    account still active. An idle session is revoked here, as at the timeout in the app."""
+    token = _cookie_token(db_path, cookie)
+    if token is None:
+        return None, None, "signature"
+    now = _now()
+    with connect(db_path) as con:
+        row = con.execute(
+            "SELECT id, login, vu_le, expire_le, revoque_le FROM session_web "
+            "WHERE jeton_empreinte = ?",
+            [_digest(token)],
+        ).fetchone()
+    if row is None or row[4] is not None:
+        return None, None, "revoquee"
+    session_id, login, seen, expires = row[0], row[1], row[2], row[3]
+    if datetime.fromisoformat(expires) <= now:
+        return None, session_id, "perimee"
+    if now - datetime.fromisoformat(seen) > IDLE_TIMEOUT:
+        revoke_web_session(db_path, session_id)
+        return None, session_id, "expiration"
+    user = lookup(db_path, login)
+    if user is None:
+        revoke_web_session(db_path, session_id)
+        return None, session_id, "desactive"
+    touch_web_session(db_path, session_id)
+    return user, session_id, "ok"
+
+
+def touch_web_session(db_path: Path, session_id: int) -> None:
+    """Record activity, so that the idle timeout also holds across reloads."""
+    with connect(db_path) as con:
+        con.execute(
+            "UPDATE session_web SET vu_le = ? WHERE id = ? AND revoque_le IS NULL",
+            [_now().isoformat(" "), session_id],
+        )
+
+
+def revoke_web_session(db_path: Path, session_id: int | None = None, cookie: str = "") -> None:
+    """End a session (by id, or by the cookie that names it): its cookie opens nothing more."""
+    token = _cookie_token(db_path, cookie) if cookie else None
+    if session_id is None and token is None:
+        return
+    with connect(db_path) as con:
+        con.execute(
+            "UPDATE session_web SET revoque_le = ?, ticket_empreinte = NULL "
+            "WHERE revoque_le IS NULL AND (id = ? OR jeton_empreinte = ?)",
+            [_now().isoformat(" "), session_id, _digest(token) if token else None],
+        )
 
 
 DEMO_PASSWORD = "demonstration-2A"  # documented in the README; demo warehouses only

@@ -212,3 +212,77 @@ def test_cli_users_add_refuses_an_unknown_departement(settings, capsys) -> None:
 
     code = main(["users", "add", "dora", "--role", "donnees", "--departement", "20"])
     assert code != 0 and "codes attendus" in capsys.readouterr().err
+
+
+def _signed_in(settings) -> tuple[int, str]:
+    """A session opened at sign-in and its cookie, as the browser would hold it."""
+    _account(settings)
+    session_id, ticket = access.open_web_session(settings.db_path, "bob")
+    cookie = access.redeem_ticket(settings.db_path, ticket)
+    assert cookie is not None
+    return session_id, cookie
+
+
+def test_a_ticket_gives_one_cookie_once_and_only_for_a_minute(settings) -> None:
+    _account(settings)
+    _, ticket = access.open_web_session(settings.db_path, "bob")
+    cookie = access.redeem_ticket(settings.db_path, ticket)
+    assert access.redeem_ticket(settings.db_path, ticket) is None  # replayed
+    assert access.resume_web_session(settings.db_path, cookie)[0].login == "bob"
+    _, late = access.open_web_session(settings.db_path, "bob")
+    past = (datetime.now() - timedelta(seconds=1)).isoformat(" ")
+    with sqlite3.connect(access.access_path(settings.db_path)) as con:
+        con.execute(
+            "UPDATE session_web SET ticket_expire = ? WHERE ticket_empreinte IS NOT NULL", [past]
+        )
+    assert access.redeem_ticket(settings.db_path, late) is None
+    stored = b"".join(f.read_bytes() for f in settings.db_path.parent.glob("*.acces.sqlite*"))
+    assert cookie.split(".")[0].encode() not in stored and ticket.encode() not in stored
+
+
+def test_a_forged_or_altered_cookie_opens_nothing(settings) -> None:
+    _, cookie = _signed_in(settings)
+    token, mac = cookie.split(".")
+    for forged in (f"{token}.{'0' * 32}", f"{token[:-1]}A.{mac}", token, "", "." * 300):
+        assert access.resume_web_session(settings.db_path, forged)[0] is None
+
+
+def test_revoked_idle_expired_and_disabled_sessions_are_refused(settings) -> None:
+    session_id, cookie = _signed_in(settings)
+    access.revoke_web_session(settings.db_path, session_id)  # sign-out
+    assert access.resume_web_session(settings.db_path, cookie)[:3:2] == (None, "revoquee")
+
+    cookie = access.redeem_ticket(
+        settings.db_path, access.open_web_session(settings.db_path, "bob")[1]
+    )
+    idle = (datetime.now() - access.IDLE_TIMEOUT - timedelta(minutes=1)).isoformat(" ")
+    with sqlite3.connect(access.access_path(settings.db_path)) as con:
+        con.execute("UPDATE session_web SET vu_le = ?", [idle])
+    assert access.resume_web_session(settings.db_path, cookie)[::2] == (None, "expiration")
+    assert access.resume_web_session(settings.db_path, cookie)[::2] == (None, "revoquee")
+
+    cookie = access.redeem_ticket(
+        settings.db_path, access.open_web_session(settings.db_path, "bob")[1]
+    )
+    old = (datetime.now() - timedelta(seconds=1)).isoformat(" ")
+    with sqlite3.connect(access.access_path(settings.db_path)) as con:
+        con.execute("UPDATE session_web SET expire_le = ? WHERE revoque_le IS NULL", [old])
+    assert access.resume_web_session(settings.db_path, cookie)[::2] == (None, "perimee")
+
+    cookie = access.redeem_ticket(
+        settings.db_path, access.open_web_session(settings.db_path, "bob")[1]
+    )
+    access.disable_user(settings.db_path, "bob", by="test")
+    assert access.resume_web_session(settings.db_path, cookie)[0] is None
+
+
+def test_idle_timeout_in_the_app_revokes_the_web_session(settings) -> None:
+    """The 30-minute timeout ends the server-side session too, not only Streamlit's."""
+    session_id, cookie = _signed_in(settings)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["utilisateur"] = User("bob", "analyste", ("2A",))
+    at.session_state["session_web"] = session_id
+    at.session_state["derniere_activite"] = datetime.now() - timedelta(minutes=31)
+    at.run()
+    assert "expirée" in " ".join(i.value for i in at.info)
+    assert access.resume_web_session(settings.db_path, cookie)[::2] == (None, "revoquee")
