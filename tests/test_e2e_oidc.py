@@ -14,9 +14,9 @@ from pipelines import access, loader
 from pipelines.settings import Settings
 from tests import oidc_provider
 from tests.conftest import TEST_KEY, pecgm_lines, write_pecgm
-from tests.test_e2e_browser import ARTIFACTS, _free_port, _wait_rendered, browser, serve
+from tests.test_e2e_browser import ARTIFACTS, _free_port, _wait_rendered, browser, page, serve
 
-__all__ = ["browser"]  # the Chromium fixture, shared with the other browser tests
+__all__ = ["browser", "page"]  # the Chromium fixtures of the other browser tests
 
 AGENT = "agent.2b@exemple.fr"  # allow-listed: comité of 2B only
 STRANGER = "inconnue@exemple.fr"  # known to the provider, absent from the allow-list
@@ -57,14 +57,6 @@ def oidc_app(provider, tmp_path_factory):
     env = {"PILOTAGE_DB": str(db), "PILOTAGE_SECRET_KEY": TEST_KEY, "PILOTAGE_AUTH": "oidc"}
     for url in serve(env, "--secrets.files", str(secrets_toml), port=port):
         yield url, db
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def _sign_in(page, url: str, identity: str) -> None:

@@ -286,3 +286,38 @@ def test_idle_timeout_in_the_app_revokes_the_web_session(settings) -> None:
     at.run()
     assert "expirée" in " ".join(i.value for i in at.info)
     assert access.resume_web_session(settings.db_path, cookie)[::2] == (None, "revoquee")
+
+
+def test_the_cookie_routes_set_an_httponly_cookie_once_and_revoke_it(settings) -> None:
+    import asyncio
+
+    import httpx
+    from starlette.applications import Starlette
+
+    from dashboard import web
+
+    _account(settings)
+    _, ticket = access.open_web_session(settings.db_path, "bob")
+
+    async def exchange() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=Starlette(routes=web.routes()))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+            forged = await c.post(web.SESSION_PATH, content="faux")
+            good = await c.post(
+                web.SESSION_PATH, content=ticket, headers={"X-Forwarded-Proto": "https"}
+            )
+            replayed = await c.post(web.SESSION_PATH, content=ticket)
+            by_url = await c.get(web.SESSION_PATH, params={"ticket": ticket})
+            c.cookies.set(access.SESSION_COOKIE, good.cookies[access.SESSION_COOKIE])
+            ended = await c.post(web.END_PATH)
+            return [forged, good, replayed, by_url, ended]
+
+    forged, good, replayed, by_url, ended = asyncio.run(exchange())
+    assert (forged.status_code, good.status_code, replayed.status_code) == (403, 204, 403)
+    assert by_url.status_code == 405  # never through a URL
+    header = good.headers["set-cookie"].lower()
+    for attribute in ("httponly", "samesite=strict", "secure", "path=/", "max-age=36000"):
+        assert attribute in header, header
+    cookie = good.cookies[access.SESSION_COOKIE]
+    assert ended.status_code == 204 and "max-age=0" in ended.headers["set-cookie"].lower()
+    assert access.resume_web_session(settings.db_path, cookie)[::2] == (None, "revoquee")
