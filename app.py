@@ -36,6 +36,7 @@ def pages(slugs, default: str | None) -> list:
 
 
 user = auth.current_user()
+masking.set_view_threshold(None if user is None else auth.mask_limit())  # never inherited
 if user is None:
     # Every page is registered (hidden) so that a link to one keeps its address and filters
     # while the sign-in form is shown; none runs before the user is signed in.
@@ -43,7 +44,6 @@ if user is None:
     st.navigation([login, *pages(PAGES, default=None)], position="hidden")
     auth.login_page()
 else:
-    masking.set_view_threshold(auth.mask_limit())
     auth.sidebar(user)
     allowed = [slug for slug in PAGES if slug in auth.ROLE_PAGES[user.role]]
     st.navigation(pages(allowed, default="synthese")).run()

@@ -8,11 +8,13 @@ first, so a page reached by its URL without the right role refuses to render.
 
 from __future__ import annotations
 
+import json
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import streamlit as st
 
+from dashboard import web
 from pipelines import access, masking
 from pipelines.access import IDLE_TIMEOUT, User
 from pipelines.settings import Settings
@@ -20,6 +22,11 @@ from pipelines.settings import Settings
 SESSION_USER = "utilisateur"
 SESSION_SEEN = "derniere_activite"
 SESSION_UNMASKED = "non_masque"
+SESSION_ID = "session_web"  # the row of access.session_web behind the cookie
+SESSION_TICKET = "ticket_de_session"  # handed to the browser once, right after sign-in
+SESSION_TOUCHED = "session_web_vue"
+COOKIE_TO_CLEAR = "cookie_a_effacer"
+TOUCH_EVERY = timedelta(minutes=1)
 
 # Pages each role may open (the navigation in app.py shows only these).
 ROLE_PAGES = {
@@ -57,6 +64,8 @@ def current_user() -> User | None:
         if user is not None:
             st.session_state[SESSION_USER] = user
             access.audit(db_path(), user.login, "connexion", "ok", fournisseur="oidc")
+    if not oidc() and SESSION_USER not in st.session_state:
+        _resume_from_cookie()
     user = st.session_state.get(SESSION_USER)
     if user is None:
         return None
@@ -67,12 +76,52 @@ def current_user() -> User | None:
         st.session_state["message_connexion"] = "Session expirée après 30 minutes d'inactivité."
         return None
     st.session_state[SESSION_SEEN] = now
+    session_id = st.session_state.get(SESSION_ID)
+    touched = st.session_state.get(SESSION_TOUCHED)
+    if session_id is not None and (touched is None or now - touched > TOUCH_EVERY):
+        access.touch_web_session(db_path(), session_id)
+        st.session_state[SESSION_TOUCHED] = now
     return user
 
 
+def _resume_from_cookie() -> None:
+    """A reload (a new Streamlit session) signed in by the session cookie, if it still
+    opens a live session (access.resume_web_session)."""
+    cookie = st.context.cookies.get(access.SESSION_COOKIE)
+    if not isinstance(cookie, str) or not cookie:  # none (or AppTest's stand-in runtime)
+        return
+    user, session_id, outcome = access.resume_web_session(db_path(), cookie)
+    if user is None:
+        if outcome == "expiration":
+            st.session_state["message_connexion"] = "Session expirée après 30 minutes d'inactivité."
+            st.session_state[COOKIE_TO_CLEAR] = True
+        return
+    st.session_state[SESSION_USER] = user
+    st.session_state[SESSION_ID] = session_id
+    st.session_state[SESSION_SEEN] = st.session_state[SESSION_TOUCHED] = datetime.now()
+    access.audit(db_path(), user.login, "reprise_de_session", "ok")
+
+
+def _post(path: str, body: str = "") -> None:
+    """Have the browser POST to one of dashboard/web.py's routes (same origin, cookies
+    included): how the HttpOnly cookie is set and deleted. The body never goes in a URL."""
+    st.html(
+        f"<script>fetch({json.dumps(path)}, {{method: 'POST', body: {json.dumps(body)}, "
+        "credentials: 'same-origin', headers: {'Content-Type': 'text/plain'}});</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
 def sign_out(reason: str = "deconnexion") -> None:
+    """End the session: the web session behind the cookie is revoked (a copy of the
+    cookie opens nothing more) and the next page asks the browser to delete it."""
     user = st.session_state.pop(SESSION_USER, None)
     st.session_state.pop(SESSION_UNMASKED, None)
+    st.session_state.pop(SESSION_TICKET, None)
+    session_id = st.session_state.pop(SESSION_ID, None)
+    if session_id is not None:
+        access.revoke_web_session(db_path(), session_id)
+        st.session_state[COOKIE_TO_CLEAR] = True
     if user is not None:
         access.audit(db_path(), user.login, reason)
     if oidc() and st.user.is_logged_in:
@@ -89,19 +138,24 @@ def login_page() -> None:
         else:
             st.button("Se connecter avec ProConnect", type="primary", on_click=st.login)
         return
+    if st.session_state.pop(COOKIE_TO_CLEAR, False):
+        _post(web.END_PATH)
     if st.session_state.get("message_connexion"):
         st.info(st.session_state.pop("message_connexion"))
     with st.form("connexion"):
-        login = st.text_input("Identifiant")
-        password = st.text_input("Mot de passe", type="password")
+        login = st.text_input("Identifiant", max_chars=access.MAX_LOGIN)
+        password = st.text_input("Mot de passe", type="password", max_chars=access.MAX_PASSWORD)
         submitted = st.form_submit_button("Se connecter", type="primary")
     if submitted:
-        user, message = access.authenticate(db_path(), login.strip(), password)
+        user, message = access.authenticate(db_path(), login, password)
         if user is None:
             st.error(message)
         else:
+            session_id, ticket = access.open_web_session(db_path(), user.login)
             st.session_state[SESSION_USER] = user
             st.session_state[SESSION_SEEN] = datetime.now()
+            st.session_state[SESSION_ID] = session_id
+            st.session_state[SESSION_TICKET] = ticket
             st.rerun()
 
 
@@ -116,6 +170,7 @@ def require(page: str) -> User:
         st.error("Votre rôle ne donne pas accès à cette page.")
         st.stop()
     st.session_state["page_courante"] = page
+    masking.set_view_threshold(mask_limit())  # again here: a page may run without app.py
     return user
 
 
@@ -127,14 +182,21 @@ def departements(available: list[str]) -> list[str]:
 
 def mask_limit() -> int:
     """The masking threshold of this view: 1 (nothing masked) only for an analyst who asked
-    for unmasked figures, which the audit records."""
+    for unmasked figures, which the audit records; else the published threshold.
+
+    Computed from this run's user and toggle only, never from `masking.threshold()`: that
+    one reads the view's ContextVar, which still holds the previous run's value when
+    Streamlit chains reruns in one script thread (an analyst turning the toggle off would
+    stay unmasked)."""
     user = current_user()
     if user is not None and user.role == "analyste" and st.session_state.get(SESSION_UNMASKED):
         return 1
-    return masking.threshold()
+    return masking.committee_threshold()
 
 
 def sidebar(user: User) -> None:
+    if SESSION_TICKET in st.session_state:  # first run after sign-in: get the cookie
+        _post(web.SESSION_PATH, st.session_state.pop(SESSION_TICKET))
     st.sidebar.caption(f"Connecté : {user.login} — {access.ROLE_LABELS[user.role]}")
     if user.role == "analyste":
         unmasked = st.sidebar.toggle(

@@ -7,6 +7,9 @@ pages/orientations.py on its own, without app.py (no page configuration, navigat
 built from file names). Declaring up front that the app uses `st.navigation` makes every
 request, deep links included, go through app.py. The browser tests start the app this way
 and check the navigation titles, so a Streamlit upgrade that changes this is caught.
+
+What is run is asgi.py: app.py served with the session-cookie routes (dashboard/web.py)
+on the same server, through Streamlit's own `st.App`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+ASGI = Path(__file__).resolve().parents[1] / "asgi.py"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False  # app.py calls st.navigation on every run
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["streamlit", "run", str(ASGI), *(sys.argv[1:] if argv is None else argv)]
     cli.main()
 
 

@@ -10,8 +10,14 @@ personal data is ever written here.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
+import re
+import secrets
 import sqlite3
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +40,20 @@ ROLE_LABELS = {
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(minutes=30)
+SESSION_LIFETIME = timedelta(hours=10)  # a working day; the cookie's Max-Age too
+TICKET_LIFETIME = timedelta(seconds=60)
+SESSION_COOKIE = "pilotage_session"
 MIN_PASSWORD = 12
+# Inputs are bounded before anything is hashed, verified or written: a login is an account
+# name or an e-mail address (RFC 5321 caps those at 254), a password a passphrase.
+MAX_LOGIN = 254
+MAX_PASSWORD = 1024
+MAX_DETAIL = 256  # one audited detail (file name, filter); longer ones are cut
+# Logins: after NFKC, lower-case ASCII letters, digits and . _ @ + - only. Everything else
+# (zero-width or control characters, letters of another script that look like Latin ones,
+# accents that NFKC does not fold) would let two accounts look the same in the audit.
+LOGIN = re.compile(r"[a-z0-9][a-z0-9._@+-]*")
+DEPARTEMENT = re.compile(r"0[1-9]|1[0-9]|2[1-9]|[3-8][0-9]|9[0-5]|2A|2B|97[1-6]")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS utilisateur (
@@ -56,6 +75,17 @@ CREATE TABLE IF NOT EXISTS audit (
     departement TEXT,
     details     TEXT,
     resultat    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS session_web (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    login            TEXT NOT NULL,
+    ticket_empreinte TEXT UNIQUE,            -- sha256 of the one-time ticket, NULL once used
+    ticket_expire    TEXT,
+    jeton_empreinte  TEXT UNIQUE,            -- sha256 of the cookie's token, never the token
+    cree_le          TEXT NOT NULL,
+    vu_le            TEXT NOT NULL,
+    expire_le        TEXT NOT NULL,
+    revoque_le       TEXT
 );
 CREATE TRIGGER IF NOT EXISTS audit_sans_modification BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'journal d''audit en ajout seul'); END;
@@ -85,6 +115,91 @@ def access_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".acces.sqlite")
 
 
+def secret_path(db_path: Path) -> Path:
+    """The access layer's own secret, beside the access file but not in it: whoever reads
+    the audit (its CSV export included) must not also hold the key of its keyed hashes."""
+    return db_path.with_name(db_path.name + ".acces.cle")
+
+
+def access_secret(db_path: Path) -> bytes:
+    """PILOTAGE_SECRET_SESSION, else the secret file, created (0600, 32 random bytes) at
+    first use. It keys the hash of unknown logins and signs session cookies; it is not the
+    pseudonymisation key, which the reading side of a deployment need not hold."""
+    env = os.environ.get("PILOTAGE_SECRET_SESSION")
+    if env:
+        if len(env) < 32:
+            raise UsageError("PILOTAGE_SECRET_SESSION est trop courte (32 caractères au moins).")
+        return env.encode()
+    path = secret_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made earlier, or by a concurrent process just now
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    secret = secrets.token_bytes(32)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secret.hex() + "\n")
+    return secret
+
+
+def unknown_login_tag(db_path: Path, typed: str) -> str:
+    """What the audit keeps of a login that names no account: a keyed hash of its first
+    MAX_LOGIN characters. Repeated attempts with the same text stay linkable; the text
+    itself (often a password typed in the wrong field) is never stored."""
+    digest = hmac.new(
+        access_secret(db_path), b"identifiant:" + typed[:MAX_LOGIN].encode(), hashlib.sha256
+    )
+    return "inconnu:" + digest.hexdigest()[:16]
+
+
+def canonical_login(text: str) -> str | None:
+    """The login an account is stored and looked up under (NFKC, trimmed, lower case), or
+    None when it is too long or holds a character outside the allowed set."""
+    if len(text) > MAX_LOGIN:
+        return None
+    login = unicodedata.normalize("NFKC", text).strip().lower()
+    return login if len(login) <= MAX_LOGIN and LOGIN.fullmatch(login) else None
+
+
+def check_login(text: str) -> str:
+    """canonical_login(), or a French message saying why the login is refused (which kind
+    of character, never the text, which may be anything pasted)."""
+    login = canonical_login(text)
+    if login is not None:
+        return login
+    if len(text) > MAX_LOGIN:
+        raise UsageError(f"Identifiant trop long ({MAX_LOGIN} caractères au plus).")
+    folded = unicodedata.normalize("NFKC", text).strip()
+    if not folded:
+        raise UsageError("Identifiant vide.")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in folded):
+        raise UsageError("Identifiant refusé : il contient un caractère invisible ou de contrôle.")
+    if not folded.isascii():
+        raise UsageError(
+            "Identifiant refusé : caractère hors ASCII (accent, lettre d'un autre alphabet "
+            "qui ressemble à une lettre latine) ; lettres a-z, chiffres et . _ @ + - seulement."
+        )
+    raise UsageError(
+        "Identifiant refusé : lettres a-z, chiffres et . _ @ + - seulement, "
+        "en commençant par une lettre ou un chiffre."
+    )
+
+
+def check_departements(codes: list[str]) -> list[str]:
+    """Département codes, upper-cased, each one that exists (01 to 95 but 20, 2A, 2B, 971 to
+    976), sorted without repeats."""
+    if not codes:
+        raise UsageError("Au moins un département (--departement) est nécessaire.")
+    cleaned = [c.strip().upper() for c in codes]
+    wrong = [i for i, c in enumerate(cleaned, 1) if not DEPARTEMENT.fullmatch(c)]
+    if wrong:
+        raise UsageError(
+            f"Département n° {', '.join(map(str, wrong))} inconnu : codes attendus 01 à 95 "
+            "(sauf 20), 2A, 2B, 971 à 976."
+        )
+    return sorted(set(cleaned))
+
+
 @contextmanager
 def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
     path = private_file(access_path(db_path))  # hashes and audit: 0600, as its -wal/-shm
@@ -110,7 +225,11 @@ def audit(
     **details: object,
 ) -> None:
     """Append one audit row. `details` hold filters, file names and counts, never a
-    beneficiary's personal value."""
+    beneficiary's personal value. Every text is bounded (a login over MAX_LOGIN is kept as
+    its keyed hash, a detail over MAX_DETAIL is cut) so that no input grows the file."""
+    if login is not None and len(login) > MAX_LOGIN:
+        login = unknown_login_tag(db_path, login)
+    details = {k: _bounded(v) for k, v in details.items()}
     with connect(db_path) as con:
         con.execute(
             "INSERT INTO audit (horodatage, login, action, departement, details, resultat) "
@@ -126,6 +245,14 @@ def audit(
         )
 
 
+def _bounded(value: object) -> object:
+    if isinstance(value, str):
+        return value[:MAX_DETAIL]
+    if isinstance(value, list | tuple):
+        return [_bounded(v) for v in value[:50]]
+    return value
+
+
 def audit_rows(db_path: Path, limit: int = 1000) -> list[tuple]:
     with connect(db_path) as con:
         return con.execute(
@@ -138,15 +265,19 @@ def audit_rows(db_path: Path, limit: int = 1000) -> list[tuple]:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise UsageError(f"Mot de passe trop court ({MIN_PASSWORD} caractères au moins).")
+    if len(password) > MAX_PASSWORD:
+        raise UsageError(f"Mot de passe trop long ({MAX_PASSWORD} caractères au plus).")
 
 
 def add_user(
     db_path: Path, login: str, password: str, role: str, departements: list[str], by: str
-) -> None:
+) -> str:
+    """Create or update an account. The login is stored canonical (check_login) so that no
+    two accounts can look alike; département codes must exist."""
     if role not in ROLES:
         raise UsageError(f"Rôle inconnu : « {role} » (attendu : {', '.join(ROLES)}).")
-    if not departements:
-        raise UsageError("Au moins un département (--departement) est nécessaire.")
+    login = check_login(login)
+    departements = check_departements(departements)
     _check_password(password)
     now = _now().isoformat(" ")
     with connect(db_path) as con:
@@ -157,7 +288,7 @@ def add_user(
             "ON CONFLICT (login) DO UPDATE SET password_hash = excluded.password_hash, "
             "role = excluded.role, departements = excluded.departements, actif = 1, "
             "echecs = 0, bloque_jusqua = NULL, modifie_le = excluded.modifie_le",
-            [login, _hasher.hash(password), role, json.dumps(sorted(set(departements))), now, now],
+            [login, _hasher.hash(password), role, json.dumps(departements), now, now],
         )
     audit(
         db_path,
@@ -165,16 +296,22 @@ def add_user(
         "modification_utilisateur" if exists else "creation_utilisateur",
         cible=login,
         role=role,
-        departements=sorted(set(departements)),
+        departements=departements,
     )
+    return login
 
 
 def disable_user(db_path: Path, login: str, by: str) -> None:
+    login = canonical_login(login) or login
     with connect(db_path) as con:
         changed = con.execute(
             "UPDATE utilisateur SET actif = 0, modifie_le = ? WHERE login = ?",
             [_now().isoformat(" "), login],
         ).rowcount
+        con.execute(
+            "UPDATE session_web SET revoque_le = ? WHERE login = ? AND revoque_le IS NULL",
+            [_now().isoformat(" "), login],
+        )
     if not changed:
         raise UsageError(f"Compte inconnu : « {login} ».")
     audit(db_path, by, "desactivation_utilisateur", cible=login)
@@ -188,71 +325,201 @@ def list_users(db_path: Path) -> list[tuple]:
         ).fetchall()
 
 
-def authenticate(db_path: Path, login: str, password: str) -> tuple[User | None, str]:
+LOCKED = "Compte verrouillé après 5 échecs : réessayez dans 15 minutes."
+REFUSED = "Identifiant ou mot de passe incorrect."
+
+
+def authenticate(db_path: Path, typed_login: str, password: str) -> tuple[User | None, str]:
     """(user, message): the user when the password is right and the account usable.
 
-    Five failures lock the account for 15 minutes; every attempt is audited. The message
-    never says whether the login exists.
+    Five failures lock the account for 15 minutes; every attempt is audited (an unknown
+    login only as its keyed hash). The message never says whether the login exists.
+
+    The attempt is counted before the password is checked, in the one UPDATE that tests
+    the count against the limit and takes the lock when it is reached; a right password
+    then gives the attempt back. So at most MAX_FAILURES attempts are ever verified per
+    lock period, however many arrive in parallel (reading the count, verifying for some
+    tens of milliseconds, then writing it back let 64 parallel attempts all be verified
+    and the counter end at 4). A process killed mid-check leaves a lock that expires.
     """
-    refused = "Identifiant ou mot de passe incorrect."
+    login = canonical_login(typed_login)
+    if login is None or len(password) > MAX_PASSWORD:
+        _hasher.hash(password[:MAX_PASSWORD])  # same time spent as for a known login
+        return _refused(db_path, typed_login, "inconnu")
     now = _now()
+    count = "CASE WHEN bloque_jusqua <= :now THEN 1 ELSE echecs + 1 END"  # an old lock is over
     with connect(db_path) as con:
         row = con.execute(
-            "SELECT password_hash, role, departements, actif, echecs, bloque_jusqua "
-            "FROM utilisateur WHERE login = ?",
-            [login],
+            f"UPDATE utilisateur SET echecs = {count}, "
+            f"bloque_jusqua = CASE WHEN {count} >= :max THEN :until END "
+            "WHERE login = :login AND actif = 1 "
+            "AND ((bloque_jusqua IS NULL AND echecs < :max) OR bloque_jusqua <= :now) "
+            "RETURNING password_hash, role, departements, echecs",
+            {
+                "login": login,
+                "max": MAX_FAILURES,
+                "now": now.isoformat(" "),
+                "until": (now + LOCKOUT).isoformat(" "),
+            },
         ).fetchone()
         if row is None:
-            _hasher.hash(password)  # same time spent as for a known login
-            result = (None, refused, "inconnu")
-        elif row[5] and datetime.fromisoformat(row[5]) > now:
-            result = (
-                None,
-                "Compte verrouillé après 5 échecs : réessayez dans 15 minutes.",
-                "verrouille",
+            state = con.execute("SELECT actif FROM utilisateur WHERE login = ?", [login]).fetchone()
+    if row is None:
+        if state is None or not state[0]:
+            _hasher.hash(password)
+            if state is None:
+                return _refused(db_path, typed_login, "inconnu")
+            return _refused(db_path, login, "desactive")
+        return _refused(db_path, login, "verrouille", LOCKED)
+    try:
+        ok = _hasher.verify(row[0], password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if ok:  # the attempt counted (and the lock taken, if it was the last allowed) is undone
+        with connect(db_path) as con:
+            con.execute(
+                "UPDATE utilisateur SET echecs = 0, bloque_jusqua = NULL WHERE login = ?", [login]
             )
-        elif not row[3]:
-            result = (None, refused, "desactive")
-        else:
-            try:
-                _hasher.verify(row[0], password)
-                ok = True
-            except (VerificationError, InvalidHashError):
-                ok = False
-            if ok:
-                con.execute(
-                    "UPDATE utilisateur SET echecs = 0, bloque_jusqua = NULL WHERE login = ?",
-                    [login],
-                )
-                user = User(login, row[1], tuple(json.loads(row[2])))
-                result = (user, "", "ok")
-            else:
-                failures = row[4] + 1
-                locked = (now + LOCKOUT).isoformat(" ") if failures >= MAX_FAILURES else None
-                con.execute(
-                    "UPDATE utilisateur SET echecs = ?, bloque_jusqua = ? WHERE login = ?",
-                    [0 if locked else failures, locked, login],
-                )
-                message = (
-                    "Compte verrouillé après 5 échecs : réessayez dans 15 minutes."
-                    if locked
-                    else refused
-                )
-                result = (None, message, "echec")
-    user, message, outcome = result
-    audit(db_path, login, "connexion" if user else "echec_connexion", outcome)
-    return user, message
+    if not ok:
+        return _refused(db_path, login, "echec", LOCKED if row[3] >= MAX_FAILURES else REFUSED)
+    audit(db_path, login, "connexion", "ok")
+    return User(login, row[1], tuple(json.loads(row[2]))), ""
+
+
+def _refused(db_path: Path, login: str, outcome: str, message: str = REFUSED) -> tuple[None, str]:
+    """Audit a refused sign-in; a login that names no account is kept as its keyed hash."""
+    shown = unknown_login_tag(db_path, login) if outcome == "inconnu" else login
+    audit(db_path, shown, "echec_connexion", outcome)
+    return None, message
 
 
 def lookup(db_path: Path, login: str) -> User | None:
     """The allow-listed, active account of an identity asserted by an OpenID Connect broker
     (role and départements come from here, not from the token, unless the deployment says
-    otherwise)."""
+    otherwise). The identity is canonicalised like a local login."""
+    login = canonical_login(login)
+    if login is None:
+        return None
     with connect(db_path) as con:
         row = con.execute(
             "SELECT role, departements FROM utilisateur WHERE login = ? AND actif = 1", [login]
         ).fetchone()
     return User(login, row[0], tuple(json.loads(row[1]))) if row else None
+
+
+# Web sessions of local accounts. A page reload opens a new Streamlit session, which forgets
+# who signed in: a cookie brings the user back. The script cannot set a cookie (it talks to
+# the browser over a WebSocket), so sign-in gives the page a one-time ticket valid for a
+# minute, which the browser posts to the server's own route (dashboard/web.py); that route
+# answers with the HttpOnly cookie. The cookie is signed and names a row of `session_web`
+# by the hash of its token; the row is what revocation acts on (sign-out, idle timeout,
+# account disabled), so a copied cookie is worth nothing once revoked.
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def open_web_session(db_path: Path, login: str) -> tuple[int, str]:
+    """(session id, one-time ticket) for a user who has just signed in."""
+    ticket = secrets.token_urlsafe(32)
+    now = _now()
+    with connect(db_path) as con:
+        session_id = con.execute(
+            "INSERT INTO session_web (login, ticket_empreinte, ticket_expire, cree_le, vu_le, "
+            "expire_le) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [
+                login,
+                _digest(ticket),
+                (now + TICKET_LIFETIME).isoformat(" "),
+                now.isoformat(" "),
+                now.isoformat(" "),
+                (now + SESSION_LIFETIME).isoformat(" "),
+            ],
+        ).fetchone()[0]
+    return session_id, ticket
+
+
+def redeem_ticket(db_path: Path, ticket: str) -> str | None:
+    """The signed cookie value for a ticket, once: the same UPDATE that finds the ticket
+    erases it, so a replayed or late ticket gives nothing."""
+    if not ticket or len(ticket) > 128:
+        return None
+    token = secrets.token_urlsafe(32)
+    now = _now().isoformat(" ")
+    with connect(db_path) as con:
+        row = con.execute(
+            "UPDATE session_web SET ticket_empreinte = NULL, ticket_expire = NULL, "
+            "jeton_empreinte = ? WHERE ticket_empreinte = ? AND ticket_expire > ? "
+            "AND revoque_le IS NULL AND expire_le > ? RETURNING id",
+            [_digest(token), _digest(ticket), now, now],
+        ).fetchone()
+    return sign_cookie(db_path, token) if row else None
+
+
+def sign_cookie(db_path: Path, token: str) -> str:
+    mac = hmac.new(access_secret(db_path), b"cookie:" + token.encode(), hashlib.sha256)
+    return f"{token}.{mac.hexdigest()[:32]}"
+
+
+def _cookie_token(db_path: Path, cookie: str) -> str | None:
+    """The token of a cookie whose signature holds, else None (no lookup for a forgery)."""
+    token, _, mac = cookie[:200].rpartition(".")
+    if not token or not hmac.compare_digest(sign_cookie(db_path, token), f"{token}.{mac}"):
+        return None
+    return token
+
+
+def resume_web_session(db_path: Path, cookie: str) -> tuple[User | None, int | None, str]:
+    """(user, session id, outcome) for a session cookie: the user while the session is
+    neither revoked, nor past its lifetime, nor idle for more than IDLE_TIMEOUT, and the
+    account still active. An idle session is revoked here, as at the timeout in the app."""
+    token = _cookie_token(db_path, cookie)
+    if token is None:
+        return None, None, "signature"
+    now = _now()
+    with connect(db_path) as con:
+        row = con.execute(
+            "SELECT id, login, vu_le, expire_le, revoque_le FROM session_web "
+            "WHERE jeton_empreinte = ?",
+            [_digest(token)],
+        ).fetchone()
+    if row is None or row[4] is not None:
+        return None, None, "revoquee"
+    session_id, login, seen, expires = row[0], row[1], row[2], row[3]
+    if datetime.fromisoformat(expires) <= now:
+        return None, session_id, "perimee"
+    if now - datetime.fromisoformat(seen) > IDLE_TIMEOUT:
+        revoke_web_session(db_path, session_id)
+        return None, session_id, "expiration"
+    user = lookup(db_path, login)
+    if user is None:
+        revoke_web_session(db_path, session_id)
+        return None, session_id, "desactive"
+    touch_web_session(db_path, session_id)
+    return user, session_id, "ok"
+
+
+def touch_web_session(db_path: Path, session_id: int) -> None:
+    """Record activity, so that the idle timeout also holds across reloads."""
+    with connect(db_path) as con:
+        con.execute(
+            "UPDATE session_web SET vu_le = ? WHERE id = ? AND revoque_le IS NULL",
+            [_now().isoformat(" "), session_id],
+        )
+
+
+def revoke_web_session(db_path: Path, session_id: int | None = None, cookie: str = "") -> None:
+    """End a session (by id, or by the cookie that names it): its cookie opens nothing more."""
+    token = _cookie_token(db_path, cookie) if cookie else None
+    if session_id is None and token is None:
+        return
+    with connect(db_path) as con:
+        con.execute(
+            "UPDATE session_web SET revoque_le = ?, ticket_empreinte = NULL "
+            "WHERE revoque_le IS NULL AND (id = ? OR jeton_empreinte = ?)",
+            [_now().isoformat(" "), session_id, _digest(token) if token else None],
+        )
 
 
 DEMO_PASSWORD = "demonstration-2A"  # documented in the README; demo warehouses only

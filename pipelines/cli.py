@@ -296,15 +296,12 @@ def cmd_users(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.action == "add":
-        access.add_user(
-            settings.db_path,
-            args.login,
-            _read_password(),
-            args.role,
-            [d.upper() for d in args.departement or []],
-            by=settings.operator,
+        login = access.check_login(args.login)  # refused before the password is asked for
+        departements = access.check_departements(args.departement or [])
+        login = access.add_user(
+            settings.db_path, login, _read_password(), args.role, departements, settings.operator
         )
-        print(f"Compte « {args.login} » enregistré ({args.role}).")
+        print(f"Compte « {login} » enregistré ({args.role}).")
     elif args.action == "disable":
         access.disable_user(settings.db_path, args.login, by=settings.operator)
         print(f"Compte « {args.login} » désactivé.")

@@ -51,22 +51,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(sample_db, tmp_path_factory):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PILOTAGE_DB": str(sample_db),
-        "PILOTAGE_SECRET_KEY": TEST_KEY,
-        "PILOTAGE_KEY_FILE": str(tmp_path_factory.mktemp("keys") / "cle"),
-    }
+def serve(env: dict[str, str], *options: str, port: int | None = None):
+    """The dashboard as `make run` serves it, on 127.0.0.1 (a free port unless given); a
+    generator: yields its URL, stops it afterwards. Other browser tests reuse it."""
+    port = port or _free_port()
     process = subprocess.Popen(
         [
             sys.executable, "-m", "dashboard.serve",
             "--server.address", "127.0.0.1", "--server.port", str(port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--server.headless", "true", "--browser.gatherUsageStats", "false", *options,
         ],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=REPO, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -83,6 +78,16 @@ def server(sample_db, tmp_path_factory):
     yield url
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(sample_db, tmp_path_factory):
+    env = {
+        "PILOTAGE_DB": str(sample_db),
+        "PILOTAGE_SECRET_KEY": TEST_KEY,
+        "PILOTAGE_KEY_FILE": str(tmp_path_factory.mktemp("keys") / "cle"),
+    }
+    yield from serve(env)
 
 
 @pytest.fixture(scope="module")
