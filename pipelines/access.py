@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from pipelines.errors import UsageError
-from pipelines.settings import private_file
+from pipelines.settings import private_dir, private_file
 
 ROLES = ("comite", "analyste", "donnees", "admin")
 ROLE_LABELS = {
@@ -131,15 +132,26 @@ def access_secret(db_path: Path) -> bytes:
             raise UsageError("PILOTAGE_SECRET_SESSION est trop courte (32 caractères au moins).")
         return env.encode()
     path = secret_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # made earlier, or by a concurrent process just now
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        return _read_secret(path)
     secret = secrets.token_bytes(32)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(secret.hex() + "\n")
     return secret
+
+
+def _read_secret(path: Path) -> bytes:
+    """The secret another process created; waits the instant between its creation and its
+    writing (an empty secret would sign nothing worth the name)."""
+    for _ in range(50):
+        text = path.read_text(encoding="ascii").strip()
+        if text:
+            return bytes.fromhex(text)
+        time.sleep(0.01)
+    raise UsageError(f"{path.name} : secret d'accès vide ; supprimez ce fichier pour le recréer.")
 
 
 def unknown_login_tag(db_path: Path, typed: str) -> str:
