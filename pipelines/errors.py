@@ -21,3 +21,8 @@ class LoadFailed(PilotageError):
     """A load that started and failed (exit code 1, like a refused file): nothing kept."""
 
     exit_code = 1
+
+
+class FileUnusable(UsageError):
+    """The file cannot be read as any source (not recognised, LRSA list unknown): exit 2 for
+    a single load; in an arrivals lot it is refused and journaled, and the lot goes on."""
