@@ -18,6 +18,7 @@ themselves are serialised by the warehouse's writer lock as for any load.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from pipelines import access, loader, retention, warehouse
 from pipelines.encoding import inspect_file
-from pipelines.errors import FileUnusable, LoadFailed
+from pipelines.errors import FileUnusable, LoadFailed, UsageError
 from pipelines.settings import Settings
 from pipelines.sources import detect_file, pecgm
 from pipelines.sources.lrsa import MONTH_IN_NAME
@@ -41,17 +42,21 @@ LOAD_ORDER = ("pecgm", "stock", "cgpem", "lrsa", "parcours")
 NO_MONTH = "9999-99"  # files that carry no month (parcours unit) go last
 
 
-def _looks(folder: Path) -> dict[Path, tuple[int, int]]:
-    """(size, modification time) of the candidate files directly in the folder."""
-    if not folder.is_dir():
-        return {}
+def candidates(folder: Path) -> dict[Path, os.stat_result]:
+    """The files directly in the folder that may be loaded: hidden files and those of a
+    transfer in progress (`.part`, `.tmp`) are left out; `charges/` and `refuses/` are
+    folders, hence left out too. The Chargement page lists the same files."""
     found = {}
-    for path in folder.iterdir():
+    for path in folder.iterdir() if folder.is_dir() else ():
         if path.name.startswith(".") or path.suffix in PARTIAL_SUFFIXES or not path.is_file():
             continue
-        stat = path.stat()
-        found[path] = (stat.st_size, stat.st_mtime_ns)
+        found[path] = path.stat()
     return found
+
+
+def _looks(folder: Path) -> dict[Path, tuple[int, int]]:
+    """(size, modification time) of the candidate files."""
+    return {p: (st.st_size, st.st_mtime_ns) for p, st in candidates(folder).items()}
 
 
 def complete_files(
@@ -211,6 +216,8 @@ def run_once(
     """One pass: take the complete files, load them as one lot, move them; see the module."""
     folder = folder or retention.arrivals_dir(settings.db_path)
     departement = departement or settings.default_departement
+    if not folder.is_dir():
+        raise UsageError(f"Dossier d'arrivée introuvable : {folder} (PILOTAGE_ARRIVEES).")
     with warehouse.writer_lock(arrivals_lock_path(settings.db_path)):
         run = Run(folder, datetime.now())
         complete, arriving = complete_files(folder, wait, sleep)

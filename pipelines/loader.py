@@ -326,13 +326,18 @@ def _journal_only(
 UNRECOGNISED = "inconnue"  # the journal's source for a file no reader recognises
 
 
-def journal_unusable(path: Path | list[Path], error: FileUnusable, settings: Settings) -> Outcome:
+def journal_unusable(
+    path: Path | list[Path],
+    error: FileUnusable,
+    settings: Settings,
+    departement: str | None = None,
+) -> Outcome:
     """Journal as refused a file that cannot be read as any source (see `FileUnusable`),
     with a report holding the reason, so that it is answered like any refused file."""
     started = datetime.now()
     facts = _inspect(path)
     report = Report.for_file(UNRECOGNISED, facts, settings.line_error_threshold)
-    report.departement = settings.default_departement
+    report.departement = departement or settings.default_departement
     message = f"{facts.file_name} : {error}"
     report.findings.append(Finding("source_non_reconnue", message))
     key = pseudonymise.load_or_create_key(settings.key_file)
@@ -378,7 +383,7 @@ def load_batch(
                 except FileUnusable as error:
                     if not refuse_unusable:
                         raise
-                    outcome = journal_unusable(path, error, settings)
+                    outcome = journal_unusable(path, error, settings, own)
                 if outcome.status == "failed":
                     raise LoadFailed(
                         f"{outcome.message} Lot abandonné : aucun de ses fichiers n'est chargé."

@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from pipelines import access, calendrier, journal, warehouse
+from pipelines import access, calendrier, journal, loader, warehouse
 from pipelines.arrivees import Run, summary_lines
 from pipelines.errors import UsageError
 from pipelines.settings import Settings
@@ -135,7 +135,7 @@ def run_messages(smtp: SmtpSettings, settings: Settings, run: Run) -> list[Email
             counts[r.outcome.status] += 1
         tally = ", ".join(
             f"{n} {label}" for s, label in (("loaded", "chargé(s)"), ("refused", "refusé(s)"),
-                                           ("already_loaded", "déjà chargé(s)"))
+                                           (loader.ALREADY_LOADED, "déjà chargé(s)"))
             if (n := counts[s])
         )  # fmt: skip
         if run.failure:

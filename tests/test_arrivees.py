@@ -19,7 +19,7 @@ from pipelines.layout import available_layouts
 from pipelines.settings import SAMPLE_DIR, Settings
 from sample_data.generate import set_field
 from tests.conftest import pecgm_lines, table_rows, write_pecgm
-from tests.local_servers import start_smtp
+from tests.local_servers import free_port, start_smtp
 
 LAYOUT = available_layouts("pecgm")["001,0"]
 STEWARD = "referente.donnees@cd2a.example.fr"
@@ -235,3 +235,23 @@ def test_calendar_rule() -> None:
     assert calendrier.last_due_month("pecgm", date(2026, 11, 20)) == "2026-09"
     assert calendrier.last_due_month("pecgm", date(2026, 11, 21)) == "2026-10"
     assert calendrier.last_due_month("pecgm", date(2026, 1, 25)) == "2025-12"
+
+
+def test_a_missing_arrivals_folder_is_an_error(tmp_path, capsys) -> None:
+    """A misconfigured folder must not pass for « nothing to do » run after run."""
+    assert main(["arrivees", "--once", "--dossier", str(tmp_path / "absent")]) == 2
+    assert "Dossier d'arrivée introuvable" in capsys.readouterr().err
+
+
+def test_an_smtp_failure_exits_2_after_the_files_are_settled(
+    tmp_path, settings, monkeypatch
+) -> None:
+    folder = tmp_path / "arrivees"
+    folder.mkdir()
+    shutil.copy(SAMPLE_DIR / MONTH_FILES[0], folder)
+    monkeypatch.setenv("PILOTAGE_DEPARTEMENT", "2A")
+    monkeypatch.setenv("PILOTAGE_NOTIFICATION_DESTINATAIRES", STEWARD)
+    monkeypatch.setenv("PILOTAGE_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PILOTAGE_SMTP_PORT", str(free_port()))  # nobody listens there
+    assert main(["arrivees", "--once", "--attente", "0", "--dossier", str(folder)]) == 2
+    assert [p.name for p in (folder / "charges").iterdir()] == [Path(MONTH_FILES[0]).name]
