@@ -176,7 +176,7 @@ with calendar_tab:
             grid.append(line)
     st.dataframe(pd.DataFrame(grid), hide_index=True, width="stretch")
     st.caption(
-        f"PECGM du mois M attendu le {calendrier.EXPECTED_DAY} du mois suivant (mise à "
-        "disposition le 20 de chaque mois) : « manquant » après cette date ; CGPEM et listes "
-        "LRSA DE indiqués quand chargés."
+        f"PECGM du mois M attendu le {calendrier.EXPECTED_DAY} du mois suivant (date de mise "
+        "à disposition) : « manquant » après cette date ; CGPEM et listes LRSA DE indiqués "
+        "quand chargés. Le même jour déclenche le courriel « fichier attendu manquant »."
     )
