@@ -1,8 +1,6 @@
 """Qualité des données: the load journal, each load's quality report (with its drift and
 quarantined lines), the drift over the last 12 months, and the coverage calendar."""
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
@@ -161,7 +159,7 @@ with drift_tab:
         )
 
 with calendar_tab:
-    today = date.today()
+    today = calendrier.today()
     current = f"{today:%Y-%m}"
     months = [shift_month(current, -k) for k in range(12, 0, -1)]
     loaded = calendrier.loaded_map((r[1], r[5], r[6], r[12], r[11]) for r in rows)

@@ -26,6 +26,11 @@ MANQUANT = "manquant"
 SANS_OBJET = "—"
 
 
+def today() -> date:
+    """The day the rules are applied on: one place, so that a test can fix it."""
+    return date.today()
+
+
 def due_date(source: str, month: str) -> date | None:
     """The day by which the file of `month` (AAAA-MM) is expected; None when no day is agreed."""
     day = EXPECTED.get(source)

@@ -233,7 +233,7 @@ def notify(settings: Settings, run: Run, today: date | None = None) -> list[str]
         for message in run_messages(smtp, settings, run):
             send(smtp, message)
             sent.append(f"Courriel envoyé à {message['To']} : {message['Subject']}")
-    for m, message in missing_messages(smtp, settings, today or date.today()):
+    for m, message in missing_messages(smtp, settings, today or calendrier.today()):
         send(smtp, message)
         access.audit(
             settings.db_path, settings.operator, ALERT_ACTION, "ok", m.departement,

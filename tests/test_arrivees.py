@@ -101,6 +101,8 @@ def _mail_text(raw: bytes) -> str:
 
 
 def test_a_month_dropped_then_run_twice(tmp_path, settings, smtp, stewards, monkeypatch) -> None:
+    # The day of the runs: October's PECGM (in the drop) is due, November's is not yet.
+    monkeypatch.setattr(calendrier, "today", lambda: date(2026, 11, 25))
     monkeypatch.setenv("PILOTAGE_DEPARTEMENT", "2A")
     folder = tmp_path / "arrivees"
     monkeypatch.setenv("PILOTAGE_ARRIVEES", str(folder))
