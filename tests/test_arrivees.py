@@ -257,3 +257,28 @@ def test_an_smtp_failure_exits_2_after_the_files_are_settled(
     monkeypatch.setenv("PILOTAGE_SMTP_PORT", str(free_port()))  # nobody listens there
     assert main(["arrivees", "--once", "--attente", "0", "--dossier", str(folder)]) == 2
     assert [p.name for p in (folder / "charges").iterdir()] == [Path(MONTH_FILES[0]).name]
+
+
+def test_without_once_it_keeps_watching_the_folder(tmp_path, settings) -> None:
+    """The watch mode: a file dropped after the start is loaded by a later pass; Ctrl-C
+    ends it cleanly."""
+    import signal
+    import time
+
+    folder = tmp_path / "arrivees"
+    folder.mkdir()
+    command = [sys.executable, "-m", "pipelines", "arrivees", "--dossier", str(folder)]
+    command += ["--attente", "0", "--intervalle", "0.2", "--departement", "2A"]
+    watch = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(1)
+        shutil.copy(SAMPLE_DIR / MONTH_FILES[0], folder)
+        deadline = time.monotonic() + 240
+        while not (folder / "charges").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [p.name for p in (folder / "charges").iterdir()] == [Path(MONTH_FILES[0]).name]
+    finally:
+        watch.send_signal(signal.SIGINT)
+        code = watch.wait(timeout=60)
+    assert code == 0, watch.stderr.read().decode()
+    assert [s for _, s in _journal(settings)] == ["loaded"]
