@@ -10,7 +10,7 @@ export PILOTAGE_DB ?= $(DB)
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint format warehouse demo bench clean browser
+.PHONY: run test lint format warehouse demo bench clean browser deploy-tools
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,22 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-test: $(VENV)/.dev $(CHROMIUM)
+# tests/test_deploy.py checks deploy/ with Debian's own checkers: systemd-analyze verify
+# (package systemd) and nginx -t, then runs the nginx example in front of a local upstream.
+# RUNLEVEL=1: the package's postinst must not start an nginx daemon on the CI machine.
+SYSTEMD_ANALYZE ?= /usr/bin/systemd-analyze
+NGINX ?= /usr/sbin/nginx
+$(SYSTEMD_ANALYZE) $(NGINX):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends systemd nginx; \
+	else \
+		echo "systemd-analyze ou nginx manque : sudo apt-get install systemd nginx (tests de deploy/)"; exit 1; \
+	fi
+
+deploy-tools: $(SYSTEMD_ANALYZE) $(NGINX)
+
+test: $(VENV)/.dev $(CHROMIUM) $(SYSTEMD_ANALYZE) $(NGINX)
 	$(VENV)/bin/ruff check .
 	PILOTAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 

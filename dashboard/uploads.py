@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines import retention
+from pipelines.arrivees import candidates
 from pipelines.settings import private_dir
 
 
@@ -41,17 +42,7 @@ class Arrival:
 
 
 def arrivals(folder: Path) -> list[Arrival]:
-    """Files directly in the arrivals folder, newest first (hidden and partial files of a
-    transfer in progress, '.part' or '.tmp', are left out)."""
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in folder.iterdir():
-        if (
-            path.is_file()
-            and not path.name.startswith(".")
-            and path.suffix not in (".part", ".tmp")
-        ):
-            stat = path.stat()
-            found.append(Arrival(path, stat.st_size, stat.st_mtime))
+    """Files waiting in the arrivals folder, newest first (the files an arrivals run would
+    take: hidden and partial ones, '.part' or '.tmp', left out)."""
+    found = [Arrival(p, st.st_size, st.st_mtime) for p, st in candidates(folder).items()]
     return sorted(found, key=lambda a: (-a.modified, a.path.name))

@@ -1,13 +1,12 @@
 """Qualité des données: the load journal, each load's quality report (with its drift and
 quarantined lines), the drift over the last 12 months, and the coverage calendar."""
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import auth, components, db
 from dashboard.formatting import fmt_month
+from pipelines import calendrier
 from pipelines.retention import shift_month
 from pipelines.validation import archive, html
 
@@ -16,7 +15,6 @@ COLUMNS = [
     "n°", "source", "fichier", "sha256", "octets", "département", "mois", "encodage", "lus",
     "chargés", "rejetés", "statut", "début", "fin", "opérateur", "message",
 ]  # fmt: skip
-EXPECTED_DAY = 20  # PECGM of month M is expected by the 20th of M+1 (seed 000, article 3)
 
 user = auth.require("qualite")
 st.title("Qualité des données")
@@ -161,29 +159,22 @@ with drift_tab:
         )
 
 with calendar_tab:
-    today = date.today()
+    today = calendrier.today()
     current = f"{today:%Y-%m}"
     months = [shift_month(current, -k) for k in range(12, 0, -1)]
-    loaded = {(r[1], r[5], r[6]): r[12] for r in rows if r[11] in ("loaded",) and r[6]}
+    loaded = calendrier.loaded_map((r[1], r[5], r[6], r[12], r[11]) for r in rows)
     grid = []
     for dep in sorted({r[5] for r in rows if r[5]}):
-        for source in ("pecgm", "cgpem", "lrsa"):
+        for source in calendrier.CALENDAR_SOURCES:
             line = {"département": dep, "source": source}
             for m in months:
-                when = loaded.get((source, dep, m))
-                due = date.fromisoformat(f"{shift_month(m, 1)}-{EXPECTED_DAY:02d}")
-                if when is not None:
-                    state = (
-                        "chargé" if when.date() <= due or source != "pecgm" else "chargé en retard"
-                    )
-                elif source == "pecgm" and today > due:
-                    state = "manquant"
-                else:
-                    state = "—"
-                line[fmt_month(m)] = state
+                line[fmt_month(m)] = calendrier.state(
+                    source, m, loaded.get((source, dep, m)), today
+                )
             grid.append(line)
     st.dataframe(pd.DataFrame(grid), hide_index=True, width="stretch")
     st.caption(
-        "PECGM du mois M attendu le 20 du mois suivant (mise à disposition le 20 de chaque "
-        "mois) : « manquant » après cette date ; CGPEM et listes LRSA DE indiqués quand chargés."
+        f"PECGM du mois M attendu le {calendrier.EXPECTED_DAY} du mois suivant (date de mise "
+        "à disposition) : « manquant » après cette date ; CGPEM et listes LRSA DE indiqués "
+        "quand chargés. Le même jour déclenche le courriel « fichier attendu manquant »."
     )

@@ -391,6 +391,144 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- Running in a département: scheduled intake, health, backup and restore ---------------
+
+
+def cmd_arrivees(args: argparse.Namespace) -> int:
+    """Load what has arrived (one pass with --once, else a pass every --intervalle seconds),
+    then mail the data stewards."""
+    import time
+
+    from pipelines import arrivees, notifications
+
+    settings = _settings(args)
+    folder = Path(args.dossier) if args.dossier else None
+
+    def one_pass() -> int:
+        run = arrivees.run_once(settings, folder, args.attente, args.departement)
+        for line in arrivees.summary_lines(run):
+            print(line, file=sys.stderr if line.startswith(("[refusé]", "[échec]")) else sys.stdout)
+        if run.nothing_done and not run.waiting:
+            print(f"Rien à charger dans {run.folder}.")
+        try:
+            for line in notifications.notify(settings, run):
+                print(line)
+        except OSError as error:  # smtplib and ssl errors are OSErrors
+            print(
+                f"erreur : notification impossible ({type(error).__name__}) ; les fichiers "
+                "ont été traités comme indiqué ci-dessus.",
+                file=sys.stderr,
+            )
+            return 2
+        return run.exit_code
+
+    if args.once:
+        return one_pass()
+    try:
+        while True:
+            try:
+                one_pass()
+            except PilotageError as error:  # a watch keeps going; the error is printed
+                print(f"erreur : {error}", file=sys.stderr)
+            time.sleep(args.intervalle)
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_etat(args: argparse.Namespace) -> int:
+    """Last load per source and département, data month, lateness: exit 1 when late."""
+    from datetime import date
+
+    from pipelines import etat
+
+    today = date.fromisoformat(args.date) if args.date else date.today()
+    found = etat.states(_settings(args), today)
+    if args.json:
+        print(json.dumps(etat.as_dicts(found), ensure_ascii=False))
+    else:
+        for s in found:
+            attempt = f"n° {s.last_id} du {s.last_at} ({s.last_status})" if s.last_id else "aucun"
+            print(
+                f"{s.departement}\t{s.source}\tdernier chargement : {attempt}\t"
+                f"données jusqu'à : {s.data_month or '—'}\t{s.label}"
+            )
+        if not found:
+            print("Aucun chargement enregistré.")
+    return 1 if any(s.late for s in found) else 0
+
+
+def cmd_sauvegarde(args: argparse.Namespace) -> int:
+    from pipelines import sauvegarde
+
+    settings = _settings(args)
+    manifest = sauvegarde.backup(settings, Path(args.dossier))
+    access.audit(
+        settings.db_path, settings.operator, "sauvegarde", "ok",
+        dossier=args.dossier, fichiers=len(manifest["fichiers"]),
+    )  # fmt: skip
+    print(
+        f"Sauvegarde écrite : {args.dossier} ({len(manifest['fichiers'])} fichiers, schéma "
+        f"{manifest['version_schema']}). La clé de pseudonymisation n'y est pas : gardez-la "
+        "à part."
+    )
+    return 0
+
+
+def cmd_restauration(args: argparse.Namespace) -> int:
+    from pipelines import sauvegarde
+
+    settings = _settings(args)
+    manifest = sauvegarde.restore(settings, Path(args.dossier), replace=args.remplacer)
+    print(
+        f"Restauré depuis {args.dossier} (sauvegarde du {manifest['cree_le']}, schéma "
+        f"{manifest['version_schema']}) dans {settings.db_path}. La clé de pseudonymisation "
+        f"n'a pas été touchée : remettez en place celle dont l'empreinte est "
+        f"{manifest.get('empreinte_cle') or 'inconnue'} (PILOTAGE_KEY_FILE)."
+    )
+    return 0
+
+
+def add_operations_commands(sub, with_db) -> None:
+    p = with_db(
+        sub.add_parser(
+            "arrivees",
+            help="charger les fichiers complets du dossier d'arrivée, puis prévenir par courriel",
+        )
+    )
+    p.add_argument("--once", action="store_true", help="un seul passage (minuterie systemd)")
+    p.add_argument("--dossier", help="dossier d'arrivée (défaut : $PILOTAGE_ARRIVEES)")
+    p.add_argument(
+        "--departement", help="département des fichiers qui ne le portent pas (tous sauf PECGM)"
+    )
+    p.add_argument(
+        "--attente",
+        type=float,
+        default=10.0,
+        help="secondes entre les deux relevés de taille d'un fichier (défaut 10)",
+    )
+    p.add_argument(
+        "--intervalle", type=float, default=300.0, help="secondes entre deux passages (défaut 300)"
+    )
+    p = with_db(
+        sub.add_parser("etat", help="état des chargements (supervision ; code 1 si retard)")
+    )
+    p.add_argument("--json", action="store_true", help="liste JSON")
+    p.add_argument("--date", help="date du jour AAAA-MM-JJ (défaut : aujourd'hui)")
+    p = with_db(sub.add_parser("sauvegarde", help="sauvegarde cohérente sans arrêter les lecteurs"))
+    p.add_argument("dossier", help="dossier à créer (absent ou vide)")
+    p = with_db(sub.add_parser("restauration", help="restaurer une sauvegarde vérifiée"))
+    p.add_argument("dossier", help="dossier d'une sauvegarde (avec son manifeste.json)")
+    p.add_argument("--remplacer", action="store_true", help="remplacer l'entrepôt existant")
+
+
+OPERATIONS_COMMANDS = {
+    "arrivees": cmd_arrivees,
+    "etat": cmd_etat,
+    "sauvegarde": cmd_sauvegarde,
+    "restauration": cmd_restauration,
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m pipelines",
@@ -497,6 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     disable = with_db(actions.add_parser("disable", help="désactiver un compte"))
     disable.add_argument("login")
     with_db(actions.add_parser("list", help="lister les comptes"))
+    add_operations_commands(sub, with_db)
     return parser
 
 
@@ -510,6 +649,7 @@ COMMANDS = {
     "users": cmd_users,
     "purge": cmd_purge,
     "report": cmd_report,
+    **OPERATIONS_COMMANDS,
 }
 
 

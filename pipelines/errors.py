@@ -28,3 +28,8 @@ class NotAuthorised(PilotageError):
     warehouse (drift, earlier loads) is computed or shown."""
 
     exit_code = 1
+
+
+class FileUnusable(UsageError):
+    """The file cannot be read as any source (not recognised, LRSA list unknown): exit 2 for
+    a single load; in an arrivals lot it is refused and journaled, and the lot goes on."""

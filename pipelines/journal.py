@@ -90,3 +90,11 @@ def recent(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[tuple]:
     return con.execute(
         f"SELECT {', '.join(COLUMNS)} FROM load_journal ORDER BY id DESC LIMIT ?", [limit]
     ).fetchall()
+
+
+def coverage_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(source, département, month, started_at, status) of every load, for the coverage
+    calendar (pipelines/calendrier.py)."""
+    return con.execute(
+        "SELECT source, departement, month, started_at, status FROM load_journal ORDER BY id"
+    ).fetchall()

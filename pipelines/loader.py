@@ -20,7 +20,7 @@ import duckdb
 
 from pipelines import derived, journal, pseudonymise, retention, warehouse
 from pipelines.encoding import FileFacts, inspect_file, unit_facts
-from pipelines.errors import LoadFailed, NotAuthorised, PilotageError, UsageError
+from pipelines.errors import FileUnusable, LoadFailed, NotAuthorised, PilotageError, UsageError
 from pipelines.settings import Settings
 from pipelines.sources import detect_source, get_source
 from pipelines.validation import drift
@@ -336,6 +336,69 @@ def _write_generation(
     return result
 
 
+def _journal_only(
+    settings: Settings,
+    con: duckdb.DuckDBPyConnection,
+    key: bytes,
+    source: str,
+    facts: FileFacts,
+    report: Report,
+    status: str,
+    started: datetime,
+    message: str,
+) -> int:
+    """Write the journal row of a file that loads nothing (refused, failed), in a generation
+    of its own or in the lot's; returns its id."""
+    load_id, _ = _write_generation(
+        settings,
+        con,
+        key,
+        lambda: (
+            journal.insert_row(
+                con,
+                catalog="wh",
+                source=source,
+                facts=facts,
+                report=report,
+                status=status,
+                started_at=started,
+                operator=settings.operator,
+                message=message,
+            ),
+            0,
+        ),
+    )
+    return load_id
+
+
+UNRECOGNISED = "inconnue"  # the journal's source for a file no reader recognises
+
+
+def journal_unusable(
+    path: Path | list[Path],
+    error: FileUnusable,
+    settings: Settings,
+    departement: str | None = None,
+) -> Outcome:
+    """Journal as refused a file that cannot be read as any source (see `FileUnusable`),
+    with a report holding the reason, so that it is answered like any refused file."""
+    started = datetime.now()
+    facts = _inspect(path)
+    report = Report.for_file(UNRECOGNISED, facts, settings.line_error_threshold)
+    report.departement = departement or settings.default_departement
+    message = f"{facts.file_name} : {error}"
+    report.findings.append(Finding("source_non_reconnue", message))
+    key = pseudonymise.load_or_create_key(settings.key_file)
+    con = _staging_connection(key)
+    try:
+        load_id = _journal_only(
+            settings, con, key, UNRECOGNISED, facts, report, "refused", started, message
+        )
+    finally:
+        con.close()
+    return Outcome("refused", report, message, load_id)
+
+
 _batch_generation: ContextVar[Path | None] = ContextVar("generation_du_lot", default=None)
 
 
@@ -347,11 +410,14 @@ def load_batch(
     progress: Progress = _noop,
     options: dict | None = None,
     departements: list[str | None] | None = None,
+    refuse_unusable: bool = False,
 ) -> list[Outcome]:
     """Load many files in one warehouse generation: one copy and one swap for the lot
     (a national month is thousands of files). Each file (or multi-file unit: parcours) is
     validated and journaled as by `load`, with its own département when `departements` is
-    given; a failure discards the whole lot, so the warehouse never holds part of it."""
+    given; a failure discards the whole lot, so the warehouse never holds part of it.
+    With `refuse_unusable`, a file no reader recognises is journaled as refused (an
+    arrivals run) instead of stopping the lot."""
     outcomes = []
     if departements is not None and len(departements) != len(paths):
         raise ValueError("one département per file of the lot")
@@ -360,7 +426,12 @@ def load_batch(
         try:
             for index, path in enumerate(paths):
                 own = departements[index] if departements is not None else departement
-                outcome = load(source, path, settings, own, progress, options)
+                try:
+                    outcome = load(source, path, settings, own, progress, options)
+                except FileUnusable as error:
+                    if not refuse_unusable:
+                        raise
+                    outcome = journal_unusable(path, error, settings, own)
                 if outcome.status == "failed":
                     raise LoadFailed(
                         f"{outcome.message} Lot abandonné : aucun de ses fichiers n'est chargé."
@@ -404,24 +475,8 @@ def load(
         if not report.loadable:
             progress("journal")
             message = " ".join(f.message for f in report.blocking)
-            load_id, _ = _write_generation(
-                settings,
-                con,
-                key,
-                lambda: (
-                    journal.insert_row(
-                        con,
-                        catalog="wh",
-                        source=source,
-                        facts=facts,
-                        report=report,
-                        status="refused",
-                        started_at=started,
-                        operator=settings.operator,
-                        message=message,
-                    ),
-                    0,
-                ),
+            load_id = _journal_only(
+                settings, con, key, source, facts, report, "refused", started, message
             )
             return Outcome("refused", report, message, load_id)
         progress("écriture")
@@ -438,25 +493,7 @@ def load(
             raise
         except Exception as error:  # journal the failure in its own generation, then report it
             message = f"Échec du chargement de {facts.file_name} : {type(error).__name__}."
-            _write_generation(
-                settings,
-                con,
-                key,
-                lambda: (
-                    journal.insert_row(
-                        con,
-                        catalog="wh",
-                        source=source,
-                        facts=facts,
-                        report=report,
-                        status="failed",
-                        started_at=started,
-                        operator=settings.operator,
-                        message=message,
-                    ),
-                    0,
-                ),
-            )
+            _journal_only(settings, con, key, source, facts, report, "failed", started, message)
             return Outcome("failed", report, message, error=error)
         progress("terminé")
         message = (

@@ -196,13 +196,19 @@ def write_generation(db_path: Path) -> Iterator[Path]:
             yield tmp
             with connect(str(tmp)) as con:
                 con.execute("CHECKPOINT")
-            _fsync(tmp)
-            os.replace(tmp, db_path)
-            _fsync(db_path.parent)
+            swap_in(tmp, db_path)
         finally:
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
+
+
+def swap_in(tmp: Path, db_path: Path) -> None:
+    """Make a complete file the live warehouse: durable first, then an atomic rename (the
+    end of every write generation, and of a restore)."""
+    _fsync(tmp)
+    os.replace(tmp, db_path)
+    _fsync(db_path.parent)
 
 
 def _fsync(path: Path) -> None:

@@ -21,3 +21,12 @@ def test_bench_pecgm_prints_every_figure() -> None:
         assert figure in out, figure
     rows = [line for line in out.splitlines() if "rows " in line and line.split()[0] != "read_fwf"]
     assert [line.split("rows ")[1] for line in rows] == ["302", "300"]  # header+footer scanned
+
+
+def test_bench_sauvegarde_prints_every_figure(sample_db) -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_sauvegarde.py"), "--db", str(sample_db)],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout  # fmt: skip
+    for figure in ("sauvegarde :", "restauration", "lecteur au repos", "pendant la sauvegarde"):
+        assert figure in out, figure

@@ -14,11 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.encoding import FileFacts, read_head
-from pipelines.errors import FileRefused, UsageError
+from pipelines.errors import FileRefused, FileUnusable, UsageError
 from pipelines.sources import pecgm
 from pipelines.sources.cgpem import cgpem
 from pipelines.sources.lrsa import lrsa
-from pipelines.sources.parcours import parcours
+from pipelines.sources.parcours import parcours, role_of
 from pipelines.sources.stock import stock
 from pipelines.tabular import match_columns, read_table, template
 
@@ -73,6 +73,17 @@ def detect_source(facts: FileFacts) -> str:
     best = max(scores, key=lambda s: scores[s])
     if headers and scores[best][0] == 0 and scores[best][1] >= 3:
         return best
-    raise UsageError(
+    raise FileUnusable(
         "Source non reconnue d'après le contenu : précisez-la (pecgm, cgpem, lrsa, stock, parcours)."
     )
+
+
+def detect_file(facts: FileFacts) -> str:
+    """The source of one file met on its own (an arrivals folder): as `detect_source`, and
+    "parcours" for one of the three files of the parcours unit (told by its columns)."""
+    try:
+        return detect_source(facts)
+    except FileUnusable:
+        if role_of(facts) is None:
+            raise
+        return "parcours"

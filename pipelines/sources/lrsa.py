@@ -15,7 +15,7 @@ from datetime import date
 
 import duckdb
 
-from pipelines.errors import UsageError
+from pipelines.errors import FileUnusable
 from pipelines.sources.common import TabularSource, month_of_latest
 from pipelines.tabular import template
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
@@ -57,13 +57,13 @@ class LrsaSource(TabularSource):
     def suite_for(self, matched: set[str], options: dict) -> tuple[Suite, list[str]]:
         liste = options.get("liste") or detect_liste(matched, options.get("file_name", ""))
         if liste is None:
-            raise UsageError(
+            raise FileUnusable(
                 "Liste LRSA DE non reconnue d'après les colonnes ni le nom du fichier : "
                 "précisez la liste (inscriptions ou inscrits ; option --liste en ligne de "
                 "commande)."
             )
         if liste not in LISTES:
-            raise UsageError(f"Liste inconnue : « {liste} » (attendu : {', '.join(LISTES)}).")
+            raise FileUnusable(f"Liste inconnue : « {liste} » (attendu : {', '.join(LISTES)}).")
         options["liste"] = liste
         required = [c for c in template(self.SOURCE).variants[liste] if c != "categorie"]
         return for_variant(load_suite(self.SOURCE), liste), required

@@ -33,7 +33,7 @@ KNOWN_PERSON = (
 )
 
 
-def _role(facts: FileFacts) -> str | None:
+def role_of(facts: FileFacts) -> str | None:
     """The part whose own columns the file's headers match best (the persons file has
     dates of entry and orientation, appointments a date of appointment, prestations hours)."""
     try:
@@ -72,7 +72,7 @@ class ParcoursSource:
         parts = facts.parts or (facts,)
         roles: dict[str, FileFacts] = {}
         for part in parts:
-            role = _role(part)
+            role = role_of(part)
             if role is None or role in roles:
                 report.findings.append(
                     Finding(

@@ -395,6 +395,17 @@ def _create_fields_view(
     )
 
 
+def header_facts(facts: FileFacts) -> tuple[str | None, str | None]:
+    """(département, month) of the header, (None, None) when it is unreadable: lets an
+    arrivals run order the files of a lot by month before staging them."""
+    report = Report.for_file(SOURCE, facts, 0.0)
+    try:
+        _check_head(facts, report)
+    except FileRefused:
+        return None, None
+    return report.departement, report.month
+
+
 def stage(
     con: duckdb.DuckDBPyConnection,
     facts: FileFacts,

@@ -1,0 +1,277 @@
+"""Scheduled intake: load what has arrived in the arrivals folder (`python -m pipelines arrivees`).
+
+Files reach a département by SFTP or a secure share, into the arrivals folder
+(`retention.arrivals_dir`). A run takes the complete files only (no `.part` or `.tmp`, no
+hidden file, size and time unchanged between two looks `wait` seconds apart), tells each
+one's source by its content (`sources.detect_file`: the three parcours files are grouped
+into their unit), orders them by month then source (PECGM first, so that the other
+sources' link rates are measured against it), and loads them as one lot
+(`loader.load_batch`): one copy and one swap of the warehouse. Then each file moves to
+`charges/` (loaded, or already loaded: same sha256) or to `refuses/` beside its quality
+report (`<file>.rapport.html`). A lot that fails leaves every file where it was.
+
+A run is idempotent (the files it took are no longer in the folder, a file sent again is
+recognised by its hash) and two runs never overlap: each holds the arrivals lock of the
+warehouse for its whole length, the second waits then finds nothing left; the writes
+themselves are serialised by the warehouse's writer lock as for any load.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pipelines import access, loader, retention, warehouse
+from pipelines.encoding import inspect_file
+from pipelines.errors import FileUnusable, LoadFailed, UsageError
+from pipelines.settings import Settings
+from pipelines.sources import detect_file, pecgm
+from pipelines.sources.lrsa import MONTH_IN_NAME
+from pipelines.validation import archive, html
+
+LOADED_DIR = "charges"
+REFUSED_DIR = "refuses"
+PARTIAL_SUFFIXES = (".part", ".tmp")
+REPORT_SUFFIX = ".rapport.html"
+# Within a month: PECGM first (the others' link rates are measured against it).
+LOAD_ORDER = ("pecgm", "stock", "cgpem", "lrsa", "parcours")
+NO_MONTH = "9999-99"  # files that carry no month (parcours unit) go last
+
+
+def candidates(folder: Path) -> dict[Path, os.stat_result]:
+    """The files directly in the folder that may be loaded: hidden files and those of a
+    transfer in progress (`.part`, `.tmp`) are left out; `charges/` and `refuses/` are
+    folders, hence left out too. The Chargement page lists the same files."""
+    found = {}
+    for path in folder.iterdir() if folder.is_dir() else ():
+        if path.name.startswith(".") or path.suffix in PARTIAL_SUFFIXES or not path.is_file():
+            continue
+        found[path] = path.stat()
+    return found
+
+
+def _looks(folder: Path) -> dict[Path, tuple[int, int]]:
+    """(size, modification time) of the candidate files."""
+    return {p: (st.st_size, st.st_mtime_ns) for p, st in candidates(folder).items()}
+
+
+def complete_files(
+    folder: Path, wait: float, sleep: Callable[[float], None] = time.sleep
+) -> tuple[list[Path], list[Path]]:
+    """(complete, still arriving): a file is complete when its size and time are the same
+    at two looks `wait` seconds apart (a transfer in progress changes them)."""
+    first = _looks(folder)
+    if not first:
+        return [], []
+    sleep(wait)
+    second = _looks(folder)
+    complete = sorted(p for p, seen in first.items() if second.get(p) == seen)
+    arriving = sorted(p for p in second if p not in complete)
+    return complete, arriving
+
+
+@dataclass
+class Arrival:
+    """One unit to load: a file, or the three files of the parcours unit."""
+
+    paths: list[Path]
+    source: str
+    departement: str | None
+    month: str | None
+
+    @property
+    def name(self) -> str:
+        return ", ".join(p.name for p in self.paths)
+
+    def sort_key(self) -> tuple:
+        rank = LOAD_ORDER.index(self.source) if self.source in LOAD_ORDER else len(LOAD_ORDER)
+        return (self.month or NO_MONTH, rank, self.name)
+
+    @property
+    def target(self) -> Path | list[Path]:
+        return self.paths if len(self.paths) > 1 else self.paths[0]
+
+
+def _month_in_name(name: str) -> str | None:
+    found = MONTH_IN_NAME.search(name)
+    return f"{found.group(1)}-{found.group(2)}" if found else None
+
+
+def screen(paths: list[Path], departement: str | None) -> tuple[list[Arrival], list[Path]]:
+    """(arrivals in load order, files waiting for the rest of their parcours unit).
+
+    A file no reader recognises is kept as its own arrival (source "auto"): the lot
+    journals it as refused. The month comes from the PECGM header, else AAAAMM in the name.
+    """
+    arrivals: list[Arrival] = []
+    parcours_files: list[Path] = []
+    for path in paths:
+        facts = inspect_file(path)
+        try:
+            source = detect_file(facts)
+        except FileUnusable:
+            arrivals.append(Arrival([path], "auto", departement, _month_in_name(path.name)))
+            continue
+        if source == "parcours":
+            parcours_files.append(path)
+            continue
+        dep, month = pecgm.header_facts(facts) if source == pecgm.SOURCE else (None, None)
+        arrivals.append(
+            Arrival([path], source, dep or departement, month or _month_in_name(path.name))
+        )
+    waiting: list[Path] = []
+    if len(parcours_files) == 3:  # the unit checks that they are the three roles
+        arrivals.append(Arrival(parcours_files, "parcours", departement, None))
+    else:
+        waiting = parcours_files
+    return sorted(arrivals, key=Arrival.sort_key), waiting
+
+
+@dataclass
+class FileResult:
+    """What happened to one arrival, and where its files and report went."""
+
+    arrival: Arrival
+    outcome: loader.Outcome
+    moved: list[Path] = field(default_factory=list)
+    report_path: Path | None = None
+
+    @property
+    def departement(self) -> str | None:
+        report = self.outcome.report
+        return (report.departement if report else None) or self.arrival.departement
+
+
+@dataclass
+class Run:
+    """The outcome of one pass over the arrivals folder."""
+
+    folder: Path
+    started: datetime
+    results: list[FileResult] = field(default_factory=list)
+    waiting: list[Path] = field(default_factory=list)  # arriving, or parcours unit incomplete
+    failure: str | None = None  # the lot failed: nothing loaded, nothing moved
+
+    @property
+    def exit_code(self) -> int:
+        if self.failure or any(r.outcome.exit_code for r in self.results):
+            return 1
+        return 0
+
+    @property
+    def nothing_done(self) -> bool:
+        return not self.results and not self.failure
+
+
+def _unique(target: Path) -> Path:
+    """`target`, or a name not taken yet beside it (a file sent again under the same name)."""
+    if not target.exists():
+        return target
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 1000):
+        candidate = target.with_name(f"{target.name}.{stamp}-{n}")
+        if not candidate.exists():
+            return candidate
+    raise FileExistsError(target)
+
+
+def _move(path: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = _unique(folder / path.name)
+    path.replace(target)
+    return target
+
+
+def _settle(result: FileResult, folder: Path, settings: Settings) -> None:
+    """Move the files of a processed arrival, and keep its report."""
+    outcome = result.outcome
+    if outcome.report is not None:
+        archive.keep(settings.db_path, outcome.report, outcome.load_id)
+    if outcome.status in ("loaded", loader.ALREADY_LOADED):
+        result.moved = [_move(p, folder / LOADED_DIR) for p in result.arrival.paths]
+        return
+    result.moved = [_move(p, folder / REFUSED_DIR) for p in result.arrival.paths]
+    if outcome.report is not None:
+        report_path = result.moved[0].with_name(result.moved[0].name + REPORT_SUFFIX)
+        report_path.write_text(html.render(outcome.report.to_dict()), encoding="utf-8")
+        result.report_path = report_path
+
+
+def arrivals_lock_path(db_path: Path) -> Path:
+    """The lock one arrivals run holds on a warehouse (as `warehouse.writer_lock` names it)."""
+    return db_path.with_name(db_path.name + ".arrivees")
+
+
+def run_once(
+    settings: Settings,
+    folder: Path | None = None,
+    wait: float = 10.0,
+    departement: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Run:
+    """One pass: take the complete files, load them as one lot, move them; see the module."""
+    folder = folder or retention.arrivals_dir(settings.db_path)
+    departement = departement or settings.default_departement
+    if not folder.is_dir():
+        raise UsageError(f"Dossier d'arrivée introuvable : {folder} (PILOTAGE_ARRIVEES).")
+    with warehouse.writer_lock(arrivals_lock_path(settings.db_path)):
+        run = Run(folder, datetime.now())
+        complete, arriving = complete_files(folder, wait, sleep)
+        arrivals, incomplete = screen(complete, departement)
+        run.waiting = sorted(arriving + incomplete)
+        if not arrivals:
+            return run
+        try:
+            outcomes = loader.load_batch(
+                "auto",
+                [a.target for a in arrivals],
+                settings,
+                departements=[a.departement for a in arrivals],
+                refuse_unusable=True,
+            )
+        except LoadFailed as error:
+            run.failure = str(error)
+        else:
+            for arrival, outcome in zip(arrivals, outcomes, strict=True):
+                result = FileResult(arrival, outcome)
+                _settle(result, folder, settings)
+                run.results.append(result)
+        access.audit(
+            settings.db_path,
+            settings.operator,
+            "arrivees",
+            "echec" if run.failure else ("refuse" if run.exit_code else "ok"),
+            departement,
+            fichiers=sum(len(a.paths) for a in arrivals),
+            charges=sum(r.outcome.status == "loaded" for r in run.results),
+            refuses=sum(r.outcome.status == "refused" for r in run.results),
+        )
+    return run
+
+
+STATUS_FR = {
+    "loaded": "chargé",
+    loader.ALREADY_LOADED: "déjà chargé",
+    "refused": "refusé",
+    "failed": "échec",
+}
+
+
+def summary_lines(run: Run) -> list[str]:
+    """What a run prints and mails: one line per file (names, counts, never a value)."""
+    lines = []
+    for r in run.results:
+        o = r.outcome
+        lines.append(f"[{STATUS_FR.get(o.status, o.status)}] {r.arrival.name} : {o.message}")
+    if run.failure:
+        lines.append(f"[échec] {run.failure} Les fichiers restent dans {run.folder}.")
+    lines += [
+        f"[en attente] {p.name} : transfert en cours, ou unité parcours incomplète "
+        "(personnes, rendez-vous et prestations arrivent ensemble)."
+        for p in run.waiting
+    ]
+    return lines
