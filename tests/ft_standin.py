@@ -180,6 +180,9 @@ class StandIn:
                 return False
         return expiry is not None and time.monotonic() < expiry
 
+    def stats(self) -> dict:
+        return {"max_in_flight": self.max_in_flight, "calls": dict(self.calls)}
+
     def issue_token(self) -> dict:
         token = f"jeton-{random.randrange(10**12)}"
         with self.lock:
@@ -296,6 +299,9 @@ class StandIn:
                 return True
 
             def _get(self) -> None:
+                if self.path == "/_stats":  # for a benchmark running the stand-in apart
+                    with standin.lock:
+                        return self._send(200, standin.stats())
                 segments = urlsplit(self.path).path.split("/")
                 # /partenaire/<api>/v1/<collection>/<identifiant>/<resource>
                 if len(segments) != 7:
@@ -314,3 +320,11 @@ class StandIn:
                 return self._send(200, person.statut if name == "statut" else person.contraintes)
 
         return Handler
+
+
+def serve(people: int, unknown: int, delay: float, ready) -> None:
+    """Run a stand-in until killed (a benchmark's separate process): `ready` receives its
+    URL and persons."""
+    with StandIn(people=people, unknown=unknown, delay=delay) as api:
+        ready.send((api.url, api.persons))
+        threading.Event().wait()

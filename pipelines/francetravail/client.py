@@ -3,7 +3,9 @@
 Recherche usager (NIR + date of birth -> an encrypted identifier), Statut usager and
 Diagnostic individu / Contraintes (both keyed by that identifier). Made for a collection
 of thousands of people against a service whose agreement promises 90 % of answers under
-one second and up to six for complex ones:
+one second and up to six for complex ones, from a pool of threads sharing one
+`httpx.Client` (measured here: `httpx.AsyncClient` spent three times the CPU for the same
+calls and fell far behind the allowed concurrency on a loaded machine):
 
 - OAuth2 client credentials, the token shared by every request and renewed before it
   expires (or once after a 401);
@@ -20,12 +22,12 @@ request log (which prints URLs) is silenced.
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import logging
 import random
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from urllib.parse import quote
 
 import httpx
@@ -60,7 +62,7 @@ class AuthenticationError(ApiError):
 
 @dataclass
 class Stats:
-    """Counters of one collection, for the report (no identifier)."""
+    """Counters of one collection, for the report (no identifier); thread-safe `add`."""
 
     requests: int = 0
     retries: int = 0
@@ -68,6 +70,16 @@ class Stats:
     server_errors: int = 0  # 5xx answers
     timeouts: int = 0
     tokens: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def add(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + n)
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def _quote(identifiant: str) -> str:
@@ -89,50 +101,51 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 class FranceTravailClient:
-    """Use as `async with FranceTravailClient(settings) as client:`."""
+    """Use as `with FranceTravailClient(settings) as client:`, from any number of threads."""
 
     def __init__(
         self,
         settings: FranceTravailSettings,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.settings = settings
         self.stats = Stats()
         limits = httpx.Limits(
             max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
         )
-        self._http = httpx.AsyncClient(
+        self._http = httpx.Client(
             timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
             limits=limits,
             transport=transport,
             follow_redirects=False,
         )
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._slots = threading.BoundedSemaphore(settings.concurrency)
         self._token: str | None = None
         self._expires_at = 0.0
-        self._token_lock = asyncio.Lock()
+        self._token_lock = threading.Lock()
         self._pause_until = 0.0
+        self._pause_lock = threading.Lock()
 
-    async def __aenter__(self) -> FranceTravailClient:
+    def __enter__(self) -> FranceTravailClient:
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self._http.aclose()
+    def __exit__(self, *exc: object) -> None:
+        self._http.close()
 
     # -- token -----------------------------------------------------------------------
 
-    async def _bearer(self) -> str:
+    def _bearer(self) -> str:
         """The current token, fetched or renewed when little of its lifetime is left."""
         if self._token and time.monotonic() < self._expires_at:
             return self._token
-        async with self._token_lock:
+        with self._token_lock:
             if self._token and time.monotonic() < self._expires_at:
                 return self._token
-            await self._fetch_token()
+            self._fetch_token()
             assert self._token is not None
             return self._token
 
-    async def _fetch_token(self) -> None:
+    def _fetch_token(self) -> None:
         s = self.settings
         form = {
             "grant_type": "client_credentials",
@@ -142,20 +155,20 @@ class FranceTravailClient:
         }
         for attempt in range(s.max_attempts):
             try:
-                async with self._slots:
-                    self.stats.requests += 1
-                    response = await self._http.post(
+                with self._slots:
+                    self.stats.add("requests")
+                    response = self._http.post(
                         s.auth_url + TOKEN_PATH, params={"realm": "/partenaire"}, data=form
                     )
             except httpx.TimeoutException:
-                self.stats.timeouts += 1
-                await self._backoff(attempt)
+                self.stats.add("timeouts")
+                self._backoff(attempt)
                 continue
             except httpx.RequestError:
-                await self._backoff(attempt)
+                self._backoff(attempt)
                 continue
             if response.status_code == 429 or response.status_code >= 500:
-                await self._after_failure(response, attempt)
+                self._after_failure(response, attempt)
                 continue
             if response.status_code != 200:
                 raise AuthenticationError(
@@ -174,7 +187,7 @@ class FranceTravailClient:
                 ) from None
             self._token = token
             self._expires_at = time.monotonic() + lifetime - max(30.0, RENEW_MARGIN * lifetime)
-            self.stats.tokens += 1
+            self.stats.add("tokens")
             return
         raise AuthenticationError(
             "jeton_indisponible", "Service d'authentification de France Travail indisponible."
@@ -182,58 +195,59 @@ class FranceTravailClient:
 
     # -- requests --------------------------------------------------------------------
 
-    async def _backoff(self, attempt: int) -> None:
-        self.stats.retries += 1
+    def _backoff(self, attempt: int) -> None:
+        self.stats.add("retries")
         delay = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
-        await asyncio.sleep(delay * (0.5 + random.random() / 2))
+        time.sleep(delay * (0.5 + random.random() / 2))
 
-    async def _after_failure(self, response: httpx.Response, attempt: int) -> None:
+    def _after_failure(self, response: httpx.Response, attempt: int) -> None:
         """Wait before the next attempt: the server's `Retry-After` on 429 (shared by
         every worker), an exponential backoff otherwise."""
         if response.status_code == 429:
-            self.stats.throttled += 1
+            self.stats.add("throttled")
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None:
                 if wait > MAX_RETRY_AFTER:
                     raise ApiError(
                         "http_429", "Quota d'appels dépassé (attente demandée trop longue)."
                     )
-                self.stats.retries += 1
-                self._pause_until = max(self._pause_until, time.monotonic() + wait)
+                self.stats.add("retries")
+                with self._pause_lock:
+                    self._pause_until = max(self._pause_until, time.monotonic() + wait)
                 return
         else:
-            self.stats.server_errors += 1
-        await self._backoff(attempt)
+            self.stats.add("server_errors")
+        self._backoff(attempt)
 
-    async def _wait_pause(self) -> None:
+    def _wait_pause(self) -> None:
         while (delay := self._pause_until - time.monotonic()) > 0:
-            await asyncio.sleep(delay)
+            time.sleep(delay)
 
-    async def _call(self, method: str, path: str, json: dict | None = None) -> object | None:
+    def _call(self, method: str, path: str, json: dict | None = None) -> object | None:
         """One API call with retries; None on 404 (no such resource for this person)."""
         url = self.settings.api_url + path
         code = "echec"
         renewed = False
         for attempt in range(self.settings.max_attempts):
-            token = await self._bearer()
-            await self._wait_pause()
+            token = self._bearer()
+            self._wait_pause()
             try:
-                async with self._slots:
-                    self.stats.requests += 1
-                    response = await self._http.request(
+                with self._slots:
+                    self.stats.add("requests")
+                    response = self._http.request(
                         method,
                         url,
                         json=json,
                         headers={"Authorization": token, "Accept": "application/json"},
                     )
             except httpx.TimeoutException:
-                self.stats.timeouts += 1
+                self.stats.add("timeouts")
                 code = "delai_depasse"
-                await self._backoff(attempt)
+                self._backoff(attempt)
                 continue
             except httpx.RequestError:
                 code = "reseau"
-                await self._backoff(attempt)
+                self._backoff(attempt)
                 continue
             status = response.status_code
             if status == 401 and not renewed:  # expired or revoked early: one new token
@@ -243,7 +257,7 @@ class FranceTravailClient:
                 continue
             if status == 429 or status >= 500:
                 code = f"http_{status}"
-                await self._after_failure(response, attempt)
+                self._after_failure(response, attempt)
                 continue
             if status == 404:
                 return None
@@ -255,27 +269,25 @@ class FranceTravailClient:
                 raise ApiError("reponse_illisible") from None
         raise ApiError(code)
 
-    async def rechercher_usager(self, nir: str, date_naissance: str) -> tuple[str, str | None]:
+    def rechercher_usager(self, nir: str, date_naissance: str) -> tuple[str, str | None]:
         """(codeRetour, identifiant or None) for a full NIR (15 characters) and an ISO date."""
-        body = await self._call(
-            "POST", RECHERCHE_PATH, {"nir": nir, "dateNaissance": date_naissance}
-        )
+        body = self._call("POST", RECHERCHE_PATH, {"nir": nir, "dateNaissance": date_naissance})
         if not isinstance(body, dict):
             return ("S002", None) if body is None else ("reponse_illisible", None)
         code = str(body.get("codeRetour") or "sans_code_retour")
         identifiant = body.get("identifiant") or None
         return code, identifiant if code == "S001" else None
 
-    async def statut_usager(self, identifiant: str) -> dict | None:
-        body = await self._call("GET", STATUT_PATH.format(identifiant=_quote(identifiant)))
+    def statut_usager(self, identifiant: str) -> dict | None:
+        body = self._call("GET", STATUT_PATH.format(identifiant=_quote(identifiant)))
         if body is not None and not isinstance(body, dict):
             raise ApiError("reponse_illisible")
         return body
 
-    async def contraintes(self, identifiant: str) -> list[dict]:
+    def contraintes(self, identifiant: str) -> list[dict]:
         """The thématiques of the diagnostic, each with its `contraintes` (empty when the
         person has no diagnostic). A single thématique object is read as a list of one."""
-        body = await self._call("GET", CONTRAINTES_PATH.format(identifiant=_quote(identifiant)))
+        body = self._call("GET", CONTRAINTES_PATH.format(identifiant=_quote(identifiant)))
         if body is None:
             return []
         if isinstance(body, dict):

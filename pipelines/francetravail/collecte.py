@@ -25,12 +25,13 @@ the category, motif and situation codes and, per thématique, whether a constrai
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ import pyarrow as pa
 
 from pipelines import journal, pseudonymise, retention, warehouse
 from pipelines.encoding import FileFacts
-from pipelines.errors import PilotageError, UsageError
+from pipelines.errors import UsageError
 from pipelines.francetravail.client import ApiError, AuthenticationError, FranceTravailClient
 from pipelines.loader import Outcome, _inspect, _staging_connection, _write_generation
 from pipelines.settings import FranceTravailSettings, Settings
@@ -147,15 +148,14 @@ def kept_contraintes(thematiques: list[dict]) -> tuple[dict[str, bool], dict[str
     return present, labels
 
 
-async def collect_person(client: FranceTravailClient, person: Person) -> Result:
-    """Recherche usager, then Statut usager and Contraintes together. Raises ApiError when
-    a call failed for good (the person is counted in error and asked again next run)."""
-    code, identifiant = await client.rechercher_usager(person.nir, person.date_naissance)
+def collect_person(client: FranceTravailClient, person: Person) -> Result:
+    """Recherche usager, then Statut usager and Contraintes. Raises ApiError when a call
+    failed for good (the person is counted in error and asked again next run)."""
+    code, identifiant = client.rechercher_usager(person.nir, person.date_naissance)
     if code != FOUND or identifiant is None:
         return Result(person.key, code if code != FOUND else "sans_identifiant")
-    statut, thematiques = await asyncio.gather(
-        client.statut_usager(identifiant), client.contraintes(identifiant)
-    )
+    statut = client.statut_usager(identifiant)
+    thematiques = client.contraintes(identifiant)
     del identifiant  # nothing below needs it; nothing keeps it
     kept = kept_statut(statut)
     if statut and kept["statut_de"] is None and statut.get("messageErreur"):
@@ -174,43 +174,73 @@ class RunCounts:
     seconds: float = 0.0
 
 
-async def collect_all(
+def collect_all(
     persons: list[Person],
     ft: FranceTravailSettings,
     on_result: Callable[[Result], None],
     progress: Progress = _no_progress,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> RunCounts:
-    """Every person through `ft.concurrency` workers sharing one client (one token, one
-    bound on requests in flight). An authentication failure stops everything."""
+    """Every person through `ft.concurrency` worker threads sharing one client (one
+    token, one bound on requests in flight). Results, progress and the resume state are
+    handled here, in the calling thread, as persons complete: an interruption there
+    (Ctrl-C) stops the workers after their current person. An authentication failure
+    stops everything."""
     counts = RunCounts()
-    pending = iter(persons)
-    done = 0
     started = time.perf_counter()
-    async with FranceTravailClient(ft, transport) as client:
+    stop = threading.Event()
+    queue = iter(persons)
+    queue_lock = threading.Lock()
 
-        async def worker() -> None:
+    def next_person() -> Person | None:
+        with queue_lock:
+            return None if stop.is_set() else next(queue, None)
+
+    def worker(client: FranceTravailClient, out: list) -> None:
+        while (person := next_person()) is not None:
+            try:
+                out.append(collect_person(client, person))
+            except AuthenticationError:
+                stop.set()
+                raise
+            except ApiError as error:
+                out.append(error)
+
+    workers = max(1, min(ft.concurrency, len(persons)))
+    done = 0
+    with (
+        FranceTravailClient(ft, transport) as client,
+        ThreadPoolExecutor(workers, thread_name_prefix="collecte-ft") as pool,
+    ):
+        outputs: list[list] = [[] for _ in range(workers)]
+        futures = {pool.submit(worker, client, out) for out in outputs}
+
+        def drain(report_progress: bool = True) -> None:
             nonlocal done
-            for person in pending:  # one shared iterator: each person taken once
-                try:
-                    result = await collect_person(client, person)
-                except AuthenticationError:
-                    raise
-                except ApiError as error:
-                    counts.errors[error.code] += 1
-                else:
-                    counts.results.append(result)
-                    on_result(result)
-                done += 1
-                progress(done, len(persons))
+            for out in outputs:
+                while out:
+                    item = out.pop(0)
+                    if isinstance(item, ApiError):
+                        counts.errors[item.code] += 1
+                    else:
+                        counts.results.append(item)
+                        on_result(item)
+                    done += 1
+                    if report_progress:
+                        progress(done, len(persons))
 
         try:
-            async with asyncio.TaskGroup() as group:
-                for _ in range(max(1, min(ft.concurrency, len(persons)))):
-                    group.create_task(worker())
-        except* AuthenticationError as failed:
-            raise failed.exceptions[0] from None
-        counts.stats = asdict(client.stats)
+            while futures or any(outputs):
+                finished, futures = wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
+                drain()
+                for future in finished:
+                    future.result()  # re-raises an AuthenticationError
+        except BaseException:  # interrupted: keep what the workers finish meanwhile
+            stop.set()
+            pool.shutdown(wait=True)
+            drain(report_progress=False)
+            raise
+        counts.stats = client.stats.as_dict()
     counts.seconds = time.perf_counter() - started
     return counts
 
@@ -390,7 +420,7 @@ def collect(
     options: dict | None = None,
     progress: Progress = _no_progress,
     today: date | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> Outcome:
     """Check the file, call the APIs for each person not yet collected today, then load
     everything in one generation. See the module docstring."""
@@ -440,7 +470,7 @@ def _collect_and_load(con, key, facts, report, settings, ft, progress, day, star
     resumed = {k: r for k, r in state.read().items() if k not in skipped}
     todo = [p for p in persons if p.key not in skipped and p.key not in resumed]
     try:
-        run = _run(collect_all(todo, ft, state.append, progress, transport))
+        run = collect_all(todo, ft, state.append, progress, transport)
     except AuthenticationError as error:
         state.close()
         message = str(error)
@@ -496,15 +526,6 @@ def _collect_and_load(con, key, facts, report, settings, ft, progress, day, star
     if run.errors:
         message += " Les personnes en erreur seront interrogées de nouveau au prochain lancement."
     return Outcome("loaded", report, f"{message} (chargement n° {load_id})", load_id, rows)
-
-
-def _run(coroutine):
-    """Run the calls from synchronous code (command line, Streamlit's script thread)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    raise PilotageError("La collecte ne peut pas être lancée depuis une boucle asyncio active.")
 
 
 def summary_lines(collecte: dict | None) -> list[str]:
