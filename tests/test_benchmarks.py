@@ -21,3 +21,15 @@ def test_bench_pecgm_prints_every_figure() -> None:
         assert figure in out, figure
     rows = [line for line in out.splitlines() if "rows " in line and line.split()[0] != "read_fwf"]
     assert [line.split("rows ")[1] for line in rows] == ["302", "300"]  # header+footer scanned
+
+
+def test_bench_api_prints_every_figure() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_api.py"), "--persons", "40",
+         "--delay", "0.01", "--concurrency", "4"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    assert "status: loaded; found 36, not found 4, errors 0" in out
+    assert "max in flight (server side):" in out and "(within the bound)" in out
+    for figure in ("wall time", "calls alone", "ideal", "throughput", "load:"):
+        assert figure in out, figure

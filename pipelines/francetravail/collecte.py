@@ -412,6 +412,17 @@ def _journal(con, facts: FileFacts, report: Report, status: str, started, operat
     )
 
 
+def _journal_only(settings, con, key, facts, report, status: str, started, message) -> int:
+    """A refused or failed collection writes its journal row, alone, in a generation."""
+    load_id, _ = _write_generation(
+        settings,
+        con,
+        key,
+        lambda: (_journal(con, facts, report, status, started, settings.operator, message), 0),
+    )
+    return load_id
+
+
 def collect(
     path: Path,
     settings: Settings,
@@ -445,15 +456,7 @@ def collect(
         report.month = day.strftime("%Y-%m")
         if not report.loadable:
             message = " ".join(f.message for f in report.blocking)
-            load_id, _ = _write_generation(
-                settings,
-                con,
-                key,
-                lambda: (
-                    _journal(con, facts, report, "refused", started, settings.operator, message),
-                    0,
-                ),
-            )
+            load_id = _journal_only(settings, con, key, facts, report, "refused", started, message)
             return Outcome("refused", report, message, load_id)
         return _collect_and_load(
             con, key, facts, report, settings, ft, progress, day, started, transport
@@ -472,18 +475,9 @@ def _collect_and_load(con, key, facts, report, settings, ft, progress, day, star
     try:
         run = collect_all(todo, ft, state.append, progress, transport)
     except AuthenticationError as error:
-        state.close()
         message = str(error)
-        _write_generation(
-            settings,
-            con,
-            key,
-            lambda: (
-                _journal(con, facts, report, "failed", started, settings.operator, message),
-                0,
-            ),
-        )
-        return Outcome("failed", report, message, error=None)
+        load_id = _journal_only(settings, con, key, facts, report, "failed", started, message)
+        return Outcome("failed", report, message, load_id)
     finally:
         state.close()
     results = list(resumed.values()) + run.results
@@ -500,16 +494,9 @@ def _collect_and_load(con, key, facts, report, settings, ft, progress, day, star
         + "."
     )
     if run.errors and not results:
-        _write_generation(
-            settings,
-            con,
-            key,
-            lambda: (
-                _journal(con, facts, report, "failed", started, settings.operator, message),
-                0,
-            ),
-        )
-        return Outcome("failed", report, message + " Rien n'est chargé ; relancez plus tard.")
+        message += " Rien n'est chargé ; relancez plus tard."
+        load_id = _journal_only(settings, con, key, facts, report, "failed", started, message)
+        return Outcome("failed", report, message, load_id)
 
     def write() -> tuple[int, int]:
         load_id = _journal(con, facts, report, "loaded", started, settings.operator, message)
