@@ -154,6 +154,32 @@ def test_lines_without_a_usable_nir_or_birth_date_are_rejected_by_line(api, sett
     assert "ligne 4" in messages and "ligne 6" in messages and "1990" not in messages
 
 
+def test_statut_suite_is_a_gx_suite_and_both_engines_agree(api, tmp_path) -> None:
+    import great_expectations as gx
+
+    from pipelines.encoding import inspect_file
+    from pipelines.settings import EXPECTATIONS_DIR
+    from pipelines.validation.gx_engine import run_with_gx
+    from pipelines.validation.suite import load_suite
+
+    raw = json.loads((EXPECTATIONS_DIR / "statut.json").read_text(encoding="utf-8"))
+    assert len(gx.ExpectationSuite(**raw).expectations) == len(raw["expectations"])
+    source = write_input(tmp_path / "f.csv", api.persons[:6] + api.persons[:1])  # a duplicate
+    text = source.read_text(encoding="utf-8").splitlines()
+    text[2] = "Nomfictif;Prenom;;01/01/1990"
+    text[3] = text[3].rsplit(";", 1)[0] + ";31/02/1990"
+    text[4] = "Nomfictif;Prenom;ABC;01/01/1990"
+    source.write_text("\n".join(text) + "\n", encoding="utf-8")
+    con = duckdb.connect()
+    report = collecte.statut_source.stage(con, inspect_file(source), departement="2A")
+    theirs = run_with_gx(con.execute("SELECT * FROM statut_fields").df(), load_suite("statut"))
+    failed = 0
+    for ours, gx_result in zip(report.checks, theirs, strict=True):
+        assert ours.unexpected_count == gx_result["unexpected_count"], ours.expectation.name
+        failed += bool(ours.unexpected_count)
+    assert failed == 4 and report.rows_rejected == 3  # the duplicate is a warning only
+
+
 def test_concurrency_is_bounded_on_the_server_side(api, settings, tmp_path) -> None:
     api.behaviour.delay = 0.05
     source = write_input(tmp_path / "f.csv", api.persons)
@@ -386,6 +412,8 @@ def test_nothing_personal_secret_or_identifying_anywhere(
         texts[table] = str(con.execute(f"SELECT * FROM {table}").fetchall())
     con.close()
     assert any("ft_statut" in k for k in texts) and len(texts) > 5
+    html = [t for k, t in texts.items() if k.endswith("rapport.html")]
+    assert html and "Collecte France Travail" in html[0]
     for where, text in texts.items():
         for value in forbidden:
             assert value not in text, f"{where} contient une valeur interdite"

@@ -94,3 +94,9 @@ def test_chargement_panel_is_for_data_stewards_and_shows_the_report(collected) -
         dict(zip(codes["code retour"], codes["personnes"], strict=True))
         == report["collecte"]["par_code_retour"]
     )
+
+
+def test_qualite_page_lists_the_collection(collected) -> None:
+    at = run_app(User("d", "donnees", ("2A",)), page="pages/qualite.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("statut" in d.value.to_string() for d in at.dataframe)
