@@ -69,6 +69,7 @@ class FranceTravailSettings:
     concurrency: int = 32
     timeout: float = 30.0
     max_attempts: int = 5
+    rate: float | None = None  # calls per second at most (the application's quota), if set
 
     @property
     def configured(self) -> bool:
@@ -88,6 +89,7 @@ class FranceTravailSettings:
             concurrency=int(env("PILOTAGE_FT_CONCURRENCE") or 32),
             timeout=float(env("PILOTAGE_FT_DELAI") or 30),
             max_attempts=int(env("PILOTAGE_FT_TENTATIVES") or 5),
+            rate=float(env("PILOTAGE_FT_DEBIT")) if env("PILOTAGE_FT_DEBIT") else None,
         )
 
 

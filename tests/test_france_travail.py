@@ -188,6 +188,15 @@ def test_concurrency_is_bounded_on_the_server_side(api, settings, tmp_path) -> N
     assert 2 <= api.max_in_flight <= 4
 
 
+def test_calls_per_second_stay_under_the_quota(api, settings, tmp_path) -> None:
+    source = write_input(tmp_path / "f.csv", api.persons[:12])  # 12 + 10 + 10 calls
+    started = time.monotonic()
+    outcome = collecte.collect(source, settings, ft(rate=40.0), "2A", today=DAY)
+    assert outcome.status == "loaded"
+    calls = api.calls["recherche"] + api.calls["statut"] + api.calls["contraintes"]
+    assert time.monotonic() - started >= (calls - 1) / 40.0
+
+
 def test_token_is_renewed_before_expiry_and_after_a_401(api, settings, tmp_path) -> None:
     api.behaviour.expires_in = 31  # renewed 30 s before expiry: after about one second
     api.behaviour.delay = 0.1

@@ -10,6 +10,7 @@ calls and fell far behind the allowed concurrency on a loaded machine):
 - OAuth2 client credentials, the token shared by every request and renewed before it
   expires (or once after a 401);
 - bounded concurrency: at most `concurrency` requests in flight, token requests included;
+  and, when the application's quota is known (`rate`), at most that many calls per second;
 - timeouts on every request; retries bounded by `max_attempts`, honouring `Retry-After`
   on 429 (one pause for every worker, since the quota is the client's, not a request's)
   and backing off exponentially, with jitter, on 5xx and network errors;
@@ -125,6 +126,7 @@ class FranceTravailClient:
         self._token_lock = threading.Lock()
         self._pause_until = 0.0
         self._pause_lock = threading.Lock()
+        self._next_call = 0.0  # the earliest start of the next call under `rate`
 
     def __enter__(self) -> FranceTravailClient:
         return self
@@ -220,8 +222,16 @@ class FranceTravailClient:
         self._backoff(attempt)
 
     def _wait_pause(self) -> None:
+        """Wait for a pause a 429 asked for, then for this call's turn under `rate`."""
         while (delay := self._pause_until - time.monotonic()) > 0:
             time.sleep(delay)
+        if self.settings.rate:
+            with self._pause_lock:
+                now = time.monotonic()
+                start = max(now, self._next_call)
+                self._next_call = start + 1.0 / self.settings.rate
+            if start > now:
+                time.sleep(start - now)
 
     def _call(self, method: str, path: str, json: dict | None = None) -> object | None:
         """One API call with retries; None on 404 (no such resource for this person)."""
