@@ -103,6 +103,7 @@ class Behaviour:
     fail: int = 0  # the next N resource requests get 503
     fail_token: int = 0  # the next N token requests get 503
     revoke_after: int | None = None  # tokens stop working after N resource requests
+    forbidden: set = field(default_factory=set)  # resources the token's scopes do not open
 
 
 class StandIn:
@@ -283,6 +284,9 @@ class StandIn:
             def _resource_gate(self, name: str) -> bool:
                 """Token, throttling, failures and delay common to the three resources."""
                 standin.calls[name] += 1
+                if name in standin.behaviour.forbidden:
+                    self._send(403, {"message": "scope absent"})
+                    return False
                 if not standin._token_ok(self.headers.get("Authorization")):
                     self._send(401, {"message": "jeton invalide"})
                     return False

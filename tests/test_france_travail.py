@@ -224,6 +224,15 @@ def test_bad_credentials_stop_the_collection_without_printing_the_secret(
     assert api.calls["recherche"] == 0
 
 
+def test_a_resource_outside_the_scopes_is_reported(api, settings, tmp_path) -> None:
+    api.behaviour.forbidden = {"contraintes"}
+    source = write_input(tmp_path / "f.csv", api.persons)
+    outcome = collecte.collect(source, settings, ft(), "2A", today=DAY)
+    assert outcome.report.collecte["par_code_retour"] == {"S002": 6, "http_403": 30}
+    assert "PILOTAGE_FT_SCOPE" in outcome.message
+    assert rows(settings, "SELECT count(*) FROM ft_statut WHERE code_retour = 'S001'") == [(0,)]
+
+
 def test_429_waits_for_retry_after(api, settings, tmp_path) -> None:
     api.behaviour.throttle, api.behaviour.retry_after = 5, "1"
     source = write_input(tmp_path / "f.csv", api.persons[:10])

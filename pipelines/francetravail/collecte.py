@@ -493,6 +493,11 @@ def _collect_and_load(con, key, facts, report, settings, ft, progress, day, star
         + (f", {summary['deja_collectees']} déjà collectée(s) ce jour" if skipped else "")
         + "."
     )
+    if run.errors.keys() & {"http_401", "http_403"}:
+        message += (
+            " Appels refusés (401/403) : vérifiez les scopes (PILOTAGE_FT_SCOPE) et "
+            "l'abonnement de l'application aux API sur francetravail.io."
+        )
     if run.errors and not results:
         message += " Rien n'est chargé ; relancez plus tard."
         load_id = _journal_only(settings, con, key, facts, report, "failed", started, message)
