@@ -307,12 +307,12 @@ def _collected_today(settings: Settings, departement: str, day: date) -> set[str
         return set()
     con = warehouse.open_reader(settings.db_path)
     try:
-        if warehouse.schema_version(con) < 16:
-            return set()
         rows = con.execute(
             "SELECT DISTINCT person_key FROM ft_statut WHERE departement = ? AND date_collecte = ?",
             [departement, day],
         ).fetchall()
+    except duckdb.CatalogException:  # a warehouse older than the collection's tables
+        return set()
     finally:
         con.close()
     return {r[0] for r in rows}
