@@ -100,3 +100,50 @@ def test_qualite_page_lists_the_collection(collected) -> None:
     at = run_app(User("d", "donnees", ("2A",)), page="pages/qualite.py")
     assert not at.exception, [e.value for e in at.exception]
     assert any("statut" in d.value.to_string() for d in at.dataframe)
+
+
+def test_the_panel_collects_an_uploaded_file_with_progress(settings, tmp_path, monkeypatch) -> None:
+    """The button's action (file uploads cannot be driven by AppTest): the uploaded copy is
+    collected, a progress bar drawn, the report kept for the page, the copy deleted."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_france_travail import write_input
+
+    def script() -> None:
+        import os
+        from pathlib import Path
+
+        import streamlit as st
+
+        from dashboard import france_travail
+        from pipelines.access import User
+        from pipelines.settings import FranceTravailSettings, Settings
+
+        class Upload:
+            name = "reprise de stock.csv"
+
+            def getvalue(self) -> bytes:
+                return Path(os.environ["FICHIER_DE_TEST"]).read_bytes()
+
+        france_travail._run(
+            User("d", "donnees", ("2A",)),
+            Settings.from_env(),
+            FranceTravailSettings.from_env(),
+            Upload(),
+            None,
+            "2A",
+        )
+        france_travail.show_report(*st.session_state["ft_rapport"])
+
+    with StandIn(people=12, unknown=2) as api:
+        for k, v in api.env().items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.setenv("FICHIER_DE_TEST", str(write_input(tmp_path / "f.csv", api.persons)))
+        at = AppTest.from_function(script, default_timeout=60)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert api.calls["recherche"] == 14
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Trouvées"], metrics["Non trouvées"], metrics["En erreur"]) == ("12", "2", "0")
+    assert any("chargement n°" in s.value for s in at.success)
+    assert not list((settings.db_path.parent / "depots").rglob("*.csv"))
