@@ -67,7 +67,7 @@ def section(departement: str, month: str, communes, parcours: str | None) -> Non
         components.distribution(
             result["statut_de"],
             "statut_de",
-            STATUT_LABELS,
+            {**{c: c for c in result["statut_de"]}, **STATUT_LABELS},
             "Statut à France Travail",
             "statut_de : statut de demandeur d'emploi rendu par l'API Statut usager ; "
             "inconnu : la recherche par NIR et date de naissance n'a rien trouvé.",
@@ -77,7 +77,11 @@ def section(departement: str, month: str, communes, parcours: str | None) -> Non
         components.distribution(
             result["categorie_api"],
             "categorie",
-            {**components.short_labels("categorie"), "non_renseignee": "Non renseignée"},
+            {
+                **{c: c for c in result["categorie_api"]},
+                **components.short_labels("categorie"),
+                "non_renseignee": "Non renseignée",
+            },
             "Catégorie des inscrits",
             "categorie_api : catégorie d'inscription des personnes au statut Inscrit.",
             "ft_categorie",
