@@ -135,6 +135,7 @@ FAMILIES = (
     "premier_rdv",
     "intensite",
     "part_orientes",
+    "france_travail",
 )
 
 

@@ -4,7 +4,7 @@ intensity of accompaniment (weekly hours, appointments)."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, db, filters
+from dashboard import components, db, filters, france_travail
 from dashboard.formatting import fmt_month, fmt_share
 from pipelines import masking
 
@@ -65,6 +65,8 @@ components.lines(
 st.caption(
     "contact_90j_share : dernier contact au plus 90 jours avant la date de référence du fichier, sur le stock du mois."
 )
+
+france_travail.section(departement, month, communes, parcours)
 
 st.subheader("Intensité de l'accompagnement")
 intensity = db.series("intensite", departement, months, communes)

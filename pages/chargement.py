@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, components
+from dashboard import auth, components, france_travail
 from dashboard.uploads import Arrival, arrivals, new_staging_dir, safe_name
 from pipelines import access, loader, retention
 from pipelines.errors import NotAuthorised, PilotageError
@@ -41,6 +41,7 @@ settings = Settings(
     settings.default_departement,
     operator=user.login,
 )
+france_travail.panel(user, settings)
 source = st.selectbox("Source", list(SOURCES), format_func=SOURCES.get)
 arrivals_dir = retention.arrivals_dir(settings.db_path)
 origin = st.radio(

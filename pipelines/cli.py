@@ -7,6 +7,7 @@ Errors print one line on stderr; `--debug` adds the traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -370,6 +371,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
                 retention.uploads_dir(settings.db_path),
                 retention.arrivals_dir(settings.db_path),
                 archive.reports_dir(settings.db_path),
+                retention.collectes_dir(settings.db_path),
             ),
         )
         scope = "tout"
@@ -381,6 +383,66 @@ def cmd_purge(args: argparse.Namespace) -> int:
     access.audit(settings.db_path, settings.operator, "purge", "ok", portee=scope, lignes=counts)
     print(f"Purge ({scope}) : " + ", ".join(f"{t} {n}" for t, n in counts.items()) + ".")
     return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    """Collect the DE status and constraints of a file's persons from France Travail's APIs."""
+    from pipelines.francetravail import collecte
+    from pipelines.settings import FranceTravailSettings
+    from pipelines.tabular import read_mapping
+
+    settings = _settings(args)
+    ft = FranceTravailSettings.from_env()
+    if args.concurrence:
+        ft = dataclasses.replace(ft, concurrency=args.concurrence)
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(desc="collecte France Travail", unit="personne", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        outcome = collecte.collect(
+            Path(args.file),
+            settings,
+            ft,
+            args.departement,
+            {"mapping": read_mapping(Path(args.mapping) if args.mapping else None)},
+            progress,
+        )
+    except KeyboardInterrupt:
+        print(
+            "Collecte interrompue : les personnes déjà interrogées sont gardées (sans NIR) et "
+            "ne le seront pas de nouveau si vous relancez la commande aujourd'hui.",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        if bar is not None:
+            bar.close()
+    report = outcome.report
+    access.audit(
+        settings.db_path,
+        settings.operator,
+        "collecte",
+        outcome.status,
+        report.departement if report else None,
+        fichier=report.file_name if report else None,
+        chargement=outcome.load_id,
+        origine="ligne de commande",
+    )
+    if report is not None:
+        print(report.summary_text())
+        for line in collecte.summary_lines(report.collecte):
+            print(line)
+        _archive(settings, report, outcome.load_id)
+    print(outcome.message, file=sys.stderr if outcome.exit_code else sys.stdout)
+    return outcome.exit_code
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -602,6 +664,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     terr.add_argument("fichier", nargs="?", help="CSV code_commune;territoire à charger")
     terr.add_argument("--departement", required=True)
+    api = with_db(
+        sub.add_parser(
+            "api",
+            help="collecter le statut et les contraintes des personnes d'un fichier auprès "
+            "des API France Travail",
+        )
+    )
+    api.add_argument("file", help="fichier du département avec NIR et date de naissance")
+    api.add_argument("--departement", help="code département (sinon PILOTAGE_DEPARTEMENT)")
+    api.add_argument("--mapping", help="fichier YAML « en-tête du fichier: champ »")
+    api.add_argument(
+        "--concurrence",
+        type=int,
+        help="appels simultanés au plus (défaut : PILOTAGE_FT_CONCURRENCE, sinon 32)",
+    )
     with_db(
         sub.add_parser("demo", help="reconstruire l'entrepôt de démonstration depuis sample_data/")
     )
@@ -645,6 +722,7 @@ COMMANDS = {
     "journal": cmd_journal,
     "indicators": cmd_indicators,
     "demo": cmd_demo,
+    "api": cmd_api,
     "territoires": cmd_territoires,
     "users": cmd_users,
     "purge": cmd_purge,

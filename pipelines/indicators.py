@@ -2,7 +2,8 @@
 
 Every page, export and the `indicators` command read figures through this module.
 Families: stock (PECGM), orientations, flows, orientation delay, first appointment, time
-to contract (with its Kaplan–Meier curve), intensity, share oriented (DREES). A family whose
+to contract (with its Kaplan–Meier curve), intensity, share oriented (DREES), situation at
+France Travail (status, category and constraints collected from its APIs). A family whose
 data are absent for the département gives null values, never an error.
 """
 
@@ -331,6 +332,83 @@ def part_orientes(
     }
 
 
+def _rows(con, name: str, departement: str, month: str, communes: Communes) -> list[dict]:
+    cursor = con.execute(indicator_sql(name), _params(departement, month, communes))
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def france_travail(
+    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+) -> dict | None:
+    """DE status, category and constraints of the latest France Travail collection on or
+    before the end of the month, and the registered share of persons oriented to France
+    Travail; None when nothing was ever collected for the département."""
+    try:
+        if not has_rows(con, "ft_statut", departement):
+            return None
+    except duckdb.CatalogException:  # a warehouse older than the collection
+        return None
+    statut = _rows(con, "statut_de", departement, month, communes)
+    if not statut:
+        return {
+            "date_collecte": None,
+            "statut_de": {},
+            "categorie_api": {},
+            "contraintes": None,
+            "inscrits_orientes_ft": None,
+        }
+    categories = _rows(con, "categorie_api", departement, month, communes)
+    return {
+        "date_collecte": statut[0]["date_collecte"].isoformat(),
+        "statut_de": {r["code"]: int(r["personnes"]) for r in statut},
+        "categorie_api": {r["code"]: int(r["personnes"]) for r in categories},
+        "contraintes": _contraintes(_rows(con, "contraintes", departement, month, communes)),
+        "inscrits_orientes_ft": _inscrits_orientes_ft(
+            _groups(con, "inscrits_orientes_ft", departement, month, communes)
+        ),
+    }
+
+
+def _contraintes(rows: list[dict]) -> dict:
+    """{'personnes', 'thematiques': {code: n}, 'parts': {code: share}, 'par_parcours'}."""
+    groups: dict[str, dict] = {}
+    for r in rows:
+        group = groups.setdefault(r["groupe"], {"personnes": 0, "thematiques": {}})
+        if r["thematique"] is None:
+            group["personnes"] = int(r["personnes"])
+        else:
+            group["thematiques"][r["thematique"]] = int(r["personnes"])
+    for group in groups.values():
+        group["parts"] = {
+            code: share(n, group["personnes"]) for code, n in group["thematiques"].items()
+        }
+    everyone = groups.pop("ensemble", {"personnes": 0, "thematiques": {}, "parts": {}})
+    by_parcours = {k.partition(":")[2]: v for k, v in sorted(groups.items())}
+    return {**everyone, "par_parcours": by_parcours}
+
+
+def _inscrits_orientes_ft(groups: dict[str, dict]) -> dict:
+    def shaped(row: dict) -> dict:
+        return {
+            "orientes": int(row["orientes"]),
+            "collectes": int(row["collectes"]),
+            "inscrits": int(row["inscrits"]),
+            "part_inscrits": share(row["inscrits"], row["collectes"]),
+        }
+
+    everyone = groups.pop("ensemble", {"orientes": 0, "collectes": 0, "inscrits": 0})
+    return {**shaped(everyone), "par_nature": {k: shaped(v) for k, v in sorted(groups.items())}}
+
+
+def thematique_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Labels of the diagnostic's thématiques, as France Travail's API names them."""
+    try:
+        return dict(con.execute("SELECT code, libelle FROM ft_thematique").fetchall())
+    except duckdb.CatalogException:
+        return {}
+
+
 COHORT_FILTERS = ("parcours", "sexe", "commune", "modalite", "tranche_age")
 AGE_BANDS = ("moins_25", "25_34", "35_44", "45_54", "55_plus")
 
@@ -407,4 +485,8 @@ def summary(
     result["rdv_par_personne"] = intensity["rdv_par_personne"] if intensity else None
     shares = part_orientes(con, departement, month, communes)
     result["part_orientes"] = shares
+    ft = france_travail(con, departement, month, communes)
+    for key in ("date_collecte", "statut_de", "categorie_api", "contraintes"):
+        result[key if key != "date_collecte" else "date_collecte_ft"] = ft[key] if ft else None
+    result["inscrits_orientes_ft"] = ft["inscrits_orientes_ft"] if ft else None
     return result

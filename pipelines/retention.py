@@ -28,6 +28,8 @@ DATED = {
     "parcours_personne": "coalesce(date_orientation, date_entree_dispositif, date_ouverture_droits)",
     "parcours_rdv": "date_rdv",
     "parcours_prestation": "date_debut",
+    "ft_statut": "date_collecte",
+    "ft_contrainte": "date_collecte",
 }
 
 
@@ -53,6 +55,12 @@ def _journal(con, operator: str, scope: str, reason: str, counts: dict) -> None:
 def uploads_dir(db_path: Path) -> Path:
     """Where the Chargement page keeps uploaded files until they are loaded."""
     return db_path.parent / "depots"
+
+
+def collectes_dir(db_path: Path) -> Path:
+    """Where an interrupted France Travail collection keeps its resume state (person keys
+    and collected codes, never a NIR or an identifier) until it is loaded."""
+    return db_path.parent / "collectes"
 
 
 def arrivals_dir(db_path: Path) -> Path:

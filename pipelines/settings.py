@@ -7,7 +7,7 @@ temporary warehouse and key without touching the user's files.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -88,3 +88,48 @@ class Settings:
         departement = os.environ.get("PILOTAGE_DEPARTEMENT") or None
         operator = os.environ.get("PILOTAGE_OPERATEUR") or os.environ.get("USER") or "inconnu"
         return cls(db_path, key_file, threshold, departement, operator)
+
+
+@dataclass(frozen=True)
+class FranceTravailSettings:
+    """Access to France Travail's partner APIs (francetravail.io), from the environment.
+
+    The secret is read from the environment of the collecting process only (a secrets
+    manager or a 0600 env file of the service), never from an argument or a file of the
+    repository; `repr=False` keeps it out of any printed settings or traceback.
+    """
+
+    auth_url: str
+    api_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    scope: str
+    concurrency: int = 32
+    timeout: float = 30.0
+    max_attempts: int = 5
+    rate: float | None = None  # calls per second at most (the application's quota), if set
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.auth_url and self.api_url and self.client_id and self.client_secret)
+
+    @classmethod
+    def from_env(cls) -> FranceTravailSettings:
+        env = os.environ.get
+        return cls(
+            auth_url=(env("PILOTAGE_FT_AUTH_URL") or "https://entreprise.francetravail.fr").rstrip(
+                "/"
+            ),
+            api_url=(env("PILOTAGE_FT_API_URL") or "https://api.francetravail.io").rstrip("/"),
+            client_id=env("PILOTAGE_FT_CLIENT_ID") or "",
+            client_secret=env("PILOTAGE_FT_CLIENT_SECRET") or "",
+            scope=env("PILOTAGE_FT_SCOPE") or DEFAULT_FT_SCOPE,
+            concurrency=int(env("PILOTAGE_FT_CONCURRENCE") or 32),
+            timeout=float(env("PILOTAGE_FT_DELAI") or 30),
+            max_attempts=int(env("PILOTAGE_FT_TENTATIVES") or 5),
+            rate=float(env("PILOTAGE_FT_DEBIT")) if env("PILOTAGE_FT_DEBIT") else None,
+        )
+
+
+# The scopes of the three APIs the collection calls (see README, "API France Travail").
+DEFAULT_FT_SCOPE = "api_rechercher-usagerv1 api_statut-usagerv1 api_diagnosticargumentev1"

@@ -30,3 +30,15 @@ def test_bench_sauvegarde_prints_every_figure(sample_db) -> None:
     ).stdout  # fmt: skip
     for figure in ("sauvegarde :", "restauration", "lecteur au repos", "pendant la sauvegarde"):
         assert figure in out, figure
+
+
+def test_bench_api_prints_every_figure() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_api.py"), "--persons", "40",
+         "--delay", "0.01", "--concurrency", "4"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    assert "status: loaded; found 36, not found 4, errors 0" in out
+    assert "max in flight (server side):" in out and "(within the bound)" in out
+    for figure in ("wall time", "calls alone", "ideal", "throughput", "load:"):
+        assert figure in out, figure

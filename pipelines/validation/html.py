@@ -62,6 +62,16 @@ def render(report: dict) -> str:
                 f"{link['liees']} sur {link['lignes']} ({percent(link['taux'])})",
             )
         )
+    if report.get("collecte"):  # a France Travail API collection: its result by codeRetour
+        c = report["collecte"]
+        identity.append(
+            (
+                "Collecte France Travail",
+                f"{c['trouvees']} trouvée(s), {c['non_trouvees']} non trouvée(s), "
+                f"{c['erreurs']} en erreur ; codes retour : "
+                + ", ".join(f"{k} {v}" for k, v in c["par_code_retour"].items()),
+            )
+        )
     findings = sorted(
         report.get("findings", []),
         key=lambda f: (f["code"] != "derive", f["severity"] != "bloquant"),

@@ -58,6 +58,8 @@ class Report:
     # Link with PECGM persons, filled at load: {"lignes", "liees", "taux"} (see loader)
     liaison: dict | None = None
     drift: dict | None = None  # against the previous file (pipelines/validation/drift.py)
+    # France Travail API collection (pipelines/francetravail/collecte.py): counts by codeRetour
+    collecte: dict | None = None
     lines_read: int = 0
     rows_read: int = 0
     rows_rejected: int = 0
@@ -141,6 +143,7 @@ class Report:
             "variant": self.variant,
             "liaison": self.liaison,
             "drift": self.drift,
+            "collecte": self.collecte,
             "lines_read": self.lines_read,
             "rows_read": self.rows_read,
             "rows_rejected": self.rows_rejected,

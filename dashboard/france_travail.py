@@ -1,0 +1,264 @@
+"""The France Travail collection in the dashboard: the Accompagnement section « Situation à
+France Travail et freins périphériques » (masked like every committee view) and the
+Chargement panel that starts a collection for an uploaded file (data stewards only).
+
+Kept apart from the pages so that a page only calls `section(...)` or `panel(...)`."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import components, db
+from dashboard.formatting import fmt_share
+from dashboard.uploads import new_staging_dir, safe_name
+from pipelines import access, indicators, masking
+from pipelines.errors import PilotageError
+from pipelines.settings import FranceTravailSettings, Settings
+from pipelines.tabular import read_mapping
+
+STATUT_LABELS = {
+    "Inscrit": "Inscrit",
+    "Cessé": "Inscription cessée",
+    "Radié": "Radié",
+    "Identifié": "Identifié, non inscrit",
+    "non_renseigne": "Trouvé, statut non renseigné",
+    "non_trouve": "Inconnu de France Travail",
+}
+NATURE_LABELS = {"05": "05 — droit commun", "06": "06 — accompagnement global"}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _labels(path: str, gen: tuple) -> dict[str, str]:
+    return indicators.thematique_labels(db._pool(path).cursor())
+
+
+def thematique_labels() -> dict[str, str]:
+    gen = db.generation()
+    return _labels(str(db.db_path()), gen) if gen else {}
+
+
+def _date(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
+def section(departement: str, month: str, communes, parcours: str | None) -> None:
+    """Status at France Travail, categories, peripheral obstacles and the registered share
+    of persons oriented to France Travail, from the latest collection of the month."""
+    st.subheader("Situation à France Travail et freins périphériques")
+    result = db.family("france_travail", departement, month, communes)
+    if result is None or result["date_collecte"] is None:
+        st.info(
+            "Aucune collecte auprès des API France Travail pour ce département à cette date "
+            "(page Chargement, ou « python -m pipelines api »)."
+        )
+        return
+    st.caption(
+        f"Dernière collecte au plus tard à la fin du mois : {_date(result['date_collecte'])} "
+        "(API Statut usager et Diagnostic individu, personnes des fichiers du département)."
+    )
+    _inscrits_orientes(result["inscrits_orientes_ft"])
+    left, right = st.columns(2)
+    with left:
+        components.distribution(
+            result["statut_de"],
+            "statut_de",
+            {**{c: c for c in result["statut_de"]}, **STATUT_LABELS},
+            "Statut à France Travail",
+            "statut_de : statut de demandeur d'emploi rendu par l'API Statut usager ; "
+            "inconnu : la recherche par NIR et date de naissance n'a rien trouvé.",
+            "ft_statut",
+        )
+    with right:
+        components.distribution(
+            result["categorie_api"],
+            "categorie",
+            {
+                **{c: c for c in result["categorie_api"]},
+                **components.short_labels("categorie"),
+                "non_renseignee": "Non renseignée",
+            },
+            "Catégorie des inscrits",
+            "categorie_api : catégorie d'inscription des personnes au statut Inscrit.",
+            "ft_categorie",
+        )
+    _contraintes(result["contraintes"], parcours)
+
+
+def _inscrits_orientes(share: dict | None) -> None:
+    if not share or not share["orientes"]:
+        return
+    limit = masking.threshold()
+    inscrits = masking.mask_distribution(
+        {"inscrits": share["inscrits"], "autres": share["collectes"] - share["inscrits"]}, limit
+    )
+    c1, c2, c3 = st.columns(3)
+    c1.metric(
+        "Orientés vers France Travail",
+        masking.masked_label(masking.mask_distribution({"n": share["orientes"]}, limit)["n"]),
+        help="inscrits_orientes_ft : personnes dont la dernière orientation est de nature 05 ou 06.",
+    )
+    c2.metric(
+        "dont interrogés lors de la collecte",
+        masking.masked_label(masking.mask_distribution({"n": share["collectes"]}, limit)["n"]),
+    )
+    allowed = masking.share_allowed(share["collectes"], limit) and inscrits["inscrits"] is not None
+    c3.metric(
+        "Part réellement inscrite",
+        fmt_share(share["part_inscrits"]) if allowed else "n.d.",
+        help="inscrits / interrogés : statut Inscrit à la date de la collecte. Une personne "
+        "non interrogée est inconnue, pas non inscrite.",
+    )
+
+
+def _contraintes(contraintes: dict | None, parcours: str | None) -> None:
+    if not contraintes or not contraintes["personnes"]:
+        st.info("Aucun diagnostic France Travail parmi les personnes trouvées.")
+        return
+    labels = thematique_labels()
+    groups = {"ensemble": contraintes, **contraintes["par_parcours"]}
+    if parcours:
+        groups = {k: v for k, v in groups.items() if k in ("ensemble", parcours)}
+    limit = masking.threshold()
+    records = []
+    for group, data in groups.items():
+        masked = masking.mask_distribution(data["thematiques"], limit)
+        for code, n in masked.items():
+            allowed = n is not None and masking.share_allowed(data["personnes"], limit)
+            records.append(
+                {
+                    "groupe": components.PARCOURS_LABELS.get(group, group),
+                    "thématique": labels.get(code, code),
+                    "personnes avec une contrainte": masking.masked_label(n, limit),
+                    "part": data["parts"][code] if allowed else None,
+                    "personnes avec un diagnostic": masking.masked_label(
+                        masking.mask_distribution({"n": data["personnes"]}, limit)["n"], limit
+                    ),
+                }
+            )
+    frame = pd.DataFrame(records)
+    st.markdown("**Freins périphériques (contraintes du diagnostic), par type de parcours**")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={"part": st.column_config.NumberColumn(format="percent")},
+    )
+    st.caption(
+        "contraintes : personnes ayant au moins une contrainte « OUI » dans la thématique, sur "
+        "les personnes trouvées ayant un diagnostic ; type de parcours de la dernière "
+        "orientation connue." + components.masked_note()
+    )
+    components.download(
+        frame.assign(part=frame["part"].map(fmt_share)), "freins_peripheriques", "ft_freins"
+    )
+
+
+# -- Chargement: start a collection ------------------------------------------------------
+
+
+def panel(user: access.User, settings: Settings) -> None:
+    """An expander of the Chargement page: upload a file with NIR and date of birth, run
+    the collection with a progress bar, show its report. Data stewards only."""
+    with st.expander("Collecte du statut et des contraintes auprès de France Travail (API)"):
+        if user.role != "donnees":
+            st.caption("Réservé au rôle « données » (gestionnaire de données).")
+            return
+        ft = FranceTravailSettings.from_env()
+        if not ft.configured:
+            st.warning(
+                "Accès aux API France Travail non configuré sur ce serveur "
+                "(PILOTAGE_FT_CLIENT_ID, PILOTAGE_FT_CLIENT_SECRET : voir le README)."
+            )
+            return
+        upload = st.file_uploader(
+            "Fichier du département avec NIR et date de naissance (reprise de stock, CGPEM…)",
+            key="ft_fichier",
+        )
+        mapping_file = st.file_uploader(
+            "Correspondance d'en-têtes (YAML, facultatif)", type=["yaml", "yml"], key="ft_mapping"
+        )
+        departement = (
+            st.text_input(
+                "Département", value=settings.default_departement or "", key="ft_departement"
+            )
+            .strip()
+            .upper()
+        )
+        ready = upload is not None and bool(departement)
+        if departement and not user.sees(departement):
+            st.error(f"Vous n'êtes pas habilité pour le département {departement}.")
+            ready = False
+        if st.button("Lancer la collecte", disabled=not ready, key="ft_lancer"):
+            _run(user, settings, ft, upload, mapping_file, departement)
+        if "ft_rapport" in st.session_state:
+            show_report(*st.session_state["ft_rapport"])
+
+
+def _run(user, settings: Settings, ft, upload, mapping_file, departement: str) -> None:
+    from pipelines.francetravail import collecte
+
+    folder = Path(new_staging_dir(settings.db_path))
+    path = folder / safe_name(upload.name)
+    path.write_bytes(upload.getvalue())
+    mapping = {}
+    if mapping_file is not None:
+        (folder / "correspondance.yaml").write_bytes(mapping_file.getvalue())
+        mapping = read_mapping(folder / "correspondance.yaml")
+    bar = st.progress(0.0, text="Collecte en cours…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"{done} / {total} personnes")
+
+    try:
+        outcome = collecte.collect(
+            path, settings, ft, departement, {"mapping": mapping}, progress=progress
+        )
+    except PilotageError as error:
+        st.error(str(error))
+        return
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    bar.progress(1.0, text="Collecte terminée")
+    access.audit(
+        settings.db_path,
+        user.login,
+        "collecte",
+        outcome.status,
+        departement,
+        fichier=upload.name,
+        chargement=outcome.load_id,
+    )
+    st.session_state["ft_rapport"] = (outcome.status, outcome.message, outcome.report.to_dict())
+
+
+def show_report(status: str, message: str, report: dict) -> None:
+    """A collection's report: persons found, not found, in error, by codeRetour."""
+    (st.success if status == "loaded" else st.error)(message)
+    for finding in report.get("findings") or []:
+        (st.error if finding["severity"] == "bloquant" else st.warning)(finding["message"])
+    collecte = report.get("collecte")
+    if not collecte:
+        return
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Personnes", collecte["personnes"])
+    c2.metric("Trouvées", collecte["trouvees"])
+    c3.metric("Non trouvées", collecte["non_trouvees"])
+    c4.metric("En erreur", collecte["erreurs"])
+    st.dataframe(
+        pd.DataFrame(
+            [{"code retour": c, "personnes": n} for c, n in collecte["par_code_retour"].items()]
+        ),
+        hide_index=True,
+    )
+    st.caption(
+        f"{collecte['appels']} appels en {collecte['duree_secondes']} s ; "
+        f"{collecte['relances']} relance(s), {collecte['reponses_429']} réponse(s) 429, "
+        f"{collecte['reponses_5xx']} réponse(s) 5xx ; {collecte['reprises']} reprise(s) d'une "
+        f"collecte interrompue, {collecte['deja_collectees']} déjà collectée(s) ce jour. "
+        "Les personnes en erreur seront interrogées de nouveau au prochain lancement."
+    )

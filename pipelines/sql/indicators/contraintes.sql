@@ -1,0 +1,37 @@
+-- Peripheral obstacles (freins périphériques) of the persons of the latest collection of
+-- $departement on or before the end of $mois: per thématique code of the diagnostic, the
+-- persons with at least one constraint `OUI`, over the persons with a diagnostic (at least
+-- one thématique returned); overall (`ensemble`) and by parcours type of the person's
+-- latest orientation on or before the end of $mois (`parcours:<type>`, none known:
+-- `parcours:non_renseigne`). Rows: (groupe, thematique, personnes); thematique NULL is
+-- the group's population with a diagnostic.
+-- $communes: the communes of the chosen territory, NULL for the whole département.
+WITH collecte AS (
+    SELECT * FROM ft_derniere_collecte($departement, last_day(CAST($mois AS DATE)))
+    WHERE code_retour = 'S001' AND (CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (
+        SELECT person_key FROM commune_personne
+        WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)))
+),
+parcours AS (
+    SELECT person_key, arg_max(type_parcours, date_orientation) AS type_parcours
+    FROM orientation
+    WHERE departement = $departement AND date_orientation <= last_day(CAST($mois AS DATE))
+    GROUP BY person_key
+),
+personne AS (  -- one row per person with a diagnostic, and whether each thématique is OUI
+    SELECT c.person_key, coalesce(p.type_parcours, 'non_renseigne') AS type_parcours,
+           t.thematique, bool_or(t.contrainte) AS oui
+    FROM collecte c
+    JOIN ft_contrainte t ON t.load_id = c.load_id AND t.person_key = c.person_key
+    LEFT JOIN parcours p ON p.person_key = c.person_key
+    GROUP BY ALL
+)
+SELECT coalesce('parcours:' || type_parcours, 'ensemble') AS groupe, NULL AS thematique,
+       count(DISTINCT person_key) AS personnes
+FROM personne
+GROUP BY GROUPING SETS ((), (type_parcours))
+UNION ALL
+SELECT coalesce('parcours:' || type_parcours, 'ensemble'), thematique, count(*) FILTER (WHERE oui)
+FROM personne
+GROUP BY GROUPING SETS ((thematique), (type_parcours, thematique))
+ORDER BY groupe, thematique NULLS FIRST
