@@ -13,21 +13,17 @@ from datetime import datetime
 
 import streamlit as st
 
+from dashboard import navigation
 from pipelines import access, masking
 from pipelines.access import IDLE_TIMEOUT, User
+from pipelines.roles import ROLE_LABELS
 from pipelines.settings import Settings
 
 SESSION_USER = "utilisateur"
 SESSION_SEEN = "derniere_activite"
 SESSION_UNMASKED = "non_masque"
 
-# Pages each role may open (the navigation in app.py shows only these).
-ROLE_PAGES = {
-    "comite": {"synthese", "orientations", "demandeurs", "accompagnement", "delais"},
-    "analyste": {"synthese", "orientations", "demandeurs", "accompagnement", "delais", "cohortes"},
-    "donnees": {"synthese", "qualite", "chargement"},
-    "admin": {"synthese", "qualite", "chargement", "administration"},
-}
+ROLE_PAGES = navigation.ROLE_PAGES  # pages each role may open (dashboard/navigation.py)
 
 
 def db_path():
@@ -135,7 +131,7 @@ def mask_limit() -> int:
 
 
 def sidebar(user: User) -> None:
-    st.sidebar.caption(f"Connecté : {user.login} — {access.ROLE_LABELS[user.role]}")
+    st.sidebar.caption(f"Connecté : {user.login} — {ROLE_LABELS[user.role]}")
     if user.role == "analyste":
         unmasked = st.sidebar.toggle(
             "Chiffres non masqués",

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 from pipelines.errors import PilotageError, UsageError
+from pipelines.roles import ROLES
 from pipelines.settings import Settings
 
 
@@ -567,7 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     add.add_argument("login")
-    add.add_argument("--role", required=True, choices=("comite", "analyste", "donnees", "admin"))
+    add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument(
         "--departement", action="append", help="département accessible (option répétable)"
     )

@@ -7,41 +7,18 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import navigation
 from dashboard.formatting import fmt_int, fmt_share
 from pipelines import indicators, loader, warehouse
 from pipelines.access import User
 from sample_data.demo import sample_files
 from tests.conftest import run_app
 
-PAGES = [
-    "pages/synthese.py",
-    "pages/orientations.py",
-    "pages/demandeurs.py",
-    "pages/accompagnement.py",
-    "pages/delais.py",
-    "pages/cohortes.py",
-    "pages/qualite.py",
-    "pages/chargement.py",
-    "pages/administration.py",
-]
-TITLES = {
-    "Synthèse",
-    "Orientations",
-    "Demandeurs d'emploi",
-    "Accompagnement",
-    "Délais et contrats",
-    "Cohortes",
-    "Qualité des données",
-    "Chargement",
-    "Administration",
-}
-
-
-ROLE_FOR = {  # a role that may open each page
-    "pages/cohortes.py": "analyste",
-    "pages/qualite.py": "donnees",
-    "pages/chargement.py": "donnees",
-    "pages/administration.py": "admin",
+PAGES = [p.file for p in navigation.PAGES]
+TITLES = {p.title for p in navigation.PAGES}
+# a role that may open each page (the analyst's when it may)
+ROLE_FOR = {
+    p.file: "analyste" if "analyste" in p.roles else sorted(p.roles)[0] for p in navigation.PAGES
 }
 
 
