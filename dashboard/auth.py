@@ -115,6 +115,21 @@ def require(page: str) -> User:
     return user
 
 
+def authorise(departement: str) -> None:
+    """Stop the run unless the signed-in user may see this département (audited).
+
+    Called by dashboard/db.py before any figure is read, so that a page cannot forget it;
+    the pages' own filters, which only offer the user's départements, stay as a second line.
+    """
+    user = current_user()
+    if user is not None and user.sees(departement):
+        return
+    login = user.login if user is not None else None
+    access.audit(db_path(), login, "acces_refuse", "refuse", departement=departement)
+    st.error("Vous n'avez pas accès aux données de ce département.")
+    st.stop()
+
+
 def departements(available: list[str]) -> list[str]:
     """The départements the user may see, among those loaded."""
     user = current_user()
