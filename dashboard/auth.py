@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from dashboard import web
+from dashboard import navigation, web
 from pipelines import access, masking
 from pipelines.access import IDLE_TIMEOUT, User
+from pipelines.roles import ROLE_LABELS
 from pipelines.settings import Settings
 
 SESSION_USER = "utilisateur"
@@ -28,13 +29,7 @@ SESSION_TOUCHED = "session_web_vue"
 COOKIE_TO_CLEAR = "cookie_a_effacer"
 TOUCH_EVERY = timedelta(minutes=1)
 
-# Pages each role may open (the navigation in app.py shows only these).
-ROLE_PAGES = {
-    "comite": {"synthese", "orientations", "demandeurs", "accompagnement", "delais"},
-    "analyste": {"synthese", "orientations", "demandeurs", "accompagnement", "delais", "cohortes"},
-    "donnees": {"synthese", "qualite", "chargement"},
-    "admin": {"synthese", "qualite", "chargement", "administration"},
-}
+ROLE_PAGES = navigation.ROLE_PAGES  # pages each role may open (dashboard/navigation.py)
 
 
 def db_path():
@@ -174,6 +169,21 @@ def require(page: str) -> User:
     return user
 
 
+def authorise(departement: str) -> None:
+    """Stop the run unless the signed-in user may see this département (audited).
+
+    Called by dashboard/db.py before any figure is read, so that a page cannot forget it;
+    the pages' own filters, which only offer the user's départements, stay as a second line.
+    """
+    user = current_user()
+    if user is not None and user.sees(departement):
+        return
+    login = user.login if user is not None else None
+    access.audit(db_path(), login, "acces_refuse", "refuse", departement=departement)
+    st.error("Vous n'avez pas accès aux données de ce département.")
+    st.stop()
+
+
 def departements(available: list[str]) -> list[str]:
     """The départements the user may see, among those loaded."""
     user = current_user()
@@ -197,7 +207,7 @@ def mask_limit() -> int:
 def sidebar(user: User) -> None:
     if SESSION_TICKET in st.session_state:  # first run after sign-in: get the cookie
         _post(web.SESSION_PATH, st.session_state.pop(SESSION_TICKET))
-    st.sidebar.caption(f"Connecté : {user.login} — {access.ROLE_LABELS[user.role]}")
+    st.sidebar.caption(f"Connecté : {user.login} — {ROLE_LABELS[user.role]}")
     if user.role == "analyste":
         unmasked = st.sidebar.toggle(
             "Chiffres non masqués",

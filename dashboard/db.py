@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
+from dashboard import auth
 from pipelines import indicators, journal, territoires, warehouse
 from pipelines.settings import Settings
 
@@ -64,6 +65,7 @@ def _territories(path: str, gen: tuple, departement: str) -> dict[str, tuple[str
 
 
 def territories(departement: str) -> dict[str, tuple[str, ...]]:
+    auth.authorise(departement)
     """The département's territories (pipelines/territoires.py), label -> communes."""
     gen = generation()
     return _territories(str(db_path()), gen, departement) if gen else {}
@@ -113,6 +115,7 @@ def cohort(
     **filters: str | None,
 ) -> dict:
     """Funnel of one cohort (pipelines.indicators.cohorte), cached like the families."""
+    auth.authorise(departement)
     return _cohort(
         str(db_path()),
         generation(),
@@ -146,6 +149,7 @@ def family(
     and territory (communes None: the whole département)."""
     if name not in FAMILIES:
         raise ValueError(name)
+    auth.authorise(departement)
     return _family(str(db_path()), generation(), name, departement, month, communes or None)
 
 
@@ -157,6 +161,7 @@ def series(
     DuckDB busy, and a page's first view after a load asks for twelve of them."""
     if name not in FAMILIES:
         raise ValueError(name)
+    auth.authorise(departement)
     ordered = sorted(months_)
     path, gen, ctx = str(db_path()), generation(), get_script_run_ctx()
 
@@ -176,34 +181,55 @@ def departements() -> list[str]:
 
 
 def months(departement: str) -> list[str]:
+    auth.authorise(departement)
     gen = generation()
     return _months(str(db_path()), gen, departement) if gen else []
 
 
 def summary(departement: str, month: str, communes: tuple[str, ...] | None = None) -> dict:
+    auth.authorise(departement)
     return _summary(str(db_path()), generation(), departement, month, communes or None)
 
 
+DEPARTEMENT = journal.COLUMNS.index("departement")
+OPERATOR = journal.COLUMNS.index("operator")
+
+
 def recent_loads(limit: int = 50) -> list[tuple]:
+    """The latest loads the user may see: those of their départements, and the attempts
+    they made themselves that name none (a file refused before its département was read)."""
     gen = generation()
-    return _journal(str(db_path()), gen, limit) if gen else []
+    rows = _journal(str(db_path()), gen, limit) if gen else []
+    user = auth.current_user()
+    if user is None:
+        return []
+    return [
+        r
+        for r in rows
+        if (r[DEPARTEMENT] and user.sees(r[DEPARTEMENT]))
+        or (not r[DEPARTEMENT] and r[OPERATOR] == user.login)
+    ]
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _report(path: str, gen: tuple, load_id: int) -> tuple[str | None, list[tuple]]:
+def _report(path: str, gen: tuple, load_id: int) -> tuple[str | None, str | None, list[tuple]]:
     con = _pool(path).cursor()
-    row = con.execute("SELECT report_json FROM load_journal WHERE id = ?", [load_id]).fetchone()
+    row = con.execute(
+        "SELECT departement, report_json FROM load_journal WHERE id = ?", [load_id]
+    ).fetchone()
     lines = con.execute(
         "SELECT line_no, field, check_name, reason FROM quarantine WHERE load_id = ? "
         "ORDER BY line_no, field",
         [load_id],
     ).fetchall()
-    return (row[0] if row else None), lines
+    return (row[0] if row else None), (row[1] if row else None), lines
 
 
 def report(load_id: int) -> tuple[dict | None, list[tuple]]:
     """A load's stored quality report and its quarantined lines (numbers, fields, reasons)."""
     import json
 
-    text, lines = _report(str(db_path()), generation(), load_id)
+    departement, text, lines = _report(str(db_path()), generation(), load_id)
+    if departement:
+        auth.authorise(departement)
     return (json.loads(text) if text else None), lines

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import auth, components
 from pipelines import access
-from pipelines.access import ROLE_LABELS
+from pipelines.roles import ROLE_LABELS
 
 user = auth.require("administration")
 st.title("Administration")

@@ -29,15 +29,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from pipelines.errors import UsageError
+from pipelines.roles import ROLES, sql_check
 from pipelines.settings import private_dir, private_file
 
-ROLES = ("comite", "analyste", "donnees", "admin")
-ROLE_LABELS = {
-    "comite": "comité de pilotage (chiffres masqués)",
-    "analyste": "analyste (cohortes, chiffres non masqués tracés)",
-    "donnees": "gestionnaire de données (chargements, qualité)",
-    "admin": "administrateur (comptes, journal d'audit)",
-}
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -60,7 +54,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS utilisateur (
     login           TEXT PRIMARY KEY,
     password_hash   TEXT NOT NULL,
-    role            TEXT NOT NULL CHECK (role IN ('comite', 'analyste', 'donnees', 'admin')),
+    role            TEXT NOT NULL {role_check},
     departements    TEXT NOT NULL,            -- JSON list of codes
     actif           INTEGER NOT NULL DEFAULT 1,
     echecs          INTEGER NOT NULL DEFAULT 0,
@@ -92,7 +86,7 @@ CREATE TRIGGER IF NOT EXISTS audit_sans_modification BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'journal d''audit en ajout seul'); END;
 CREATE TRIGGER IF NOT EXISTS audit_sans_suppression BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'journal d''audit en ajout seul'); END;
-"""
+""".replace("{role_check}", sql_check())
 
 _hasher = PasswordHasher()
 

@@ -8,26 +8,104 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import json
 import os
 import re
 import sys
 import traceback
 from pathlib import Path
+from types import ModuleType
 
-from pipelines import access, indicators, journal, loader, warehouse
 from pipelines.errors import PilotageError, UsageError
+from pipelines.roles import ROLES
 from pipelines.settings import Settings, private_umask
+
+
+def _lazy(name: str) -> ModuleType:
+    """The module, loaded on first use (the standard library's LazyLoader recipe).
+
+    `--help` and usage errors answer at once, without importing DuckDB, Great Expectations
+    or argon2: only the command that runs pays for what it uses.
+    """
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+access = _lazy("pipelines.access")
+indicators = _lazy("pipelines.indicators")
+journal = _lazy("pipelines.journal")
+loader = _lazy("pipelines.loader")
+warehouse = _lazy("pipelines.warehouse")
 
 SOURCES_HELP = "pecgm, cgpem, lrsa, stock, parcours, ou auto (détectée d'après le contenu)"
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, in French ("utilisation :" rather than "usage:")."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[override]
+        # prefix "" is argparse naming a subcommand's program: left as it is.
+        super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
+
+
+# argparse's own messages, in French (it has no French catalogue of its own).
+_ARGPARSE_MESSAGES = (
+    (r"the following arguments are required: (.*)", "arguments obligatoires manquants : {0}"),
+    (r"unrecognized arguments: (.*)", "arguments non reconnus : {0}"),
+    (
+        r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)",
+        "argument {0} : choix invalide {1} (choix possibles : {2})",
+    ),
+    (r"argument (.*?): expected one argument", "argument {0} : une valeur est attendue"),
+    (r"argument (.*?): invalid (\w+) value: (.*)", "argument {0} : valeur invalide {2}"),
+    (
+        r"argument (.*?): not allowed with argument (.*)",
+        "argument {0} : incompatible avec l'argument {1}",
+    ),
+    (r"ambiguous option: (.*?) could match (.*)", "option ambiguë : {0} (possibles : {1})"),
+    (r"argument (.*?): (.*)", "argument {0} : {1}"),  # a message of ours (type=month…)
+)
+
+
+def month(value: str) -> str:
+    """A month typed on the command line (AAAA-MM), checked before any command runs."""
+    if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError("mois attendu au format AAAA-MM, par exemple 2026-10")
+    return value
+
+
+def _french(message: str) -> str:
+    for pattern, template in _ARGPARSE_MESSAGES:
+        if match := re.fullmatch(pattern, message):
+            return template.format(*match.groups())
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors exit 2 with a French one-liner (argparse's default is 2 too)."""
+    """argparse in French: help and section titles translated, usage errors exit 2 with a
+    French one-liner (argparse's default is 2 too)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "arguments"
+        self._optionals.title = "options"
+        self.add_argument(
+            "-h", "--help", action="help", default=argparse.SUPPRESS, help="afficher cette aide"
+        )
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"erreur : {message}", file=sys.stderr)
+        print(f"erreur : {_french(message)}", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -52,22 +130,14 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(getattr(args, "db", None))
 
 
-def _month_option(value: str | None, option: str) -> str | None:
-    """A month typed on the command line, checked before any query uses it."""
-    if value and not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", value):
-        raise UsageError(f"{option} attend un mois AAAA-MM (reçu « {value[:20]} »).")
-    return value
-
-
 def _options(args: argparse.Namespace) -> dict:
     """Source options: the mapping file, the LRSA list and the month, when given."""
     from pipelines.tabular import read_mapping
 
-    mois = _month_option(args.mois, "--mois")
     return {
         "mapping": read_mapping(Path(args.mapping) if args.mapping else None),
         "liste": args.liste,
-        "mois": mois,
+        "mois": args.month,
     }
 
 
@@ -236,7 +306,6 @@ def _flat(result: dict, prefix: str = "", code: str = ""):
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    _month_option(args.month, "--month")
     con = warehouse.open_reader(settings.db_path)
     communes = None
     if args.territoire:
@@ -634,7 +703,14 @@ def build_parser() -> argparse.ArgumentParser:
             choices=("inscriptions", "inscrits", "cessations", "radiations"),
             help="liste LRSA DE (sinon déduite des colonnes ou du nom du fichier)",
         )
-        p.add_argument("--mois", help="mois AAAA-MM du fichier (LRSA DE, CGPEM), sinon déduit")
+        p.add_argument(
+            "--month",
+            type=month,
+            metavar="AAAA-MM",
+            help="mois du fichier (LRSA DE, CGPEM), sinon déduit",
+        )
+        # The option's earlier French name, still accepted (scripts of départements use it).
+        p.add_argument("--mois", dest="month", type=month, help=argparse.SUPPRESS)
         if name == "load":
             p.add_argument(
                 "--lot",
@@ -652,7 +728,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20, help="nombre de lignes (défaut 20)")
     p = with_db(sub.add_parser("indicators", help="indicateurs d'un département et d'un mois"))
     p.add_argument("--departement", required=True)
-    p.add_argument("--month", required=True, help="mois AAAA-MM")
+    p.add_argument("--month", required=True, type=month, metavar="AAAA-MM", help="mois")
     p.add_argument(
         "--territoire", help="restreindre à un territoire du département (voir `territoires`)"
     )
@@ -705,7 +781,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     add.add_argument("login")
-    add.add_argument("--role", required=True, choices=("comite", "analyste", "donnees", "admin"))
+    add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument(
         "--departement", action="append", help="département accessible (option répétable)"
     )

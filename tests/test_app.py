@@ -7,41 +7,18 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import navigation
 from dashboard.formatting import fmt_int, fmt_share
 from pipelines import indicators, loader, warehouse
 from pipelines.access import User
 from sample_data.demo import sample_files
 from tests.conftest import run_app
 
-PAGES = [
-    "pages/synthese.py",
-    "pages/orientations.py",
-    "pages/demandeurs.py",
-    "pages/accompagnement.py",
-    "pages/delais.py",
-    "pages/cohortes.py",
-    "pages/qualite.py",
-    "pages/chargement.py",
-    "pages/administration.py",
-]
-TITLES = {
-    "Synthèse",
-    "Orientations",
-    "Demandeurs d'emploi",
-    "Accompagnement",
-    "Délais et contrats",
-    "Cohortes",
-    "Qualité des données",
-    "Chargement",
-    "Administration",
-}
-
-
-ROLE_FOR = {  # a role that may open each page
-    "pages/cohortes.py": "analyste",
-    "pages/qualite.py": "donnees",
-    "pages/chargement.py": "donnees",
-    "pages/administration.py": "admin",
+PAGES = [p.file for p in navigation.PAGES]
+TITLES = {p.title for p in navigation.PAGES}
+# a role that may open each page (the analyst's when it may)
+ROLE_FOR = {
+    p.file: "analyste" if "analyste" in p.roles else sorted(p.roles)[0] for p in navigation.PAGES
 }
 
 
@@ -195,3 +172,28 @@ def test_breakdown_tables_mask_small_groups_for_the_committee(sample_db, monkeyp
         assert pd.isna(rows.loc[AGE_LABELS[code], "contrat en 30 j"])
     for code in large:
         assert rows.loc[AGE_LABELS[code], "contrat en 30 j"] == groups[code]["contrat_30j_share"]
+
+
+def _reads_another_departement() -> None:
+    """A page that forgot to scope its figures: it asks for 2B directly."""
+    from dashboard import db
+
+    db.summary("2B", "2026-10")
+    import streamlit as st
+
+    st.write("chiffres de 2B affichés")
+
+
+def test_the_data_layer_refuses_a_departement_the_user_may_not_see(sample_db, monkeypatch):
+    """Scoping is enforced where figures are read, whatever the page does (audited)."""
+    from pipelines import access
+
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    at = AppTest.from_function(_reads_another_departement, default_timeout=30)
+    at.session_state["utilisateur"] = User("agent.2a", "analyste", ("2A",))
+    at.run()
+    assert not at.exception
+    assert "Vous n'avez pas accès aux données de ce département." in [e.value for e in at.error]
+    assert not any("chiffres de 2B" in m.value for m in at.markdown)
+    rows = access.audit_rows(sample_db, 5)
+    assert any(r[2] == "agent.2a" and r[3] == "acces_refuse" and r[4] == "2B" for r in rows)

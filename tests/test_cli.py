@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from pipelines.cli import main
 from tests.conftest import pecgm_lines, write_pecgm
 
@@ -19,12 +17,6 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pipelines", *args], cwd=REPO, capture_output=True, text=True
     )
-
-
-@pytest.mark.parametrize("command", ["validate", "load", "journal", "indicators", "demo"])
-def test_help_of_each_subcommand(command: str) -> None:
-    result = run(command, "--help")
-    assert result.returncode == 0 and "usage:" in result.stdout
 
 
 def test_usage_error_exits_2_in_one_line() -> None:

@@ -18,21 +18,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from dashboard import navigation
 from pipelines.access import DEMO_PASSWORD
 from tests.conftest import TEST_KEY
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
-PAGES = {
-    "synthese": "Synthèse",
-    "orientations": "Orientations",
-    "demandeurs": "Demandeurs d'emploi",
-    "accompagnement": "Accompagnement",
-    "delais": "Délais et contrats",
-    "cohortes": "Cohortes",
-    "qualite": "Qualité des données",
-    "chargement": "Chargement",
-}
+PAGES = {p.slug: p.title for p in navigation.PAGES}
 
 
 def _chromium() -> str:
@@ -116,7 +108,10 @@ def _settle(page) -> None:
     )
 
 
-ROLE_FOR = {"qualite": "donnees", "chargement": "donnees"}  # others: analyste
+# a role that may open each page (the analyst's when it may); the analyst's pages chart figures
+ROLE_FOR = {
+    p.slug: "analyste" if "analyste" in p.roles else sorted(p.roles)[0] for p in navigation.PAGES
+}
 
 
 def _open(page, url: str, title: str, login: str) -> None:
@@ -143,9 +138,9 @@ def _wait_rendered(page, title: str) -> None:
 
 @pytest.mark.parametrize("slug", PAGES)
 def test_every_page_renders_without_error(server, page, slug) -> None:
-    _open(page, f"{server}/{slug}?dep=2A&mois=2026-06", PAGES[slug], ROLE_FOR.get(slug, "analyste"))
+    _open(page, f"{server}/{slug}?dep=2A&mois=2026-06", PAGES[slug], ROLE_FOR[slug])
     assert page.locator('[data-testid="stException"]').count() == 0
-    if slug not in ("qualite", "chargement"):
+    if ROLE_FOR[slug] == "analyste":
         page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
@@ -155,7 +150,7 @@ def test_navigation_shows_the_page_titles(server, page) -> None:
     """Deep link first: the navigation is app.py's (titles), not one built from file names."""
     _open(page, f"{server}/delais?dep=2A&mois=2026-06", "Délais et contrats", "analyste")
     nav = page.locator('[data-testid="stSidebarNav"]')
-    analyst_pages = [t for s, t in PAGES.items() if s not in ("qualite", "chargement")]
+    analyst_pages = [p.title for p in navigation.for_role("analyste")]
     for title in analyst_pages:
         assert nav.get_by_text(title, exact=True).count() == 1, title
     for hidden in ("app", "Chargement", "Qualité des données", "Administration"):

@@ -387,9 +387,12 @@ def test_one_future_date_rule_for_every_source() -> None:
 def test_indicators_month_is_checked(tmp_path, capsys) -> None:
     main(["load", "pecgm", str(write_pecgm(tmp_path / "f.txt", pecgm_lines()))])
     capsys.readouterr()
-    assert main(["indicators", "--departement", "2A", "--month", "2026-13"]) == 2
+    with pytest.raises(SystemExit) as done:  # refused by the parser, before any command runs
+        main(["indicators", "--departement", "2A", "--month", "2026-13"])
+    assert done.value.code == 2
     err = capsys.readouterr().err
-    assert "--month attend un mois AAAA-MM" in err and "erreur interne" not in err
+    assert "argument --month : mois attendu au format AAAA-MM" in err
+    assert "erreur interne" not in err
 
 
 def test_unreadable_file_message_is_french_and_named() -> None:

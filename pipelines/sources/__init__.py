@@ -1,17 +1,12 @@
 """One module per source file format. `SOURCES` maps the command-line name to its reader.
 
-Each reader exposes `SOURCE` (its name), `TABLE` (the warehouse table it fills),
-`SUPERSEDE` ("month": a new file replaces the load of the same département and month (and
-list); "departement": every earlier load of the département), `stage(con, facts, *,
-departement, threshold, options) -> Report`, `insert(con, report, load_id, catalog) ->
-int` and `quarantine_sql() -> str`; `TABLES` when a load writes to several tables. `pecgm` is a
-module; the tabular sources are `TabularSource` objects built from their template;
-`parcours` reads three files as one unit (`MULTI_FILE`).
+Each reader meets `protocol.Source` (name, table, what a new file replaces, stage, insert,
+quarantine); `TABLES` when a load writes to several tables. `pecgm` is a module; the
+tabular sources are `TabularSource` objects built from their template; `parcours` reads
+three files as one unit (`MULTI_FILE`).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from pipelines.encoding import FileFacts, read_head
 from pipelines.errors import FileRefused, FileUnusable, UsageError
@@ -19,10 +14,11 @@ from pipelines.sources import pecgm
 from pipelines.sources.cgpem import cgpem
 from pipelines.sources.lrsa import lrsa
 from pipelines.sources.parcours import parcours, role_of
+from pipelines.sources.protocol import Source
 from pipelines.sources.stock import stock
 from pipelines.tabular import match_columns, read_table, template
 
-SOURCES: dict[str, Any] = {
+SOURCES: dict[str, Source] = {
     "pecgm": pecgm,
     "cgpem": cgpem,
     "lrsa": lrsa,
@@ -33,7 +29,7 @@ PLANNED: tuple[str, ...] = ()
 TABULAR = ("cgpem", "lrsa", "stock")
 
 
-def get_source(name: str) -> Any:
+def get_source(name: str) -> Source:
     if name in SOURCES:
         return SOURCES[name]
     if name in PLANNED:
