@@ -3,7 +3,7 @@
 Template `layouts/cgpem.yaml`, checks `expectations/cgpem.json`, load
 `sql/staging/cgpem.sql` (NATURE DE L'ACCOMPAGNEMENT -> parcours type through
 `nomenclatures/nature_accompagnement.csv`). A file is a batch of decisions: its month is
-`--mois`, else the month of its latest decision, and a new file for the same département
+`--month`, else the month of its latest decision, and a new file for the same département
 and month replaces the previous one.
 """
 

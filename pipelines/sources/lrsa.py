@@ -4,7 +4,7 @@ Template `layouts/lrsa.yaml`, checks `expectations/lrsa.json` (each expectation 
 `meta.listes` which lists it applies to), load `sql/staging/lrsa.sql`. The list is
 `--liste`, else detected: from the columns (a cessation or radiation date), then from the
 file name for the two lists that share their columns (inscriptions, inscrits). The month
-the list is published for is `--mois`, else a YYYYMM or YYYY-MM in the file name, else
+the list is published for is `--month`, else a YYYYMM or YYYY-MM in the file name, else
 deduced from the dates (events of M-1, or M-2 for cessations) with a warning.
 """
 
@@ -83,7 +83,7 @@ class LrsaSource(TabularSource):
             Finding(
                 "mois_deduit",
                 f"{report.file_name} : mois de publication déduit des dates ({month}) ; "
-                "précisez --mois AAAA-MM, ou mettez AAAAMM dans le nom du fichier.",
+                "précisez --month AAAA-MM, ou mettez AAAAMM dans le nom du fichier.",
                 AVERTISSEMENT,
             )
         )
