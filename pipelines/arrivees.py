@@ -266,7 +266,9 @@ def summary_lines(run: Run) -> list[str]:
     lines = []
     for r in run.results:
         o = r.outcome
-        lines.append(f"[{STATUS_FR.get(o.status, o.status)}] {r.arrival.name} : {o.message}")
+        named = o.message.startswith(r.arrival.paths[0].name)  # most messages name the file
+        text = o.message if named else f"{r.arrival.name} : {o.message}"
+        lines.append(f"[{STATUS_FR.get(o.status, o.status)}] {text}")
     if run.failure:
         lines.append(f"[échec] {run.failure} Les fichiers restent dans {run.folder}.")
     lines += [
