@@ -50,3 +50,11 @@ def fmt_month(month: str) -> str:
     """'2026-10' -> 'octobre 2026'."""
     year, m = month.split("-")
     return f"{MONTHS_FR[int(m) - 1]} {year}"
+
+
+def fmt_date(iso: str | None) -> str:
+    """'2026-10-31' -> '31 octobre 2026'; None -> 'n.d.'."""
+    if not iso:
+        return "n.d."
+    year, m, day = iso.split("-")
+    return f"{int(day)} {MONTHS_FR[int(m) - 1]} {year}"

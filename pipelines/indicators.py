@@ -293,7 +293,9 @@ def contrat_courbe(
     """Kaplan–Meier share contracted by day 0…180, per orientation-month cohort."""
     if not has_rows(con, "orientation", departement):
         return []
-    cursor = con.execute(kaplan_meier_sql(indicator_sql("contrat_courbe")), _territory(departement, communes))
+    cursor = con.execute(
+        kaplan_meier_sql(indicator_sql("contrat_courbe")), _territory(departement, communes)
+    )
     columns = [{"part": "part_contractes"}.get(d[0], d[0]) for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
@@ -472,6 +474,7 @@ def summary(
     """
     result: dict = {"departement": departement, "month": month}
     result.update(stock(con, departement, month, communes))
+    stock_date = con.execute("SELECT date_donnees(?, ['pecgm'])", [departement]).fetchone()[0]
     orient = orientations(con, departement, month, communes)
     result["orientations"] = orient["orientations"] if orient else None
     result["organisme_referent"] = orient["organisme_referent"] if orient else None
@@ -483,12 +486,27 @@ def summary(
         "orientes_30j_share",
         "orientes_6sem_share",
         "anomalies_avant_entree",
+        "orientes_30j_provisoire",
+        "orientes_6sem_provisoire",
+        "delai_orientation_provisoire",
         "cohorte_provisoire",
     ):
         result[key] = delay[key] if delay else None
     contract = contrat(con, departement, month, communes)
-    for key in ("delai_contrat_jours", "contrat_30j_share", "contrat_60j_share"):
+    for key in (
+        "delai_contrat_jours",
+        "contrat_30j_share",
+        "contrat_60j_share",
+        "contrat_30j_provisoire",
+        "contrat_60j_provisoire",
+        "delai_contrat_provisoire",
+    ):
         result[key] = contract[key] if contract else None
+    result["date_donnees"] = {  # per family: the cohort figures are complete up to it
+        "stock": iso_date(stock_date),
+        "delai_orientation": delay["date_donnees"] if delay else None,
+        "contrat": contract["date_donnees"] if contract else None,
+    }
     first = premier_rdv(con, departement, month, communes)
     result["delai_premier_rdv_jours"] = first
     intensity = intensite(con, departement, month, communes)
