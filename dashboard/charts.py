@@ -95,11 +95,13 @@ def cohort_lines(
     title: str,
     labels: dict[str, str],
     family: str = "parcours",
+    markers: bool = True,
 ) -> go.Figure:
     """One line per group over cohorts, the provisional values drawn apart: complete
     cohorts as a solid line with filled markers, provisional ones (boolean column
     `provisional`) as a dashed segment with hollow markers, and one legend entry
-    « provisoire ». Every page that plots a cohort series draws it with this."""
+    « provisoire ». Every page that plots a cohort series draws it with this; curves
+    over days (Kaplan–Meier) go without markers, the provisional part dashed."""
     fig = go.Figure()
     colours = COLOURS.get(family, {})
     groups = list(dict.fromkeys(frame[color])) if color else [None]
@@ -112,7 +114,8 @@ def cohort_lines(
         name = str(group) if group is not None else labels.get(y, y)
         fig.add_trace(
             go.Scatter(
-                x=done[x], y=done[y], mode="lines+markers", name=name, legendgroup=name,
+                x=done[x], y=done[y], mode="lines+markers" if markers else "lines",
+                name=name, legendgroup=name,
                 line={"color": colour}, marker={"color": colour, "size": 8},
             )
         )  # fmt: skip
@@ -122,9 +125,12 @@ def cohort_lines(
         fig.add_trace(
             go.Scatter(
                 x=bridge[x], y=bridge[y], mode="lines", name=name, legendgroup=name,
-                showlegend=False, hoverinfo="skip", line={"color": colour, "dash": "dash"},
+                showlegend=False, hoverinfo="skip" if markers else None,
+                line={"color": colour, "dash": "dash"},
             )
         )  # fmt: skip
+        if not markers:
+            continue
         fig.add_trace(
             go.Scatter(
                 x=open_[x], y=open_[y], mode="markers", name=f"{name} ({PROVISOIRE})",
@@ -136,7 +142,8 @@ def cohort_lines(
     if frame[provisional].astype(bool).any():
         fig.add_trace(
             go.Scatter(
-                x=[None], y=[None], mode="lines+markers", name=PROVISOIRE,
+                x=[None], y=[None], mode="lines+markers" if markers else "lines",
+                name=PROVISOIRE,
                 line={"color": NON_RENSEIGNE, "dash": "dash"},
                 marker={"symbol": "circle-open", "size": 9, "color": NON_RENSEIGNE},
             )

@@ -92,15 +92,27 @@ def _family(
 def _cohort(
     path: str,
     gen: tuple,
+    what: str,
     departement: str,
     base: str,
     debut: str,
     fin: str,
     communes: tuple | None,
+    horizon: int | None,
+    immatures: str,
     filters: tuple,
 ):
-    return indicators.cohorte(
-        _pool(path).cursor(), departement, base, debut, fin, communes, **dict(filters)
+    function = {"entonnoir": indicators.cohorte, "courbes": indicators.cohorte_courbes}[what]
+    return function(
+        _pool(path).cursor(),
+        departement,
+        base,
+        debut,
+        fin,
+        communes,
+        horizon=horizon,
+        immatures=immatures,
+        **dict(filters),
     )
 
 
@@ -110,17 +122,48 @@ def cohort(
     debut: str,
     fin: str,
     communes: tuple[str, ...] | None = None,
+    horizon: int | None = None,
+    immatures: str = "marquer",
     **filters: str | None,
 ) -> dict:
     """Funnel of one cohort (pipelines.indicators.cohorte), cached like the families."""
     return _cohort(
         str(db_path()),
         generation(),
+        "entonnoir",
         departement,
         base,
         debut,
         fin,
         communes or None,
+        horizon,
+        immatures,
+        tuple(sorted(filters.items())),
+    )
+
+
+def cohort_curves(
+    departement: str,
+    base: str,
+    debut: str,
+    fin: str,
+    communes: tuple[str, ...] | None = None,
+    immatures: str = "marquer",
+    horizon: int | None = None,
+    **filters: str | None,
+) -> list[dict]:
+    """Kaplan–Meier curves of one cohort (pipelines.indicators.cohorte_courbes), cached."""
+    return _cohort(
+        str(db_path()),
+        generation(),
+        "courbes",
+        departement,
+        base,
+        debut,
+        fin,
+        communes or None,
+        horizon,
+        immatures,
         tuple(sorted(filters.items())),
     )
 

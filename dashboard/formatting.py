@@ -58,3 +58,9 @@ def fmt_date(iso: str | None) -> str:
         return "n.d."
     year, m, day = iso.split("-")
     return f"{int(day)} {MONTHS_FR[int(m) - 1]} {year}"
+
+
+def of_month(month: str) -> str:
+    """'2026-08' -> "d'août 2026", '2026-09' -> 'de septembre 2026' (elision)."""
+    name = fmt_month(month)
+    return f"d'{name}" if name[0] in "aeiouyéè" else f"de {name}"

@@ -12,16 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dashboard.formatting import fmt_int, fmt_month, fmt_share
+from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
 from pipelines import masking
 
 Series = list[tuple[str, dict | None]]  # (month, indicator family result), any order
-
-
-def of_month(month: str) -> str:
-    """'2026-08' -> "d'août 2026", '2026-09' -> 'de septembre 2026' (elision)."""
-    name = fmt_month(month)
-    return f"d'{name}" if name[0] in "aeiouyéè" else f"de {name}"
 
 
 def fmt_cohorte(month: str) -> str:

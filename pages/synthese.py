@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import components, db, filters, headlines
-from dashboard.formatting import fmt_int, fmt_month, fmt_share
+from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
 from dashboard.headlines import delta_points
 from pipelines import masking
 
@@ -112,7 +112,7 @@ for row in (tiles[:3], tiles[3:]):
             delta_color="inverse" if tile.lower_is_better else "normal",
             help=tile.help,
         )
-        column.caption(tile.caption or f"mois {headlines.of_month(month)}")
+        column.caption(tile.caption or f"mois {of_month(month)}")
 
 with st.container(border=True):
     st.markdown("**Ce qui change ce mois-ci**")

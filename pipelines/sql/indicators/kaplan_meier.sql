@@ -3,7 +3,9 @@
 -- whose WITH clause ends with a CTE durations(cohorte, t, evenement), one row per person:
 -- t the days to the event (evenement true) or to the data date (censored, false).
 -- Output: for each cohort and day 0…180, the estimated share having had the event by
--- that day, the cohort's size and whether that day was observed for someone.
+-- that day, the cohort's size, whether that day was observed for someone, and whether
+-- the estimate is provisional: past the first censored person (someone of the cohort has
+-- not yet been followed that long at the data date, the estimate leans on censoring).
 , km_steps AS (  -- events and persons leaving the risk set at each observed time
     SELECT cohorte, t,
            count(*) FILTER (WHERE evenement) AS d,
@@ -24,14 +26,17 @@ km_survival AS (
     SELECT cohorte, t, 0, n FROM km_at_risk WHERE d = n
 ),
 km_grid AS (
-    SELECT c.cohorte, g.range AS jour, c.effectif, c.suivi_max
-    FROM (SELECT cohorte, count(*) AS effectif, max(t) AS suivi_max FROM durations GROUP BY cohorte) c
+    SELECT c.cohorte, g.range AS jour, c.effectif, c.suivi_max, c.censure_min
+    FROM (SELECT cohorte, count(*) AS effectif, max(t) AS suivi_max,
+                 min(t) FILTER (WHERE NOT evenement) AS censure_min
+          FROM durations GROUP BY cohorte) c
     CROSS JOIN range(0, 181) g
 )
 -- ASOF: the survival of the latest observed time on or before each day.
 SELECT g.cohorte, g.jour,
        round(1 - coalesce(v.s, 1), 4) AS part,
        g.effectif,
-       g.jour <= g.suivi_max AS observe
+       g.jour <= g.suivi_max AS observe,
+       g.jour > coalesce(g.censure_min, 181) AS provisoire
 FROM km_grid g ASOF LEFT JOIN km_survival v ON g.cohorte = v.cohorte AND g.jour >= v.t
 ORDER BY 1, 2
