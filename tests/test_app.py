@@ -195,3 +195,37 @@ def test_breakdown_tables_mask_small_groups_for_the_committee(sample_db, monkeyp
         assert pd.isna(rows.loc[AGE_LABELS[code], "contrat en 30 j"])
     for code in large:
         assert rows.loc[AGE_LABELS[code], "contrat en 30 j"] == groups[code]["contrat_30j_share"]
+
+
+def test_committee_synthese_never_shows_a_provisional_share(sample_db, monkeypatch) -> None:
+    """The latest month's cohorts are still open: every cohort tile shows the latest
+    complete cohort, names it, and equals the indicator layer for it; no sentence uses a
+    provisional cohort."""
+    from dashboard import headlines
+
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    reader = warehouse.open_reader(sample_db)
+    month = indicators.months_available(reader, "2A")[0]
+    at = _run(query={"dep": "2A", "mois": month}, user=User("c", "comite", ("2A",)))
+    shown = {m.label: m.value for m in at.metric}
+    named = [c.value for c in at.caption if c.value.startswith("cohorte ")]
+    assert len(named) == len(headlines.COHORT_FIGURES)
+    provisional_seen = 0
+    for figure, caption in zip(headlines.COHORT_FIGURES, named, strict=True):
+        cohorts = {
+            m: getattr(indicators, figure.family)(reader, "2A", m)
+            for m in indicators.months_available(reader, "2A")[:6]
+        }
+        cohort = next(m for m in cohorts if headlines.fmt_cohorte(m) == caption)
+        result = cohorts[cohort]
+        assert result[figure.provisional] is False, (figure.label, cohort)
+        value = figure.value(result)
+        expected = fmt_share(value) if figure.is_share else f"{value} j"
+        assert shown[figure.label] == expected, figure.label
+        open_ = [m for m, r in cohorts.items() if r[figure.provisional]]
+        provisional_seen += len(open_)
+        said = " ".join(md.value for md in at.markdown if md.value.startswith(f"- {figure.label}"))
+        for m in open_:  # never a provisional cohort in a tile or its sentence
+            assert caption != headlines.fmt_cohorte(m)
+            assert headlines.fmt_cohorte(m) not in said
+    assert provisional_seen, "the sample's latest cohorts are open, or this proves nothing"
