@@ -11,7 +11,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import auth, charts
-from dashboard.formatting import fmt_date, fmt_month, fmt_share
+from dashboard.formatting import fmt_date, fmt_int, fmt_month, fmt_share
 from pipelines import masking
 from pipelines.nomenclatures import nomenclature
 
@@ -74,18 +74,21 @@ def provisional_label(result: dict | None, flags: dict[str, str]) -> str:
     return "oui : " + ", ".join(open_) if open_ else "non"
 
 
-def styled(frame: pd.DataFrame, shares=(), days=()):
-    """A table as the committee reads it: shares as '12,5 %', days as whole numbers, and
-    'n.d.' where a value is missing or withheld — never 'None' or 'nan'. The data behind
-    (and the exports) keep the numbers."""
+def styled(frame: pd.DataFrame, shares=(), numbers=()):
+    """A table as the committee reads it: shares as '12,5 %', other numbers in French
+    ('12', '0,45'), and 'n.d.' where a value is missing or withheld — never 'None' or
+    'nan'. The data behind (and the exports) keep the numbers."""
 
-    def whole(value) -> str:
-        return NOT_AVAILABLE if pd.isna(value) else f"{int(value)}"
+    def number(value) -> str:
+        if pd.isna(value):
+            return NOT_AVAILABLE
+        value = float(value)
+        return fmt_int(int(value)) if value.is_integer() else f"{round(value, 2)}".replace(".", ",")
 
     def share(value) -> str:
         return NOT_AVAILABLE if pd.isna(value) else fmt_share(float(value))
 
-    formats = {c: share for c in shares if c in frame} | {c: whole for c in days if c in frame}
+    formats = {c: share for c in shares if c in frame} | {c: number for c in numbers if c in frame}
     return frame.style.format(formats, na_rep=NOT_AVAILABLE)
 
 
@@ -132,8 +135,8 @@ def breakdown_table(
         )
     extra = ["provisoire"] if provisional else []
     frame = pd.DataFrame(records, columns=["groupe", "personnes", *columns, *extra])
-    days = [c for c in columns if c not in shares]
-    st.dataframe(styled(frame, shares, days), hide_index=True, width="stretch")
+    numbers = [c for c in columns if c not in shares]
+    st.dataframe(styled(frame, shares, numbers), hide_index=True, width="stretch")
     st.caption(
         caption
         + masked_note()
