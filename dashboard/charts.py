@@ -135,8 +135,8 @@ def cohort_lines(
             go.Scatter(
                 x=open_[x], y=open_[y], mode="markers", name=f"{name} ({PROVISOIRE})",
                 legendgroup=name, showlegend=False,
-                marker={"color": "white", "size": 9, "symbol": "circle-open",
-                        "line": {"color": colour, "width": 2}},
+                marker={"color": colour, "size": 10, "symbol": "circle-open",
+                        "line": {"width": 2}},
             )
         )  # fmt: skip
     if frame[provisional].astype(bool).any():

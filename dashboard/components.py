@@ -74,10 +74,11 @@ def provisional_label(result: dict | None, flags: dict[str, str]) -> str:
     return "oui : " + ", ".join(open_) if open_ else "non"
 
 
-def styled(frame: pd.DataFrame, shares=(), numbers=()):
-    """A table as the committee reads it: shares as '12,5 %', other numbers in French
-    ('12', '0,45'), and 'n.d.' where a value is missing or withheld — never 'None' or
-    'nan'. The data behind (and the exports) keep the numbers."""
+def readable(frame: pd.DataFrame, shares=(), numbers=()) -> pd.DataFrame:
+    """A table as the committee reads it, as text: shares as '12,5 %', other numbers in
+    French ('12', '0,45'), and 'n.d.' where a value is missing or withheld — never 'None'
+    or 'nan' (st.dataframe prints an empty cell as 'None', whatever a Styler says). The
+    exports keep the numbers."""
 
     def number(value) -> str:
         if pd.isna(value):
@@ -89,7 +90,10 @@ def styled(frame: pd.DataFrame, shares=(), numbers=()):
         return NOT_AVAILABLE if pd.isna(value) else fmt_share(float(value))
 
     formats = {c: share for c in shares if c in frame} | {c: number for c in numbers if c in frame}
-    return frame.style.format(formats, na_rep=NOT_AVAILABLE)
+    out = frame.astype(object).where(frame.notna(), NOT_AVAILABLE)
+    for column, fmt in formats.items():
+        out[column] = frame[column].map(fmt)
+    return out
 
 
 def breakdown_table(
@@ -136,7 +140,7 @@ def breakdown_table(
     extra = ["provisoire"] if provisional else []
     frame = pd.DataFrame(records, columns=["groupe", "personnes", *columns, *extra])
     numbers = [c for c in columns if c not in shares]
-    st.dataframe(styled(frame, shares, numbers), hide_index=True, width="stretch")
+    st.dataframe(readable(frame, shares, numbers), hide_index=True, width="stretch")
     st.caption(
         caption
         + masked_note()

@@ -116,21 +116,21 @@ def _cohort(
     )
 
 
-def cohort(
+def _cohort_query(
+    what: str,
     departement: str,
     base: str,
     debut: str,
     fin: str,
-    communes: tuple[str, ...] | None = None,
-    horizon: int | None = None,
-    immatures: str = "marquer",
-    **filters: str | None,
-) -> dict:
-    """Funnel of one cohort (pipelines.indicators.cohorte), cached like the families."""
+    communes: tuple[str, ...] | None,
+    horizon: int | None,
+    immatures: str,
+    filters: dict[str, str | None],
+):
     return _cohort(
         str(db_path()),
         generation(),
-        "entonnoir",
+        what,
         departement,
         base,
         debut,
@@ -142,29 +142,35 @@ def cohort(
     )
 
 
+def cohort(
+    departement: str,
+    base: str,
+    debut: str,
+    fin: str,
+    communes: tuple[str, ...] | None = None,
+    horizon: int | None = None,
+    immatures: str = "marquer",
+    **filters: str | None,
+) -> dict:
+    """Funnel of one cohort (pipelines.indicators.cohorte), cached like the families."""
+    return _cohort_query(
+        "entonnoir", departement, base, debut, fin, communes, horizon, immatures, filters
+    )
+
+
 def cohort_curves(
     departement: str,
     base: str,
     debut: str,
     fin: str,
     communes: tuple[str, ...] | None = None,
-    immatures: str = "marquer",
     horizon: int | None = None,
+    immatures: str = "marquer",
     **filters: str | None,
 ) -> list[dict]:
     """Kaplan–Meier curves of one cohort (pipelines.indicators.cohorte_courbes), cached."""
-    return _cohort(
-        str(db_path()),
-        generation(),
-        "courbes",
-        departement,
-        base,
-        debut,
-        fin,
-        communes or None,
-        horizon,
-        immatures,
-        tuple(sorted(filters.items())),
+    return _cohort_query(
+        "courbes", departement, base, debut, fin, communes, horizon, immatures, filters
     )
 
 

@@ -214,7 +214,7 @@ export = table.drop(columns=["_a", "_b"]).assign(
         for name, r in (("A", a), ("B", b))
     },
 )
-st.dataframe(components.styled(export, ("part A", "part B")), hide_index=True, width="stretch")
+st.dataframe(components.readable(export, ("part A", "part B")), hide_index=True, width="stretch")
 c1, c2 = st.columns(2)
 provisional_note = "".join(
     f" · {name} provisoire" for name, r in (("A", a), ("B", b)) if r["provisoire"]

@@ -196,7 +196,7 @@ if (
     table = pd.DataFrame(records)
     shares = ["catégories 1 à 3", *(n for f, _, n in cohort_columns if f.is_share)]
     st.dataframe(
-        components.styled(table, shares),
+        components.readable(table, shares, [n for f, _, n in cohort_columns if not f.is_share]),
         hide_index=True,
         width="stretch",
     )

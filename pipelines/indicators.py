@@ -446,8 +446,8 @@ def cohorte_courbes(
     mois_debut: str,
     mois_fin: str,
     communes: Communes = None,
-    immatures: str = "marquer",
     horizon: int | None = None,
+    immatures: str = "marquer",
     **filters: str | None,
 ) -> list[dict]:
     """Kaplan–Meier curves of one cohort (the same persons as `cohorte`): the share
