@@ -96,19 +96,21 @@ def cohort_lines(
     labels: dict[str, str],
     family: str = "parcours",
     markers: bool = True,
+    palette: tuple[str, ...] = OKABE_ITO,
 ) -> go.Figure:
     """One line per group over cohorts, the provisional values drawn apart: complete
     cohorts as a solid line with filled markers, provisional ones (boolean column
     `provisional`) as a dashed segment with hollow markers, and one legend entry
     « provisoire ». Every page that plots a cohort series draws it with this; curves
-    over days (Kaplan–Meier) go without markers, the provisional part dashed."""
+    over days (Kaplan–Meier) go without markers, the provisional part dashed. A group
+    without a colour of its family takes the palette's colour of its rank."""
     fig = go.Figure()
     colours = COLOURS.get(family, {})
     groups = list(dict.fromkeys(frame[color])) if color else [None]
     for i, group in enumerate(groups):
         rows = (frame[frame[color] == group] if color else frame).sort_values(x)
         rows = rows.dropna(subset=[y])
-        colour = colours.get(group, OKABE_ITO[i % len(OKABE_ITO)])
+        colour = colours.get(group, palette[i % len(palette)])
         done = rows[~rows[provisional].astype(bool)]
         open_ = rows[rows[provisional].astype(bool)]
         name = str(group) if group is not None else labels.get(y, y)

@@ -47,6 +47,7 @@ AGE_FR = {
     "45_54": "45 à 54 ans",
     "55_plus": "55 ans et plus",
 }
+COHORT_COLOURS = (charts.OKABE_ITO[4], charts.OKABE_ITO[0])  # A, B: the same on every chart
 STEPS = [
     ("entres", "Entrées"),
     ("orientes", "Orientées"),
@@ -175,8 +176,8 @@ table = pd.DataFrame(rows)
 
 fig = go.Figure()
 for col, label, colour, result in (
-    ("_a", f"A : {label_a}", charts.OKABE_ITO[4], a),
-    ("_b", f"B : {label_b}", charts.OKABE_ITO[0], b),
+    ("_a", f"A : {label_a}", COHORT_COLOURS[0], a),
+    ("_b", f"B : {label_b}", COHORT_COLOURS[1], b),
 ):
     fig.add_trace(
         go.Funnel(
@@ -268,9 +269,10 @@ for column, kind, title, xtitle in (
         fig = charts.cohort_lines(
             points, "jour", "part", "cohorte", "provisoire", title,
             {"jour": xtitle, "part": "Part"}, family="cohorte", markers=False,
+            palette=COHORT_COLOURS,
         )  # fmt: skip
         fig.update_yaxes(tickformat=".0%", range=[0, 1])
-        fig.update_layout(legend={"orientation": "h"})
+        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3})
         st.plotly_chart(fig, width="stretch", key=f"chart_km_{kind}")
 st.caption(
     "Estimation de Kaplan–Meier (comme contrat_courbe) : une personne sans orientation ou "

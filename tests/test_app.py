@@ -229,3 +229,21 @@ def test_committee_synthese_never_shows_a_provisional_share(sample_db, monkeypat
             assert caption != headlines.fmt_cohorte(m)
             assert headlines.fmt_cohorte(m) not in said
     assert provisional_seen, "the sample's latest cohorts are open, or this proves nothing"
+
+
+def test_cohortes_compare_at_equal_follow_up(sample_db, monkeypatch) -> None:
+    """The default cohort A (the three latest months) has not had 90 days: marked
+    provisional; with its immature months left out it no longer is, and the page says
+    how many months went."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    at = _run("pages/cohortes.py", {"dep": "2A"})
+    assert any("Provisoire" in w.value for w in at.warning)
+    frame = next(d.value for d in at.dataframe if "provisoire A" in d.value.columns)
+    assert set(frame["provisoire A"]) == {"oui"} and set(frame["provisoire B"]) == {"non"}
+    assert "None" not in frame.to_string()
+    at.radio(key="immatures").set_value("exclure").run()
+    assert not at.exception, at.exception
+    assert not any("Provisoire" in w.value for w in at.warning)
+    assert any("exclu(s) de la cohorte" in i.value for i in at.info)
+    frame = next(d.value for d in at.dataframe if "provisoire A" in d.value.columns)
+    assert set(frame["provisoire A"]) == {"non"}
