@@ -15,7 +15,7 @@
 -- 'exclure'). The CTE chain ends with `durations` (time to orientation and to contract,
 -- censored at the data date) for the Kaplan–Meier curves: indicators.cohorte_courbes takes
 -- the text above the line `-- entonnoir` and appends kaplan_meier.sql.
-WITH maturite AS (  -- data date of the cohort explorer (migration 0014)
+WITH maturite AS MATERIALIZED (  -- data date of the cohort explorer (migration 0014)
     SELECT date_donnees($departement, ['pecgm', 'orientation', 'parcours', 'caf_msa']) AS date_donnees
 ),
 person AS (

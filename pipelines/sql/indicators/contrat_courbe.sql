@@ -8,7 +8,7 @@ WITH territoire_personnes AS (  -- persons of the chosen territory (commune_pers
     SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
-data_date AS (  -- the time-to-contract family's data date (migration 0014)
+data_date AS MATERIALIZED (  -- the time-to-contract family's data date (migration 0014)
     SELECT date_donnees($departement, ['pecgm', 'orientation', 'parcours']) AS d
 ),
 cohort AS (

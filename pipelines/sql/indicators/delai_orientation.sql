@@ -8,7 +8,7 @@
 -- Maturity (CTE maturite): each share is provisional while its own window (seuil_1,
 -- seuil_2 days after the month's last day) has not closed at the data date; the delay
 -- quantiles while the longest window has not.
-WITH maturite AS (  -- data date of the family and maturity of each threshold (migration 0014)
+WITH maturite AS MATERIALIZED (  -- data date of the family and maturity of each threshold (migration 0014)
     SELECT d AS date_donnees,
            provisoire($mois, $seuil_1, d) AS provisoire_seuil_1,
            provisoire($mois, $seuil_2, d) AS provisoire_seuil_2,
