@@ -236,8 +236,12 @@ def test_provisional_values_are_drawn_apart(server, browser, sample_db) -> None:
         tab.screenshot(path=str(ARTIFACTS / "synthese_cohortes.png"))
         for slug, login in (("orientations", "analyste"), ("delais", "analyste")):
             _open(tab, f"{server}/{slug}?dep=2A&mois={month}", PAGES[slug], login)
-            legend = tab.locator(".js-plotly-plot .legendtext", has_text="provisoire")
-            expect(legend.first).to_be_attached(timeout=30_000)
+            # Plotly draws its legend as SVG text; a loaded machine takes its time
+            tab.wait_for_function(
+                """() => [...document.querySelectorAll('.js-plotly-plot .legendtext')]
+                         .some(e => e.textContent === 'provisoire')""",
+                timeout=90_000,
+            )
             tab.screenshot(path=str(ARTIFACTS / f"{slug}_provisoire.png"))
     finally:
         context.close()
