@@ -141,7 +141,8 @@ def test_every_page_renders_without_error(server, page, slug) -> None:
     _open(page, f"{server}/{slug}?dep=2A&mois=2026-06", PAGES[slug], ROLE_FOR.get(slug, "analyste"))
     assert page.locator('[data-testid="stException"]').count() == 0
     if slug not in ("qualite", "chargement"):
-        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
+        # Plotly draws in the browser: on a loaded machine the first chart takes its time
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=90_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
 
