@@ -10,7 +10,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import auth, charts
-from dashboard.formatting import fmt_month
+from dashboard.formatting import fmt_date, fmt_int, fmt_month, fmt_share
 from pipelines import export, masking
 from pipelines.nomenclatures import nomenclature
 
@@ -45,6 +45,56 @@ BREAKDOWNS = {  # key of an indicator result -> (what the user picks, group labe
 }
 
 
+FAMILY_LABELS = {"stock": "PECGM", "delai_orientation": "orientations", "contrat": "contrats"}
+NOT_AVAILABLE = "n.d."  # what a table prints for a value it cannot give (masked, or none)
+
+
+def data_date_note(dates: dict[str, str | None] | str | None) -> str:
+    """' · données au 31 octobre 2026', for a caption: the data date of the page's
+    families (one date, or one per family when they differ)."""
+    if isinstance(dates, str) or dates is None:
+        return f" · données au {fmt_date(dates)}" if dates else ""
+    known = {k: v for k, v in dates.items() if v}
+    if not known:
+        return ""
+    if len(set(known.values())) == 1:
+        return f" · données au {fmt_date(next(iter(known.values())))}"
+    return " · données au " + ", ".join(
+        f"{fmt_date(v)} ({FAMILY_LABELS.get(k, k)})" for k, v in known.items()
+    )
+
+
+def provisional_label(result: dict | None, flags: dict[str, str]) -> str:
+    """The `provisoire` cell of a table row: 'non', or 'oui : ' and the figures of the row
+    whose window has not closed at the data date (flags: `<share>_provisoire` -> label)."""
+    if not result:
+        return NOT_AVAILABLE
+    open_ = [label for key, label in flags.items() if result.get(key)]
+    return "oui : " + ", ".join(open_) if open_ else "non"
+
+
+def readable(frame: pd.DataFrame, shares=(), numbers=()) -> pd.DataFrame:
+    """A table as the committee reads it, as text: shares as '12,5 %', other numbers in
+    French ('12', '0,45'), and 'n.d.' where a value is missing or withheld — never 'None'
+    or 'nan' (st.dataframe prints an empty cell as 'None', whatever a Styler says). The
+    exports keep the numbers."""
+
+    def number(value) -> str:
+        if pd.isna(value):
+            return NOT_AVAILABLE
+        value = float(value)
+        return fmt_int(int(value)) if value.is_integer() else f"{round(value, 2)}".replace(".", ",")
+
+    def share(value) -> str:
+        return NOT_AVAILABLE if pd.isna(value) else fmt_share(float(value))
+
+    formats = {c: share for c in shares if c in frame} | {c: number for c in numbers if c in frame}
+    out = frame.astype(object).where(frame.notna(), NOT_AVAILABLE)
+    for column, fmt in formats.items():
+        out[column] = frame[column].map(fmt)
+    return out
+
+
 def breakdown_table(
     result: dict,
     population: str,
@@ -53,10 +103,14 @@ def breakdown_table(
     title: str,
     caption: str,
     key: str,
+    provisional: dict[str, str] | None = None,
 ) -> None:
     """One indicator broken down by parcours type, sex or age band (the user picks), as a
     table: the group's population masked under the threshold, and its figures hidden
-    when that population is too small to publish them (masking.share_allowed)."""
+    when that population is too small to publish them (masking.share_allowed). Every
+    group belongs to the same cohort, so they are compared at equal follow-up; with
+    `provisional` (`<share>_provisoire` key -> label) a `provisoire` column says which
+    figures of the cohort are still provisional."""
     available = [k for k in BREAKDOWNS if result.get(k)]
     if not available:
         return
@@ -79,12 +133,19 @@ def breakdown_table(
                 "groupe": labels.get(code, code),
                 "personnes": masking.masked_label(masking.mask_distribution({"n": n}, limit)["n"]),
                 **{name: (get(group) if allowed else None) for name, get in columns.items()},
+                **({"provisoire": provisional_label(group, provisional)} if provisional else {}),
             }
         )
-    frame = pd.DataFrame(records, columns=["groupe", "personnes", *columns])
-    config = {name: st.column_config.NumberColumn(format="percent") for name in shares}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
-    st.caption(caption + masked_note() + " Chiffres d'un groupe trop petit non affichés.")
+    extra = ["provisoire"] if provisional else []
+    frame = pd.DataFrame(records, columns=["groupe", "personnes", *columns, *extra])
+    numbers = [c for c in columns if c not in shares]
+    st.dataframe(readable(frame, shares, numbers), hide_index=True, width="stretch")
+    st.caption(
+        caption
+        + masked_note()
+        + " Chiffres d'un groupe trop petit : « n.d. »."
+        + (" Provisoire : fenêtre pas encore écoulée à la date des données." if extra else "")
+    )
     download(frame, f"{key}_{dimension}", f"dl_{key}")
 
 
@@ -251,9 +312,18 @@ def lines(
     ytitle: str,
     key: str,
     share: bool = False,
+    provisional: str | None = None,
 ) -> None:
+    """Lines over months; with `provisional` (a boolean column) the values of cohorts
+    whose window is still open are drawn apart (charts.cohort_lines)."""
     if frame.empty or frame[y].isna().all():
         st.info(f"{title} : aucune donnée.")
+        return
+    if provisional:
+        fig = charts.cohort_lines(frame, x, y, color, provisional, title, {x: "", y: ytitle})
+        if share:
+            fig.update_yaxes(tickformat=".0%", range=[0, 1])
+        st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
         return
     fig = px.line(
         frame,

@@ -94,15 +94,54 @@ def _family(
 def _cohort(
     path: str,
     gen: tuple,
+    what: str,
     departement: str,
     base: str,
     debut: str,
     fin: str,
     communes: tuple | None,
+    horizon: int | None,
+    immatures: str,
     filters: tuple,
 ):
-    return indicators.cohorte(
-        _pool(path).cursor(), departement, base, debut, fin, communes, **dict(filters)
+    function = {"entonnoir": indicators.cohorte, "courbes": indicators.cohorte_courbes}[what]
+    return function(
+        _pool(path).cursor(),
+        departement,
+        base,
+        debut,
+        fin,
+        communes,
+        horizon=horizon,
+        immatures=immatures,
+        **dict(filters),
+    )
+
+
+def _cohort_query(
+    what: str,
+    departement: str,
+    base: str,
+    debut: str,
+    fin: str,
+    communes: tuple[str, ...] | None,
+    horizon: int | None,
+    immatures: str,
+    filters: dict[str, str | None],
+):
+    auth.authorise(departement)
+    return _cohort(
+        str(db_path()),
+        generation(),
+        what,
+        departement,
+        base,
+        debut,
+        fin,
+        communes or None,
+        horizon,
+        immatures,
+        tuple(sorted(filters.items())),
     )
 
 
@@ -112,19 +151,29 @@ def cohort(
     debut: str,
     fin: str,
     communes: tuple[str, ...] | None = None,
+    horizon: int | None = None,
+    immatures: str = "marquer",
     **filters: str | None,
 ) -> dict:
     """Funnel of one cohort (pipelines.indicators.cohorte), cached like the families."""
-    auth.authorise(departement)
-    return _cohort(
-        str(db_path()),
-        generation(),
-        departement,
-        base,
-        debut,
-        fin,
-        communes or None,
-        tuple(sorted(filters.items())),
+    return _cohort_query(
+        "entonnoir", departement, base, debut, fin, communes, horizon, immatures, filters
+    )
+
+
+def cohort_curves(
+    departement: str,
+    base: str,
+    debut: str,
+    fin: str,
+    communes: tuple[str, ...] | None = None,
+    horizon: int | None = None,
+    immatures: str = "marquer",
+    **filters: str | None,
+) -> list[dict]:
+    """Kaplan–Meier curves of one cohort (pipelines.indicators.cohorte_courbes), cached."""
+    return _cohort_query(
+        "courbes", departement, base, debut, fin, communes, horizon, immatures, filters
     )
 
 

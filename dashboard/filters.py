@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth, db
-from dashboard.formatting import fmt_month
+from dashboard.formatting import fmt_date, fmt_month
 
 
 def _pick(label: str, options: list[str], key: str, fmt=str, default: int = 0) -> str | None:
@@ -96,9 +96,13 @@ def open_page(slug: str, title: str) -> tuple[str, str, tuple[str, ...] | None]:
     return departement, month, communes
 
 
-def period_caption(departement: str, months: list[str], sources: str, what: str = "") -> None:
-    """The caption under a page title: département, period covered, sources."""
+def period_caption(
+    departement: str, months: list[str], sources: str, what: str = "", data_date: str | None = None
+) -> None:
+    """The caption under a page title: département, period covered, sources, and the data
+    date of the page's indicator family (cohort figures are complete up to it)."""
+    note = f" · données au {fmt_date(data_date)}" if data_date else ""
     st.caption(
         f"Département {departement} · {what}{fmt_month(months[0])} à {fmt_month(months[-1])}"
-        f" · sources : {sources}"
+        f" · sources : {sources}{note}"
     )

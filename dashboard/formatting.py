@@ -50,3 +50,17 @@ def fmt_month(month: str) -> str:
     """'2026-10' -> 'octobre 2026'."""
     year, m = month.split("-")
     return f"{MONTHS_FR[int(m) - 1]} {year}"
+
+
+def fmt_date(iso: str | None) -> str:
+    """'2026-10-31' -> '31 octobre 2026'; None -> 'n.d.'."""
+    if not iso:
+        return "n.d."
+    year, m, day = iso.split("-")
+    return f"{int(day)} {MONTHS_FR[int(m) - 1]} {year}"
+
+
+def of_month(month: str) -> str:
+    """'2026-08' -> "d'août 2026", '2026-09' -> 'de septembre 2026' (elision)."""
+    name = fmt_month(month)
+    return f"d'{name}" if name[0] in "aeiouyéè" else f"de {name}"

@@ -46,3 +46,34 @@ def arrivals(folder: Path) -> list[Arrival]:
     take: hidden and partial ones, '.part' or '.tmp', left out)."""
     found = [Arrival(p, st.st_size, st.st_mtime) for p, st in candidates(folder).items()]
     return sorted(found, key=lambda a: (-a.modified, a.path.name))
+
+
+def size_label(megabytes: int) -> str:
+    """The upload limit as French units: 1024 -> '1 Go', 200 -> '200 Mo'."""
+    if megabytes >= 1024 and megabytes % 1024 == 0:
+        return f"{megabytes // 1024} Go"
+    return f"{megabytes} Mo"
+
+
+def french_uploader_css(key: str, max_mb: int, types: list[str] | None = None) -> str:
+    """CSS that writes the file uploader's own words in French.
+
+    Streamlit 1.67 hard-codes « Upload » on the button and « 1GB per file » under it, with
+    no option or translation to change them (only the label is ours). The rules, scoped to
+    the widget of `key` (Streamlit gives it the class st-key-<key>), hide those two texts
+    and draw French ones in their place; the input, the drop area and the file list are
+    untouched."""
+    limit = f"{size_label(max_mb)} au plus par fichier" + (
+        " • " + ", ".join(t.upper() for t in types) if types else ""
+    )
+    scope = f".st-key-{key} [data-testid='stFileUploaderDropzone']"
+    return (
+        "<style>"
+        f"{scope} button [data-testid='stMarkdownContainer'] p {{font-size: 0;}}"
+        f"{scope} button [data-testid='stMarkdownContainer'] p::after"
+        " {content: 'Parcourir'; font-size: 0.875rem;}"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span {{font-size: 0;}}"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span::after"
+        f" {{content: '{limit}'; font-size: 0.875rem;}}"
+        "</style>"
+    )

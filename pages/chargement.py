@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, components, france_travail
-from dashboard.uploads import Arrival, arrivals, new_staging_dir, safe_name
+from dashboard.uploads import Arrival, arrivals, french_uploader_css, new_staging_dir, safe_name
 from pipelines import access, loader, retention
 from pipelines.errors import NotAuthorised, PilotageError
 from pipelines.settings import Settings, private_dir
@@ -55,6 +55,7 @@ origin = st.radio(
     help=f"Dossier d'arrivée (dépôt SFTP par exemple) : {arrivals_dir}",
 )
 if origin == "televerse":
+    st.html(french_uploader_css("upload", st.get_option("server.maxUploadSize")))
     uploads = st.file_uploader(
         "Fichier(s)",
         accept_multiple_files=True,
@@ -91,6 +92,7 @@ liste = c2.selectbox(
     format_func=lambda v: "Déduite du fichier" if v is None else v,
 )
 mois = c3.text_input("Mois (AAAA-MM)", help="Sinon déduit du fichier").strip() or None
+st.html(french_uploader_css("mapping", st.get_option("server.maxUploadSize"), ["yaml", "yml"]))
 mapping_file = st.file_uploader(
     "Correspondance d'en-têtes (YAML, facultatif)", type=["yaml", "yml"], key="mapping"
 )

@@ -9,13 +9,35 @@ import streamlit as st
 from dashboard import charts, components, db, filters
 from dashboard.formatting import fmt_month
 from pipelines import masking
-from pipelines.indicators import AGE_BANDS
+from pipelines.indicators import AGE_BANDS, HORIZONS
 
 departement, month, communes = filters.open_page("cohortes", "Cohortes")
 months = sorted(db.months(departement))
-st.caption(
-    f"Département {departement} · une cohorte = les personnes entrées au RSA (ou orientées) "
-    "pendant les mois choisis ; toutes sources reliées par identifiants pseudonymisés"
+caption = st.empty()  # filled once the data date is known
+
+top_left, top_right = st.columns(2)
+horizon = (
+    top_left.segmented_control(
+        "Suivi égal : étapes comptées dans les",
+        HORIZONS,
+        default=90,
+        format_func=lambda d: f"{d} jours",
+        key="horizon",
+        help="Chaque étape est comptée si elle a lieu dans ce nombre de jours après l'entrée "
+        "(cohorte définie par le mois d'entrée) ou après l'orientation (cohorte définie par le "
+        "mois d'orientation) : deux cohortes sont ainsi comparées à durée de suivi égale.",
+    )
+    or 90
+)
+immatures = top_right.radio(
+    "Cohorte pas encore suivie aussi longtemps",
+    ["marquer", "exclure"],
+    horizontal=True,
+    key="immatures",
+    format_func={
+        "marquer": "la marquer provisoire",
+        "exclure": "exclure ses mois trop récents",
+    }.get,
 )
 
 AGE_FR = {
@@ -25,6 +47,7 @@ AGE_FR = {
     "45_54": "45 à 54 ans",
     "55_plus": "55 ans et plus",
 }
+COHORT_COLOURS = (charts.OKABE_ITO[4], charts.OKABE_ITO[0])  # A, B: the same on every chart
 STEPS = [
     ("entres", "Entrées"),
     ("orientes", "Orientées"),
@@ -90,26 +113,45 @@ def cohort_form(column, name: str, default_months: list[str]) -> tuple[str, dict
             )
             if x
         )
-        result = db.cohort(
-            departement,
-            base,
-            debut,
-            fin,
-            communes,
-            parcours=parcours,
-            tranche_age=age,
-            sexe=sexe,
-            modalite=modalite,
-            commune=commune,
-        )
-        return label, result
+        definition = {
+            "base": base,
+            "debut": debut,
+            "fin": fin,
+            "communes": communes,
+            "horizon": horizon,
+            "immatures": immatures,
+            "parcours": parcours,
+            "tranche_age": age,
+            "sexe": sexe,
+            "modalite": modalite,
+            "commune": commune,
+        }
+        result = db.cohort(departement, **definition)
+        if result["provisoire"]:
+            st.warning(
+                f"Provisoire : les personnes de {fmt_month(fin)} n'ont pas toutes {horizon} "
+                "jours de suivi à la date des données ; leurs étapes sont encore incomplètes."
+            )
+        if result["mois_exclus"]:
+            st.info(
+                f"{result['mois_exclus']} mois trop récent(s) pour {horizon} jours de suivi "
+                "exclu(s) de la cohorte."
+            )
+        return label, result, definition
 
 
 left, right = st.columns(2)
 recent = months[-3:] if len(months) >= 3 else months
 earlier = months[-15:-12] if len(months) >= 15 else months[:3]
-label_a, a = cohort_form(left, "A", recent)
-label_b, b = cohort_form(right, "B", earlier)
+label_a, a, definition_a = cohort_form(left, "A", recent)
+label_b, b, definition_b = cohort_form(right, "B", earlier)
+caption.caption(
+    f"Département {departement} · une cohorte = les personnes entrées au RSA (ou orientées) "
+    "pendant les mois choisis ; toutes sources reliées par identifiants pseudonymisés"
+    + components.data_date_note(a["date_donnees"] or b["date_donnees"])
+)
+label_a += " (provisoire)" if a["provisoire"] else ""
+label_b += " (provisoire)" if b["provisoire"] else ""
 
 rows = []
 for key, step in STEPS:
@@ -133,9 +175,9 @@ for key, step in STEPS:
 table = pd.DataFrame(rows)
 
 fig = go.Figure()
-for col, label, colour in (
-    ("_a", f"A : {label_a}", charts.OKABE_ITO[4]),
-    ("_b", f"B : {label_b}", charts.OKABE_ITO[0]),
+for col, label, colour, result in (
+    ("_a", f"A : {label_a}", COHORT_COLOURS[0], a),
+    ("_b", f"B : {label_b}", COHORT_COLOURS[1], b),
 ):
     fig.add_trace(
         go.Funnel(
@@ -144,16 +186,22 @@ for col, label, colour in (
             x=table[col].fillna(0),
             text=table["cohorte A" if col == "_a" else "cohorte B"],
             textinfo="text",
-            marker={"color": colour},
+            # a provisional cohort drawn apart: hollow bars, its label says so
+            marker={
+                "color": "rgba(255,255,255,0)" if result["provisoire"] else colour,
+                "line": {"color": colour, "width": 3 if result["provisoire"] else 0},
+            },
         )
     )
 fig.update_layout(
-    title="Parcours des deux cohortes, de l'entrée à la reprise d'emploi",
+    title=f"Parcours des deux cohortes, de l'entrée à la reprise d'emploi, en {horizon} jours",
     separators=", ",
     legend={"orientation": "h"},
 )
 st.plotly_chart(fig, width="stretch", key="chart_funnel")
 st.caption(
+    f"Chaque étape est comptée dans les {horizon} jours suivant l'entrée (cohorte par mois "
+    "d'entrée) ou l'orientation (cohorte par mois d'orientation). "
     "Entrées : personnes de la cohorte ; orientées : orientation à la date d'entrée ou après ; "
     "premier rendez-vous (fichiers parcours), contrat (contrat d'engagement ou PPAE valant "
     "contrat, après l'orientation), reprise d'emploi (cessation d'inscription pour reprise "
@@ -161,20 +209,19 @@ st.caption(
     "non affichées sous 11 personnes."
 )
 export = table.drop(columns=["_a", "_b"]).assign(
-    **{c: pd.to_numeric(table[c], errors="coerce").round(4) for c in ("part A", "part B")}
-)
-st.dataframe(
-    export,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "part A": st.column_config.NumberColumn(format="percent"),
-        "part B": st.column_config.NumberColumn(format="percent"),
+    **{c: pd.to_numeric(table[c], errors="coerce").round(4) for c in ("part A", "part B")},
+    **{
+        f"provisoire {name}": "oui" if r["provisoire"] else "non"
+        for name, r in (("A", a), ("B", b))
     },
 )
+st.dataframe(components.readable(export, ("part A", "part B")), hide_index=True, width="stretch")
 c1, c2 = st.columns(2)
+provisional_note = "".join(
+    f" · {name} provisoire" for name, r in (("A", a), ("B", b)) if r["provisoire"]
+)
 c1.metric(
-    "Délai médian d'orientation (A / B)",
+    f"Délai médian d'orientation (A / B){provisional_note}",
     " / ".join(
         "n.d."
         if r["delai_orientation_median"] is None or not masking.share_allowed(r["orientes"])
@@ -183,7 +230,7 @@ c1.metric(
     ),
 )
 c2.metric(
-    "Délai médian jusqu'au contrat (A / B)",
+    f"Délai médian jusqu'au contrat (A / B){provisional_note}",
     " / ".join(
         "n.d."
         if r["delai_contrat_median"] is None or not masking.share_allowed(r["contrat"])
@@ -192,5 +239,44 @@ c2.metric(
     ),
 )
 export.insert(0, "définition", "")
-export.loc[0, "définition"] = f"A : {label_a} | B : {label_b}"
+export.loc[0, "définition"] = f"A : {label_a} | B : {label_b} | suivi : {horizon} jours"
 components.download(export, f"cohortes_{departement}", "cohortes", excel=True)
+
+st.subheader("Délais des deux cohortes, en tenant compte des personnes encore en attente")
+curves = pd.DataFrame(
+    [
+        {**point, "cohorte": name}
+        for name, definition in ((f"A : {label_a}", definition_a), (f"B : {label_b}", definition_b))
+        for point in db.cohort_curves(departement, **definition)
+    ],
+    columns=["courbe", "jour", "part", "effectif", "observe", "provisoire", "cohorte"],
+)
+curves = curves[curves["observe"] & (curves["effectif"] >= masking.threshold())]
+k1, k2 = st.columns(2)
+for column, kind, title, xtitle in (
+    (k1, "orientation", "Part orientée, selon les jours depuis l'entrée", "Jours depuis l'entrée"),
+    (k2, "contrat", "Part avec contrat, selon les jours depuis l'orientation",
+     "Jours depuis l'orientation"),
+):  # fmt: skip
+    points = curves[curves["courbe"] == kind]
+    with column:
+        if points.empty:
+            st.info(
+                f"{title} : pas de cohorte d'au moins {masking.threshold()} personnes"
+                + (" définie par le mois d'entrée." if kind == "orientation" else ".")
+            )
+            continue
+        fig = charts.cohort_lines(
+            points, "jour", "part", "cohorte", "provisoire", title,
+            {"jour": xtitle, "part": "Part"}, family="cohorte", markers=False,
+            palette=COHORT_COLOURS,
+        )  # fmt: skip
+        fig.update_yaxes(tickformat=".0%", range=[0, 1])
+        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3})
+        st.plotly_chart(fig, width="stretch", key=f"chart_km_{kind}")
+st.caption(
+    "Estimation de Kaplan–Meier (comme contrat_courbe) : une personne sans orientation ou "
+    "sans contrat est suivie jusqu'à la date des données puis censurée ; en tirets "
+    "(provisoire), les jours au-delà du suivi de la personne la moins suivie. Cohortes de "
+    "moins de 11 personnes non tracées."
+)

@@ -5,13 +5,20 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import components, db, filters
-from dashboard.formatting import fmt_int, fmt_month, fmt_share
+from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
 from pipelines import masking
 
 departement, month, communes = filters.open_page("orientations", "Orientations")
 months = filters.period(departement, month)
 parcours = filters.parcours_type()
-filters.period_caption(departement, months, "décisions CGPEM, reprise de stock, fichiers parcours")
+filters.period_caption(
+    departement,
+    months,
+    "décisions CGPEM, reprise de stock, fichiers parcours",
+    data_date=(db.family("delai_orientation", departement, month, communes) or {}).get(
+        "date_donnees"
+    ),
+)
 
 current = db.family("orientations", departement, month, communes)
 if current is None:
@@ -69,7 +76,7 @@ components.breakdown_table(
     "n",
     {components.PARCOURS_LABELS[t]: (lambda g, t=t: g[t]) for t in PARCOURS_TYPES},
     tuple(components.PARCOURS_LABELS[t] for t in PARCOURS_TYPES),
-    f"Type de parcours des décisions de {fmt_month(month)}, par profil",
+    f"Type de parcours des décisions {of_month(month)}, par profil",
     "orientations_sexe, orientations_tranche_age : décisions du mois par sexe ou tranche "
     "d'âge (âge atteint dans l'année), et la part de chaque type de parcours.",
     "orient_profil",
@@ -88,10 +95,14 @@ components.distribution(
 )
 
 st.subheader("Délai entre l'entrée au RSA et l'orientation, par cohorte d'entrée")
+DELAY_FLAGS = {  # `<share>_provisoire` of the family -> what the table names
+    "orientes_30j_provisoire": "orientés en 30 j",
+    "orientes_6sem_provisoire": "orientés en 6 sem.",
+    "delai_orientation_provisoire": "délais",
+}
+series = [(m, r) for m, r in db.series("delai_orientation", departement, months, communes) if r]
 records = []
-for m, r in db.series("delai_orientation", departement, months, communes):
-    if r is None:
-        continue
+for m, r in series:
     d = r["delai_orientation_jours"]
     records.append(
         {
@@ -105,7 +116,9 @@ for m, r in db.series("delai_orientation", departement, months, communes):
             "orientes_6sem": r["orientes_6sem_share"]
             if masking.share_allowed(r["entrants"])
             else None,
-            "statut": "provisoire" if r["cohorte_provisoire"] else "complète",
+            "orientes_30j_provisoire": r["orientes_30j_provisoire"],
+            "orientes_6sem_provisoire": r["orientes_6sem_provisoire"],
+            "provisoire": components.provisional_label(r, DELAY_FLAGS),
             "anomalies": r["anomalies_avant_entree"],
         }
     )
@@ -113,17 +126,16 @@ cohorts = pd.DataFrame(records)
 if cohorts.empty or cohorts["entrants"].sum() == 0:
     st.info("Aucune date d'entrée au RSA dans les données chargées (reprise de stock ou parcours).")
 else:
-    long = cohorts.melt(
-        id_vars=["cohorte", "statut"],
-        value_vars=["orientes_30j", "orientes_6sem"],
-        var_name="seuil",
-        value_name="part",
-    )
-    long["seuil"] = long["seuil"].map(
-        {
-            "orientes_30j": "Orientés en 30 jours",
-            "orientes_6sem": "Orientés en 6 semaines (délai légal)",
-        }
+    long = pd.concat(
+        [
+            cohorts[["cohorte", share, f"{share}_provisoire"]]
+            .rename(columns={share: "part", f"{share}_provisoire": "provisoire"})
+            .assign(seuil=label)
+            for share, label in (
+                ("orientes_30j", "Orientés en 30 jours"),
+                ("orientes_6sem", "Orientés en 6 semaines (délai légal)"),
+            )
+        ]
     )
     components.lines(
         long,
@@ -134,20 +146,28 @@ else:
         "Part",
         "delai_parts",
         share=True,
+        provisional="provisoire",
     )
     st.caption(
         "orientes_30j_share, orientes_6sem_share : personnes orientées dans les 30 / 42 jours "
         "suivant l'entrée, sur toutes les personnes entrées dans le mois (décret 2024-1244 : "
-        "six semaines). Parts non affichées sous 11 entrants ; les cohortes de moins de 30 "
-        "jours sont provisoires."
+        "six semaines). Parts non affichées sous 11 entrants. Provisoire (tirets, points "
+        "creux) : la fenêtre de 30 ou 42 jours après la fin du mois n'est pas écoulée à la "
+        "date des données"
+        + components.data_date_note(series[-1][1]["date_donnees"] if series else None)
+        + "."
     )
-    shown = cohorts.assign(
+    shown = cohorts.drop(columns=["orientes_30j_provisoire", "orientes_6sem_provisoire"]).assign(
         entrants=cohorts["entrants"].map(
             lambda n: masking.masked_label(masking.mask_distribution({"n": n})["n"])
         ),
         orientes_30j=cohorts["orientes_30j"].map(fmt_share),
         orientes_6sem=cohorts["orientes_6sem"].map(fmt_share),
         anomalies=cohorts["anomalies"].map(fmt_int),
+        mediane_jours=cohorts["mediane_jours"].map(fmt_int),
+        moyenne_jours=cohorts["moyenne_jours"].map(
+            lambda v: "n.d." if pd.isna(v) else f"{v:.1f}".replace(".", ",")
+        ),
     )
     st.dataframe(
         shown.rename(
@@ -158,7 +178,7 @@ else:
                 "moyenne_jours": "Délai moyen (jours)",
                 "orientes_30j": "Orientés en 30 j",
                 "orientes_6sem": "Orientés en 6 sem.",
-                "statut": "Cohorte",
+                "provisoire": "Provisoire",
                 "anomalies": "Orientation avant entrée",
             }
         ),
@@ -175,8 +195,9 @@ else:
             "orientés en 6 sem.": lambda g: g["orientes_6sem_share"],
         },
         ("orientés en 30 j", "orientés en 6 sem."),
-        f"Délai d'orientation des entrants de {fmt_month(month)}, par profil",
+        f"Délai d'orientation des entrants {of_month(month)}, par profil",
         "delai_orientation_jours, orientes_30j_share, orientes_6sem_share par sexe ou tranche "
         "d'âge, sur les personnes entrées au RSA dans le mois.",
         "delai_profil",
+        provisional=DELAY_FLAGS,
     )

@@ -34,6 +34,17 @@ def indicator_sql(name: str) -> str:
     return (SQL_DIR / "indicators" / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def kaplan_meier_sql(chain: str) -> str:
+    """A WITH clause ending with a `durations` CTE, followed by the shared Kaplan–Meier
+    tail (kaplan_meier.sql): one estimator for every time-to-event curve."""
+    return chain.rstrip() + "\n" + indicator_sql("kaplan_meier")
+
+
+def iso_date(value) -> str | None:
+    """A data date as the JSON carries it (YYYY-MM-DD), None when there is none."""
+    return value.isoformat() if value is not None else None
+
+
 def share(numerator: int, denominator: int) -> float | None:
     """A share in [0, 1], rounded; null when the denominator is 0 (shown « n.d. »)."""
     if not denominator:
@@ -194,13 +205,18 @@ def delai_orientation(
             "entrants": row["entrants"],
             "orientes_30j_share": share(row["dans_seuil_1"], row["entrants"]),
             "orientes_6sem_share": share(row["dans_seuil_2"], row["entrants"]),
+            "orientes_30j_provisoire": row["provisoire_seuil_1"],
+            "orientes_6sem_provisoire": row["provisoire_seuil_2"],
+            "delai_orientation_provisoire": row["provisoire_quantiles"],
         }
 
     everyone = groups.pop("ensemble")
     return {
         **shaped(everyone),
+        "date_donnees": iso_date(everyone["date_donnees"]),
         "anomalies_avant_entree": everyone["anomalies_avant_entree"],
-        "cohorte_provisoire": not everyone["complete"],
+        # kept for earlier readers: true while any window of the cohort is still open
+        "cohorte_provisoire": everyone["provisoire_quantiles"],
         "par_sexe": {},
         "par_tranche_age": {},
         **breakdowns(groups, shaped),
@@ -250,6 +266,9 @@ def contrat(
             "orientes": row["orientes"],
             "contrat_30j_share": share(row["dans_30j"], row["orientes"]),
             "contrat_60j_share": share(row["dans_60j"], row["orientes"]),
+            "contrat_30j_provisoire": row["provisoire_30j"],
+            "contrat_60j_provisoire": row["provisoire_60j"],
+            "delai_contrat_provisoire": row["provisoire_60j"],  # its longest window
         }
 
     everyone = groups.pop("ensemble", None) or {
@@ -261,7 +280,12 @@ def contrat(
         "dans_30j": 0,
         "dans_60j": 0,
     }
-    return {**shaped(everyone), **EMPTY_BREAKDOWNS, **breakdowns(groups, shaped)}
+    return {
+        **shaped(everyone),
+        "date_donnees": iso_date(everyone["date_donnees"]),
+        **EMPTY_BREAKDOWNS,
+        **breakdowns(groups, shaped),
+    }
 
 
 def contrat_courbe(
@@ -271,10 +295,9 @@ def contrat_courbe(
     if not has_rows(con, "orientation", departement):
         return []
     cursor = con.execute(
-        indicator_sql("contrat_courbe"),
-        _territory(departement, communes),
+        kaplan_meier_sql(indicator_sql("contrat_courbe")), _territory(departement, communes)
     )
-    columns = [d[0] for d in cursor.description]
+    columns = [{"part": "part_contractes"}.get(d[0], d[0]) for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
@@ -413,6 +436,45 @@ COHORT_FILTERS = ("parcours", "sexe", "commune", "modalite", "tranche_age")
 AGE_BANDS = ("moins_25", "25_34", "35_44", "45_54", "55_plus")
 
 
+HORIZONS = (30, 90, 180)  # days of follow-up the cohort explorer offers
+IMMATURES = ("marquer", "exclure")  # a cohort short of the horizon: marked, or its months left out
+
+
+def _cohort_params(
+    departement: str,
+    base: str,
+    mois_debut: str,
+    mois_fin: str,
+    communes: Communes,
+    horizon: int | None,
+    immatures: str,
+    filters: dict[str, str | None],
+) -> dict:
+    """The bound parameters of cohorte.sql, checked (an unknown value is a caller's bug)."""
+    if base not in ("entree", "orientation"):
+        raise ValueError(base)
+    if immatures not in IMMATURES:
+        raise ValueError(immatures)
+    unknown = set(filters) - set(COHORT_FILTERS)
+    if unknown:
+        raise ValueError(f"unknown cohort filters: {sorted(unknown)}")
+    return {
+        **_territory(departement, communes),
+        "base": base,
+        "mois_debut": f"{mois_debut}-01",
+        "mois_fin": f"{mois_fin}-01",
+        "horizon": horizon,
+        "immatures": immatures,
+        **{name: filters.get(name) for name in COHORT_FILTERS},
+    }
+
+
+def _has_cohort_data(con: duckdb.DuckDBPyConnection, departement: str) -> bool:
+    return has_rows(con, "orientation", departement) or has_rows(
+        con, "parcours_personne", departement
+    )
+
+
 def cohorte(
     con: duckdb.DuckDBPyConnection,
     departement: str,
@@ -420,18 +482,21 @@ def cohorte(
     mois_debut: str,
     mois_fin: str,
     communes: Communes = None,
+    horizon: int | None = None,
+    immatures: str = "marquer",
     **filters: str | None,
 ) -> dict:
     """Funnel of one cohort (entry or orientation months, optional filters): entered,
-    oriented, first appointment, contract, return to work, and two median delays."""
-    if base not in ("entree", "orientation"):
-        raise ValueError(base)
-    unknown = set(filters) - set(COHORT_FILTERS)
-    if unknown:
-        raise ValueError(f"unknown cohort filters: {sorted(unknown)}")
-    if not has_rows(con, "orientation", departement) and not has_rows(
-        con, "parcours_personne", departement
-    ):
+    oriented, first appointment, contract, return to work, and two median delays.
+
+    With a horizon, every step counts the events within `horizon` days of the cohort's
+    start event, so two cohorts are compared at equal follow-up; `provisoire` says the
+    cohort's last month has not had that time yet by `date_donnees`, and with immatures =
+    'exclure' those months are left out instead (`mois_exclus` of them)."""
+    params = _cohort_params(
+        departement, base, mois_debut, mois_fin, communes, horizon, immatures, filters
+    )
+    if not _has_cohort_data(con, departement):
         return {
             "entres": 0,
             "orientes": 0,
@@ -440,16 +505,42 @@ def cohorte(
             "reprise_emploi": 0,
             "delai_orientation_median": None,
             "delai_contrat_median": None,
+            "date_donnees": None,
+            "provisoire": None if horizon is None else True,
+            "mois_exclus": 0,
         }
-    params = {
-        **_territory(departement, communes),
-        "base": base,
-        "mois_debut": f"{mois_debut}-01",
-        "mois_fin": f"{mois_fin}-01",
-        **{name: filters.get(name) for name in COHORT_FILTERS},
-    }
     cursor = con.execute(indicator_sql("cohorte"), params)
-    return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    row = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    return {**row, "date_donnees": iso_date(row["date_donnees"])}
+
+
+COHORT_FUNNEL_MARK = "\n-- entonnoir\n"  # where cohorte.sql's CTE chain ends
+
+
+def cohorte_courbes(
+    con: duckdb.DuckDBPyConnection,
+    departement: str,
+    base: str,
+    mois_debut: str,
+    mois_fin: str,
+    communes: Communes = None,
+    horizon: int | None = None,
+    immatures: str = "marquer",
+    **filters: str | None,
+) -> list[dict]:
+    """Kaplan–Meier curves of one cohort (the same persons as `cohorte`): the share
+    oriented by day t since entry (`cohorte` = 'orientation', entry cohorts only) and the
+    share with a contract by day t since orientation ('contrat'), t = 0…180, persons
+    without the event censored at the data date."""
+    params = _cohort_params(
+        departement, base, mois_debut, mois_fin, communes, horizon, immatures, filters
+    )
+    if not _has_cohort_data(con, departement):
+        return []
+    chain = indicator_sql("cohorte").split(COHORT_FUNNEL_MARK)[0]
+    cursor = con.execute(kaplan_meier_sql(chain), params)
+    columns = [{"cohorte": "courbe"}.get(d[0], d[0]) for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def summary(
@@ -461,6 +552,7 @@ def summary(
     """
     result: dict = {"departement": departement, "month": month}
     result.update(stock(con, departement, month, communes))
+    stock_date = con.execute("SELECT date_donnees(?, ['pecgm'])", [departement]).fetchone()[0]
     orient = orientations(con, departement, month, communes)
     result["orientations"] = orient["orientations"] if orient else None
     result["organisme_referent"] = orient["organisme_referent"] if orient else None
@@ -472,12 +564,27 @@ def summary(
         "orientes_30j_share",
         "orientes_6sem_share",
         "anomalies_avant_entree",
+        "orientes_30j_provisoire",
+        "orientes_6sem_provisoire",
+        "delai_orientation_provisoire",
         "cohorte_provisoire",
     ):
         result[key] = delay[key] if delay else None
     contract = contrat(con, departement, month, communes)
-    for key in ("delai_contrat_jours", "contrat_30j_share", "contrat_60j_share"):
+    for key in (
+        "delai_contrat_jours",
+        "contrat_30j_share",
+        "contrat_60j_share",
+        "contrat_30j_provisoire",
+        "contrat_60j_provisoire",
+        "delai_contrat_provisoire",
+    ):
         result[key] = contract[key] if contract else None
+    result["date_donnees"] = {  # per family: the cohort figures are complete up to it
+        "stock": iso_date(stock_date),
+        "delai_orientation": delay["date_donnees"] if delay else None,
+        "contrat": contract["date_donnees"] if contract else None,
+    }
     first = premier_rdv(con, departement, month, communes)
     result["delai_premier_rdv_jours"] = first
     intensity = intensite(con, departement, month, communes)

@@ -3,7 +3,6 @@ and Synthèse shows the figures of the indicator layer."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -145,8 +144,8 @@ def test_breakdown_tables_show_the_indicator_layer(
     frame = next(d.value for d in at.dataframe if column in d.value.columns)
     expected = getattr(indicators, family)(warehouse.open_reader(sample_db), "2A", "2026-06")
     shown = frame.set_index("groupe")[column].to_dict()
-    assert shown == {
-        {"F": "Femmes", "M": "Hommes"}[code]: group[key]
+    assert shown == {  # as the table prints them: '12,5 %', never 'None'
+        {"F": "Femmes", "M": "Hommes"}[code]: fmt_share(group[key])
         for code, group in expected["par_sexe"].items()
     }
     assert len(shown) == 2
@@ -169,9 +168,62 @@ def test_breakdown_tables_mask_small_groups_for_the_committee(sample_db, monkeyp
 
     for code in small:
         assert rows.loc[AGE_LABELS[code], "personnes"] == "< 11"
-        assert pd.isna(rows.loc[AGE_LABELS[code], "contrat en 30 j"])
+        assert rows.loc[AGE_LABELS[code], "contrat en 30 j"] == "n.d."  # withheld, not 'None'
     for code in large:
-        assert rows.loc[AGE_LABELS[code], "contrat en 30 j"] == groups[code]["contrat_30j_share"]
+        shown = rows.loc[AGE_LABELS[code], "contrat en 30 j"]
+        assert shown == fmt_share(groups[code]["contrat_30j_share"])
+
+
+def test_committee_synthese_never_shows_a_provisional_share(sample_db, monkeypatch) -> None:
+    """The latest month's cohorts are still open: every cohort tile shows the latest
+    complete cohort, names it, and equals the indicator layer for it; no sentence uses a
+    provisional cohort."""
+    from dashboard import headlines
+
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    reader = warehouse.open_reader(sample_db)
+    month = indicators.months_available(reader, "2A")[0]
+    at = _run(query={"dep": "2A", "mois": month}, user=User("c", "comite", ("2A",)))
+    shown = {m.label: m.value for m in at.metric}
+    named = [c.value for c in at.caption if c.value.startswith("cohorte ")]
+    assert len(named) == len(headlines.COHORT_FIGURES)
+    provisional_seen = 0
+    for figure, caption in zip(headlines.COHORT_FIGURES, named, strict=True):
+        cohorts = {
+            m: getattr(indicators, figure.family)(reader, "2A", m)
+            for m in indicators.months_available(reader, "2A")[:6]
+        }
+        cohort = next(m for m in cohorts if headlines.fmt_cohorte(m) == caption)
+        result = cohorts[cohort]
+        assert result[figure.provisional] is False, (figure.label, cohort)
+        value = figure.value(result)
+        expected = fmt_share(value) if figure.is_share else f"{value} j"
+        assert shown[figure.label] == expected, figure.label
+        open_ = [m for m, r in cohorts.items() if r[figure.provisional]]
+        provisional_seen += len(open_)
+        said = " ".join(md.value for md in at.markdown if md.value.startswith(f"- {figure.label}"))
+        for m in open_:  # never a provisional cohort in a tile or its sentence
+            assert caption != headlines.fmt_cohorte(m)
+            assert headlines.fmt_cohorte(m) not in said
+    assert provisional_seen, "the sample's latest cohorts are open, or this proves nothing"
+
+
+def test_cohortes_compare_at_equal_follow_up(sample_db, monkeypatch) -> None:
+    """The default cohort A (the three latest months) has not had 90 days: marked
+    provisional; with its immature months left out it no longer is, and the page says
+    how many months went."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    at = _run("pages/cohortes.py", {"dep": "2A"})
+    assert any("Provisoire" in w.value for w in at.warning)
+    frame = next(d.value for d in at.dataframe if "provisoire A" in d.value.columns)
+    assert set(frame["provisoire A"]) == {"oui"} and set(frame["provisoire B"]) == {"non"}
+    assert "None" not in frame.to_string()
+    at.radio(key="immatures").set_value("exclure").run()
+    assert not at.exception, at.exception
+    assert not any("Provisoire" in w.value for w in at.warning)
+    assert any("exclu(s) de la cohorte" in i.value for i in at.info)
+    frame = next(d.value for d in at.dataframe if "provisoire A" in d.value.columns)
+    assert set(frame["provisoire A"]) == {"non"}
 
 
 def _reads_another_departement() -> None:

@@ -141,7 +141,8 @@ def test_every_page_renders_without_error(server, page, slug) -> None:
     _open(page, f"{server}/{slug}?dep=2A&mois=2026-06", PAGES[slug], ROLE_FOR[slug])
     assert page.locator('[data-testid="stException"]').count() == 0
     if ROLE_FOR[slug] == "analyste":
-        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
+        # Plotly draws in the browser: on a loaded machine the first chart takes its time
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=90_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{slug}.png"), full_page=True)
 
@@ -217,3 +218,31 @@ def test_change_a_filter_check_a_figure_download_an_export(server, page, sample_
     text = saved.read_text(encoding="utf-8-sig")
     assert text.splitlines()[0] == "code;libelle;effectif"
     assert download.suggested_filename == "categorie_2A_2026-06.csv"
+
+
+def test_provisional_values_are_drawn_apart(server, browser, sample_db) -> None:
+    """On the latest month the newest cohorts are still open: Synthèse names the complete
+    cohort each tile shows, and the cohort charts carry a « provisoire » legend entry."""
+    from pipelines import indicators, warehouse
+
+    month = indicators.months_available(warehouse.open_reader(sample_db), "2A")[0]
+    # tall enough for every chart of a page to be drawn without scrolling
+    context = browser.new_context(viewport={"width": 1400, "height": 4200}, locale="fr-FR")
+    tab = context.new_page()
+    try:
+        _open(tab, f"{server}/synthese?dep=2A&mois={month}", "Synthèse", "comite")
+        named = tab.locator('[data-testid="stCaptionContainer"]', has_text=re.compile("^cohorte d"))
+        expect(named.first).to_be_visible(timeout=30_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / "synthese_cohortes.png"))
+        for slug, login in (("orientations", "analyste"), ("delais", "analyste")):
+            _open(tab, f"{server}/{slug}?dep=2A&mois={month}", PAGES[slug], login)
+            # Plotly draws its legend as SVG text; a loaded machine takes its time
+            tab.wait_for_function(
+                """() => [...document.querySelectorAll('.js-plotly-plot .legendtext')]
+                         .some(e => e.textContent === 'provisoire')""",
+                timeout=90_000,
+            )
+            tab.screenshot(path=str(ARTIFACTS / f"{slug}_provisoire.png"))
+    finally:
+        context.close()

@@ -222,6 +222,10 @@ def test_breakdowns_by_sex_and_age_band(wh) -> None:
             "orientes": 2,
             "contrat_30j_share": 0.5,
             "contrat_60j_share": 0.5,
+            # March's windows closed by the data date, 30 June (PECGM reference date)
+            "contrat_30j_provisoire": False,
+            "contrat_60j_provisoire": False,
+            "delai_contrat_provisoire": False,
         }
     }
     assert contract["par_tranche_age"]["35_44"]["contrat_30j_share"] == 1.0
@@ -254,6 +258,9 @@ def test_cohort_funnel_exact_values(wh) -> None:
         "reprise_emploi": 0,
         "delai_orientation_median": 21,
         "delai_contrat_median": 10,
+        "date_donnees": "2026-06-30",  # the latest PECGM reference date
+        "provisoire": None,  # no horizon asked
+        "mois_exclus": 0,
     }
     by_orientation = indicators.cohorte(wh, "2A", "orientation", "2026-03", "2026-03")
     assert (by_orientation["entres"], by_orientation["orientes"]) == (2, 1)  # P1, P3

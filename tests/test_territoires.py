@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from dashboard.formatting import fmt_int
+from dashboard.formatting import fmt_int, fmt_share
 from pipelines import indicators, territoires, warehouse
 from pipelines.access import User
 from pipelines.cli import main
@@ -145,7 +145,7 @@ def test_synthese_compares_the_territories(sample_db, monkeypatch) -> None:
         expected = indicators.summary(reader, "2A", "2026-06", known[row["territoire"]])
         assert row["inscrits"] == fmt_int(expected["stock_total"])  # all above 11 here
         cat = sum(n for c, n in expected["categorie"].items() if c in ("1", "2", "3"))
-        assert row["catégories 1 à 3"] == cat / expected["stock_total"]
+        assert row["catégories 1 à 3"] == fmt_share(cat / expected["stock_total"])
     chosen = run_app(
         User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-06", "terr": "Extrême-Sud"}
     )

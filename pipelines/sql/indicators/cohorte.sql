@@ -8,7 +8,17 @@
 -- Steps: entered -> oriented (on or after entry when known) -> first accompaniment
 -- appointment after orientation -> contract (as contrat.sql) -> return to work (PECGM
 -- cessation of the reprise_emploi group after orientation).
-WITH person AS (
+-- Equal follow-up ($horizon days, NULL = none): each step counts the events within
+-- $horizon days of the cohort's start event (entry for $base = 'entree', orientation for
+-- 'orientation'); a cohort whose last month has not had $horizon days by the data date is
+-- provisional, or its months still short of the horizon are left out ($immatures =
+-- 'exclure'). The CTE chain ends with `durations` (time to orientation and to contract,
+-- censored at the data date) for the Kaplan–Meier curves: indicators.cohorte_courbes takes
+-- the text above the line `-- entonnoir` and appends kaplan_meier.sql.
+WITH maturite AS MATERIALIZED (  -- data date of the cohort explorer (migration 0014)
+    SELECT date_donnees($departement, ['pecgm', 'orientation', 'parcours', 'caf_msa']) AS date_donnees
+),
+person AS (
     SELECT person_key, any_value(pe_key) AS pe_key, any_value(rsa_key) AS rsa_key,
            min(date_entree_rsa) AS entree, min(date_orientation) AS oriente,
            arg_min(type_parcours, date_orientation) AS type_parcours,
@@ -61,6 +71,9 @@ filtered AS (
                                         WHEN age < 45 THEN '35_44'
                                         WHEN age < 55 THEN '45_54'
                                         ELSE '55_plus' END = $tranche_age)
+      AND NOT ($immatures = 'exclure' AND $horizon IS NOT NULL
+               AND provisoire(CASE WHEN $base = 'entree' THEN entree ELSE oriente END,
+                              $horizon, (SELECT date_donnees FROM maturite)))
 ),
 contract_dates AS (SELECT * FROM date_contrat_personne WHERE departement = $departement),
 contracts AS (  -- as in contrat.sql: one equi-join per key
@@ -74,7 +87,6 @@ contracts AS (  -- as in contrat.sql: one equi-join per key
 steps AS (
     SELECT f.person_key,
            f.oriente IS NOT NULL AND (f.entree IS NULL OR f.oriente >= f.entree) AS oriente,
-           f.oriente - f.entree AS delai_orientation,
            (SELECT min(r.date_rdv) FROM parcours_rdv r
              WHERE r.departement = $departement AND r.rsa_key = f.rsa_key
                AND r.date_rdv >= f.oriente) AS premier_rdv,
@@ -82,14 +94,47 @@ steps AS (
              WHERE k.person_key = f.person_key AND k.d >= f.oriente) AS contrat,
            (SELECT min(e.d) FROM emplois e
              WHERE e.person_key = f.person_key AND e.d >= f.oriente) AS emploi,
-           f.oriente AS date_orientation
+           f.oriente AS date_orientation,
+           f.entree,
+           CASE WHEN $base = 'entree' THEN f.entree ELSE f.oriente END AS debut
     FROM filtered f
+),
+within AS (  -- each step's date kept only when it falls within the horizon
+    SELECT s.*,
+           CASE WHEN oriente AND ($horizon IS NULL OR date_orientation - debut <= $horizon)
+                THEN date_orientation END AS oriente_h,
+           CASE WHEN $horizon IS NULL OR premier_rdv - debut <= $horizon THEN premier_rdv END AS premier_rdv_h,
+           CASE WHEN $horizon IS NULL OR contrat - debut <= $horizon THEN contrat END AS contrat_h,
+           CASE WHEN $horizon IS NULL OR emploi - debut <= $horizon THEN emploi END AS emploi_h
+    FROM steps s
+),
+durations AS (  -- Kaplan–Meier input: 'orientation' from entry, 'contrat' from orientation
+    SELECT 'orientation' AS cohorte,
+           coalesce(date_orientation, (SELECT date_donnees FROM maturite)) - entree AS t,
+           date_orientation IS NOT NULL AS evenement
+    FROM steps
+    WHERE $base = 'entree' AND entree <= (SELECT date_donnees FROM maturite)
+      AND (date_orientation IS NULL OR oriente)  -- oriented before entry: not in the curve
+    UNION ALL
+    SELECT 'contrat', coalesce(contrat, (SELECT date_donnees FROM maturite)) - date_orientation,
+           contrat IS NOT NULL
+    FROM steps
+    WHERE oriente AND date_orientation <= (SELECT date_donnees FROM maturite)
 )
+-- entonnoir
 SELECT count(*) AS entres,
-       count(*) FILTER (WHERE oriente) AS orientes,
-       count(premier_rdv) AS premier_rdv,
-       count(contrat) AS contrat,
-       count(emploi) AS reprise_emploi,
-       quantile_disc(delai_orientation, 0.5) FILTER (WHERE oriente) AS delai_orientation_median,
-       quantile_disc(contrat - date_orientation, 0.5) AS delai_contrat_median
-FROM steps
+       count(oriente_h) AS orientes,
+       count(premier_rdv_h) AS premier_rdv,
+       count(contrat_h) AS contrat,
+       count(emploi_h) AS reprise_emploi,
+       quantile_disc(oriente_h - entree, 0.5) AS delai_orientation_median,
+       quantile_disc(contrat_h - date_orientation, 0.5) AS delai_contrat_median,
+       (SELECT date_donnees FROM maturite) AS date_donnees,
+       CASE WHEN $horizon IS NULL THEN NULL
+            WHEN $immatures = 'exclure' THEN false
+            ELSE provisoire($mois_fin, $horizon, (SELECT date_donnees FROM maturite)) END AS provisoire,
+       CASE WHEN $immatures = 'exclure' AND $horizon IS NOT NULL THEN
+            (SELECT count(*) FROM range(CAST($mois_debut AS DATE), CAST($mois_fin AS DATE) + INTERVAL 1 MONTH, INTERVAL 1 MONTH) m
+             WHERE provisoire(m.range, $horizon, (SELECT date_donnees FROM maturite)))
+            ELSE 0 END AS mois_exclus
+FROM within

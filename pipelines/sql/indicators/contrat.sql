@@ -5,7 +5,15 @@
 -- that is on or after the orientation date. A person is the same across sources through
 -- the NIR key or the identifiant PE key (pseudonymised both).
 -- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
+-- Maturity (CTE maturite): the 30-day and 60-day shares are provisional while their own
+-- window after the month's last day has not closed at the data date; the delay quantiles
+-- while the 60-day (longest) window has not.
+WITH maturite AS MATERIALIZED (  -- data date of the family and maturity of each threshold (migration 0014)
+    SELECT d AS date_donnees,
+           provisoire($mois, 30, d) AS provisoire_30j,
+           provisoire($mois, 60, d) AS provisoire_60j
+    FROM (SELECT date_donnees($departement, ['pecgm', 'orientation', 'parcours']) AS d)
+), territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
     SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
@@ -44,7 +52,10 @@ SELECT CASE WHEN grouping(type_parcours) = 0 THEN 'parcours:' || coalesce(type_p
        quantile_disc(jours, 0.25) AS p25,
        quantile_disc(jours, 0.75) AS p75,
        count(*) FILTER (WHERE jours <= 30) AS dans_30j,
-       count(*) FILTER (WHERE jours <= 60) AS dans_60j
+       count(*) FILTER (WHERE jours <= 60) AS dans_60j,
+       (SELECT date_donnees FROM maturite) AS date_donnees,
+       (SELECT provisoire_30j FROM maturite) AS provisoire_30j,
+       (SELECT provisoire_60j FROM maturite) AS provisoire_60j
 FROM delays
 GROUP BY GROUPING SETS ((), (type_parcours), (sexe), (tranche))
 ORDER BY groupe

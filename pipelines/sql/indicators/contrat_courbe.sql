@@ -1,17 +1,15 @@
 -- Kaplan–Meier curve of time to contract per orientation-month cohort of $departement:
 -- shared/spec/indicators.md, contrat_courbe. For each cohort and day t = 0…180, the share
 -- contracted by day t; persons without a contract are censored at the data date (the
--- latest PECGM reference date of the département, else its latest orientation).
+-- data date of the family, see migration 0014's date_donnees).
 -- Contract date as in contrat.sql.
 -- $communes: the communes of the chosen territory, NULL for the whole département.
 WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
     SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
-data_date AS (
-    SELECT coalesce(
-        (SELECT max(date_reference) FROM pecgm_stock WHERE departement = $departement),
-        (SELECT max(date_orientation) FROM orientation WHERE departement = $departement)) AS d
+data_date AS MATERIALIZED (  -- the time-to-contract family's data date (migration 0014)
+    SELECT date_donnees($departement, ['pecgm', 'orientation', 'parcours']) AS d
 ),
 cohort AS (
     SELECT person_key, any_value(pe_key) AS pe_key, any_value(rsa_key) AS rsa_key,
@@ -32,42 +30,12 @@ candidates AS (  -- one equi-join per key: NIR key, identifiant PE key, identifi
     FROM cohort c JOIN contract_dates k ON k.rsa_key = c.rsa_key
 ),
 durations AS (  -- time to contract (event) or to the data date (censored)
-    SELECT c.cohorte,
+    SELECT strftime(c.cohorte, '%Y-%m') AS cohorte,
            coalesce(min(k.d) FILTER (WHERE k.d >= c.oriente) - c.oriente,
                     (SELECT d FROM data_date) - c.oriente) AS t,
            min(k.d) FILTER (WHERE k.d >= c.oriente) IS NOT NULL AS evenement
     FROM cohort c LEFT JOIN candidates k USING (person_key, cohorte)
     WHERE c.oriente <= (SELECT d FROM data_date)
     GROUP BY c.cohorte, c.person_key, c.oriente
-),
-steps AS (  -- events and persons at risk at each observed time
-    SELECT cohorte, t,
-           count(*) FILTER (WHERE evenement) AS d,
-           count(*) AS sortants
-    FROM durations GROUP BY cohorte, t
-),
-at_risk AS (
-    SELECT cohorte, t, d,
-           sum(sortants) OVER (PARTITION BY cohorte ORDER BY t DESC) AS n
-    FROM steps
-),
-survival AS (
-    SELECT cohorte, t,
-           exp(sum(ln(1 - d / n)) OVER (PARTITION BY cohorte ORDER BY t)) AS s,
-           n
-    FROM at_risk WHERE d < n
-    UNION ALL
-    SELECT cohorte, t, 0, n FROM at_risk WHERE d = n
-),
-grid AS (
-    SELECT c.cohorte, g.range AS jour, c.effectif, c.suivi_max
-    FROM (SELECT cohorte, count(*) AS effectif, max(t) AS suivi_max FROM durations GROUP BY cohorte) c
-    CROSS JOIN range(0, 181) g
 )
--- ASOF: the survival of the latest observed time on or before each day.
-SELECT strftime(g.cohorte, '%Y-%m') AS cohorte, g.jour,
-       round(1 - coalesce(v.s, 1), 4) AS part_contractes,
-       g.effectif,
-       g.jour <= g.suivi_max AS observe
-FROM grid g ASOF LEFT JOIN survival v ON g.cohorte = v.cohorte AND g.jour >= v.t
-ORDER BY 1, 2
+-- The Kaplan–Meier tail (kaplan_meier.sql) follows: indicators.contrat_courbe appends it.

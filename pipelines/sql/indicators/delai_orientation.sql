@@ -5,7 +5,16 @@
 -- orientation before entry is excluded and counted as an anomaly. The cohort's
 -- denominator is every person who entered in the month.
 -- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
+-- Maturity (CTE maturite): each share is provisional while its own window (seuil_1,
+-- seuil_2 days after the month's last day) has not closed at the data date; the delay
+-- quantiles while the longest window has not.
+WITH maturite AS MATERIALIZED (  -- data date of the family and maturity of each threshold (migration 0014)
+    SELECT d AS date_donnees,
+           provisoire($mois, $seuil_1, d) AS provisoire_seuil_1,
+           provisoire($mois, $seuil_2, d) AS provisoire_seuil_2,
+           provisoire($mois, greatest($seuil_1, $seuil_2), d) AS provisoire_quantiles
+    FROM (SELECT date_donnees($departement, ['orientation', 'caf_msa']) AS d)
+), territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
     SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
@@ -40,9 +49,10 @@ SELECT
     count(*) FILTER (WHERE oriente - entree <= $seuil_1) AS dans_seuil_1,
     count(*) FILTER (WHERE oriente - entree <= $seuil_2) AS dans_seuil_2,
     count(*) FILTER (WHERE avant_entree > 0) AS anomalies_avant_entree,
-    -- complete when the month ended at least seuil_1 days before the data date
-    (last_day(CAST($mois AS DATE)) + INTERVAL ($seuil_1) DAY
-        <= (SELECT max(date_orientation) FROM orientation WHERE departement = $departement)) AS complete
+    (SELECT date_donnees FROM maturite) AS date_donnees,
+    (SELECT provisoire_seuil_1 FROM maturite) AS provisoire_seuil_1,
+    (SELECT provisoire_seuil_2 FROM maturite) AS provisoire_seuil_2,
+    (SELECT provisoire_quantiles FROM maturite) AS provisoire_quantiles
 FROM cohort
 GROUP BY GROUPING SETS ((), (sexe), (tranche))
 ORDER BY groupe

@@ -1,0 +1,233 @@
+"""Headline figures of the committee: the Synthèse tiles and automatic sentences.
+
+A cohort figure (delay, share within a threshold) is shown for the latest cohort whose
+window has closed at the data date, never for a provisional one, and names that cohort;
+its delta compares it with the cohort of the month before. Pure functions over indicator
+results (no Streamlit), returning small dataclasses: the page draws them, the committee
+report reuses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
+from pipelines import masking
+
+Series = list[tuple[str, dict | None]]  # (month, indicator family result), any order
+
+
+def fmt_cohorte(month: str) -> str:
+    """'2026-08' -> "cohorte d'août 2026"."""
+    return f"cohorte {of_month(month)}"
+
+
+def fmt_days(value: int | None) -> str:
+    return "n.d." if value is None else f"{value} j"
+
+
+def delta_points(now: float | None, before: float | None) -> str | None:
+    if now is None or before is None:
+        return None
+    return f"{100 * (now - before):+.1f} pt".replace(".", ",")
+
+
+def delta_days(now: int | None, before: int | None) -> str | None:
+    return None if now is None or before is None else f"{now - before:+d} j"
+
+
+@dataclass(frozen=True)
+class CohortFigure:
+    """How one cohort tile reads the indicator layer."""
+
+    label: str  # short: it must fit a tile
+    family: str  # indicator family (pipelines/indicators.py)
+    value: Callable[[dict], float | int | None]
+    provisional: str  # the family's `<share>_provisoire` key of this figure
+    population: str  # the family's denominator key (masking)
+    is_share: bool
+    help: str  # the full definition, in the tooltip
+    lower_is_better: bool = False
+
+
+COHORT_FIGURES = (
+    CohortFigure(
+        "Délai médian d'orientation",
+        "delai_orientation",
+        lambda r: r["delai_orientation_jours"]["mediane"],
+        "delai_orientation_provisoire",
+        "entrants",
+        False,
+        "delai_orientation_jours : médiane des jours entre l'entrée au RSA et l'orientation, "
+        "pour la dernière cohorte d'entrée complète (suivie au moins 42 jours après la fin "
+        "du mois à la date des données).",
+        lower_is_better=True,
+    ),
+    CohortFigure(
+        "Orientés en 30 jours",
+        "delai_orientation",
+        lambda r: r["orientes_30j_share"],
+        "orientes_30j_provisoire",
+        "entrants",
+        True,
+        "orientes_30j_share : entrants du mois orientés dans les 30 jours, sur tous les "
+        "entrants du mois ; dernière cohorte d'entrée dont les 30 jours sont écoulés à la "
+        "date des données.",
+    ),
+    CohortFigure(
+        "Délai médian jusqu'au contrat",
+        "contrat",
+        lambda r: r["delai_contrat_jours"]["mediane"],
+        "delai_contrat_provisoire",
+        "orientes",
+        False,
+        "delai_contrat_jours : médiane des jours entre l'orientation et le contrat "
+        "d'engagement, pour la dernière cohorte d'orientation complète (suivie au moins 60 "
+        "jours après la fin du mois à la date des données).",
+        lower_is_better=True,
+    ),
+    CohortFigure(
+        "Contrat en 30 jours",
+        "contrat",
+        lambda r: r["contrat_30j_share"],
+        "contrat_30j_provisoire",
+        "orientes",
+        True,
+        "contrat_30j_share : orientés du mois ayant un contrat d'engagement dans les 30 "
+        "jours, sur tous les orientés du mois ; dernière cohorte d'orientation dont les 30 "
+        "jours sont écoulés à la date des données.",
+    ),
+)
+COHORT_FAMILIES = ("delai_orientation", "contrat")
+COHORTS_LOOKED_BACK = 6  # months scanned for the latest complete cohort (60 days: 3 back)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One headline tile as drawn (value and delta already formatted)."""
+
+    label: str
+    value: str
+    delta: str | None
+    help: str
+    lower_is_better: bool = False
+    cohorte: str | None = None  # 'YYYY-MM' of the cohort shown; None for a month figure
+    previous: str | None = None  # 'YYYY-MM' the delta compares with
+    raw: float | int | None = None
+    raw_previous: float | int | None = None
+    is_share: bool = False
+
+    @property
+    def caption(self) -> str | None:
+        """What the tile names under its value: the cohort it shows."""
+        return fmt_cohorte(self.cohorte) if self.cohorte else None
+
+
+def latest_complete(series: Series, provisional: str, month: str) -> tuple[str, dict] | None:
+    """The latest cohort on or before `month` whose `provisional` flag is false."""
+    for cohort, result in sorted(series, reverse=True):
+        if cohort <= month and result is not None and result.get(provisional) is False:
+            return cohort, result
+    return None
+
+
+def figure_value(figure: CohortFigure, result: dict | None, limit: int) -> float | int | None:
+    """The figure of a cohort, None when its population is too small to publish it."""
+    if result is None or not masking.share_allowed(result[figure.population] or 0, limit):
+        return None
+    return figure.value(result)
+
+
+def cohort_tile(figure: CohortFigure, series: Series, month: str, limit: int) -> Tile:
+    """A cohort figure for the latest complete cohort, its delta over the cohort before."""
+    chosen = latest_complete(series, figure.provisional, month)
+    fmt = fmt_share if figure.is_share else fmt_days
+    if chosen is None:
+        return Tile(figure.label, "n.d.", None, figure.help, figure.lower_is_better)
+    cohort, result = chosen
+    before = {m: r for m, r in series}.get(_previous_month(cohort))
+    if before is not None and before.get(figure.provisional) is not False:
+        before = None
+    now, then = figure_value(figure, result, limit), figure_value(figure, before, limit)
+    delta = (delta_points if figure.is_share else delta_days)(now, then)
+    return Tile(
+        figure.label,
+        fmt(now),
+        delta,
+        figure.help,
+        figure.lower_is_better,
+        cohorte=cohort,
+        previous=_previous_month(cohort) if then is not None else None,
+        raw=now,
+        raw_previous=then,
+        is_share=figure.is_share,
+    )
+
+
+def _previous_month(month: str) -> str:
+    year, m = map(int, month.split("-"))
+    return f"{year - 1}-12" if m == 1 else f"{year}-{m - 1:02d}"
+
+
+def cohort_tiles(series: dict[str, Series], month: str, limit: int | None = None) -> list[Tile]:
+    """The four cohort tiles of Synthèse, from the series of each family (`series[family]`
+    holds the cohorts up to `month`, COHORTS_LOOKED_BACK of them are enough)."""
+    limit = masking.threshold() if limit is None else limit
+    return [cohort_tile(f, series.get(f.family, []), month, limit) for f in COHORT_FIGURES]
+
+
+def sentences(
+    current: dict,
+    previous: dict | None,
+    month: str,
+    previous_month: str | None,
+    tiles: list[Tile],
+    parcours_labels: dict[str, str],
+    limit: int = 5,
+) -> list[str]:
+    """Plain sentences on what changed: the stock since last month, each cohort tile
+    against the cohort before it (both complete, both named), the most prescribed
+    parcours. At most `limit` of them."""
+    out = []
+    if previous and previous_month:
+        diff = current["stock_total"] - previous["stock_total"]
+        if diff:
+            out.append(
+                f"Le nombre de bénéficiaires du RSA inscrits à France Travail "
+                f"{'augmente' if diff > 0 else 'baisse'} de {fmt_int(abs(diff))} "
+                f"par rapport à {fmt_month(previous_month)}."
+            )
+    for tile in tiles:
+        sentence = _tile_sentence(tile)
+        if sentence:
+            out.append(sentence)
+    if current.get("orientations"):
+        top = max(current["orientations"], key=current["orientations"].get)
+        out.append(
+            f"Le parcours le plus prescrit en {fmt_month(month)} est le parcours "
+            f"{parcours_labels[top].lower()}."
+        )
+    return out[:limit]
+
+
+def _tile_sentence(tile: Tile) -> str | None:
+    """'Orientés en 30 jours : 75,9 % pour la cohorte de septembre 2026, contre 80,0 % pour
+    la cohorte d'août 2026.' — None when there is nothing complete to compare."""
+    now, then = tile.raw, tile.raw_previous
+    if tile.cohorte is None or tile.previous is None or now is None or then is None:
+        return None
+    if tile.is_share:
+        if abs(now - then) < 0.01:
+            return None
+        return (
+            f"{tile.label} : {fmt_share(now)} pour la {fmt_cohorte(tile.cohorte)}, "
+            f"contre {fmt_share(then)} pour la {fmt_cohorte(tile.previous)}."
+        )
+    if now == then:
+        return None
+    return (
+        f"{tile.label} : {'hausse' if now > then else 'baisse'} de {abs(now - then)} jours "
+        f"({then} j pour la {fmt_cohorte(tile.previous)}, {now} j pour la "
+        f"{fmt_cohorte(tile.cohorte)})."
+    )
