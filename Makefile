@@ -9,6 +9,7 @@ DB     ?= data/pilotage.duckdb
 export PILOTAGE_DB ?= $(DB)
 
 CHROMIUM ?= /usr/bin/chromium
+PDFTOTEXT ?= /usr/bin/pdftotext
 
 .PHONY: run test lint format warehouse demo bench clean browser
 
@@ -42,9 +43,17 @@ $(CHROMIUM):
 		echo "Chromium manque : sudo apt-get install chromium (tests dans le navigateur)"; exit 1; \
 	fi
 
+# The committee report's tests read the PDFs back with poppler (pdftotext, pdfinfo, pdftoppm).
+$(PDFTOTEXT):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; \
+	else \
+		echo "poppler-utils manque : sudo apt-get install poppler-utils (tests du rapport PDF)"; exit 1; \
+	fi
+
 browser: $(CHROMIUM)
 
-test: $(VENV)/.dev $(CHROMIUM)
+test: $(VENV)/.dev $(CHROMIUM) $(PDFTOTEXT)
 	$(VENV)/bin/ruff check .
 	PILOTAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 

@@ -21,3 +21,14 @@ def test_bench_pecgm_prints_every_figure() -> None:
         assert figure in out, figure
     rows = [line for line in out.splitlines() if "rows " in line and line.split()[0] != "read_fwf"]
     assert [line.split("rows ")[1] for line in rows] == ["302", "300"]  # header+footer scanned
+
+
+def test_bench_rapport_prints_every_phase(sample_db) -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_rapport.py"), "--db", str(sample_db),
+         "--repeat", "1"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    assert "Rapport du comité 2A 2026-10 — 1 exécution(s)" in out
+    for phase in ("imports", "build", "html", "pdf", "whole"):
+        assert f"  {phase} " in out, phase
