@@ -7,12 +7,14 @@ function here takes the masking threshold of the view it is built for.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
 from dashboard import charts
-from dashboard.formatting import fmt_month
+from dashboard.formatting import fmt_month, fmt_month_short
 from pipelines import masking
 
 PARCOURS_LABELS = {
@@ -22,6 +24,18 @@ PARCOURS_LABELS = {
     "non_renseigne": "Non renseigné",
     "ensemble": "Ensemble",
 }
+
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def french_month_axis(fig: go.Figure, values) -> go.Figure:
+    """Month axes in French ('oct. 2026'), whatever the browser's locale: plotly.js would
+    print its own English month names."""
+    months = sorted({v for v in values if isinstance(v, str) and MONTH.match(v)})
+    if months:
+        fig.update_xaxes(tickvals=months, ticktext=[fmt_month_short(m) for m in months])
+    return fig
 
 
 def masked_frame(counts: dict[str, int], labels: dict[str, str], limit: int) -> pd.DataFrame:
@@ -99,7 +113,7 @@ def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool) -> go.
         label = frame.loc[frame["code"] == trace.name, "libelle"]
         if not label.empty:
             trace.name = label.iloc[0]
-    return fig
+    return french_month_axis(fig, frame["mois"])
 
 
 def lines(
@@ -125,7 +139,7 @@ def lines(
     fig.update_layout(separators=", ", legend_title_text="")
     if share:
         fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    return fig
+    return french_month_axis(fig, frame[x])
 
 
 def has_values(frame: pd.DataFrame, y: str) -> bool:

@@ -50,3 +50,25 @@ def fmt_month(month: str) -> str:
     """'2026-10' -> 'octobre 2026'."""
     year, m = month.split("-")
     return f"{MONTHS_FR[int(m) - 1]} {year}"
+
+
+MONTHS_FR_SHORT = (
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+)
+
+
+def fmt_month_short(month: str) -> str:
+    """'2026-10' -> 'oct. 2026' (chart axes)."""
+    year, m = month.split("-")
+    return f"{MONTHS_FR_SHORT[int(m) - 1]} {year}"

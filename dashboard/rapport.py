@@ -56,6 +56,7 @@ class Chart:
 
     figure: go.Figure
     caption: str
+    kind = "graphique"
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,22 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     caption: str = ""
+    kind = "tableau"
 
 
 @dataclass(frozen=True)
 class Section:
     title: str
-    charts: list[Chart] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
+    blocks: list[Chart | Table] = field(default_factory=list)  # in printed order
     empty: str | None = None  # the sentence printed when the topic has no data
+
+    @property
+    def charts(self) -> list[Chart]:
+        return [b for b in self.blocks if isinstance(b, Chart)]
+
+    @property
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
 
 
 @dataclass(frozen=True)
@@ -189,7 +198,7 @@ def _orientations(con, departement, month, months, limit) -> Section:
         "organisme_referent : organisme désigné par la décision (CGPEM).",
         limit,
     )
-    return Section("Orientations", charts + more_charts, [table, *more_tables])
+    return Section("Orientations", [*charts, table, *more_charts, *more_tables])
 
 
 def _categories(con, departement, month, months, limit) -> Section:
@@ -199,7 +208,7 @@ def _categories(con, departement, month, months, limit) -> Section:
             "Catégories de demandeurs d'emploi", empty="Aucun fichier PECGM pour ce mois."
         )
     labels = _labels("categorie")
-    charts, tables = _distribution_section_part(
+    first, tables = _distribution_section_part(
         stock["categorie"],
         "categorie",
         labels,
@@ -208,7 +217,7 @@ def _categories(con, departement, month, months, limit) -> Section:
         limit,
     )
     rows = [(m, indicators.stock(con, departement, m)["categorie"]) for m in months]
-    charts += _stacked(
+    charts = _stacked(
         rows,
         labels,
         "categorie",
@@ -216,7 +225,7 @@ def _categories(con, departement, month, months, limit) -> Section:
         "categorie par mois (fichiers PECGM).",
         limit,
     )
-    return Section("Catégories de demandeurs d'emploi", charts, tables)
+    return Section("Catégories de demandeurs d'emploi", [*first, *tables, *charts])
 
 
 def _modalites(con, departement, month, limit) -> Section:
@@ -241,7 +250,9 @@ def _modalites(con, departement, month, limit) -> Section:
         "axe : axe de travail principal du PPAE (01 à 07).",
         limit,
     )
-    return Section("Modalités et axes d'accompagnement", charts + more_charts, tables + more_tables)
+    return Section(
+        "Modalités et axes d'accompagnement", [*charts, *tables, *more_charts, *more_tables]
+    )
 
 
 def _provisoire(flag: bool | None) -> str:
@@ -312,7 +323,7 @@ def _delai_orientation(con, departement, months, limit) -> Section:
         "Une cohorte provisoire n'a pas encore eu le temps de son seuil : sa part peut encore "
         "monter.",
     )
-    return Section("Délai d'orientation", charts, [table])
+    return Section("Délai d'orientation", [*charts, table])
 
 
 def _contrat(con, departement, months, limit) -> Section:
@@ -349,7 +360,7 @@ def _contrat(con, departement, months, limit) -> Section:
         "delai_contrat_jours, contrat_30j_share, contrat_60j_share : de l'orientation au contrat "
         "d'engagement (signature, ou notification du PPAE valant contrat).",
     )
-    return Section("Délai jusqu'au contrat", charts, [table])
+    return Section("Délai jusqu'au contrat", [*charts, table])
 
 
 def _intensite(con, departement, months, limit) -> Section:
@@ -416,7 +427,7 @@ def _intensite(con, departement, months, limit) -> Section:
             for r in records
         ],
     )
-    return Section("Intensité de l'accompagnement", charts, [table])
+    return Section("Intensité de l'accompagnement", [*charts, table])
 
 
 def _flux(con, departement, months, limit) -> Section:
@@ -483,8 +494,7 @@ def _flux(con, departement, months, limit) -> Section:
     )
     return Section(
         "Flux d'inscriptions, de cessations et de radiations",
-        charts + more_charts,
-        [table, *more_tables],
+        [*charts, table, *more_charts, *more_tables],
     )
 
 
