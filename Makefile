@@ -9,6 +9,7 @@ DB     ?= data/pilotage.duckdb
 export PILOTAGE_DB ?= $(DB)
 
 CHROMIUM ?= /usr/bin/chromium
+PDFTOTEXT ?= /usr/bin/pdftotext
 
 .PHONY: run test lint format warehouse demo bench clean browser deploy-tools
 
@@ -42,6 +43,14 @@ $(CHROMIUM):
 		echo "Chromium manque : sudo apt-get install chromium (tests dans le navigateur)"; exit 1; \
 	fi
 
+# The committee report's tests read the PDFs back with poppler (pdftotext, pdfinfo, pdftoppm).
+$(PDFTOTEXT):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; \
+	else \
+		echo "poppler-utils manque : sudo apt-get install poppler-utils (tests du rapport PDF)"; exit 1; \
+	fi
+
 browser: $(CHROMIUM)
 
 # tests/test_deploy.py checks deploy/ with Debian's own checkers: systemd-analyze verify
@@ -59,7 +68,7 @@ $(SYSTEMD_ANALYZE) $(NGINX):
 
 deploy-tools: $(SYSTEMD_ANALYZE) $(NGINX)
 
-test: $(VENV)/.dev $(CHROMIUM) $(SYSTEMD_ANALYZE) $(NGINX)
+test: $(VENV)/.dev $(CHROMIUM) $(PDFTOTEXT) $(SYSTEMD_ANALYZE) $(NGINX)
 	$(VENV)/bin/ruff check .
 	PILOTAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from dashboard import auth, charts
-from dashboard.formatting import fmt_date, fmt_int, fmt_month, fmt_share
+from dashboard import auth, db, figures
+from dashboard.formatting import fmt_date, fmt_int, fmt_share
 from pipelines import export, masking
 from pipelines.nomenclatures import nomenclature
 
@@ -20,13 +19,7 @@ def short_labels(name: str) -> dict[str, str]:
     return {r["code"]: r.get("libelle_court") or r["libelle"] for r in nomenclature(name)}
 
 
-PARCOURS_LABELS = {
-    "social": "Social",
-    "socio_professionnel": "Socio-professionnel",
-    "professionnel": "Professionnel",
-    "non_renseigne": "Non renseigné",
-    "ensemble": "Ensemble",
-}
+PARCOURS_LABELS = figures.PARCOURS_LABELS
 
 
 SEXE_LABELS = {"F": "Femmes", "M": "Hommes", "non_renseigne": "Non renseigné"}
@@ -194,18 +187,8 @@ def masked_note() -> str:
 
 
 def masked_frame(counts: dict[str, int], labels: dict[str, str]) -> pd.DataFrame:
-    """A distribution with masking applied: 'effectif' for the bars (0 when masked) and
-    'affiche' for what is printed ('< 11' when masked)."""
-    limit = masking.threshold()
-    masked = masking.mask_distribution(counts, limit)
-    return pd.DataFrame(
-        {
-            "code": list(masked),
-            "libelle": [labels.get(c, "Non renseigné") for c in masked],
-            "effectif": [v if v is not None else 0 for v in masked.values()],
-            "affiche": [masking.masked_label(v, limit) for v in masked.values()],
-        }
-    )
+    """A distribution masked at this view's threshold (see `figures.masked_frame`)."""
+    return figures.masked_frame(counts, labels, masking.threshold())
 
 
 def distribution(
@@ -216,15 +199,7 @@ def distribution(
         st.info(f"{title} : aucune donnée pour cette période.")
         return
     frame = masked_frame(counts, labels)
-    fig = charts.bar(
-        frame.rename(columns={"affiche": "libelle_valeur"}),
-        "code",
-        "effectif",
-        family,
-        title,
-        {"code": "", "effectif": "Personnes"},
-    )
-    fig.update_xaxes(ticktext=frame["libelle"], tickvals=frame["code"])
+    fig = figures.distribution(frame, family, title)
     st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
     st.caption(caption + masked_note())
     download(
@@ -235,28 +210,8 @@ def distribution(
 def monthly_counts(
     rows: list[tuple[str, dict[str, int]]], labels: dict[str, str], family: str
 ) -> pd.DataFrame:
-    """Long table (mois, code, libelle, effectif, affiche, part) of counts per month, each
-    month masked as its own distribution."""
-    records = []
-    for month, counts in rows:
-        counts = counts or {}
-        total = sum(counts.values())
-        for code, value in masking.mask_distribution(counts).items():
-            records.append(
-                {
-                    "mois": month,
-                    "mois_libelle": fmt_month(month),
-                    "code": code,
-                    "libelle": labels.get(code, PARCOURS_LABELS.get(code, code)),
-                    "effectif": value,
-                    "affiche": masking.masked_label(value),
-                    "part": (value / total) if value is not None and total else None,
-                }
-            )
-    return pd.DataFrame(
-        records,
-        columns=["mois", "mois_libelle", "code", "libelle", "effectif", "affiche", "part"],
-    )
+    """Counts per month masked at this view's threshold (see `figures.monthly_counts`)."""
+    return figures.monthly_counts(rows, labels, masking.threshold())
 
 
 def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool, key: str) -> None:
@@ -264,24 +219,7 @@ def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool, key: s
     if frame.empty:
         st.info(f"{title} : aucune donnée.")
         return
-    y = "part" if as_share else "effectif"
-    fig = px.bar(
-        frame.dropna(subset=[y]),
-        x="mois",
-        y=y,
-        color="code",
-        color_discrete_map=charts.COLOURS.get(family, {}),
-        title=title,
-        labels={"mois": "", y: "Part" if as_share else "Personnes", "code": ""},
-        hover_data={"libelle": True, "affiche": True},
-    )
-    fig.update_layout(separators=", ", barmode="stack", legend_title_text="")
-    if as_share:
-        fig.update_yaxes(tickformat=".0%")
-    for trace in fig.data:
-        label = frame.loc[frame["code"] == trace.name, "libelle"]
-        if not label.empty:
-            trace.name = label.iloc[0]
+    fig = figures.stacked(frame, family, title, as_share)
     st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
 
 
@@ -316,26 +254,38 @@ def lines(
 ) -> None:
     """Lines over months; with `provisional` (a boolean column) the values of cohorts
     whose window is still open are drawn apart (charts.cohort_lines)."""
-    if frame.empty or frame[y].isna().all():
+    if not figures.has_values(frame, y):
         st.info(f"{title} : aucune donnée.")
         return
-    if provisional:
-        fig = charts.cohort_lines(frame, x, y, color, provisional, title, {x: "", y: ytitle})
-        if share:
-            fig.update_yaxes(tickformat=".0%", range=[0, 1])
-        st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
-        return
-    fig = px.line(
-        frame,
-        x=x,
-        y=y,
-        color=color,
-        markers=True,
-        title=title,
-        labels={x: "", y: ytitle, color or "": ""},
-        color_discrete_map=charts.COLOURS.get("parcours", {}),
-    )
-    fig.update_layout(separators=", ", legend_title_text="")
-    if share:
-        fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    fig = figures.lines(frame, x, y, color, title, ytitle, share, provisional)
     st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
+
+
+REPORT_ROLES = ("comite", "analyste")
+
+
+def report_download(departement: str, month: str) -> None:
+    """The committee's monthly PDF report, built when the button is clicked (a few
+    seconds), masked at the published threshold whatever the view, audited as an export.
+    Offered to the committee and analyst roles."""
+    user = auth.current_user()
+    if user is None or user.role not in REPORT_ROLES or not user.sees(departement):
+        return
+    from dashboard import rapport
+
+    def pdf_bytes() -> bytes:
+        return rapport.generate(db.pool().cursor(), departement, month).pdf
+
+    name = rapport.file_name(departement, month)
+    st.download_button(
+        "Rapport du comité (PDF)",
+        pdf_bytes,
+        file_name=name,
+        mime="application/pdf",
+        key=f"rapport_{departement}_{month}",
+        help="Rapport mensuel du département entier pour le comité de pilotage : chiffres "
+        "clés, un chapitre par thème, définitions et qualité des sources ; petits effectifs "
+        "masqués comme sur les pages du comité.",
+        on_click=auth.log_export,
+        args=(name,),
+    )

@@ -64,3 +64,25 @@ def of_month(month: str) -> str:
     """'2026-08' -> "d'août 2026", '2026-09' -> 'de septembre 2026' (elision)."""
     name = fmt_month(month)
     return f"d'{name}" if name[0] in "aeiouyéè" else f"de {name}"
+
+
+MONTHS_FR_SHORT = (
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+)
+
+
+def fmt_month_short(month: str) -> str:
+    """'2026-10' -> 'oct. 2026' (chart axes)."""
+    year, m = month.split("-")
+    return f"{MONTHS_FR_SHORT[int(m) - 1]} {year}"

@@ -4,7 +4,7 @@ curve per orientation cohort), medians and 30/60-day shares over time, by parcou
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, components, db, filters
+from dashboard import components, db, figures, filters
 from dashboard.formatting import fmt_month, fmt_share, of_month
 from pipelines import masking
 
@@ -24,27 +24,15 @@ if db.family("contrat", departement, month, communes) is None:
     )
     st.stop()
 
-curve = pd.DataFrame(db.family("contrat_courbe", departement, communes=communes))
-shown_cohorts = [m for m in months[-6:]]
-curve = curve[curve["cohorte"].isin(shown_cohorts) & curve["observe"]]
-curve = curve[curve["effectif"] >= masking.threshold()]
+curve = figures.curve_cohorts(
+    pd.DataFrame(db.family("contrat_courbe", departement, communes=communes)),
+    months[-6:],
+    masking.threshold(),
+)
 if curve.empty:
     st.info("Pas de cohorte d'orientation d'au moins 11 personnes sur la période.")
 else:
-    fig = charts.cohort_lines(
-        curve.assign(cohorte=curve["cohorte"].map(fmt_month)),
-        "jour",
-        "part_contractes",
-        "cohorte",
-        "provisoire",
-        "Part des personnes orientées ayant signé leur contrat, selon les jours écoulés",
-        {"jour": "Jours depuis l'orientation", "part_contractes": "Part avec contrat"},
-        family="cohorte",
-        markers=False,
-    )
-    fig.add_vline(x=30, line_dash="dot", annotation_text="30 jours (délai réglementaire)")
-    fig.update_layout(separators=", ")
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    fig = figures.contract_curve(curve)
     st.plotly_chart(fig, width="stretch", key="chart_km")
     st.caption(
         "contrat_courbe : estimation de Kaplan–Meier, une courbe par mois d'orientation ; une "

@@ -331,6 +331,34 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def _month_argument(value: str) -> str:
+    """A month typed on the command line, AAAA-MM, or a clear usage error."""
+    if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", value or ""):
+        raise UsageError("Mois invalide : attendu AAAA-MM (par exemple 2026-10).")
+    return value
+
+
+def cmd_rapport(args: argparse.Namespace) -> int:
+    """The committee's monthly PDF report (masked as the committee's pages), audited as an
+    export. The report is a dashboard product: its module is imported only here."""
+    from dashboard import rapport
+
+    settings = _settings(args)
+    departement = args.departement.upper()
+    month = _month_argument(args.month)
+    target = Path(args.pdf or rapport.file_name(departement, month))
+    generated = rapport.generate(warehouse.open_reader(settings.db_path), departement, month)
+    target.write_bytes(generated.pdf)
+    access.audit(
+        settings.db_path, settings.operator, "export", "ok", departement, fichier=target.name
+    )
+    print(
+        f"Rapport du comité {departement} {month} : {target} "
+        f"({len(generated.rapport.charts)} graphiques, {len(generated.pdf) // 1024} Ko)."
+    )
+    return 0
+
+
 def cmd_territoires(args: argparse.Namespace) -> int:
     """Load a département's territories (all or nothing), or list them."""
     from pipelines import territoires
@@ -735,6 +763,12 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="objet JSON (défaut)")
     fmt.add_argument("--csv", action="store_true", help="table à plat (indicateur;code;valeur)")
+    rap = with_db(
+        sub.add_parser("rapport", help="rapport mensuel du comité de pilotage, en PDF (masqué)")
+    )
+    rap.add_argument("--departement", required=True)
+    rap.add_argument("--month", required=True, help="mois AAAA-MM")
+    rap.add_argument("--pdf", help="fichier PDF à écrire (défaut : rapport_comite_D_AAAA-MM.pdf)")
     terr = with_db(
         sub.add_parser("territoires", help="territoires du département (communes regroupées)")
     )
@@ -804,6 +838,7 @@ COMMANDS = {
     "purge": cmd_purge,
     "report": cmd_report,
     **OPERATIONS_COMMANDS,
+    "rapport": cmd_rapport,
 }
 
 

@@ -42,3 +42,14 @@ def test_bench_api_prints_every_figure() -> None:
     assert "max in flight (server side):" in out and "(within the bound)" in out
     for figure in ("wall time", "calls alone", "ideal", "throughput", "load:"):
         assert figure in out, figure
+
+
+def test_bench_rapport_prints_every_phase(sample_db) -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_rapport.py"), "--db", str(sample_db),
+         "--repeat", "1"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    assert "Rapport du comité 2A 2026-10 — 1 exécution(s)" in out
+    for phase in ("imports", "build", "html", "pdf", "whole"):
+        assert f"  {phase} " in out, phase

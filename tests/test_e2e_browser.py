@@ -246,3 +246,26 @@ def test_provisional_values_are_drawn_apart(server, browser, sample_db) -> None:
             tab.screenshot(path=str(ARTIFACTS / f"{slug}_provisoire.png"))
     finally:
         context.close()
+
+
+def test_committee_downloads_the_monthly_report(server, page) -> None:
+    """The committee clicks the report button on Synthèse and opens the PDF it receives."""
+    _open(page, f"{server}/synthese?dep=2A&mois=2026-10", "Synthèse", "comite")
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name="Rapport du comité (PDF)").click()
+    download = info.value
+    assert download.suggested_filename == "rapport_comite_2A_2026-10.pdf"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    saved = ARTIFACTS / download.suggested_filename
+    download.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(saved), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    assert "Rapport mensuel du comité de pilotage" in text
+    assert "Département 2A — octobre 2026" in text
+    # Its pages as pictures, kept with the other screenshots.
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", str(saved), str(ARTIFACTS / "rapport_page")], check=True
+    )
+    assert len(list(ARTIFACTS.glob("rapport_page-*.png"))) >= 9

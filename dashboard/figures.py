@@ -1,0 +1,183 @@
+"""The Plotly figures of the pages, built without Streamlit.
+
+A page draws them with `st.plotly_chart`; the committee report (`dashboard/rapport.py`)
+prints the very same figures to PDF. Masking is applied before a figure is built: every
+function here takes the masking threshold of the view it is built for.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from dashboard import charts
+from dashboard.formatting import fmt_month, fmt_month_short
+from pipelines import masking
+
+PARCOURS_LABELS = {
+    "social": "Social",
+    "socio_professionnel": "Socio-professionnel",
+    "professionnel": "Professionnel",
+    "non_renseigne": "Non renseigné",
+    "ensemble": "Ensemble",
+}
+
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def french_month_axis(fig: go.Figure, values) -> go.Figure:
+    """Month axes in French ('oct. 2026'), whatever the browser's locale: plotly.js would
+    print its own English month names."""
+    months = sorted({v for v in values if isinstance(v, str) and MONTH.match(v)})
+    if months:
+        fig.update_xaxes(tickvals=months, ticktext=[fmt_month_short(m) for m in months])
+    return fig
+
+
+def masked_frame(counts: dict[str, int], labels: dict[str, str], limit: int) -> pd.DataFrame:
+    """A distribution with masking applied: 'effectif' for the bars (0 when masked) and
+    'affiche' for what is printed ('< 11' when masked)."""
+    masked = masking.mask_distribution(counts, limit)
+    return pd.DataFrame(
+        {
+            "code": list(masked),
+            "libelle": [labels.get(c, "Non renseigné") for c in masked],
+            "effectif": [v if v is not None else 0 for v in masked.values()],
+            "affiche": [masking.masked_label(v, limit) for v in masked.values()],
+        }
+    )
+
+
+def distribution(frame: pd.DataFrame, family: str, title: str) -> go.Figure:
+    """A bar per code of a masked distribution (`masked_frame`), its printed value on top."""
+    fig = charts.bar(
+        frame.rename(columns={"affiche": "libelle_valeur"}),
+        "code",
+        "effectif",
+        family,
+        title,
+        {"code": "", "effectif": "Personnes"},
+    )
+    fig.update_xaxes(ticktext=frame["libelle"], tickvals=frame["code"])
+    return fig
+
+
+def monthly_counts(
+    rows: list[tuple[str, dict[str, int]]], labels: dict[str, str], limit: int
+) -> pd.DataFrame:
+    """Long table (mois, code, libelle, effectif, affiche, part) of counts per month, each
+    month masked as its own distribution."""
+    records = []
+    for month, counts in rows:
+        counts = counts or {}
+        total = sum(counts.values())
+        for code, value in masking.mask_distribution(counts, limit).items():
+            records.append(
+                {
+                    "mois": month,
+                    "mois_libelle": fmt_month(month),
+                    "code": code,
+                    "libelle": labels.get(code, PARCOURS_LABELS.get(code, code)),
+                    "effectif": value,
+                    "affiche": masking.masked_label(value, limit),
+                    "part": (value / total) if value is not None and total else None,
+                }
+            )
+    return pd.DataFrame(
+        records,
+        columns=["mois", "mois_libelle", "code", "libelle", "effectif", "affiche", "part"],
+    )
+
+
+def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool) -> go.Figure:
+    """Stacked bars per month (`monthly_counts`); masked cells are left out of the bars."""
+    y = "part" if as_share else "effectif"
+    fig = px.bar(
+        frame.dropna(subset=[y]),
+        x="mois",
+        y=y,
+        color="code",
+        color_discrete_map=charts.COLOURS.get(family, {}),
+        title=title,
+        labels={"mois": "", y: "Part" if as_share else "Personnes", "code": ""},
+        hover_data={"libelle": True, "affiche": True},
+    )
+    fig.update_layout(separators=", ", barmode="stack", legend_title_text="")
+    if as_share:
+        fig.update_yaxes(tickformat=".0%")
+    for trace in fig.data:
+        label = frame.loc[frame["code"] == trace.name, "libelle"]
+        if not label.empty:
+            trace.name = label.iloc[0]
+    return french_month_axis(fig, frame["mois"])
+
+
+def lines(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str | None,
+    title: str,
+    ytitle: str,
+    share: bool = False,
+    provisional: str | None = None,
+) -> go.Figure:
+    """One line per group over months (or cohorts); with `provisional` (a boolean column)
+    the values of cohorts whose window is still open are drawn apart."""
+    if provisional:
+        fig = charts.cohort_lines(frame, x, y, color, provisional, title, {x: "", y: ytitle})
+        if share:
+            fig.update_yaxes(tickformat=".0%", range=[0, 1])
+        return french_month_axis(fig, frame[x])
+    fig = px.line(
+        frame,
+        x=x,
+        y=y,
+        color=color,
+        markers=True,
+        title=title,
+        labels={x: "", y: ytitle, color or "": ""},
+        color_discrete_map=charts.COLOURS.get("parcours", {}),
+    )
+    fig.update_layout(separators=", ", legend_title_text="")
+    if share:
+        fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    return french_month_axis(fig, frame[x])
+
+
+def has_values(frame: pd.DataFrame, y: str) -> bool:
+    """False when a line chart would be empty (no row, or every value hidden)."""
+    return not (frame.empty or frame[y].isna().all())
+
+
+def contract_curve(curve: pd.DataFrame) -> go.Figure:
+    """Kaplan–Meier curves of time to contract, one per orientation cohort (`contrat_courbe`
+    rows already restricted to the cohorts that may be shown), the days beyond the
+    follow-up of the least followed person dashed (« provisoire »)."""
+    fig = charts.cohort_lines(
+        curve.assign(cohorte=curve["cohorte"].map(fmt_month)),
+        "jour",
+        "part_contractes",
+        "cohorte",
+        "provisoire",
+        "Part des personnes orientées ayant signé leur contrat, selon les jours écoulés",
+        {"jour": "Jours depuis l'orientation", "part_contractes": "Part avec contrat"},
+        family="cohorte",
+        markers=False,
+    )
+    fig.add_vline(x=30, line_dash="dot", annotation_text="30 jours (délai réglementaire)")
+    fig.update_layout(separators=", ")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    return fig
+
+
+def curve_cohorts(curve: pd.DataFrame, cohorts: list[str], limit: int) -> pd.DataFrame:
+    """The observed points of the cohorts asked for, large enough to be drawn."""
+    if curve.empty:
+        return curve
+    kept = curve[curve["cohorte"].isin(cohorts) & curve["observe"]]
+    return kept[kept["effectif"] >= limit]
