@@ -180,11 +180,15 @@ def panel(user: access.User, settings: Settings) -> None:
             key="ft_fichier",
         )
         mapping_file = st.file_uploader(
-            "Correspondance d'en-têtes (YAML, facultatif)", type=["yaml", "yml"], key="ft_mapping"
+            "Correspondance d'en-têtes de ce fichier (YAML, facultatif)",
+            type=["yaml", "yml"],
+            key="ft_mapping",
         )
         departement = (
             st.text_input(
-                "Département", value=settings.default_departement or "", key="ft_departement"
+                "Département de la collecte",
+                value=settings.default_departement or "",
+                key="ft_departement",
             )
             .strip()
             .upper()

@@ -252,8 +252,10 @@ HEADER_MAX_CHARS = 60
 
 
 def looks_like_data(cell: str) -> bool:
-    """True for a cell that has the shape of a value (digits, date, e-mail, long text)."""
-    return len(cell) > HEADER_MAX_CHARS or bool(_DATA_LIKE.search(cell))
+    """True for a cell that has the shape of a value (a number, 5 digits in a row, a date,
+    an e-mail, a long text)."""
+    text = cell.strip()
+    return len(text) > HEADER_MAX_CHARS or text.isdigit() or bool(_DATA_LIKE.search(text))
 
 
 def cell_shape(cell: str) -> str:

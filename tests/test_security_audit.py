@@ -82,6 +82,23 @@ def test_unknown_columns_that_look_like_data_are_named_by_position_and_shape(
     assert code == 0 and "« Commentaire »" in out
 
 
+@pytest.mark.parametrize(
+    ("cell", "shape"),
+    [
+        ("12", "2 chiffres"),
+        ("17/07/1985", "date"),
+        ("alex@exemple.invalid", "adresse électronique de 20 caractères"),
+        ("A" * 61, "texte de 61 caractères"),
+        ("N° 123456", "texte de 9 caractères, chiffres compris"),
+    ],
+)
+def test_one_cell_that_looks_like_data_hides_every_unknown_header(cell, shape) -> None:
+    from pipelines.tabular import match_columns
+
+    matching = match_columns(["NIR", "Nom", cell, "ZORGLUB"], template("cgpem"), {})
+    assert matching.ignored == [f"colonne 3 : {shape}", "colonne 4 : texte de 7 caractères"]
+
+
 def test_unexpected_values_are_listed_only_when_they_look_like_codes(tmp_path, capsys) -> None:
     text = (
         CGPEM_HEADER
