@@ -87,6 +87,11 @@ def available_maps() -> dict[str, TagMap]:
     return {m.version: m for m in maps if not re.search(r"_[0-9AB]{2,3}\.yaml$", m.name)}
 
 
+def root_element() -> str:
+    """The root element's name (`fichier-PE-CG`), for source detection."""
+    return next(iter(available_maps().values())).root
+
+
 def read_override(path: Path) -> dict[str, str]:
     """A département's map file: {element path under dossier: layout field}."""
     try:
@@ -218,7 +223,9 @@ def _read_header(element: etree._Element, stream: _Stream, default: TagMap) -> N
             f"(versions connues : {', '.join(sorted(available_maps()))})."
         )
     if head["periodicite"] != "M":
-        raise FileRefused(f"{stream.where(line, f'{prefix}/periodicite')} : « M » (mensuel) attendu.")
+        raise FileRefused(
+            f"{stream.where(line, f'{prefix}/periodicite')} : « M » (mensuel) attendu."
+        )
     if not DEPARTEMENT.match(head["departement"]):
         raise FileRefused(
             f"{stream.where(line, f'{prefix}/departement')} : code département invalide."
@@ -288,9 +295,7 @@ class _Shapes:
         for index, element in enumerate(dossier.iter()):
             if index == 0:
                 continue
-            path = "/".join(
-                reversed([e.tag for e in _ancestors(element, dossier)])
-            )
+            path = "/".join(reversed([e.tag for e in _ancestors(element, dossier)]))
             field = self.fields.get(path)
             if field is not None:
                 positions.setdefault(field, index)
@@ -329,9 +334,7 @@ def _read_footer(element: etree._Element, stream: _Stream, default: TagMap) -> N
 
 def _create_raw(con, columns: list[str]) -> None:
     cols = ", ".join(f"{c} VARCHAR" for c in columns)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {RAW} (line_no BIGINT, file_line INTEGER, {cols})"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} (line_no BIGINT, file_line INTEGER, {cols})")
 
 
 def _flush(con, rows: list[tuple], lines: list[int], last: int, columns: list[str]) -> None:
@@ -387,9 +390,7 @@ def _parse(con, facts: FileFacts, report: Report, columns: list[str], options: d
                 key, texts = zip(*[(e.tag, e.text) for e in element.iter()], strict=True)
                 if texts[0] is not None and not texts[0].isspace():
                     texts = (None, *texts[1:])  # text straight inside <dossier>: ignored
-                getter = shapes.plans.get(key) or shapes.plan(
-                    element, key, stream.dossiers, line
-                )
+                getter = shapes.plans.get(key) or shapes.plan(element, key, stream.dossiers, line)
                 rows.append(getter(texts) if len(columns) > 1 else (getter(texts),))
                 lines.append(line)
                 if len(rows) >= BATCH:
@@ -592,8 +593,13 @@ def _declared_encoding(facts: FileFacts) -> str | None:
     if not match:
         return "UTF-8"
     declared = match.group(1).decode("ascii").upper()
-    return {"LATIN-1": "ISO-8859-1", "ISO8859-1": "ISO-8859-1", "CP1252": "Windows-1252",
-            "WINDOWS-1252": "Windows-1252", "UTF8": "UTF-8"}.get(declared, declared)
+    return {
+        "LATIN-1": "ISO-8859-1",
+        "ISO8859-1": "ISO-8859-1",
+        "CP1252": "Windows-1252",
+        "WINDOWS-1252": "Windows-1252",
+        "UTF8": "UTF-8",
+    }.get(declared, declared)
 
 
 def locate(con, report: Report) -> None:

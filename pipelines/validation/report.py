@@ -35,9 +35,7 @@ def format_lines(
     if not lines:
         return ""
     file_lines = file_lines or {}
-    shown = ", ".join(
-        f"{n} (ligne {file_lines[n]})" if n in file_lines else str(n) for n in lines
-    )
+    shown = ", ".join(f"{n} (ligne {file_lines[n]})" if n in file_lines else str(n) for n in lines)
     more = total - len(lines)
     words = word if total == 1 else f"{word}s"
     return f"{words} {shown}" + (f" (+ {more} autres)" if more > 0 else "")
