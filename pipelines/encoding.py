@@ -10,8 +10,10 @@ then scans like a file, so the parse itself stays in DuckDB whatever the encodin
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import hashlib
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -101,7 +103,8 @@ def inspect_file(path: Path) -> FileFacts:
     compressed = is_gzip(path)
     bom = False
     name, duck = "ISO-8859-1", "utf-8"
-    with open_bytes(path) as f:
+    with open_bytes(path) as f, contextlib.suppress(EOFError, zlib.error):
+        # A cut .gz ends the guess here; the reader refuses the file, naming it.
         first = True
         while block := f.read(_CHUNK):
             if first:

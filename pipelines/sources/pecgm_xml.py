@@ -181,6 +181,8 @@ class _Stream:
         self.header_line = 0
         self.footer: dict[str, str | None] | None = None
         self.footer_line = 0
+        self.footer_lines: dict[str, int] = {}
+        self.header_lines: dict[str, int] = {}
         self.dossiers = 0
         self.last_line = 0
         self.unknown: dict[str, tuple[int, int]] = {}  # path -> (first dossier, its line)
@@ -194,25 +196,29 @@ class _Stream:
         self.report.findings.append(Finding(code, message, line_no=line or None, field=field))
 
 
-def _leaf_texts(element: etree._Element, prefix: str, stream: _Stream) -> dict[str, str | None]:
-    """{tag: text} of an entete/fin element's children; unknown children are warned about."""
-    out: dict[str, str | None] = {}
+def _leaf_texts(element: etree._Element) -> tuple[dict[str, str | None], dict[str, int]]:
+    """({tag: text}, {tag: line}) of an entete/fin element's children."""
+    texts: dict[str, str | None] = {}
+    lines: dict[str, int] = {}
     for child in element:
-        out[child.tag] = child.text
-    return out
+        texts[child.tag] = child.text
+        lines[child.tag] = child.sourceline or 0
+    return texts, lines
 
 
 def _read_header(element: etree._Element, stream: _Stream, default: TagMap) -> None:
     """Check the entete and select the layout and tag map its version names."""
     line = element.sourceline or 0
     stream.header_line = line
-    values = _leaf_texts(element, default.header, stream)
+    values, lines = _leaf_texts(element)
     head = {field: (values.get(tag) or "").strip() for tag, field in default.header_fields.items()}
-    _warn_unknown_children(values, default.header_fields, default.header, line, stream)
+    _warn_unknown_children(values, default.header_fields, default.header, lines, stream)
     prefix = default.header
+    at = {field: lines.get(tag, line) for tag, field in default.header_fields.items()}
+    stream.header_lines = at
     if head["fichier"] != "PECG":
         raise FileRefused(
-            f"{stream.where(line, f'{prefix}/fichier')} : « PECG » attendu "
+            f"{stream.where(at['fichier'], f'{prefix}/fichier')} : « PECG » attendu "
             "(ce n'est pas un fichier PECGM)."
         )
     version = head["version"]
@@ -224,16 +230,16 @@ def _read_header(element: etree._Element, stream: _Stream, default: TagMap) -> N
         )
     if head["periodicite"] != "M":
         raise FileRefused(
-            f"{stream.where(line, f'{prefix}/periodicite')} : « M » (mensuel) attendu."
+            f"{stream.where(at['periodicite'], f'{prefix}/periodicite')} : « M » (mensuel) attendu."
         )
     if not DEPARTEMENT.match(head["departement"]):
         raise FileRefused(
-            f"{stream.where(line, f'{prefix}/departement')} : code département invalide."
+            f"{stream.where(at['departement'], f'{prefix}/departement')} : code département invalide."
         )
     ref = _parse_date(head["date_reference"])
     if ref is None:
         raise FileRefused(
-            f"{stream.where(line, f'{prefix}/date-reference')} : date absente ou invalide."
+            f"{stream.where(at['date_reference'], f'{prefix}/date-reference')} : date absente ou invalide."
         )
     report = stream.report
     report.departement = head["departement"]
@@ -243,7 +249,7 @@ def _read_header(element: etree._Element, stream: _Stream, default: TagMap) -> N
         report.findings.append(
             Finding(
                 "date_fabrication",
-                f"{stream.where(line, f'{prefix}/date-fabrication')} : date invalide.",
+                f"{stream.where(at['date_fabrication'], f'{prefix}/date-fabrication')} : date invalide.",
                 AVERTISSEMENT,
                 line,
                 "DATE DE FABRICATION",
@@ -259,11 +265,11 @@ def _read_header(element: etree._Element, stream: _Stream, default: TagMap) -> N
 
 
 def _warn_unknown_children(
-    values: dict, known: dict[str, str], prefix: str, line: int, stream: _Stream
+    values: dict, known: dict[str, str], prefix: str, lines: dict[str, int], stream: _Stream
 ) -> None:
     for tag in values:
         if tag not in known:
-            stream.unknown.setdefault(f"{prefix}/{tag}", (0, line))
+            stream.unknown.setdefault(f"{prefix}/{tag}", (0, lines[tag]))
 
 
 class _Shapes:
@@ -323,10 +329,11 @@ def _under_known_leaf(path: str, fields: dict[str, str]) -> bool:
 
 def _read_footer(element: etree._Element, stream: _Stream, default: TagMap) -> None:
     stream.footer_line = element.sourceline or 0
-    values = _leaf_texts(element, default.footer, stream)
-    _warn_unknown_children(
-        values, default.footer_fields, default.footer, stream.footer_line, stream
-    )
+    values, lines = _leaf_texts(element)
+    _warn_unknown_children(values, default.footer_fields, default.footer, lines, stream)
+    stream.footer_lines = {
+        f: lines.get(t, stream.footer_line) for t, f in default.footer_fields.items()
+    }
     stream.footer = {
         field: (values.get(tag) or "").strip() for tag, field in default.footer_fields.items()
     }
@@ -426,7 +433,7 @@ def _check_structure(stream: _Stream, departement: str | None) -> None:
             f"{name} : en-tête absent (élément « {default.header} » attendu), aucun dossier.",
         )
         return
-    footer, line = stream.footer, stream.footer_line
+    footer, line, fl = stream.footer, stream.footer_line, stream.footer_lines
     fin = default.footer
     if footer is None:
         stream.blocking(
@@ -444,7 +451,7 @@ def _check_structure(stream: _Stream, departement: str | None) -> None:
         if footer["departement"] != report.departement:
             stream.blocking(
                 "fin_departement",
-                f"{stream.where(line, f'{fin}/departement')} : "
+                f"{stream.where(fl['departement'], f'{fin}/departement')} : "
                 "la fin et l'en-tête ne portent pas le même département.",
                 line,
                 "DEPARTEMENT",
@@ -453,7 +460,7 @@ def _check_structure(stream: _Stream, departement: str | None) -> None:
         if ref is None or ref.strftime("%Y-%m") != report.month:
             stream.blocking(
                 "fin_date_reference",
-                f"{stream.where(line, f'{fin}/date-reference')} : "
+                f"{stream.where(fl['date_reference'], f'{fin}/date-reference')} : "
                 "la fin et l'en-tête ne portent pas le même mois de référence.",
                 line,
                 "DATE DE REFERENCE",
@@ -462,14 +469,14 @@ def _check_structure(stream: _Stream, departement: str | None) -> None:
         if not count.isdigit():
             stream.blocking(
                 "fin_compte",
-                f"{stream.where(line, f'{fin}/nb-dossiers')} : nombre absent ou non numérique.",
+                f"{stream.where(fl['nb_enregistrements'], f'{fin}/nb-dossiers')} : nombre absent ou non numérique.",
                 line,
                 "NB ENREGISTREMENTS TRANSMIS",
             )
         elif int(count) != stream.dossiers:
             stream.blocking(
                 "fin_compte",
-                f"{stream.where(line, f'{fin}/nb-dossiers')} : la fin annonce "
+                f"{stream.where(fl['nb_enregistrements'], f'{fin}/nb-dossiers')} : la fin annonce "
                 f"{int(count)} dossiers, le fichier en contient {stream.dossiers}.",
                 line,
                 "NB ENREGISTREMENTS TRANSMIS",
@@ -477,7 +484,7 @@ def _check_structure(stream: _Stream, departement: str | None) -> None:
     if departement and report.departement and departement != report.departement:
         stream.blocking(
             "departement_argument",
-            f"{stream.where(stream.header_line, f'{default.header}/departement')} : le fichier "
+            f"{stream.where(stream.header_lines.get('departement', 0), f'{default.header}/departement')} : le fichier "
             f"est celui du département {report.departement}, pas du {departement} demandé.",
             stream.header_line,
             "DEPARTEMENT",
