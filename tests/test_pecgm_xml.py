@@ -171,3 +171,36 @@ def test_fixed_width_and_xml_of_the_same_persons_give_the_same_rows_and_indicato
             figures.append(indicators.stock(con, "2A", "2026-10"))
     assert figures[0] == figures[1]
     assert set(figures[0]["categorie"]) == {"F", "G", "6", "7", "8", "1"}
+
+
+def test_new_categories_load_in_fixed_width_and_unknown_codes_are_warnings(
+    tmp_path, settings, capsys
+) -> None:
+    """A third of the persons in G no longer refuses the file; a code newer than the code
+    list is a warning naming the code, counted under its own key with the file's label."""
+    from sample_data.generate import set_field
+
+    lines = pecgm_lines(persons=300, month="2026-10")
+    for i in range(1, len(lines) - 1):
+        if i % 3 == 0:
+            lines[i] = set_field(lines[i], LAYOUT, "D", "code_categorie", "G")
+    lines[4] = set_field(lines[4], LAYOUT, "D", "code_categorie", "H")
+    lines[4] = set_field(lines[4], LAYOUT, "D", "libelle_categorie", "CATEGORIE H NOUVELLE")
+    lines[5] = set_field(lines[5], LAYOUT, "D", "modalite", "INT")
+    lines[6] = set_field(lines[6], LAYOUT, "D", "axe_travail", "08")
+    path = write_pecgm(tmp_path / "PECGM_2A_202610.txt", lines)
+    assert main(["load", "pecgm", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "ligne 5, champ CODE CATEGORIE D'INSCRIPTION" in out and "(valeurs : H)" in out
+    assert "(valeurs : INT)" in out and "(valeurs : 08)" in out
+    assert table_rows(settings, "quarantine") == []
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        stock = indicators.stock(con, "2A", "2026-10")
+        labels = con.execute(
+            "SELECT code_categorie, libelle_categorie FROM pecgm_stock "
+            "WHERE libelle_categorie IS NOT NULL"
+        ).fetchall()
+    assert stock["categorie"]["G"] == (len(lines) - 2) // 3
+    assert stock["categorie"]["H"] == 1 and stock["modalite"]["INT"] == 1
+    assert stock["axe"]["08"] == 1
+    assert labels == [("H", "CATEGORIE H NOUVELLE")]  # listed codes take the code list's label
