@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
@@ -39,7 +40,6 @@ from pipelines.xml_safe import iter_top_level, root_tag
 
 SOURCE = "pecgm"
 MAP_PREFIX = "pecgm-xml_"
-RAW = "pecgm_xml_raw"
 DETAILS = "pecgm_xml_details"
 BATCH = 50_000  # dossiers per Arrow batch: a few tens of MB, whatever the file's size
 DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
@@ -339,30 +339,71 @@ def _read_footer(element: etree._Element, stream: _Stream, default: TagMap) -> N
     }
 
 
-def _create_raw(con, columns: list[str]) -> None:
-    cols = ", ".join(f"{c} VARCHAR" for c in columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} (line_no BIGINT, file_line INTEGER, {cols})")
+class _Writer:
+    """Appends batches of dossiers to `pecgm_xml_details`, normalised on the way in.
 
+    Python turns a batch into Arrow columns (it holds the GIL for that); DuckDB's INSERT,
+    which releases it, then runs in a worker thread while the parser reads the next batch,
+    so the two cores work at once. Only one statement is ever in flight on the connection:
+    each batch waits for the previous one before it is handed over.
+    """
 
-def _flush(con, rows: list[tuple], lines: list[int], last: int, columns: list[str]) -> None:
-    """Append a batch of dossiers (kept texts in column order) to the raw table, as Arrow
-    columns; the ordinals are the `len(rows)` dossiers ending at `last`."""
-    if not rows:
-        return
-    first = last - len(rows) + 1
-    arrays = [
-        pa.array(range(first, last + 1), pa.int64()),
-        pa.array(lines, pa.int32()),
-        *(pa.array(col, pa.string()) for col in zip(*rows, strict=True)),
-    ]
-    batch = pa.Table.from_arrays(arrays, names=["line_no", "file_line", *columns])
-    con.register("_xml_batch", batch)
-    try:
-        con.execute(f"INSERT INTO {RAW} SELECT * FROM _xml_batch")
-    finally:
-        con.unregister("_xml_batch")
-    rows.clear()
-    lines.clear()
+    def __init__(self, con, columns: list[str]):
+        self.con = con
+        self.columns = columns
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pecgm_xml")
+        self.pending: Future | None = None
+        self.sql: str | None = None
+
+    def start(self, layout: Layout) -> None:
+        """Create the table once the header has named the layout."""
+        values = ", ".join(_value_sql(c, layout) for c in self.columns)
+        self.sql = (
+            f"SELECT line_no, 'D' AS rec, NULL::INTEGER AS len, {values}, file_line FROM {{}}"
+        )
+        empty = pa.table(
+            {"line_no": pa.array([], pa.int64()), "file_line": pa.array([], pa.int32())}
+            | {c: pa.array([], pa.string()) for c in self.columns}
+        )
+        self.con.register("_xml_empty", empty)
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {DETAILS} AS {self.sql.replace('{}', '_xml_empty')}"
+        )
+        self.con.unregister("_xml_empty")
+
+    def flush(self, rows: list[tuple], lines: list[int], last: int) -> None:
+        """Hand the batch (kept texts in column order; the dossiers ending at `last`) over."""
+        if not rows:
+            return
+        first = last - len(rows) + 1
+        arrays = [
+            pa.array(range(first, last + 1), pa.int64()),
+            pa.array(lines, pa.int32()),
+            *(pa.array(col, pa.string()) for col in zip(*rows, strict=True)),
+        ]
+        batch = pa.Table.from_arrays(arrays, names=["line_no", "file_line", *self.columns])
+        rows.clear()
+        lines.clear()
+        self.wait()
+        self.pending = self.pool.submit(self._insert, batch)
+
+    def _insert(self, batch: pa.Table) -> None:
+        self.con.register("_xml_batch", batch)
+        try:
+            self.con.execute(f"INSERT INTO {DETAILS} {self.sql.replace('{}', '_xml_batch')}")
+        finally:
+            self.con.unregister("_xml_batch")
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self.pool.shutdown(wait=True)
 
 
 def _parse(con, facts: FileFacts, report: Report, columns: list[str], options: dict) -> _Stream:
@@ -374,7 +415,7 @@ def _parse(con, facts: FileFacts, report: Report, columns: list[str], options: d
     """
     default = next(iter(available_maps().values()))
     stream = _Stream(facts, report, options.get("xml_map"))
-    _create_raw(con, columns)
+    writer = _Writer(con, columns)
     shapes: _Shapes | None = None
     rows: list[tuple] = []
     lines: list[int] = []
@@ -401,7 +442,7 @@ def _parse(con, facts: FileFacts, report: Report, columns: list[str], options: d
                 rows.append(getter(texts) if len(columns) > 1 else (getter(texts),))
                 lines.append(line)
                 if len(rows) >= BATCH:
-                    _flush(con, rows, lines, stream.dossiers, columns)
+                    writer.flush(rows, lines, stream.dossiers)
             elif tag == default.header:
                 if shapes is not None:
                     raise FileRefused(
@@ -410,14 +451,16 @@ def _parse(con, facts: FileFacts, report: Report, columns: list[str], options: d
                     )
                 _read_header(element, stream, default)
                 shapes = _Shapes(stream.tags, columns, stream.unknown)
+                writer.start(stream.layout)
             else:
                 if stream.footer is not None:
                     raise FileRefused(
                         f"{stream.where(element.sourceline or 0, default.footer)} : fin en double."
                     )
                 _read_footer(element, stream, default)
-        _flush(con, rows, lines, stream.dossiers, columns)
+        writer.flush(rows, lines, stream.dossiers)
     finally:
+        writer.close()
         if collecting:
             gc.enable()
     return stream
@@ -528,16 +571,6 @@ def _value_sql(name: str, layout: Layout) -> str:
     return f"{text} AS {name}"
 
 
-def _create_details(con, layout: Layout, columns: list[str]) -> None:
-    """The dossiers as the fixed-width reader's detail lines: `line_no` (the dossier's
-    ordinal), `rec` 'D', no length (nothing can be cut short), every kept field."""
-    values = ", ".join(_value_sql(c, layout) for c in columns)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {DETAILS} AS "
-        f"SELECT line_no, 'D' AS rec, NULL::INTEGER AS len, {values}, file_line FROM {RAW}"
-    )
-
-
 def stage(
     con: duckdb.DuckDBPyConnection,
     facts: FileFacts,
@@ -586,7 +619,6 @@ def stage(
     _unknown_warnings(stream)
     if stream.layout is None:
         return None
-    _create_details(con, stream.layout, kept)
     return stream.layout
 
 
