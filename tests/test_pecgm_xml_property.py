@@ -19,9 +19,11 @@ LAYOUT = available_layouts("pecgm")["001,0"]
 KEPT = pecgm._kept_fields(LAYOUT)
 # XML-special characters and accents included: the writer escapes, the reader unescapes.
 TEXT = st.text(alphabet=string.ascii_uppercase + string.digits + " -'&<>\"éèàçÉ", max_size=30)
-DATES = st.dates().map(lambda d: d.isoformat()) | st.dates().map(
-    lambda d: f"{d.year:04d}{d.month:02d}{d.day:02d}"
-) | st.sampled_from(["", "2020", "0000-00-00", "00000000"])
+DATES = (
+    st.dates().map(lambda d: d.isoformat())
+    | st.dates().map(lambda d: f"{d.year:04d}{d.month:02d}{d.day:02d}")
+    | st.sampled_from(["", "2020", "0000-00-00", "00000000"])
+)
 
 
 def _value(field):
