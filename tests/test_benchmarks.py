@@ -21,3 +21,19 @@ def test_bench_pecgm_prints_every_figure() -> None:
         assert figure in out, figure
     rows = [line for line in out.splitlines() if "rows " in line and line.split()[0] != "read_fwf"]
     assert [line.split("rows ")[1] for line in rows] == ["302", "300"]  # header+footer scanned
+
+
+def test_bench_pecgm_xml_prints_every_figure() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_pecgm_xml.py"), "--records", "300"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    assert "load status: loaded" in out and "machine before: load average" in out
+    for figure in ("validate+load / bare iterparse", "throughput", "peak memory"):
+        assert figure in out, figure
+    counts = [
+        line.split("dossiers ")[1]
+        for line in out.splitlines()
+        if "peak" in line and "dossiers " in line
+    ]
+    assert counts == ["300", "300", "300"]
