@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pecgm import median_run, peak_mb  # noqa: E402
+from bench_pecgm import median_run, peak_mb, phase_load  # noqa: E402
 
 from pipelines.layout import available_layouts  # noqa: E402
 from sample_data import generate, pecgm_xml  # noqa: E402
@@ -104,24 +104,6 @@ def phase_stage(path: Path) -> dict:
         "lines": report.rows_read,
         "status": "valid" if report.loadable else "refused",
     }
-
-
-def phase_load(path: Path) -> dict:
-    from pipelines import loader
-    from pipelines.settings import Settings
-
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["PILOTAGE_SECRET_KEY"] = "ab" * 32
-        settings = Settings.from_env(Path(tmp) / "bench.duckdb")
-        start = time.perf_counter()
-        outcome = loader.load("pecgm", path, settings)
-        seconds = time.perf_counter() - start
-        return {
-            "seconds": seconds,
-            "lines": outcome.rows_loaded,
-            "status": outcome.status,
-            "warehouse_mb": settings.db_path.stat().st_size / 1e6,
-        }
 
 
 PHASES = {"iterparse": phase_iterparse, "stage": phase_stage, "load": phase_load}

@@ -240,9 +240,9 @@ def simulate(
         active = [p for p in active if not (p.cessation or p.radiation)]
 
 
-def header_record(layout: Layout, departement: str, ref: date) -> str:
-    """The E record of a PECGM file for reference date `ref` (made five days later)."""
-    values = {
+def header_values(layout: Layout, departement: str, ref: date) -> dict[str, object]:
+    """The header's fields for reference date `ref` (made five days later), either form."""
+    return {
         "fichier": "PECG",
         "periodicite": "M",
         "departement": departement,
@@ -250,17 +250,25 @@ def header_record(layout: Layout, departement: str, ref: date) -> str:
         "date_fabrication": f"{ref + timedelta(days=5):%Y%m%d}",
         "version": layout.version,
     }
-    return format_record(layout, "E", values)
 
 
-def footer_record(layout: Layout, departement: str, ref: date, count: int) -> str:
-    """The F record: same département and reference date, number of D records."""
-    values = {
+def footer_values(departement: str, ref: date, count: int) -> dict[str, object]:
+    """The footer's fields: same département and reference date, number of details."""
+    return {
         "departement": departement,
         "date_reference": f"{ref:%Y%m%d}",
         "nb_enregistrements": count,
     }
-    return format_record(layout, "F", values)
+
+
+def header_record(layout: Layout, departement: str, ref: date) -> str:
+    """The E record of a PECGM file for reference date `ref`."""
+    return format_record(layout, "E", header_values(layout, departement, ref))
+
+
+def footer_record(layout: Layout, departement: str, ref: date, count: int) -> str:
+    """The F record: same département and reference date, number of D records."""
+    return format_record(layout, "F", footer_values(departement, ref, count))
 
 
 def pecgm_lines(layout: Layout, departement: str, ref: date, people: list[Person]) -> list[str]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from pipelines.layout import Layout
 from pipelines.sources.pecgm_xml import TagMap, tag_map
+from sample_data import generate
 
 INDENT = "  "
 
@@ -85,20 +86,12 @@ def document(
     tree = _tree(tags.dossier)
     dates = {f.name for rt in ("E", "D", "F") for f in layout.fields(rt) if f.type == "date"}
     yield f'<?xml version="1.0" encoding="{encoding}"?>\n<{tags.root}>\n'
-    header = {
-        "fichier": "PECG",
-        "periodicite": "M",
-        "departement": departement,
-        "date_reference": f"{ref:%Y%m%d}",
-        "date_fabrication": f"{ref + timedelta(days=5):%Y%m%d}",
-        "version": layout.version,
-    }
+    header = generate.header_values(layout, departement, ref)
     yield _fields_xml(tags.header, tags.header_fields, header, dates) + "\n"
     for values in records:
         yield dossier_xml(values, tree, dates, tags.record) + "\n"
     footer = {
-        "departement": departement,
-        "date_reference": f"{ref:%Y%m%d}",
+        **generate.footer_values(departement, ref, count),
         "nb_enregistrements": f"{count:07d}",
     }
     yield _fields_xml(tags.footer, tags.footer_fields, footer, dates) + "\n"
