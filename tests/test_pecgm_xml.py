@@ -206,3 +206,16 @@ def test_new_categories_load_in_fixed_width_and_unknown_codes_are_warnings(
     assert stock["categorie"]["H"] == 1 and stock["modalite"]["INT"] == 1
     assert stock["axe"]["08"] == 1
     assert labels == [("H", "CATEGORIE H NOUVELLE")]  # listed codes take the code list's label
+
+
+def test_category_chart_shows_every_code_present() -> None:
+    from dashboard import charts, components
+
+    frame = components.masked_frame(
+        {"1": 20, "G": 15, "F": 14, "H": 12}, components.short_labels("categorie")
+    )
+    labels = dict(zip(frame["code"], frame["libelle"], strict=True))
+    assert labels["G"] == "Catégorie G (attente d'orientation)"
+    assert labels["F"] == "Catégorie F (social)"
+    assert labels["H"] == "H"  # outside the code list: shown under its own code
+    assert {"6", "7", "8", "F", "G"} <= set(charts.COLOURS["categorie"])
