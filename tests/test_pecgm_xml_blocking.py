@@ -84,6 +84,14 @@ CASES = {
         "le document déclare des entités",
     ),
     "too_many_line_errors": (_bad_dates, "au-delà du seuil de 1,00 %"),
+    "dossier_after_fin": (
+        _sub(r"(</fin>\n)", r"\g<1>  <dossier>\n  </dossier>\n"),
+        "élément fin : 1 dossier(s) après la fin",
+    ),
+    "double_entete": (
+        _sub(r"(<entete>.*?</entete>\n)", r"\g<1>\g<1>"),
+        "élément entete : en-tête en double",
+    ),
 }
 
 

@@ -422,28 +422,29 @@ def _parse(con, facts: FileFacts, report: Report, columns: list[str], options: d
     tags = (default.header, default.record, default.footer)
     collecting = gc.isenabled()
     gc.disable()
+    record, plans, count = default.record, None, 0
+    add_row, add_line = rows.append, lines.append
     try:
         for element in iter_top_level(facts.path, tags, file_name=stream.name):
-            tag = element.tag
-            if tag == default.record:
-                if shapes is None:
+            if element.tag == record:  # the hot path: names looked up once, outside
+                if plans is None:
                     raise FileRefused(
                         f"{stream.where(element.sourceline or 0)} : en-tête absent "
                         f"(élément « {default.header} » attendu avant le premier dossier)."
                     )
-                if stream.footer is not None:
-                    stream.after_footer += 1
-                stream.dossiers += 1
+                count += 1
                 line = element.sourceline or 0
                 key, texts = zip(*[(e.tag, e.text) for e in element.iter()], strict=True)
                 if texts[0] is not None and not texts[0].isspace():
                     texts = (None, *texts[1:])  # text straight inside <dossier>: ignored
-                getter = shapes.plans.get(key) or shapes.plan(element, key, stream.dossiers, line)
-                rows.append(getter(texts) if len(columns) > 1 else (getter(texts),))
-                lines.append(line)
+                getter = plans.get(key) or shapes.plan(element, key, count, line)
+                add_row(getter(texts))
+                add_line(line)
                 if len(rows) >= BATCH:
-                    writer.flush(rows, lines, stream.dossiers)
-            elif tag == default.header:
+                    writer.flush(rows, lines, count)
+                continue
+            stream.dossiers = count
+            if element.tag == default.header:
                 if shapes is not None:
                     raise FileRefused(
                         f"{stream.where(element.sourceline or 0, default.header)} : "
@@ -451,6 +452,7 @@ def _parse(con, facts: FileFacts, report: Report, columns: list[str], options: d
                     )
                 _read_header(element, stream, default)
                 shapes = _Shapes(stream.tags, columns, stream.unknown)
+                plans = shapes.plans
                 writer.start(stream.layout)
             else:
                 if stream.footer is not None:
@@ -458,6 +460,8 @@ def _parse(con, facts: FileFacts, report: Report, columns: list[str], options: d
                         f"{stream.where(element.sourceline or 0, default.footer)} : fin en double."
                     )
                 _read_footer(element, stream, default)
+        stream.after_footer = count - stream.dossiers if stream.footer is not None else 0
+        stream.dossiers = count
         writer.flush(rows, lines, stream.dossiers)
     finally:
         writer.close()
