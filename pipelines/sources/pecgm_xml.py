@@ -618,7 +618,7 @@ def stage(
         report.findings.append(Finding("structure", str(refused)))
         return None
     report.encoding = _declared_encoding(facts) or report.encoding
-    report.lines_read = max(stream.footer_line, stream.dossiers and 1) + 1
+    report.lines_read = stream.footer_line  # lines read up to the start of <fin>
     _check_structure(stream, departement)
     _unknown_warnings(stream)
     if stream.layout is None:
