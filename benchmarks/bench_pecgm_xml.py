@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pecgm import median_run, peak_mb, phase_load  # noqa: E402
+from bench_pecgm import median_run, peak_mb, phase_load, run_phase  # noqa: E402
 
 from pipelines.layout import available_layouts  # noqa: E402
 from sample_data import generate, pecgm_xml  # noqa: E402
@@ -110,16 +109,6 @@ def phase_stage(path: Path) -> dict:
 PHASES = {"iterparse": phase_iterparse, "stage": phase_stage, "load": phase_load}
 
 
-def run_phase(name: str, path: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--phase", name, "--file", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def machine_load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
@@ -161,7 +150,7 @@ def main() -> None:
         )
     size_mb = path.stat().st_size / 1e6
     print(f"machine before: {machine_load()}")
-    runs = {name: [run_phase(name, path) for _ in range(args.repeat)] for name in PHASES}
+    runs = {name: [run_phase(name, path, __file__) for _ in range(args.repeat)] for name in PHASES}
     print(f"machine after : {machine_load()}")
     results = {name: median_run(r) for name, r in runs.items()}
     bare, stage, load = results["iterparse"], results["stage"], results["load"]
