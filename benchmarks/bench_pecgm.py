@@ -125,9 +125,10 @@ def median_run(runs: list[dict]) -> dict:
     return {**ordered[len(ordered) // 2], "peak_mb": max(r["peak_mb"] for r in runs)}
 
 
-def run_phase(name: str, path: Path) -> dict:
+def run_phase(name: str, path: Path, script: str = __file__) -> dict:
+    """One phase of `script` (this one, or another benchmark built on it), in a fresh process."""
     out = subprocess.run(
-        [sys.executable, __file__, "--phase", name, "--file", str(path)],
+        [sys.executable, script, "--phase", name, "--file", str(path)],
         capture_output=True,
         text=True,
         check=True,

@@ -16,6 +16,11 @@ COLOURS: dict[str, dict[str, str]] = {
         "3": OKABE_ITO[2],
         "4": OKABE_ITO[0],
         "5": OKABE_ITO[5],
+        "6": "#7FB8DA",  # 6-8 (reduced activity): lighter tints of 1-3's blues and green
+        "7": "#A9D8F5",
+        "8": "#66C5AB",
+        "F": OKABE_ITO[6],
+        "G": OKABE_ITO[3],
         "non_renseignee": NON_RENSEIGNE,
     },
     "modalite": {

@@ -45,7 +45,8 @@ def masked_frame(counts: dict[str, int], labels: dict[str, str], limit: int) -> 
     return pd.DataFrame(
         {
             "code": list(masked),
-            "libelle": [labels.get(c, "Non renseigné") for c in masked],
+            # a code outside the code list (newer than it) is shown under its own code
+            "libelle": [labels.get(c, c) for c in masked],
             "effectif": [v if v is not None else 0 for v in masked.values()],
             "affiche": [masking.masked_label(v, limit) for v in masked.values()],
         }

@@ -1,5 +1,5 @@
-"""Demandeurs d'emploi: categories 1–5 over time (counts or shares) and the flows:
-registrations, cessations by motif group, radiations."""
+"""Demandeurs d'emploi: categories (1–8, F, G and any code present) over time (counts or
+shares) and the flows: registrations, cessations by motif group, radiations."""
 
 import pandas as pd
 import streamlit as st

@@ -138,7 +138,17 @@ def _options(args: argparse.Namespace) -> dict:
         "mapping": read_mapping(Path(args.mapping) if args.mapping else None),
         "liste": args.liste,
         "mois": args.month,
+        "xml_map": _xml_map(args),
     }
+
+
+def _xml_map(args: argparse.Namespace) -> dict[str, str] | None:
+    """PECGM XML: `--mapping` is the département's tag map (element path -> field)."""
+    if not args.mapping or args.source not in ("pecgm", "auto"):
+        return None
+    from pipelines.sources.pecgm_xml import read_override
+
+    return read_override(Path(args.mapping))
 
 
 def _paths(args: argparse.Namespace) -> Path | list[Path]:
@@ -724,7 +734,8 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--mapping",
-            help="fichier YAML « en-tête du fichier: champ » pour les en-têtes non reconnus",
+            help="fichier YAML « en-tête du fichier: champ » pour les en-têtes non reconnus "
+            "(PECGM XML : « chemin/de/l-element: champ », la carte des balises du département)",
         )
         p.add_argument(
             "--liste",

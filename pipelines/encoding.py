@@ -125,7 +125,8 @@ def inspect_file(path: Path) -> FileFacts:
     compressed = is_gzip(path)
     bom = False
     name, duck = "ISO-8859-1", "utf-8"
-    with open_bytes(path) as f:
+    with open_bytes(path) as f, contextlib.suppress(EOFError, zlib.error):
+        # A cut .gz ends the guess here; the reader refuses the file, naming it.
         first = True
         while block := f.read(_CHUNK):
             if first:

@@ -97,10 +97,48 @@ def _iter_stream(
     except etree.XMLSyntaxError as error:
         raise FileRefused(_syntax_message(file_name, error)) from None
     except (EOFError, zlib.error, OSError) as error:  # a cut or corrupt .gz
-        raise FileRefused(
-            f"{file_name} : archive gzip tronquée ou illisible ({type(error).__name__}) ; "
-            "le fichier est refusé entier, rien n'est chargé."
-        ) from None
+        raise FileRefused(_gzip_message(file_name, error)) from None
+
+
+def iter_top_level(
+    path: Path, tags: tuple[str, ...], *, file_name: str | None = None
+) -> Iterator[etree._Element]:
+    """Yield each complete child of the root element named in `tags`, in document order.
+
+    The large-file reader: lxml filters the events by name in C (no Python work for the
+    fields inside a record), an element with one of these names nested deeper is left
+    whole inside its record, and each record is cleared and dropped once the caller moves
+    on, so memory holds one record at a time. Same safety and messages as `iter_elements`.
+    """
+    name = file_name or path.name
+    with open_bytes(path) as stream:
+        context = etree.iterparse(stream, events=("end",), tag=tags, **PARSER_OPTIONS)
+        checked = False
+        try:
+            for _event, element in context:
+                if not checked:
+                    _refuse_declared_entities(name, element)
+                    checked = True
+                parent = element.getparent()
+                if parent is None or parent.getparent() is not None:
+                    continue  # the root itself, or a same-named element inside a record
+                yield element
+                element.clear(keep_tail=False)
+                while element.getprevious() is not None:
+                    del parent[0]
+            if not checked and context.root is not None:
+                _refuse_declared_entities(name, context.root)
+        except etree.XMLSyntaxError as error:
+            raise FileRefused(_syntax_message(name, error)) from None
+        except (EOFError, zlib.error, OSError) as error:
+            raise FileRefused(_gzip_message(name, error)) from None
+
+
+def _gzip_message(file_name: str, error: BaseException) -> str:
+    return (
+        f"{file_name} : archive gzip tronquée ou illisible ({type(error).__name__}) ; "
+        "le fichier est refusé entier, rien n'est chargé."
+    )
 
 
 def root_tag(path: Path) -> str | None:

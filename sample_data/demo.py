@@ -14,7 +14,7 @@ from pipelines.sources import get_source
 # Source name -> glob of its committed sample files, loaded in this order (PECGM first, so
 # that the link rates of the other sources are measured), each in name (= month) order.
 SAMPLE_FILES = {
-    "pecgm": "pecgm/PECGM_*.txt.gz",
+    "pecgm": "pecgm/PECGM_*.gz",  # fixed width (.txt.gz) and the XML form (.xml.gz)
     "stock": "stock/REPRISE_STOCK_*.csv",
     "cgpem": "cgpem/CGPEM_*.csv",
     "lrsa": "lrsa/LRSA_*.csv",

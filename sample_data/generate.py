@@ -140,8 +140,26 @@ def make_person(rng: random.Random, serial: int, departement: str, debut: date) 
     )
 
 
+PLEIN_EMPLOI = date(2025, 1, 1)  # loi pour le plein emploi: every RSA beneficiary registered
+
+
+def categorie_du_mois(p: Person, ref: date) -> str:
+    """The category a month's file shows: since 2025, a third of the newcomers are in G
+    (registered, awaiting orientation) in their first month, and a quarter of the persons
+    in accompagnement global are in F (accompagnement social). Derived, not drawn: the
+    random sequence, and so every other file, stays the same."""
+    if ref < PLEIN_EMPLOI:
+        return p.categorie
+    if p.debut_ide.replace(day=1) == ref.replace(day=1) and p.serial % 3 == 0:
+        return "G"
+    if p.modalite == "GLO" and p.serial % 4 == 0:
+        return "F"
+    return p.categorie
+
+
 def detail_values(p: Person, ref: date) -> dict[str, object]:
     cessation, radiation = p.cessation or (None, ""), p.radiation or (None, "")
+    categorie = categorie_du_mois(p, ref)
     return {
         "nir": p.nir,
         "nom_naissance": p.names[0],
@@ -151,8 +169,8 @@ def detail_values(p: Person, ref: date) -> dict[str, object]:
         "statut_certification_identite": "O",
         "code_commune_residence": p.commune,
         "date_debut_ide": f"{p.debut_ide:%Y%m%d}",
-        "code_categorie": p.categorie,
-        "libelle_categorie": f"CATEGORIE {p.categorie}" if p.categorie else "",
+        "code_categorie": categorie,
+        "libelle_categorie": f"CATEGORIE {categorie}" if categorie else "",
         "code_institution_pe": "199",
         "identifiant_pe": p.identifiant_pe,
         "date_cessation_ide": f"{cessation[0]:%Y%m%d}" if cessation[0] else "",
@@ -222,9 +240,9 @@ def simulate(
         active = [p for p in active if not (p.cessation or p.radiation)]
 
 
-def header_record(layout: Layout, departement: str, ref: date) -> str:
-    """The E record of a PECGM file for reference date `ref` (made five days later)."""
-    values = {
+def header_values(layout: Layout, departement: str, ref: date) -> dict[str, object]:
+    """The header's fields for reference date `ref` (made five days later), either form."""
+    return {
         "fichier": "PECG",
         "periodicite": "M",
         "departement": departement,
@@ -232,17 +250,25 @@ def header_record(layout: Layout, departement: str, ref: date) -> str:
         "date_fabrication": f"{ref + timedelta(days=5):%Y%m%d}",
         "version": layout.version,
     }
-    return format_record(layout, "E", values)
 
 
-def footer_record(layout: Layout, departement: str, ref: date, count: int) -> str:
-    """The F record: same département and reference date, number of D records."""
-    values = {
+def footer_values(departement: str, ref: date, count: int) -> dict[str, object]:
+    """The footer's fields: same département and reference date, number of details."""
+    return {
         "departement": departement,
         "date_reference": f"{ref:%Y%m%d}",
         "nb_enregistrements": count,
     }
-    return format_record(layout, "F", values)
+
+
+def header_record(layout: Layout, departement: str, ref: date) -> str:
+    """The E record of a PECGM file for reference date `ref`."""
+    return format_record(layout, "E", header_values(layout, departement, ref))
+
+
+def footer_record(layout: Layout, departement: str, ref: date, count: int) -> str:
+    """The F record: same département and reference date, number of D records."""
+    return format_record(layout, "F", footer_values(departement, ref, count))
 
 
 def pecgm_lines(layout: Layout, departement: str, ref: date, people: list[Person]) -> list[str]:
@@ -318,7 +344,10 @@ def generate(
     is_dirty: bool = False,
     compress: bool = False,
     with_tabular: bool = True,
+    xml_months: int = 0,
 ) -> list[Path]:
+    """Write the files; the last `xml_months` PECGM months in the XML form (`--format xml`:
+    all of them), the others fixed width."""
     from sample_data.tabular_files import snapshot, write_dirty_tabular, write_tabular_files
 
     layout = available_layouts("pecgm")["001,0"]
@@ -332,14 +361,26 @@ def generate(
         if is_dirty:
             lines, encoding, defect = dirty(lines, layout, index)
             suffix = f"_{defect}"
-        name = f"PECGM_{departement}_{ref:%Y%m}{suffix}.txt" + (".gz" if compress else "")
-        write_lines(target / name, lines, encoding)
+        as_xml = not is_dirty and index >= months - xml_months
+        name = f"PECGM_{departement}_{ref:%Y%m}{suffix}.{'xml' if as_xml else 'txt'}"
+        name += ".gz" if compress else ""
+        if as_xml:
+            _write_xml(target / name, layout, departement, ref, people)
+        else:
+            write_lines(target / name, lines, encoding)
         written.append(target / name)
     if with_tabular and not is_dirty:
         written += write_tabular_files(departement, snapshots, seed, out)
     elif with_tabular:
         written += write_dirty_tabular(departement, snapshots, seed, out)
     return written
+
+
+def _write_xml(path: Path, layout: Layout, departement: str, ref: date, people) -> None:
+    from sample_data import pecgm_xml
+
+    records = (detail_values(p, ref) for p in people)
+    pecgm_xml.write(path, pecgm_xml.document(layout, departement, ref, records, len(people)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -355,6 +396,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--dirty", action="store_true", help="fichiers avec défauts documentés")
     parser.add_argument("--gzip", action="store_true", help="fichiers compressés (.gz)")
+    parser.add_argument(
+        "--format",
+        choices=("largeur-fixe", "xml"),
+        default="largeur-fixe",
+        help="forme des fichiers PECGM : largeur fixe (défaut) ou XML (fichier-PE-CG)",
+    )
+    parser.add_argument(
+        "--xml-mois",
+        type=int,
+        default=0,
+        help="écrire les N derniers mois PECGM en XML, les autres en largeur fixe "
+        "(l'exemple livré : 1)",
+    )
     parser.add_argument(
         "--scale",
         choices=("departement", "national"),
@@ -393,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         month_end(year, month),
         args.dirty,
         args.gzip,
+        xml_months=args.months if args.format == "xml" else args.xml_mois,
     )
     for p in paths:
         print(p)

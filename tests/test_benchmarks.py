@@ -53,3 +53,19 @@ def test_bench_rapport_prints_every_phase(sample_db) -> None:
     assert "Rapport du comité 2A 2026-10 — 1 exécution(s)" in out
     for phase in ("imports", "build", "html", "pdf", "whole"):
         assert f"  {phase} " in out, phase
+
+
+def test_bench_pecgm_xml_prints_every_figure() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_pecgm_xml.py"), "--records", "300"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    assert "load status: loaded" in out and "machine before: load average" in out
+    for figure in ("validate+load / bare iterparse", "throughput", "peak memory"):
+        assert figure in out, figure
+    counts = [
+        line.split("dossiers ")[1]
+        for line in out.splitlines()
+        if "peak" in line and "dossiers " in line
+    ]
+    assert counts == ["300", "300", "300"]

@@ -23,7 +23,7 @@ def _header(lines, name, value):
 def _bad_lines(lines, count):
     out = list(lines)
     for i in range(1, count + 1):
-        out[i] = set_field(out[i], LAYOUT, "D", "code_categorie", "8")
+        out[i] = set_field(out[i], LAYOUT, "D", "date_debut_ide", "20261340")
     return out
 
 
@@ -99,18 +99,18 @@ def test_departement_argument_must_match_header(tmp_path, settings, loaded_befor
 def test_line_errors_below_threshold_are_quarantined(tmp_path, settings, capsys):
     lines = pecgm_lines(persons=400, month="2026-10")
     n = len(lines) - 2
-    lines[5] = set_field(lines[5], LAYOUT, "D", "axe_travail", "09")
+    lines[5] = set_field(lines[5], LAYOUT, "D", "motif_cessation_ide", "77")
     lines[9] = set_field(lines[9], LAYOUT, "D", "date_debut_ide", "20260231")
     path = write_pecgm(tmp_path / "PECGM_2A_202610.txt", lines)
     assert main(["load", "pecgm", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "PECGM_2A_202610.txt, ligne 6, champ AXE DE TRAVAIL PRINCIPAL" in out
-    assert "(valeurs : 09)" in out
+    assert "PECGM_2A_202610.txt, ligne 6, champ MOTIF CESSATION IDE" in out
+    assert "(valeurs : 77)" in out
     assert "PECGM_2A_202610.txt, ligne 10, champ DATE DEBUT IDE : date invalide" in out
     assert len(table_rows(settings, "pecgm_stock")) == n - 2
     quarantine = table_rows(settings, "quarantine")
     assert sorted((r[1], r[2]) for r in quarantine) == [
-        (6, "AXE DE TRAVAIL PRINCIPAL"),
+        (6, "MOTIF CESSATION IDE"),
         (10, "DATE DEBUT IDE"),
     ]
 
@@ -147,10 +147,10 @@ def test_partly_blank_fixed_field_is_rejected_not_trimmed(tmp_path, settings, ca
     partly blank value is malformed, rejected by the exact checks, never silently fixed."""
     lines = pecgm_lines(persons=400, month="2026-10")
     lines[7] = set_field(lines[7], LAYOUT, "D", "code_commune_residence", "2A00 ")
-    lines[8] = set_field(lines[8], LAYOUT, "D", "axe_travail", " 1")
+    lines[8] = set_field(lines[8], LAYOUT, "D", "motif_cessation_ide", " 1")
     lines[11] = set_field(lines[11], LAYOUT, "D", "modalite", "   ")  # blank: NULL, accepted
     path = write_pecgm(tmp_path / "PECGM_2A_202610.txt", lines)
     assert main(["load", "pecgm", str(path)]) == 0
     quarantine = sorted((r[1], r[2]) for r in table_rows(settings, "quarantine"))
-    assert quarantine == [(8, "CODE INSEE COMMUNE RESIDENCE"), (9, "AXE DE TRAVAIL PRINCIPAL")]
+    assert quarantine == [(8, "CODE INSEE COMMUNE RESIDENCE"), (9, "MOTIF CESSATION IDE")]
     assert len(table_rows(settings, "pecgm_stock")) == len(lines) - 2 - 2

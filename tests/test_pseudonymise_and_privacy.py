@@ -90,7 +90,7 @@ def test_no_personal_value_in_the_warehouse(tmp_path, settings) -> None:
         lines[3] = set_field(lines[3], LAYOUT, "D", name, value)
     # A second person with a bad line: its values must not leak through the quarantine either.
     lines[4] = set_field(lines[4], LAYOUT, "D", "nom_naissance", "QUARANTAINOM")
-    lines[4] = set_field(lines[4], LAYOUT, "D", "code_categorie", "8")
+    lines[4] = set_field(lines[4], LAYOUT, "D", "motif_cessation_ide", "77")
     lines[4] = set_field(lines[4], LAYOUT, "D", "nir", FAKE_NIR_2)
     path = write_pecgm(tmp_path / "PECGM_2A_202610.txt", lines)
     assert main(["load", "pecgm", str(path)]) == 0

@@ -71,15 +71,15 @@ def test_report_command_writes_html_and_quarantine_csv(tmp_path, settings) -> No
     from pipelines.cli import main
 
     lines = pecgm_lines(persons=300, month="2026-10")
-    lines[4] = set_field(lines[4], LAYOUT, "D", "modalite", "XYZ")
+    lines[4] = set_field(lines[4], LAYOUT, "D", "motif_cessation_ide", "77")
     path = write_pecgm(tmp_path / "PECGM_2A_202610.txt", lines)
     assert main(["load", "pecgm", str(path)]) == 0
     html, csv = tmp_path / "r.html", tmp_path / "q.csv"
     assert main(["report", "1", "--html", str(html), "--quarantine", str(csv)]) == 0
     rows = csv.read_text(encoding="utf-8-sig").splitlines()
     assert rows[0] == "ligne;champ;controle;motif"
-    assert rows[1].startswith("5;MODALITE")
-    assert "XYZ" in html.read_text(encoding="utf-8")  # a public code, listed in the report
+    assert rows[1].startswith("5;MOTIF CESSATION IDE")
+    assert "77" in html.read_text(encoding="utf-8")  # a public code, listed in the report
 
 
 def test_dirty_sample_reports_name_the_right_lines_and_expectations(tmp_path) -> None:

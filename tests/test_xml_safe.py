@@ -81,3 +81,21 @@ def test_not_xml_has_no_root_tag(tmp_path):
     path = tmp_path / "pecgm.txt"
     path.write_text("E PECG M 2A  20261001\n")
     assert root_tag(path) is None
+
+
+def test_top_level_records_keep_same_named_elements_nested_inside(tmp_path):
+    from pipelines.xml_safe import iter_top_level
+
+    path = tmp_path / "flux.xml"
+    path.write_bytes(b"<r><h>1</h><d><x><d>inner</d></x></d><d><x>2</x></d><f>3</f></r>")
+    seen = [(e.tag, len(e.findall(".//d"))) for e in iter_top_level(path, ("h", "d", "f"))]
+    assert seen == [("h", 0), ("d", 1), ("d", 0), ("f", 0)]
+
+
+def test_top_level_refuses_declared_entities_even_when_no_record_matches(tmp_path):
+    from pipelines.xml_safe import iter_top_level
+
+    path = tmp_path / "flux.xml"
+    path.write_bytes(BOMB)
+    with pytest.raises(FileRefused, match="déclare des entités"):
+        list(iter_top_level(path, ("nothing",)))

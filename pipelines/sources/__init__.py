@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from pipelines.encoding import FileFacts, read_head
 from pipelines.errors import FileRefused, FileUnusable, UsageError
-from pipelines.sources import pecgm
+from pipelines.sources import pecgm, pecgm_xml
 from pipelines.sources.cgpem import cgpem
 from pipelines.sources.lrsa import lrsa
 from pipelines.sources.parcours import parcours, role_of
 from pipelines.sources.protocol import Source
 from pipelines.sources.stock import stock
 from pipelines.tabular import match_columns, read_table, template
+from pipelines.xml_safe import root_tag
 
 SOURCES: dict[str, Source] = {
     "pecgm": pecgm,
@@ -61,6 +62,8 @@ def detect_source(facts: FileFacts) -> str:
     head = read_head(facts)
     if head.startswith("EPECG"):
         return pecgm.SOURCE
+    if pecgm_xml.is_xml(facts) and root_tag(facts.path) == pecgm_xml.root_element():
+        return pecgm.SOURCE  # the XML form, read by the same source
     try:
         headers = read_table(facts).headers
     except FileRefused:

@@ -19,6 +19,7 @@ from pipelines.encoding import FileFacts, damaged_gzip_message, decoded_lines, f
 from pipelines.errors import FileRefused
 from pipelines.layout import Field, Layout, available_layouts, layout_for
 from pipelines.settings import SQL_DIR
+from pipelines.sources import pecgm_xml
 from pipelines.sources.common import apply_suite, future_flag_sql
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.validation.suite import load_suite
@@ -385,13 +386,28 @@ def _create_fields_view(
     con, layout: Layout, footer_no: int, last_line: int, reference_date: str | None
 ) -> None:
     end = footer_no if footer_no else last_line + 1
+    check_details(
+        con,
+        layout,
+        f"SELECT * FROM {LINES} WHERE line_no > 1 AND line_no < {end}",
+        reference_date,
+    )
+
+
+def check_details(con, layout: Layout, details: str, reference_date: str | None) -> None:
+    """The seam between a reader and the shared steps: `details` is a relation of the
+    detail records (line_no, rec, len, every kept field as the fixed-width cut gives it);
+    the view `pecgm_fields` adds the derived check columns the suite and staging SQL read
+    (dates after the header's `reference_date` plus their tolerance among them).
+    The XML reader (`pecgm_xml`) builds its own relation and comes in here too."""
     kept = ", ".join(f.name for f in _kept_fields(layout))
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW {FIELDS} AS
         SELECT line_no, rec, len, {kept}, {_future_flags(layout, reference_date)}
                {_truncation_expr(layout)} AS champ_tronque,
-               CASE WHEN nir IS NOT NULL OR identifiant_pe IS NOT NULL THEN 'oui' END AS identifiant
-        FROM {LINES} WHERE line_no > 1 AND line_no < {end}"""
+               CASE WHEN nir IS NOT NULL OR identifiant_pe IS NOT NULL THEN 'oui' END AS identifiant,
+               CASE WHEN rec = 'D' AND coalesce({kept}) IS NULL THEN 'oui' END AS vide
+        FROM ({details})"""
     )
 
 
@@ -414,8 +430,13 @@ def stage(
     threshold: float = 0.01,
     options: dict | None = None,  # none apply to PECGM: the file names its month
 ) -> Report:
-    """Parse and validate a PECGM file into temp tables of `con`; nothing is written to disk."""
+    """Parse and validate a PECGM file into temp tables of `con`; nothing is written to disk.
+
+    Fixed width or XML (`fichier-PE-CG`), told apart by content; both end in `check_details`.
+    """
     report = Report.for_file(SOURCE, facts, threshold)
+    if pecgm_xml.is_xml(facts):
+        return _stage_xml(con, facts, report, departement, options or {})
     try:
         layout = _check_head(facts, report)
     except FileRefused as refused:
@@ -436,15 +457,27 @@ def stage(
         return report
     footer_no = _structure(con, facts, layout, report, departement)
     _create_fields_view(con, layout, footer_no, report.lines_read, report.reference_date)
-    apply_suite(
-        con,
-        FIELDS,
-        REJECTED,
-        load_suite(SOURCE),
-        report,
-        empty="aucun enregistrement détail (D) entre l'en-tête et la fin",
-    )
+    _apply_suite(con, report)
     return report
+
+
+def _stage_xml(con, facts: FileFacts, report: Report, departement, options: dict) -> Report:
+    kept = [f.name for f in _kept_fields(next(iter(available_layouts(SOURCE).values())))]
+    layout = pecgm_xml.stage(
+        con, facts, report, departement=departement, options=options, kept=kept
+    )
+    if layout is None:
+        return report
+    check_details(con, layout, f"SELECT * FROM {pecgm_xml.DETAILS}", report.reference_date)
+    _apply_suite(con, report, "aucun dossier entre l'en-tête et la fin")
+    pecgm_xml.locate(con, report)
+    return report
+
+
+def _apply_suite(
+    con, report: Report, empty: str = "aucun enregistrement détail (D) entre l'en-tête et la fin"
+) -> None:
+    apply_suite(con, FIELDS, REJECTED, load_suite(SOURCE), report, empty=empty)
 
 
 def insert(

@@ -27,14 +27,18 @@ class Finding:
     field: str | None = None
 
 
-def format_lines(lines: list[int], total: int) -> str:
-    """'ligne 12' / 'lignes 12, 40, 41 (+ 7 autres)'."""
+def format_lines(
+    lines: list[int], total: int, word: str = "ligne", file_lines: dict[int, int] | None = None
+) -> str:
+    """'ligne 12' / 'lignes 12, 40, 41 (+ 7 autres)'; for records that are not lines (XML
+    dossiers): 'dossiers 3 (ligne 40), 9 (ligne 112)', the ordinal then the file's line."""
     if not lines:
         return ""
-    shown = ", ".join(str(n) for n in lines)
+    file_lines = file_lines or {}
+    shown = ", ".join(f"{n} (ligne {file_lines[n]})" if n in file_lines else str(n) for n in lines)
     more = total - len(lines)
-    word = "ligne" if total == 1 else "lignes"
-    return f"{word} {shown}" + (f" (+ {more} autres)" if more > 0 else "")
+    words = word if total == 1 else f"{word}s"
+    return f"{words} {shown}" + (f" (+ {more} autres)" if more > 0 else "")
 
 
 def percent(share: float) -> str:
@@ -66,6 +70,10 @@ class Report:
     threshold: float = 0.01
     findings: list[Finding] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
+    # What a line number counts: "ligne" (text files), "dossier" (XML: the ordinal, with
+    # its line in the file in `file_lines` for the records the messages list)
+    record_word: str = "ligne"
+    file_lines: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def for_file(cls, source: str, facts, threshold: float) -> Report:
@@ -102,7 +110,9 @@ class Report:
             if not c.unexpected_count:
                 continue
             e = c.expectation
-            where = format_lines(c.line_numbers, c.unexpected_count)
+            where = format_lines(
+                c.line_numbers, c.unexpected_count, self.record_word, self.file_lines
+            )
             level = "ligne rejetée" if e.severity == "critical" else "avertissement"
             codes = f" (valeurs : {', '.join(c.unexpected_codes)})" if c.unexpected_codes else ""
             out.append(
@@ -151,6 +161,7 @@ class Report:
             "loadable": self.loadable,
             "findings": [f.__dict__ for f in self.findings],
             "checks": [c.to_dict() for c in self.checks],
+            "record_word": self.record_word,
         }
 
     def to_json(self) -> str:

@@ -50,9 +50,11 @@ SELECT
     CAST(strptime(f.date_notification_cer, '%Y%m%d') AS DATE),
     f.axe_travail,
     f.modalite,
-    CAST(strptime(f.date_dernier_contact, '%Y%m%d') AS DATE)
+    CAST(strptime(f.date_dernier_contact, '%Y%m%d') AS DATE),
+    CASE WHEN ca.code IS NULL THEN f.libelle_categorie END
 FROM pecgm_fields f
 LEFT JOIN wh.nomenclature se ON se.nom = 'situation_emploi' AND se.code = f.code_situation_emploi
+LEFT JOIN wh.nomenclature ca ON ca.nom = 'categorie' AND ca.code = f.code_categorie
 LEFT JOIN wh.nomenclature mr ON mr.nom = 'motif_radiation' AND mr.code = f.motif_radiation
 LEFT JOIN radiation_labels rl ON rl.label = f.libelle_motif_radiation
 WHERE f.line_no NOT IN (SELECT line_no FROM pecgm_rejected);

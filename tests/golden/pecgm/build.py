@@ -16,14 +16,20 @@ from pipelines.layout import available_layouts  # noqa: E402
 from sample_data import generate  # noqa: E402
 
 
-def base_lines() -> list[str]:
-    layout = available_layouts("pecgm")["001,0"]
+def base_people():
+    """(reference date, the five people): also written as XML by tests/golden/pecgm_xml."""
     ref = generate.month_end(2026, 10)
     _, people = list(generate.simulate("2A", 1, 10, 3, ref))[-1]
     people = people[:5]
     people[0].names = ("ŒUVRE-FICTIF", "", "HÉLÈNE")  # Windows-1252 only character, then Latin-1
     people[1].cessation = (ref.replace(day=12), "90")
     people[2].radiation = (ref.replace(day=3), "14")
+    return ref, people
+
+
+def base_lines() -> list[str]:
+    layout = available_layouts("pecgm")["001,0"]
+    ref, people = base_people()
     return generate.pecgm_lines(layout, "2A", ref, people)
 
 

@@ -1,0 +1,186 @@
+"""PECGM XML (fichier-PE-CG) load benchmark: prints figures, never fails because a machine
+is slow.
+
+    python benchmarks/bench_pecgm_xml.py [--records 1000000] [--repeat 1] [--keep]
+                                         [--file EXISTING_FILE]
+
+Generates a synthetic XML file of N dossiers with every field of the tag map filled
+(about 1.8 KB a dossier: 1,000,000 dossiers make about 1.8 GB), or takes `--file`, then
+runs, in one invocation and each in a fresh process (peak memory per phase):
+  1. a bare `lxml.etree.iterparse` pass that only counts the dossiers (the floor: parsing
+     the XML at all, element by element, with the memory kept flat);
+  2. our validation alone (`pecgm.stage`: parse, checks, suite), nothing written;
+  3. our validate + load into an empty warehouse (`pipelines.loader.load`).
+and prints times, ratios, throughput, peak memory and the machine's load (`uptime`): the
+machine is shared, the figures only mean something beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_pecgm import median_run, peak_mb, phase_load, run_phase  # noqa: E402
+
+from pipelines.layout import available_layouts  # noqa: E402
+from sample_data import generate, pecgm_xml  # noqa: E402
+
+LAYOUT = available_layouts("pecgm")["001,0"]
+FULL = {  # the fields the simulated people leave blank, filled as a full real file would be
+    "code_situation_emploi": "CEN",
+    "libelle_situation_emploi": "CHERCHEUR D'EMPLOI NON INDEMNISE",
+    "libelle_niveau_formation": "NIVEAU CAP BEP OU EQUIVALENT",
+    "secteur_formation": "22403",
+    "libelle_secteur_formation": "COMMERCE VENTE",
+    "code_rome": "D1106",
+    "libelle_rome": "VENTE EN ALIMENTATION",
+    "structure_deleguee_nom": "MISSION LOCALE",
+    "structure_deleguee_code_postal": "20090",
+    "no_allocataire_caf": "0000000",
+    "no_allocataire_msa": "0000000",
+    "nom_marital": "FICTIF",
+    "date_cessation_ide": "",
+}
+
+
+def write_file(path: Path, records: int) -> None:
+    """N distinct dossiers: 2,000 simulated people, re-keyed so every NIR and PE id is unique."""
+    ref = generate.month_end(2026, 10)
+    _, people = list(generate.simulate("2A", 1, 4000, 1, ref))[-1]
+    templates = [{**generate.detail_values(p, ref), **FULL} for p in people[:2000]]
+    for t in templates:
+        t["date_notification_cer"] = t["date_notification_cer"] or t["date_signature_ppae"]
+        t["date_dernier_contact"] = t["date_dernier_contact"] or t["date_signature_ppae"]
+
+    def dossiers():
+        for i in range(records):
+            values = dict(templates[i % len(templates)])
+            values["nir"] = f"{values['nir'][:5]}99{i:06d}"
+            values["identifiant_pe"] = f"{i:07d}{chr(65 + i % 26)}"
+            yield values
+
+    pecgm_xml.write(path, pecgm_xml.document(LAYOUT, "2A", ref, dossiers(), records))
+
+
+def phase_iterparse(path: Path) -> dict:
+    """The floor: iterparse the dossiers and count them, clearing each one."""
+    from lxml import etree
+
+    start = time.perf_counter()
+    count = 0
+    for _event, element in etree.iterparse(
+        str(path), events=("end",), tag="dossier", resolve_entities=False, no_network=True
+    ):
+        count += 1
+        element.clear()
+        while element.getprevious() is not None:
+            del element.getparent()[0]
+    return {"seconds": time.perf_counter() - start, "lines": count}
+
+
+def phase_stage(path: Path) -> dict:
+    import duckdb
+
+    from pipelines import pseudonymise
+    from pipelines.encoding import inspect_file
+    from pipelines.sources import pecgm
+
+    start = time.perf_counter()
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "1536MB"})
+    pseudonymise.register_macros(con, b"\xab" * 32)
+    report = pecgm.stage(con, inspect_file(path))
+    return {
+        "seconds": time.perf_counter() - start,
+        "lines": report.rows_read,
+        "status": "valid" if report.loadable else "refused",
+    }
+
+
+PHASES = {"iterparse": phase_iterparse, "stage": phase_stage, "load": phase_load}
+
+
+def machine_load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--phase", choices=PHASES)
+    parser.add_argument("--file", type=Path, help="measure this file instead of generating one")
+    parser.add_argument("--keep", action="store_true", help="keep the generated file")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each phase; the median is reported"
+    )
+    args = parser.parse_args()
+    if args.phase:
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        result = PHASES[args.phase](args.file)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        result["peak_mb"] = peak_mb()
+        # CPU seconds of every thread: on a crowded machine, a fairer ratio than the clock
+        result["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        print(json.dumps(result))
+        return
+
+    if args.file:
+        path, args.keep = args.file, True
+        print(f"file: {path}, {path.stat().st_size / 1e6:,.0f} MB")
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="bench_pecgm_xml_"))
+        path = workdir / "PECGM_2A_202610.xml"
+        start = time.perf_counter()
+        write_file(path, args.records)
+        print(
+            f"file: {args.records:,} dossiers, {path.stat().st_size / 1e6:,.0f} MB, "
+            f"written in {time.perf_counter() - start:.1f} s"
+        )
+    size_mb = path.stat().st_size / 1e6
+    print(f"machine before: {machine_load()}")
+    runs = {name: [run_phase(name, path, __file__) for _ in range(args.repeat)] for name in PHASES}
+    print(f"machine after : {machine_load()}")
+    results = {name: median_run(r) for name, r in runs.items()}
+    bare, stage, load = results["iterparse"], results["stage"], results["load"]
+    print(f"median of {args.repeat} run(s) per phase, each in a fresh process (min-max):")
+    for name, r in results.items():
+        times = sorted(x["seconds"] for x in runs[name])
+        print(
+            f"{name:9s} {r['seconds']:7.2f} s ({times[0]:.2f}-{times[-1]:.2f})   "
+            f"cpu {r.get('cpu', 0):7.2f} s   peak {r['peak_mb']:7.0f} MB   dossiers {r['lines']:,}"
+        )
+    print(f"load status: {load['status']}, warehouse {load['warehouse_mb']:.0f} MB")
+    print(f"validate only / bare iterparse : {stage['seconds'] / bare['seconds']:.2f}x")
+    if bare.get("cpu"):
+        print(
+            f"cpu time, validate+load / bare : {load['cpu'] / bare['cpu']:.2f}x  "
+            f"(validate only {stage['cpu'] / bare['cpu']:.2f}x)"
+        )
+    print(
+        f"validate+load / bare iterparse : {load['seconds'] / bare['seconds']:.2f}x  (target <= 2x)"
+    )
+    print(
+        f"throughput end to end          : {size_mb / load['seconds']:.0f} MB/s  (target >= 60 MB/s)"
+    )
+    print(f"peak memory of the load        : {load['peak_mb']:.0f} MB  (target < 1536 MB)")
+    if not args.keep:
+        path.unlink()
+        workdir.rmdir()
+    else:
+        print(f"kept: {path}")
+
+
+if __name__ == "__main__":
+    main()
