@@ -387,7 +387,7 @@ def read_batches(
         columns = {
             "line_no": pa.array(np.arange(scan.lines + 1, scan.lines + 1 + len(starts))),
             "rec": _record_type(units, rows, trimmed),
-            "len": pa.array(trimmed.astype(np.int32)),
+            "len": pa.array(trimmed.astype(np.int32), mask=lengths == 0),  # NULL: empty
         }
         for cut in cuts:
             columns[cut.name] = _cut_field(units, rows, lengths, cut)
