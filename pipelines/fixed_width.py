@@ -4,7 +4,8 @@ The layout gives each field's offset and width in characters. In ISO-8859-1 and
 Windows-1252 a character is a byte, and so it is in UTF-8 as long as a line is ASCII, so a
 field is a run of bytes at a known distance from its line's start: the whole cut is a few
 array operations per field and batch, never a Python call per line. A batch is a run of
-whole lines, read 32 MB at a time (memory stays bounded on a national file), held as *code
+whole lines, read 4 MB at a time (only the kept fields stay in memory, a quarter of the
+file; small batches keep each field's gather in the processor's cache), held as *code
 units*, one array element per character:
 
 - ISO-8859-1, Windows-1252, and UTF-8 text that is pure ASCII: the bytes themselves
@@ -14,10 +15,11 @@ units*, one array element per character:
   byte per character (Latin-1) when every character fits, else as UTF-32 (`uint32`). Only
   such batches pay for it, and a line's offsets stay counted in characters.
 
-Each field is then gathered as one (lines, width) block from a sliding-window view of the
-units (one row copy per line, done by numpy), trimmed or compared with blanks, and turned
-into an Arrow string column: the block's bytes as they are when ASCII, else encoded to
-UTF-8 by table or by arithmetic on code points, still on whole blocks.
+The batch's lines are seen as rows of a matrix (a strided view when they are evenly
+spaced, the usual file; else one gathered copy), each field is copied out as a (lines,
+width) block, turned into an Arrow string column (the block's bytes as they are when
+ASCII, else encoded to UTF-8 by table or by arithmetic on code points, still on whole
+blocks), then trimmed or compared with blanks by Arrow kernels.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import duckdb
@@ -155,38 +154,13 @@ def _field_cuts(layout: Layout) -> list[FieldCut]:
     ]
 
 
-KEY_COLUMNS = ("person_key", "pe_key")
-KEYS_SQL = """SELECT line_no, person_key(nir, identifiant_pe, NULL) AS person_key,
-       pseudo('PE', norm_id(identifiant_pe)) AS pe_key FROM _group"""
-GROUP_ROWS = 65536  # lines hashed at a time, while the next ones are cut
-
-
-def _can_pseudonymise(con: duckdb.DuckDBPyConnection) -> bool:
-    """True on the loader's staging connections, which carry the key (TEMP macros)."""
-    sql = "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'person_key'"
-    return bool(con.execute(sql).fetchall()[0][0])
-
-
-def _with_keys(con: duckdb.DuckDBPyConnection, group: pa.Table) -> pa.Table:
-    """The group with its person keys, computed by DuckDB (vectorised HMAC macros)."""
-    keys = con.from_arrow(group).query("_group", KEYS_SQL).to_arrow_table()
-    if not keys["line_no"].equals(group["line_no"]):  # DuckDB keeps the order; checked
-        raise RuntimeError("person keys out of line order")
-    for name in KEY_COLUMNS:
-        group = group.append_column(name, keys[name])
-    return group
-
-
 def _store_lines(con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layout) -> Scan:
     """Cut every line into `pecgm_lines` (line_no, rec, len, kept fields), in file order.
 
     The Arrow batches are handed to DuckDB as they are (`register`: no copy into a DuckDB
-    table, which costs as much as the cut; every later query scans them in parallel).
-    On a connection that carries the key, the person keys are computed group by group by
-    DuckDB in a second thread while numpy cuts the next lines (both release the GIL), and
-    kept as the columns `person_key` and `pe_key`; Python's hmac would hold the GIL for
-    such short messages. Blank lines are rows too (rec = ''), so line numbers stay right.
-    Raises `UndecodableBytes` when the bytes are not in `facts`' encoding.
+    table, which costs about as much as the cut; every later query scans them in place).
+    Blank lines are rows too (rec = ''), so line numbers stay right. Raises
+    `UndecodableBytes` when the bytes are not in `facts`' encoding.
     """
     cuts = _field_cuts(layout)
     scan = Scan(detail_type="D")
@@ -195,20 +169,7 @@ def _store_lines(con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layou
         + [(c.name, pa.string()) for c in cuts]
     )
     batches = read_batches(facts, cuts, layout.width("D"), scan)
-    if not _can_pseudonymise(con):
-        con.register(LINES, pa.Table.from_batches(batches, schema))
-        return scan
-    groups, pending, hashed = [], [], []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hmac") as pool:
-        for batch in batches:
-            pending.append(batch)
-            if sum(b.num_rows for b in pending) >= GROUP_ROWS:
-                groups.append(pool.submit(_with_keys, con, pa.Table.from_batches(pending)))
-                pending = []
-        if pending or not groups:
-            groups.append(pool.submit(_with_keys, con, pa.Table.from_batches(pending, schema)))
-        hashed = [g.result() for g in groups]
-    con.register(LINES, pa.concat_tables(hashed))
+    con.register(LINES, pa.Table.from_batches(batches, schema))
     return scan
 
 
@@ -337,8 +298,7 @@ def stage_records(
     ('D' for a detail record; anything else is rejected by the suite), `champ_tronque`
     (label of the fixed-width field a record stops in, else NULL) and one VARCHAR column per
     kept field of the layout (`kept_fields`), named as in the layout, NULL when blank, dates
-    as SSAAMMJJ; optionally `person_key` and `pe_key` when the reader computed the keys
-    beside its parsing (`KEYS_SQL`), else `insert` computes them. `footer` holds the footer record's fields (`departement`,
+    as SSAAMMJJ (other columns pass through). `footer` holds the footer record's fields (`departement`,
     `date_reference`, `nb_enregistrements`), None when the reader found none (it has said
     why in the report); `footer_no` is its position. `check_header` must have run first.
     """
@@ -355,11 +315,9 @@ def stage_records(
                 field="DEPARTEMENT",
             )
         )
-    present = {row[0] for row in con.execute(f"DESCRIBE {records}").fetchall()}
-    keys = "".join(f", NULL::VARCHAR AS {k}" for k in KEY_COLUMNS if k not in present)
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW {FIELDS} AS
-        SELECT *{keys},
+        SELECT *,
                CASE WHEN nir IS NOT NULL OR identifiant_pe IS NOT NULL THEN 'oui' END AS identifiant
         FROM {records}"""
     )

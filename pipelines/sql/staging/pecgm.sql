@@ -2,8 +2,6 @@
 -- Reads the staged view pecgm_fields (pipelines/sources/pecgm.py), skips the quarantined
 -- lines, pseudonymises the identifiers (TEMP macros of pipelines/pseudonymise.py) and keeps
 -- only what statistics need. Parameters: $load_id, $departement, $mois, $date_reference.
--- A reader may have computed the keys already, beside its parsing (f.person_key, f.pe_key:
--- see stage_records); COALESCE only evaluates the macros where they are NULL.
 INSERT INTO wh.pecgm_stock
 WITH radiation_labels AS (
     -- The file's 20-character label is truncated: recover the full one from the code list
@@ -24,9 +22,9 @@ SELECT
     CAST($mois AS DATE),
     CAST($date_reference AS DATE),
     f.line_no,
-    coalesce(f.person_key, person_key(f.nir, f.identifiant_pe, NULL)),
+    person_key(f.nir, f.identifiant_pe, NULL),
     cle_type(f.nir, 'PE'),
-    coalesce(f.pe_key, pseudo('PE', norm_id(f.identifiant_pe))),
+    pseudo('PE', norm_id(f.identifiant_pe)),
     sexe_nir(f.nir),
     CAST(year(strptime(f.date_naissance, '%Y%m%d')) AS SMALLINT),
     f.statut_certification_identite,
