@@ -130,7 +130,7 @@ def phase_load(path: Path) -> dict:
     from pipelines.sources import pecgm
 
     steps: dict[str, float] = {}
-    _timed(steps, pecgm, "_read_lines", "cut+keys")
+    _timed(steps, pecgm, "_read_lines", "cut")
     _timed(steps, pecgm, "apply_suite", "suite")
     _timed(steps, pecgm, "insert", "insert")
     _timed(steps, derived, "after_load", "derived")
@@ -235,7 +235,7 @@ def main() -> None:
         loads = " ".join(f"{x['load_average']:.1f}" for x in runs[name])
         print(
             f"{name:9s} {r['seconds']:7.2f} s ({times[0]:.2f}-{times[-1]:.2f})   "
-            f"peak {r['peak_mb']:7.0f} MB   rows {r['lines']:,}   load average {loads}"
+            f"peak {r['peak_mb']:7.0f} MB   load average {loads}   rows {r['lines']:,}"
         )
     print(f"load status: {load['status']}, warehouse {load['warehouse_mb']:.0f} MB")
     print(
