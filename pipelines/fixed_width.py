@@ -25,7 +25,7 @@ blocks), then trimmed or compared with blanks by Arrow kernels.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -69,7 +69,6 @@ class Scan:
     lines: int = 0
     last_line_no: int = 0
     last_text: str | None = None
-    batches: int = field(default=0, repr=False)
 
 
 def _codepoints(encoding: str) -> np.ndarray:
@@ -395,7 +394,6 @@ def read_batches(
             columns[cut.name] = _cut_field(units, rows, lengths, cut)
         _note_last_line(units, starts, lengths, scan)
         scan.lines += len(starts)
-        scan.batches += 1
         yield pa.RecordBatch.from_pydict(columns)
 
 
