@@ -1,10 +1,10 @@
 """Encoding detection and file fingerprint, without reading the file twice in Python.
 
 The agreements say ISO-8859-1, but files saved by office software on Windows arrive as
-Windows-1252 (bytes 0x80-0x9F: œ, €, curly quotes) or UTF-8 with a BOM. DuckDB decodes
-UTF-8 and Latin-1 natively (its Latin-1 reader refuses the C1 bytes 0x80-0x9F); a
-Windows-1252 file is decoded by Python into an Arrow column (`decoded_lines`) that DuckDB
-then scans like a file, so the parse itself stays in DuckDB whatever the encoding.
+Windows-1252 (bytes 0x80-0x9F: œ, €, curly quotes) or UTF-8 with a BOM. The readers
+verify the guess as they decode (PECGM: `pipelines.fixed_width`, which refuses the C1
+bytes 0x80-0x9F in ISO-8859-1 and invalid UTF-8, as DuckDB's own reader does) and retry
+with `fallback()`. `decoded_lines` decodes a whole Windows-1252 file in Python.
 """
 
 from __future__ import annotations

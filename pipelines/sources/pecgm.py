@@ -1,22 +1,32 @@
 """PECGM monthly stock file (France Travail -> département), fixed width.
 
-Reading happens in DuckDB: the file is scanned once as one text column, each kept field
-cut out with `substr` at the offsets the layout file gives, in a single CREATE TABLE AS.
-Personal fields (names, allocataire numbers, adviser) are never even extracted. Structural
-checks (header, footer, counts) are a few queries on that table; line checks are the GX
-suite `expectations/pecgm.json`, run by the SQL engine.
+The reader has two halves, so that another reader of the same records (the XML flux)
+shares everything from the parsed records on:
+
+(a) reading the fixed-width file (this format only): `_read_header` refuses what is not a
+    PECGM file and cuts the header record; `_read_lines` cuts every line at the layout's
+    offsets (`pipelines.fixed_width`: numpy and Arrow, batch by batch, no Python per line)
+    into the temp table `pecgm_lines`, each batch appended by DuckDB; `_misplaced_records`
+    and `_footer` check the lines' structure; `_create_records_view` keeps the detail lines.
+(b) shared steps, for any reader: `check_header(values)` gives the layout; then
+    `stage_records(con, records, ...)` on a table of parsed records named by layout field:
+    footer checks, the view `pecgm_fields`, the GX suite `expectations/pecgm.json` (run by
+    the SQL engine) and its quarantine; `insert` pseudonymises and writes.
+Personal fields (names, allocataire numbers, adviser) are never even cut.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from datetime import date, datetime
 
 import duckdb
 import pyarrow as pa
 
-from pipelines.encoding import FileFacts, damaged_gzip_message, decoded_lines, fallback, read_head
+from pipelines.encoding import FileFacts, damaged_gzip_message, fallback, read_head
 from pipelines.errors import FileRefused
+from pipelines.fixed_width import FieldCut, Scan, UndecodableBytes, read_batches
 from pipelines.layout import Field, Layout, available_layouts, layout_for
 from pipelines.settings import SQL_DIR
 from pipelines.sources import pecgm_xml
@@ -28,6 +38,7 @@ SOURCE = "pecgm"
 TABLE = "pecgm_stock"
 SUPERSEDE = "month"  # a new file for the same département and month replaces the previous
 LINES = "pecgm_lines"
+RECORDS = "pecgm_records"
 FIELDS = "pecgm_fields"
 REJECTED = "pecgm_rejected"
 KEPT_USAGES = ("key", "stat", "birth")
@@ -38,30 +49,15 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _field_expr(f: Field, text: str, start: int) -> str:
-    """Trimmed text, NULL when blank; dates made of zeros are NULL too ("not set").
-
-    A field whose values always fill their width (`fixed`: codes, dates, identifiers) is
-    compared with blanks instead of trimmed: trimming 27 fields of a million lines costs
-    as much as cutting them. A partly blank value of such a field is malformed either way;
-    the suite's exact-width checks reject it, and the report shows it as sent.
-    """
-    cut = f"substr({text}, {start}, {f.width})"
-    if f.fixed:
-        expr = f"nullif(nullif({cut}, ''), '{' ' * f.width}')"  # '': the line ends before
-    else:
-        expr = f"nullif(trim({cut}), '')"
-    if f.type == "date":
-        expr = f"nullif({expr}, '{'0' * f.width}')"
-    return f"{expr} AS {f.name}"
-
-
-def _kept_fields(layout: Layout) -> list[Field]:
+def kept_fields(layout: Layout) -> list[Field]:
     return [
         f
         for f in layout.fields("D")
         if f.name != "type_enregistrement" and (f.usage in KEPT_USAGES or f.keep_as_fallback)
     ]
+
+
+_kept_fields = kept_fields  # the name the tests and the benchmark use
 
 
 def _truncation_expr(layout: Layout) -> str:
@@ -76,32 +72,6 @@ def _truncation_expr(layout: Layout) -> str:
         if f.fixed
     )
     return f"CASE WHEN rec = 'D' THEN CASE {cases} END END"
-
-
-def _line_expr(facts: FileFacts) -> str:
-    """The decoded line, with BOM and carriage return removed and Windows-1252 restored."""
-    expr = "line"
-    if facts.bom:
-        expr = f"ltrim({expr}, chr(65279))"
-    # ends_with + left only touch the rare lines that kept a CR (mixed line endings): a
-    # character-set rtrim would cost a whole pass over every line.
-    return f"CASE WHEN ends_with({expr}, chr(13)) THEN left({expr}, -1) ELSE {expr} END"
-
-
-def scan_sql(facts: FileFacts) -> str:
-    """The raw scan: every line of the file as one VARCHAR column, in file order.
-
-    Blank lines come back as NULL rows, so row positions stay line numbers. Windows-1252
-    files are scanned from the Arrow table `_decoded_lines` registered by `_create_tables`.
-    """
-    if facts.cp1252:
-        return "SELECT line FROM _decoded_lines WHERE ? IS NOT NULL"
-    compression = "gzip" if facts.gzip else "none"
-    return (
-        "SELECT line FROM read_csv(?, columns = {'line': 'VARCHAR'}, header = false, "
-        "delim = chr(1), quote = '', escape = '', auto_detect = false, strict_mode = false, "
-        f"encoding = '{facts.duckdb_encoding}', compression = '{compression}')"
-    )
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -122,8 +92,9 @@ def _looks_delimited(head: str) -> bool:
     return len(head.rstrip()) < 600 and any(sep in head for sep in (";", ",", "\t"))
 
 
-def _check_head(facts: FileFacts, report: Report) -> Layout:
-    """Refuse early, before scanning, what is obviously not a PECGM file."""
+def _read_header(facts: FileFacts) -> dict[str, str]:
+    """(a) Refuse early, before reading on, what is obviously not a PECGM file; return the
+    header record's fields."""
     name = facts.file_name
     if facts.size_bytes == 0:
         raise FileRefused(f"{name} : fichier vide.")
@@ -138,7 +109,13 @@ def _check_head(facts: FileFacts, report: Report) -> Layout:
             )
         raise FileRefused(f"{name}, ligne 1 : en-tête absent (enregistrement « E » attendu).")
     any_layout = next(iter(available_layouts(SOURCE).values()))
-    header = _cut(head, any_layout, "E")
+    return _cut(head, any_layout, "E")
+
+
+def check_header(header: dict[str, str], report: Report, name: str) -> Layout:
+    """(b) The header record's values (fields of the layout's `E` record, trimmed), for any
+    reader: refuses the file (`FileRefused`) or fills the report's département and month
+    and returns the layout the header's VERSION selects. The header is record 1."""
     if header["fichier"] != "PECG":
         raise FileRefused(
             f"{name}, ligne 1, champ FICHIER : « PECG » attendu (valeur non reconnue)."
@@ -167,133 +144,74 @@ def _check_head(facts: FileFacts, report: Report) -> Layout:
     return layout
 
 
-SEGMENT_GAP = 50  # characters: kept fields closer than this share one segment
+def _field_cuts(layout: Layout) -> list[FieldCut]:
+    """How each kept field is cut: values of a `fixed` field (codes, dates, identifiers)
+    fill their width, so they are compared with blanks rather than trimmed (a partly blank
+    value is malformed either way: the suite's exact-width checks reject it, and the report
+    shows it as sent); dates made of zeros are NULL ("not set")."""
+    return [
+        FieldCut(f.name, f.start - 1, f.width, fixed=f.fixed, zeros_null=f.type == "date")
+        for f in kept_fields(layout)
+    ]
 
 
-def _segments(layout: Layout) -> list[tuple[int, int, list[Field]]]:
-    """The kept fields grouped into segments `(start, width, fields)` of nearby fields.
+def _store_lines(con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layout) -> Scan:
+    """Cut every line into `pecgm_lines` (line_no, rec, len, kept fields), in file order.
 
-    DuckDB's `substr` counts characters: on text that may hold accents, each call walks
-    the line's UTF-8 from its start to the offset. Cutting 27 fields straight from the
-    line would walk about 11,000 bytes a line; cutting 8 segments from the line and each
-    field from its short segment walks about 4,000, and 2,500 once the second half is cut
-    from the line's end (`_segment_start`). Measured on a million lines, scan and cut
-    together: 3.9 s, against 5.0 s for the former store-the-line-then-cut, 5.8 s for 27
-    direct cuts, 4.7 s for byte slices of the line as a BLOB.
+    The Arrow batches are handed to DuckDB as they are (`register`: no copy into a DuckDB
+    table, which costs about as much as the cut; every later query scans them in place).
+    Blank lines are rows too (rec = ''), so line numbers stay right. Raises
+    `UndecodableBytes` when the bytes are not in `facts`' encoding.
     """
-    groups: list[list[Field]] = []
-    for f in _kept_fields(layout):
-        if groups and f.start - groups[-1][-1].end <= SEGMENT_GAP:
-            groups[-1].append(f)
-        else:
-            groups.append([f])
-    return [(g[0].start, g[-1].end - g[0].start + 1, g) for g in groups]
-
-
-def _segment_start(start: int, size: int, width: int) -> str:
-    """Where `substr` starts a segment: from the end of the line in its second half.
-
-    A negative start makes `substr` walk back from the line's end, which is shorter for
-    segments past the middle (`n` is the line's length in characters). A line too short to
-    hold the whole segment keeps the positive start, so the cut is the same either way.
-    """
-    if start <= width // 2:
-        return str(start)
-    return f"CASE WHEN n >= {start + size - 1} THEN {start} - n - 1 ELSE {start} END"
-
-
-def _cut_sql(facts: FileFacts, layout: Layout) -> str:
-    """One pass over the file: record type, length, every kept field, non-detail lines.
-
-    Values are cut from the decoded line itself, so every value is exactly the file's,
-    whatever the encoding. `len` is the length without trailing blanks (rtrim only runs on
-    short lines); `raw_line` keeps the header and footer (and any stray line) whole.
-    """
-    width = layout.width("D")
-    segments = _segments(layout)
-    cuts = ", ".join(
-        f"substr(x, {_segment_start(start, size, width)}, {size}) AS s{i}"
-        for i, (start, size, _) in enumerate(segments)
+    cuts = _field_cuts(layout)
+    scan = Scan(detail_type="D")
+    schema = pa.schema(
+        [("line_no", pa.int64()), ("rec", pa.string()), ("len", pa.int32())]
+        + [(c.name, pa.string()) for c in cuts]
     )
-    fields = ", ".join(
-        _field_expr(f, f"s{i}", f.start - start + 1)
-        for i, (start, _, group) in enumerate(segments)
-        for f in group
-    )
-    length = f"CASE WHEN n >= {width} THEN n ELSE length(rtrim(x)) END"
-    return f"""SELECT CASE WHEN len > 0 THEN first ELSE '' END AS rec, len, {fields},
-           CASE WHEN first <> 'D' THEN rtrim(x) END AS raw_line
-    FROM (SELECT x, substr(x, 1, 1) AS first, {length} AS len, {cuts}
-          FROM (SELECT x, length(x) AS n
-                FROM (SELECT {_line_expr(facts)} AS x FROM ({scan_sql(facts)}))))"""
+    batches = read_batches(facts, cuts, layout.width("D"), scan)
+    con.register(LINES, pa.Table.from_batches(batches, schema))
+    return scan
 
 
-def _cut_lines(con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layout) -> None:
-    """Scan and cut the file into `pecgm_lines_cut`, in file order; `pecgm_lines` numbers it.
-
-    The table keeps the file's order (DuckDB preserves insertion order), so its rowid is
-    the line's position; blank lines are NULL rows and keep the count right.
-    """
-    if facts.cp1252:
-        con.register(
-            "_decoded_lines", pa.table({"line": pa.array(decoded_lines(facts), pa.string())})
-        )
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {LINES}_cut AS {_cut_sql(facts, layout)}",
-            [str(facts.path)],
-        )
-    finally:
-        if facts.cp1252:
-            con.unregister("_decoded_lines")
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {LINES} AS SELECT rowid + 1 AS line_no, * FROM {LINES}_cut"
-    )
-
-
-def _create_tables(con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layout) -> FileFacts:
-    """Cut the lines, retrying with the next encoding if the reader refuses the guess.
+def _read_lines(
+    con: duckdb.DuckDBPyConnection, facts: FileFacts, layout: Layout
+) -> tuple[FileFacts, Scan]:
+    """(a) Cut the lines, retrying with the next encoding if the bytes refuse the guess.
 
     Returns the facts of the encoding actually read (the report and journal show it).
     """
     while True:
         try:
-            _cut_lines(con, facts, layout)
-            return facts
-        except duckdb.InvalidInputException:
+            return facts, _store_lines(con, facts, layout)
+        except UndecodableBytes:
             facts = fallback(facts)
             if facts is None:
                 raise
 
 
-def _structure(
-    con, facts: FileFacts, layout: Layout, report: Report, departement: str | None
-) -> int:
-    """Header/footer checks; returns the footer's line number (0 when absent)."""
-    name = facts.file_name
-    total = con.execute(f"SELECT count(*) FROM {LINES}").fetchone()[0]
-    last = (
-        con.execute(
-            f"SELECT max(line_no) FROM {LINES} WHERE raw_line IS NOT NULL OR rec = 'D'"
-        ).fetchone()[0]
-        or 0
-    )
-    report.lines_read = int(total)
+def _misplaced_records(con, name: str, last: int, report: Report) -> None:
+    """(a) A header or footer record between the first and the last line."""
     extra = con.execute(
-        f"SELECT rec, list(line_no ORDER BY line_no) FROM {LINES} "
-        f"WHERE rec IN ('E', 'F') AND line_no > 1 AND line_no < {last} GROUP BY rec"
+        f"SELECT rec, min(line_no) FROM {LINES} "
+        f"WHERE rec IN ('E', 'F') AND line_no > 1 AND line_no < {last} GROUP BY rec ORDER BY rec"
     ).fetchall()
-    for rec, lines in extra:
+    for rec, first in extra:
         report.findings.append(
             Finding(
                 f"{rec}_en_double",
-                f"{name}, ligne {lines[0]} : enregistrement « {rec} » "
+                f"{name}, ligne {first} : enregistrement « {rec} » "
                 "inattendu au milieu du fichier (en-tête ou fin en double).",
-                line_no=lines[0],
+                line_no=first,
             )
         )
-    footer_line = con.execute(f"SELECT raw_line FROM {LINES} WHERE line_no = ?", [last]).fetchone()
-    if last <= 1 or footer_line is None or not (footer_line[0] or "").startswith("F"):
+
+
+def _footer(scan: Scan, layout: Layout, name: str, report: Report) -> tuple[dict | None, int]:
+    """(a) The footer record's fields and line number: the file's last line that is not
+    empty, when it is an F record; else a finding (the file was cut short) and (None, 0)."""
+    last = scan.last_line_no
+    if last <= 1 or not (scan.last_text or "").startswith("F"):
         report.findings.append(
             Finding(
                 "fin_absente",
@@ -301,25 +219,23 @@ def _structure(
                 f"(dernière ligne lue : {last}).",
             ),
         )
-        footer_no = 0
-    else:
-        footer_no = last
-        footer = _cut(footer_line[0], layout, "F")
-        _check_footer(con, name, footer, footer_no, report)
-    if departement and report.departement and departement != report.departement:
-        report.findings.append(
-            Finding(
-                "departement_argument",
-                f"{name}, ligne 1 : le fichier est celui du département "
-                f"{report.departement}, pas du {departement} demandé.",
-                line_no=1,
-                field="DEPARTEMENT",
-            )
-        )
-    return footer_no
+        return None, 0
+    return _cut(scan.last_text, layout, "F"), last
 
 
-def _check_footer(con, name: str, footer: dict[str, str], footer_no: int, report: Report) -> None:
+def _create_records_view(con, layout: Layout, footer_no: int, last_line: int) -> None:
+    """(a) The lines between header and footer, with the fixed-width field they stop in."""
+    end = footer_no if footer_no else last_line + 1
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW {RECORDS} AS
+        SELECT *, {_truncation_expr(layout)} AS champ_tronque
+        FROM {LINES} WHERE line_no > 1 AND line_no < {end}"""
+    )
+
+
+def _check_footer(
+    con, records: str, name: str, footer: dict[str, str], footer_no: int, report: Report
+) -> None:
     where = f"{name}, ligne {footer_no}"
     if footer["departement"] != report.departement:
         report.findings.append(
@@ -342,9 +258,7 @@ def _check_footer(con, name: str, footer: dict[str, str], footer_no: int, report
                 field="DATE DE REFERENCE",
             )
         )
-    details = con.execute(
-        f"SELECT count(*) FROM {LINES} WHERE rec = 'D' AND line_no > 1 AND line_no < ?", [footer_no]
-    ).fetchone()[0]
+    details = con.execute(f"SELECT count(*) FROM {records} WHERE rec = 'D'").fetchone()[0]
     count_text = footer["nb_enregistrements"]
     if not count_text.isdigit():
         report.findings.append(
@@ -382,32 +296,58 @@ def _future_flags(layout: Layout, reference_date: str | None) -> str:
     )
 
 
-def _create_fields_view(
-    con, layout: Layout, footer_no: int, last_line: int, reference_date: str | None
+def stage_records(
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    report: Report,
+    layout: Layout,
+    *,
+    footer: dict[str, str] | None,
+    footer_no: int,
+    departement: str | None = None,
 ) -> None:
-    end = footer_no if footer_no else last_line + 1
-    check_details(
-        con,
-        layout,
-        f"SELECT * FROM {LINES} WHERE line_no > 1 AND line_no < {end}",
-        reference_date,
-    )
+    """(b) Everything from the parsed records on, whatever the reader: footer checks, the
+    département asked for, the view `pecgm_fields`, the suite and its quarantine.
+
+    `records` names a DuckDB table or view with one row per record between header and
+    footer: `line_no` (BIGINT, the line or record ordinal every message names), `rec`
+    ('D' for a detail record; anything else is rejected by the suite), `champ_tronque`
+    (label of the fixed-width field a record stops in, else NULL) and one VARCHAR column per
+    kept field of the layout (`kept_fields`), named as in the layout, NULL when blank, dates
+    as SSAAMMJJ (other columns pass through). `footer` holds the footer record's fields (`departement`,
+    `date_reference`, `nb_enregistrements`), None when the reader found none (it has said
+    why in the report); `footer_no` is its position. `check_header` must have run first.
+    """
+    name = report.file_name
+    if footer is not None:
+        _check_footer(con, records, name, footer, footer_no, report)
+    if departement and report.departement and departement != report.departement:
+        report.findings.append(
+            Finding(
+                "departement_argument",
+                f"{name}, ligne 1 : le fichier est celui du département "
+                f"{report.departement}, pas du {departement} demandé.",
+                line_no=1,
+                field="DEPARTEMENT",
+            )
+        )
+    check_details(con, layout, f"SELECT * FROM {records}", report.reference_date)
+    _apply_suite(con, report)
 
 
 def check_details(con, layout: Layout, details: str, reference_date: str | None) -> None:
-    """The seam between a reader and the shared steps: `details` is a relation of the
-    detail records (line_no, rec, len, every kept field as the fixed-width cut gives it);
-    the view `pecgm_fields` adds the derived check columns the suite and staging SQL read
-    (dates after the header's `reference_date` plus their tolerance among them).
-    The XML reader (`pecgm_xml`) builds its own relation and comes in here too."""
-    kept = ", ".join(f.name for f in _kept_fields(layout))
+    """The view `pecgm_fields` every reader ends in: `details` is a relation of the records
+    between header and footer (`stage_records` says its columns, `champ_tronque` among
+    them); the view adds the derived check columns the suite and staging SQL read (dates
+    after the header's `reference_date` plus their tolerance, an identifier, an empty
+    record). The XML reader (`pecgm_xml`) builds its own relation and comes in here too."""
+    kept = ", ".join(f.name for f in kept_fields(layout))
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW {FIELDS} AS
-        SELECT line_no, rec, len, {kept}, {_future_flags(layout, reference_date)}
-               {_truncation_expr(layout)} AS champ_tronque,
+        SELECT d.*, {_future_flags(layout, reference_date)}
                CASE WHEN nir IS NOT NULL OR identifiant_pe IS NOT NULL THEN 'oui' END AS identifiant,
                CASE WHEN rec = 'D' AND coalesce({kept}) IS NULL THEN 'oui' END AS vide
-        FROM ({details})"""
+        FROM ({details}) d"""
     )
 
 
@@ -416,7 +356,7 @@ def header_facts(facts: FileFacts) -> tuple[str | None, str | None]:
     arrivals run order the files of a lot by month before staging them."""
     report = Report.for_file(SOURCE, facts, 0.0)
     try:
-        _check_head(facts, report)
+        check_header(_read_header(facts), report, facts.file_name)
     except FileRefused:
         return None, None
     return report.departement, report.month
@@ -437,27 +377,35 @@ def stage(
     report = Report.for_file(SOURCE, facts, threshold)
     if pecgm_xml.is_xml(facts):
         return _stage_xml(con, facts, report, departement, options or {})
+    name = facts.file_name
     try:
-        layout = _check_head(facts, report)
+        layout = check_header(_read_header(facts), report, name)
     except FileRefused as refused:
         report.findings.append(Finding("structure", str(refused)))
         return report
     try:
-        facts = _create_tables(con, facts, layout)
+        facts, scan = _read_lines(con, facts, layout)
         report.encoding = facts.encoding
-    except duckdb.Error:
+    except FileRefused as refused:  # a cut or damaged gzip, named (encoding.open_bytes)
+        report.findings.append(Finding("illisible", str(refused)))
+        return report
+    except (UndecodableBytes, OSError, EOFError, zlib.error, duckdb.Error):
         report.findings.append(
             Finding(
                 "illisible",
-                damaged_gzip_message(facts.file_name)
+                damaged_gzip_message(name)
                 if facts.gzip
-                else f"{facts.file_name} : fichier illisible en {facts.encoding}.",
+                else f"{name} : fichier illisible en {facts.encoding}.",
             )
         )
         return report
-    footer_no = _structure(con, facts, layout, report, departement)
-    _create_fields_view(con, layout, footer_no, report.lines_read, report.reference_date)
-    _apply_suite(con, report)
+    report.lines_read = scan.lines
+    _misplaced_records(con, name, scan.last_line_no, report)
+    footer, footer_no = _footer(scan, layout, name, report)
+    _create_records_view(con, layout, footer_no, scan.lines)
+    stage_records(
+        con, RECORDS, report, layout, footer=footer, footer_no=footer_no, departement=departement
+    )
     return report
 
 
@@ -468,7 +416,8 @@ def _stage_xml(con, facts: FileFacts, report: Report, departement, options: dict
     )
     if layout is None:
         return report
-    check_details(con, layout, f"SELECT * FROM {pecgm_xml.DETAILS}", report.reference_date)
+    details = f"SELECT *, {_truncation_expr(layout)} AS champ_tronque FROM {pecgm_xml.DETAILS}"
+    check_details(con, layout, details, report.reference_date)
     _apply_suite(con, report, "aucun dossier entre l'en-tête et la fin")
     pecgm_xml.locate(con, report)
     return report
