@@ -28,6 +28,7 @@ DATED = {
     "parcours_personne": "coalesce(date_orientation, date_entree_dispositif, date_ouverture_droits)",
     "parcours_rdv": "date_rdv",
     "parcours_prestation": "date_debut",
+    "caf_beneficiaire": "date_reference",
 }
 
 

@@ -6,7 +6,8 @@ list); "departement": every earlier load of the département), `stage(con, facts
 departement, threshold, options) -> Report`, `insert(con, report, load_id, catalog) ->
 int` and `quarantine_sql() -> str`; `TABLES` when a load writes to several tables. `pecgm` is a
 module; the tabular sources are `TabularSource` objects built from their template;
-`parcours` reads three files as one unit (`MULTI_FILE`).
+`parcours` reads three files as one unit (`MULTI_FILE`); `caf` (CAF/MSA flux
+bénéficiaires, XML) is a module like `pecgm`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from typing import Any
 
 from pipelines.encoding import FileFacts, read_head
 from pipelines.errors import FileRefused, UsageError
-from pipelines.sources import pecgm
+from pipelines.sources import caf, pecgm
 from pipelines.sources.cgpem import cgpem
 from pipelines.sources.lrsa import lrsa
 from pipelines.sources.parcours import parcours
 from pipelines.sources.stock import stock
 from pipelines.tabular import match_columns, read_table, template
+from pipelines.xml_safe import root_tag
 
 SOURCES: dict[str, Any] = {
     "pecgm": pecgm,
@@ -28,6 +30,7 @@ SOURCES: dict[str, Any] = {
     "lrsa": lrsa,
     "stock": stock,
     "parcours": parcours,
+    "caf": caf,
 }
 PLANNED: tuple[str, ...] = ()
 TABULAR = ("cgpem", "lrsa", "stock")
@@ -65,6 +68,8 @@ def detect_source(facts: FileFacts) -> str:
     head = read_head(facts)
     if head.startswith("EPECG"):
         return pecgm.SOURCE
+    if head.lstrip("\ufeff").startswith("<") and caf.looks_like_flux(root_tag(facts.path)):
+        return caf.SOURCE
     try:
         headers = read_table(facts).headers
     except FileRefused:
@@ -74,5 +79,5 @@ def detect_source(facts: FileFacts) -> str:
     if headers and scores[best][0] == 0 and scores[best][1] >= 3:
         return best
     raise UsageError(
-        "Source non reconnue d'après le contenu : précisez-la (pecgm, cgpem, lrsa, stock, parcours)."
+        "Source non reconnue d'après le contenu : précisez-la (pecgm, cgpem, lrsa, stock, parcours, caf)."
     )

@@ -27,13 +27,13 @@ class Finding:
     field: str | None = None
 
 
-def format_lines(lines: list[int], total: int) -> str:
-    """'ligne 12' / 'lignes 12, 40, 41 (+ 7 autres)'."""
+def format_lines(lines: list[int], total: int, unit: str = "ligne") -> str:
+    """'ligne 12' / 'lignes 12, 40, 41 (+ 7 autres)' ('foyer 3' for a CAF/MSA flux)."""
     if not lines:
         return ""
     shown = ", ".join(str(n) for n in lines)
     more = total - len(lines)
-    word = "ligne" if total == 1 else "lignes"
+    word = unit if total == 1 else f"{unit}s"
     return f"{word} {shown}" + (f" (+ {more} autres)" if more > 0 else "")
 
 
@@ -64,6 +64,8 @@ class Report:
     threshold: float = 0.01
     findings: list[Finding] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
+    # What a line number counts: a line of a text file, a household (foyer) of a CAF/MSA flux
+    record_word: str = "ligne"
 
     @classmethod
     def for_file(cls, source: str, facts, threshold: float) -> Report:
@@ -100,12 +102,12 @@ class Report:
             if not c.unexpected_count:
                 continue
             e = c.expectation
-            where = format_lines(c.line_numbers, c.unexpected_count)
+            where = format_lines(c.line_numbers, c.unexpected_count, self.record_word)
             level = "ligne rejetée" if e.severity == "critical" else "avertissement"
             codes = f" (valeurs : {', '.join(c.unexpected_codes)})" if c.unexpected_codes else ""
             out.append(
                 f"{c.file_name or self.file_name}, {where}, champ {e.field_label} : {e.description}{codes} "
-                f"[{c.unexpected_count} ligne(s), {level}]"
+                f"[{c.unexpected_count} {self.record_word}(s), {level}]"
             )
         return out
 
