@@ -1,23 +1,30 @@
 -- Funnel of an analyst-defined cohort of $departement: shared/spec/indicators.md (the
 -- orientation, time-to-contract and flows definitions, applied to one cohort).
 -- Cohort: persons whose RSA entry ($base = 'entree') or first orientation ($base =
--- 'orientation') falls between $mois_debut and $mois_fin, optionally restricted to a
+-- 'orientation') falls between $mois_debut and $mois_fin; the entrants come from the view
+-- `entrant` (CAF/MSA flux when loaded, else the sources), oriented or not, optionally restricted to a
 -- parcours type, age band (age in years at the start of the cohort period), sex, commune
 -- (PECGM residence, else parcours), the sidebar's territory ($communes, a list) and PECGM
 -- modality (latest file). NULL = no restriction.
 -- Steps: entered -> oriented (on or after entry when known) -> first accompaniment
 -- appointment after orientation -> contract (as contrat.sql) -> return to work (PECGM
 -- cessation of the reprise_emploi group after orientation).
-WITH person AS (
-    SELECT person_key, any_value(pe_key) AS pe_key, any_value(rsa_key) AS rsa_key,
-           min(date_entree_rsa) AS entree, min(date_orientation) AS oriente,
-           arg_min(type_parcours, date_orientation) AS type_parcours,
-           any_value(sexe) AS sexe, any_value(annee_naissance) AS annee_naissance
-    FROM orientation WHERE departement = $departement GROUP BY person_key
-    UNION ALL  -- parcours persons not yet oriented: entered, waiting
-    SELECT person_key, pe_key, rsa_key, coalesce(date_entree_dispositif, date_ouverture_droits),
-           NULL, NULL, sexe, annee_naissance
-    FROM parcours_personne WHERE departement = $departement AND date_orientation IS NULL
+WITH liees AS (SELECT * FROM orientation_liee($departement)),
+person AS (  -- the population (view entrant, oriented or not) and its first orientation
+    SELECT e.person_key, e.pe_key, e.rsa_key, e.entree, min(o.date_orientation) AS oriente,
+           arg_min(o.type_parcours, o.date_orientation) AS type_parcours, e.sexe,
+           e.annee_naissance, e.code_commune AS commune_flux
+    FROM entrant e LEFT JOIN liees o USING (person_key)
+    WHERE e.departement = $departement
+    GROUP BY ALL
+    UNION ALL  -- oriented persons the population does not hold: orientation cohorts only
+    SELECT person_key, any_value(pe_key), any_value(rsa_key), NULL, min(date_orientation),
+           arg_min(type_parcours, date_orientation), any_value(sexe), any_value(annee_naissance),
+           NULL
+    FROM orientation
+    WHERE departement = $departement
+      AND person_key NOT IN (SELECT orientation_key FROM liees)
+    GROUP BY person_key
 ),
 pecgm_rows AS (  -- the persons' PECGM records, by NIR key, then by identifiant PE key
     SELECT p.person_key, s.mois, s.code_commune_residence, s.modalite, s.date_cessation_ide,
@@ -40,7 +47,7 @@ emplois AS (  -- cessations for a return to work
     WHERE n.groupe = 'reprise_emploi' AND r.date_cessation_ide IS NOT NULL
 ),
 cohort AS (
-    SELECT p.*, coalesce(g.commune, pp.code_commune) AS commune, g.modalite,
+    SELECT p.*, coalesce(g.commune, pp.code_commune, p.commune_flux) AS commune, g.modalite,
            year(CAST($mois_debut AS DATE)) - p.annee_naissance AS age
     FROM person p
     LEFT JOIN pecgm g USING (person_key)
@@ -85,7 +92,8 @@ steps AS (
            f.oriente AS date_orientation
     FROM filtered f
 )
-SELECT count(*) AS entres,
+SELECT population_cohortes($departement) AS population,
+       count(*) AS entres,
        count(*) FILTER (WHERE oriente) AS orientes,
        count(premier_rdv) AS premier_rdv,
        count(contrat) AS contrat,

@@ -1,30 +1,33 @@
 -- Orientation delay of the entry cohort ($departement, $mois): shared/spec/indicators.md,
 -- delai_orientation_jours and orientes_30j_share / orientes_6sem_share.
--- Entry date: date_entree_rsa of the orientation records (reprise de stock; parcours later).
+-- The cohort's persons come from the view `entrant` (migration 0013): the CAF/MSA flux's
+-- persons soumis aux droits et devoirs when the département has one (population
+-- 'caf_msa'), else the persons of the orientation and parcours sources with an entry date
+-- ('sources'). Each is counted once, oriented or not; their orientations are matched by
+-- `orientation_liee` (NIR, then identifiant PE, then identifiant RSA).
 -- A person's delay runs from entry to their first orientation on or after it; an
--- orientation before entry is excluded and counted as an anomaly. The cohort's
--- denominator is every person who entered in the month.
+-- orientation before entry is excluded and counted as an anomaly.
 -- $communes: the communes of the chosen territory, NULL for the whole département.
 WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
     SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
 person AS (
-    SELECT person_key, min(date_entree_rsa) AS entree, any_value(sexe) AS sexe,
-           any_value(annee_naissance) AS annee_naissance
-    FROM orientation
-    WHERE departement = $departement AND date_entree_rsa IS NOT NULL
-      AND (CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (SELECT person_key FROM territoire_personnes) OR pe_key IN (SELECT pe_key FROM territoire_personnes))
-    GROUP BY person_key
+    SELECT person_key, entree, sexe, annee_naissance, population
+    FROM entrant
+    WHERE departement = $departement AND cohorte = CAST($mois AS DATE)
+      AND (CAST($communes AS VARCHAR[]) IS NULL
+           OR list_contains(CAST($communes AS VARCHAR[]), code_commune)
+           OR person_key IN (SELECT person_key FROM territoire_personnes)
+           OR pe_key IN (SELECT pe_key FROM territoire_personnes))
 ),
 cohort AS (
     SELECT p.person_key, p.entree, p.sexe,
            tranche_age(p.annee_naissance, year(CAST($mois AS DATE))) AS tranche,
            min(o.date_orientation) FILTER (WHERE o.date_orientation >= p.entree) AS oriente,
-           count(*) FILTER (WHERE o.date_orientation < p.entree) AS avant_entree
+           count(o.date_orientation) FILTER (WHERE o.date_orientation < p.entree) AS avant_entree
     FROM person p
-    LEFT JOIN orientation o ON o.departement = $departement AND o.person_key = p.person_key
-    WHERE date_trunc('month', p.entree) = CAST($mois AS DATE)
+    LEFT JOIN orientation_liee($departement) o USING (person_key)
     GROUP BY ALL
 )
 SELECT
@@ -42,7 +45,8 @@ SELECT
     count(*) FILTER (WHERE avant_entree > 0) AS anomalies_avant_entree,
     -- complete when the month ended at least seuil_1 days before the data date
     (last_day(CAST($mois AS DATE)) + INTERVAL ($seuil_1) DAY
-        <= (SELECT max(date_orientation) FROM orientation WHERE departement = $departement)) AS complete
+        <= (SELECT max(date_orientation) FROM orientation WHERE departement = $departement)) AS complete,
+    population_cohortes($departement) AS population
 FROM cohort
 GROUP BY GROUPING SETS ((), (sexe), (tranche))
 ORDER BY groupe

@@ -72,8 +72,9 @@ sources AS (
           SELECT departement, person_key, pe_key, rsa_key,
                  coalesce(date_entree_dispositif, date_ouverture_droits), sexe, annee_naissance,
                  code_commune
-          FROM parcours_personne
-          WHERE coalesce(date_entree_dispositif, date_ouverture_droits) IS NOT NULL)
+          FROM parcours_personne  -- the oriented ones are in `orientation` (source parcours)
+          WHERE date_orientation IS NULL
+            AND coalesce(date_entree_dispositif, date_ouverture_droits) IS NOT NULL)
     WHERE departement NOT IN (SELECT departement FROM avec_flux)
     GROUP BY departement, person_key
 )
@@ -88,15 +89,22 @@ FROM sources;
 
 -- Orientation records matched to a population's persons, by person key (NIR), then
 -- identifiant PE, then identifiant RSA (a record that carries neither NIR nor identifiant PE).
+-- `orientation_key` is the record's own key, to tell the records no entrant matches.
 CREATE MACRO orientation_liee(dep) AS TABLE
-SELECT e.person_key, o.date_orientation, o.type_parcours
+SELECT e.person_key, o.date_orientation, o.type_parcours, o.person_key AS orientation_key
 FROM entrant e JOIN orientation o ON o.departement = e.departement AND o.person_key = e.person_key
 WHERE e.departement = dep
 UNION ALL
-SELECT e.person_key, o.date_orientation, o.type_parcours
+SELECT e.person_key, o.date_orientation, o.type_parcours, o.person_key
 FROM entrant e JOIN orientation o ON o.departement = e.departement AND o.pe_key = e.pe_key
 WHERE e.departement = dep AND o.person_key <> e.person_key
 UNION ALL
-SELECT e.person_key, o.date_orientation, o.type_parcours
+SELECT e.person_key, o.date_orientation, o.type_parcours, o.person_key
 FROM entrant e JOIN orientation o ON o.departement = e.departement AND o.rsa_key = e.rsa_key
 WHERE e.departement = dep AND o.cle_type = 'RSA' AND o.person_key <> e.person_key;
+
+-- Which population the cohort indicators of a département count: 'caf_msa' once a CAF/MSA
+-- flux of the département is loaded, 'sources' otherwise.
+CREATE MACRO population_cohortes(dep) AS
+    CASE WHEN EXISTS (SELECT 1 FROM caf_beneficiaire c WHERE c.departement = dep)
+         THEN 'caf_msa' ELSE 'sources' END;

@@ -1,0 +1,163 @@
+"""Synthetic CAF/MSA flux bénéficiaires (vrsb0801 XML), valid against the public schema.
+
+Every value is fictitious: names are placeholders, NIRs are built from a counter with
+impossible month digits, addresses are a fictitious street. Used by the sample data (the
+demo's population), the tests (hand-built fluxes with known dates) and the benchmark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+
+@dataclass
+class Personne:
+    nir: str | None
+    date_naissance: date
+    sexe: str  # '1' | '2'
+    role: str = "DEM"  # ROLEPERS for the RSA prestation: DEM, CJT, ENF, ...
+    soumis: bool = True  # TOPPERSDRODEVORSA
+    identifiant_pe: str | None = None
+    ressources: bool = False  # add three months of (fictitious) resources, as real files do
+
+
+@dataclass
+class Foyer:
+    matricule: str
+    date_demande: date  # DTDEMRSA
+    etat: str = "2"  # ETATDOSRSA
+    commune: str = "2A004"
+    personnes: list[Personne] = field(default_factory=list)
+    date_cloture: date | None = None
+    motif_cloture: str | None = None
+    departement: str | None = None  # IDEPARTE, else the flux's
+
+
+def fake_nir(n: int, sexe: str = "1") -> str:
+    """A 13-character NIR-shaped number that no person has (month 99, commune 999)."""
+    return f"{sexe}999999{n:06d}"  # sex, year 99, month 99, département 99, then a counter
+
+
+def _personne(p: Personne) -> str:
+    nir = f"<NIR>{p.nir}</NIR>" if p.nir else ""
+    pe = (
+        f"<DossierPoleEmploi><IDASSEDIC>{p.identifiant_pe}</IDASSEDIC></DossierPoleEmploi>"
+        if p.identifiant_pe
+        else ""
+    )
+    resources = ""
+    if p.ressources:
+        months = "".join(
+            "<RessourcesMensuelles><GeneraliteRessourcesMensuelles>"
+            f"<MOISRESS>2026-0{m}-01</MOISRESS><NBHEUMENTRA>000</NBHEUMENTRA>"
+            "</GeneraliteRessourcesMensuelles>"
+            + "".join(
+                f"<DetailRessourcesMensuelles><NATRESS>{code}</NATRESS>"
+                "<MTNATRESSMEN>0000000.00</MTNATRESSMEN></DetailRessourcesMensuelles>"
+                for code in ("001", "010", "044")
+            )
+            + "</RessourcesMensuelles>"
+            for m in (1, 2, 3)
+        )
+        resources = (
+            "<Ressources><GeneraliteRessourcesTrimestre><TOPRESSNUL>0</TOPRESSNUL>"
+            "<DDRESS>2026-01-01</DDRESS><DFRESS>2026-03-31</DFRESS>"
+            f"</GeneraliteRessourcesTrimestre>{months}</Ressources>"
+        )
+    return (
+        "<Personne><Identification><NOM>FICTIF</NOM><NOMNAI>FICTIF</NOMNAI>"
+        "<PRENOM>PERSONNE</PRENOM><NOMCOMNAI>COMMUNE FICTIVE</NOMCOMNAI>"
+        f"<DTNAI>{p.date_naissance.isoformat()}</DTNAI>{nir}<SEXE>{p.sexe}</SEXE>"
+        "</Identification><DossierCAF><TOPRESPDOS>1</TOPRESPDOS>"
+        "<DDRATDOS>2020-01-01</DDRATDOS></DossierCAF>"
+        f"<Prestations><NATPREST>PFA</NATPREST><ROLEPERS>{p.role}</ROLEPERS>"
+        "<TOPCHAPERS>0</TOPCHAPERS></Prestations>"
+        f"<Prestations><NATPREST>RSA</NATPREST><ROLEPERS>{p.role}</ROLEPERS>"
+        "<TOPCHAPERS>1</TOPCHAPERS></Prestations>"
+        f"{pe}{resources}<MontantCalculDroitRSAPersonne>"
+        f"<TOPPERSDRODEVORSA>{int(p.soumis)}</TOPPERSDRODEVORSA>"
+        "</MontantCalculDroitRSAPersonne></Personne>"
+    )
+
+
+def _ideparte(departement: str) -> str:
+    return departement.rjust(3, "0")
+
+
+def foyer_xml(f: Foyer, departement: str, organisme: str = "CAF") -> str:
+    closure = ""
+    if f.date_cloture:
+        closure = (
+            f"<FinDroit><MOTICLORSA>{f.motif_cloture or 'PCG'}</MOTICLORSA>"
+            f"<DTCLORSA>{f.date_cloture.isoformat()}</DTCLORSA></FinDroit>"
+        )
+    return (
+        "<InfosFoyerRSA><IdentificationRSA>"
+        f"<Organisme><FONORG>{organisme}</FONORG><NUMORG>201</NUMORG>"
+        f"<MATRICULE>{f.matricule}</MATRICULE></Organisme>"
+        "<Partenaire><TYPEPARTE>CG</TYPEPARTE>"
+        f"<IDEPARTE>{_ideparte(f.departement or departement)}</IDEPARTE></Partenaire>"
+        f"<DemandeRSA><DTDEMRSA>{f.date_demande.isoformat()}</DTDEMRSA>"
+        f"<NUMDEMRSA>{f.matricule[-11:].rjust(11, '0')}</NUMDEMRSA></DemandeRSA>"
+        "</IdentificationRSA>"
+        + "".join(_personne(p) for p in f.personnes)
+        + "<DonneesAdministratives><SituationFamille><SITFAM>CEL</SITFAM>"
+        "<DDSITFAM>2020-01-01</DDSITFAM></SituationFamille><Adresse><TroncCommunAdresse>"
+        "<RGADR>01</RGADR><PAYS>FRA</PAYS><TYPEADR>D</TYPEADR><ETATADR>CO</ETATADR>"
+        "</TroncCommunAdresse><AdresseDetailleeFrance><COMPLIDEADR/><COMPLADR/>"
+        "<NUMVOIE>1</NUMVOIE><LIBTYPEVOIE>RUE</LIBTYPEVOIE><NOMVOIE>FICTIVE</NOMVOIE>"
+        f"<LIEUDIST/><NUMCOM>{f.commune}</NUMCOM><CODEPOS>00000</CODEPOS>"
+        "<NOMCOM>COMMUNE FICTIVE</NOMCOM></AdresseDetailleeFrance></Adresse>"
+        "</DonneesAdministratives><PrestationRSA><SituationDossierRSA>"
+        f"<EtatDossierRSA><ETATDOSRSA>{f.etat}</ETATDOSRSA></EtatDossierRSA>{closure}"
+        "</SituationDossierRSA><DetailDroitRSA><TroncCommunDroitRSA>"
+        "<TOPSANSDOMFIXE>0</TOPSANSDOMFIXE><ORIDEMRSA>DEM</ORIDEMRSA>"
+        f"<DTORIDEMRSA>{f.date_demande.isoformat()}</DTORIDEMRSA>"
+        "</TroncCommunDroitRSA></DetailDroitRSA></PrestationRSA></InfosFoyerRSA>\n"
+    )
+
+
+def flux_chunks(
+    departement: str,
+    date_reference: date,
+    foyers: Iterable[Foyer],
+    type_flux: str = "M",
+    organisme: str = "CAF",
+) -> Iterator[str]:
+    """The flux's text, piece by piece (a benchmark flux runs to hundreds of MB)."""
+    yield (
+        '<?xml version="1.0" encoding="windows-1252"?>\n'
+        '<Racine xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+        "<IdentificationFlux><APPLIEME>CRI</APPLIEME><NUMVERSIONAPPLIEME>6200"
+        f"</NUMVERSIONAPPLIEME><TYPEFLUX>{type_flux}</TYPEFLUX><NATFLUX>D</NATFLUX>"
+        f"<DTCREAFLUX>{date_reference.isoformat()}</DTCREAFLUX>"
+        "<HEUCREAFLUX>01:00:00.0000</HEUCREAFLUX>"
+        f"<DTREF>{date_reference.isoformat()}</DTREF></IdentificationFlux>\n"
+    )
+    count = 0
+    for f in foyers:
+        count += 1
+        yield foyer_xml(f, departement, organisme)
+    yield (
+        f"<TransmissionFlux><NBTOTDOSRSATRANSM>{count:08d}</NBTOTDOSRSATRANSM>"
+        "<NBTOTDOSRSATRANSMANO>00000000</NBTOTDOSRSATRANSMANO></TransmissionFlux>\n</Racine>\n"
+    )
+
+
+def write_flux(
+    path: Path,
+    departement: str,
+    date_reference: date,
+    foyers: Iterable[Foyer],
+    type_flux: str = "M",
+    organisme: str = "CAF",
+) -> Path:
+    """Write a flux in Windows-1252, as the CAF and the MSA send it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="cp1252", newline="\n") as out:
+        for chunk in flux_chunks(departement, date_reference, foyers, type_flux, organisme):
+            out.write(chunk)
+    return path
