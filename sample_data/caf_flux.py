@@ -161,3 +161,84 @@ def write_flux(
         for chunk in flux_chunks(departement, date_reference, foyers, type_flux, organisme):
             out.write(chunk)
     return path
+
+
+# --- the sample's fluxes: the simulated people as the CAF sees them ---------------------
+
+SAMPLE_FLUX_MONTHS = 12  # monthly fluxes written for the last months of the simulation
+NOT_SOUMIS = 0.06  # DEM not soumis aux droits et devoirs (resources above the threshold)
+WITH_CONJOINT = 0.2
+CONJOINT_SOUMIS = 0.6
+WITH_CHILD = 0.35
+
+
+def sample_foyers(people, orientations, ref: date, seed: int) -> list[Foyer]:
+    """The households of the persons in RSA at `ref`: each simulated person is the
+    demandeur of a household entered at their RSA entry date; some have a conjoint (whom
+    no orientation file knows: never oriented) and children (not soumis); a few are not
+    soumis aux droits et devoirs; a person whose job-seeker spell ends this month with a
+    return to work has their right closed (ETATDOSRSA 5) in this month's flux."""
+    import random
+
+    out = []
+    first = ref.replace(day=1)
+    for p in people:
+        o = orientations[p.serial]
+        if o.entree_rsa > ref:
+            continue
+        rng = random.Random(seed * 9_000_011 + p.serial)
+        dem = Personne(
+            p.nir, p.naissance, p.sexe, "DEM", rng.random() >= NOT_SOUMIS, p.identifiant_pe
+        )
+        members = [dem]
+        if rng.random() < WITH_CONJOINT:
+            sexe = "2" if p.sexe == "1" else "1"
+            conjoint_nir = fake_nir(500_000 + p.serial, sexe)
+            soumis = rng.random() < CONJOINT_SOUMIS
+            members.append(Personne(conjoint_nir, p.naissance, sexe, "CJT", soumis))
+        if rng.random() < WITH_CHILD:
+            child = rng.choice("12")
+            members.append(
+                Personne(fake_nir(800_000 + p.serial, child), date(2015, 6, 1), child, "ENF", False)
+            )
+        closed = p.cessation is not None and first <= p.cessation[0] <= ref
+        etat = "5" if closed else ("3" if rng.random() < 0.03 else "2")
+        out.append(
+            Foyer(
+                f"99{p.serial:07d}",
+                o.entree_rsa,
+                etat,
+                p.commune,
+                members,
+                date_cloture=p.cessation[0] if closed else None,
+                motif_cloture="PCG" if closed else None,
+            )
+        )
+    return out
+
+
+def write_sample_fluxes(departement, snapshots, orientations, seed: int, out: Path) -> list[Path]:
+    """Monthly fluxes of the last months (gzip, as a département stores them) and one daily
+    flux in the middle of the last month, holding the households whose right closed."""
+    import gzip
+
+    target = out / "caf"
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for snap in snapshots[-SAMPLE_FLUX_MONTHS:]:
+        foyers = sample_foyers(snap.people, orientations, snap.ref, seed)
+        path = target / f"RSABEM_{departement}_{snap.ref:%Y%m}.xml.gz"
+        text = "".join(flux_chunks(departement, snap.ref, foyers))
+        path.write_bytes(gzip.compress(text.encode("cp1252"), mtime=0))
+        written.append(path)
+    last = snapshots[-1]
+    mid = last.ref.replace(day=15)
+    closing = [
+        f
+        for f in sample_foyers(last.people, orientations, last.ref, seed)
+        if f.etat == "5" and f.date_cloture and f.date_cloture <= mid
+    ]
+    path = target / f"RSABEI_{departement}_{mid:%Y%m%d}.xml.gz"
+    text = "".join(flux_chunks(departement, mid, closing, "I"))
+    path.write_bytes(gzip.compress(text.encode("cp1252"), mtime=0))
+    return [*written, path]
