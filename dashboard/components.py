@@ -272,3 +272,11 @@ def lines(
     if share:
         fig.update_yaxes(tickformat=".0%", range=[0, 1])
     st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
+
+
+def population_caption(population: str | None) -> str:
+    """The sentence that says which persons a cohort indicator counts (the `population`
+    of pipelines/indicators.py: the CAF/MSA flux, else the orientation and parcours files)."""
+    from pipelines.indicators import POPULATION_CAPTIONS
+
+    return POPULATION_CAPTIONS.get(population or "sources", POPULATION_CAPTIONS["sources"])

@@ -88,6 +88,19 @@ components.distribution(
 )
 
 st.subheader("Délai entre l'entrée au RSA et l'orientation, par cohorte d'entrée")
+summary = db.summary(departement, month, communes)
+population = summary["population"]
+st.caption(components.population_caption(population).capitalize() + ".")
+link = summary["liaison_flux"]
+if link is not None:
+    st.metric(
+        "Personnes orientées retrouvées dans le flux CAF/MSA",
+        fmt_share(link["taux"]) if masking.share_allowed(link["personnes_orientees"]) else "n.d.",
+        help="liaison_flux : personnes ayant une décision d'orientation (CGPEM, reprise de "
+        "stock, parcours) retrouvées dans un flux bénéficiaires chargé (NIR, identifiant "
+        "France Travail, numéro allocataire). Un taux bas signale des identifiants qui ne "
+        "correspondent pas : ces orientations manquent aux parts par cohorte.",
+    )
 records = []
 for m, r in db.series("delai_orientation", departement, months, communes):
     if r is None:
@@ -107,11 +120,15 @@ for m, r in db.series("delai_orientation", departement, months, communes):
             else None,
             "statut": "provisoire" if r["cohorte_provisoire"] else "complète",
             "anomalies": r["anomalies_avant_entree"],
+            "population": r["population"],
         }
     )
 cohorts = pd.DataFrame(records)
 if cohorts.empty or cohorts["entrants"].sum() == 0:
-    st.info("Aucune date d'entrée au RSA dans les données chargées (reprise de stock ou parcours).")
+    st.info(
+        "Aucune date d'entrée au RSA dans les données chargées (flux CAF/MSA, reprise de "
+        "stock ou parcours)."
+    )
 else:
     long = cohorts.melt(
         id_vars=["cohorte", "statut"],
@@ -137,8 +154,10 @@ else:
     )
     st.caption(
         "orientes_30j_share, orientes_6sem_share : personnes orientées dans les 30 / 42 jours "
-        "suivant l'entrée, sur toutes les personnes entrées dans le mois (décret 2024-1244 : "
-        "six semaines). Parts non affichées sous 11 entrants ; les cohortes de moins de 30 "
+        "suivant l'entrée, sur toutes les personnes entrées dans le mois, orientées ou non "
+        "(décret 2024-1244 : six semaines) ; "
+        + components.population_caption(population)
+        + ". Parts non affichées sous 11 entrants ; les cohortes de moins de 30 "
         "jours sont provisoires."
     )
     shown = cohorts.assign(
@@ -160,6 +179,7 @@ else:
                 "orientes_6sem": "Orientés en 6 sem.",
                 "statut": "Cohorte",
                 "anomalies": "Orientation avant entrée",
+                "population": "Population",
             }
         ),
         hide_index=True,
@@ -177,6 +197,8 @@ else:
         ("orientés en 30 j", "orientés en 6 sem."),
         f"Délai d'orientation des entrants de {fmt_month(month)}, par profil",
         "delai_orientation_jours, orientes_30j_share, orientes_6sem_share par sexe ou tranche "
-        "d'âge, sur les personnes entrées au RSA dans le mois.",
+        "d'âge, sur les personnes entrées au RSA dans le mois ; "
+        + components.population_caption(population)
+        + ".",
         "delai_profil",
     )

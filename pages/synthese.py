@@ -150,6 +150,11 @@ for column, (label, get, fmt, delta, helptext, lower_better) in zip(columns, TIL
         delta_color="inverse" if lower_better else "normal",
         help=helptext,
     )
+st.caption(
+    "Délai d'orientation et orientés en 30 jours : "
+    + components.population_caption(current.get("population"))
+    + "."
+)
 
 
 def sentences() -> list[str]:
@@ -255,6 +260,7 @@ if (
                 ),
                 "orientés en 30 j": shown_share(value_of(delay, "orientes_30j_share"), entrants),
                 "contrat en 30 j": shown_share(value_of(contract, "contrat_30j_share"), oriented),
+                "population": value_of(delay, "population"),
             }
         )
     table = pd.DataFrame(records)

@@ -195,3 +195,27 @@ def test_breakdown_tables_mask_small_groups_for_the_committee(sample_db, monkeyp
         assert pd.isna(rows.loc[AGE_LABELS[code], "contrat en 30 j"])
     for code in large:
         assert rows.loc[AGE_LABELS[code], "contrat en 30 j"] == groups[code]["contrat_30j_share"]
+
+
+def test_orientations_page_states_the_population_it_counts(sample_db, monkeypatch) -> None:
+    """The sample has a CAF flux: the cohort section says it counts the flux's persons,
+    shows the link rate, and its table carries the population."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    at = _run("pages/orientations.py", {"dep": "2A", "mois": "2026-06"})
+    captions = " ".join(c.value for c in at.caption)
+    assert indicators.POPULATION_CAPTIONS["caf_msa"] in captions
+    link = indicators.liaison_flux(warehouse.open_reader(sample_db), "2A")
+    metric = next(m for m in at.metric if "retrouvées dans le flux" in m.label)
+    assert metric.value == fmt_share(link["taux"])
+    table = next(d.value for d in at.dataframe if "Population" in d.value.columns)
+    assert set(table["Population"]) == {"caf_msa"}
+
+
+def test_orientations_page_without_a_flux_says_the_non_oriented_may_be_missing(settings) -> None:
+    """June's PECGM file and CGPEM decisions, no flux: the population is the sources."""
+    for source, path in sample_files():
+        if source in ("pecgm", "cgpem") and "202606" in path.name:
+            assert loader.load(source, path, settings, "2A").status == "loaded"
+    at = _run("pages/orientations.py", {"dep": "2A", "mois": "2026-06"})
+    captions = " ".join(c.value for c in at.caption)
+    assert indicators.POPULATION_CAPTIONS["sources"].capitalize() in captions
