@@ -257,29 +257,47 @@ class FluxHeader:
 
 
 def _household_rows(
-    foyer: etree._Element, ordinal: int, used: tuple[str, ...]
-) -> Iterator[list[str | int | None]]:
-    """The rows of one household: one per person, or one empty-person row."""
+    foyer: etree._Element, ordinal: int, needed: tuple[str, ...] | None
+) -> list[list[str | int | None]]:
+    """The rows of one household: one per person, or one empty-person row.
+
+    `needed` None: the document is being validated as a whole while it streams (no
+    household checked on its own); else the household is validated against its
+    declaration and its errors sorted into blocking and warning ones.
+    """
     lay = layout()
-    xsd = schema()
-    blocking: list[str] = []
-    warning: list[str] = []
-    if not xsd.validate(foyer):
-        persons_missing = foyer.find(lay.personne.element) is None
-        for error in _schema_errors(xsd.error_log):
-            if persons_missing and error.expected == (lay.personne.element,):
-                continue  # the household without a person has a check of its own
-            (blocking if _blocking(error, foyer, used) else warning).append(error.code)
+    tail: list[str | None] = [None, None]
+    if needed is not None:
+        xsd = schema()
+        if not xsd.validate(foyer):
+            blocking: set[str] = set()
+            warning: set[str] = set()
+            persons_missing = foyer.find(lay.personne.element) is None
+            for error in _schema_errors(xsd.error_log):
+                if persons_missing and error.expected == (lay.personne.element,):
+                    continue  # the household without a person has a check of its own
+                (blocking if _blocking(error, foyer, needed) else warning).add(error.code)
+            tail = ["; ".join(sorted(blocking)) or None, "; ".join(sorted(warning)) or None]
     household = lay.foyer.read_all(foyer)
-    tail = ["; ".join(sorted(set(blocking))) or None, "; ".join(sorted(set(warning))) or None]
     persons = foyer.findall(lay.personne.element)
     if not persons:
-        yield [ordinal, 0, *household, *([None] * len(lay.personne.fields)), *tail]
-    for rank, person in enumerate(persons, start=1):
-        yield [ordinal, rank, *household, *lay.personne.read_all(person), *tail]
+        return [[ordinal, 0, *household, *([None] * len(lay.personne.fields)), *tail]]
+    return [
+        [ordinal, rank, *household, *lay.personne.read_all(person), *tail]
+        for rank, person in enumerate(persons, start=1)
+    ]
 
 
-def iter_blocks(path: Path, tags: tuple[str, ...], file_name: str) -> Iterator[etree._Element]:
+class _Invalid(Exception):
+    """The streaming validation of the whole document found a schema error."""
+
+
+def iter_blocks(
+    path: Path,
+    tags: tuple[str, ...],
+    file_name: str,
+    xsd: etree.XMLSchema | None = None,
+) -> Iterator[etree._Element]:
     """The flux's blocks named `tags`, in document order, each cleared once read.
 
     The hardening of `pipelines.xml_safe` (its parser options, its refusal of declared
@@ -287,10 +305,14 @@ def iter_blocks(path: Path, tags: tuple[str, ...], file_name: str) -> Iterator[e
     selection in C: `xml_safe.iter_elements` returns to Python at the start and the end of
     every element, about 200 per household, which made it four times slower than a bare
     pass over a flux; here Python sees only the blocks asked for.
+
+    With `xsd`, the whole document is validated by libxml2 as it streams; a schema error
+    (known at the end of the file) raises `_Invalid`, never a value.
     """
     checked = False
+    options = {**PARSER_OPTIONS, "schema": xsd} if xsd is not None else PARSER_OPTIONS
     with open_bytes(path) as stream:
-        context = etree.iterparse(stream, events=("end",), tag=tags, **PARSER_OPTIONS)
+        context = etree.iterparse(stream, events=("end",), tag=tags, **options)
         try:
             for _event, element in context:
                 if not checked:  # before any block is used; entities are never expanded
@@ -303,6 +325,8 @@ def iter_blocks(path: Path, tags: tuple[str, ...], file_name: str) -> Iterator[e
                     while element.getprevious() is not None:
                         del parent[0]
         except etree.XMLSyntaxError as error:
+            if xsd is not None and any(e.domain_name == "SCHEMASV" for e in error.error_log):
+                raise _Invalid from None
             raise FileRefused(_syntax_message(file_name, error)) from None
         except (EOFError, zlib.error, OSError) as error:  # a cut or corrupt .gz
             raise FileRefused(
@@ -312,24 +336,37 @@ def iter_blocks(path: Path, tags: tuple[str, ...], file_name: str) -> Iterator[e
 
 
 def read_flux(path: Path, file_name: str) -> tuple[FluxHeader, pa.Table]:
-    """Stream the flux once: its header, its footer and the rows of every household."""
+    """Stream the flux: its header, its footer and the rows of every household.
+
+    First pass: the whole document validated by libxml2 as it streams, no household
+    checked on its own — a valid flux (the usual case) is read once, for about the cost
+    of parsing it. A schema error is only known at the end of that pass: the flux is then
+    read again, each household validated against its declaration, so that the report
+    names each faulty household and only those are set aside (an invalid flux costs two
+    passes).
+    """
+    try:
+        return _read(path, file_name, whole=True)
+    except _Invalid:
+        return _read(path, file_name, whole=False)
+
+
+def _read(path: Path, file_name: str, whole: bool) -> tuple[FluxHeader, pa.Table]:
     lay = layout()
     xsd = schema()
-    used = lay.needed_paths()
-    columns: list[list] = [[] for _ in COLUMNS]
+    needed = None if whole else lay.needed_paths()
+    rows: list[list] = []
     header = FluxHeader({}, [], None)
     ordinal = 0
     tags = (lay.flux.element, lay.foyer.element, lay.fin.element)
-    for element in iter_blocks(path, tags, file_name):
+    for element in iter_blocks(path, tags, file_name, xsd if whole else None):
         if element.tag == lay.foyer.element:
             ordinal += 1
-            for row in _household_rows(element, ordinal, used):
-                for column, value in zip(columns, row, strict=True):
-                    column.append(value)
+            rows += _household_rows(element, ordinal, needed)
         elif element.tag == lay.flux.element:
             header.encoding = element.getroottree().docinfo.encoding
             header.values = {f.name: f.read(element) for f in lay.flux.fields}
-            if not xsd.validate(element):
+            if not whole and not xsd.validate(element):
                 header.schema_errors = [(e.path, e.kind) for e in _schema_errors(xsd.error_log)]
             root = element.getparent()
             if root is None or root.tag != lay.root:
@@ -340,6 +377,7 @@ def read_flux(path: Path, file_name: str) -> tuple[FluxHeader, pa.Table]:
         else:
             header.fin_lue = True
             header.nb_foyers_annonce = lay.fin.fields[0].read(element)
+    columns = zip(*rows, strict=True) if rows else ([] for _ in COLUMNS)
     arrays = {
         name: pa.array(values, pa.int64() if name.endswith("_no") else pa.string())
         for name, values in zip(COLUMNS, columns, strict=True)
