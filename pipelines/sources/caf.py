@@ -257,47 +257,38 @@ class FluxHeader:
 
 
 def _household_rows(
-    foyer: etree._Element, ordinal: int, needed: tuple[str, ...] | None
-) -> list[list[str | int | None]]:
+    foyer: etree._Element, ordinal: int, needed: tuple[str, ...]
+) -> list[tuple[str | int | None, ...]]:
     """The rows of one household: one per person, or one empty-person row.
 
-    `needed` None: the document is being validated as a whole while it streams (no
-    household checked on its own); else the household is validated against its
-    declaration and its errors sorted into blocking and warning ones.
+    The household is validated against its declaration in the schema; its errors are
+    sorted into blocking ones (about an element in `needed`) and warnings.
     """
     lay = layout()
+    xsd = schema()
     tail: list[str | None] = [None, None]
-    if needed is not None:
-        xsd = schema()
-        if not xsd.validate(foyer):
-            blocking: set[str] = set()
-            warning: set[str] = set()
-            persons_missing = foyer.find(lay.personne.element) is None
-            for error in _schema_errors(xsd.error_log):
-                if persons_missing and error.expected == (lay.personne.element,):
-                    continue  # the household without a person has a check of its own
-                (blocking if _blocking(error, foyer, needed) else warning).add(error.code)
-            tail = ["; ".join(sorted(blocking)) or None, "; ".join(sorted(warning)) or None]
+    if not xsd.validate(foyer):
+        blocking: set[str] = set()
+        warning: set[str] = set()
+        persons_missing = foyer.find(lay.personne.element) is None
+        for error in _schema_errors(xsd.error_log):
+            if persons_missing and error.expected == (lay.personne.element,):
+                continue  # the household without a person has a check of its own
+            (blocking if _blocking(error, foyer, needed) else warning).add(error.code)
+        tail = ["; ".join(sorted(blocking)) or None, "; ".join(sorted(warning)) or None]
     household = lay.foyer.read_all(foyer)
     persons = foyer.findall(lay.personne.element)
+    # Tuples of strings and numbers: the garbage collector stops tracking them, where a
+    # list per row made each collection walk every row read so far (quadratic in the file).
     if not persons:
-        return [[ordinal, 0, *household, *([None] * len(lay.personne.fields)), *tail]]
+        return [(ordinal, 0, *household, *([None] * len(lay.personne.fields)), *tail)]
     return [
-        [ordinal, rank, *household, *lay.personne.read_all(person), *tail]
+        (ordinal, rank, *household, *lay.personne.read_all(person), *tail)
         for rank, person in enumerate(persons, start=1)
     ]
 
 
-class _Invalid(Exception):
-    """The streaming validation of the whole document found a schema error."""
-
-
-def iter_blocks(
-    path: Path,
-    tags: tuple[str, ...],
-    file_name: str,
-    xsd: etree.XMLSchema | None = None,
-) -> Iterator[etree._Element]:
+def iter_blocks(path: Path, tags: tuple[str, ...], file_name: str) -> Iterator[etree._Element]:
     """The flux's blocks named `tags`, in document order, each cleared once read.
 
     The hardening of `pipelines.xml_safe` (its parser options, its refusal of declared
@@ -305,14 +296,10 @@ def iter_blocks(
     selection in C: `xml_safe.iter_elements` returns to Python at the start and the end of
     every element, about 200 per household, which made it four times slower than a bare
     pass over a flux; here Python sees only the blocks asked for.
-
-    With `xsd`, the whole document is validated by libxml2 as it streams; a schema error
-    (known at the end of the file) raises `_Invalid`, never a value.
     """
     checked = False
-    options = {**PARSER_OPTIONS, "schema": xsd} if xsd is not None else PARSER_OPTIONS
     with open_bytes(path) as stream:
-        context = etree.iterparse(stream, events=("end",), tag=tags, **options)
+        context = etree.iterparse(stream, events=("end",), tag=tags, **PARSER_OPTIONS)
         try:
             for _event, element in context:
                 if not checked:  # before any block is used; entities are never expanded
@@ -325,8 +312,6 @@ def iter_blocks(
                     while element.getprevious() is not None:
                         del parent[0]
         except etree.XMLSyntaxError as error:
-            if xsd is not None and any(e.domain_name == "SCHEMASV" for e in error.error_log):
-                raise _Invalid from None
             raise FileRefused(_syntax_message(file_name, error)) from None
         except (EOFError, zlib.error, OSError) as error:  # a cut or corrupt .gz
             raise FileRefused(
@@ -336,37 +321,28 @@ def iter_blocks(
 
 
 def read_flux(path: Path, file_name: str) -> tuple[FluxHeader, pa.Table]:
-    """Stream the flux: its header, its footer and the rows of every household.
+    """Stream the flux once: its header, its footer and the rows of every household, each
+    household validated against its declaration in the schema as it streams by.
 
-    First pass: the whole document validated by libxml2 as it streams, no household
-    checked on its own — a valid flux (the usual case) is read once, for about the cost
-    of parsing it. A schema error is only known at the end of that pass: the flux is then
-    read again, each household validated against its declaration, so that the report
-    names each faulty household and only those are set aside (an invalid flux costs two
-    passes).
+    Validating the whole document while it streams (lxml's `iterparse(schema=…)`) costs
+    about the same CPU but only reports its first error, at the end of the file: a second
+    pass would then be needed to name the faulty households and set only them aside.
     """
-    try:
-        return _read(path, file_name, whole=True)
-    except _Invalid:
-        return _read(path, file_name, whole=False)
-
-
-def _read(path: Path, file_name: str, whole: bool) -> tuple[FluxHeader, pa.Table]:
     lay = layout()
     xsd = schema()
-    needed = None if whole else lay.needed_paths()
-    rows: list[list] = []
+    needed = lay.needed_paths()
+    rows: list[tuple] = []
     header = FluxHeader({}, [], None)
     ordinal = 0
     tags = (lay.flux.element, lay.foyer.element, lay.fin.element)
-    for element in iter_blocks(path, tags, file_name, xsd if whole else None):
+    for element in iter_blocks(path, tags, file_name):
         if element.tag == lay.foyer.element:
             ordinal += 1
             rows += _household_rows(element, ordinal, needed)
         elif element.tag == lay.flux.element:
             header.encoding = element.getroottree().docinfo.encoding
             header.values = {f.name: f.read(element) for f in lay.flux.fields}
-            if not whole and not xsd.validate(element):
+            if not xsd.validate(element):
                 header.schema_errors = [(e.path, e.kind) for e in _schema_errors(xsd.error_log)]
             root = element.getparent()
             if root is None or root.tag != lay.root:
@@ -561,7 +537,8 @@ def stage(
 def insert(
     con: duckdb.DuckDBPyConnection, report: Report, load_id: int, catalog: str = "wh"
 ) -> int:
-    """Insert the persons of the accepted households into `<catalog>.caf_beneficiaire`."""
+    """Insert the persons of the accepted households into `<catalog>.caf_beneficiaire`;
+    returns the households loaded (the records the report counts, and the drift compares)."""
     type_flux = "M" if report.variant == TYPES_FLUX["M"] else "I"
     run_staging_sql(
         con,
@@ -575,7 +552,7 @@ def insert(
         },
     )
     return con.execute(
-        f"SELECT count(*) FROM {catalog}.{TABLE} WHERE load_id = ?", [load_id]
+        f"SELECT count(DISTINCT foyer_no) FROM {catalog}.{TABLE} WHERE load_id = ?", [load_id]
     ).fetchone()[0]
 
 
