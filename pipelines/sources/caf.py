@@ -295,7 +295,9 @@ def iter_blocks(path: Path, tags: tuple[str, ...], file_name: str) -> Iterator[e
     entities, its messages for a cut file or archive), with lxml's tag filter doing the
     selection in C: `xml_safe.iter_elements` returns to Python at the start and the end of
     every element, about 200 per household, which made it four times slower than a bare
-    pass over a flux; here Python sees only the blocks asked for.
+    pass over a flux; here Python sees only the blocks asked for. (Reading the ~20
+    elements a household needs as lxml meets them, instead of one XPath union per block,
+    measured the same.)
     """
     checked = False
     with open_bytes(path) as stream:
