@@ -37,8 +37,9 @@ class Foyer:
 
 
 def fake_nir(n: int, sexe: str = "1") -> str:
-    """A 13-character NIR-shaped number that no person has (month 99, commune 999)."""
-    return f"{sexe}999999{n:06d}"  # sex, year 99, month 99, département 99, then a counter
+    """A 13-character NIR-shaped number that no person has: month 99, département 99 and
+    commune 9xxxx (the sample's reserved pattern); `n` below 10 million, unique."""
+    return f"{sexe}{n // 100_000 % 100:02d}99999{n % 100_000:05d}"
 
 
 def _personne(p: Personne) -> str:
