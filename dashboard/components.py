@@ -274,9 +274,11 @@ def lines(
     st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
 
 
-def population_caption(population: str | None) -> str:
-    """The sentence that says which persons a cohort indicator counts (the `population`
-    of pipelines/indicators.py: the CAF/MSA flux, else the orientation and parcours files)."""
+def population_caption(population: str | None, sentence: bool = False) -> str:
+    """The words that say which persons a cohort indicator counts (the `population` of
+    pipelines/indicators.py: the CAF/MSA flux, else the orientation and parcours files);
+    `sentence`: with a capital and a full stop, to stand alone."""
     from pipelines.indicators import POPULATION_CAPTIONS
 
-    return POPULATION_CAPTIONS.get(population or "sources", POPULATION_CAPTIONS["sources"])
+    text = POPULATION_CAPTIONS.get(population or "sources", POPULATION_CAPTIONS["sources"])
+    return f"{text[0].upper()}{text[1:]}." if sentence else text

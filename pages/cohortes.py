@@ -159,8 +159,7 @@ st.caption(
     "contrat, après l'orientation), reprise d'emploi (cessation d'inscription pour reprise "
     "d'emploi, motifs 11 à 25, après l'orientation). Effectifs de 1 à 10 masqués ; parts "
     "non affichées sous 11 personnes. "
-    + components.population_caption(a["population"]).capitalize()
-    + "."
+    + components.population_caption(a["population"], sentence=True)
 )
 export = table.drop(columns=["_a", "_b"]).assign(
     **{c: pd.to_numeric(table[c], errors="coerce").round(4) for c in ("part A", "part B")}

@@ -90,7 +90,7 @@ components.distribution(
 st.subheader("Délai entre l'entrée au RSA et l'orientation, par cohorte d'entrée")
 summary = db.summary(departement, month, communes)
 population = summary["population"]
-st.caption(components.population_caption(population).capitalize() + ".")
+st.caption(components.population_caption(population, sentence=True))
 link = summary["liaison_flux"]
 if link is not None:
     st.metric(

@@ -218,4 +218,7 @@ def test_orientations_page_without_a_flux_says_the_non_oriented_may_be_missing(s
             assert loader.load(source, path, settings, "2A").status == "loaded"
     at = _run("pages/orientations.py", {"dep": "2A", "mois": "2026-06"})
     captions = " ".join(c.value for c in at.caption)
-    assert indicators.POPULATION_CAPTIONS["sources"].capitalize() in captions
+    assert (
+        "Population : personnes connues des fichiers d'orientation et de parcours (sans flux "
+        "CAF/MSA, les non-orientés peuvent manquer)." in captions
+    )
