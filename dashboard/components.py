@@ -289,3 +289,13 @@ def report_download(departement: str, month: str) -> None:
         on_click=auth.log_export,
         args=(name,),
     )
+
+
+def population_caption(population: str | None, sentence: bool = False) -> str:
+    """The words that say which persons a cohort indicator counts (the `population` of
+    pipelines/indicators.py: the CAF/MSA flux, else the orientation and parcours files);
+    `sentence`: with a capital and a full stop, to stand alone."""
+    from pipelines.indicators import POPULATION_CAPTIONS
+
+    text = POPULATION_CAPTIONS.get(population or "sources", POPULATION_CAPTIONS["sources"])
+    return f"{text[0].upper()}{text[1:]}." if sentence else text

@@ -24,6 +24,7 @@ SOURCES = {
     "lrsa": "LRSA DE — une des quatre listes",
     "stock": "Reprise de stock",
     "parcours": "Parcours — personnes, rendez-vous et prestations (trois fichiers)",
+    "caf": "Flux bénéficiaires CAF / MSA (XML)",
 }
 SEVERITY = {"critical": "ligne rejetée", "warning": "avertissement"}
 

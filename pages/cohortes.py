@@ -206,7 +206,8 @@ st.caption(
     "premier rendez-vous (fichiers parcours), contrat (contrat d'engagement ou PPAE valant "
     "contrat, après l'orientation), reprise d'emploi (cessation d'inscription pour reprise "
     "d'emploi, motifs 11 à 25, après l'orientation). Effectifs de 1 à 10 masqués ; parts "
-    "non affichées sous 11 personnes."
+    "non affichées sous 11 personnes. "
+    + components.population_caption(a["population"], sentence=True)
 )
 export = table.drop(columns=["_a", "_b"]).assign(
     **{c: pd.to_numeric(table[c], errors="coerce").round(4) for c in ("part A", "part B")},
@@ -240,6 +241,7 @@ c2.metric(
 )
 export.insert(0, "définition", "")
 export.loc[0, "définition"] = f"A : {label_a} | B : {label_b} | suivi : {horizon} jours"
+export["population"] = a["population"]
 components.download(export, f"cohortes_{departement}", "cohortes", excel=True)
 
 st.subheader("Délais des deux cohortes, en tenant compte des personnes encore en attente")

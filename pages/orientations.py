@@ -95,6 +95,19 @@ components.distribution(
 )
 
 st.subheader("Délai entre l'entrée au RSA et l'orientation, par cohorte d'entrée")
+summary = db.summary(departement, month, communes)
+population = summary["population"]
+st.caption(components.population_caption(population, sentence=True))
+link = summary["liaison_flux"]
+if link is not None:
+    st.metric(
+        "Personnes orientées retrouvées dans le flux CAF/MSA",
+        fmt_share(link["taux"]) if masking.share_allowed(link["personnes_orientees"]) else "n.d.",
+        help="liaison_flux : personnes ayant une décision d'orientation (CGPEM, reprise de "
+        "stock, parcours) retrouvées dans un flux bénéficiaires chargé (NIR, identifiant "
+        "France Travail, numéro allocataire). Un taux bas signale des identifiants qui ne "
+        "correspondent pas : ces orientations manquent aux parts par cohorte.",
+    )
 DELAY_FLAGS = {  # `<share>_provisoire` of the family -> what the table names
     "orientes_30j_provisoire": "orientés en 30 j",
     "orientes_6sem_provisoire": "orientés en 6 sem.",
@@ -120,11 +133,15 @@ for m, r in series:
             "orientes_6sem_provisoire": r["orientes_6sem_provisoire"],
             "provisoire": components.provisional_label(r, DELAY_FLAGS),
             "anomalies": r["anomalies_avant_entree"],
+            "population": r["population"],
         }
     )
 cohorts = pd.DataFrame(records)
 if cohorts.empty or cohorts["entrants"].sum() == 0:
-    st.info("Aucune date d'entrée au RSA dans les données chargées (reprise de stock ou parcours).")
+    st.info(
+        "Aucune date d'entrée au RSA dans les données chargées (flux CAF/MSA, reprise de "
+        "stock ou parcours)."
+    )
 else:
     long = pd.concat(
         [
@@ -150,8 +167,10 @@ else:
     )
     st.caption(
         "orientes_30j_share, orientes_6sem_share : personnes orientées dans les 30 / 42 jours "
-        "suivant l'entrée, sur toutes les personnes entrées dans le mois (décret 2024-1244 : "
-        "six semaines). Parts non affichées sous 11 entrants. Provisoire (tirets, points "
+        "suivant l'entrée, sur toutes les personnes entrées dans le mois, orientées ou non "
+        "(décret 2024-1244 : six semaines) ; "
+        + components.population_caption(population)
+        + ". Parts non affichées sous 11 entrants. Provisoire (tirets, points "
         "creux) : la fenêtre de 30 ou 42 jours après la fin du mois n'est pas écoulée à la "
         "date des données"
         + components.data_date_note(series[-1][1]["date_donnees"] if series else None)
@@ -180,6 +199,7 @@ else:
                 "orientes_6sem": "Orientés en 6 sem.",
                 "provisoire": "Provisoire",
                 "anomalies": "Orientation avant entrée",
+                "population": "Population",
             }
         ),
         hide_index=True,
@@ -197,7 +217,9 @@ else:
         ("orientés en 30 j", "orientés en 6 sem."),
         f"Délai d'orientation des entrants {of_month(month)}, par profil",
         "delai_orientation_jours, orientes_30j_share, orientes_6sem_share par sexe ou tranche "
-        "d'âge, sur les personnes entrées au RSA dans le mois.",
+        "d'âge, sur les personnes entrées au RSA dans le mois ; "
+        + components.population_caption(population)
+        + ".",
         "delai_profil",
         provisional=DELAY_FLAGS,
     )

@@ -66,7 +66,10 @@ with report_tab:
         c3.metric("Encodage", report["encoding"].split(",")[0])
         link = report.get("liaison") or {}
         c4.metric(
-            "Liaison avec le PECGM",
+            # a CAF/MSA flux is linked with the orientation files, the others with PECGM
+            "Liaison avec les orientations"
+            if report["source"] == "caf"
+            else "Liaison avec le PECGM",
             "n.d." if link.get("taux") is None else f"{link['taux']:.0%}".replace(".", ","),
         )
         findings = sorted(

@@ -47,6 +47,11 @@ for row in (head.main[:3], head.main[3:]):
         )
         column.caption(tile.caption or f"mois {of_month(month)}")
 
+st.caption(
+    "Délai d'orientation et orientés en 30 jours : "
+    + components.population_caption(current.get("population"))
+    + "."
+)
 with st.container(border=True):
     st.markdown("**Ce qui change ce mois-ci**")
     for sentence in head.sentences or ["Pas de mois précédent à comparer."]:

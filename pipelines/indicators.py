@@ -177,6 +177,46 @@ def flux(
     }
 
 
+POPULATION_CAPTIONS = {
+    "caf_msa": (
+        "population : personnes soumises aux droits et devoirs d'un foyer au droit RSA ouvert "
+        "dans le flux bénéficiaires CAF/MSA, orientées ou non"
+    ),
+    "sources": (
+        "population : personnes connues des fichiers d'orientation et de parcours (sans flux "
+        "CAF/MSA, les non-orientés peuvent manquer)"
+    ),
+}
+
+
+def population(con: duckdb.DuckDBPyConnection, departement: str) -> str:
+    """The population the cohort indicators of a département count: 'caf_msa' once a
+    CAF/MSA flux of the département is loaded, else 'sources' (macro of migration 0012)."""
+    return con.execute("SELECT population_cohortes(?)", [departement]).fetchone()[0]
+
+
+def has_population(con: duckdb.DuckDBPyConnection, departement: str) -> bool:
+    """Whether a cohort indicator has anything to count: orientations or a CAF/MSA flux."""
+    return has_rows(con, "orientation", departement) or has_rows(
+        con, "caf_beneficiaire", departement
+    )
+
+
+def liaison_flux(con: duckdb.DuckDBPyConnection, departement: str) -> dict | None:
+    """Persons of the orientation sources found in the département's CAF/MSA flux; None
+    without a flux (the population is then the sources themselves)."""
+    if not has_rows(con, "caf_beneficiaire", departement):
+        return None
+    oriented, found = con.execute(
+        indicator_sql("liaison_flux"), {"departement": departement}
+    ).fetchone()
+    return {
+        "personnes_orientees": oriented,
+        "retrouvees_dans_flux": found,
+        "taux": share(found, oriented),
+    }
+
+
 def delai_orientation(
     con: duckdb.DuckDBPyConnection,
     departement: str,
@@ -184,8 +224,9 @@ def delai_orientation(
     communes: Communes = None,
     seuils: tuple[int, int] = (30, 42),
 ) -> dict | None:
-    """Entry cohort of the month: delay to orientation and the shares within the thresholds."""
-    if not has_rows(con, "orientation", departement):
+    """Entry cohort of the month: delay to orientation and the shares within the thresholds,
+    over the entrants of the population (`population`: caf_msa or sources)."""
+    if not has_population(con, departement):
         return None
     groups = _groups(
         con,
@@ -217,6 +258,7 @@ def delai_orientation(
         "anomalies_avant_entree": everyone["anomalies_avant_entree"],
         # kept for earlier readers: true while any window of the cohort is still open
         "cohorte_provisoire": everyone["provisoire_quantiles"],
+        "population": everyone["population"],
         "par_sexe": {},
         "par_tranche_age": {},
         **breakdowns(groups, shaped),
@@ -345,12 +387,20 @@ def intensite(
 def part_orientes(
     con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
 ) -> dict | None:
-    """DREES share oriented among persons in RSA at the end of the month, by seniority."""
-    if not has_rows(con, "parcours_personne", departement):
+    """DREES share oriented among persons in RSA at the end of the month, by seniority
+    ('ensemble', 'moins_6_mois', '6_12_mois', '12_mois_et_plus'), each with the population
+    it counts (the CAF/MSA flux of the month when one is loaded, else the parcours persons)."""
+    if not has_rows(con, "parcours_personne", departement) and not has_rows(
+        con, "caf_beneficiaire", departement
+    ):
         return None
     groups = _groups(con, "part_orientes", departement, month, communes)
     return {
-        k: {"personnes": v["personnes"], "part": share(v["orientes"], v["personnes"])}
+        k: {
+            "personnes": v["personnes"],
+            "part": share(v["orientes"], v["personnes"]),
+            "population": v["population"],
+        }
         for k, v in groups.items()
     }
 
@@ -470,9 +520,8 @@ def _cohort_params(
 
 
 def _has_cohort_data(con: duckdb.DuckDBPyConnection, departement: str) -> bool:
-    return has_rows(con, "orientation", departement) or has_rows(
-        con, "parcours_personne", departement
-    )
+    """Orientations, a CAF/MSA flux or parcours persons: something a cohort can count."""
+    return has_population(con, departement) or has_rows(con, "parcours_personne", departement)
 
 
 def cohorte(
@@ -498,6 +547,7 @@ def cohorte(
     )
     if not _has_cohort_data(con, departement):
         return {
+            "population": "sources",
             "entres": 0,
             "orientes": 0,
             "premier_rdv": 0,
@@ -570,6 +620,8 @@ def summary(
         "cohorte_provisoire",
     ):
         result[key] = delay[key] if delay else None
+    result["population"] = population(con, departement)
+    result["liaison_flux"] = liaison_flux(con, departement)
     contract = contrat(con, departement, month, communes)
     for key in (
         "delai_contrat_jours",

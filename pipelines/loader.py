@@ -229,6 +229,8 @@ def _link_rate(con, src, report: Report, load_id: int) -> dict | None:
     A person matches on the person key (NIR) or on the identifiant PE: a low rate tells a
     département that its identifiers do not match France Travail's.
     """
+    if src.TABLE == "caf_beneficiaire":
+        return _flux_link_rate(con, report, load_id)
     if src.TABLE not in ("orientation", "lrsa_de", "parcours_personne"):
         return None
     row = con.execute(
@@ -248,6 +250,30 @@ def _link_rate(con, src, report: Report, load_id: int) -> dict | None:
         "liees": linked,
         "taux": round(linked / lines, 4) if lines else None,
         "pecgm_charge": True,
+    }
+
+
+def _flux_link_rate(con, report: Report, load_id: int) -> dict:
+    """A CAF/MSA flux: share of its persons soumis aux droits et devoirs (open right) that
+    the département's orientation sources know (NIR, identifiant PE, identifiant RSA)."""
+    lines, linked, oriented = con.execute(
+        """WITH o AS (SELECT person_key, pe_key, rsa_key, cle_type FROM wh.orientation
+                      WHERE departement = ?)
+        SELECT count(DISTINCT c.person_key),
+               count(DISTINCT c.person_key) FILTER (
+                   WHERE c.person_key IN (SELECT person_key FROM o)
+                      OR c.pe_key IN (SELECT pe_key FROM o)
+                      OR c.rsa_key IN (SELECT rsa_key FROM o WHERE cle_type = 'RSA')),
+               (SELECT count(*) FROM o)
+        FROM wh.caf_beneficiaire c
+        WHERE c.load_id = ? AND c.soumis_droits_devoirs AND c.etat_dossier IN ('2', '3', '4')""",
+        [report.departement, load_id],
+    ).fetchone()
+    return {
+        "lignes": lines,
+        "liees": linked if oriented else None,
+        "taux": round(linked / lines, 4) if lines and oriented else None,
+        "orientations_chargees": bool(oriented),
     }
 
 

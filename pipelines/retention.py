@@ -30,6 +30,7 @@ DATED = {
     "parcours_prestation": "date_debut",
     "ft_statut": "date_collecte",
     "ft_contrainte": "date_collecte",
+    "caf_beneficiaire": "date_reference",
 }
 
 

@@ -19,6 +19,7 @@ SAMPLE_FILES = {
     "cgpem": "cgpem/CGPEM_*.csv",
     "lrsa": "lrsa/LRSA_*.csv",
     "parcours": "parcours/PARCOURS_*.csv",  # three files, loaded together as one unit
+    "caf": "caf/RSABE*.xml.gz",  # last: its link rate with the orientation files is measured
 }
 SAMPLE_DEPARTEMENT = "2A"  # the files other than PECGM do not name their département
 

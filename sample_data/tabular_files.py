@@ -465,6 +465,9 @@ def write_tabular_files(
     for d in (cgpem_dir, lrsa_dir):
         d.mkdir(parents=True, exist_ok=True)
     written = write_parcours_and_stock(departement, everyone, orientations, seed, start, last, out)
+    from sample_data.caf_flux import write_sample_fluxes
+
+    written += write_sample_fluxes(departement, snapshots, orientations, seed, out)
 
     for snap in snapshots:
         first = snap.ref.replace(day=1)

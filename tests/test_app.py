@@ -249,3 +249,30 @@ def test_the_data_layer_refuses_a_departement_the_user_may_not_see(sample_db, mo
     assert not any("chiffres de 2B" in m.value for m in at.markdown)
     rows = access.audit_rows(sample_db, 5)
     assert any(r[2] == "agent.2a" and r[3] == "acces_refuse" and r[4] == "2B" for r in rows)
+
+
+def test_orientations_page_states_the_population_it_counts(sample_db, monkeypatch) -> None:
+    """The sample has a CAF flux: the cohort section says it counts the flux's persons,
+    shows the link rate, and its table carries the population."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    at = _run("pages/orientations.py", {"dep": "2A", "mois": "2026-06"})
+    captions = " ".join(c.value for c in at.caption)
+    assert indicators.POPULATION_CAPTIONS["caf_msa"] in captions
+    link = indicators.liaison_flux(warehouse.open_reader(sample_db), "2A")
+    metric = next(m for m in at.metric if "retrouvées dans le flux" in m.label)
+    assert metric.value == fmt_share(link["taux"])
+    table = next(d.value for d in at.dataframe if "Population" in d.value.columns)
+    assert set(table["Population"]) == {"caf_msa"}
+
+
+def test_orientations_page_without_a_flux_says_the_non_oriented_may_be_missing(settings) -> None:
+    """June's PECGM file and CGPEM decisions, no flux: the population is the sources."""
+    for source, path in sample_files():
+        if source in ("pecgm", "cgpem") and "202606" in path.name:
+            assert loader.load(source, path, settings, "2A").status == "loaded"
+    at = _run("pages/orientations.py", {"dep": "2A", "mois": "2026-06"})
+    captions = " ".join(c.value for c in at.caption)
+    assert (
+        "Population : personnes connues des fichiers d'orientation et de parcours (sans flux "
+        "CAF/MSA, les non-orientés peuvent manquer)." in captions
+    )

@@ -69,3 +69,13 @@ def test_bench_pecgm_xml_prints_every_figure() -> None:
         if "peak" in line and "dossiers " in line
     ]
     assert counts == ["300", "300", "300"]
+
+
+def test_bench_caf_prints_every_figure() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_caf.py"), "--mb", "0.2"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    for figure in ("bare, tag filter", "caf.stage / bare iterparse: wall", "cpu", "peak"):
+        assert figure in out, figure
+    assert "'status': 'loaded'" in out and "'loadable': True" in out

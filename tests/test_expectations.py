@@ -74,7 +74,7 @@ def test_sql_engine_agrees_with_great_expectations(dirty_files) -> None:
     assert compared >= 6  # the dirty files do trip expectations: the comparison is not vacuous
 
 
-@pytest.mark.parametrize("source", ["cgpem", "lrsa", "stock"])
+@pytest.mark.parametrize("source", ["cgpem", "lrsa", "stock", "caf"])
 def test_every_source_suite_is_a_gx_suite(source) -> None:
     raw = json.loads((EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8"))
     suite = gx.ExpectationSuite(**raw)

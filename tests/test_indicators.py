@@ -182,9 +182,9 @@ def test_first_appointment_delay(wh) -> None:
 def test_part_orientes_keeps_the_not_yet_oriented(wh) -> None:
     """End of April: R1, R2 oriented, R3 (entered January 2025) never: 2/3 overall."""
     got = indicators.part_orientes(wh, "2A", "2026-04")
-    assert got["ensemble"] == {"personnes": 3, "part": round(2 / 3, 4)}
-    assert got["12_mois_et_plus"] == {"personnes": 1, "part": 0.0}
-    assert got["moins_6_mois"] == {"personnes": 2, "part": 1.0}
+    assert got["ensemble"] == {"personnes": 3, "part": round(2 / 3, 4), "population": "sources"}
+    assert got["12_mois_et_plus"] == {"personnes": 1, "part": 0.0, "population": "sources"}
+    assert got["moins_6_mois"] == {"personnes": 2, "part": 1.0, "population": "sources"}
 
 
 def test_flows_fall_back_on_pecgm_dates_without_lrsa_lists(wh) -> None:
@@ -251,6 +251,7 @@ def test_cohort_funnel_exact_values(wh) -> None:
     the PE key), P2 on day 42; P4 none. No appointment (no RSA key), no return to work."""
     got = indicators.cohorte(wh, "2A", "entree", "2026-03", "2026-03")
     assert got == {
+        "population": "sources",
         "entres": 4,
         "orientes": 3,
         "premier_rdv": 0,

@@ -31,7 +31,7 @@ def test_deterministic_for_a_seed(tmp_path) -> None:
 def test_committed_sample_passes_validation_and_is_synthetic() -> None:
     files = sample_files()
     counts = Counter(source for source, _ in files)
-    assert counts == {"pecgm": 18, "stock": 1, "cgpem": 18, "lrsa": 67, "parcours": 1}
+    assert counts == {"pecgm": 18, "stock": 1, "cgpem": 18, "lrsa": 67, "parcours": 1, "caf": 13}
     for source, path in files:
         con = duckdb.connect()
         facts = unit_facts(path) if isinstance(path, list) else inspect_file(path)

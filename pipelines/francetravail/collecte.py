@@ -19,7 +19,7 @@ skips those persons and loads them with the others; persons the warehouse alread
 for that day (an earlier run with the same or another file) are skipped too. Calls that
 failed for good (after the retries) are not definitive: the next run asks again.
 
-What is kept (migration 0016): person key, collection date, `statutDE`, `dateEffetStatut`,
+What is kept (migration 0014): person key, collection date, `statutDE`, `dateEffetStatut`,
 the category, motif and situation codes and, per thématique, whether a constraint is `OUI`.
 """
 

@@ -3,14 +3,15 @@
 Each reader meets `protocol.Source` (name, table, what a new file replaces, stage, insert,
 quarantine); `TABLES` when a load writes to several tables. `pecgm` is a module; the
 tabular sources are `TabularSource` objects built from their template; `parcours` reads
-three files as one unit (`MULTI_FILE`).
+three files as one unit (`MULTI_FILE`); `caf` (CAF/MSA flux bénéficiaires, XML) is a
+module like `pecgm`.
 """
 
 from __future__ import annotations
 
 from pipelines.encoding import FileFacts, read_head
 from pipelines.errors import FileRefused, FileUnusable, UsageError
-from pipelines.sources import pecgm, pecgm_xml
+from pipelines.sources import caf, pecgm, pecgm_xml
 from pipelines.sources.cgpem import cgpem
 from pipelines.sources.lrsa import lrsa
 from pipelines.sources.parcours import parcours, role_of
@@ -25,6 +26,7 @@ SOURCES: dict[str, Source] = {
     "lrsa": lrsa,
     "stock": stock,
     "parcours": parcours,
+    "caf": caf,
 }
 PLANNED: tuple[str, ...] = ()
 TABULAR = ("cgpem", "lrsa", "stock")
@@ -64,6 +66,8 @@ def detect_source(facts: FileFacts) -> str:
         return pecgm.SOURCE
     if pecgm_xml.is_xml(facts) and root_tag(facts.path) == pecgm_xml.root_element():
         return pecgm.SOURCE  # the XML form, read by the same source
+    if head.lstrip("\ufeff").startswith("<") and caf.looks_like_flux(root_tag(facts.path)):
+        return caf.SOURCE
     try:
         headers = read_table(facts).headers
     except FileRefused:
@@ -73,7 +77,7 @@ def detect_source(facts: FileFacts) -> str:
     if headers and scores[best][0] == 0 and scores[best][1] >= 3:
         return best
     raise FileUnusable(
-        "Source non reconnue d'après le contenu : précisez-la (pecgm, cgpem, lrsa, stock, parcours)."
+        "Source non reconnue d'après le contenu : précisez-la (pecgm, cgpem, lrsa, stock, parcours, caf)."
     )
 
 

@@ -44,11 +44,16 @@ def apply_suite(
     suite: Suite,
     report: Report,
     empty: str = "aucune ligne de données sous l'en-tête",
+    records: str | None = None,
 ) -> None:
-    """Run the suite on `fields`, list rejected lines in `rejected`, apply the threshold."""
+    """Run the suite on `fields`, list rejected lines in `rejected`, apply the threshold.
+
+    `records` counts the records the threshold is about when a record spans several rows
+    of `fields` (a CAF/MSA household and its persons share their `line_no`).
+    """
     report.checks = run_suite(con, fields, suite)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {rejected} AS {rejected_lines_sql(fields, suite)}")
-    report.rows_read = con.execute(f"SELECT count(*) FROM {fields}").fetchone()[0]
+    report.rows_read = con.execute(records or f"SELECT count(*) FROM {fields}").fetchone()[0]
     report.rows_rejected = con.execute(
         f"SELECT count(DISTINCT line_no) FROM {rejected}"
     ).fetchone()[0]
@@ -59,7 +64,7 @@ def apply_suite(
         report.findings.append(
             Finding(
                 "seuil_rejets",
-                f"{report.file_name} : {report.rows_rejected} lignes en erreur sur "
+                f"{report.file_name} : {report.rows_rejected} {report.record_word}s en erreur sur "
                 f"{report.rows_read} ({share}), au-delà du seuil de "
                 f"{percent(report.threshold)} : le fichier est refusé.",
             )

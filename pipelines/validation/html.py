@@ -58,7 +58,9 @@ def render(report: dict) -> str:
         link = report["liaison"]
         identity.append(
             (
-                "Liaison avec le PECGM",
+                "Liaison avec les orientations"
+                if report.get("source") == "caf"
+                else "Liaison avec le PECGM",
                 f"{link['liees']} sur {link['lignes']} ({percent(link['taux'])})",
             )
         )

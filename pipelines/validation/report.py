@@ -117,7 +117,7 @@ class Report:
             codes = f" (valeurs : {', '.join(c.unexpected_codes)})" if c.unexpected_codes else ""
             out.append(
                 f"{c.file_name or self.file_name}, {where}, champ {e.field_label} : {e.description}{codes} "
-                f"[{c.unexpected_count} ligne(s), {level}]"
+                f"[{c.unexpected_count} {self.record_word}(s), {level}]"
             )
         return out
 

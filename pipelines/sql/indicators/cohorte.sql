@@ -15,19 +15,27 @@
 -- 'exclure'). The CTE chain ends with `durations` (time to orientation and to contract,
 -- censored at the data date) for the Kaplan–Meier curves: indicators.cohorte_courbes takes
 -- the text above the line `-- entonnoir` and appends kaplan_meier.sql.
-WITH maturite AS MATERIALIZED (  -- data date of the cohort explorer (migration 0014)
+-- Entrants come from the view `entrant` (the CAF/MSA flux when one is loaded, else the
+-- sources), oriented or not; orientations are matched by `orientation_liee`.
+WITH maturite AS MATERIALIZED (  -- data date of the cohort explorer (migration 0013)
     SELECT date_donnees($departement, ['pecgm', 'orientation', 'parcours', 'caf_msa']) AS date_donnees
 ),
-person AS (
-    SELECT person_key, any_value(pe_key) AS pe_key, any_value(rsa_key) AS rsa_key,
-           min(date_entree_rsa) AS entree, min(date_orientation) AS oriente,
-           arg_min(type_parcours, date_orientation) AS type_parcours,
-           any_value(sexe) AS sexe, any_value(annee_naissance) AS annee_naissance
-    FROM orientation WHERE departement = $departement GROUP BY person_key
-    UNION ALL  -- parcours persons not yet oriented: entered, waiting
-    SELECT person_key, pe_key, rsa_key, coalesce(date_entree_dispositif, date_ouverture_droits),
-           NULL, NULL, sexe, annee_naissance
-    FROM parcours_personne WHERE departement = $departement AND date_orientation IS NULL
+liees AS (SELECT * FROM orientation_liee($departement)),
+person AS (  -- the population (view entrant, oriented or not) and its first orientation
+    SELECT e.person_key, e.pe_key, e.rsa_key, e.entree, min(o.date_orientation) AS oriente,
+           arg_min(o.type_parcours, o.date_orientation) AS type_parcours, e.sexe,
+           e.annee_naissance, e.code_commune AS commune_flux
+    FROM entrant e LEFT JOIN liees o USING (person_key)
+    WHERE e.departement = $departement
+    GROUP BY ALL
+    UNION ALL  -- oriented persons the population does not hold: orientation cohorts only
+    SELECT person_key, any_value(pe_key), any_value(rsa_key), NULL, min(date_orientation),
+           arg_min(type_parcours, date_orientation), any_value(sexe), any_value(annee_naissance),
+           NULL
+    FROM orientation
+    WHERE departement = $departement
+      AND person_key NOT IN (SELECT orientation_key FROM liees)
+    GROUP BY person_key
 ),
 pecgm_rows AS (  -- the persons' PECGM records, by NIR key, then by identifiant PE key
     SELECT p.person_key, s.mois, s.code_commune_residence, s.modalite, s.date_cessation_ide,
@@ -50,7 +58,7 @@ emplois AS (  -- cessations for a return to work
     WHERE n.groupe = 'reprise_emploi' AND r.date_cessation_ide IS NOT NULL
 ),
 cohort AS (
-    SELECT p.*, coalesce(g.commune, pp.code_commune) AS commune, g.modalite,
+    SELECT p.*, coalesce(g.commune, pp.code_commune, p.commune_flux) AS commune, g.modalite,
            year(CAST($mois_debut AS DATE)) - p.annee_naissance AS age
     FROM person p
     LEFT JOIN pecgm g USING (person_key)
@@ -122,7 +130,8 @@ durations AS (  -- Kaplan–Meier input: 'orientation' from entry, 'contrat' fro
     WHERE oriente AND date_orientation <= (SELECT date_donnees FROM maturite)
 )
 -- entonnoir
-SELECT count(*) AS entres,
+SELECT population_cohortes($departement) AS population,
+       count(*) AS entres,
        count(oriente_h) AS orientes,
        count(premier_rdv_h) AS premier_rdv,
        count(contrat_h) AS contrat,

@@ -8,7 +8,7 @@
 -- Maturity (CTE maturite): the 30-day and 60-day shares are provisional while their own
 -- window after the month's last day has not closed at the data date; the delay quantiles
 -- while the 60-day (longest) window has not.
-WITH maturite AS MATERIALIZED (  -- data date of the family and maturity of each threshold (migration 0014)
+WITH maturite AS MATERIALIZED (  -- data date of the family and maturity of each threshold (migration 0013)
     SELECT d AS date_donnees,
            provisoire($mois, 30, d) AS provisoire_30j,
            provisoire($mois, 60, d) AS provisoire_60j

@@ -1,14 +1,14 @@
 -- Kaplan–Meier curve of time to contract per orientation-month cohort of $departement:
 -- shared/spec/indicators.md, contrat_courbe. For each cohort and day t = 0…180, the share
 -- contracted by day t; persons without a contract are censored at the data date (the
--- data date of the family, see migration 0014's date_donnees).
+-- data date of the family, see migration 0013's date_donnees).
 -- Contract date as in contrat.sql.
 -- $communes: the communes of the chosen territory, NULL for the whole département.
 WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
     SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
-data_date AS MATERIALIZED (  -- the time-to-contract family's data date (migration 0014)
+data_date AS MATERIALIZED (  -- the time-to-contract family's data date (migration 0013)
     SELECT date_donnees($departement, ['pecgm', 'orientation', 'parcours']) AS d
 ),
 cohort AS (

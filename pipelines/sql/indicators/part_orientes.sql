@@ -1,22 +1,48 @@
 -- DREES OARSA share oriented at the end of ($departement, $mois): shared/spec/indicators.md,
--- part_orientes. Persons in RSA at the end of the month (parcours persons whose entry is on
--- or before its last day) with an orientation dated on or before it, over all of them,
--- by time since entry (< 6 months, 6–12 months, 12 months or more). Persons not yet
--- oriented stay in the denominator.
+-- part_orientes. Persons in RSA at the end of the month with an orientation dated on or
+-- before it, over all of them, by time since entry (< 6 months, 6–12 months, 12 months or
+-- more). Persons not yet oriented stay in the denominator.
+-- Population 'caf_msa' (a CAF/MSA flux of the département is loaded): the persons soumis aux
+-- droits et devoirs of a household whose right is open (ETATDOSRSA 2, 3, 4) in its state at
+-- the end of the month (`caf_etat`: the flux of that month, not the latest one), entry =
+-- DTDEMRSA; their orientations matched by `orientation_liee`. Population 'sources': the
+-- parcours persons whose entry is on or before the last day of the month.
 -- $communes: the communes of the chosen territory, NULL for the whole département.
 WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
     SELECT person_key, pe_key, rsa_key FROM commune_personne
     WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
 ),
 fin AS (SELECT last_day(CAST($mois AS DATE)) AS d),
-persons AS (
+caf AS (  -- population caf_msa: the state of the households at the end of the month
+    SELECT person_key, min(date_demande_rsa) AS entree
+    FROM caf_etat(last_day(CAST($mois AS DATE)))
+    WHERE departement = $departement AND soumis_droits_devoirs
+      AND etat_dossier IN ('2', '3', '4') AND date_demande_rsa IS NOT NULL
+      AND (CAST($communes AS VARCHAR[]) IS NULL
+           OR list_contains(CAST($communes AS VARCHAR[]), code_commune)
+           OR person_key IN (SELECT person_key FROM territoire_personnes)
+           OR pe_key IN (SELECT pe_key FROM territoire_personnes))
+    GROUP BY person_key
+),
+caf_orientes AS (
+    SELECT c.person_key, c.entree, min(o.date_orientation) AS oriente
+    FROM caf c LEFT JOIN orientation_liee($departement) o
+      ON o.person_key = c.person_key AND o.date_orientation <= (SELECT d FROM fin)
+    GROUP BY ALL
+),
+parcours AS (  -- population sources
     SELECT rsa_key,
            min(coalesce(date_entree_dispositif, date_ouverture_droits)) AS entree,
            min(date_orientation) AS oriente
     FROM parcours_personne
-    WHERE departement = $departement
+    WHERE departement = $departement AND population_cohortes($departement) = 'sources'
       AND (CAST($communes AS VARCHAR[]) IS NULL OR rsa_key IN (SELECT rsa_key FROM territoire_personnes))
     GROUP BY rsa_key
+),
+persons AS (
+    SELECT entree, oriente FROM caf_orientes
+    UNION ALL
+    SELECT entree, oriente FROM parcours
 ),
 banded AS (
     SELECT CASE WHEN p.entree > f.d - INTERVAL 6 MONTH THEN 'moins_6_mois'
@@ -27,7 +53,8 @@ banded AS (
     WHERE p.entree <= f.d
 )
 SELECT coalesce(anciennete, 'ensemble') AS groupe, count(*) AS personnes,
-       count(*) FILTER (WHERE oriente) AS orientes
+       count(*) FILTER (WHERE oriente) AS orientes,
+       population_cohortes($departement) AS population
 FROM banded
 GROUP BY GROUPING SETS ((), (anciennete))
 ORDER BY groupe

@@ -1,5 +1,5 @@
 -- DE status at France Travail of the persons of the latest collection of $departement on
--- or before the end of $mois (macro ft_derniere_collecte, migration 0016): one row per
+-- or before the end of $mois (macro ft_derniere_collecte, migration 0014): one row per
 -- statutDE (Identifié, Inscrit, Cessé, Radié; found without a status: non_renseigne) and
 -- `non_trouve` for persons France Travail does not know (Recherche usager gave no
 -- identifier: S002 or another return code), with the collection's date.
