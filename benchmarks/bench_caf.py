@@ -107,7 +107,7 @@ def _load(path: Path) -> dict:
     from pipelines.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["PILOTAGE_SECRET_KEY"] = "benchmark-key-not-a-secret"
+        os.environ["PILOTAGE_SECRET_KEY"] = "ab" * 32  # a synthetic key (32 bytes, hex)
         outcome = loader.load("caf", path, Settings.from_env(Path(tmp) / "wh.duckdb"))
     return {"status": outcome.status, "rows": outcome.rows_loaded}
 

@@ -226,17 +226,26 @@ def test_provisional_values_are_drawn_apart(server, browser, sample_db) -> None:
     from pipelines import indicators, warehouse
 
     month = indicators.months_available(warehouse.open_reader(sample_db), "2A")[0]
-    # tall enough for every chart of a page to be drawn without scrolling
-    context = browser.new_context(viewport={"width": 1400, "height": 4200}, locale="fr-FR")
-    tab = context.new_page()
-    try:
-        _open(tab, f"{server}/synthese?dep=2A&mois={month}", "Synthèse", "comite")
-        named = tab.locator('[data-testid="stCaptionContainer"]', has_text=re.compile("^cohorte d"))
-        expect(named.first).to_be_visible(timeout=30_000)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / "synthese_cohortes.png"))
-        for slug, login in (("orientations", "analyste"), ("delais", "analyste")):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # One browser context per account: the session cookie keeps a tab signed in across
+    # links, so a second account needs a browser of its own. Tall enough for every chart
+    # of a page to be drawn without scrolling.
+    for slug, login in (
+        ("synthese", "comite"),
+        ("orientations", "analyste"),
+        ("delais", "analyste"),
+    ):
+        context = browser.new_context(viewport={"width": 1400, "height": 4200}, locale="fr-FR")
+        tab = context.new_page()
+        try:
             _open(tab, f"{server}/{slug}?dep=2A&mois={month}", PAGES[slug], login)
+            if slug == "synthese":
+                named = tab.locator(
+                    '[data-testid="stCaptionContainer"]', has_text=re.compile("^cohorte d")
+                )
+                expect(named.first).to_be_visible(timeout=30_000)
+                tab.screenshot(path=str(ARTIFACTS / "synthese_cohortes.png"))
+                continue
             # Plotly draws its legend as SVG text; a loaded machine takes its time
             tab.wait_for_function(
                 """() => [...document.querySelectorAll('.js-plotly-plot .legendtext')]
@@ -244,8 +253,8 @@ def test_provisional_values_are_drawn_apart(server, browser, sample_db) -> None:
                 timeout=90_000,
             )
             tab.screenshot(path=str(ARTIFACTS / f"{slug}_provisoire.png"))
-    finally:
-        context.close()
+        finally:
+            context.close()
 
 
 def test_committee_downloads_the_monthly_report(server, page) -> None:
