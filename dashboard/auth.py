@@ -218,7 +218,8 @@ def sidebar(user: User) -> None:
             st.sidebar.warning("Chiffres non masqués : ne pas diffuser.")
     if st.sidebar.button("Se déconnecter"):
         sign_out()
-        st.rerun()
+        if not oidc():  # st.logout() navigates to the provider's sign-out and back itself:
+            st.rerun()  # a rerun here would draw the sign-in page before the cookie is gone
 
 
 def log_view(page: str, **filters: object) -> None:

@@ -6,6 +6,7 @@ expired or wrongly signed ID token refused, sign-out clearing the session."""
 from __future__ import annotations
 
 import secrets
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -93,6 +94,10 @@ def test_sign_in_takes_role_and_departements_from_the_allow_list(oidc_app, provi
     expect(page.get_by_role("button", name="Se connecter avec ProConnect")).to_be_visible(
         timeout=30_000
     )
+    deadline = time.monotonic() + 30  # the sign-out's own round trip deletes the cookie
+    while any(c["name"].startswith("_streamlit_user") for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "le cookie d'identité n'a pas été effacé"
+        page.wait_for_timeout(200)
     page.reload()  # the identity cookie is gone: still signed out
     expect(page.get_by_role("button", name="Se connecter avec ProConnect")).to_be_visible(
         timeout=30_000

@@ -231,7 +231,9 @@ def test_public_test_file_shape_gets_the_right_messages(tmp_path, settings, caps
     assert (
         "test-pe.xml, dossier 3 (ligne 19), champ DATE DU DERNIER CONTACT : date incomplète" in out
     )
-    assert "4 lignes en erreur sur 4" in out  # nb-dossiers counts the empty dossier: no count error
+    assert (
+        "4 dossiers en erreur sur 4" in out
+    )  # nb-dossiers counts the empty dossier: no count error
     assert "2020" not in out.replace("2020-", "")
 
 
