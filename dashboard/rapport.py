@@ -260,6 +260,24 @@ def _marked(text: str, provisional: bool | None) -> str:
     return f"{text} (provisoire)" if provisional and text != "n.d." else text
 
 
+def _cohort_row(
+    month: str, r: dict, population: str, delay: str, shares: tuple[str, ...], limit: int
+) -> list[str]:
+    """A cohort's printed row: its population (masked), its median delay and its shares,
+    each hidden under the threshold and marked while its own window is open."""
+    allowed = masking.share_allowed(r[population], limit)
+    median = _days(r[f"{delay}_jours"]["mediane"]) if allowed else "n.d."
+    return [
+        fmt_month(month),
+        _count(r[population], limit),
+        _marked(median, r[f"{delay}_provisoire"]),
+        *(
+            _marked(_share(r[f"{s}_share"], r[population], limit), r[f"{s}_provisoire"])
+            for s in shares
+        ),
+    ]
+
+
 def _delai_orientation(con, departement, months, limit) -> Section:
     records = []
     for m in months:
@@ -316,24 +334,9 @@ def _delai_orientation(con, departement, months, limit) -> Section:
             "Orientés en 6 sem.",
         ],
         [
-            [
-                fmt_month(m),
-                _count(r["entrants"], limit),
-                _marked(
-                    _days(r["delai_orientation_jours"]["mediane"])
-                    if masking.share_allowed(r["entrants"], limit)
-                    else "n.d.",
-                    r["delai_orientation_provisoire"],
-                ),
-                _marked(
-                    _share(r["orientes_30j_share"], r["entrants"], limit),
-                    r["orientes_30j_provisoire"],
-                ),
-                _marked(
-                    _share(r["orientes_6sem_share"], r["entrants"], limit),
-                    r["orientes_6sem_provisoire"],
-                ),
-            ]
+            _cohort_row(
+                m, r, "entrants", "delai_orientation", ("orientes_30j", "orientes_6sem"), limit
+            )
             for m, r in records
         ],
         "provisoire : la fenêtre de ce seuil n'est pas encore close à la date des données "
@@ -362,24 +365,7 @@ def _contrat(con, departement, months, limit) -> Section:
     table = Table(
         ["Cohorte d'orientation", "Orientés", "Délai médian", "Contrat en 30 j", "Contrat en 60 j"],
         [
-            [
-                fmt_month(m),
-                _count(r["orientes"], limit),
-                _marked(
-                    _days(r["delai_contrat_jours"]["mediane"])
-                    if masking.share_allowed(r["orientes"], limit)
-                    else "n.d.",
-                    r["delai_contrat_provisoire"],
-                ),
-                _marked(
-                    _share(r["contrat_30j_share"], r["orientes"], limit),
-                    r["contrat_30j_provisoire"],
-                ),
-                _marked(
-                    _share(r["contrat_60j_share"], r["orientes"], limit),
-                    r["contrat_60j_provisoire"],
-                ),
-            ]
+            _cohort_row(m, r, "orientes", "delai_contrat", ("contrat_30j", "contrat_60j"), limit)
             for m, r in rows
         ],
         "delai_contrat_jours, contrat_30j_share, contrat_60j_share : de l'orientation au contrat "
