@@ -22,8 +22,6 @@ flux sent again; a daily flux of the same day): history is kept per reference da
 from __future__ import annotations
 
 import re
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -34,13 +32,13 @@ import pyarrow as pa
 import yaml
 from lxml import etree
 
-from pipelines.encoding import FileFacts, open_bytes
+from pipelines.encoding import FileFacts
 from pipelines.errors import FileRefused
 from pipelines.settings import LAYOUTS_DIR, PACKAGE_DIR
 from pipelines.sources.common import DEPARTEMENT, apply_suite, run_staging_sql
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.validation.suite import load_suite
-from pipelines.xml_safe import PARSER_OPTIONS, _refuse_declared_entities, _syntax_message
+from pipelines.xml_safe import PARSER_OPTIONS, iter_top_level
 
 SOURCE = "caf"
 TABLE = "caf_beneficiaire"
@@ -288,40 +286,6 @@ def _household_rows(
     ]
 
 
-def iter_blocks(path: Path, tags: tuple[str, ...], file_name: str) -> Iterator[etree._Element]:
-    """The flux's blocks named `tags`, in document order, each cleared once read.
-
-    The hardening of `pipelines.xml_safe` (its parser options, its refusal of declared
-    entities, its messages for a cut file or archive), with lxml's tag filter doing the
-    selection in C: `xml_safe.iter_elements` returns to Python at the start and the end of
-    every element, about 200 per household, which made it four times slower than a bare
-    pass over a flux; here Python sees only the blocks asked for. (Reading the ~20
-    elements a household needs as lxml meets them, instead of one XPath union per block,
-    measured the same.)
-    """
-    checked = False
-    with open_bytes(path) as stream:
-        context = etree.iterparse(stream, events=("end",), tag=tags, **PARSER_OPTIONS)
-        try:
-            for _event, element in context:
-                if not checked:  # before any block is used; entities are never expanded
-                    _refuse_declared_entities(file_name, element)
-                    checked = True
-                yield element
-                element.clear(keep_tail=False)
-                parent = element.getparent()
-                if parent is not None:
-                    while element.getprevious() is not None:
-                        del parent[0]
-        except etree.XMLSyntaxError as error:
-            raise FileRefused(_syntax_message(file_name, error)) from None
-        except (EOFError, zlib.error, OSError) as error:  # a cut or corrupt .gz
-            raise FileRefused(
-                f"{file_name} : archive gzip tronquée ou illisible ({type(error).__name__}) ; "
-                "le fichier est refusé entier, rien n'est chargé."
-            ) from None
-
-
 def read_flux(path: Path, file_name: str) -> tuple[FluxHeader, pa.Table]:
     """Stream the flux once: its header, its footer and the rows of every household, each
     household validated against its declaration in the schema as it streams by.
@@ -337,7 +301,9 @@ def read_flux(path: Path, file_name: str) -> tuple[FluxHeader, pa.Table]:
     header = FluxHeader({}, [], None)
     ordinal = 0
     tags = (lay.flux.element, lay.foyer.element, lay.fin.element)
-    for element in iter_blocks(path, tags, file_name):
+    # xml_safe's hardening, with lxml's tag filter selecting the blocks in C: Python sees
+    # only the blocks asked for (per-element callbacks made a flux four times slower)
+    for element in iter_top_level(path, tags, file_name=file_name):
         if element.tag == lay.foyer.element:
             ordinal += 1
             rows += _household_rows(element, ordinal, needed)
