@@ -382,12 +382,22 @@ def test_pecgm_rejects_a_date_in_2099_by_line_and_field(tmp_path, capsys) -> Non
 
 def test_one_future_date_rule_for_every_source() -> None:
     """Every date a layout marks `not_future` has its critical `<field>_futur` expectation in
-    its source's suite, and no suite checks a future flag no layout declares."""
+    its source's suite, and no suite checks a future flag no layout declares. The PECGM XML
+    files are read through the PECGM layout (their tag map names its fields), so every
+    future-checked PECGM date must be reachable from the tag map too."""
+    from pipelines.sources import caf, pecgm_xml
+
     declared: dict[str, set[str]] = {
-        PECGM: {f"{f.name}_futur" for f in LAYOUT.fields("D") if f.not_future}
+        PECGM: {f"{f.name}_futur" for f in LAYOUT.fields("D") if f.not_future},
+        "caf": {
+            f"{f.name}_futur"
+            for block in (caf.layout().foyer, caf.layout().personne)
+            for f in block.fields
+            if f.not_future
+        },
     }
     for path in LAYOUTS_DIR.glob("*.yaml"):
-        # the XML layouts (PECGM tag maps, CAF/MSA element paths) are not tabular templates
+        # the PECGM layouts and tag maps and the CAF/MSA element paths are handled above
         if not path.stem.startswith(("pecgm", "caf")):
             tpl = template(path.stem)
             declared[path.stem] = {f"{c.name}_futur" for c in tpl.columns if c.not_future}
@@ -398,7 +408,10 @@ def test_one_future_date_rule_for_every_source() -> None:
             if e.column and e.column.endswith("_futur") and e.severity == "critical"
         }
         assert checked == flags, source
-    assert declared[PECGM] and declared["cgpem"]
+    assert declared[PECGM] and declared["cgpem"] and declared["caf"]
+    for tags in pecgm_xml.available_maps().values():
+        mapped = {f"{name}_futur" for name in tags.dossier.values()}
+        assert declared[PECGM] <= mapped, tags.name
 
 
 # --- 12. arguments and messages ----------------------------------------------------------

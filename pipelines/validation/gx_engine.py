@@ -37,9 +37,7 @@ def run_with_gx(frame: pd.DataFrame, suite: Suite) -> list[dict]:
         .add_dataframe_asset("lignes")
         .add_batch_definition_whole_dataframe("tout")
     )
-    gx_suite = context.suites.add(
-        gx.ExpectationSuite(**{k: v for k, v in suite.raw.items() if k != "id"})
-    )
+    gx_suite = context.suites.add(gx.ExpectationSuite(**suite.as_gx()))
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name="v", data=batch, suite=gx_suite)
     )
