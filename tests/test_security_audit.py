@@ -380,6 +380,26 @@ def test_pecgm_rejects_a_date_in_2099_by_line_and_field(tmp_path, capsys) -> Non
     assert "1 rejetés" in out
 
 
+def test_pecgm_xml_rejects_a_date_in_2099_like_the_fixed_width_file(tmp_path, capsys) -> None:
+    """The XML form is read through the same layout: same rule, same message (the dossier's
+    ordinal stands for the line, its element for the field), never the date."""
+    from sample_data import generate
+    from sample_data import pecgm_xml as xml_writer
+
+    ref = generate.month_end(2026, 10)
+    _, people = list(generate.simulate("2A", 1, 200, 5, ref))[-1]
+    records = [generate.detail_values(p, ref) for p in people]
+    records[4]["date_signature_ppae"] = "20990101"
+    path = xml_writer.write(
+        tmp_path / "PECGM_2A_202610.xml",
+        xml_writer.document(LAYOUT, "2A", ref, records, len(records)),
+    )
+    assert main(["validate", "pecgm", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "champ DATE SIGNATURE PPAE : date postérieure à la date de référence du fichier" in out
+    assert "2099" not in out and "1 rejetés" in out
+
+
 def test_one_future_date_rule_for_every_source() -> None:
     """Every date a layout marks `not_future` has its critical `<field>_futur` expectation in
     its source's suite, and no suite checks a future flag no layout declares. The PECGM XML

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.validation.suite import Suite
+from pipelines.validation.suite import Expectation, Suite
 
 
 def _config_key(kind: str, kwargs: dict) -> tuple:
@@ -23,12 +23,44 @@ def _config_key(kind: str, kwargs: dict) -> tuple:
         "min_value",
         "max_value",
     )
-    return (kind, *(str(kwargs.get(k)) for k in keys))
+    return (kind, *(_comparable(kwargs.get(k)) for k in keys))
 
 
-def run_with_gx(frame: pd.DataFrame, suite: Suite) -> list[dict]:
-    """Validate `frame` (with a `line_no` column) and return, per expectation in suite order,
-    its name, success, unexpected count and sorted unexpected line numbers."""
+def _comparable(value: object) -> str:
+    """A configuration value as text, alike whether GX coerced it (0 -> 0.0, a date
+    string -> date) or not."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int | float):
+        return repr(float(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def date_bounded(e: Expectation) -> bool:
+    """A range check whose bounds are dates (`min_value: "2009-06-01"`).
+
+    GX reads such bounds as dates and compares them with date values only (it raises on
+    text); the staged tables hold dates as ISO text. Both engines therefore compare the
+    column as dates, an unreadable one counting as missing (the SQL engine's `try_cast`).
+    """
+    return e.type == "expect_column_values_to_be_between" and any(
+        isinstance(e.kwargs.get(k), str) for k in ("min_value", "max_value")
+    )
+
+
+def _as_dates(frame: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
+    """`columns` as `datetime.date` values (what GX compares date bounds with), or None."""
+    out = frame.copy()
+    for column in columns:
+        parsed = pd.to_datetime(out[column], format="%Y-%m-%d", errors="coerce")
+        out[column] = [None if pd.isna(d) else d.date() for d in parsed]
+    return out
+
+
+def _validate(frame: pd.DataFrame, suite: Suite) -> dict[tuple, object]:
+    """GX's result of each expectation of `suite` on `frame`, keyed by its configuration."""
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
@@ -41,20 +73,28 @@ def run_with_gx(frame: pd.DataFrame, suite: Suite) -> list[dict]:
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name="v", data=batch, suite=gx_suite)
     )
-    data = frame.astype(object).where(
-        frame.notna(), None
-    )  # GX skips None, as the SQL engine skips NULL
-    data.index = pd.Index(
-        frame["line_no"].tolist()
-    )  # unexpected_index_list then gives line numbers
+    data = frame.astype(object).where(frame.notna(), None)  # GX skips None, as SQL skips NULL
+    data.index = pd.Index(frame["line_no"].tolist())  # unexpected_index_list: line numbers
     result = definition.run(
         batch_parameters={"dataframe": data}, result_format={"result_format": "COMPLETE"}
     )
     # GX does not promise to return results in suite order: align them by configuration.
-    by_config = {
+    return {
         _config_key(r.expectation_config.type, r.expectation_config.kwargs): r
         for r in result.results
     }
+
+
+def run_with_gx(frame: pd.DataFrame, suite: Suite) -> list[dict]:
+    """Validate `frame` (with a `line_no` column) and return, per expectation in suite order,
+    its name, success, unexpected count and sorted unexpected line numbers."""
+    dated = tuple(e for e in suite.expectations if date_bounded(e))
+    others = tuple(e for e in suite.expectations if not date_bounded(e))
+    by_config: dict[tuple, object] = {}
+    if others:
+        by_config |= _validate(frame, suite.only(others))
+    if dated:
+        by_config |= _validate(_as_dates(frame, {e.column for e in dated}), suite.only(dated))
     out = []
     for expectation in suite.expectations:
         res = by_config[_config_key(expectation.type, expectation.kwargs)]
