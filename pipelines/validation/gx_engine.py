@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.validation.suite import Expectation, Suite
+from pipelines.validation.suite import Suite
 
 
 def _config_key(kind: str, kwargs: dict) -> tuple:
@@ -38,20 +38,9 @@ def _comparable(value: object) -> str:
     return str(value)
 
 
-def date_bounded(e: Expectation) -> bool:
-    """A range check whose bounds are dates (`min_value: "2009-06-01"`).
-
-    GX reads such bounds as dates and compares them with date values only (it raises on
-    text); the staged tables hold dates as ISO text. Both engines therefore compare the
-    column as dates, an unreadable one counting as missing (the SQL engine's `try_cast`).
-    """
-    return e.type == "expect_column_values_to_be_between" and any(
-        isinstance(e.kwargs.get(k), str) for k in ("min_value", "max_value")
-    )
-
-
 def _as_dates(frame: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
-    """`columns` as `datetime.date` values (what GX compares date bounds with), or None."""
+    """`columns` as `datetime.date` values (what GX compares date bounds with), or None
+    (`Expectation.compares_dates`)."""
     out = frame.copy()
     for column in columns:
         parsed = pd.to_datetime(out[column], format="%Y-%m-%d", errors="coerce")
@@ -88,8 +77,8 @@ def _validate(frame: pd.DataFrame, suite: Suite) -> dict[tuple, object]:
 def run_with_gx(frame: pd.DataFrame, suite: Suite) -> list[dict]:
     """Validate `frame` (with a `line_no` column) and return, per expectation in suite order,
     its name, success, unexpected count and sorted unexpected line numbers."""
-    dated = tuple(e for e in suite.expectations if date_bounded(e))
-    others = tuple(e for e in suite.expectations if not date_bounded(e))
+    dated = tuple(e for e in suite.expectations if e.compares_dates)
+    others = tuple(e for e in suite.expectations if not e.compares_dates)
     by_config: dict[tuple, object] = {}
     if others:
         by_config |= _validate(frame, suite.only(others))

@@ -65,10 +65,10 @@ def _length_equal(e: Expectation, table: str) -> str:
 
 
 def _between(e: Expectation, table: str) -> str:
-    """Out of range; bounds written as dates compare the column as a date (as GX does),
-    a value that is no date being left to the format check."""
+    """Out of range; bounds written as dates compare the column as a date
+    (`Expectation.compares_dates`)."""
     col, parts = _q(e.column), []
-    dated = any(isinstance(e.kwargs.get(k), str) for k in ("min_value", "max_value"))
+    dated = e.compares_dates
     value = f"try_cast({col} AS DATE)" if dated else col
 
     def bound(key: str) -> str:

@@ -51,6 +51,19 @@ class Expectation:
         """The columns the expectation reads (one, or the two of a pair)."""
         return tuple(self.kwargs[k] for k in ("column", "column_A", "column_B") if k in self.kwargs)
 
+    @property
+    def compares_dates(self) -> bool:
+        """A range check whose bounds are dates (`min_value: "2009-06-01"`).
+
+        GX reads such bounds as dates and compares them with dates only (it raises on
+        text), and the staged tables hold dates as ISO text: both engines compare the
+        column as dates, a value that is no date counting as missing (left to the format
+        check).
+        """
+        return self.type == "expect_column_values_to_be_between" and any(
+            isinstance(self.kwargs.get(k), str) for k in ("min_value", "max_value")
+        )
+
     def examples(self, kind: str) -> list[Any]:
         """The `valides` or `invalides` examples of `meta.exemples` (empty when none)."""
         return list((self.meta.get("exemples") or {}).get(kind) or [])
