@@ -309,11 +309,45 @@ def test_schema_error_names_the_element_never_the_value(tmp_path, settings) -> N
     assert "SECRET" not in messages and "SECRET" not in report.to_json()
 
 
+def test_future_dates_are_line_errors_like_every_source(tmp_path, settings) -> None:
+    """A date after the flux's reference date (DTREF) rejects its household with the message
+    every source gives a future date, naming the household and the element, never the date;
+    a closure may fall in the month after (the layout's tolerance)."""
+    from pipelines.validation.suite import load_suite
+
+    foyers = _foyers(["H1", "H2", "H3", "H4", "H5"], etats={"H4": "5", "H5": "5"})
+    foyers[1].date_demande = D("2026-06-15")
+    foyers[2].personnes[0].date_naissance = D("2099-01-01")
+    foyers[3].date_cloture = D("2026-06-30")  # within the 31 days a closure may run ahead
+    foyers[4].date_cloture = D("2026-07-31")
+    path = write_flux(tmp_path / "flux.xml", DEP, D("2026-05-31"), foyers)
+    report = _stage(settings, path)
+    text = _messages(report)
+    rules = {
+        e.column: e.description
+        for source in ("caf", "pecgm")
+        for e in load_suite(source).expectations
+        if e.column and e.column.endswith("_futur")
+    }
+    assert rules["date_demande_rsa_futur"] == rules["date_naissance_futur"]  # PECGM's words
+    assert rules["date_cloture_futur"] == rules["date_radiation_futur"]  # with a tolerance
+    for household, element, flag in (
+        (2, "IdentificationRSA/DemandeRSA/DTDEMRSA", "date_demande_rsa_futur"),
+        (3, "Personne/Identification/DTNAI", "date_naissance_futur"),
+        (5, "PrestationRSA/SituationDossierRSA/FinDroit/DTCLORSA", "date_cloture_futur"),
+    ):
+        line = f"flux.xml, foyer {household}, champ InfosFoyerRSA/{element} : {rules[flag]} "
+        assert line + "(valeurs : oui) [1 foyer(s), ligne rejetée]" in text, text
+    assert report.rows_rejected == 3 and not report.loadable  # 3 of 5: beyond the threshold
+    assert "2026-06-15" not in text and "2099" not in text and "2026-07-31" not in text
+
+
 def test_public_test_files_shape_validates(tmp_path, settings) -> None:
     """The shape of the public test fluxes: a monthly CAF flux with resources and a daily
     MSA flux (written here with fictitious values), loadable as sent."""
     monthly = _foyers(["H1", "H2"])
     for f in monthly:
+        f.date_demande = D("2021-11-02")  # before the reference date, as in those files
         for p in f.personnes:
             p.ressources, p.identifiant_pe = True, "9000001X"
     path = tmp_path / "RSABEM.xml"
@@ -321,8 +355,10 @@ def test_public_test_files_shape_validates(tmp_path, settings) -> None:
     report = _stage(settings, path)
     assert report.loadable and report.departement == "52" and report.variant == "mensuel"
     daily = tmp_path / "MSABEI.xml"
+    foyers = _foyers(["H3"])
+    foyers[0].date_demande = D("2021-12-31")  # the reference day itself is not in the future
     daily.write_text(
-        "".join(flux_chunks("92", D("2021-12-31"), _foyers(["H3"]), "I", "MSA")), encoding="cp1252"
+        "".join(flux_chunks("92", D("2021-12-31"), foyers, "I", "MSA")), encoding="cp1252"
     )
     report = _stage(settings, daily)
     assert (

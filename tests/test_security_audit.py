@@ -380,14 +380,44 @@ def test_pecgm_rejects_a_date_in_2099_by_line_and_field(tmp_path, capsys) -> Non
     assert "1 rejetés" in out
 
 
+def test_pecgm_xml_rejects_a_date_in_2099_like_the_fixed_width_file(tmp_path, capsys) -> None:
+    """The XML form is read through the same layout: same rule, same message (the dossier's
+    ordinal stands for the line, its element for the field), never the date."""
+    from sample_data import generate
+    from sample_data import pecgm_xml as xml_writer
+
+    ref = generate.month_end(2026, 10)
+    _, people = list(generate.simulate("2A", 1, 200, 5, ref))[-1]
+    records = [generate.detail_values(p, ref) for p in people]
+    records[4]["date_signature_ppae"] = "20990101"
+    path = xml_writer.write(
+        tmp_path / "PECGM_2A_202610.xml",
+        xml_writer.document(LAYOUT, "2A", ref, records, len(records)),
+    )
+    assert main(["validate", "pecgm", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "champ DATE SIGNATURE PPAE : date postérieure à la date de référence du fichier" in out
+    assert "2099" not in out and "1 rejetés" in out
+
+
 def test_one_future_date_rule_for_every_source() -> None:
     """Every date a layout marks `not_future` has its critical `<field>_futur` expectation in
-    its source's suite, and no suite checks a future flag no layout declares."""
+    its source's suite, and no suite checks a future flag no layout declares. The PECGM XML
+    files are read through the PECGM layout (their tag map names its fields), so every
+    future-checked PECGM date must be reachable from the tag map too."""
+    from pipelines.sources import caf, pecgm_xml
+
     declared: dict[str, set[str]] = {
-        PECGM: {f"{f.name}_futur" for f in LAYOUT.fields("D") if f.not_future}
+        PECGM: {f"{f.name}_futur" for f in LAYOUT.fields("D") if f.not_future},
+        "caf": {
+            f"{f.name}_futur"
+            for block in (caf.layout().foyer, caf.layout().personne)
+            for f in block.fields
+            if f.not_future
+        },
     }
     for path in LAYOUTS_DIR.glob("*.yaml"):
-        # the XML layouts (PECGM tag maps, CAF/MSA element paths) are not tabular templates
+        # the PECGM layouts and tag maps and the CAF/MSA element paths are handled above
         if not path.stem.startswith(("pecgm", "caf")):
             tpl = template(path.stem)
             declared[path.stem] = {f"{c.name}_futur" for c in tpl.columns if c.not_future}
@@ -398,7 +428,10 @@ def test_one_future_date_rule_for_every_source() -> None:
             if e.column and e.column.endswith("_futur") and e.severity == "critical"
         }
         assert checked == flags, source
-    assert declared[PECGM] and declared["cgpem"]
+    assert declared[PECGM] and declared["cgpem"] and declared["caf"]
+    for tags in pecgm_xml.available_maps().values():
+        mapped = {f"{name}_futur" for name in tags.dossier.values()}
+        assert declared[PECGM] <= mapped, tags.name
 
 
 # --- 12. arguments and messages ----------------------------------------------------------

@@ -35,7 +35,7 @@ from lxml import etree
 from pipelines.encoding import FileFacts
 from pipelines.errors import FileRefused
 from pipelines.settings import LAYOUTS_DIR, PACKAGE_DIR
-from pipelines.sources.common import DEPARTEMENT, apply_suite, run_staging_sql
+from pipelines.sources.common import DEPARTEMENT, apply_suite, future_flag_sql, run_staging_sql
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.validation.suite import load_suite
 from pipelines.xml_safe import PARSER_OPTIONS, iter_top_level
@@ -58,6 +58,8 @@ class Element:
     paths: tuple[str, ...]  # relative to the block; the first one present wins
     usage: str
     needed: bool = False  # the indicators cannot do without it: a schema error on it blocks
+    not_future: bool = False  # after the flux's reference date (+ future_days): rejected
+    future_days: int = 0
 
     def read(self, block: etree._Element) -> str | None:
         for path in self.paths:
@@ -139,6 +141,8 @@ def layout() -> CafLayout:
                 tuple(f["path"]) if isinstance(f["path"], list) else (f["path"],),
                 f["usage"],
                 bool(f.get("needed")),
+                bool(f.get("not_future")),
+                int(f.get("future_days", 0)),
             )
             for f in raw[name]["fields"]
         )
@@ -385,7 +389,22 @@ def _check_header(header: FluxHeader, report: Report, name: str) -> None:
         )
 
 
-def _normalise_sql() -> str:
+def _future_flags(reference_date: str | None) -> str:
+    """`<date>_futur` columns of the shared rule (sources/common.py), against the flux's
+    reference date (DTREF): the dates the layout marks `not_future`."""
+    reference = (
+        f"DATE '{date.fromisoformat(reference_date).isoformat()}'" if reference_date else "NULL"
+    )
+    return "".join(
+        future_flag_sql(f.name, f"try_strptime({f.name}, '%Y-%m-%d')", reference, f.future_days)
+        + ", "
+        for block in (layout().foyer, layout().personne)
+        for f in block.fields
+        if f.not_future
+    )
+
+
+def _normalise_sql(reference_date: str | None) -> str:
     """The staged rows with codes normalised and the derived check columns."""
     return f"""
     WITH n AS (
@@ -407,7 +426,7 @@ def _normalise_sql() -> str:
            identifiant_pe,
            CASE lower(soumis_droits_devoirs) WHEN 'true' THEN '1' WHEN 'false' THEN '0'
                 ELSE soumis_droits_devoirs END AS soumis_droits_devoirs,
-           schema_bloquant, schema_avertissement,
+           schema_bloquant, schema_avertissement, {_future_flags(reference_date)}
            CASE WHEN personne_no = 0 THEN 'oui' END AS sans_personne,
            CASE WHEN personne_no > 0 AND nir_norme IS NULL THEN 'oui' END AS sans_nir,
            CASE WHEN matricule IS NULL THEN 'oui' END AS sans_matricule,
@@ -487,7 +506,7 @@ def stage(
     report.encoding = header.encoding or facts.encoding
     report.lines_read = len(rows)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {INPUT} AS SELECT * FROM rows")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {FIELDS} AS {_normalise_sql()}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FIELDS} AS {_normalise_sql(report.reference_date)}")
     _check_departement(con, report, departement)
     _check_footer(con, header, report)
     apply_suite(

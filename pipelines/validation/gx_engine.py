@@ -23,12 +23,33 @@ def _config_key(kind: str, kwargs: dict) -> tuple:
         "min_value",
         "max_value",
     )
-    return (kind, *(str(kwargs.get(k)) for k in keys))
+    return (kind, *(_comparable(kwargs.get(k)) for k in keys))
 
 
-def run_with_gx(frame: pd.DataFrame, suite: Suite) -> list[dict]:
-    """Validate `frame` (with a `line_no` column) and return, per expectation in suite order,
-    its name, success, unexpected count and sorted unexpected line numbers."""
+def _comparable(value: object) -> str:
+    """A configuration value as text, alike whether GX coerced it (0 -> 0.0, a date
+    string -> date) or not."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int | float):
+        return repr(float(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def _as_dates(frame: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
+    """`columns` as `datetime.date` values (what GX compares date bounds with), or None
+    (`Expectation.compares_dates`)."""
+    out = frame.copy()
+    for column in columns:
+        parsed = pd.to_datetime(out[column], format="%Y-%m-%d", errors="coerce")
+        out[column] = [None if pd.isna(d) else d.date() for d in parsed]
+    return out
+
+
+def _validate(frame: pd.DataFrame, suite: Suite) -> dict[tuple, object]:
+    """GX's result of each expectation of `suite` on `frame`, keyed by its configuration."""
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
@@ -37,26 +58,32 @@ def run_with_gx(frame: pd.DataFrame, suite: Suite) -> list[dict]:
         .add_dataframe_asset("lignes")
         .add_batch_definition_whole_dataframe("tout")
     )
-    gx_suite = context.suites.add(
-        gx.ExpectationSuite(**{k: v for k, v in suite.raw.items() if k != "id"})
-    )
+    gx_suite = context.suites.add(gx.ExpectationSuite(**suite.as_gx()))
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name="v", data=batch, suite=gx_suite)
     )
-    data = frame.astype(object).where(
-        frame.notna(), None
-    )  # GX skips None, as the SQL engine skips NULL
-    data.index = pd.Index(
-        frame["line_no"].tolist()
-    )  # unexpected_index_list then gives line numbers
+    data = frame.astype(object).where(frame.notna(), None)  # GX skips None, as SQL skips NULL
+    data.index = pd.Index(frame["line_no"].tolist())  # unexpected_index_list: line numbers
     result = definition.run(
         batch_parameters={"dataframe": data}, result_format={"result_format": "COMPLETE"}
     )
     # GX does not promise to return results in suite order: align them by configuration.
-    by_config = {
+    return {
         _config_key(r.expectation_config.type, r.expectation_config.kwargs): r
         for r in result.results
     }
+
+
+def run_with_gx(frame: pd.DataFrame, suite: Suite) -> list[dict]:
+    """Validate `frame` (with a `line_no` column) and return, per expectation in suite order,
+    its name, success, unexpected count and sorted unexpected line numbers."""
+    dated = tuple(e for e in suite.expectations if e.compares_dates)
+    others = tuple(e for e in suite.expectations if not e.compares_dates)
+    by_config: dict[tuple, object] = {}
+    if others:
+        by_config |= _validate(frame, suite.only(others))
+    if dated:
+        by_config |= _validate(_as_dates(frame, {e.column for e in dated}), suite.only(dated))
     out = []
     for expectation in suite.expectations:
         res = by_config[_config_key(expectation.type, expectation.kwargs)]

@@ -65,11 +65,19 @@ def _length_equal(e: Expectation, table: str) -> str:
 
 
 def _between(e: Expectation, table: str) -> str:
+    """Out of range; bounds written as dates compare the column as a date
+    (`Expectation.compares_dates`)."""
     col, parts = _q(e.column), []
+    dated = e.compares_dates
+    value = f"try_cast({col} AS DATE)" if dated else col
+
+    def bound(key: str) -> str:
+        return f"DATE {_lit(e.kwargs[key])}" if dated else _lit(e.kwargs[key])
+
     if e.kwargs.get("min_value") is not None:
-        parts.append(f"{col} < {_lit(e.kwargs['min_value'])}")
+        parts.append(f"{value} < {bound('min_value')}")
     if e.kwargs.get("max_value") is not None:
-        parts.append(f"{col} > {_lit(e.kwargs['max_value'])}")
+        parts.append(f"{value} > {bound('max_value')}")
     return f"{col} IS NOT NULL AND ({' OR '.join(parts) or 'FALSE'})"
 
 
@@ -82,9 +90,16 @@ def _unique(e: Expectation, table: str) -> str:
 
 
 def _pair_greater(e: Expectation, table: str) -> str:
+    """A not after (or equal to) B. A row with a missing value is judged as GX judges it
+    (`ignore_row_if`): skipped when both are missing (GX's default), or either."""
     a, b = _q(e.kwargs["column_A"]), _q(e.kwargs["column_B"])
     op = "<" if e.kwargs.get("or_equal") else "<="
-    return f"{a} IS NOT NULL AND {b} IS NOT NULL AND {a} {op} {b}"
+    ignore = e.kwargs.get("ignore_row_if", "both_values_are_missing")
+    if ignore == "either_value_is_missing":
+        return f"{a} IS NOT NULL AND {b} IS NOT NULL AND {a} {op} {b}"
+    if ignore == "both_values_are_missing":
+        return f"({a} IS NULL) <> ({b} IS NULL) OR {a} {op} {b}"
+    raise ValueError(f"ignore_row_if not supported by the SQL engine: {ignore}")
 
 
 ROW_CHECKS: dict[str, Callable[[Expectation, str], str]] = {
