@@ -7,6 +7,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 
 from pipelines import loader, warehouse
 from pipelines.layout import available_layouts
@@ -137,6 +138,21 @@ def test_gx_data_docs_work_offline_and_hold_no_personal_value(tmp_path, settings
     ):
         assert value not in everything
     assert "nature_accompagnement" in everything
+    # The date-bounded range check (orientation not before 2009) is run by GX on dates, as
+    # the SQL engine compares them: GX 1.x raises on ISO text against a date bound.
+    assert "décision antérieure à la création du RSA" in everything
+    assert "raised an exception" not in everything
+
+
+def test_gx_data_docs_run_only_the_variant_s_expectations(tmp_path, settings) -> None:
+    """An LRSA DE list's Data Docs hold that list's checks, not the other three lists'."""
+    from pipelines.cli import main
+
+    docs = tmp_path / "docs"
+    source = next(Path("sample_data/lrsa").glob("LRSA_2A_*_radiations.csv"))
+    main(["validate", "lrsa", str(source), "--departement", "2A", "--data-docs", str(docs)])
+    everything = "".join(p.read_text(encoding="utf-8") for p in docs.rglob("*.html"))
+    assert "date_radiation" in everything and "date_cessation" not in everything
 
 
 URL = re.compile(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)

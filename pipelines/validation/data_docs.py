@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.validation import gx_engine
 from pipelines.validation.suite import Suite
 
 EXTERNAL = re.compile(r"""(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s"'<>)]*""")
@@ -74,22 +75,23 @@ def build(frame: pd.DataFrame, suite: Suite, target: Path, name: str) -> Path:
             .add_dataframe_asset(name)
             .add_batch_definition_whole_dataframe("tout")
         )
-        gx_suite = context.suites.add(
-            gx.ExpectationSuite(**{k: v for k, v in suite.raw.items() if k != "id"})
-        )
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name="validation", data=batch, suite=gx_suite)
-        )
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name="pilotage",
-                validation_definitions=[definition],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-                result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0},
+        for i, (part_frame, part) in enumerate(gx_engine.gx_parts(frame, suite)):
+            gx_suite = context.suites.add(
+                gx.ExpectationSuite(**(part.as_gx() | {"name": f"{suite.name}_{i + 1}"}))
             )
-        )
-        data = frame.astype(object).where(frame.notna(), None)
-        checkpoint.run(batch_parameters={"dataframe": data})
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"validation_{i + 1}", data=batch, suite=gx_suite)
+            )
+            checkpoint = context.checkpoints.add(
+                gx.Checkpoint(
+                    name=f"pilotage_{i + 1}",
+                    validation_definitions=[definition],
+                    actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+                    result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0},
+                )
+            )
+            data = part_frame.astype(object).where(part_frame.notna(), None)
+            checkpoint.run(batch_parameters={"dataframe": data})
         site = work / "gx" / "uncommitted" / "data_docs" / "local_site"
         if target.exists():
             shutil.rmtree(target)

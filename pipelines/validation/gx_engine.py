@@ -48,6 +48,20 @@ def _as_dates(frame: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
     return out
 
 
+def gx_parts(frame: pd.DataFrame, suite: Suite) -> list[tuple[pd.DataFrame, Suite]]:
+    """The (frame, suite) pairs GX must run for `suite`: the date-bounded range checks on a
+    copy whose compared columns are dates (GX 1.x raises on ISO text against a date bound),
+    every other check on the frame as staged, so that both engines judge the same values."""
+    dated = tuple(e for e in suite.expectations if e.compares_dates)
+    others = tuple(e for e in suite.expectations if not e.compares_dates)
+    parts = []
+    if others:
+        parts.append((frame, suite.only(others)))
+    if dated:
+        parts.append((_as_dates(frame, {e.column for e in dated}), suite.only(dated)))
+    return parts
+
+
 def _validate(frame: pd.DataFrame, suite: Suite) -> dict[tuple, object]:
     """GX's result of each expectation of `suite` on `frame`, keyed by its configuration."""
     import great_expectations as gx
@@ -77,13 +91,9 @@ def _validate(frame: pd.DataFrame, suite: Suite) -> dict[tuple, object]:
 def run_with_gx(frame: pd.DataFrame, suite: Suite) -> list[dict]:
     """Validate `frame` (with a `line_no` column) and return, per expectation in suite order,
     its name, success, unexpected count and sorted unexpected line numbers."""
-    dated = tuple(e for e in suite.expectations if e.compares_dates)
-    others = tuple(e for e in suite.expectations if not e.compares_dates)
     by_config: dict[tuple, object] = {}
-    if others:
-        by_config |= _validate(frame, suite.only(others))
-    if dated:
-        by_config |= _validate(_as_dates(frame, {e.column for e in dated}), suite.only(dated))
+    for part_frame, part in gx_parts(frame, suite):
+        by_config |= _validate(part_frame, part)
     out = []
     for expectation in suite.expectations:
         res = by_config[_config_key(expectation.type, expectation.kwargs)]
