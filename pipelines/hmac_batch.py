@@ -207,6 +207,17 @@ def _midstate(block: bytes) -> np.ndarray:
     return state[:, 0].copy()
 
 
+def _valid(array: pa.Array) -> np.ndarray:
+    """Which rows are not NULL, from the validity bitmap (not `to_numpy`, which imports
+    pandas)."""
+    n = len(array)
+    bitmap = array.buffers()[0]
+    if array.null_count == 0 or bitmap is None:
+        return np.ones(n, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
+    return bits[array.offset : array.offset + n].astype(bool)
+
+
 class Keyed:
     """HMAC-SHA256 under one key, for arrays of messages: the key's two padded blocks are
     compressed once, here."""
@@ -231,7 +242,7 @@ class Keyed:
         else:
             messages = messages.cast(pa.binary())
         n = len(messages)
-        valid = messages.is_valid().to_numpy(zero_copy_only=False)
+        valid = _valid(messages)
         rows = np.flatnonzero(valid)
         out = np.zeros((n, chars), dtype=np.uint8)
         if rows.size:
