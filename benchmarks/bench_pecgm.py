@@ -1,7 +1,8 @@
 """PECGM load benchmark: prints figures, never fails because a machine is slow.
 
     python benchmarks/bench_pecgm.py [--records 1000000] [--accented-share 0.05] [--keep]
-                                     [--strip-every 7] [--repeat 3] [--file EXISTING_FILE]
+                                     [--strip-every 7] [--repeat 3] [--phases scan,load]
+                                     [--file EXISTING_FILE]
 
 Generates a synthetic PECGM file of N detail records (fixed width, ISO-8859-1, CRLF; with
 `--strip-every 7` one line in seven has lost its trailing blanks, as office software
@@ -12,9 +13,12 @@ each run in a fresh process so peak memory is measured per phase:
      transcoding);
   2. pandas `read_fwf` on the same file (only splitting the kept columns);
   3. our validate + load into an empty warehouse (`pipelines.loader.load`), with the time
-     of each step (cut and keys, suite, insert, derived tables, the rest of the write).
-and prints times, ratios, throughput, peak memory and the machine's load average (the
-machine may be shared: ratios measured in the same minutes are what to compare).
+     of each step (cut, suite, insert with the keyed hashes, derived tables, the rest of
+     the write).
+Each phase and step is timed twice: wall clock, and CPU time (user + system, every thread
+of the process). It prints both ratios to the raw scan, throughput, peak memory and the
+machine's load average before and after: on a shared machine the CPU ratio is the one to
+compare, the wall ratio only on a quiet one.
 """
 
 from __future__ import annotations
