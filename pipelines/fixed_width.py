@@ -24,6 +24,7 @@ blocks), then trimmed or compared with blanks by Arrow kernels.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -317,6 +318,32 @@ def _from_buffers(n: int, offsets: np.ndarray, data: np.ndarray) -> pa.Array:
     )
 
 
+def _numeric(values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+    """A numpy array of numbers or booleans as an Arrow array, without a copy of numbers.
+    Not `pa.array`: on a numpy array it imports pandas (half a second) to look for pandas
+    types."""
+    validity = None
+    if null is not None and null.any():
+        validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
+    if values.dtype == np.bool_:
+        data = pa.py_buffer(np.packbits(values, bitorder="little"))
+        return pa.Array.from_buffers(pa.bool_(), len(values), [validity, data])
+    kind = pa.from_numpy_dtype(values.dtype)
+    return pa.Array.from_buffers(kind, len(values), [validity, pa.py_buffer(values)])
+
+
+_ZERO = _numeric(np.zeros(1, dtype=np.int32))[0]  # string lengths are int32
+
+
+@functools.cache
+def _text(value: str) -> pa.Scalar:
+    """An Arrow string scalar, taken from a one-value array: `pa.scalar` and the Python
+    values the compute functions convert import pandas too."""
+    data = value.encode()
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int32))
+    return pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(data)])[0]
+
+
 def _null_where(values: pa.Array, null: pa.Array) -> pa.Array:
     """`values` with the rows where `null` is true made NULL (the data stays as it is)."""
     if not pc.any(null).as_py():
@@ -332,12 +359,13 @@ def _cut_field(units: _Units, rows: np.ndarray, lengths, cut: FieldCut) -> pa.Ar
     block, present = _block(rows, lengths, cut.offset, cut.width)
     values = _strings(units, block, present)
     if not cut.fixed:
-        values = pc.utf8_trim(values, " ")
-        null = pc.equal(pc.binary_length(values), 0)
+        values = pc.ascii_trim(values, " ")  # bytewise: a UTF-8 sequence holds no 0x20
+        null = pc.equal(pc.binary_length(values), _ZERO)
     else:  # blank: a line that ends before the field gave blanks (see _block) or ''
-        null = pc.or_(pc.equal(values, " " * cut.width), pc.equal(pc.binary_length(values), 0))
+        blank = pc.equal(values, _text(" " * cut.width))
+        null = pc.or_(blank, pc.equal(pc.binary_length(values), _ZERO))
     if cut.zeros_null:
-        null = pc.or_(null, pc.equal(values, "0" * cut.width))
+        null = pc.or_(null, pc.equal(values, _text("0" * cut.width)))
     return _null_where(values, null)
 
 
@@ -359,7 +387,7 @@ def _record_type(units: _Units, rows: np.ndarray, length) -> pa.Array:
     block, present = _block(rows, np.minimum(length, 1), 0, 1)
     values = _strings(units, block, present)
     empty = length == 0
-    return pc.if_else(pa.array(empty), "", values) if empty.any() else values
+    return pc.if_else(_numeric(empty), _text(""), values) if empty.any() else values
 
 
 def read_batches(
@@ -386,9 +414,9 @@ def read_batches(
         trimmed = _trimmed_length(units, starts, lengths, width)
         rows = _rows(units, starts, span)
         columns = {
-            "line_no": pa.array(np.arange(scan.lines + 1, scan.lines + 1 + len(starts))),
+            "line_no": _numeric(np.arange(scan.lines + 1, scan.lines + 1 + len(starts))),
             "rec": _record_type(units, rows, trimmed),
-            "len": pa.array(trimmed.astype(np.int32), mask=lengths == 0),  # NULL: empty
+            "len": _numeric(trimmed.astype(np.int32), null=lengths == 0),  # NULL: empty
         }
         for cut in cuts:
             columns[cut.name] = _cut_field(units, rows, lengths, cut)
