@@ -2,7 +2,7 @@
 
 Persons (`layouts/parcours_personnes.yaml`), accompaniment appointments
 (`parcours_rendez_vous.yaml`) and prestations with hours (`parcours_prestations.yaml`),
-keyed by identifiant RSA (seed 003, annexe 4, option 2; spec §5). Each file's role is told
+keyed by identifiant RSA (docs/sources.md#parcours). Each file's role is told
 by its columns, whatever the order they are given in; each has its suite
 (`expectations/parcours_*.json`). An appointment or prestation of a person absent from the
 persons file is a line error. The unit is a snapshot of the experimentation: a new unit
