@@ -124,11 +124,13 @@ def _cohort_query(
     base: str,
     debut: str,
     fin: str,
-    communes: tuple[str, ...] | None,
-    horizon: int | None,
-    immatures: str,
-    filters: dict[str, str | None],
+    communes: tuple[str, ...] | None = None,
+    horizon: int | None = None,
+    immatures: str = "marquer",
+    **filters: str | None,
 ):
+    """One cohort's `what` (entonnoir | courbes), authorised and cached: the arguments of
+    `cohort` and `cohort_curves`, written once."""
     auth.authorise(departement)
     return _cohort(
         str(db_path()),
@@ -145,36 +147,16 @@ def _cohort_query(
     )
 
 
-def cohort(
-    departement: str,
-    base: str,
-    debut: str,
-    fin: str,
-    communes: tuple[str, ...] | None = None,
-    horizon: int | None = None,
-    immatures: str = "marquer",
-    **filters: str | None,
-) -> dict:
-    """Funnel of one cohort (pipelines.indicators.cohorte), cached like the families."""
-    return _cohort_query(
-        "entonnoir", departement, base, debut, fin, communes, horizon, immatures, filters
-    )
+def cohort(departement: str, base: str, debut: str, fin: str, **options) -> dict:
+    """Funnel of one cohort (pipelines.indicators.cohorte), cached like the families;
+    `options`: communes, horizon, immatures and the filters, as `_cohort_query` lists them."""
+    return _cohort_query("entonnoir", departement, base, debut, fin, **options)
 
 
-def cohort_curves(
-    departement: str,
-    base: str,
-    debut: str,
-    fin: str,
-    communes: tuple[str, ...] | None = None,
-    horizon: int | None = None,
-    immatures: str = "marquer",
-    **filters: str | None,
-) -> list[dict]:
-    """Kaplan–Meier curves of one cohort (pipelines.indicators.cohorte_courbes), cached."""
-    return _cohort_query(
-        "courbes", departement, base, debut, fin, communes, horizon, immatures, filters
-    )
+def cohort_curves(departement: str, base: str, debut: str, fin: str, **options) -> list[dict]:
+    """Kaplan–Meier curves of one cohort (pipelines.indicators.cohorte_courbes), cached;
+    same arguments as `cohort`."""
+    return _cohort_query("courbes", departement, base, debut, fin, **options)
 
 
 FAMILIES = (

@@ -277,6 +277,33 @@ def _flux_link_rate(con, report: Report, load_id: int) -> dict:
     }
 
 
+def journal_row(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    facts: FileFacts,
+    report: Report,
+    status: str,
+    started: datetime,
+    operator: str,
+    message: str,
+    **extra: str,
+) -> int:
+    """The load-journal row of one file, in the generation being written (`wh`): the one
+    call of every loader, the France Travail collection's included."""
+    return journal.insert_row(
+        con,
+        catalog="wh",
+        source=source,
+        facts=facts,
+        report=report,
+        status=status,
+        started_at=started,
+        operator=operator,
+        message=message,
+        **extra,
+    )
+
+
 def _write_loaded(
     con, src, report: Report, facts: FileFacts, settings: Settings, started: datetime
 ) -> tuple[int, int]:
@@ -288,16 +315,15 @@ def _write_loaded(
     )
     if previous:
         message += f" Remplace le chargement n° {', '.join(map(str, previous))}."
-    load_id = journal.insert_row(
+    load_id = journal_row(
         con,
-        catalog="wh",
-        source=src.SOURCE,
-        facts=facts,
-        report=report,
-        status="loaded",
-        started_at=started,
-        operator=settings.operator,
-        message=message,
+        src.SOURCE,
+        facts,
+        report,
+        "loaded",
+        started,
+        settings.operator,
+        message,
         sha256="",  # written below: the file's hash goes on in the background meanwhile
     )
     tables = tuple(getattr(src, "TABLES", (src.TABLE,)))
@@ -380,17 +406,7 @@ def _journal_only(
         con,
         key,
         lambda: (
-            journal.insert_row(
-                con,
-                catalog="wh",
-                source=source,
-                facts=facts,
-                report=report,
-                status=status,
-                started_at=started,
-                operator=settings.operator,
-                message=message,
-            ),
+            journal_row(con, source, facts, report, status, started, settings.operator, message),
             0,
         ),
     )

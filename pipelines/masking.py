@@ -1,4 +1,4 @@
-"""Statistical masking of small counts (shared/spec/indicators.md, "Masking").
+"""Statistical masking of small counts (the rule: docs/securite.md#13-masquage-des-petits-effectifs).
 
 One function for every committee view and export: counts from 1 to threshold - 1 are
 hidden, and when that leaves a single hidden cell in a distribution, the smallest other

@@ -1,4 +1,4 @@
-"""Limited storage and destruction (shared/spec/sources.md, last section).
+"""Limited storage and destruction (docs/securite.md#15-conservation-limitée-et-destruction).
 
 `purge_before(month)` deletes every row dated before a month, in every data table;
 `purge_all()` ends an agreement: all data, quarantine, stored reports and uploaded files.

@@ -80,24 +80,15 @@ def _iter_stream(
 ) -> Iterator[etree._Element]:
     tags = (tag,) if isinstance(tag, str) else tag
     context = etree.iterparse(stream, events=("start", "end"), **PARSER_OPTIONS)
-    checked = False
-    try:
-        for event, element in context:
-            if not checked:
-                _refuse_declared_entities(file_name, element)
-                checked = True
-            if event != "end" or element.tag not in tags:
-                continue
-            yield element
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            if parent is not None:
-                while element.getprevious() is not None:
-                    del parent[0]
-    except etree.XMLSyntaxError as error:
-        raise FileRefused(_syntax_message(file_name, error)) from None
-    except (EOFError, zlib.error, OSError) as error:  # a cut or corrupt .gz
-        raise FileRefused(_gzip_message(file_name, error)) from None
+    for event, element in _checked_events(context, file_name):
+        if event != "end" or element.tag not in tags:
+            continue
+        yield element
+        element.clear(keep_tail=False)
+        parent = element.getparent()
+        if parent is not None:
+            while element.getprevious() is not None:
+                del parent[0]
 
 
 def iter_top_level(
@@ -113,25 +104,38 @@ def iter_top_level(
     name = file_name or path.name
     with open_bytes(path) as stream:
         context = etree.iterparse(stream, events=("end",), tag=tags, **PARSER_OPTIONS)
-        checked = False
-        try:
-            for _event, element in context:
-                if not checked:
-                    _refuse_declared_entities(name, element)
-                    checked = True
-                parent = element.getparent()
-                if parent is None or parent.getparent() is not None:
-                    continue  # the root itself, or a same-named element inside a record
-                yield element
-                element.clear(keep_tail=False)
-                while element.getprevious() is not None:
-                    del parent[0]
-            if not checked and context.root is not None:
-                _refuse_declared_entities(name, context.root)
-        except etree.XMLSyntaxError as error:
-            raise FileRefused(_syntax_message(name, error)) from None
-        except (EOFError, zlib.error, OSError) as error:
-            raise FileRefused(_gzip_message(name, error)) from None
+        for _event, element in _checked_events(context, name):
+            parent = element.getparent()
+            if parent is None or parent.getparent() is not None:
+                continue  # the root itself, or a same-named element inside a record
+            yield element
+            element.clear(keep_tail=False)
+            while element.getprevious() is not None:
+                del parent[0]
+
+
+def _checked_events(
+    context: etree.iterparse, file_name: str
+) -> Iterator[tuple[str, etree._Element]]:
+    """The parser's events, with the safety every reader shares (one home for it).
+
+    A document that declares entities is refused at its first event, or at the end when a
+    tag filter let no event through; a syntax error or a cut gzip archive becomes a
+    `FileRefused` naming the file and line, never lxml's text (it can quote the document).
+    """
+    checked = False
+    try:
+        for event, element in context:
+            if not checked:
+                _refuse_declared_entities(file_name, element)
+                checked = True
+            yield event, element
+        if not checked and context.root is not None:
+            _refuse_declared_entities(file_name, context.root)
+    except etree.XMLSyntaxError as error:
+        raise FileRefused(_syntax_message(file_name, error)) from None
+    except (EOFError, zlib.error, OSError) as error:  # a cut or corrupt .gz
+        raise FileRefused(_gzip_message(file_name, error)) from None
 
 
 def _gzip_message(file_name: str, error: BaseException) -> str:

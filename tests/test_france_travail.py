@@ -159,8 +159,8 @@ def test_statut_suite_is_a_gx_suite_and_both_engines_agree(api, tmp_path) -> Non
 
     from pipelines.encoding import inspect_file
     from pipelines.settings import EXPECTATIONS_DIR
-    from pipelines.validation.gx_engine import run_with_gx
     from pipelines.validation.suite import load_suite
+    from tests.engines import assert_engines_agree
 
     raw = json.loads((EXPECTATIONS_DIR / "statut.json").read_text(encoding="utf-8"))
     assert len(gx.ExpectationSuite(**raw).expectations) == len(raw["expectations"])
@@ -172,11 +172,7 @@ def test_statut_suite_is_a_gx_suite_and_both_engines_agree(api, tmp_path) -> Non
     source.write_text("\n".join(text) + "\n", encoding="utf-8")
     con = duckdb.connect()
     report = collecte.statut_source.stage(con, inspect_file(source), departement="2A")
-    theirs = run_with_gx(con.execute("SELECT * FROM statut_fields").df(), load_suite("statut"))
-    failed = 0
-    for ours, gx_result in zip(report.checks, theirs, strict=True):
-        assert ours.unexpected_count == gx_result["unexpected_count"], ours.expectation.name
-        failed += bool(ours.unexpected_count)
+    failed = assert_engines_agree(con, report, "statut_fields", load_suite("statut"))
     assert failed == 4 and report.rows_rejected == 3  # the duplicate is a warning only
 
 

@@ -107,18 +107,27 @@ def test_dirty_sample_reports_name_the_right_lines_and_expectations(tmp_path) ->
     assert "NB ENREGISTREMENTS TRANSMIS" in report.blocking[0].message
 
 
+def _two_decisions(tmp_path, nir: str, first: tuple[str, str, str], other: str = "AUTRENOMSECRET"):
+    """A CGPEM file of two synthetic decisions: `first` (name, first name, birth date) with
+    a valid NIR and nature 01, then `other` with a NIR whose last digit differs and the
+    unknown nature 09 (a failed expectation for the report to name)."""
+    name, first_name, birth = first
+    rows = [
+        "NIR;NOM DE NAISSANCE;PRENOM;DATE DE NAISSANCE;NATURE DE L'ACCOMPAGNEMENT;DATE DE LA DECISION D'ORIENTATION",
+        f"{nir};{name};{first_name};{birth};01;03/02/2026",
+        f"{nir[:-1]}8;{other};ALEX;18/08/1986;09;04/02/2026",
+    ]
+    path = tmp_path / "cgpem.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
 def test_gx_data_docs_work_offline_and_hold_no_personal_value(tmp_path, settings) -> None:
     """GX's own pages, rewritten: no outside address in any page, no value of the file."""
     from pipelines.cli import main
 
     nir = "1" + "8501" + "99" + "901" + "007"
-    rows = [
-        "NIR;NOM DE NAISSANCE;PRENOM;DATE DE NAISSANCE;NATURE DE L'ACCOMPAGNEMENT;DATE DE LA DECISION D'ORIENTATION",
-        f"{nir};NOMSECRETDOCS;PRENOMSECRET;17/07/1985;01;03/02/2026",
-        f"{nir[:-1]}8;AUTRENOMSECRET;ALEX;18/08/1986;09;04/02/2026",
-    ]
-    path = tmp_path / "cgpem.csv"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path = _two_decisions(tmp_path, nir, ("NOMSECRETDOCS", "PRENOMSECRET", "17/07/1985"))
     docs = tmp_path / "docs"
     main(["validate", "cgpem", str(path), "--departement", "2A", "--data-docs", str(docs)])
     pages = list(docs.rglob("*.html"))
@@ -167,13 +176,9 @@ def test_every_validation_leaves_its_report_and_data_docs_in_the_report_folder(
     from pipelines.validation.archive import reports_dir
 
     nir = "2" + "9104" + "99" + "902" + "011"
-    rows = [
-        "NIR;NOM DE NAISSANCE;PRENOM;DATE DE NAISSANCE;NATURE DE L'ACCOMPAGNEMENT;DATE DE LA DECISION D'ORIENTATION",
-        f"{nir};NOMSECRETDOSSIER;CAMILLE;04/04/1991;01;03/02/2026",
-        f"{nir[:-1]}9;AUTRESECRETDOSSIER;ALEX;05/05/1992;09;04/02/2026",
-    ]
-    path = tmp_path / "cgpem.csv"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path = _two_decisions(
+        tmp_path, nir, ("NOMSECRETDOSSIER", "CAMILLE", "04/04/1991"), "AUTRESECRETDOSSIER"
+    )
     assert main(["validate", "cgpem", str(path), "--departement", "2A"]) in (0, 1)
     main(["load", "cgpem", str(path), "--departement", "2A"])
     folders = sorted(p.name for p in reports_dir(settings.db_path).iterdir())

@@ -40,14 +40,19 @@ import duckdb
 import httpx
 import pyarrow as pa
 
-from pipelines import journal, pseudonymise, retention, warehouse
-from pipelines.encoding import FileFacts
+from pipelines import pseudonymise, retention, warehouse
 from pipelines.errors import UsageError
 from pipelines.francetravail.client import ApiError, AuthenticationError, FranceTravailClient
-from pipelines.loader import Outcome, _inspect, _staging_connection, _write_generation
+from pipelines.loader import (
+    Outcome,
+    _inspect,
+    _journal_only,
+    _staging_connection,
+    _write_generation,
+    journal_row,
+)
 from pipelines.settings import FranceTravailSettings, Settings
 from pipelines.sources.common import TabularSource
-from pipelines.validation.report import Report
 
 SOURCE = "statut"
 FOUND = "S001"
@@ -398,31 +403,6 @@ def _insert_results(
     return len(results)
 
 
-def _journal(con, facts: FileFacts, report: Report, status: str, started, operator, message):
-    return journal.insert_row(
-        con,
-        catalog="wh",
-        source=SOURCE,
-        facts=facts,
-        report=report,
-        status=status,
-        started_at=started,
-        operator=operator,
-        message=message,
-    )
-
-
-def _journal_only(settings, con, key, facts, report, status: str, started, message) -> int:
-    """A refused or failed collection writes its journal row, alone, in a generation."""
-    load_id, _ = _write_generation(
-        settings,
-        con,
-        key,
-        lambda: (_journal(con, facts, report, status, started, settings.operator, message), 0),
-    )
-    return load_id
-
-
 def collect(
     path: Path,
     settings: Settings,
@@ -456,7 +436,9 @@ def collect(
         report.month = day.strftime("%Y-%m")
         if not report.loadable:
             message = " ".join(f.message for f in report.blocking)
-            load_id = _journal_only(settings, con, key, facts, report, "refused", started, message)
+            load_id = _journal_only(
+                settings, con, key, SOURCE, facts, report, "refused", started, message
+            )
             return Outcome("refused", report, message, load_id)
         return _collect_and_load(
             con, key, facts, report, settings, ft, progress, day, started, transport
@@ -476,7 +458,9 @@ def _collect_and_load(con, key, facts, report, settings, ft, progress, day, star
         run = collect_all(todo, ft, state.append, progress, transport)
     except AuthenticationError as error:
         message = str(error)
-        load_id = _journal_only(settings, con, key, facts, report, "failed", started, message)
+        load_id = _journal_only(
+            settings, con, key, SOURCE, facts, report, "failed", started, message
+        )
         return Outcome("failed", report, message, load_id)
     finally:
         state.close()
@@ -500,11 +484,15 @@ def _collect_and_load(con, key, facts, report, settings, ft, progress, day, star
         )
     if run.errors and not results:
         message += " Rien n'est chargé ; relancez plus tard."
-        load_id = _journal_only(settings, con, key, facts, report, "failed", started, message)
+        load_id = _journal_only(
+            settings, con, key, SOURCE, facts, report, "failed", started, message
+        )
         return Outcome("failed", report, message, load_id)
 
     def write() -> tuple[int, int]:
-        load_id = _journal(con, facts, report, "loaded", started, settings.operator, message)
+        load_id = journal_row(
+            con, SOURCE, facts, report, "loaded", started, settings.operator, message
+        )
         rows = _insert_results(con, results, load_id, dep, day)
         retention.apply_retention(con, report.month, settings.operator)
         con.execute(

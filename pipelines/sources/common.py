@@ -296,7 +296,40 @@ def month_of_latest(con: duckdb.DuckDBPyConnection, fields: str, column: str) ->
     return row[0] if row else None
 
 
-class TabularSource:
+class StagedSource:
+    """What every source written as a class shares: the protocol's `stage`
+    (`pipelines/sources/protocol.py`), which opens the file's report and has `fill` read the
+    file into it. A source written as a module (`pecgm`, `caf`) writes `stage` itself."""
+
+    SOURCE: str
+
+    def stage(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        facts: FileFacts,
+        *,
+        departement: str | None = None,
+        threshold: float = 0.01,
+        options: dict | None = None,
+    ) -> Report:
+        """Read and check a file into temp tables of `con`; nothing is written to disk."""
+        report = Report.for_file(self.SOURCE, facts, threshold)
+        self.fill(con, facts, report, departement, dict(options or {}))
+        return report
+
+    def fill(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        facts: FileFacts,
+        report: Report,
+        departement: str | None,
+        options: dict,
+    ) -> None:
+        """Stage the file into `con` and record in `report` what its checks found."""
+        raise NotImplementedError
+
+
+class TabularSource(StagedSource):
     """A tabular source: template, suite and staging SQL named after it.
 
     Same interface as the `pecgm` module (`SOURCE`, `TABLE`, `SUPERSEDE`, `stage`, `insert`,
@@ -319,19 +352,9 @@ class TabularSource:
             con, f"{self.SOURCE}_fields", self.month_column
         )
 
-    def stage(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        facts: FileFacts,
-        *,
-        departement: str | None = None,
-        threshold: float = 0.01,
-        options: dict | None = None,
-    ) -> Report:
-        """Read and check a file into temp tables of `con`; nothing is written to disk."""
-        options = dict(options or {})
+    def fill(self, con, facts, report, departement, options) -> None:
+        """One file through its template and suite; the month once it staged cleanly."""
         options.setdefault("file_name", facts.file_name)
-        report = Report.for_file(self.SOURCE, facts, threshold)
         staged = stage_tabular(
             con,
             facts,
@@ -342,7 +365,6 @@ class TabularSource:
         )
         if staged and not report.blocking:
             report.month = self.month(con, report, options)
-        return report
 
     def insert_params(self, report: Report, load_id: int) -> dict[str, object]:
         return {"load_id": load_id, "departement": report.departement}

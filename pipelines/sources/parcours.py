@@ -2,7 +2,7 @@
 
 Persons (`layouts/parcours_personnes.yaml`), accompaniment appointments
 (`parcours_rendez_vous.yaml`) and prestations with hours (`parcours_prestations.yaml`),
-keyed by identifiant RSA (seed 003, annexe 4, option 2; spec §5). Each file's role is told
+keyed by identifiant RSA (docs/sources.md#parcours). Each file's role is told
 by its columns, whatever the order they are given in; each has its suite
 (`expectations/parcours_*.json`). An appointment or prestation of a person absent from the
 persons file is a line error. The unit is a snapshot of the experimentation: a new unit
@@ -16,7 +16,7 @@ import duckdb
 
 from pipelines.encoding import FileFacts
 from pipelines.errors import FileRefused
-from pipelines.sources.common import run_staging_sql, stage_tabular
+from pipelines.sources.common import StagedSource, run_staging_sql, stage_tabular
 from pipelines.tabular import match_columns, read_table, template
 from pipelines.validation.report import Finding, Report
 from pipelines.validation.suite import load_suite
@@ -49,7 +49,7 @@ def role_of(facts: FileFacts) -> str | None:
     return best if scores[best] else None
 
 
-class ParcoursSource:
+class ParcoursSource(StagedSource):
     SOURCE = "parcours"
     TABLE = "parcours_personne"
     # Every table a load writes to (rows of a replaced load are deleted from each).
@@ -57,18 +57,9 @@ class ParcoursSource:
     SUPERSEDE = "departement"
     MULTI_FILE = True
 
-    def stage(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        facts: FileFacts,
-        *,
-        departement: str | None = None,
-        threshold: float = 0.01,
-        options: dict | None = None,
-    ) -> Report:
+    def fill(self, con, facts, report, departement, options) -> None:
         """Stage the three files (persons first: the others are checked against it)."""
-        options = options or {}
-        report = Report.for_file(self.SOURCE, facts, threshold)
+        threshold = report.threshold
         parts = facts.parts or (facts,)
         roles: dict[str, FileFacts] = {}
         for part in parts:
@@ -93,7 +84,7 @@ class ParcoursSource:
                     )
                 )
         if report.blocking:
-            return report
+            return
         encodings = []
         for role in PARTS:
             sub = Report.for_file(role, roles[role], threshold)
@@ -109,7 +100,7 @@ class ParcoursSource:
             _merge(report, sub)
             encodings.append(f"{ROLE_LABELS[role]} : {sub.encoding}")
             if not staged:
-                return report
+                return
         report.encoding = " ; ".join(encodings)
         report.month = con.execute(
             """SELECT strftime(max(d), '%Y-%m') FROM (
@@ -118,7 +109,6 @@ class ParcoursSource:
                 UNION ALL SELECT try_cast(date_orientation AS DATE) FROM parcours_personnes_fields)
             WHERE d <= current_date"""
         ).fetchone()[0]
-        return report
 
     def insert(
         self, con: duckdb.DuckDBPyConnection, report: Report, load_id: int, catalog: str = "wh"

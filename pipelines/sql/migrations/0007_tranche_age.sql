@@ -1,4 +1,4 @@
--- Age bands of the breakdowns (shared/spec/indicators.md: by age band where the data
+-- Age bands of the breakdowns (docs/indicateurs.md: by age band where the data
 -- allow). The warehouse keeps the birth year only, so the age is the difference of years
 -- at the reference date: one definition for every indicator and the cohorts.
 CREATE MACRO tranche_age(annee_naissance, annee) AS

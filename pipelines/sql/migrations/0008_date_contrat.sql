@@ -1,5 +1,5 @@
--- Contract dates of every person, from both sources (shared/spec/indicators.md, "Time to
--- contract"): the PECGM DATE NOTIFICATION PPAE VALANT CER (one row per distinct date, not
+-- Contract dates of every person, from both sources (docs/indicateurs.md, the time to
+-- contract): the PECGM DATE NOTIFICATION PPAE VALANT CER (one row per distinct date, not
 -- one per monthly file) and the parcours date_contrat_engagement, with the keys that reach
 -- the person from an orientation record (NIR key, identifiant PE key, identifiant RSA key).
 -- contrat.sql, contrat_courbe.sql and cohorte.sql join it key by key (equi-joins), never

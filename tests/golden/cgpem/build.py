@@ -1,6 +1,6 @@
 """Rebuild the CGPEM golden files (run by hand: python tests/golden/cgpem/build.py).
 
-The same three synthetic decisions in four real-world shapes: the seed's headers in UTF-8
+The same three synthetic decisions in four real-world shapes: the agreement's headers in UTF-8
 with ';', Windows-1252 (œ) with ',', UTF-8 with BOM, tab-separated, other header
 spellings in another order, and an Excel workbook with codes typed as numbers.
 """
