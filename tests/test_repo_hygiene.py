@@ -39,13 +39,6 @@ URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 PENDING = frozenset(
     {
         "docs/indicateurs.md",
-        "expectations/cgpem.json",
-        "expectations/lrsa.json",
-        "expectations/parcours_personnes.json",
-        "expectations/parcours_prestations.json",
-        "expectations/parcours_rendez_vous.json",
-        "expectations/pecgm.json",
-        "expectations/stock.json",
         "pipelines/indicators.py",
         "pipelines/sql/indicators/cohorte.sql",
         "pipelines/sql/indicators/contrat.sql",
