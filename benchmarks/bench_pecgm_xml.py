@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -176,20 +177,25 @@ def main() -> None:
         )
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in load.get("steps", {}).items())
     print(f"load status: {load['status']}, warehouse {load['warehouse_mb']:.0f} MB; steps: {steps}")
-    print(
-        f"validate+load / bare iterparse : cpu {load['cpu'] / bare['cpu']:.2f}x, "
-        f"wall {load['seconds'] / bare['seconds']:.2f}x  (target <= 2x)"
-    )
-    print(
-        f"throughput end to end          : {size_mb / load['seconds']:.0f} MB/s wall, "
-        f"{size_mb / load['cpu']:.0f} MB per cpu second  (target >= 60 MB/s)"
-    )
-    print(f"peak memory of the load        : {load['peak_mb']:.0f} MB  (target < 1536 MB)")
-    if not args.keep:
-        path.unlink()
-        workdir.rmdir()
-    else:
+    figures = [
+        (
+            "validate+load / bare iterparse",
+            f"cpu {load['cpu'] / bare['cpu']:.2f}x, wall {load['seconds'] / bare['seconds']:.2f}x",
+            "<= 2x",
+        ),
+        (
+            "throughput end to end",
+            f"{size_mb / load['seconds']:.0f} MB/s wall, {size_mb / load['cpu']:.0f} MB per cpu s",
+            ">= 60 MB/s",
+        ),
+        ("peak memory of the load", f"{load['peak_mb']:.0f} MB", "< 1536 MB"),
+    ]
+    for label, value, target in figures:
+        print(f"{label:31s}: {value}  (target {target})")
+    if args.keep:
         print(f"kept: {path}")
+    else:
+        shutil.rmtree(path.parent)
 
 
 if __name__ == "__main__":

@@ -154,7 +154,7 @@ class Block:
 
 
 def iter_blocks(
-    path: Path, root: str, *, file_name: str | None = None, block_bytes: int = BLOCK_BYTES
+    path: Path, root: str, *, file_name: str | None = None, block_bytes: int | None = None
 ) -> Iterator[Block]:
     """Yield the root's children block by block, for a reader that works on many at once.
 
@@ -169,7 +169,7 @@ def iter_blocks(
     top: etree._Element | None = None
     with open_bytes(path) as stream, _refused_when_unreadable(name):
         while True:
-            data = stream.read(block_bytes)
+            data = stream.read(block_bytes or BLOCK_BYTES)
             try:
                 parser.feed(data) if data else parser.close()
             finally:  # declared entities are named first, even when they broke the parse

@@ -17,6 +17,7 @@ from pipelines.settings import Settings
 from pipelines.sources import detect_source, pecgm_xml
 from sample_data import pecgm_xml as xml_writer
 from tests.conftest import GOLDEN, pecgm_lines, table_rows, write_pecgm
+from tests.test_pecgm_golden import stock_rows
 
 FILES = GOLDEN / "pecgm_xml"
 EXPECTED = json.loads((GOLDEN / "pecgm" / "expected_rows.json").read_text(encoding="utf-8"))
@@ -32,11 +33,6 @@ ENCODINGS = {
 }
 
 
-def _rows(settings) -> list[list]:
-    rows = table_rows(settings, "pecgm_stock")
-    return [[None if v is None else str(v) for v in row[1:]] for row in rows]
-
-
 def _as_fixed_width(rows: list[list]) -> list[list]:
     """XML rows numbered like the fixed-width file: dossier k is line k + 1 there."""
     return [[*r[:LINE_NO], str(int(r[LINE_NO]) + 1), *r[LINE_NO + 1 :]] for r in rows]
@@ -48,7 +44,7 @@ def test_golden_xml_loads_to_the_fixed_width_rows(name, settings) -> None:
     assert outcome.status == "loaded", outcome.message
     assert outcome.report.encoding == ENCODINGS[name]
     assert outcome.rows_loaded == 5 and outcome.report.rows_rejected == 0
-    rows = _rows(settings)
+    rows = stock_rows(settings)
     assert [r[LINE_NO] for r in rows] == ["1", "2", "3", "4", "5"]  # the dossiers' ordinals
     assert _as_fixed_width(rows) == EXPECTED
 
@@ -83,7 +79,7 @@ def test_unknown_elements_are_one_warning_per_path_without_values(settings) -> N
 def test_missing_group_is_nulls_not_errors(settings) -> None:
     outcome = loader.load("pecgm", FILES / "missing_group.xml", settings)
     assert outcome.status == "loaded" and outcome.report.rows_rejected == 0
-    rows = _as_fixed_width(_rows(settings))
+    rows = _as_fixed_width(stock_rows(settings))
     assert rows[:2] == EXPECTED[:2] and rows[3:] == EXPECTED[3:]
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         third = con.execute(
@@ -98,7 +94,7 @@ def test_departement_map_file_replaces_paths(settings, capsys) -> None:
     assert (
         main(["load", "pecgm", str(renamed), "--mapping", str(FILES / "carte_balises.yaml")]) == 0
     )
-    assert _as_fixed_width(_rows(settings)) == EXPECTED
+    assert _as_fixed_width(stock_rows(settings)) == EXPECTED
     assert "élément inconnu" not in capsys.readouterr().out
 
 
@@ -164,7 +160,7 @@ def test_fixed_width_and_xml_of_the_same_persons_give_the_same_rows_and_indicato
     tmp_path,
 ) -> None:
     fixed, xml = _same_month_both_forms(tmp_path)
-    assert _as_fixed_width(_rows(xml)) == _rows(fixed)
+    assert _as_fixed_width(stock_rows(xml)) == stock_rows(fixed)
     figures = []
     for settings in (fixed, xml):
         with duckdb.connect(str(settings.db_path), read_only=True) as con:
@@ -219,3 +215,73 @@ def test_category_chart_shows_every_code_present() -> None:
     assert labels["F"] == "Catégorie F (social)"
     assert labels["H"] == "H"  # outside the code list: shown under its own code
     assert {"6", "7", "8", "F", "G"} <= set(charts.COLOURS["categorie"])
+
+
+ODD_DOSSIERS = [
+    "<individu><nir>1770299000000<b>X</b>9</nir></individu>",  # a mapped element holding one
+    "<individu><ns:nir xmlns:ns='urn:x'>1</ns:nir><nir><![CDATA[1980299000001]]></nir></individu>",
+    "<individu><nir>1&amp;2</nir><nir>second</nir><autre><nir>3</nir></autre></individu>",
+    "<contacts><agence>A</agence></contacts><inscription>\n  <code-categorie> G </code-categorie>"
+    "<code-categorie>1</code-categorie></inscription>",
+    "",  # an empty dossier
+    "texte<suivi><structure-principale><nom>É</nom><ville>X</ville></structure-principale></suivi>",
+]
+
+
+def _staged(path, per_element: bool, monkeypatch) -> tuple[list, list]:
+    """The raw dossier table and the findings of one file, read by the XSLT extractor or
+    (per_element) by the element-by-element reader only."""
+    from pipelines import pseudonymise
+    from pipelines.sources import pecgm
+
+    with monkeypatch.context() as patch:
+        if per_element:
+            patch.setattr(pecgm_xml._Extractor, "usable", staticmethod(lambda tags: False))
+        con = duckdb.connect()
+        pseudonymise.register_macros(con, b"\xab" * 32)
+        report = pecgm.stage(con, inspect_file(path))
+        rows = con.execute(f"SELECT * FROM {pecgm_xml.DETAILS} ORDER BY line_no").fetchall()
+    return rows, [(f.code, f.message, f.line_no, f.field) for f in report.findings]
+
+
+@pytest.mark.parametrize("doctype", [False, True], ids=["plain", "doctype"])
+def test_the_xslt_extractor_reads_what_the_element_reader_reads(tmp_path, doctype, monkeypatch):
+    """Odd dossiers (an element inside a mapped one, a namespace, CDATA, duplicates, unknown
+    elements at every level, an empty dossier), a run of them cut across blocks, with and
+    without a DOCTYPE: both readers give the same rows and the same findings."""
+    from pipelines import xml_safe
+    from sample_data import generate
+
+    ref = generate.month_end(2026, 10)
+    _, people = list(generate.simulate("2A", 1, 60, 3, ref))[-1]
+    records = [generate.detail_values(p, ref) for p in people]
+    total = len(records) + len(ODD_DOSSIERS)
+    text = "".join(xml_writer.document(LAYOUT, "2A", ref, records, total))
+    odd = "".join(f"<dossier>{body}</dossier>\n" for body in ODD_DOSSIERS)
+    middle = text.index("<dossier>", len(text) // 2)
+    text = text[:middle] + odd + text[middle:]
+    if doctype:
+        text = text.replace(
+            "<fichier-PE-CG>", '<!DOCTYPE fichier-PE-CG SYSTEM "x.dtd">\n<fichier-PE-CG>', 1
+        )
+    path = tmp_path / "PECGM_2A_202610.xml"
+    path.write_bytes(text.encode("latin-1"))
+    monkeypatch.setattr(xml_safe, "BLOCK_BYTES", 4096)  # many blocks, runs cut across them
+    read, runs = pecgm_xml._Extractor.read, []
+    monkeypatch.setattr(
+        pecgm_xml._Extractor, "read", lambda *a: runs.append(read(*a) is not None) or read(*a)
+    )
+    fast = _staged(path, False, monkeypatch)
+    if not doctype:  # runs read by the transform, and runs it hands back to the element reader
+        assert any(runs) and not all(runs)
+    else:  # entity references may sit in the dossiers: the element reader only
+        assert runs == []
+    slow = _staged(path, True, monkeypatch)
+    assert fast == slow
+    rows, findings = fast
+    assert len(rows) == total
+    unknown = sorted(
+        f[1].split("élément ")[1].split(" :")[0] for f in findings if f[0] == "element_inconnu"
+    )
+    assert "dossier/contacts" in unknown and "dossier/individu/autre" in unknown
+    assert "dossier/suivi/structure-principale/ville" in unknown

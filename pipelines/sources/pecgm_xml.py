@@ -34,7 +34,7 @@ from lxml import etree
 
 from pipelines.encoding import FileFacts, open_bytes
 from pipelines.errors import FileRefused, UsageError
-from pipelines.layout import Layout, available_layouts, layout_for
+from pipelines.layout import Layout, available_layouts
 from pipelines.settings import LAYOUTS_DIR
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.xml_safe import iter_blocks, root_tag
@@ -208,57 +208,34 @@ def _leaf_texts(element: etree._Element) -> tuple[dict[str, str | None], dict[st
 
 
 def _read_header(element: etree._Element, stream: _Stream, default: TagMap) -> None:
-    """Check the entete and select the layout and tag map its version names."""
+    """Check the entete (the fixed-width header's rules, `pecgm.check_header`, with the
+    elements named in messages) and select the layout and tag map its version names."""
+    from pipelines.sources import pecgm  # pecgm hands XML files over to this module
+
     line = element.sourceline or 0
     stream.header_line = line
     values, lines = _leaf_texts(element)
     head = {field: (values.get(tag) or "").strip() for tag, field in default.header_fields.items()}
+    for field in ("date_reference", "date_fabrication"):  # AAAA-MM-JJ read as SSAAMMJJ
+        head[field] = _iso_to_compact(head[field]) or ""
     _warn_unknown_children(values, default.header_fields, default.header, lines, stream)
-    prefix = default.header
+    tags = {field: tag for tag, field in default.header_fields.items()}
     at = {field: lines.get(tag, line) for tag, field in default.header_fields.items()}
     stream.header_lines = at
-    if head["fichier"] != "PECG":
-        raise FileRefused(
-            f"{stream.where(at['fichier'], f'{prefix}/fichier')} : « PECG » attendu "
-            "(ce n'est pas un fichier PECGM)."
-        )
+
+    def where(field: str) -> tuple[str, int]:
+        return stream.where(at[field], f"{default.header}/{tags[field]}"), line
+
+    layout = pecgm.check_header(head, stream.report, stream.name, where)
     version = head["version"]
-    layout = layout_for(SOURCE, version, stream.name)
     if version not in available_maps():
         raise FileRefused(
             f"{stream.name} : version « {version} » sans carte des balises XML "
             f"(versions connues : {', '.join(sorted(available_maps()))})."
         )
-    if head["periodicite"] != "M":
-        raise FileRefused(
-            f"{stream.where(at['periodicite'], f'{prefix}/periodicite')} : « M » (mensuel) attendu."
-        )
-    if not DEPARTEMENT.match(head["departement"]):
-        raise FileRefused(
-            f"{stream.where(at['departement'], f'{prefix}/departement')} : code département invalide."
-        )
-    ref = _parse_date(head["date_reference"])
-    if ref is None:
-        raise FileRefused(
-            f"{stream.where(at['date_reference'], f'{prefix}/date-reference')} : date absente ou invalide."
-        )
-    report = stream.report
-    report.departement = head["departement"]
-    report.month = ref.strftime("%Y-%m")
-    report.reference_date = ref.isoformat()
-    if head["date_fabrication"] and _parse_date(head["date_fabrication"]) is None:
-        report.findings.append(
-            Finding(
-                "date_fabrication",
-                f"{stream.where(at['date_fabrication'], f'{prefix}/date-fabrication')} : date invalide.",
-                AVERTISSEMENT,
-                line,
-                "DATE DE FABRICATION",
-            )
-        )
     override, override_name = stream.override, None
     if override is None:
-        own = departement_override(version, report.departement)
+        own = departement_override(version, stream.report.departement)
         if own is not None:
             override, override_name = read_override(own), own.name
     stream.layout = layout
@@ -361,8 +338,9 @@ class _Extractor:
             '<xsl:param name="a" select="0"/><xsl:param name="b" select="0"/>'
             '<xsl:template match="/">'
             '<xsl:for-each select="/*/*[position() &gt; $a and position() &lt;= $b]">'
-            f"{_anomaly_xslt(tags.dossier)}<xsl:text>&#xE01F;</xsl:text>{cells}"
-            "</xsl:for-each></xsl:template></xsl:stylesheet>"
+            '<xsl:apply-templates mode="u" select="*"/>'
+            f"<xsl:text>&#xE01F;</xsl:text>{cells}</xsl:for-each></xsl:template>"
+            f"{_anomaly_xslt(tags.dossier)}</xsl:stylesheet>"
         )
         self.transform = etree.XSLT(
             etree.XML(sheet), access_control=etree.XSLTAccessControl.DENY_ALL
@@ -395,38 +373,24 @@ class _Extractor:
 
 
 def _anomaly_xslt(fields: dict[str, str]) -> str:
-    """XSLT writing, for the dossier in context, the path of each element the map does not
-    know (the outermost one: children of the dossier or of a known group), ";"-ended, and
-    "!" for a mapped element holding elements or an element in a namespace."""
-    groups = sorted(
-        {"/".join(p.split("/")[:i]) for p in fields for i in range(1, p.count("/") + 1)}
+    """Templates (mode "u") writing, for the dossier they are applied to, the path of each
+    element the map does not know (the outermost one: a child of the dossier or of a
+    known group), ";"-ended, and "!" for a mapped element holding elements or an element
+    in a namespace. libxslt finds a template by the element's name (a hash), then checks
+    its ancestors: about one lookup per element."""
+    groups = {"/".join(p.split("/")[:i]) for p in fields for i in range(1, p.count("/") + 1)}
+    group_match = " | ".join(f"dossier/{g}" for g in sorted(groups))
+    leaf_match = " | ".join(f"dossier/{p}" for p in sorted(fields))
+    return (
+        f'<xsl:template mode="u" match="{group_match}">'
+        '<xsl:apply-templates mode="u" select="*"/></xsl:template>'
+        f'<xsl:template mode="u" match="{leaf_match}"><xsl:if test="*">!</xsl:if></xsl:template>'
+        '<xsl:template mode="u" match="*"><xsl:choose><xsl:when test="namespace-uri()">!</xsl:when>'
+        '<xsl:otherwise><xsl:for-each select="ancestor::*[count(ancestor::*) &gt; 1]">'
+        '<xsl:value-of select="name()"/><xsl:text>/</xsl:text></xsl:for-each>'
+        '<xsl:value-of select="name()"/><xsl:text>;</xsl:text></xsl:otherwise></xsl:choose>'
+        "</xsl:template>"
     )
-    parts = []
-    for group in ["", *groups]:
-        prefix = f"{group}/" if group else ""
-        children = {
-            p[len(prefix) :].split("/")[0]
-            for p in [*fields, *groups]
-            if p.startswith(prefix) and p != group
-        }
-        subgroups = sorted(c for c in children if f"{prefix}{c}" in groups)
-        leaves = sorted(c for c in children if f"{prefix}{c}" in fields)
-        when = []
-        if subgroups:
-            when.append(f'<xsl:when test="{" or ".join(f"self::{c}" for c in subgroups)}"/>')
-        if leaves:
-            when.append(
-                f'<xsl:when test="{" or ".join(f"self::{c}" for c in leaves)}">'
-                '<xsl:if test="*">!</xsl:if></xsl:when>'
-            )
-        when.append('<xsl:when test="namespace-uri()">!</xsl:when>')
-        parts.append(
-            f'<xsl:for-each select="{prefix}*"><xsl:choose>{"".join(when)}'
-            f"<xsl:otherwise><xsl:text>{prefix}</xsl:text>"
-            '<xsl:value-of select="name()"/><xsl:text>;</xsl:text>'
-            "</xsl:otherwise></xsl:choose></xsl:for-each>"
-        )
-    return "".join(parts)
 
 
 def _read_footer(element: etree._Element, stream: _Stream, default: TagMap) -> None:
