@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -134,68 +132,6 @@ def iter_top_level(
             raise FileRefused(_syntax_message(name, error)) from None
         except (EOFError, zlib.error, OSError) as error:
             raise FileRefused(_gzip_message(name, error)) from None
-
-
-BLOCK_BYTES = 2 << 20  # bytes fed to the parser between two blocks: about a thousand records
-
-
-@dataclass(frozen=True)
-class Block:
-    """The complete children of the root element read so far (the root is still open).
-
-    `root[:count]` are complete: the parser has moved past them; the child after them may
-    be half read and must not be touched. The caller reads the block (a compiled XSLT or
-    XPath over `root`, positions 1 to `count`, or the elements themselves) and keeps no
-    reference to the children: they are removed from the tree before the next block.
-    """
-
-    root: etree._Element
-    count: int
-
-
-def iter_blocks(
-    path: Path, root: str, *, file_name: str | None = None, block_bytes: int | None = None
-) -> Iterator[Block]:
-    """Yield the root's children block by block, for a reader that works on many at once.
-
-    The fastest reader of large files: the parser is fed `block_bytes` at a time and makes
-    no Python object per record (no event, no element) unless the caller asks for one, so
-    a block can be read by one C-level transform. Memory holds one block. `root` is the
-    expected root element's name (found by lxml's tag filter in C); a document whose root
-    is another element yields nothing. Same safety and messages as `iter_elements`.
-    """
-    name = file_name or path.name
-    parser = etree.XMLPullParser(events=("start",), tag=root, **PARSER_OPTIONS)
-    top: etree._Element | None = None
-    with open_bytes(path) as stream, _refused_when_unreadable(name):
-        while True:
-            data = stream.read(block_bytes or BLOCK_BYTES)
-            try:
-                parser.feed(data) if data else parser.close()
-            finally:  # declared entities are named first, even when they broke the parse
-                if top is None:
-                    starts = [element for _event, element in parser.read_events()]
-                    top = starts[0] if starts else None
-                    if top is not None:
-                        _refuse_declared_entities(name, top)
-            if top is not None:
-                count = len(top) - 1 if data else len(top)  # the last may be half read
-                if count > 0:
-                    yield Block(top, count)
-                    del top[:count]
-            if not data:
-                return
-
-
-@contextmanager
-def _refused_when_unreadable(file_name: str) -> Iterator[None]:
-    """A syntax error or a damaged gzip, raised as the file's refusal (no value quoted)."""
-    try:
-        yield
-    except etree.XMLSyntaxError as error:
-        raise FileRefused(_syntax_message(file_name, error)) from None
-    except (EOFError, zlib.error, OSError) as error:
-        raise FileRefused(_gzip_message(file_name, error)) from None
 
 
 def _gzip_message(file_name: str, error: BaseException) -> str:
