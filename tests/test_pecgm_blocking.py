@@ -78,15 +78,24 @@ def test_blocking_case_refuses_and_changes_nothing(case, tmp_path, settings, loa
     path = write_pecgm(tmp_path / f"PECGM_{case}.txt", mutate(pecgm_lines(month="2026-10")))
     if case == "empty":
         path.write_bytes(b"")
+    refused_and_unchanged(path, expected, settings, loaded_before, capsys)
+
+
+def refused_and_unchanged(path, expected: str, settings, loaded_before, capsys) -> str:
+    """Load and validate both exit 1 with `expected` and the file's name in the output,
+    the warehouse is unchanged and the journal says refused (both forms of PECGM use it).
+    Returns the output, for further checks."""
     capsys.readouterr()
     assert main(["load", "pecgm", str(path)]) == 1
     out = capsys.readouterr()
-    assert expected in out.out + out.err
-    assert path.name in out.out + out.err
+    text = out.out + out.err
+    assert expected in text
+    assert path.name in text
     assert table_rows(settings, "pecgm_stock") == loaded_before
     journal = table_rows(settings, "load_journal")
     assert [r[11] for r in journal] == ["loaded", "refused"]
     assert main(["validate", "pecgm", str(path)]) == 1
+    return text
 
 
 def test_departement_argument_must_match_header(tmp_path, settings, loaded_before, capsys):

@@ -24,7 +24,8 @@ ENCODINGS = {
 }
 
 
-def _rows(settings) -> list[list]:
+def stock_rows(settings) -> list[list]:
+    """pecgm_stock rows as text, without load_id (also the XML form's golden rows)."""
     rows = table_rows(settings, "pecgm_stock")
     return [[None if v is None else str(v) for v in row[1:]] for row in rows]  # drop load_id
 
@@ -35,7 +36,7 @@ def test_golden_file_loads_to_expected_rows(name: str, settings) -> None:
     assert outcome.status == "loaded", outcome.message
     assert outcome.report.encoding == ENCODINGS[name]
     assert outcome.rows_loaded == 5 and outcome.report.rows_rejected == 0
-    rows = _rows(settings)
+    rows = stock_rows(settings)
     if os.environ.get("UPDATE_GOLDEN") and name == "good_lf.txt":
         EXPECTED.write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
     assert rows == json.loads(EXPECTED.read_text(encoding="utf-8"))

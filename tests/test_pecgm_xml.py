@@ -17,6 +17,7 @@ from pipelines.settings import Settings
 from pipelines.sources import detect_source, pecgm_xml
 from sample_data import pecgm_xml as xml_writer
 from tests.conftest import GOLDEN, pecgm_lines, table_rows, write_pecgm
+from tests.test_pecgm_golden import stock_rows
 
 FILES = GOLDEN / "pecgm_xml"
 EXPECTED = json.loads((GOLDEN / "pecgm" / "expected_rows.json").read_text(encoding="utf-8"))
@@ -32,11 +33,6 @@ ENCODINGS = {
 }
 
 
-def _rows(settings) -> list[list]:
-    rows = table_rows(settings, "pecgm_stock")
-    return [[None if v is None else str(v) for v in row[1:]] for row in rows]
-
-
 def _as_fixed_width(rows: list[list]) -> list[list]:
     """XML rows numbered like the fixed-width file: dossier k is line k + 1 there."""
     return [[*r[:LINE_NO], str(int(r[LINE_NO]) + 1), *r[LINE_NO + 1 :]] for r in rows]
@@ -48,7 +44,7 @@ def test_golden_xml_loads_to_the_fixed_width_rows(name, settings) -> None:
     assert outcome.status == "loaded", outcome.message
     assert outcome.report.encoding == ENCODINGS[name]
     assert outcome.rows_loaded == 5 and outcome.report.rows_rejected == 0
-    rows = _rows(settings)
+    rows = stock_rows(settings)
     assert [r[LINE_NO] for r in rows] == ["1", "2", "3", "4", "5"]  # the dossiers' ordinals
     assert _as_fixed_width(rows) == EXPECTED
 
@@ -83,7 +79,7 @@ def test_unknown_elements_are_one_warning_per_path_without_values(settings) -> N
 def test_missing_group_is_nulls_not_errors(settings) -> None:
     outcome = loader.load("pecgm", FILES / "missing_group.xml", settings)
     assert outcome.status == "loaded" and outcome.report.rows_rejected == 0
-    rows = _as_fixed_width(_rows(settings))
+    rows = _as_fixed_width(stock_rows(settings))
     assert rows[:2] == EXPECTED[:2] and rows[3:] == EXPECTED[3:]
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         third = con.execute(
@@ -98,7 +94,7 @@ def test_departement_map_file_replaces_paths(settings, capsys) -> None:
     assert (
         main(["load", "pecgm", str(renamed), "--mapping", str(FILES / "carte_balises.yaml")]) == 0
     )
-    assert _as_fixed_width(_rows(settings)) == EXPECTED
+    assert _as_fixed_width(stock_rows(settings)) == EXPECTED
     assert "élément inconnu" not in capsys.readouterr().out
 
 
@@ -164,7 +160,7 @@ def test_fixed_width_and_xml_of_the_same_persons_give_the_same_rows_and_indicato
     tmp_path,
 ) -> None:
     fixed, xml = _same_month_both_forms(tmp_path)
-    assert _as_fixed_width(_rows(xml)) == _rows(fixed)
+    assert _as_fixed_width(stock_rows(xml)) == stock_rows(fixed)
     figures = []
     for settings in (fixed, xml):
         with duckdb.connect(str(settings.db_path), read_only=True) as con:

@@ -14,9 +14,12 @@ from pipelines.cli import main
 from pipelines.layout import available_layouts
 from sample_data import generate
 from sample_data import pecgm_xml as xml_writer
-from tests.conftest import pecgm_lines, table_rows, write_pecgm
+from tests.conftest import table_rows
+from tests.test_pecgm_blocking import loaded_before as loaded_before_fixture
+from tests.test_pecgm_blocking import refused_and_unchanged
 
 LAYOUT = available_layouts("pecgm")["001,0"]
+loaded_before = loaded_before_fixture  # the same good month, loaded as fixed width
 
 
 def xml_text(persons: int = 40, month: str = "2026-10") -> str:
@@ -29,6 +32,11 @@ def xml_text(persons: int = 40, month: str = "2026-10") -> str:
 
 def _sub(pattern: str, repl: str, count: int = 1):
     return lambda t: re.sub(pattern, repl, t, count=count, flags=re.S)
+
+
+def _case(pattern: str, repl: str, message: str) -> tuple:
+    """A blocking case made by one substitution in the good file: (mutation, message)."""
+    return _sub(pattern, repl), message
 
 
 def _cut(text: str) -> str:
@@ -64,16 +72,19 @@ CASES = {
         lambda t: t.replace("<version>001,0</version>", "<version>002,0</version>"),
         "champ VERSION : version de format inconnue (versions connues : 001,0)",
     ),
-    "fin_departement": (
-        _sub(r"(<fin>\s*<departement>)2A", r"\g<1>2B"),
+    "fin_departement": _case(
+        r"(<fin>\s*<departement>)2A",
+        r"\g<1>2B",
         "élément fin/departement : la fin et l'en-tête ne portent pas le même département",
     ),
-    "fin_date": (
-        _sub(r"(<fin>.*?<date-reference>)2026-10-31", r"\g<1>2026-09-30"),
+    "fin_date": _case(
+        r"(<fin>.*?<date-reference>)2026-10-31",
+        r"\g<1>2026-09-30",
         "élément fin/date-reference : la fin et l'en-tête ne portent pas le même mois",
     ),
-    "nb_dossiers": (
-        _sub(r"<nb-dossiers>\d+</nb-dossiers>", "<nb-dossiers>0000041</nb-dossiers>"),
+    "nb_dossiers": _case(
+        r"<nb-dossiers>\d+</nb-dossiers>",
+        "<nb-dossiers>0000041</nb-dossiers>",
         "élément fin/nb-dossiers : la fin annonce 41 dossiers, le fichier en contient 40",
     ),
     "entities": (
@@ -84,23 +95,15 @@ CASES = {
         "le document déclare des entités",
     ),
     "too_many_line_errors": (_bad_dates, "au-delà du seuil de 1,00 %"),
-    "dossier_after_fin": (
-        _sub(r"(</fin>\n)", r"\g<1>  <dossier>\n  </dossier>\n"),
+    "dossier_after_fin": _case(
+        r"(</fin>\n)",
+        r"\g<1>  <dossier>\n  </dossier>\n",
         "élément fin : 1 dossier(s) après la fin",
     ),
-    "double_entete": (
-        _sub(r"(<entete>.*?</entete>\n)", r"\g<1>\g<1>"),
-        "élément entete : en-tête en double",
+    "double_entete": _case(
+        r"(<entete>.*?</entete>\n)", r"\g<1>\g<1>", "élément entete : en-tête en double"
     ),
 }
-
-
-@pytest.fixture
-def loaded_before(tmp_path, settings):
-    """A warehouse holding one good month, to prove a refused file changes none of it."""
-    good = write_pecgm(tmp_path / "PECGM_2A_202609.txt", pecgm_lines(month="2026-09"))
-    assert main(["load", "pecgm", str(good)]) == 0
-    return table_rows(settings, "pecgm_stock")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -108,17 +111,8 @@ def test_blocking_case_refuses_and_changes_nothing(case, tmp_path, settings, loa
     mutate, expected = CASES[case]
     path = tmp_path / f"PECGM_{case}.xml"
     path.write_bytes(mutate(xml_text()).encode("latin-1"))
-    capsys.readouterr()
-    assert main(["load", "pecgm", str(path)]) == 1
-    out = capsys.readouterr()
-    text = out.out + out.err
-    assert expected in text
-    assert f"{path.name}" in text
+    text = refused_and_unchanged(path, expected, settings, loaded_before, capsys)
     assert not re.search(r"\d{13}|\d{7}[A-Z]", text)  # no NIR, no identifiant PE
-    assert table_rows(settings, "pecgm_stock") == loaded_before
-    journal = table_rows(settings, "load_journal")
-    assert [r[11] for r in journal] == ["loaded", "refused"]
-    assert main(["validate", "pecgm", str(path)]) == 1
 
 
 def test_cut_gzip_is_refused(tmp_path, settings, capsys) -> None:

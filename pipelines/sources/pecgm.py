@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
 from datetime import date, datetime
 
 import duckdb
@@ -112,32 +113,48 @@ def _read_header(facts: FileFacts) -> dict[str, str]:
     return _cut(head, any_layout, "E")
 
 
-def check_header(header: dict[str, str], report: Report, name: str) -> Layout:
+def check_header(
+    header: dict[str, str],
+    report: Report,
+    name: str,
+    where: Callable[[str], tuple[str, int]] | None = None,
+) -> Layout:
     """(b) The header record's values (fields of the layout's `E` record, trimmed), for any
     reader: refuses the file (`FileRefused`) or fills the report's département and month
-    and returns the layout the header's VERSION selects. The header is record 1."""
+    and returns the layout the header's VERSION selects. `where(field)` names the place of
+    a field in messages and its line: by default record 1's field (`F, ligne 1, champ
+    DEPARTEMENT`); the XML reader names the element instead."""
+    if where is None:
+        labels = {
+            f.name: f.label for f in next(iter(available_layouts(SOURCE).values())).fields("E")
+        }
+
+        def where(field: str) -> tuple[str, int]:
+            return f"{name}, ligne 1, champ {labels[field]}", 1
+
     if header["fichier"] != "PECG":
         raise FileRefused(
-            f"{name}, ligne 1, champ FICHIER : « PECG » attendu (valeur non reconnue)."
+            f"{where('fichier')[0]} : « PECG » attendu (ce n'est pas un fichier PECGM)."
         )
     layout = layout_for(SOURCE, header["version"], name)
     if header["periodicite"] != "M":
-        raise FileRefused(f"{name}, ligne 1, champ PERIODICITE : « M » (mensuel) attendu.")
+        raise FileRefused(f"{where('periodicite')[0]} : « M » (mensuel) attendu.")
     if not DEPARTEMENT.match(header["departement"]):
-        raise FileRefused(f"{name}, ligne 1, champ DEPARTEMENT : code département invalide.")
+        raise FileRefused(f"{where('departement')[0]} : code département invalide.")
     ref = _parse_date(header["date_reference"])
     if ref is None:
-        raise FileRefused(f"{name}, ligne 1, champ DATE DE REFERENCE : date absente ou invalide.")
+        raise FileRefused(f"{where('date_reference')[0]} : date absente ou invalide.")
     report.departement = header["departement"]
     report.month = ref.strftime("%Y-%m")
     report.reference_date = ref.isoformat()
     if header["date_fabrication"] and _parse_date(header["date_fabrication"]) is None:
+        place, line = where("date_fabrication")
         report.findings.append(
             Finding(
                 "date_fabrication",
-                f"{name}, ligne 1, champ DATE DE FABRICATION : date invalide.",
+                f"{place} : date invalide.",
                 AVERTISSEMENT,
-                1,
+                line,
                 "DATE DE FABRICATION",
             )
         )

@@ -21,7 +21,7 @@ import gc
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
@@ -33,7 +33,7 @@ from lxml import etree
 
 from pipelines.encoding import FileFacts, open_bytes
 from pipelines.errors import FileRefused, UsageError
-from pipelines.layout import Layout, available_layouts, layout_for
+from pipelines.layout import Layout, available_layouts
 from pipelines.settings import LAYOUTS_DIR
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.xml_safe import iter_top_level, root_tag
@@ -42,7 +42,6 @@ SOURCE = "pecgm"
 MAP_PREFIX = "pecgm-xml_"
 DETAILS = "pecgm_xml_details"
 BATCH = 50_000  # dossiers per Arrow batch: a few tens of MB, whatever the file's size
-DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -159,13 +158,10 @@ def _iso_to_compact(text: str | None) -> str | None:
 
 
 def _parse_date(text: str | None) -> date | None:
-    text = _iso_to_compact(text)
-    if not text or set(text) == {"0"}:
-        return None
-    try:
-        return datetime.strptime(text, "%Y%m%d").date()
-    except ValueError:
-        return None
+    """The fixed-width reader's date rule, AAAA-MM-JJ accepted too."""
+    from pipelines.sources import pecgm  # pecgm hands XML files over to this module
+
+    return pecgm._parse_date(_iso_to_compact(text))
 
 
 class _Stream:
@@ -207,57 +203,34 @@ def _leaf_texts(element: etree._Element) -> tuple[dict[str, str | None], dict[st
 
 
 def _read_header(element: etree._Element, stream: _Stream, default: TagMap) -> None:
-    """Check the entete and select the layout and tag map its version names."""
+    """Check the entete (the fixed-width header's rules, `pecgm.check_header`, with the
+    elements named in messages) and select the layout and tag map its version names."""
+    from pipelines.sources import pecgm  # pecgm hands XML files over to this module
+
     line = element.sourceline or 0
     stream.header_line = line
     values, lines = _leaf_texts(element)
     head = {field: (values.get(tag) or "").strip() for tag, field in default.header_fields.items()}
+    for field in ("date_reference", "date_fabrication"):  # AAAA-MM-JJ read as SSAAMMJJ
+        head[field] = _iso_to_compact(head[field]) or ""
     _warn_unknown_children(values, default.header_fields, default.header, lines, stream)
-    prefix = default.header
+    tags = {field: tag for tag, field in default.header_fields.items()}
     at = {field: lines.get(tag, line) for tag, field in default.header_fields.items()}
     stream.header_lines = at
-    if head["fichier"] != "PECG":
-        raise FileRefused(
-            f"{stream.where(at['fichier'], f'{prefix}/fichier')} : « PECG » attendu "
-            "(ce n'est pas un fichier PECGM)."
-        )
+
+    def where(field: str) -> tuple[str, int]:
+        return stream.where(at[field], f"{default.header}/{tags[field]}"), line
+
+    layout = pecgm.check_header(head, stream.report, stream.name, where)
     version = head["version"]
-    layout = layout_for(SOURCE, version, stream.name)
     if version not in available_maps():
         raise FileRefused(
             f"{stream.name} : version « {version} » sans carte des balises XML "
             f"(versions connues : {', '.join(sorted(available_maps()))})."
         )
-    if head["periodicite"] != "M":
-        raise FileRefused(
-            f"{stream.where(at['periodicite'], f'{prefix}/periodicite')} : « M » (mensuel) attendu."
-        )
-    if not DEPARTEMENT.match(head["departement"]):
-        raise FileRefused(
-            f"{stream.where(at['departement'], f'{prefix}/departement')} : code département invalide."
-        )
-    ref = _parse_date(head["date_reference"])
-    if ref is None:
-        raise FileRefused(
-            f"{stream.where(at['date_reference'], f'{prefix}/date-reference')} : date absente ou invalide."
-        )
-    report = stream.report
-    report.departement = head["departement"]
-    report.month = ref.strftime("%Y-%m")
-    report.reference_date = ref.isoformat()
-    if head["date_fabrication"] and _parse_date(head["date_fabrication"]) is None:
-        report.findings.append(
-            Finding(
-                "date_fabrication",
-                f"{stream.where(at['date_fabrication'], f'{prefix}/date-fabrication')} : date invalide.",
-                AVERTISSEMENT,
-                line,
-                "DATE DE FABRICATION",
-            )
-        )
     override, override_name = stream.override, None
     if override is None:
-        own = departement_override(version, report.departement)
+        own = departement_override(version, stream.report.departement)
         if own is not None:
             override, override_name = read_override(own), own.name
     stream.layout = layout
