@@ -261,38 +261,39 @@ def delai_orientation(
     are the SQL's (30 days, six weeks) unless `seuils` gives others."""
     if not has_population(con, departement):
         return None
-    groups = _groups(
+    thresholds = {"seuil_1": seuils[0], "seuil_2": seuils[1]} if seuils else {}
+    everyone, groups = _grouped(
         con,
         "delai_orientation",
-        departement,
-        month,
-        communes,
-        {"seuil_1": seuils[0] if seuils else None, "seuil_2": seuils[1] if seuils else None},
+        parameters(
+            departement, month, communes, **{"seuil_1": None, "seuil_2": None, **thresholds}
+        ),
+        _delai_orientation_row,
+        ("sexe", "age"),
     )
-
-    def shaped(row: dict) -> dict:
-        return {
-            "delai_orientation_jours": {
-                **_quantiles(row, "orientes"),
-                "moyenne": float(row["moyenne"]) if row["moyenne"] is not None else None,
-            },
-            "entrants": row["entrants"],
-            "orientes_30j_share": row["part_seuil_1"],
-            "orientes_6sem_share": row["part_seuil_2"],
-            "orientes_30j_provisoire": row["provisoire_seuil_1"],
-            "orientes_6sem_provisoire": row["provisoire_seuil_2"],
-            "delai_orientation_provisoire": row["provisoire_quantiles"],
-        }
-
-    everyone = groups.pop("ensemble")
     return {
-        **shaped(everyone),
+        **_delai_orientation_row(everyone),
         "date_donnees": iso_date(everyone["date_donnees"]),
         "anomalies_avant_entree": everyone["anomalies_avant_entree"],
         # kept for earlier readers: true while any window of the cohort is still open
         "cohorte_provisoire": everyone["provisoire_quantiles"],
         "population": everyone["population"],
-        **breakdowns(groups, shaped, ("sexe", "age")),
+        **groups,
+    }
+
+
+def _delai_orientation_row(row: dict) -> dict:
+    return {
+        "delai_orientation_jours": {
+            **_quantiles(row, "orientes"),
+            "moyenne": float(row["moyenne"]) if row["moyenne"] is not None else None,
+        },
+        "entrants": row["entrants"],
+        "orientes_30j_share": row["part_seuil_1"],
+        "orientes_6sem_share": row["part_seuil_2"],
+        "orientes_30j_provisoire": row["provisoire_seuil_1"],
+        "orientes_6sem_provisoire": row["provisoire_seuil_2"],
+        "delai_orientation_provisoire": row["provisoire_quantiles"],
     }
 
 
@@ -310,6 +311,16 @@ def breakdowns(
         dimension, _, code = key.partition(":")
         out[BREAKDOWNS[dimension]][code] = shaped(row)
     return out
+
+
+def _grouped(
+    con, name: str, params: dict, shaped, dimensions: tuple[str, ...] = tuple(BREAKDOWNS)
+) -> tuple[dict, dict[str, dict]]:
+    """(the 'ensemble' row, the shaped breakdowns) of an indicator SQL with GROUPING SETS,
+    whose grand total is there even for an empty cohort."""
+    groups = {row.pop("groupe"): row for row in run(con, name, params)}
+    everyone = groups.pop("ensemble")
+    return everyone, breakdowns(groups, shaped, dimensions)
 
 
 def _groups(
@@ -330,24 +341,20 @@ def contrat(
     """Time to contract of the orientation cohort of the month, overall and by parcours."""
     if not has_rows(con, "orientation", departement):
         return None
-    groups = _groups(con, "contrat", departement, month, communes)
+    params = _params(departement, month, communes)
+    everyone, groups = _grouped(con, "contrat", params, _contrat_row)
+    return {**_contrat_row(everyone), "date_donnees": iso_date(everyone["date_donnees"]), **groups}
 
-    def shaped(row: dict) -> dict:
-        return {
-            "delai_contrat_jours": _quantiles(row, "contractes"),
-            "orientes": row["orientes"],
-            "contrat_30j_share": row["part_30j"],
-            "contrat_60j_share": row["part_60j"],
-            "contrat_30j_provisoire": row["provisoire_30j"],
-            "contrat_60j_provisoire": row["provisoire_60j"],
-            "delai_contrat_provisoire": row["provisoire_60j"],  # its longest window
-        }
 
-    everyone = groups.pop("ensemble")  # GROUPING SETS' total: there even for no one
+def _contrat_row(row: dict) -> dict:
     return {
-        **shaped(everyone),
-        "date_donnees": iso_date(everyone["date_donnees"]),
-        **breakdowns(groups, shaped),
+        "delai_contrat_jours": _quantiles(row, "contractes"),
+        "orientes": row["orientes"],
+        "contrat_30j_share": row["part_30j"],
+        "contrat_60j_share": row["part_60j"],
+        "contrat_30j_provisoire": row["provisoire_30j"],
+        "contrat_60j_provisoire": row["provisoire_60j"],
+        "delai_contrat_provisoire": row["provisoire_60j"],  # its longest window
     }
 
 
@@ -376,21 +383,18 @@ def intensite(
     """Weekly hours of prestations and appointments per person in parcours."""
     if not has_rows(con, "parcours_personne", departement):
         return None
-    groups = _groups(con, "intensite", departement, month, communes)
+    params = _params(departement, month, communes)
+    everyone, groups = _grouped(con, "intensite", params, _intensite_row)
+    rdv = everyone["rdv_par_personne"]
+    return {"heures_hebdo": _intensite_row(everyone), "rdv_par_personne": rdv, **groups}
 
-    def shaped(row: dict) -> dict:
-        return {
-            "personnes": row["personnes"],
-            "moyenne": row["moyenne"],
-            "mediane": row["mediane"],
-            "heures_15_share": row["part_15h"],
-        }
 
-    everyone = groups.pop("ensemble")  # GROUPING SETS' total: there even for no one
+def _intensite_row(row: dict) -> dict:
     return {
-        "heures_hebdo": shaped(everyone),
-        "rdv_par_personne": everyone["rdv_par_personne"],
-        **breakdowns(groups, shaped),
+        "personnes": row["personnes"],
+        "moyenne": row["moyenne"],
+        "mediane": row["mediane"],
+        "heures_15_share": row["part_15h"],
     }
 
 
