@@ -1,6 +1,9 @@
-"""Indicators, defined once in `sql/indicators/*.sql` (shared/spec/indicators.md).
+"""Indicators, defined once in `sql/indicators/*.sql` (each described by the YAML file beside
+it, from which docs/indicateurs.md is generated).
 
-Every page, export and the `indicators` command read figures through this module.
+Every page, export and the `indicators` command read figures through this module. The
+SQL computes every figure, shares included (macro `part`, migration 0015); this module
+binds the parameters and shapes the rows into the JSON contract.
 Families: stock (PECGM), orientations, flows, orientation delay, first appointment, time
 to contract (with its Kaplan–Meier curve), intensity, share oriented (DREES), situation at
 France Travail (status, category and constraints collected from its APIs). A family whose
@@ -15,7 +18,7 @@ import duckdb
 
 from pipelines.settings import SQL_DIR
 
-SHARE_DECIMALS = 4
+SHARE_DECIMALS = 4  # the decimals of the SQL macro `part` (migration 0015)
 Communes = tuple[str, ...] | None  # a territory's communes; None: the whole département
 
 
@@ -29,6 +32,19 @@ def _params(departement: str, month: str, communes: Communes = None) -> dict:
     return {**_territory(departement, communes), "mois": f"{month}-01"}
 
 
+def parameters(
+    departement: str, month: str | None = None, communes: Communes = None, **extra
+) -> dict:
+    """The bound parameters of an indicator SQL: territory, the month when it has one,
+    and the file's own (`seuil_1`, ...)."""
+    base = (
+        _territory(departement, communes)
+        if month is None
+        else _params(departement, month, communes)
+    )
+    return {**base, **extra}
+
+
 @cache
 def indicator_sql(name: str) -> str:
     return (SQL_DIR / "indicators" / f"{name}.sql").read_text(encoding="utf-8")
@@ -40,13 +56,33 @@ def kaplan_meier_sql(chain: str) -> str:
     return chain.rstrip() + "\n" + indicator_sql("kaplan_meier")
 
 
+CURVES = ("contrat_courbe",)  # SQL files ending with `durations`, run with the KM tail
+
+
+def query(name: str) -> str:
+    """The text the product executes for an indicator SQL file: the file, followed by the
+    Kaplan–Meier tail for a curve."""
+    return kaplan_meier_sql(indicator_sql(name)) if name in CURVES else indicator_sql(name)
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:
+    """Rows of one indicator SQL file, as dicts by column: the one place the indicator
+    SQL is executed (the definitions' unit tests run it through here too)."""
+    cursor = con.execute(query(name), params)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 def iso_date(value) -> str | None:
     """A data date as the JSON carries it (YYYY-MM-DD), None when there is none."""
     return value.isoformat() if value is not None else None
 
 
 def share(numerator: int, denominator: int) -> float | None:
-    """A share in [0, 1], rounded; null when the denominator is 0 (shown « n.d. »)."""
+    """A share in [0, 1], rounded; null when the denominator is 0 (shown « n.d. »).
+
+    The indicators compute their shares in SQL (macro `part`); this is the same rule for
+    a caller holding two counts outside SQL (a test checks that both agree)."""
     if not denominator:
         return None
     return round(numerator / denominator, SHARE_DECIMALS)
@@ -55,8 +91,9 @@ def share(numerator: int, denominator: int) -> float | None:
 def stock(
     con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
 ) -> dict:
-    """Stock indicators of one PECGM month, as in the command-line contract."""
-    rows = con.execute(indicator_sql("stock"), _params(departement, month, communes)).fetchall()
+    """Stock indicators of one PECGM month, as in the command-line contract; the shares
+    are the `part` of their row (over stock_total)."""
+    rows = run(con, "stock", _params(departement, month, communes))
     counts: dict[str, dict[str, int]] = {
         "categorie": {},
         "modalite": {},
@@ -67,13 +104,13 @@ def stock(
         "structure_principale": {},
         "structure_deleguee": {},
     }
-    scalars: dict[str, int] = {}
-    for name, code, n in rows:
-        if name in counts:
-            counts[name][code] = int(n)
+    scalars: dict[str, dict] = {}
+    for row in rows:
+        if row["indicateur"] in counts:
+            counts[row["indicateur"]][row["code"]] = int(row["n"])
         else:
-            scalars[name] = int(n)
-    total = scalars.get("stock_total", 0)
+            scalars[row["indicateur"]] = row
+    total = int(scalars["stock_total"]["n"])
     return {
         "stock_total": total,
         "categorie": dict(sorted(counts["categorie"].items())),
@@ -82,8 +119,9 @@ def stock(
         "sexe": dict(sorted(counts["sexe"].items())),
         "tranche_age": dict(sorted(counts["tranche_age"].items())),
         "commune": dict(sorted(counts["commune"].items())),
-        "cer_notifie_share": share(scalars.get("cer_notifie", 0), total),
-        "contact_90j_share": share(scalars.get("contact_90j", 0), total),
+        "cer_notifie_share": scalars["cer_notifie"]["part"],
+        "contact_90j_share": scalars["contact_90j"]["part"],
+        "cat_1_3_share": scalars["cat_1_3"]["part"],
         "structure_suivi": {
             "principale": dict(sorted(counts["structure_principale"].items())),
             "deleguee": dict(sorted(counts["structure_deleguee"].items())),
@@ -207,14 +245,8 @@ def liaison_flux(con: duckdb.DuckDBPyConnection, departement: str) -> dict | Non
     without a flux (the population is then the sources themselves)."""
     if not has_rows(con, "caf_beneficiaire", departement):
         return None
-    oriented, found = con.execute(
-        indicator_sql("liaison_flux"), {"departement": departement}
-    ).fetchone()
-    return {
-        "personnes_orientees": oriented,
-        "retrouvees_dans_flux": found,
-        "taux": share(found, oriented),
-    }
+    (row,) = run(con, "liaison_flux", {"departement": departement})
+    return row
 
 
 def delai_orientation(
@@ -222,72 +254,81 @@ def delai_orientation(
     departement: str,
     month: str,
     communes: Communes = None,
-    seuils: tuple[int, int] = (30, 42),
+    seuils: tuple[int, int] | None = None,
 ) -> dict | None:
     """Entry cohort of the month: delay to orientation and the shares within the thresholds,
-    over the entrants of the population (`population`: caf_msa or sources)."""
+    over the entrants of the population (`population`: caf_msa or sources). The thresholds
+    are the SQL's (30 days, six weeks) unless `seuils` gives others."""
     if not has_population(con, departement):
         return None
-    groups = _groups(
+    thresholds = {"seuil_1": seuils[0], "seuil_2": seuils[1]} if seuils else {}
+    everyone, groups = _grouped(
         con,
         "delai_orientation",
-        departement,
-        month,
-        communes,
-        {"seuil_1": seuils[0], "seuil_2": seuils[1]},
+        parameters(
+            departement, month, communes, **{"seuil_1": None, "seuil_2": None, **thresholds}
+        ),
+        _delai_orientation_row,
+        ("sexe", "age"),
     )
-
-    def shaped(row: dict) -> dict:
-        return {
-            "delai_orientation_jours": {
-                **_quantiles(row, "orientes"),
-                "moyenne": float(row["moyenne"]) if row["moyenne"] is not None else None,
-            },
-            "entrants": row["entrants"],
-            "orientes_30j_share": share(row["dans_seuil_1"], row["entrants"]),
-            "orientes_6sem_share": share(row["dans_seuil_2"], row["entrants"]),
-            "orientes_30j_provisoire": row["provisoire_seuil_1"],
-            "orientes_6sem_provisoire": row["provisoire_seuil_2"],
-            "delai_orientation_provisoire": row["provisoire_quantiles"],
-        }
-
-    everyone = groups.pop("ensemble")
     return {
-        **shaped(everyone),
+        **_delai_orientation_row(everyone),
         "date_donnees": iso_date(everyone["date_donnees"]),
         "anomalies_avant_entree": everyone["anomalies_avant_entree"],
         # kept for earlier readers: true while any window of the cohort is still open
         "cohorte_provisoire": everyone["provisoire_quantiles"],
         "population": everyone["population"],
-        "par_sexe": {},
-        "par_tranche_age": {},
-        **breakdowns(groups, shaped),
+        **groups,
+    }
+
+
+def _delai_orientation_row(row: dict) -> dict:
+    return {
+        "delai_orientation_jours": {
+            **_quantiles(row, "orientes"),
+            "moyenne": float(row["moyenne"]) if row["moyenne"] is not None else None,
+        },
+        "entrants": row["entrants"],
+        "orientes_30j_share": row["part_seuil_1"],
+        "orientes_6sem_share": row["part_seuil_2"],
+        "orientes_30j_provisoire": row["provisoire_seuil_1"],
+        "orientes_6sem_provisoire": row["provisoire_seuil_2"],
+        "delai_orientation_provisoire": row["provisoire_quantiles"],
     }
 
 
 BREAKDOWNS = {"parcours": "par_parcours", "sexe": "par_sexe", "age": "par_tranche_age"}
-EMPTY_BREAKDOWNS: dict[str, dict] = {"par_parcours": {}, "par_sexe": {}, "par_tranche_age": {}}
 
 
-def breakdowns(groups: dict[str, dict], shaped) -> dict[str, dict]:
+def breakdowns(
+    groups: dict[str, dict], shaped, dimensions: tuple[str, ...] = tuple(BREAKDOWNS)
+) -> dict[str, dict]:
     """Rows keyed 'parcours:social', 'sexe:F', 'age:25_34' (GROUPING SETS of the SQL) ->
-    {'par_parcours': {...}, 'par_sexe': {...}, 'par_tranche_age': {...}}, each shaped."""
-    out: dict[str, dict] = {}
+    {'par_parcours': {...}, 'par_sexe': {...}, 'par_tranche_age': {...}}, each shaped; a
+    dimension of the SQL without any group gives {} (an empty cohort), never a missing key."""
+    out: dict[str, dict] = {BREAKDOWNS[d]: {} for d in dimensions}
     for key, row in sorted(groups.items()):
         dimension, _, code = key.partition(":")
-        out.setdefault(BREAKDOWNS[dimension], {})[code] = shaped(row)
+        out[BREAKDOWNS[dimension]][code] = shaped(row)
     return out
+
+
+def _grouped(
+    con, name: str, params: dict, shaped, dimensions: tuple[str, ...] = tuple(BREAKDOWNS)
+) -> tuple[dict, dict[str, dict]]:
+    """(the 'ensemble' row, the shaped breakdowns) of an indicator SQL with GROUPING SETS,
+    whose grand total is there even for an empty cohort."""
+    groups = {row.pop("groupe"): row for row in run(con, name, params)}
+    everyone = groups.pop("ensemble")
+    return everyone, breakdowns(groups, shaped, dimensions)
 
 
 def _groups(
     con, name: str, departement: str, month: str, communes: Communes, extra: dict | None = None
 ) -> dict[str, dict]:
     """Rows of an indicator SQL with a `groupe` column, keyed by it ('ensemble' = all)."""
-    cursor = con.execute(
-        indicator_sql(name), {**_params(departement, month, communes), **(extra or {})}
-    )
-    columns = [d[0] for d in cursor.description]
-    return {row[0]: dict(zip(columns[1:], row[1:], strict=True)) for row in cursor.fetchall()}
+    rows = run(con, name, parameters(departement, month, communes, **(extra or {})))
+    return {row.pop("groupe"): row for row in rows}
 
 
 def _quantiles(row: dict, n_key: str) -> dict:
@@ -300,33 +341,20 @@ def contrat(
     """Time to contract of the orientation cohort of the month, overall and by parcours."""
     if not has_rows(con, "orientation", departement):
         return None
-    groups = _groups(con, "contrat", departement, month, communes)
+    params = _params(departement, month, communes)
+    everyone, groups = _grouped(con, "contrat", params, _contrat_row)
+    return {**_contrat_row(everyone), "date_donnees": iso_date(everyone["date_donnees"]), **groups}
 
-    def shaped(row: dict) -> dict:
-        return {
-            "delai_contrat_jours": _quantiles(row, "contractes"),
-            "orientes": row["orientes"],
-            "contrat_30j_share": share(row["dans_30j"], row["orientes"]),
-            "contrat_60j_share": share(row["dans_60j"], row["orientes"]),
-            "contrat_30j_provisoire": row["provisoire_30j"],
-            "contrat_60j_provisoire": row["provisoire_60j"],
-            "delai_contrat_provisoire": row["provisoire_60j"],  # its longest window
-        }
 
-    everyone = groups.pop("ensemble", None) or {
-        "orientes": 0,
-        "contractes": 0,
-        "mediane": None,
-        "p25": None,
-        "p75": None,
-        "dans_30j": 0,
-        "dans_60j": 0,
-    }
+def _contrat_row(row: dict) -> dict:
     return {
-        **shaped(everyone),
-        "date_donnees": iso_date(everyone["date_donnees"]),
-        **EMPTY_BREAKDOWNS,
-        **breakdowns(groups, shaped),
+        "delai_contrat_jours": _quantiles(row, "contractes"),
+        "orientes": row["orientes"],
+        "contrat_30j_share": row["part_30j"],
+        "contrat_60j_share": row["part_60j"],
+        "contrat_30j_provisoire": row["provisoire_30j"],
+        "contrat_60j_provisoire": row["provisoire_60j"],
+        "delai_contrat_provisoire": row["provisoire_60j"],  # its longest window
     }
 
 
@@ -336,11 +364,8 @@ def contrat_courbe(
     """Kaplan–Meier share contracted by day 0…180, per orientation-month cohort."""
     if not has_rows(con, "orientation", departement):
         return []
-    cursor = con.execute(
-        kaplan_meier_sql(indicator_sql("contrat_courbe")), _territory(departement, communes)
-    )
-    columns = [{"part": "part_contractes"}.get(d[0], d[0]) for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    rows = run(con, "contrat_courbe", _territory(departement, communes))
+    return [{("part_contractes" if k == "part" else k): v for k, v in r.items()} for r in rows]
 
 
 def premier_rdv(
@@ -348,8 +373,7 @@ def premier_rdv(
 ) -> dict | None:
     if not has_rows(con, "parcours_personne", departement):
         return None
-    cursor = con.execute(indicator_sql("premier_rdv"), _params(departement, month, communes))
-    row = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    (row,) = run(con, "premier_rdv", _params(departement, month, communes))
     return {**_quantiles(row, "avec_rdv"), "orientes": row["orientes"]}
 
 
@@ -359,28 +383,18 @@ def intensite(
     """Weekly hours of prestations and appointments per person in parcours."""
     if not has_rows(con, "parcours_personne", departement):
         return None
-    groups = _groups(con, "intensite", departement, month, communes)
+    params = _params(departement, month, communes)
+    everyone, groups = _grouped(con, "intensite", params, _intensite_row)
+    rdv = everyone["rdv_par_personne"]
+    return {"heures_hebdo": _intensite_row(everyone), "rdv_par_personne": rdv, **groups}
 
-    def shaped(row: dict) -> dict:
-        return {
-            "personnes": row["personnes"],
-            "moyenne": row["moyenne"],
-            "mediane": row["mediane"],
-            "heures_15_share": share(row["a_15h"], row["personnes"]),
-        }
 
-    everyone = groups.pop("ensemble", None)
-    if everyone is None:
-        return {"heures_hebdo": None, "rdv_par_personne": None, **EMPTY_BREAKDOWNS}
+def _intensite_row(row: dict) -> dict:
     return {
-        "heures_hebdo": shaped(everyone),
-        "rdv_par_personne": (
-            round(everyone["rendez_vous"] / everyone["personnes"], 2)
-            if everyone["personnes"]
-            else None
-        ),
-        **EMPTY_BREAKDOWNS,
-        **breakdowns(groups, shaped),
+        "personnes": row["personnes"],
+        "moyenne": row["moyenne"],
+        "mediane": row["mediane"],
+        "heures_15_share": row["part_15h"],
     }
 
 
@@ -398,7 +412,7 @@ def part_orientes(
     return {
         k: {
             "personnes": v["personnes"],
-            "part": share(v["orientes"], v["personnes"]),
+            "part": v["part"],
             "population": v["population"],
         }
         for k, v in groups.items()
@@ -406,9 +420,7 @@ def part_orientes(
 
 
 def _rows(con, name: str, departement: str, month: str, communes: Communes) -> list[dict]:
-    cursor = con.execute(indicator_sql(name), _params(departement, month, communes))
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return run(con, name, _params(departement, month, communes))
 
 
 def france_travail(
@@ -452,10 +464,9 @@ def _contraintes(rows: list[dict]) -> dict:
             group["personnes"] = int(r["personnes"])
         else:
             group["thematiques"][r["thematique"]] = int(r["personnes"])
+            group.setdefault("parts", {})[r["thematique"]] = r["part"]
     for group in groups.values():
-        group["parts"] = {
-            code: share(n, group["personnes"]) for code, n in group["thematiques"].items()
-        }
+        group.setdefault("parts", {})
     everyone = groups.pop("ensemble", {"personnes": 0, "thematiques": {}, "parts": {}})
     by_parcours = {k.partition(":")[2]: v for k, v in sorted(groups.items())}
     return {**everyone, "par_parcours": by_parcours}
@@ -467,7 +478,7 @@ def _inscrits_orientes_ft(groups: dict[str, dict]) -> dict:
             "orientes": int(row["orientes"]),
             "collectes": int(row["collectes"]),
             "inscrits": int(row["inscrits"]),
-            "part_inscrits": share(row["inscrits"], row["collectes"]),
+            "part_inscrits": row["part_inscrits"],
         }
 
     everyone = groups.pop("ensemble", {"orientes": 0, "collectes": 0, "inscrits": 0})
@@ -490,7 +501,7 @@ HORIZONS = (30, 90, 180)  # days of follow-up the cohort explorer offers
 IMMATURES = ("marquer", "exclure")  # a cohort short of the horizon: marked, or its months left out
 
 
-def _cohort_params(
+def cohort_parameters(
     departement: str,
     base: str,
     mois_debut: str,
@@ -542,7 +553,7 @@ def cohorte(
     start event, so two cohorts are compared at equal follow-up; `provisoire` says the
     cohort's last month has not had that time yet by `date_donnees`, and with immatures =
     'exclure' those months are left out instead (`mois_exclus` of them)."""
-    params = _cohort_params(
+    params = cohort_parameters(
         departement, base, mois_debut, mois_fin, communes, horizon, immatures, filters
     )
     if not _has_cohort_data(con, departement):
@@ -559,8 +570,7 @@ def cohorte(
             "provisoire": None if horizon is None else True,
             "mois_exclus": 0,
         }
-    cursor = con.execute(indicator_sql("cohorte"), params)
-    row = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    (row,) = run(con, "cohorte", params)
     return {**row, "date_donnees": iso_date(row["date_donnees"])}
 
 
@@ -582,7 +592,7 @@ def cohorte_courbes(
     oriented by day t since entry (`cohorte` = 'orientation', entry cohorts only) and the
     share with a contract by day t since orientation ('contrat'), t = 0…180, persons
     without the event censored at the data date."""
-    params = _cohort_params(
+    params = cohort_parameters(
         departement, base, mois_debut, mois_fin, communes, horizon, immatures, filters
     )
     if not _has_cohort_data(con, departement):

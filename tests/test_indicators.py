@@ -1,4 +1,4 @@
-"""Each indicator of shared/spec/indicators.md on a warehouse built by hand: a handful of
+"""Each indicator of docs/indicateurs.md on a warehouse built by hand: a handful of
 people with known dates, and the exact values they must give (edge cases included)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
--- Funnel of an analyst-defined cohort of $departement: shared/spec/indicators.md (the
--- orientation, time-to-contract and flows definitions, applied to one cohort).
+-- Funnel of an analyst-defined cohort of $departement (the orientation, time-to-contract
+-- and flows definitions, applied to one cohort).
 -- Cohort: persons whose RSA entry ($base = 'entree') or first orientation ($base =
 -- 'orientation') falls between $mois_debut and $mois_fin, optionally restricted to a
 -- parcours type, age band (age in years at the start of the cohort period), sex, commune
@@ -72,7 +72,7 @@ filtered AS (
     WHERE ($parcours IS NULL OR type_parcours = $parcours)
       AND ($sexe IS NULL OR sexe = $sexe)
       AND ($commune IS NULL OR commune = $commune)
-      AND (CAST($communes AS VARCHAR[]) IS NULL OR list_contains(CAST($communes AS VARCHAR[]), commune))
+      AND dans_territoire($departement, $communes, commune := commune)
       AND ($modalite IS NULL OR modalite = $modalite)
       AND ($tranche_age IS NULL OR CASE WHEN age < 25 THEN 'moins_25'
                                         WHEN age < 35 THEN '25_34'
@@ -83,14 +83,10 @@ filtered AS (
                AND provisoire(CASE WHEN $base = 'entree' THEN entree ELSE oriente END,
                               $horizon, (SELECT date_donnees FROM maturite)))
 ),
-contract_dates AS (SELECT * FROM date_contrat_personne WHERE departement = $departement),
-contracts AS (  -- as in contrat.sql: one equi-join per key
+contracts AS (  -- as in contrat.sql: the contracts of each person, by any of its keys
     SELECT f.person_key, k.date_contrat AS d
-    FROM filtered f JOIN contract_dates k ON k.person_key = f.person_key
-    UNION ALL
-    SELECT f.person_key, k.date_contrat FROM filtered f JOIN contract_dates k ON k.pe_key = f.pe_key
-    UNION ALL
-    SELECT f.person_key, k.date_contrat FROM filtered f JOIN contract_dates k ON k.rsa_key = f.rsa_key
+    FROM (SELECT person_key, unnest(cles_personne(person_key, pe_key, rsa_key)) AS cle FROM filtered) f
+    JOIN contrat_par_cle($departement) k USING (cle)
 ),
 steps AS (
     SELECT f.person_key,

@@ -4,13 +4,12 @@
 -- one thématique returned); overall (`ensemble`) and by parcours type of the person's
 -- latest orientation on or before the end of $mois (`parcours:<type>`, none known:
 -- `parcours:non_renseigne`). Rows: (groupe, thematique, personnes); thematique NULL is
--- the group's population with a diagnostic.
--- $communes: the communes of the chosen territory, NULL for the whole département.
+-- the group's population with a diagnostic, the denominator of each thématique's `part`.
+-- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- whole département.
 WITH collecte AS (
     SELECT * FROM ft_derniere_collecte($departement, last_day(CAST($mois AS DATE)))
-    WHERE code_retour = 'S001' AND (CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (
-        SELECT person_key FROM commune_personne
-        WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)))
+    WHERE code_retour = 'S001' AND dans_territoire($departement, $communes, cle_nir := person_key)
 ),
 parcours AS (
     SELECT person_key, arg_max(type_parcours, date_orientation) AS type_parcours
@@ -25,13 +24,19 @@ personne AS (  -- one row per person with a diagnostic, and whether each thémat
     JOIN ft_contrainte t ON t.load_id = c.load_id AND t.person_key = c.person_key
     LEFT JOIN parcours p ON p.person_key = c.person_key
     GROUP BY ALL
+),
+counts AS (
+    SELECT coalesce('parcours:' || type_parcours, 'ensemble') AS groupe, NULL AS thematique,
+           count(DISTINCT person_key) AS personnes
+    FROM personne
+    GROUP BY GROUPING SETS ((), (type_parcours))
+    UNION ALL
+    SELECT coalesce('parcours:' || type_parcours, 'ensemble'), thematique, count(*) FILTER (WHERE oui)
+    FROM personne
+    GROUP BY GROUPING SETS ((thematique), (type_parcours, thematique))
 )
-SELECT coalesce('parcours:' || type_parcours, 'ensemble') AS groupe, NULL AS thematique,
-       count(DISTINCT person_key) AS personnes
-FROM personne
-GROUP BY GROUPING SETS ((), (type_parcours))
-UNION ALL
-SELECT coalesce('parcours:' || type_parcours, 'ensemble'), thematique, count(*) FILTER (WHERE oui)
-FROM personne
-GROUP BY GROUPING SETS ((thematique), (type_parcours, thematique))
+SELECT groupe, thematique, personnes,
+       CASE WHEN thematique IS NOT NULL THEN part(personnes, max(personnes) FILTER (WHERE thematique IS NULL)
+                                                            OVER (PARTITION BY groupe)) END AS part
+FROM counts
 ORDER BY groupe, thematique NULLS FIRST

@@ -1,5 +1,5 @@
--- Orientation delay of the entry cohort ($departement, $mois): shared/spec/indicators.md,
--- delai_orientation_jours and orientes_30j_share / orientes_6sem_share.
+-- Orientation delay of the entry cohort ($departement, $mois): delai_orientation_jours and
+-- the shares oriented within the two thresholds (orientes_30j_share, orientes_6sem_share).
 -- The cohort's persons come from the view `entrant` (migration 0012): the CAF/MSA flux's
 -- persons soumis aux droits et devoirs when the département has one (population
 -- 'caf_msa'), else the persons of the orientation and parcours sources with an entry date
@@ -7,28 +7,30 @@
 -- `orientation_liee` (NIR, then identifiant PE, then identifiant RSA).
 -- A person's delay runs from entry to their first orientation on or after it; an
 -- orientation before entry is excluded and counted as an anomaly.
--- $communes: the communes of the chosen territory, NULL for the whole département.
+-- Thresholds (CTE seuils): 30 days, and six weeks (42 days, the legal delay to orient);
+-- $seuil_1, $seuil_2 replace them when given (NULL: these). Shares over all entrants.
+-- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- whole département.
 -- Maturity (CTE maturite): each share is provisional while its own window (seuil_1,
 -- seuil_2 days after the month's last day) has not closed at the data date; the delay
 -- quantiles while the longest window has not.
-WITH maturite AS MATERIALIZED (  -- data date of the family and maturity of each threshold (migration 0013)
+WITH seuils AS (
+    SELECT coalesce(CAST($seuil_1 AS INTEGER), 30) AS seuil_1,
+           coalesce(CAST($seuil_2 AS INTEGER), 42) AS seuil_2
+),
+maturite AS MATERIALIZED (  -- data date of the family and maturity of each threshold (migration 0013)
     SELECT d AS date_donnees,
-           provisoire($mois, $seuil_1, d) AS provisoire_seuil_1,
-           provisoire($mois, $seuil_2, d) AS provisoire_seuil_2,
-           provisoire($mois, greatest($seuil_1, $seuil_2), d) AS provisoire_quantiles
-    FROM (SELECT date_donnees($departement, ['orientation', 'caf_msa']) AS d)
-), territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
-    SELECT person_key, pe_key, rsa_key FROM commune_personne
-    WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
+           provisoire($mois, seuil_1, d) AS provisoire_seuil_1,
+           provisoire($mois, seuil_2, d) AS provisoire_seuil_2,
+           provisoire($mois, greatest(seuil_1, seuil_2), d) AS provisoire_quantiles
+    FROM (SELECT date_donnees($departement, ['orientation', 'caf_msa']) AS d), seuils
 ),
 person AS (
     SELECT person_key, entree, sexe, annee_naissance, population
     FROM entrant
     WHERE departement = $departement AND cohorte = CAST($mois AS DATE)
-      AND (CAST($communes AS VARCHAR[]) IS NULL
-           OR list_contains(CAST($communes AS VARCHAR[]), code_commune)
-           OR person_key IN (SELECT person_key FROM territoire_personnes)
-           OR pe_key IN (SELECT pe_key FROM territoire_personnes))
+      AND dans_territoire($departement, $communes, commune := code_commune,
+                          cle_nir := person_key, cle_pe := pe_key)
 ),
 cohort AS (
     SELECT p.person_key, p.entree, p.sexe,
@@ -38,6 +40,12 @@ cohort AS (
     FROM person p
     LEFT JOIN orientation_liee($departement) o USING (person_key)
     GROUP BY ALL
+),
+delays AS (
+    SELECT c.*, c.oriente - c.entree AS jours,
+           c.oriente - c.entree <= s.seuil_1 AS dans_seuil_1,
+           c.oriente - c.entree <= s.seuil_2 AS dans_seuil_2
+    FROM cohort c, seuils s
 )
 SELECT
     CASE WHEN grouping(sexe) = 0 THEN 'sexe:' || coalesce(sexe, 'non_renseigne')
@@ -45,18 +53,20 @@ SELECT
          ELSE 'ensemble' END AS groupe,
     count(*) AS entrants,
     count(oriente) AS orientes,
-    quantile_disc(oriente - entree, 0.5) AS mediane,
-    quantile_disc(oriente - entree, 0.25) AS p25,
-    quantile_disc(oriente - entree, 0.75) AS p75,
-    round(avg(oriente - entree), 1) AS moyenne,
-    count(*) FILTER (WHERE oriente - entree <= $seuil_1) AS dans_seuil_1,
-    count(*) FILTER (WHERE oriente - entree <= $seuil_2) AS dans_seuil_2,
+    quantile_disc(jours, 0.5) AS mediane,
+    quantile_disc(jours, 0.25) AS p25,
+    quantile_disc(jours, 0.75) AS p75,
+    round(avg(jours), 1) AS moyenne,
+    count(*) FILTER (WHERE dans_seuil_1) AS dans_seuil_1,
+    count(*) FILTER (WHERE dans_seuil_2) AS dans_seuil_2,
+    part(count(*) FILTER (WHERE dans_seuil_1), count(*)) AS part_seuil_1,
+    part(count(*) FILTER (WHERE dans_seuil_2), count(*)) AS part_seuil_2,
     count(*) FILTER (WHERE avant_entree > 0) AS anomalies_avant_entree,
     (SELECT date_donnees FROM maturite) AS date_donnees,
     (SELECT provisoire_seuil_1 FROM maturite) AS provisoire_seuil_1,
     (SELECT provisoire_seuil_2 FROM maturite) AS provisoire_seuil_2,
     (SELECT provisoire_quantiles FROM maturite) AS provisoire_quantiles,
     population_cohortes($departement) AS population
-FROM cohort
+FROM delays
 GROUP BY GROUPING SETS ((), (sexe), (tranche))
 ORDER BY groupe

@@ -1,25 +1,22 @@
--- Flows of ($departement, $mois): shared/spec/indicators.md, "Flows".
+-- Flows of ($departement, $mois).
 -- From the LRSA DE lists published for the month when loaded (source = 'lrsa'), else from
 -- the PECGM cessation and radiation dates that fall in the month (source = 'pecgm'; PECGM
 -- gives no registrations, so inscriptions is then null). Cessations by motif group use the
 -- groups of pipelines/nomenclatures/motif_cessation.csv.
--- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
-    SELECT person_key, pe_key, rsa_key FROM commune_personne
-    WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
-),
-lists AS (
+-- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- whole département.
+WITH lists AS (
     SELECT liste, motif FROM lrsa_de
     WHERE departement = $departement AND mois = CAST($mois AS DATE)
       AND liste IN ('inscriptions', 'cessations', 'radiations')
-      AND (CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (SELECT person_key FROM territoire_personnes) OR pe_key IN (SELECT pe_key FROM territoire_personnes))
+      AND dans_territoire($departement, $communes, cle_nir := person_key, cle_pe := pe_key)
 ),
 loaded AS (SELECT DISTINCT liste FROM lists),
 pecgm AS (
     SELECT DISTINCT ON (person_key) person_key, date_cessation_ide, motif_cessation_ide, date_radiation
     FROM pecgm_stock
     WHERE departement = $departement
-      AND (CAST($communes AS VARCHAR[]) IS NULL OR list_contains(CAST($communes AS VARCHAR[]), code_commune_residence))
+      AND dans_territoire($departement, $communes, commune := code_commune_residence)
       AND (date_trunc('month', date_cessation_ide) = CAST($mois AS DATE)
            OR date_trunc('month', date_radiation) = CAST($mois AS DATE))
     ORDER BY person_key, mois DESC

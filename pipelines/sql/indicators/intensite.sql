@@ -1,14 +1,10 @@
--- Intensity of accompaniment in ($departement, $mois): shared/spec/indicators.md,
--- "Intensity of accompaniment". Persons in an active parcours during the month: parcours
+-- Intensity of accompaniment in ($departement, $mois). Persons in an active parcours during the month: parcours
 -- persons oriented on or before its last day (the files give no end of parcours). Hours:
 -- the prestations that start in the month, divided by the month's weeks (days / 7).
 -- Appointments: those dated in the month.
--- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
-    SELECT person_key, pe_key, rsa_key FROM commune_personne
-    WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
-),
-month AS (
+-- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- whole département.
+WITH month AS (
     SELECT CAST($mois AS DATE) AS debut, last_day(CAST($mois AS DATE)) AS fin,
            (last_day(CAST($mois AS DATE)) - CAST($mois AS DATE) + 1) / 7.0 AS semaines
 ),
@@ -17,7 +13,7 @@ actifs AS (
            tranche_age(p.annee_naissance, year(m.debut)) AS tranche
     FROM parcours_personne p, month m
     WHERE p.departement = $departement AND p.date_orientation <= m.fin
-      AND (CAST($communes AS VARCHAR[]) IS NULL OR p.rsa_key IN (SELECT rsa_key FROM territoire_personnes))
+      AND dans_territoire($departement, $communes, cle_rsa := p.rsa_key)
 ),
 prestations AS (  -- hours of the prestations starting in the month, per person
     SELECT s.rsa_key, sum(s.heures) AS heures
@@ -44,7 +40,10 @@ SELECT CASE WHEN grouping(type_parcours) = 0 THEN 'parcours:' || coalesce(type_p
        round(avg(hebdo), 2) AS moyenne,
        round(quantile_disc(hebdo, 0.5), 2) AS mediane,
        count(*) FILTER (WHERE hebdo >= 15) AS a_15h,
-       CASE WHEN grouping(type_parcours, sexe, tranche) = 7 THEN (SELECT n FROM rdv) END AS rendez_vous
+       part(count(*) FILTER (WHERE hebdo >= 15), count(*)) AS part_15h,
+       CASE WHEN grouping(type_parcours, sexe, tranche) = 7 THEN (SELECT n FROM rdv) END AS rendez_vous,
+       CASE WHEN grouping(type_parcours, sexe, tranche) = 7 AND count(*) > 0
+            THEN arrondi((SELECT n FROM rdv) / count(*), 2) END AS rdv_par_personne
 FROM heures
 GROUP BY GROUPING SETS ((), (type_parcours), (sexe), (tranche))
 ORDER BY groupe

@@ -1,5 +1,4 @@
--- DREES OARSA share oriented at the end of ($departement, $mois): shared/spec/indicators.md,
--- part_orientes. Persons in RSA at the end of the month with an orientation dated on or
+-- DREES OARSA share oriented at the end of ($departement, $mois): part_orientes. Persons in RSA at the end of the month with an orientation dated on or
 -- before it, over all of them, by time since entry (< 6 months, 6–12 months, 12 months or
 -- more). Persons not yet oriented stay in the denominator.
 -- Population 'caf_msa' (a CAF/MSA flux of the département is loaded): the persons soumis aux
@@ -7,21 +6,16 @@
 -- the end of the month (`caf_etat`: the flux of that month, not the latest one), entry =
 -- DTDEMRSA; their orientations matched by `orientation_liee`. Population 'sources': the
 -- parcours persons whose entry is on or before the last day of the month.
--- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
-    SELECT person_key, pe_key, rsa_key FROM commune_personne
-    WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
-),
-fin AS (SELECT last_day(CAST($mois AS DATE)) AS d),
+-- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- whole département.
+WITH fin AS (SELECT last_day(CAST($mois AS DATE)) AS d),
 caf AS (  -- population caf_msa: the state of the households at the end of the month
     SELECT person_key, min(date_demande_rsa) AS entree
     FROM caf_etat(last_day(CAST($mois AS DATE)))
     WHERE departement = $departement AND soumis_droits_devoirs
       AND etat_dossier IN ('2', '3', '4') AND date_demande_rsa IS NOT NULL
-      AND (CAST($communes AS VARCHAR[]) IS NULL
-           OR list_contains(CAST($communes AS VARCHAR[]), code_commune)
-           OR person_key IN (SELECT person_key FROM territoire_personnes)
-           OR pe_key IN (SELECT pe_key FROM territoire_personnes))
+      AND dans_territoire($departement, $communes, commune := code_commune,
+                          cle_nir := person_key, cle_pe := pe_key)
     GROUP BY person_key
 ),
 caf_orientes AS (
@@ -36,7 +30,7 @@ parcours AS (  -- population sources
            min(date_orientation) AS oriente
     FROM parcours_personne
     WHERE departement = $departement AND population_cohortes($departement) = 'sources'
-      AND (CAST($communes AS VARCHAR[]) IS NULL OR rsa_key IN (SELECT rsa_key FROM territoire_personnes))
+      AND dans_territoire($departement, $communes, cle_rsa := rsa_key)
     GROUP BY rsa_key
 ),
 persons AS (
@@ -54,6 +48,7 @@ banded AS (
 )
 SELECT coalesce(anciennete, 'ensemble') AS groupe, count(*) AS personnes,
        count(*) FILTER (WHERE oriente) AS orientes,
+       part(count(*) FILTER (WHERE oriente), count(*)) AS part,
        population_cohortes($departement) AS population
 FROM banded
 GROUP BY GROUPING SETS ((), (anciennete))

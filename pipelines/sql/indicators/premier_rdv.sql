@@ -1,16 +1,13 @@
 -- First-appointment delay of the orientation cohort ($departement, $mois):
--- shared/spec/indicators.md, delai_premier_rdv_jours. Parcours persons whose orientation
--- is in the month; delay to their first accompaniment appointment on or after it.
--- $communes: the communes of the chosen territory, NULL for the whole département.
-WITH territoire_personnes AS (  -- persons of the chosen territory (commune_personne)
-    SELECT person_key, pe_key, rsa_key FROM commune_personne
-    WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune)
-),
-cohort AS (
+-- delai_premier_rdv_jours. Parcours persons whose orientation is in the month; delay to
+-- their first accompaniment appointment on or after it.
+-- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- whole département.
+WITH cohort AS (
     SELECT rsa_key, min(date_orientation) AS oriente
     FROM parcours_personne
     WHERE departement = $departement AND date_trunc('month', date_orientation) = CAST($mois AS DATE)
-      AND (CAST($communes AS VARCHAR[]) IS NULL OR rsa_key IN (SELECT rsa_key FROM territoire_personnes))
+      AND dans_territoire($departement, $communes, cle_rsa := rsa_key)
     GROUP BY rsa_key
 ),
 delays AS (

@@ -3,12 +3,11 @@
 -- statutDE (Identifié, Inscrit, Cessé, Radié; found without a status: non_renseigne) and
 -- `non_trouve` for persons France Travail does not know (Recherche usager gave no
 -- identifier: S002 or another return code), with the collection's date.
--- $communes: the communes of the chosen territory, NULL for the whole département.
+-- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- whole département.
 WITH collecte AS (
     SELECT * FROM ft_derniere_collecte($departement, last_day(CAST($mois AS DATE)))
-    WHERE CAST($communes AS VARCHAR[]) IS NULL OR person_key IN (
-        SELECT person_key FROM commune_personne
-        WHERE departement = $departement AND list_contains(CAST($communes AS VARCHAR[]), code_commune))
+    WHERE dans_territoire($departement, $communes, cle_nir := person_key)
 )
 SELECT CASE WHEN code_retour <> 'S001' THEN 'non_trouve' ELSE coalesce(statut_de, 'non_renseigne') END AS code,
        count(*) AS personnes, any_value(date_collecte) AS date_collecte

@@ -1,11 +1,13 @@
--- Stock indicators of the PECGM file of ($departement, $mois): shared/spec/indicators.md,
--- "Stock of RSA job seekers". One row per (indicateur, code) with its count; shares are
--- computed by the caller over stock_total, the one denominator of this family.
--- $communes: the communes of the chosen territory, NULL for the whole département.
+-- Stock indicators of the PECGM file of ($departement, $mois). One row per (indicateur,
+-- code) with its count `n` and its share `part` over stock_total, the one denominator of
+-- this family (cer_notifie_share, contact_90j_share, cat_1_3_share: the `part` of their row).
+-- $communes: the communes of the chosen territory (macro dans_territoire, on the commune of
+-- residence of the record), NULL for the whole département.
 WITH stock AS (
     SELECT * FROM pecgm_stock WHERE departement = $departement AND mois = CAST($mois AS DATE)
-      AND (CAST($communes AS VARCHAR[]) IS NULL OR list_contains(CAST($communes AS VARCHAR[]), code_commune_residence))
-)
+      AND dans_territoire($departement, $communes, commune := code_commune_residence)
+),
+counts AS (
 SELECT 'stock_total' AS indicateur, NULL AS code, count(*) AS n FROM stock
 UNION ALL
 SELECT 'categorie', coalesce(code_categorie, 'non_renseignee'), count(*) FROM stock GROUP BY ALL
@@ -23,6 +25,8 @@ UNION ALL
 SELECT 'commune', coalesce(code_commune_residence, 'non_renseignee'), count(*) FROM stock GROUP BY ALL
 UNION ALL
 SELECT 'cer_notifie', NULL, count(*) FILTER (WHERE date_notification_cer IS NOT NULL) FROM stock
+UNION ALL  -- categories 1 to 3: job seekers without a job, bound to look for one
+SELECT 'cat_1_3', NULL, count(*) FILTER (WHERE code_categorie IN ('1', '2', '3')) FROM stock
 UNION ALL
 SELECT 'contact_90j', NULL,
        count(*) FILTER (WHERE date_dernier_contact IS NOT NULL
@@ -35,3 +39,5 @@ FROM stock GROUP BY ALL
 UNION ALL
 SELECT 'structure_deleguee', structure_deleguee_nom, count(*)
 FROM stock WHERE structure_deleguee_nom IS NOT NULL GROUP BY ALL
+)
+SELECT indicateur, code, n, part(n, (SELECT count(*) FROM stock)) AS part FROM counts
