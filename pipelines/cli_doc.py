@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipelines import generated_doc
 from pipelines.cli import build_parser
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
@@ -73,21 +73,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.cli_doc")
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true")
-    group.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.write:
-        DOC.write_text(text, encoding="utf-8")
-    elif args.check:
-        if not DOC.exists() or DOC.read_text(encoding="utf-8") != text:
-            print(f"{DOC} n'est pas à jour : python -m pipelines.cli_doc --write", file=sys.stderr)
-            return 1
-    else:
-        print(text, end="")
-    return 0
+    return generated_doc.main(argv, "python -m pipelines.cli_doc", DOC, render)
 
 
 if __name__ == "__main__":

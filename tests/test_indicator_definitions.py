@@ -44,12 +44,6 @@ def test_docs_indicateurs_md_is_generated_from_the_definitions():
     )
 
 
-def test_no_definition_cites_a_document_outside_the_repository():
-    text = indicateurs_doc.render()
-    for forbidden in ("shared/", "seed 0", "spec §"):
-        assert forbidden not in text
-
-
 def _warehouse() -> duckdb.DuckDBPyConnection:
     """A migrated in-memory warehouse, catalog `wh` as the loads write it."""
     con = duckdb.connect()

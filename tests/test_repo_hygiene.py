@@ -33,27 +33,6 @@ OUTSIDE = {
 }
 URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 
-# Files of issue #21 whose citations other slices of the same change replace. Strict: when
-# a file here no longer cites anything, `test_pending_files_still_cite` fails, so that its
-# line is deleted (and the file is checked like every other from then on).
-PENDING = frozenset(
-    {
-        "docs/indicateurs.md",
-        "pipelines/indicators.py",
-        "pipelines/sql/indicators/cohorte.sql",
-        "pipelines/sql/indicators/contrat.sql",
-        "pipelines/sql/indicators/contrat_courbe.sql",
-        "pipelines/sql/indicators/delai_orientation.sql",
-        "pipelines/sql/indicators/flux.sql",
-        "pipelines/sql/indicators/intensite.sql",
-        "pipelines/sql/indicators/orientations.sql",
-        "pipelines/sql/indicators/part_orientes.sql",
-        "pipelines/sql/indicators/premier_rdv.sql",
-        "pipelines/sql/indicators/stock.sql",
-        "tests/test_indicators.py",
-    }
-)
-
 
 @cache
 def tracked_files() -> tuple[str, ...]:
@@ -96,19 +75,12 @@ def outside_citations(text: str) -> list[tuple[int, str]]:
 def test_no_file_cites_a_document_outside_the_repository() -> None:
     offences = []
     for path in tracked_files():
-        if path == HERE or path in PENDING or (text := text_of(path)) is None:
+        if path == HERE or (text := text_of(path)) is None:
             continue
         offences += [f"{path}:{n}: {what}" for n, what in outside_citations(text)]
     assert not offences, "Citez docs/ (sources.md, indicateurs.md, securite.md) :\n" + "\n".join(
         offences
     )
-
-
-def test_pending_files_still_cite() -> None:
-    """Each PENDING file still has a citation to replace; once it has none, drop its line."""
-    present = set(tracked_files())
-    done = sorted(p for p in PENDING if p not in present or not outside_citations(text_of(p) or ""))
-    assert not done, f"Plus aucune citation extérieure : retirez-les de PENDING : {done}"
 
 
 @pytest.mark.parametrize(
