@@ -657,6 +657,22 @@ def cmd_restauration(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrer(args: argparse.Namespace) -> int:
+    from pipelines import warehouse
+
+    settings = _settings(args)
+    before, after = warehouse.upgrade(settings.db_path)
+    if after == 0:
+        print(
+            f"Aucun entrepôt à {settings.db_path} : rien à migrer (le premier chargement le crée)."
+        )
+    elif before == after:
+        print(f"Schéma de l'entrepôt à jour (version {after}).")
+    else:
+        print(f"Schéma de l'entrepôt mis à jour : version {before} -> {after}.")
+    return 0
+
+
 def add_operations_commands(sub, with_db) -> None:
     p = with_db(
         sub.add_parser(
@@ -688,6 +704,14 @@ def add_operations_commands(sub, with_db) -> None:
     p = with_db(sub.add_parser("restauration", help="restaurer une sauvegarde vérifiée"))
     p.add_argument("dossier", help="dossier d'une sauvegarde (avec son manifeste.json)")
     p.add_argument("--remplacer", action="store_true", help="remplacer l'entrepôt existant")
+    with_db(
+        sub.add_parser(
+            "migrer",
+            help="mettre le schéma de l'entrepôt à jour après une nouvelle version du code",
+            description="Applique les migrations en attente sur une copie de l'entrepôt, "
+            "substituée d'un coup : les lecteurs ne voient jamais un schéma à moitié migré.",
+        )
+    )
 
 
 OPERATIONS_COMMANDS = {
@@ -695,6 +719,7 @@ OPERATIONS_COMMANDS = {
     "etat": cmd_etat,
     "sauvegarde": cmd_sauvegarde,
     "restauration": cmd_restauration,
+    "migrer": cmd_migrer,
 }
 
 

@@ -68,8 +68,9 @@ def schema_version(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -
     return int(row[0] or 0)
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply the migrations the database has not seen yet; returns the new version."""
+def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
+    """Apply the migrations the database has not seen yet (up to `upto`, for the tests of
+    an upgrade); returns the new version."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
         "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
@@ -77,7 +78,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     )
     current = schema_version(con)
     for version, path in migrations():
-        if version <= current:
+        if version <= current or (upto is not None and version > upto):
             continue
         con.execute("BEGIN TRANSACTION")
         con.execute(path.read_text(encoding="utf-8"))
@@ -87,6 +88,26 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("COMMIT")
         current = version
     return current
+
+
+def upgrade(db_path: Path) -> tuple[int, int]:
+    """Bring a live warehouse to the code's schema (a new release adds migrations): the
+    migrations run on a copy swapped in atomically, so readers never see a half-migrated
+    file. Returns (version before, version after); a missing warehouse is left missing (the
+    first load creates it)."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return 0, 0
+    con = open_reader(db_path)
+    try:
+        before = schema_version(con)
+    finally:
+        con.close()
+    if before >= latest_version():
+        return before, before
+    with write_generation(db_path):  # migrates the copy, then swaps it in
+        pass
+    return before, latest_version()
 
 
 def refresh_nomenclatures(con: duckdb.DuckDBPyConnection) -> None:

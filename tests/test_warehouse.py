@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import loader, warehouse
+from pipelines import indicators, loader, warehouse
 from pipelines.cli import main
 from pipelines.nomenclatures import codes
 from tests.conftest import pecgm_lines, table_rows, write_pecgm
@@ -42,6 +42,40 @@ def test_migrate_is_incremental(tmp_path) -> None:
     assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(
         warehouse.migrations()
     )
+
+
+def test_migrer_brings_a_warehouse_of_the_previous_release_up_to_date(
+    tmp_path, settings, capsys
+) -> None:
+    """A new release adds migrations (0015: the territory macros every indicator calls): the
+    service runs `migrer` before the dashboard reads, and the indicators answer again."""
+    write_pecgm(tmp_path / "p.txt", pecgm_lines())
+    assert loader.load("pecgm", tmp_path / "p.txt", settings).status == "loaded"
+    with duckdb.connect(str(settings.db_path)) as con:  # as the previous release left it
+        for table_macro in ("territoire_personnes", "contrat_par_cle"):
+            con.execute(f"DROP MACRO TABLE {table_macro}")
+        for macro in ("dans_territoire", "arrondi", "part", "cles_personne"):
+            con.execute(f"DROP MACRO {macro}")
+        con.execute("DELETE FROM schema_version WHERE version = 15")
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        try:
+            indicators.stock(con, "2A", "2026-10")
+        except duckdb.CatalogException:
+            pass
+        else:
+            raise AssertionError("the test's old warehouse should lack the territory macros")
+    assert main(["migrer"]) == 0
+    assert "mis à jour : version 14 -> " in capsys.readouterr().out
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert warehouse.schema_version(con) == warehouse.latest_version()
+        assert indicators.stock(con, "2A", "2026-10")["stock_total"] == 40
+    assert main(["migrer"]) == 0
+    assert "à jour (version" in capsys.readouterr().out
+
+
+def test_migrer_leaves_a_missing_warehouse_missing(settings, capsys) -> None:
+    assert main(["migrer"]) == 0 and not settings.db_path.exists()
+    assert "rien à migrer" in capsys.readouterr().out
 
 
 def test_same_file_twice_changes_nothing(tmp_path, settings, capsys) -> None:
