@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from pipelines.validation.report import percent
+from pipelines.validation.report import percent, severity_label
 
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#222;max-width:72rem}
@@ -17,7 +17,6 @@ th{background:#f2f2f2}.ok{color:#1b7f3b}.ko{color:#b00020;font-weight:600}
 .bloquant{background:#fde8e8}.avertissement{background:#fff6e0}.derive{background:#fff6e0}
 .verdict{font-size:1.1rem;font-weight:600;padding:.6rem;border-radius:.3rem}
 """
-SEVERITY = {"critical": "ligne rejetée", "warning": "avertissement"}
 
 
 def _row(*cells: object, css: str = "") -> str:
@@ -145,7 +144,7 @@ def render(report: dict) -> str:
             _row(
                 c["champ"],
                 c["description"] or c["expectation_type"],
-                SEVERITY.get(c["severity"], c["severity"]),
+                severity_label(c["severity"]),
                 "réussie" if c["success"] else "échec",
                 c["unexpected_count"],
                 percent(c["unexpected_percent"] / 100),
