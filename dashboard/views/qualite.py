@@ -112,16 +112,11 @@ def load_report(load_id: int) -> LoadReport | None:
         ("Lignes rejetées", report["rows_rejected"]),
         ("Encodage", report["encoding"].split(",")[0]),
         (
-            # a CAF/MSA flux is linked with the orientation files, the others with PECGM
-            "Liaison avec les orientations"
-            if report["source"] == "caf"
-            else "Liaison avec le PECGM",
+            html.link_label(report["source"]),
             "n.d." if link.get("taux") is None else f"{link['taux']:.0%}".replace(".", ","),
         ),
     )
-    findings = sorted(
-        report["findings"], key=lambda f: (f["code"] != "derive", f["severity"] != BLOQUANT)
-    )
+    findings = html.ordered_findings(report["findings"])
     checks = pd.DataFrame(
         [
             {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from pipelines.validation.report import percent, severity_label
+from pipelines.validation.report import BLOQUANT, percent, severity_label
 
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#222;max-width:72rem}
@@ -17,6 +17,18 @@ th{background:#f2f2f2}.ok{color:#1b7f3b}.ko{color:#b00020;font-weight:600}
 .bloquant{background:#fde8e8}.avertissement{background:#fff6e0}.derive{background:#fff6e0}
 .verdict{font-size:1.1rem;font-weight:600;padding:.6rem;border-radius:.3rem}
 """
+
+
+def ordered_findings(findings: list[dict]) -> list[dict]:
+    """A stored report's findings in the order every view of it shows them: drift
+    first (the news of a file that loads), then blocking, then the other warnings."""
+    return sorted(findings, key=lambda f: (f["code"] != "derive", f["severity"] != BLOQUANT))
+
+
+def link_label(source: str | None) -> str:
+    """What the link rate of a report measures: a CAF/MSA flux is linked with the
+    orientation files, every other file with the PECGM stock."""
+    return "Liaison avec les orientations" if source == "caf" else "Liaison avec le PECGM"
 
 
 def _row(*cells: object, css: str = "") -> str:
@@ -57,9 +69,7 @@ def render(report: dict) -> str:
         link = report["liaison"]
         identity.append(
             (
-                "Liaison avec les orientations"
-                if report.get("source") == "caf"
-                else "Liaison avec le PECGM",
+                link_label(report.get("source")),
                 f"{link['liees']} sur {link['lignes']} ({percent(link['taux'])})",
             )
         )
@@ -73,10 +83,7 @@ def render(report: dict) -> str:
                 + ", ".join(f"{k} {v}" for k, v in c["par_code_retour"].items()),
             )
         )
-    findings = sorted(
-        report.get("findings", []),
-        key=lambda f: (f["code"] != "derive", f["severity"] != "bloquant"),
-    )
+    findings = ordered_findings(report.get("findings", []))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="fr"><head><meta charset="utf-8">',
