@@ -200,3 +200,20 @@ def test_the_calendar_says_late_and_missing_from_the_date_it_is_read(db_path) ->
     assert after.loc["pecgm", fmt_month("2026-11")] == "manquant"
     assert list(calendar.table["département"].unique()) == ["2A"]
     assert "attendu le 20 du mois suivant" in calendar.caption
+
+
+def test_the_drift_benchmark_finds_the_same_warnings_both_ways(db_path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_qualite.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "--db", str(db_path), "--repeat", "1"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    assert "loads in the journal: 3" in out
+    found = {
+        line.split(":")[0]: line.split(": ")[1].split(" drift")[0] for line in out.splitlines()[1:]
+    }
+    assert set(found) == {"one report per load", "one query"}
+    assert len(set(found.values())) == 1 and int(found["one query"]) > 0
