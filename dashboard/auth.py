@@ -184,6 +184,21 @@ def authorise(departement: str) -> None:
     st.stop()
 
 
+def sees_load(user: User, departement: str | None, operator: str | None) -> bool:
+    """Whether a load journal row is the user's to see: a load of one of their
+    départements, or an attempt they made themselves that names none (a file refused
+    before its département was read)."""
+    return user.sees(departement) if departement else operator == user.login
+
+
+def not_granted(user: User, departement: str | None) -> str | None:
+    """The refusal shown when a user types a département they may not act for (upload,
+    France Travail collection); None when the département is theirs or not given yet."""
+    if departement and not user.sees(departement):
+        return f"Vous n'êtes pas habilité pour le département {departement}."
+    return None
+
+
 def departements(available: list[str]) -> list[str]:
     """The départements the user may see, among those loaded."""
     user = current_user()

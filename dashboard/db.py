@@ -72,7 +72,7 @@ def territories(departement: str) -> dict[str, tuple[str, ...]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _journal(path: str, gen: tuple, limit: int) -> list[tuple]:
+def _journal(path: str, gen: tuple, limit: int) -> list[journal.JournalRow]:
     con = _pool(path).cursor()
     if warehouse.schema_version(con) == 0:
         return []
@@ -222,11 +222,7 @@ def summary(departement: str, month: str, communes: tuple[str, ...] | None = Non
     return _summary(str(db_path()), generation(), departement, month, communes or None)
 
 
-DEPARTEMENT = journal.COLUMNS.index("departement")
-OPERATOR = journal.COLUMNS.index("operator")
-
-
-def recent_loads(limit: int = 50) -> list[tuple]:
+def recent_loads(limit: int = 50) -> list[journal.JournalRow]:
     """The latest loads the user may see: those of their départements, and the attempts
     they made themselves that name none (a file refused before its département was read)."""
     gen = generation()
@@ -234,12 +230,7 @@ def recent_loads(limit: int = 50) -> list[tuple]:
     user = auth.current_user()
     if user is None:
         return []
-    return [
-        r
-        for r in rows
-        if (r[DEPARTEMENT] and user.sees(r[DEPARTEMENT]))
-        or (not r[DEPARTEMENT] and r[OPERATOR] == user.login)
-    ]
+    return [r for r in rows if auth.sees_load(user, r.departement, r.operator)]
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -264,3 +255,17 @@ def report(load_id: int) -> tuple[dict | None, list[tuple]]:
     if departement:
         auth.authorise(departement)
     return (json.loads(text) if text else None), lines
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _drift(path: str, gen: tuple, load_ids: tuple[int, ...]) -> list[journal.DriftRow]:
+    return journal.drift_rows(_pool(path).cursor(), load_ids)
+
+
+def drift(loads: list[journal.JournalRow]) -> list[journal.DriftRow]:
+    """The drift measures of these loads' stored reports (pipelines.journal.drift_rows),
+    read in one query; each département named is authorised first, like `report`."""
+    for departement in sorted({r.departement for r in loads if r.departement}):
+        auth.authorise(departement)
+    gen = generation()
+    return _drift(str(db_path()), gen, tuple(r.id for r in loads)) if gen else []

@@ -12,13 +12,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, db
+from dashboard import auth, components, db
 from dashboard.formatting import fmt_share
-from dashboard.uploads import new_staging_dir, safe_name
+from dashboard.uploads import departement_field, new_staging_dir, stage, uploaded_mapping
 from pipelines import access, indicators, masking
 from pipelines.errors import PilotageError
 from pipelines.settings import FranceTravailSettings, Settings
-from pipelines.tabular import read_mapping
 
 STATUT_LABELS = {
     "Inscrit": "Inscrit",
@@ -184,18 +183,12 @@ def panel(user: access.User, settings: Settings) -> None:
             type=["yaml", "yml"],
             key="ft_mapping",
         )
-        departement = (
-            st.text_input(
-                "Département de la collecte",
-                value=settings.default_departement or "",
-                key="ft_departement",
-            )
-            .strip()
-            .upper()
+        departement = departement_field(
+            st, "Département de la collecte", settings.default_departement, key="ft_departement"
         )
         ready = upload is not None and bool(departement)
-        if departement and not user.sees(departement):
-            st.error(f"Vous n'êtes pas habilité pour le département {departement}.")
+        if refusal := auth.not_granted(user, departement):
+            st.error(refusal)
             ready = False
         if st.button("Lancer la collecte", disabled=not ready, key="ft_lancer"):
             _run(user, settings, ft, upload, mapping_file, departement)
@@ -207,12 +200,8 @@ def _run(user, settings: Settings, ft, upload, mapping_file, departement: str) -
     from pipelines.francetravail import collecte
 
     folder = Path(new_staging_dir(settings.db_path))
-    path = folder / safe_name(upload.name)
-    path.write_bytes(upload.getvalue())
-    mapping = {}
-    if mapping_file is not None:
-        (folder / "correspondance.yaml").write_bytes(mapping_file.getvalue())
-        mapping = read_mapping(folder / "correspondance.yaml")
+    path = stage(folder, upload)
+    mapping = uploaded_mapping(folder, mapping_file)
     bar = st.progress(0.0, text="Collecte en cours…")
 
     def progress(done: int, total: int) -> None:

@@ -1,4 +1,5 @@
-"""Uploaded files on the Chargement page: where they are staged and under what name."""
+"""Uploaded files on the Chargement page (and its France Travail panel): where they are
+staged, under what name, and the département typed beside them."""
 
 from __future__ import annotations
 
@@ -7,10 +8,20 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from pipelines import retention
 from pipelines.arrivees import candidates
 from pipelines.settings import private_dir
+from pipelines.tabular import read_mapping
+
+
+class Upload(Protocol):
+    """What the pages use of a Streamlit UploadedFile."""
+
+    name: str
+
+    def getvalue(self) -> bytes: ...
 
 
 def safe_name(name: str) -> str:
@@ -24,6 +35,29 @@ def new_staging_dir(db_path: Path) -> str:
     """A private folder under <warehouse dir>/depots (purged with `purge --all`)."""
     base = private_dir(retention.uploads_dir(db_path))
     return tempfile.mkdtemp(prefix="depot_", dir=base)
+
+
+def stage(folder: Path, upload: Upload) -> Path:
+    """Write an uploaded file into a staging folder, under its safe name."""
+    path = folder / safe_name(upload.name)
+    path.write_bytes(upload.getvalue())
+    return path
+
+
+def uploaded_mapping(folder: Path, mapping_file: Upload | None) -> dict:
+    """The header mapping of an uploaded YAML file ({} when none), staged in `folder`
+    and read as the command line reads `--mapping` (pipelines/tabular.py)."""
+    if mapping_file is None:
+        return {}
+    path = folder / "correspondance.yaml"
+    path.write_bytes(mapping_file.getvalue())
+    return read_mapping(path)
+
+
+def departement_field(where, label: str, default: str | None, **widget) -> str | None:
+    """A département code typed in a text input drawn in `where` (streamlit, a column, an
+    expander), trimmed and upper-cased; None while empty."""
+    return where.text_input(label, value=default or "", **widget).strip().upper() or None
 
 
 @dataclass(frozen=True)

@@ -93,3 +93,38 @@ def loaded_map(rows: Iterable[tuple]) -> dict[tuple[str, str, str], datetime]:
         for source, dep, month, started, status in rows
         if status == "loaded" and dep and month
     }
+
+
+def window(today: date, months: int = 12) -> list[str]:
+    """The `months` months before the month of `today`, oldest first: the calendar's columns
+    (the current month is left out: none of its files can be due yet)."""
+    current = f"{today:%Y-%m}"
+    return [shift_month(current, -k) for k in range(months, 0, -1)]
+
+
+@dataclass(frozen=True)
+class CoverageLine:
+    """One line of the coverage calendar: a source of a département, a state per month."""
+
+    departement: str
+    source: str
+    states: tuple[str, ...]  # in the order of the months asked for
+
+
+def coverage(
+    loaded: Mapping[tuple[str, str, str], datetime],
+    departements: Iterable[str],
+    months: list[str],
+    today: date,
+) -> list[CoverageLine]:
+    """The calendar: for each département (sorted) and source of CALENDAR_SOURCES, the
+    state of each month on `today` (`loaded` as from loaded_map)."""
+    return [
+        CoverageLine(
+            departement,
+            source,
+            tuple(state(source, m, loaded.get((source, departement, m)), today) for m in months),
+        )
+        for departement in sorted(set(departements))
+        for source in CALENDAR_SOURCES
+    ]

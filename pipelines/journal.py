@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import duckdb
 
 from pipelines.encoding import FileFacts
 from pipelines.validation.report import Report
 
-COLUMNS = (
-    "id",
-    "source",
-    "file_name",
-    "sha256",
-    "size_bytes",
-    "departement",
-    "month",
-    "encoding",
-    "rows_read",
-    "rows_loaded",
-    "rows_rejected",
-    "status",
-    "started_at",
-    "ended_at",
-    "operator",
-    "message",
-)
+
+class JournalRow(NamedTuple):
+    """One row of the load journal, read by name (the order is the SELECT's)."""
+
+    id: int
+    source: str
+    file_name: str
+    sha256: str | None
+    size_bytes: int | None
+    departement: str | None
+    month: str | None
+    encoding: str | None
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    status: str
+    started_at: datetime
+    ended_at: datetime | None
+    operator: str | None
+    message: str | None
+
+
+COLUMNS = JournalRow._fields
 
 
 def insert_row(
@@ -86,10 +93,45 @@ def already_loaded(
     ).fetchone()
 
 
-def recent(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[tuple]:
-    return con.execute(
+def recent(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[JournalRow]:
+    """The latest `limit` journal rows, newest first."""
+    rows = con.execute(
         f"SELECT {', '.join(COLUMNS)} FROM load_journal ORDER BY id DESC LIMIT ?", [limit]
     ).fetchall()
+    return [JournalRow(*r) for r in rows]
+
+
+class DriftRow(NamedTuple):
+    """What a load's stored report says of its drift from the previous file of its source
+    (pipelines/validation/drift.py): None where the report holds no such measure."""
+
+    id: int
+    source: str
+    departement: str | None
+    month: str
+    variation_lignes: float | None  # change of the record count, as a share
+    personnes_absentes: float | None  # share of the previous file's persons absent
+    derive: tuple[str, ...]  # messages of the drift warnings, in the report's order
+
+
+def drift_rows(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> list[DriftRow]:
+    """The drift of those loads among `ids` that are (or were) in the warehouse and name
+    their month, newest first: one query, the figures taken out of the stored JSON by
+    DuckDB rather than by parsing each report."""
+    rows = con.execute(
+        """SELECT id, source, departement, month,
+            TRY_CAST(report_json->>'$.drift.variation_lignes' AS DOUBLE),
+            TRY_CAST(report_json->>'$.drift.personnes_absentes.part' AS DOUBLE),
+            coalesce([f->>'$.message'
+                      for f in CAST(report_json->'$.findings' AS JSON[])
+                      if f->>'$.code' = 'derive'], [])
+        FROM load_journal
+        WHERE id IN (SELECT unnest(CAST(? AS BIGINT[])))
+          AND status IN ('loaded', 'superseded') AND coalesce(month, '') <> ''
+        ORDER BY id DESC""",
+        [list(ids)],
+    ).fetchall()
+    return [DriftRow(*r[:6], tuple(r[6])) for r in rows]
 
 
 def coverage_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from pipelines.validation.report import percent
+from pipelines.validation.report import BLOQUANT, percent, severity_label
 
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#222;max-width:72rem}
@@ -17,7 +17,18 @@ th{background:#f2f2f2}.ok{color:#1b7f3b}.ko{color:#b00020;font-weight:600}
 .bloquant{background:#fde8e8}.avertissement{background:#fff6e0}.derive{background:#fff6e0}
 .verdict{font-size:1.1rem;font-weight:600;padding:.6rem;border-radius:.3rem}
 """
-SEVERITY = {"critical": "ligne rejetée", "warning": "avertissement"}
+
+
+def ordered_findings(findings: list[dict]) -> list[dict]:
+    """A stored report's findings in the order every view of it shows them: drift
+    first (the news of a file that loads), then blocking, then the other warnings."""
+    return sorted(findings, key=lambda f: (f["code"] != "derive", f["severity"] != BLOQUANT))
+
+
+def link_label(source: str | None) -> str:
+    """What the link rate of a report measures: a CAF/MSA flux is linked with the
+    orientation files, every other file with the PECGM stock."""
+    return "Liaison avec les orientations" if source == "caf" else "Liaison avec le PECGM"
 
 
 def _row(*cells: object, css: str = "") -> str:
@@ -58,9 +69,7 @@ def render(report: dict) -> str:
         link = report["liaison"]
         identity.append(
             (
-                "Liaison avec les orientations"
-                if report.get("source") == "caf"
-                else "Liaison avec le PECGM",
+                link_label(report.get("source")),
                 f"{link['liees']} sur {link['lignes']} ({percent(link['taux'])})",
             )
         )
@@ -74,10 +83,7 @@ def render(report: dict) -> str:
                 + ", ".join(f"{k} {v}" for k, v in c["par_code_retour"].items()),
             )
         )
-    findings = sorted(
-        report.get("findings", []),
-        key=lambda f: (f["code"] != "derive", f["severity"] != "bloquant"),
-    )
+    findings = ordered_findings(report.get("findings", []))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="fr"><head><meta charset="utf-8">',
@@ -145,7 +151,7 @@ def render(report: dict) -> str:
             _row(
                 c["champ"],
                 c["description"] or c["expectation_type"],
-                SEVERITY.get(c["severity"], c["severity"]),
+                severity_label(c["severity"]),
                 "réussie" if c["success"] else "échec",
                 c["unexpected_count"],
                 percent(c["unexpected_percent"] / 100),

@@ -14,6 +14,13 @@ from pipelines.validation.sql_engine import CheckResult
 
 BLOQUANT = "bloquant"
 AVERTISSEMENT = "avertissement"
+# What a failed expectation does, in the words of every report (CLI, HTML, pages).
+SEVERITY_LABELS = {"critical": "ligne rejetée", "warning": "avertissement"}
+
+
+def severity_label(severity: str) -> str:
+    """The French label of an expectation's severity (suite.py: critical or warning)."""
+    return SEVERITY_LABELS.get(severity, severity)
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,7 @@ class Report:
             where = format_lines(
                 c.line_numbers, c.unexpected_count, self.record_word, self.file_lines
             )
-            level = "ligne rejetée" if e.severity == "critical" else "avertissement"
+            level = severity_label(e.severity)
             codes = f" (valeurs : {', '.join(c.unexpected_codes)})" if c.unexpected_codes else ""
             out.append(
                 f"{c.file_name or self.file_name}, {where}, champ {e.field_label} : {e.description}{codes} "

@@ -1,0 +1,293 @@
+"""Chargement (data stewards): the upload flow of the page, from the files chosen to the
+confirmed load, with its audit rows and its refusals; the page only draws widgets and
+lays out what these functions return.
+
+The flow: the files are staged (uploads) or read where they are (arrivals folder), the
+département typed is checked against the user's (`auth.not_granted`), the file is
+validated once per set of inputs (the report is kept in the session: a national file
+takes seconds to check and any widget reruns the page), and the load, confirmed by the
+user, writes a new warehouse generation beside the live one (pipelines/warehouse.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import shutil
+from collections.abc import Callable, MutableMapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard import auth
+from dashboard.formatting import fmt_int
+from dashboard.uploads import Arrival, Upload, new_staging_dir, safe_name, stage, uploaded_mapping
+from pipelines import access, loader, retention
+from pipelines.access import User
+from pipelines.errors import NotAuthorised, PilotageError
+from pipelines.settings import Settings, private_dir
+from pipelines.validation import archive
+from pipelines.validation.report import BLOQUANT, Report, severity_label
+
+SOURCES = {
+    "auto": "Détecter d'après le contenu",
+    "pecgm": "PECGM — stock mensuel France Travail",
+    "cgpem": "CGPEM — décisions d'orientation",
+    "lrsa": "LRSA DE — une des quatre listes",
+    "stock": "Reprise de stock",
+    "parcours": "Parcours — personnes, rendez-vous et prestations (trois fichiers)",
+    "caf": "Flux bénéficiaires CAF / MSA (XML)",
+}
+ORIGINS = {
+    "televerse": "Téléverser depuis mon poste",
+    "arrivee": "Fichier reçu dans le dossier d'arrivée",
+}
+LISTES = [None, "inscriptions", "inscrits", "cessations", "radiations"]
+INTRO = (
+    "Déposez un fichier : il est contrôlé sans rien écrire, le rapport qualité s'affiche, "
+    "puis vous confirmez le chargement. Un fichier bloquant ne peut pas être chargé."
+)
+UPLOAD_DIR = "upload_dir"  # session keys: the staging folder of this session's uploads,
+CONTROL = "controle"  # and (inputs, report, resolved source) of the last validation
+
+
+def liste_label(liste: str | None) -> str:
+    return "Déduite du fichier" if liste is None else liste
+
+
+def settings_for(user: User) -> Settings:
+    """The settings of the environment, with the signed-in user as the operator (the
+    journal and the audit name them)."""
+    return dataclasses.replace(Settings.from_env(), operator=user.login)
+
+
+def arrivals_dir(settings: Settings) -> Path:
+    return retention.arrivals_dir(settings.db_path)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for: the files (uploaded or from the arrivals folder), the
+    source and the options of the form."""
+
+    source: str
+    uploads: Sequence  # Streamlit UploadedFile objects (name, size, file_id, getvalue)
+    chosen: Sequence[Arrival]
+    departement: str | None
+    liste: str | None
+    mois: str | None
+    mapping_file: Upload | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.uploads and not self.chosen
+
+    def key(self) -> tuple:
+        """What identifies one validation: a change of any input checks again."""
+        return (
+            tuple((u.name, u.size, u.file_id) for u in self.uploads) or tuple(self.chosen),
+            self.source,
+            self.departement,
+            self.liste,
+            self.mois,
+            getattr(self.mapping_file, "file_id", None),
+        )
+
+
+def staged_paths(request: Request, settings: Settings, state: MutableMapping) -> list[Path]:
+    """The uploads written to a private folder kept for this session only; files of the
+    arrivals folder are read where they are."""
+    if request.chosen:
+        return [a.path for a in request.chosen]
+    if UPLOAD_DIR not in state:
+        state[UPLOAD_DIR] = new_staging_dir(settings.db_path)
+    folder = Path(state[UPLOAD_DIR])
+    return [stage(folder, upload) for upload in request.uploads]
+
+
+def options(request: Request, settings: Settings, state: MutableMapping) -> dict:
+    """The source options of the request: header mapping, LRSA list, month."""
+    folder = Path(state.get(UPLOAD_DIR) or new_staging_dir(settings.db_path))
+    mapping = uploaded_mapping(folder, request.mapping_file)
+    return {"mapping": mapping, "liste": request.liste, "mois": request.mois}
+
+
+@dataclass(frozen=True, eq=False)
+class Checked:
+    """A validated file's report, as the page shows it."""
+
+    report: Report
+    resolved: str  # the source, detected when "auto" was asked
+    target: Path | list[Path]  # what loader.load is given
+
+    @property
+    def loadable(self) -> bool:
+        return self.report.loadable
+
+    @property
+    def verdict(self) -> str:
+        if self.report.loadable:
+            return "Fichier chargeable."
+        return "Fichier refusé : rien ne peut être chargé."
+
+    @property
+    def metrics(self) -> tuple[tuple[str, str], ...]:
+        r = self.report
+        return (
+            ("Source", self.resolved),
+            ("Département / mois", f"{r.departement or '?'} / {r.month or '?'}"),
+            ("Enregistrements", fmt_int(r.rows_read)),
+            ("Lignes rejetées", fmt_int(r.rows_rejected)),
+        )
+
+    @property
+    def caption(self) -> str:
+        return f"Encodage lu : {self.report.encoding} · sha256 {self.report.sha256[:16]}…"
+
+    @property
+    def zip_name(self) -> str:
+        """The name the archive is downloaded under, and the one the audit records."""
+        return f"rapport_{safe_name(self.report.file_name)}.zip"
+
+    @property
+    def export_name(self) -> str:
+        return f"rapport_{self.report.file_name}.zip"
+
+    def zipped(self) -> bytes:
+        """The HTML report and Great Expectations' Data Docs, zipped."""
+        return archive.zipped(self.report.to_dict())
+
+    @property
+    def findings(self) -> tuple[tuple[bool, str], ...]:
+        """(blocking, message) of each structural finding, in the report's order."""
+        return tuple((f.severity == BLOQUANT, f.message) for f in self.report.findings)
+
+    def checks(self) -> pd.DataFrame:
+        """One line per expectation, failures and the most severe first (empty: none)."""
+        r = self.report
+        frame = pd.DataFrame(
+            [
+                {
+                    "fichier": c.file_name or r.file_name,
+                    "champ": c.expectation.field_label,
+                    "contrôle": c.expectation.description,
+                    "gravité": severity_label(c.expectation.severity),
+                    "résultat": "réussi" if c.unexpected_count == 0 else "échec",
+                    "lignes": c.unexpected_count,
+                    "part": round(c.unexpected_share, 4),
+                    "premières lignes": ", ".join(map(str, c.line_numbers)),
+                }
+                for c in r.checks
+            ]
+        )
+        if frame.empty:
+            return frame
+        return frame.sort_values(["résultat", "gravité"], ascending=[True, False])
+
+    @staticmethod
+    def failed(checks: pd.DataFrame) -> pd.DataFrame:
+        """The expectations with lines in error (the CSV offered under the table)."""
+        return checks[checks["lignes"] > 0]
+
+    @property
+    def failed_name(self) -> str:
+        return f"controles_{self.report.file_name}"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The flow stopped before a report: a département not granted, a file that cannot be
+    read (its French message, naming the file, never a value)."""
+
+    message: str
+
+
+def check(
+    user: User, settings: Settings, request: Request, state: MutableMapping
+) -> Checked | Refused:
+    """Validate the request's files (once per set of inputs), archive the report and
+    audit the check; a file of a département the user may not see is refused (audited
+    `acces_refuse`) before anything is shown of it."""
+    if refusal := auth.not_granted(user, request.departement):
+        return Refused(refusal)
+    key = request.key()
+    paths = staged_paths(request, settings, state)
+    target = paths[0] if len(paths) == 1 else paths
+    try:
+        if state.get(CONTROL, (None,))[0] != key:
+            report, con, _, resolved = loader.validate(
+                request.source,
+                target,
+                settings,
+                request.departement,
+                options=options(request, settings, state),
+                authorise=user.sees,
+            )
+            con.close()
+            archive.keep(settings.db_path, report)
+            access.audit(
+                settings.db_path,
+                user.login,
+                "controle",
+                "refuse" if not report.loadable else "ok",
+                report.departement,
+                fichier=report.file_name,
+                source=resolved,
+            )
+            state[CONTROL] = (key, report, resolved)
+    except NotAuthorised as error:
+        access.audit(settings.db_path, user.login, "acces_refuse", "refuse", fichier=paths[0].name)
+        return Refused(str(error))
+    except PilotageError as error:
+        return Refused(str(error))
+    _, report, resolved = state[CONTROL]
+    return Checked(report, resolved, target)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    ok: bool  # loaded now, or the same bytes were already loaded
+    message: str
+
+
+def load(
+    user: User,
+    settings: Settings,
+    request: Request,
+    checked: Checked,
+    state: MutableMapping,
+    progress: Callable[[str], None],
+) -> Loaded:
+    """Load a checked file (the user confirmed), archive its report, audit the load; once
+    loaded, the staged copies are deleted and the files of the arrivals folder moved to
+    its `charges` folder, out of the list of files waiting."""
+    outcome = loader.load(
+        checked.resolved,
+        checked.target,
+        settings,
+        request.departement,
+        progress=progress,
+        options=options(request, settings, state),
+        authorise=user.sees,
+    )
+    if outcome.report is not None:
+        archive.keep(settings.db_path, outcome.report, outcome.load_id)
+    access.audit(
+        settings.db_path,
+        user.login,
+        "chargement",
+        outcome.status,
+        checked.report.departement,
+        fichier=checked.report.file_name,
+        source=checked.resolved,
+        chargement=outcome.load_id,
+    )
+    ok = outcome.status in ("loaded", loader.ALREADY_LOADED)
+    if ok:
+        shutil.rmtree(state.pop(UPLOAD_DIR, ""), ignore_errors=True)
+        for arrival in request.chosen:
+            done = private_dir(arrivals_dir(settings) / "charges")
+            kept = arrival.path.replace(done / arrival.path.name)
+            with contextlib.suppress(OSError):  # a file dropped by another account
+                kept.chmod(0o600)
+    return Loaded(ok, outcome.message)
