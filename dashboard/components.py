@@ -242,6 +242,13 @@ def lines(chart: figures.LineChart, key: str) -> None:
     st.plotly_chart(figures.lines(*chart), width="stretch", key=f"chart_{key}")
 
 
+def line_pair(*charts: tuple[figures.LineChart, str]) -> None:
+    """Line charts side by side, one column each (chart, key)."""
+    for column, (chart, key) in zip(st.columns(len(charts)), charts, strict=True):
+        with column:
+            lines(chart, key)
+
+
 REPORT_ROLES = ("comite", "analyste")
 
 

@@ -164,6 +164,27 @@ def lines(
     return french_month_axis(fig, frame[x])
 
 
+ORIENTED_SHARES = {  # `<share>` of delai_orientation -> the line it draws
+    "orientes_30j": "Orientés en 30 jours",
+    "orientes_6sem": "Orientés en 6 semaines (délai légal)",
+}
+
+
+def oriented_in_time(points: pd.DataFrame) -> LineChart:
+    """The shares of each entry cohort oriented within 30 days and six weeks (rows
+    cohorte, seuil, part, provisoire), the provisional ones drawn apart."""
+    return LineChart(
+        points,
+        "cohorte",
+        "part",
+        "seuil",
+        "Part de la cohorte d'entrée orientée à temps",
+        "Part",
+        share=True,
+        provisional="provisoire",
+    )
+
+
 def has_values(frame: pd.DataFrame, y: str) -> bool:
     """False when a line chart would be empty (no row, or every value hidden)."""
     return not (frame.empty or frame[y].isna().all())

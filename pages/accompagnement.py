@@ -6,11 +6,9 @@ import streamlit as st
 from dashboard import components, filters, france_travail
 from dashboard.views.accompagnement import accompagnement_view
 
-departement, month, communes = filters.open_page("accompagnement", "Accompagnement")
-months = filters.period(departement, month)
-parcours = filters.parcours_type()
-filters.period_caption(departement, months, "fichiers PECGM, fichiers parcours")
-view = accompagnement_view(departement, month, communes, months, parcours)
+scope = filters.topic("accompagnement", "Accompagnement")
+filters.period_caption(scope.departement, scope.months, "fichiers PECGM, fichiers parcours")
+view = accompagnement_view(scope)
 
 components.monthly_chart(*view.modalites)
 for column, distribution in zip(st.columns(2), view.distributions, strict=True):
@@ -21,18 +19,14 @@ st.caption(
     "contact_90j_share : dernier contact au plus 90 jours avant la date de référence du fichier, sur le stock du mois."
 )
 
-france_travail.section(departement, month, communes, parcours)
+france_travail.section(scope.departement, scope.month, scope.communes, scope.parcours)
 
 st.subheader("Intensité de l'accompagnement")
 intensite = view.intensite
 if intensite is None:
     st.info("Aucun fichier parcours chargé pour ce département : l'intensité n'est pas disponible.")
     st.stop()
-for column, (chart, key) in zip(
-    st.columns(2), ((intensite.hours, "heures"), (intensite.at_15h, "heures15")), strict=True
-):
-    with column:
-        components.lines(chart, key)
+components.line_pair((intensite.hours, "heures"), (intensite.at_15h, "heures15"))
 st.caption(
     "heures_hebdo : heures des prestations commençant dans le mois, divisées par les semaines "
     "du mois, par personne en parcours actif (orientée au plus tard le dernier jour du mois) ; "
@@ -44,5 +38,5 @@ st.metric(
     value,
     help="rdv_par_personne : rendez-vous datés du mois, par personne en parcours actif.",
 )
-components.download(intensite.download, f"intensite_{departement}", "intensite")
+components.download(intensite.download, f"intensite_{scope.departement}", "intensite")
 components.breakdown_table(*intensite.profile)

@@ -6,12 +6,12 @@ import streamlit as st
 from dashboard import components, figures, filters
 from dashboard.views.delais import delais_view
 
-departement, month, communes = filters.open_page("delais", "Délais et contrats")
-months = filters.period(departement, month)
-view = delais_view(departement, month, communes, months, filters.parcours_type())
+scope = filters.topic("delais", "Délais et contrats")
+departement = scope.departement
+view = delais_view(scope)
 filters.period_caption(
     departement,
-    months,
+    scope.months,
     "orientations, PECGM (PPAE valant contrat d'engagement), parcours",
     what="cohortes d'orientation de ",
     data_date=view.data_date,
@@ -36,11 +36,7 @@ else:
     )
     components.download(view.curve, f"courbe_contrat_{departement}", "km")
 
-for column, (chart, key) in zip(
-    st.columns(2), ((view.median, "mediane"), (view.within_30, "c30")), strict=True
-):
-    with column:
-        components.lines(chart, key)
+components.line_pair((view.median, "mediane"), (view.within_30, "c30"))
 st.caption(
     "delai_contrat_jours, contrat_30j_share, contrat_60j_share : par cohorte de mois "
     "d'orientation, sur toutes les personnes orientées du mois. Non affiché sous 11 personnes. "

@@ -7,10 +7,10 @@ from dashboard import components, filters
 from dashboard.formatting import fmt_month
 from dashboard.views.demandeurs import demandeurs_view
 
-departement, month, communes = filters.open_page("demandeurs", "Demandeurs d'emploi")
-months = filters.period(departement, month)
-filters.period_caption(departement, months, "fichiers PECGM, listes LRSA DE")
-view = demandeurs_view(departement, month, communes, months)
+scope = filters.topic("demandeurs", "Demandeurs d'emploi", parcours=False)
+departement, month = scope.departement, scope.month
+filters.period_caption(departement, scope.months, "fichiers PECGM, listes LRSA DE")
+view = demandeurs_view(scope)
 
 components.monthly_chart(*view.categories)
 

@@ -7,12 +7,12 @@ from dashboard import components, filters
 from dashboard.formatting import fmt_month
 from dashboard.views.orientations import orientations_view
 
-departement, month, communes = filters.open_page("orientations", "Orientations")
-months = filters.period(departement, month)
-view = orientations_view(departement, month, communes, months, filters.parcours_type())
+scope = filters.topic("orientations", "Orientations")
+departement, month = scope.departement, scope.month
+view = orientations_view(scope)
 filters.period_caption(
     departement,
-    months,
+    scope.months,
     "décisions CGPEM, reprise de stock, fichiers parcours",
     data_date=view.data_date,
 )

@@ -13,7 +13,7 @@ from dashboard import components, db
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_decimal, fmt_month, fmt_share
 from dashboard.masque import count_label, shown_share
-from dashboard.views.elements import Breakdown, Distribution, MonthlyChart, parcours_groups
+from dashboard.views.elements import Breakdown, Distribution, MonthlyChart, Scope, parcours_groups
 
 HOURS_COLUMNS = ["mois", "groupe", "heures_moyennes", "part_15h", "personnes"]
 
@@ -100,13 +100,8 @@ def _intensite(departement, month, communes, months, parcours) -> Intensite | No
     )
 
 
-def accompagnement_view(
-    departement: str,
-    month: str,
-    communes: tuple[str, ...] | None,
-    months: list[str],
-    parcours: str | None,
-) -> Accompagnement:
+def accompagnement_view(scope: Scope) -> Accompagnement:
+    departement, month, communes, months, parcours = scope
     stocks = db.series("stock", departement, months, communes)
     stock = db.family("stock", departement, month, communes)
     structures = {**stock["structure_suivi"]["principale"]}

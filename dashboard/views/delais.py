@@ -12,7 +12,7 @@ from dashboard import components, db, figures
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month, fmt_share, of_month
 from dashboard.masque import shown_share
-from dashboard.views.elements import Breakdown, parcours_groups
+from dashboard.views.elements import Breakdown, Scope, cohort_breakdown, parcours_groups
 from pipelines import masking
 
 CURVE_COHORTS = 6  # the latest orientation cohorts drawn as curves
@@ -80,13 +80,8 @@ def first_rdv(result: dict | None, month: str) -> tuple[str, str] | None:
     )
 
 
-def delais_view(
-    departement: str,
-    month: str,
-    communes: tuple[str, ...] | None,
-    months: list[str],
-    parcours: str | None,
-) -> Delais:
+def delais_view(scope: Scope) -> Delais:
+    departement, month, communes, months, parcours = scope
     current = db.family("contrat", departement, month, communes)
     table = cohort_table(db.series("contrat", departement, months, communes), parcours)
     curve = pd.DataFrame(db.family("contrat_courbe", departement, communes=communes))
@@ -117,15 +112,11 @@ def delais_view(
             contrat_30j=table["contrat_30j"].map(fmt_share),
             contrat_60j=table["contrat_60j"].map(fmt_share),
         ),
-        profile=Breakdown(
+        profile=cohort_breakdown(
             current,
             "orientes",
-            {
-                "délai médian (jours)": lambda g: g["delai_contrat_jours"]["mediane"],
-                "contrat en 30 j": lambda g: g["contrat_30j_share"],
-                "contrat en 60 j": lambda g: g["contrat_60j_share"],
-            },
-            ("contrat en 30 j", "contrat en 60 j"),
+            "delai_contrat",
+            {"contrat en 30 j": "contrat_30j", "contrat en 60 j": "contrat_60j"},
             f"Délai jusqu'au contrat des orientés {of_month(month)}, par profil",
             "delai_contrat_jours, contrat_30j_share, contrat_60j_share par type de parcours, "
             "sexe ou tranche d'âge (âge atteint dans l'année), sur les personnes orientées "

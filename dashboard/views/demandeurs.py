@@ -11,7 +11,7 @@ import pandas as pd
 from dashboard import components, db
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month
-from dashboard.views.elements import Distribution, MonthlyChart
+from dashboard.views.elements import Distribution, MonthlyChart, Scope
 from pipelines import masking
 
 FLOWS = ("inscriptions", "cessations", "radiations")
@@ -65,9 +65,8 @@ def flow_table(series: list[tuple[str, dict]]) -> tuple[pd.DataFrame, set[str]]:
     return pd.DataFrame(records, columns=["mois", "flux", "effectif", "affiche"]), sources
 
 
-def demandeurs_view(
-    departement: str, month: str, communes: tuple[str, ...] | None, months: list[str]
-) -> Demandeurs:
+def demandeurs_view(scope: Scope) -> Demandeurs:
+    departement, month, communes, months, _ = scope
     categories = {
         **components.short_labels("categorie"),
         "non_renseignee": "Non renseignée (dispense)",

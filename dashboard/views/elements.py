@@ -12,6 +12,16 @@ from typing import NamedTuple
 from dashboard.figures import PARCOURS_LABELS
 
 
+class Scope(NamedTuple):
+    """What a topic page shows, as chosen in the sidebar (dashboard/filters.py)."""
+
+    departement: str
+    month: str
+    communes: tuple[str, ...] | None  # the territory's; None: the whole département
+    months: list[str]  # the period ending with `month`, oldest first
+    parcours: str | None = None  # None: every parcours type
+
+
 class Distribution(NamedTuple):
     """A bar per code (`components.distribution`), masked when drawn."""
 
@@ -46,6 +56,25 @@ class Breakdown(NamedTuple):
     caption: str
     key: str
     provisional: dict[str, str] | None = None  # `<share>_provisoire` key -> label
+
+
+def cohort_breakdown(
+    result: dict | None,
+    population: str,
+    delay: str,
+    shares: dict[str, str],
+    title: str,
+    caption: str,
+    key: str,
+    provisional: dict[str, str],
+) -> Breakdown:
+    """A cohort indicator by profile: its median delay (`<delay>_jours`) and its shares
+    (column label -> `<share>` of `<share>_share`)."""
+    columns = {
+        "délai médian (jours)": lambda g: g[f"{delay}_jours"]["mediane"],
+        **{label: (lambda g, s=share: g[f"{s}_share"]) for label, share in shares.items()},
+    }
+    return Breakdown(result, population, columns, tuple(shares), title, caption, key, provisional)
 
 
 def parcours_groups(

@@ -8,11 +8,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import components, db
+from dashboard import components, db, figures
 from dashboard.figures import PARCOURS_LABELS, LineChart
 from dashboard.formatting import fmt_decimal, fmt_int, fmt_month, fmt_share, of_month
 from dashboard.masque import count_label, shown_share
-from dashboard.views.elements import Breakdown, Distribution, MonthlyChart
+from dashboard.views.elements import (
+    Breakdown,
+    Distribution,
+    MonthlyChart,
+    Scope,
+    cohort_breakdown,
+)
 
 PARCOURS_TYPES = ("social", "socio_professionnel", "professionnel")
 DELAY_FLAGS = {  # `<share>_provisoire` of the family -> what the table names
@@ -20,10 +26,7 @@ DELAY_FLAGS = {  # `<share>_provisoire` of the family -> what the table names
     "orientes_6sem_provisoire": "orientés en 6 sem.",
     "delai_orientation_provisoire": "délais",
 }
-SHARES = {
-    "orientes_30j": "Orientés en 30 jours",
-    "orientes_6sem": "Orientés en 6 semaines (délai légal)",
-}
+SHARES = figures.ORIENTED_SHARES
 COLUMNS = {  # cohort table: column -> heading
     "cohorte": "Cohorte d'entrée",
     "entrants": "Entrants",
@@ -74,13 +77,8 @@ def parcours_shares(nested: dict[str, dict[str, int]]) -> dict[str, dict]:
     return out
 
 
-def orientations_view(
-    departement: str,
-    month: str,
-    communes: tuple[str, ...] | None,
-    months: list[str],
-    parcours: str | None,
-) -> Orientations:
+def orientations_view(scope: Scope) -> Orientations:
+    departement, month, communes, months, parcours = scope
     delay = db.family("delai_orientation", departement, month, communes)
     data_date = (delay or {}).get("date_donnees")
     current = db.family("orientations", departement, month, communes)
@@ -194,16 +192,7 @@ def _cohorts(delay, departement, month, communes, months) -> Cohorts:
         if link is None
         else fmt_share(shown_share(link["taux"], link["personnes_orientees"])),
         empty=cohorts.empty or cohorts["entrants"].sum() == 0,
-        chart=LineChart(
-            _shares_long(cohorts),
-            "cohorte",
-            "part",
-            "seuil",
-            "Part de la cohorte d'entrée orientée à temps",
-            "Part",
-            share=True,
-            provisional="provisoire",
-        ),
+        chart=figures.oriented_in_time(_shares_long(cohorts)),
         chart_caption="orientes_30j_share, orientes_6sem_share : personnes orientées dans les "
         "30 / 42 jours suivant l'entrée, sur toutes les personnes entrées dans le mois, "
         "orientées ou non (décret 2024-1244 : six semaines) ; "
@@ -214,15 +203,11 @@ def _cohorts(delay, departement, month, communes, months) -> Cohorts:
         + ".",
         table=shown.rename(columns=COLUMNS),
         download=shown,
-        profile=Breakdown(
+        profile=cohort_breakdown(
             delay,
             "entrants",
-            {
-                "délai médian (jours)": lambda g: g["delai_orientation_jours"]["mediane"],
-                "orientés en 30 j": lambda g: g["orientes_30j_share"],
-                "orientés en 6 sem.": lambda g: g["orientes_6sem_share"],
-            },
-            ("orientés en 30 j", "orientés en 6 sem."),
+            "delai_orientation",
+            {"orientés en 30 j": "orientes_30j", "orientés en 6 sem.": "orientes_6sem"},
             f"Délai d'orientation des entrants {of_month(month)}, par profil",
             "delai_orientation_jours, orientes_30j_share, orientes_6sem_share par sexe ou "
             "tranche d'âge, sur les personnes entrées au RSA dans le mois ; "

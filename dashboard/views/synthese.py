@@ -36,7 +36,7 @@ class Synthese:
     month: str
     caption: str  # département, month, source, data date
     stock: list[Tile]  # the first one carries the trend
-    trend: list[int]  # stock_total of the 12 latest months, newest first
+    trend: list[int]  # stock_total of the 12 latest months, oldest first (sparkline)
     main: list[list[tuple[Tile, str]]]  # two rows of (tile, what it names under its value)
     population: str  # which persons the cohort tiles count
     sentences: list[str]
