@@ -4,12 +4,12 @@ side by side, and export the aggregated table (CSV, Excel)."""
 
 import streamlit as st
 
-from dashboard import components, db, filters
+from dashboard import components, filters
 from dashboard.formatting import fmt_month
 from dashboard.views import cohortes
 
 departement, month, communes = filters.open_page("cohortes", "Cohortes")
-months = sorted(db.months(departement))
+months = cohortes.cohort_months(departement)
 caption = st.empty()  # filled once the data date is known
 
 top_left, top_right = st.columns(2)

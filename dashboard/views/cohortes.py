@@ -100,6 +100,11 @@ def modalite_label(value: str | None) -> str:
     return "Toutes" if value is None else value
 
 
+def cohort_months(departement: str) -> list[str]:
+    """The months a cohort may span: every month loaded for the département, oldest first."""
+    return sorted(db.months(departement))
+
+
 def default_months(months: list[str]) -> tuple[list[str], list[str]]:
     """The months of cohorts A and B before the user picks: the three latest, and the
     same three a year earlier (the three first when there is no year of history)."""
