@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import auth, db, figures
 from dashboard.formatting import fmt_date, fmt_int, fmt_share
+from dashboard.masque import NOT_AVAILABLE, count_label, masked_note
 from pipelines import export, masking
 from pipelines.nomenclatures import nomenclature
 
@@ -39,7 +40,6 @@ BREAKDOWNS = {  # key of an indicator result -> (what the user picks, group labe
 
 
 FAMILY_LABELS = {"stock": "PECGM", "delai_orientation": "orientations", "contrat": "contrats"}
-NOT_AVAILABLE = "n.d."  # what a table prints for a value it cannot give (masked, or none)
 
 
 def data_date_note(dates: dict[str, str | None] | str | None) -> str:
@@ -124,7 +124,7 @@ def breakdown_table(
         records.append(
             {
                 "groupe": labels.get(code, code),
-                "personnes": masking.masked_label(masking.mask_distribution({"n": n}, limit)["n"]),
+                "personnes": count_label(n, limit),
                 **{name: (get(group) if allowed else None) for name, get in columns.items()},
                 **({"provisoire": provisional_label(group, provisional)} if provisional else {}),
             }
@@ -176,14 +176,6 @@ def download(
             on_click=auth.log_export,
             args=(f"{name}.xlsx",),
         )
-
-
-def masked_note() -> str:
-    """What a caption says about masking in this view."""
-    limit = masking.threshold()
-    if limit <= 1:
-        return " Chiffres non masqués (vue d'analyste, tracée) : ne pas diffuser."
-    return f" Effectifs de 1 à {limit - 1} masqués (« < {limit} »)."
 
 
 def masked_frame(counts: dict[str, int], labels: dict[str, str]) -> pd.DataFrame:
@@ -241,24 +233,20 @@ def monthly_chart(
     download(frame.drop(columns=["effectif", "part"]), name, key)
 
 
-def lines(
-    frame: pd.DataFrame,
-    x: str,
-    y: str,
-    color: str | None,
-    title: str,
-    ytitle: str,
-    key: str,
-    share: bool = False,
-    provisional: str | None = None,
-) -> None:
-    """Lines over months; with `provisional` (a boolean column) the values of cohorts
-    whose window is still open are drawn apart (charts.cohort_lines)."""
-    if not figures.has_values(frame, y):
-        st.info(f"{title} : aucune donnée.")
+def lines(chart: figures.LineChart, key: str) -> None:
+    """Lines over months or cohorts (`figures.lines`), or a note when every value is
+    missing or withheld."""
+    if not figures.has_values(chart.frame, chart.y):
+        st.info(f"{chart.title} : aucune donnée.")
         return
-    fig = figures.lines(frame, x, y, color, title, ytitle, share, provisional)
-    st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
+    st.plotly_chart(figures.lines(*chart), width="stretch", key=f"chart_{key}")
+
+
+def line_pair(*charts: tuple[figures.LineChart, str]) -> None:
+    """Line charts side by side, one column each (chart, key)."""
+    for column, (chart, key) in zip(st.columns(len(charts)), charts, strict=True):
+        with column:
+            lines(chart, key)
 
 
 REPORT_ROLES = ("comite", "analyste")

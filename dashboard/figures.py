@@ -8,6 +8,7 @@ function here takes the masking threshold of the view it is built for.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import pandas as pd
 import plotly.express as px
@@ -117,6 +118,19 @@ def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool) -> go.
     return french_month_axis(fig, frame["mois"])
 
 
+class LineChart(NamedTuple):
+    """The arguments of `lines`, as a view hands them to its page."""
+
+    frame: pd.DataFrame
+    x: str
+    y: str
+    color: str | None
+    title: str
+    ytitle: str
+    share: bool = False
+    provisional: str | None = None
+
+
 def lines(
     frame: pd.DataFrame,
     x: str,
@@ -148,6 +162,27 @@ def lines(
     if share:
         fig.update_yaxes(tickformat=".0%", range=[0, 1])
     return french_month_axis(fig, frame[x])
+
+
+ORIENTED_SHARES = {  # `<share>` of delai_orientation -> the line it draws
+    "orientes_30j": "Orientés en 30 jours",
+    "orientes_6sem": "Orientés en 6 semaines (délai légal)",
+}
+
+
+def oriented_in_time(points: pd.DataFrame) -> LineChart:
+    """The shares of each entry cohort oriented within 30 days and six weeks (rows
+    cohorte, seuil, part, provisoire), the provisional ones drawn apart."""
+    return LineChart(
+        points,
+        "cohorte",
+        "part",
+        "seuil",
+        "Part de la cohorte d'entrée orientée à temps",
+        "Part",
+        share=True,
+        provisional="provisoire",
+    )
 
 
 def has_values(frame: pd.DataFrame, y: str) -> bool:
@@ -182,3 +217,41 @@ def curve_cohorts(curve: pd.DataFrame, cohorts: list[str], limit: int) -> pd.Dat
         return curve
     kept = curve[curve["cohorte"].isin(cohorts) & curve["observe"]]
     return kept[kept["effectif"] >= limit]
+
+
+COHORT_COLOURS = (charts.OKABE_ITO[4], charts.OKABE_ITO[0])  # A, B: the same on every chart
+
+
+def funnel(steps: list[str], cohorts: list[tuple[str, list[int], list[str], bool]], title: str):
+    """The funnel of cohorts side by side: per cohort its name, bar values (masked cells
+    at 0), printed values and whether it is provisional (hollow bars, drawn apart)."""
+    fig = go.Figure()
+    for (name, values, text, provisional), colour in zip(cohorts, COHORT_COLOURS, strict=False):
+        fig.add_trace(
+            go.Funnel(
+                name=name,
+                y=steps,
+                x=values,
+                text=text,
+                textinfo="text",
+                marker={
+                    "color": "rgba(255,255,255,0)" if provisional else colour,
+                    "line": {"color": colour, "width": 3 if provisional else 0},
+                },
+            )
+        )
+    fig.update_layout(title=title, separators=", ", legend={"orientation": "h"})
+    return fig
+
+
+def cohort_curves(points: pd.DataFrame, title: str, xtitle: str) -> go.Figure:
+    """Kaplan–Meier curves of the two compared cohorts (a share over days), in the
+    cohorts' own colours, the provisional days dashed."""
+    fig = charts.cohort_lines(
+        points, "jour", "part", "cohorte", "provisoire", title,
+        {"jour": xtitle, "part": "Part"}, family="cohorte", markers=False,
+        palette=COHORT_COLOURS,
+    )  # fmt: skip
+    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3})
+    return fig

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import auth, db
 from dashboard.formatting import fmt_date, fmt_month
+from dashboard.views.elements import Scope
 
 
 def _pick(label: str, options: list[str], key: str, fmt=str, default: int = 0) -> str | None:
@@ -94,6 +95,14 @@ def open_page(slug: str, title: str) -> tuple[str, str, tuple[str, ...] | None]:
     if label:
         st.caption(f"Territoire : {label} ({len(communes)} commune(s))")
     return departement, month, communes
+
+
+def topic(slug: str, title: str, parcours: bool = True) -> Scope:
+    """`open_page`, then the period (and the parcours type, for the pages that split by
+    it) of the sidebar: what a topic page's view is computed for."""
+    departement, month, communes = open_page(slug, title)
+    months = period(departement, month)
+    return Scope(departement, month, communes, months, parcours_type() if parcours else None)
 
 
 def period_caption(

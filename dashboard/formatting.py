@@ -18,6 +18,13 @@ def fmt_share(value: float | None, decimals: int = 1) -> str:
     return f"{100 * value:.{decimals}f}".replace(".", ",") + f"{NNBSP}%"
 
 
+def fmt_decimal(value: float | None, decimals: int = 1) -> str:
+    """1.456 -> '1,5' (decimals=1); None (none, or withheld) -> 'n.d.'."""
+    if value is None or value != value:  # NaN: a missing cell of a table
+        return "n.d."
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
 def fmt_delta(value: float | None, unit: str = "") -> str | None:
     if value is None:
         return None
@@ -30,20 +37,8 @@ def fmt_delta(value: float | None, unit: str = "") -> str | None:
     return f"{sign}{text}{unit}"
 
 
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre")  # fmt: skip
 
 
 def fmt_month(month: str) -> str:
@@ -66,20 +61,8 @@ def of_month(month: str) -> str:
     return f"d'{name}" if name[0] in "aeiouyéè" else f"de {name}"
 
 
-MONTHS_FR_SHORT = (
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-)
+MONTHS_FR_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
+                   "oct.", "nov.", "déc.")  # chart axes  # fmt: skip
 
 
 def fmt_month_short(month: str) -> str:

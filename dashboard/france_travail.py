@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard import auth, components, db
 from dashboard.formatting import fmt_share
+from dashboard.masque import count_label
 from dashboard.uploads import departement_field, new_staging_dir, stage, uploaded_mapping
 from pipelines import access, indicators, masking
 from pipelines.errors import PilotageError
@@ -98,12 +99,12 @@ def _inscrits_orientes(share: dict | None) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric(
         "Orientés vers France Travail",
-        masking.masked_label(masking.mask_distribution({"n": share["orientes"]}, limit)["n"]),
+        count_label(share["orientes"], limit),
         help="inscrits_orientes_ft : personnes dont la dernière orientation est de nature 05 ou 06.",
     )
     c2.metric(
         "dont interrogés lors de la collecte",
-        masking.masked_label(masking.mask_distribution({"n": share["collectes"]}, limit)["n"]),
+        count_label(share["collectes"], limit),
     )
     allowed = masking.share_allowed(share["collectes"], limit) and inscrits["inscrits"] is not None
     c3.metric(
@@ -134,9 +135,7 @@ def _contraintes(contraintes: dict | None, parcours: str | None) -> None:
                     "thématique": labels.get(code, code),
                     "personnes avec une contrainte": masking.masked_label(n, limit),
                     "part": data["parts"][code] if allowed else None,
-                    "personnes avec un diagnostic": masking.masked_label(
-                        masking.mask_distribution({"n": data["personnes"]}, limit)["n"], limit
-                    ),
+                    "personnes avec un diagnostic": count_label(data["personnes"], limit),
                 }
             )
     frame = pd.DataFrame(records)

@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from dashboard import figures, headlines, pdf, synthese
 from dashboard.formatting import fmt_int, fmt_month, fmt_share
+from dashboard.masque import count_label, masked_count, shown_share
 from pipelines import indicators, masking
 from pipelines.errors import UsageError
 from pipelines.nomenclatures import nomenclature
@@ -110,16 +111,8 @@ def _months(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> lis
     return upto[-TREND_MONTHS:]
 
 
-def _count(value: int | None, limit: int) -> str:
-    if value is None:
-        return "n.d."
-    return masking.masked_label(masking.mask_distribution({"n": value}, limit)["n"], limit)
-
-
 def _share(value: float | None, denominator: int | None, limit: int) -> str:
-    if value is None or not denominator or not masking.share_allowed(denominator, limit):
-        return "n.d."
-    return fmt_share(value)
+    return fmt_share(shown_share(value, denominator, limit))
 
 
 def _days(value) -> str:
@@ -187,7 +180,7 @@ def _orientations(con, departement, month, months, limit) -> Section:
             [figures.PARCOURS_LABELS.get(k, k), masking.masked_label(v, limit)]
             for k, v in masked.items()
         ],
-        f"Personnes orientées dans le mois : {_count(current['personnes_orientees'], limit)}.",
+        f"Personnes orientées dans le mois : {count_label(current['personnes_orientees'], limit)}.",
     )
     organismes = current["organisme_referent"]
     more_charts, more_tables = _distribution_section_part(
@@ -269,7 +262,7 @@ def _cohort_row(
     median = _days(r[f"{delay}_jours"]["mediane"]) if allowed else "n.d."
     return [
         fmt_month(month),
-        _count(r[population], limit),
+        count_label(r[population], limit),
         _marked(median, r[f"{delay}_provisoire"]),
         *(
             _marked(_share(r[f"{s}_share"], r[population], limit), r[f"{s}_provisoire"])
@@ -293,10 +286,7 @@ def _delai_orientation(con, departement, months, limit) -> Section:
     points = []
     for m, r in records:
         allowed = masking.share_allowed(r["entrants"], limit)
-        for key, label in (
-            ("orientes_30j", "Orientés en 30 jours"),
-            ("orientes_6sem", "Orientés en 6 semaines (délai légal)"),
-        ):
+        for key, label in figures.ORIENTED_SHARES.items():
             points.append(
                 {
                     "cohorte": m,
@@ -310,16 +300,7 @@ def _delai_orientation(con, departement, months, limit) -> Section:
     if figures.has_values(frame, "part"):
         charts.append(
             Chart(
-                figures.lines(
-                    frame,
-                    "cohorte",
-                    "part",
-                    "seuil",
-                    "Part de la cohorte d'entrée orientée à temps",
-                    "Part",
-                    share=True,
-                    provisional="provisoire",
-                ),
+                figures.lines(*figures.oriented_in_time(frame)),
                 "orientes_30j_share, orientes_6sem_share : personnes orientées dans les 30 / 42 jours "
                 "suivant l'entrée, sur toutes les personnes entrées dans le mois (six semaines : "
                 "délai légal). Parts non publiées sous le seuil de masquage.",
@@ -429,7 +410,7 @@ def _intensite(con, departement, months, limit) -> Section:
         [
             [
                 fmt_month(r["mois"]),
-                _count(r["personnes"], limit),
+                count_label(r["personnes"], limit),
                 "n.d."
                 if r["heures_moyennes"] is None
                 else f"{r['heures_moyennes']:.1f}".replace(".", ","),
@@ -453,7 +434,7 @@ def _flux(con, departement, months, limit) -> Section:
             value = f.get(key)
             if value is None:
                 continue
-            shown = masking.mask_distribution({"n": value}, limit)["n"]
+            shown = masked_count(value, limit)
             records.append({"mois": m, "flux": label, "effectif": shown, "brut": value})
     if not records:
         return Section(

@@ -15,7 +15,7 @@ from dashboard import headlines
 from dashboard.figures import PARCOURS_LABELS
 from dashboard.formatting import fmt_int, fmt_share
 from dashboard.headlines import Series, Tile, delta_points
-from pipelines import masking
+from dashboard.masque import count_label
 
 
 def cat_1_3(summary: dict | None) -> float | None:
@@ -33,12 +33,6 @@ def orientations_total(summary: dict | None) -> int | None:
 
 def hours_share(summary: dict | None) -> float | None:
     return ((summary or {}).get("heures_hebdo") or {}).get("heures_15_share")
-
-
-def _masked_count(value: int | None, limit: int) -> str:
-    if value is None:
-        return "n.d."
-    return masking.masked_label(masking.mask_distribution({"n": value}, limit)["n"], limit)
 
 
 def _count_delta(now: int | None, before: int | None, limit: int) -> str | None:
@@ -84,7 +78,7 @@ def stock_tiles(current: dict, previous: dict | None, limit: int) -> list[Tile]:
     tiles = [
         Tile(
             "Inscrits à France Travail",
-            _masked_count(total, limit),
+            count_label(total, limit),
             _count_delta(total, before, limit),
             "stock_total : bénéficiaires du RSA inscrits à France Travail, nombre "
             "d'enregistrements du fichier PECGM du mois (une ligne par personne).",
@@ -103,7 +97,7 @@ def month_tiles(current: dict, previous: dict | None, limit: int) -> list[Tile]:
     return [
         Tile(
             "Décisions d'orientation",
-            _masked_count(decisions, limit),
+            count_label(decisions, limit),
             _count_delta(decisions, orientations_total(previous), limit),
             "orientations : décisions d'orientation datées du mois (CGPEM, reprise de stock, "
             "parcours).",

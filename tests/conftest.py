@@ -100,3 +100,51 @@ def run_app(user=None, query: dict | None = None, page: str | None = None):
         at.switch_page(page)
         at.run()
     return at
+
+
+@pytest.fixture
+def view_reader(sample_db, monkeypatch):
+    """The demo warehouse as dashboard/views/ read it, through `dashboard.db` in
+    Streamlit's bare mode (the same cache and département scoping as a page), signed in
+    as an analyst of 2A at the published threshold; yields a direct connection to compare
+    their figures with the indicator layer."""
+    import logging
+
+    import streamlit as st
+
+    from pipelines import masking, warehouse
+    from pipelines.access import User
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # bare mode warns at every read
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    st.session_state["utilisateur"] = User("analyste.2a", "analyste", ("2A",))
+    masking.set_view_threshold(None)  # the published one: PILOTAGE_SEUIL_MASQUAGE, else 11
+    con = warehouse.open_reader(sample_db)
+    yield con
+    con.close()
+    st.session_state.clear()
+
+
+@pytest.fixture
+def publish_at(monkeypatch):
+    """Publish at another masking threshold (high enough to mask the demo's figures)."""
+
+    def publish(limit: int) -> int:
+        monkeypatch.setenv("PILOTAGE_SEUIL_MASQUAGE", str(limit))
+        return limit
+
+    return publish
+
+
+@pytest.fixture
+def demo_scope(view_reader):
+    """The sidebar's choices on the demo (2A, the default 12-month period ending with the
+    month), as a topic view receives them."""
+    from dashboard.views.elements import Scope
+    from pipelines import indicators
+
+    def scope(month: str = "2026-06", parcours: str | None = None, communes=None) -> Scope:
+        known = indicators.months_available(view_reader, "2A")
+        return Scope("2A", month, communes, sorted(m for m in known if m <= month)[-12:], parcours)
+
+    return scope

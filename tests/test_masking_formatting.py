@@ -28,3 +28,18 @@ def test_french_formats() -> None:
     assert fmt_int(1234567) == "1\u202f234\u202f567"
     assert fmt_share(0.125) == "12,5\u202f%" and fmt_share(None) == "n.d."
     assert fmt_month("2026-10") == "octobre 2026"
+
+
+def test_one_count_masked_as_committee_views_print_it() -> None:
+    from dashboard.masque import count_label, masked_count, shown_share
+
+    assert [count_label(v, 11) for v in (None, 0, 4, 11, 1234)] == [
+        "n.d.",
+        "0",
+        "< 11",
+        "11",
+        "1\u202f234",
+    ]
+    assert masked_count(10, 11) is None and masked_count(0, 11) == 0
+    assert shown_share(0.5, 10, 11) is None and shown_share(0.5, 11, 11) == 0.5
+    assert shown_share(0.5, 0, 1) is None and shown_share(0.5, None, 11) is None

@@ -1,0 +1,219 @@
+"""Orientations: decisions by parcours type (over the period, by profile) and organisme,
+then the delay from RSA entry to orientation per entry cohort with the 30-day and
+six-week shares. The shares of each parcours type and every masking are computed here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard import components, db, figures
+from dashboard.figures import PARCOURS_LABELS, LineChart
+from dashboard.formatting import fmt_decimal, fmt_int, fmt_month, fmt_share, of_month
+from dashboard.masque import count_label, shown_share
+from dashboard.views.elements import (
+    Breakdown,
+    Distribution,
+    MonthlyChart,
+    Scope,
+    cohort_breakdown,
+)
+
+PARCOURS_TYPES = ("social", "socio_professionnel", "professionnel")
+DELAY_FLAGS = {  # `<share>_provisoire` of the family -> what the table names
+    "orientes_30j_provisoire": "orientés en 30 j",
+    "orientes_6sem_provisoire": "orientés en 6 sem.",
+    "delai_orientation_provisoire": "délais",
+}
+SHARES = figures.ORIENTED_SHARES
+COLUMNS = {  # cohort table: column -> heading
+    "cohorte": "Cohorte d'entrée",
+    "entrants": "Entrants",
+    "mediane_jours": "Délai médian (jours)",
+    "moyenne_jours": "Délai moyen (jours)",
+    "orientes_30j": "Orientés en 30 j",
+    "orientes_6sem": "Orientés en 6 sem.",
+    "provisoire": "Provisoire",
+    "anomalies": "Orientation avant entrée",
+    "population": "Population",
+}
+
+
+@dataclass(frozen=True)
+class Decisions:
+    decisions: str  # the month's decisions, masked
+    personnes: str  # distinct persons oriented in the month, masked
+    monthly: MonthlyChart
+    profile: Breakdown
+    organismes: Distribution
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    population: str  # the sentence naming the persons counted
+    link: str | None  # share of oriented persons found in the CAF/MSA flux; None: no flux
+    empty: bool  # no entry date in the data
+    chart: LineChart
+    chart_caption: str
+    table: pd.DataFrame  # printed cells, French headings
+    download: pd.DataFrame  # the same cells, code headings
+    profile: Breakdown
+
+
+@dataclass(frozen=True)
+class Orientations:
+    data_date: str | None
+    decisions: Decisions | None  # None: no decision loaded for the département
+    cohorts: Cohorts | None
+
+
+def parcours_shares(nested: dict[str, dict[str, int]]) -> dict[str, dict]:
+    """{'F': {'social': 3, ...}} -> per group, its decisions and the share of each type."""
+    out = {}
+    for group, counts in nested.items():
+        total = sum(counts.values())
+        out[group] = {"n": total, **{t: counts.get(t, 0) / total for t in PARCOURS_TYPES}}
+    return out
+
+
+def orientations_view(scope: Scope) -> Orientations:
+    departement, month, communes, months, parcours = scope
+    delay = db.family("delai_orientation", departement, month, communes)
+    data_date = (delay or {}).get("date_donnees")
+    current = db.family("orientations", departement, month, communes)
+    if current is None:
+        return Orientations(data_date, None, None)
+    return Orientations(
+        data_date,
+        _decisions(current, departement, month, communes, months, parcours),
+        _cohorts(delay, departement, month, communes, months),
+    )
+
+
+def _decisions(current, departement, month, communes, months, parcours) -> Decisions:
+    rows = [
+        (m, {k: v for k, v in (r or {}).get("orientations", {}).items() if parcours in (None, k)})
+        for m, r in db.series("orientations", departement, months, communes)
+    ]
+    organismes = current["organisme_referent"]
+    return Decisions(
+        decisions=count_label(sum(current["orientations"].values())),
+        personnes=count_label(current["personnes_orientees"]),
+        monthly=MonthlyChart(
+            rows,
+            components.PARCOURS_LABELS,
+            "parcours",
+            "Décisions d'orientation par type de parcours",
+            "orientations par type de parcours ; pour le CGPEM, le type vient de la nature de "
+            "l'accompagnement (01 social, 02 à 05 professionnel, 06 socio-professionnel) ; la "
+            "plus petite autre case d'un mois masqué l'est aussi.",
+            "orient_type",
+            f"orientations_{departement}",
+        ),
+        profile=Breakdown(
+            {k: parcours_shares(current[k]) for k in ("par_sexe", "par_tranche_age")},
+            "n",
+            {PARCOURS_LABELS[t]: (lambda g, t=t: g[t]) for t in PARCOURS_TYPES},
+            tuple(PARCOURS_LABELS[t] for t in PARCOURS_TYPES),
+            f"Type de parcours des décisions {of_month(month)}, par profil",
+            "orientations_sexe, orientations_tranche_age : décisions du mois par sexe ou tranche "
+            "d'âge (âge atteint dans l'année), et la part de chaque type de parcours.",
+            "orient_profil",
+        ),
+        organismes=Distribution(
+            organismes,
+            "organisme",
+            {k: k.title() if k != "non_renseigne" else "Non renseigné" for k in organismes},
+            f"Décisions par organisme référent — {fmt_month(month)}",
+            "organisme_referent : organisme désigné par la décision (CGPEM) ; non renseigné pour "
+            "la reprise de stock et les parcours.",
+            "orient_organisme",
+        ),
+    )
+
+
+def cohort_records(series: list[tuple[str, dict]]) -> pd.DataFrame:
+    """One row per entry cohort: entrants, delays, the shares withheld under the
+    threshold, which of them are provisional."""
+    records = []
+    for m, r in series:
+        d = r["delai_orientation_jours"]
+        records.append(
+            {
+                "cohorte": m,
+                "entrants": r["entrants"],
+                "mediane_jours": d["mediane"],
+                "moyenne_jours": d["moyenne"],
+                **{s: shown_share(r[f"{s}_share"], r["entrants"]) for s in SHARES},
+                **{f"{s}_provisoire": r[f"{s}_provisoire"] for s in SHARES},
+                "provisoire": components.provisional_label(r, DELAY_FLAGS),
+                "anomalies": r["anomalies_avant_entree"],
+                "population": r["population"],
+            }
+        )
+    return pd.DataFrame(records, columns=[*COLUMNS, *(f"{s}_provisoire" for s in SHARES)])
+
+
+def _shares_long(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """The two shares of each cohort as rows (cohorte, part, provisoire, seuil)."""
+    return pd.concat(
+        [
+            cohorts[["cohorte", share, f"{share}_provisoire"]]
+            .rename(columns={share: "part", f"{share}_provisoire": "provisoire"})
+            .assign(seuil=label)
+            for share, label in SHARES.items()
+        ]
+    )
+
+
+def _printed(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """The cohort table as printed and downloaded: counts masked, French numbers."""
+    return cohorts[list(COLUMNS)].assign(
+        entrants=cohorts["entrants"].map(count_label),
+        orientes_30j=cohorts["orientes_30j"].map(fmt_share),
+        orientes_6sem=cohorts["orientes_6sem"].map(fmt_share),
+        anomalies=cohorts["anomalies"].map(fmt_int),
+        mediane_jours=cohorts["mediane_jours"].map(fmt_int),
+        moyenne_jours=cohorts["moyenne_jours"].map(fmt_decimal),
+    )
+
+
+def _cohorts(delay, departement, month, communes, months) -> Cohorts:
+    summary = db.summary(departement, month, communes)
+    population = summary["population"]
+    link = summary["liaison_flux"]
+    series = [(m, r) for m, r in db.series("delai_orientation", departement, months, communes) if r]
+    cohorts = cohort_records(series)
+    shown = _printed(cohorts)
+    return Cohorts(
+        population=components.population_caption(population, sentence=True),
+        link=None
+        if link is None
+        else fmt_share(shown_share(link["taux"], link["personnes_orientees"])),
+        empty=cohorts.empty or cohorts["entrants"].sum() == 0,
+        chart=figures.oriented_in_time(_shares_long(cohorts)),
+        chart_caption="orientes_30j_share, orientes_6sem_share : personnes orientées dans les "
+        "30 / 42 jours suivant l'entrée, sur toutes les personnes entrées dans le mois, "
+        "orientées ou non (décret 2024-1244 : six semaines) ; "
+        + components.population_caption(population)
+        + ". Parts non affichées sous 11 entrants. Provisoire (tirets, points creux) : la "
+        "fenêtre de 30 ou 42 jours après la fin du mois n'est pas écoulée à la date des données"
+        + components.data_date_note(series[-1][1]["date_donnees"] if series else None)
+        + ".",
+        table=shown.rename(columns=COLUMNS),
+        download=shown,
+        profile=cohort_breakdown(
+            delay,
+            "entrants",
+            "delai_orientation",
+            {"orientés en 30 j": "orientes_30j", "orientés en 6 sem.": "orientes_6sem"},
+            f"Délai d'orientation des entrants {of_month(month)}, par profil",
+            "delai_orientation_jours, orientes_30j_share, orientes_6sem_share par sexe ou "
+            "tranche d'âge, sur les personnes entrées au RSA dans le mois ; "
+            + components.population_caption(population)
+            + ".",
+            "delai_profil",
+            DELAY_FLAGS,
+        ),
+    )

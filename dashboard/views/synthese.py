@@ -1,0 +1,148 @@
+"""Synthèse: the month's tiles (stock with its 12-month trend, decisions, the latest
+complete cohorts, hours), the automatic sentences, two distributions and, on demand, the
+key figures per territory. Tiles and sentences are built by `dashboard/synthese.py` (the
+committee report prints the same); this module reads the figures and masks them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard import components, db, headlines, synthese
+from dashboard.formatting import fmt_month, of_month
+from dashboard.headlines import Tile
+from dashboard.masque import count_label, masked_note, shown_share
+from dashboard.views.elements import Distribution
+from pipelines import masking
+
+MAX_TERRITORIES = 30  # beyond, a table per territory no longer reads at a glance
+NO_PREVIOUS = "Pas de mois précédent à comparer."
+DISTRIBUTIONS = {  # summary key -> title, definition
+    "categorie": (
+        "Inscrits par catégorie de demandeur d'emploi",
+        "categorie : code catégorie d'inscription du fichier PECGM ; vide = dispense de recherche.",
+    ),
+    "modalite": (
+        "Inscrits par modalité d'accompagnement",
+        "modalite : modalité d'accompagnement en cours (SUI, GUI, REN, GLO, APR).",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Synthese:
+    departement: str
+    month: str
+    caption: str  # département, month, source, data date
+    stock: list[Tile]  # the first one carries the trend
+    trend: list[int]  # stock_total of the 12 latest months, oldest first (sparkline)
+    main: list[list[tuple[Tile, str]]]  # two rows of (tile, what it names under its value)
+    population: str  # which persons the cohort tiles count
+    sentences: list[str]
+    distributions: tuple[Distribution, Distribution]
+    cohort: list[Tile]  # the cohort tiles: the territory table compares the same cohorts
+    territories: dict[str, tuple[str, ...]]  # empty when no comparison is offered
+
+    @property
+    def compare_label(self) -> str:
+        return f"Comparer les {len(self.territories)} territoires"
+
+
+@dataclass(frozen=True)
+class TerritoryTable:
+    frame: pd.DataFrame  # one row per territory, counts already masked
+    shares: list[str]  # columns printed as shares
+    numbers: list[str]  # columns printed as numbers (delays)
+    title: str
+    caption: str
+    file: str
+
+
+def previous_month(months: list[str], month: str) -> str | None:
+    """The month loaded before `month` (`months` newest first), None for the first one."""
+    i = months.index(month) + 1
+    return months[i] if i < len(months) else None
+
+
+def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None) -> Synthese:
+    """Everything the Synthèse page draws for a département (or territory) and month."""
+    current = db.summary(departement, month, communes)
+    months = db.months(departement)
+    before = previous_month(months, month)
+    previous = db.summary(departement, before, communes) if before else None
+    cohort_series = {
+        name: db.series(name, departement, synthese.looked_back(months, month), communes)
+        for name in headlines.COHORT_FAMILIES
+    }
+    head = synthese.headline(current, previous, month, before, cohort_series, masking.threshold())
+    own = f"mois {of_month(month)}"
+    territories = {} if communes else db.territories(departement)
+    return Synthese(
+        departement=departement,
+        month=month,
+        caption=f"Département {departement} · {fmt_month(month)} · source : fichier PECGM de "
+        "France Travail" + components.data_date_note(current["date_donnees"]),
+        stock=head.stock,
+        trend=[s["stock_total"] for _, s in db.series("stock", departement, months[:12], communes)],
+        main=[[(t, t.caption or own) for t in row] for row in (head.main[:3], head.main[3:])],
+        population="Délai d'orientation et orientés en 30 jours : "
+        + components.population_caption(current.get("population"))
+        + ".",
+        sentences=head.sentences or [NO_PREVIOUS],
+        distributions=tuple(_distribution(current, n, departement, month) for n in DISTRIBUTIONS),
+        cohort=head.cohort,
+        territories=territories if 1 < len(territories) <= MAX_TERRITORIES else {},
+    )
+
+
+def _distribution(current: dict, name: str, departement: str, month: str) -> Distribution:
+    labels = {**components.short_labels(name), "non_renseignee": "Non renseignée"}
+    title, caption = DISTRIBUTIONS[name]
+    return Distribution(
+        current[name], name, labels, title, caption, f"{name}_{departement}_{month}"
+    )
+
+
+def territory_table(view: Synthese) -> TerritoryTable:
+    """The key figures of each territory, the cohort columns at the cohort each tile shows
+    (equal follow-up), shares and delays withheld under the threshold."""
+    limit = masking.threshold()
+    departement, month = view.departement, view.month
+    columns = [
+        (figure, tile, f"{figure.label} ({headlines.fmt_cohorte(tile.cohorte)})")
+        for figure, tile in zip(headlines.COHORT_FIGURES, view.cohort, strict=True)
+        if tile.cohorte
+    ]
+    records = []
+    for label, communes in view.territories.items():
+        # The families the row needs, not the whole summary (flows, intensity...).
+        stock = db.family("stock", departement, month, communes)
+        orient = db.family("orientations", departement, month, communes)
+        records.append(
+            {
+                "territoire": label,
+                "inscrits": count_label(stock["stock_total"], limit),
+                "catégories 1 à 3": shown_share(
+                    synthese.cat_1_3(stock), stock["stock_total"], limit
+                ),
+                "décisions d'orientation": count_label(synthese.orientations_total(orient), limit),
+                **{
+                    name: headlines.figure_value(
+                        figure, db.family(figure.family, departement, tile.cohorte, communes), limit
+                    )
+                    for figure, tile, name in columns
+                },
+            }
+        )
+    return TerritoryTable(
+        frame=pd.DataFrame(records),
+        shares=["catégories 1 à 3", *(n for f, _, n in columns if f.is_share)],
+        numbers=[n for f, _, n in columns if not f.is_share],
+        title=f"Par territoire — {fmt_month(month)}",
+        caption="Mêmes définitions que les tuiles, restreintes aux personnes de chaque "
+        "territoire (commune de résidence du dernier fichier PECGM, sinon du fichier "
+        "parcours) ; délais et parts comparés à suivi égal, pour la cohorte complète nommée "
+        "en tête de colonne." + masked_note(limit) + " Parts et délais non affichés sous ce seuil.",
+        file=f"territoires_{departement}_{month}",
+    )

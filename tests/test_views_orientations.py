@@ -1,0 +1,82 @@
+"""dashboard/views/orientations.py on the demo warehouse: decisions, shares of each
+parcours type by profile, the entry cohorts' delays, masked at the published threshold."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.formatting import fmt_int, fmt_share
+from dashboard.views.orientations import PARCOURS_TYPES, orientations_view, parcours_shares
+from pipelines import indicators
+
+MONTH = "2026-06"
+
+
+def test_parcours_shares_are_each_types_part_of_the_groups_decisions() -> None:
+    got = parcours_shares({"F": {"social": 3, "professionnel": 1}, "M": {"social": 2}})
+    assert got["F"] == {"n": 4, "social": 0.75, "socio_professionnel": 0.0, "professionnel": 0.25}
+    assert got["M"]["n"] == 2 and got["M"]["social"] == 1.0
+
+
+def test_decisions_and_profile_are_the_indicator_layers(view_reader, demo_scope) -> None:
+    view = orientations_view(demo_scope())
+    expected = indicators.orientations(view_reader, "2A", MONTH)
+    assert view.decisions.decisions == fmt_int(sum(expected["orientations"].values()))
+    assert view.decisions.personnes == fmt_int(expected["personnes_orientees"])
+    women = view.decisions.profile.result["par_sexe"]["F"]
+    counts = expected["par_sexe"]["F"]
+    assert women["n"] == sum(counts.values())
+    assert [women[t] for t in PARCOURS_TYPES] == [
+        counts.get(t, 0) / sum(counts.values()) for t in PARCOURS_TYPES
+    ]
+    assert view.decisions.organismes.counts == expected["organisme_referent"]
+
+
+def test_the_sidebar_parcours_keeps_its_decisions_only(view_reader, demo_scope) -> None:
+    months = demo_scope().months
+    view = orientations_view(demo_scope(parcours="social"))
+    rows = dict(view.decisions.monthly.rows)
+    assert set(rows) == set(months)
+    assert {k for counts in rows.values() for k in counts} == {"social"}
+    assert (
+        rows[MONTH]["social"]
+        == indicators.orientations(view_reader, "2A", MONTH)["orientations"]["social"]
+    )
+
+
+def test_entry_cohorts_table_and_link_rate(view_reader, demo_scope) -> None:
+    months = demo_scope().months
+    view = orientations_view(demo_scope())
+    table = view.cohorts.download.set_index("cohorte")
+    for m in months:
+        r = indicators.delai_orientation(view_reader, "2A", m)
+        if not r:
+            continue
+        assert table.loc[m, "entrants"] == fmt_int(r["entrants"])
+        shown = fmt_share(r["orientes_30j_share"]) if r["entrants"] >= 11 else "n.d."
+        assert table.loc[m, "orientes_30j"] == shown
+        assert table.loc[m, "mediane_jours"] == fmt_int(r["delai_orientation_jours"]["mediane"])
+    assert list(view.cohorts.table.columns)[:2] == ["Cohorte d'entrée", "Entrants"]
+    link = indicators.liaison_flux(view_reader, "2A")
+    assert view.cohorts.link == fmt_share(link["taux"])
+    assert not view.cohorts.empty
+    chart = view.cohorts.chart.frame
+    assert set(chart["seuil"]) == {"Orientés en 30 jours", "Orientés en 6 semaines (délai légal)"}
+    assert "données au" in view.cohorts.chart_caption
+
+
+@pytest.mark.parametrize("limit", [1000, 100_000])
+def test_small_cohorts_are_masked_and_their_shares_withheld(
+    view_reader, demo_scope, publish_at, limit
+):
+    publish_at(limit)
+    view = orientations_view(demo_scope())
+    expected = indicators.orientations(view_reader, "2A", MONTH)
+    assert sum(expected["orientations"].values()) < limit  # or this proves nothing
+    assert view.decisions.decisions == f"< {limit}"
+    assert set(view.cohorts.download["entrants"]) == {f"< {limit}"}
+    assert set(view.cohorts.download["orientes_30j"]) == {"n.d."}
+    link = indicators.liaison_flux(view_reader, "2A")
+    shown = fmt_share(link["taux"]) if link["personnes_orientees"] >= limit else "n.d."
+    assert view.cohorts.link == shown
+    assert view.cohorts.chart.frame["part"].isna().all()

@@ -1,0 +1,101 @@
+"""dashboard/views/synthese.py on the demo warehouse: tiles, trend, sentences and the
+territory table equal the indicator layer, masked at the published threshold."""
+
+from __future__ import annotations
+
+from dashboard import synthese
+from dashboard.formatting import fmt_int, fmt_share, of_month
+from dashboard.masque import count_label
+from dashboard.views.synthese import NO_PREVIOUS, synthese_view, territory_table
+from pipelines import indicators, territoires
+
+MONTH = "2026-06"  # a demo month with a month before it and complete cohorts
+
+
+def test_tiles_trend_and_sentences_are_the_indicator_layers(view_reader) -> None:
+    view = synthese_view("2A", MONTH, None)
+    now = indicators.summary(view_reader, "2A", MONTH)
+    before = indicators.summary(view_reader, "2A", "2026-05")
+    assert view.stock[0].value == fmt_int(now["stock_total"])
+    assert view.stock[0].delta == fmt_int(now["stock_total"] - before["stock_total"])
+    assert [t.value for t in view.stock[2:]] == [
+        fmt_share(now["cer_notifie_share"]),
+        fmt_share(now["contact_90j_share"]),
+    ]
+    months = indicators.months_available(view_reader, "2A")
+    assert view.trend == [
+        indicators.stock(view_reader, "2A", m)["stock_total"] for m in sorted(months[:12])
+    ]
+    diff = now["stock_total"] - before["stock_total"]
+    assert diff  # the demo's stock moves from May to June, or the sentence test proves nothing
+    assert view.sentences[0] == (
+        "Le nombre de bénéficiaires du RSA inscrits à France Travail "
+        f"{'augmente' if diff > 0 else 'baisse'} de {fmt_int(abs(diff))} par rapport à mai 2026."
+    )
+    # a cohort sentence: the figures of the two complete cohorts it names
+    tile = next(t for row in view.main for t, _ in row if t.label == "Contrat en 30 jours")
+    now_30, then_30 = (
+        indicators.contrat(view_reader, "2A", m)["contrat_30j_share"]
+        for m in (tile.cohorte, tile.previous)
+    )
+    assert (
+        f"Contrat en 30 jours : {fmt_share(now_30)} pour la cohorte {of_month(tile.cohorte)}, "
+        f"contre {fmt_share(then_30)} pour la cohorte {of_month(tile.previous)}."
+    ) in view.sentences
+    # month tiles name the month, cohort tiles the cohort they show
+    captions = [caption for row in view.main for _, caption in row]
+    assert captions[0] == "mois de juin 2026" and captions[-1] == "mois de juin 2026"
+    assert all(c.startswith("cohorte ") for c in captions[1:-1])
+    assert "Population" not in view.population and "flux bénéficiaires CAF/MSA" in view.population
+
+
+def test_the_first_month_has_nothing_to_compare(view_reader) -> None:
+    first = indicators.months_available(view_reader, "2A")[-1]
+    view = synthese_view("2A", first, None)
+    assert view.sentences[0] == NO_PREVIOUS or not view.sentences[0].startswith("Le nombre")
+    assert view.stock[0].delta is None
+
+
+def test_cat_1_3_is_the_share_of_categories_1_to_3_in_the_stock(view_reader) -> None:
+    """Counted here straight from the PECGM stock table, not through the indicator code."""
+    (n, total) = view_reader.execute(
+        "SELECT count(*) FILTER (WHERE code_categorie IN ('1', '2', '3')), count(*) "
+        "FROM pecgm_stock WHERE departement = '2A' AND mois = CAST(? AS DATE)",
+        [f"{MONTH}-01"],
+    ).fetchone()
+    assert synthese.cat_1_3(indicators.stock(view_reader, "2A", MONTH)) == n / total
+    assert synthese_view("2A", MONTH, None).stock[1].value == fmt_share(n / total)
+
+
+def test_territory_table_masks_each_territory(view_reader, publish_at) -> None:
+    known = territoires.territories(view_reader, "2A")
+    view = synthese_view("2A", MONTH, None)
+    assert view.territories == known and view.compare_label == "Comparer les 4 territoires"
+    table = territory_table(view).frame.set_index("territoire")
+    for label, communes in known.items():
+        stock = indicators.stock(view_reader, "2A", MONTH, communes)
+        orientations = indicators.orientations(view_reader, "2A", MONTH, communes)
+        assert table.loc[label, "inscrits"] == fmt_int(stock["stock_total"])
+        assert table.loc[label, "décisions d'orientation"] == fmt_int(
+            sum(orientations["orientations"].values())
+        )
+        assert table.loc[label, "catégories 1 à 3"] == synthese.cat_1_3(stock)
+    # published at 100: every territory's decisions (22 to 38) are masked, the stock is not
+    publish_at(100)
+    masked = territory_table(synthese_view("2A", MONTH, None)).frame
+    assert set(masked["décisions d'orientation"]) == {"< 100"}
+    assert all(v == count_label(int(v.replace("\u202f", "")), 100) for v in masked["inscrits"])
+    # at 500 the stock of a territory (about 430) is masked and its share withheld
+    publish_at(500)
+    table = territory_table(synthese_view("2A", MONTH, None))
+    assert set(table.frame["inscrits"]) == {"< 500"}
+    assert table.frame["catégories 1 à 3"].isna().all()
+    assert "Effectifs de 1 à 499 masqués" in table.caption
+
+
+def test_a_territory_view_offers_no_comparison(view_reader) -> None:
+    communes = next(iter(territoires.territories(view_reader, "2A").values()))
+    view = synthese_view("2A", MONTH, communes)
+    assert view.territories == {}
+    stock = indicators.stock(view_reader, "2A", MONTH, communes)["stock_total"]
+    assert view.stock[0].value == fmt_int(stock)
