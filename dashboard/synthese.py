@@ -18,14 +18,6 @@ from dashboard.headlines import Series, Tile, delta_points
 from dashboard.masque import count_label
 
 
-def cat_1_3(summary: dict | None) -> float | None:
-    """Share of the stock in categories 1, 2 or 3 (PECGM), over `stock_total`."""
-    if not summary or not summary.get("stock_total"):
-        return None
-    n = sum(v for k, v in summary["categorie"].items() if k in ("1", "2", "3"))
-    return n / summary["stock_total"]
-
-
 def orientations_total(summary: dict | None) -> int | None:
     o = (summary or {}).get("orientations")
     return sum(o.values()) if o is not None else None
@@ -53,8 +45,8 @@ class _Share:
 STOCK_SHARES = (
     _Share(
         "Catégories 1 à 3",
-        cat_1_3,
-        "Part des inscrits en catégories 1, 2 ou 3 sur le stock du mois.",
+        lambda s: (s or {}).get("cat_1_3_share"),
+        "cat_1_3_share : part des inscrits en catégories 1, 2 ou 3 sur le stock du mois.",
     ),
     _Share(
         "Contrat d'engagement notifié",

@@ -3,7 +3,6 @@ territory table equal the indicator layer, masked at the published threshold."""
 
 from __future__ import annotations
 
-from dashboard import synthese
 from dashboard.formatting import fmt_int, fmt_share, of_month
 from dashboard.masque import count_label
 from dashboard.views.synthese import NO_PREVIOUS, synthese_view, territory_table
@@ -63,7 +62,7 @@ def test_cat_1_3_is_the_share_of_categories_1_to_3_in_the_stock(view_reader) -> 
         "FROM pecgm_stock WHERE departement = '2A' AND mois = CAST(? AS DATE)",
         [f"{MONTH}-01"],
     ).fetchone()
-    assert synthese.cat_1_3(indicators.stock(view_reader, "2A", MONTH)) == n / total
+    assert indicators.stock(view_reader, "2A", MONTH)["cat_1_3_share"] == round(n / total, 4)
     assert synthese_view("2A", MONTH, None).stock[1].value == fmt_share(n / total)
 
 
@@ -79,7 +78,7 @@ def test_territory_table_masks_each_territory(view_reader, publish_at) -> None:
         assert table.loc[label, "décisions d'orientation"] == fmt_int(
             sum(orientations["orientations"].values())
         )
-        assert table.loc[label, "catégories 1 à 3"] == synthese.cat_1_3(stock)
+        assert table.loc[label, "catégories 1 à 3"] == stock["cat_1_3_share"]
     # published at 100: every territory's decisions (22 to 38) are masked, the stock is not
     publish_at(100)
     masked = territory_table(synthese_view("2A", MONTH, None)).frame

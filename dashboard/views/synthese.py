@@ -124,7 +124,7 @@ def territory_table(view: Synthese) -> TerritoryTable:
                 "territoire": label,
                 "inscrits": count_label(stock["stock_total"], limit),
                 "catégories 1 à 3": shown_share(
-                    synthese.cat_1_3(stock), stock["stock_total"], limit
+                    stock.get("cat_1_3_share"), stock["stock_total"], limit
                 ),
                 "décisions d'orientation": count_label(synthese.orientations_total(orient), limit),
                 **{
