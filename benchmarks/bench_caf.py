@@ -61,7 +61,7 @@ def write_file(path: Path, megabytes: float) -> int:
 def _every(path: Path) -> dict:
     from lxml import etree
 
-    from pipelines.xml_safe import PARSER_OPTIONS
+    from pipelines.readers.xml_safe import PARSER_OPTIONS
 
     count = 0
     for _, element in etree.iterparse(str(path), events=("end",), **PARSER_OPTIONS):
@@ -77,7 +77,7 @@ def _every(path: Path) -> dict:
 def _bare(path: Path) -> dict:
     from lxml import etree
 
-    from pipelines.xml_safe import PARSER_OPTIONS
+    from pipelines.readers.xml_safe import PARSER_OPTIONS
 
     count = 0
     for _, element in etree.iterparse(
@@ -93,7 +93,7 @@ def _bare(path: Path) -> dict:
 
 def _stage(path: Path) -> dict:
     from pipelines import pseudonymise, warehouse
-    from pipelines.encoding import inspect_file
+    from pipelines.readers.encoding import inspect_file
     from pipelines.sources import caf
 
     con = warehouse.connect(threads=2, memory_limit="1536MB")

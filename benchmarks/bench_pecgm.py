@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipelines.layout import available_layouts, format_record  # noqa: E402
+from pipelines.readers.layout import available_layouts, format_record  # noqa: E402
 from sample_data import generate  # noqa: E402
 
 LAYOUT = available_layouts("pecgm")["001,0"]
@@ -82,7 +82,7 @@ def phase_scan(path: Path) -> dict:
     """DuckDB's own reader, every line as one column: the floor any reader is measured by."""
     import duckdb
 
-    from pipelines.encoding import inspect_file
+    from pipelines.readers.encoding import inspect_file
 
     facts = inspect_file(path)
     con = duckdb.connect(config={"threads": 2})
@@ -139,7 +139,7 @@ def _timed(steps: dict[str, float], cpu: dict[str, float], owner, name: str, lab
 
 
 def phase_load(path: Path) -> dict:
-    from pipelines import derived, loader
+    from pipelines import loader, personnes
     from pipelines.settings import Settings
     from pipelines.sources import pecgm
 
@@ -148,7 +148,7 @@ def phase_load(path: Path) -> dict:
     _timed(steps, cpu, pecgm, "_read_lines", "cut")
     _timed(steps, cpu, pecgm, "apply_suite", "suite")
     _timed(steps, cpu, pecgm, "insert", "insert")
-    _timed(steps, cpu, derived, "after_load", "derived")
+    _timed(steps, cpu, personnes, "after_load", "derived")
     _timed(steps, cpu, loader, "_write_generation", "write")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["PILOTAGE_SECRET_KEY"] = "ab" * 32

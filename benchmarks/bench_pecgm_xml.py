@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_pecgm import median_run, peak_mb, phase_load, run_phase  # noqa: E402
 
-from pipelines.layout import available_layouts  # noqa: E402
+from pipelines.readers.layout import available_layouts  # noqa: E402
 from sample_data import generate, pecgm_xml  # noqa: E402
 
 LAYOUT = available_layouts("pecgm")["001,0"]
@@ -94,7 +94,7 @@ def phase_stage(path: Path) -> dict:
     import duckdb
 
     from pipelines import pseudonymise
-    from pipelines.encoding import inspect_file
+    from pipelines.readers.encoding import inspect_file
     from pipelines.sources import pecgm
 
     start = time.perf_counter()

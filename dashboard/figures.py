@@ -14,9 +14,102 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from dashboard import charts
 from dashboard.formatting import fmt_month, fmt_month_short
+from dashboard.palette import COLOURS, NEUTRAL, NON_RENSEIGNE, OKABE_ITO, PROVISOIRE
 from pipelines import masking
+
+
+def bar(
+    frame: pd.DataFrame, x: str, y: str, family: str, title: str, labels: dict[str, str]
+) -> go.Figure:
+    """A bar per code: the family's fixed colour per code (the same on every page), or
+    one neutral colour when the codes have none (organismes, structures...)."""
+    colours = COLOURS.get(family)
+    fig = px.bar(
+        frame,
+        x=x,
+        y=y,
+        color=x,
+        color_discrete_map=colours or {c: NEUTRAL for c in frame[x]},
+        title=title,
+        labels=labels,
+        text="libelle_valeur",
+    )
+    fig.update_layout(showlegend=False, separators=", ", margin={"t": 60, "b": 20})
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    return fig
+
+
+def cohort_lines(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str | None,
+    provisional: str,
+    title: str,
+    labels: dict[str, str],
+    family: str = "parcours",
+    markers: bool = True,
+    palette: tuple[str, ...] = OKABE_ITO,
+) -> go.Figure:
+    """One line per group over cohorts, the provisional values drawn apart: complete
+    cohorts as a solid line with filled markers, provisional ones (boolean column
+    `provisional`) as a dashed segment with hollow markers, and one legend entry
+    « provisoire ». Every page that plots a cohort series draws it with this; curves
+    over days (Kaplan–Meier) go without markers, the provisional part dashed. A group
+    without a colour of its family takes the palette's colour of its rank."""
+    fig = go.Figure()
+    colours = COLOURS.get(family, {})
+    groups = list(dict.fromkeys(frame[color])) if color else [None]
+    for i, group in enumerate(groups):
+        rows = (frame[frame[color] == group] if color else frame).sort_values(x)
+        rows = rows.dropna(subset=[y])
+        colour = colours.get(group, palette[i % len(palette)])
+        done = rows[~rows[provisional].astype(bool)]
+        open_ = rows[rows[provisional].astype(bool)]
+        name = str(group) if group is not None else labels.get(y, y)
+        fig.add_trace(
+            go.Scatter(
+                x=done[x], y=done[y], mode="lines+markers" if markers else "lines",
+                name=name, legendgroup=name,
+                line={"color": colour}, marker={"color": colour, "size": 8},
+            )
+        )  # fmt: skip
+        if open_.empty:
+            continue
+        bridge = pd.concat([done.tail(1), open_])  # the dashed segment starts at the last complete
+        fig.add_trace(
+            go.Scatter(
+                x=bridge[x], y=bridge[y], mode="lines", name=name, legendgroup=name,
+                showlegend=False, hoverinfo="skip" if markers else None,
+                line={"color": colour, "dash": "dash"},
+            )
+        )  # fmt: skip
+        if not markers:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=open_[x], y=open_[y], mode="markers", name=f"{name} ({PROVISOIRE})",
+                legendgroup=name, showlegend=False,
+                marker={"color": colour, "size": 10, "symbol": "circle-open",
+                        "line": {"width": 2}},
+            )
+        )  # fmt: skip
+    if frame[provisional].astype(bool).any():
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="lines+markers" if markers else "lines",
+                name=PROVISOIRE,
+                line={"color": NON_RENSEIGNE, "dash": "dash"},
+                marker={"symbol": "circle-open", "size": 9, "color": NON_RENSEIGNE},
+            )
+        )  # fmt: skip
+    fig.update_layout(
+        title=title, separators=", ", legend_title_text="",
+        xaxis_title=labels.get(x, ""), yaxis_title=labels.get(y, ""),
+    )  # fmt: skip
+    return fig
+
 
 PARCOURS_LABELS = {
     "social": "Social",
@@ -56,7 +149,7 @@ def masked_frame(counts: dict[str, int], labels: dict[str, str], limit: int) -> 
 
 def distribution(frame: pd.DataFrame, family: str, title: str) -> go.Figure:
     """A bar per code of a masked distribution (`masked_frame`), its printed value on top."""
-    fig = charts.bar(
+    fig = bar(
         frame.rename(columns={"affiche": "libelle_valeur"}),
         "code",
         "effectif",
@@ -103,7 +196,7 @@ def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool) -> go.
         x="mois",
         y=y,
         color="code",
-        color_discrete_map=charts.COLOURS.get(family, {}),
+        color_discrete_map=COLOURS.get(family, {}),
         title=title,
         labels={"mois": "", y: "Part" if as_share else "Personnes", "code": ""},
         hover_data={"libelle": True, "affiche": True},
@@ -144,7 +237,7 @@ def lines(
     """One line per group over months (or cohorts); with `provisional` (a boolean column)
     the values of cohorts whose window is still open are drawn apart."""
     if provisional:
-        fig = charts.cohort_lines(frame, x, y, color, provisional, title, {x: "", y: ytitle})
+        fig = cohort_lines(frame, x, y, color, provisional, title, {x: "", y: ytitle})
         if share:
             fig.update_yaxes(tickformat=".0%", range=[0, 1])
         return french_month_axis(fig, frame[x])
@@ -156,7 +249,7 @@ def lines(
         markers=True,
         title=title,
         labels={x: "", y: ytitle, color or "": ""},
-        color_discrete_map=charts.COLOURS.get("parcours", {}),
+        color_discrete_map=COLOURS.get("parcours", {}),
     )
     fig.update_layout(separators=", ", legend_title_text="")
     if share:
@@ -194,7 +287,7 @@ def contract_curve(curve: pd.DataFrame) -> go.Figure:
     """Kaplan–Meier curves of time to contract, one per orientation cohort (`contrat_courbe`
     rows already restricted to the cohorts that may be shown), the days beyond the
     follow-up of the least followed person dashed (« provisoire »)."""
-    fig = charts.cohort_lines(
+    fig = cohort_lines(
         curve.assign(cohorte=curve["cohorte"].map(fmt_month)),
         "jour",
         "part_contractes",
@@ -219,7 +312,7 @@ def curve_cohorts(curve: pd.DataFrame, cohorts: list[str], limit: int) -> pd.Dat
     return kept[kept["effectif"] >= limit]
 
 
-COHORT_COLOURS = (charts.OKABE_ITO[4], charts.OKABE_ITO[0])  # A, B: the same on every chart
+COHORT_COLOURS = (OKABE_ITO[4], OKABE_ITO[0])  # A, B: the same on every chart
 
 
 def funnel(steps: list[str], cohorts: list[tuple[str, list[int], list[str], bool]], title: str):
@@ -247,7 +340,7 @@ def funnel(steps: list[str], cohorts: list[tuple[str, list[int], list[str], bool
 def cohort_curves(points: pd.DataFrame, title: str, xtitle: str) -> go.Figure:
     """Kaplan–Meier curves of the two compared cohorts (a share over days), in the
     cohorts' own colours, the provisional days dashed."""
-    fig = charts.cohort_lines(
+    fig = cohort_lines(
         points, "jour", "part", "cohorte", "provisoire", title,
         {"jour": xtitle, "part": "Part"}, family="cohorte", markers=False,
         palette=COHORT_COLOURS,

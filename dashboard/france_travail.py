@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, components, db
+from dashboard import auth, db, widgets
 from dashboard.formatting import fmt_share
 from dashboard.masque import count_label
 from dashboard.uploads import departement_field, new_staging_dir, stage, uploaded_mapping
@@ -64,7 +64,7 @@ def section(departement: str, month: str, communes, parcours: str | None) -> Non
     _inscrits_orientes(result["inscrits_orientes_ft"])
     left, right = st.columns(2)
     with left:
-        components.distribution(
+        widgets.distribution(
             result["statut_de"],
             "statut_de",
             {**{c: c for c in result["statut_de"]}, **STATUT_LABELS},
@@ -74,12 +74,12 @@ def section(departement: str, month: str, communes, parcours: str | None) -> Non
             "ft_statut",
         )
     with right:
-        components.distribution(
+        widgets.distribution(
             result["categorie_api"],
             "categorie",
             {
                 **{c: c for c in result["categorie_api"]},
-                **components.short_labels("categorie"),
+                **widgets.short_labels("categorie"),
                 "non_renseignee": "Non renseignée",
             },
             "Catégorie des inscrits",
@@ -131,7 +131,7 @@ def _contraintes(contraintes: dict | None, parcours: str | None) -> None:
             allowed = n is not None and masking.share_allowed(data["personnes"], limit)
             records.append(
                 {
-                    "groupe": components.PARCOURS_LABELS.get(group, group),
+                    "groupe": widgets.PARCOURS_LABELS.get(group, group),
                     "thématique": labels.get(code, code),
                     "personnes avec une contrainte": masking.masked_label(n, limit),
                     "part": data["parts"][code] if allowed else None,
@@ -149,9 +149,9 @@ def _contraintes(contraintes: dict | None, parcours: str | None) -> None:
     st.caption(
         "contraintes : personnes ayant au moins une contrainte « OUI » dans la thématique, sur "
         "les personnes trouvées ayant un diagnostic ; type de parcours de la dernière "
-        "orientation connue." + components.masked_note()
+        "orientation connue." + widgets.masked_note()
     )
-    components.download(
+    widgets.download(
         frame.assign(part=frame["part"].map(fmt_share)), "freins_peripheriques", "ft_freins"
     )
 

@@ -12,8 +12,8 @@ from typing import Protocol
 
 from pipelines import retention
 from pipelines.arrivees import candidates
+from pipelines.readers.tabular import read_mapping
 from pipelines.settings import private_dir
-from pipelines.tabular import read_mapping
 
 
 class Upload(Protocol):
@@ -46,7 +46,7 @@ def stage(folder: Path, upload: Upload) -> Path:
 
 def uploaded_mapping(folder: Path, mapping_file: Upload | None) -> dict:
     """The header mapping of an uploaded YAML file ({} when none), staged in `folder`
-    and read as the command line reads `--mapping` (pipelines/tabular.py)."""
+    and read as the command line reads `--mapping` (pipelines/readers/tabular.py)."""
     if mapping_file is None:
         return {}
     path = folder / "correspondance.yaml"

@@ -4,7 +4,7 @@ never travels through a web form of this app (tables: dashboard/views/administra
 
 import streamlit as st
 
-from dashboard import auth, components
+from dashboard import auth, widgets
 from dashboard.views import administration as view
 
 user = auth.require("administration")
@@ -21,4 +21,4 @@ audit = view.audit(path)
 chosen = st.multiselect("Actions", audit.actions, default=audit.actions)
 shown = audit.of(chosen)
 st.dataframe(shown, hide_index=True, width="stretch")
-components.download(shown, "journal_audit", "audit", label="Télécharger le journal d'audit (CSV)")
+widgets.download(shown, "journal_audit", "audit", label="Télécharger le journal d'audit (CSV)")

@@ -4,7 +4,7 @@ so the other users keep reading meanwhile (the flow: dashboard/views/chargement.
 
 import streamlit as st
 
-from dashboard import auth, components, france_travail
+from dashboard import auth, france_travail, widgets
 from dashboard.uploads import Arrival, arrivals, departement_field, french_uploader_css
 from dashboard.views import chargement as view
 
@@ -90,7 +90,7 @@ if not checks.empty:
         width="stretch",
         column_config={"part": st.column_config.NumberColumn(format="percent")},
     )
-    components.download(
+    widgets.download(
         checked.failed(checks),
         checked.failed_name,
         "controles",

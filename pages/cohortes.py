@@ -4,7 +4,7 @@ side by side, and export the aggregated table (CSV, Excel)."""
 
 import streamlit as st
 
-from dashboard import components, filters
+from dashboard import filters, widgets
 from dashboard.formatting import fmt_month
 from dashboard.views import cohortes
 
@@ -88,7 +88,7 @@ st.caption(view.funnel_caption)
 st.dataframe(view.table, hide_index=True, width="stretch")
 for column, (label, value) in zip(st.columns(2), view.delays, strict=True):
     column.metric(label, value)
-components.download(view.export, f"cohortes_{departement}", "cohortes", excel=True)
+widgets.download(view.export, f"cohortes_{departement}", "cohortes", excel=True)
 
 st.subheader("Délais des deux cohortes, en tenant compte des personnes encore en attente")
 for column, curve in zip(st.columns(2), view.curves, strict=True):

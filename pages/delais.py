@@ -3,7 +3,7 @@ curve per orientation cohort), medians and 30/60-day shares over time, by parcou
 
 import streamlit as st
 
-from dashboard import components, figures, filters
+from dashboard import figures, filters, widgets
 from dashboard.views.delais import delais_view
 
 scope = filters.topic("delais", "Délais et contrats")
@@ -34,17 +34,17 @@ else:
         "contrat d'engagement (PECGM), à la date d'orientation ou après. Cohortes de moins de 11 "
         "personnes non tracées."
     )
-    components.download(view.curve, f"courbe_contrat_{departement}", "km")
+    widgets.download(view.curve, f"courbe_contrat_{departement}", "km")
 
-components.line_pair((view.median, "mediane"), (view.within_30, "c30"))
+widgets.line_pair((view.median, "mediane"), (view.within_30, "c30"))
 st.caption(
     "delai_contrat_jours, contrat_30j_share, contrat_60j_share : par cohorte de mois "
     "d'orientation, sur toutes les personnes orientées du mois. Non affiché sous 11 personnes. "
     "Provisoire (tirets, points creux) : la fenêtre de 30 jours (part), de 60 jours (délai "
     "médian) après la fin du mois n'est pas écoulée à la date des données."
 )
-components.download(view.download, f"delai_contrat_{departement}", "contrat")
-components.breakdown_table(*view.profile)
+widgets.download(view.download, f"delai_contrat_{departement}", "contrat")
+widgets.breakdown_table(*view.profile)
 if view.first_rdv is not None:
     label, value = view.first_rdv
     st.metric(

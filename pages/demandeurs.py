@@ -3,7 +3,7 @@ shares) and the flows: registrations, cessations by motif group, radiations."""
 
 import streamlit as st
 
-from dashboard import components, filters
+from dashboard import filters, widgets
 from dashboard.formatting import fmt_month
 from dashboard.views.demandeurs import demandeurs_view
 
@@ -12,19 +12,19 @@ departement, month = scope.departement, scope.month
 filters.period_caption(departement, scope.months, "fichiers PECGM, listes LRSA DE")
 view = demandeurs_view(scope)
 
-components.monthly_chart(*view.categories)
+widgets.monthly_chart(*view.categories)
 
 st.subheader(f"Profil des inscrits — {fmt_month(month)}")
 for column, distribution in zip(st.columns(2), view.profile, strict=True):
     with column:
-        components.distribution(*distribution)
+        widgets.distribution(*distribution)
 with st.expander(f"Inscrits par commune de résidence ({len(view.communes)} communes)"):
     st.dataframe(view.communes, hide_index=True, width="stretch")
-    st.caption("code_commune_residence du fichier PECGM." + components.masked_note())
-    components.download(view.communes, f"communes_{departement}_{month}", "communes")
+    st.caption("code_commune_residence du fichier PECGM." + widgets.masked_note())
+    widgets.download(view.communes, f"communes_{departement}_{month}", "communes")
 
 st.subheader("Flux")
-components.lines(view.flows, "flux")
+widgets.lines(view.flows, "flux")
 st.caption(view.flows_caption)
-components.download(view.flows_download, f"flux_{departement}", "flux")
-components.distribution(*view.motifs)
+widgets.download(view.flows_download, f"flux_{departement}", "flux")
+widgets.distribution(*view.motifs)

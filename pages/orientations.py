@@ -3,7 +3,7 @@ RSA entry to orientation per entry cohort, with the 30-day and six-week lines.""
 
 import streamlit as st
 
-from dashboard import components, filters
+from dashboard import filters, widgets
 from dashboard.formatting import fmt_month
 from dashboard.views.orientations import orientations_view
 
@@ -34,9 +34,9 @@ c2.metric(
     decisions.personnes,
     help="personnes_orientees : personnes distinctes orientées dans le mois.",
 )
-components.monthly_chart(*decisions.monthly)
-components.breakdown_table(*decisions.profile)
-components.distribution(*decisions.organismes)
+widgets.monthly_chart(*decisions.monthly)
+widgets.breakdown_table(*decisions.profile)
+widgets.distribution(*decisions.organismes)
 
 st.subheader("Délai entre l'entrée au RSA et l'orientation, par cohorte d'entrée")
 cohorts = view.cohorts
@@ -56,8 +56,8 @@ if cohorts.empty:
         "stock ou parcours)."
     )
 else:
-    components.lines(cohorts.chart, "delai_parts")
+    widgets.lines(cohorts.chart, "delai_parts")
     st.caption(cohorts.chart_caption)
     st.dataframe(cohorts.table, hide_index=True, width="stretch")
-    components.download(cohorts.download, f"delai_orientation_{departement}", "delai_orientation")
-    components.breakdown_table(*cohorts.profile)
+    widgets.download(cohorts.download, f"delai_orientation_{departement}", "delai_orientation")
+    widgets.breakdown_table(*cohorts.profile)

@@ -4,7 +4,7 @@ quarantined lines), the drift over the last 12 months, and the coverage calendar
 
 import streamlit as st
 
-from dashboard import auth, components
+from dashboard import auth, widgets
 from dashboard.views import qualite as view
 
 user = auth.require("qualite")
@@ -25,7 +25,7 @@ journal_tab, report_tab, drift_tab, calendar_tab = st.tabs(
 )
 with journal_tab:
     st.dataframe(journal.shown, hide_index=True, width="stretch")
-    components.download(
+    widgets.download(
         journal.table, "journal_chargements", "journal", label="Télécharger le journal (CSV)"
     )
 
@@ -59,7 +59,7 @@ with report_tab:
             on_click=auth.log_export,
             args=(f"{report.name}.zip",),
         )
-        components.download(
+        widgets.download(
             report.quarantine,
             f"quarantaine_{load_id}",
             "quarantaine",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import components, filters
+from dashboard import filters, widgets
 from dashboard.views.synthese import synthese_view, territory_table
 
 departement, month, communes = filters.open_page("synthese", "Synthèse")
@@ -37,11 +37,11 @@ with st.container(border=True):
         "Délais et parts d'une cohorte : dernière cohorte complète à la date des données "
         "(une cohorte encore en cours de suivi est provisoire et n'est jamais mise en avant)."
     )
-components.report_download(departement, month)
+widgets.report_download(departement, month)
 
 for column, distribution in zip(st.columns(2), view.distributions, strict=True):
     with column:
-        components.distribution(*distribution)
+        widgets.distribution(*distribution)
 
 if view.territories and st.toggle(
     view.compare_label,
@@ -51,9 +51,9 @@ if view.territories and st.toggle(
     table = territory_table(view)
     st.subheader(table.title)
     st.dataframe(
-        components.readable(table.frame, table.shares, table.numbers),
+        widgets.readable(table.frame, table.shares, table.numbers),
         hide_index=True,
         width="stretch",
     )
     st.caption(table.caption)
-    components.download(table.frame, table.file, "territoires")
+    widgets.download(table.frame, table.file, "territoires")

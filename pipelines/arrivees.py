@@ -26,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines import access, loader, retention, warehouse
-from pipelines.encoding import inspect_file
 from pipelines.errors import FileUnusable, LoadFailed, UsageError
+from pipelines.readers.encoding import inspect_file
 from pipelines.settings import Settings
 from pipelines.sources import detect_file, pecgm
 from pipelines.sources.lrsa import MONTH_IN_NAME

@@ -132,7 +132,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _options(args: argparse.Namespace) -> dict:
     """Source options: the mapping file, the LRSA list and the month, when given."""
-    from pipelines.tabular import read_mapping
+    from pipelines.readers.tabular import read_mapping
 
     return {
         "mapping": read_mapping(Path(args.mapping) if args.mapping else None),
@@ -495,8 +495,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
 def cmd_api(args: argparse.Namespace) -> int:
     """Collect the DE status and constraints of a file's persons from France Travail's APIs."""
     from pipelines.francetravail import collecte
+    from pipelines.readers.tabular import read_mapping
     from pipelines.settings import FranceTravailSettings
-    from pipelines.tabular import read_mapping
 
     settings = _settings(args)
     ft = FranceTravailSettings.from_env()

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from pipelines.encoding import FileFacts
+from pipelines.readers.encoding import FileFacts
 from pipelines.validation.report import Report
 
 

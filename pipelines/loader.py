@@ -18,9 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import derived, journal, pseudonymise, retention, warehouse
-from pipelines.encoding import FileFacts, inspect_file, unit_facts
+from pipelines import journal, personnes, pseudonymise, retention, warehouse
 from pipelines.errors import FileUnusable, LoadFailed, NotAuthorised, PilotageError, UsageError
+from pipelines.readers.encoding import FileFacts, inspect_file, unit_facts
 from pipelines.settings import Settings
 from pipelines.sources import detect_source, get_source
 from pipelines.validation import drift
@@ -338,7 +338,7 @@ def _write_loaded(
     drift.missing_persons(con, report, load_id)
     purged = retention.apply_retention(con, report.month, settings.operator)
     if not purged:  # a purge has just recomputed them, this load's rows included
-        derived.after_load(
+        personnes.after_load(
             con, tables, load_id, report.departement, report.month, replaced=bool(previous)
         )
     duplicate = journal.already_loaded(con, src.SOURCE, facts.sha256, catalog="wh")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import derived, warehouse
+from pipelines import personnes, warehouse
 from pipelines.errors import UsageError
 
 # Table -> the date column that places a row in time.
@@ -106,7 +106,7 @@ def purge_rows_before(
         f"WHERE month < '{month}')"
     ).fetchone()[0]
     _journal(con, operator, f"avant {month}", reason, counts)
-    derived.refresh(con)  # the person-level tables follow the purge
+    personnes.refresh(con)  # the person-level tables follow the purge
     return counts
 
 
@@ -136,7 +136,7 @@ def purge_all(db_path: Path, operator: str, upload_dirs: tuple[Path, ...] = ()) 
             "UPDATE wh.load_journal SET report_json = NULL WHERE report_json IS NOT NULL"
         ).fetchone()[0]
         _journal(con, operator, "tout", "fin de convention", counts)
-        derived.refresh(con)  # the person-level tables follow the purge
+        personnes.refresh(con)  # the person-level tables follow the purge
         return counts
 
     counts = warehouse.in_generation(db_path, run)

@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines import warehouse
-from pipelines.encoding import inspect_file
 from pipelines.errors import FileRefused, UsageError
-from pipelines.tabular import describe_column, looks_like_data, normalise_header, read_table
+from pipelines.readers.encoding import inspect_file
+from pipelines.readers.tabular import describe_column, looks_like_data, normalise_header, read_table
 
 COMMUNE = re.compile(r"^([0-9]{5}|2[AB][0-9]{3})$")
 
@@ -28,7 +28,7 @@ def read_file(path: Path, departement: str) -> list[tuple[str, str]]:
     """(code_commune, territoire) rows of a département's file, checked line by line: the
     message names the file, the line and the field (no personal data in such a file).
 
-    Read like the sources' files (pipelines/tabular.py): `;`, `,` or tab, UTF-8 or
+    Read like the sources' files (pipelines/readers/tabular.py): `;`, `,` or tab, UTF-8 or
     Windows-1252, or .xlsx; headers matched whatever their case, accents or spacing."""
     try:
         table = read_table(inspect_file(path))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipelines.layout import Layout, available_layouts, format_record
+from pipelines.readers.layout import Layout, available_layouts, format_record
 
 FAKE_NAMES = ("EXEMPLE", "FICTIF", "MODELE", "ESSAI", "TEMOIN", "SPECIMEN", "FACTICE", "BIDON")
 FAKE_FIRST = ("ALEX", "CAMILLE", "DOMINIQUE", "CLAUDE", "SACHA", "MORGAN", "CHARLIE", "ANDREA")

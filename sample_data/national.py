@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from pipelines.layout import available_layouts
+from pipelines.readers.layout import available_layouts
 from sample_data.generate import Person, pecgm_lines, simulate, write_lines
 from sample_data.tabular_files import write_national_extracts
 

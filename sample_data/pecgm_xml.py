@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from pipelines.layout import Layout
+from pipelines.readers.layout import Layout
 from pipelines.sources.pecgm_xml import TagMap, tag_map
 from sample_data import generate
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.layout import available_layouts
+from pipelines.readers.layout import available_layouts
 from pipelines.settings import Settings
 from sample_data import generate
 

@@ -164,7 +164,7 @@ def test_breakdown_tables_mask_small_groups_for_the_committee(sample_db, monkeyp
     large = [c for c, g in groups.items() if g["orientes"] >= 11]
     assert small and large, groups  # the sample has both, or this test proves nothing
     rows = frame.set_index("groupe")
-    from dashboard.components import AGE_LABELS
+    from dashboard.widgets import AGE_LABELS
 
     for code in small:
         assert rows.loc[AGE_LABELS[code], "personnes"] == "< 11"

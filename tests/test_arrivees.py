@@ -15,7 +15,7 @@ import pytest
 
 from pipelines import access, arrivees, calendrier, notifications
 from pipelines.cli import main
-from pipelines.layout import available_layouts
+from pipelines.readers.layout import available_layouts
 from pipelines.settings import SAMPLE_DIR, Settings
 from sample_data.generate import set_field
 from tests.conftest import pecgm_lines, table_rows, write_pecgm

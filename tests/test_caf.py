@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from pipelines import indicators, loader
-from pipelines.encoding import inspect_file
+from pipelines.readers.encoding import inspect_file
 from pipelines.sources import detect_source
 from sample_data.caf_flux import Foyer, Personne, fake_nir, flux_chunks, write_flux
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines import derived, warehouse
+from pipelines import personnes, warehouse
 
 PECGM = (
     "INSERT INTO pecgm_stock (load_id, departement, mois, date_reference, line_no, person_key, "
@@ -66,9 +66,9 @@ def test_monthly_loads_take_the_incremental_path_and_equal_the_views(con) -> Non
     )
     _insert(con, 1, "2026-01", JANUARY)
     _insert(con, 5, "2026-01", [("Z", "EZ", "2B001", "2026-01-02")], departement="2B")
-    derived.refresh(con)
+    personnes.refresh(con)
     _insert(con, 2, "2026-02", FEBRUARY)
-    assert derived.after_load(con, ("pecgm_stock",), 2, "2A", "2026-02", replaced=False) == "mois"
+    assert personnes.after_load(con, ("pecgm_stock",), 2, "2A", "2026-02", replaced=False) == "mois"
     _equals_views(con)
     communes = dict(
         con.execute(
@@ -102,8 +102,8 @@ def test_monthly_loads_take_the_incremental_path_and_equal_the_views(con) -> Non
 )
 def test_other_loads_recompute_the_departement_or_nothing(con, tables, month, replaced, path):
     _insert(con, 1, "2026-01", JANUARY)
-    derived.refresh(con)
+    personnes.refresh(con)
     _insert(con, 2, month, FEBRUARY)
-    assert derived.after_load(con, tables, 2, "2A", month, replaced) == path
+    assert personnes.after_load(con, tables, 2, "2A", month, replaced) == path
     if path:
         _equals_views(con)

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from pipelines.encoding import decoded_lines, inspect_file
+from pipelines.readers.encoding import decoded_lines, inspect_file
 
 CASES = [
     (b"EPECGM plain ascii\n", "ISO-8859-1"),
@@ -36,7 +36,7 @@ def test_gzip_is_read_through(tmp_path) -> None:
 
 
 def _pecgm_lines(first_names: list[str]) -> list[str]:
-    from pipelines.layout import available_layouts
+    from pipelines.readers.layout import available_layouts
     from sample_data import generate
 
     ref = generate.month_end(2026, 10)
@@ -63,7 +63,7 @@ def test_reader_refusal_falls_back_to_the_next_encoding(
     """The guess comes from the first block holding a high byte; the reader verifies it."""
     import duckdb
 
-    from pipelines import encoding
+    from pipelines.readers import encoding
     from pipelines.sources import pecgm
 
     lines = _pecgm_lines(names)

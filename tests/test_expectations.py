@@ -10,9 +10,9 @@ import duckdb
 import great_expectations as gx
 import pytest
 
-from pipelines.encoding import inspect_file, unit_facts
 from pipelines.francetravail import collecte
 from pipelines.nomenclatures import codes
+from pipelines.readers.encoding import inspect_file, unit_facts
 from pipelines.settings import EXPECTATIONS_DIR
 from pipelines.sources import get_source
 from pipelines.sources.parcours import PARTS

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.encoding import inspect_file
-from pipelines.fixed_width import FieldCut, Scan, UndecodableBytes, read_batches
+from pipelines.readers.encoding import inspect_file
+from pipelines.readers.fixed_width import FieldCut, Scan, UndecodableBytes, read_batches
 
 WIDTH = 24
 CUTS = [

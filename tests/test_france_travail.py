@@ -157,7 +157,7 @@ def test_lines_without_a_usable_nir_or_birth_date_are_rejected_by_line(api, sett
 def test_statut_suite_is_a_gx_suite_and_both_engines_agree(api, tmp_path) -> None:
     import great_expectations as gx
 
-    from pipelines.encoding import inspect_file
+    from pipelines.readers.encoding import inspect_file
     from pipelines.settings import EXPECTATIONS_DIR
     from pipelines.validation.suite import load_suite
     from tests.engines import assert_engines_agree

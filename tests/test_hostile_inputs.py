@@ -34,9 +34,9 @@ from openpyxl import load_workbook
 from pipelines import access, export
 from pipelines.access import User
 from pipelines.cli import main
-from pipelines.layout import available_layouts
+from pipelines.readers.layout import available_layouts
+from pipelines.readers.tabular import match_columns, template
 from pipelines.settings import SAMPLE_DIR
-from pipelines.tabular import match_columns, template
 from sample_data.generate import set_field
 from tests.conftest import pecgm_lines, run_app, write_pecgm
 

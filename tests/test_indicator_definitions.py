@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines import derived, indicateurs_doc, indicators, warehouse
+from pipelines import indicateurs_doc, indicators, personnes, warehouse
 
 DEFINITIONS = indicateurs_doc.definitions()
 CASES = [
@@ -117,7 +117,7 @@ def test_indicator_sql_gives_the_expected_rows(definition, case):
         con.execute(DUREES)
     for table, rows in (case.get("donnees") or {}).items():
         _insert(con, table, rows, params["departement"])
-    derived.refresh(con, catalog="wh")  # as every load does
+    personnes.refresh(con, catalog="wh")  # as every load does
     got = [{k: _plain(v) for k, v in row.items()} for row in _rows(con, name, _bound(name, params))]
     for column, kept in (case.get("garder") or {}).items():  # a long output: some rows only
         got = [row for row in got if row[column] in kept]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines import derived, indicators, warehouse
+from pipelines import indicators, personnes, warehouse
 
 ORIENTATION = (
     "INSERT INTO orientation (load_id, departement, source, line_no, person_key, cle_type, "
@@ -64,7 +64,7 @@ def wh(tmp_path):
     con.execute(
         "UPDATE parcours_personne SET sexe = 'F', annee_naissance = 1990 WHERE rsa_key = 'R1'"
     )
-    derived.refresh(con, catalog="wh")  # as every load does
+    personnes.refresh(con, catalog="wh")  # as every load does
     con.execute(
         "INSERT INTO parcours_prestation (load_id, departement, line_no, rsa_key, modalite, "
         "date_debut, heures) VALUES (3, '2A', 1, 'R1', 'collectif', '2026-03-02', 10), "
@@ -145,7 +145,7 @@ def test_kaplan_meier_differs_from_the_naive_share_when_censored(tmp_path) -> No
     for person, oriented, cer in dates:
         con.execute(ORIENTATION, ["stock", person, person, oriented, "social", None])
         con.execute(PECGM, ["2026-01-01", "2026-01-31", person, person, cer, None, None])
-    derived.refresh(con, catalog="km")
+    personnes.refresh(con, catalog="km")
     curve = {r["jour"]: r["part_contractes"] for r in indicators.contrat_courbe(con, "2A")}
     assert curve[4] == 0.0
     assert curve[5] == round(1 / 3, 4)
@@ -273,6 +273,6 @@ def test_cohort_funnel_exact_values(wh) -> None:
 def test_cohort_counts_a_return_to_work_after_orientation(wh) -> None:
     """P5 (oriented 25 February) ceases in June with motif 11, a return to work."""
     wh.execute(PECGM, ["2026-06-01", "2026-06-30", "P5", "E5", None, "2026-06-15", "11"])
-    derived.refresh(wh, catalog="wh")
+    personnes.refresh(wh, catalog="wh")
     got = indicators.cohorte(wh, "2A", "orientation", "2026-02", "2026-02")
     assert (got["entres"], got["orientes"], got["reprise_emploi"]) == (1, 1, 1)

@@ -8,8 +8,8 @@ import duckdb
 import pytest
 
 from dashboard import headlines
-from dashboard.components import PARCOURS_LABELS
-from pipelines import derived, indicators, warehouse
+from dashboard.widgets import PARCOURS_LABELS
+from pipelines import indicators, personnes, warehouse
 from tests.test_indicators import ORIENTATION, PECGM
 
 NNBSP = "\u202f"
@@ -24,7 +24,7 @@ def _warehouse(tmp_path, orientations, pecgm=()) -> duckdb.DuckDBPyConnection:
     con.executemany(ORIENTATION, list(orientations))
     if pecgm:
         con.executemany(PECGM, list(pecgm))
-    derived.refresh(con, catalog="wh")
+    personnes.refresh(con, catalog="wh")
     return con
 
 

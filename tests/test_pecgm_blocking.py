@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.cli import main
-from pipelines.layout import available_layouts
+from pipelines.readers.layout import available_layouts
 from sample_data.generate import set_field
 from tests.conftest import pecgm_lines, table_rows, write_pecgm
 

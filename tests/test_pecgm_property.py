@@ -8,8 +8,8 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.encoding import inspect_file
-from pipelines.layout import available_layouts, format_record
+from pipelines.readers.encoding import inspect_file
+from pipelines.readers.layout import available_layouts, format_record
 from pipelines.sources import pecgm
 from sample_data import generate
 

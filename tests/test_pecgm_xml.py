@@ -11,8 +11,8 @@ import pytest
 
 from pipelines import indicators, loader
 from pipelines.cli import main
-from pipelines.encoding import inspect_file
-from pipelines.layout import available_layouts
+from pipelines.readers.encoding import inspect_file
+from pipelines.readers.layout import available_layouts
 from pipelines.settings import Settings
 from pipelines.sources import detect_source, pecgm_xml
 from sample_data import pecgm_xml as xml_writer
@@ -205,13 +205,13 @@ def test_new_categories_load_in_fixed_width_and_unknown_codes_are_warnings(
 
 
 def test_category_chart_shows_every_code_present() -> None:
-    from dashboard import charts, components
+    from dashboard import palette, widgets
 
-    frame = components.masked_frame(
-        {"1": 20, "G": 15, "F": 14, "H": 12}, components.short_labels("categorie")
+    frame = widgets.masked_frame(
+        {"1": 20, "G": 15, "F": 14, "H": 12}, widgets.short_labels("categorie")
     )
     labels = dict(zip(frame["code"], frame["libelle"], strict=True))
     assert labels["G"] == "Catégorie G (attente d'orientation)"
     assert labels["F"] == "Catégorie F (social)"
     assert labels["H"] == "H"  # outside the code list: shown under its own code
-    assert {"6", "7", "8", "F", "G"} <= set(charts.COLOURS["categorie"])
+    assert {"6", "7", "8", "F", "G"} <= set(palette.COLOURS["categorie"])

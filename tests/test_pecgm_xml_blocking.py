@@ -11,7 +11,7 @@ import pytest
 
 from pipelines import loader
 from pipelines.cli import main
-from pipelines.layout import available_layouts
+from pipelines.readers.layout import available_layouts
 from sample_data import generate
 from sample_data import pecgm_xml as xml_writer
 from tests.conftest import table_rows

@@ -9,8 +9,8 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.encoding import inspect_file
-from pipelines.layout import available_layouts
+from pipelines.readers.encoding import inspect_file
+from pipelines.readers.layout import available_layouts
 from pipelines.sources import pecgm
 from sample_data import generate
 from sample_data import pecgm_xml as xml_writer

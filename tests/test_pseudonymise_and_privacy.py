@@ -12,7 +12,7 @@ import pytest
 from pipelines import pseudonymise
 from pipelines.cli import main
 from pipelines.errors import UsageError
-from pipelines.layout import available_layouts
+from pipelines.readers.layout import available_layouts
 from sample_data.generate import set_field
 from tests.conftest import TEST_KEY, pecgm_lines, table_rows, write_pecgm
 

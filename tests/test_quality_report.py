@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 from pipelines import loader, warehouse
-from pipelines.layout import available_layouts
+from pipelines.readers.layout import available_layouts
 from sample_data.generate import set_field
 from tests.conftest import pecgm_lines, write_pecgm
 
@@ -86,7 +86,7 @@ def test_report_command_writes_html_and_quarantine_csv(tmp_path, settings) -> No
 def test_dirty_sample_reports_name_the_right_lines_and_expectations(tmp_path) -> None:
     import duckdb
 
-    from pipelines.encoding import inspect_file
+    from pipelines.readers.encoding import inspect_file
     from pipelines.sources import pecgm
     from sample_data.generate import DEFECTS, generate, month_end
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import duckdb
 
-from pipelines.encoding import inspect_file, unit_facts
+from pipelines.readers.encoding import inspect_file, unit_facts
 from pipelines.sources import get_source, pecgm
 from sample_data.demo import sample_files
 from sample_data.generate import DEFECTS, generate, month_end

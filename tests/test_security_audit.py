@@ -18,10 +18,10 @@ import pytest
 from pipelines import access, export, loader, pseudonymise
 from pipelines.cli import main
 from pipelines.errors import NotAuthorised, UsageError
-from pipelines.layout import available_layouts
+from pipelines.readers.layout import available_layouts
+from pipelines.readers.tabular import template
 from pipelines.settings import LAYOUTS_DIR, REPO_DIR
 from pipelines.sources.pecgm import SOURCE as PECGM
-from pipelines.tabular import template
 from pipelines.validation.suite import load_suite
 from sample_data.generate import set_field
 from tests.conftest import pecgm_lines, write_pecgm
@@ -93,7 +93,7 @@ def test_unknown_columns_that_look_like_data_are_named_by_position_and_shape(
     ],
 )
 def test_one_cell_that_looks_like_data_hides_every_unknown_header(cell, shape) -> None:
-    from pipelines.tabular import match_columns
+    from pipelines.readers.tabular import match_columns
 
     matching = match_columns(["NIR", "Nom", cell, "ZORGLUB"], template("cgpem"), {})
     assert matching.ignored == [f"colonne 3 : {shape}", "colonne 4 : texte de 7 caractères"]

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from pipelines.cli import main
-from pipelines.tabular import normalise_header
+from pipelines.readers.tabular import normalise_header
 from tests.conftest import GOLDEN, table_rows
 
 GOLDEN_CGPEM = GOLDEN / "cgpem"

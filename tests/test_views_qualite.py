@@ -19,7 +19,7 @@ from dashboard.formatting import fmt_month
 from dashboard.views import qualite as view
 from pipelines import access, loader, warehouse
 from pipelines.access import User
-from pipelines.layout import available_layouts
+from pipelines.readers.layout import available_layouts
 from pipelines.settings import Settings
 from sample_data.generate import set_field
 from tests.conftest import TEST_KEY, pecgm_lines, write_pecgm

@@ -106,7 +106,7 @@ def test_same_file_recognised_after_the_writing_is_rolled_back(
 ) -> None:
     """When the hash is not ready before writing, the same check runs inside the write
     transaction: the duplicate is rolled back, the warehouse file is left as it was."""
-    from pipelines import encoding
+    from pipelines.readers import encoding
 
     path = write_pecgm(tmp_path / "PECGM.txt", pecgm_lines())
     assert loader.load("pecgm", path, settings).status == "loaded"

@@ -7,7 +7,7 @@ import gzip
 import pytest
 
 from pipelines.errors import FileRefused
-from pipelines.xml_safe import iter_elements, root_tag
+from pipelines.readers.xml_safe import iter_elements, root_tag
 
 BOMB = (
     b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY lol "lol">'
@@ -84,7 +84,7 @@ def test_not_xml_has_no_root_tag(tmp_path):
 
 
 def test_top_level_records_keep_same_named_elements_nested_inside(tmp_path):
-    from pipelines.xml_safe import iter_top_level
+    from pipelines.readers.xml_safe import iter_top_level
 
     path = tmp_path / "flux.xml"
     path.write_bytes(b"<r><h>1</h><d><x><d>inner</d></x></d><d><x>2</x></d><f>3</f></r>")
@@ -93,7 +93,7 @@ def test_top_level_records_keep_same_named_elements_nested_inside(tmp_path):
 
 
 def test_top_level_refuses_declared_entities_even_when_no_record_matches(tmp_path):
-    from pipelines.xml_safe import iter_top_level
+    from pipelines.readers.xml_safe import iter_top_level
 
     path = tmp_path / "flux.xml"
     path.write_bytes(BOMB)

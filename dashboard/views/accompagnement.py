@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import components, db
+from dashboard import db, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_decimal, fmt_month, fmt_share
 from dashboard.masque import count_label, shown_share
@@ -108,7 +108,7 @@ def accompagnement_view(scope: Scope) -> Accompagnement:
     return Accompagnement(
         modalites=MonthlyChart(
             [(m, s["modalite"]) for m, s in stocks],
-            components.short_labels("modalite"),
+            widgets.short_labels("modalite"),
             "modalite",
             "Inscrits par modalité d'accompagnement",
             "modalite : modalité d'accompagnement en cours du fichier PECGM (SUI suivi, GUI "
@@ -120,7 +120,7 @@ def accompagnement_view(scope: Scope) -> Accompagnement:
             Distribution(
                 stock["axe"],
                 "axe",
-                components.short_labels("axe"),
+                widgets.short_labels("axe"),
                 f"Axe de travail principal — {fmt_month(month)}",
                 "axe : axe de travail principal du PPAE (01 à 07).",
                 "axes",

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import components, db, figures
+from dashboard import db, figures, widgets
 from dashboard.formatting import fmt_month
 from dashboard.masque import count_label, masked_count, shown_share
 from pipelines import indicators, masking
@@ -89,7 +89,7 @@ class Comparison:
 
 
 def parcours_label(value: str | None) -> str:
-    return "Tous" if value is None else components.PARCOURS_LABELS[value]
+    return "Tous" if value is None else widgets.PARCOURS_LABELS[value]
 
 
 def age_label(value: str | None) -> str:
@@ -126,7 +126,7 @@ def cohort(
                   "immatures": immatures}  # fmt: skip
     result = db.cohort(departement, **definition)
     attributes = (
-        components.PARCOURS_LABELS.get(choice.parcours) if choice.parcours else None,
+        widgets.PARCOURS_LABELS.get(choice.parcours) if choice.parcours else None,
         AGE_FR.get(choice.tranche_age) if choice.tranche_age else None,
         choice.sexe,
         choice.modalite,
@@ -254,7 +254,7 @@ def comparison(departement: str, cohorts: list[Cohort], horizon: int) -> Compari
         caption=f"Département {departement} · une cohorte = les personnes entrées au RSA (ou "
         "orientées) pendant les mois choisis ; toutes sources reliées par identifiants "
         "pseudonymisés"
-        + components.data_date_note(first["date_donnees"] or cohorts[-1].result["date_donnees"]),
+        + widgets.data_date_note(first["date_donnees"] or cohorts[-1].result["date_donnees"]),
         funnel=figures.funnel(
             list(STEPS.values()),
             bars,
@@ -267,8 +267,8 @@ def comparison(departement: str, cohorts: list[Cohort], horizon: int) -> Compari
         "valant contrat, après l'orientation), reprise d'emploi (cessation d'inscription pour "
         "reprise d'emploi, motifs 11 à 25, après l'orientation). Effectifs de 1 à 10 masqués ; "
         "parts non affichées sous 11 personnes. "
-        + components.population_caption(first["population"], sentence=True),
-        table=components.readable(export, shares),
+        + widgets.population_caption(first["population"], sentence=True),
+        table=widgets.readable(export, shares),
         delays=median_delays(cohorts),
         export=full,
         curves=curves(departement, cohorts),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import components, db, figures
+from dashboard import db, figures, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month, fmt_share, of_month
 from dashboard.masque import shown_share
@@ -63,7 +63,7 @@ def cohort_table(series: list[tuple[str, dict | None]], parcours: str | None) ->
                     "contrat_60j": shown_share(g["contrat_60j_share"], n),
                     "mediane_provisoire": g["delai_contrat_provisoire"],
                     "contrat_30j_provisoire": g["contrat_30j_provisoire"],
-                    "provisoire": components.provisional_label(g, CONTRACT_FLAGS),
+                    "provisoire": widgets.provisional_label(g, CONTRACT_FLAGS),
                 }
             )
     return pd.DataFrame(records, columns=COLUMNS)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import components, db
+from dashboard import db, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month
 from dashboard.views.elements import Distribution, MonthlyChart, Scope
@@ -46,7 +46,7 @@ def communes_table(counts: dict[str, int], territories: dict[str, tuple[str, ...
     """Registered persons per commune of residence, masked, largest first, each commune
     with the territory it belongs to."""
     territory = {c: t for t, cs in territories.items() for c in cs}
-    frame = components.masked_frame(counts, {}).sort_values("effectif", ascending=False)
+    frame = widgets.masked_frame(counts, {}).sort_values("effectif", ascending=False)
     return frame.assign(territoire=frame["code"].map(territory).fillna(""))[
         ["code", "territoire", "affiche"]
     ].rename(columns={"code": "commune (code INSEE)", "affiche": "inscrits"})
@@ -68,7 +68,7 @@ def flow_table(series: list[tuple[str, dict]]) -> tuple[pd.DataFrame, set[str]]:
 def demandeurs_view(scope: Scope) -> Demandeurs:
     departement, month, communes, months, _ = scope
     categories = {
-        **components.short_labels("categorie"),
+        **widgets.short_labels("categorie"),
         "non_renseignee": "Non renseignée (dispense)",
     }
     stock = db.family("stock", departement, month, communes)
@@ -88,7 +88,7 @@ def demandeurs_view(scope: Scope) -> Demandeurs:
             Distribution(
                 stock["sexe"],
                 "sexe",
-                components.SEXE_LABELS,
+                widgets.SEXE_LABELS,
                 "Par sexe",
                 "sexe : premier chiffre du NIR (le NIR lui-même n'est pas conservé).",
                 "stock_sexe",
@@ -96,7 +96,7 @@ def demandeurs_view(scope: Scope) -> Demandeurs:
             Distribution(
                 stock["tranche_age"],
                 "tranche_age",
-                components.AGE_LABELS,
+                widgets.AGE_LABELS,
                 "Par tranche d'âge",
                 "tranche_age : âge atteint dans l'année de la date de référence du fichier "
                 "(seule l'année de naissance est conservée).",

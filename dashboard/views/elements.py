@@ -1,7 +1,7 @@
-"""The blocks a view hands its page, one per kind of drawing in `dashboard/components.py`.
+"""The blocks a view hands its page, one per kind of drawing in `dashboard/widgets.py`.
 
 Each is a NamedTuple whose fields are, in order, the arguments of the component that
-draws it, so a page lays one out with `components.distribution(*block)`; the view has
+draws it, so a page lays one out with `widgets.distribution(*block)`; the view has
 already chosen the figures, labels, masking population and captions."""
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ class Scope(NamedTuple):
 
 
 class Distribution(NamedTuple):
-    """A bar per code (`components.distribution`), masked when drawn."""
+    """A bar per code (`widgets.distribution`), masked when drawn."""
 
     counts: dict[str, int]
-    family: str  # colour family (dashboard/charts.py)
+    family: str  # colour family (dashboard/palette.py)
     labels: dict[str, str]
     title: str
     caption: str
@@ -34,7 +34,7 @@ class Distribution(NamedTuple):
 
 
 class MonthlyChart(NamedTuple):
-    """Counts per month as stacked bars (`components.monthly_chart`), masked month by month."""
+    """Counts per month as stacked bars (`widgets.monthly_chart`), masked month by month."""
 
     rows: list[tuple[str, dict[str, int]]]
     labels: dict[str, str]
@@ -46,7 +46,7 @@ class MonthlyChart(NamedTuple):
 
 
 class Breakdown(NamedTuple):
-    """An indicator by parcours type, sex or age band (`components.breakdown_table`)."""
+    """An indicator by parcours type, sex or age band (`widgets.breakdown_table`)."""
 
     result: dict | None
     population: str  # the key of each group's denominator (masking)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import components, db, figures
+from dashboard import db, figures, widgets
 from dashboard.figures import PARCOURS_LABELS, LineChart
 from dashboard.formatting import fmt_decimal, fmt_int, fmt_month, fmt_share, of_month
 from dashboard.masque import count_label, shown_share
@@ -102,7 +102,7 @@ def _decisions(current, departement, month, communes, months, parcours) -> Decis
         personnes=count_label(current["personnes_orientees"]),
         monthly=MonthlyChart(
             rows,
-            components.PARCOURS_LABELS,
+            widgets.PARCOURS_LABELS,
             "parcours",
             "Décisions d'orientation par type de parcours",
             "orientations par type de parcours ; pour le CGPEM, le type vient de la nature de "
@@ -147,7 +147,7 @@ def cohort_records(series: list[tuple[str, dict]]) -> pd.DataFrame:
                 "moyenne_jours": d["moyenne"],
                 **{s: shown_share(r[f"{s}_share"], r["entrants"]) for s in SHARES},
                 **{f"{s}_provisoire": r[f"{s}_provisoire"] for s in SHARES},
-                "provisoire": components.provisional_label(r, DELAY_FLAGS),
+                "provisoire": widgets.provisional_label(r, DELAY_FLAGS),
                 "anomalies": r["anomalies_avant_entree"],
                 "population": r["population"],
             }
@@ -187,7 +187,7 @@ def _cohorts(delay, departement, month, communes, months) -> Cohorts:
     cohorts = cohort_records(series)
     shown = _printed(cohorts)
     return Cohorts(
-        population=components.population_caption(population, sentence=True),
+        population=widgets.population_caption(population, sentence=True),
         link=None
         if link is None
         else fmt_share(shown_share(link["taux"], link["personnes_orientees"])),
@@ -196,10 +196,10 @@ def _cohorts(delay, departement, month, communes, months) -> Cohorts:
         chart_caption="orientes_30j_share, orientes_6sem_share : personnes orientées dans les "
         "30 / 42 jours suivant l'entrée, sur toutes les personnes entrées dans le mois, "
         "orientées ou non (décret 2024-1244 : six semaines) ; "
-        + components.population_caption(population)
+        + widgets.population_caption(population)
         + ". Parts non affichées sous 11 entrants. Provisoire (tirets, points creux) : la "
         "fenêtre de 30 ou 42 jours après la fin du mois n'est pas écoulée à la date des données"
-        + components.data_date_note(series[-1][1]["date_donnees"] if series else None)
+        + widgets.data_date_note(series[-1][1]["date_donnees"] if series else None)
         + ".",
         table=shown.rename(columns=COLUMNS),
         download=shown,
@@ -211,7 +211,7 @@ def _cohorts(delay, departement, month, communes, months) -> Cohorts:
             f"Délai d'orientation des entrants {of_month(month)}, par profil",
             "delai_orientation_jours, orientes_30j_share, orientes_6sem_share par sexe ou "
             "tranche d'âge, sur les personnes entrées au RSA dans le mois ; "
-            + components.population_caption(population)
+            + widgets.population_caption(population)
             + ".",
             "delai_profil",
             DELAY_FLAGS,

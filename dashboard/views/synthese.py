@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import components, db, headlines, synthese
+from dashboard import db, headlines, synthese, widgets
 from dashboard.formatting import fmt_month, of_month
 from dashboard.headlines import Tile
 from dashboard.masque import count_label, masked_note, shown_share
@@ -82,12 +82,12 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
         departement=departement,
         month=month,
         caption=f"Département {departement} · {fmt_month(month)} · source : fichier PECGM de "
-        "France Travail" + components.data_date_note(current["date_donnees"]),
+        "France Travail" + widgets.data_date_note(current["date_donnees"]),
         stock=head.stock,
         trend=[s["stock_total"] for _, s in db.series("stock", departement, months[:12], communes)],
         main=[[(t, t.caption or own) for t in row] for row in (head.main[:3], head.main[3:])],
         population="Délai d'orientation et orientés en 30 jours : "
-        + components.population_caption(current.get("population"))
+        + widgets.population_caption(current.get("population"))
         + ".",
         sentences=head.sentences or [NO_PREVIOUS],
         distributions=tuple(_distribution(current, n, departement, month) for n in DISTRIBUTIONS),
@@ -97,7 +97,7 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
 
 
 def _distribution(current: dict, name: str, departement: str, month: str) -> Distribution:
-    labels = {**components.short_labels(name), "non_renseignee": "Non renseignée"}
+    labels = {**widgets.short_labels(name), "non_renseignee": "Non renseignée"}
     title, caption = DISTRIBUTIONS[name]
     return Distribution(
         current[name], name, labels, title, caption, f"{name}_{departement}_{month}"

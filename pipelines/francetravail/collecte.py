@@ -52,7 +52,7 @@ from pipelines.loader import (
     journal_row,
 )
 from pipelines.settings import FranceTravailSettings, Settings
-from pipelines.sources.common import TabularSource
+from pipelines.sources.tabular import TabularSource
 
 SOURCE = "statut"
 FOUND = "S001"

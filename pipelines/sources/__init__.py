@@ -9,16 +9,16 @@ module like `pecgm`.
 
 from __future__ import annotations
 
-from pipelines.encoding import FileFacts, read_head
 from pipelines.errors import FileRefused, FileUnusable, UsageError
+from pipelines.readers.encoding import FileFacts, read_head
+from pipelines.readers.tabular import match_columns, read_table, template
+from pipelines.readers.xml_safe import root_tag
 from pipelines.sources import caf, pecgm, pecgm_xml
 from pipelines.sources.cgpem import cgpem
 from pipelines.sources.lrsa import lrsa
 from pipelines.sources.parcours import parcours, role_of
 from pipelines.sources.protocol import Source
 from pipelines.sources.stock import stock
-from pipelines.tabular import match_columns, read_table, template
-from pipelines.xml_safe import root_tag
 
 SOURCES: dict[str, Source] = {
     "pecgm": pecgm,

@@ -1,6 +1,6 @@
 """CAF / MSA flux bénéficiaires (national format vrsb0801, XML): the RSA population.
 
-The flux is read as a stream by the hardened reader (`pipelines.xml_safe`): one household
+The flux is read as a stream by the hardened reader (`pipelines.readers.xml_safe`): one household
 (`InfosFoyerRSA`) in memory at a time. Each household is validated against its declaration
 in the public schema `schemas/vrsb0801.xsd` (the schema's elements are global, so a
 household is checked on its own, as it streams by, rather than building the whole document
@@ -32,13 +32,13 @@ import pyarrow as pa
 import yaml
 from lxml import etree
 
-from pipelines.encoding import FileFacts
 from pipelines.errors import FileRefused
+from pipelines.readers.encoding import FileFacts
+from pipelines.readers.xml_safe import PARSER_OPTIONS, iter_top_level
 from pipelines.settings import LAYOUTS_DIR, PACKAGE_DIR
-from pipelines.sources.common import DEPARTEMENT, apply_suite, future_flag_sql, run_staging_sql
+from pipelines.sources.staging import DEPARTEMENT, apply_suite, future_flag_sql, run_staging_sql
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.validation.suite import load_suite
-from pipelines.xml_safe import PARSER_OPTIONS, iter_top_level
 
 SOURCE = "caf"
 TABLE = "caf_beneficiaire"
@@ -390,7 +390,7 @@ def _check_header(header: FluxHeader, report: Report, name: str) -> None:
 
 
 def _future_flags(reference_date: str | None) -> str:
-    """`<date>_futur` columns of the shared rule (sources/common.py), against the flux's
+    """`<date>_futur` columns of the shared rule (sources/staging.py), against the flux's
     reference date (DTREF): the dates the layout marks `not_future`."""
     reference = (
         f"DATE '{date.fromisoformat(reference_date).isoformat()}'" if reference_date else "NULL"

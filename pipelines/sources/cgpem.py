@@ -9,6 +9,6 @@ and month replaces the previous one.
 
 from __future__ import annotations
 
-from pipelines.sources.common import TabularSource
+from pipelines.sources.tabular import TabularSource
 
 cgpem = TabularSource("cgpem", "orientation", supersede="month", month_column="date_orientation")

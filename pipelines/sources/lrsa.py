@@ -16,8 +16,8 @@ from datetime import date
 import duckdb
 
 from pipelines.errors import FileUnusable
-from pipelines.sources.common import TabularSource, month_of_latest
-from pipelines.tabular import template
+from pipelines.readers.tabular import template
+from pipelines.sources.tabular import TabularSource, month_of_latest
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.validation.suite import Suite, for_variant, load_suite
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.encoding import FileFacts
 from pipelines.errors import FileRefused
-from pipelines.sources.common import StagedSource, run_staging_sql, stage_tabular
-from pipelines.tabular import match_columns, read_table, template
+from pipelines.readers.encoding import FileFacts
+from pipelines.readers.tabular import match_columns, read_table, template
+from pipelines.sources.staging import StagedSource, run_staging_sql
+from pipelines.sources.tabular import stage_tabular
 from pipelines.validation.report import Finding, Report
 from pipelines.validation.suite import load_suite
 

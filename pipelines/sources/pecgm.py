@@ -5,7 +5,7 @@ shares everything from the parsed records on:
 
 (a) reading the fixed-width file (this format only): `_read_header` refuses what is not a
     PECGM file and cuts the header record; `_read_lines` cuts every line at the layout's
-    offsets (`pipelines.fixed_width`: numpy and Arrow, batch by batch, no Python per line)
+    offsets (`pipelines.readers.fixed_width`: numpy and Arrow, batch by batch, no Python per line)
     into the temp table `pecgm_lines`, each batch appended by DuckDB; `_misplaced_records`
     and `_footer` check the lines' structure; `_create_records_view` keeps the detail lines.
 (b) shared steps, for any reader: `check_header(values)` gives the layout; then
@@ -25,13 +25,13 @@ from datetime import date, datetime
 import duckdb
 import pyarrow as pa
 
-from pipelines.encoding import FileFacts, damaged_gzip_message, fallback, read_head
 from pipelines.errors import FileRefused
-from pipelines.fixed_width import FieldCut, Scan, UndecodableBytes, read_batches
-from pipelines.layout import Field, Layout, available_layouts, layout_for
+from pipelines.readers.encoding import FileFacts, damaged_gzip_message, fallback, read_head
+from pipelines.readers.fixed_width import FieldCut, Scan, UndecodableBytes, read_batches
+from pipelines.readers.layout import Field, Layout, available_layouts, layout_for
 from pipelines.settings import SQL_DIR
 from pipelines.sources import pecgm_xml
-from pipelines.sources.common import apply_suite, future_flag_sql
+from pipelines.sources.staging import apply_suite, future_flag_sql
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.validation.suite import load_suite
 
@@ -300,7 +300,7 @@ def _check_footer(
 
 
 def _future_flags(layout: Layout, reference_date: str | None) -> str:
-    """`<date>_futur` columns of the shared rule (sources/common.py), against the header's
+    """`<date>_futur` columns of the shared rule (sources/staging.py), against the header's
     reference date."""
     reference = (
         f"DATE '{date.fromisoformat(reference_date).isoformat()}'" if reference_date else "NULL"

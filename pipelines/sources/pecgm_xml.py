@@ -8,7 +8,7 @@ dossier, one column per kept layout field, values as the fixed-width form writes
 (dates SSAAMMJJ). From there the path is the same: suite, threshold, staging SQL, journal,
 report, drift — so both forms of one month give the same warehouse rows.
 
-Reading is one streaming pass (`pipelines.xml_safe`: no DTD, no entity, no network), in
+Reading is one streaming pass (`pipelines.readers.xml_safe`: no DTD, no entity, no network), in
 batches of dossiers turned into Arrow columns and appended to a DuckDB temp table; the
 values are normalised (trim, dates, NIR key) in SQL, not in Python. Which element holds
 which field is the declarative tag map `layouts/pecgm-xml_<version>.yaml`, selected by the
@@ -31,12 +31,12 @@ import pyarrow as pa
 import yaml
 from lxml import etree
 
-from pipelines.encoding import FileFacts, open_bytes
 from pipelines.errors import FileRefused, UsageError
-from pipelines.layout import Layout, available_layouts
+from pipelines.readers.encoding import FileFacts, open_bytes
+from pipelines.readers.layout import Layout, available_layouts
+from pipelines.readers.xml_safe import iter_top_level, root_tag
 from pipelines.settings import LAYOUTS_DIR
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
-from pipelines.xml_safe import iter_top_level, root_tag
 
 SOURCE = "pecgm"
 MAP_PREFIX = "pecgm-xml_"

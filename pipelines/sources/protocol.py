@@ -11,7 +11,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 import duckdb
 
-from pipelines.encoding import FileFacts
+from pipelines.readers.encoding import FileFacts
 from pipelines.validation.report import Report
 
 Supersede = Literal["month", "departement"]

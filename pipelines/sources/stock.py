@@ -8,7 +8,7 @@ orientation.
 
 from __future__ import annotations
 
-from pipelines.sources.common import TabularSource
+from pipelines.sources.tabular import TabularSource
 
 stock = TabularSource(
     "stock", "orientation", supersede="departement", month_column="date_orientation"

@@ -1,5 +1,5 @@
 -- CGPEM decisions -> wh.orientation. Reads the staged view cgpem_fields
--- (pipelines/sources/common.py), skips quarantined lines, pseudonymises the identifiers and
+-- (pipelines/sources/tabular.py), skips quarantined lines, pseudonymises the identifiers and
 -- maps NATURE DE L'ACCOMPAGNEMENT to the parcours type through the code list
 -- (pipelines/nomenclatures/nature_accompagnement.csv). Parameters: $load_id, $departement.
 INSERT INTO wh.orientation

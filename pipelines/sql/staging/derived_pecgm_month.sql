@@ -1,4 +1,4 @@
--- The person-level tables after a PECGM month is added (pipelines/derived.py): a month
+-- The person-level tables after a PECGM month is added (pipelines/personnes.py): a month
 -- later than every month already loaded for $departement, replacing no earlier load.
 -- Only this load's persons change, so the result equals derived.sql's full refresh
 -- without re-reading the département's history. Rows with no rsa_key are exactly the

@@ -1,5 +1,5 @@
 -- One LRSA DE list -> wh.lrsa_de. Reads the staged view lrsa_fields
--- (pipelines/sources/common.py), skips quarantined lines, pseudonymises the identifiers.
+-- (pipelines/sources/tabular.py), skips quarantined lines, pseudonymises the identifiers.
 -- Parameters: $load_id, $departement, $mois (first day), $liste.
 INSERT INTO wh.lrsa_de
 SELECT

@@ -1,5 +1,5 @@
 -- Reprise de stock -> wh.orientation. Reads the staged view stock_fields
--- (pipelines/sources/common.py), skips quarantined lines, pseudonymises NIR/NIA and the
+-- (pipelines/sources/tabular.py), skips quarantined lines, pseudonymises NIR/NIA and the
 -- allocataire number. Parameters: $load_id, $departement.
 INSERT INTO wh.orientation
 SELECT

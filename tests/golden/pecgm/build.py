@@ -12,7 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from pipelines.layout import available_layouts  # noqa: E402
+from pipelines.readers.layout import available_layouts  # noqa: E402
 from sample_data import generate  # noqa: E402
 
 

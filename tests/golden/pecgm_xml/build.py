@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from pipelines.layout import available_layouts  # noqa: E402
+from pipelines.readers.layout import available_layouts  # noqa: E402
 from sample_data import generate, pecgm_xml  # noqa: E402
 from tests.golden.pecgm.build import base_people  # noqa: E402
 

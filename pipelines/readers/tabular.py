@@ -25,8 +25,8 @@ from pathlib import Path
 import pyarrow as pa
 import yaml
 
-from pipelines.encoding import FileFacts, open_bytes
 from pipelines.errors import FileRefused, UsageError
+from pipelines.readers.encoding import FileFacts, open_bytes
 from pipelines.settings import LAYOUTS_DIR
 
 DELIMITERS = (";", ",", "\t")
@@ -57,7 +57,7 @@ class Column:
     required: bool = False
     width: int | None = None  # codes: numeric codes are left-padded with zeros to this width
     codelist: str | None = None
-    not_future: bool = False  # see sources/common.py: future_flag_sql
+    not_future: bool = False  # see sources/staging.py: future_flag_sql
     future_days: int = 0
     aliases: tuple[str, ...] = ()
 

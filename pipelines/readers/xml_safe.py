@@ -19,8 +19,8 @@ from typing import IO
 
 from lxml import etree
 
-from pipelines.encoding import open_bytes
 from pipelines.errors import FileRefused
+from pipelines.readers.encoding import open_bytes
 
 # What every reader of a partner's XML file gets: nothing outside the file is ever read.
 PARSER_OPTIONS = {

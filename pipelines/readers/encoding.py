@@ -2,7 +2,7 @@
 
 The agreements say ISO-8859-1, but files saved by office software on Windows arrive as
 Windows-1252 (bytes 0x80-0x9F: œ, €, curly quotes) or UTF-8 with a BOM. The readers
-verify the guess as they decode (PECGM: `pipelines.fixed_width`, which refuses the C1
+verify the guess as they decode (PECGM: `pipelines.readers.fixed_width`, which refuses the C1
 bytes 0x80-0x9F in ISO-8859-1 and invalid UTF-8, as DuckDB's own reader does) and retry
 with `fallback()`. `decoded_lines` decodes a whole Windows-1252 file in Python.
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.sources.common import run_staging_sql
+from pipelines.sources.staging import run_staging_sql
 
 READS = frozenset({"pecgm_stock", "parcours_personne"})  # what the two views read
 

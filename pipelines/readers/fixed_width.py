@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.encoding import UTF8_BOM, FileFacts, open_bytes
+from pipelines.readers.encoding import UTF8_BOM, FileFacts, open_bytes
 
 BATCH_BYTES = 4 * 1024 * 1024
 NEWLINE, CR, BLANK, ZERO = 10, 13, 32, 48

@@ -1,0 +1,1 @@
+"""File formats, read without knowing the sources: encoding, layouts, fixed width, delimited text, XML."""
