@@ -140,12 +140,7 @@ def _contraintes(contraintes: dict | None, parcours: str | None) -> None:
             )
     frame = pd.DataFrame(records)
     st.markdown("**Freins périphériques (contraintes du diagnostic), par type de parcours**")
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        column_config={"part": st.column_config.NumberColumn(format="percent")},
-    )
+    widgets.share_table(frame)
     st.caption(
         "contraintes : personnes ayant au moins une contrainte « OUI » dans la thématique, sur "
         "les personnes trouvées ayant un diagnostic ; type de parcours de la dernière "

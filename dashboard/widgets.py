@@ -88,6 +88,15 @@ def readable(frame: pd.DataFrame, shares=(), numbers=()) -> pd.DataFrame:
     return out
 
 
+def share_table(frame: pd.DataFrame, shares: tuple[str, ...] = ("part",)) -> None:
+    """A table whose `shares` columns are drawn as percentages (the one way every page
+    shows a table of shares)."""
+    percent = st.column_config.NumberColumn(format="percent")
+    st.dataframe(
+        frame, hide_index=True, width="stretch", column_config=dict.fromkeys(shares, percent)
+    )
+
+
 def breakdown_table(
     result: dict,
     population: str,

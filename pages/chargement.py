@@ -84,12 +84,7 @@ for blocking, message in checked.findings:
     (st.error if blocking else st.warning)(message)
 checks = checked.checks()
 if not checks.empty:
-    st.dataframe(
-        checks,
-        hide_index=True,
-        width="stretch",
-        column_config={"part": st.column_config.NumberColumn(format="percent")},
-    )
+    widgets.share_table(checks)
     widgets.download(
         checked.failed(checks),
         checked.failed_name,

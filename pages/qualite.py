@@ -72,13 +72,7 @@ with drift_tab:
     if drift.empty:
         st.info(view.NO_DRIFT)
     else:
-        percent = st.column_config.NumberColumn(format="percent")
-        st.dataframe(
-            drift,
-            hide_index=True,
-            width="stretch",
-            column_config=dict.fromkeys(view.DRIFT_SHARES, percent),
-        )
+        widgets.share_table(drift, tuple(view.DRIFT_SHARES))
         st.caption(view.DRIFT_NOTE)
 
 with calendar_tab:
