@@ -60,15 +60,15 @@ def _summary(path: str, gen: tuple, departement: str, month: str, communes: tupl
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _territories(path: str, gen: tuple, departement: str) -> dict[str, tuple[str, ...]]:
-    return territoires.territories(_pool(path).cursor(), departement)
+def _communes_par_territoire(path: str, gen: tuple, departement: str) -> dict[str, tuple[str, ...]]:
+    return territoires.communes_par_territoire(_pool(path).cursor(), departement)
 
 
-def territories(departement: str) -> dict[str, tuple[str, ...]]:
+def communes_par_territoire(departement: str) -> dict[str, tuple[str, ...]]:
     auth.authorise(departement)
-    """The département's territories (pipelines/territoires.py), label -> communes."""
+    """The département's territoires (pipelines/territoires.py), label -> communes."""
     gen = generation()
-    return _territories(str(db_path()), gen, departement) if gen else {}
+    return _communes_par_territoire(str(db_path()), gen, departement) if gen else {}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -91,7 +91,7 @@ def _family(
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cohort(
+def _cohorte(
     path: str,
     gen: tuple,
     what: str,
@@ -118,7 +118,7 @@ def _cohort(
     )
 
 
-def _cohort_query(
+def _cohorte_query(
     what: str,
     departement: str,
     base: str,
@@ -129,10 +129,10 @@ def _cohort_query(
     immatures: str = "marquer",
     **filters: str | None,
 ):
-    """One cohort's `what` (entonnoir | courbes), authorised and cached: the arguments of
-    `cohort` and `cohort_curves`, written once."""
+    """One cohorte's `what` (entonnoir | courbes), authorised and cached: the arguments of
+    `cohorte` and `cohorte_curves`, written once."""
     auth.authorise(departement)
-    return _cohort(
+    return _cohorte(
         str(db_path()),
         generation(),
         what,
@@ -147,16 +147,16 @@ def _cohort_query(
     )
 
 
-def cohort(departement: str, base: str, debut: str, fin: str, **options) -> dict:
-    """Funnel of one cohort (pipelines.indicators.cohorte), cached like the families;
-    `options`: communes, horizon, immatures and the filters, as `_cohort_query` lists them."""
-    return _cohort_query("entonnoir", departement, base, debut, fin, **options)
+def cohorte(departement: str, base: str, debut: str, fin: str, **options) -> dict:
+    """Funnel of one cohorte (pipelines.indicators.cohorte), cached like the families;
+    `options`: communes, horizon, immatures and the filters, as `_cohorte_query` lists them."""
+    return _cohorte_query("entonnoir", departement, base, debut, fin, **options)
 
 
-def cohort_curves(departement: str, base: str, debut: str, fin: str, **options) -> list[dict]:
-    """Kaplan–Meier curves of one cohort (pipelines.indicators.cohorte_courbes), cached;
-    same arguments as `cohort`."""
-    return _cohort_query("courbes", departement, base, debut, fin, **options)
+def cohorte_curves(departement: str, base: str, debut: str, fin: str, **options) -> list[dict]:
+    """Kaplan–Meier curves of one cohorte (pipelines.indicators.cohorte_courbes), cached;
+    same arguments as `cohorte`."""
+    return _cohorte_query("courbes", departement, base, debut, fin, **options)
 
 
 FAMILIES = (
@@ -177,7 +177,7 @@ def family(
     name: str, departement: str, month: str | None = None, communes: tuple[str, ...] | None = None
 ):
     """One indicator family of pipelines/indicators.py, cached per generation, département
-    and territory (communes None: the whole département)."""
+    and territoire (communes None: the whole département)."""
     if name not in FAMILIES:
         raise ValueError(name)
     auth.authorise(departement)

@@ -40,7 +40,7 @@ def bar(
     return fig
 
 
-def cohort_lines(
+def cohorte_lines(
     frame: pd.DataFrame,
     x: str,
     y: str,
@@ -52,10 +52,10 @@ def cohort_lines(
     markers: bool = True,
     palette: tuple[str, ...] = OKABE_ITO,
 ) -> go.Figure:
-    """One line per group over cohorts, the provisional values drawn apart: complete
-    cohorts as a solid line with filled markers, provisional ones (boolean column
+    """One line per group over cohortes, the provisional values drawn apart: complete
+    cohortes as a solid line with filled markers, provisional ones (boolean column
     `provisional`) as a dashed segment with hollow markers, and one legend entry
-    « provisoire ». Every page that plots a cohort series draws it with this; curves
+    « provisoire ». Every page that plots a cohorte series draws it with this; curves
     over days (Kaplan–Meier) go without markers, the provisional part dashed. A group
     without a colour of its family takes the palette's colour of its rank."""
     fig = go.Figure()
@@ -234,10 +234,10 @@ def lines(
     share: bool = False,
     provisional: str | None = None,
 ) -> go.Figure:
-    """One line per group over months (or cohorts); with `provisional` (a boolean column)
-    the values of cohorts whose window is still open are drawn apart."""
+    """One line per group over months (or cohortes); with `provisional` (a boolean column)
+    the values of cohortes whose window is still open are drawn apart."""
     if provisional:
-        fig = cohort_lines(frame, x, y, color, provisional, title, {x: "", y: ytitle})
+        fig = cohorte_lines(frame, x, y, color, provisional, title, {x: "", y: ytitle})
         if share:
             fig.update_yaxes(tickformat=".0%", range=[0, 1])
         return french_month_axis(fig, frame[x])
@@ -264,7 +264,7 @@ ORIENTED_SHARES = {  # `<share>` of delai_orientation -> the line it draws
 
 
 def oriented_in_time(points: pd.DataFrame) -> LineChart:
-    """The shares of each entry cohort oriented within 30 days and six weeks (rows
+    """The shares of each entry cohorte oriented within 30 days and six weeks (rows
     cohorte, seuil, part, provisoire), the provisional ones drawn apart."""
     return LineChart(
         points,
@@ -284,10 +284,10 @@ def has_values(frame: pd.DataFrame, y: str) -> bool:
 
 
 def contract_curve(curve: pd.DataFrame) -> go.Figure:
-    """Kaplan–Meier curves of time to contract, one per orientation cohort (`contrat_courbe`
-    rows already restricted to the cohorts that may be shown), the days beyond the
+    """Kaplan–Meier curves of time to contract, one per orientation cohorte (`contrat_courbe`
+    rows already restricted to the cohortes that may be shown), the days beyond the
     follow-up of the least followed person dashed (« provisoire »)."""
-    fig = cohort_lines(
+    fig = cohorte_lines(
         curve.assign(cohorte=curve["cohorte"].map(fmt_month)),
         "jour",
         "part_contractes",
@@ -304,22 +304,22 @@ def contract_curve(curve: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def curve_cohorts(curve: pd.DataFrame, cohorts: list[str], limit: int) -> pd.DataFrame:
-    """The observed points of the cohorts asked for, large enough to be drawn."""
+def curve_cohortes(curve: pd.DataFrame, cohortes: list[str], limit: int) -> pd.DataFrame:
+    """The observed points of the cohortes asked for, large enough to be drawn."""
     if curve.empty:
         return curve
-    kept = curve[curve["cohorte"].isin(cohorts) & curve["observe"]]
+    kept = curve[curve["cohorte"].isin(cohortes) & curve["observe"]]
     return kept[kept["effectif"] >= limit]
 
 
-COHORT_COLOURS = (OKABE_ITO[4], OKABE_ITO[0])  # A, B: the same on every chart
+COHORTE_COLOURS = (OKABE_ITO[4], OKABE_ITO[0])  # A, B: the same on every chart
 
 
-def funnel(steps: list[str], cohorts: list[tuple[str, list[int], list[str], bool]], title: str):
-    """The funnel of cohorts side by side: per cohort its name, bar values (masked cells
+def funnel(steps: list[str], cohortes: list[tuple[str, list[int], list[str], bool]], title: str):
+    """The funnel of cohortes side by side: per cohorte its name, bar values (masked cells
     at 0), printed values and whether it is provisional (hollow bars, drawn apart)."""
     fig = go.Figure()
-    for (name, values, text, provisional), colour in zip(cohorts, COHORT_COLOURS, strict=False):
+    for (name, values, text, provisional), colour in zip(cohortes, COHORTE_COLOURS, strict=False):
         fig.add_trace(
             go.Funnel(
                 name=name,
@@ -337,13 +337,13 @@ def funnel(steps: list[str], cohorts: list[tuple[str, list[int], list[str], bool
     return fig
 
 
-def cohort_curves(points: pd.DataFrame, title: str, xtitle: str) -> go.Figure:
-    """Kaplan–Meier curves of the two compared cohorts (a share over days), in the
-    cohorts' own colours, the provisional days dashed."""
-    fig = cohort_lines(
+def cohorte_curves(points: pd.DataFrame, title: str, xtitle: str) -> go.Figure:
+    """Kaplan–Meier curves of the two compared cohortes (a share over days), in the
+    cohortes' own colours, the provisional days dashed."""
+    fig = cohorte_lines(
         points, "jour", "part", "cohorte", "provisoire", title,
         {"jour": xtitle, "part": "Part"}, family="cohorte", markers=False,
-        palette=COHORT_COLOURS,
+        palette=COHORTE_COLOURS,
     )  # fmt: skip
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3})

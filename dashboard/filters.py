@@ -63,27 +63,27 @@ def period(departement: str, month: str) -> list[str]:
     return sorted(available[:size])
 
 
-ALL_TERRITORY = "tout"
+ALL_TERRITOIRE = "tout"
 
 
 def territoire(departement: str) -> tuple[str | None, tuple[str, ...] | None]:
-    """The territory chosen in the sidebar (the département's own territories, else its
+    """The territoire chosen in the sidebar (the département's own territoires, else its
     communes): its label and communes, (None, None) for the whole département."""
-    known = db.territories(departement)
+    known = db.communes_par_territoire(departement)
     label = _pick(
         "Territoire",
-        [ALL_TERRITORY, *known],
+        [ALL_TERRITOIRE, *known],
         "terr",
-        lambda t: "Tout le département" if t == ALL_TERRITORY else t,
+        lambda t: "Tout le département" if t == ALL_TERRITOIRE else t,
     )
-    if label in (None, ALL_TERRITORY):
+    if label in (None, ALL_TERRITOIRE):
         return None, None
     return label, known[label]
 
 
 def open_page(slug: str, title: str) -> tuple[str, str, tuple[str, ...] | None]:
     """What every topic page starts with: the role check, the title, the département,
-    month and territory of the sidebar (communes None: the whole département); the page
+    month and territoire of the sidebar (communes None: the whole département); the page
     stops with a friendly message when nothing is loaded."""
     auth.require(slug)
     st.title(title)
@@ -109,7 +109,7 @@ def period_caption(
     departement: str, months: list[str], sources: str, what: str = "", data_date: str | None = None
 ) -> None:
     """The caption under a page title: département, period covered, sources, and the data
-    date of the page's indicator family (cohort figures are complete up to it)."""
+    date of the page's indicator family (cohorte figures are complete up to it)."""
     note = f" · données au {fmt_date(data_date)}" if data_date else ""
     st.caption(
         f"Département {departement} · {what}{fmt_month(months[0])} à {fmt_month(months[-1])}"

@@ -1,8 +1,8 @@
 """Headline figures of the committee: the Synthèse tiles and automatic sentences.
 
-A cohort figure (delay, share within a threshold) is shown for the latest cohort whose
-window has closed at the data date, never for a provisional one, and names that cohort;
-its delta compares it with the cohort of the month before. Pure functions over indicator
+A cohorte figure (delay, share within a threshold) is shown for the latest cohorte whose
+window has closed at the data date, never for a provisional one, and names that cohorte;
+its delta compares it with the cohorte of the month before. Pure functions over indicator
 results (no Streamlit), returning small dataclasses: the page draws them, the committee
 report reuses them.
 """
@@ -38,8 +38,8 @@ def delta_days(now: int | None, before: int | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class CohortFigure:
-    """How one cohort tile reads the indicator layer."""
+class CohorteFigure:
+    """How one cohorte tile reads the indicator layer."""
 
     label: str  # short: it must fit a tile
     family: str  # indicator family (pipelines/indicators.py)
@@ -51,8 +51,8 @@ class CohortFigure:
     lower_is_better: bool = False
 
 
-COHORT_FIGURES = (
-    CohortFigure(
+COHORTE_FIGURES = (
+    CohorteFigure(
         "Délai médian d'orientation",
         "delai_orientation",
         lambda r: r["delai_orientation_jours"]["mediane"],
@@ -64,7 +64,7 @@ COHORT_FIGURES = (
         "du mois à la date des données).",
         lower_is_better=True,
     ),
-    CohortFigure(
+    CohorteFigure(
         "Orientés en 30 jours",
         "delai_orientation",
         lambda r: r["orientes_30j_share"],
@@ -75,7 +75,7 @@ COHORT_FIGURES = (
         "entrants du mois ; dernière cohorte d'entrée dont les 30 jours sont écoulés à la "
         "date des données.",
     ),
-    CohortFigure(
+    CohorteFigure(
         "Délai médian jusqu'au contrat",
         "contrat",
         lambda r: r["delai_contrat_jours"]["mediane"],
@@ -87,7 +87,7 @@ COHORT_FIGURES = (
         "jours après la fin du mois à la date des données).",
         lower_is_better=True,
     ),
-    CohortFigure(
+    CohorteFigure(
         "Contrat en 30 jours",
         "contrat",
         lambda r: r["contrat_30j_share"],
@@ -99,8 +99,8 @@ COHORT_FIGURES = (
         "jours sont écoulés à la date des données.",
     ),
 )
-COHORT_FAMILIES = ("delai_orientation", "contrat")
-COHORTS_LOOKED_BACK = 6  # months scanned for the latest complete cohort (60 days: 3 back)
+COHORTE_FAMILIES = ("delai_orientation", "contrat")
+COHORTES_LOOKED_BACK = 6  # months scanned for the latest complete cohorte (60 days: 3 back)
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Tile:
     delta: str | None
     help: str
     lower_is_better: bool = False
-    cohorte: str | None = None  # 'YYYY-MM' of the cohort shown; None for a month figure
+    cohorte: str | None = None  # 'YYYY-MM' of the cohorte shown; None for a month figure
     previous: str | None = None  # 'YYYY-MM' the delta compares with
     raw: float | int | None = None
     raw_previous: float | int | None = None
@@ -120,33 +120,33 @@ class Tile:
 
     @property
     def caption(self) -> str | None:
-        """What the tile names under its value: the cohort it shows."""
+        """What the tile names under its value: the cohorte it shows."""
         return fmt_cohorte(self.cohorte) if self.cohorte else None
 
 
 def latest_complete(series: Series, provisional: str, month: str) -> tuple[str, dict] | None:
-    """The latest cohort on or before `month` whose `provisional` flag is false."""
-    for cohort, result in sorted(series, reverse=True):
-        if cohort <= month and result is not None and result.get(provisional) is False:
-            return cohort, result
+    """The latest cohorte on or before `month` whose `provisional` flag is false."""
+    for cohorte, result in sorted(series, reverse=True):
+        if cohorte <= month and result is not None and result.get(provisional) is False:
+            return cohorte, result
     return None
 
 
-def figure_value(figure: CohortFigure, result: dict | None, limit: int) -> float | int | None:
-    """The figure of a cohort, None when its population is too small to publish it."""
+def figure_value(figure: CohorteFigure, result: dict | None, limit: int) -> float | int | None:
+    """The figure of a cohorte, None when its population is too small to publish it."""
     if result is None or not masking.share_allowed(result[figure.population] or 0, limit):
         return None
     return figure.value(result)
 
 
-def cohort_tile(figure: CohortFigure, series: Series, month: str, limit: int) -> Tile:
-    """A cohort figure for the latest complete cohort, its delta over the cohort before."""
+def cohorte_tile(figure: CohorteFigure, series: Series, month: str, limit: int) -> Tile:
+    """A cohorte figure for the latest complete cohorte, its delta over the cohorte before."""
     chosen = latest_complete(series, figure.provisional, month)
     fmt = fmt_share if figure.is_share else fmt_days
     if chosen is None:
         return Tile(figure.label, "n.d.", None, figure.help, figure.lower_is_better)
-    cohort, result = chosen
-    before = {m: r for m, r in series}.get(_previous_month(cohort))
+    cohorte, result = chosen
+    before = {m: r for m, r in series}.get(_previous_month(cohorte))
     if before is not None and before.get(figure.provisional) is not False:
         before = None
     now, then = figure_value(figure, result, limit), figure_value(figure, before, limit)
@@ -157,8 +157,8 @@ def cohort_tile(figure: CohortFigure, series: Series, month: str, limit: int) ->
         delta,
         figure.help,
         figure.lower_is_better,
-        cohorte=cohort,
-        previous=_previous_month(cohort) if then is not None else None,
+        cohorte=cohorte,
+        previous=_previous_month(cohorte) if then is not None else None,
         raw=now,
         raw_previous=then,
         is_share=figure.is_share,
@@ -170,11 +170,11 @@ def _previous_month(month: str) -> str:
     return f"{year - 1}-12" if m == 1 else f"{year}-{m - 1:02d}"
 
 
-def cohort_tiles(series: dict[str, Series], month: str, limit: int | None = None) -> list[Tile]:
-    """The four cohort tiles of Synthèse, from the series of each family (`series[family]`
-    holds the cohorts up to `month`, COHORTS_LOOKED_BACK of them are enough)."""
+def cohorte_tiles(series: dict[str, Series], month: str, limit: int | None = None) -> list[Tile]:
+    """The four cohorte tiles of Synthèse, from the series of each family (`series[family]`
+    holds the cohortes up to `month`, COHORTES_LOOKED_BACK of them are enough)."""
     limit = masking.threshold() if limit is None else limit
-    return [cohort_tile(f, series.get(f.family, []), month, limit) for f in COHORT_FIGURES]
+    return [cohorte_tile(f, series.get(f.family, []), month, limit) for f in COHORTE_FIGURES]
 
 
 def sentences(
@@ -186,8 +186,8 @@ def sentences(
     parcours_labels: dict[str, str],
     limit: int = 5,
 ) -> list[str]:
-    """Plain sentences on what changed: the stock since last month, each cohort tile
-    against the cohort before it (both complete, both named), the most prescribed
+    """Plain sentences on what changed: the stock since last month, each cohorte tile
+    against the cohorte before it (both complete, both named), the most prescribed
     parcours. At most `limit` of them."""
     out = []
     if previous and previous_month:

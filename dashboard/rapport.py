@@ -32,7 +32,7 @@ from pipelines.nomenclatures import nomenclature
 
 TEMPLATES = Path(__file__).parent / "templates"
 TREND_MONTHS = 12  # months of history on the charts, as on the pages' default period
-CURVE_COHORTS = 6  # Kaplan–Meier curves drawn, as on the Délais page
+CURVE_COHORTES = 6  # Kaplan–Meier curves drawn, as on the Délais page
 SOURCE_LABELS = {
     "pecgm": "Fichier PECGM (France Travail)",
     "cgpem": "Décisions d'orientation (CGPEM)",
@@ -249,14 +249,14 @@ def _modalites(con, departement, month, limit) -> Section:
 
 
 def _marked(text: str, provisional: bool | None) -> str:
-    """A cohort's value, marked when its window is still open at the data date."""
+    """A cohorte's value, marked when its window is still open at the data date."""
     return f"{text} (provisoire)" if provisional and text != "n.d." else text
 
 
-def _cohort_row(
+def _cohorte_row(
     month: str, r: dict, population: str, delay: str, shares: tuple[str, ...], limit: int
 ) -> list[str]:
-    """A cohort's printed row: its population (masked), its median delay and its shares,
+    """A cohorte's printed row: its population (masked), its median delay and its shares,
     each hidden under the threshold and marked while its own window is open."""
     allowed = masking.share_allowed(r[population], limit)
     median = _days(r[f"{delay}_jours"]["mediane"]) if allowed else "n.d."
@@ -315,7 +315,7 @@ def _delai_orientation(con, departement, months, limit) -> Section:
             "Orientés en 6 sem.",
         ],
         [
-            _cohort_row(
+            _cohorte_row(
                 m, r, "entrants", "delai_orientation", ("orientes_30j", "orientes_6sem"), limit
             )
             for m, r in records
@@ -331,8 +331,8 @@ def _contrat(con, departement, months, limit) -> Section:
     rows = [(m, r) for m, r in rows if r is not None and r["orientes"]]
     if not rows:
         return Section("Délai jusqu'au contrat", empty="Aucune orientation chargée.")
-    curve = figures.curve_cohorts(
-        pd.DataFrame(indicators.contrat_courbe(con, departement)), months[-CURVE_COHORTS:], limit
+    curve = figures.curve_cohortes(
+        pd.DataFrame(indicators.contrat_courbe(con, departement)), months[-CURVE_COHORTES:], limit
     )
     charts = []
     if not curve.empty:
@@ -346,7 +346,7 @@ def _contrat(con, departement, months, limit) -> Section:
     table = Table(
         ["Cohorte d'orientation", "Orientés", "Délai médian", "Contrat en 30 j", "Contrat en 60 j"],
         [
-            _cohort_row(m, r, "orientes", "delai_contrat", ("contrat_30j", "contrat_60j"), limit)
+            _cohorte_row(m, r, "orientes", "delai_contrat", ("contrat_30j", "contrat_60j"), limit)
             for m, r in rows
         ],
         "delai_contrat_jours, contrat_30j_share, contrat_60j_share : de l'orientation au contrat "
@@ -562,11 +562,11 @@ def build(
     previous_month = months[-2] if len(months) > 1 else None
     previous = indicators.summary(con, departement, previous_month) if previous_month else None
     scanned = synthese.looked_back(months, month)
-    cohort_series = {
+    cohorte_series = {
         name: [(m, getattr(indicators, name)(con, departement, m)) for m in scanned]
-        for name in headlines.COHORT_FAMILIES
+        for name in headlines.COHORTE_FAMILIES
     }
-    headline = synthese.headline(current, previous, month, previous_month, cohort_series, limit)
+    headline = synthese.headline(current, previous, month, previous_month, cohorte_series, limit)
     sections = [
         _orientations(con, departement, month, months, limit),
         _categories(con, departement, month, months, limit),

@@ -1,8 +1,8 @@
 """The Synthèse tiles and sentences, assembled once for the page and the committee report.
 
 Month figures (the PECGM stock, the month's decisions, the weekly hours) compare the month
-with the previous one; cohort figures come from `dashboard/headlines.py`: the latest
-complete cohort, named, never a provisional one. Pure functions over indicator results:
+with the previous one; cohorte figures come from `dashboard/headlines.py`: the latest
+complete cohorte, named, never a provisional one. Pure functions over indicator results:
 the page feeds them from its cache (`dashboard/db.py`), the report from the warehouse.
 """
 
@@ -107,8 +107,8 @@ def month_tiles(current: dict, previous: dict | None, limit: int) -> list[Tile]:
 @dataclass(frozen=True)
 class Headline:
     stock: list[Tile]  # the stock row, with its 12-month sparkline on the page
-    main: list[Tile]  # decisions, the cohort tiles, hours: the committee's second row
-    cohort: list[Tile]  # the cohort tiles alone (sentences, territory comparison)
+    main: list[Tile]  # decisions, the cohorte tiles, hours: the committee's second row
+    cohorte: list[Tile]  # the cohorte tiles alone (sentences, territoire comparison)
     sentences: list[str]
 
     @property
@@ -121,22 +121,22 @@ def headline(
     previous: dict | None,
     month: str,
     previous_month: str | None,
-    cohort_series: dict[str, Series],
+    cohorte_series: dict[str, Series],
     limit: int,
 ) -> Headline:
     """Every Synthèse tile and sentence of a month (masked at `limit`)."""
-    cohort = headlines.cohort_tiles(cohort_series, month, limit)
+    cohorte = headlines.cohorte_tiles(cohorte_series, month, limit)
     decisions, hours = month_tiles(current, previous, limit)
     return Headline(
         stock=stock_tiles(current, previous, limit),
-        main=[decisions, *cohort, hours],
-        cohort=cohort,
+        main=[decisions, *cohorte, hours],
+        cohorte=cohorte,
         sentences=headlines.sentences(
-            current, previous, month, previous_month, cohort, PARCOURS_LABELS
+            current, previous, month, previous_month, cohorte, PARCOURS_LABELS
         ),
     )
 
 
 def looked_back(months: list[str], month: str) -> list[str]:
-    """The cohorts scanned for the latest complete one (newest first among `months`)."""
-    return sorted((m for m in months if m <= month), reverse=True)[: headlines.COHORTS_LOOKED_BACK]
+    """The cohortes scanned for the latest complete one (newest first among `months`)."""
+    return sorted((m for m in months if m <= month), reverse=True)[: headlines.COHORTES_LOOKED_BACK]

@@ -110,9 +110,9 @@ def breakdown_table(
     """One indicator broken down by parcours type, sex or age band (the user picks), as a
     table: the group's population masked under the threshold, and its figures hidden
     when that population is too small to publish them (masking.share_allowed). Every
-    group belongs to the same cohort, so they are compared at equal follow-up; with
+    group belongs to the same cohorte, so they are compared at equal follow-up; with
     `provisional` (`<share>_provisoire` key -> label) a `provisoire` column says which
-    figures of the cohort are still provisional."""
+    figures of the cohorte are still provisional."""
     available = [k for k in BREAKDOWNS if result.get(k)]
     if not available:
         return
@@ -243,7 +243,7 @@ def monthly_chart(
 
 
 def lines(chart: figures.LineChart, key: str) -> None:
-    """Lines over months or cohorts (`figures.lines`), or a note when every value is
+    """Lines over months or cohortes (`figures.lines`), or a note when every value is
     missing or withheld."""
     if not figures.has_values(chart.frame, chart.y):
         st.info(f"{chart.title} : aucune donnée.")
@@ -289,7 +289,7 @@ def report_download(departement: str, month: str) -> None:
 
 
 def population_caption(population: str | None, sentence: bool = False) -> str:
-    """The words that say which persons a cohort indicator counts (the `population` of
+    """The words that say which persons a cohorte indicator counts (the `population` of
     pipelines/indicators.py: the CAF/MSA flux, else the orientation and parcours files);
     `sentence`: with a capital and a full stop, to stand alone."""
     from pipelines.indicators import POPULATION_CAPTIONS

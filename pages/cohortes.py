@@ -1,4 +1,4 @@
-"""Cohortes (analysts): define two cohorts by entry or orientation month and attributes,
+"""Cohortes (analysts): define two cohortes by entry or orientation month and attributes,
 see each funnel (entry -> orientation -> first appointment -> contract -> return to work)
 side by side, and export the aggregated table (CSV, Excel)."""
 
@@ -9,7 +9,7 @@ from dashboard.formatting import fmt_month
 from dashboard.views import cohortes
 
 departement, month, communes = filters.open_page("cohortes", "Cohortes")
-months = cohortes.cohort_months(departement)
+months = cohortes.cohorte_months(departement)
 caption = st.empty()  # filled once the data date is known
 
 top_left, top_right = st.columns(2)
@@ -35,8 +35,8 @@ immatures = top_right.radio(
 )
 
 
-def cohort_form(column, name: str, default_months: list[str]) -> cohortes.Cohort:
-    """The controls of one cohort, then its funnel and what to say of its follow-up."""
+def cohorte_form(column, name: str, default_months: list[str]) -> cohortes.Cohorte:
+    """The controls of one cohorte, then its funnel and what to say of its follow-up."""
     with column:
         st.subheader(f"Cohorte {name}")
         base = st.radio(
@@ -69,7 +69,7 @@ def cohort_form(column, name: str, default_months: list[str]) -> cohortes.Cohort
             commune=st.text_input("Commune (code INSEE)", key=f"commune_{name}").strip().upper()
             or None,
         )  # fmt: skip
-        result = cohortes.cohort(departement, name, choice, communes, horizon, immatures)
+        result = cohortes.cohorte(departement, name, choice, communes, horizon, immatures)
         if result.warning:
             st.warning(result.warning)
         if result.info:
@@ -79,7 +79,7 @@ def cohort_form(column, name: str, default_months: list[str]) -> cohortes.Cohort
 
 left, right = st.columns(2)
 recent, earlier = cohortes.default_months(months)
-pair = [cohort_form(left, "A", recent), cohort_form(right, "B", earlier)]
+pair = [cohorte_form(left, "A", recent), cohorte_form(right, "B", earlier)]
 view = cohortes.comparison(departement, pair, horizon)
 caption.caption(view.caption)
 

@@ -1,5 +1,5 @@
 """Délais et contrats: time from orientation to the contrat d'engagement (Kaplan–Meier
-curve per orientation cohort), medians and 30/60-day shares over time, by parcours type."""
+curve per orientation cohorte), medians and 30/60-day shares over time, by parcours type."""
 
 import streamlit as st
 

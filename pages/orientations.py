@@ -1,5 +1,5 @@
 """Orientations: decisions by parcours type and organisme over time, and the delay from
-RSA entry to orientation per entry cohort, with the 30-day and six-week lines."""
+RSA entry to orientation per entry cohorte, with the 30-day and six-week lines."""
 
 import streamlit as st
 
@@ -39,25 +39,25 @@ widgets.breakdown_table(*decisions.profile)
 widgets.distribution(*decisions.organismes)
 
 st.subheader("Délai entre l'entrée au RSA et l'orientation, par cohorte d'entrée")
-cohorts = view.cohorts
-st.caption(cohorts.population)
-if cohorts.link is not None:
+cohortes = view.cohortes
+st.caption(cohortes.population)
+if cohortes.link is not None:
     st.metric(
         "Personnes orientées retrouvées dans le flux CAF/MSA",
-        cohorts.link,
+        cohortes.link,
         help="liaison_flux : personnes ayant une décision d'orientation (CGPEM, reprise de "
         "stock, parcours) retrouvées dans un flux bénéficiaires chargé (NIR, identifiant "
         "France Travail, numéro allocataire). Un taux bas signale des identifiants qui ne "
         "correspondent pas : ces orientations manquent aux parts par cohorte.",
     )
-if cohorts.empty:
+if cohortes.empty:
     st.info(
         "Aucune date d'entrée au RSA dans les données chargées (flux CAF/MSA, reprise de "
         "stock ou parcours)."
     )
 else:
-    widgets.lines(cohorts.chart, "delai_parts")
-    st.caption(cohorts.chart_caption)
-    st.dataframe(cohorts.table, hide_index=True, width="stretch")
-    widgets.download(cohorts.download, f"delai_orientation_{departement}", "delai_orientation")
-    widgets.breakdown_table(*cohorts.profile)
+    widgets.lines(cohortes.chart, "delai_parts")
+    st.caption(cohortes.chart_caption)
+    st.dataframe(cohortes.table, hide_index=True, width="stretch")
+    widgets.download(cohortes.download, f"delai_orientation_{departement}", "delai_orientation")
+    widgets.breakdown_table(*cohortes.profile)

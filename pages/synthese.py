@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import filters, widgets
-from dashboard.views.synthese import synthese_view, territory_table
+from dashboard.views.synthese import synthese_view, territoire_table
 
 departement, month, communes = filters.open_page("synthese", "Synthèse")
 view = synthese_view(departement, month, communes)
@@ -43,12 +43,12 @@ for column, distribution in zip(st.columns(2), view.distributions, strict=True):
     with column:
         widgets.distribution(*distribution)
 
-if view.territories and st.toggle(
+if view.territoires and st.toggle(
     view.compare_label,
     key="comparer_territoires",
     help="Un tableau des chiffres clés par territoire (calculé à la demande).",
 ):
-    table = territory_table(view)
+    table = territoire_table(view)
     st.subheader(table.title)
     st.dataframe(
         widgets.readable(table.frame, table.shares, table.numbers),

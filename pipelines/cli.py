@@ -321,7 +321,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     if args.territoire:
         from pipelines import territoires
 
-        known = territoires.territories(con, args.departement)
+        known = territoires.communes_par_territoire(con, args.departement)
         if args.territoire not in known:
             raise UsageError(
                 f"Territoire inconnu pour {args.departement} : « {args.territoire} » "
@@ -329,7 +329,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
             )
         communes = known[args.territoire]
     result = indicators.summary(con, args.departement, args.month, communes)
-    if communes:  # the contract's keys, plus the territory the figures are restricted to
+    if communes:  # the contract's keys, plus the territoire the figures are restricted to
         result = {"departement": args.departement, "territoire": args.territoire, **result}
     if args.csv:
         from pipelines import export
@@ -370,7 +370,7 @@ def cmd_rapport(args: argparse.Namespace) -> int:
 
 
 def cmd_territoires(args: argparse.Namespace) -> int:
-    """Load a département's territories (all or nothing), or list them."""
+    """Load a département's territoires (all or nothing), or list them."""
     from pipelines import territoires
 
     settings = _settings(args)
@@ -382,7 +382,7 @@ def cmd_territoires(args: argparse.Namespace) -> int:
         )
         print(f"Territoires de {departement} : {n} communes rattachées.")
     con = warehouse.open_reader(settings.db_path)
-    for label, communes in territoires.territories(con, departement).items():
+    for label, communes in territoires.communes_par_territoire(con, departement).items():
         print(f"{label} : {', '.join(communes)}")
     return 0
 

@@ -1,6 +1,6 @@
 """Every CSV and Excel file the product writes: one place that neutralises formulas.
 
-Exported cells carry text that came from outside: file names, territory labels, typed
+Exported cells carry text that came from outside: file names, territoire labels, typed
 logins, organisation names of an input file. A spreadsheet opens a cell starting with
 `=`, `+`, `-` or `@` (and, in some, a tab or carriage return) as a formula, which can
 run commands or leak the sheet ("CSV injection"). The rule applied here is OWASP's: such

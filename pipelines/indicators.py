@@ -19,26 +19,26 @@ import duckdb
 from pipelines.settings import SQL_DIR
 
 SHARE_DECIMALS = 4  # the decimals of the SQL macro `part` (migration 0015)
-Communes = tuple[str, ...] | None  # a territory's communes; None: the whole département
+Communes = tuple[str, ...] | None  # a territoire's communes; None: the whole département
 
 
-def _territory(departement: str, communes: Communes) -> dict:
-    """The bound parameters every indicator SQL takes: département and territory."""
+def _territoire(departement: str, communes: Communes) -> dict:
+    """The bound parameters every indicator SQL takes: département and territoire."""
     return {"departement": departement, "communes": list(communes) if communes else None}
 
 
 def _params(departement: str, month: str, communes: Communes = None) -> dict:
     """The bound parameters of a monthly indicator SQL."""
-    return {**_territory(departement, communes), "mois": f"{month}-01"}
+    return {**_territoire(departement, communes), "mois": f"{month}-01"}
 
 
 def parameters(
     departement: str, month: str | None = None, communes: Communes = None, **extra
 ) -> dict:
-    """The bound parameters of an indicator SQL: territory, the month when it has one,
+    """The bound parameters of an indicator SQL: territoire, the month when it has one,
     and the file's own (`seuil_1`, ...)."""
     base = (
-        _territory(departement, communes)
+        _territoire(departement, communes)
         if month is None
         else _params(departement, month, communes)
     )
@@ -228,13 +228,13 @@ POPULATION_CAPTIONS = {
 
 
 def population(con: duckdb.DuckDBPyConnection, departement: str) -> str:
-    """The population the cohort indicators of a département count: 'caf_msa' once a
+    """The population the cohorte indicators of a département count: 'caf_msa' once a
     CAF/MSA flux of the département is loaded, else 'sources' (macro of migration 0012)."""
     return con.execute("SELECT population_cohortes(?)", [departement]).fetchone()[0]
 
 
 def has_population(con: duckdb.DuckDBPyConnection, departement: str) -> bool:
-    """Whether a cohort indicator has anything to count: orientations or a CAF/MSA flux."""
+    """Whether a cohorte indicator has anything to count: orientations or a CAF/MSA flux."""
     return has_rows(con, "orientation", departement) or has_rows(
         con, "caf_beneficiaire", departement
     )
@@ -256,7 +256,7 @@ def delai_orientation(
     communes: Communes = None,
     seuils: tuple[int, int] | None = None,
 ) -> dict | None:
-    """Entry cohort of the month: delay to orientation and the shares within the thresholds,
+    """Entry cohorte of the month: delay to orientation and the shares within the thresholds,
     over the entrants of the population (`population`: caf_msa or sources). The thresholds
     are the SQL's (30 days, six weeks) unless `seuils` gives others."""
     if not has_population(con, departement):
@@ -275,7 +275,7 @@ def delai_orientation(
         **_delai_orientation_row(everyone),
         "date_donnees": iso_date(everyone["date_donnees"]),
         "anomalies_avant_entree": everyone["anomalies_avant_entree"],
-        # kept for earlier readers: true while any window of the cohort is still open
+        # kept for earlier readers: true while any window of the cohorte is still open
         "cohorte_provisoire": everyone["provisoire_quantiles"],
         "population": everyone["population"],
         **groups,
@@ -305,7 +305,7 @@ def breakdowns(
 ) -> dict[str, dict]:
     """Rows keyed 'parcours:social', 'sexe:F', 'age:25_34' (GROUPING SETS of the SQL) ->
     {'par_parcours': {...}, 'par_sexe': {...}, 'par_tranche_age': {...}}, each shaped; a
-    dimension of the SQL without any group gives {} (an empty cohort), never a missing key."""
+    dimension of the SQL without any group gives {} (an empty cohorte), never a missing key."""
     out: dict[str, dict] = {BREAKDOWNS[d]: {} for d in dimensions}
     for key, row in sorted(groups.items()):
         dimension, _, code = key.partition(":")
@@ -317,7 +317,7 @@ def _grouped(
     con, name: str, params: dict, shaped, dimensions: tuple[str, ...] = tuple(BREAKDOWNS)
 ) -> tuple[dict, dict[str, dict]]:
     """(the 'ensemble' row, the shaped breakdowns) of an indicator SQL with GROUPING SETS,
-    whose grand total is there even for an empty cohort."""
+    whose grand total is there even for an empty cohorte."""
     groups = {row.pop("groupe"): row for row in run(con, name, params)}
     everyone = groups.pop("ensemble")
     return everyone, breakdowns(groups, shaped, dimensions)
@@ -338,7 +338,7 @@ def _quantiles(row: dict, n_key: str) -> dict:
 def contrat(
     con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
 ) -> dict | None:
-    """Time to contract of the orientation cohort of the month, overall and by parcours."""
+    """Time to contract of the orientation cohorte of the month, overall and by parcours."""
     if not has_rows(con, "orientation", departement):
         return None
     params = _params(departement, month, communes)
@@ -361,10 +361,10 @@ def _contrat_row(row: dict) -> dict:
 def contrat_courbe(
     con: duckdb.DuckDBPyConnection, departement: str, communes: Communes = None
 ) -> list[dict]:
-    """Kaplan–Meier share contracted by day 0…180, per orientation-month cohort."""
+    """Kaplan–Meier share contracted by day 0…180, per orientation-month cohorte."""
     if not has_rows(con, "orientation", departement):
         return []
-    rows = run(con, "contrat_courbe", _territory(departement, communes))
+    rows = run(con, "contrat_courbe", _territoire(departement, communes))
     return [{("part_contractes" if k == "part" else k): v for k, v in r.items()} for r in rows]
 
 
@@ -493,15 +493,15 @@ def thematique_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         return {}
 
 
-COHORT_FILTERS = ("parcours", "sexe", "commune", "modalite", "tranche_age")
+COHORTE_FILTERS = ("parcours", "sexe", "commune", "modalite", "tranche_age")
 AGE_BANDS = ("moins_25", "25_34", "35_44", "45_54", "55_plus")
 
 
-HORIZONS = (30, 90, 180)  # days of follow-up the cohort explorer offers
-IMMATURES = ("marquer", "exclure")  # a cohort short of the horizon: marked, or its months left out
+HORIZONS = (30, 90, 180)  # days of follow-up the cohorte explorer offers
+IMMATURES = ("marquer", "exclure")  # a cohorte short of the horizon: marked, or its months left out
 
 
-def cohort_parameters(
+def cohorte_parameters(
     departement: str,
     base: str,
     mois_debut: str,
@@ -516,22 +516,22 @@ def cohort_parameters(
         raise ValueError(base)
     if immatures not in IMMATURES:
         raise ValueError(immatures)
-    unknown = set(filters) - set(COHORT_FILTERS)
+    unknown = set(filters) - set(COHORTE_FILTERS)
     if unknown:
-        raise ValueError(f"unknown cohort filters: {sorted(unknown)}")
+        raise ValueError(f"unknown cohorte filters: {sorted(unknown)}")
     return {
-        **_territory(departement, communes),
+        **_territoire(departement, communes),
         "base": base,
         "mois_debut": f"{mois_debut}-01",
         "mois_fin": f"{mois_fin}-01",
         "horizon": horizon,
         "immatures": immatures,
-        **{name: filters.get(name) for name in COHORT_FILTERS},
+        **{name: filters.get(name) for name in COHORTE_FILTERS},
     }
 
 
-def _has_cohort_data(con: duckdb.DuckDBPyConnection, departement: str) -> bool:
-    """Orientations, a CAF/MSA flux or parcours persons: something a cohort can count."""
+def _has_cohorte_data(con: duckdb.DuckDBPyConnection, departement: str) -> bool:
+    """Orientations, a CAF/MSA flux or parcours persons: something a cohorte can count."""
     return has_population(con, departement) or has_rows(con, "parcours_personne", departement)
 
 
@@ -546,17 +546,17 @@ def cohorte(
     immatures: str = "marquer",
     **filters: str | None,
 ) -> dict:
-    """Funnel of one cohort (entry or orientation months, optional filters): entered,
+    """Funnel of one cohorte (entry or orientation months, optional filters): entered,
     oriented, first appointment, contract, return to work, and two median delays.
 
-    With a horizon, every step counts the events within `horizon` days of the cohort's
-    start event, so two cohorts are compared at equal follow-up; `provisoire` says the
-    cohort's last month has not had that time yet by `date_donnees`, and with immatures =
+    With a horizon, every step counts the events within `horizon` days of the cohorte's
+    start event, so two cohortes are compared at equal follow-up; `provisoire` says the
+    cohorte's last month has not had that time yet by `date_donnees`, and with immatures =
     'exclure' those months are left out instead (`mois_exclus` of them)."""
-    params = cohort_parameters(
+    params = cohorte_parameters(
         departement, base, mois_debut, mois_fin, communes, horizon, immatures, filters
     )
-    if not _has_cohort_data(con, departement):
+    if not _has_cohorte_data(con, departement):
         return {
             "population": "sources",
             "entres": 0,
@@ -574,7 +574,7 @@ def cohorte(
     return {**row, "date_donnees": iso_date(row["date_donnees"])}
 
 
-COHORT_FUNNEL_MARK = "\n-- entonnoir\n"  # where cohorte.sql's CTE chain ends
+COHORTE_FUNNEL_MARK = "\n-- entonnoir\n"  # where cohorte.sql's CTE chain ends
 
 
 def cohorte_courbes(
@@ -588,16 +588,16 @@ def cohorte_courbes(
     immatures: str = "marquer",
     **filters: str | None,
 ) -> list[dict]:
-    """Kaplan–Meier curves of one cohort (the same persons as `cohorte`): the share
-    oriented by day t since entry (`cohorte` = 'orientation', entry cohorts only) and the
+    """Kaplan–Meier curves of one cohorte (the same persons as `cohorte`): the share
+    oriented by day t since entry (`cohorte` = 'orientation', entry cohortes only) and the
     share with a contract by day t since orientation ('contrat'), t = 0…180, persons
     without the event censored at the data date."""
-    params = cohort_parameters(
+    params = cohorte_parameters(
         departement, base, mois_debut, mois_fin, communes, horizon, immatures, filters
     )
-    if not _has_cohort_data(con, departement):
+    if not _has_cohorte_data(con, departement):
         return []
-    chain = indicator_sql("cohorte").split(COHORT_FUNNEL_MARK)[0]
+    chain = indicator_sql("cohorte").split(COHORTE_FUNNEL_MARK)[0]
     cursor = con.execute(kaplan_meier_sql(chain), params)
     columns = [{"cohorte": "courbe"}.get(d[0], d[0]) for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
@@ -642,7 +642,7 @@ def summary(
         "delai_contrat_provisoire",
     ):
         result[key] = contract[key] if contract else None
-    result["date_donnees"] = {  # per family: the cohort figures are complete up to it
+    result["date_donnees"] = {  # per family: the cohorte figures are complete up to it
         "stock": iso_date(stock_date),
         "delai_orientation": delay["date_donnees"] if delay else None,
         "contrat": contract["date_donnees"] if contract else None,

@@ -1,10 +1,10 @@
-"""Territories of a département: its own grouping of communes (territoires d'action
+"""Territoires of a département: its own grouping of communes (territoires d'action
 sociale, bassins d'emploi), the unit its steering committee reads figures by.
 
 A département gives a small file (`code_commune;territoire`, delimited text or .xlsx,
 read like the sources' files), loaded with `python -m pipelines territoires FICHIER --departement D`,
-which replaces that département's territories atomically. Without a file, each commune
-known to the sources is its own territory. Every indicator takes the chosen territory as
+which replaces that département's territoires atomically. Without a file, each commune
+known to the sources is its own territoire. Every indicator takes the chosen territoire as
 the list of its communes (`communes`), applied through the `personne_commune` view (materialised as
 `commune_personne`, refreshed at each load).
 """
@@ -74,7 +74,7 @@ def read_file(path: Path, departement: str) -> list[tuple[str, str]]:
 
 
 def load_file(db_path: Path, path: Path, departement: str) -> int:
-    """Replace the département's territories by the file's, in one new generation."""
+    """Replace the département's territoires by the file's, in one new generation."""
     rows = read_file(path, departement)
 
     def write(con: duckdb.DuckDBPyConnection) -> int:
@@ -87,9 +87,11 @@ def load_file(db_path: Path, path: Path, departement: str) -> int:
     return warehouse.in_generation(db_path, write)
 
 
-def territories(con: duckdb.DuckDBPyConnection, departement: str) -> dict[str, tuple[str, ...]]:
-    """Territory label -> its communes, in label order. The département's own territories
-    when it gave them, else one territory per commune known to the sources."""
+def communes_par_territoire(
+    con: duckdb.DuckDBPyConnection, departement: str
+) -> dict[str, tuple[str, ...]]:
+    """Territoire label -> its communes, in label order. The département's own territoires
+    when it gave them, else one territoire per commune known to the sources."""
     rows = con.execute(
         "SELECT territoire, list(code_commune ORDER BY code_commune) FROM territoire "
         "WHERE departement = ? GROUP BY territoire ORDER BY territoire",

@@ -242,7 +242,7 @@ def _fsync(path: Path) -> None:
 
 def in_generation(db_path: Path, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     """Run `work(con)` on a new generation attached as `wh`, in one transaction, and swap
-    it in: a small administrative write (purge, territories) that is all or nothing."""
+    it in: a small administrative write (purge, territoires) that is all or nothing."""
     if not db_path.exists():
         raise UsageError(f"Entrepôt introuvable : {db_path}.")
     with write_generation(db_path) as tmp:

@@ -66,7 +66,7 @@ def build_demo(
     from pipelines import territoires
 
     mapping = root / "territoires" / f"{SAMPLE_DEPARTEMENT}.csv"
-    if mapping.exists():  # the sample's (synthetic) territories, as a département gives them
+    if mapping.exists():  # the sample's (synthetic) territoires, as a département gives them
         territoires.load_file(settings.db_path, mapping, SAMPLE_DEPARTEMENT)
     access.create_demo_users(settings.db_path)
     echo(f"Entrepôt de démonstration prêt : {settings.db_path} ({loaded} fichiers).")

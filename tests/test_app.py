@@ -175,9 +175,9 @@ def test_breakdown_tables_mask_small_groups_for_the_committee(sample_db, monkeyp
 
 
 def test_committee_synthese_never_shows_a_provisional_share(sample_db, monkeypatch) -> None:
-    """The latest month's cohorts are still open: every cohort tile shows the latest
-    complete cohort, names it, and equals the indicator layer for it; no sentence uses a
-    provisional cohort."""
+    """The latest month's cohortes are still open: every cohorte tile shows the latest
+    complete cohorte, names it, and equals the indicator layer for it; no sentence uses a
+    provisional cohorte."""
     from dashboard import headlines
 
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
@@ -186,30 +186,30 @@ def test_committee_synthese_never_shows_a_provisional_share(sample_db, monkeypat
     at = _run(query={"dep": "2A", "mois": month}, user=User("c", "comite", ("2A",)))
     shown = {m.label: m.value for m in at.metric}
     named = [c.value for c in at.caption if c.value.startswith("cohorte ")]
-    assert len(named) == len(headlines.COHORT_FIGURES)
+    assert len(named) == len(headlines.COHORTE_FIGURES)
     provisional_seen = 0
-    for figure, caption in zip(headlines.COHORT_FIGURES, named, strict=True):
-        cohorts = {
+    for figure, caption in zip(headlines.COHORTE_FIGURES, named, strict=True):
+        cohortes = {
             m: getattr(indicators, figure.family)(reader, "2A", m)
             for m in indicators.months_available(reader, "2A")[:6]
         }
-        cohort = next(m for m in cohorts if headlines.fmt_cohorte(m) == caption)
-        result = cohorts[cohort]
-        assert result[figure.provisional] is False, (figure.label, cohort)
+        cohorte = next(m for m in cohortes if headlines.fmt_cohorte(m) == caption)
+        result = cohortes[cohorte]
+        assert result[figure.provisional] is False, (figure.label, cohorte)
         value = figure.value(result)
         expected = fmt_share(value) if figure.is_share else f"{value} j"
         assert shown[figure.label] == expected, figure.label
-        open_ = [m for m, r in cohorts.items() if r[figure.provisional]]
+        open_ = [m for m, r in cohortes.items() if r[figure.provisional]]
         provisional_seen += len(open_)
         said = " ".join(md.value for md in at.markdown if md.value.startswith(f"- {figure.label}"))
-        for m in open_:  # never a provisional cohort in a tile or its sentence
+        for m in open_:  # never a provisional cohorte in a tile or its sentence
             assert caption != headlines.fmt_cohorte(m)
             assert headlines.fmt_cohorte(m) not in said
-    assert provisional_seen, "the sample's latest cohorts are open, or this proves nothing"
+    assert provisional_seen, "the sample's latest cohortes are open, or this proves nothing"
 
 
 def test_cohortes_compare_at_equal_follow_up(sample_db, monkeypatch) -> None:
-    """The default cohort A (the three latest months) has not had 90 days: marked
+    """The default cohorte A (the three latest months) has not had 90 days: marked
     provisional; with its immature months left out it no longer is, and the page says
     how many months went."""
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
@@ -252,7 +252,7 @@ def test_the_data_layer_refuses_a_departement_the_user_may_not_see(sample_db, mo
 
 
 def test_orientations_page_states_the_population_it_counts(sample_db, monkeypatch) -> None:
-    """The sample has a CAF flux: the cohort section says it counts the flux's persons,
+    """The sample has a CAF flux: the cohorte section says it counts the flux's persons,
     shows the link rate, and its table carries the population."""
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     at = _run("pages/orientations.py", {"dep": "2A", "mois": "2026-06"})

@@ -1,5 +1,5 @@
 """CAF/MSA flux bénéficiaires: reading, checks, history, and the population it gives the
-cohort indicators — on hand-built fluxes (fictitious values) loaded by the real loader."""
+cohorte indicators — on hand-built fluxes (fictitious values) loaded by the real loader."""
 
 from __future__ import annotations
 
@@ -122,15 +122,15 @@ def loaded(tmp_path, settings):
     con.close()
 
 
-def _complete(cohort: str, threshold: int, data_date: date) -> bool:
+def _complete(cohorte: str, threshold: int, data_date: date) -> bool:
     """The maturity rule of docs/indicateurs.md, computed here: the product's per-share
-    flags arrive with the cohort maturity work (this branch has `cohorte_provisoire` only)."""
-    first = D(f"{cohort}-01")
+    flags arrive with the cohorte maturity work (this branch has `cohorte_provisoire` only)."""
+    first = D(f"{cohorte}-01")
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return last + timedelta(days=threshold) <= data_date
 
 
-# cohort: entrants, oriented, (median, p25, p75), 30-day share, 42-day share
+# cohorte: entrants, oriented, (median, p25, p75), 30-day share, 42-day share
 EXPECTED = {
     "2026-01": (4, 3, (30, 15, 46), 0.5, 0.5),  # A1 15, A4 30, A2 46; A3 never
     "2026-02": (2, 2, (10, 10, 42), 0.5, 1.0),  # B2 10, B1 42
@@ -139,7 +139,7 @@ EXPECTED = {
 }
 
 
-def test_four_cohorts_exact_values_with_the_flux_population(loaded) -> None:
+def test_four_cohortes_exact_values_with_the_flux_population(loaded) -> None:
     data_date = D("2026-06-05")  # the latest DTREF (daily flux) is after the last decision
     for month, (entrants, oriented, (med, p25, p75), s30, s42) in EXPECTED.items():
         got = indicators.delai_orientation(loaded, DEP, month)

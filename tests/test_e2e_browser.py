@@ -221,8 +221,8 @@ def test_change_a_filter_check_a_figure_download_an_export(server, page, sample_
 
 
 def test_provisional_values_are_drawn_apart(server, browser, sample_db) -> None:
-    """On the latest month the newest cohorts are still open: Synthèse names the complete
-    cohort each tile shows, and the cohort charts carry a « provisoire » legend entry."""
+    """On the latest month the newest cohortes are still open: Synthèse names the complete
+    cohorte each tile shows, and the cohorte charts carry a « provisoire » legend entry."""
     from pipelines import indicators, warehouse
 
     month = indicators.months_available(warehouse.open_reader(sample_db), "2A")[0]

@@ -4,7 +4,7 @@ goes through every path a file takes, and everything the product produces is sca
 Inputs: a PECGM file and a file of every tabular source (CGPEM, LRSA DE, reprise de stock,
 the three parcours files) with a distinctive marker in every column of one line and
 formulas in the text columns of a line that loads; the same sources without their header
-row; territory files, one without a header, one whose labels are formulas; a file whose
+row; territoire files, one without a header, one whose labels are formulas; a file whose
 name is a formula. They are validated (report, HTML, GX Data Docs), loaded, reported on
 (`report --html --quarantine --data-docs`), listed (`journal`), exported (`indicators`,
 the dashboard's downloads) and shown (the pages, through Streamlit's AppTest).
@@ -224,7 +224,7 @@ def test_no_hostile_value_reaches_any_output(tmp_path, monkeypatch, capsys, capl
 
     # Messages, reports and listings: no marker at all may reach them.
     messages: list[str] = []
-    # Data the product shows or exports on purpose (indicators, territories): only kept
+    # Data the product shows or exports on purpose (indicators, territoires): only kept
     # statistics may appear there, never a personal column's marker, never a formula.
     data: list[str] = []
     run = lambda *args: _run(capsys, messages, *args)  # noqa: E731
@@ -327,7 +327,7 @@ def test_no_hostile_value_reaches_any_output(tmp_path, monkeypatch, capsys, capl
     cells = [(name, c) for name, d in exports for c in _cells(name, d)]
     assert [(n, c) for n, c in cells if c.startswith(export.FORMULA_STARTS)] == []
     values = {c for _, c in cells}
-    assert f"'{label}" in values  # the territory label is exported, neutralised
+    assert f"'{label}" in values  # the territoire label is exported, neutralised
     assert any(c.startswith("'=HYPERLINK(1)") for c in values)  # so is the file name
     assert f"'{login}" in values  # and the typed login
     assert any(c.startswith("'=ZQF") or c.startswith("'+ZQF") for c in values)  # an organisation

@@ -73,8 +73,8 @@ def _bound(name: str, given_params: dict) -> dict:
     """The parameters the product binds for these arguments."""
     p = dict(given_params)
     if name == "cohorte":
-        filters = {k: p.pop(k) for k in indicators.COHORT_FILTERS if k in p}
-        return indicators.cohort_parameters(
+        filters = {k: p.pop(k) for k in indicators.COHORTE_FILTERS if k in p}
+        return indicators.cohorte_parameters(
             p.pop("departement"),
             p.pop("base"),
             p.pop("mois_debut"),

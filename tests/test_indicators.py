@@ -33,7 +33,7 @@ def wh(tmp_path):
         ("cgpem", "P2", "E2", "2026-05-02", "professionnel", None),  # oriented twice
         ("stock", "P3", "E3", "2026-03-01", "social", "2026-03-10"),  # before entry: anomaly
         ("stock", "P4", "E4", "2026-04-10", "socio_professionnel", "2026-03-20"),  # no contract
-        ("stock", "P5", "E5", "2026-02-25", "social", "2026-02-10"),  # another cohort
+        ("stock", "P5", "E5", "2026-02-25", "social", "2026-02-10"),  # another cohorte
     ]
     con.executemany(ORIENTATION, rows)
     pecgm = [
@@ -79,7 +79,7 @@ def wh(tmp_path):
     return con
 
 
-def test_orientation_delay_of_an_entry_cohort(wh) -> None:
+def test_orientation_delay_of_an_entry_cohorte(wh) -> None:
     """March entrants P1 (10 days), P2 (46), P4 (21) and P3, oriented before entering: P3 is
     excluded from the delays, counted as an anomaly, and stays in the 30-day denominator."""
     got = indicators.delai_orientation(wh, "2A", "2026-03")
@@ -108,8 +108,8 @@ def test_orientations_count_each_decision_and_distinct_persons(wh) -> None:
     assert may["orientations"] == {"professionnel": 1}  # P2's second decision
 
 
-def test_time_to_contract_per_orientation_cohort(wh) -> None:
-    """March cohort: P1 contracted after 10 days (PECGM CER, found through the PE key); P3's
+def test_time_to_contract_per_orientation_cohorte(wh) -> None:
+    """March cohorte: P1 contracted after 10 days (PECGM CER, found through the PE key); P3's
     CER predates the orientation, so P3 has no contract yet."""
     march = indicators.contrat(wh, "2A", "2026-03")
     assert march["orientes"] == 2
@@ -122,7 +122,7 @@ def test_time_to_contract_per_orientation_cohort(wh) -> None:
 
 
 def test_kaplan_meier_censors_at_the_data_date(wh) -> None:
-    """March cohort: P1's contract on day 10 with 2 at risk -> 50 %; P3 is censored at the
+    """March cohorte: P1's contract on day 10 with 2 at risk -> 50 %; P3 is censored at the
     data date (2026-06-30, 121 days), so the curve is observed up to day 121 only."""
     curve = {r["jour"]: r for r in indicators.contrat_courbe(wh, "2A") if r["cohorte"] == "2026-03"}
     assert curve[9]["part_contractes"] == 0.0
@@ -239,14 +239,14 @@ def test_breakdowns_by_sex_and_age_band(wh) -> None:
     assert sum(stock["commune"].values()) == stock["stock_total"] == 3
 
 
-def test_breakdowns_of_an_empty_cohort_are_empty_not_missing(wh) -> None:
+def test_breakdowns_of_an_empty_cohorte_are_empty_not_missing(wh) -> None:
     empty = indicators.delai_orientation(wh, "2A", "2026-09")
     assert empty["entrants"] == 0 and empty["par_sexe"] == {} and empty["par_tranche_age"] == {}
     assert indicators.contrat(wh, "2A", "2026-09")["par_sexe"] == {}
 
 
-def test_cohort_funnel_exact_values(wh) -> None:
-    """Entry cohort of March: P1, P2, P3, P4. Oriented on or after entry: P1 (10 days), P2
+def test_cohorte_funnel_exact_values(wh) -> None:
+    """Entry cohorte of March: P1, P2, P3, P4. Oriented on or after entry: P1 (10 days), P2
     (46), P4 (21); P3 was oriented before entering. Contracts: P1 on day 10 (PECGM CER via
     the PE key), P2 on day 42; P4 none. No appointment (no RSA key), no return to work."""
     got = indicators.cohorte(wh, "2A", "entree", "2026-03", "2026-03")
@@ -270,7 +270,7 @@ def test_cohort_funnel_exact_values(wh) -> None:
     assert (men["entres"], men["contrat"]) == (2, 1)  # P2 and P4; P2 contracted
 
 
-def test_cohort_counts_a_return_to_work_after_orientation(wh) -> None:
+def test_cohorte_counts_a_return_to_work_after_orientation(wh) -> None:
     """P5 (oriented 25 February) ceases in June with motif 11, a return to work."""
     wh.execute(PECGM, ["2026-06-01", "2026-06-30", "P5", "E5", None, "2026-06-15", "11"])
     personnes.refresh(wh, catalog="wh")

@@ -1,6 +1,6 @@
 """Data date and maturity on warehouses built by hand: each share's window checked at its
 edge (the day before it closes, the day it closes), the Synthèse tiles and sentences on
-the latest complete cohort, and the cohort funnel at equal follow-up."""
+the latest complete cohorte, and the cohorte funnel at equal follow-up."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _anchor(day: str) -> tuple:
     return ("cgpem", "ZZ", "EZ", day, "social", None)
 
 
-# September entry cohort: closes 30 days after 30 September on 30 October, 42 days after
+# September entry cohorte: closes 30 days after 30 September on 30 October, 42 days after
 # on 11 November.
 @pytest.mark.parametrize(
     ("data_date", "share_30j", "share_6sem"),
@@ -64,7 +64,7 @@ def test_orientation_shares_mature_at_their_own_window(
     assert summary["date_donnees"]["delai_orientation"] == data_date
 
 
-# September orientation cohort: 30 days close on 30 October, 60 days on 29 November. The
+# September orientation cohorte: 30 days close on 30 October, 60 days on 29 November. The
 # PECGM reference date is the data date even though a decision is dated later.
 @pytest.mark.parametrize(
     ("reference", "share_30j", "share_60j"),
@@ -93,8 +93,8 @@ def test_contract_shares_mature_at_their_own_window(
 
 
 @pytest.fixture
-def cohorts(tmp_path) -> duckdb.DuckDBPyConnection:
-    """Entry cohorts with a data date of 31 October 2026 (the latest decision):
+def cohortes(tmp_path) -> duckdb.DuckDBPyConnection:
+    """Entry cohortes with a data date of 31 October 2026 (the latest decision):
     August (complete): A1 oriented in 10 days, A2 in 40: 50 % within 30 days, median 10;
     September (30 days complete, 42 not): S1 5 days, S2 12, S3 20, S4 46: 75 %, median 12;
     October (provisional): O1 oriented in 2 days: 100 %, the artefact never shown."""
@@ -117,37 +117,37 @@ def _series(con, family: str) -> headlines.Series:
     return [(m, getattr(indicators, family)(con, "2A", m)) for m in months]
 
 
-def test_tiles_use_the_latest_complete_cohort_and_name_it(cohorts) -> None:
-    series = {f: _series(cohorts, f) for f in headlines.COHORT_FAMILIES}
-    median, within_30, *_ = headlines.cohort_tiles(series, "2026-10", limit=1)
+def test_tiles_use_the_latest_complete_cohorte_and_name_it(cohortes) -> None:
+    series = {f: _series(cohortes, f) for f in headlines.COHORTE_FAMILIES}
+    median, within_30, *_ = headlines.cohorte_tiles(series, "2026-10", limit=1)
     assert (within_30.cohorte, within_30.previous) == ("2026-09", "2026-08")
     assert (within_30.value, within_30.delta) == (f"75,0{NNBSP}%", "+25,0 pt")
     assert within_30.caption == "cohorte de septembre 2026"
     # the median needs 42 days: September is still provisional, August is shown
     assert (median.cohorte, median.value, median.delta) == ("2026-08", "10 j", None)
     assert median.caption == "cohorte d'août 2026"
-    # a month chosen earlier: its own cohorts only
-    earlier = headlines.cohort_tiles(series, "2026-08", limit=1)[1]
+    # a month chosen earlier: its own cohortes only
+    earlier = headlines.cohorte_tiles(series, "2026-08", limit=1)[1]
     assert (earlier.cohorte, earlier.value, earlier.previous) == ("2026-08", f"50,0{NNBSP}%", None)
 
 
-def test_a_tile_without_complete_cohort_says_nd(cohorts) -> None:
+def test_a_tile_without_complete_cohorte_says_nd(cohortes) -> None:
     series = {
-        "delai_orientation": [("2026-10", indicators.delai_orientation(cohorts, "2A", "2026-10"))]
+        "delai_orientation": [("2026-10", indicators.delai_orientation(cohortes, "2A", "2026-10"))]
     }
-    tile = headlines.cohort_tiles(series, "2026-10", limit=1)[1]
+    tile = headlines.cohorte_tiles(series, "2026-10", limit=1)[1]
     assert (tile.value, tile.cohorte, tile.caption) == ("n.d.", None, None)
 
 
-def test_tiles_hide_a_cohort_too_small_to_publish(cohorts) -> None:
-    series = {f: _series(cohorts, f) for f in headlines.COHORT_FAMILIES}
-    within_30 = headlines.cohort_tiles(series, "2026-10", limit=11)[1]
+def test_tiles_hide_a_cohorte_too_small_to_publish(cohortes) -> None:
+    series = {f: _series(cohortes, f) for f in headlines.COHORTE_FAMILIES}
+    within_30 = headlines.cohorte_tiles(series, "2026-10", limit=11)[1]
     assert (within_30.cohorte, within_30.value, within_30.delta) == ("2026-09", "n.d.", None)
 
 
-def test_sentences_compare_complete_cohorts_and_name_them(cohorts) -> None:
-    series = {f: _series(cohorts, f) for f in headlines.COHORT_FAMILIES}
-    tiles = headlines.cohort_tiles(series, "2026-10", limit=1)
+def test_sentences_compare_complete_cohortes_and_name_them(cohortes) -> None:
+    series = {f: _series(cohortes, f) for f in headlines.COHORTE_FAMILIES}
+    tiles = headlines.cohorte_tiles(series, "2026-10", limit=1)
     current = {"stock_total": 120, "orientations": {"social": 3, "professionnel": 1}}
     previous = {"stock_total": 100}
     got = headlines.sentences(current, previous, "2026-10", "2026-09", tiles, PARCOURS_LABELS)
@@ -162,10 +162,10 @@ def test_sentences_compare_complete_cohorts_and_name_them(cohorts) -> None:
 
 @pytest.fixture
 def funnel(tmp_path) -> duckdb.DuckDBPyConnection:
-    """Data date 31 October 2026 (PECGM reference date). August entry cohort: X1 entered
+    """Data date 31 October 2026 (PECGM reference date). August entry cohorte: X1 entered
     5 August, oriented on day 15, contract on day 25 (CER 30 August, via the PE key); X2
     entered 10 August, oriented on day 46 (25 September), no contract. October entry
-    cohort, which has not had 30 days yet: Y1 entered 1 October, oriented on day 9."""
+    cohorte, which has not had 30 days yet: Y1 entered 1 October, oriented on day 9."""
     return _warehouse(
         tmp_path,
         [
@@ -206,7 +206,7 @@ def test_funnel_at_equal_follow_up(funnel) -> None:
     assert (oriented["entres"], oriented["contrat"], oriented["provisoire"]) == (1, 1, False)
 
 
-def test_cohort_curves_censor_at_the_data_date(funnel) -> None:
+def test_cohorte_curves_censor_at_the_data_date(funnel) -> None:
     curves = indicators.cohorte_courbes(funnel, "2A", "entree", "2026-08", "2026-08")
     by = {(c["courbe"], c["jour"]): c for c in curves}
     # time to orientation: both oriented (days 15 and 46), nobody censored

@@ -114,7 +114,7 @@ def test_unexpected_values_are_listed_only_when_they_look_like_codes(tmp_path, c
     assert re.search(r"valeurs : 07\)", out)  # a code the list lacks is still shown
 
 
-def test_a_headerless_territory_file_is_refused_without_its_values(tmp_path) -> None:
+def test_a_headerless_territoire_file_is_refused_without_its_values(tmp_path) -> None:
     from pipelines import territoires
 
     path = tmp_path / "t.csv"
@@ -219,7 +219,7 @@ def test_export_neutralises_formula_starts(value) -> None:
     assert sheet["A2"].value == "'" + value and sheet["A2"].data_type == "s"
 
 
-def test_indicators_csv_neutralises_a_territory_label(tmp_path, settings, capsys) -> None:
+def test_indicators_csv_neutralises_a_territoire_label(tmp_path, settings, capsys) -> None:
     main(["load", "pecgm", str(write_pecgm(tmp_path / "f.txt", pecgm_lines()))])
     mapping = tmp_path / "t.csv"
     with duckdb.connect(str(settings.db_path), read_only=True) as con:

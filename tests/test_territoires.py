@@ -1,4 +1,4 @@
-"""Territories: a département's own grouping of communes, loaded from its CSV, shared by
+"""Territoires: a département's own grouping of communes, loaded from its CSV, shared by
 every indicator (a partition of the département adds up), the CLI and the sidebar."""
 
 from __future__ import annotations
@@ -26,21 +26,21 @@ def con(sample_db):
     reader.close()
 
 
-def test_the_demo_loads_the_sample_territories(con) -> None:
-    known = territoires.territories(con, "2A")
+def test_the_demo_loads_the_sample_territoires(con) -> None:
+    known = territoires.communes_par_territoire(con, "2A")
     assert list(known) == ["Extrême-Sud", "Ouest-Corse", "Pays ajaccien", "Taravo-Sartenais"]
     assert known["Pays ajaccien"] == ("2A004", "2A017")
-    assert territoires.territories(con, "2B") == {}
+    assert territoires.communes_par_territoire(con, "2B") == {}
 
 
-def test_territories_partition_the_departement(con) -> None:
-    """Every PECGM person lives in one commune: the territories' stocks and PECGM flows
+def test_territoires_partition_the_departement(con) -> None:
+    """Every PECGM person lives in one commune: the territoires' stocks and PECGM flows
     add up to the département's; person-linked families never exceed it."""
     month = "2026-06"
     whole = indicators.summary(con, "2A", month)
     parts = [
         indicators.summary(con, "2A", month, communes)
-        for communes in territoires.territories(con, "2A").values()
+        for communes in territoires.communes_par_territoire(con, "2A").values()
     ]
     assert sum(p["stock_total"] for p in parts) == whole["stock_total"] > 0
     for code, n in whole["categorie"].items():
@@ -58,7 +58,7 @@ def test_territories_partition_the_departement(con) -> None:
     )
 
 
-def test_stock_of_a_territory_counts_its_residents(con) -> None:
+def test_stock_of_a_territoire_counts_its_residents(con) -> None:
     expected = con.execute(
         "SELECT count(*) FROM pecgm_stock WHERE departement = '2A' AND mois = DATE '2026-06-01' "
         "AND code_commune_residence IN ('2A041', '2A247')"
@@ -67,13 +67,13 @@ def test_stock_of_a_territory_counts_its_residents(con) -> None:
     assert got == expected > 0
 
 
-def test_cohort_restricted_to_a_territory(con) -> None:
+def test_cohorte_restricted_to_a_territoire(con) -> None:
     whole = indicators.cohorte(con, "2A", "orientation", "2026-01", "2026-06")
     south = indicators.cohorte(con, "2A", "orientation", "2026-01", "2026-06", ("2A041", "2A247"))
     assert 0 < south["orientes"] < whole["orientes"]
 
 
-def test_cli_loads_lists_and_filters_by_territory(sample_db, tmp_path, monkeypatch, capsys):
+def test_cli_loads_lists_and_filters_by_territoire(sample_db, tmp_path, monkeypatch, capsys):
     db = tmp_path / "pilotage.duckdb"
     shutil.copy(sample_db, db)
     monkeypatch.setenv("PILOTAGE_DB", str(db))
@@ -105,7 +105,7 @@ def test_cli_loads_lists_and_filters_by_territory(sample_db, tmp_path, monkeypat
         ("code_commune;territoire\n2A004;Nord\n2A004;Sud\n", "déjà rattachée"),
     ],
 )
-def test_a_bad_territory_file_is_refused_whole(tmp_path, text, message) -> None:
+def test_a_bad_territoire_file_is_refused_whole(tmp_path, text, message) -> None:
     path = tmp_path / "territoires.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(UsageError, match=message) as error:
@@ -113,7 +113,7 @@ def test_a_bad_territory_file_is_refused_whole(tmp_path, text, message) -> None:
     assert "territoires.csv" in str(error.value)
 
 
-def test_sidebar_territory_filters_every_figure_and_stays_in_the_url(sample_db, monkeypatch):
+def test_sidebar_territoire_filters_every_figure_and_stays_in_the_url(sample_db, monkeypatch):
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     query = {"dep": "2A", "mois": "2026-06", "terr": "Pays ajaccien"}
     at = run_app(User("test", "comite", ("2A",)), query)
@@ -129,8 +129,8 @@ def test_sidebar_territory_filters_every_figure_and_stays_in_the_url(sample_db, 
         assert any("Territoire : Pays ajaccien" in c.value for c in at.caption), page
 
 
-def test_synthese_compares_the_territories(sample_db, monkeypatch) -> None:
-    """Without a territory chosen, Synthèse shows one row per territory, with the figures of
+def test_synthese_compares_the_territoires(sample_db, monkeypatch) -> None:
+    """Without a territoire chosen, Synthèse shows one row per territoire, with the figures of
     the indicator layer restricted to it, masked for the committee."""
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     at = run_app(User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-06"})
@@ -139,7 +139,7 @@ def test_synthese_compares_the_territories(sample_db, monkeypatch) -> None:
     assert not at.exception, at.exception
     frame = next(d.value for d in at.dataframe if "territoire" in d.value.columns)
     reader = warehouse.open_reader(sample_db)
-    known = territoires.territories(reader, "2A")
+    known = territoires.communes_par_territoire(reader, "2A")
     assert list(frame["territoire"]) == list(known)
     for _, row in frame.iterrows():
         expected = indicators.summary(reader, "2A", "2026-06", known[row["territoire"]])
@@ -149,4 +149,4 @@ def test_synthese_compares_the_territories(sample_db, monkeypatch) -> None:
     chosen = run_app(
         User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-06", "terr": "Extrême-Sud"}
     )
-    assert not chosen.toggle  # one territory chosen: nothing to compare
+    assert not chosen.toggle  # one territoire chosen: nothing to compare

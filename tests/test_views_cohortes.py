@@ -1,4 +1,4 @@
-"""dashboard/views/cohortes.py on the demo warehouse: two cohorts at equal follow-up,
+"""dashboard/views/cohortes.py on the demo warehouse: two cohortes at equal follow-up,
 their funnel, shares and delays, masked, and the export's definition row."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ def _pair(con, horizon: int = 90, immatures: str = "marquer"):
     a = cohortes.Choice("entree", recent[0], recent[-1])
     b = cohortes.Choice("entree", earlier[0], earlier[-1], parcours="social")
     return [
-        cohortes.cohort("2A", "A", a, None, horizon, immatures),
-        cohortes.cohort("2A", "B", b, None, horizon, immatures),
+        cohortes.cohorte("2A", "A", a, None, horizon, immatures),
+        cohortes.cohorte("2A", "B", b, None, horizon, immatures),
     ]
 
 

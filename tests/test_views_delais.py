@@ -1,5 +1,5 @@
 """dashboard/views/delais.py on the demo warehouse: the delay to contract per orientation
-cohort and parcours type, the curves and the first appointment, masked."""
+cohorte and parcours type, the curves and the first appointment, masked."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pipelines import indicators
 MONTH = "2026-06"
 
 
-def test_cohort_table_is_the_indicator_layer_per_group(view_reader, demo_scope) -> None:
+def test_cohorte_table_is_the_indicator_layer_per_group(view_reader, demo_scope) -> None:
     months = demo_scope().months
     view = delais_view(demo_scope())
     rows = view.download.set_index(["cohorte", "groupe"])

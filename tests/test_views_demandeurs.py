@@ -1,5 +1,5 @@
 """dashboard/views/demandeurs.py on the demo warehouse: categories, profile, communes
-with their territory, flows masked as one distribution per month."""
+with their territoire, flows masked as one distribution per month."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ def test_figures_are_the_indicator_layers(view_reader, demo_scope) -> None:
     assert dict(view.categories.rows)[MONTH] == stock["categorie"]
     assert view.profile[0].counts == stock["sexe"]
     communes = view.communes.set_index("commune (code INSEE)")
-    territory = {c: t for t, cs in territoires.territories(view_reader, "2A").items() for c in cs}
+    territoire = {
+        c: t for t, cs in territoires.communes_par_territoire(view_reader, "2A").items() for c in cs
+    }
     for code, n in stock["commune"].items():
         assert communes.loc[code, "inscrits"] == (fmt_int(n) if n >= 11 else "< 11")
-        assert communes.loc[code, "territoire"] == territory.get(code, "")
+        assert communes.loc[code, "territoire"] == territoire.get(code, "")
     flows = view.flows_download.set_index(["mois", "flux"])["affiche"]
     june = indicators.flux(view_reader, "2A", MONTH)
     assert flows[(MONTH, "inscriptions")] == fmt_int(june["inscriptions"])

@@ -1,5 +1,5 @@
 """dashboard/views/orientations.py on the demo warehouse: decisions, shares of each
-parcours type by profile, the entry cohorts' delays, masked at the published threshold."""
+parcours type by profile, the entry cohortes' delays, masked at the published threshold."""
 
 from __future__ import annotations
 
@@ -44,10 +44,10 @@ def test_the_sidebar_parcours_keeps_its_decisions_only(view_reader, demo_scope) 
     )
 
 
-def test_entry_cohorts_table_and_link_rate(view_reader, demo_scope) -> None:
+def test_entry_cohortes_table_and_link_rate(view_reader, demo_scope) -> None:
     months = demo_scope().months
     view = orientations_view(demo_scope())
-    table = view.cohorts.download.set_index("cohorte")
+    table = view.cohortes.download.set_index("cohorte")
     for m in months:
         r = indicators.delai_orientation(view_reader, "2A", m)
         if not r:
@@ -56,17 +56,17 @@ def test_entry_cohorts_table_and_link_rate(view_reader, demo_scope) -> None:
         shown = fmt_share(r["orientes_30j_share"]) if r["entrants"] >= 11 else "n.d."
         assert table.loc[m, "orientes_30j"] == shown
         assert table.loc[m, "mediane_jours"] == fmt_int(r["delai_orientation_jours"]["mediane"])
-    assert list(view.cohorts.table.columns)[:2] == ["Cohorte d'entrée", "Entrants"]
+    assert list(view.cohortes.table.columns)[:2] == ["Cohorte d'entrée", "Entrants"]
     link = indicators.liaison_flux(view_reader, "2A")
-    assert view.cohorts.link == fmt_share(link["taux"])
-    assert not view.cohorts.empty
-    chart = view.cohorts.chart.frame
+    assert view.cohortes.link == fmt_share(link["taux"])
+    assert not view.cohortes.empty
+    chart = view.cohortes.chart.frame
     assert set(chart["seuil"]) == {"Orientés en 30 jours", "Orientés en 6 semaines (délai légal)"}
-    assert "données au" in view.cohorts.chart_caption
+    assert "données au" in view.cohortes.chart_caption
 
 
 @pytest.mark.parametrize("limit", [1000, 100_000])
-def test_small_cohorts_are_masked_and_their_shares_withheld(
+def test_small_cohortes_are_masked_and_their_shares_withheld(
     view_reader, demo_scope, publish_at, limit
 ):
     publish_at(limit)
@@ -74,9 +74,9 @@ def test_small_cohorts_are_masked_and_their_shares_withheld(
     expected = indicators.orientations(view_reader, "2A", MONTH)
     assert sum(expected["orientations"].values()) < limit  # or this proves nothing
     assert view.decisions.decisions == f"< {limit}"
-    assert set(view.cohorts.download["entrants"]) == {f"< {limit}"}
-    assert set(view.cohorts.download["orientes_30j"]) == {"n.d."}
+    assert set(view.cohortes.download["entrants"]) == {f"< {limit}"}
+    assert set(view.cohortes.download["orientes_30j"]) == {"n.d."}
     link = indicators.liaison_flux(view_reader, "2A")
     shown = fmt_share(link["taux"]) if link["personnes_orientees"] >= limit else "n.d."
-    assert view.cohorts.link == shown
-    assert view.cohorts.chart.frame["part"].isna().all()
+    assert view.cohortes.link == shown
+    assert view.cohortes.chart.frame["part"].isna().all()

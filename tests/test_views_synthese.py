@@ -1,14 +1,14 @@
 """dashboard/views/synthese.py on the demo warehouse: tiles, trend, sentences and the
-territory table equal the indicator layer, masked at the published threshold."""
+territoire table equal the indicator layer, masked at the published threshold."""
 
 from __future__ import annotations
 
 from dashboard.formatting import fmt_int, fmt_share, of_month
 from dashboard.masque import count_label
-from dashboard.views.synthese import NO_PREVIOUS, synthese_view, territory_table
+from dashboard.views.synthese import NO_PREVIOUS, synthese_view, territoire_table
 from pipelines import indicators, territoires
 
-MONTH = "2026-06"  # a demo month with a month before it and complete cohorts
+MONTH = "2026-06"  # a demo month with a month before it and complete cohortes
 
 
 def test_tiles_trend_and_sentences_are_the_indicator_layers(view_reader) -> None:
@@ -31,7 +31,7 @@ def test_tiles_trend_and_sentences_are_the_indicator_layers(view_reader) -> None
         "Le nombre de bénéficiaires du RSA inscrits à France Travail "
         f"{'augmente' if diff > 0 else 'baisse'} de {fmt_int(abs(diff))} par rapport à mai 2026."
     )
-    # a cohort sentence: the figures of the two complete cohorts it names
+    # a cohorte sentence: the figures of the two complete cohortes it names
     tile = next(t for row in view.main for t, _ in row if t.label == "Contrat en 30 jours")
     now_30, then_30 = (
         indicators.contrat(view_reader, "2A", m)["contrat_30j_share"]
@@ -41,7 +41,7 @@ def test_tiles_trend_and_sentences_are_the_indicator_layers(view_reader) -> None
         f"Contrat en 30 jours : {fmt_share(now_30)} pour la cohorte {of_month(tile.cohorte)}, "
         f"contre {fmt_share(then_30)} pour la cohorte {of_month(tile.previous)}."
     ) in view.sentences
-    # month tiles name the month, cohort tiles the cohort they show
+    # month tiles name the month, cohorte tiles the cohorte they show
     captions = [caption for row in view.main for _, caption in row]
     assert captions[0] == "mois de juin 2026" and captions[-1] == "mois de juin 2026"
     assert all(c.startswith("cohorte ") for c in captions[1:-1])
@@ -66,11 +66,11 @@ def test_cat_1_3_is_the_share_of_categories_1_to_3_in_the_stock(view_reader) -> 
     assert synthese_view("2A", MONTH, None).stock[1].value == fmt_share(n / total)
 
 
-def test_territory_table_masks_each_territory(view_reader, publish_at) -> None:
-    known = territoires.territories(view_reader, "2A")
+def test_territoire_table_masks_each_territoire(view_reader, publish_at) -> None:
+    known = territoires.communes_par_territoire(view_reader, "2A")
     view = synthese_view("2A", MONTH, None)
-    assert view.territories == known and view.compare_label == "Comparer les 4 territoires"
-    table = territory_table(view).frame.set_index("territoire")
+    assert view.territoires == known and view.compare_label == "Comparer les 4 territoires"
+    table = territoire_table(view).frame.set_index("territoire")
     for label, communes in known.items():
         stock = indicators.stock(view_reader, "2A", MONTH, communes)
         orientations = indicators.orientations(view_reader, "2A", MONTH, communes)
@@ -79,22 +79,22 @@ def test_territory_table_masks_each_territory(view_reader, publish_at) -> None:
             sum(orientations["orientations"].values())
         )
         assert table.loc[label, "catégories 1 à 3"] == stock["cat_1_3_share"]
-    # published at 100: every territory's decisions (22 to 38) are masked, the stock is not
+    # published at 100: every territoire's decisions (22 to 38) are masked, the stock is not
     publish_at(100)
-    masked = territory_table(synthese_view("2A", MONTH, None)).frame
+    masked = territoire_table(synthese_view("2A", MONTH, None)).frame
     assert set(masked["décisions d'orientation"]) == {"< 100"}
     assert all(v == count_label(int(v.replace("\u202f", "")), 100) for v in masked["inscrits"])
-    # at 500 the stock of a territory (about 430) is masked and its share withheld
+    # at 500 the stock of a territoire (about 430) is masked and its share withheld
     publish_at(500)
-    table = territory_table(synthese_view("2A", MONTH, None))
+    table = territoire_table(synthese_view("2A", MONTH, None))
     assert set(table.frame["inscrits"]) == {"< 500"}
     assert table.frame["catégories 1 à 3"].isna().all()
     assert "Effectifs de 1 à 499 masqués" in table.caption
 
 
-def test_a_territory_view_offers_no_comparison(view_reader) -> None:
-    communes = next(iter(territoires.territories(view_reader, "2A").values()))
+def test_a_territoire_view_offers_no_comparison(view_reader) -> None:
+    communes = next(iter(territoires.communes_par_territoire(view_reader, "2A").values()))
     view = synthese_view("2A", MONTH, communes)
-    assert view.territories == {}
+    assert view.territoires == {}
     stock = indicators.stock(view_reader, "2A", MONTH, communes)["stock_total"]
     assert view.stock[0].value == fmt_int(stock)

@@ -47,7 +47,7 @@ def test_migrate_is_incremental(tmp_path) -> None:
 def test_migrer_brings_a_warehouse_of_the_previous_release_up_to_date(
     tmp_path, settings, capsys
 ) -> None:
-    """A new release adds migrations (0015: the territory macros every indicator calls): the
+    """A new release adds migrations (0015: the territoire macros every indicator calls): the
     service runs `migrer` before the dashboard reads, and the indicators answer again."""
     write_pecgm(tmp_path / "p.txt", pecgm_lines())
     assert loader.load("pecgm", tmp_path / "p.txt", settings).status == "loaded"
@@ -63,7 +63,7 @@ def test_migrer_brings_a_warehouse_of_the_previous_release_up_to_date(
         except duckdb.CatalogException:
             pass
         else:
-            raise AssertionError("the test's old warehouse should lack the territory macros")
+            raise AssertionError("the test's old warehouse should lack the territoire macros")
     assert main(["migrer"]) == 0
     assert "mis à jour : version 14 -> " in capsys.readouterr().out
     with duckdb.connect(str(settings.db_path), read_only=True) as con:

@@ -1,4 +1,4 @@
-"""Cohortes (analysts): two cohorts defined by entry or orientation months and
+"""Cohortes (analysts): two cohortes defined by entry or orientation months and
 attributes, compared at equal follow-up: their funnels (entry -> orientation -> first
 appointment -> contract -> return to work), the shares of each step, two median delays
 and the Kaplan–Meier curves, masked; the choices the page offers are named here too."""
@@ -48,7 +48,7 @@ CURVES = {  # curve -> title, x axis
 
 
 class Choice(NamedTuple):
-    """What the user picked for one cohort (None: every value)."""
+    """What the user picked for one cohorte (None: every value)."""
 
     base: str
     debut: str
@@ -61,10 +61,10 @@ class Choice(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Cohort:
+class Cohorte:
     name: str  # 'A' or 'B'
     label: str  # months and attributes, « (provisoire) » when it is
-    definition: dict  # the arguments of db.cohort / db.cohort_curves
+    definition: dict  # the arguments of db.cohorte / db.cohorte_curves
     result: dict  # pipelines.indicators.cohorte
     warning: str | None  # provisional: its last months have not had the follow-up
     info: str | None  # months left out for too short a follow-up
@@ -73,7 +73,7 @@ class Cohort:
 @dataclass(frozen=True)
 class Curve:
     kind: str
-    figure: go.Figure | None  # None: no cohort large enough to draw
+    figure: go.Figure | None  # None: no cohorte large enough to draw
     message: str  # what the page says instead
 
 
@@ -100,31 +100,31 @@ def modalite_label(value: str | None) -> str:
     return "Toutes" if value is None else value
 
 
-def cohort_months(departement: str) -> list[str]:
-    """The months a cohort may span: every month loaded for the département, oldest first."""
+def cohorte_months(departement: str) -> list[str]:
+    """The months a cohorte may span: every month loaded for the département, oldest first."""
     return sorted(db.months(departement))
 
 
 def default_months(months: list[str]) -> tuple[list[str], list[str]]:
-    """The months of cohorts A and B before the user picks: the three latest, and the
+    """The months of cohortes A and B before the user picks: the three latest, and the
     same three a year earlier (the three first when there is no year of history)."""
     recent = months[-3:] if len(months) >= 3 else months
     earlier = months[-15:-12] if len(months) >= 15 else months[:3]
     return recent, earlier
 
 
-def cohort(
+def cohorte(
     departement: str,
     name: str,
     choice: Choice,
     communes: tuple[str, ...] | None,
     horizon: int,
     immatures: str,
-) -> Cohort:
-    """One cohort's funnel, its label and what the page must say about its follow-up."""
+) -> Cohorte:
+    """One cohorte's funnel, its label and what the page must say about its follow-up."""
     definition = {**choice._asdict(), "communes": communes, "horizon": horizon,
                   "immatures": immatures}  # fmt: skip
-    result = db.cohort(departement, **definition)
+    result = db.cohorte(departement, **definition)
     attributes = (
         widgets.PARCOURS_LABELS.get(choice.parcours) if choice.parcours else None,
         AGE_FR.get(choice.tranche_age) if choice.tranche_age else None,
@@ -135,7 +135,7 @@ def cohort(
     label = f"{fmt_month(choice.debut)} – {fmt_month(choice.fin)}" + "".join(
         f" · {x}" for x in attributes if x
     )
-    return Cohort(
+    return Cohorte(
         name=name,
         label=label + (" (provisoire)" if result["provisoire"] else ""),
         definition=definition,
@@ -152,8 +152,8 @@ def cohort(
 
 
 def step_share(result: dict, step: str) -> float | None:
-    """A step's share of the cohort's entrants, None when the step is masked or the
-    cohort too small."""
+    """A step's share of the cohorte's entrants, None when the step is masked or the
+    cohorte too small."""
     if masked_count(result[step]) is None:
         return None
     return shown_share(
@@ -161,15 +161,15 @@ def step_share(result: dict, step: str) -> float | None:
     )
 
 
-def funnel_table(cohorts: list[Cohort]) -> pd.DataFrame:
-    """Per step, each cohort's masked count and share of its entrants."""
+def funnel_table(cohortes: list[Cohorte]) -> pd.DataFrame:
+    """Per step, each cohorte's masked count and share of its entrants."""
     return pd.DataFrame(
         [
             {
                 "étape": step,
                 **{
                     column: value
-                    for c in cohorts
+                    for c in cohortes
                     for column, value in (
                         (f"cohorte {c.name}", count_label(c.result[key])),
                         (f"part {c.name}", step_share(c.result, key)),
@@ -181,16 +181,16 @@ def funnel_table(cohorts: list[Cohort]) -> pd.DataFrame:
     )
 
 
-def median_delays(cohorts: list[Cohort]) -> list[tuple[str, str]]:
-    """The two median delays of the cohorts, 'n.d.' under the threshold."""
-    note = "".join(f" · {c.name} provisoire" for c in cohorts if c.result["provisoire"])
-    names = " / ".join(c.name for c in cohorts)
+def median_delays(cohortes: list[Cohorte]) -> list[tuple[str, str]]:
+    """The two median delays of the cohortes, 'n.d.' under the threshold."""
+    note = "".join(f" · {c.name} provisoire" for c in cohortes if c.result["provisoire"])
+    names = " / ".join(c.name for c in cohortes)
     out = []
     for label, key, population in (
         ("Délai médian d'orientation", "delai_orientation_median", "orientes"),
         ("Délai médian jusqu'au contrat", "delai_contrat_median", "contrat"),
     ):
-        values = (shown_share(c.result[key], c.result[population]) for c in cohorts)
+        values = (shown_share(c.result[key], c.result[population]) for c in cohortes)
         out.append(
             (
                 f"{label} ({names}){note}",
@@ -200,14 +200,14 @@ def median_delays(cohorts: list[Cohort]) -> list[tuple[str, str]]:
     return out
 
 
-def curves(departement: str, cohorts: list[Cohort]) -> list[Curve]:
-    """The Kaplan–Meier curves of the cohorts, the points of too small a cohort dropped."""
+def curves(departement: str, cohortes: list[Cohorte]) -> list[Curve]:
+    """The Kaplan–Meier curves of the cohortes, the points of too small a cohorte dropped."""
     limit = masking.threshold()
     points = pd.DataFrame(
         [
             {**point, "cohorte": f"{c.name} : {c.label}"}
-            for c in cohorts
-            for point in db.cohort_curves(departement, **c.definition)
+            for c in cohortes
+            for point in db.cohorte_curves(departement, **c.definition)
         ],
         columns=["courbe", "jour", "part", "effectif", "observe", "provisoire", "cohorte"],
     )
@@ -220,21 +220,21 @@ def curves(departement: str, cohorts: list[Cohort]) -> list[Curve]:
         )
         out.append(
             Curve(
-                kind, None if shown.empty else figures.cohort_curves(shown, title, xtitle), message
+                kind, None if shown.empty else figures.cohorte_curves(shown, title, xtitle), message
             )
         )
     return out
 
 
-def comparison(departement: str, cohorts: list[Cohort], horizon: int) -> Comparison:
-    """What the page draws below the two cohort forms."""
-    table = funnel_table(cohorts)
-    shares = [f"part {c.name}" for c in cohorts]
+def comparison(departement: str, cohortes: list[Cohorte], horizon: int) -> Comparison:
+    """What the page draws below the two cohorte forms."""
+    table = funnel_table(cohortes)
+    shares = [f"part {c.name}" for c in cohortes]
     export = table.assign(
         **{c: pd.to_numeric(table[c], errors="coerce").round(4) for c in shares},
-        **{f"provisoire {c.name}": "oui" if c.result["provisoire"] else "non" for c in cohorts},
+        **{f"provisoire {c.name}": "oui" if c.result["provisoire"] else "non" for c in cohortes},
     )
-    first = cohorts[0].result
+    first = cohortes[0].result
     bars = [
         (
             f"{c.name} : {c.label}",
@@ -242,19 +242,19 @@ def comparison(departement: str, cohorts: list[Cohort], horizon: int) -> Compari
             list(table[f"cohorte {c.name}"]),
             bool(c.result["provisoire"]),
         )
-        for c in cohorts
+        for c in cohortes
     ]
     full = export.copy()
     full.insert(0, "définition", "")
     full.loc[0, "définition"] = (
-        " | ".join(f"{c.name} : {c.label}" for c in cohorts) + f" | suivi : {horizon} jours"
+        " | ".join(f"{c.name} : {c.label}" for c in cohortes) + f" | suivi : {horizon} jours"
     )
     full["population"] = first["population"]
     return Comparison(
         caption=f"Département {departement} · une cohorte = les personnes entrées au RSA (ou "
         "orientées) pendant les mois choisis ; toutes sources reliées par identifiants "
         "pseudonymisés"
-        + widgets.data_date_note(first["date_donnees"] or cohorts[-1].result["date_donnees"]),
+        + widgets.data_date_note(first["date_donnees"] or cohortes[-1].result["date_donnees"]),
         funnel=figures.funnel(
             list(STEPS.values()),
             bars,
@@ -269,7 +269,7 @@ def comparison(departement: str, cohorts: list[Cohort], horizon: int) -> Compari
         "parts non affichées sous 11 personnes. "
         + widgets.population_caption(first["population"], sentence=True),
         table=widgets.readable(export, shares),
-        delays=median_delays(cohorts),
+        delays=median_delays(cohortes),
         export=full,
-        curves=curves(departement, cohorts),
+        curves=curves(departement, cohortes),
     )

@@ -1,5 +1,5 @@
 """Délais et contrats: the Kaplan–Meier curves of time to contract per orientation
-cohort, the median delay and the 30/60-day shares per cohort and parcours type, the
+cohorte, the median delay and the 30/60-day shares per cohorte and parcours type, the
 profile breakdown and the delay to the first appointment; withheld under the threshold."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dashboard import db, figures, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month, fmt_share, of_month
 from dashboard.masque import shown_share
-from dashboard.views.elements import Breakdown, Scope, cohort_breakdown, parcours_groups
+from dashboard.views.elements import Breakdown, Scope, cohorte_breakdown, parcours_groups
 from pipelines import masking
 
-CURVE_COHORTS = 6  # the latest orientation cohorts drawn as curves
+CURVE_COHORTES = 6  # the latest orientation cohortes drawn as curves
 CONTRACT_FLAGS = {  # `<share>_provisoire` of the family -> what the table names
     "contrat_30j_provisoire": "contrat en 30 j",
     "contrat_60j_provisoire": "contrat en 60 j",
@@ -37,16 +37,16 @@ COLUMNS = [
 class Delais:
     data_date: str | None
     empty: bool  # no orientation loaded: no delay to contract
-    curve: pd.DataFrame  # Kaplan–Meier points of the cohorts that may be drawn
+    curve: pd.DataFrame  # Kaplan–Meier points of the cohortes that may be drawn
     median: LineChart
     within_30: LineChart
-    download: pd.DataFrame  # the cohort table, shares as printed
+    download: pd.DataFrame  # the cohorte table, shares as printed
     profile: Breakdown
     first_rdv: tuple[str, str] | None  # (label, value) of the first-appointment tile
 
 
-def cohort_table(series: list[tuple[str, dict | None]], parcours: str | None) -> pd.DataFrame:
-    """One row per cohort and group (all, each parcours type), figures withheld when the
+def cohorte_table(series: list[tuple[str, dict | None]], parcours: str | None) -> pd.DataFrame:
+    """One row per cohorte and group (all, each parcours type), figures withheld when the
     group's oriented persons are too few."""
     records = []
     for m, r in series:
@@ -83,12 +83,12 @@ def first_rdv(result: dict | None, month: str) -> tuple[str, str] | None:
 def delais_view(scope: Scope) -> Delais:
     departement, month, communes, months, parcours = scope
     current = db.family("contrat", departement, month, communes)
-    table = cohort_table(db.series("contrat", departement, months, communes), parcours)
+    table = cohorte_table(db.series("contrat", departement, months, communes), parcours)
     curve = pd.DataFrame(db.family("contrat_courbe", departement, communes=communes))
     return Delais(
         data_date=(current or {}).get("date_donnees"),
         empty=current is None,
-        curve=figures.curve_cohorts(curve, months[-CURVE_COHORTS:], masking.threshold()),
+        curve=figures.curve_cohortes(curve, months[-CURVE_COHORTES:], masking.threshold()),
         median=LineChart(
             table,
             "cohorte",
@@ -112,7 +112,7 @@ def delais_view(scope: Scope) -> Delais:
             contrat_30j=table["contrat_30j"].map(fmt_share),
             contrat_60j=table["contrat_60j"].map(fmt_share),
         ),
-        profile=cohort_breakdown(
+        profile=cohorte_breakdown(
             current,
             "orientes",
             "delai_contrat",

@@ -1,5 +1,5 @@
 """Demandeurs d'emploi: categories over the period, the month's profile (sex, age band,
-commune of residence with its territory) and the flows (registrations, cessations by
+commune of residence with its territoire) and the flows (registrations, cessations by
 motif group, radiations), each masked as its own distribution."""
 
 from __future__ import annotations
@@ -35,19 +35,19 @@ WITH_PECGM = (
 class Demandeurs:
     categories: MonthlyChart
     profile: tuple[Distribution, Distribution]  # sexe, tranche d'âge
-    communes: pd.DataFrame  # commune, its territory, registered persons (masked)
+    communes: pd.DataFrame  # commune, its territoire, registered persons (masked)
     flows: LineChart
     flows_caption: str
     flows_download: pd.DataFrame
     motifs: Distribution
 
 
-def communes_table(counts: dict[str, int], territories: dict[str, tuple[str, ...]]):
+def communes_table(counts: dict[str, int], territoires: dict[str, tuple[str, ...]]):
     """Registered persons per commune of residence, masked, largest first, each commune
-    with the territory it belongs to."""
-    territory = {c: t for t, cs in territories.items() for c in cs}
+    with the territoire it belongs to."""
+    territoire = {c: t for t, cs in territoires.items() for c in cs}
     frame = widgets.masked_frame(counts, {}).sort_values("effectif", ascending=False)
-    return frame.assign(territoire=frame["code"].map(territory).fillna(""))[
+    return frame.assign(territoire=frame["code"].map(territoire).fillna(""))[
         ["code", "territoire", "affiche"]
     ].rename(columns={"code": "commune (code INSEE)", "affiche": "inscrits"})
 
@@ -103,7 +103,7 @@ def demandeurs_view(scope: Scope) -> Demandeurs:
                 "stock_age",
             ),
         ),
-        communes=communes_table(stock["commune"], db.territories(departement)),
+        communes=communes_table(stock["commune"], db.communes_par_territoire(departement)),
         flows=LineChart(
             flows.assign(flux=flows["flux"].str.capitalize()),
             "mois",

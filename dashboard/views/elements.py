@@ -17,7 +17,7 @@ class Scope(NamedTuple):
 
     departement: str
     month: str
-    communes: tuple[str, ...] | None  # the territory's; None: the whole département
+    communes: tuple[str, ...] | None  # the territoire's; None: the whole département
     months: list[str]  # the period ending with `month`, oldest first
     parcours: str | None = None  # None: every parcours type
 
@@ -58,7 +58,7 @@ class Breakdown(NamedTuple):
     provisional: dict[str, str] | None = None  # `<share>_provisoire` key -> label
 
 
-def cohort_breakdown(
+def cohorte_breakdown(
     result: dict | None,
     population: str,
     delay: str,
@@ -68,7 +68,7 @@ def cohort_breakdown(
     key: str,
     provisional: dict[str, str],
 ) -> Breakdown:
-    """A cohort indicator by profile: its median delay (`<delay>_jours`) and its shares
+    """A cohorte indicator by profile: its median delay (`<delay>_jours`) and its shares
     (column label -> `<share>` of `<share>_share`)."""
     columns = {
         "délai médian (jours)": lambda g: g[f"{delay}_jours"]["mediane"],

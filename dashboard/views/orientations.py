@@ -1,5 +1,5 @@
 """Orientations: decisions by parcours type (over the period, by profile) and organisme,
-then the delay from RSA entry to orientation per entry cohort with the 30-day and
+then the delay from RSA entry to orientation per entry cohorte with the 30-day and
 six-week shares. The shares of each parcours type and every masking are computed here."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dashboard.views.elements import (
     Distribution,
     MonthlyChart,
     Scope,
-    cohort_breakdown,
+    cohorte_breakdown,
 )
 
 PARCOURS_TYPES = ("social", "socio_professionnel", "professionnel")
@@ -27,7 +27,7 @@ DELAY_FLAGS = {  # `<share>_provisoire` of the family -> what the table names
     "delai_orientation_provisoire": "délais",
 }
 SHARES = figures.ORIENTED_SHARES
-COLUMNS = {  # cohort table: column -> heading
+COLUMNS = {  # cohorte table: column -> heading
     "cohorte": "Cohorte d'entrée",
     "entrants": "Entrants",
     "mediane_jours": "Délai médian (jours)",
@@ -50,7 +50,7 @@ class Decisions:
 
 
 @dataclass(frozen=True)
-class Cohorts:
+class Cohortes:
     population: str  # the sentence naming the persons counted
     link: str | None  # share of oriented persons found in the CAF/MSA flux; None: no flux
     empty: bool  # no entry date in the data
@@ -65,7 +65,7 @@ class Cohorts:
 class Orientations:
     data_date: str | None
     decisions: Decisions | None  # None: no decision loaded for the département
-    cohorts: Cohorts | None
+    cohortes: Cohortes | None
 
 
 def parcours_shares(nested: dict[str, dict[str, int]]) -> dict[str, dict]:
@@ -87,7 +87,7 @@ def orientations_view(scope: Scope) -> Orientations:
     return Orientations(
         data_date,
         _decisions(current, departement, month, communes, months, parcours),
-        _cohorts(delay, departement, month, communes, months),
+        _cohortes(delay, departement, month, communes, months),
     )
 
 
@@ -133,8 +133,8 @@ def _decisions(current, departement, month, communes, months, parcours) -> Decis
     )
 
 
-def cohort_records(series: list[tuple[str, dict]]) -> pd.DataFrame:
-    """One row per entry cohort: entrants, delays, the shares withheld under the
+def cohorte_records(series: list[tuple[str, dict]]) -> pd.DataFrame:
+    """One row per entry cohorte: entrants, delays, the shares withheld under the
     threshold, which of them are provisional."""
     records = []
     for m, r in series:
@@ -155,11 +155,11 @@ def cohort_records(series: list[tuple[str, dict]]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=[*COLUMNS, *(f"{s}_provisoire" for s in SHARES)])
 
 
-def _shares_long(cohorts: pd.DataFrame) -> pd.DataFrame:
-    """The two shares of each cohort as rows (cohorte, part, provisoire, seuil)."""
+def _shares_long(cohortes: pd.DataFrame) -> pd.DataFrame:
+    """The two shares of each cohorte as rows (cohorte, part, provisoire, seuil)."""
     return pd.concat(
         [
-            cohorts[["cohorte", share, f"{share}_provisoire"]]
+            cohortes[["cohorte", share, f"{share}_provisoire"]]
             .rename(columns={share: "part", f"{share}_provisoire": "provisoire"})
             .assign(seuil=label)
             for share, label in SHARES.items()
@@ -167,32 +167,32 @@ def _shares_long(cohorts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _printed(cohorts: pd.DataFrame) -> pd.DataFrame:
-    """The cohort table as printed and downloaded: counts masked, French numbers."""
-    return cohorts[list(COLUMNS)].assign(
-        entrants=cohorts["entrants"].map(count_label),
-        orientes_30j=cohorts["orientes_30j"].map(fmt_share),
-        orientes_6sem=cohorts["orientes_6sem"].map(fmt_share),
-        anomalies=cohorts["anomalies"].map(fmt_int),
-        mediane_jours=cohorts["mediane_jours"].map(fmt_int),
-        moyenne_jours=cohorts["moyenne_jours"].map(fmt_decimal),
+def _printed(cohortes: pd.DataFrame) -> pd.DataFrame:
+    """The cohorte table as printed and downloaded: counts masked, French numbers."""
+    return cohortes[list(COLUMNS)].assign(
+        entrants=cohortes["entrants"].map(count_label),
+        orientes_30j=cohortes["orientes_30j"].map(fmt_share),
+        orientes_6sem=cohortes["orientes_6sem"].map(fmt_share),
+        anomalies=cohortes["anomalies"].map(fmt_int),
+        mediane_jours=cohortes["mediane_jours"].map(fmt_int),
+        moyenne_jours=cohortes["moyenne_jours"].map(fmt_decimal),
     )
 
 
-def _cohorts(delay, departement, month, communes, months) -> Cohorts:
+def _cohortes(delay, departement, month, communes, months) -> Cohortes:
     summary = db.summary(departement, month, communes)
     population = summary["population"]
     link = summary["liaison_flux"]
     series = [(m, r) for m, r in db.series("delai_orientation", departement, months, communes) if r]
-    cohorts = cohort_records(series)
-    shown = _printed(cohorts)
-    return Cohorts(
+    cohortes = cohorte_records(series)
+    shown = _printed(cohortes)
+    return Cohortes(
         population=widgets.population_caption(population, sentence=True),
         link=None
         if link is None
         else fmt_share(shown_share(link["taux"], link["personnes_orientees"])),
-        empty=cohorts.empty or cohorts["entrants"].sum() == 0,
-        chart=figures.oriented_in_time(_shares_long(cohorts)),
+        empty=cohortes.empty or cohortes["entrants"].sum() == 0,
+        chart=figures.oriented_in_time(_shares_long(cohortes)),
         chart_caption="orientes_30j_share, orientes_6sem_share : personnes orientées dans les "
         "30 / 42 jours suivant l'entrée, sur toutes les personnes entrées dans le mois, "
         "orientées ou non (décret 2024-1244 : six semaines) ; "
@@ -203,7 +203,7 @@ def _cohorts(delay, departement, month, communes, months) -> Cohorts:
         + ".",
         table=shown.rename(columns=COLUMNS),
         download=shown,
-        profile=cohort_breakdown(
+        profile=cohorte_breakdown(
             delay,
             "entrants",
             "delai_orientation",

@@ -1,6 +1,6 @@
 """Synthèse: the month's tiles (stock with its 12-month trend, decisions, the latest
-complete cohorts, hours), the automatic sentences, two distributions and, on demand, the
-key figures per territory. Tiles and sentences are built by `dashboard/synthese.py` (the
+complete cohortes, hours), the automatic sentences, two distributions and, on demand, the
+key figures per territoire. Tiles and sentences are built by `dashboard/synthese.py` (the
 committee report prints the same); this module reads the figures and masks them."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dashboard.masque import count_label, masked_note, shown_share
 from dashboard.views.elements import Distribution
 from pipelines import masking
 
-MAX_TERRITORIES = 30  # beyond, a table per territory no longer reads at a glance
+MAX_TERRITOIRES = 30  # beyond, a table per territoire no longer reads at a glance
 NO_PREVIOUS = "Pas de mois précédent à comparer."
 DISTRIBUTIONS = {  # summary key -> title, definition
     "categorie": (
@@ -38,20 +38,20 @@ class Synthese:
     stock: list[Tile]  # the first one carries the trend
     trend: list[int]  # stock_total of the 12 latest months, oldest first (sparkline)
     main: list[list[tuple[Tile, str]]]  # two rows of (tile, what it names under its value)
-    population: str  # which persons the cohort tiles count
+    population: str  # which persons the cohorte tiles count
     sentences: list[str]
     distributions: tuple[Distribution, Distribution]
-    cohort: list[Tile]  # the cohort tiles: the territory table compares the same cohorts
-    territories: dict[str, tuple[str, ...]]  # empty when no comparison is offered
+    cohorte: list[Tile]  # the cohorte tiles: the territoire table compares the same cohortes
+    territoires: dict[str, tuple[str, ...]]  # empty when no comparison is offered
 
     @property
     def compare_label(self) -> str:
-        return f"Comparer les {len(self.territories)} territoires"
+        return f"Comparer les {len(self.territoires)} territoires"
 
 
 @dataclass(frozen=True)
-class TerritoryTable:
-    frame: pd.DataFrame  # one row per territory, counts already masked
+class TerritoireTable:
+    frame: pd.DataFrame  # one row per territoire, counts already masked
     shares: list[str]  # columns printed as shares
     numbers: list[str]  # columns printed as numbers (delays)
     title: str
@@ -66,18 +66,18 @@ def previous_month(months: list[str], month: str) -> str | None:
 
 
 def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None) -> Synthese:
-    """Everything the Synthèse page draws for a département (or territory) and month."""
+    """Everything the Synthèse page draws for a département (or territoire) and month."""
     current = db.summary(departement, month, communes)
     months = db.months(departement)
     before = previous_month(months, month)
     previous = db.summary(departement, before, communes) if before else None
-    cohort_series = {
+    cohorte_series = {
         name: db.series(name, departement, synthese.looked_back(months, month), communes)
-        for name in headlines.COHORT_FAMILIES
+        for name in headlines.COHORTE_FAMILIES
     }
-    head = synthese.headline(current, previous, month, before, cohort_series, masking.threshold())
+    head = synthese.headline(current, previous, month, before, cohorte_series, masking.threshold())
     own = f"mois {of_month(month)}"
-    territories = {} if communes else db.territories(departement)
+    territoires = {} if communes else db.communes_par_territoire(departement)
     return Synthese(
         departement=departement,
         month=month,
@@ -91,8 +91,8 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
         + ".",
         sentences=head.sentences or [NO_PREVIOUS],
         distributions=tuple(_distribution(current, n, departement, month) for n in DISTRIBUTIONS),
-        cohort=head.cohort,
-        territories=territories if 1 < len(territories) <= MAX_TERRITORIES else {},
+        cohorte=head.cohorte,
+        territoires=territoires if 1 < len(territoires) <= MAX_TERRITOIRES else {},
     )
 
 
@@ -104,18 +104,18 @@ def _distribution(current: dict, name: str, departement: str, month: str) -> Dis
     )
 
 
-def territory_table(view: Synthese) -> TerritoryTable:
-    """The key figures of each territory, the cohort columns at the cohort each tile shows
+def territoire_table(view: Synthese) -> TerritoireTable:
+    """The key figures of each territoire, the cohorte columns at the cohorte each tile shows
     (equal follow-up), shares and delays withheld under the threshold."""
     limit = masking.threshold()
     departement, month = view.departement, view.month
     columns = [
         (figure, tile, f"{figure.label} ({headlines.fmt_cohorte(tile.cohorte)})")
-        for figure, tile in zip(headlines.COHORT_FIGURES, view.cohort, strict=True)
+        for figure, tile in zip(headlines.COHORTE_FIGURES, view.cohorte, strict=True)
         if tile.cohorte
     ]
     records = []
-    for label, communes in view.territories.items():
+    for label, communes in view.territoires.items():
         # The families the row needs, not the whole summary (flows, intensity...).
         stock = db.family("stock", departement, month, communes)
         orient = db.family("orientations", departement, month, communes)
@@ -135,7 +135,7 @@ def territory_table(view: Synthese) -> TerritoryTable:
                 },
             }
         )
-    return TerritoryTable(
+    return TerritoireTable(
         frame=pd.DataFrame(records),
         shares=["catégories 1 à 3", *(n for f, _, n in columns if f.is_share)],
         numbers=[n for f, _, n in columns if not f.is_share],

@@ -1,7 +1,7 @@
 -- Registration category (categInscriptionCode of Statut usager) of the persons registered
 -- (statutDE Inscrit) in the latest collection of $departement on or before the end of
 -- $mois; without a category: non_renseignee.
--- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
 -- whole département.
 WITH collecte AS (
     SELECT * FROM ft_derniere_collecte($departement, last_day(CAST($mois AS DATE)))

@@ -1,23 +1,23 @@
--- Funnel of an analyst-defined cohort of $departement (the orientation, time-to-contract
--- and flows definitions, applied to one cohort).
--- Cohort: persons whose RSA entry ($base = 'entree') or first orientation ($base =
+-- Funnel of an analyst-defined cohorte of $departement (the orientation, time-to-contract
+-- and flows definitions, applied to one cohorte).
+-- Cohorte: persons whose RSA entry ($base = 'entree') or first orientation ($base =
 -- 'orientation') falls between $mois_debut and $mois_fin, optionally restricted to a
--- parcours type, age band (age in years at the start of the cohort period), sex, commune
--- (PECGM residence, else parcours), the sidebar's territory ($communes, a list) and PECGM
+-- parcours type, age band (age in years at the start of the cohorte period), sex, commune
+-- (PECGM residence, else parcours), the sidebar's territoire ($communes, a list) and PECGM
 -- modality (latest file). NULL = no restriction.
 -- Steps: entered -> oriented (on or after entry when known) -> first accompaniment
 -- appointment after orientation -> contract (as contrat.sql) -> return to work (PECGM
 -- cessation of the reprise_emploi group after orientation).
 -- Equal follow-up ($horizon days, NULL = none): each step counts the events within
--- $horizon days of the cohort's start event (entry for $base = 'entree', orientation for
--- 'orientation'); a cohort whose last month has not had $horizon days by the data date is
+-- $horizon days of the cohorte's start event (entry for $base = 'entree', orientation for
+-- 'orientation'); a cohorte whose last month has not had $horizon days by the data date is
 -- provisional, or its months still short of the horizon are left out ($immatures =
 -- 'exclure'). The CTE chain ends with `durations` (time to orientation and to contract,
 -- censored at the data date) for the Kaplan–Meier curves: indicators.cohorte_courbes takes
 -- the text above the line `-- entonnoir` and appends kaplan_meier.sql.
 -- Entrants come from the view `entrant` (the CAF/MSA flux when one is loaded, else the
 -- sources), oriented or not; orientations are matched by `orientation_liee`.
-WITH maturite AS MATERIALIZED (  -- data date of the cohort explorer (migration 0013)
+WITH maturite AS MATERIALIZED (  -- data date of the cohorte explorer (migration 0013)
     SELECT date_donnees($departement, ['pecgm', 'orientation', 'parcours', 'caf_msa']) AS date_donnees
 ),
 liees AS (SELECT * FROM orientation_liee($departement)),
@@ -28,7 +28,7 @@ person AS (  -- the population (view entrant, oriented or not) and its first ori
     FROM entrant e LEFT JOIN liees o USING (person_key)
     WHERE e.departement = $departement
     GROUP BY ALL
-    UNION ALL  -- oriented persons the population does not hold: orientation cohorts only
+    UNION ALL  -- oriented persons the population does not hold: orientation cohortes only
     SELECT person_key, any_value(pe_key), any_value(rsa_key), NULL, min(date_orientation),
            arg_min(type_parcours, date_orientation), any_value(sexe), any_value(annee_naissance),
            NULL
@@ -57,7 +57,7 @@ emplois AS (  -- cessations for a return to work
     JOIN nomenclature n ON n.nom = 'motif_cessation' AND n.code = r.motif_cessation_ide
     WHERE n.groupe = 'reprise_emploi' AND r.date_cessation_ide IS NOT NULL
 ),
-cohort AS (
+cohorte AS (
     SELECT p.*, coalesce(g.commune, pp.code_commune, p.commune_flux) AS commune, g.modalite,
            year(CAST($mois_debut AS DATE)) - p.annee_naissance AS age
     FROM person p
@@ -68,7 +68,7 @@ cohort AS (
           BETWEEN CAST($mois_debut AS DATE) AND CAST($mois_fin AS DATE)
 ),
 filtered AS (
-    SELECT * FROM cohort
+    SELECT * FROM cohorte
     WHERE ($parcours IS NULL OR type_parcours = $parcours)
       AND ($sexe IS NULL OR sexe = $sexe)
       AND ($commune IS NULL OR commune = $commune)

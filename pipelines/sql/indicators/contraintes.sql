@@ -5,7 +5,7 @@
 -- latest orientation on or before the end of $mois (`parcours:<type>`, none known:
 -- `parcours:non_renseigne`). Rows: (groupe, thematique, personnes); thematique NULL is
 -- the group's population with a diagnostic, the denominator of each thématique's `part`.
--- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
 -- whole département.
 WITH collecte AS (
     SELECT * FROM ft_derniere_collecte($departement, last_day(CAST($mois AS DATE)))

@@ -1,21 +1,21 @@
--- Time to contract of the orientation cohort ($departement, $mois). Cohort: persons whose
--- first orientation decision is in $mois (one row per person and cohort). Contract date:
+-- Time to contract of the orientation cohorte ($departement, $mois). Cohorte: persons whose
+-- first orientation decision is in $mois (one row per person and cohorte). Contract date:
 -- the earliest of the parcours date_contrat_engagement and the PECGM DATE NOTIFICATION PPAE
 -- VALANT CER of the same person that is on or after the orientation date. A person is the
 -- same across sources through the NIR key, the identifiant PE key or the identifiant RSA
 -- key (macro contrat_par_cle).
--- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
 -- whole département.
 -- Maturity (CTE maturite): the 30-day and 60-day shares are provisional while their own
 -- window after the month's last day has not closed at the data date; the delay quantiles
--- while the 60-day (longest) window has not. Shares part_30j, part_60j: over the cohort.
+-- while the 60-day (longest) window has not. Shares part_30j, part_60j: over the cohorte.
 WITH maturite AS MATERIALIZED (  -- data date of the family and maturity of each threshold (migration 0013)
     SELECT d AS date_donnees,
            provisoire($mois, 30, d) AS provisoire_30j,
            provisoire($mois, 60, d) AS provisoire_60j
     FROM (SELECT date_donnees($departement, ['pecgm', 'orientation', 'parcours']) AS d)
 ),
-cohort AS (
+cohorte AS (
     SELECT person_key, any_value(pe_key) AS pe_key, any_value(rsa_key) AS rsa_key,
            min(date_orientation) AS oriente, arg_min(type_parcours, date_orientation) AS type_parcours,
            any_value(sexe) AS sexe,
@@ -25,15 +25,15 @@ cohort AS (
       AND dans_territoire($departement, $communes, cle_nir := person_key, cle_pe := pe_key)
     GROUP BY person_key
 ),
-candidates AS (  -- the contracts of each cohort person, by any of its keys
+candidates AS (  -- the contracts of each cohorte person, by any of its keys
     SELECT c.person_key, k.date_contrat AS d
-    FROM (SELECT person_key, unnest(cles_personne(person_key, pe_key, rsa_key)) AS cle FROM cohort) c
+    FROM (SELECT person_key, unnest(cles_personne(person_key, pe_key, rsa_key)) AS cle FROM cohorte) c
     JOIN contrat_par_cle($departement) k USING (cle)
 ),
 delays AS (
     SELECT c.person_key, c.type_parcours, c.sexe, c.tranche,
            min(k.d) FILTER (WHERE k.d >= c.oriente) - c.oriente AS jours
-    FROM cohort c LEFT JOIN candidates k USING (person_key)
+    FROM cohorte c LEFT JOIN candidates k USING (person_key)
     GROUP BY c.person_key, c.type_parcours, c.sexe, c.tranche, c.oriente
 )
 SELECT CASE WHEN grouping(type_parcours) = 0 THEN 'parcours:' || coalesce(type_parcours, 'non_renseigne')

@@ -1,6 +1,6 @@
--- Orientation delay of the entry cohort ($departement, $mois): delai_orientation_jours and
+-- Orientation delay of the entry cohorte ($departement, $mois): delai_orientation_jours and
 -- the shares oriented within the two thresholds (orientes_30j_share, orientes_6sem_share).
--- The cohort's persons come from the view `entrant` (migration 0012): the CAF/MSA flux's
+-- The cohorte's persons come from the view `entrant` (migration 0012): the CAF/MSA flux's
 -- persons soumis aux droits et devoirs when the département has one (population
 -- 'caf_msa'), else the persons of the orientation and parcours sources with an entry date
 -- ('sources'). Each is counted once, oriented or not; their orientations are matched by
@@ -9,7 +9,7 @@
 -- orientation before entry is excluded and counted as an anomaly.
 -- Thresholds (CTE seuils): 30 days, and six weeks (42 days, the legal delay to orient);
 -- $seuil_1, $seuil_2 replace them when given (NULL: these). Shares over all entrants.
--- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
 -- whole département.
 -- Maturity (CTE maturite): each share is provisional while its own window (seuil_1,
 -- seuil_2 days after the month's last day) has not closed at the data date; the delay
@@ -32,7 +32,7 @@ person AS (
       AND dans_territoire($departement, $communes, commune := code_commune,
                           cle_nir := person_key, cle_pe := pe_key)
 ),
-cohort AS (
+cohorte AS (
     SELECT p.person_key, p.entree, p.sexe,
            tranche_age(p.annee_naissance, year(CAST($mois AS DATE))) AS tranche,
            min(o.date_orientation) FILTER (WHERE o.date_orientation >= p.entree) AS oriente,
@@ -45,7 +45,7 @@ delays AS (
     SELECT c.*, c.oriente - c.entree AS jours,
            c.oriente - c.entree <= s.seuil_1 AS dans_seuil_1,
            c.oriente - c.entree <= s.seuil_2 AS dans_seuil_2
-    FROM cohort c, seuils s
+    FROM cohorte c, seuils s
 )
 SELECT
     CASE WHEN grouping(sexe) = 0 THEN 'sexe:' || coalesce(sexe, 'non_renseigne')

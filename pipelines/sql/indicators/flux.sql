@@ -3,7 +3,7 @@
 -- the PECGM cessation and radiation dates that fall in the month (source = 'pecgm'; PECGM
 -- gives no registrations, so inscriptions is then null). Cessations by motif group use the
 -- groups of pipelines/nomenclatures/motif_cessation.csv.
--- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
 -- whole département.
 WITH lists AS (
     SELECT liste, motif FROM lrsa_de

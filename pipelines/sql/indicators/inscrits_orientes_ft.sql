@@ -4,7 +4,7 @@
 -- (statutDE Inscrit). `orientes`: all of them; `collectes`: those the collection asked
 -- about (found or not); `inscrits`: registered. The share is inscrits / collectes: a
 -- person not asked is unknown, not unregistered. Overall and per nature (05, 06).
--- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
 -- whole département.
 WITH fin AS (SELECT last_day(CAST($mois AS DATE)) AS d),
 orientes AS (

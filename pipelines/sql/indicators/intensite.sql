@@ -2,7 +2,7 @@
 -- persons oriented on or before its last day (the files give no end of parcours). Hours:
 -- the prestations that start in the month, divided by the month's weeks (days / 7).
 -- Appointments: those dated in the month.
--- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
 -- whole département.
 WITH month AS (
     SELECT CAST($mois AS DATE) AS debut, last_day(CAST($mois AS DATE)) AS fin,

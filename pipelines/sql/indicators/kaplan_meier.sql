@@ -1,10 +1,10 @@
--- Kaplan–Meier tail shared by the time-to-event curves (contrat_courbe.sql, the cohort
+-- Kaplan–Meier tail shared by the time-to-event curves (contrat_courbe.sql, the cohorte
 -- explorer's curves of cohorte.sql). Not a query on its own: it is appended to a file
 -- whose WITH clause ends with a CTE durations(cohorte, t, evenement), one row per person:
 -- t the days to the event (evenement true) or to the data date (censored, false).
--- Output: for each cohort and day 0…180, the estimated share having had the event by
--- that day, the cohort's size, whether that day was observed for someone, and whether
--- the estimate is provisional: past the first censored person (someone of the cohort has
+-- Output: for each cohorte and day 0…180, the estimated share having had the event by
+-- that day, the cohorte's size, whether that day was observed for someone, and whether
+-- the estimate is provisional: past the first censored person (someone of the cohorte has
 -- not yet been followed that long at the data date, the estimate leans on censoring).
 , km_steps AS (  -- events and persons leaving the risk set at each observed time
     SELECT cohorte, t,

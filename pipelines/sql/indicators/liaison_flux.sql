@@ -1,7 +1,7 @@
 -- Link rate between the CAF/MSA flux and the orientation sources of $departement: the
 -- persons with an orientation record, and how many of them a loaded flux holds (by NIR,
 -- then identifiant PE, then identifiant RSA for a record that carries neither). A low rate
--- means identifiers that do not match, and orientations the cohort indicators cannot see.
+-- means identifiers that do not match, and orientations the cohorte indicators cannot see.
 -- taux: retrouvees_dans_flux over personnes_orientees.
 WITH flux AS (SELECT person_key, pe_key, rsa_key FROM caf_beneficiaire WHERE departement = $departement),
 personnes AS (

@@ -2,7 +2,7 @@
 -- A decision is one (person, date): the same decision sent by two sources (CGPEM and the
 -- reprise de stock) counts once; a person oriented twice counts once per decision.
 -- One row per (indicateur, code) with its count.
--- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
 -- whole département.
 WITH decision AS (
     SELECT DISTINCT ON (person_key, date_orientation)

@@ -6,7 +6,7 @@
 -- the end of the month (`caf_etat`: the flux of that month, not the latest one), entry =
 -- DTDEMRSA; their orientations matched by `orientation_liee`. Population 'sources': the
 -- parcours persons whose entry is on or before the last day of the month.
--- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
 -- whole département.
 WITH fin AS (SELECT last_day(CAST($mois AS DATE)) AS d),
 caf AS (  -- population caf_msa: the state of the households at the end of the month

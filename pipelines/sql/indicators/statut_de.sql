@@ -3,7 +3,7 @@
 -- statutDE (Identifié, Inscrit, Cessé, Radié; found without a status: non_renseigne) and
 -- `non_trouve` for persons France Travail does not know (Recherche usager gave no
 -- identifier: S002 or another return code), with the collection's date.
--- $communes: the communes of the chosen territory (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
 -- whole département.
 WITH collecte AS (
     SELECT * FROM ft_derniere_collecte($departement, last_day(CAST($mois AS DATE)))

@@ -1,7 +1,7 @@
 -- Stock indicators of the PECGM file of ($departement, $mois). One row per (indicateur,
 -- code) with its count `n` and its share `part` over stock_total, the one denominator of
 -- this family (cer_notifie_share, contact_90j_share, cat_1_3_share: the `part` of their row).
--- $communes: the communes of the chosen territory (macro dans_territoire, on the commune of
+-- $communes: the communes of the chosen territoire (macro dans_territoire, on the commune of
 -- residence of the record), NULL for the whole département.
 WITH stock AS (
     SELECT * FROM pecgm_stock WHERE departement = $departement AND mois = CAST($mois AS DATE)
