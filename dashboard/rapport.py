@@ -28,6 +28,7 @@ from dashboard.formatting import fmt_int, fmt_month, fmt_share
 from dashboard.masque import count_label, masked_count, shown_share
 from pipelines import indicators, masking
 from pipelines.errors import UsageError
+from pipelines.journal import STATUS_LABELS
 from pipelines.nomenclatures import nomenclature
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -513,14 +514,13 @@ def _quality(con, departement: str, month: str) -> Table:
         "ORDER BY id",
         [departement, month],
     ).fetchall()
-    status = {"loaded": "chargé", "refused": "refusé", "superseded": "remplacé", "failed": "échec"}
     return Table(
         ["Source", "Fichier", "Statut", "Lus", "Chargés", "Rejetés", "Date"],
         [
             [
                 SOURCE_LABELS.get(s, s),
                 str(name),
-                status.get(st, st),
+                STATUS_LABELS.get(st, st),
                 fmt_int(read),
                 fmt_int(loaded),
                 fmt_int(rejected),

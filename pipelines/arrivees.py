@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pipelines import access, loader, retention, warehouse
+from pipelines import access, journal, loader, retention, warehouse
 from pipelines.errors import FileUnusable, LoadFailed, UsageError
 from pipelines.readers.encoding import inspect_file
 from pipelines.settings import Settings
@@ -253,12 +253,7 @@ def run_once(
     return run
 
 
-STATUS_FR = {
-    "loaded": "chargé",
-    loader.ALREADY_LOADED: "déjà chargé",
-    "refused": "refusé",
-    "failed": "échec",
-}
+STATUS_FR = {**journal.STATUS_LABELS, loader.ALREADY_LOADED: "déjà chargé"}
 
 
 def summary_lines(run: Run) -> list[str]:

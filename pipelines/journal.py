@@ -35,6 +35,14 @@ class JournalRow(NamedTuple):
 
 COLUMNS = JournalRow._fields
 
+# What a user reads for each journal status (the statuses of load_journal's CHECK).
+STATUS_LABELS = {
+    "loaded": "chargé",
+    "refused": "refusé",
+    "superseded": "remplacé",
+    "failed": "échec",
+}
+
 
 def insert_row(
     con: duckdb.DuckDBPyConnection,

@@ -16,11 +16,10 @@ from dashboard import auth, db
 from dashboard.formatting import fmt_month
 from pipelines import calendrier
 from pipelines.access import User
-from pipelines.journal import JournalRow
+from pipelines.journal import STATUS_LABELS, JournalRow
 from pipelines.validation import archive, html
 from pipelines.validation.report import BLOQUANT, severity_label
 
-STATUS_FR = {"loaded": "chargé", "refused": "refusé", "superseded": "remplacé", "failed": "échec"}
 # French headers of the journal table, in the order of pipelines.journal.JournalRow.
 JOURNAL_HEADERS = [
     "n°", "source", "fichier", "sha256", "octets", "département", "mois", "encodage", "lus",
@@ -42,7 +41,7 @@ DRIFT_SHARES = ("variation des lignes", "personnes absentes")  # shown as percen
 
 
 def status_label(status: str) -> str:
-    return STATUS_FR.get(status, status)
+    return STATUS_LABELS.get(status, status)
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,7 +63,7 @@ def journal(user: User, limit: int = 1000) -> Journal | None:
     if not rows:
         return None
     table = pd.DataFrame(rows, columns=JOURNAL_HEADERS)
-    table["statut"] = table["statut"].map(STATUS_FR)
+    table["statut"] = table["statut"].map(STATUS_LABELS)
     choices = {
         int(r.id): f"n° {r.id} — {r.file_name} ({status_label(r.status)})" for r in rows[:CHOICES]
     }
