@@ -27,12 +27,12 @@ OTHER_DEP_STEWARD = "gestion@cd2b.example.fr"
 SMTP_USER, SMTP_PASSWORD = "pilotage", "mot-de-passe-smtp-de-test"
 # Personal values planted in the files (a sound one and the broken one): none may reach a mail.
 PERSONAL = {
-    "nir": "2850799123456",
+    "nir": "2850799912456",
     "nom_naissance": "ARRIVEENOM",
     "prenom": "ARRIVEEPRENOM",
     "no_allocataire_caf": "7654321",
 }
-BROKEN_PERSONAL = {"nir": "1790599654321", "nom_naissance": "REFUSENOM"}
+BROKEN_PERSONAL = {"nir": "1790599912321", "nom_naissance": "REFUSENOM"}
 MONTH_FILES = [
     "cgpem/CGPEM_2A_202610.csv",
     *(f"lrsa/LRSA_2A_202610_{liste}.csv" for liste in ("inscriptions", "inscrits", "cessations", "radiations")),

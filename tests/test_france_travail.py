@@ -452,8 +452,9 @@ def test_nir_control_key(number: int, departement: str) -> None:
 
 
 def test_nir_control_key_worked_by_hand() -> None:
-    # synthetic NIR (born abroad: département 99): 1850799123456 mod 97 = 58, key 97 - 58 = 39
-    assert collecte.nir_complet("1850799123456") == "185079912345639"
+    # synthetic NIR (département 99, country code 99912, never assigned: tests/synthetic.py):
+    # 1850799912345 mod 97 = 46, key 97 - 46 = 51
+    assert collecte.nir_complet("1850799912345") == "185079991234551"
 
 
 def test_unconfigured_access_is_a_usage_error(settings, tmp_path, monkeypatch) -> None:

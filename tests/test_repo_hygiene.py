@@ -10,13 +10,17 @@ nowhere once the repository is cloned alone. Static: reads the tracked files as 
 
 from __future__ import annotations
 
+import gzip
 import re
 import subprocess
 import unicodedata
+import zipfile
 from functools import cache
 from pathlib import Path
 
 import pytest
+
+from tests.synthetic import NIR_SHAPED, is_synthetic_nir
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().relative_to(ROOT).as_posix()
@@ -250,3 +254,40 @@ def test_every_repository_path_the_markdown_names_exists() -> None:
                 missing.append(f"{path} : {name}")
     assert named > 50, named
     assert not missing, "\n".join(missing)
+
+
+def contents(path: str) -> list[bytes]:
+    """The bytes a reader of the file sees: gzip unpacked, each member of an .xlsx."""
+    data = (ROOT / path).read_bytes()
+    if path.endswith(".gz"):
+        return [gzip.decompress(data)]
+    if path.endswith(".xlsx"):
+        with zipfile.ZipFile(ROOT / path) as book:
+            return [book.read(name) for name in book.namelist()]
+    return [data]
+
+
+def real_looking_nirs(data: bytes) -> list[str]:
+    found = (m.group().decode("ascii") for m in NIR_SHAPED.finditer(data))
+    return [value for value in found if not is_synthetic_nir(value)]
+
+
+def test_every_nir_shaped_number_in_the_repository_is_synthetic() -> None:
+    """Fixtures, suites' examples, sample files (unpacked), golden files: a 13- or 15-digit
+    number shaped like a NIR is in the never-assigned range of tests/synthetic.py."""
+    offences = [
+        f"{path}: {value[:5]}…"
+        for path in tracked_files()
+        for data in contents(path)
+        for value in real_looking_nirs(data)
+    ]
+    assert not offences, "NIR d'apparence réelle (utilisez la plage de tests/synthetic.py) :\n" + (
+        "\n".join(offences)
+    )
+
+
+def test_the_nir_scan_sees_a_real_looking_number() -> None:
+    # Built from parts, so that this file holds no such literal: département 75, commune 056.
+    real_looking = ("1" + "8507" + "75" + "056" + "123").encode()
+    assert real_looking_nirs(b"nir;" + real_looking + b";x") == [real_looking.decode()]
+    assert real_looking_nirs(b"1850799912345 185079991234551 12345678901234567") == []
