@@ -66,8 +66,8 @@ def test_a_different_key_is_refused(tmp_path, settings, monkeypatch, capsys) -> 
         pseudonymise._decode_key("court")
 
 
-# Synthetic NIRs: département 99 + country code 999xx, never assigned by INSEE. Built from
-# parts so that no NIR-shaped literal sits in the repository.
+# Synthetic NIRs: département 99 + country code 9xx, never assigned by INSEE (the rule:
+# tests/synthetic.py). Built from parts, as a reminder that none is anyone's number.
 FAKE_NIR = "1" + "8507" + "99" + "912345"
 FAKE_NIR_2 = "2" + "9901" + "99" + "912399"
 
