@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench_pecgm import cpu_seconds, peak_mb  # noqa: E402
 
 from sample_data.caf_flux import Foyer, Personne, fake_nir, flux_chunks  # noqa: E402
 
@@ -120,17 +121,12 @@ PHASES = {
 }
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of the process
-    return usage.ru_utime + usage.ru_stime
-
-
 def _child(phase: str, path: Path) -> None:
-    started, cpu = time.perf_counter(), _cpu()
+    started, cpu = time.perf_counter(), cpu_seconds()
     result = PHASES[phase](path)
     result["seconds"] = time.perf_counter() - started
-    result["cpu"] = _cpu() - cpu
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["cpu"] = cpu_seconds() - cpu
+    result["peak_mb"] = peak_mb()
     print(json.dumps(result))
 
 

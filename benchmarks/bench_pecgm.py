@@ -86,7 +86,7 @@ def phase_scan(path: Path) -> dict:
 
     facts = inspect_file(path)
     con = duckdb.connect(config={"threads": 2})
-    start, start_cpu = time.perf_counter(), _cpu()
+    start, start_cpu = time.perf_counter(), cpu_seconds()
     n = con.execute(
         "SELECT count(line) FROM read_csv(?, columns = {'line': 'VARCHAR'}, header = false, "
         "delim = chr(1), quote = '', escape = '', auto_detect = false, strict_mode = false, "
@@ -94,7 +94,7 @@ def phase_scan(path: Path) -> dict:
         f"compression = '{'gzip' if facts.gzip else 'none'}')",
         [str(path)],
     ).fetchone()[0]
-    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - start_cpu, "lines": n}
+    return {"seconds": time.perf_counter() - start, "cpu": cpu_seconds() - start_cpu, "lines": n}
 
 
 def phase_read_fwf(path: Path) -> dict:
@@ -103,7 +103,7 @@ def phase_read_fwf(path: Path) -> dict:
     from pipelines.sources.pecgm import _kept_fields
 
     fields = _kept_fields(LAYOUT)
-    start, start_cpu = time.perf_counter(), _cpu()
+    start, start_cpu = time.perf_counter(), cpu_seconds()
     frame = pd.read_fwf(
         path,
         colspecs=[(f.start - 1, f.end) for f in fields],
@@ -112,10 +112,14 @@ def phase_read_fwf(path: Path) -> dict:
         encoding="latin-1",
         header=None,
     )
-    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - start_cpu, "lines": len(frame)}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": cpu_seconds() - start_cpu,
+        "lines": len(frame),
+    }
 
 
-def _cpu() -> float:
+def cpu_seconds() -> float:
     """CPU seconds (user + system) of this process so far, every thread counted: DuckDB's
     threads and the background file hash too, so a parallel step is not flattered."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -128,12 +132,12 @@ def _timed(steps: dict[str, float], cpu: dict[str, float], owner, name: str, lab
     inner = getattr(owner, name)
 
     def wrapper(*args, **kwargs):
-        start, start_cpu = time.perf_counter(), _cpu()
+        start, start_cpu = time.perf_counter(), cpu_seconds()
         try:
             return inner(*args, **kwargs)
         finally:
             steps[label] = steps.get(label, 0.0) + time.perf_counter() - start
-            cpu[label] = cpu.get(label, 0.0) + _cpu() - start_cpu
+            cpu[label] = cpu.get(label, 0.0) + cpu_seconds() - start_cpu
 
     setattr(owner, name, wrapper)
 
@@ -153,9 +157,9 @@ def phase_load(path: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["PILOTAGE_SECRET_KEY"] = "ab" * 32
         settings = Settings.from_env(Path(tmp) / "bench.duckdb")
-        start, start_cpu = time.perf_counter(), _cpu()
+        start, start_cpu = time.perf_counter(), cpu_seconds()
         outcome = loader.load("pecgm", path, settings)
-        seconds, seconds_cpu = time.perf_counter() - start, _cpu() - start_cpu
+        seconds, seconds_cpu = time.perf_counter() - start, cpu_seconds() - start_cpu
         # the write holds the insert and the derived tables: what is left of it
         for times, total in ((steps, seconds), (cpu, seconds_cpu)):
             times["write"] = times.get("write", 0.0) - times.get("insert", 0.0)
@@ -193,7 +197,7 @@ def run_phase(name: str, path: Path, script: str = __file__) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _machine_load() -> str:
+def machine_load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
 
@@ -261,9 +265,9 @@ def main() -> None:
         )
     size_mb = path.stat().st_size / 1e6
     phases = [name for name in PHASES if name in args.phases.split(",")]
-    print(f"machine before: {_machine_load()}")
+    print(f"machine before: {machine_load()}")
     runs = {name: [run_phase(name, path) for _ in range(args.repeat)] for name in phases}
-    print(f"machine after:  {_machine_load()}")
+    print(f"machine after:  {machine_load()}")
     results = {name: median_run(r) for name, r in runs.items()}
     cpu = {name: statistics.median(x["cpu"] for x in r) for name, r in runs.items()}
     scan, fwf, load = (results.get(name) for name in PHASES)

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import shutil
 import sys
 import tempfile
@@ -32,7 +30,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pecgm import median_run, peak_mb, phase_load, run_phase  # noqa: E402
+from bench_pecgm import (  # noqa: E402
+    cpu_seconds,
+    machine_load,
+    median_run,
+    peak_mb,
+    phase_load,
+    run_phase,
+)
 
 from pipelines.readers.layout import available_layouts  # noqa: E402
 from sample_data import generate, pecgm_xml  # noqa: E402
@@ -111,11 +116,6 @@ def phase_stage(path: Path) -> dict:
 PHASES = {"iterparse": phase_iterparse, "stage": phase_stage, "load": phase_load}
 
 
-def machine_load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -134,12 +134,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.phase:
-        before = resource.getrusage(resource.RUSAGE_SELF)
+        before = cpu_seconds()
         result = PHASES[args.phase](args.file)
-        after = resource.getrusage(resource.RUSAGE_SELF)
         result["peak_mb"] = peak_mb()
         # CPU seconds of every thread: on a crowded machine, a fairer ratio than the clock
-        result["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        result["cpu"] = cpu_seconds() - before
         print(json.dumps(result))
         return
 
