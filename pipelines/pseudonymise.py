@@ -121,6 +121,16 @@ def person_key(key: bytes, nir: str | None = None, pe: str | None = None, rsa: s
     return None
 
 
+def has_macros(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `register_macros` ran on this connection (a load's connection, not a bare
+    one of the tests that only stage a file)."""
+    rows = con.execute(
+        "SELECT count(*) FROM duckdb_functions() "
+        "WHERE function_name = 'person_key' AND function_type = 'macro'"
+    ).fetchall()
+    return bool(rows[0][0])
+
+
 def _blob_literal(data: bytes) -> str:
     return "'" + "".join(f"\\x{b:02X}" for b in data) + "'::BLOB"
 

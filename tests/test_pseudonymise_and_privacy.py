@@ -114,3 +114,28 @@ def test_no_personal_value_in_the_warehouse(tmp_path, settings) -> None:
                 assert value not in text, f"{value!r} found in table {table}"
     # Year of birth is kept (age bands), the full date is not.
     assert any(row[9] == 1985 for row in table_rows(settings, "pecgm_stock"))
+
+
+def test_keys_hashed_while_cutting_are_the_python_hmac(tmp_path, settings, monkeypatch) -> None:
+    """The keys computed chunk by chunk beside the cut (`pecgm.KeyHasher`) land on their
+    own rows: chunks of 7 rows here, so every chunk boundary falls inside the file."""
+    from pipelines import loader
+    from pipelines.sources import pecgm
+
+    monkeypatch.setattr(pecgm.KeyHasher, "CHUNK_ROWS", 7)
+    lines = pecgm_lines(persons=60, month="2026-10")
+    path = write_pecgm(tmp_path / "PECGM_2A_202610.txt", lines)
+    assert loader.load("pecgm", path, settings).status == "loaded"
+    key = pseudonymise.load_or_create_key(settings.key_file)
+    expected = {}
+    for line_no, line in enumerate(lines, 1):
+        if line.startswith("D"):
+            values = {f.name: line[f.start - 1 : f.end].strip() for f in LAYOUT.fields("D")}
+            expected[line_no] = (
+                pseudonymise.person_key(key, nir=values["nir"], pe=values["identifiant_pe"]),
+                pseudonymise.keyed_hash(key, "PE", values["identifiant_pe"]),
+            )
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        got = con.execute("SELECT line_no, person_key, pe_key FROM pecgm_stock").fetchall()
+    assert len(got) == len(expected) > 14
+    assert {line_no: (person, pe) for line_no, person, pe in got} == expected

@@ -221,8 +221,8 @@ def _newlines(units: np.ndarray) -> np.ndarray:
 
     Usual file first: when the first line's length repeats (every line the same length),
     the predicted positions are checked, and the count of newlines proves there is no
-    other. Otherwise bytes are compared 8 at a time: newlines are one byte in a thousand,
-    so only the few words holding one are looked into.
+    other. Otherwise one `flatnonzero` pass (measured: twice as fast as looking into the
+    8-byte words that hold a newline).
     """
     eq = units == NEWLINE
     count = int(np.count_nonzero(eq))
@@ -231,12 +231,7 @@ def _newlines(units: np.ndarray) -> np.ndarray:
         predicted = np.arange(first, len(eq), first + 1)
         if len(predicted) == count and eq[predicted].all():
             return predicted
-    if units.dtype != np.uint8:
-        return np.flatnonzero(eq)
-    whole = len(eq) // 8 * 8
-    words = np.flatnonzero(eq[:whole].view(np.uint64))
-    rows, cols = np.nonzero(eq[:whole].reshape(-1, 8)[words])
-    return np.concatenate([words[rows] * 8 + cols, whole + np.flatnonzero(eq[whole:])])
+    return np.flatnonzero(eq)
 
 
 def _lines(units: _Units) -> tuple[np.ndarray, np.ndarray]:
@@ -254,26 +249,40 @@ def _windows(units: _Units, width: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(units.data, width)
 
 
-def _rows(units: _Units, starts: np.ndarray, width: int) -> np.ndarray:
-    """(lines, width) units from each line's start: a strided view when the lines are
-    evenly spaced (every line the same length, the usual file), else one gathered copy."""
-    if len(starts) > 1:
+def _rows(units: _Units, starts: np.ndarray, lengths: np.ndarray, width: int) -> np.ndarray:
+    """(lines, width) units from each line's start, blanks past the line's end.
+
+    A strided view when the lines are evenly spaced and none ends before `width` (the
+    usual file: no copy); else one gathered copy, where the lines that end early (trailing
+    blanks stripped) get blanks past their end, once for every field.
+    """
+    if len(starts) > 1 and lengths.min() >= width:
         step = np.diff(starts)
         if (step == step[0]).all():
             item = units.data.itemsize
             return np.lib.stride_tricks.as_strided(
                 units.data[starts[0] :], shape=(len(starts), width), strides=(step[0] * item, item)
             )
-    return _windows(units, width)[starts]
+    rows = _windows(units, width)[starts]
+    short = np.flatnonzero(lengths < width)
+    if short.size:
+        part = rows[short]
+        part[np.arange(width) >= lengths[short, None]] = BLANK
+        rows[short] = part
+    return rows
 
 
 def _block(rows: np.ndarray, lengths: np.ndarray, offset: int, width: int):
-    """(units of the field per line, blanks past the line's end; units present per line)."""
+    """(units of the field per line, blanks past the line's end; units present per line).
+
+    `rows` already holds blanks past each line's end (`_rows`). The copy goes through a
+    view of each line's field as one item (`V<width>`): numpy then copies items, not
+    `width` single units per line (3x faster, measured).
+    """
     present = np.clip(lengths - offset, 0, width)
-    block = np.ascontiguousarray(rows[:, offset : offset + width])
-    short = present < width
-    if short.any():
-        block[short] = np.where(np.arange(width) < present[short, None], block[short], BLANK)
+    field = rows[:, offset : offset + width]
+    item = np.dtype((np.void, width * rows.itemsize))
+    block = field.view(item).copy().view(rows.dtype).reshape(len(rows), width)
     return block, present
 
 
@@ -354,14 +363,52 @@ def _null_where(values: pa.Array, null: pa.Array) -> pa.Array:
     )
 
 
+def _all_equal(block: np.ndarray, unit: int) -> np.ndarray:
+    """Rows of a `uint8` block made only of `unit`: each row compared as one byte string
+    (numpy compares whole items; a row-wise `all` walks `width` units per row, 3x slower)."""
+    width = block.shape[1]
+    return block.view(f"S{width}")[:, 0] == bytes([unit]) * width
+
+
+def _validity(null: np.ndarray) -> pa.Buffer | None:
+    return pa.py_buffer(np.packbits(~null, bitorder="little")) if null.any() else None
+
+
 def _cut_field(units: _Units, rows: np.ndarray, lengths, cut: FieldCut) -> pa.Array:
-    """The field's values, as the SQL cut gave them: see `FieldCut`."""
+    """The field's values, as the SQL cut gave them: see `FieldCut`.
+
+    An ASCII block (the usual case: codes, dates, identifiers, upper-case names) is
+    handed to Arrow as it is; blank (and all-zero) rows are found by numpy on the block
+    and become NULL through a validity bitmap. Anything else (accents, a fixed field a
+    line ends inside of) takes the general path below.
+    """
     block, present = _block(rows, lengths, cut.offset, cut.width)
+    partial = cut.fixed and bool(((present > 0) & (present < cut.width)).any())
+    if block.dtype != np.uint8 or partial or not _is_ascii_block(block):
+        return _cut_general(units, block, present, cut)
+    n, width = block.shape
+    null = _all_equal(block, BLANK)
+    if cut.zeros_null:
+        null |= _all_equal(block, ZERO)
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    buffers = [_validity(null), pa.py_buffer(offsets), pa.py_buffer(block.reshape(-1))]
+    values = pa.Array.from_buffers(pa.string(), n, buffers)
+    if cut.fixed:
+        return values
+    return pc.ascii_trim(values, " ")  # bytewise: a UTF-8 sequence holds no 0x20
+
+
+def _is_ascii_block(block: np.ndarray) -> bool:
+    return bool(block.size == 0 or block.max() < 0x80)
+
+
+def _cut_general(units: _Units, block: np.ndarray, present: np.ndarray, cut: FieldCut):
+    """Any block (accented text, UTF-32 units, lines ending inside a fixed field)."""
     values = _strings(units, block, present)
     if not cut.fixed:
-        values = pc.ascii_trim(values, " ")  # bytewise: a UTF-8 sequence holds no 0x20
+        values = pc.ascii_trim(values, " ")
         null = pc.equal(pc.binary_length(values), _ZERO)
-    else:  # blank: a line that ends before the field gave blanks (see _block) or ''
+    else:  # blank: a line that ends before the field gave blanks (see _rows) or ''
         blank = pc.equal(values, _text(" " * cut.width))
         null = pc.or_(blank, pc.equal(pc.binary_length(values), _ZERO))
     if cut.zeros_null:
@@ -376,8 +423,7 @@ def _trimmed_length(units: _Units, starts, lengths, width: int) -> np.ndarray:
     ends_blank = np.flatnonzero((lengths > 0) & (lengths < width) & (last == BLANK))
     if ends_blank.size:
         rows = _windows(units, width)[starts[ends_blank]]
-        block, _ = _block(rows, lengths[ends_blank], 0, width)
-        filled = block != BLANK
+        filled = (rows != BLANK) & (np.arange(width) < lengths[ends_blank, None])
         out[ends_blank] = np.where(filled.any(axis=1), width - filled[:, ::-1].argmax(axis=1), 0)
     return out
 
@@ -412,7 +458,7 @@ def read_batches(
         units = decoder.units(raw, size, pad)
         starts, lengths = _lines(units)
         trimmed = _trimmed_length(units, starts, lengths, width)
-        rows = _rows(units, starts, span)
+        rows = _rows(units, starts, lengths, span)
         columns = {
             "line_no": _numeric(np.arange(scan.lines + 1, scan.lines + 1 + len(starts))),
             "rec": _record_type(units, rows, trimmed),

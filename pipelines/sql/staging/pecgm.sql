@@ -1,7 +1,8 @@
 -- PECGM detail lines -> wh.pecgm_stock.
 -- Reads the staged view pecgm_fields (pipelines/sources/pecgm.py), skips the quarantined
--- lines, pseudonymises the identifiers (TEMP macros of pipelines/pseudonymise.py) and keeps
--- only what statistics need. Parameters: $load_id, $departement, $mois, $date_reference.
+-- lines and keeps only what statistics need; the identifiers' keyed hashes (person_key,
+-- pe_key: the TEMP macros of pipelines/pseudonymise.py) were computed while staging.
+-- Parameters: $load_id, $departement, $mois, $date_reference.
 INSERT INTO wh.pecgm_stock
 WITH radiation_labels AS (
     -- The file's 20-character label is truncated: recover the full one from the code list
@@ -22,9 +23,9 @@ SELECT
     CAST($mois AS DATE),
     CAST($date_reference AS DATE),
     f.line_no,
-    person_key(f.nir, f.identifiant_pe, NULL),
+    f.person_key,
     cle_type(f.nir, 'PE'),
-    pseudo('PE', norm_id(f.identifiant_pe)),
+    f.pe_key,
     sexe_nir(f.nir),
     CAST(year(strptime(f.date_naissance, '%Y%m%d')) AS SMALLINT),
     f.statut_certification_identite,
