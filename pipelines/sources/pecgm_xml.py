@@ -18,7 +18,9 @@ header's `<version>`; a département's own map (`--mapping`) replaces paths.
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
@@ -34,7 +36,7 @@ from lxml import etree
 from pipelines.errors import FileRefused, UsageError
 from pipelines.readers.encoding import FileFacts, open_bytes
 from pipelines.readers.layout import Layout, available_layouts
-from pipelines.readers.xml_safe import iter_top_level, root_tag
+from pipelines.readers.xml_safe import ByteRange, iter_top_level, iter_top_level_stream, root_tag
 from pipelines.settings import LAYOUTS_DIR
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 
@@ -180,7 +182,6 @@ class _Stream:
         self.footer_lines: dict[str, int] = {}
         self.header_lines: dict[str, int] = {}
         self.dossiers = 0
-        self.last_line = 0
         self.unknown: dict[str, tuple[int, int]] = {}  # path -> (first dossier, its line)
         self.after_footer = 0
 
@@ -312,19 +313,35 @@ def _read_footer(element: etree._Element, stream: _Stream, default: TagMap) -> N
     }
 
 
+def _batch_table(columns: list[str], rows: list[tuple], lines: list[int], last: int) -> pa.Table:
+    """A batch of dossiers (kept texts in column order; the dossiers ending at ordinal
+    `last`) as the Arrow table the writer inserts."""
+    first = last - len(rows) + 1
+    arrays = [
+        pa.array(range(first, last + 1), pa.int64()),
+        pa.array(lines, pa.int32()),
+        *(pa.array(col, pa.string()) for col in zip(*rows, strict=True)),
+    ]
+    return pa.Table.from_arrays(arrays, names=["line_no", "file_line", *columns])
+
+
 class _Writer:
-    """Appends batches of dossiers to `pecgm_xml_details`, normalised on the way in.
+    """Appends batches of dossiers to a temp table (`pecgm_xml_details`), normalised on the
+    way in.
 
     Python turns a batch into Arrow columns (it holds the GIL for that); DuckDB's INSERT,
     which releases it, then runs in a worker thread while the parser reads the next batch,
     so the two cores work at once. Only one statement is ever in flight on the connection:
-    each batch waits for the previous one before it is handed over.
+    each batch waits for the previous one before it is handed over, and the writers of the
+    two halves of a file share one worker (`pool`).
     """
 
-    def __init__(self, con, columns: list[str]):
+    def __init__(self, con, columns: list[str], table: str = DETAILS, pool=None):
         self.con = con
         self.columns = columns
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pecgm_xml")
+        self.table = table
+        self.own_pool = pool is None
+        self.pool = pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="pecgm_xml")
         self.pending: Future | None = None
         self.sql: str | None = None
 
@@ -340,7 +357,7 @@ class _Writer:
         )
         self.con.register("_xml_empty", empty)
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {DETAILS} AS {self.sql.replace('{}', '_xml_empty')}"
+            f"CREATE OR REPLACE TEMP TABLE {self.table} AS {self.sql.replace('{}', '_xml_empty')}"
         )
         self.con.unregister("_xml_empty")
 
@@ -348,24 +365,23 @@ class _Writer:
         """Hand the batch (kept texts in column order; the dossiers ending at `last`) over."""
         if not rows:
             return
-        first = last - len(rows) + 1
-        arrays = [
-            pa.array(range(first, last + 1), pa.int64()),
-            pa.array(lines, pa.int32()),
-            *(pa.array(col, pa.string()) for col in zip(*rows, strict=True)),
-        ]
-        batch = pa.Table.from_arrays(arrays, names=["line_no", "file_line", *self.columns])
+        batch = _batch_table(self.columns, rows, lines, last)
         rows.clear()
         lines.clear()
+        self.submit(batch)
+
+    def submit(self, batch: pa.Table) -> None:
+        """Insert an Arrow batch once this writer's previous one is in."""
         self.wait()
         self.pending = self.pool.submit(self._insert, batch)
 
     def _insert(self, batch: pa.Table) -> None:
-        self.con.register("_xml_batch", batch)
+        name = f"_xml_batch_{self.table}"
+        self.con.register(name, batch)
         try:
-            self.con.execute(f"INSERT INTO {DETAILS} {self.sql.replace('{}', '_xml_batch')}")
+            self.con.execute(f"INSERT INTO {self.table} {self.sql.replace('{}', name)}")
         finally:
-            self.con.unregister("_xml_batch")
+            self.con.unregister(name)
 
     def wait(self) -> None:
         if self.pending is not None:
@@ -376,71 +392,394 @@ class _Writer:
         try:
             self.wait()
         finally:
-            self.pool.shutdown(wait=True)
+            if self.own_pool:
+                self.pool.shutdown(wait=True)
+
+
+def _read_records(
+    elements,
+    stream: _Stream,
+    columns: list[str],
+    writer,
+    shapes: _Shapes | None = None,
+    on_header=None,
+) -> None:
+    """The loop of a pass (or of one half): header checks, every dossier to `writer`, the
+    footer. `shapes` given: the header was read elsewhere (a second half), and meeting one
+    here is a double header; `on_header` runs once the header has selected the map."""
+    default = next(iter(available_maps().values()))
+    rows: list[tuple] = []
+    lines: list[int] = []
+    record, count = default.record, 0
+    plans = shapes.plans if shapes is not None else None
+    add_row, add_line = rows.append, lines.append
+    for element in elements:
+        if element.tag == record:  # the hot path: names looked up once, outside
+            if plans is None:
+                raise FileRefused(
+                    f"{stream.where(element.sourceline or 0)} : en-tête absent "
+                    f"(élément « {default.header} » attendu avant le premier dossier)."
+                )
+            count += 1
+            line = element.sourceline or 0
+            key, texts = zip(*[(e.tag, e.text) for e in element.iter()], strict=True)
+            if texts[0] is not None and not texts[0].isspace():
+                texts = (None, *texts[1:])  # text straight inside <dossier>: ignored
+            getter = plans.get(key) or shapes.plan(element, key, count, line)
+            add_row(getter(texts))
+            add_line(line)
+            if len(rows) >= BATCH:
+                writer.flush(rows, lines, count)
+            continue
+        stream.dossiers = count
+        if element.tag == default.header:
+            if shapes is not None:
+                raise FileRefused(
+                    f"{stream.where(element.sourceline or 0, default.header)} : en-tête en double."
+                )
+            _read_header(element, stream, default)
+            shapes = _Shapes(stream.tags, columns, stream.unknown)
+            plans = shapes.plans
+            writer.start(stream.layout)
+            if on_header is not None:
+                on_header()
+        else:
+            if stream.footer is not None:
+                raise FileRefused(
+                    f"{stream.where(element.sourceline or 0, default.footer)} : fin en double."
+                )
+            _read_footer(element, stream, default)
+    stream.after_footer = count - stream.dossiers if stream.footer is not None else 0
+    stream.dossiers = count
+    writer.flush(rows, lines, count)
 
 
 def _parse(con, facts: FileFacts, report: Report, columns: list[str], options: dict) -> _Stream:
-    """One streaming pass: header checks, every dossier into the raw table, the footer.
+    """Read the file into the raw table: in two halves at once when it is large enough
+    (`_parse_halves`), else, or whenever the halves fail, in one pass (`_parse_single`).
 
     The cyclic garbage collector is paused meanwhile: the pass allocates millions of
     short-lived tuples and none of them forms a cycle, so its collections would only scan
     the batch being built again and again (a quarter of the pass time, measured).
     """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        split = _split_plan(facts)
+        if split is not None:
+            findings = len(report.findings)
+            try:
+                return _parse_halves(con, facts, report, columns, options, split)
+            except Exception:  # any failure: the single pass says what is wrong, or loads
+                del report.findings[findings:]
+        return _parse_single(con, facts, report, columns, options)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse_single(
+    con, facts: FileFacts, report: Report, columns: list[str], options: dict
+) -> _Stream:
+    """One streaming pass over the whole file."""
     default = next(iter(available_maps().values()))
     stream = _Stream(facts, report, options.get("xml_map"))
     writer = _Writer(con, columns)
-    shapes: _Shapes | None = None
-    rows: list[tuple] = []
-    lines: list[int] = []
     tags = (default.header, default.record, default.footer)
-    collecting = gc.isenabled()
-    gc.disable()
-    record, plans, count = default.record, None, 0
-    add_row, add_line = rows.append, lines.append
     try:
-        for element in iter_top_level(facts.path, tags, file_name=stream.name):
-            if element.tag == record:  # the hot path: names looked up once, outside
-                if plans is None:
-                    raise FileRefused(
-                        f"{stream.where(element.sourceline or 0)} : en-tête absent "
-                        f"(élément « {default.header} » attendu avant le premier dossier)."
-                    )
-                count += 1
-                line = element.sourceline or 0
-                key, texts = zip(*[(e.tag, e.text) for e in element.iter()], strict=True)
-                if texts[0] is not None and not texts[0].isspace():
-                    texts = (None, *texts[1:])  # text straight inside <dossier>: ignored
-                getter = plans.get(key) or shapes.plan(element, key, count, line)
-                add_row(getter(texts))
-                add_line(line)
-                if len(rows) >= BATCH:
-                    writer.flush(rows, lines, count)
-                continue
-            stream.dossiers = count
-            if element.tag == default.header:
-                if shapes is not None:
-                    raise FileRefused(
-                        f"{stream.where(element.sourceline or 0, default.header)} : "
-                        "en-tête en double."
-                    )
-                _read_header(element, stream, default)
-                shapes = _Shapes(stream.tags, columns, stream.unknown)
-                plans = shapes.plans
-                writer.start(stream.layout)
-            else:
-                if stream.footer is not None:
-                    raise FileRefused(
-                        f"{stream.where(element.sourceline or 0, default.footer)} : fin en double."
-                    )
-                _read_footer(element, stream, default)
-        stream.after_footer = count - stream.dossiers if stream.footer is not None else 0
-        stream.dossiers = count
-        writer.flush(rows, lines, stream.dossiers)
+        _read_records(
+            iter_top_level(facts.path, tags, file_name=stream.name), stream, columns, writer
+        )
     finally:
         writer.close()
-        if collecting:
-            gc.enable()
     return stream
+
+
+# --- Two halves at once --------------------------------------------------------------
+
+SPLIT_THRESHOLD = 64 * 1024 * 1024  # bytes: a smaller file is read in one pass
+SPLIT_AT = 0.5  # where the search for the second half's start begins, as a share of the size
+SECOND = "_pecgm_xml_second"  # temp table of the second half's dossiers, moved into DETAILS
+# Declared encodings where every byte below 0x80 is ASCII (a '<' is a '<'): a split on the
+# bytes of "</dossier>" is a split between characters.
+SPLIT_ENCODINGS = {"UTF-8", "UTF8", "ISO-8859-1", "ISO8859-1", "LATIN-1", "LATIN1"}
+SPLIT_ENCODINGS |= {"WINDOWS-1252", "CP1252"}
+_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^>]*\?>")
+_ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+class _Fallback(Exception):
+    """The halves cannot give the single pass's result: read the file again in one pass."""
+
+
+@dataclass(frozen=True)
+class _Split:
+    offset: int  # the second half's first byte: just after a "</dossier>"
+    size: int
+    declaration: bytes  # the file's XML declaration (and BOM): the second half's start
+    root: bytes  # the root's start tag, after which the second half's bytes come
+    suffix: bytes  # the first half's document end: the root's end tag
+
+
+def _split_plan(facts: FileFacts) -> _Split | None:
+    """Where to cut the file in two, or None for one pass: a small or gzip file, an
+    encoding that is not ASCII-compatible, a DOCTYPE, a root start tag with attributes
+    (namespaces), no "</dossier>" after the middle."""
+    if facts.gzip or facts.size_bytes < max(SPLIT_THRESHOLD, 1):
+        return None
+    default = next(iter(available_maps().values()))
+    with facts.path.open("rb") as f:
+        head = f.read(64 * 1024)
+        if head[:2] == b"\x1f\x8b":
+            return None
+        declaration = _DECLARATION.match(head)
+        prefix = declaration.group(0) if declaration else b""
+        if not declaration and head.startswith(b"\xef\xbb\xbf"):
+            prefix = b"\xef\xbb\xbf"
+        encoding = _ENCODING.search(prefix)
+        if encoding and encoding.group(1).decode("ascii").upper() not in SPLIT_ENCODINGS:
+            return None
+        root = f"<{default.root}".encode("ascii")
+        at = head.find(root, len(prefix))
+        if at < 0 or head[at + len(root) : at + len(root) + 1] != b">":
+            return None
+        if b"<!DOCTYPE" in head[:at] or b"\r" in head.replace(b"\r\n", b""):
+            return None  # a lone CR: libxml2 counts its lines its own way
+        close = f"</{default.record}>".encode("ascii")
+        start = max(int(facts.size_bytes * SPLIT_AT), at)
+        f.seek(start)
+        carry = b""
+        while True:
+            chunk = f.read(1024 * 1024)
+            if not chunk:
+                return None
+            data = carry + chunk
+            found = data.find(close)
+            if found >= 0:
+                offset = start - len(carry) + found + len(close)
+                break
+            carry = data[-(len(close) - 1) :]
+            start += len(chunk)
+    if offset >= facts.size_bytes:
+        return None
+    return _Split(offset, facts.size_bytes, prefix, root + b">", f"</{default.root}>".encode())
+
+
+class _LineCounter(ByteRange):
+    """A half's reader, counting the line ends it passes over (the second half's lines are
+    shifted by the first half's) and the lone CRs (not followed by LF), which libxml2
+    counts its own way: a file holding one is read in one pass."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.newlines = 0
+        self.lone_cr = 0
+        self._cr_end = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = super().read(size)
+        self.newlines += data.count(b"\n")
+        if self._cr_end or b"\r" in data:
+            lone = data.count(b"\r") - data.count(b"\r\n")
+            if self._cr_end and data[:1] == b"\n":
+                lone -= 1  # the CR ending the previous read was half of a CRLF
+            self.lone_cr += lone
+            self._cr_end = data.endswith(b"\r")
+        return data
+
+
+def _parse_halves(
+    con, facts: FileFacts, report: Report, columns: list[str], options: dict, split: _Split
+) -> _Stream:
+    """The first half here, the second in a child process, at once; the child's dossiers
+    are inserted into `SECOND` as they arrive, then moved after the first half's with
+    their ordinals and lines shifted. Raises on anything the single pass must redo."""
+    default = next(iter(available_maps().values()))
+    stream = _Stream(facts, report, options.get("xml_map"))
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pecgm_xml")
+    writer = _Writer(con, columns, DETAILS, pool)
+    second = _Writer(con, columns, SECOND, pool)
+    half = _SecondHalf(facts.path, stream.name, split, columns, second)
+
+    def on_header() -> None:
+        second.start(stream.layout)
+        half.start(stream.tags)
+
+    tags = (default.header, default.record, default.footer)
+    try:
+        with ByteRange(facts.path, 0, split.offset, suffix=split.suffix) as first:
+            elements = iter_top_level_stream(first, tags, stream.name)
+            _read_records(elements, stream, columns, writer, on_header=on_header)
+        writer.wait()
+        if half.process is None:
+            raise _Fallback("no header in the first half")
+        summary = half.result()
+        second.wait()
+        moved = stream.dossiers
+        _merge(stream, summary)
+        con.execute(
+            f"INSERT INTO {DETAILS} SELECT * REPLACE (line_no + {moved} AS line_no) FROM {SECOND}"
+        )
+    finally:
+        half.stop()
+        try:
+            writer.close()
+            second.close()
+        finally:
+            pool.shutdown(wait=True)
+            con.execute(f"DROP TABLE IF EXISTS {SECOND}")
+    return stream
+
+
+def _merge(stream: _Stream, summary: dict) -> None:
+    """The second half's findings into the first's, in the whole file's ordinals (its lines
+    are the file's already)."""
+    before = stream.dossiers
+    if summary["footer"] is not None:
+        if stream.footer is not None:
+            raise _Fallback("two footers")  # the single pass names the second one
+        stream.footer = summary["footer"]
+        stream.footer_line = summary["footer_line"]
+        stream.footer_lines = summary["footer_lines"]
+        stream.after_footer = summary["after_footer"]
+    elif stream.footer is not None:
+        stream.after_footer += summary["dossiers"]
+    for path, (ordinal, line) in summary["unknown"].items():
+        stream.unknown.setdefault(path, (ordinal + before if ordinal else 0, line))
+    stream.dossiers = before + summary["dossiers"]
+
+
+class _SecondHalf:
+    """The child process reading the second half, and the thread here that inserts the
+    Arrow batches it sends (so the child never waits on this process's parser). The child
+    is spawned, not forked: this process has DuckDB's threads running."""
+
+    def __init__(self, path: Path, name: str, split: _Split, columns: list[str], writer):
+        self.args = (str(path), name, split, columns)
+        self.writer = writer
+        self.process = None
+        self.thread: threading.Thread | None = None
+        self.conn = None
+        self.outcome: dict = {}
+
+    def start(self, tags: TagMap) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, send = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_second_half_main, args=(send, tags, *self.args), name="pecgm_xml_half"
+        )
+        self.process.daemon = True
+        self.process.start()
+        send.close()
+        self.thread = threading.Thread(target=self._receive, name="pecgm_xml_half", daemon=True)
+        self.thread.start()
+
+    def _receive(self) -> None:
+        try:
+            while data := self.conn.recv_bytes():
+                self.writer.submit(pa.ipc.open_stream(data).read_all())
+            self.outcome["summary"] = self.conn.recv()
+        except BaseException as error:  # the parent falls back to one pass
+            self.outcome["error"] = error
+
+    def result(self) -> dict:
+        """The child's summary once it has sent everything; raises when it failed."""
+        self.thread.join()
+        summary = self.outcome.get("summary")
+        if not isinstance(summary, dict) or "error" in summary:
+            raise _Fallback("the second half failed")
+        self.process.join(timeout=60)
+        if self.process.exitcode != 0:
+            raise _Fallback("the second half's process did not end well")
+        return summary
+
+    def stop(self) -> None:
+        """Never leave the child running: ended if still alive, always joined."""
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.join(timeout=0.1)
+            if self.process.is_alive():
+                self.process.terminate()
+            self.process.join()
+        if self.thread is not None:
+            self.thread.join()
+        if self.conn is not None:
+            self.conn.close()
+
+
+class _PipeSink:
+    """The child's writer: each batch as an Arrow IPC stream over the pipe."""
+
+    def __init__(self, conn, columns: list[str]):
+        self.conn = conn
+        self.columns = columns
+
+    def flush(self, rows: list[tuple], lines: list[int], last: int) -> None:
+        if not rows:
+            return
+        batch = _batch_table(self.columns, rows, lines, last)
+        rows.clear()
+        lines.clear()
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, batch.schema) as out:
+            out.write_table(batch)
+        self.conn.send_bytes(sink.getvalue())
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What a `_Stream` needs of the file in the child: its name, for messages."""
+
+    file_name: str
+
+
+def _second_half_main(conn, tags: TagMap, path: str, name: str, split: _Split, columns) -> None:
+    """The child process: read the second half with the parent's map; send the batches,
+    then what the parent needs to finish the whole file's checks. A failure sends only its
+    kind, never a message.
+
+    The half is a document of its own: the file's XML declaration (same encoding), as many
+    line ends as the file has before the split, the root start tag, then the file's bytes
+    from the split. So every line the parser gives is the file's own, exactly as the
+    single pass has it (libxml2's own way of numbering lines past 65,535 included: there an
+    element takes the line of its first text, which only the same bytes reproduce).
+    """
+    gc.disable()
+    default = next(iter(available_maps().values()))
+    summary: dict = {}
+    try:
+        with _LineCounter(Path(path), 0, split.offset) as before:
+            while before.read(1 << 20):
+                pass
+        blank = b"\n" * (before.newlines - split.declaration.count(b"\n"))
+        stream = _Stream(_Named(name), None, None)
+        shapes = _Shapes(tags, columns, stream.unknown)
+        tag_names = (default.header, default.record, default.footer)
+        prefix = split.declaration + blank + split.root
+        del blank
+        with _LineCounter(Path(path), split.offset, split.size, prefix=prefix) as part:
+            del prefix
+            elements = iter_top_level_stream(part, tag_names, name)
+            _read_records(elements, stream, columns, _PipeSink(conn, columns), shapes)
+        summary = {
+            "dossiers": stream.dossiers,
+            "after_footer": stream.after_footer,
+            "footer": stream.footer,
+            "footer_line": stream.footer_line,
+            "footer_lines": stream.footer_lines,
+            "unknown": stream.unknown,
+        }
+        if before.lone_cr or part.lone_cr:
+            summary = {"error": "lone CR"}
+    except Exception as error:  # the parent reads it all again, in one pass
+        summary = {"error": type(error).__name__}
+    try:
+        conn.send_bytes(b"")
+        conn.send(summary)
+    except OSError:
+        pass  # the parent has gone: nothing to tell
+    finally:
+        conn.close()
 
 
 def _check_structure(stream: _Stream, departement: str | None) -> None:
