@@ -7,6 +7,9 @@ again and its messages are the ones shown."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -269,3 +272,36 @@ def test_gzip_and_small_files_keep_one_pass(tmp_path, monkeypatch) -> None:
     assert pecgm_xml._split_plan(inspect_file(path)) is None
     _stage(path, monkeypatch, 0)
     assert outcomes == []
+
+
+HALVES_CLI = """
+import sys
+from pipelines.sources import pecgm_xml
+pecgm_xml.SPLIT_THRESHOLD = int(sys.argv[2])
+inner = pecgm_xml._parse_halves
+def spy(*args):
+    stream = inner(*args)
+    print("HALVES OK", file=sys.stderr)
+    return stream
+pecgm_xml._parse_halves = spy
+from pipelines.cli import main
+raise SystemExit(main(["validate", "pecgm", sys.argv[1]]))
+"""
+
+
+def test_command_line_reads_in_halves_once(tmp_path) -> None:
+    """An unguarded main (like `python -m pipelines`) is not run again by the child."""
+    path = _write(tmp_path, xml_text(400))
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", HALVES_CLI, str(path), str(threshold)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=Path(pecgm_xml.__file__).parents[2],
+        )
+        for threshold in (1 << 62, 0)
+    ]
+    assert [r.stderr.count("HALVES OK") for r in runs] == [0, 1]
+    assert runs[0].returncode == runs[1].returncode == 0
+    assert runs[0].stdout == runs[1].stdout and "400" in runs[0].stdout

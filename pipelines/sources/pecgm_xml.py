@@ -18,11 +18,15 @@ header's `<version>`; a département's own map (`--mapping`) replaces paths.
 from __future__ import annotations
 
 import gc
-import multiprocessing
+import json
+import os
 import re
+import struct
+import subprocess
+import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from functools import cache
 from operator import itemgetter
@@ -644,41 +648,62 @@ def _merge(stream: _Stream, summary: dict) -> None:
         stream.after_footer = summary["after_footer"]
     elif stream.footer is not None:
         stream.after_footer += summary["dossiers"]
-    for path, (ordinal, line) in summary["unknown"].items():
+    for path, (ordinal, line) in summary["unknown"].items():  # JSON: [ordinal, line]
         stream.unknown.setdefault(path, (ordinal + before if ordinal else 0, line))
     stream.dossiers = before + summary["dossiers"]
 
 
 class _SecondHalf:
     """The child process reading the second half, and the thread here that inserts the
-    Arrow batches it sends (so the child never waits on this process's parser). The child
-    is spawned, not forked: this process has DuckDB's threads running."""
+    Arrow batches it sends (so the child never waits on this process's parser).
+
+    The child is a fresh interpreter (`python -m pipelines.sources.pecgm_xml_half`), not
+    a fork (this process has DuckDB's threads running) nor a multiprocessing spawn (which
+    runs the parent's main module again in the child: `python -m pipelines` would start
+    the whole command over). Its job comes as JSON on stdin; batches and its summary come
+    back framed on a pipe of their own; its stderr is dropped (nothing of the file is ever
+    written anywhere)."""
 
     def __init__(self, path: Path, name: str, split: _Split, columns: list[str], writer):
-        self.args = (str(path), name, split, columns)
+        self.job = {"path": str(path), "name": name, "columns": columns, "split": split}
         self.writer = writer
-        self.process = None
+        self.process: subprocess.Popen | None = None
         self.thread: threading.Thread | None = None
-        self.conn = None
+        self.pipe = None
         self.outcome: dict = {}
 
     def start(self, tags: TagMap) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, send = context.Pipe(duplex=False)
-        self.process = context.Process(
-            target=_second_half_main, args=(send, tags, *self.args), name="pecgm_xml_half"
-        )
-        self.process.daemon = True
-        self.process.start()
-        send.close()
+        read, write = os.pipe()
+        root = str(Path(__file__).resolve().parents[2])  # where `pipelines` is imported from
+        paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pipelines.sources.pecgm_xml_half", str(write)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(write,),
+                env=env,
+                close_fds=True,
+            )
+        finally:
+            os.close(write)
+        self.pipe = os.fdopen(read, "rb")
+        job = {**self.job, "tags": asdict(tags), "split": _split_to_json(self.job["split"])}
+        try:
+            self.process.stdin.write(json.dumps(job).encode())
+            self.process.stdin.close()
+        except OSError:
+            pass  # the child has gone: the reading thread sees the pipe end
         self.thread = threading.Thread(target=self._receive, name="pecgm_xml_half", daemon=True)
         self.thread.start()
 
     def _receive(self) -> None:
         try:
-            while data := self.conn.recv_bytes():
+            while data := _read_frame(self.pipe):
                 self.writer.submit(pa.ipc.open_stream(data).read_all())
-            self.outcome["summary"] = self.conn.recv()
+            self.outcome["summary"] = json.loads(_read_frame(self.pipe))
         except BaseException as error:  # the parent falls back to one pass
             self.outcome["error"] = error
 
@@ -688,30 +713,64 @@ class _SecondHalf:
         summary = self.outcome.get("summary")
         if not isinstance(summary, dict) or "error" in summary:
             raise _Fallback("the second half failed")
-        self.process.join(timeout=60)
-        if self.process.exitcode != 0:
+        if self.process.wait(timeout=60) != 0:
             raise _Fallback("the second half's process did not end well")
         return summary
 
     def stop(self) -> None:
-        """Never leave the child running: ended if still alive, always joined."""
+        """Never leave the child running: ended if still alive, always waited for."""
         if self.process is not None:
-            if self.process.is_alive():
-                self.process.join(timeout=0.1)
-            if self.process.is_alive():
-                self.process.terminate()
-            self.process.join()
+            try:
+                self.process.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         if self.thread is not None:
             self.thread.join()
-        if self.conn is not None:
-            self.conn.close()
+        if self.pipe is not None:
+            self.pipe.close()
+
+
+def _split_to_json(split: _Split) -> dict:
+    return {
+        "offset": split.offset,
+        "size": split.size,
+        "declaration": split.declaration.decode("latin-1"),
+        "root": split.root.decode("latin-1"),
+        "suffix": split.suffix.decode("latin-1"),
+    }
+
+
+def _split_from_json(raw: dict) -> _Split:
+    text = ("declaration", "root", "suffix")
+    return _Split(**{k: v.encode("latin-1") if k in text else v for k, v in raw.items()})
+
+
+_FRAME = struct.Struct("<Q")
+
+
+def _write_frame(out, payload) -> None:
+    out.write(_FRAME.pack(len(payload)))
+    out.write(payload)
+
+
+def _read_frame(pipe) -> bytes:
+    """One frame sent by `_write_frame`; b"" for an empty one. A cut pipe raises."""
+    head = pipe.read(_FRAME.size)
+    if len(head) != _FRAME.size:
+        raise EOFError("the second half's pipe ended")
+    (size,) = _FRAME.unpack(head)
+    data = pipe.read(size) if size else b""
+    if len(data) != size:
+        raise EOFError("the second half's pipe ended")
+    return data
 
 
 class _PipeSink:
-    """The child's writer: each batch as an Arrow IPC stream over the pipe."""
+    """The child's writer: each batch as an Arrow IPC stream, one frame on the pipe."""
 
-    def __init__(self, conn, columns: list[str]):
-        self.conn = conn
+    def __init__(self, out, columns: list[str]):
+        self.out = out
         self.columns = columns
 
     def flush(self, rows: list[tuple], lines: list[int], last: int) -> None:
@@ -723,7 +782,7 @@ class _PipeSink:
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, batch.schema) as out:
             out.write_table(batch)
-        self.conn.send_bytes(sink.getvalue())
+        _write_frame(self.out, sink.getvalue())
 
 
 @dataclass(frozen=True)
@@ -733,10 +792,10 @@ class _Named:
     file_name: str
 
 
-def _second_half_main(conn, tags: TagMap, path: str, name: str, split: _Split, columns) -> None:
-    """The child process: read the second half with the parent's map; send the batches,
-    then what the parent needs to finish the whole file's checks. A failure sends only its
-    kind, never a message.
+def second_half_main(fd: int) -> None:
+    """The child process (`pipelines.sources.pecgm_xml_half`): read the second half with
+    the parent's map; send the batches, then what the parent needs to finish the whole
+    file's checks. A failure sends only its kind, never a message.
 
     The half is a document of its own: the file's XML declaration (same encoding), as many
     line ends as the file has before the split, the root start tag, then the file's bytes
@@ -747,39 +806,40 @@ def _second_half_main(conn, tags: TagMap, path: str, name: str, split: _Split, c
     gc.disable()
     default = next(iter(available_maps().values()))
     summary: dict = {}
-    try:
-        with _LineCounter(Path(path), 0, split.offset) as before:
-            while before.read(1 << 20):
-                pass
-        blank = b"\n" * (before.newlines - split.declaration.count(b"\n"))
-        stream = _Stream(_Named(name), None, None)
-        shapes = _Shapes(tags, columns, stream.unknown)
-        tag_names = (default.header, default.record, default.footer)
-        prefix = split.declaration + blank + split.root
-        del blank
-        with _LineCounter(Path(path), split.offset, split.size, prefix=prefix) as part:
-            del prefix
-            elements = iter_top_level_stream(part, tag_names, name)
-            _read_records(elements, stream, columns, _PipeSink(conn, columns), shapes)
-        summary = {
-            "dossiers": stream.dossiers,
-            "after_footer": stream.after_footer,
-            "footer": stream.footer,
-            "footer_line": stream.footer_line,
-            "footer_lines": stream.footer_lines,
-            "unknown": stream.unknown,
-        }
-        if before.lone_cr or part.lone_cr:
-            summary = {"error": "lone CR"}
-    except Exception as error:  # the parent reads it all again, in one pass
-        summary = {"error": type(error).__name__}
-    try:
-        conn.send_bytes(b"")
-        conn.send(summary)
-    except OSError:
-        pass  # the parent has gone: nothing to tell
-    finally:
-        conn.close()
+    with os.fdopen(fd, "wb") as out:
+        try:
+            job = json.loads(sys.stdin.buffer.read())
+            path, name, columns = Path(job["path"]), job["name"], job["columns"]
+            split = _split_from_json(job["split"])
+            tags = TagMap(**job["tags"])
+            with _LineCounter(path, 0, split.offset) as before:
+                while before.read(1 << 20):
+                    pass
+            blank = b"\n" * (before.newlines - split.declaration.count(b"\n"))
+            stream = _Stream(_Named(name), None, None)
+            shapes = _Shapes(tags, columns, stream.unknown)
+            tag_names = (default.header, default.record, default.footer)
+            prefix = split.declaration + blank + split.root
+            with _LineCounter(path, split.offset, split.size, prefix=prefix) as part:
+                elements = iter_top_level_stream(part, tag_names, name)
+                _read_records(elements, stream, columns, _PipeSink(out, columns), shapes)
+            summary = {
+                "dossiers": stream.dossiers,
+                "after_footer": stream.after_footer,
+                "footer": stream.footer,
+                "footer_line": stream.footer_line,
+                "footer_lines": stream.footer_lines,
+                "unknown": stream.unknown,
+            }
+            if before.lone_cr or part.lone_cr:
+                summary = {"error": "lone CR"}
+        except Exception as error:  # the parent reads it all again, in one pass
+            summary = {"error": type(error).__name__}
+        try:
+            _write_frame(out, b"")
+            _write_frame(out, json.dumps(summary).encode())
+        except OSError:
+            pass  # the parent has gone: nothing to tell
 
 
 def _check_structure(stream: _Stream, departement: str | None) -> None:
