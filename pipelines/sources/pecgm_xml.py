@@ -13,6 +13,21 @@ batches of dossiers turned into Arrow columns and appended to a DuckDB temp tabl
 values are normalised (trim, dates, NIR key) in SQL, not in Python. Which element holds
 which field is the declarative tag map `layouts/pecgm-xml_<version>.yaml`, selected by the
 header's `<version>`; a département's own map (`--mapping`) replaces paths.
+
+A large uncompressed file (`SPLIT_THRESHOLD`) is read in two halves at once: reading is
+bound by the parse, one Python thread, while the machines it runs on have two cores. The
+file is cut just after a `</dossier>` near the middle; this process parses the first half
+(up to the cut, then the root's end tag) and inserts its batches as above, while a child
+process (`pecgm_xml_half`) parses the second (the file's XML declaration, as many line
+ends as come before the cut, the root's start tag, then the file's bytes from the cut:
+same encoding, same line numbers) with the map this process read in the header, and sends
+its batches back as Arrow; they go after the first half's, ordinals shifted. Each half is
+a well-formed document only if the whole file is, around the cut too (a cut inside a
+comment or a CDATA section leaves the first half unclosed). Whenever anything goes wrong
+— a syntax error in either half, a second header or footer, a lone CR, the child failing
+in any way — both halves' rows are dropped and the file is read again in one pass, so a
+refused file's messages (file, line) are exactly the single pass's; small files, gzip,
+a DOCTYPE or an encoding that is not ASCII-compatible are read in one pass from the start.
 """
 
 from __future__ import annotations
@@ -502,7 +517,7 @@ def _parse_single(
 # --- Two halves at once --------------------------------------------------------------
 
 SPLIT_THRESHOLD = 64 * 1024 * 1024  # bytes: a smaller file is read in one pass
-SPLIT_AT = 0.5  # where the search for the second half's start begins, as a share of the size
+SPLIT_AT = 0.45  # where the search for the second half's start begins, as a share of the size
 SECOND = "_pecgm_xml_second"  # temp table of the second half's dossiers, moved into DETAILS
 # Declared encodings where every byte below 0x80 is ASCII (a '<' is a '<'): a split on the
 # bytes of "</dossier>" is a split between characters.
