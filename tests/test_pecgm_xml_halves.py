@@ -112,7 +112,7 @@ def test_split_lands_in_the_middle(tmp_path, big_text) -> None:
         pecgm_xml.SPLIT_THRESHOLD = original
     data = path.read_bytes()
     assert split is not None and data[: split.offset].endswith(b"</dossier>")
-    assert abs(split.offset - len(data) / 2) < 2_000
+    assert abs(split.offset - len(data) * pecgm_xml.SPLIT_AT) < 2_000
     assert split.declaration == b'<?xml version="1.0" encoding="ISO-8859-1"?>'
     assert split.root == b"<fichier-PE-CG>"
     assert pecgm_xml._split_plan(facts) is None  # 64 MB threshold: one pass
@@ -153,7 +153,7 @@ def test_lone_cr_falls_back(tmp_path, monkeypatch) -> None:
 
 def test_comment_holding_a_close_tag_at_the_middle_falls_back(tmp_path, monkeypatch) -> None:
     text = xml_text(400)
-    middle = text.index("<dossier>", len(text) // 2 - 3000)
+    middle = text.index("<dossier>", int(len(text) * pecgm_xml.SPLIT_AT) - 3000)
     comment = "<!-- " + "x" * 6000 + " </dossier> <dossier> -->\n  "
     path = _write(tmp_path, text[:middle] + comment + text[middle:])
     rows, outcomes, findings = _same_both_ways(path, monkeypatch)
