@@ -40,6 +40,7 @@ import struct
 import subprocess
 import sys
 import threading
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import date
@@ -355,13 +356,14 @@ class _Writer:
     two halves of a file share one worker (`pool`).
     """
 
-    def __init__(self, con, columns: list[str], table: str = DETAILS, pool=None):
+    def __init__(self, con, columns: list[str], table: str = DETAILS, pool=None, depth: int = 1):
         self.con = con
         self.columns = columns
         self.table = table
         self.own_pool = pool is None
         self.pool = pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="pecgm_xml")
-        self.pending: Future | None = None
+        self.depth = depth  # batches handed over and not yet inserted, at most
+        self.pending: deque[Future] = deque()
         self.sql: str | None = None
 
     def start(self, layout: Layout) -> None:
@@ -390,9 +392,10 @@ class _Writer:
         self.submit(batch)
 
     def submit(self, batch: pa.Table) -> None:
-        """Insert an Arrow batch once this writer's previous one is in."""
-        self.wait()
-        self.pending = self.pool.submit(self._insert, batch)
+        """Insert an Arrow batch once this writer's previous ones (but `depth` - 1) are in."""
+        while len(self.pending) >= self.depth:
+            self.pending.popleft().result()
+        self.pending.append(self.pool.submit(self._insert, batch))
 
     def _insert(self, batch: pa.Table) -> None:
         name = f"_xml_batch_{self.table}"
@@ -403,9 +406,8 @@ class _Writer:
             self.con.unregister(name)
 
     def wait(self) -> None:
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()
+        while self.pending:
+            self.pending.popleft().result()
 
     def close(self) -> None:
         try:
@@ -517,8 +519,9 @@ def _parse_single(
 # --- Two halves at once --------------------------------------------------------------
 
 SPLIT_THRESHOLD = 64 * 1024 * 1024  # bytes: a smaller file is read in one pass
-SPLIT_AT = 0.45  # where the search for the second half's start begins, as a share of the size
+SPLIT_AT = 0.5  # where the search for the second half's start begins, as a share of the size
 SECOND = "_pecgm_xml_second"  # temp table of the second half's dossiers, moved into DETAILS
+SECOND_DEPTH = 4  # the second half's batches waiting for DuckDB, at most (~20 MB each)
 # Declared encodings where every byte below 0x80 is ASCII (a '<' is a '<'): a split on the
 # bytes of "</dossier>" is a split between characters.
 SPLIT_ENCODINGS = {"UTF-8", "UTF8", "ISO-8859-1", "ISO8859-1", "LATIN-1", "LATIN1"}
@@ -617,7 +620,8 @@ def _parse_halves(
     stream = _Stream(facts, report, options.get("xml_map"))
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pecgm_xml")
     writer = _Writer(con, columns, DETAILS, pool)
-    second = _Writer(con, columns, SECOND, pool)
+    # the child's batches may queue: its pipe must not stall it while DuckDB is busy
+    second = _Writer(con, columns, SECOND, pool, depth=SECOND_DEPTH)
     half = _SecondHalf(facts.path, stream.name, split, columns, second)
 
     def on_header() -> None:
