@@ -547,8 +547,8 @@ def _split_plan(facts: FileFacts) -> _Split | None:
     """Where to cut the file in two, or None for one pass: a small or gzip file, an
     encoding that is not ASCII-compatible, a DOCTYPE, a root start tag with attributes
     (namespaces), no "</dossier>" after the middle."""
-    if facts.gzip or facts.size_bytes < max(SPLIT_THRESHOLD, 1):
-        return None
+    if facts.gzip or facts.size_bytes < max(SPLIT_THRESHOLD, 1) or os.name != "posix":
+        return None  # (the child's pipe is passed as a file descriptor: POSIX only)
     default = next(iter(available_maps().values()))
     with facts.path.open("rb") as f:
         head = f.read(64 * 1024)
