@@ -588,9 +588,9 @@ def _split_plan(facts: FileFacts) -> _Split | None:
 
 
 class _LineCounter(ByteRange):
-    """A half's reader, counting the line ends it passes over (the second half's lines are
-    shifted by the first half's) and the lone CRs (not followed by LF), which libxml2
-    counts its own way: a file holding one is read in one pass."""
+    """A reader counting the line ends it passes over (the second half's document starts
+    with as many as the file has before the cut) and the lone CRs (not followed by LF),
+    which libxml2 counts its own way: a file holding one is read in one pass."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -615,7 +615,8 @@ def _parse_halves(
 ) -> _Stream:
     """The first half here, the second in a child process, at once; the child's dossiers
     are inserted into `SECOND` as they arrive, then moved after the first half's with
-    their ordinals and lines shifted. Raises on anything the single pass must redo."""
+    their ordinals shifted (their lines are the file's already). Raises on anything the
+    single pass must redo."""
     default = next(iter(available_maps().values()))
     stream = _Stream(facts, report, options.get("xml_map"))
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pecgm_xml")
