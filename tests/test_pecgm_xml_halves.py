@@ -151,21 +151,36 @@ def test_lone_cr_falls_back(tmp_path, monkeypatch) -> None:
     assert outcomes == ["_Fallback"]
 
 
-def test_comment_holding_a_close_tag_at_the_middle_falls_back(tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize(
+    "hiding",
+    [
+        "<!-- {pad} </dossier> <dossier> -->",
+        "<?note {pad} </dossier> <dossier> ?>",
+        "<dossier><![CDATA[{pad} </dossier> <dossier> ]]></dossier>",
+    ],
+    ids=["comment", "processing_instruction", "cdata"],
+)
+def test_close_tag_hidden_at_the_middle_falls_back(tmp_path, monkeypatch, hiding) -> None:
+    """The cut found inside a comment, a PI or a CDATA section: the first half ends
+    unclosed, and the file, well formed, is read in one pass."""
     text = xml_text(400)
     middle = text.index("<dossier>", int(len(text) * pecgm_xml.SPLIT_AT) - 3000)
-    comment = "<!-- " + "x" * 6000 + " </dossier> <dossier> -->\n  "
-    path = _write(tmp_path, text[:middle] + comment + text[middle:])
+    hidden = hiding.format(pad="x" * 6000) + "\n  "
+    path = _write(tmp_path, text[:middle] + hidden + text[middle:])
     rows, outcomes, findings = _same_both_ways(path, monkeypatch)
-    assert outcomes == ["FileRefused"]  # the first half ends inside the comment
-    assert len(rows) == 400 and not [f for f in findings if f[2] == BLOQUANT]
+    assert outcomes == ["FileRefused"]  # the first half ends unclosed
+    extra = hiding.startswith("<dossier>")  # one dossier more than the footer says
+    assert len(rows) == 400 + extra
+    assert [f[0] for f in findings if f[2] == BLOQUANT] == ["fin_compte"] * extra
 
 
-@pytest.mark.parametrize("where", [0.25, 0.75])
-def test_malformed_half_gives_the_single_pass_message(tmp_path, monkeypatch, where) -> None:
+@pytest.mark.parametrize(
+    ("where", "bad"), [(0.25, "</nom>"), (0.75, "</nom>"), (0.75, "&ext;</nir>")]
+)
+def test_malformed_half_gives_the_single_pass_message(tmp_path, monkeypatch, where, bad) -> None:
     text = xml_text(400)
     at = text.index("</nir>", int(len(text) * where))
-    path = _write(tmp_path, text[:at] + "</nom>" + text[at + 6 :])
+    path = _write(tmp_path, text[:at] + bad + text[at + 6 :])
     _, outcomes, findings = _same_both_ways(path, monkeypatch)
     assert outcomes == ["FileRefused" if where < 0.5 else "_Fallback"]
     assert [f[0] for f in findings if f[2] == BLOQUANT] == ["structure"]
