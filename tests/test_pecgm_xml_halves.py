@@ -23,6 +23,7 @@ from sample_data import generate
 from sample_data import pecgm_xml as xml_writer
 
 LAYOUT = available_layouts("pecgm")["001,0"]
+GOLDEN_XML = Path(__file__).parent / "golden" / "pecgm_xml"
 
 
 def xml_text(persons: int, encoding: str = "ISO-8859-1") -> str:
@@ -337,3 +338,43 @@ def test_command_line_reads_in_halves_once(tmp_path) -> None:
     assert [r.stderr.count("HALVES OK") for r in runs] == [0, 1]
     assert runs[0].returncode == runs[1].returncode == 0
     assert runs[0].stdout == runs[1].stdout and "400" in runs[0].stdout
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in GOLDEN_XML.glob("*.xml") if p.name != "utf8.xml.gz")
+)
+def test_golden_files_in_halves(name, monkeypatch) -> None:
+    """The five-dossier golden files (BOM, CRLF, each encoding, unknown and renamed tags)."""
+    _, outcomes, _ = _same_both_ways(GOLDEN_XML / name, monkeypatch)
+    assert outcomes == ["ok"]
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_utf8_with_a_bom(tmp_path, monkeypatch, declared) -> None:
+    text = xml_text(400, "UTF-8").replace("CATEGORIE", "CATÉGORIE")
+    if not declared:
+        text = text.split("?>", 1)[1].lstrip("\n")
+    path = tmp_path / "PECGM_2A_202610.xml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    rows, outcomes, _ = _same_both_ways(path, monkeypatch)
+    assert outcomes == ["ok"] and len(rows) == 400
+    assert any("CATÉGORIE" in str(r) for r in rows[300:])
+
+
+def test_child_never_left_running(tmp_path, monkeypatch) -> None:
+    """The first half fails while the child is at work: the child is ended and waited for."""
+    text = xml_text(3000)
+    at = text.index("</nir>", int(len(text) * 0.05))
+    path = _write(tmp_path, text[:at] + "</nom>" + text[at + 6 :])
+    ended: list = []
+    inner = pecgm_xml._SecondHalf.stop
+
+    def stop(self) -> None:
+        inner(self)
+        ended.append(None if self.process is None else self.process.poll())
+
+    monkeypatch.setattr(pecgm_xml._SecondHalf, "stop", stop)
+    _, outcomes, findings = _same_both_ways(path, monkeypatch)
+    assert outcomes == ["FileRefused"]
+    assert len(ended) == 1 and ended[0] is not None  # started, then ended
+    assert "XML mal formé" in findings[-1][1]
