@@ -378,3 +378,15 @@ def test_child_never_left_running(tmp_path, monkeypatch) -> None:
     assert outcomes == ["FileRefused"]
     assert len(ended) == 1 and ended[0] is not None  # started, then ended
     assert "XML mal formé" in findings[-1][1]
+
+
+@pytest.mark.parametrize("broken", ["no_interpreter", "child_crashes"])
+def test_child_failing_falls_back(tmp_path, monkeypatch, broken) -> None:
+    path = _write(tmp_path, xml_text(400))
+    if broken == "no_interpreter":
+        monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    else:  # a job the child cannot use: it reports a failure, never a message
+        monkeypatch.setattr(pecgm_xml, "_split_to_json", lambda split: {"offset": "?"})
+    rows, outcomes, _ = _same_both_ways(path, monkeypatch)
+    assert outcomes == ["FileNotFoundError" if broken == "no_interpreter" else "_Fallback"]
+    assert len(rows) == 400

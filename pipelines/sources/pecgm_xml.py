@@ -709,6 +709,9 @@ class _SecondHalf:
                 env=env,
                 close_fds=True,
             )
+        except BaseException:
+            os.close(read)
+            raise
         finally:
             os.close(write)
         self.pipe = os.fdopen(read, "rb")
