@@ -390,3 +390,15 @@ def test_child_failing_falls_back(tmp_path, monkeypatch, broken) -> None:
     rows, outcomes, _ = _same_both_ways(path, monkeypatch)
     assert outcomes == ["FileNotFoundError" if broken == "no_interpreter" else "_Fallback"]
     assert len(rows) == 400
+
+
+def test_byte_range_reads_prefix_range_suffix_in_asked_sizes(tmp_path) -> None:
+    from pipelines.readers.xml_safe import ByteRange
+
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"0123456789")
+    with ByteRange(path, 2, 7, prefix=b"<<<<", suffix=b">>") as part:
+        pieces = list(iter(lambda: part.read(3), b""))
+    assert pieces == [b"<<<", b"<", b"234", b"56", b">>"]
+    with ByteRange(path, 5, 99) as part:  # the file is shorter: the range just ends
+        assert part.read() == b"56789" and part.read() == b""
