@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_pecgm import (  # noqa: E402
+    child_peak_mb,
     cpu_seconds,
     machine_load,
     median_run,
@@ -137,6 +138,7 @@ def main() -> None:
         before = cpu_seconds()
         result = PHASES[args.phase](args.file)
         result["peak_mb"] = peak_mb()
+        result["child_peak_mb"] = child_peak_mb()  # the second half's process, if any
         # CPU seconds of every thread: on a crowded machine, a fairer ratio than the clock
         result["cpu"] = cpu_seconds() - before
         print(json.dumps(result))
@@ -165,7 +167,8 @@ def main() -> None:
         times = sorted(x["seconds"] for x in runs[name])
         print(
             f"{name:9s} wall {r['seconds']:7.2f} s ({times[0]:.2f}-{times[-1]:.2f})   "
-            f"cpu {r['cpu']:7.2f} s   peak {r['peak_mb']:7.0f} MB   dossiers {r['lines']:,}"
+            f"cpu {r['cpu']:7.2f} s   peak {r['peak_mb']:7.0f} MB "
+            f"(+ child {r.get('child_peak_mb', 0):.0f} MB)   dossiers {r['lines']:,}"
         )
     bare, load = results["iterparse"], results["load"]
     if "stage" in results:
@@ -176,6 +179,7 @@ def main() -> None:
         )
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in load.get("steps", {}).items())
     print(f"load status: {load['status']}, warehouse {load['warehouse_mb']:.0f} MB; steps: {steps}")
+    child = load.get("child_peak_mb", 0.0)  # both peaks added: an upper bound
     figures = [
         (
             "validate+load / bare iterparse",
@@ -187,7 +191,11 @@ def main() -> None:
             f"{size_mb / load['seconds']:.0f} MB/s wall, {size_mb / load['cpu']:.0f} MB per cpu s",
             ">= 60 MB/s",
         ),
-        ("peak memory of the load", f"{load['peak_mb']:.0f} MB", "< 1536 MB"),
+        (
+            "peak memory of the load",
+            f"{load['peak_mb']:.0f} MB + child {child:.0f} MB = {load['peak_mb'] + child:.0f} MB",
+            "< 1536 MB together",
+        ),
     ]
     for label, value, target in figures:
         print(f"{label:31s}: {value}  (target {target})")

@@ -103,15 +103,61 @@ def iter_top_level(
     """
     name = file_name or path.name
     with open_bytes(path) as stream:
-        context = etree.iterparse(stream, events=("end",), tag=tags, **PARSER_OPTIONS)
-        for _event, element in _checked_events(context, name):
-            parent = element.getparent()
-            if parent is None or parent.getparent() is not None:
-                continue  # the root itself, or a same-named element inside a record
-            yield element
-            element.clear(keep_tail=False)
-            while element.getprevious() is not None:
-                del parent[0]
+        yield from iter_top_level_stream(stream, tags, name)
+
+
+def iter_top_level_stream(
+    stream: IO[bytes], tags: tuple[str, ...], file_name: str
+) -> Iterator[etree._Element]:
+    """`iter_top_level` over an open binary reader (a `ByteRange` for part of a file)."""
+    context = etree.iterparse(stream, events=("end",), tag=tags, **PARSER_OPTIONS)
+    for _event, element in _checked_events(context, file_name):
+        parent = element.getparent()
+        if parent is None or parent.getparent() is not None:
+            continue  # the root itself, or a same-named element inside a record
+        yield element
+        element.clear(keep_tail=False)
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+class ByteRange:
+    """A binary reader over `prefix` + the bytes [start, end) of a file + `suffix`.
+
+    How a large file is parsed in parts: each part is a document of its own (the file's
+    XML declaration and root start tag before it, the root's end tag after it), read from
+    the file in chunks as the parser asks, so memory stays flat whatever the part's size.
+    """
+
+    def __init__(self, path: Path, start: int, end: int, prefix: bytes = b"", suffix: bytes = b""):
+        self._file = path.open("rb")
+        self._file.seek(start)
+        self._left = end - start
+        self._prefix = memoryview(prefix)
+        self._suffix = memoryview(suffix)
+
+    def read(self, size: int = -1) -> bytes:
+        size = size if size is not None and size > 0 else 1 << 20
+        if self._prefix:
+            head, self._prefix = self._prefix[:size], self._prefix[size:]
+            return bytes(head)
+        if self._left > 0:
+            data = self._file.read(min(size, self._left))
+            if data:
+                self._left -= len(data)
+                return data
+            self._left = 0  # the file is shorter than announced: the parser sees a cut
+        tail, self._suffix = self._suffix[:size], self._suffix[size:]
+        return bytes(tail)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> ByteRange:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def _checked_events(

@@ -13,14 +13,36 @@ batches of dossiers turned into Arrow columns and appended to a DuckDB temp tabl
 values are normalised (trim, dates, NIR key) in SQL, not in Python. Which element holds
 which field is the declarative tag map `layouts/pecgm-xml_<version>.yaml`, selected by the
 header's `<version>`; a département's own map (`--mapping`) replaces paths.
+
+A large uncompressed file (`SPLIT_THRESHOLD`) is read in two halves at once: reading is
+bound by the parse, one Python thread, while the machines it runs on have two cores. The
+file is cut just after a `</dossier>` near the middle; this process parses the first half
+(up to the cut, then the root's end tag) and inserts its batches as above, while a child
+process (`pecgm_xml_half`) parses the second (the file's XML declaration, as many line
+ends as come before the cut, the root's start tag, then the file's bytes from the cut:
+same encoding, same line numbers) with the map this process read in the header, and sends
+its batches back as Arrow; they go after the first half's, ordinals shifted. Each half is
+a well-formed document only if the whole file is, around the cut too (a cut inside a
+comment or a CDATA section leaves the first half unclosed). Whenever anything goes wrong
+— a syntax error in either half, a second header or footer, a lone CR, the child failing
+in any way — both halves' rows are dropped and the file is read again in one pass, so a
+refused file's messages (file, line) are exactly the single pass's; small files, gzip,
+a DOCTYPE or an encoding that is not ASCII-compatible are read in one pass from the start.
 """
 
 from __future__ import annotations
 
 import gc
+import json
+import os
 import re
+import struct
+import subprocess
+import sys
+import threading
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from functools import cache
 from operator import itemgetter
@@ -34,7 +56,7 @@ from lxml import etree
 from pipelines.errors import FileRefused, UsageError
 from pipelines.readers.encoding import FileFacts, open_bytes
 from pipelines.readers.layout import Layout, available_layouts
-from pipelines.readers.xml_safe import iter_top_level, root_tag
+from pipelines.readers.xml_safe import ByteRange, iter_top_level, iter_top_level_stream, root_tag
 from pipelines.settings import LAYOUTS_DIR
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 
@@ -180,7 +202,6 @@ class _Stream:
         self.footer_lines: dict[str, int] = {}
         self.header_lines: dict[str, int] = {}
         self.dossiers = 0
-        self.last_line = 0
         self.unknown: dict[str, tuple[int, int]] = {}  # path -> (first dossier, its line)
         self.after_footer = 0
 
@@ -312,27 +333,46 @@ def _read_footer(element: etree._Element, stream: _Stream, default: TagMap) -> N
     }
 
 
+def _batch_table(columns: list[str], rows: list[tuple], lines: list[int], last: int) -> pa.Table:
+    """A batch of dossiers (kept texts in column order; the dossiers ending at ordinal
+    `last`) as the Arrow table the writer inserts."""
+    first = last - len(rows) + 1
+    arrays = [
+        pa.array(range(first, last + 1), pa.int64()),
+        pa.array(lines, pa.int32()),
+        *(pa.array(col, pa.string()) for col in zip(*rows, strict=True)),
+    ]
+    return pa.Table.from_arrays(arrays, names=["line_no", "file_line", *columns])
+
+
 class _Writer:
-    """Appends batches of dossiers to `pecgm_xml_details`, normalised on the way in.
+    """Appends batches of dossiers to a temp table (`pecgm_xml_details`), normalised on the
+    way in.
 
     Python turns a batch into Arrow columns (it holds the GIL for that); DuckDB's INSERT,
     which releases it, then runs in a worker thread while the parser reads the next batch,
     so the two cores work at once. Only one statement is ever in flight on the connection:
-    each batch waits for the previous one before it is handed over.
+    each batch waits for the previous one before it is handed over, and the writers of the
+    two halves of a file share one worker (`pool`).
     """
 
-    def __init__(self, con, columns: list[str]):
+    def __init__(self, con, columns: list[str], table: str = DETAILS, pool=None, depth: int = 1):
         self.con = con
         self.columns = columns
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pecgm_xml")
-        self.pending: Future | None = None
+        self.table = table
+        self.own_pool = pool is None
+        self.pool = pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="pecgm_xml")
+        self.depth = depth  # batches handed over and not yet inserted, at most
+        self.pending: deque[Future] = deque()
         self.sql: str | None = None
 
     def start(self, layout: Layout) -> None:
         """Create the table once the header has named the layout."""
         values = ", ".join(_value_sql(c, layout) for c in self.columns)
+        trimmed = ", ".join(_trimmed_sql(c) for c in self.columns)
         self.sql = (
-            f"SELECT line_no, 'D' AS rec, NULL::INTEGER AS len, {values}, file_line FROM {{}}"
+            f"SELECT line_no, 'D' AS rec, NULL::INTEGER AS len, {values}, file_line "
+            f"FROM (SELECT line_no, file_line, {trimmed} FROM {{}})"
         )
         empty = pa.table(
             {"line_no": pa.array([], pa.int64()), "file_line": pa.array([], pa.int32())}
@@ -340,7 +380,7 @@ class _Writer:
         )
         self.con.register("_xml_empty", empty)
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {DETAILS} AS {self.sql.replace('{}', '_xml_empty')}"
+            f"CREATE OR REPLACE TEMP TABLE {self.table} AS {self.sql.replace('{}', '_xml_empty')}"
         )
         self.con.unregister("_xml_empty")
 
@@ -348,99 +388,483 @@ class _Writer:
         """Hand the batch (kept texts in column order; the dossiers ending at `last`) over."""
         if not rows:
             return
-        first = last - len(rows) + 1
-        arrays = [
-            pa.array(range(first, last + 1), pa.int64()),
-            pa.array(lines, pa.int32()),
-            *(pa.array(col, pa.string()) for col in zip(*rows, strict=True)),
-        ]
-        batch = pa.Table.from_arrays(arrays, names=["line_no", "file_line", *self.columns])
+        batch = _batch_table(self.columns, rows, lines, last)
         rows.clear()
         lines.clear()
-        self.wait()
-        self.pending = self.pool.submit(self._insert, batch)
+        self.submit(batch)
+
+    def submit(self, batch: pa.Table) -> None:
+        """Insert an Arrow batch once this writer's previous ones (but `depth` - 1) are in."""
+        while len(self.pending) >= self.depth:
+            self.pending.popleft().result()
+        self.pending.append(self.pool.submit(self._insert, batch))
 
     def _insert(self, batch: pa.Table) -> None:
-        self.con.register("_xml_batch", batch)
+        name = f"_xml_batch_{self.table}"
+        self.con.register(name, batch)
         try:
-            self.con.execute(f"INSERT INTO {DETAILS} {self.sql.replace('{}', '_xml_batch')}")
+            self.con.execute(f"INSERT INTO {self.table} {self.sql.replace('{}', name)}")
         finally:
-            self.con.unregister("_xml_batch")
+            self.con.unregister(name)
 
     def wait(self) -> None:
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()
+        while self.pending:
+            self.pending.popleft().result()
 
     def close(self) -> None:
         try:
             self.wait()
         finally:
-            self.pool.shutdown(wait=True)
+            if self.own_pool:
+                self.pool.shutdown(wait=True)
+
+
+def _read_records(
+    elements,
+    stream: _Stream,
+    columns: list[str],
+    writer,
+    shapes: _Shapes | None = None,
+    on_header=None,
+) -> None:
+    """The loop of a pass (or of one half): header checks, every dossier to `writer`, the
+    footer. `shapes` given: the header was read elsewhere (a second half), and meeting one
+    here is a double header; `on_header` runs once the header has selected the map."""
+    default = next(iter(available_maps().values()))
+    rows: list[tuple] = []
+    lines: list[int] = []
+    record, count = default.record, 0
+    plans = shapes.plans if shapes is not None else None
+    add_row, add_line = rows.append, lines.append
+    for element in elements:
+        if element.tag == record:  # the hot path: names looked up once, outside
+            if plans is None:
+                raise FileRefused(
+                    f"{stream.where(element.sourceline or 0)} : en-tête absent "
+                    f"(élément « {default.header} » attendu avant le premier dossier)."
+                )
+            count += 1
+            line = element.sourceline or 0
+            key, texts = zip(*[(e.tag, e.text) for e in element.iter()], strict=True)
+            if texts[0] is not None and not texts[0].isspace():
+                texts = (None, *texts[1:])  # text straight inside <dossier>: ignored
+            getter = plans.get(key) or shapes.plan(element, key, count, line)
+            add_row(getter(texts))
+            add_line(line)
+            if len(rows) >= BATCH:
+                writer.flush(rows, lines, count)
+            continue
+        stream.dossiers = count
+        if element.tag == default.header:
+            if shapes is not None:
+                raise FileRefused(
+                    f"{stream.where(element.sourceline or 0, default.header)} : en-tête en double."
+                )
+            _read_header(element, stream, default)
+            shapes = _Shapes(stream.tags, columns, stream.unknown)
+            plans = shapes.plans
+            writer.start(stream.layout)
+            if on_header is not None:
+                on_header()
+        else:
+            if stream.footer is not None:
+                raise FileRefused(
+                    f"{stream.where(element.sourceline or 0, default.footer)} : fin en double."
+                )
+            _read_footer(element, stream, default)
+    stream.after_footer = count - stream.dossiers if stream.footer is not None else 0
+    stream.dossiers = count
+    writer.flush(rows, lines, count)
 
 
 def _parse(con, facts: FileFacts, report: Report, columns: list[str], options: dict) -> _Stream:
-    """One streaming pass: header checks, every dossier into the raw table, the footer.
+    """Read the file into the raw table: in two halves at once when it is large enough
+    (`_parse_halves`), else, or whenever the halves fail, in one pass (`_parse_single`).
 
     The cyclic garbage collector is paused meanwhile: the pass allocates millions of
     short-lived tuples and none of them forms a cycle, so its collections would only scan
     the batch being built again and again (a quarter of the pass time, measured).
     """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        split = _split_plan(facts)
+        if split is not None:
+            findings = len(report.findings)
+            try:
+                return _parse_halves(con, facts, report, columns, options, split)
+            except Exception:  # any failure: the single pass says what is wrong, or loads
+                del report.findings[findings:]
+        return _parse_single(con, facts, report, columns, options)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse_single(
+    con, facts: FileFacts, report: Report, columns: list[str], options: dict
+) -> _Stream:
+    """One streaming pass over the whole file."""
     default = next(iter(available_maps().values()))
     stream = _Stream(facts, report, options.get("xml_map"))
     writer = _Writer(con, columns)
-    shapes: _Shapes | None = None
-    rows: list[tuple] = []
-    lines: list[int] = []
     tags = (default.header, default.record, default.footer)
-    collecting = gc.isenabled()
-    gc.disable()
-    record, plans, count = default.record, None, 0
-    add_row, add_line = rows.append, lines.append
     try:
-        for element in iter_top_level(facts.path, tags, file_name=stream.name):
-            if element.tag == record:  # the hot path: names looked up once, outside
-                if plans is None:
-                    raise FileRefused(
-                        f"{stream.where(element.sourceline or 0)} : en-tête absent "
-                        f"(élément « {default.header} » attendu avant le premier dossier)."
-                    )
-                count += 1
-                line = element.sourceline or 0
-                key, texts = zip(*[(e.tag, e.text) for e in element.iter()], strict=True)
-                if texts[0] is not None and not texts[0].isspace():
-                    texts = (None, *texts[1:])  # text straight inside <dossier>: ignored
-                getter = plans.get(key) or shapes.plan(element, key, count, line)
-                add_row(getter(texts))
-                add_line(line)
-                if len(rows) >= BATCH:
-                    writer.flush(rows, lines, count)
-                continue
-            stream.dossiers = count
-            if element.tag == default.header:
-                if shapes is not None:
-                    raise FileRefused(
-                        f"{stream.where(element.sourceline or 0, default.header)} : "
-                        "en-tête en double."
-                    )
-                _read_header(element, stream, default)
-                shapes = _Shapes(stream.tags, columns, stream.unknown)
-                plans = shapes.plans
-                writer.start(stream.layout)
-            else:
-                if stream.footer is not None:
-                    raise FileRefused(
-                        f"{stream.where(element.sourceline or 0, default.footer)} : fin en double."
-                    )
-                _read_footer(element, stream, default)
-        stream.after_footer = count - stream.dossiers if stream.footer is not None else 0
-        stream.dossiers = count
-        writer.flush(rows, lines, stream.dossiers)
+        _read_records(
+            iter_top_level(facts.path, tags, file_name=stream.name), stream, columns, writer
+        )
     finally:
         writer.close()
-        if collecting:
-            gc.enable()
     return stream
+
+
+# --- Two halves at once --------------------------------------------------------------
+
+SPLIT_THRESHOLD = 64 * 1024 * 1024  # bytes: a smaller file is read in one pass
+SPLIT_AT = 0.5  # where the search for the second half's start begins, as a share of the size
+SECOND = "_pecgm_xml_second"  # temp table of the second half's dossiers, moved into DETAILS
+SECOND_DEPTH = 4  # the second half's batches waiting for DuckDB, at most (~20 MB each)
+# Declared encodings where every byte below 0x80 is ASCII (a '<' is a '<'): a split on the
+# bytes of "</dossier>" is a split between characters.
+SPLIT_ENCODINGS = {"UTF-8", "UTF8", "ISO-8859-1", "ISO8859-1", "LATIN-1", "LATIN1"}
+SPLIT_ENCODINGS |= {"WINDOWS-1252", "CP1252"}
+_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^>]*\?>")
+_ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+class _Fallback(Exception):
+    """The halves cannot give the single pass's result: read the file again in one pass."""
+
+
+@dataclass(frozen=True)
+class _Split:
+    offset: int  # the second half's first byte: just after a "</dossier>"
+    size: int
+    declaration: bytes  # the file's XML declaration (and BOM): the second half's start
+    root: bytes  # the root's start tag, after which the second half's bytes come
+    suffix: bytes  # the first half's document end: the root's end tag
+
+
+def _split_plan(facts: FileFacts) -> _Split | None:
+    """Where to cut the file in two, or None for one pass: a small or gzip file, an
+    encoding that is not ASCII-compatible, a DOCTYPE, a root start tag with attributes
+    (namespaces), no "</dossier>" after the middle."""
+    if facts.gzip or facts.size_bytes < max(SPLIT_THRESHOLD, 1) or os.name != "posix":
+        return None  # (the child's pipe is passed as a file descriptor: POSIX only)
+    default = next(iter(available_maps().values()))
+    with facts.path.open("rb") as f:
+        head = f.read(64 * 1024)
+        if head[:2] == b"\x1f\x8b":
+            return None
+        declaration = _DECLARATION.match(head)
+        prefix = declaration.group(0) if declaration else b""
+        if not declaration and head.startswith(b"\xef\xbb\xbf"):
+            prefix = b"\xef\xbb\xbf"
+        encoding = _ENCODING.search(prefix)
+        if encoding and encoding.group(1).decode("ascii").upper() not in SPLIT_ENCODINGS:
+            return None
+        root = f"<{default.root}".encode("ascii")
+        at = head.find(root, len(prefix))
+        if at < 0 or head[at + len(root) : at + len(root) + 1] != b">":
+            return None
+        if b"<!DOCTYPE" in head[:at] or b"\r" in head.replace(b"\r\n", b""):
+            return None  # a lone CR: libxml2 counts its lines its own way
+        close = f"</{default.record}>".encode("ascii")
+        start = max(int(facts.size_bytes * SPLIT_AT), at)
+        f.seek(start)
+        carry = b""
+        while True:
+            chunk = f.read(1024 * 1024)
+            if not chunk:
+                return None
+            data = carry + chunk
+            found = data.find(close)
+            if found >= 0:
+                offset = start - len(carry) + found + len(close)
+                break
+            carry = data[-(len(close) - 1) :]
+            start += len(chunk)
+    if offset >= facts.size_bytes:
+        return None
+    return _Split(offset, facts.size_bytes, prefix, root + b">", f"</{default.root}>".encode())
+
+
+class _LineCounter(ByteRange):
+    """A reader counting the line ends it passes over (the second half's document starts
+    with as many as the file has before the cut) and the lone CRs (not followed by LF),
+    which libxml2 counts its own way: a file holding one is read in one pass."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.newlines = 0
+        self.lone_cr = 0
+        self._cr_end = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = super().read(size)
+        self.newlines += data.count(b"\n")
+        if self._cr_end or b"\r" in data:
+            lone = data.count(b"\r") - data.count(b"\r\n")
+            if self._cr_end and data[:1] == b"\n":
+                lone -= 1  # the CR ending the previous read was half of a CRLF
+            self.lone_cr += lone
+            self._cr_end = data.endswith(b"\r")
+        return data
+
+
+def _parse_halves(
+    con, facts: FileFacts, report: Report, columns: list[str], options: dict, split: _Split
+) -> _Stream:
+    """The first half here, the second in a child process, at once; the child's dossiers
+    are inserted into `SECOND` as they arrive, then moved after the first half's with
+    their ordinals shifted (their lines are the file's already). Raises on anything the
+    single pass must redo."""
+    default = next(iter(available_maps().values()))
+    stream = _Stream(facts, report, options.get("xml_map"))
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pecgm_xml")
+    writer = _Writer(con, columns, DETAILS, pool)
+    # the child's batches may queue: its pipe must not stall it while DuckDB is busy
+    second = _Writer(con, columns, SECOND, pool, depth=SECOND_DEPTH)
+    half = _SecondHalf(facts.path, stream.name, split, columns, second)
+
+    def on_header() -> None:
+        second.start(stream.layout)
+        half.start(stream.tags)
+
+    tags = (default.header, default.record, default.footer)
+    try:
+        with ByteRange(facts.path, 0, split.offset, suffix=split.suffix) as first:
+            elements = iter_top_level_stream(first, tags, stream.name)
+            _read_records(elements, stream, columns, writer, on_header=on_header)
+        writer.wait()
+        if half.process is None:
+            raise _Fallback("no header in the first half")
+        summary = half.result()
+        second.wait()
+        moved = stream.dossiers
+        _merge(stream, summary)
+        con.execute(
+            f"INSERT INTO {DETAILS} SELECT * REPLACE (line_no + {moved} AS line_no) FROM {SECOND}"
+        )
+    finally:
+        half.stop()
+        try:
+            writer.close()
+            second.close()
+        finally:
+            pool.shutdown(wait=True)
+            con.execute(f"DROP TABLE IF EXISTS {SECOND}")
+    return stream
+
+
+def _merge(stream: _Stream, summary: dict) -> None:
+    """The second half's findings into the first's, in the whole file's ordinals (its lines
+    are the file's already)."""
+    before = stream.dossiers
+    if summary["footer"] is not None:
+        if stream.footer is not None:
+            raise _Fallback("two footers")  # the single pass names the second one
+        stream.footer = summary["footer"]
+        stream.footer_line = summary["footer_line"]
+        stream.footer_lines = summary["footer_lines"]
+        stream.after_footer = summary["after_footer"]
+    elif stream.footer is not None:
+        stream.after_footer += summary["dossiers"]
+    for path, (ordinal, line) in summary["unknown"].items():  # JSON: [ordinal, line]
+        stream.unknown.setdefault(path, (ordinal + before if ordinal else 0, line))
+    stream.dossiers = before + summary["dossiers"]
+
+
+class _SecondHalf:
+    """The child process reading the second half, and the thread here that inserts the
+    Arrow batches it sends (so the child never waits on this process's parser).
+
+    The child is a fresh interpreter (`python -m pipelines.sources.pecgm_xml_half`), not
+    a fork (this process has DuckDB's threads running) nor a multiprocessing spawn (which
+    runs the parent's main module again in the child: `python -m pipelines` would start
+    the whole command over). Its job comes as JSON on stdin; batches and its summary come
+    back framed on a pipe of their own; its stderr is dropped (nothing of the file is ever
+    written anywhere)."""
+
+    def __init__(self, path: Path, name: str, split: _Split, columns: list[str], writer):
+        self.job = {"path": str(path), "name": name, "columns": columns, "split": split}
+        self.writer = writer
+        self.process: subprocess.Popen | None = None
+        self.thread: threading.Thread | None = None
+        self.pipe = None
+        self.outcome: dict = {}
+
+    def start(self, tags: TagMap) -> None:
+        read, write = os.pipe()
+        root = str(Path(__file__).resolve().parents[2])  # where `pipelines` is imported from
+        paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pipelines.sources.pecgm_xml_half", str(write)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(write,),
+                env=env,
+                close_fds=True,
+            )
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
+        self.pipe = os.fdopen(read, "rb")
+        job = {**self.job, "tags": asdict(tags), "split": _split_to_json(self.job["split"])}
+        try:
+            self.process.stdin.write(json.dumps(job).encode())
+            self.process.stdin.close()
+        except OSError:
+            pass  # the child has gone: the reading thread sees the pipe end
+        self.thread = threading.Thread(target=self._receive, name="pecgm_xml_half", daemon=True)
+        self.thread.start()
+
+    def _receive(self) -> None:
+        try:
+            while data := _read_frame(self.pipe):
+                self.writer.submit(pa.ipc.open_stream(data).read_all())
+            self.outcome["summary"] = json.loads(_read_frame(self.pipe))
+        except BaseException as error:  # the parent falls back to one pass
+            self.outcome["error"] = error
+
+    def result(self) -> dict:
+        """The child's summary once it has sent everything; raises when it failed."""
+        self.thread.join()
+        summary = self.outcome.get("summary")
+        if not isinstance(summary, dict) or "error" in summary:
+            raise _Fallback("the second half failed")
+        if self.process.wait(timeout=60) != 0:
+            raise _Fallback("the second half's process did not end well")
+        return summary
+
+    def stop(self) -> None:
+        """Never leave the child running: ended if still alive, always waited for."""
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.thread is not None:
+            self.thread.join()
+        if self.pipe is not None:
+            self.pipe.close()
+
+
+def _split_to_json(split: _Split) -> dict:
+    return {
+        "offset": split.offset,
+        "size": split.size,
+        "declaration": split.declaration.decode("latin-1"),
+        "root": split.root.decode("latin-1"),
+        "suffix": split.suffix.decode("latin-1"),
+    }
+
+
+def _split_from_json(raw: dict) -> _Split:
+    text = ("declaration", "root", "suffix")
+    return _Split(**{k: v.encode("latin-1") if k in text else v for k, v in raw.items()})
+
+
+_FRAME = struct.Struct("<Q")
+
+
+def _write_frame(out, payload) -> None:
+    out.write(_FRAME.pack(len(payload)))
+    out.write(payload)
+
+
+def _read_frame(pipe) -> bytes:
+    """One frame sent by `_write_frame`; b"" for an empty one. A cut pipe raises."""
+    head = pipe.read(_FRAME.size)
+    if len(head) != _FRAME.size:
+        raise EOFError("the second half's pipe ended")
+    (size,) = _FRAME.unpack(head)
+    data = pipe.read(size) if size else b""
+    if len(data) != size:
+        raise EOFError("the second half's pipe ended")
+    return data
+
+
+class _PipeSink:
+    """The child's writer: each batch as an Arrow IPC stream, one frame on the pipe."""
+
+    def __init__(self, out, columns: list[str]):
+        self.out = out
+        self.columns = columns
+
+    def flush(self, rows: list[tuple], lines: list[int], last: int) -> None:
+        if not rows:
+            return
+        batch = _batch_table(self.columns, rows, lines, last)
+        rows.clear()
+        lines.clear()
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, batch.schema) as out:
+            out.write_table(batch)
+        _write_frame(self.out, sink.getvalue())
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What a `_Stream` needs of the file in the child: its name, for messages."""
+
+    file_name: str
+
+
+def second_half_main(fd: int) -> None:
+    """The child process (`pipelines.sources.pecgm_xml_half`): read the second half with
+    the parent's map; send the batches, then what the parent needs to finish the whole
+    file's checks. A failure sends only its kind, never a message.
+
+    The half is a document of its own: the file's XML declaration (same encoding), as many
+    line ends as the file has before the split, the root start tag, then the file's bytes
+    from the split. So every line the parser gives is the file's own, exactly as the
+    single pass has it (libxml2's own way of numbering lines past 65,535 included: there an
+    element takes the line of its first text, which only the same bytes reproduce).
+    """
+    gc.disable()
+    default = next(iter(available_maps().values()))
+    summary: dict = {}
+    with os.fdopen(fd, "wb") as out:
+        try:
+            job = json.loads(sys.stdin.buffer.read())
+            path, name, columns = Path(job["path"]), job["name"], job["columns"]
+            split = _split_from_json(job["split"])
+            tags = TagMap(**job["tags"])
+            with _LineCounter(path, 0, split.offset) as before:
+                while before.read(1 << 20):
+                    pass
+            blank = b"\n" * (before.newlines - split.declaration.count(b"\n"))
+            stream = _Stream(_Named(name), None, None)
+            shapes = _Shapes(tags, columns, stream.unknown)
+            tag_names = (default.header, default.record, default.footer)
+            prefix = split.declaration + blank + split.root
+            with _LineCounter(path, split.offset, split.size, prefix=prefix) as part:
+                elements = iter_top_level_stream(part, tag_names, name)
+                _read_records(elements, stream, columns, _PipeSink(out, columns), shapes)
+            summary = {
+                "dossiers": stream.dossiers,
+                "after_footer": stream.after_footer,
+                "footer": stream.footer,
+                "footer_line": stream.footer_line,
+                "footer_lines": stream.footer_lines,
+                "unknown": stream.unknown,
+            }
+            if before.lone_cr or part.lone_cr:
+                summary = {"error": "lone CR"}
+        except Exception as error:  # the parent reads it all again, in one pass
+            summary = {"error": type(error).__name__}
+        try:
+            _write_frame(out, b"")
+            _write_frame(out, json.dumps(summary).encode())
+        except OSError:
+            pass  # the parent has gone: nothing to tell
 
 
 def _check_structure(stream: _Stream, departement: str | None) -> None:
@@ -532,20 +956,32 @@ def _unknown_warnings(stream: _Stream) -> None:
         )
 
 
+BLANKS = "' \t\r\n'"  # what is trimmed off a value, as a SQL literal
+
+
+def _trimmed_sql(name: str) -> str:
+    """The raw text trimmed, NULL when blank. Most values have nothing to trim: their first
+    and last characters are looked at first, which costs a third of a trim (measured)."""
+    return (
+        f"CASE WHEN {name} = '' THEN NULL "
+        f"WHEN NOT (contains({BLANKS}, {name}[1]) OR contains({BLANKS}, {name}[-1])) THEN {name} "
+        f"ELSE nullif(trim({name}, {BLANKS}), '') END AS {name}"
+    )
+
+
 def _value_sql(name: str, layout: Layout) -> str:
-    """The raw text as the fixed-width cut gives it: trimmed, NULL when blank; dates as
+    """The trimmed text (`_trimmed_sql`) as the fixed-width cut gives it: dates as
     SSAAMMJJ (AAAA-MM-JJ converted, zeros = not set); a 15-character NIR loses its key."""
     f = layout.field("D", name)
-    text = f"nullif(trim({name}, ' \t\r\n'), '')"
     if f.type == "date":
         compact = (
-            f"CASE WHEN regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
-            f"THEN replace({text}, '-', '') ELSE {text} END"
+            f"CASE WHEN regexp_full_match({name}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+            f"THEN replace({name}, '-', '') ELSE {name} END"
         )
         return f"nullif({compact}, '00000000') AS {name}"
     if name == "nir":
-        return f"CASE WHEN length({text}) = 15 THEN left({text}, 13) ELSE {text} END AS {name}"
-    return f"{text} AS {name}"
+        return f"CASE WHEN length({name}) = 15 THEN left({name}, 13) ELSE {name} END AS {name}"
+    return name
 
 
 def stage(
