@@ -402,3 +402,25 @@ def test_byte_range_reads_prefix_range_suffix_in_asked_sizes(tmp_path) -> None:
     assert pieces == [b"<<<", b"<", b"234", b"56", b">>"]
     with ByteRange(path, 5, 99) as part:  # the file is shorter: the range just ends
         assert part.read() == b"56789" and part.read() == b""
+
+
+def test_the_child_gets_none_of_the_products_settings(tmp_path, monkeypatch) -> None:
+    """The pseudonymisation key and the service secrets stay out of the child's
+    environment: it only parses."""
+    monkeypatch.setenv("PILOTAGE_SECRET_KEY", "ab" * 32)
+    monkeypatch.setenv("PILOTAGE_SMTP_PASSWORD", "not-a-real-password")
+    seen: list[dict] = []
+    real = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        seen.append(dict(kwargs.get("env") or {}))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    path = tmp_path / "f.xml"
+    path.write_text(xml_text(200), encoding="latin-1")
+    outcomes = _halves_outcome(monkeypatch)
+    rows, findings, _, _ = _stage(path, monkeypatch, 0)
+    assert outcomes == ["ok"] and rows and not [f for f in findings if f[2] == BLOQUANT]
+    assert seen and all(not k.startswith("PILOTAGE_") for env in seen for k in env)
+    assert all("PYTHONPATH" in env for env in seen)

@@ -16,10 +16,14 @@ units*, one array element per character:
   such batches pay for it, and a line's offsets stay counted in characters.
 
 The batch's lines are seen as rows of a matrix (a strided view when they are evenly
-spaced, the usual file; else one gathered copy), each field is copied out as a (lines,
-width) block, turned into an Arrow string column (the block's bytes as they are when
-ASCII, else encoded to UTF-8 by table or by arithmetic on code points, still on whole
-blocks), then trimmed or compared with blanks by Arrow kernels.
+spaced and none is short, the usual file; else one gathered copy where short lines get
+blanks past their end), each field is copied out as a (lines, width) block (each line's
+field copied as one item), and turned into an Arrow string column: an ASCII block is
+handed over as it is, its blank (or all-zero) rows made NULL by a validity bitmap that
+numpy finds comparing rows as byte strings, trimmed by Arrow's `ascii_trim` where the
+field is trimmed; any other block (accents, UTF-32 units, a line ending inside a fixed
+field) is encoded to UTF-8 by table or by arithmetic on code points, still on whole
+blocks, then trimmed or compared with blanks by Arrow kernels.
 """
 
 from __future__ import annotations

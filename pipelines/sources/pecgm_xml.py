@@ -698,7 +698,10 @@ class _SecondHalf:
         read, write = os.pipe()
         root = str(Path(__file__).resolve().parents[2])  # where `pipelines` is imported from
         paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+        # The child only parses: none of the product's settings, the pseudonymisation
+        # key and the service secrets among them, reaches its environment.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTAGE_")}
+        env["PYTHONPATH"] = os.pathsep.join(paths)
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pipelines.sources.pecgm_xml_half", str(write)],
