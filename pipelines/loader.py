@@ -91,7 +91,13 @@ def unreadable_message(error: OSError, path: Path) -> str:
 
 
 def _staging_connection(key: bytes) -> duckdb.DuckDBPyConnection:
-    con = warehouse.connect(threads=2, memory_limit="1536MB")
+    """The in-memory connection a file is staged in, with the key's macros.
+
+    No temporary directory: the staged rows still hold NIRs and names, and DuckDB would
+    otherwise spill them to `.tmp` under the working directory when the memory limit is
+    reached. Past the limit a load fails (journalled as failed) instead of writing them.
+    """
+    con = warehouse.connect(threads=2, memory_limit="1536MB", temp_directory="")
     pseudonymise.register_macros(con, key)
     return con
 

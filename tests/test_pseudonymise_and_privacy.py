@@ -139,3 +139,20 @@ def test_keys_hashed_while_cutting_are_the_python_hmac(tmp_path, settings, monke
         got = con.execute("SELECT line_no, person_key, pe_key FROM pecgm_stock").fetchall()
     assert len(got) == len(expected) > 14
     assert {line_no: (person, pe) for line_no, person, pe in got} == expected
+
+
+def test_a_failed_key_computation_refuses_the_load_with_its_own_message(
+    tmp_path, settings, monkeypatch
+) -> None:
+    from pipelines import loader
+    from pipelines.sources import pecgm
+
+    def fail(self, chunk):
+        raise duckdb.OutOfMemoryException("simulated")
+
+    monkeypatch.setattr(pecgm.KeyHasher, "_hash", fail)
+    path = write_pecgm(tmp_path / "PECGM_2A_202610.txt", pecgm_lines(persons=20))
+    outcome = loader.load("pecgm", path, settings)
+    assert outcome.status == "refused"
+    assert "le calcul des clés pseudonymisées a échoué (OutOfMemoryException)" in outcome.message
+    assert "illisible" not in outcome.message

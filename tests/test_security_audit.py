@@ -465,3 +465,20 @@ def test_validate_detects_a_key_mismatch(tmp_path, monkeypatch, capsys) -> None:
     code = main(["validate", "pecgm", str(write_pecgm(tmp_path / "b.txt", pecgm_lines()))])
     out = capsys.readouterr().out
     assert code == 1 and "clé de pseudonymisation n'est pas celle" in out
+
+
+def test_the_staging_connection_never_spills_rows_to_disk(tmp_path, monkeypatch) -> None:
+    """Staged rows hold NIRs and names: past the memory limit DuckDB must fail, not write
+    them to a temporary directory."""
+    monkeypatch.chdir(tmp_path)
+    con = loader._staging_connection(b"\xab" * 32)
+    try:
+        assert con.execute("SELECT current_setting('temp_directory')").fetchall() == [("",)]
+        con.execute("SET memory_limit = '32MB'")
+        with pytest.raises(duckdb.OutOfMemoryException):
+            con.execute(
+                "CREATE TEMP TABLE t AS SELECT md5(i::VARCHAR) AS a FROM range(2000000) r(i)"
+            )
+    finally:
+        con.close()
+    assert not list(tmp_path.iterdir())

@@ -211,6 +211,10 @@ KEYS = {
 KEYS_SQL = "SELECT line_no, " + ", ".join(f"{v} AS {k}" for k, v in KEYS.items()) + " FROM {}"
 
 
+class KeyHashingFailed(Exception):
+    """The keyed hashes of the cut rows could not be computed (the file is not at fault)."""
+
+
 class KeyHasher:
     """Computes the keyed hashes of the rows being cut, in DuckDB, on a worker thread.
 
@@ -266,8 +270,12 @@ class KeyHasher:
         return keys.drop_columns(["line_no"])
 
     def result(self) -> pa.Table:
-        """Every chunk's keys, in row order (no row: empty columns)."""
-        tables = [future.result() for future in self.futures]
+        """Every chunk's keys, in row order (no row: empty columns). Raises
+        `KeyHashingFailed` when DuckDB could not compute them (memory, say)."""
+        try:
+            tables = [future.result() for future in self.futures]
+        except (duckdb.Error, RuntimeError) as error:
+            raise KeyHashingFailed(type(error).__name__) from error
         if not tables:
             empty = pa.schema(
                 [("line_no", pa.int64()), ("nir", pa.string()), ("identifiant_pe", pa.string())]
@@ -490,6 +498,15 @@ def stage(
         report.encoding = facts.encoding
     except FileRefused as refused:  # a cut or damaged gzip, named (encoding.open_bytes)
         report.findings.append(Finding("illisible", str(refused)))
+        return report
+    except KeyHashingFailed as failed:
+        report.findings.append(
+            Finding(
+                "pseudonymisation",
+                f"{name} : le calcul des clés pseudonymisées a échoué ({failed}) ; "
+                "rien n'est chargé, le fichier peut être chargé de nouveau.",
+            )
+        )
         return report
     except (UndecodableBytes, OSError, EOFError, zlib.error, duckdb.Error):
         report.findings.append(

@@ -32,6 +32,7 @@ a DOCTYPE or an encoding that is not ASCII-compatible are read in one pass from 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -703,8 +704,9 @@ class _SecondHalf:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTAGE_")}
         env["PYTHONPATH"] = os.pathsep.join(paths)
         try:
+            # -P: the working directory is not put on the child's import path.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "pipelines.sources.pecgm_xml_half", str(write)],
+                [sys.executable, "-P", "-m", "pipelines.sources.pecgm_xml_half", str(write)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -712,18 +714,21 @@ class _SecondHalf:
                 env=env,
                 close_fds=True,
             )
+            self.pipe = os.fdopen(read, "rb")  # closed by stop(), whatever happens next
         except BaseException:
-            os.close(read)
+            if self.pipe is None:
+                os.close(read)
             raise
         finally:
             os.close(write)
-        self.pipe = os.fdopen(read, "rb")
         job = {**self.job, "tags": asdict(tags), "split": _split_to_json(self.job["split"])}
         try:
             self.process.stdin.write(json.dumps(job).encode())
-            self.process.stdin.close()
         except OSError:
             pass  # the child has gone: the reading thread sees the pipe end
+        finally:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
         self.thread = threading.Thread(target=self._receive, name="pecgm_xml_half", daemon=True)
         self.thread.start()
 
