@@ -334,15 +334,22 @@ def _read_footer(element: etree._Element, stream: _Stream, default: TagMap) -> N
     }
 
 
-def _batch_table(columns: list[str], rows: list[tuple], lines: list[int], last: int) -> pa.Table:
-    """A batch of dossiers (kept texts in column order; the dossiers ending at ordinal
-    `last`) as the Arrow table the writer inserts."""
+def _take_batch(
+    columns: list[str], rows: list[tuple], lines: list[int], last: int
+) -> pa.Table | None:
+    """The batch gathered so far (kept texts in column order; the dossiers ending at
+    ordinal `last`) as the Arrow table a writer sends on, the lists emptied for the next
+    one; None when there is none."""
+    if not rows:
+        return None
     first = last - len(rows) + 1
     arrays = [
         pa.array(range(first, last + 1), pa.int64()),
         pa.array(lines, pa.int32()),
         *(pa.array(col, pa.string()) for col in zip(*rows, strict=True)),
     ]
+    rows.clear()
+    lines.clear()
     return pa.Table.from_arrays(arrays, names=["line_no", "file_line", *columns])
 
 
@@ -387,12 +394,9 @@ class _Writer:
 
     def flush(self, rows: list[tuple], lines: list[int], last: int) -> None:
         """Hand the batch (kept texts in column order; the dossiers ending at `last`) over."""
-        if not rows:
-            return
-        batch = _batch_table(self.columns, rows, lines, last)
-        rows.clear()
-        lines.clear()
-        self.submit(batch)
+        batch = _take_batch(self.columns, rows, lines, last)
+        if batch is not None:
+            self.submit(batch)
 
     def submit(self, batch: pa.Table) -> None:
         """Insert an Arrow batch once this writer's previous ones (but `depth` - 1) are in."""
@@ -807,11 +811,9 @@ class _PipeSink:
         self.columns = columns
 
     def flush(self, rows: list[tuple], lines: list[int], last: int) -> None:
-        if not rows:
+        batch = _take_batch(self.columns, rows, lines, last)
+        if batch is None:
             return
-        batch = _batch_table(self.columns, rows, lines, last)
-        rows.clear()
-        lines.clear()
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, batch.schema) as out:
             out.write_table(batch)
