@@ -335,9 +335,7 @@ def _numeric(values: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
     """A numpy array of numbers or booleans as an Arrow array, without a copy of numbers.
     Not `pa.array`: on a numpy array it imports pandas (half a second) to look for pandas
     types."""
-    validity = None
-    if null is not None and null.any():
-        validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
+    validity = None if null is None else _validity(null)
     if values.dtype == np.bool_:
         data = pa.py_buffer(np.packbits(values, bitorder="little"))
         return pa.Array.from_buffers(pa.bool_(), len(values), [validity, data])
@@ -375,6 +373,7 @@ def _all_equal(block: np.ndarray, unit: int) -> np.ndarray:
 
 
 def _validity(null: np.ndarray) -> pa.Buffer | None:
+    """Arrow validity bitmap: a row is valid unless `null` (None when no row is null)."""
     return pa.py_buffer(np.packbits(~null, bitorder="little")) if null.any() else None
 
 
@@ -388,7 +387,7 @@ def _cut_field(units: _Units, rows: np.ndarray, lengths, cut: FieldCut) -> pa.Ar
     """
     block, present = _block(rows, lengths, cut.offset, cut.width)
     partial = cut.fixed and bool(((present > 0) & (present < cut.width)).any())
-    if block.dtype != np.uint8 or partial or not _is_ascii_block(block):
+    if block.dtype != np.uint8 or partial or not _is_ascii(block):
         return _cut_general(units, block, present, cut)
     n, width = block.shape
     null = _all_equal(block, BLANK)
@@ -400,10 +399,6 @@ def _cut_field(units: _Units, rows: np.ndarray, lengths, cut: FieldCut) -> pa.Ar
     if cut.fixed:
         return values
     return pc.ascii_trim(values, " ")  # bytewise: a UTF-8 sequence holds no 0x20
-
-
-def _is_ascii_block(block: np.ndarray) -> bool:
-    return bool(block.size == 0 or block.max() < 0x80)
 
 
 def _cut_general(units: _Units, block: np.ndarray, present: np.ndarray, cut: FieldCut):
