@@ -24,9 +24,12 @@ STATUT_LABELS = {
     "Inscrit": "Inscrit",
     "Cessé": "Inscription cessée",
     "Radié": "Radié",
+    "Non inscrit": "Non inscrit",
     "Identifié": "Identifié, non inscrit",
-    "non_renseigne": "Trouvé, statut non renseigné",
+    "non_renseigne": "Trouvé, sans contrat",
     "non_trouve": "Inconnu de France Travail",
+    "homonymes": "Homonymes (rien de collecté)",
+    "identite_non_certifiee": "Identité non certifiée (rien de collecté)",
 }
 NATURE_LABELS = {"05": "05 — droit commun", "06": "06 — accompagnement global"}
 
@@ -70,7 +73,8 @@ def section(departement: str, month: str, communes, parcours: str | None) -> Non
             {**{c: c for c in result["statut_de"]}, **STATUT_LABELS},
             "Statut à France Travail",
             "statut_de : statut de demandeur d'emploi rendu par l'API Statut usager ; "
-            "inconnu : la recherche par NIR et date de naissance n'a rien trouvé.",
+            "inconnu : la recherche par NIR et date de naissance n'a rien trouvé ; "
+            "homonymes et identités non certifiées sont comptés à part, sans statut.",
             "ft_statut",
         )
     with right:
@@ -224,18 +228,30 @@ def _run(user, settings: Settings, ft, upload, mapping_file, departement: str) -
 
 
 def show_report(status: str, message: str, report: dict) -> None:
-    """A collection's report: persons found, not found, in error, by codeRetour."""
+    """A collection's report: persons found, not found, uncertified, with homonyms, in
+    error, by codeRetour; the parcours mix of each source's orientations."""
     (st.success if status == "loaded" else st.error)(message)
     for finding in report.get("findings") or []:
         (st.error if finding["severity"] == "bloquant" else st.warning)(finding["message"])
     collecte = report.get("collecte")
     if not collecte:
         return
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4, c5, c6 = st.columns(6)
     c1.metric("Personnes", collecte["personnes"])
     c2.metric("Trouvées", collecte["trouvees"])
     c3.metric("Non trouvées", collecte["non_trouvees"])
-    c4.metric("En erreur", collecte["erreurs"])
+    c4.metric(
+        "Identité non certifiée",
+        collecte.get("identite_non_certifiee", 0),
+        help="Trouvées, mais identité non certifiée par France Travail : rien n'est collecté.",
+    )
+    c5.metric(
+        "Homonymes",
+        collecte.get("homonymes", 0),
+        help="Plusieurs personnes répondent au NIR et à la date de naissance (S003) : "
+        "rien n'est collecté.",
+    )
+    c6.metric("En erreur", collecte["erreurs"])
     st.dataframe(
         pd.DataFrame(
             [{"code retour": c, "personnes": n} for c, n in collecte["par_code_retour"].items()]
@@ -249,3 +265,21 @@ def show_report(status: str, message: str, report: dict) -> None:
         f"collecte interrompue, {collecte['deja_collectees']} déjà collectée(s) ce jour. "
         "Les personnes en erreur seront interrogées de nouveau au prochain lancement."
     )
+    mix = collecte.get("parcours_par_source") or {}
+    if mix:
+        st.markdown("**Types de parcours des orientations, par source**")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"source": source, "parcours": code, "décisions": n}
+                    for source, counts in mix.items()
+                    for code, n in counts.items()
+                ]
+            ),
+            hide_index=True,
+        )
+        st.caption(
+            "france_travail : code de lectureOrientation → type de parcours "
+            "(pipelines/nomenclatures/type_parcours.csv). Une répartition inversée par rapport "
+            "aux autres sources signale une correspondance à vérifier."
+        )

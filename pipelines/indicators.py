@@ -16,6 +16,7 @@ from functools import cache
 
 import duckdb
 
+from pipelines.nomenclatures import nomenclature
 from pipelines.settings import SQL_DIR
 
 SHARE_DECIMALS = 4  # the decimals of the SQL macro `part` (migration 0015)
@@ -485,12 +486,10 @@ def _inscrits_orientes_ft(groups: dict[str, dict]) -> dict:
     return {**shaped(everyone), "par_nature": {k: shaped(v) for k, v in sorted(groups.items())}}
 
 
-def thematique_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Labels of the diagnostic's thématiques, as France Travail's API names them."""
-    try:
-        return dict(con.execute("SELECT code, libelle FROM ft_thematique").fetchall())
-    except duckdb.CatalogException:
-        return {}
+def thematique_labels(con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+    """Short labels of the diagnostic's thématiques under the keys `contraintes` uses
+    (mobilite, famille, …), from nomenclatures/thematique_contrainte.csv."""
+    return {row["groupe"]: row["libelle_court"] for row in nomenclature("thematique_contrainte")}
 
 
 COHORTE_FILTERS = ("parcours", "sexe", "commune", "modalite", "tranche_age")

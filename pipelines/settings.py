@@ -108,6 +108,11 @@ class FranceTravailSettings:
     timeout: float = 30.0
     max_attempts: int = 5
     rate: float | None = None  # calls per second at most (the application's quota), if set
+    # The collecting service's identity, sent in pa-identifiant-agent / pa-nom-agent /
+    # pa-prenom-agent on every resource call (absent: 302, empty: 401).
+    agent_identifiant: str = "BATCH"
+    agent_nom: str = "Pilotage RSA"
+    agent_prenom: str = "Collecte statistique"
 
     @property
     def configured(self) -> bool:
@@ -128,8 +133,18 @@ class FranceTravailSettings:
             timeout=float(env("PILOTAGE_FT_DELAI") or 30),
             max_attempts=int(env("PILOTAGE_FT_TENTATIVES") or 5),
             rate=float(env("PILOTAGE_FT_DEBIT")) if env("PILOTAGE_FT_DEBIT") else None,
+            agent_identifiant=env("PILOTAGE_FT_AGENT_IDENTIFIANT", "BATCH"),
+            agent_nom=env("PILOTAGE_FT_AGENT_NOM", "Pilotage RSA"),
+            agent_prenom=env("PILOTAGE_FT_AGENT_PRENOM", "Collecte statistique"),
         )
 
 
-# The scopes of the three APIs the collection calls (see README, "API France Travail").
-DEFAULT_FT_SCOPE = "api_rechercher-usagerv1 api_statut-usagerv1 api_diagnosticargumentev1"
+# The scopes the collection asks for (docs/api_france_travail.md): Rechercher usager v2
+# with its companions, then one pair per API (contrat usager, diagnostic argumenté,
+# orientation usager). The names are those francetravail.io shows for the application.
+DEFAULT_FT_SCOPE = (
+    "api_rechercher-usagerv2 rechercheusager profil_accedant "
+    "api_contrat-usagerv2 contratusager "
+    "api_diagnosticargumentev4 diagnosticargumente "
+    "api_orientationusagerv1 orientationusager"
+)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,7 +22,8 @@ from pipelines import cli, indicators, loader, warehouse
 from pipelines.francetravail import client as ft_client
 from pipelines.francetravail import collecte
 from pipelines.settings import FranceTravailSettings, Settings
-from tests.ft_standin import CLIENT_SECRET, THEMATIQUES, StandIn
+from tests import ft_standin
+from tests.ft_standin import CLIENT_SECRET, StandIn
 
 DAY = date(2026, 10, 20)
 
@@ -62,19 +65,31 @@ def expected_profile(api: StandIn, nir13: str, birth: str):
     return api.people.get((collecte.nir_complet(nir13), birth))
 
 
-def test_collection_keeps_status_codes_and_constraints(api, settings, tmp_path) -> None:
+def kept_orientation(api: StandIn, nir13: str, birth: str):
+    p = expected_profile(api, nir13, birth)
+    return ft_standin.expected_orientation(p) if p and p.certifiee else None
+
+
+def test_collection_keeps_status_contraintes_and_orientations(api, settings, tmp_path) -> None:
     source = write_input(tmp_path / "stock.csv", api.persons)
     outcome = collecte.collect(source, settings, ft(), "2A", today=DAY)
     assert outcome.status == "loaded", outcome.message
     summary = outcome.report.collecte
     assert (summary["trouvees"], summary["non_trouvees"], summary["erreurs"]) == (30, 6, 0)
     assert summary["par_code_retour"] == {"S001": 30, "S002": 6}
-    assert api.bad_requests == []  # 15-character NIR, ISO date
+    assert api.bad_requests == []  # 15-character NIR, ISO date, etatOrientation=OUVERT
     assert set(api.per_person.values()) == {1}
-    # Identifiers hold '#', '/' and '+': every found person's status and constraints came
-    # back, which only happens when they are URL-encoded.
-    assert api.calls["statut"] == api.calls["contraintes"] == 30
+    # The jeton travels in the ft-jeton-usager header (it holds '#', '/', '+'): every
+    # found person reached the three resources, 204s included.
+    assert api.calls["contrat"] == api.calls["diagnostic"] == api.calls["orientation"] == 30
+    nobody = sum(
+        (p.contrat is None) + (p.diagnostic is None) + (p.orientations is None)
+        for p in api.people.values()
+    )
+    assert summary["reponses_204"] == nobody > 0
+    assert api.agent_headers_seen == {("BATCH", "Pilotage RSA", "Collecte statistique")}
     key = collecte.pseudonymise.load_or_create_key(settings.key_file)
+    decided = 0
     for nir, birth in api.persons:
         person = collecte.pseudonymise.person_key(key, nir=nir)
         profile = expected_profile(api, nir, birth)
@@ -87,33 +102,80 @@ def test_collection_keeps_status_codes_and_constraints(api, settings, tmp_path) 
         if profile is None:
             assert got == [("S002", None, None, None, None)]
             continue
-        s = profile.statut
+        c = (profile.contrat or {}).get("m_contrat", {})
         assert got == [
             (
                 "S001",
-                s["statutDE"],
-                s["categInscriptionCode"],
-                s["dateEffetStatut"],
-                s["motifClotureCode"],
+                c.get("m_statut"),
+                c.get("m_categ_inscription_code"),
+                c.get("m_date_effet_statut"),
+                c.get("m_motif_cloture_code"),
             )
         ]
-        oui = {
-            t["code"]: any(c["valeur"] == "OUI" for c in t["contraintes"])
-            for t in profile.contraintes
+        values = {
+            item["code"]: item["valeur"]
+            for item in (profile.diagnostic or {})
+            .get("thematiqueContrainte", {})
+            .get("contraintes", [])
         }
-        kept = dict(
-            rows(
-                settings,
-                "SELECT thematique, contrainte FROM ft_contrainte WHERE person_key = ?",
-                [person],
-            )
+        kept = rows(
+            settings,
+            "SELECT thematique, valeur, contrainte FROM ft_contrainte WHERE person_key = ?",
+            [person],
         )
-        assert kept == oui
+        assert {t: (v, flag) for t, v, flag in kept} == {
+            t: (v, v == "OUI") for t, v in values.items()
+        }
+        orientation = rows(
+            settings,
+            "SELECT CAST(date_orientation AS VARCHAR), type_parcours, organisme_referent, "
+            "cle_type FROM orientation WHERE person_key = ? AND source = 'france_travail'",
+            [person],
+        )
+        expected = kept_orientation(api, nir, birth)
+        if expected is None:
+            assert orientation == []
+            continue
+        decided += 1
+        mapped = {"PED": "professionnel", "PSP": "socio_professionnel", "PSO": "social"}
+        assert orientation == [
+            (
+                expected["date_entree_parcours"],
+                mapped[expected["parcours"]],
+                "CD — Agence fictive",
+                "NIR",
+            )
+        ]
+    assert decided == summary["orientations"] > 0
     journal = rows(
         settings, "SELECT source, status, departement, month, rows_loaded FROM load_journal"
     )
     assert journal == [("statut", "loaded", "2A", "2026-10", 36)]
-    assert dict(rows(settings, "SELECT code, libelle FROM ft_thematique")) == THEMATIQUES
+
+
+def test_uncertified_identities_and_homonyms_are_counted_apart(settings, tmp_path, monkeypatch):
+    with StandIn(people=10, uncertified=3, homonyms=2, unknown=1) as api:
+        for k, v in api.env().items():
+            monkeypatch.setenv(k, v)
+        outcome = collecte.collect(
+            write_input(tmp_path / "f.csv", api.persons), settings, ft(), "2A", today=DAY
+        )
+        assert api.calls["contrat"] == api.calls["diagnostic"] == 10  # nothing for the others
+    summary = outcome.report.collecte
+    assert (summary["identite_non_certifiee"], summary["homonymes"]) == (3, 2)
+    assert (summary["trouvees"], summary["non_trouvees"]) == (10, 1)
+    assert "3 à l'identité non certifiée" in outcome.message
+    assert "2 avec homonymes" in outcome.message
+    lines = "\n".join(collecte.summary_lines(summary))
+    assert "3 identité non certifiée" in lines and "2 homonymes" in lines
+    con = warehouse.open_reader(settings.db_path)
+    statut = indicators.france_travail(con, "2A", "2026-10")["statut_de"]
+    assert (statut["identite_non_certifiee"], statut["homonymes"], statut["non_trouve"]) == (
+        3,
+        2,
+        1,
+    )
+    assert sum(statut.values()) == 16
 
 
 def test_headers_of_the_cgpem_template_and_a_mapping(api, settings, tmp_path) -> None:
@@ -185,11 +247,11 @@ def test_concurrency_is_bounded_on_the_server_side(api, settings, tmp_path) -> N
 
 
 def test_calls_per_second_stay_under_the_quota(api, settings, tmp_path) -> None:
-    source = write_input(tmp_path / "f.csv", api.persons[:12])  # 12 + 10 + 10 calls
+    source = write_input(tmp_path / "f.csv", api.persons[:12])  # 12 + 3 x 12 calls
     started = time.monotonic()
     outcome = collecte.collect(source, settings, ft(rate=40.0), "2A", today=DAY)
     assert outcome.status == "loaded"
-    calls = api.calls["recherche"] + api.calls["statut"] + api.calls["contraintes"]
+    calls = sum(api.calls[n] for n in ("recherche", "contrat", "diagnostic", "orientation"))
     assert time.monotonic() - started >= (calls - 1) / 40.0
 
 
@@ -220,33 +282,88 @@ def test_bad_credentials_stop_the_collection_without_printing_the_secret(
     assert api.calls["recherche"] == 0
 
 
-def test_a_resource_outside_the_scopes_is_reported(api, settings, tmp_path) -> None:
-    api.behaviour.forbidden = {"contraintes"}
+def test_a_resource_outside_the_scopes_stops_the_collection(api, settings, tmp_path) -> None:
+    api.behaviour.forbidden = {"diagnostic"}
     source = write_input(tmp_path / "f.csv", api.persons)
+    outcome = collecte.collect(source, settings, ft(concurrency=2), "2A", today=DAY)
+    assert outcome.status == "failed"
+    assert "Diagnostic argumenté (403)" in outcome.message
+    assert "PILOTAGE_FT_SCOPE" in outcome.message and "Collecte arrêtée" in outcome.message
+    assert rows(settings, "SELECT source, status FROM load_journal") == [("statut", "failed")]
+    assert api.calls["recherche"] < 36  # the other workers stopped too
+
+
+def test_empty_agent_headers_stop_with_a_401_message(api, settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("PILOTAGE_FT_AGENT_NOM", "")
+    source = write_input(tmp_path / "f.csv", api.persons[:4])
+    outcome = collecte.collect(source, settings, FranceTravailSettings.from_env(), "2A", today=DAY)
+    assert outcome.status == "failed" and "(401)" in outcome.message
+    assert "PILOTAGE_FT_AGENT_NOM" in outcome.message
+    assert api.calls["token"] == 2  # one renewal, then it stops
+
+
+def test_missing_agent_headers_stop_with_a_302_message(api, settings, tmp_path, monkeypatch):
+    monkeypatch.setattr(ft_client.FranceTravailClient, "_agent_headers", lambda self: {})
+    source = write_input(tmp_path / "f.csv", api.persons[:4])
     outcome = collecte.collect(source, settings, ft(), "2A", today=DAY)
-    assert outcome.report.collecte["par_code_retour"] == {"S002": 6, "http_403": 30}
-    assert "PILOTAGE_FT_SCOPE" in outcome.message
-    assert rows(settings, "SELECT count(*) FROM ft_statut WHERE code_retour = 'S001'") == [(0,)]
+    assert outcome.status == "failed" and "(302)" in outcome.message
+    assert "pa-identifiant-agent" in outcome.message
+
+
+def test_agent_identity_is_configurable(api, settings, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PILOTAGE_FT_AGENT_IDENTIFIANT", "CD2A-STATS")
+    monkeypatch.setenv("PILOTAGE_FT_AGENT_NOM", "Service statistique")
+    monkeypatch.setenv("PILOTAGE_FT_AGENT_PRENOM", "Departement")
+    source = write_input(tmp_path / "f.csv", api.persons[:3])
+    outcome = collecte.collect(source, settings, FranceTravailSettings.from_env(), "2A", today=DAY)
+    assert outcome.status == "loaded"
+    assert api.agent_headers_seen == {("CD2A-STATS", "Service statistique", "Departement")}
+    monkeypatch.setenv("PILOTAGE_FT_AGENT_PRENOM", "Département")  # not a header value
+    with pytest.raises(collecte.UsageError, match="PILOTAGE_FT_AGENT_PRENOM"):
+        collecte.collect(source, settings, FranceTravailSettings.from_env(), "2A", today=DAY)
+
+
+class FakeClock:
+    """The client's waits, recorded instead of slept (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self.offset += seconds
 
 
 def test_429_waits_for_retry_after(api, settings, tmp_path) -> None:
-    api.behaviour.throttle, api.behaviour.retry_after = 5, "1"
+    api.behaviour.throttle, api.behaviour.retry_after = 5, "7"
     source = write_input(tmp_path / "f.csv", api.persons[:10])
+    clock = FakeClock()
     started = time.monotonic()
-    outcome = collecte.collect(source, settings, ft(), "2A", today=DAY)
-    assert time.monotonic() - started >= 1.0
+    outcome = collecte.collect(source, settings, ft(), "2A", today=DAY, clock=clock)
     assert outcome.status == "loaded" and outcome.report.collecte["erreurs"] == 0
     assert outcome.report.collecte["reponses_429"] == 5
+    assert sum(clock.slept) >= 7.0  # the pause asked for was waited (on the injected clock)
+    assert time.monotonic() - started < 7.0  # and not for real
 
 
 def test_5xx_backs_off_then_succeeds_or_counts_the_error(api, settings, tmp_path) -> None:
     api.behaviour.fail = 6
     source = write_input(tmp_path / "f.csv", api.persons[:10])
-    outcome = collecte.collect(source, settings, ft(), "2A", today=DAY)
+    clock = FakeClock()
+    outcome = collecte.collect(source, settings, ft(), "2A", today=DAY, clock=clock)
     assert outcome.status == "loaded" and outcome.report.collecte["reponses_5xx"] == 6
     assert outcome.report.collecte["erreurs"] == 0
+    assert len(clock.slept) >= 6 and all(0 < s <= ft_client.BACKOFF_CAP for s in clock.slept)
     api.behaviour.fail = 10**6  # down for good: bounded attempts, nothing loaded
-    outcome = collecte.collect(source, settings, ft(max_attempts=2), "2A", today=DAY + timedelta(1))
+    outcome = collecte.collect(
+        source, settings, ft(max_attempts=3), "2A", today=DAY + timedelta(1), clock=clock
+    )
     assert outcome.status == "failed"
     assert outcome.report.collecte["par_code_retour"] == {"http_503": 10}
     assert rows(
@@ -254,23 +371,56 @@ def test_5xx_backs_off_then_succeeds_or_counts_the_error(api, settings, tmp_path
     ) == [(0,)]
 
 
-def test_slow_answers_time_out_and_only_those_persons_are_asked_again(
-    api, settings, tmp_path
-) -> None:
-    slow = [p.identifiant for p in list(api.people.values())[:3]]
-    api.behaviour.slow, api.behaviour.slow_delay = set(slow), 1.5
-    source = write_input(tmp_path / "f.csv", api.persons)
-    outcome = collecte.collect(source, settings, ft(timeout=0.5, max_attempts=2), "2A", today=DAY)
+def test_the_delay_bounds_a_whole_call_not_each_read(api, settings, tmp_path) -> None:
+    """A contract trickled a byte every 0.2 s (about a minute in all): each read is quick,
+    the exchange is not. With a 1 s delay and 2 attempts the person is in error after about
+    2 s, the others are collected."""
+    api.behaviour.trickle = {0}
+    source = write_input(tmp_path / "f.csv", api.persons[:6])
+    started = time.monotonic()
+    outcome = collecte.collect(source, settings, ft(timeout=1.0, max_attempts=2), "2A", today=DAY)
+    elapsed = time.monotonic() - started
     assert outcome.status == "loaded"
-    assert outcome.report.collecte["par_code_retour"]["delai_depasse"] == 3
-    assert outcome.report.collecte["delais_depasses"] >= 6
-    api.behaviour.slow = set()
-    before = dict(api.per_person)
-    again = collecte.collect(source, settings, ft(), "2A", today=DAY)
-    assert again.report.collecte["deja_collectees"] == 33
-    asked = {nir for nir, n in api.per_person.items() if n > before.get(nir, 0)}
-    assert len(asked) == 3 and again.report.collecte["trouvees"] == 3
-    assert rows(settings, "SELECT count(DISTINCT person_key) FROM ft_statut") == [(36,)]
+    assert outcome.report.collecte["par_code_retour"]["delai_depasse"] == 1
+    assert outcome.report.collecte["trouvees"] == 5
+    assert elapsed < 10, elapsed
+
+
+def test_the_deadline_reaches_httpx_sockets() -> None:
+    """The bound relies on httpcore's pool attribute: an upgrade that moves it fails here."""
+    deadline = ft_client._Deadline()
+    transport = ft_client._bounded_transport(httpx.Limits(), deadline)
+    assert isinstance(transport._pool._network_backend, ft_client._DeadlineBackend)
+
+
+def test_one_malformed_answer_marks_one_person(api, settings, tmp_path) -> None:
+    """A number where the jeton is a string, a truncated JSON, an unexpected shape, a body
+    too large: those four persons are in error (asked again next run), the run goes on."""
+    api.behaviour.malformed = {1: "jeton", 2: "tronque", 6: "forme"}
+    api.behaviour.oversized = {7}
+    source = write_input(tmp_path / "f.csv", api.persons)
+    outcome = collecte.collect(source, settings, ft(), "2A", today=DAY)
+    assert outcome.status == "loaded"
+    codes = outcome.report.collecte["par_code_retour"]
+    assert codes["reponse_illisible"] == 3 and codes["reponse_trop_grande"] == 1
+    assert outcome.report.collecte["trouvees"] == 26
+    assert rows(settings, "SELECT count(*) FROM ft_statut") == [(32,)]
+
+
+def test_the_old_invented_paths_answer_404(api) -> None:
+    old = [
+        ("POST", "/partenaire/rechercher-usager/v1/usagers/recherche"),
+        ("GET", "/partenaire/statut-usager/v1/usagers/ID%23x/statut"),
+        ("GET", "/partenaire/diagnosticargumente/v1/individus/ID%23x/contraintes"),
+    ]
+    for method, path in old:
+        assert httpx.request(method, api.url + path).status_code == 404
+    token = httpx.post(
+        api.url + "/connexion/oauth2/access_token",
+        params={"realm": "/partenaire"},
+        data={"grant_type": "client_credentials"},
+    )
+    assert token.status_code == 400  # the /partenaire realm is not the one these APIs use
 
 
 def test_an_interrupted_run_resumes_without_asking_twice(api, settings, tmp_path) -> None:
@@ -340,15 +490,19 @@ def test_indicators_of_the_latest_collection(api, settings, tmp_path) -> None:
     assert november["date_collecte"] == (DAY + timedelta(20)).isoformat()
 
     profiles = [expected_profile(api, nir, birth) for nir, birth in api.persons]
+
+    def statut(p) -> str | None:
+        return p.contrat["m_contrat"]["m_statut"] if p and p.contrat else None
+
     statuts = {}
     for p in profiles:
-        code = p.statut["statutDE"] if p else "non_trouve"
+        code = (statut(p) or "non_renseigne") if p else "non_trouve"
         statuts[code] = statuts.get(code, 0) + 1
     assert november["statut_de"] == statuts
     categories = {}
     for p in profiles:
-        if p and p.statut["statutDE"] == "Inscrit":
-            c = p.statut["categInscriptionCode"]
+        if statut(p) == "Inscrit":
+            c = p.contrat["m_contrat"]["m_categ_inscription_code"]
             categories[c] = categories.get(c, 0) + 1
     assert november["categorie_api"] == categories
 
@@ -358,16 +512,34 @@ def test_indicators_of_the_latest_collection(api, settings, tmp_path) -> None:
         "01": "social",
         "02": "professionnel",
     }
+    keys = {
+        "23": "mobilite",
+        "24": "famille",
+        "25": "sante",
+        "26": "savoirs_de_base",
+        "27": "logement",
+        "28": "finances",
+        "29": "administratif",
+    }
     expected: dict[str, dict[str, int]] = {}
-    for p, nature in zip(profiles, natures, strict=True):
-        if p is None:
+    for (nir, birth), p, nature in zip(api.persons, profiles, natures, strict=True):
+        if p is None or p.diagnostic is None:
             continue
-        for group in ("ensemble", parcours[nature]):
+        # the latest orientation on or before the month: France Travail's decision when it
+        # is later than the CGPEM one (both are in `orientation`)
+        ft_decision = kept_orientation(api, nir, birth)
+        type_parcours = parcours[nature]
+        cgpem_day = f"2026-09-0{1 + profiles.index(p) % 9}"
+        if ft_decision and ft_decision["date_entree_parcours"] > cgpem_day:
+            type_parcours = {"PED": "professionnel", "PSP": "socio_professionnel", "PSO": "social"}[
+                ft_decision["parcours"]
+            ]
+        for group in ("ensemble", type_parcours):
             counts = expected.setdefault(group, {"personnes": 0})
             counts["personnes"] += 1
-            for t in p.contraintes:
-                oui = any(c["valeur"] == "OUI" for c in t["contraintes"])
-                counts[t["code"]] = counts.get(t["code"], 0) + oui
+            for item in p.diagnostic["thematiqueContrainte"]["contraintes"]:
+                key = keys[item["code"]]
+                counts[key] = counts.get(key, 0) + (item["valeur"] == "OUI")
     got = november["contraintes"]
     assert {"personnes": got["personnes"], **got["thematiques"]} == expected.pop("ensemble")
     assert {
@@ -375,7 +547,7 @@ def test_indicators_of_the_latest_collection(api, settings, tmp_path) -> None:
     } == expected
 
     ft_oriented = [p for p, n in zip(profiles, natures, strict=True) if n in ("05", "06")]
-    registered = sum(1 for p in ft_oriented if p and p.statut["statutDE"] == "Inscrit")
+    registered = sum(1 for p in ft_oriented if statut(p) == "Inscrit")
     share = november["inscrits_orientes_ft"]
     assert (share["orientes"], share["collectes"], share["inscrits"]) == (
         len(ft_oriented),
@@ -394,6 +566,18 @@ def test_indicators_of_the_latest_collection(api, settings, tmp_path) -> None:
         summary["statut_de"] == statuts and summary["date_collecte_ft"] == november["date_collecte"]
     )
     assert indicators.summary(con, "2B", "2026-11")["statut_de"] is None
+    # France Travail's decisions feed the orientation indicators beside CGPEM's.
+    decided = rows(
+        settings,
+        "SELECT count(DISTINCT person_key) FROM orientation WHERE source = 'france_travail' "
+        "AND date_trunc('month', date_orientation) = DATE '2026-03-01'",
+    )[0][0]
+    march = {
+        r["code"]: r["n"]
+        for r in indicators.run(con, "orientations", indicators._params("2A", "2026-03", None))
+        if r["indicateur"] == "personnes_orientees"
+    }
+    assert decided > 0 and march[None] == decided
 
 
 def test_nothing_personal_secret_or_identifying_anywhere(
@@ -404,18 +588,19 @@ def test_nothing_personal_secret_or_identifying_anywhere(
     state, the command's output or the logs, whatever happened during the run."""
     caplog.set_level(logging.DEBUG)
     api.behaviour.throttle, api.behaviour.fail, api.behaviour.revoke_after = 3, 3, 20
-    api.behaviour.slow, api.behaviour.slow_delay = {next(iter(api.by_id))}, 1.2
+    api.behaviour.trickle = {0}
+    api.behaviour.malformed = {1: "tronque"}
     monkeypatch.setenv("PILOTAGE_FT_DELAI", "0.4")
     monkeypatch.setenv("PILOTAGE_FT_TENTATIVES", "2")
     source = write_input(tmp_path / "f.csv", api.persons)
     code = cli.main(["api", str(source), "--departement", "2A", "--db", str(settings.db_path)])
     assert code == 0
     out = capsys.readouterr()
-    forbidden = {CLIENT_SECRET, "Conseiller Fictif", *api.tokens, *api.by_id}
+    forbidden = {CLIENT_SECRET, *api.tokens, *api.jetons}
     for nir, birth in api.persons:
         y, m, d = birth.split("-")
         forbidden |= {nir, collecte.nir_complet(nir), birth, f"{d}/{m}/{y}"}
-    forbidden |= {i.split("/")[0] for i in api.by_id}  # the identifier's parts too
+    forbidden |= {j.split("#")[0] for j in api.jetons}  # the jeton's parts too
     texts = {"stdout": out.out, "stderr": out.err, "logs": caplog.text}
     folder = settings.db_path.parent
     for path in folder.rglob("*"):
@@ -466,10 +651,74 @@ def test_unconfigured_access_is_a_usage_error(settings, tmp_path, monkeypatch) -
 
 
 def test_contraintes_payload_shapes() -> None:
-    one = {"code": "23", "libelle": "Mobilité", "contraintes": [{"valeur": "oui"}]}
-    assert collecte.kept_contraintes([one]) == ({"23": True}, {"23": "Mobilité"})
-    both = [one, {"code": "27", "contraintes": [{"valeur": "NON"}]}, {"libelle": "sans code"}]
-    assert collecte.kept_contraintes(both)[0] == {"23": True, "27": False}
-    assert (
-        json.dumps(collecte.kept_statut({"statutDE": "Inscrit", "idNat": "x#y"})).count("x#y") == 0
+    items = [
+        {"code": "23", "libelle": "Développer sa mobilité", "valeur": "OUI"},
+        {"code": 27, "valeur": "cloturee"},
+        {"code": "25", "valeur": "PEUT-ETRE"},  # not one of the four values: dropped
+        {"libelle": "sans code", "valeur": "OUI"},
+        {"code": ["23"], "valeur": "OUI"},
+    ]
+    assert collecte.kept_contraintes(items) == {"23": "OUI", "27": "CLOTUREE"}
+    contrat = {"m_statut": "Inscrit", "m_categ_inscription_code": "F", "idNat": "x#y"}
+    kept = collecte.kept_statut(contrat)
+    assert kept["categorie"] == "F" and "x#y" not in json.dumps(kept)
+    assert collecte.kept_statut({"m_categ_inscription_code": "9"})["categorie"] is None
+
+
+def test_orientations_kept_only_when_decided_and_not_refused() -> None:
+    base = {
+        "organisme": "CD",
+        "structure": {"libelle_structure": "Agence fictive"},
+        "statut": "DECIDE",
+        "date_entree_parcours": "2026-03-02",
+        "decision": {"etat_decision": "VALIDEE", "date_decision": "2026-03-01"},
+    }
+    kept = collecte.kept_orientations(
+        [
+            {**base, "parcours": "PED"},
+            {**base, "parcours": "PSP"},
+            {**base, "parcours": "PSO"},
+            {**base, "parcours": "PSO", "statut": "EN_ATTENTE"},
+            {**base, "parcours": "PSO", "decision": {"etat_decision": "REFUSEE"}},
+            {**base, "parcours": "PSO", "date_entree_parcours": None},
+            {**base, "parcours": "XYZ"},
+        ]
     )
+    assert [(o["parcours_code"], o["type_parcours"]) for o in kept] == [
+        ("PED", "professionnel"),
+        ("PSP", "socio_professionnel"),
+        ("PSO", "social"),
+        ("XYZ", None),
+    ]
+    assert {o["organisme_referent"] for o in kept} == {"CD — Agence fictive"}
+    assert {o["date_orientation"] for o in kept} == {"2026-03-02"}
+
+
+def test_the_parcours_mapping_is_the_editable_nomenclature() -> None:
+    from pipelines.nomenclatures import nomenclature
+
+    rows_ = {r["code"]: r["variantes"].split("|") for r in nomenclature("type_parcours")}
+    assert "ped" in rows_["professionnel"] and "psp" in rows_["socio_professionnel"]
+    assert "pso" in rows_["social"]
+
+
+def test_the_quality_report_shows_the_parcours_mix_per_source(api, settings, tmp_path) -> None:
+    natures = ["05", "06", "01", "02"] * 9
+    cgpem = _cgpem(tmp_path / "cgpem.csv", api.persons, natures)
+    assert loader.load("cgpem", cgpem, settings, "2A").status == "loaded"
+    outcome = collecte.collect(cgpem, settings, ft(), "2A", today=DAY)
+    mix = outcome.report.collecte["parcours_par_source"]
+    assert set(mix) == {"cgpem", "france_travail"}
+    assert sum(mix["cgpem"].values()) == 36
+    assert set(mix["france_travail"]) <= {
+        "PED→professionnel",
+        "PSP→socio_professionnel",
+        "PSO→social",
+    }
+    assert sum(mix["france_travail"].values()) == outcome.report.collecte["orientations"]
+    lines = collecte.summary_lines(outcome.report.collecte)
+    assert any(
+        line.startswith("Parcours    : france_travail — PED→professionnel") for line in lines
+    )
+    stored = rows(settings, "SELECT report_json FROM load_journal WHERE source = 'statut'")
+    assert "PSO→social" in stored[0][0]

@@ -26,10 +26,10 @@ def collected(settings, tmp_path, monkeypatch):
     collection of that file."""
     pecgm = [p for source, p in sample_files() if source == "pecgm"][-1]
     assert loader.load("pecgm", pecgm, settings).status == "loaded"
-    with StandIn(people=60, unknown=8) as api:
+    with StandIn(people=60, unknown=8, uncertified=2, homonyms=3) as api:
         for k, v in api.env().items():
             monkeypatch.setenv(k, v)
-        natures = ["05", "06", "01", "03"] * 17
+        natures = (["05", "06", "01", "03"] * 19)[: len(api.persons)]
         cgpem = _cgpem(tmp_path / "cgpem.csv", api.persons, natures)
         assert loader.load("cgpem", cgpem, settings, "2A").status == "loaded"
         outcome = collecte.collect(
@@ -89,6 +89,9 @@ def test_chargement_panel_is_for_data_stewards_and_shows_the_report(collected) -
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Trouvées"] == str(report["collecte"]["trouvees"])
     assert metrics["Non trouvées"] == str(report["collecte"]["non_trouvees"])
+    assert (metrics["Identité non certifiée"], metrics["Homonymes"]) == ("2", "3")
+    mix = next(d.value for d in at.dataframe if "parcours" in d.value.columns)
+    assert set(mix["source"]) == {"cgpem", "france_travail"}
     codes = next(d.value for d in at.dataframe if "code retour" in d.value.columns)
     assert (
         dict(zip(codes["code retour"], codes["personnes"], strict=True))

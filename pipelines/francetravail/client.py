@@ -1,64 +1,103 @@
-"""An HTTP client for three of France Travail's partner APIs (francetravail.io).
+"""An HTTP client for France Travail's partner APIs (francetravail.io), as they really are.
 
-Recherche usager (NIR + date of birth -> an encrypted identifier), Statut usager and
-Diagnostic individu / Contraintes (both keyed by that identifier). Made for a collection
-of thousands of people against a service whose agreement promises 90 % of answers under
-one second and up to six for complex ones, from a pool of threads sharing one
-`httpx.Client` (measured here: `httpx.AsyncClient` spent three times the CPU for the same
-calls and fell far behind the allowed concurrency on a loaded machine):
+The contract is the one the services run by départements and the GIP plateforme de
+l'inclusion call in production (docs/api_france_travail.md):
 
-- OAuth2 client credentials, the token shared by every request and renewed before it
-  expires (or once after a 401);
-- bounded concurrency: at most `concurrency` requests in flight, token requests included;
-  and, when the application's quota is known (`rate`), at most that many calls per second;
-- timeouts on every request; retries bounded by `max_attempts`, honouring `Retry-After`
-  on 429 (one pause for every worker, since the quota is the client's, not a request's)
-  and backing off exponentially, with jitter, on 5xx and network errors;
-- identifiers URL-encoded in paths (they contain `#`, `/`, `+`).
+- OAuth2 client credentials at `{AUTH}/connexion/oauth2/access_token?realm=/agent`, the
+  scopes configurable; every resource call carries the identity of the collecting service
+  in `pa-identifiant-agent`, `pa-nom-agent`, `pa-prenom-agent` (absent: 302, empty: 401);
+- Rechercher usager v2 (`POST …/par-datenaissance-et-nir`) answers `codeRetour` (S001 one
+  person, S002 none, S003 several), `jetonUsager` (an opaque token) and
+  `topIdentiteCertifiee` (« O » / « N »);
+- the resources take that token in the `ft-jeton-usager` header at fixed paths: contrat
+  usager v2 (statut), diagnostic argumenté v4 (contraintes), orientation usager v1
+  (lectureOrientation). 204 means « no data », not an error.
+
+Made for thousands of people from a pool of threads sharing one `httpx.Client`:
+
+- the token shared by every request and renewed before it expires (or once after a 401);
+- bounded concurrency (`concurrency` requests in flight) and, when the quota is known,
+  `rate` calls per second;
+- `timeout` bounds a whole exchange, from connecting to the last byte of the body (a
+  server trickling a byte a second cannot hold a call longer): the sockets' reads and
+  writes are given what is left of the exchange's deadline (`_DeadlineBackend`);
+- a body larger than `MAX_BODY` is refused; an answer of the wrong shape is an `ApiError`
+  for that person only;
+- 302, a second 401 and 403 raise `CollectionStopped` with a French message on what to
+  check: nothing else can succeed; 429 waits `Retry-After` (one pause for every worker,
+  the quota is the application's); 5xx and network errors are retried with a jittered
+  exponential backoff. Waiting goes through an injected `Clock` (tests never sleep).
 
 Nothing personal leaves this module in an exception or a log: errors carry a short code
-(`http_503`, `delai_depasse`, ...) and never a URL, a body or an identifier; httpx's own
-request log (which prints URLs) is silenced.
+(`http_503`, `delai_depasse`, …) and never a URL, a body, a NIR or a jeton (the `Recherche`
+result has no repr); httpx's own request log is silenced.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import threading
 import time
 from dataclasses import dataclass, fields
-from urllib.parse import quote
+from typing import Protocol
 
+import httpcore
 import httpx
 
 from pipelines.settings import FranceTravailSettings
 
-# httpx logs every request URL at INFO: an URL holds an encrypted identifier.
+# httpx logs every request URL at INFO; keep the library quiet whatever the root level.
 for _name in ("httpx", "httpcore"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 TOKEN_PATH = "/connexion/oauth2/access_token"
-RECHERCHE_PATH = "/partenaire/rechercher-usager/v1/usagers/recherche"
-STATUT_PATH = "/partenaire/statut-usager/v1/usagers/{identifiant}/statut"
-CONTRAINTES_PATH = "/partenaire/diagnosticargumente/v1/individus/{identifiant}/contraintes"
+REALM = "/agent"
+RECHERCHE_PATH = "/partenaire/rechercher-usager/v2/usagers/par-datenaissance-et-nir"
+CONTRAT_PATH = "/partenaire/contrat-usager/v2/contrat"
+DIAGNOSTIC_PATH = "/partenaire/diagnosticargumente/v4/dossiers"
+ORIENTATION_PATH = "/partenaire/orientationusager/v1/lectureOrientation"
+JETON_HEADER = "ft-jeton-usager"
 RENEW_MARGIN = 0.1  # renew when 10 % of the token's lifetime is left (at least 30 s)
 MAX_RETRY_AFTER = 300.0  # a longer pause asked by a 429 is not waited for: the call fails
+MAX_BODY = 4 * 1024 * 1024  # bytes; a diagnostic with every besoin is far below
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
 
+API_NAMES = {  # what a message names when an API refuses the application
+    RECHERCHE_PATH: "Rechercher usager",
+    CONTRAT_PATH: "Statut usager (contrat-usager)",
+    DIAGNOSTIC_PATH: "Diagnostic argumenté",
+    ORIENTATION_PATH: "Orientation usager",
+}
+
 
 class ApiError(Exception):
-    """A call that failed for good. `code` is what the quality report counts."""
+    """A call that failed for good for one person. `code` is what the report counts."""
 
     def __init__(self, code: str, message: str = "") -> None:
         super().__init__(message or code)
         self.code = code
 
 
-class AuthenticationError(ApiError):
-    """The token endpoint refused the credentials: nothing can be collected."""
+class CollectionStopped(ApiError):
+    """Nothing can be collected (credentials, scopes, agent headers): stop every worker."""
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 @dataclass
@@ -71,6 +110,7 @@ class Stats:
     server_errors: int = 0  # 5xx answers
     timeouts: int = 0
     tokens: int = 0
+    no_content: int = 0  # 204 answers
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -83,8 +123,16 @@ class Stats:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def _quote(identifiant: str) -> str:
-    return quote(identifiant, safe="")
+@dataclass(repr=False, eq=False)
+class Recherche:
+    """What Rechercher usager said. The jeton stays in memory: no repr, never stored."""
+
+    code_retour: str
+    jeton: str | None
+    certifiee: bool
+
+    def __repr__(self) -> str:
+        return f"Recherche({self.code_retour}, certifiee={self.certifiee})"
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -101,6 +149,81 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+# -- one deadline per exchange, applied at the socket ----------------------------------
+
+
+class _Deadline(threading.local):
+    """The monotonic time the current thread's exchange must end by (None: no bound)."""
+
+    at: float | None = None
+
+    def left(self, timeout: float | None, error: type[Exception]) -> float | None:
+        if self.at is None:
+            return timeout
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise error("délai de l'appel dépassé")
+        return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every read and write gets at most what is left of the deadline:
+    httpx's own timeouts bound each read, so a byte a second would never trip them."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._deadline.left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._deadline.left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        stream = self._stream.start_tls(
+            ssl_context, server_hostname, self._deadline.left(timeout, httpcore.ConnectTimeout)
+        )
+        return _DeadlineStream(stream, self._deadline)
+
+    def get_extra_info(self, info: str):
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, backend: httpcore.NetworkBackend, deadline: _Deadline) -> None:
+        self._backend = backend
+        self._deadline = deadline
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        left = self._deadline.left(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, left, local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        left = self._deadline.left(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_unix_socket(path, left, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _bounded_transport(limits: httpx.Limits, deadline: _Deadline) -> httpx.HTTPTransport:
+    """httpx's transport with the deadline at its sockets. httpx does not expose httpcore's
+    network backend, so it is set on the pool before any connection exists (a test checks
+    the attribute is still there: an httpx upgrade that moves it fails loudly)."""
+    transport = httpx.HTTPTransport(limits=limits)
+    pool = transport._pool
+    if not hasattr(pool, "_network_backend"):
+        raise RuntimeError("httpx/httpcore incompatible : délai par appel impossible à borner")
+    pool._network_backend = _DeadlineBackend(pool._network_backend, deadline)
+    return transport
+
+
 class FranceTravailClient:
     """Use as `with FranceTravailClient(settings) as client:`, from any number of threads."""
 
@@ -108,16 +231,18 @@ class FranceTravailClient:
         self,
         settings: FranceTravailSettings,
         transport: httpx.BaseTransport | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.settings = settings
         self.stats = Stats()
+        self.clock = clock or SystemClock()
+        self._deadline = _Deadline()
         limits = httpx.Limits(
             max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
         )
         self._http = httpx.Client(
             timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
-            limits=limits,
-            transport=transport,
+            transport=transport or _bounded_transport(limits, self._deadline),
             follow_redirects=False,
         )
         self._slots = threading.BoundedSemaphore(settings.concurrency)
@@ -138,10 +263,10 @@ class FranceTravailClient:
 
     def _bearer(self) -> str:
         """The current token, fetched or renewed when little of its lifetime is left."""
-        if self._token and time.monotonic() < self._expires_at:
+        if self._token and self.clock.monotonic() < self._expires_at:
             return self._token
         with self._token_lock:
-            if self._token and time.monotonic() < self._expires_at:
+            if self._token and self.clock.monotonic() < self._expires_at:
                 return self._token
             self._fetch_token()
             assert self._token is not None
@@ -157,57 +282,78 @@ class FranceTravailClient:
         }
         for attempt in range(s.max_attempts):
             try:
-                with self._slots:
-                    self.stats.add("requests")
-                    response = self._http.post(
-                        s.auth_url + TOKEN_PATH, params={"realm": "/partenaire"}, data=form
-                    )
+                status, body, headers = self._exchange(
+                    "POST", s.auth_url + TOKEN_PATH, params={"realm": REALM}, data=form
+                )
             except httpx.TimeoutException:
                 self.stats.add("timeouts")
                 self._backoff(attempt)
                 continue
-            except httpx.RequestError:
+            except (httpx.RequestError, ApiError):
                 self._backoff(attempt)
                 continue
-            if response.status_code == 429 or response.status_code >= 500:
-                self._after_failure(response, attempt)
+            if status == 429 or status >= 500:
+                self._after_failure(status, headers, attempt)
                 continue
-            if response.status_code != 200:
-                raise AuthenticationError(
-                    f"jeton_http_{response.status_code}",
+            if status != 200:
+                raise CollectionStopped(
+                    f"jeton_http_{status}",
                     "France Travail refuse l'authentification (réponse "
-                    f"{response.status_code}) : vérifiez PILOTAGE_FT_CLIENT_ID, "
-                    "PILOTAGE_FT_CLIENT_SECRET et PILOTAGE_FT_SCOPE.",
+                    f"{status}) : vérifiez PILOTAGE_FT_CLIENT_ID, PILOTAGE_FT_CLIENT_SECRET et "
+                    f"PILOTAGE_FT_SCOPE (royaume {REALM}).",
                 )
             try:
-                body = response.json()
-                token = f"{body.get('token_type') or 'Bearer'} {body['access_token']}"
-                lifetime = float(body.get("expires_in") or 0)
+                parsed = json.loads(body)
+                token = f"{parsed.get('token_type') or 'Bearer'} {parsed['access_token']}"
+                lifetime = float(parsed.get("expires_in") or 0)
             except (ValueError, KeyError, TypeError, AttributeError):
-                raise AuthenticationError(
+                raise CollectionStopped(
                     "jeton_illisible", "Réponse illisible du service d'authentification."
                 ) from None
             self._token = token
-            self._expires_at = time.monotonic() + lifetime - max(30.0, RENEW_MARGIN * lifetime)
+            now = self.clock.monotonic()
+            self._expires_at = now + lifetime - max(30.0, RENEW_MARGIN * lifetime)
             self.stats.add("tokens")
             return
-        raise AuthenticationError(
+        raise CollectionStopped(
             "jeton_indisponible", "Service d'authentification de France Travail indisponible."
         )
 
-    # -- requests --------------------------------------------------------------------
+    # -- one exchange ----------------------------------------------------------------
+
+    def _exchange(self, method: str, url: str, **kwargs) -> tuple[int, bytes, httpx.Headers]:
+        """One request, its whole body read under the deadline and the size cap."""
+        self._deadline.at = time.monotonic() + self.settings.timeout
+        try:
+            with self._slots:
+                self.stats.add("requests")
+                with self._http.stream(method, url, **kwargs) as response:
+                    declared = response.headers.get("Content-Length", "")
+                    if declared.isdigit() and int(declared) > MAX_BODY:
+                        raise ApiError("reponse_trop_grande")
+                    chunks, size = [], 0
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > MAX_BODY:
+                            raise ApiError("reponse_trop_grande")
+                        chunks.append(chunk)
+                    return response.status_code, b"".join(chunks), response.headers
+        finally:
+            self._deadline.at = None
+
+    # -- waiting ---------------------------------------------------------------------
 
     def _backoff(self, attempt: int) -> None:
         self.stats.add("retries")
         delay = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
-        time.sleep(delay * (0.5 + random.random() / 2))
+        self.clock.sleep(delay * (0.5 + random.random() / 2))
 
-    def _after_failure(self, response: httpx.Response, attempt: int) -> None:
+    def _after_failure(self, status: int, headers: httpx.Headers, attempt: int) -> None:
         """Wait before the next attempt: the server's `Retry-After` on 429 (shared by
         every worker), an exponential backoff otherwise."""
-        if response.status_code == 429:
+        if status == 429:
             self.stats.add("throttled")
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            wait = retry_after_seconds(headers.get("Retry-After"))
             if wait is not None:
                 if wait > MAX_RETRY_AFTER:
                     raise ApiError(
@@ -215,7 +361,7 @@ class FranceTravailClient:
                     )
                 self.stats.add("retries")
                 with self._pause_lock:
-                    self._pause_until = max(self._pause_until, time.monotonic() + wait)
+                    self._pause_until = max(self._pause_until, self.clock.monotonic() + wait)
                 return
         else:
             self.stats.add("server_errors")
@@ -223,33 +369,73 @@ class FranceTravailClient:
 
     def _wait_pause(self) -> None:
         """Wait for a pause a 429 asked for, then for this call's turn under `rate`."""
-        while (delay := self._pause_until - time.monotonic()) > 0:
-            time.sleep(delay)
+        while (delay := self._pause_until - self.clock.monotonic()) > 0:
+            self.clock.sleep(delay)
         if self.settings.rate:
             with self._pause_lock:
-                now = time.monotonic()
+                now = self.clock.monotonic()
                 start = max(now, self._next_call)
                 self._next_call = start + 1.0 / self.settings.rate
             if start > now:
-                time.sleep(start - now)
+                self.clock.sleep(start - now)
 
-    def _call(self, method: str, path: str, json: dict | None = None) -> object | None:
-        """One API call with retries; None on 404 (no such resource for this person)."""
+    # -- resources -------------------------------------------------------------------
+
+    def _agent_headers(self) -> dict[str, str]:
+        s = self.settings
+        return {
+            "pa-identifiant-agent": s.agent_identifiant,
+            "pa-nom-agent": s.agent_nom,
+            "pa-prenom-agent": s.agent_prenom,
+        }
+
+    def _stopped(self, status: int, path: str) -> CollectionStopped:
+        api = API_NAMES.get(path, path)
+        if status == 302:
+            text = (
+                f"France Travail redirige l'appel à {api} (302) : les en-têtes d'agent "
+                "pa-identifiant-agent, pa-nom-agent et pa-prenom-agent manquent ; vérifiez "
+                "PILOTAGE_FT_AGENT_IDENTIFIANT, PILOTAGE_FT_AGENT_NOM et PILOTAGE_FT_AGENT_PRENOM."
+            )
+        elif status == 401:
+            text = (
+                f"France Travail refuse l'appel à {api} (401) même avec un jeton neuf : "
+                "vérifiez que PILOTAGE_FT_AGENT_IDENTIFIANT, PILOTAGE_FT_AGENT_NOM et "
+                "PILOTAGE_FT_AGENT_PRENOM ne sont pas vides, et les identifiants client."
+            )
+        else:
+            text = (
+                f"Accès refusé à l'API {api} (403) : vérifiez les scopes (PILOTAGE_FT_SCOPE) "
+                "et l'abonnement de l'application à cette API sur francetravail.io."
+            )
+        return CollectionStopped(f"http_{status}", text + " Collecte arrêtée.")
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: dict | None = None,
+        params: dict | None = None,
+        jeton: str | None = None,
+    ) -> object | None:
+        """One API call with retries: the decoded JSON, or None on 204 (no data)."""
         url = self.settings.api_url + path
         code = "echec"
         renewed = False
         for attempt in range(self.settings.max_attempts):
             token = self._bearer()
             self._wait_pause()
+            headers = {
+                "Authorization": token,
+                "Accept": "application/json",
+                **self._agent_headers(),
+                **({JETON_HEADER: jeton} if jeton is not None else {}),
+            }
             try:
-                with self._slots:
-                    self.stats.add("requests")
-                    response = self._http.request(
-                        method,
-                        url,
-                        json=json,
-                        headers={"Authorization": token, "Accept": "application/json"},
-                    )
+                status, body, answer = self._exchange(
+                    method, url, json=json_body, params=params, headers=headers
+                )
             except httpx.TimeoutException:
                 self.stats.add("timeouts")
                 code = "delai_depasse"
@@ -259,49 +445,78 @@ class FranceTravailClient:
                 code = "reseau"
                 self._backoff(attempt)
                 continue
-            status = response.status_code
             if status == 401 and not renewed:  # expired or revoked early: one new token
                 renewed = True
                 if self._token == token:
                     self._token = None
                 continue
+            if status in (302, 401, 403):
+                raise self._stopped(status, path)
             if status == 429 or status >= 500:
                 code = f"http_{status}"
-                self._after_failure(response, attempt)
+                self._after_failure(status, answer, attempt)
                 continue
-            if status == 404:
+            if status == 204:
+                self.stats.add("no_content")
                 return None
-            if status not in (200, 206):
+            if status != 200:
                 raise ApiError(f"http_{status}")
             try:
-                return response.json()
-            except ValueError:
+                return json.loads(body)
+            except ValueError:  # truncated or not JSON
                 raise ApiError("reponse_illisible") from None
         raise ApiError(code)
 
-    def rechercher_usager(self, nir: str, date_naissance: str) -> tuple[str, str | None]:
-        """(codeRetour, identifiant or None) for a full NIR (15 characters) and an ISO date."""
-        body = self._call("POST", RECHERCHE_PATH, {"nir": nir, "dateNaissance": date_naissance})
-        if not isinstance(body, dict):
-            return ("S002", None) if body is None else ("reponse_illisible", None)
-        code = str(body.get("codeRetour") or "sans_code_retour")
-        identifiant = body.get("identifiant") or None
-        return code, identifiant if code == "S001" else None
-
-    def statut_usager(self, identifiant: str) -> dict | None:
-        body = self._call("GET", STATUT_PATH.format(identifiant=_quote(identifiant)))
-        if body is not None and not isinstance(body, dict):
+    def rechercher_usager(self, nir: str, date_naissance: str) -> Recherche:
+        """Rechercher usager v2 for a 15-character NIR and an ISO date of birth."""
+        body = self._call(
+            "POST", RECHERCHE_PATH, json_body={"dateNaissance": date_naissance, "nir": nir}
+        )
+        if not isinstance(body, dict) or not isinstance(body.get("codeRetour"), str):
             raise ApiError("reponse_illisible")
-        return body
+        code = body["codeRetour"].strip()
+        jeton = body.get("jetonUsager")
+        if code != "S001":
+            return Recherche(code, None, False)
+        if not isinstance(jeton, str) or not jeton:
+            raise ApiError("reponse_illisible")  # a number, an object, nothing
+        return Recherche(code, jeton, body.get("topIdentiteCertifiee") == "O")
 
-    def contraintes(self, identifiant: str) -> list[dict]:
-        """The thématiques of the diagnostic, each with its `contraintes` (empty when the
-        person has no diagnostic). A single thématique object is read as a list of one."""
-        body = self._call("GET", CONTRAINTES_PATH.format(identifiant=_quote(identifiant)))
+    def contrat(self, jeton: str) -> dict | None:
+        """Statut usager (contrat-usager v2): the `m_contrat` object, None on 204."""
+        body = self._call("GET", CONTRAT_PATH, jeton=jeton)
+        if body is None:
+            return None
+        contrat = body.get("m_contrat") if isinstance(body, dict) else None
+        if not isinstance(contrat, dict):
+            raise ApiError("reponse_illisible")
+        return contrat
+
+    def diagnostic(self, jeton: str) -> list[dict]:
+        """The contraintes of the diagnostic argumenté v4 (`thematiqueContrainte`), each
+        a dict with at least `code` and `valeur`; empty on 204 or without the thématique."""
+        body = self._call("GET", DIAGNOSTIC_PATH, jeton=jeton)
         if body is None:
             return []
-        if isinstance(body, dict):
-            body = [body] if "contraintes" in body else body.get("thematiques", [])
-        if not isinstance(body, list) or not all(isinstance(t, dict) for t in body):
+        if not isinstance(body, dict):
+            raise ApiError("reponse_illisible")
+        thematique = body.get("thematiqueContrainte")
+        if thematique is None:
+            return []
+        items = thematique.get("contraintes") if isinstance(thematique, dict) else None
+        if items is None:
+            return []
+        if not isinstance(items, list) or not all(isinstance(c, dict) for c in items):
+            raise ApiError("reponse_illisible")
+        return items
+
+    def orientations(self, jeton: str) -> list[dict]:
+        """lectureOrientation (open orientations): a list, empty on 204."""
+        body = self._call(
+            "GET", ORIENTATION_PATH, params={"etatOrientation": "OUVERT"}, jeton=jeton
+        )
+        if body is None:
+            return []
+        if not isinstance(body, list) or not all(isinstance(o, dict) for o in body):
             raise ApiError("reponse_illisible")
         return body

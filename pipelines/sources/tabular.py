@@ -107,15 +107,23 @@ def fields_view_sql(tpl: Template, source: str, extra: tuple[str, ...] = ()) -> 
     return f"SELECT *, {', '.join(derived) or 'NULL AS aucun_derive'} FROM ({inner})"
 
 
-def register_type_parcours(con: duckdb.DuckDBPyConnection) -> None:
-    """The free spellings of parcours types, normalised like headers, as a temp table."""
-    rows = [
-        (normalise_header(v), row["code"])
+def type_parcours_variants() -> dict[str, str]:
+    """Every spelling of a parcours type (code, label, `variantes` of type_parcours.csv,
+    PED/PSP/PSO included), normalised like headers, to its code: the one mapping every
+    source reads (files here, France Travail's lectureOrientation in francetravail/)."""
+    return {
+        normalise_header(v): row["code"]
         for row in nomenclature("type_parcours")
         for v in [row["code"], row["libelle"], *row["variantes"].split("|")]
-    ]
+    }
+
+
+def register_type_parcours(con: duckdb.DuckDBPyConnection) -> None:
+    """The free spellings of parcours types, normalised like headers, as a temp table."""
     con.execute("CREATE OR REPLACE TEMP TABLE _type_parcours (variante VARCHAR, code VARCHAR)")
-    con.executemany("INSERT INTO _type_parcours VALUES (?, ?)", sorted(set(rows)))
+    con.executemany(
+        "INSERT INTO _type_parcours VALUES (?, ?)", sorted(type_parcours_variants().items())
+    )
 
 
 def check_departement(report: Report, departement: str | None) -> None:

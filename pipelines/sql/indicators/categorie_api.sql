@@ -1,4 +1,4 @@
--- Registration category (categInscriptionCode of Statut usager) of the persons registered
+-- Registration category (m_categ_inscription_code of contrat-usager v2: 1-8, F, G) of the persons registered
 -- (statutDE Inscrit) in the latest collection of $departement on or before the end of
 -- $mois; without a category: non_renseignee.
 -- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the

@@ -1,6 +1,8 @@
 -- Peripheral obstacles (freins périphériques) of the persons of the latest collection of
--- $departement on or before the end of $mois: per thématique code of the diagnostic, the
--- persons with at least one constraint `OUI`, over the persons with a diagnostic (at least
+-- $departement on or before the end of $mois: per thématique of the diagnostic argumenté
+-- (codes 23 to 29 named by their key in nomenclatures/thematique_contrainte.csv: mobilite,
+-- famille, sante, savoirs_de_base, logement, finances, administratif; an unlisted code keeps
+-- its code), the persons whose value is `OUI`, over the persons with a diagnostic (at least
 -- one thématique returned); overall (`ensemble`) and by parcours type of the person's
 -- latest orientation on or before the end of $mois (`parcours:<type>`, none known:
 -- `parcours:non_renseigne`). Rows: (groupe, thematique, personnes); thematique NULL is
@@ -19,9 +21,11 @@ parcours AS (
 ),
 personne AS (  -- one row per person with a diagnostic, and whether each thématique is OUI
     SELECT c.person_key, coalesce(p.type_parcours, 'non_renseigne') AS type_parcours,
-           t.thematique, bool_or(t.contrainte) AS oui
+           coalesce(n.groupe, t.thematique) AS thematique,
+           bool_or(coalesce(t.valeur = 'OUI', t.contrainte)) AS oui
     FROM collecte c
     JOIN ft_contrainte t ON t.load_id = c.load_id AND t.person_key = c.person_key
+    LEFT JOIN nomenclature n ON n.nom = 'thematique_contrainte' AND n.code = t.thematique
     LEFT JOIN parcours p ON p.person_key = c.person_key
     GROUP BY ALL
 ),

@@ -15,7 +15,10 @@ orientes AS (
     GROUP BY person_key
     HAVING arg_max(nature_accompagnement, date_orientation) IN ('05', '06')
 ),
-collecte AS (SELECT * FROM ft_derniere_collecte($departement, last_day(CAST($mois AS DATE))))
+collecte AS (  -- homonyms and uncertified identities are unknown, not unregistered
+    SELECT * FROM ft_derniere_collecte($departement, last_day(CAST($mois AS DATE)))
+    WHERE code_retour <> 'S003' AND coalesce(identite_certifiee, true)
+)
 SELECT coalesce(o.nature, 'ensemble') AS groupe,
        count(*) AS orientes,
        count(c.person_key) AS collectes,
