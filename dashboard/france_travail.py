@@ -169,7 +169,7 @@ def panel(user: access.User, settings: Settings) -> None:
         if not ft.configured:
             st.warning(
                 "Accès aux API France Travail non configuré sur ce serveur "
-                "(PILOTAGE_FT_CLIENT_ID, PILOTAGE_FT_CLIENT_SECRET : voir le README)."
+                "(PILOTAGE_FT_CLIENT_ID, PILOTAGE_FT_CLIENT_SECRET : voir docs/api_france_travail.md)."
             )
             return
         upload = st.file_uploader(

@@ -722,3 +722,36 @@ def test_the_quality_report_shows_the_parcours_mix_per_source(api, settings, tmp
     )
     stored = rows(settings, "SELECT report_json FROM load_journal WHERE source = 'statut'")
     assert "PSO→social" in stored[0][0]
+
+
+def test_the_api_command_then_indicators_json_end_to_end(settings, tmp_path, capsys, monkeypatch):
+    """`pipelines api FILE --departement D` against the stand-in (throttling, 204s,
+    uncertified identities, homonyms, a malformed answer), then `indicators --json`."""
+    with StandIn(
+        people=40, unknown=3, uncertified=2, homonyms=2, throttle=2, retry_after="0"
+    ) as api:
+        api.behaviour.malformed = {3: "tronque"}
+        for k, v in api.env().items():
+            monkeypatch.setenv(k, v)
+        source = write_input(tmp_path / "f.csv", api.persons)
+        db = ["--db", str(settings.db_path)]
+        assert cli.main(["api", str(source), "--departement", "2A", *db]) == 0
+    out = capsys.readouterr().out
+    assert "2 identité non certifiée, 2 homonymes, 1 en erreur" in out
+    assert "Parcours    : france_travail" in out
+    month = date.today().strftime("%Y-%m")
+    assert cli.main(["indicators", "--departement", "2A", "--month", month, "--json", *db]) == 0
+    result = json.loads(capsys.readouterr().out)
+    keys = {
+        "mobilite",
+        "famille",
+        "sante",
+        "savoirs_de_base",
+        "logement",
+        "finances",
+        "administratif",
+    }
+    assert set(result["contraintes"]["thematiques"]) == keys
+    assert set(result["contraintes"]["par_parcours"]) >= {"professionnel"}
+    statut = result["statut_de"]
+    assert {"homonymes", "identite_non_certifiee", "non_trouve", "Inscrit"} <= set(statut)

@@ -576,7 +576,7 @@ def collect(
     if not ft.configured:
         raise UsageError(
             "Accès aux API France Travail non configuré : renseignez PILOTAGE_FT_CLIENT_ID "
-            "et PILOTAGE_FT_CLIENT_SECRET (voir le README, « API France Travail »)."
+            "et PILOTAGE_FT_CLIENT_SECRET (voir docs/api_france_travail.md)."
         )
     check_agent_identity(ft)
     started = datetime.now()
