@@ -738,7 +738,11 @@ def build_parser() -> argparse.ArgumentParser:
             "--db",
             help="fichier DuckDB de l'entrepôt (défaut : $PILOTAGE_DB ou data/pilotage.duckdb)",
         )
-        p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+        # SUPPRESS as default: a subcommand's own default must not reset the top-level
+        # `--debug` (argparse copies subparser defaults over the namespace).
+        p.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
         return p
 
     for name, helptext in (

@@ -186,7 +186,7 @@ def test_sql_engine_agrees_with_gx_on_a_bad_tabular_file(tmp_path) -> None:
         f"FICTIF;ALEX;01/05/1985;{nir.format(2)};31/02/2026;PSP;20/01/2026;Conjoint",
         f"FICTIF;ALEX;01/05/1985;{nir.format(3)};01/01/2026;Intensif;20/01/2026;Autre",
         f"FICTIF;ALEX;01/05/1985;{nir.format(1)};01/01/2026;PRO;01/01/2099;Demandeur",
-        f"FICTIF;;01/05/1985;{nir.format(5)};01/02/2026;PED;20/01/2026;",
+        f"FICTIF;ALEX;01/05/1985;{nir.format(5)};01/02/2026;;20/01/2026;",  # no parcours
         "FICTIF;ALEX;01/05/1985;ABC;01/01/2026;PED;20/01/2026;",
     ]
     path = tmp_path / "reprise.csv"

@@ -96,6 +96,12 @@ def damaged_gzip_message(name: str) -> str:
     )
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+# What a report says of a zip container (an .xlsx workbook, whatever its name), instead of
+# the text encoding its compressed bytes would suggest.
+ZIP_ENCODING = "binaire (classeur Excel .xlsx ou archive zip)"
+
+
 def _guess_8bit(block: bytes, last: bool) -> tuple[str, str]:
     """(shown name, DuckDB reader) for the first block holding a byte above 0x7F."""
     try:
@@ -132,6 +138,9 @@ def inspect_file(path: Path) -> FileFacts:
             if first:
                 bom = block.startswith(UTF8_BOM)
                 first = False
+                if block.startswith(ZIP_MAGIC):  # a workbook: binary, no text encoding
+                    name = ZIP_ENCODING
+                    break
             if not block.isascii():  # C speed: an ASCII block costs almost nothing
                 name, duck = _guess_8bit(block, last=len(block) < _CHUNK)
                 break

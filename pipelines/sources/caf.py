@@ -503,6 +503,8 @@ def stage(
     except FileRefused as refused:
         report.findings.append(Finding("structure", str(refused)))
         return report
+    if report.reference_date is None:  # the blocking finding names DTREF; nothing to date by
+        return report
     report.encoding = header.encoding or facts.encoding
     report.lines_read = len(rows)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {INPUT} AS SELECT * FROM rows")

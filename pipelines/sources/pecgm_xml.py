@@ -979,16 +979,28 @@ def _trimmed_sql(name: str) -> str:
     )
 
 
+# A date the XML gives as a year alone or a year and month (« 2020 », « 2020-05 »): the
+# dossier is usable (as analyse-flux-insertion counts it), the date is unknown. One warning
+# per field (`partial_date_warnings`), never a line error, never also « date invalide ».
+PARTIAL_DATE = "'[0-9]{4}(-[0-9]{2})?'"
+
+
 def _value_sql(name: str, layout: Layout) -> str:
     """The trimmed text (`_trimmed_sql`) as the fixed-width cut gives it: dates as
-    SSAAMMJJ (AAAA-MM-JJ converted, zeros = not set); a 15-character NIR loses its key."""
+    SSAAMMJJ (AAAA-MM-JJ converted, zeros = not set, a partial date unknown, flagged in
+    `<name>_partielle`); a 15-character NIR loses its key."""
     f = layout.field("D", name)
     if f.type == "date":
         compact = (
             f"CASE WHEN regexp_full_match({name}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
-            f"THEN replace({name}, '-', '') ELSE {name} END"
+            f"THEN replace({name}, '-', '') "
+            f"WHEN regexp_full_match({name}, {PARTIAL_DATE}) THEN NULL ELSE {name} END"
         )
-        return f"nullif({compact}, '00000000') AS {name}"
+        return (
+            f"nullif({compact}, '00000000') AS {name}, "
+            f"CASE WHEN regexp_full_match({name}, {PARTIAL_DATE}) THEN 'oui' END "
+            f"AS {name}_partielle"
+        )
     if name == "nir":
         return f"CASE WHEN length({name}) = 15 THEN left({name}, 13) ELSE {name} END AS {name}"
     return name
@@ -1042,7 +1054,44 @@ def stage(
     _unknown_warnings(stream)
     if stream.layout is None:
         return None
+    partial_date_warnings(con, report, stream, kept)
     return stream.layout
+
+
+def partial_date_warnings(con, report: Report, stream: _Stream, columns: list[str]) -> None:
+    """One warning per date field holding partial dates: how many dossiers, the element
+    named, the first dossiers located; the dossiers are loaded with that date unknown."""
+    layout = stream.layout
+    dates = [c for c in columns if layout.field("D", c).type == "date"]
+    if not dates:
+        return
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(
+            f"count({c}_partielle), list(file_line ORDER BY line_no) "
+            f"FILTER (WHERE {c}_partielle IS NOT NULL)[1:3]"
+            for c in dates
+        )
+        + f" FROM {DETAILS}"
+    ).fetchone()
+    paths = stream.tags.paths_of() if stream.tags else {}
+    for i, name in enumerate(dates):
+        n, lines = counts[2 * i], counts[2 * i + 1] or []
+        if not n:
+            continue
+        element = f"{stream.tags.record if stream.tags else 'dossier'}/{paths.get(name, name)}"
+        where = ", ".join(str(line) for line in lines)
+        report.findings.append(
+            Finding(
+                "date_partielle",
+                f"{report.file_name}, élément {element} : {n} dossier(s) avec une date "
+                f"partielle (année seule, ou année et mois ; lignes {where}"
+                f"{'…' if n > len(lines) else ''}) ; la date est gardée comme inconnue, "
+                "les dossiers sont chargés.",
+                AVERTISSEMENT,
+                field=element,
+            )
+        )
 
 
 def _declared_encoding(facts: FileFacts) -> str | None:
