@@ -817,8 +817,8 @@ def build_parser() -> argparse.ArgumentParser:
     api = with_db(
         sub.add_parser(
             "api",
-            help="collecter le statut et les contraintes des personnes d'un fichier auprès "
-            "des API France Travail",
+            help="collecter le statut, les contraintes et les orientations des personnes "
+            "d'un fichier auprès des API France Travail",
         )
     )
     api.add_argument("file", help="fichier du département avec NIR et date de naissance")

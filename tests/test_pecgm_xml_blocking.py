@@ -46,7 +46,7 @@ def _cut(text: str) -> str:
 def _bad_dates(text: str) -> str:
     return re.sub(
         r"<date-debut-ide>[^<]*</date-debut-ide>",
-        "<date-debut-ide>2020</date-debut-ide>",
+        "<date-debut-ide>2020-02-30</date-debut-ide>",  # a year alone is a warning only
         text,
         count=3,
     )
@@ -222,9 +222,11 @@ def test_public_test_file_shape_gets_the_right_messages(tmp_path, settings, caps
         "test-pe.xml, dossiers 1 (ligne 11), 2 (ligne 13), 3 (ligne 19), 4 (ligne 25), "
         "champ NIR / IDENTIFIANT INDIVIDU PE : ni NIR ni identifiant France Travail" in out
     )
-    assert (
-        "test-pe.xml, dossier 3 (ligne 19), champ DATE DU DERNIER CONTACT : date incomplète" in out
+    assert (  # a year alone: a warning on that field, the date unknown (not a line error)
+        "test-pe.xml, élément dossier/ppae/date-dernier-ent : 1 dossier(s) avec une date "
+        "partielle" in out
     )
+    assert "DATE DU DERNIER CONTACT : date" not in out
     assert (
         "4 dossiers en erreur sur 4" in out
     )  # nb-dossiers counts the empty dossier: no count error

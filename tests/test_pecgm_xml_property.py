@@ -3,6 +3,7 @@ fixed-width form would give them (trimmed, dates SSAAMMJJ, blank = NULL)."""
 
 from __future__ import annotations
 
+import re
 import string
 
 import duckdb
@@ -39,8 +40,8 @@ def _expected(field, value: str) -> str:
     text = value.strip()
     if field.type == "date" and len(text) == 10 and text[4] == text[7] == "-":
         text = text.replace("-", "")
-    if field.type == "date" and text == "00000000":
-        return ""
+    if field.type == "date" and (text == "00000000" or re.fullmatch(r"[0-9]{4}(-[0-9]{2})?", text)):
+        return ""  # not set, or a partial date: unknown (pecgm_xml.PARTIAL_DATE)
     if field.name == "nir" and len(text) == 15:
         return text[:13]
     return text
