@@ -34,14 +34,9 @@ STATUT_LABELS = {
 NATURE_LABELS = {"05": "05 — droit commun", "06": "06 — accompagnement global"}
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _labels(path: str, gen: tuple) -> dict[str, str]:
-    return indicators.thematique_labels(db._pool(path).cursor())
-
-
 def thematique_labels() -> dict[str, str]:
-    gen = db.generation()
-    return _labels(str(db.db_path()), gen) if gen else {}
+    """The thématiques' short labels, from their nomenclature (not from a collection)."""
+    return indicators.thematique_labels()
 
 
 def _date(iso: str) -> str:

@@ -486,7 +486,7 @@ def _inscrits_orientes_ft(groups: dict[str, dict]) -> dict:
     return {**shaped(everyone), "par_nature": {k: shaped(v) for k, v in sorted(groups.items())}}
 
 
-def thematique_labels(con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+def thematique_labels() -> dict[str, str]:
     """Short labels of the diagnostic's thématiques under the keys `contraintes` uses
     (mobilite, famille, …), from nomenclatures/thematique_contrainte.csv."""
     return {row["groupe"]: row["libelle_court"] for row in nomenclature("thematique_contrainte")}

@@ -295,6 +295,7 @@ def test_a_resource_outside_the_scopes_stops_the_collection(api, settings, tmp_p
 
 def test_empty_agent_headers_stop_with_a_401_message(api, settings, tmp_path, monkeypatch):
     monkeypatch.setenv("PILOTAGE_FT_AGENT_NOM", "")
+    monkeypatch.setenv("PILOTAGE_FT_CONCURRENCE", "1")  # one worker: one renewal to count
     source = write_input(tmp_path / "f.csv", api.persons[:4])
     outcome = collecte.collect(source, settings, FranceTravailSettings.from_env(), "2A", today=DAY)
     assert outcome.status == "failed" and "(401)" in outcome.message
@@ -341,15 +342,15 @@ class FakeClock:
 
 
 def test_429_waits_for_retry_after(api, settings, tmp_path) -> None:
-    api.behaviour.throttle, api.behaviour.retry_after = 5, "7"
+    api.behaviour.throttle, api.behaviour.retry_after = 5, "60"
     source = write_input(tmp_path / "f.csv", api.persons[:10])
     clock = FakeClock()
     started = time.monotonic()
     outcome = collecte.collect(source, settings, ft(), "2A", today=DAY, clock=clock)
     assert outcome.status == "loaded" and outcome.report.collecte["erreurs"] == 0
     assert outcome.report.collecte["reponses_429"] == 5
-    assert sum(clock.slept) >= 7.0  # the pause asked for was waited (on the injected clock)
-    assert time.monotonic() - started < 7.0  # and not for real
+    assert sum(clock.slept) >= 60.0  # the pause asked for was waited (on the injected clock)
+    assert time.monotonic() - started < 60.0  # and not for real
 
 
 def test_5xx_backs_off_then_succeeds_or_counts_the_error(api, settings, tmp_path) -> None:
