@@ -29,6 +29,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from pipelines.errors import UsageError
+from pipelines.nomenclatures import expected_departements, is_departement
 from pipelines.roles import ROLES, sql_check
 from pipelines.settings import private_dir, private_file
 
@@ -48,7 +49,6 @@ MAX_DETAIL = 256  # one audited detail (file name, filter); longer ones are cut
 # (zero-width or control characters, letters of another script that look like Latin ones,
 # accents that NFKC does not fold) would let two accounts look the same in the audit.
 LOGIN = re.compile(r"[a-z0-9][a-z0-9._@+-]*")
-DEPARTEMENT = re.compile(r"0[1-9]|1[0-9]|2[1-9]|[3-8][0-9]|9[0-5]|2A|2B|97[1-6]")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS utilisateur (
@@ -192,16 +192,15 @@ def check_login(text: str) -> str:
 
 
 def check_departements(codes: list[str]) -> list[str]:
-    """Département codes, upper-cased, each one that exists (01 to 95 but 20, 2A, 2B, 971 to
-    976), sorted without repeats."""
+    """Département codes, upper-cased, each one that exists (`nomenclatures.departements`),
+    sorted without repeats."""
     if not codes:
         raise UsageError("Au moins un département (--departement) est nécessaire.")
     cleaned = [c.strip().upper() for c in codes]
-    wrong = [i for i, c in enumerate(cleaned, 1) if not DEPARTEMENT.fullmatch(c)]
+    wrong = [i for i, c in enumerate(cleaned, 1) if not is_departement(c)]
     if wrong:
         raise UsageError(
-            f"Département n° {', '.join(map(str, wrong))} inconnu : codes attendus 01 à 95 "
-            "(sauf 20), 2A, 2B, 971 à 976."
+            f"Département n° {', '.join(map(str, wrong))} inconnu : {expected_departements()}."
         )
     return sorted(set(cleaned))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from pipelines.errors import PilotageError, UsageError
+from pipelines.nomenclatures import departement_code
 from pipelines.roles import ROLES
 from pipelines.settings import Settings, private_umask
 
@@ -80,6 +81,15 @@ def month(value: str) -> str:
     if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", value):
         raise argparse.ArgumentTypeError("mois attendu au format AAAA-MM, par exemple 2026-10")
     return value
+
+
+def departement(value: str) -> str:
+    """A département typed on the command line, checked against the one list
+    (`nomenclatures.departements`) before any command runs; « 2a » is read « 2A »."""
+    try:
+        return departement_code(value)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error).rstrip(".")) from error
 
 
 def _french(message: str) -> str:
@@ -683,7 +693,9 @@ def add_operations_commands(sub, with_db) -> None:
     p.add_argument("--once", action="store_true", help="un seul passage (minuterie systemd)")
     p.add_argument("--dossier", help="dossier d'arrivée (défaut : $PILOTAGE_ARRIVEES)")
     p.add_argument(
-        "--departement", help="département des fichiers qui ne le portent pas (tous sauf PECGM)"
+        "--departement",
+        type=departement,
+        help="département des fichiers qui ne le portent pas (tous sauf PECGM)",
     )
     p.add_argument(
         "--attente",
@@ -755,6 +767,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--departement",
+            type=departement,
             help="code département (obligatoire pour les fichiers qui ne le portent pas)",
         )
         p.add_argument(
@@ -791,7 +804,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("journal", help="derniers chargements"))
     p.add_argument("--limit", type=int, default=20, help="nombre de lignes (défaut 20)")
     p = with_db(sub.add_parser("indicators", help="indicateurs d'un département et d'un mois"))
-    p.add_argument("--departement", required=True)
+    p.add_argument("--departement", type=departement, required=True)
     p.add_argument("--month", required=True, type=month, metavar="AAAA-MM", help="mois")
     p.add_argument(
         "--territoire", help="restreindre à un territoire du département (voir `territoires`)"
@@ -802,14 +815,14 @@ def build_parser() -> argparse.ArgumentParser:
     rap = with_db(
         sub.add_parser("rapport", help="rapport mensuel du comité de pilotage, en PDF (masqué)")
     )
-    rap.add_argument("--departement", required=True)
+    rap.add_argument("--departement", type=departement, required=True)
     rap.add_argument("--month", required=True, help="mois AAAA-MM")
     rap.add_argument("--pdf", help="fichier PDF à écrire (défaut : rapport_comite_D_AAAA-MM.pdf)")
     terr = with_db(
         sub.add_parser("territoires", help="territoires du département (communes regroupées)")
     )
     terr.add_argument("fichier", nargs="?", help="CSV code_commune;territoire à charger")
-    terr.add_argument("--departement", required=True)
+    terr.add_argument("--departement", type=departement, required=True)
     api = with_db(
         sub.add_parser(
             "api",
@@ -818,7 +831,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     api.add_argument("file", help="fichier du département avec NIR et date de naissance")
-    api.add_argument("--departement", help="code département (sinon PILOTAGE_DEPARTEMENT)")
+    api.add_argument(
+        "--departement", type=departement, help="code département (sinon PILOTAGE_DEPARTEMENT)"
+    )
     api.add_argument("--mapping", help="fichier YAML « en-tête du fichier: champ »")
     api.add_argument(
         "--concurrence",
@@ -853,7 +868,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("login")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument(
-        "--departement", action="append", help="département accessible (option répétable)"
+        "--departement",
+        type=departement,
+        action="append",
+        help="département accessible (option répétable)",
     )
     disable = with_db(actions.add_parser("disable", help="désactiver un compte"))
     disable.add_argument("login")

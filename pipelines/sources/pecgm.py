@@ -17,7 +17,6 @@ Personal fields (names, allocataire numbers, adviser) are never even cut.
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +27,7 @@ import pyarrow as pa
 
 from pipelines import pseudonymise
 from pipelines.errors import FileRefused
+from pipelines.nomenclatures import is_departement
 from pipelines.readers.encoding import FileFacts, damaged_gzip_message, fallback, read_head
 from pipelines.readers.fixed_width import FieldCut, Scan, UndecodableBytes, read_batches
 from pipelines.readers.layout import Field, Layout, available_layouts, layout_for
@@ -45,7 +45,6 @@ RECORDS = "pecgm_records"
 FIELDS = "pecgm_fields"
 REJECTED = "pecgm_rejected"
 KEPT_USAGES = ("key", "stat", "birth")
-DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 
 
 def _sql_str(value: str) -> str:
@@ -141,7 +140,7 @@ def check_header(
     layout = layout_for(SOURCE, header["version"], name)
     if header["periodicite"] != "M":
         raise FileRefused(f"{where('periodicite')[0]} : « M » (mensuel) attendu.")
-    if not DEPARTEMENT.match(header["departement"]):
+    if not is_departement(header["departement"]):
         raise FileRefused(f"{where('departement')[0]} : code département invalide.")
     ref = _parse_date(header["date_reference"])
     if ref is None:
