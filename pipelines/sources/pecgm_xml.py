@@ -59,6 +59,7 @@ from pipelines.readers.encoding import FileFacts, open_bytes
 from pipelines.readers.layout import Layout, available_layouts
 from pipelines.readers.xml_safe import ByteRange, iter_top_level, iter_top_level_stream, root_tag
 from pipelines.settings import LAYOUTS_DIR
+from pipelines.sources import pecgm_records
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 
 SOURCE = "pecgm"
@@ -182,9 +183,7 @@ def _iso_to_compact(text: str | None) -> str | None:
 
 def _parse_date(text: str | None) -> date | None:
     """The fixed-width reader's date rule, AAAA-MM-JJ accepted too."""
-    from pipelines.sources import pecgm  # pecgm hands XML files over to this module
-
-    return pecgm._parse_date(_iso_to_compact(text))
+    return pecgm_records._parse_date(_iso_to_compact(text))
 
 
 class _Stream:
@@ -225,10 +224,8 @@ def _leaf_texts(element: etree._Element) -> tuple[dict[str, str | None], dict[st
 
 
 def _read_header(element: etree._Element, stream: _Stream, default: TagMap) -> None:
-    """Check the entete (the fixed-width header's rules, `pecgm.check_header`, with the
+    """Check the entete (the fixed-width header's rules, `pecgm_records.check_header`, with the
     elements named in messages) and select the layout and tag map its version names."""
-    from pipelines.sources import pecgm  # pecgm hands XML files over to this module
-
     line = element.sourceline or 0
     stream.header_line = line
     values, lines = _leaf_texts(element)
@@ -243,7 +240,7 @@ def _read_header(element: etree._Element, stream: _Stream, default: TagMap) -> N
     def where(field: str) -> tuple[str, int]:
         return stream.where(at[field], f"{default.header}/{tags[field]}"), line
 
-    layout = pecgm.check_header(head, stream.report, stream.name, where)
+    layout = pecgm_records.check_header(head, stream.report, stream.name, where)
     version = head["version"]
     if version not in available_maps():
         raise FileRefused(
