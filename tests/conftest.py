@@ -80,7 +80,7 @@ def ref_date() -> date:
 
 REPO = Path(__file__).resolve().parents[1]
 # What the demo warehouse is made of: a change to any of these files builds it again.
-DEMO_INPUTS = ("sample_data", "pipelines", "expectations")
+DEMO_INPUTS = ("sample_data", "pipelines", "expectations", "tests/conftest.py")
 # Outside the repository (or PILOTAGE_TEST_CACHE): demo warehouses keyed by their inputs.
 TEST_CACHE = Path(
     os.environ.get("PILOTAGE_TEST_CACHE")
@@ -90,15 +90,14 @@ TEST_CACHE = Path(
 
 def inputs_digest(root: Path = REPO, folders: tuple[str, ...] = DEMO_INPUTS) -> str:
     """sha256 of every file the demo warehouse is built from (sample files, pipelines code,
-    SQL, layouts, nomenclatures, suites), of the DuckDB version that writes it, of the test
-    key and of the password cost: equal digests, equal warehouses."""
-    import duckdb as duckdb_module
-
+    SQL, layouts, nomenclatures, suites, this file's build), of the DuckDB version that
+    writes it, of the test key and of the password cost: equal digests, equal warehouses."""
     digest = hashlib.sha256()
-    for line in (duckdb_module.__version__, TEST_KEY, os.environ["PILOTAGE_ARGON2_COUT"]):
+    for line in (duckdb.__version__, TEST_KEY, os.environ["PILOTAGE_ARGON2_COUT"]):
         digest.update(line.encode() + b"\0")
-    for folder in folders:
-        for path in sorted((root / folder).rglob("*")):
+    for entry in folders:
+        base = root / entry
+        for path in [base] if base.is_file() else sorted(base.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 digest.update(str(path.relative_to(root)).encode() + b"\0")
                 digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -129,7 +128,19 @@ def cached_demo(cache: Path = TEST_CACHE) -> Path:
             building.rename(cached)
         except OSError:  # another run put the same warehouse in place meanwhile
             shutil.rmtree(building, ignore_errors=True)
+    os.utime(cached)  # last used: what the pruning below keeps
+    _prune(cache, keep=KEEP_DEMOS)
     return cached
+
+
+KEEP_DEMOS = 6  # demo warehouses kept in the cache (the most recently used), ~20 MB each
+
+
+def _prune(cache: Path, keep: int) -> None:
+    """Remove the demo warehouses of older inputs, beyond the `keep` most recently used."""
+    demos = sorted(cache.glob("demo-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in demos[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
