@@ -10,6 +10,7 @@ personal data is ever written here.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -23,12 +24,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from pipelines.errors import UsageError
+from pipelines.nomenclatures import expected_departements, is_departement
 from pipelines.roles import ROLES, sql_check
 from pipelines.settings import private_dir, private_file
 
@@ -48,7 +51,6 @@ MAX_DETAIL = 256  # one audited detail (file name, filter); longer ones are cut
 # (zero-width or control characters, letters of another script that look like Latin ones,
 # accents that NFKC does not fold) would let two accounts look the same in the audit.
 LOGIN = re.compile(r"[a-z0-9][a-z0-9._@+-]*")
-DEPARTEMENT = re.compile(r"0[1-9]|1[0-9]|2[1-9]|[3-8][0-9]|9[0-5]|2A|2B|97[1-6]")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS utilisateur (
@@ -88,7 +90,34 @@ CREATE TRIGGER IF NOT EXISTS audit_sans_suppression BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'journal d''audit en ajout seul'); END;
 """.replace("{role_check}", sql_check())
 
-_hasher = PasswordHasher()
+# The argon2id cost of password hashes. Production: argon2-cffi's default profile (RFC 9106
+# "low memory": 3 passes over 64 MiB, 4 lanes), about a second on a busy 2-core machine,
+# which is the point against guessing. PILOTAGE_ARGON2_COUT=test (the test suite only,
+# tests/conftest.py) takes the cheapest cost, so that the hundreds of accounts the tests
+# create do not cost minutes; a hash keeps its own parameters, so either verifies anywhere.
+PRODUCTION_COST = profiles.RFC_9106_LOW_MEMORY
+TEST_COST = dataclasses.replace(profiles.CHEAPEST, salt_len=16, hash_len=32)
+ARGON2_COSTS = {"production": PRODUCTION_COST, "test": TEST_COST}
+
+
+def argon2_cost() -> str:
+    """The cost PILOTAGE_ARGON2_COUT names (production when unset); any other value is a
+    usage error rather than a silent weaker or stronger hash."""
+    name = os.environ.get("PILOTAGE_ARGON2_COUT") or "production"
+    if name not in ARGON2_COSTS:
+        raise UsageError(
+            f"PILOTAGE_ARGON2_COUT : « {name} » inconnu (attendu : {', '.join(ARGON2_COSTS)})."
+        )
+    return name
+
+
+@cache
+def _hasher_for(cost: str) -> PasswordHasher:
+    return PasswordHasher.from_parameters(ARGON2_COSTS[cost])
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_for(argon2_cost())
 
 
 @dataclass(frozen=True)
@@ -192,16 +221,15 @@ def check_login(text: str) -> str:
 
 
 def check_departements(codes: list[str]) -> list[str]:
-    """Département codes, upper-cased, each one that exists (01 to 95 but 20, 2A, 2B, 971 to
-    976), sorted without repeats."""
+    """Département codes, upper-cased, each one that exists (`nomenclatures.departements`),
+    sorted without repeats."""
     if not codes:
         raise UsageError("Au moins un département (--departement) est nécessaire.")
     cleaned = [c.strip().upper() for c in codes]
-    wrong = [i for i, c in enumerate(cleaned, 1) if not DEPARTEMENT.fullmatch(c)]
+    wrong = [i for i, c in enumerate(cleaned, 1) if not is_departement(c)]
     if wrong:
         raise UsageError(
-            f"Département n° {', '.join(map(str, wrong))} inconnu : codes attendus 01 à 95 "
-            "(sauf 20), 2A, 2B, 971 à 976."
+            f"Département n° {', '.join(map(str, wrong))} inconnu : {expected_departements()}."
         )
     return sorted(set(cleaned))
 
@@ -294,7 +322,7 @@ def add_user(
             "ON CONFLICT (login) DO UPDATE SET password_hash = excluded.password_hash, "
             "role = excluded.role, departements = excluded.departements, actif = 1, "
             "echecs = 0, bloque_jusqua = NULL, modifie_le = excluded.modifie_le",
-            [login, _hasher.hash(password), role, json.dumps(departements), now, now],
+            [login, _hasher().hash(password), role, json.dumps(departements), now, now],
         )
     audit(
         db_path,
@@ -350,7 +378,7 @@ def authenticate(db_path: Path, typed_login: str, password: str) -> tuple[User |
     """
     login = canonical_login(typed_login)
     if login is None or len(password) > MAX_PASSWORD:
-        _hasher.hash(password[:MAX_PASSWORD])  # same time spent as for a known login
+        _hasher().hash(password[:MAX_PASSWORD])  # same time spent as for a known login
         return _refused(db_path, typed_login, "inconnu")
     now = _now()
     count = "CASE WHEN bloque_jusqua <= :now THEN 1 ELSE echecs + 1 END"  # an old lock is over
@@ -372,13 +400,13 @@ def authenticate(db_path: Path, typed_login: str, password: str) -> tuple[User |
             state = con.execute("SELECT actif FROM utilisateur WHERE login = ?", [login]).fetchone()
     if row is None:
         if state is None or not state[0]:
-            _hasher.hash(password)
+            _hasher().hash(password)
             if state is None:
                 return _refused(db_path, typed_login, "inconnu")
             return _refused(db_path, login, "desactive")
         return _refused(db_path, login, "verrouille", LOCKED)
     try:
-        ok = _hasher.verify(row[0], password)
+        ok = _hasher().verify(row[0], password)
     except (VerificationError, InvalidHashError):
         ok = False
     if ok:  # the attempt counted (and the lock taken, if it was the last allowed) is undone

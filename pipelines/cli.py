@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import importlib.util
 import json
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from pipelines.errors import PilotageError, UsageError
+from pipelines.nomenclatures import departement_code
 from pipelines.roles import ROLES
 from pipelines.settings import Settings, private_umask
 
@@ -37,6 +39,21 @@ def _lazy(name: str) -> ModuleType:
     sys.modules[name] = module
     loader.exec_module(module)
     return module
+
+
+# Commands whose work lives in a layer above the library (the committee's PDF is a
+# dashboard product; the demo warehouse is built from sample_data/): named here as package
+# entry points are, "module:function", and imported only when the command runs, so that
+# `pipelines` never imports `dashboard` nor `sample_data` (tests/test_layering.py).
+ENTRIES = {
+    "rapport": "dashboard.rapport_commande:run",
+    "demo": "sample_data.demo:build_demo",
+}
+
+
+def _entry(command: str):
+    module, _, function = ENTRIES[command].partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 access = _lazy("pipelines.access")
@@ -80,6 +97,15 @@ def month(value: str) -> str:
     if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", value):
         raise argparse.ArgumentTypeError("mois attendu au format AAAA-MM, par exemple 2026-10")
     return value
+
+
+def departement(value: str) -> str:
+    """A département typed on the command line, checked against the one list
+    (`nomenclatures.departements`) before any command runs; « 2a » is read « 2A »."""
+    try:
+        return departement_code(value)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error).rstrip(".")) from error
 
 
 def _french(message: str) -> str:
@@ -350,22 +376,10 @@ def _month_argument(value: str) -> str:
 
 def cmd_rapport(args: argparse.Namespace) -> int:
     """The committee's monthly PDF report (masked as the committee's pages), audited as an
-    export. The report is a dashboard product: its module is imported only here."""
-    from dashboard import rapport
-
+    export: a dashboard product, done by `dashboard.rapport_commande` (see ENTRIES)."""
     settings = _settings(args)
-    departement = args.departement.upper()
     month = _month_argument(args.month)
-    target = Path(args.pdf or rapport.file_name(departement, month))
-    generated = rapport.generate(warehouse.open_reader(settings.db_path), departement, month)
-    target.write_bytes(generated.pdf)
-    access.audit(
-        settings.db_path, settings.operator, "export", "ok", departement, fichier=target.name
-    )
-    print(
-        f"Rapport du comité {departement} {month} : {target} "
-        f"({len(generated.rapport.charts)} graphiques, {len(generated.pdf) // 1024} Ko)."
-    )
+    print(_entry("rapport")(settings, args.departement, month, args.pdf))
     return 0
 
 
@@ -553,10 +567,8 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from sample_data.demo import build_demo
-
-    settings = _settings(args)
-    build_demo(settings, echo=print)
+    """Rebuild the demo warehouse from sample_data/ through the real loads (see ENTRIES)."""
+    _entry("demo")(_settings(args), echo=print)
     return 0
 
 
@@ -683,7 +695,9 @@ def add_operations_commands(sub, with_db) -> None:
     p.add_argument("--once", action="store_true", help="un seul passage (minuterie systemd)")
     p.add_argument("--dossier", help="dossier d'arrivée (défaut : $PILOTAGE_ARRIVEES)")
     p.add_argument(
-        "--departement", help="département des fichiers qui ne le portent pas (tous sauf PECGM)"
+        "--departement",
+        type=departement,
+        help="département des fichiers qui ne le portent pas (tous sauf PECGM)",
     )
     p.add_argument(
         "--attente",
@@ -759,6 +773,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--departement",
+            type=departement,
             help="code département (obligatoire pour les fichiers qui ne le portent pas)",
         )
         p.add_argument(
@@ -795,7 +810,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("journal", help="derniers chargements"))
     p.add_argument("--limit", type=int, default=20, help="nombre de lignes (défaut 20)")
     p = with_db(sub.add_parser("indicators", help="indicateurs d'un département et d'un mois"))
-    p.add_argument("--departement", required=True)
+    p.add_argument("--departement", type=departement, required=True)
     p.add_argument("--month", required=True, type=month, metavar="AAAA-MM", help="mois")
     p.add_argument(
         "--territoire", help="restreindre à un territoire du département (voir `territoires`)"
@@ -806,14 +821,14 @@ def build_parser() -> argparse.ArgumentParser:
     rap = with_db(
         sub.add_parser("rapport", help="rapport mensuel du comité de pilotage, en PDF (masqué)")
     )
-    rap.add_argument("--departement", required=True)
+    rap.add_argument("--departement", type=departement, required=True)
     rap.add_argument("--month", required=True, help="mois AAAA-MM")
     rap.add_argument("--pdf", help="fichier PDF à écrire (défaut : rapport_comite_D_AAAA-MM.pdf)")
     terr = with_db(
         sub.add_parser("territoires", help="territoires du département (communes regroupées)")
     )
     terr.add_argument("fichier", nargs="?", help="CSV code_commune;territoire à charger")
-    terr.add_argument("--departement", required=True)
+    terr.add_argument("--departement", type=departement, required=True)
     api = with_db(
         sub.add_parser(
             "api",
@@ -822,7 +837,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     api.add_argument("file", help="fichier du département avec NIR et date de naissance")
-    api.add_argument("--departement", help="code département (sinon PILOTAGE_DEPARTEMENT)")
+    api.add_argument(
+        "--departement", type=departement, help="code département (sinon PILOTAGE_DEPARTEMENT)"
+    )
     api.add_argument("--mapping", help="fichier YAML « en-tête du fichier: champ »")
     api.add_argument(
         "--concurrence",
@@ -857,7 +874,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("login")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument(
-        "--departement", action="append", help="département accessible (option répétable)"
+        "--departement",
+        type=departement,
+        action="append",
+        help="département accessible (option répétable)",
     )
     disable = with_db(actions.add_parser("disable", help="désactiver un compte"))
     disable.add_argument("login")

@@ -20,6 +20,7 @@ import duckdb
 
 from pipelines import journal, personnes, pseudonymise, retention, warehouse
 from pipelines.errors import FileUnusable, LoadFailed, NotAuthorised, PilotageError, UsageError
+from pipelines.nomenclatures import departement_code
 from pipelines.readers.encoding import FileFacts, inspect_file, unit_facts
 from pipelines.settings import Settings
 from pipelines.sources import detect_source, get_source
@@ -119,6 +120,9 @@ def validate(
     which a PECGM header names, before anything is read from the warehouse: the drift
     against a département's previous file is that département's data.
     """
+    departement = departement or settings.default_departement
+    if departement is not None:  # a file of a département nobody can be given is refused
+        departement = departement_code(departement)
     progress("lecture")
     facts = facts or _inspect(path)
     source = resolve_source(source, facts)
@@ -128,7 +132,7 @@ def validate(
     report = get_source(source).stage(
         con,
         facts,
-        departement=departement or settings.default_departement,
+        departement=departement,
         threshold=settings.line_error_threshold,
         options=options or {},
     )

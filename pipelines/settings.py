@@ -10,12 +10,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.nomenclatures import NOMENCLATURES_DIR as NOMENCLATURES_DIR  # its home
+from pipelines.nomenclatures import departement_code
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 EXPECTATIONS_DIR = REPO_DIR / "expectations"
 SQL_DIR = PACKAGE_DIR / "sql"
 LAYOUTS_DIR = PACKAGE_DIR / "layouts"
-NOMENCLATURES_DIR = PACKAGE_DIR / "nomenclatures"
 SAMPLE_DIR = REPO_DIR / "sample_data"
 
 DEFAULT_DB = Path("data") / "pilotage.duckdb"
@@ -86,6 +88,8 @@ class Settings:
         key_file = Path(os.environ.get("PILOTAGE_KEY_FILE") or _default_key_file())
         threshold = float(os.environ.get("PILOTAGE_SEUIL_LIGNES", "0.01"))
         departement = os.environ.get("PILOTAGE_DEPARTEMENT") or None
+        if departement is not None:  # a wrong default would load files nobody can see
+            departement = departement_code(departement, "PILOTAGE_DEPARTEMENT : département")
         operator = os.environ.get("PILOTAGE_OPERATEUR") or os.environ.get("USER") or "inconnu"
         return cls(db_path, key_file, threshold, departement, operator)
 

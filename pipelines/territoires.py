@@ -18,6 +18,7 @@ import duckdb
 
 from pipelines import warehouse
 from pipelines.errors import FileRefused, UsageError
+from pipelines.nomenclatures import departement_code
 from pipelines.readers.encoding import inspect_file
 from pipelines.readers.tabular import describe_column, looks_like_data, normalise_header, read_table
 
@@ -30,6 +31,7 @@ def read_file(path: Path, departement: str) -> list[tuple[str, str]]:
 
     Read like the sources' files (pipelines/readers/tabular.py): `;`, `,` or tab, UTF-8 or
     Windows-1252, or .xlsx; headers matched whatever their case, accents or spacing."""
+    departement = departement_code(departement)
     try:
         table = read_table(inspect_file(path))
     except FileRefused as refused:

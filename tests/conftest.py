@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +18,11 @@ from sample_data import generate
 
 TEST_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 GOLDEN = Path(__file__).parent / "golden"
+
+# Password hashes at the cheapest argon2 cost for the whole run, subprocesses (served
+# dashboards, command lines) included: the production cost is about a second per hash
+# on a busy 2-core machine. tests/test_password_cost.py checks the production one.
+os.environ["PILOTAGE_ARGON2_COUT"] = "test"
 
 
 @pytest.fixture(autouse=True)
@@ -69,17 +78,105 @@ def ref_date() -> date:
     return date(2026, 10, 31)
 
 
-@pytest.fixture(scope="session")
-def sample_db(tmp_path_factory) -> Path:
-    """The demo warehouse, built once per session through the real pipelines."""
+REPO = Path(__file__).resolve().parents[1]
+# What the demo warehouse is made of: a change to any of these files builds it again.
+DEMO_INPUTS = ("sample_data", "pipelines", "expectations", "tests/conftest.py")
+# Outside the repository (or PILOTAGE_TEST_CACHE): demo warehouses keyed by their inputs.
+TEST_CACHE = Path(
+    os.environ.get("PILOTAGE_TEST_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pilotage-rsa-tests"
+)
+
+
+def inputs_digest(root: Path = REPO, folders: tuple[str, ...] = DEMO_INPUTS) -> str:
+    """sha256 of every file the demo warehouse is built from (sample files, pipelines code,
+    SQL, layouts, nomenclatures, suites, this file's build), of the DuckDB version that
+    writes it, of the test key and of the password cost: equal digests, equal warehouses."""
+    digest = hashlib.sha256()
+    for line in (duckdb.__version__, TEST_KEY, os.environ["PILOTAGE_ARGON2_COUT"]):
+        digest.update(line.encode() + b"\0")
+    for entry in folders:
+        base = root / entry
+        for path in [base] if base.is_file() else sorted(base.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(root)).encode() + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:32]
+
+
+def _build_demo_into(folder: Path) -> None:
     from sample_data.demo import build_demo
 
-    path = tmp_path_factory.mktemp("sample") / "pilotage.duckdb"
     mp = pytest.MonkeyPatch()
     mp.setenv("PILOTAGE_SECRET_KEY", TEST_KEY)
-    build_demo(Settings.from_env(path), echo=lambda _: None)
-    mp.undo()
-    return path
+    try:
+        build_demo(Settings.from_env(folder / "pilotage.duckdb"), echo=lambda _: None)
+    finally:
+        mp.undo()
+
+
+def cached_demo(cache: Path = TEST_CACHE) -> Path:
+    """The folder of the demo warehouse for the current inputs, built through the real
+    pipelines the first time (into a private folder, then renamed into place, so that a
+    half-built warehouse is never taken for a cached one)."""
+    cached = cache / f"demo-{inputs_digest()}"
+    if not (cached / "pilotage.duckdb").exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix="building-", dir=cache))
+        _build_demo_into(building)
+        try:
+            building.rename(cached)
+        except OSError:  # another run put the same warehouse in place meanwhile
+            shutil.rmtree(building, ignore_errors=True)
+    os.utime(cached)  # last used: what the pruning below keeps
+    _prune(cache, keep=KEEP_DEMOS)
+    return cached
+
+
+KEEP_DEMOS = 6  # demo warehouses kept in the cache (the most recently used), ~20 MB each
+
+
+def _prune(cache: Path, keep: int) -> None:
+    """Remove the demo warehouses of older inputs, beyond the `keep` most recently used."""
+    demos = sorted(cache.glob("demo-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in demos[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Path:
+    """The demo warehouse, built once through the real pipelines for given inputs (a cache
+    outside the repository, keyed by `inputs_digest`), copied for this run: tests may
+    change their copy, never the cached one."""
+    folder = tmp_path_factory.mktemp("sample")
+    shutil.copytree(cached_demo(), folder, dirs_exist_ok=True)
+    return folder / "pilotage.duckdb"
+
+
+@pytest.fixture(scope="session")
+def built_warehouses(tmp_path_factory):
+    """`copy(name, build)`: the warehouse `build(settings, folder)` makes (loads of files it
+    writes into `folder`), built once per run under `name`, then copied (the warehouse
+    folder: DuckDB file, access file, reports) to the calling test's PILOTAGE_DB. Each test
+    gets its own copy, so tests stay independent whatever they write."""
+    built: dict[str, Path] = {}
+
+    def copy(name: str, build) -> Settings:
+        if name not in built:
+            folder = tmp_path_factory.mktemp(f"built_{name}")
+            db = folder / "wh" / "pilotage.duckdb"
+            mp = pytest.MonkeyPatch()
+            mp.setenv("PILOTAGE_DB", str(db))  # commands run by `build` write there too
+            try:
+                build(Settings.from_env(db), folder)
+            finally:
+                mp.undo()
+            built[name] = db.parent
+        settings = Settings.from_env()
+        shutil.copytree(built[name], settings.db_path.parent, dirs_exist_ok=True)
+        return settings
+
+    return copy
 
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

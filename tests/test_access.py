@@ -16,20 +16,25 @@ from streamlit.testing.v1 import AppTest
 from pipelines import access, loader
 from pipelines.access import User
 from pipelines.cli import main
+from pipelines.settings import Settings
 from tests.conftest import APP, TEST_KEY, pecgm_lines, run_app, write_pecgm
 
 PASSWORD = "un-mot-de-passe-solide"
 
 
 @pytest.fixture
-def two_departements(tmp_path, settings):
-    """A warehouse with a 2A month (40 people) and a 2B month (90 people)."""
-    for dep, persons in (("2A", 40), ("2B", 90)):
-        path = write_pecgm(
-            tmp_path / f"PECGM_{dep}_202610.txt", pecgm_lines(persons=persons, departement=dep)
-        )
-        assert loader.load("pecgm", path, settings).status == "loaded"
-    return settings
+def two_departements(settings, built_warehouses):
+    """A warehouse with a 2A month (40 people) and a 2B month (90 people), built once per
+    run and copied for each test."""
+
+    def build(built: Settings, folder: Path) -> None:
+        for dep, persons in (("2A", 40), ("2B", 90)):
+            path = write_pecgm(
+                folder / f"PECGM_{dep}_202610.txt", pecgm_lines(persons=persons, departement=dep)
+            )
+            assert loader.load("pecgm", path, built).status == "loaded"
+
+    return built_warehouses("pecgm_2A_2B", build)
 
 
 def _app(user: User | None, query: dict | None = None, page: str | None = None) -> AppTest:

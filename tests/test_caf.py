@@ -105,21 +105,26 @@ def _cgpem(path: Path) -> Path:
 
 
 @pytest.fixture
-def loaded(tmp_path, settings):
-    """February and May monthly fluxes, a daily flux of 5 June, and the CGPEM decisions."""
+def loaded(settings, built_warehouses):
+    """February and May monthly fluxes, a daily flux of 5 June, and the CGPEM decisions
+    (loaded once per run, copied for each test)."""
+    built_warehouses("caf_fevrier_mai_juin", _load_fluxes)
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    yield con
+    con.close()
+
+
+def _load_fluxes(settings, folder: Path) -> None:
     files = [
-        write_flux(tmp_path / "RSABEM_fevrier.xml", DEP, D("2026-02-28"), _foyers(FEVRIER, {"H13": "2", "H14": "0"})),
-        write_flux(tmp_path / "RSABEM_mai.xml", DEP, D("2026-05-31"), _foyers(FOYERS_MAI)),
-        write_flux(tmp_path / "RSABEI_0605.xml", DEP, D("2026-06-05"), _foyers(["H10"], {"H10": "5"}), "I"),
+        write_flux(folder / "RSABEM_fevrier.xml", DEP, D("2026-02-28"), _foyers(FEVRIER, {"H13": "2", "H14": "0"})),
+        write_flux(folder / "RSABEM_mai.xml", DEP, D("2026-05-31"), _foyers(FOYERS_MAI)),
+        write_flux(folder / "RSABEI_0605.xml", DEP, D("2026-06-05"), _foyers(["H10"], {"H10": "5"}), "I"),
     ]  # fmt: skip
     for path in files:
         outcome = loader.load("auto", path, settings)
         assert outcome.status == "loaded", outcome.message
-    outcome = loader.load("cgpem", _cgpem(tmp_path / "decisions.csv"), settings, DEP)
+    outcome = loader.load("cgpem", _cgpem(folder / "decisions.csv"), settings, DEP)
     assert outcome.status == "loaded", outcome.message
-    con = duckdb.connect(str(settings.db_path), read_only=True)
-    yield con
-    con.close()
 
 
 def _complete(cohorte: str, threshold: int, data_date: date) -> bool:

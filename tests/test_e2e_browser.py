@@ -100,11 +100,35 @@ def page(browser):
     context.close()
 
 
-def _settle(page) -> None:
-    """Let the rerun an interaction triggers start, then wait until it has finished."""
-    page.wait_for_timeout(600)
+# Streamlit marks its app root `data-test-script-state="running"` from the moment the
+# server says a script run started until it says the run ended. A MutationObserver,
+# installed in the page before an interaction, counts the runs that end; waiting for the
+# count to grow waits for the run this interaction triggered, not for an earlier one, and
+# never for a fixed time.
+_RUN_WATCH = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!window.__runWatch || window.__runWatch.app !== app) {
+    const watch = {app, ended: 0, last: app.getAttribute('data-test-script-state')};
+    new MutationObserver(() => {
+      const state = app.getAttribute('data-test-script-state');
+      if (watch.last === 'running' && state !== 'running') watch.ended += 1;
+      watch.last = state;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    window.__runWatch = watch;
+  }
+  return window.__runWatch.ended;
+}"""
+_IDLE = """() => document.querySelector('[data-testid="stApp"]')
+                .getAttribute('data-test-script-state') === 'notRunning'"""
+
+
+def _after_run(page, action, timeout: int = 120_000) -> None:
+    """Do `action` (a click, a key, a file chosen), then wait until the script run it
+    triggers has ended: everything that run draws is on the page when this returns."""
+    before = page.evaluate(_RUN_WATCH)
+    action()
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+        f"() => window.__runWatch.ended > {before} && ({_IDLE})()", timeout=timeout
     )
 
 
@@ -130,10 +154,9 @@ def _open(page, url: str, title: str, login: str) -> None:
 
 def _wait_rendered(page, title: str) -> None:
     page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
-    # Streamlit marks the app as running while a script runs; wait until it is done.
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
-    )
+    # The heading is drawn by the page's run, so that run has started: wait for its end
+    # (the app root's script state; the status widget only shows after a delay).
+    page.wait_for_function(_IDLE, timeout=60_000)
 
 
 @pytest.mark.parametrize("slug", PAGES)
@@ -177,16 +200,16 @@ def test_upload_page_refuses_a_blocked_file(server, page, tmp_path) -> None:
     )
     _open(page, f"{server}/chargement", "Chargement", "donnees")
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
-    page.get_by_role("option", name="CGPEM — décisions d'orientation").click()
-    _settle(page)
+    _after_run(page, page.get_by_role("option", name="CGPEM — décisions d'orientation").click)
     field = page.get_by_role("textbox", name="Département")
     field.fill("2A")
-    field.press("Enter")
-    _settle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(bad))
-    page.get_by_text("decisions.csv").first.wait_for(timeout=30_000)
+    _after_run(page, lambda: field.press("Enter"))
+    dropzone = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
+    # the run that validates the file: the quality report is drawn when it ends
+    _after_run(page, lambda: dropzone.set_input_files(str(bad)))
     try:
-        page.get_by_text("Fichier refusé").first.wait_for(timeout=30_000)
+        expect(page.get_by_text("decisions.csv").first).to_be_visible()
+        expect(page.get_by_text("Fichier refusé").first).to_be_visible()
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "chargement_refus.png"), full_page=True)
@@ -203,8 +226,7 @@ def test_change_a_filter_check_a_figure_download_an_export(server, page, sample_
     _open(page, f"{server}/synthese?dep=2A&mois=2026-03", "Synthèse", "comite")
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.locator('[data-testid="stSelectbox"]').nth(1).click()  # Mois
-    page.get_by_role("option", name="juin 2026").click()
-    _settle(page)
+    _after_run(page, page.get_by_role("option", name="juin 2026").click)
     expect(page).to_have_url(re.compile(r"mois=2026-06"))
     expected = indicators.summary(warehouse.open_reader(sample_db), "2A", "2026-06")
     tile = page.locator('[data-testid="stMetricValue"]').first

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipelines.cli import main
@@ -65,10 +67,15 @@ CASES = {
 
 
 @pytest.fixture
-def loaded_before(tmp_path, settings):
-    """A warehouse holding one good month, to prove a refused file changes none of it."""
-    good = write_pecgm(tmp_path / "PECGM_2A_202609.txt", pecgm_lines(month="2026-09"))
-    assert main(["load", "pecgm", str(good)]) == 0
+def loaded_before(settings, built_warehouses):
+    """A warehouse holding one good month, to prove a refused file changes none of it
+    (loaded by the command line once per run, copied for each test)."""
+
+    def build(_, folder: Path) -> None:
+        good = write_pecgm(folder / "PECGM_2A_202609.txt", pecgm_lines(month="2026-09"))
+        assert main(["load", "pecgm", str(good)]) == 0
+
+    built_warehouses("pecgm_2A_202609", build)
     return table_rows(settings, "pecgm_stock")
 
 

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from pipelines import pseudonymise
+from pipelines.readers import xml_halves
 from pipelines.readers.encoding import inspect_file
 from pipelines.readers.layout import available_layouts
 from pipelines.sources import pecgm, pecgm_xml
@@ -149,7 +150,7 @@ def test_lone_cr_falls_back(tmp_path, monkeypatch) -> None:
     middle = text.index("<dossier>", len(text) // 4)
     path = _write(tmp_path, text[:middle] + "\r" + text[middle:])
     _, outcomes, _ = _same_both_ways(path, monkeypatch)
-    assert outcomes == ["_Fallback"]
+    assert outcomes == ["SplitFallback"]
 
 
 @pytest.mark.parametrize(
@@ -183,7 +184,7 @@ def test_malformed_half_gives_the_single_pass_message(tmp_path, monkeypatch, whe
     at = text.index("</nir>", int(len(text) * where))
     path = _write(tmp_path, text[:at] + bad + text[at + 6 :])
     _, outcomes, findings = _same_both_ways(path, monkeypatch)
-    assert outcomes == ["FileRefused" if where < 0.5 else "_Fallback"]
+    assert outcomes == ["FileRefused" if where < 0.5 else "SplitFallback"]
     assert [f[0] for f in findings if f[2] == BLOQUANT] == ["structure"]
     assert "XML mal formé ou fichier tronqué (ligne" in findings[-1][1]
 
@@ -192,7 +193,7 @@ def test_cut_file_gives_the_single_pass_message(tmp_path, monkeypatch) -> None:
     text = xml_text(400)
     path = _write(tmp_path, text[: int(len(text) * 0.8)])
     _, outcomes, findings = _same_both_ways(path, monkeypatch)
-    assert outcomes == ["_Fallback"]
+    assert outcomes == ["SplitFallback"]
     assert "fichier tronqué" in findings[-1][1]
 
 
@@ -244,7 +245,7 @@ FOOTER_CASES = {  # mutation, what the halves end in, the finding expected
     ),
     "double_fin": (
         lambda t: re.sub(r"(<fin>.*?</fin>\n)", r"\g<1>\g<1>", t, flags=re.S),
-        "_Fallback",
+        "SplitFallback",
         "structure",
     ),
     "no_fin": (lambda t: re.sub(r"<fin>.*?</fin>\n", "", t, flags=re.S), "ok", "fin_absente"),
@@ -282,7 +283,7 @@ def test_second_header_falls_back(tmp_path, monkeypatch) -> None:
     at = text.index("<dossier>", int(len(text) * 0.75))
     path = _write(tmp_path, text[:at] + header.lstrip() + "  " + text[at:])
     _, outcomes, findings = _same_both_ways(path, monkeypatch)
-    assert outcomes == ["_Fallback"]
+    assert outcomes == ["SplitFallback"]
     assert "en-tête en double" in findings[-1][1]
 
 
@@ -367,13 +368,13 @@ def test_child_never_left_running(tmp_path, monkeypatch) -> None:
     at = text.index("</nir>", int(len(text) * 0.05))
     path = _write(tmp_path, text[:at] + "</nom>" + text[at + 6 :])
     ended: list = []
-    inner = pecgm_xml._SecondHalf.stop
+    inner = xml_halves.SecondHalf.stop
 
     def stop(self) -> None:
         inner(self)
         ended.append(None if self.process is None else self.process.poll())
 
-    monkeypatch.setattr(pecgm_xml._SecondHalf, "stop", stop)
+    monkeypatch.setattr(xml_halves.SecondHalf, "stop", stop)
     _, outcomes, findings = _same_both_ways(path, monkeypatch)
     assert outcomes == ["FileRefused"]
     assert len(ended) == 1 and ended[0] is not None  # started, then ended
@@ -386,9 +387,9 @@ def test_child_failing_falls_back(tmp_path, monkeypatch, broken) -> None:
     if broken == "no_interpreter":
         monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
     else:  # a job the child cannot use: it reports a failure, never a message
-        monkeypatch.setattr(pecgm_xml, "_split_to_json", lambda split: {"offset": "?"})
+        monkeypatch.setattr(xml_halves, "split_to_json", lambda split: {"offset": "?"})
     rows, outcomes, _ = _same_both_ways(path, monkeypatch)
-    assert outcomes == ["FileNotFoundError" if broken == "no_interpreter" else "_Fallback"]
+    assert outcomes == ["FileNotFoundError" if broken == "no_interpreter" else "SplitFallback"]
     assert len(rows) == 400
 
 

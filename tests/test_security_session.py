@@ -166,7 +166,7 @@ def test_users_add_refuses_a_departement_that_does_not_exist(settings, code) -> 
         _account(settings, "ok")  # surrounding spaces are only trimmed
         assert access.lookup(settings.db_path, "ok").departements == ("2A",)
         return
-    with pytest.raises(UsageError, match="inconnu : codes attendus 01 à 95"):
+    with pytest.raises(UsageError, match="inconnu : codes attendus 01 à 19, 2A"):
         access.add_user(settings.db_path, "carol", PASSWORD, "comite", [code], by="test")
     assert access.list_users(settings.db_path) == []
 
@@ -210,8 +210,9 @@ def test_logins_are_stored_canonical_so_look_alikes_meet_one_account(settings) -
 def test_cli_users_add_refuses_an_unknown_departement(settings, capsys) -> None:
     from pipelines.cli import main
 
-    code = main(["users", "add", "dora", "--role", "donnees", "--departement", "20"])
-    assert code != 0 and "codes attendus" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:  # the option's own check, before any command
+        main(["users", "add", "dora", "--role", "donnees", "--departement", "20"])
+    assert refused.value.code == 2 and "codes attendus" in capsys.readouterr().err
 
 
 def _signed_in(settings) -> tuple[int, str]:

@@ -155,6 +155,15 @@ def test_failed_write_leaves_live_file_untouched(tmp_path, settings) -> None:
     assert not list(settings.db_path.parent.glob("*.tmp"))
 
 
+LOAD_EACH = """
+import sys
+from pipelines.cli import main
+for path in sys.argv[1:]:
+    if main(["load", "pecgm", path]) != 0:
+        raise SystemExit(1)
+"""
+
+
 def test_reader_keeps_answering_during_loads_and_sees_new_data(tmp_path, settings) -> None:
     """The dashboard's reader pool, hammered while another process loads four months."""
     files = [
@@ -185,13 +194,14 @@ def test_reader_keeps_answering_during_loads_and_sees_new_data(tmp_path, setting
     reader = threading.Thread(target=read_loop)
     reader.start()
     try:
-        for path in files[1:]:
-            subprocess.run(
-                [sys.executable, "-m", "pipelines", "load", "pecgm", str(path)],
-                cwd=REPO,
-                check=True,
-                capture_output=True,
-            )
+        # one other process loads the three months one after the other (one interpreter:
+        # each start imports Great Expectations' renderer, seconds that prove nothing here)
+        subprocess.run(
+            [sys.executable, "-c", LOAD_EACH, *map(str, files[1:])],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
     finally:
         time.sleep(0.1)
         done.set()

@@ -33,10 +33,11 @@ import yaml
 from lxml import etree
 
 from pipelines.errors import FileRefused
+from pipelines.nomenclatures import departement_sql_list
 from pipelines.readers.encoding import FileFacts
 from pipelines.readers.xml_safe import PARSER_OPTIONS, iter_top_level
 from pipelines.settings import LAYOUTS_DIR, PACKAGE_DIR
-from pipelines.sources.staging import DEPARTEMENT, apply_suite, future_flag_sql, run_staging_sql
+from pipelines.sources.staging import apply_suite, future_flag_sql, run_staging_sql
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.validation.suite import load_suite
 
@@ -417,7 +418,7 @@ def _normalise_sql(reference_date: str | None) -> str:
     ),
     principal AS (  -- the flux's département: that of most of its households
         SELECT departement_foyer AS departement_flux FROM n
-        WHERE regexp_full_match(departement_foyer, '{DEPARTEMENT.pattern.strip("^$")}')
+        WHERE departement_foyer IN {departement_sql_list()}
         GROUP BY ALL ORDER BY count(DISTINCT foyer_no) DESC, 1 LIMIT 1
     )
     SELECT foyer_no AS line_no, personne_no, organisme, numero_organisme, matricule,
@@ -431,10 +432,10 @@ def _normalise_sql(reference_date: str | None) -> str:
            CASE WHEN personne_no > 0 AND nir_norme IS NULL THEN 'oui' END AS sans_nir,
            CASE WHEN matricule IS NULL THEN 'oui' END AS sans_matricule,
            CASE WHEN departement_foyer IS NULL
-                  OR NOT regexp_full_match(departement_foyer, '{DEPARTEMENT.pattern.strip("^$")}')
+                  OR departement_foyer NOT IN {departement_sql_list()}
                 THEN 'oui' END AS departement_invalide,
            CASE WHEN departement_foyer <> (SELECT departement_flux FROM principal)
-                 AND regexp_full_match(departement_foyer, '{DEPARTEMENT.pattern.strip("^$")}')
+                 AND departement_foyer IN {departement_sql_list()}
                 THEN 'oui' END AS autre_departement,
            CASE WHEN nir_norme IS NOT NULL AND min(foyer_no) OVER (PARTITION BY nir_norme)
                  <> max(foyer_no) OVER (PARTITION BY nir_norme) THEN 'oui' END

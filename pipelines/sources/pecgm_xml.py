@@ -18,7 +18,7 @@ A large uncompressed file (`SPLIT_THRESHOLD`) is read in two halves at once: rea
 bound by the parse, one Python thread, while the machines it runs on have two cores. The
 file is cut just after a `</dossier>` near the middle; this process parses the first half
 (up to the cut, then the root's end tag) and inserts its batches as above, while a child
-process (`pecgm_xml_half`) parses the second (the file's XML declaration, as many line
+process (`pipelines.readers.xml_halves`) parses the second (the file's XML declaration, as many line
 ends as come before the cut, the root's start tag, then the file's bytes from the cut:
 same encoding, same line numbers) with the map this process read in the header, and sends
 its batches back as Arrow; they go after the first half's, ordinals shifted. Each half is
@@ -32,15 +32,8 @@ a DOCTYPE or an encoding that is not ASCII-compatible are read in one pass from 
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import json
-import os
 import re
-import struct
-import subprocess
-import sys
-import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
@@ -55,10 +48,12 @@ import yaml
 from lxml import etree
 
 from pipelines.errors import FileRefused, UsageError
+from pipelines.readers import xml_halves
 from pipelines.readers.encoding import FileFacts, open_bytes
 from pipelines.readers.layout import Layout, available_layouts
 from pipelines.readers.xml_safe import ByteRange, iter_top_level, iter_top_level_stream, root_tag
 from pipelines.settings import LAYOUTS_DIR
+from pipelines.sources import pecgm_records
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 
 SOURCE = "pecgm"
@@ -182,9 +177,7 @@ def _iso_to_compact(text: str | None) -> str | None:
 
 def _parse_date(text: str | None) -> date | None:
     """The fixed-width reader's date rule, AAAA-MM-JJ accepted too."""
-    from pipelines.sources import pecgm  # pecgm hands XML files over to this module
-
-    return pecgm._parse_date(_iso_to_compact(text))
+    return pecgm_records._parse_date(_iso_to_compact(text))
 
 
 class _Stream:
@@ -225,10 +218,8 @@ def _leaf_texts(element: etree._Element) -> tuple[dict[str, str | None], dict[st
 
 
 def _read_header(element: etree._Element, stream: _Stream, default: TagMap) -> None:
-    """Check the entete (the fixed-width header's rules, `pecgm.check_header`, with the
+    """Check the entete (the fixed-width header's rules, `pecgm_records.check_header`, with the
     elements named in messages) and select the layout and tag map its version names."""
-    from pipelines.sources import pecgm  # pecgm hands XML files over to this module
-
     line = element.sourceline or 0
     stream.header_line = line
     values, lines = _leaf_texts(element)
@@ -243,7 +234,7 @@ def _read_header(element: etree._Element, stream: _Stream, default: TagMap) -> N
     def where(field: str) -> tuple[str, int]:
         return stream.where(at[field], f"{default.header}/{tags[field]}"), line
 
-    layout = pecgm.check_header(head, stream.report, stream.name, where)
+    layout = pecgm_records.check_header(head, stream.report, stream.name, where)
     version = head["version"]
     if version not in available_maps():
         raise FileRefused(
@@ -529,112 +520,34 @@ SPLIT_THRESHOLD = 64 * 1024 * 1024  # bytes: a smaller file is read in one pass
 SPLIT_AT = 0.5  # where the search for the second half's start begins, as a share of the size
 SECOND = "_pecgm_xml_second"  # temp table of the second half's dossiers, moved into DETAILS
 SECOND_DEPTH = 4  # the second half's batches waiting for DuckDB, at most (~20 MB each)
-# Declared encodings where every byte below 0x80 is ASCII (a '<' is a '<'): a split on the
-# bytes of "</dossier>" is a split between characters.
-SPLIT_ENCODINGS = {"UTF-8", "UTF8", "ISO-8859-1", "ISO8859-1", "LATIN-1", "LATIN1"}
-SPLIT_ENCODINGS |= {"WINDOWS-1252", "CP1252"}
-_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^>]*\?>")
-_ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+WORKER = f"{__name__}:second_half_worker"  # what the child process runs on its half
 
 
-class _Fallback(Exception):
-    """The halves cannot give the single pass's result: read the file again in one pass."""
-
-
-@dataclass(frozen=True)
-class _Split:
-    offset: int  # the second half's first byte: just after a "</dossier>"
-    size: int
-    declaration: bytes  # the file's XML declaration (and BOM): the second half's start
-    root: bytes  # the root's start tag, after which the second half's bytes come
-    suffix: bytes  # the first half's document end: the root's end tag
-
-
-def _split_plan(facts: FileFacts) -> _Split | None:
-    """Where to cut the file in two, or None for one pass: a small or gzip file, an
-    encoding that is not ASCII-compatible, a DOCTYPE, a root start tag with attributes
-    (namespaces), no "</dossier>" after the middle."""
-    if facts.gzip or facts.size_bytes < max(SPLIT_THRESHOLD, 1) or os.name != "posix":
-        return None  # (the child's pipe is passed as a file descriptor: POSIX only)
+def _split_plan(facts: FileFacts) -> xml_halves.Split | None:
+    """Where to cut the file (just after a `</dossier>` near the middle), or None for one
+    pass (`xml_halves.split_plan` says when)."""
     default = next(iter(available_maps().values()))
-    with facts.path.open("rb") as f:
-        head = f.read(64 * 1024)
-        if head[:2] == b"\x1f\x8b":
-            return None
-        declaration = _DECLARATION.match(head)
-        prefix = declaration.group(0) if declaration else b""
-        if not declaration and head.startswith(b"\xef\xbb\xbf"):
-            prefix = b"\xef\xbb\xbf"
-        encoding = _ENCODING.search(prefix)
-        if encoding and encoding.group(1).decode("ascii").upper() not in SPLIT_ENCODINGS:
-            return None
-        root = f"<{default.root}".encode("ascii")
-        at = head.find(root, len(prefix))
-        if at < 0 or head[at + len(root) : at + len(root) + 1] != b">":
-            return None
-        if b"<!DOCTYPE" in head[:at] or b"\r" in head.replace(b"\r\n", b""):
-            return None  # a lone CR: libxml2 counts its lines its own way
-        close = f"</{default.record}>".encode("ascii")
-        start = max(int(facts.size_bytes * SPLIT_AT), at)
-        f.seek(start)
-        carry = b""
-        while True:
-            chunk = f.read(1024 * 1024)
-            if not chunk:
-                return None
-            data = carry + chunk
-            found = data.find(close)
-            if found >= 0:
-                offset = start - len(carry) + found + len(close)
-                break
-            carry = data[-(len(close) - 1) :]
-            start += len(chunk)
-    if offset >= facts.size_bytes:
-        return None
-    return _Split(offset, facts.size_bytes, prefix, root + b">", f"</{default.root}>".encode())
-
-
-class _LineCounter(ByteRange):
-    """A reader counting the line ends it passes over (the second half's document starts
-    with as many as the file has before the cut) and the lone CRs (not followed by LF),
-    which libxml2 counts its own way: a file holding one is read in one pass."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.newlines = 0
-        self.lone_cr = 0
-        self._cr_end = False
-
-    def read(self, size: int = -1) -> bytes:
-        data = super().read(size)
-        self.newlines += data.count(b"\n")
-        if self._cr_end or b"\r" in data:
-            lone = data.count(b"\r") - data.count(b"\r\n")
-            if self._cr_end and data[:1] == b"\n":
-                lone -= 1  # the CR ending the previous read was half of a CRLF
-            self.lone_cr += lone
-            self._cr_end = data.endswith(b"\r")
-        return data
+    return xml_halves.split_plan(facts, default.root, default.record, SPLIT_THRESHOLD, SPLIT_AT)
 
 
 def _parse_halves(
-    con, facts: FileFacts, report: Report, columns: list[str], options: dict, split: _Split
+    con, facts: FileFacts, report: Report, columns: list[str], options: dict, split
 ) -> _Stream:
-    """The first half here, the second in a child process, at once; the child's dossiers
-    are inserted into `SECOND` as they arrive, then moved after the first half's with
-    their ordinals shifted (their lines are the file's already). Raises on anything the
-    single pass must redo."""
+    """The first half here, the second in a child process (`xml_halves.SecondHalf`), at
+    once; the child's dossiers are inserted into `SECOND` as they arrive, then moved after
+    the first half's with their ordinals shifted (their lines are the file's already).
+    Raises on anything the single pass must redo."""
     default = next(iter(available_maps().values()))
     stream = _Stream(facts, report, options.get("xml_map"))
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pecgm_xml")
     writer = _Writer(con, columns, DETAILS, pool)
     # the child's batches may queue: its pipe must not stall it while DuckDB is busy
     second = _Writer(con, columns, SECOND, pool, depth=SECOND_DEPTH)
-    half = _SecondHalf(facts.path, stream.name, split, columns, second)
+    half = xml_halves.SecondHalf(facts.path, split, WORKER, second.submit)
 
     def on_header() -> None:
         second.start(stream.layout)
-        half.start(stream.tags)
+        half.start(name=stream.name, columns=columns, tags=asdict(stream.tags))
 
     tags = (default.header, default.record, default.footer)
     try:
@@ -643,7 +556,7 @@ def _parse_halves(
             _read_records(elements, stream, columns, writer, on_header=on_header)
         writer.wait()
         if half.process is None:
-            raise _Fallback("no header in the first half")
+            raise xml_halves.SplitFallback("no header in the first half")
         summary = half.result()
         second.wait()
         moved = stream.dossiers
@@ -668,7 +581,7 @@ def _merge(stream: _Stream, summary: dict) -> None:
     before = stream.dossiers
     if summary["footer"] is not None:
         if stream.footer is not None:
-            raise _Fallback("two footers")  # the single pass names the second one
+            raise xml_halves.SplitFallback("two footers")  # the single pass names the second
         stream.footer = summary["footer"]
         stream.footer_line = summary["footer_line"]
         stream.footer_lines = summary["footer_lines"]
@@ -680,144 +593,17 @@ def _merge(stream: _Stream, summary: dict) -> None:
     stream.dossiers = before + summary["dossiers"]
 
 
-class _SecondHalf:
-    """The child process reading the second half, and the thread here that inserts the
-    Arrow batches it sends (so the child never waits on this process's parser).
-
-    The child is a fresh interpreter (`python -m pipelines.sources.pecgm_xml_half`), not
-    a fork (this process has DuckDB's threads running) nor a multiprocessing spawn (which
-    runs the parent's main module again in the child: `python -m pipelines` would start
-    the whole command over). Its job comes as JSON on stdin; batches and its summary come
-    back framed on a pipe of their own; its stderr is dropped (nothing of the file is ever
-    written anywhere)."""
-
-    def __init__(self, path: Path, name: str, split: _Split, columns: list[str], writer):
-        self.job = {"path": str(path), "name": name, "columns": columns, "split": split}
-        self.writer = writer
-        self.process: subprocess.Popen | None = None
-        self.thread: threading.Thread | None = None
-        self.pipe = None
-        self.outcome: dict = {}
-
-    def start(self, tags: TagMap) -> None:
-        read, write = os.pipe()
-        root = str(Path(__file__).resolve().parents[2])  # where `pipelines` is imported from
-        paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-        # The child only parses: none of the product's settings, the pseudonymisation
-        # key and the service secrets among them, reaches its environment.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTAGE_")}
-        env["PYTHONPATH"] = os.pathsep.join(paths)
-        try:
-            # -P: the working directory is not put on the child's import path.
-            self.process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "pipelines.sources.pecgm_xml_half", str(write)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                pass_fds=(write,),
-                env=env,
-                close_fds=True,
-            )
-            self.pipe = os.fdopen(read, "rb")  # closed by stop(), whatever happens next
-        except BaseException:
-            if self.pipe is None:
-                os.close(read)
-            raise
-        finally:
-            os.close(write)
-        job = {**self.job, "tags": asdict(tags), "split": _split_to_json(self.job["split"])}
-        try:
-            self.process.stdin.write(json.dumps(job).encode())
-        except OSError:
-            pass  # the child has gone: the reading thread sees the pipe end
-        finally:
-            with contextlib.suppress(OSError):
-                self.process.stdin.close()
-        self.thread = threading.Thread(target=self._receive, name="pecgm_xml_half", daemon=True)
-        self.thread.start()
-
-    def _receive(self) -> None:
-        try:
-            while data := _read_frame(self.pipe):
-                self.writer.submit(pa.ipc.open_stream(data).read_all())
-            self.outcome["summary"] = json.loads(_read_frame(self.pipe))
-        except BaseException as error:  # the parent falls back to one pass
-            self.outcome["error"] = error
-
-    def result(self) -> dict:
-        """The child's summary once it has sent everything; raises when it failed."""
-        self.thread.join()
-        summary = self.outcome.get("summary")
-        if not isinstance(summary, dict) or "error" in summary:
-            raise _Fallback("the second half failed")
-        if self.process.wait(timeout=60) != 0:
-            raise _Fallback("the second half's process did not end well")
-        return summary
-
-    def stop(self) -> None:
-        """Never leave the child running: ended if still alive, always waited for."""
-        if self.process is not None:
-            try:
-                self.process.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.thread is not None:
-            self.thread.join()
-        if self.pipe is not None:
-            self.pipe.close()
-
-
-def _split_to_json(split: _Split) -> dict:
-    return {
-        "offset": split.offset,
-        "size": split.size,
-        "declaration": split.declaration.decode("latin-1"),
-        "root": split.root.decode("latin-1"),
-        "suffix": split.suffix.decode("latin-1"),
-    }
-
-
-def _split_from_json(raw: dict) -> _Split:
-    text = ("declaration", "root", "suffix")
-    return _Split(**{k: v.encode("latin-1") if k in text else v for k, v in raw.items()})
-
-
-_FRAME = struct.Struct("<Q")
-
-
-def _write_frame(out, payload) -> None:
-    out.write(_FRAME.pack(len(payload)))
-    out.write(payload)
-
-
-def _read_frame(pipe) -> bytes:
-    """One frame sent by `_write_frame`; b"" for an empty one. A cut pipe raises."""
-    head = pipe.read(_FRAME.size)
-    if len(head) != _FRAME.size:
-        raise EOFError("the second half's pipe ended")
-    (size,) = _FRAME.unpack(head)
-    data = pipe.read(size) if size else b""
-    if len(data) != size:
-        raise EOFError("the second half's pipe ended")
-    return data
-
-
 class _PipeSink:
-    """The child's writer: each batch as an Arrow IPC stream, one frame on the pipe."""
+    """The child's writer: each batch as an Arrow table, sent to the parent."""
 
-    def __init__(self, out, columns: list[str]):
-        self.out = out
+    def __init__(self, send, columns: list[str]):
+        self.send = send
         self.columns = columns
 
     def flush(self, rows: list[tuple], lines: list[int], last: int) -> None:
         batch = _take_batch(self.columns, rows, lines, last)
-        if batch is None:
-            return
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, batch.schema) as out:
-            out.write_table(batch)
-        _write_frame(self.out, sink.getvalue())
+        if batch is not None:
+            self.send(batch)
 
 
 @dataclass(frozen=True)
@@ -827,54 +613,26 @@ class _Named:
     file_name: str
 
 
-def second_half_main(fd: int) -> None:
-    """The child process (`pipelines.sources.pecgm_xml_half`): read the second half with
-    the parent's map; send the batches, then what the parent needs to finish the whole
-    file's checks. A failure sends only its kind, never a message.
-
-    The half is a document of its own: the file's XML declaration (same encoding), as many
-    line ends as the file has before the split, the root start tag, then the file's bytes
-    from the split. So every line the parser gives is the file's own, exactly as the
-    single pass has it (libxml2's own way of numbering lines past 65,535 included: there an
-    element takes the line of its first text, which only the same bytes reproduce).
-    """
-    gc.disable()
+def second_half_worker(job: dict, part, send) -> dict:
+    """In the child process (`xml_halves.child_main`): read the second half's document
+    `part` with the parent's map, `send` each batch, and return what the parent needs to
+    finish the whole file's checks (libxml2 gives the file's own line numbers: the half
+    starts with as many line ends as the file has before the cut)."""
     default = next(iter(available_maps().values()))
-    summary: dict = {}
-    with os.fdopen(fd, "wb") as out:
-        try:
-            job = json.loads(sys.stdin.buffer.read())
-            path, name, columns = Path(job["path"]), job["name"], job["columns"]
-            split = _split_from_json(job["split"])
-            tags = TagMap(**job["tags"])
-            with _LineCounter(path, 0, split.offset) as before:
-                while before.read(1 << 20):
-                    pass
-            blank = b"\n" * (before.newlines - split.declaration.count(b"\n"))
-            stream = _Stream(_Named(name), None, None)
-            shapes = _Shapes(tags, columns, stream.unknown)
-            tag_names = (default.header, default.record, default.footer)
-            prefix = split.declaration + blank + split.root
-            with _LineCounter(path, split.offset, split.size, prefix=prefix) as part:
-                elements = iter_top_level_stream(part, tag_names, name)
-                _read_records(elements, stream, columns, _PipeSink(out, columns), shapes)
-            summary = {
-                "dossiers": stream.dossiers,
-                "after_footer": stream.after_footer,
-                "footer": stream.footer,
-                "footer_line": stream.footer_line,
-                "footer_lines": stream.footer_lines,
-                "unknown": stream.unknown,
-            }
-            if before.lone_cr or part.lone_cr:
-                summary = {"error": "lone CR"}
-        except Exception as error:  # the parent reads it all again, in one pass
-            summary = {"error": type(error).__name__}
-        try:
-            _write_frame(out, b"")
-            _write_frame(out, json.dumps(summary).encode())
-        except OSError:
-            pass  # the parent has gone: nothing to tell
+    name, columns = job["name"], job["columns"]
+    stream = _Stream(_Named(name), None, None)
+    shapes = _Shapes(TagMap(**job["tags"]), columns, stream.unknown)
+    tag_names = (default.header, default.record, default.footer)
+    elements = iter_top_level_stream(part, tag_names, name)
+    _read_records(elements, stream, columns, _PipeSink(send, columns), shapes)
+    return {
+        "dossiers": stream.dossiers,
+        "after_footer": stream.after_footer,
+        "footer": stream.footer,
+        "footer_line": stream.footer_line,
+        "footer_lines": stream.footer_lines,
+        "unknown": stream.unknown,
+    }
 
 
 def _check_structure(stream: _Stream, departement: str | None) -> None:

@@ -4,8 +4,6 @@ generation, and the protocol's `stage` for the sources written as classes."""
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 
 from pipelines.readers.encoding import FileFacts
@@ -13,8 +11,6 @@ from pipelines.settings import SQL_DIR
 from pipelines.validation.report import Finding, Report, percent
 from pipelines.validation.sql_engine import rejected_lines_sql, run_suite
 from pipelines.validation.suite import Suite
-
-DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 
 
 def apply_suite(

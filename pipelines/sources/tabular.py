@@ -15,7 +15,7 @@ from collections.abc import Callable
 import duckdb
 
 from pipelines.errors import FileRefused
-from pipelines.nomenclatures import nomenclature
+from pipelines.nomenclatures import expected_departements, is_departement, nomenclature
 from pipelines.readers.encoding import FileFacts
 from pipelines.readers.tabular import (
     DELIMITER_NAMES,
@@ -28,7 +28,6 @@ from pipelines.readers.tabular import (
     template,
 )
 from pipelines.sources.staging import (
-    DEPARTEMENT,
     StagedSource,
     apply_suite,
     future_flag_sql,
@@ -133,8 +132,11 @@ def check_departement(report: Report, departement: str | None) -> None:
             f"{report.file_name} : ce fichier ne porte pas de département ; "
             "précisez-le avec --departement (ou PILOTAGE_DEPARTEMENT)."
         )
-    if not DEPARTEMENT.match(departement):
-        raise FileRefused(f"Code département invalide : « {departement} ».")
+    if not is_departement(departement):
+        raise FileRefused(
+            f"{report.file_name} : département « {departement} » inconnu "
+            f"({expected_departements()})."
+        )
     report.departement = departement
 
 
