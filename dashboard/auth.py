@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from dashboard import navigation, web
+from dashboard.texte import for_markdown
 from pipelines import access, masking
 from pipelines.access import IDLE_TIMEOUT, SESSION_LIFETIME, User
 from pipelines.roles import ROLE_LABELS
@@ -273,7 +274,7 @@ def mask_limit() -> int:
 def sidebar(user: User) -> None:
     if SESSION_TICKET in st.session_state:  # first run after sign-in: get the cookie
         _post(web.SESSION_PATH, st.session_state.pop(SESSION_TICKET))
-    st.sidebar.caption(f"Connecté : {user.login} — {ROLE_LABELS[user.role]}")
+    st.sidebar.caption(f"Connecté : {for_markdown(user.login)} — {ROLE_LABELS[user.role]}")
     if user.role == "analyste":
         unmasked = st.sidebar.toggle(
             "Chiffres non masqués",

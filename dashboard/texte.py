@@ -11,8 +11,8 @@ libellé, commune name) is text on every surface, never markup. One rule, writte
   st.markdown, st.caption, st.write and widget labels: `for_markdown` backslash-escapes
   every ASCII punctuation character (CommonMark lets any of them be escaped), so no
   construct can start, and folds line breaks, so no block can either.
-- HTML (the committee report) is escaped by Jinja's autoescape; `for_html` is the same
-  escaping for a string built outside a template. Chromium then prints text, never a link.
+- HTML (the committee report) is escaped by Jinja's autoescape (dashboard/rapport.py), and
+  its figures are built here like the pages': Chromium prints text, never a link.
 
 Numbers, dates and the product's own words need none of this; anything read from outside
 goes through one of these before it reaches a surface.
@@ -21,7 +21,6 @@ goes through one of these before it reaches a surface.
 from __future__ import annotations
 
 import functools
-import html
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -47,11 +46,6 @@ def for_markdown(text: object) -> str:
     to one space, every ASCII punctuation character backslash-escaped (no link, image,
     autolink, emphasis, HTML, directive or formula can start)."""
     return _PUNCTUATION.sub(r"\\\1", _BREAKS.sub(" ", str(text)))
-
-
-def for_html(text: object) -> str:
-    """A label as HTML shows it literally (what Jinja's autoescape does in a template)."""
-    return html.escape(str(text), quote=True)
 
 
 # Figure properties that are Plotly's own syntax, never a label: their values are written

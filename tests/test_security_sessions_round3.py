@@ -134,6 +134,34 @@ def test_the_role_is_read_afresh_at_every_run(served, warehouse) -> None:
     assert "Connecté : bob — comité de pilotage" in " ".join(c.value for c in at.sidebar.caption)
 
 
+def test_signing_out_in_one_tab_ends_the_tab_resumed_from_the_same_cookie(
+    served, warehouse
+) -> None:
+    """A second tab of the same browser resumes the same web session from the cookie:
+    signing out in the first revokes it, and the second is signed out at its next click
+    (before, it stayed open until it idled or reloaded)."""
+    access.add_user(warehouse.db_path, "bob", PASSWORD, "analyste", ["2A"], by="test")
+    first = _signed_in_by_the_form()
+    second = AppTest.from_file(APP, default_timeout=30)
+    second.session_state["utilisateur"] = User("bob", "analyste", ("2A",))
+    second.session_state["session_web"] = first.session_state["session_web"]
+    second.session_state["derniere_activite"] = datetime.now()
+    second.run()
+    assert second.title[0].value == "Synthèse"
+    first.sidebar.button[0].click().run()  # « Se déconnecter »
+    second.run()
+    assert "Session terminée" in _signed_out(second)
+
+
+def test_a_session_without_cookie_gives_no_ticket(settings) -> None:
+    """An OpenID Connect sign-in opens a session row that no ticket, hence no cookie, can
+    ever name: the session lives only in the Streamlit session that signed in."""
+    access.add_user(settings.db_path, "a@b.fr", PASSWORD, "comite", ["2A"], by="test")
+    session_id, ticket = access.open_web_session(settings.db_path, "a@b.fr", cookie=False)
+    assert access.redeem_ticket(settings.db_path, ticket) is None
+    assert access.check_web_session(settings.db_path, session_id)[1] == "ok"
+
+
 # --- 2. The lock-out tells nobody which logins exist ---------------------------------------
 
 
@@ -159,15 +187,19 @@ def test_every_attempt_answers_the_same_for_a_real_and_an_unknown_login(
     login that names nothing get the same answer after the same argon2 work; the real one
     is locked all the same, and the right password is refused while it lasts."""
     access.add_user(settings.db_path, "bob", PASSWORD, "analyste", ["2A"], by="test")
+    access.add_user(settings.db_path, "carol", PASSWORD, "analyste", ["2A"], by="test")
+    access.disable_user(settings.db_path, "carol", by="test")
     counter = _CountingHasher(access._hasher)
     monkeypatch.setattr(access, "_hasher", counter)
+    # A real account, an unknown login, a disabled account, a login no account can have.
+    logins = ("bob", "personne", "carol", "ali\u200bce")
     for attempt in range(1, access.MAX_FAILURES + 3):
         answers = []
-        for login in ("bob", "personne"):
+        for login in logins:
             counter.calls = 0
             user, message = access.authenticate(settings.db_path, login, "pas le bon")
             answers.append((user, message, counter.calls))
-        assert answers[0] == answers[1] == (None, access.REFUSED, 1), (attempt, answers)
+        assert set(answers) == {(None, access.REFUSED, 1)}, (attempt, answers)
     counter.calls = 0
     assert access.authenticate(settings.db_path, "bob", PASSWORD) == (None, access.REFUSED)
     assert counter.calls == 1
