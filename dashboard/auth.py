@@ -44,11 +44,13 @@ def oidc() -> bool:
 
 
 OIDC_REFUSAL = "refus_oidc"  # why an identity the broker asserted was refused
-IDLE_MESSAGE = f"Session expirée après {IDLE_TIMEOUT.seconds // 60} minutes d'inactivité."
+_IDLE_MINUTES = int(IDLE_TIMEOUT.total_seconds()) // 60
+_LIFETIME_HOURS = int(SESSION_LIFETIME.total_seconds()) // 3600
+IDLE_MESSAGE = f"Session expirée après {_IDLE_MINUTES} minutes d'inactivité."
 SESSION_ENDED = {  # check_web_session's outcome -> what the sign-in page then says
     "expiration": IDLE_MESSAGE,
-    "perimee": f"Session terminée : {SESSION_LIFETIME.seconds // 3600} heures au plus après la "
-    "connexion. Reconnectez-vous.",
+    "perimee": f"Session terminée : {_LIFETIME_HOURS} heures au plus après la connexion. "
+    "Reconnectez-vous.",
     "revoquee": "Session terminée (compte modifié, ou session fermée). Reconnectez-vous.",
     "desactive": "Session terminée : ce compte n'est plus actif.",
 }
@@ -57,6 +59,7 @@ SESSION_ENDED = {  # check_web_session's outcome -> what the sign-in page then s
 def _oidc_user() -> User | None:
     if not st.user.is_logged_in:
         return None
+    st.session_state.pop(OIDC_REFUSAL, None)  # this run's identity says why, if it must
     login, refusal = access.oidc_identity(st.user.to_dict())
     if login is None:
         st.session_state[OIDC_REFUSAL] = refusal

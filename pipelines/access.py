@@ -359,8 +359,9 @@ def list_users(db_path: Path) -> list[tuple]:
 # and whatever the attempt's rank: any other answer (« Compte verrouillé » at the 5th) tells
 # a stranger which logins are real. It states the lock rule for everyone instead.
 REFUSED = (
-    "Identifiant ou mot de passe incorrect. Après 5 échecs, un compte est verrouillé "
-    "15 minutes ; un administrateur peut le déverrouiller."
+    f"Identifiant ou mot de passe incorrect. Après {MAX_FAILURES} échecs, un compte est "
+    f"verrouillé {int(LOCKOUT.total_seconds()) // 60} minutes ; un administrateur peut le "
+    "déverrouiller."
 )
 
 

@@ -432,8 +432,8 @@ def add_users_unlock(actions, with_db) -> None:
     p = with_db(
         actions.add_parser(
             "unlock",
-            help="déverrouiller un compte verrouillé après 5 échecs de connexion (la page de "
-            "connexion ne le dit pas, pour ne pas révéler quels comptes existent)",
+            help="déverrouiller un compte verrouillé après des échecs de connexion répétés (la "
+            "page de connexion ne le dit pas, pour ne pas révéler quels comptes existent)",
             epilog="exemple : python -m pipelines users unlock c.martin",
         )
     )
