@@ -18,7 +18,7 @@ def pages(listed, default: str | None) -> list:
     ]
 
 
-user = auth.current_user()
+user = auth.signed_in_user()  # checked against the access file at every run
 masking.set_view_threshold(None if user is None else auth.mask_limit())  # never inherited
 if user is None:
     # Every page is registered (hidden) so that a link to one keeps its address and filters

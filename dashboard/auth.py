@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from dashboard import navigation, web
+from dashboard.texte import for_markdown
 from pipelines import access, masking
-from pipelines.access import IDLE_TIMEOUT, User
+from pipelines.access import IDLE_TIMEOUT, SESSION_LIFETIME, User
 from pipelines.roles import ROLE_LABELS
 from pipelines.settings import Settings
 
@@ -42,18 +43,41 @@ def oidc() -> bool:
     return os.environ.get("PILOTAGE_AUTH", "local") == "oidc"
 
 
+OIDC_REFUSAL = "refus_oidc"  # why an identity the broker asserted was refused
+_IDLE_MINUTES = int(IDLE_TIMEOUT.total_seconds()) // 60
+_LIFETIME_HOURS = int(SESSION_LIFETIME.total_seconds()) // 3600
+IDLE_MESSAGE = f"Session expirée après {_IDLE_MINUTES} minutes d'inactivité."
+SESSION_ENDED = {  # check_web_session's outcome -> what the sign-in page then says
+    "expiration": IDLE_MESSAGE,
+    "perimee": f"Session terminée : {_LIFETIME_HOURS} heures au plus après la connexion. "
+    "Reconnectez-vous.",
+    "revoquee": "Session terminée (compte modifié, ou session fermée). Reconnectez-vous.",
+    "desactive": "Session terminée : ce compte n'est plus actif.",
+}
+
+
 def _oidc_user() -> User | None:
     if not st.user.is_logged_in:
         return None
-    login = st.user.get("email") or st.user.get("preferred_username") or ""
+    st.session_state.pop(OIDC_REFUSAL, None)  # this run's identity says why, if it must
+    login, refusal = access.oidc_identity(st.user.to_dict())
+    if login is None:
+        st.session_state[OIDC_REFUSAL] = refusal
+        tag = access.unknown_login_tag(db_path(), str(st.user.get("email") or ""))
+        access.audit(db_path(), tag, "echec_connexion", "identite_refusee")
+        return None
     user = access.lookup(db_path(), login)
     if user is None:
         access.audit(db_path(), login, "echec_connexion", "non_habilite")
+        return None
+    st.session_state[SESSION_ID] = access.open_web_session(db_path(), login, cookie=False)[0]
     return user
 
 
 def current_user() -> User | None:
-    """The signed-in user, or None (never signed in, or idle for more than 30 minutes)."""
+    """The signed-in user, or None (never signed in, or idle for more than 30 minutes).
+    Cheap (the session state only, besides sign-in): the check against the access file is
+    signed_in_user(), once at the top of every page run."""
     if oidc() and SESSION_USER not in st.session_state:
         user = _oidc_user()
         if user is not None:
@@ -68,7 +92,7 @@ def current_user() -> User | None:
     now = datetime.now()
     if seen is not None and now - seen > IDLE_TIMEOUT:
         sign_out(reason="expiration")
-        st.session_state["message_connexion"] = "Session expirée après 30 minutes d'inactivité."
+        st.session_state["message_connexion"] = IDLE_MESSAGE
         return None
     st.session_state[SESSION_SEEN] = now
     session_id = st.session_state.get(SESSION_ID)
@@ -79,6 +103,33 @@ def current_user() -> User | None:
     return user
 
 
+def signed_in_user() -> User | None:
+    """current_user(), checked against the access file: the web session behind it must be
+    neither revoked (sign-out, `users disable`, `users add` on the login: reset, role or
+    départements), nor past its 10-hour lifetime (however active the tab), nor idle, and
+    the account active. The user is read afresh from the file. Otherwise the session ends
+    and the sign-in page says why.
+
+    Called at the top of every page run (app.py, and require() for a page run alone): a
+    tab left open is refused at its next click, not at its next reload. A signed-in state
+    without a web session (only code could make one) is refused too."""
+    user = current_user()
+    if user is None:
+        return None
+    session_id = st.session_state.get(SESSION_ID)
+    fresh, outcome = (
+        (None, "revoquee")
+        if session_id is None
+        else access.check_web_session(db_path(), session_id)
+    )
+    if fresh is None:
+        sign_out(reason="fin_de_session", motif=outcome)
+        st.session_state["message_connexion"] = SESSION_ENDED[outcome]
+        return None
+    st.session_state[SESSION_USER] = fresh
+    return fresh
+
+
 def _resume_from_cookie() -> None:
     """A reload (a new Streamlit session) signed in by the session cookie, if it still
     opens a live session (access.resume_web_session)."""
@@ -87,8 +138,8 @@ def _resume_from_cookie() -> None:
         return
     user, session_id, outcome = access.resume_web_session(db_path(), cookie)
     if user is None:
-        if outcome == "expiration":
-            st.session_state["message_connexion"] = "Session expirée après 30 minutes d'inactivité."
+        if outcome in SESSION_ENDED:
+            st.session_state["message_connexion"] = SESSION_ENDED[outcome]
             st.session_state[COOKIE_TO_CLEAR] = True
         return
     st.session_state[SESSION_USER] = user
@@ -107,7 +158,7 @@ def _post(path: str, body: str = "") -> None:
     )
 
 
-def sign_out(reason: str = "deconnexion") -> None:
+def sign_out(reason: str = "deconnexion", **details: object) -> None:
     """End the session: the web session behind the cookie is revoked (a copy of the
     cookie opens nothing more) and the next page asks the browser to delete it."""
     user = st.session_state.pop(SESSION_USER, None)
@@ -118,7 +169,7 @@ def sign_out(reason: str = "deconnexion") -> None:
         access.revoke_web_session(db_path(), session_id)
         st.session_state[COOKIE_TO_CLEAR] = True
     if user is not None:
-        access.audit(db_path(), user.login, reason)
+        access.audit(db_path(), user.login, reason, **details)
     if oidc() and st.user.is_logged_in:
         st.logout()
 
@@ -128,7 +179,10 @@ def login_page() -> None:
     st.caption("Accès réservé aux personnes habilitées par leur département ou France Travail.")
     if oidc():
         if st.user.is_logged_in:
-            st.error("Votre identité est reconnue mais votre compte n'est pas habilité ici.")
+            st.error(
+                st.session_state.get(OIDC_REFUSAL)
+                or "Votre identité est reconnue mais votre compte n'est pas habilité ici."
+            )
             st.button("Se déconnecter", on_click=st.logout)
         else:
             st.button("Se connecter avec ProConnect", type="primary", on_click=st.login)
@@ -155,8 +209,9 @@ def login_page() -> None:
 
 
 def require(page: str) -> User:
-    """Stop the page unless the signed-in user's role may open it."""
-    user = current_user()
+    """Stop the page unless the signed-in user's session is still valid and their role
+    may open it."""
+    user = signed_in_user()
     if user is None:
         st.error("Connectez-vous pour accéder à cette page.")
         st.stop()
@@ -222,7 +277,7 @@ def mask_limit() -> int:
 def sidebar(user: User) -> None:
     if SESSION_TICKET in st.session_state:  # first run after sign-in: get the cookie
         _post(web.SESSION_PATH, st.session_state.pop(SESSION_TICKET))
-    st.sidebar.caption(f"Connecté : {user.login} — {ROLE_LABELS[user.role]}")
+    st.sidebar.caption(f"Connecté : {for_markdown(user.login)} — {ROLE_LABELS[user.role]}")
     if user.role == "analyste":
         unmasked = st.sidebar.toggle(
             "Chiffres non masqués",

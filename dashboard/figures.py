@@ -16,9 +16,11 @@ import plotly.graph_objects as go
 
 from dashboard.formatting import fmt_month, fmt_month_short
 from dashboard.palette import COLOURS, NEUTRAL, NON_RENSEIGNE, OKABE_ITO, PROVISOIRE
+from dashboard.texte import plain_labels  # every label from a file is drawn as text
 from pipelines import masking
 
 
+@plain_labels
 def bar(
     frame: pd.DataFrame, x: str, y: str, family: str, title: str, labels: dict[str, str]
 ) -> go.Figure:
@@ -40,6 +42,7 @@ def bar(
     return fig
 
 
+@plain_labels
 def cohorte_lines(
     frame: pd.DataFrame,
     x: str,
@@ -147,6 +150,7 @@ def masked_frame(counts: dict[str, int], labels: dict[str, str], limit: int) -> 
     )
 
 
+@plain_labels
 def distribution(frame: pd.DataFrame, family: str, title: str) -> go.Figure:
     """A bar per code of a masked distribution (`masked_frame`), its printed value on top."""
     fig = bar(
@@ -188,6 +192,7 @@ def monthly_counts(
     )
 
 
+@plain_labels
 def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool) -> go.Figure:
     """Stacked bars per month (`monthly_counts`); masked cells are left out of the bars."""
     y = "part" if as_share else "effectif"
@@ -224,6 +229,7 @@ class LineChart(NamedTuple):
     provisional: str | None = None
 
 
+@plain_labels
 def lines(
     frame: pd.DataFrame,
     x: str,
@@ -283,6 +289,7 @@ def has_values(frame: pd.DataFrame, y: str) -> bool:
     return not (frame.empty or frame[y].isna().all())
 
 
+@plain_labels
 def contract_curve(curve: pd.DataFrame) -> go.Figure:
     """Kaplan–Meier curves of time to contract, one per orientation cohorte (`contrat_courbe`
     rows already restricted to the cohortes that may be shown), the days beyond the
@@ -315,7 +322,10 @@ def curve_cohortes(curve: pd.DataFrame, cohortes: list[str], limit: int) -> pd.D
 COHORTE_COLOURS = (OKABE_ITO[4], OKABE_ITO[0])  # A, B: the same on every chart
 
 
-def funnel(steps: list[str], cohortes: list[tuple[str, list[int], list[str], bool]], title: str):
+@plain_labels
+def funnel(
+    steps: list[str], cohortes: list[tuple[str, list[int], list[str], bool]], title: str
+) -> go.Figure:
     """The funnel of cohortes side by side: per cohorte its name, bar values (masked cells
     at 0), printed values and whether it is provisional (hollow bars, drawn apart)."""
     fig = go.Figure()
@@ -337,6 +347,7 @@ def funnel(steps: list[str], cohortes: list[tuple[str, list[int], list[str], boo
     return fig
 
 
+@plain_labels
 def cohorte_curves(points: pd.DataFrame, title: str, xtitle: str) -> go.Figure:
     """Kaplan–Meier curves of the two compared cohortes (a share over days), in the
     cohortes' own colours, the provisional days dashed."""

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import auth, db
 from dashboard.formatting import fmt_date, fmt_month
+from dashboard.texte import for_markdown
 from dashboard.views.elements import Scope
 
 
@@ -93,7 +94,7 @@ def open_page(slug: str, title: str) -> tuple[str, str, tuple[str, ...] | None]:
         st.stop()
     label, communes = territoire(departement)
     if label:
-        st.caption(f"Territoire : {label} ({len(communes)} commune(s))")
+        st.caption(f"Territoire : {for_markdown(label)} ({len(communes)} commune(s))")
     return departement, month, communes
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import auth, db, figures
 from dashboard.formatting import fmt_date, fmt_int, fmt_share
 from dashboard.masque import NOT_AVAILABLE, count_label, masked_note
+from dashboard.texte import for_markdown
 from pipelines import export, masking
 from pipelines.nomenclatures import nomenclature
 
@@ -116,7 +117,7 @@ def breakdown_table(
     available = [k for k in BREAKDOWNS if result.get(k)]
     if not available:
         return
-    st.markdown(f"**{title}**")
+    st.markdown(f"**{for_markdown(title)}**")
     dimension = st.radio(
         "Répartition par",
         available,
@@ -197,7 +198,7 @@ def distribution(
 ) -> None:
     """A bar per code, masked, with its caption and download."""
     if not counts:
-        st.info(f"{title} : aucune donnée pour cette période.")
+        st.info(f"{for_markdown(title)} : aucune donnée pour cette période.")
         return
     frame = masked_frame(counts, labels)
     fig = figures.distribution(frame, family, title)
@@ -218,7 +219,7 @@ def monthly_counts(
 def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool, key: str) -> None:
     """Stacked bars per month; masked cells are left out of the bars."""
     if frame.empty:
-        st.info(f"{title} : aucune donnée.")
+        st.info(f"{for_markdown(title)} : aucune donnée.")
         return
     fig = figures.stacked(frame, family, title, as_share)
     st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
@@ -246,7 +247,7 @@ def lines(chart: figures.LineChart, key: str) -> None:
     """Lines over months or cohortes (`figures.lines`), or a note when every value is
     missing or withheld."""
     if not figures.has_values(chart.frame, chart.y):
-        st.info(f"{chart.title} : aucune donnée.")
+        st.info(f"{for_markdown(chart.title)} : aucune donnée.")
         return
     st.plotly_chart(figures.lines(*chart), width="stretch", key=f"chart_{key}")
 

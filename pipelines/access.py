@@ -20,7 +20,7 @@ import secrets
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -324,6 +324,7 @@ def add_user(
             "echecs = 0, bloque_jusqua = NULL, modifie_le = excluded.modifie_le",
             [login, _hasher().hash(password), role, json.dumps(departements), now, now],
         )
+        _revoke_sessions_of(con, login)  # a reset or a new role: no old cookie survives it
     audit(
         db_path,
         by,
@@ -342,13 +343,36 @@ def disable_user(db_path: Path, login: str, by: str) -> None:
             "UPDATE utilisateur SET actif = 0, modifie_le = ? WHERE login = ?",
             [_now().isoformat(" "), login],
         ).rowcount
-        con.execute(
-            "UPDATE session_web SET revoque_le = ? WHERE login = ? AND revoque_le IS NULL",
-            [_now().isoformat(" "), login],
-        )
+        _revoke_sessions_of(con, login)
     if not changed:
         raise UsageError(f"Compte inconnu : « {login} ».")
     audit(db_path, by, "desactivation_utilisateur", cible=login)
+
+
+def unlock_user(db_path: Path, login: str, by: str) -> None:
+    """Lift a lock-out before its 15 minutes are over (`users unlock`): the failure count
+    starts again from zero. The sign-in form never says an account is locked, so this is
+    how an admin answers a user who cannot sign in with the right password."""
+    login = canonical_login(login) or login
+    with connect(db_path) as con:
+        changed = con.execute(
+            "UPDATE utilisateur SET echecs = 0, bloque_jusqua = NULL, modifie_le = ? "
+            "WHERE login = ?",
+            [_now().isoformat(" "), login],
+        ).rowcount
+    if not changed:
+        raise UsageError(f"Compte inconnu : « {login} ».")
+    audit(db_path, by, "deverrouillage_utilisateur", cible=login)
+
+
+def _revoke_sessions_of(con: sqlite3.Connection, login: str) -> None:
+    """Revoke every web session of a login, in the caller's statement sequence: what a
+    password reset, a new role or départements, and a disable all do."""
+    con.execute(
+        "UPDATE session_web SET revoque_le = ?, ticket_empreinte = NULL "
+        "WHERE login = ? AND revoque_le IS NULL",
+        [_now().isoformat(" "), login],
+    )
 
 
 def list_users(db_path: Path) -> list[tuple]:
@@ -359,15 +383,23 @@ def list_users(db_path: Path) -> list[tuple]:
         ).fetchall()
 
 
-LOCKED = "Compte verrouillé après 5 échecs : réessayez dans 15 minutes."
-REFUSED = "Identifiant ou mot de passe incorrect."
+# One answer for every refused sign-in, whether the login exists, is disabled or is locked,
+# and whatever the attempt's rank: any other answer (« Compte verrouillé » at the 5th) tells
+# a stranger which logins are real. It states the lock rule for everyone instead.
+REFUSED = (
+    f"Identifiant ou mot de passe incorrect. Après {MAX_FAILURES} échecs, un compte est "
+    f"verrouillé {int(LOCKOUT.total_seconds()) // 60} minutes ; un administrateur peut le "
+    "déverrouiller."
+)
 
 
 def authenticate(db_path: Path, typed_login: str, password: str) -> tuple[User | None, str]:
     """(user, message): the user when the password is right and the account usable.
 
-    Five failures lock the account for 15 minutes; every attempt is audited (an unknown
-    login only as its keyed hash). The message never says whether the login exists.
+    Five failures lock the account for 15 minutes, silently; every attempt is audited (an
+    unknown login only as its keyed hash). Every refusal gives the same message (REFUSED)
+    after the same argon2 work, so that neither the answer nor its time tells whether the
+    login exists or is locked.
 
     The attempt is counted before the password is checked, in the one UPDATE that tests
     the count against the limit and takes the lock when it is reached; a right password
@@ -399,12 +431,10 @@ def authenticate(db_path: Path, typed_login: str, password: str) -> tuple[User |
         if row is None:
             state = con.execute("SELECT actif FROM utilisateur WHERE login = ?", [login]).fetchone()
     if row is None:
-        if state is None or not state[0]:
-            _hasher().hash(password)
-            if state is None:
-                return _refused(db_path, typed_login, "inconnu")
-            return _refused(db_path, login, "desactive")
-        return _refused(db_path, login, "verrouille", LOCKED)
+        _hasher().hash(password)  # the time a verification takes, for every kind of refusal
+        if state is None:
+            return _refused(db_path, typed_login, "inconnu")
+        return _refused(db_path, login, "verrouille" if state[0] else "desactive")
     try:
         ok = _hasher().verify(row[0], password)
     except (VerificationError, InvalidHashError):
@@ -415,16 +445,41 @@ def authenticate(db_path: Path, typed_login: str, password: str) -> tuple[User |
                 "UPDATE utilisateur SET echecs = 0, bloque_jusqua = NULL WHERE login = ?", [login]
             )
     if not ok:
-        return _refused(db_path, login, "echec", LOCKED if row[3] >= MAX_FAILURES else REFUSED)
+        return _refused(db_path, login, "echec")
     audit(db_path, login, "connexion", "ok")
     return User(login, row[1], tuple(json.loads(row[2]))), ""
 
 
-def _refused(db_path: Path, login: str, outcome: str, message: str = REFUSED) -> tuple[None, str]:
-    """Audit a refused sign-in; a login that names no account is kept as its keyed hash."""
+def _refused(db_path: Path, login: str, outcome: str) -> tuple[None, str]:
+    """Audit a refused sign-in (the audit, read by admins only, keeps why); a login that
+    names no account is kept as its keyed hash. The user reads REFUSED, whatever the why."""
     shown = unknown_login_tag(db_path, login) if outcome == "inconnu" else login
     audit(db_path, shown, "echec_connexion", outcome)
-    return None, message
+    return None, REFUSED
+
+
+def oidc_identity(claims: Mapping[str, object]) -> tuple[str | None, str]:
+    """(login, "") for the identity an OpenID Connect broker asserted, or (None, the French
+    refusal). The login is the e-mail address, and only when the broker says it verified
+    it (`email_verified` true) and the token names its subject (`sub`). Never
+    `preferred_username` nor `name`: people choose those at many brokers, and « admin »
+    would meet the local account of that name. An e-mail always holds an @, so an identity
+    can only meet an allow-list entry written as that e-mail address."""
+    email = claims.get("email")
+    if not claims.get("sub") or not isinstance(email, str) or not email.strip():
+        return None, (
+            "Connexion refusée : le fournisseur d'identité n'a pas transmis votre identifiant "
+            "ou votre adresse électronique."
+        )
+    if claims.get("email_verified") not in (True, "true"):
+        return None, (
+            "Connexion refusée : votre adresse électronique n'est pas vérifiée par le "
+            "fournisseur d'identité."
+        )
+    login = canonical_login(email)
+    if login is None or "@" not in login:
+        return None, "Connexion refusée : l'adresse électronique transmise n'est pas valide."
+    return login, ""
 
 
 def lookup(db_path: Path, login: str) -> User | None:
@@ -454,8 +509,10 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def open_web_session(db_path: Path, login: str) -> tuple[int, str]:
-    """(session id, one-time ticket) for a user who has just signed in."""
+def open_web_session(db_path: Path, login: str, cookie: bool = True) -> tuple[int, str]:
+    """(session id, one-time ticket) for a user who has just signed in. An OpenID Connect
+    sign-in (cookie=False) gets a session row too, without a ticket: the row is what every
+    page run checks (check_web_session) and what a reset or a disable revokes."""
     ticket = secrets.token_urlsafe(32)
     now = _now()
     with connect(db_path) as con:
@@ -464,8 +521,8 @@ def open_web_session(db_path: Path, login: str) -> tuple[int, str]:
             "expire_le) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             [
                 login,
-                _digest(ticket),
-                (now + TICKET_LIFETIME).isoformat(" "),
+                _digest(ticket) if cookie else None,
+                (now + TICKET_LIFETIME).isoformat(" ") if cookie else None,
                 now.isoformat(" "),
                 now.isoformat(" "),
                 (now + SESSION_LIFETIME).isoformat(" "),
@@ -505,33 +562,52 @@ def _cookie_token(db_path: Path, cookie: str) -> str | None:
 
 
 def resume_web_session(db_path: Path, cookie: str) -> tuple[User | None, int | None, str]:
-    """(user, session id, outcome) for a session cookie: the user while the session is
-    neither revoked, nor past its lifetime, nor idle for more than IDLE_TIMEOUT, and the
-    account still active. An idle session is revoked here, as at the timeout in the app."""
+    """(user, session id, outcome) for a session cookie: check_web_session's answer for the
+    session the cookie names, which is then marked as seen."""
     token = _cookie_token(db_path, cookie)
     if token is None:
         return None, None, "signature"
+    with connect(db_path) as con:
+        row = con.execute(
+            "SELECT id FROM session_web WHERE jeton_empreinte = ?", [_digest(token)]
+        ).fetchone()
+    if row is None:
+        return None, None, "revoquee"
+    user, outcome = check_web_session(db_path, row[0])
+    if user is None:
+        return None, None if outcome == "revoquee" else row[0], outcome
+    touch_web_session(db_path, row[0])
+    return user, row[0], "ok"
+
+
+def check_web_session(db_path: Path, session_id: int) -> tuple[User | None, str]:
+    """(user, outcome): the account behind a web session, read afresh, while the session is
+    not revoked, within its lifetime (SESSION_LIFETIME from sign-in, however active), not
+    idle for more than IDLE_TIMEOUT, and the account still active. Otherwise None and why
+    ("revoquee", "perimee", "expiration", "desactive"); a session found past a limit or
+    whose account is gone is revoked here. Run at every page run (dashboard/auth.py) and at
+    every resume from the cookie."""
     now = _now()
     with connect(db_path) as con:
         row = con.execute(
-            "SELECT id, login, vu_le, expire_le, revoque_le FROM session_web "
-            "WHERE jeton_empreinte = ?",
-            [_digest(token)],
+            "SELECT s.revoque_le, s.expire_le, s.vu_le, u.actif, u.login, u.role, "
+            "u.departements FROM session_web s LEFT JOIN utilisateur u ON u.login = s.login "
+            "WHERE s.id = ?",
+            [session_id],
         ).fetchone()
-    if row is None or row[4] is not None:
-        return None, None, "revoquee"
-    session_id, login, seen, expires = row[0], row[1], row[2], row[3]
+    if row is None or row[0] is not None:
+        return None, "revoquee"
+    _, expires, seen, active, login, role, departements = row
     if datetime.fromisoformat(expires) <= now:
-        return None, session_id, "perimee"
-    if now - datetime.fromisoformat(seen) > IDLE_TIMEOUT:
-        revoke_web_session(db_path, session_id)
-        return None, session_id, "expiration"
-    user = lookup(db_path, login)
-    if user is None:
-        revoke_web_session(db_path, session_id)
-        return None, session_id, "desactive"
-    touch_web_session(db_path, session_id)
-    return user, session_id, "ok"
+        outcome = "perimee"
+    elif now - datetime.fromisoformat(seen) > IDLE_TIMEOUT:
+        outcome = "expiration"
+    elif not active:
+        outcome = "desactive"
+    else:
+        return User(login, role, tuple(json.loads(departements))), "ok"
+    revoke_web_session(db_path, session_id)
+    return None, outcome
 
 
 def touch_web_session(db_path: Path, session_id: int) -> None:

@@ -427,6 +427,9 @@ def cmd_users(args: argparse.Namespace) -> int:
     elif args.action == "disable":
         access.disable_user(settings.db_path, args.login, by=settings.operator)
         print(f"Compte « {args.login} » désactivé.")
+    elif args.action == "unlock":
+        access.unlock_user(settings.db_path, args.login, by=settings.operator)
+        print(f"Compte « {args.login} » déverrouillé.")
     else:
         rows = access.list_users(settings.db_path)
         for login, role, deps, actif, _echecs, bloque, modifie in rows:
@@ -436,6 +439,19 @@ def cmd_users(args: argparse.Namespace) -> int:
         if not rows:
             print("Aucun compte.")
     return 0
+
+
+def add_users_unlock(actions, with_db) -> None:
+    """`users unlock`'s options, beside cmd_users which handles it."""
+    p = with_db(
+        actions.add_parser(
+            "unlock",
+            help="déverrouiller un compte verrouillé après des échecs de connexion répétés (la "
+            "page de connexion ne le dit pas, pour ne pas révéler quels comptes existent)",
+            epilog="exemple : python -m pipelines users unlock c.martin",
+        )
+    )
+    p.add_argument("login")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -881,6 +897,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     disable = with_db(actions.add_parser("disable", help="désactiver un compte"))
     disable.add_argument("login")
+    add_users_unlock(actions, with_db)
     with_db(actions.add_parser("list", help="lister les comptes"))
     add_operations_commands(sub, with_db)
     return parser

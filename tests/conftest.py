@@ -189,7 +189,9 @@ def run_app(user=None, query: dict | None = None, page: str | None = None):
 
     at = AppTest.from_file(APP, default_timeout=30)
     if user is not None:
-        at.session_state["utilisateur"] = user
+        from tests.streamlit_session import sign_in
+
+        sign_in(at, user)
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()

@@ -2,7 +2,8 @@
 in a thread, ID tokens signed RS256 with joserfc): discovery, authorize (a form asking
 which identity to assert), token (authorization code with PKCE S256, client secret
 checked) and JWKS. `mode` makes the next ID token expired or signed by a key the JWKS does
-not publish, so that the test can check the app refuses them."""
+not publish, `claims` changes or leaves out some of its claims, so that the test can check
+the app refuses them."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class Provider:
     )
     codes: dict[str, dict] = field(default_factory=dict)
     issued: list[str] = field(default_factory=list)  # e-mails of the ID tokens issued
+    claims: dict = field(default_factory=dict)  # claims of the next tokens: set, or None: left out
 
     @property
     def issuer(self) -> str:
@@ -53,6 +55,8 @@ class Provider:
         }  # fmt: skip
         if nonce:
             claims["nonce"] = nonce
+        claims.update(self.claims)
+        claims = {k: v for k, v in claims.items() if v is not None}
         key = self.rogue if self.mode == "mauvaise_signature" else self.key
         return jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
 

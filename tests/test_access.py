@@ -18,6 +18,7 @@ from pipelines.access import User
 from pipelines.cli import main
 from pipelines.settings import Settings
 from tests.conftest import APP, TEST_KEY, pecgm_lines, run_app, write_pecgm
+from tests.streamlit_session import sign_in
 
 PASSWORD = "un-mot-de-passe-solide"
 
@@ -56,9 +57,9 @@ def test_five_failures_lock_the_account_for_15_minutes(settings) -> None:
     for _ in range(5):
         user, message = access.authenticate(settings.db_path, "bob", "faux mot de passe")
         assert user is None
-    assert "verrouillé" in message
+        assert message == access.REFUSED  # the lock is silent (docs/securite.md, §18)
     user, message = access.authenticate(settings.db_path, "bob", PASSWORD)  # right, but locked
-    assert user is None and "verrouillé" in message
+    assert user is None and message == access.REFUSED
     with sqlite3.connect(access.access_path(settings.db_path)) as con:
         until = con.execute("SELECT bloque_jusqua FROM utilisateur").fetchone()[0]
     assert datetime.fromisoformat(until) > datetime.now() + timedelta(minutes=14)
@@ -151,7 +152,7 @@ def test_comite_cannot_open_other_pages_even_by_url(two_departements, page) -> N
         at.switch_page(page)  # not in the comité's navigation
     # Reached directly (a URL, or Streamlit's legacy pages mode): the page refuses itself.
     at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=30)
-    at.session_state["utilisateur"] = comite
+    sign_in(at, comite)
     at.run()
     assert any("rôle ne donne pas accès" in e.value for e in at.error)
     assert not at.get("plotly_chart") and not at.dataframe
@@ -162,7 +163,7 @@ def test_comite_cannot_open_other_pages_even_by_url(two_departements, page) -> N
 def test_analyst_unmasked_view_is_audited(two_departements) -> None:
     analyst = User("ana", "analyste", ("2A",))
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["utilisateur"] = analyst
+    sign_in(at, analyst)
     at.session_state["non_masque"] = True
     at.run()
     assert any("non masqués" in w.value for w in at.sidebar.warning)

@@ -131,3 +131,32 @@ def test_an_expired_or_wrongly_signed_id_token_is_refused(oidc_app, provider, pa
     assert provider.issued[issued:] == [AGENT]  # a token was issued, and refused
     assert not any(c["name"].startswith("_streamlit_user") for c in page.context.cookies())
     assert page.locator('[data-testid="stSidebar"]').get_by_text("Connecté").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("claims", "refusal"),
+    [
+        ({"email_verified": False}, "n'est pas vérifiée"),
+        ({"email_verified": None}, "n'est pas vérifiée"),  # the claim is missing
+        ({"email": None, "preferred_username": "admin"}, "n'a pas transmis"),
+    ],
+)
+def test_an_unverified_or_incomplete_identity_is_refused_in_french(
+    oidc_app, provider, page, claims, refusal
+):
+    """`email_verified` false or missing, no e-mail but a `preferred_username` naming a local
+    admin account: refused with a French message, never signed in as that account."""
+    url, db = oidc_app
+    access.add_user(db, "admin", secrets.token_urlsafe(16), "admin", ["2A"], by="test")
+    provider.mode, provider.claims = "valide", claims
+    try:
+        _sign_in(page, url, AGENT)
+        expect(page.get_by_text(refusal)).to_be_visible(timeout=30_000)
+    finally:
+        provider.claims = {}
+    assert page.locator('[data-testid="stSidebar"]').get_by_text("Connecté").count() == 0
+    assert page.locator('[data-testid="stMetricValue"]').count() == 0
+    assert ("echec_connexion", "identite_refusee") in [
+        (r[3], r[6]) for r in access.audit_rows(db) if (r[2] or "").startswith("inconnu:")
+    ]
+    assert "admin" not in [r[2] for r in access.audit_rows(db) if r[3] == "connexion"]

@@ -56,3 +56,20 @@ def test_a_reload_keeps_the_user_signed_in_until_sign_out(server, page, browser)
         assert tab.locator('[data-testid="stSidebar"]').get_by_text("Connecté").count() == 0
     finally:
         thief.close()
+
+
+def test_an_open_tab_is_signed_out_at_its_next_click_after_users_disable(
+    server, page, sample_db
+) -> None:
+    """The served app, a tab signed in and left open: `users disable` revokes its session,
+    and the tab's next click (no reload) shows the sign-in form and why; the cookie, kept
+    by the browser, opens nothing either."""
+    access.add_user(sample_db, "onglet.ouvert", access.DEMO_PASSWORD, "comite", ["2A"], by="t")
+    _open(page, f"{server}/synthese?dep=2A&mois=2026-06", "Synthèse", "onglet.ouvert")
+    cookie = _wait_for_cookie(page, present=True)
+    access.disable_user(sample_db, "onglet.ouvert", by="test")
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Orientations", exact=True).click()
+    expect(page.get_by_role("textbox", name="Mot de passe")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Session terminée")).to_be_visible(timeout=30_000)
+    assert page.locator('[data-testid="stMetricValue"]').count() == 0
+    assert access.resume_web_session(sample_db, cookie["value"])[0] is None

@@ -15,6 +15,7 @@ from pipelines.settings import FranceTravailSettings
 from sample_data.demo import sample_files
 from tests.conftest import run_app
 from tests.ft_standin import StandIn
+from tests.streamlit_session import sign_in
 from tests.test_france_travail import _cgpem
 
 SECTION = "Situation à France Travail et freins périphériques"
@@ -77,7 +78,7 @@ def test_chargement_panel_is_for_data_stewards_and_shows_the_report(collected) -
     from tests.conftest import APP
 
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["utilisateur"] = User("d", "donnees", ("2A",))
+    sign_in(at, User("d", "donnees", ("2A",)))
     report = collected.report.to_dict()
     at.session_state["ft_rapport"] = (collected.status, collected.message, report)
     at.run()
