@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
+from pipelines import oarsa_cli
 from pipelines.errors import PilotageError, UsageError
 from pipelines.roles import ROLES
 from pipelines.settings import Settings, private_umask
@@ -859,6 +860,7 @@ def build_parser() -> argparse.ArgumentParser:
     disable.add_argument("login")
     with_db(actions.add_parser("list", help="lister les comptes"))
     add_operations_commands(sub, with_db)
+    oarsa_cli.add_commands(sub, with_db)  # organismes, oarsa: the DREES return
     return parser
 
 
@@ -875,6 +877,7 @@ COMMANDS = {
     "report": cmd_report,
     **OPERATIONS_COMMANDS,
     "rapport": cmd_rapport,
+    **oarsa_cli.COMMANDS,
 }
 
 

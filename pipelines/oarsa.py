@@ -193,7 +193,7 @@ def manques(src: dict, annee: int, non_classes: list[dict]) -> list[str]:
     elif non_classes:
         out.append(
             f"{len(non_classes)} organisme(s) référent(s) non classé(s) : complétez le fichier "
-            "organisme;categorie (liste ci-dessous)."
+            "organisme;categorie (voir la liste des organismes non classés)."
         )
     return out
 

@@ -1,21 +1,22 @@
 -- The annual DREES return (enquête OARSA, docs/oarsa.md): what the six tables need beyond
--- the other indicators, and the rules they share, defined once.
+-- the other indicators, and the rules they share, defined once. Idempotent (IF NOT EXISTS,
+-- OR REPLACE): applied again, it changes nothing.
 
 -- The household's family situation (SITFAM, a code) and whether it has a child in the
 -- RSA sense (a person with ROLEPERS ENF): the T1 breakdown « situation familiale ».
-ALTER TABLE caf_beneficiaire ADD COLUMN situation_familiale VARCHAR;
-ALTER TABLE caf_beneficiaire ADD COLUMN enfants_a_charge BOOLEAN;
+ALTER TABLE caf_beneficiaire ADD COLUMN IF NOT EXISTS situation_familiale VARCHAR;
+ALTER TABLE caf_beneficiaire ADD COLUMN IF NOT EXISTS enfants_a_charge BOOLEAN;
 
 -- The contract of the parcours template's optional columns: start, end and the DREES
 -- action codes it holds (nomenclature action_cer). Tables T3 and T4 need them.
-ALTER TABLE parcours_personne ADD COLUMN date_debut_contrat DATE;
-ALTER TABLE parcours_personne ADD COLUMN date_fin_contrat DATE;
-ALTER TABLE parcours_personne ADD COLUMN actions_contrat VARCHAR[];
+ALTER TABLE parcours_personne ADD COLUMN IF NOT EXISTS date_debut_contrat DATE;
+ALTER TABLE parcours_personne ADD COLUMN IF NOT EXISTS date_fin_contrat DATE;
+ALTER TABLE parcours_personne ADD COLUMN IF NOT EXISTS actions_contrat VARCHAR[];
 
 -- The département's classification of its organismes référents into the DREES categories
 -- (nomenclature oarsa_categorie), loaded whole by `python -m pipelines organismes`.
 -- Configuration, not data about people (organisations only): purges leave it in place.
-CREATE TABLE organisme_categorie (
+CREATE TABLE IF NOT EXISTS organisme_categorie (
     departement VARCHAR NOT NULL,
     cle         VARCHAR NOT NULL,   -- organisme_cle(organisme): how names are matched
     organisme   VARCHAR NOT NULL,   -- the name as the département wrote it
@@ -24,7 +25,7 @@ CREATE TABLE organisme_categorie (
 );
 
 -- How two spellings of an organisme are the same: case, accents and spaces ignored.
-CREATE MACRO organisme_cle(nom) AS
+CREATE OR REPLACE MACRO organisme_cle(nom) AS
     nullif(regexp_replace(lower(strip_accents(CAST(nom AS VARCHAR))), '\s+', '', 'g'), '');
 
 -- The persons soumis aux droits et devoirs (SDD) at `fin`: applicants and spouses with
@@ -33,7 +34,7 @@ CREATE MACRO organisme_cle(nom) AS
 -- 'avec_suspendus', in the households' state as the fluxes knew it at `fin` (caf_etat:
 -- no later flux). One row per person; entry = the household's DTDEMRSA (the latest entry);
 -- with the breakdown bands of the return.
-CREATE MACRO oarsa_sdd(dep, communes, fin, regle) AS TABLE
+CREATE OR REPLACE MACRO oarsa_sdd(dep, communes, fin, regle) AS TABLE
 WITH etat AS (
     SELECT * FROM caf_etat(fin)
     WHERE departement = dep AND role IN ('DEM', 'CJT') AND soumis_droits_devoirs
@@ -74,7 +75,7 @@ LEFT JOIN nomenclature s ON s.nom = 'situation_familiale' AND s.code = p.situati
 
 -- The rows of a breakdown: each person counts in the total and in one modality of each
 -- dimension of the return (sexe, age, anciennete, sitfam).
-CREATE MACRO oarsa_modalites(sexe, age, anciennete, sitfam) AS [
+CREATE OR REPLACE MACRO oarsa_modalites(sexe, age, anciennete, sitfam) AS [
     {'dimension': 'ensemble', 'modalite': 'total'},
     {'dimension': 'sexe', 'modalite': sexe},
     {'dimension': 'age', 'modalite': age},
@@ -89,7 +90,7 @@ CREATE MACRO oarsa_modalites(sexe, age, anciennete, sitfam) AS [
 -- organisme (organisme_categorie; 'non_classe' when the département has not classified it
 -- or the decision names none) and its side: 'spe' (France Travail and the other SPE
 -- organismes), 'hors_spe', or NULL for 'non_classe'.
-CREATE MACRO oarsa_decisions(dep, communes, fin, regle) AS TABLE
+CREATE OR REPLACE MACRO oarsa_decisions(dep, communes, fin, regle) AS TABLE
 WITH sdd AS (SELECT person_key, pe_key, rsa_key FROM oarsa_sdd(dep, communes, fin, regle)),
 o AS (SELECT * FROM orientation WHERE departement = dep AND date_orientation <= fin),
 liees AS (
@@ -118,7 +119,7 @@ LEFT JOIN nomenclature n ON n.nom = 'oarsa_categorie' AND n.code = c.categorie;
 
 -- The SDD at `fin` with their orientation at that date: the latest decision dated on or
 -- before it (NULL: not oriented), its category and side.
-CREATE MACRO oarsa_orientation(dep, communes, fin, regle) AS TABLE
+CREATE OR REPLACE MACRO oarsa_orientation(dep, communes, fin, regle) AS TABLE
 SELECT s.*, d.date_orientation, d.organisme_referent, d.categorie, d.cote
 FROM oarsa_sdd(dep, communes, fin, regle) s
 LEFT JOIN (
@@ -129,7 +130,7 @@ LEFT JOIN (
 -- The contract (parcours template: start, end, actions) of each SDD at `fin` in force that
 -- day (start on or before it, end on or after it), found by any key of the person (NIR,
 -- identifiant PE, identifiant RSA); the latest started when several are.
-CREATE MACRO oarsa_contrat(dep, communes, fin, regle) AS TABLE
+CREATE OR REPLACE MACRO oarsa_contrat(dep, communes, fin, regle) AS TABLE
 WITH contrats AS (
     SELECT unnest(cles_personne(person_key, pe_key, rsa_key)) AS cle, date_debut_contrat,
            date_fin_contrat, actions_contrat
