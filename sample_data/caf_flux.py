@@ -34,6 +34,7 @@ class Foyer:
     date_cloture: date | None = None
     motif_cloture: str | None = None
     departement: str | None = None  # IDEPARTE, else the flux's
+    sitfam: str = "CEL"  # SITFAM (situation familiale), a code
 
 
 def fake_nir(n: int, sexe: str = "1") -> str:
@@ -105,7 +106,7 @@ def foyer_xml(f: Foyer, departement: str, organisme: str = "CAF") -> str:
         f"<NUMDEMRSA>{f.matricule[-11:].rjust(11, '0')}</NUMDEMRSA></DemandeRSA>"
         "</IdentificationRSA>"
         + "".join(_personne(p) for p in f.personnes)
-        + "<DonneesAdministratives><SituationFamille><SITFAM>CEL</SITFAM>"
+        + f"<DonneesAdministratives><SituationFamille><SITFAM>{f.sitfam}</SITFAM>"
         "<DDSITFAM>2020-01-01</DDSITFAM></SituationFamille><Adresse><TroncCommunAdresse>"
         "<RGADR>01</RGADR><PAYS>FRA</PAYS><TYPEADR>D</TYPEADR><ETATADR>CO</ETATADR>"
         "</TroncCommunAdresse><AdresseDetailleeFrance><COMPLIDEADR/><COMPLADR/>"

@@ -22,7 +22,7 @@ primo AS (
     GROUP BY e.person_key
 ),
 signatures AS (
-    SELECT unnest(cles_personne(person_key, pe_key, rsa_key)) AS cle,
+    SELECT unnest(oarsa_cles_parcours(pe_key, rsa_key, cle_type)) AS cle,
            date_contrat_engagement AS signature
     FROM parcours_personne
     WHERE departement = $departement AND date_contrat_engagement IS NOT NULL

@@ -127,12 +127,18 @@ LEFT JOIN (
     QUALIFY row_number() OVER (PARTITION BY person_key ORDER BY date_orientation DESC) = 1
 ) d USING (person_key);
 
+-- The keys a parcours row reaches its person by: the identifiant PE; the identifiant RSA
+-- (the household's numéro allocataire, shared by a couple) only for a row without one,
+-- as orientation_liee does for the decisions.
+CREATE OR REPLACE MACRO oarsa_cles_parcours(pe_key, rsa_key, cle_type) AS
+    cles_personne(NULL, pe_key, CASE WHEN cle_type = 'RSA' THEN rsa_key END);
+
 -- The contract (parcours template: start, end, actions) of each SDD at `fin` in force that
--- day (start on or before it, end on or after it), found by any key of the person (NIR,
--- identifiant PE, identifiant RSA); the latest started when several are.
+-- day (start on or before it, end on or after it), found by the person's keys
+-- (oarsa_cles_parcours); the latest started when several are.
 CREATE OR REPLACE MACRO oarsa_contrat(dep, communes, fin, regle) AS TABLE
 WITH contrats AS (
-    SELECT unnest(cles_personne(person_key, pe_key, rsa_key)) AS cle, date_debut_contrat,
+    SELECT unnest(oarsa_cles_parcours(pe_key, rsa_key, cle_type)) AS cle, date_debut_contrat,
            date_fin_contrat, actions_contrat
     FROM parcours_personne
     WHERE departement = dep AND date_debut_contrat <= fin AND date_fin_contrat >= fin
