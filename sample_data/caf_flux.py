@@ -214,6 +214,10 @@ def sample_foyers(people, orientations, ref: date, seed: int) -> list[Foyer]:
                 members,
                 date_cloture=p.cessation[0] if closed else None,
                 motif_cloture="PCG" if closed else None,
+                # SITFAM from the household's make-up, without a draw (the others stay put)
+                sitfam=("MAR", "VIM", "PAC")[p.serial % 3]
+                if len(members) > 1 and members[1].role == "CJT"
+                else ("CEL", "DIV", "SEF", "VEU", "ISO")[p.serial % 5],
             )
         )
     return out

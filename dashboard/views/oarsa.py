@@ -1,0 +1,118 @@
+"""Bilan annuel (DREES): the six tables of the enquête OARSA for a chosen year, as the
+page shows them (masked as every committee view), each column with its definition, what
+is missing to fill them, and the return itself for download (exact: it goes to the
+statistics service). Figures from pipelines/oarsa.py through pipelines/oarsa_export.py,
+the same grids as the xlsx and the PDF annex."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth, db
+from pipelines import masking, oarsa, oarsa_export
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _compute(path: str, gen: tuple, departement: str, annee: int, regle: str) -> dict:
+    return oarsa.compute(db.pool().cursor(), departement, annee, regle)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _years(path: str, gen: tuple, departement: str) -> list[int]:
+    return oarsa.annees_disponibles(db.pool().cursor(), departement)
+
+
+def annees(departement: str, today: date | None = None) -> list[int]:
+    """The years to choose from, newest first: those with a December CAF/MSA flux, and the
+    last ended year even without one (the page then says what is missing)."""
+    auth.authorise(departement)
+    gen = db.generation()
+    known = _years(str(db.db_path()), gen, departement) if gen else []
+    last_ended = (today or date.today()).year - 1
+    return sorted({*known, last_ended}, reverse=True)
+
+
+@dataclass(frozen=True)
+class TableauVu:
+    titre: str
+    frame: pd.DataFrame  # first column « » (the row), then the DREES columns, as shown
+    definitions: dict[str, str]  # column label -> its definition
+    message: str | None  # the table cannot be filled: why
+
+
+@dataclass(frozen=True)
+class Bilan:
+    result: dict  # exact (the return)
+    tableaux: list[TableauVu]  # masked at the view's threshold
+    manques: list[str]
+    non_classes: pd.DataFrame
+    sources: pd.DataFrame
+    limit: int
+
+
+ROW = "Ligne"
+
+
+def tableau_vu(g: oarsa_export.Grille, limit: int) -> TableauVu:
+    masked = oarsa_export.masquer(g, limit)
+    labels = [c.libelle for c in g.colonnes]
+    records = [
+        {
+            ROW: ligne.libelle
+            if ligne.dimension == "ensemble"
+            else f"{oarsa.modalites()['dimension'][ligne.dimension]} — {ligne.libelle}",
+            **{
+                label: oarsa_export.cellule_texte(v, c.moyenne, limit)
+                for label, c, v in zip(labels, g.colonnes, ligne.cellules, strict=True)
+            },
+        }
+        for ligne in masked.lignes
+    ]
+    frame = pd.DataFrame(records, columns=[ROW, *labels])
+    return TableauVu(g.titre, frame, {c.libelle: c.definition for c in g.colonnes}, g.message)
+
+
+SOURCE_LABELS = {
+    "flux_caf": "Flux CAF/MSA (état au 31/12)",
+    "pecgm_decembre": "Fichier PECGM de décembre",
+    "collecte_france_travail": "Collecte France Travail",
+    "contrats": "Dates de contrat (parcours)",
+    "organismes_classes": "Organismes classés",
+}
+
+
+def bilan_view(departement: str, annee: int, regle: str) -> Bilan:
+    auth.authorise(departement)
+    result = _compute(str(db.db_path()), db.generation(), departement, annee, regle)
+    limit = masking.threshold()
+    src = result["sources"]
+    sources = pd.DataFrame(
+        [
+            {
+                "source": label,
+                "donnée": {True: "chargées", False: "absentes", None: "aucun"}.get(
+                    src[key], str(src[key])
+                ),
+            }
+            for key, label in SOURCE_LABELS.items()
+        ]
+    )
+    non_classes = pd.DataFrame(result["non_classes"], columns=["organisme", "personnes"]).rename(
+        columns={"personnes": "personnes orientées au 31/12"}
+    )
+    return Bilan(
+        result,
+        [tableau_vu(g, limit) for g in oarsa_export.grilles(result)],
+        result["manques"],
+        non_classes,
+        sources,
+        limit,
+    )
+
+
+def export_name(result: dict) -> str:
+    return f"oarsa_{result['departement']}_{result['annee']}.xlsx"
