@@ -6,7 +6,6 @@ import streamlit as st
 
 from dashboard import auth, filters
 from dashboard.views import oarsa as view
-from pipelines import oarsa, oarsa_export
 
 auth.require("oarsa")
 st.title("Bilan annuel (DREES)")
@@ -18,25 +17,19 @@ left, right = st.columns(2)
 annee = left.selectbox("Année (situation au 31/12)", view.annees(departement), key="oarsa_annee")
 regle = right.selectbox(
     "Population",
-    list(oarsa.REGLES),
-    format_func=lambda r: oarsa.REGLES[r],
-    index=list(oarsa.REGLES).index(oarsa.regle_par_defaut()),
+    list(view.REGLES),
+    format_func=lambda r: view.REGLES[r],
+    index=list(view.REGLES).index(view.regle_par_defaut()),
     key="oarsa_regle",
 )
 bilan = view.bilan_view(departement, annee, regle)
-st.caption(
-    f"Département {departement} · enquête OARSA {annee} · données au 31/12/{annee} · "
-    f"effectifs de 1 à {bilan.limit - 1} masqués à l'écran ; le fichier téléchargé est le "
-    "bilan exact transmis à la DREES."
-    if bilan.limit > 1
-    else f"Département {departement} · enquête OARSA {annee} · chiffres non masqués."
-)
+st.caption(view.caption(bilan))
 for text in bilan.manques:
     st.warning(text)
 if bilan.result["disponible"]:
     st.download_button(
         "Télécharger le bilan (Excel, six tableaux)",
-        oarsa_export.xlsx_bytes(bilan.result),
+        view.export_bytes(bilan),
         file_name=view.export_name(bilan.result),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="oarsa_xlsx",

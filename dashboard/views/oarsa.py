@@ -55,6 +55,25 @@ class Bilan:
 
 
 ROW = "Ligne"
+REGLES = oarsa.REGLES  # the population rules, in words
+regle_par_defaut = oarsa.regle_par_defaut
+
+
+def caption(bilan: Bilan) -> str:
+    """The line under the title: what the page shows, masked or not, and what the file is."""
+    r = bilan.result
+    head = f"Département {r['departement']} · enquête OARSA {r['annee']} · données au 31/12/{r['annee']}"
+    if bilan.limit <= 1:
+        return f"{head} · chiffres non masqués."
+    return (
+        f"{head} · effectifs de 1 à {bilan.limit - 1} masqués à l'écran ; le fichier "
+        "téléchargé est le bilan exact transmis à la DREES."
+    )
+
+
+def export_bytes(bilan: Bilan) -> bytes:
+    """The return itself (exact), as the xlsx of the questionnaire."""
+    return oarsa_export.xlsx_bytes(bilan.result)
 
 
 def tableau_vu(g: oarsa_export.Grille, limit: int) -> TableauVu:
