@@ -216,3 +216,19 @@ def test_the_sql_key_of_an_organisme_ignores_case_accents_and_spaces() -> None:
     keys = {con.execute("SELECT organisme_cle(?)", [n]).fetchone()[0] for n in (
         "Réseau d'appui", "RESEAU  D'APPUI", " reseau d'Appui ")}  # fmt: skip
     assert keys == {"reseaud'appui"}
+
+
+@pytest.mark.skipif(not Path("/usr/bin/pdftotext").exists(), reason="poppler-utils absent")
+def test_oarsa_pdf_prints_the_six_tables_exact(warehouse_with_flux, tmp_path, capsys):
+    target = tmp_path / "oarsa.pdf"
+    assert main(["oarsa", "--departement", "2A", "--annee", "2025", "--pdf", str(target)]) == 0
+    text = subprocess.run(
+        ["/usr/bin/pdftotext", "-layout", str(target), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    folded = " ".join(text.split())
+    for tableau in oarsa.questionnaire().values():
+        assert " ".join(tableau.titre.split()[:6]) in folded
+    assert "Chiffres exacts" in folded and "non disponible" in folded
