@@ -4,7 +4,7 @@ download. Figures and labels: dashboard/views/oarsa.py."""
 
 import streamlit as st
 
-from dashboard import auth, filters
+from dashboard import auth, filters, widgets
 from dashboard.views import oarsa as view
 
 auth.require("oarsa")
@@ -36,6 +36,7 @@ if bilan.result["disponible"]:
         on_click=auth.log_export,
         args=(view.export_name(bilan.result),),
     )
+    widgets.distribution(*bilan.categories)
     for tableau in bilan.tableaux:
         st.subheader(tableau.titre)
         if tableau.message:

@@ -30,6 +30,7 @@ def test_the_tables_are_the_return_masked(view_reader) -> None:
     assert all(n > 0 for k, n in exact["t1"]["par_organisme"].items() if k != "hors_spe_autre")
     assert exact["t6"]["reorientes"] > 0 and exact["t3"]["disponible"]
     assert exact["t4"]["contrats"] > 0 and exact["t5"]["primo_cer"] > 0
+    assert bilan.categories.counts == exact["t1"]["par_organisme"]
 
 
 def test_a_year_without_a_december_flux_says_what_is_missing(view_reader) -> None:
@@ -37,6 +38,7 @@ def test_a_year_without_a_december_flux_says_what_is_missing(view_reader) -> Non
     assert not bilan.result["disponible"]
     assert "Aucun flux CAF/MSA de décembre 2026" in bilan.manques[0]
     assert all(t.message == bilan.manques[0] and t.frame.empty for t in bilan.tableaux)
+    assert bilan.categories is None
 
 
 def test_the_years_offered(view_reader) -> None:

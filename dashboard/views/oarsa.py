@@ -13,7 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, db
+from dashboard.views.elements import Distribution
 from pipelines import masking, oarsa, oarsa_export
+from pipelines.nomenclatures import nomenclature
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -52,6 +54,7 @@ class Bilan:
     non_classes: pd.DataFrame
     sources: pd.DataFrame
     limit: int
+    categories: Distribution | None  # T1's oriented persons by DREES category (a chart)
 
 
 ROW = "Ligne"
@@ -130,6 +133,24 @@ def bilan_view(departement: str, annee: int, regle: str) -> Bilan:
         non_classes,
         sources,
         limit,
+        categories(result),
+    )
+
+
+def categories(result: dict) -> Distribution | None:
+    """The persons oriented at 31/12 by DREES category of their organisme (table 1)."""
+    if not result["disponible"]:
+        return None
+    labels = {row["code"]: row["libelle_court"] for row in nomenclature("oarsa_categorie")}
+    return Distribution(
+        result["t1"]["par_organisme"],
+        "oarsa_categorie",
+        labels,
+        f"Personnes orientées au 31/12/{result['annee']}, par catégorie d'organisme",
+        "par_organisme (tableau 1) : catégorie DREES de l'organisme référent de la dernière "
+        "décision d'orientation, selon le classement du département ; non classé : organisme "
+        "absent du classement ou non renseigné.",
+        "oarsa_categories",
     )
 
 
