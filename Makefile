@@ -10,8 +10,9 @@ export PILOTAGE_DB ?= $(DB)
 
 CHROMIUM ?= /usr/bin/chromium
 PDFTOTEXT ?= /usr/bin/pdftotext
+SOFFICE ?= /usr/bin/soffice
 
-.PHONY: run test lint format warehouse demo bench clean browser deploy-tools
+.PHONY: run test lint format warehouse demo bench clean browser deploy-tools libreoffice
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +54,17 @@ $(PDFTOTEXT):
 
 browser: $(CHROMIUM)
 
+# The DREES return's test converts its xlsx headless with LibreOffice (soffice --convert-to).
+$(SOFFICE):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui; \
+	else \
+		echo "LibreOffice manque : sudo apt-get install libreoffice-calc-nogui (test du bilan OARSA)"; exit 1; \
+	fi
+
+libreoffice: $(SOFFICE)
+
 # tests/test_deploy.py checks deploy/ with Debian's own checkers: systemd-analyze verify
 # (package systemd) and nginx -t, then runs the nginx example in front of a local upstream.
 # RUNLEVEL=1: the package's postinst must not start an nginx daemon on the CI machine.
@@ -68,7 +80,7 @@ $(SYSTEMD_ANALYZE) $(NGINX):
 
 deploy-tools: $(SYSTEMD_ANALYZE) $(NGINX)
 
-test: $(VENV)/.dev $(CHROMIUM) $(PDFTOTEXT) $(SYSTEMD_ANALYZE) $(NGINX)
+test: $(VENV)/.dev $(CHROMIUM) $(PDFTOTEXT) $(SOFFICE) $(SYSTEMD_ANALYZE) $(NGINX)
 	$(VENV)/bin/ruff check .
 	PILOTAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 

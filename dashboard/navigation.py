@@ -43,6 +43,13 @@ PAGES: tuple[Page, ...] = (
         ":material/query_stats:",
         frozenset({"analyste"}),
     ),
+    Page(
+        "oarsa",
+        "pages/oarsa.py",
+        "Bilan annuel (DREES)",
+        ":material/assignment:",
+        frozenset({"analyste", "donnees", "admin"}),
+    ),
     Page("qualite", "pages/qualite.py", "Qualité des données", ":material/fact_check:", STEWARDS),
     Page("chargement", "pages/chargement.py", "Chargement", ":material/upload_file:", STEWARDS),
     Page(

@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 import plotly.offline
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from dashboard import figures, headlines, pdf, synthese
+from dashboard import figures, headlines, oarsa_annexe, pdf, synthese
 from dashboard.formatting import fmt_int, fmt_month, fmt_share
 from dashboard.masque import count_label, masked_count, shown_share
 from pipelines import indicators, masking
@@ -99,6 +99,7 @@ class Rapport:
     sections: list[Section]
     definitions: list[tuple[str, str]]
     quality: Table
+    annexe_oarsa: str = ""  # the DREES return, masked (dashboard/oarsa_annexe.py)
 
     @property
     def charts(self) -> list[Chart]:
@@ -589,6 +590,7 @@ def build(
         sections=sections,
         definitions=definitions(),
         quality=_quality(con, departement, month),
+        annexe_oarsa=oarsa_annexe.for_report(con, departement, month, limit),
     )
 
 

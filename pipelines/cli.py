@@ -18,6 +18,7 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
+from pipelines import oarsa_cli
 from pipelines.errors import PilotageError, UsageError
 from pipelines.nomenclatures import departement_code
 from pipelines.roles import ROLES
@@ -900,6 +901,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_users_unlock(actions, with_db)
     with_db(actions.add_parser("list", help="lister les comptes"))
     add_operations_commands(sub, with_db)
+    oarsa_cli.add_commands(sub, with_db)  # organismes, oarsa: the DREES return
     return parser
 
 
@@ -916,6 +918,7 @@ COMMANDS = {
     "report": cmd_report,
     **OPERATIONS_COMMANDS,
     "rapport": cmd_rapport,
+    **oarsa_cli.COMMANDS,
 }
 
 

@@ -34,6 +34,7 @@ class Foyer:
     date_cloture: date | None = None
     motif_cloture: str | None = None
     departement: str | None = None  # IDEPARTE, else the flux's
+    sitfam: str = "CEL"  # SITFAM (situation familiale), a code
 
 
 def fake_nir(n: int, sexe: str = "1") -> str:
@@ -105,7 +106,7 @@ def foyer_xml(f: Foyer, departement: str, organisme: str = "CAF") -> str:
         f"<NUMDEMRSA>{f.matricule[-11:].rjust(11, '0')}</NUMDEMRSA></DemandeRSA>"
         "</IdentificationRSA>"
         + "".join(_personne(p) for p in f.personnes)
-        + "<DonneesAdministratives><SituationFamille><SITFAM>CEL</SITFAM>"
+        + f"<DonneesAdministratives><SituationFamille><SITFAM>{f.sitfam}</SITFAM>"
         "<DDSITFAM>2020-01-01</DDSITFAM></SituationFamille><Adresse><TroncCommunAdresse>"
         "<RGADR>01</RGADR><PAYS>FRA</PAYS><TYPEADR>D</TYPEADR><ETATADR>CO</ETATADR>"
         "</TroncCommunAdresse><AdresseDetailleeFrance><COMPLIDEADR/><COMPLADR/>"
@@ -213,6 +214,10 @@ def sample_foyers(people, orientations, ref: date, seed: int) -> list[Foyer]:
                 members,
                 date_cloture=p.cessation[0] if closed else None,
                 motif_cloture="PCG" if closed else None,
+                # SITFAM from the household's make-up, without a draw (the others stay put)
+                sitfam=("MAR", "VIM", "PAC")[p.serial % 3]
+                if len(members) > 1 and members[1].role == "CJT"
+                else ("CEL", "DIV", "SEF", "VEU", "ISO")[p.serial % 5],
             )
         )
     return out

@@ -68,6 +68,11 @@ def build_demo(
     mapping = root / "territoires" / f"{SAMPLE_DEPARTEMENT}.csv"
     if mapping.exists():  # the sample's (synthetic) territoires, as a département gives them
         territoires.load_file(settings.db_path, mapping, SAMPLE_DEPARTEMENT)
+    from pipelines import organismes
+
+    classes = root / "organismes" / f"{SAMPLE_DEPARTEMENT}.csv"
+    if classes.exists():  # the DREES categories of the sample's organismes (bilan OARSA)
+        organismes.load_file(settings.db_path, classes, SAMPLE_DEPARTEMENT)
     access.create_demo_users(settings.db_path)
     echo(f"Entrepôt de démonstration prêt : {settings.db_path} ({loaded} fichiers).")
     echo(

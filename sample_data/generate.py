@@ -371,6 +371,9 @@ def generate(
         written.append(target / name)
     if with_tabular and not is_dirty:
         written += write_tabular_files(departement, snapshots, seed, out)
+        from sample_data.oarsa_sample import enrich
+
+        enrich(out, departement, seed)  # réorientations, previous spells, contracts (OARSA)
     elif with_tabular:
         written += write_dirty_tabular(departement, snapshots, seed, out)
     return written

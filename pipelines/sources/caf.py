@@ -423,7 +423,7 @@ def _normalise_sql(reference_date: str | None) -> str:
     )
     SELECT foyer_no AS line_no, personne_no, organisme, numero_organisme, matricule,
            ideparte, departement_foyer, date_demande_rsa, etat_dossier, motif_cloture,
-           date_cloture, code_commune, nir_norme AS nir, date_naissance, sexe, role,
+           date_cloture, code_commune, situation_familiale, nir_norme AS nir, date_naissance, sexe, role,
            identifiant_pe,
            CASE lower(soumis_droits_devoirs) WHEN 'true' THEN '1' WHEN 'false' THEN '0'
                 ELSE soumis_droits_devoirs END AS soumis_droits_devoirs,

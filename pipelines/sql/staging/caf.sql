@@ -24,6 +24,8 @@ SELECT
     f.etat_dossier,
     try_cast(f.date_demande_rsa AS DATE),
     f.motif_cloture,
-    try_cast(f.date_cloture AS DATE)
+    try_cast(f.date_cloture AS DATE),
+    upper(f.situation_familiale),  -- SITFAM, a code only (docs/oarsa.md)
+    bool_or(f.role = 'ENF') OVER (PARTITION BY f.line_no)  -- a child in the RSA sense
 FROM caf_fields f
 WHERE f.line_no NOT IN (SELECT line_no FROM caf_rejected);

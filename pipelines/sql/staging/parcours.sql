@@ -16,7 +16,14 @@ SELECT
     try_cast(f.date_entree_dispositif AS DATE),
     try_cast(f.date_orientation AS DATE),
     f.type_parcours,
-    try_cast(f.date_contrat_engagement AS DATE)
+    try_cast(f.date_contrat_engagement AS DATE),
+    try_cast(f.date_debut_contrat AS DATE),
+    try_cast(f.date_fin_contrat AS DATE),
+    -- « actions du contrat »: the DREES action codes (nomenclature action_cer), written
+    -- 1 or 01, separated by any non-alphanumeric character
+    nullif(list_transform(
+        list_filter(regexp_split_to_array(upper(f.actions_contrat), '[^0-9A-Z]+'), lambda a: a <> ''),
+        lambda a: lpad(a, 2, '0')), [])
 FROM parcours_personnes_fields f
 WHERE f.line_no NOT IN (SELECT line_no FROM parcours_personnes_rejected);
 
