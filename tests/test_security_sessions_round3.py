@@ -189,8 +189,8 @@ def test_every_attempt_answers_the_same_for_a_real_and_an_unknown_login(
     access.add_user(settings.db_path, "bob", PASSWORD, "analyste", ["2A"], by="test")
     access.add_user(settings.db_path, "carol", PASSWORD, "analyste", ["2A"], by="test")
     access.disable_user(settings.db_path, "carol", by="test")
-    counter = _CountingHasher(access._hasher)
-    monkeypatch.setattr(access, "_hasher", counter)
+    counter = _CountingHasher(access._hasher())
+    monkeypatch.setattr(access, "_hasher", lambda: counter)
     # A real account, an unknown login, a disabled account, a login no account can have.
     logins = ("bob", "personne", "carol", "ali\u200bce")
     for attempt in range(1, access.MAX_FAILURES + 3):
