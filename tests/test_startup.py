@@ -61,3 +61,35 @@ def test_asking_for_the_data_docs_renders_them(settings, tmp_path) -> None:
     outcome = _run("report", "1", "--data-docs", str(tmp_path / "dd"))
     assert outcome["code"] == 0 and "great_expectations" in outcome["heavy"]
     assert (tmp_path / "dd" / "data_docs" / "index.html").exists()
+
+
+PAGE_CHECK = """
+import json, sys
+from pathlib import Path
+from dashboard.uploads import arrivals
+from dashboard.views import chargement as view
+from pipelines.access import User
+
+user = User("steward", "donnees", ("2A",))
+settings = view.settings_for(user)
+folder = view.arrivals_dir(settings)
+folder.mkdir(parents=True, exist_ok=True)
+source = Path(sys.argv[1])
+(folder / source.name).write_bytes(source.read_bytes())
+arrival = next(a for a in arrivals(folder) if a.path.name == source.name)
+request = view.Request("cgpem", [], [arrival], "2A", None, None)
+checked = view.check(user, settings, request, {})
+print(json.dumps({"verdict": checked.verdict, "gx": "great_expectations" in sys.modules}))
+"""
+
+
+def test_the_chargement_page_check_answers_without_great_expectations() -> None:
+    """The page's check keeps its report without rendering Data Docs: its button renders
+    them when clicked (tests/test_e2e_browser.py opens them offline)."""
+    done = subprocess.run(
+        [sys.executable, "-c", PAGE_CHECK, *_sample("cgpem")],
+        cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome == {"verdict": "Fichier chargeable.", "gx": False}
