@@ -148,7 +148,9 @@ def main() -> None:
         result["peak_mb"] = max(result.get("peak_mb", 0.0), peak_mb())
         result["child_peak_mb"] = child_peak_mb()  # the second half's process, if any
         # CPU seconds of every thread: on a crowded machine, a fairer ratio than the clock
-        result["cpu"] = cpu_seconds() - before
+        # (the whole command's are its process's own, counted by `phase_command`)
+        if args.phase != "command":
+            result["cpu"] = cpu_seconds() - before
         print(json.dumps(result))
         return
 
