@@ -170,14 +170,8 @@ def test_a_link_reproduces_the_view(server, page) -> None:
     assert "mois=2026-03" in page.url
 
 
-def test_upload_page_refuses_a_blocked_file(server, page, tmp_path) -> None:
-    bad = tmp_path / "decisions.csv"
-    bad.write_text(
-        "NIR;NOM DE NAISSANCE;PRENOM;DATE DE NAISSANCE\n1;FICTIF;ALEX;01/01/1980\n",
-        encoding="utf-8",
-    )
-    page.goto(f"{server}/chargement")  # still signed in: the session cookie
-    _wait_rendered(page, "Chargement")
+def _upload_cgpem(page, path: Path) -> None:
+    """On the Chargement page: source CGPEM, département 2A, then the file uploaded."""
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name="CGPEM — décisions d'orientation").click()
     _settle(page)
@@ -185,7 +179,17 @@ def test_upload_page_refuses_a_blocked_file(server, page, tmp_path) -> None:
     field.fill("2A")
     field.press("Enter")
     _settle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(bad))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
+
+
+def test_upload_page_refuses_a_blocked_file(server, page, tmp_path) -> None:
+    bad = tmp_path / "decisions.csv"
+    bad.write_text(
+        "NIR;NOM DE NAISSANCE;PRENOM;DATE DE NAISSANCE\n1;FICTIF;ALEX;01/01/1980\n",
+        encoding="utf-8",
+    )
+    _open(page, f"{server}/chargement", "Chargement", "donnees")
+    _upload_cgpem(page, bad)
     page.get_by_text("decisions.csv").first.wait_for(timeout=30_000)
     try:
         page.get_by_text("Fichier refusé").first.wait_for(timeout=30_000)
@@ -317,14 +321,7 @@ def test_data_docs_open_offline_from_both_pages(server, page, browser, tmp_path)
     sound = next(p for p in sorted((REPO / "sample_data" / "cgpem").glob("CGPEM_*.csv")))
     page.goto(f"{server}/chargement")  # still signed in: the session cookie
     _wait_rendered(page, "Chargement")
-    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
-    page.get_by_role("option", name="CGPEM — décisions d'orientation").click()
-    _settle(page)
-    field = page.get_by_role("textbox", name="Département")
-    field.fill("2A")
-    field.press("Enter")
-    _settle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(sound))
+    _upload_cgpem(page, sound)
     page.get_by_text("Fichier chargeable").first.wait_for(timeout=60_000)
     with page.expect_download(timeout=120_000) as info:
         page.get_by_role(
