@@ -111,6 +111,9 @@ def screen(paths: list[Path], departement: str | None) -> tuple[list[Arrival], l
     parcours_files: list[Path] = []
     for path in paths:
         facts = inspect_file(path)
+        # The lot hashes each file again when it loads it: a hash queued now would only
+        # delay those (one hashing thread), so it is dropped.
+        facts.digest.cancel()
         try:
             source = detect_file(facts)
         except FileUnusable:

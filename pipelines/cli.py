@@ -202,11 +202,13 @@ def _data_docs(con, source: str, report, target: Path) -> None:
 
 
 def _archive(settings: Settings, report, load_id: int | None = None) -> None:
-    """Every validation leaves its report and GX Data Docs in the report folder."""
+    """Every validation leaves its report in the report folder; its GX Data Docs are
+    rendered when asked for (`report N --data-docs`), never before the answer."""
     from pipelines.validation import archive
 
     folder = archive.keep(settings.db_path, report, load_id)
-    print(f"Rapport qualité et Data Docs : {folder}", file=sys.stderr)
+    asked = f" ; Data Docs : report {load_id} --data-docs DOSSIER" if load_id else ""
+    print(f"Rapport qualité : {folder / 'rapport.html'}{asked}", file=sys.stderr)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

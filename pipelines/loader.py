@@ -4,6 +4,11 @@ A load is: inspect (hash, encoding) -> skip if the same bytes are already loaded
 and validate in an in-memory DuckDB -> open a new warehouse generation -> journal row,
 replaced rows, quarantine -> swap. A refused file writes its journal row only; a failure
 writes a 'failed' row in a generation of its own; the data either all land or none do.
+
+A lot (`load_batch`: `load --lot`, the demo, an arrivals run) pays the fixed costs once:
+one DuckDB instance holds the lot's working copy of the warehouse, each file is staged in
+a connection of its own on that instance (its temporary tables and key macros vanish
+with it) and written in a transaction of its own, and the copy is swapped in once.
 """
 
 from __future__ import annotations
@@ -91,14 +96,33 @@ def unreadable_message(error: OSError, path: Path) -> str:
     return f"{name} : lecture impossible ({reason})."
 
 
-def _staging_connection(key: bytes) -> duckdb.DuckDBPyConnection:
-    """The in-memory connection a file is staged in, with the key's macros.
+# No temporary directory: the staged rows still hold NIRs and names, and DuckDB would
+# otherwise spill them to `.tmp` under the working directory when the memory limit is
+# reached. Past the limit a load fails (journalled as failed) instead of writing them.
+STAGING_CONFIG: dict[str, object] = {"threads": 2, "memory_limit": "1536MB", "temp_directory": ""}
 
-    No temporary directory: the staged rows still hold NIRs and names, and DuckDB would
-    otherwise spill them to `.tmp` under the working directory when the memory limit is
-    reached. Past the limit a load fails (journalled as failed) instead of writing them.
-    """
-    con = warehouse.connect(threads=2, memory_limit="1536MB", temp_directory="")
+
+@dataclass
+class _Lot:
+    """The lot being loaded (`load_batch`): its DuckDB instance, with the lot's working
+    copy of the warehouse attached as `wh`."""
+
+    con: duckdb.DuckDBPyConnection
+
+
+_lot: ContextVar[_Lot | None] = ContextVar("lot_en_cours", default=None)
+
+
+def _staging_connection(key: bytes) -> duckdb.DuckDBPyConnection:
+    """The in-memory connection a file is staged in, with the key's macros (TEMP: they
+    live and die with this connection). In a lot, a new connection to the lot's instance:
+    the staged tables are its own, and the lot's copy is already attached."""
+    lot = _lot.get()
+    if lot is None:
+        con = warehouse.connect(**STAGING_CONFIG)
+    else:
+        con = lot.con.cursor()
+        con.execute("SET enable_progress_bar = false")  # a connection's own setting
     pseudonymise.register_macros(con, key)
     return con
 
@@ -153,19 +177,27 @@ def _compare_with_warehouse(
 ) -> None:
     """What the live warehouse tells about the file (read-only): whether this key is the
     warehouse's (a file checked with another key could not be loaded), then the drift
-    against the previous loaded file."""
+    against the previous loaded file. In a lot, the lot's copy (the files before this
+    one included), as if they had been loaded one by one."""
+    if _lot.get() is not None:
+        _compare_with(con, report, fields, key)
+        return
     if not settings.db_path.exists():
         return
     con.execute("ATTACH ? AS wh (READ_ONLY)", [str(settings.db_path)])
     try:
-        if warehouse.schema_version(con, "wh") != warehouse.latest_version():
-            return
-        if _stored_fingerprint(con) not in (None, pseudonymise.fingerprint(key)):
-            report.findings.append(Finding("cle", f"{report.file_name} : {KEY_MISMATCH}"))
-        elif report.loadable:
-            drift.compare(con, report, fields)
+        if warehouse.schema_version(con, "wh") == warehouse.latest_version():
+            _compare_with(con, report, fields, key)
     finally:
         con.execute("DETACH wh")
+
+
+def _compare_with(con, report: Report, fields: str | None, key: bytes) -> None:
+    """The key check and the drift against the warehouse attached as `wh`."""
+    if _stored_fingerprint(con) not in (None, pseudonymise.fingerprint(key)):
+        report.findings.append(Finding("cle", f"{report.file_name} : {KEY_MISMATCH}"))
+    elif report.loadable:
+        drift.compare(con, report, fields)
 
 
 KEY_MISMATCH = (
@@ -192,6 +224,10 @@ def _check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
 
 
 def _already_loaded(settings: Settings, source: str, facts: FileFacts) -> Outcome | None:
+    lot = _lot.get()
+    if lot is not None:
+        row = journal.already_loaded(lot.con, source, facts.sha256, catalog="wh")
+        return None if row is None else _already_loaded_outcome(facts, row)
     if not settings.db_path.exists():
         return None
     con = warehouse.open_reader(settings.db_path)
@@ -374,27 +410,33 @@ def _write_generation(
     key: bytes,
     write: Callable[[], tuple[int, int]],
 ) -> tuple[int, int]:
-    """Run `write` against a fresh generation attached as `wh`, in one transaction (or
-    against the generation of the batch in progress, see `load_batch`)."""
-    batch = _batch_generation.get()
-    with (
-        contextlib.nullcontext(batch)
-        if batch
-        else warehouse.write_generation(settings.db_path) as tmp
-    ):
+    """Run `write` against a fresh generation attached as `wh`, in one transaction; in a
+    lot, against the lot's copy, already attached, in a transaction of this file's own."""
+    if _lot.get() is not None:
+        return _in_transaction(con, key, write)
+    with warehouse.write_generation(settings.db_path) as tmp:
         con.execute("ATTACH ? AS wh", [str(tmp)])
         try:
-            con.execute("BEGIN TRANSACTION")
-            _check_key(con, key)
-            result = write()
-            con.execute("COMMIT")
+            result = _in_transaction(con, key, write)
             con.execute("CHECKPOINT wh")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            raise
         finally:
             con.execute("DETACH wh")
+    return result
+
+
+def _in_transaction(
+    con: duckdb.DuckDBPyConnection, key: bytes, write: Callable[[], tuple[int, int]]
+) -> tuple[int, int]:
+    """`write` all or nothing: whatever fails, nothing of it stays in `wh`."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+        _check_key(con, key)
+        result = write()
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
     return result
 
 
@@ -451,9 +493,6 @@ def journal_unusable(
     return Outcome("refused", report, message, load_id)
 
 
-_batch_generation: ContextVar[Path | None] = ContextVar("generation_du_lot", default=None)
-
-
 def load_batch(
     source: str,
     paths: list[Path] | list[Path | list[Path]],
@@ -463,23 +502,27 @@ def load_batch(
     options: dict | None = None,
     departements: list[str | None] | None = None,
     refuse_unusable: bool = False,
+    sources: list[str] | None = None,
 ) -> list[Outcome]:
-    """Load many files in one warehouse generation: one copy and one swap for the lot
-    (a national month is thousands of files). Each file (or multi-file unit: parcours) is
-    validated and journaled as by `load`, with its own département when `departements` is
-    given; a failure discards the whole lot, so the warehouse never holds part of it.
-    With `refuse_unusable`, a file no reader recognises is journaled as refused (an
-    arrivals run) instead of stopping the lot."""
+    """Load many files as one lot: one working copy of the warehouse, one DuckDB instance
+    and one swap for the lot (a national month is thousands of files, the demo 118).
+    Each file (or multi-file unit: parcours) is validated and journaled as by `load`, in
+    a transaction of its own, with its own département when `departements` is given and
+    its own source when `sources` is; a failure discards the whole lot, so the warehouse
+    never holds part of it. With `refuse_unusable`, a file no reader recognises is
+    journaled as refused (an arrivals run) instead of stopping the lot."""
     outcomes = []
-    if departements is not None and len(departements) != len(paths):
-        raise ValueError("one département per file of the lot")
-    with warehouse.write_generation(settings.db_path) as tmp:
-        token = _batch_generation.set(tmp)
+    for given in (departements, sources):
+        if given is not None and len(given) != len(paths):
+            raise ValueError("one département and one source per file of the lot")
+    with warehouse.working_copy(settings.db_path, **STAGING_CONFIG) as con:
+        token = _lot.set(_Lot(con))
         try:
             for index, path in enumerate(paths):
                 own = departements[index] if departements is not None else departement
+                kind = sources[index] if sources is not None else source
                 try:
-                    outcome = load(source, path, settings, own, progress, options)
+                    outcome = load(kind, path, settings, own, progress, options)
                 except FileUnusable as error:
                     if not refuse_unusable:
                         raise
@@ -490,7 +533,7 @@ def load_batch(
                     ) from outcome.error
                 outcomes.append(outcome)
         finally:
-            _batch_generation.reset(token)
+            _lot.reset(token)
     return outcomes
 
 

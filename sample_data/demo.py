@@ -56,13 +56,19 @@ def build_demo(
     for leftover in leftovers:
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
-    loaded = 0
-    for source, path in files:
-        outcome = loader.load(source, path, settings, departement=SAMPLE_DEPARTEMENT)
+    # One lot: the start-up, the warehouse copy and its swap are paid once, not 118 times.
+    outcomes = loader.load_batch(
+        "auto",
+        [path for _, path in files],
+        settings,
+        SAMPLE_DEPARTEMENT,
+        sources=[source for source, _ in files],
+    )
+    for outcome in outcomes:
         echo(outcome.message)
         if outcome.status != "loaded":
             raise UsageError(f"Un fichier d'exemple n'a pas été chargé : {outcome.message}")
-        loaded += 1
+    loaded = len(outcomes)
     from pipelines import territoires
 
     mapping = root / "territoires" / f"{SAMPLE_DEPARTEMENT}.csv"

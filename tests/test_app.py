@@ -90,7 +90,7 @@ def test_chargement_refuses_a_blocked_file_from_the_arrivals_folder(settings) ->
     assert load.disabled
     assert table_count(settings, "orientation") == 0
     reports = list((settings.db_path.parent / "rapports").glob("controle_*_cgpem"))
-    assert len(reports) == 1 and (reports[0] / "data_docs" / "index.html").exists()
+    assert len(reports) == 1 and (reports[0] / "rapport.html").exists()
 
 
 def test_chargement_loads_a_sound_file_from_the_arrivals_folder(settings) -> None:

@@ -17,10 +17,17 @@ def test_bench_pecgm_prints_every_figure() -> None:
     ).stdout  # fmt: skip
     assert "median of 2 run(s)" in out
     assert "load status: loaded" in out
-    for figure in ("validate+load / raw scan", "validate+load / read_fwf", "throughput", "peak"):
+    for figure in (
+        "validate+load / raw scan",
+        "validate+load / read_fwf",
+        "whole command / raw scan",
+        "throughput",
+        "peak",
+    ):
         assert figure in out, figure
+    assert "whole command: loaded, 300 records loaded" in out
     rows = [line for line in out.splitlines() if "rows " in line and line.split()[0] != "read_fwf"]
-    assert [line.split("rows ")[1] for line in rows] == ["302", "300"]  # header+footer scanned
+    assert [line.split("rows ")[1] for line in rows] == ["302", "300", "300"]  # header+footer
 
 
 def test_bench_sauvegarde_prints_every_figure(sample_db) -> None:
@@ -63,12 +70,13 @@ def test_bench_pecgm_xml_prints_every_figure() -> None:
     assert "load status: loaded" in out and "machine before: load average" in out
     for figure in ("validate+load / bare iterparse", "throughput", "peak memory"):
         assert figure in out, figure
+    assert "whole command / bare iterparse" in out and "(loaded)" in out
     counts = [
         line.split("dossiers ")[1]
         for line in out.splitlines()
         if "peak" in line and "dossiers " in line
     ]
-    assert counts == ["300", "300", "300"]
+    assert counts == ["300", "300", "300", "300"]
 
 
 def test_bench_caf_prints_every_figure() -> None:
@@ -79,3 +87,17 @@ def test_bench_caf_prints_every_figure() -> None:
     for figure in ("bare, tag filter", "caf.stage / bare iterparse: wall", "cpu", "peak"):
         assert figure in out, figure
     assert "'status': 'loaded'" in out and "'loadable': True" in out
+
+
+def test_bench_startup_prints_every_figure() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_startup.py"), "--repeat", "1",
+         "--persons", "60"],
+        capture_output=True, text=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    assert "machine before: load average" in out and "interpreter alone" in out
+    for source in ("cgpem", "lrsa", "parcours"):
+        line = next(x for x in out.splitlines() if x.startswith(f"validate {source} "))
+        assert "whole command wall" in line and "exit 0" in line and "target <= 0.6 s" in line
+    assert out.count("start-up: imports") == 3
+    assert out.count("heavy packages imported: none") == 3

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -192,13 +193,8 @@ def test_a_link_reproduces_the_view(server, page) -> None:
     assert "mois=2026-03" in page.url
 
 
-def test_upload_page_refuses_a_blocked_file(server, page, tmp_path) -> None:
-    bad = tmp_path / "decisions.csv"
-    bad.write_text(
-        "NIR;NOM DE NAISSANCE;PRENOM;DATE DE NAISSANCE\n1;FICTIF;ALEX;01/01/1980\n",
-        encoding="utf-8",
-    )
-    _open(page, f"{server}/chargement", "Chargement", "donnees")
+def _upload_cgpem(page, path: Path) -> None:
+    """On the Chargement page: source CGPEM, département 2A, then the file uploaded."""
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
     _after_run(page, page.get_by_role("option", name="CGPEM — décisions d'orientation").click)
     field = page.get_by_role("textbox", name="Département")
@@ -206,7 +202,17 @@ def test_upload_page_refuses_a_blocked_file(server, page, tmp_path) -> None:
     _after_run(page, lambda: field.press("Enter"))
     dropzone = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
     # the run that validates the file: the quality report is drawn when it ends
-    _after_run(page, lambda: dropzone.set_input_files(str(bad)))
+    _after_run(page, lambda: dropzone.set_input_files(str(path)))
+
+
+def test_upload_page_refuses_a_blocked_file(server, page, tmp_path) -> None:
+    bad = tmp_path / "decisions.csv"
+    bad.write_text(
+        "NIR;NOM DE NAISSANCE;PRENOM;DATE DE NAISSANCE\n1;FICTIF;ALEX;01/01/1980\n",
+        encoding="utf-8",
+    )
+    _open(page, f"{server}/chargement", "Chargement", "donnees")
+    _upload_cgpem(page, bad)
     try:
         expect(page.get_by_text("decisions.csv").first).to_be_visible()
         expect(page.get_by_text("Fichier refusé").first).to_be_visible()
@@ -300,3 +306,49 @@ def test_committee_downloads_the_monthly_report(server, page) -> None:
         ["pdftoppm", "-r", "60", "-png", str(saved), str(ARTIFACTS / "rapport_page")], check=True
     )
     assert len(list(ARTIFACTS.glob("rapport_page-*.png"))) >= 9
+
+
+def _opens_offline(browser, archive: Path, folder: Path) -> None:
+    """Unzip a downloaded report and open its Data Docs as a user would, with no network:
+    the index and a validation page render, and nothing is requested outside the folder."""
+    with zipfile.ZipFile(archive) as z:
+        z.extractall(folder)
+    context = browser.new_context(offline=True, locale="fr-FR")
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
+    tab = context.new_page()
+    try:
+        tab.goto((folder / "data_docs" / "index.html").as_uri())
+        expect(
+            tab.get_by_role("heading", name=re.compile("^Data Docs Great Expectations"))
+        ).to_be_visible()
+        tab.locator("a").first.click()
+        expect(tab.get_by_text("Expectation Validation Result").first).to_be_visible()
+        expect(tab.get_by_text("Statistics").first).to_be_visible()
+    finally:
+        context.close()
+    assert not [u for u in requested if not u.startswith(("file:", "data:", "about:"))], requested
+
+
+def test_data_docs_open_offline_from_both_pages(server, page, browser, tmp_path) -> None:
+    """The Data Docs are rendered when asked for, on either page's button, and open offline."""
+    _open(page, f"{server}/qualite", "Qualité des données", "donnees")
+    page.get_by_role("tab", name="Rapport d'un chargement").click()
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name="Rapport et Data Docs Great Expectations (zip)").click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    _opens_offline(browser, saved, tmp_path / "qualite")
+
+    sound = next(p for p in sorted((REPO / "sample_data" / "cgpem").glob("CGPEM_*.csv")))
+    page.goto(f"{server}/chargement")  # still signed in: the session cookie
+    _wait_rendered(page, "Chargement")
+    _upload_cgpem(page, sound)
+    page.get_by_text("Fichier chargeable").first.wait_for(timeout=60_000)
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role(
+            "button", name="Rapport HTML et Data Docs Great Expectations (zip)"
+        ).click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    _opens_offline(browser, saved, tmp_path / "chargement")

@@ -167,11 +167,13 @@ def test_gx_data_docs_run_only_the_variant_s_expectations(tmp_path, settings) ->
 URL = re.compile(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
 
 
-def test_every_validation_leaves_its_report_and_data_docs_in_the_report_folder(
+def test_every_validation_leaves_its_report_and_data_docs_are_rendered_when_asked(
     tmp_path, settings
 ) -> None:
-    """`validate` and `load` each write rapport.html and GX Data Docs rendered from that
-    validation's results: offline, no personal value, the failed expectation named."""
+    """`validate` and `load` each write rapport.html in the report folder, and no Data Docs
+    (GX's renderer is not on the path of the answer); `report N --data-docs` and the
+    pages' zip render them from the stored results: offline, no personal value, the
+    failed expectation named."""
     from pipelines.cli import main
     from pipelines.validation.archive import reports_dir
 
@@ -185,15 +187,20 @@ def test_every_validation_leaves_its_report_and_data_docs_in_the_report_folder(
     assert len(folders) == 2 and folders[0].startswith("chargement_")
     assert folders[1].startswith("controle_") and folders[1].endswith("_cgpem")
     for folder in reports_dir(settings.db_path).iterdir():
-        index = (folder / "data_docs" / "index.html").read_text(encoding="utf-8")
-        assert "cgpem.csv" in index and "en échec" in index
-        page = (folder / "data_docs" / "validation_1.html").read_text(encoding="utf-8")
-        assert "nature_accompagnement" in page
-        for html_file in folder.rglob("*.html"):
-            text = html_file.read_text(encoding="utf-8")
-            assert not URL.search(text), html_file
-            for value in (nir, "NOMSECRETDOSSIER", "AUTRESECRETDOSSIER", "04/04/1991"):
-                assert value not in text, (html_file, value)
+        assert sorted(p.name for p in folder.iterdir()) == ["rapport.html"]
+    load_id = folders[0].removeprefix("chargement_")
+    asked = tmp_path / "demande"
+    assert main(["report", load_id, "--data-docs", str(asked)]) == 0
+    index = (asked / "data_docs" / "index.html").read_text(encoding="utf-8")
+    assert "cgpem.csv" in index and "en échec" in index
+    page = (asked / "data_docs" / "validation_1.html").read_text(encoding="utf-8")
+    assert "nature_accompagnement" in page
+    written = [*asked.rglob("*.html"), *reports_dir(settings.db_path).rglob("*.html")]
+    for html_file in written:
+        text = html_file.read_text(encoding="utf-8")
+        assert not URL.search(text), html_file
+        for value in (nir, "NOMSECRETDOSSIER", "AUTRESECRETDOSSIER", "04/04/1991"):
+            assert value not in text, (html_file, value)
     from pipelines.validation.archive import zipped
 
     stored = json.loads(
@@ -220,6 +227,4 @@ def test_a_lot_leaves_one_report_folder_per_file(tmp_path, settings) -> None:
     assert main(["load", "pecgm", *map(str, paths), "--lot"]) == 0
     folders = sorted(p.name for p in reports_dir(settings.db_path).iterdir())
     assert folders == ["chargement_1", "chargement_2"]
-    assert all(
-        (reports_dir(settings.db_path) / f / "data_docs" / "index.html").exists() for f in folders
-    )
+    assert all((reports_dir(settings.db_path) / f / "rapport.html").exists() for f in folders)

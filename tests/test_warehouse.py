@@ -253,3 +253,30 @@ def test_a_lot_is_one_generation_all_or_nothing(tmp_path, settings, monkeypatch)
     monkeypatch.setattr(loader.get_source("pecgm"), "insert", failing)
     assert main(["load", "pecgm", *more, "--lot"]) == 1
     assert settings.db_path.read_bytes() == before  # the lot's first file is not kept either
+
+
+def test_a_file_of_a_lot_leaves_nothing_of_itself_when_its_write_is_undone(
+    tmp_path, settings, monkeypatch
+) -> None:
+    """The files of a lot share one working copy, each in a transaction of its own: a file
+    recognised as already loaded only once its rows are written (its hash came late) is
+    rolled back alone, and the lot goes on with one copy and one swap."""
+    first = write_pecgm(tmp_path / "PECGM_2A_202610.txt", pecgm_lines(40, departement="2A"))
+    other = write_pecgm(tmp_path / "PECGM_2B_202610.txt", pecgm_lines(30, departement="2B"))
+    again = tmp_path / "PECGM_2A_202610_renvoi.txt"
+    again.write_bytes(first.read_bytes())
+    monkeypatch.setattr(loader, "_already_loaded", lambda *args: None)  # as if hashed late
+    copies = []
+    real_copy = warehouse.shutil.copyfile
+    monkeypatch.setattr(
+        warehouse.shutil, "copyfile", lambda a, b: copies.append(b) or real_copy(a, b)
+    )
+    loaded = loader.load("pecgm", first, settings)  # the lot copies an existing warehouse
+    outcomes = loader.load_batch("pecgm", [first, other, again], settings)
+    assert [o.status for o in outcomes] == ["already_loaded", "loaded", loader.ALREADY_LOADED]
+    assert len(copies) == 1
+    rows = table_rows(settings, "pecgm_stock")
+    assert {r[1] for r in rows} == {"2A", "2B"}
+    assert len(rows) == loaded.rows_loaded + outcomes[1].rows_loaded  # none of the file sent again
+    journal = table_rows(settings, "load_journal")
+    assert sorted(r[11] for r in journal) == ["loaded", "loaded"]

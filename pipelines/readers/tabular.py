@@ -26,6 +26,7 @@ import pyarrow as pa
 import yaml
 
 from pipelines.errors import FileRefused, UsageError
+from pipelines.readers.arrow import integers, strings
 from pipelines.readers.encoding import FileFacts, open_bytes
 from pipelines.settings import LAYOUTS_DIR
 
@@ -332,7 +333,7 @@ def arrow_table(table: Table, matching: Matching, tpl: Template) -> pa.Table:
     in-memory staging database: only whether they are filled ('renseigne'), which is
     what the mandatory-field checks need.
     """
-    columns: dict[str, pa.Array] = {"line_no": pa.array(table.line_numbers, pa.int64())}
+    columns: dict[str, pa.Array] = {"line_no": integers(table.line_numbers)}
     extra = set(table.extra_cells)
     for col in tpl.columns:
         index = matching.fields.get(col.name)
@@ -342,12 +343,12 @@ def arrow_table(table: Table, matching: Matching, tpl: Template) -> pa.Table:
             values = [row[index] if index < len(row) else None for row in table.rows]
             if col.usage in ("personal", "drop"):
                 values = ["renseigne" if v else None for v in values]
-        columns[col.name] = pa.array(values, pa.string())
+        columns[col.name] = strings(values)
         if col.type == "parcours":  # free spelling: matched on its normalised form
-            columns[f"{col.name}_norme"] = pa.array(
-                [normalise_header(v) if v else None for v in values], pa.string()
+            columns[f"{col.name}_norme"] = strings(
+                [normalise_header(v) if v else None for v in values]
             )
-    columns["cellules_en_trop"] = pa.array(
-        ["oui" if n in extra else None for n in table.line_numbers], pa.string()
+    columns["cellules_en_trop"] = strings(
+        ["oui" if n in extra else None for n in table.line_numbers]
     )
     return pa.table(columns)

@@ -9,25 +9,41 @@ module like `pecgm`.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
+
 from pipelines.errors import FileRefused, FileUnusable, UsageError
 from pipelines.readers.encoding import FileFacts, read_head
-from pipelines.readers.tabular import match_columns, read_table, template
-from pipelines.readers.xml_safe import root_tag
-from pipelines.sources import caf, pecgm, pecgm_xml
-from pipelines.sources.cgpem import cgpem
-from pipelines.sources.lrsa import lrsa
-from pipelines.sources.parcours import parcours, role_of
 from pipelines.sources.protocol import Source
-from pipelines.sources.stock import stock
 
-SOURCES: dict[str, Source] = {
-    "pecgm": pecgm,
-    "cgpem": cgpem,
-    "lrsa": lrsa,
-    "stock": stock,
-    "parcours": parcours,
-    "caf": caf,
+# name -> (module, attribute or None for the module itself). Imported on first use: a
+# check of a CGPEM file need not import lxml (XML sources) nor numpy (fixed width).
+_REGISTRY: dict[str, tuple[str, str | None]] = {
+    "pecgm": ("pipelines.sources.pecgm", None),
+    "cgpem": ("pipelines.sources.cgpem", "cgpem"),
+    "lrsa": ("pipelines.sources.lrsa", "lrsa"),
+    "stock": ("pipelines.sources.stock", "stock"),
+    "parcours": ("pipelines.sources.parcours", "parcours"),
+    "caf": ("pipelines.sources.caf", None),
 }
+
+
+class _Sources(Mapping[str, Source]):
+    """The registered sources, each imported when first asked for."""
+
+    def __getitem__(self, name: str) -> Source:
+        module, attribute = _REGISTRY[name]
+        loaded = importlib.import_module(module)
+        return getattr(loaded, attribute) if attribute else loaded
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_REGISTRY)
+
+    def __len__(self) -> int:
+        return len(_REGISTRY)
+
+
+SOURCES: Mapping[str, Source] = _Sources()
 PLANNED: tuple[str, ...] = ()
 TABULAR = ("cgpem", "lrsa", "stock")
 
@@ -47,6 +63,8 @@ def get_source(name: str) -> Source:
 def _score(headers: list[str], source: str) -> tuple[int, int]:
     """(minus the required fields missing, fields found) of a template for these headers.
     A template with variants (LRSA) requires the columns of one of its variants."""
+    from pipelines.readers.tabular import match_columns, template
+
     tpl = template(source)
     found = set(match_columns(headers, tpl, {}).fields)
     required = {c.name for c in tpl.columns if c.required}
@@ -59,6 +77,10 @@ def _score(headers: list[str], source: str) -> tuple[int, int]:
 def detect_source(facts: FileFacts) -> str:
     """Guess the source of a file (`auto`): a PECGM header, else the best-matching template;
     several files together are the parcours unit."""
+    from pipelines.readers.tabular import read_table
+    from pipelines.readers.xml_safe import root_tag
+    from pipelines.sources import caf, pecgm, pecgm_xml
+
     if facts.parts:
         return "parcours"
     head = read_head(facts)
@@ -87,6 +109,8 @@ def detect_file(facts: FileFacts) -> str:
     try:
         return detect_source(facts)
     except FileUnusable:
+        from pipelines.sources.parcours import role_of
+
         if role_of(facts) is None:
             raise
         return "parcours"

@@ -34,6 +34,7 @@ from lxml import etree
 
 from pipelines.errors import FileRefused
 from pipelines.nomenclatures import departement_sql_list
+from pipelines.readers.arrow import integers, strings
 from pipelines.readers.encoding import FileFacts
 from pipelines.readers.xml_safe import PARSER_OPTIONS, iter_top_level
 from pipelines.settings import LAYOUTS_DIR, PACKAGE_DIR
@@ -328,7 +329,7 @@ def read_flux(path: Path, file_name: str) -> tuple[FluxHeader, pa.Table]:
             header.nb_foyers_annonce = lay.fin.fields[0].read(element)
     columns = zip(*rows, strict=True) if rows else ([] for _ in COLUMNS)
     arrays = {
-        name: pa.array(values, pa.int64() if name.endswith("_no") else pa.string())
+        name: integers(values) if name.endswith("_no") else strings(values)
         for name, values in zip(COLUMNS, columns, strict=True)
     }
     return header, pa.table(arrays)

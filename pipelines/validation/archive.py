@@ -1,9 +1,15 @@
 """The report folder: every validation leaves its quality report there, as the standalone
-HTML page (validation/html.py) and as Great Expectations Data Docs (validation/data_docs.py).
+HTML page (validation/html.py); the Great Expectations Data Docs of the same report
+(validation/data_docs.py) are rendered when someone asks for them.
 
 <warehouse dir>/rapports/controle_<time>_<source>/ for a check that loads nothing,
 <warehouse dir>/rapports/chargement_<n°>/ for a load (its journal number). Nothing in it
 names a person: line numbers, fields, codes and counts only. `purge --all` deletes it.
+
+Why the Data Docs wait to be asked for: GX's renderer costs seconds to import (more than
+checking a small file), and every check and load would pay it before answering. `keep`,
+on the path of every answer, writes the HTML page only; `save` and `zipped` (the pages'
+download button, `report N --data-docs DIR`) add the Data Docs, imported on first use.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines.settings import private_dir
-from pipelines.validation import data_docs, html
+from pipelines.validation import html
 
 
 def reports_dir(db_path: Path) -> Path:
@@ -30,15 +36,25 @@ def folder_for(db_path: Path, report: dict, load_id: int | None = None) -> Path:
 
 
 def keep(db_path: Path, report, load_id: int | None = None) -> Path:
-    """What every validation does with its report (Report): save it in its folder."""
+    """What every validation does with its report (Report), on the path of its answer:
+    rapport.html in its folder, and nothing that imports Great Expectations."""
     data = report.to_dict()
-    return save(data, folder_for(db_path, data, load_id))
+    folder = folder_for(db_path, data, load_id)
+    _write_html(data, folder)
+    return folder
+
+
+def _write_html(report: dict, folder: Path) -> None:
+    private_dir(folder)
+    (folder / "rapport.html").write_text(html.render(report), encoding="utf-8")
 
 
 def save(report: dict, folder: Path) -> Path:
-    """Write rapport.html and data_docs/ (index.html, one page per checked file)."""
-    private_dir(folder)
-    (folder / "rapport.html").write_text(html.render(report), encoding="utf-8")
+    """Write rapport.html and data_docs/ (index.html, one page per checked file): asked
+    for by a user (`report N --data-docs DIR`, the pages' download)."""
+    from pipelines.validation import data_docs  # GX's renderer: seconds, only when asked
+
+    _write_html(report, folder)
     data_docs.render(report, folder / "data_docs")
     return folder
 

@@ -7,14 +7,18 @@ identifier in the URL) are removed, links to GX's site become plain text, and GX
 local stylesheet is inlined. Unexpected values are never listed (partial_unexpected_count
 0): the pages show counts and shares, not a person's NIR or birth date.
 
-Two ways in:
-- `render(report, target)`, after every validation: GX's own page renderer applied to the
-  results of that validation (the product's SQL engine runs the GX suite; the tests prove it
-  agrees with GX's). No data are read again, so it costs a fraction of a second and goes
-  with every `validate`, every `load` and every check on the Chargement page.
-- `build(frame, suite, target, name)`, on request (`validate --data-docs DIR`): a real GX
-  checkpoint run on the staged fields, the independent audit. GX's pandas engine reads the
-  whole table once per expectation, minutes on a national file.
+Two ways in, both on request and never on the path of a check's answer (importing GX's
+renderer alone costs seconds; see validation/archive.py):
+- `render(report, target)`, when someone asks for the Data Docs of a stored report (the
+  Qualité and Chargement pages' download, `report N --data-docs DIR`): GX's own page
+  renderer applied to the results of that validation (the product's SQL engine runs the
+  GX suite; the tests prove it agrees with GX's). No data are read again.
+- `build(frame, suite, target, name)`, `validate --data-docs DIR`: a real GX checkpoint run
+  on the staged fields, the independent audit. GX's pandas engine reads the whole table
+  once per expectation, minutes on a national file.
+
+This module imports neither GX nor pandas at import time: each function imports what it
+uses.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from pipelines.validation import gx_engine
 from pipelines.validation.suite import Suite
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXTERNAL = re.compile(r"""(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s"'<>)]*""")
 TAG_WITH_URL = re.compile(
@@ -66,6 +71,8 @@ def build(frame: pd.DataFrame, suite: Suite, target: Path, name: str) -> Path:
     Returns the index page.
     """
     import great_expectations as gx
+
+    from pipelines.validation import gx_engine
 
     work = Path(tempfile.mkdtemp(prefix="gx_"))
     try:
