@@ -12,6 +12,7 @@ from typing import Protocol
 
 from pipelines import retention
 from pipelines.arrivees import candidates
+from pipelines.readers.encoding import printable
 from pipelines.readers.tabular import read_mapping
 from pipelines.settings import private_dir
 
@@ -72,7 +73,7 @@ class Arrival:
     def label(self) -> str:
         when = datetime.fromtimestamp(self.modified).strftime("%d/%m/%Y %H:%M")
         size = f"{self.size / 1_000_000:.1f} Mo".replace(".", ",")
-        return f"{self.path.name} · {size} · reçu le {when}"
+        return f"{printable(self.path.name)} · {size} · reçu le {when}"
 
 
 def arrivals(folder: Path) -> list[Arrival]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pipelines import access, journal, loader, retention, warehouse
 from pipelines.errors import FileUnusable, LoadFailed, UsageError
-from pipelines.readers.encoding import inspect_file
+from pipelines.readers.encoding import inspect_file, printable
 from pipelines.settings import Settings
 from pipelines.sources import detect_file, pecgm
 from pipelines.sources.lrsa import MONTH_IN_NAME
@@ -261,7 +261,8 @@ def summary_lines(run: Run) -> list[str]:
     lines = []
     for r in run.results:
         o = r.outcome
-        named = o.message.startswith(r.arrival.paths[0].name)  # most messages name the file
+        # most messages name the file (as FileFacts.file_name shows it)
+        named = o.message.startswith(printable(r.arrival.paths[0].name))
         text = o.message if named else f"{r.arrival.name} : {o.message}"
         lines.append(f"[{STATUS_FR.get(o.status, o.status)}] {text}")
     if run.failure:
@@ -271,4 +272,4 @@ def summary_lines(run: Run) -> list[str]:
         "(personnes, rendez-vous et prestations arrivent ensemble)."
         for p in run.waiting
     ]
-    return lines
+    return [printable(line) for line in lines]

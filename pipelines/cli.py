@@ -598,7 +598,10 @@ def cmd_arrivees(args: argparse.Namespace) -> int:
             try:
                 one_pass()
             except PilotageError as error:  # a watch keeps going; the error is printed
-                print(f"erreur : {error}", file=sys.stderr)
+                print(f"erreur : {arrivees.printable(str(error))}", file=sys.stderr)
+            except Exception as error:  # nor does anything else end the service
+                print(f"erreur interne ({type(error).__name__}), passage suivant dans "
+                      f"{args.intervalle:g} s.", file=sys.stderr)  # fmt: skip
             time.sleep(args.intervalle)
     except KeyboardInterrupt:
         return 0

@@ -13,6 +13,7 @@ import codecs
 import contextlib
 import gzip
 import hashlib
+import unicodedata
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +29,26 @@ _CHUNK = 8 * 1024 * 1024
 _NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
 UTF8_BOM = b"\xef\xbb\xbf"
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+# Control, format (bidi overrides), surrogate, private, unassigned; line and paragraph
+# separators. Spaces (Zs, the no-break ones of French typography included) are kept.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in "\r\n\t":
+        return repr(char)[1:-1]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` on one line with every control, format or separator character escaped
+    (CR -> \\r, U+202E -> \\u202e): a file name chosen by whoever drops a file is shown as
+    it is, but can neither start a forged log line or mail header, nor reorder what a
+    reader sees (bidi overrides). Letters, accents and spaces are kept."""
+    return "".join(_escape(c) if unicodedata.category(c) in _HIDDEN else c for c in text)
 
 
 @dataclass(frozen=True)
@@ -48,7 +69,7 @@ class FileFacts:
     def file_name(self) -> str:
         if self.parts:
             return " + ".join(p.file_name for p in self.parts)
-        return self.path.name
+        return printable(self.path.name)  # whoever dropped the file chose it
 
     @property
     def sha256(self) -> str:
