@@ -144,7 +144,7 @@ def run_messages(smtp: SmtpSettings, settings: Settings, run: Run) -> list[Email
             f"{departement or 'arrivées'} — fichiers reçus le {run.started:%d/%m/%Y %H:%M} : "
             f"{tally or 'rien de nouveau'}"
         )
-        shown = Run(run.folder, run.started, results, run.waiting, run.failure)
+        shown = Run(run.folder, run.started, results, run.waiting, run.failure, run.skipped)
         body = "\n".join(
             [
                 f"Passage du dossier d'arrivée {run.folder} le {run.started:%d/%m/%Y à %H:%M}.",

@@ -4,11 +4,13 @@ mail headers and log lines, links and special files, and the runs that must surv
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +102,84 @@ def test_the_watch_service_survives_a_bad_name(tmp_path, settings, smtp) -> None
     assert code == 0
     assert [s for _, s in _journal(settings)] == ["loaded", "loaded"]
     assert len(_run_mails(smtp)) == 2
+
+
+def _secret(tmp_path) -> Path:
+    """A 0600 file of the service account, outside the arrivals folder."""
+    secret = tmp_path / "secret" / "cle"
+    secret.parent.mkdir()
+    secret.write_text("00112233445566778899aabbccddeeff\n", encoding="ascii")
+    secret.chmod(0o600)
+    return secret
+
+
+def test_links_and_special_files_are_skipped_and_said(tmp_path, settings, capsys) -> None:
+    """A link to another folder's data, a link to a secret, a hard link, a FIFO and a
+    folder: none is read, each is named in the summary; the real file is loaded."""
+    other = tmp_path / "autre_departement"
+    other.mkdir()
+    shutil.copy(SAMPLE_DIR / MONTH_FILES[1], other / "LRSA_2B.csv")
+    folder = tmp_path / "arrivees"
+    folder.mkdir()
+    shutil.copy(CGPEM, folder)
+    (folder / "LRSA_2A_202610_inscrits.csv").symlink_to(other / "LRSA_2B.csv")
+    secret = _secret(tmp_path)
+    (folder / "cle.csv").symlink_to(secret)
+    os.link(other / "LRSA_2B.csv", folder / "lien_physique.csv")
+    os.mkfifo(folder / "tube.csv")
+    (folder / "sous_dossier").mkdir()
+
+    code = main(
+        ["arrivees", "--once", "--attente", "0", "--dossier", str(folder), "--departement", "2A"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert [name for name, _ in _journal(settings)] == [CGPEM.name]  # nothing else read
+    for name, why in [
+        ("LRSA_2A_202610_inscrits.csv", "lien symbolique"),
+        ("cle.csv", "lien symbolique"),
+        ("lien_physique.csv", "lien physique"),
+        ("tube.csv", "pas un fichier ordinaire"),
+    ]:
+        assert f"[ignoré] {name} : {why}" in out
+    assert "sous_dossier" not in out  # charges/ and refuses/ are folders too: not news
+    assert (folder / "cle.csv").is_symlink() and secret.stat().st_mode & 0o777 == 0o600
+    assert arrivees.candidates(folder) == {}
+
+
+def test_a_file_swapped_for_a_link_after_the_look_is_refused_when_opened(tmp_path) -> None:
+    """Between the look and the read, the sender replaces the file by a link: every read
+    opens with O_NOFOLLOW, so the link is refused, naming the file, and nothing is read."""
+    from pipelines.errors import FileRefused
+    from pipelines.readers.encoding import file_sha256, inspect_file, open_bytes
+
+    secret = _secret(tmp_path)
+    path = tmp_path / "CGPEM_2A_202610.csv"
+    path.symlink_to(secret)
+    for read in (inspect_file, file_sha256, lambda p: open_bytes(p).__enter__()):
+        with pytest.raises(FileRefused, match=r"CGPEM_2A_202610\.csv : lien symbolique"):
+            read(path)
+
+
+def test_planted_links_for_charges_and_reports_are_not_followed(tmp_path, settings) -> None:
+    """`refuses/` made a link to the service's folder, and a report name planted as a
+    link to the warehouse: the run writes neither through them."""
+    folder = tmp_path / "arrivees"
+    folder.mkdir()
+    target = tmp_path / "service"
+    target.mkdir()
+    (folder / "refuses").symlink_to(target)
+    (folder / "charges").mkdir()
+    bad = folder / "PECGM_2A_202609.txt"
+    bad.write_text("pas un PECGM\n", encoding="ascii")
+    victim = tmp_path / "entrepot.duckdb"
+    victim.write_bytes(b"precieux")
+    code = main(["arrivees", "--once", "--attente", "0", "--dossier", str(folder)])
+    assert code == 1
+    assert list(target.iterdir()) == []  # nothing moved through the link
+    assert bad.exists()  # left where it was, said in the summary
+    (folder / "refuses").unlink()
+    (folder / "refuses").mkdir()
+    (folder / "refuses" / (bad.name + ".rapport.html")).symlink_to(victim)
+    assert main(["arrivees", "--once", "--attente", "0", "--dossier", str(folder)]) == 1
+    assert victim.read_bytes() == b"precieux"

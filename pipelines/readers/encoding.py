@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import gzip
 import hashlib
+import os
+import stat
 import unicodedata
 import zlib
 from collections.abc import Iterator
@@ -79,10 +82,39 @@ class FileFacts:
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """The file at `path`, opened for reading, if it is a regular file reached without
+    following a symbolic link; a FileRefused naming it otherwise.
+
+    Why: whoever drops files (the arrivals folder is writable by the sender's account) can
+    leave a link to another département's data or to a secret of the service, or swap a
+    file for a link between the moment it was looked at and the moment it is read.
+    O_NOFOLLOW refuses a link at the time of the open itself; O_NONBLOCK keeps a FIFO from
+    blocking the open, and fstat then refuses it like a folder or a device."""
+    name = printable(Path(path).name)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise FileRefused(
+                f"{name} : {SYMLINK_REASON} ; déposez le fichier lui-même."
+            ) from error
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise FileRefused(f"{name} : {SPECIAL_REASON}.")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+SYMLINK_REASON = "lien symbolique, jamais suivi"
+SPECIAL_REASON = "pas un fichier ordinaire (dossier, tube, périphérique), jamais lu"
+
+
 def file_sha256(path: Path) -> str:
     """sha256 of the file's bytes as received (hashlib releases the GIL on large blocks)."""
     digest = hashlib.sha256()
-    with path.open("rb") as raw:
+    with open_regular(path) as raw:
         while block := raw.read(_CHUNK):
             digest.update(block)
     return digest.hexdigest()
@@ -90,7 +122,7 @@ def file_sha256(path: Path) -> str:
 
 def is_gzip(path: Path) -> bool:
     """True when the file starts with the gzip magic number, whatever its name."""
-    with path.open("rb") as f:
+    with open_regular(path) as f:
         return f.read(2) == GZIP_MAGIC
 
 
@@ -104,7 +136,7 @@ def open_bytes(path: Path) -> Iterator[BinaryIO]:
     """
     compressed = is_gzip(path)
     try:
-        with gzip.open(path, "rb") if compressed else path.open("rb") as f:
+        with open_regular(path) as raw, gzip.GzipFile(fileobj=raw) if compressed else raw as f:
             yield f
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise FileRefused(damaged_gzip_message(path.name)) from error
@@ -141,9 +173,9 @@ def inspect_file(path: Path) -> FileFacts:
     second pass in Python: DuckDB refuses invalid UTF-8 and the C1 bytes in Latin-1, and
     the source then retries with `fallback()` (UTF-8 -> ISO-8859-1 -> Windows-1252).
     """
+    compressed = is_gzip(path)  # first: refuses a link or a special file (open_regular)
     digest = _HASHER.submit(file_sha256, path)
     size = path.stat().st_size
-    compressed = is_gzip(path)
     bom = False
     name, duck = "ISO-8859-1", "utf-8"
     with open_bytes(path) as f, contextlib.suppress(EOFError, zlib.error):
