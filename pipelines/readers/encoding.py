@@ -14,6 +14,7 @@ import contextlib
 import errno
 import gzip
 import hashlib
+import io
 import os
 import stat
 import unicodedata
@@ -126,6 +127,59 @@ def is_gzip(path: Path) -> bool:
         return f.read(2) == GZIP_MAGIC
 
 
+class TooLarge(FileRefused):
+    """A compressed file (gzip, a workbook's parts, an archive member) that would inflate
+    beyond the limits: a decompression bomb, or a file far larger than any agreed one."""
+
+
+MB = 1024 * 1024
+RATIO_ENV = "PILOTAGE_MAX_RATIO_COMPRESSION"
+MAX_ENV = "PILOTAGE_MAX_DECOMPRESSE_MO"
+DEFAULT_RATIO = 200  # PECGM, the most compressible file sent, inflates about 25 times
+DEFAULT_MAX_MB = 20 * 1024  # a national PECGM is a few GB
+FLOOR = 16 * MB  # below this any ratio is harmless
+
+
+def inflate_limit(compressed_bytes: int) -> int:
+    """How many bytes a compressed file of this size may inflate to: `RATIO_ENV` times its
+    size (16 MB at least), and never more than `MAX_ENV` MB."""
+    ratio = int(os.environ.get(RATIO_ENV) or DEFAULT_RATIO)
+    cap = int(os.environ.get(MAX_ENV) or DEFAULT_MAX_MB) * MB
+    return min(cap, max(compressed_bytes * ratio, FLOOR))
+
+
+def too_large_message(name: str, limit: int, compressed_bytes: int) -> str:
+    compressed = f"{compressed_bytes // MB} Mo" if compressed_bytes >= MB else "moins de 1 Mo"
+    return (
+        f"{name} : fichier compressé qui se décompresse au-delà de {limit // MB} Mo pour "
+        f"{compressed} compressés (limites {RATIO_ENV}, {MAX_ENV}) : refusé, rien n'est "
+        "chargé (bombe de décompression, ou fichier à découper)."
+    )
+
+
+class _Bounded(io.RawIOBase):
+    """A decompressing stream that refuses (TooLarge) past `limit` inflated bytes, so that
+    memory and time stay bounded whatever the reader behind does with it."""
+
+    def __init__(self, inner: BinaryIO, limit: int, name: str, compressed_bytes: int) -> None:
+        self._inner, self._limit, self._total = inner, limit, 0
+        self._message = too_large_message(name, limit, compressed_bytes)
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+    def readinto(self, buffer) -> int:
+        n = self._inner.readinto(buffer)
+        self._total += n
+        if self._total > self._limit:
+            raise TooLarge(self._message)
+        return n
+
+
 @contextlib.contextmanager
 def open_bytes(path: Path) -> Iterator[BinaryIO]:
     """Binary reader over the file's content, decompressing gzip transparently.
@@ -136,8 +190,16 @@ def open_bytes(path: Path) -> Iterator[BinaryIO]:
     """
     compressed = is_gzip(path)
     try:
-        with open_regular(path) as raw, gzip.GzipFile(fileobj=raw) if compressed else raw as f:
-            yield f
+        with open_regular(path) as raw:
+            if not compressed:
+                yield raw
+                return
+            size = os.fstat(raw.fileno()).st_size
+            bounded = _Bounded(
+                gzip.GzipFile(fileobj=raw), inflate_limit(size), printable(path.name), size
+            )
+            with io.BufferedReader(bounded, buffer_size=1 << 20) as f:
+                yield f
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise FileRefused(damaged_gzip_message(path.name)) from error
 
@@ -178,8 +240,8 @@ def inspect_file(path: Path) -> FileFacts:
     size = path.stat().st_size
     bom = False
     name, duck = "ISO-8859-1", "utf-8"
-    with open_bytes(path) as f, contextlib.suppress(EOFError, zlib.error):
-        # A cut .gz ends the guess here; the reader refuses the file, naming it.
+    with open_bytes(path) as f, contextlib.suppress(EOFError, zlib.error, TooLarge):
+        # A cut .gz or a bomb ends the guess here; the reader refuses the file, naming it.
         first = True
         while block := f.read(_CHUNK):
             if first:

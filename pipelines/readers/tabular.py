@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import unicodedata
 import zipfile
@@ -26,7 +27,7 @@ import pyarrow as pa
 import yaml
 
 from pipelines.errors import FileRefused, UsageError
-from pipelines.readers.encoding import FileFacts, open_bytes
+from pipelines.readers.encoding import MB, FileFacts, TooLarge, inflate_limit, open_bytes
 from pipelines.settings import LAYOUTS_DIR
 
 DELIMITERS = (";", ",", "\t")
@@ -169,15 +170,60 @@ def _split_header(numbered):
     return header, rows, numbers, extra
 
 
+# The most text a delimited file or a workbook may hold once decoded or inflated: these
+# are office exports of at most a few hundred thousand rows, read whole in memory.
+TABULAR_MAX_ENV = "PILOTAGE_MAX_TABLEUR_MO"
+TABULAR_MAX_MB = 1024
+
+
+def tabular_limit() -> int:
+    return int(os.environ.get(TABULAR_MAX_ENV) or TABULAR_MAX_MB) * MB
+
+
+def _read_bounded(facts: FileFacts) -> bytes:
+    """The whole (decompressed) file, refused past `tabular_limit()`."""
+    limit = tabular_limit()
+    with open_bytes(facts.path) as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(
+            f"{facts.file_name} : plus de {limit // MB} Mo ({TABULAR_MAX_ENV}) : trop grand "
+            "pour un fichier tabulaire, refusé ; rien n'est chargé."
+        )
+    return data
+
+
+def _check_workbook(data: io.BytesIO, name: str) -> None:
+    """Refuse a workbook whose parts would inflate too far, from the sizes its zip
+    directory declares (Python's zipfile never inflates a part past its declared size, and
+    openpyxl reads through it): a shared-strings part of gigabytes is refused before a byte
+    of it is inflated."""
+    total, limit = 0, tabular_limit()
+    with zipfile.ZipFile(data) as archive:
+        for info in archive.infolist():
+            total += info.file_size
+            if info.file_size > inflate_limit(info.compress_size) or total > limit:
+                raise TooLarge(
+                    f"{name} : classeur dont une partie se décompresse au-delà des limites "
+                    f"({info.file_size // MB} Mo pour {info.compress_size // 1024} Ko "
+                    f"compressés ; {TABULAR_MAX_ENV}) : refusé, rien n'est chargé (bombe de "
+                    "décompression ?)."
+                )
+
+
 def _read_xlsx(facts: FileFacts) -> Table:
+    """The first sheet's values: cached results of formulas (never computed), links to
+    other workbooks neither loaded nor followed, macros (an .xlsm renamed) never kept."""
     from openpyxl import load_workbook
 
-    with open_bytes(facts.path) as f:
-        data = io.BytesIO(f.read())  # a file object: openpyxl judges a path by its suffix
+    data = io.BytesIO(_read_bounded(facts))  # a file object: openpyxl judges a path by its suffix
     try:
         if not zipfile.is_zipfile(data):
             raise zipfile.BadZipFile
-        book = load_workbook(data, read_only=True, data_only=True)
+        _check_workbook(data, facts.file_name)
+        book = load_workbook(data, read_only=True, data_only=True, keep_links=False, keep_vba=False)
+    except FileRefused:
+        raise
     except Exception as error:  # openpyxl raises many types for a damaged file
         raise FileRefused(f"{facts.file_name} : classeur Excel illisible.") from error
     try:
@@ -196,8 +242,7 @@ def _read_xlsx(facts: FileFacts) -> Table:
 
 def _decode(facts: FileFacts) -> tuple[str, str]:
     """The whole text and the encoding name; decoding decides, not a guess."""
-    with open_bytes(facts.path) as f:
-        data = f.read()
+    data = _read_bounded(facts)
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "UTF-8 (BOM)"
     if data.isascii():

@@ -10,7 +10,7 @@ module like `pecgm`.
 from __future__ import annotations
 
 from pipelines.errors import FileRefused, FileUnusable, UsageError
-from pipelines.readers.encoding import FileFacts, read_head
+from pipelines.readers.encoding import FileFacts, TooLarge, read_head
 from pipelines.readers.tabular import match_columns, read_table, template
 from pipelines.readers.xml_safe import root_tag
 from pipelines.sources import caf, pecgm, pecgm_xml
@@ -70,6 +70,8 @@ def detect_source(facts: FileFacts) -> str:
         return caf.SOURCE
     try:
         headers = read_table(facts).headers
+    except TooLarge as error:  # a bomb is refused as such, not as an unknown source
+        raise FileUnusable(str(error).removeprefix(f"{facts.file_name} : ")) from error
     except FileRefused:
         headers = []
     scores = {source: _score(headers, source) for source in TABULAR}
