@@ -186,3 +186,29 @@ def test_an_xlsm_renamed_with_formulas_and_external_links_gives_values_only(
     assert table.headers == ["Organisme", "Calcul", "Appel", "Lien"]
     assert table.rows == [["Mission locale", None, None, None]]  # no cached value: nothing
     assert _Recorder.hits == []
+
+
+def test_an_xlsx_whose_far_cells_stand_for_billions_of_cells_is_bounded(
+    tmp_path, monkeypatch
+) -> None:
+    """A few bytes of XML per row (one cell in column XFD, a dimension claiming the whole
+    sheet) stand for 16,384 cells each: the declared dimension is ignored, and the cells
+    read are counted against PILOTAGE_MAX_TABLEUR_CELLULES (lowered here)."""
+    from pipelines.readers import tabular
+
+    path = _workbook(tmp_path / "CGPEM_2A_202610.xlsx", [["Organisme", "Type"]])
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    far = "".join(
+        f'<row r="{n}"><c r="XFD{n}" t="inlineStr"><is><t>x</t></is></c></row>'
+        for n in range(2, 200)
+    )
+    sheet = sheet.replace("</row></sheetData>", "</row>" + far + "</sheetData>")
+    sheet = sheet.replace('<dimension ref="A1:B1"/>', '<dimension ref="A1:XFD1048576"/>')
+    _replace_part(path, "xl/worksheets/sheet1.xml", sheet.encode())
+    monkeypatch.setenv(tabular.CELLS_ENV, "1000000")  # 198 rows x 16,384 = 3.2 million
+    with pytest.raises(encoding.TooLarge, match="classeur de plus de 1\u202f000\u202f000 cellules"):
+        read_table(inspect_file(path))
+    monkeypatch.setenv(tabular.CELLS_ENV, "10000000")  # enough: read, the dimension ignored
+    table = read_table(inspect_file(path))
+    assert table.headers == ["Organisme", "Type"] and len(table.extra_cells) == 198

@@ -211,6 +211,25 @@ def _check_workbook(data: io.BytesIO, name: str) -> None:
                 )
 
 
+CELLS_ENV = "PILOTAGE_MAX_TABLEUR_CELLULES"
+MAX_CELLS = 50_000_000  # 1 million rows of 50 columns; a département's export is far less
+
+
+def _bounded_cells(rows, name: str):
+    """(number, cells as text) of the sheet's rows, refused (TooLarge) past `CELLS_ENV`
+    cells: a few bytes of XML (a cell in column XFD) may stand for 16,384 cells."""
+    limit, seen = int(os.environ.get(CELLS_ENV) or MAX_CELLS), 0
+    for number, values in enumerate(rows, start=1):
+        seen += len(values)
+        if seen > limit:
+            shown = f"{limit:,}".replace(",", "\u202f")  # 50 000 000, French style
+            raise TooLarge(
+                f"{name} : classeur de plus de {shown} cellules ({CELLS_ENV}) : refusé, "
+                "rien n'est chargé."
+            )
+        yield number, [_cell_text(v) for v in values]
+
+
 def _read_xlsx(facts: FileFacts) -> Table:
     """The first sheet's values: cached results of formulas (never computed), links to
     other workbooks neither loaded nor followed, macros (an .xlsm renamed) never kept."""
@@ -228,10 +247,10 @@ def _read_xlsx(facts: FileFacts) -> Table:
         raise FileRefused(f"{facts.file_name} : classeur Excel illisible.") from error
     try:
         sheet = book.worksheets[0]
-        numbered = (
-            (number, [_cell_text(v) for v in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        )
+        # The sheet's declared dimension may claim 1,048,576 rows by 16,384 columns for one
+        # far cell; openpyxl would pad every row to it. Without it, rows are as written.
+        sheet.reset_dimensions()
+        numbered = _bounded_cells(sheet.iter_rows(values_only=True), facts.file_name)
         header, rows, numbers, extra = _split_header(numbered)
     finally:
         book.close()
