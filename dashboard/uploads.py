@@ -4,6 +4,7 @@ staged, under what name, and the département typed beside them."""
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ from typing import Protocol
 
 from pipelines import retention
 from pipelines.arrivees import candidates
+from pipelines.readers import archive7z
 from pipelines.readers.encoding import printable
 from pipelines.readers.tabular import read_mapping
 from pipelines.settings import private_dir
@@ -43,6 +45,26 @@ def stage(folder: Path, upload: Upload) -> Path:
     path = folder / safe_name(upload.name)
     path.write_bytes(upload.getvalue())
     return path
+
+
+def stage_all(folder: Path, upload: Upload, password: str | None = None) -> list[Path]:
+    """The files an upload brings: itself, or the members of an encrypted 7z archive (told
+    by its content), each then checked and loaded like a file of its own. The archive is
+    deleted once opened; its members live in the session's private folder. A refused
+    archive (wrong password, member not encrypted or outside the archive, bomb) raises
+    FileRefused and leaves no member behind. The password is used, never kept."""
+    path = stage(folder, upload)
+    if not archive7z.is_7z(path):
+        return [path]
+    members = folder / f"{path.name}.membres"
+    shutil.rmtree(members, ignore_errors=True)  # the page runs again: unpacked again
+    try:
+        return archive7z.unpack(path, password, members)
+    except BaseException:
+        shutil.rmtree(members, ignore_errors=True)
+        raise
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def uploaded_mapping(folder: Path, mapping_file: Upload | None) -> dict:

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,13 +31,14 @@ from pathlib import Path
 
 from pipelines import access, journal, loader, retention, warehouse
 from pipelines.errors import FileRefused, FileUnusable, LoadFailed, UsageError
+from pipelines.readers import archive7z
 from pipelines.readers.encoding import (
     SPECIAL_REASON,
     SYMLINK_REASON,
     inspect_file,
     printable,
 )
-from pipelines.settings import Settings
+from pipelines.settings import Settings, private_dir
 from pipelines.sources import detect_file, pecgm
 from pipelines.sources.lrsa import MONTH_IN_NAME
 from pipelines.validation import archive, html
@@ -281,17 +284,42 @@ def run_once(
     with warehouse.writer_lock(arrivals_lock_path(settings.db_path)):
         run = Run(folder, datetime.now())
         complete, arriving = complete_files(folder, wait, sleep)
-        arrivals, incomplete = screen(complete, departement)
-        run.waiting = sorted(arriving + incomplete)
-        run.skipped = look(folder)[1]
-        if not arrivals:
-            return run
+        complete, unpacked = _unpack_archives(complete, settings)
         try:
-            for name in (LOADED_DIR, REFUSED_DIR):  # before loading: never half a pass
-                _own_dir(folder / name, create=False)
-        except UsageError as error:
-            run.failure = str(error)
-            return run
+            _load_pass(run, settings, complete, arriving, unpacked, departement)
+        finally:
+            unpacked.cleanup()
+    return run
+
+
+def _load_pass(
+    run: Run,
+    settings: Settings,
+    complete: list[Path],
+    arriving: list[Path],
+    unpacked: _Unpacked,
+    departement: str | None,
+) -> None:
+    """Screen, load as one lot, settle (the body of `run_once`, under its lock)."""
+    folder = run.folder
+    arrivals, incomplete = screen(complete, departement)
+    run.waiting = sorted(p for p in arriving + incomplete if p not in unpacked.member_of)
+    run.skipped = look(folder)[1]
+    if not arrivals and not unpacked.refused:
+        return
+    try:
+        for name in (LOADED_DIR, REFUSED_DIR):  # before loading: never half a pass
+            _own_dir(folder / name, create=False)
+    except UsageError as error:
+        run.failure = str(error)
+        return
+    for path, message in unpacked.refused:
+        result = FileResult(
+            Arrival([path], "7z", departement, None), loader.Outcome("refused", None, message)
+        )
+        _settle(result, folder, settings)
+        run.results.append(result)
+    if arrivals:
         try:
             outcomes = loader.load_batch(
                 "auto",
@@ -305,19 +333,82 @@ def run_once(
         else:
             for arrival, outcome in zip(arrivals, outcomes, strict=True):
                 result = FileResult(arrival, outcome)
-                _settle(result, folder, settings)
+                if arrival.paths[0] in unpacked.member_of:  # the archive moves, not its members
+                    if outcome.report is not None:
+                        archive.keep(settings.db_path, outcome.report, outcome.load_id)
+                else:
+                    _settle(result, folder, settings)
                 run.results.append(result)
-        access.audit(
-            settings.db_path,
-            settings.operator,
-            "arrivees",
-            "echec" if run.failure else ("refuse" if run.exit_code else "ok"),
-            departement,
-            fichiers=sum(len(a.paths) for a in arrivals),
-            charges=sum(r.outcome.status == "loaded" for r in run.results),
-            refuses=sum(r.outcome.status == "refused" for r in run.results),
-        )
-    return run
+            _settle_archives(run, unpacked, folder)
+    access.audit(
+        settings.db_path,
+        settings.operator,
+        "arrivees",
+        "echec" if run.failure else ("refuse" if run.exit_code else "ok"),
+        departement,
+        fichiers=sum(len(a.paths) for a in arrivals) + len(unpacked.refused),
+        charges=sum(r.outcome.status == "loaded" for r in run.results),
+        refuses=sum(r.outcome.status == "refused" for r in run.results),
+    )
+
+
+@dataclass
+class _Unpacked:
+    """The 7z archives of a pass: where their members were written (a private folder beside
+    the warehouse, deleted after the pass), which archive each member comes from, and the
+    archives refused whole (password, member not encrypted or outside, bomb)."""
+
+    work: Path | None = None
+    member_of: dict[Path, Path] = field(default_factory=dict)
+    refused: list[tuple[Path, str]] = field(default_factory=list)
+
+    def cleanup(self) -> None:
+        if self.work is not None:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _unpack_archives(complete: list[Path], settings: Settings) -> tuple[list[Path], _Unpacked]:
+    """The complete files with each 7z archive replaced by its members, each then loaded
+    like a file of its own (pipelines/readers/archive7z.py); the password comes from the
+    0600 file PILOTAGE_7Z_MOT_DE_PASSE_FILE names, read once per pass, never shown."""
+    unpacked = _Unpacked()
+    files: list[Path] = []
+    password: str | None = None
+    for index, path in enumerate(complete):
+        try:
+            is_archive = archive7z.is_7z(path)
+        except FileRefused:
+            continue  # swapped for a link since the look: skipped next pass
+        if not is_archive:
+            files.append(path)
+            continue
+        if unpacked.work is None:
+            base = private_dir(settings.db_path.parent / "arrivees_7z")
+            unpacked.work = Path(tempfile.mkdtemp(prefix="passage_", dir=base))
+        try:
+            password = password or archive7z.configured_password()
+            members = archive7z.unpack(path, password, unpacked.work / str(index) / path.name)
+        except (FileRefused, UsageError) as error:
+            unpacked.refused.append((path, str(error)))
+            continue
+        for member in members:
+            unpacked.member_of[member] = path
+            files.append(member)
+    return files, unpacked
+
+
+def _settle_archives(run: Run, unpacked: _Unpacked, folder: Path) -> None:
+    """Move each archive whose members were loaded: to `charges/` when every member was
+    loaded (or already), else to `refuses/`; its members are deleted with the pass."""
+    status: dict[Path, bool] = {}
+    for result in run.results:
+        for path in result.arrival.paths:
+            if path in unpacked.member_of:
+                ok = result.outcome.status in ("loaded", loader.ALREADY_LOADED)
+                archive_path = unpacked.member_of[path]
+                status[archive_path] = status.get(archive_path, True) and ok
+    for archive_path, ok in status.items():
+        _move(archive_path, folder / (LOADED_DIR if ok else REFUSED_DIR))
 
 
 STATUS_FR = {**journal.STATUS_LABELS, loader.ALREADY_LOADED: "déjà chargé"}
