@@ -183,3 +183,21 @@ def test_planted_links_for_charges_and_reports_are_not_followed(tmp_path, settin
     (folder / "refuses" / (bad.name + ".rapport.html")).symlink_to(victim)
     assert main(["arrivees", "--once", "--attente", "0", "--dossier", str(folder)]) == 1
     assert victim.read_bytes() == b"precieux"
+
+
+def test_a_name_that_is_not_utf8_is_loaded_and_shown_escaped(tmp_path, settings, capsys) -> None:
+    """An SFTP client on another system may write names in Latin-1: Python sees lone
+    surrogates, which neither DuckDB (the journal) nor a mail may carry raw."""
+    folder = tmp_path / "arrivees"
+    folder.mkdir()
+    name = os.fsdecode(b"CGPEM_2A_202610_\xe9t\xe9.csv")
+    shutil.copy(CGPEM, folder / name)
+    code = main(
+        ["arrivees", "--once", "--attente", "0", "--dossier", str(folder), "--departement", "2A"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "CGPEM_2A_202610_\\udce9t\\udce9.csv" in out
+    assert [(n, s) for n, s in _journal(settings)] == [
+        ("CGPEM_2A_202610_\\udce9t\\udce9.csv", "loaded")
+    ]
