@@ -182,15 +182,17 @@ def tabular_limit() -> int:
 
 def _read_bounded(facts: FileFacts) -> bytes:
     """The whole (decompressed) file, refused past `tabular_limit()`."""
-    limit = tabular_limit()
-    with open_bytes(facts.path) as f:
-        data = f.read(limit + 1)
-    if len(data) > limit:
+    limit, total, chunks = tabular_limit(), 0, []
+    with open_bytes(facts.path) as f:  # by blocks: read(limit) would allocate the limit
+        while total <= limit and (chunk := f.read(8 * MB)):
+            total += len(chunk)
+            chunks.append(chunk)
+    if total > limit:
         raise TooLarge(
             f"{facts.file_name} : plus de {limit // MB} Mo ({TABULAR_MAX_ENV}) : trop grand "
             "pour un fichier tabulaire, refusé ; rien n'est chargé."
         )
-    return data
+    return b"".join(chunks)
 
 
 def _check_workbook(data: io.BytesIO, name: str) -> None:
