@@ -192,3 +192,26 @@ def test_a_refused_archive_in_the_arrivals_folder(
     assert code == 1 and words in out and PASSWORD not in out, out
     assert [p.name for p in (folder / "refuses").iterdir()] == ["envoi_cd2a.7z"]
     assert [r[2] for r in table_rows(settings, "load_journal")] == [LRSA.name]  # nothing of it
+
+
+def test_the_chargement_page_checks_each_member_and_refuses_a_wrong_password(tmp_path) -> None:
+    """dashboard/views/chargement.py: the password typed beside the upload opens the
+    archive; a wrong one is a Refused answer, with nothing staged; the password is in no
+    repr of the request (Streamlit may show one in an error)."""
+    from dashboard.views import chargement as view
+    from pipelines.access import User
+
+    steward = User("steward", "donnees", ("2A",))
+    settings = view.settings_for(steward)
+    upload = _archive(tmp_path / "a.7z", {CGPEM.name: CGPEM.read_bytes()})
+    upload.size, upload.file_id = len(upload.data), "1"  # what the key reads of an upload
+    wrong = view.Request("cgpem", [upload], [], "2A", None, None, None, "faux")
+    state: dict = {}
+    refused = view.check(steward, settings, wrong, state)
+    assert isinstance(refused, view.Refused) and "mot de passe incorrect" in refused.message
+    staged = Path(state[view.UPLOAD_DIR])
+    assert list(staged.iterdir()) == []
+    good = view.Request("cgpem", [upload], [], "2A", None, None, None, PASSWORD)
+    assert PASSWORD not in repr(good)
+    checked = view.check(steward, settings, good, state)
+    assert isinstance(checked, view.Checked) and checked.report.file_name == CGPEM.name

@@ -198,7 +198,7 @@ def open_bytes(path: Path) -> Iterator[BinaryIO]:
             bounded = _Bounded(
                 gzip.GzipFile(fileobj=raw), inflate_limit(size), printable(path.name), size
             )
-            with io.BufferedReader(bounded, buffer_size=1 << 20) as f:
+            with io.BufferedReader(bounded) as f:  # as GzipFile: no read-ahead past 8 KiB
                 yield f
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise FileRefused(damaged_gzip_message(path.name)) from error
