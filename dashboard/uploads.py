@@ -4,6 +4,7 @@ staged, under what name, and the département typed beside them."""
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,8 @@ from typing import Protocol
 
 from pipelines import retention
 from pipelines.arrivees import candidates
+from pipelines.readers import archive7z
+from pipelines.readers.encoding import printable
 from pipelines.readers.tabular import read_mapping
 from pipelines.settings import private_dir
 
@@ -44,6 +47,26 @@ def stage(folder: Path, upload: Upload) -> Path:
     return path
 
 
+def stage_all(folder: Path, upload: Upload, password: str | None = None) -> list[Path]:
+    """The files an upload brings: itself, or the members of an encrypted 7z archive (told
+    by its content), each then checked and loaded like a file of its own. The archive is
+    deleted once opened; its members live in the session's private folder. A refused
+    archive (wrong password, member not encrypted or outside the archive, bomb) raises
+    FileRefused and leaves no member behind. The password is used, never kept."""
+    path = stage(folder, upload)
+    if not archive7z.is_7z(path):
+        return [path]
+    members = folder / f"{path.name}.membres"
+    shutil.rmtree(members, ignore_errors=True)  # the page runs again: unpacked again
+    try:
+        return archive7z.unpack(path, password, members)
+    except BaseException:
+        shutil.rmtree(members, ignore_errors=True)
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def uploaded_mapping(folder: Path, mapping_file: Upload | None) -> dict:
     """The header mapping of an uploaded YAML file ({} when none), staged in `folder`
     and read as the command line reads `--mapping` (pipelines/readers/tabular.py)."""
@@ -72,7 +95,7 @@ class Arrival:
     def label(self) -> str:
         when = datetime.fromtimestamp(self.modified).strftime("%d/%m/%Y %H:%M")
         size = f"{self.size / 1_000_000:.1f} Mo".replace(".", ",")
-        return f"{self.path.name} · {size} · reçu le {when}"
+        return f"{printable(self.path.name)} · {size} · reçu le {when}"
 
 
 def arrivals(folder: Path) -> list[Arrival]:

@@ -30,11 +30,17 @@ if origin == "televerse":
         accept_multiple_files=True,
         type=None,
         key="upload",
-        help="Texte à largeur fixe (PECGM), texte délimité ou classeur .xlsx ; .gz accepté.",
+        help="Texte à largeur fixe (PECGM), texte délimité ou classeur .xlsx ; .gz accepté, "
+        "et archive 7z chiffrée (AES-256) dont chaque fichier est contrôlé à part.",
+    )
+    password = st.text_input(
+        "Mot de passe de l'archive 7z (s'il y a lieu)",
+        type="password",
+        help="Transmis par un autre canal que l'archive ; jamais enregistré ni journalisé.",
     )
     chosen: list[Arrival] = []
 else:
-    uploads = []
+    uploads, password = [], None
     available = arrivals(arrivals_dir)
     chosen = st.multiselect(
         "Fichier(s) reçu(s)",
@@ -57,7 +63,9 @@ st.html(french_uploader_css("mapping", max_mb, ["yaml", "yml"]))
 mapping_file = st.file_uploader(
     "Correspondance d'en-têtes (YAML, facultatif)", type=["yaml", "yml"], key="mapping"
 )
-request = view.Request(source, uploads or [], chosen, departement, liste, mois, mapping_file)
+request = view.Request(
+    source, uploads or [], chosen, departement, liste, mois, mapping_file, password or None
+)
 if request.empty:
     st.info("Aucun fichier déposé.")
     st.stop()

@@ -597,6 +597,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_arrivees(args: argparse.Namespace) -> int:
     """Load what has arrived (one pass with --once, else a pass every --intervalle seconds),
     then mail the data stewards."""
+    import signal
     import time
 
     from pipelines import arrivees, notifications
@@ -624,15 +625,28 @@ def cmd_arrivees(args: argparse.Namespace) -> int:
 
     if args.once:
         return one_pass()
+    interrupted = []  # Ctrl-C, even when DuckDB turns it into an error of its own
+
+    def on_interrupt(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
     try:
-        while True:
+        while not interrupted:
             try:
                 one_pass()
             except PilotageError as error:  # a watch keeps going; the error is printed
-                print(f"erreur : {error}", file=sys.stderr)
-            time.sleep(args.intervalle)
+                print(f"erreur : {arrivees.printable(str(error))}", file=sys.stderr)
+            except Exception as error:  # nor does anything else end the service
+                if not interrupted:
+                    print(f"erreur interne ({type(error).__name__}), passage suivant dans "
+                          f"{args.intervalle:g} s.", file=sys.stderr)  # fmt: skip
+            if not interrupted:
+                time.sleep(args.intervalle)
     except KeyboardInterrupt:
-        return 0
+        pass
+    return 0
 
 
 def cmd_etat(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from pipelines import access, calendrier, journal, loader, warehouse
-from pipelines.arrivees import Run, summary_lines
+from pipelines.arrivees import Run, printable, summary_lines
 from pipelines.errors import UsageError
 from pipelines.settings import Settings
 from pipelines.validation import html
@@ -85,7 +85,7 @@ def stewards(db_path: Path, departement: str | None) -> list[str]:
         for login, role, deps, actif, *_ in access.list_users(db_path):
             if actif and role == "donnees" and "@" in login and departement in json.loads(deps):
                 found.add(login)
-    return sorted(found)
+    return sorted(a for a in found if a.isprintable() and " " not in a)  # never a header break
 
 
 def send(smtp: SmtpSettings, message: EmailMessage) -> None:
@@ -104,7 +104,7 @@ def _message(smtp: SmtpSettings, to: list[str], subject: str, body: str) -> Emai
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = ", ".join(to)
-    message["Subject"] = f"{PREFIX} {subject}"
+    message["Subject"] = printable(f"{PREFIX} {subject}")
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or None)
     message.set_content(body)
@@ -144,7 +144,7 @@ def run_messages(smtp: SmtpSettings, settings: Settings, run: Run) -> list[Email
             f"{departement or 'arrivées'} — fichiers reçus le {run.started:%d/%m/%Y %H:%M} : "
             f"{tally or 'rien de nouveau'}"
         )
-        shown = Run(run.folder, run.started, results, run.waiting, run.failure)
+        shown = Run(run.folder, run.started, results, run.waiting, run.failure, run.skipped)
         body = "\n".join(
             [
                 f"Passage du dossier d'arrivée {run.folder} le {run.started:%d/%m/%Y à %H:%M}.",
@@ -164,7 +164,7 @@ def run_messages(smtp: SmtpSettings, settings: Settings, run: Run) -> list[Email
                     html.render(r.outcome.report.to_dict()).encode("utf-8"),
                     maintype="text",
                     subtype="html",
-                    filename=f"rapport_{r.arrival.paths[0].name}.html",
+                    filename=printable(f"rapport_{r.arrival.paths[0].name}.html"),
                 )
         messages.append(message)
     return messages

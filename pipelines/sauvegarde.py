@@ -12,10 +12,19 @@ fingerprint). It is taken without stopping readers:
   API copies a consistent snapshot while they go on.
 
 The folder is built under a hidden name and renamed when complete: a backup that exists
-is whole. A restore checks every checksum, refuses a file the manifest does not list, a
-schema version that is not the file's own or is newer than this version of the product,
-then swaps the warehouse in (migrated if older), writes the access file through the
-backup API and replaces the reports. The pseudonymisation key is never read, copied or
+is whole. The manifest carries an HMAC-SHA256 keyed by the backup key, a secret kept
+apart from the backups (`backup_key_path`): whoever can write a backup folder (a copy
+kept off the machine, say) can change files and recompute their sha256, but not sign the
+manifest, so a restore refuses tampering, not only damage.
+
+A restore trusts nothing in the folder before the signature holds, then: every file it
+installs is listed in the manifest with its sha256 and size, under a plain relative name
+inside the folder (no `..`, no absolute path, no link, nothing but regular files); the
+schema version is the file's own and not newer than this product; the warehouse's catalog
+is exactly what the code's migrations build (`warehouse.schema_differences`: a planted
+view or macro would run as whoever reads the warehouse next). Only then does it swap the
+warehouse in (migrated if older), write the access file through the backup API from a
+checked copy, and replace the reports. The pseudonymisation key is never read, copied or
 written: it is kept apart (README) and must be put back by its custodian.
 """
 
@@ -23,10 +32,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import sqlite3
+import stat
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -35,21 +47,62 @@ import duckdb
 
 from pipelines import access, warehouse
 from pipelines.errors import FileRefused, UsageError
-from pipelines.settings import Settings
+from pipelines.readers.encoding import open_regular
+from pipelines.settings import Settings, private_dir, read_private_file
 from pipelines.validation import archive
 
 MANIFEST = "manifeste.json"
-FORMAT = 1
+FORMAT = 2  # 2: the manifest is signed (HMAC); format 1 backups are refused
 REPORTS = "rapports"
+SIGNATURE = "hmac_sha256"
+KEY_ENV = "PILOTAGE_SAUVEGARDE_CLE_FILE"
+KEY_WHAT = "Clé des sauvegardes"
 
 
 class BackupRefused(FileRefused):
     """A backup that does not match its manifest, or this product: nothing restored (exit 1)."""
 
 
+def backup_key_path(settings: Settings) -> Path:
+    """Where the backup key lives: PILOTAGE_SAUVEGARDE_CLE_FILE, else beside the
+    pseudonymisation key (`cle_sauvegarde`). Never in a backup: its custodian keeps a copy
+    apart, as for the pseudonymisation key, and puts it back before a restore elsewhere."""
+    return Path(os.environ.get(KEY_ENV) or settings.key_file.with_name("cle_sauvegarde"))
+
+
+def _key(settings: Settings, create: bool) -> bytes:
+    """The backup key (created 0600 by the first backup; a restore never creates it)."""
+    path = backup_key_path(settings)
+    if create and not os.path.lexists(path):
+        private_dir(path.parent)
+        with contextlib.suppress(FileExistsError):  # a concurrent backup created it
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(secrets.token_hex(32) + "\n")
+    try:
+        text = read_private_file(path, KEY_WHAT)
+    except UsageError as error:
+        if create:
+            raise
+        raise BackupRefused(
+            f"{error} Sans elle, la signature du manifeste ne peut être vérifiée : remettez "
+            f"la copie gardée à part ({KEY_ENV})."
+        ) from error
+    if len(text) < 32:
+        raise UsageError(f"{KEY_WHAT} : {path} contient moins de 32 caractères, refusée.")
+    return text.encode("utf-8")
+
+
+def _signature(key: bytes, manifest: dict) -> str:
+    """HMAC-SHA256 of the manifest without its signature, in one canonical JSON form."""
+    body = {k: v for k, v in manifest.items() if k != SIGNATURE}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hmac.new(key, canonical.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as f:
+    with open_regular(path) as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -85,11 +138,32 @@ def _warehouse_facts(path: Path) -> tuple[int, str | None]:
 
 
 def _files(folder: Path) -> dict[str, Path]:
-    return {
-        p.relative_to(folder).as_posix(): p
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != MANIFEST
-    }
+    """Every regular file under `folder` (the manifest aside), by relative name; a link or
+    a special file anywhere is refused: a restore never reads through one."""
+    found = {}
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        for name in sorted(dirs + files):
+            path = Path(root) / name
+            mode = path.lstat().st_mode
+            if stat.S_ISDIR(mode):
+                continue
+            relative = path.relative_to(folder).as_posix()
+            if not stat.S_ISREG(mode):
+                kind = "lien symbolique" if stat.S_ISLNK(mode) else "fichier spécial"
+                raise BackupRefused(f"{folder} : « {relative} » est un {kind}, refusé.")
+            if relative != MANIFEST:
+                found[relative] = path
+    return dict(sorted(found.items()))
+
+
+def _plain_name(name: object, top_level: bool = False) -> bool:
+    """A name the manifest may list: relative, in the folder, no `..`, no backslash."""
+    if not isinstance(name, str) or not name or "\\" in name or "\x00" in name:
+        return False
+    parts = name.split("/")
+    if top_level and len(parts) != 1:
+        return False
+    return not name.startswith("/") and all(p not in ("", ".", "..") for p in parts)
 
 
 def backup(settings: Settings, target: Path) -> dict:
@@ -101,6 +175,7 @@ def backup(settings: Settings, target: Path) -> dict:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageError(f"Le dossier de sauvegarde {target} existe déjà et n'est pas vide.")
     target.parent.mkdir(parents=True, exist_ok=True)
+    key = _key(settings, create=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         with warehouse.writer_lock(db):
@@ -124,6 +199,7 @@ def backup(settings: Settings, target: Path) -> dict:
                 for name, path in _files(work).items()
             },
         }
+        manifest[SIGNATURE] = _signature(key, manifest)
         (work / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
         )
@@ -136,17 +212,46 @@ def backup(settings: Settings, target: Path) -> dict:
     return manifest
 
 
-def verify(source: Path) -> dict:
-    """The manifest of a backup whose files all match it and this product; refuses otherwise."""
+def verify(source: Path, settings: Settings) -> dict:
+    """The manifest of a backup whose files all match it and this product; refuses otherwise
+    (see the module: signature first, then names, files, checksums, schema)."""
+    if not source.is_dir() or source.is_symlink():
+        raise BackupRefused(f"{source} : pas un dossier de sauvegarde.")
     try:
-        manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
+        with open_regular(source / MANIFEST) as f:
+            manifest = json.loads(f.read(16 * 1024 * 1024).decode("utf-8"))
         listed = manifest["fichiers"]
         db_name = manifest["entrepot"]
+        acces = manifest.get("acces")
         version = int(manifest["version_schema"])
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise BackupRefused(f"{source} : manifeste absent ou illisible ({MANIFEST}).") from error
+        signature = str(manifest[SIGNATURE])
+        if not isinstance(listed, dict):
+            raise TypeError(listed)
+    except (OSError, ValueError, KeyError, TypeError, FileRefused) as error:
+        raise BackupRefused(
+            f"{source} : manifeste absent, illisible ou non signé ({MANIFEST}) ; une "
+            "sauvegarde d'une version antérieure à la signature doit être refaite."
+        ) from error
     if manifest.get("format") != FORMAT:
         raise BackupRefused(f"{source} : format de sauvegarde inconnu.")
+    if not hmac.compare_digest(signature, _signature(_key(settings, create=False), manifest)):
+        raise BackupRefused(
+            f"{source} : signature du manifeste invalide : sauvegarde modifiée, ou signée avec "
+            f"une autre clé des sauvegardes que {backup_key_path(settings)}. Rien n'est restauré."
+        )
+    bad = sorted(str(n) for n in listed if not _plain_name(n))
+    if (
+        bad
+        or not _plain_name(db_name, top_level=True)
+        or (acces is not None and not _plain_name(acces, top_level=True))
+    ):
+        raise BackupRefused(
+            f"{source} : le manifeste nomme un fichier hors du dossier de sauvegarde "
+            "(chemin absolu ou « .. »), refusé."
+        )
+    for role, name in (("l'entrepôt", db_name), ("le fichier d'accès", acces)):
+        if name is not None and name not in listed:
+            raise BackupRefused(f"{source} : {role} « {name} » n'est pas listé au manifeste.")
     present = _files(source)
     unlisted = sorted(set(present) - set(listed))
     if unlisted:
@@ -160,8 +265,6 @@ def verify(source: Path) -> dict:
                 f"{source} : l'empreinte sha256 de « {name} » ne correspond pas au manifeste "
                 "(fichier modifié ou abîmé)."
             )
-    if db_name not in listed:
-        raise BackupRefused(f"{source} : l'entrepôt « {db_name} » manque à la sauvegarde.")
     actual, _ = _warehouse_facts(source / db_name)
     if actual != version:
         raise BackupRefused(
@@ -171,6 +274,14 @@ def verify(source: Path) -> dict:
         raise BackupRefused(
             f"{source} : sauvegarde d'une version plus récente du produit (schéma {version}, "
             f"celui-ci connaît jusqu'à {warehouse.latest_version()})."
+        )
+    differences = warehouse.schema_differences(source / db_name, version)
+    if differences:
+        raise BackupRefused(
+            f"{source} : le schéma de l'entrepôt n'est pas celui que construisent les "
+            f"migrations du produit ({', '.join(differences[:5])}"
+            + (f", et {len(differences) - 5} autre(s)" if len(differences) > 5 else "")
+            + ") : rien n'est restauré."
         )
     return manifest
 
@@ -196,6 +307,19 @@ def _install_warehouse(copy: Path, db: Path, sha256: str) -> None:
                 leftover.unlink()
 
 
+def _install_access(copy: Path, live: Path, manifest: dict) -> None:
+    """Write the access file from a private copy checked against the manifest (the backup
+    folder may change between the check and the copy)."""
+    expected = manifest["fichiers"][manifest["acces"]]["sha256"]
+    with tempfile.TemporaryDirectory(prefix=".acces.", dir=live.parent) as tmp:
+        checked = Path(tmp) / "acces.sqlite"
+        with open_regular(copy) as src, checked.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+        if _sha256(checked) != expected:
+            raise BackupRefused(f"Copie de {copy.name} altérée pendant la restauration.")
+        _sqlite_copy(checked, live)
+
+
 def _install_reports(copy: Path, live: Path) -> None:
     """Replace the report folder by the backup's (renames, so never half of each)."""
     staged = live.with_name(f".{live.name}.restauration")
@@ -203,7 +327,7 @@ def _install_reports(copy: Path, live: Path) -> None:
     for leftover in (staged, old):
         shutil.rmtree(leftover, ignore_errors=True)
     if copy.is_dir():
-        shutil.copytree(copy, staged)
+        shutil.copytree(copy, staged, symlinks=True)  # never through a link (none passed verify)
     if live.exists():
         live.rename(old)
     if staged.exists():
@@ -213,7 +337,7 @@ def _install_reports(copy: Path, live: Path) -> None:
 
 def restore(settings: Settings, source: Path, replace: bool = False) -> dict:
     """Restore a verified backup into the configured warehouse path; returns its manifest."""
-    manifest = verify(source)
+    manifest = verify(source, settings)
     db = settings.db_path
     if db.exists() and not replace:
         raise UsageError(
@@ -226,7 +350,7 @@ def restore(settings: Settings, source: Path, replace: bool = False) -> dict:
             source / manifest["entrepot"], db, manifest["fichiers"][manifest["entrepot"]]["sha256"]
         )
         if manifest.get("acces"):
-            _sqlite_copy(source / manifest["acces"], access.access_path(db))
+            _install_access(source / manifest["acces"], access.access_path(db), manifest)
         _install_reports(source / REPORTS, archive.reports_dir(db))
     access.audit(
         db, settings.operator, "restauration", "ok",

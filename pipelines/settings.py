@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.errors import UsageError
 from pipelines.nomenclatures import NOMENCLATURES_DIR as NOMENCLATURES_DIR  # its home
 from pipelines.nomenclatures import departement_code
 
@@ -59,6 +60,38 @@ def private_file(path: Path) -> Path:
         if st.st_uid == os.getuid() and st.st_mode & 0o077:
             path.chmod(0o600)
     return path
+
+
+def read_private_file(path: Path, what: str) -> str:
+    """The text of a secret kept in a file (a key, a password): the file must be a regular
+    file reached without a link, readable by its owner only; refused otherwise, in French,
+    with the command that fixes it. The content is never part of a message."""
+    import errno
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError as error:
+        raise UsageError(f"{what} introuvable : {path}.") from error
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise UsageError(f"{what} : {path} est un lien symbolique, refusé.") from error
+        raise UsageError(f"{what} illisible : {path} ({error.strerror}).") from error
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise UsageError(f"{what} : {path} n'est pas un fichier ordinaire.")
+        if st.st_mode & 0o077:
+            raise UsageError(
+                f"{what} : {path} est lisible par d'autres comptes que le sien (mode "
+                f"{stat.S_IMODE(st.st_mode):04o}), refusé. Réservez-le à son propriétaire "
+                f"(chmod 600 {path})."
+            )
+        data = f.read(64 * 1024)
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{what} : {path} n'est pas un texte UTF-8.") from error
 
 
 def _default_key_file() -> Path:

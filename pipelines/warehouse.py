@@ -12,21 +12,26 @@ serialised by an advisory lock file; a crash leaves the live file untouched.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
 
-from pipelines.errors import UsageError
+from pipelines.errors import LoadFailed, UsageError
 from pipelines.nomenclatures import all_names, nomenclature
+from pipelines.readers.encoding import printable
 from pipelines.settings import SQL_DIR, private_dir
 
 T = TypeVar("T")
@@ -108,6 +113,59 @@ def upgrade(db_path: Path) -> tuple[int, int]:
     with write_generation(db_path):  # migrates the copy, then swaps it in
         pass
     return before, latest_version()
+
+
+# What a warehouse's catalog holds, per kind of object: (French name, query over the
+# catalog functions of the attached database `?`, rows of (schema, name, definition)).
+# Sequences are compared by name only: their definition shows how far they have counted.
+_CATALOG = (
+    ("schéma", "SELECT schema_name, schema_name, '' FROM duckdb_schemas() "
+     "WHERE database_name = ? AND NOT internal"),
+    ("table", "SELECT schema_name, table_name, sql FROM duckdb_tables() WHERE database_name = ?"),
+    ("vue", "SELECT schema_name, view_name, sql FROM duckdb_views() "
+     "WHERE database_name = ? AND NOT internal"),
+    ("macro", "SELECT schema_name, function_name, function_type || CAST(parameters AS VARCHAR) "
+     "|| coalesce(macro_definition, '') FROM duckdb_functions() "
+     "WHERE database_name = ? AND NOT internal"),
+    ("séquence", "SELECT schema_name, sequence_name, '' FROM duckdb_sequences() "
+     "WHERE database_name = ?"),
+    ("index", "SELECT schema_name, index_name, sql FROM duckdb_indexes() WHERE database_name = ?"),
+    ("type", "SELECT schema_name, type_name, logical_type FROM duckdb_types() "
+     "WHERE database_name = ? AND NOT internal"),
+)  # fmt: skip
+
+
+def catalog(con: duckdb.DuckDBPyConnection, database: str) -> set[tuple[str, str, str, str]]:
+    """Every object of an attached database: (kind, schema, name, definition)."""
+    return {
+        (kind, *map(str, row))
+        for kind, query in _CATALOG
+        for row in con.execute(query, [database]).fetchall()
+    }
+
+
+def schema_differences(db_path: Path, version: int) -> list[str]:
+    """How a warehouse file's schema differs from what the code's migrations build up to
+    `version`: objects it has and they do not (a view, a macro, a table planted in a
+    backup, run by whoever queries it next), objects defined otherwise, objects missing.
+    Empty when the file is exactly what the migrations make. The file is only read."""
+    con = connect()
+    try:
+        con.execute("ATTACH ':memory:' AS reference")
+        con.execute("USE reference")
+        migrate(con, upto=version)
+        con.execute("ATTACH ? AS restored (READ_ONLY)", [str(db_path)])
+        expected, found = catalog(con, "reference"), catalog(con, "restored")
+    finally:
+        con.close()
+    known = {(k, sch, name) for k, sch, name, _ in expected}
+    present = {(k, sch, name) for k, sch, name, _ in found}
+    out = [
+        f"{k} « {sch}.{name} » " + ("définie autrement" if (k, sch, name) in known else "en trop")
+        for k, sch, name, _ in sorted(found - expected)
+    ]
+    out += [f"{k} « {sch}.{name} » manquante" for k, sch, name in sorted(known - present)]
+    return out
 
 
 def refresh_nomenclatures(con: duckdb.DuckDBPyConnection) -> None:
@@ -199,16 +257,153 @@ def writer_lock(db_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# A working copy is `.<name>.<random>.tmp` (beside it, DuckDB's `.wal`); a restore's is
+# `.<name>.<random>.restauration`. Under the writer lock none is in use: any found then is
+# what a killed writer left (as large as the warehouse, and it would stay forever).
+_WORK_SUFFIXES = (".tmp", ".tmp.wal", ".restauration", ".restauration.wal")
+MARGIN_BYTES = 32 * 1024 * 1024  # room for the load's own rows and DuckDB's checkpoint
+MB = 1024 * 1024
+
+
+def _work_copies(db_path: Path) -> list[Path]:
+    prefix = f".{db_path.name}."
+    return [
+        p
+        for p in db_path.parent.iterdir()
+        if p.name.startswith(prefix) and p.name.endswith(_WORK_SUFFIXES) and not p.is_symlink()
+    ]
+
+
+def remove_stale_copies(db_path: Path) -> list[Path]:
+    """Delete the working copies a killed writer left; the caller holds the writer lock."""
+    removed = []
+    for path in _work_copies(db_path):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def free_bytes(folder: Path) -> int:
+    """Free space for this account on the file system of `folder`."""
+    return shutil.disk_usage(folder).free
+
+
+def no_space_message(needed: int, free: int, folder: Path) -> str:
+    return (
+        f"espace disque insuffisant : {-(-needed // MB)} Mo nécessaires, {free // MB} Mo "
+        f"libres sur {folder}. Rien n'a été écrit ; libérez de la place puis relancez."
+    )
+
+
+def _needed_bytes(db_path: Path) -> int:
+    live = sum(p.stat().st_size for p in (db_path, db_path.with_name(db_path.name + ".wal"))
+               if p.exists())  # fmt: skip
+    return live + live // 10 + MARGIN_BYTES
+
+
+def check_space(db_path: Path) -> None:
+    """Refuse before copying when the working copy would not fit: a full disk met during
+    the copy or the load fails deep in DuckDB (« IOException »), which says nothing useful.
+    Needed: the live file and its WAL, plus 10 % and a fixed margin for the new rows."""
+    needed = _needed_bytes(db_path)
+    free = free_bytes(db_path.parent)
+    if free < needed:
+        raise LoadFailed(no_space_message(needed, free, db_path.parent))
+
+
+def _is_disk_full(error: BaseException) -> bool:
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    return isinstance(error, duckdb.Error) and "No space left on device" in str(error)
+
+
+# A writer in progress leaves this marker beside the warehouse (its command, its start);
+# the next writer that finds it knows the previous one was killed and journals it.
+def marker_path(db_path: Path) -> Path:
+    return db_path.with_name(f".{db_path.name}.en_cours")
+
+
+INTERRUPTED_SOURCE = "inconnue"
+INTERRUPTED_FILE = "(écriture interrompue)"
+
+
+def _read_interrupted(db_path: Path) -> list[dict]:
+    """The writers that started and never finished (the marker's own, and those it
+    carried forward from earlier interrupted attempts)."""
+    marker = marker_path(db_path)
+    try:
+        raw = json.loads(marker.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):
+        return [{"debut": None, "commande": None}]
+    if not isinstance(raw, dict):
+        return [{"debut": None, "commande": None}]
+    carried = raw.get("interrompus") if isinstance(raw.get("interrompus"), list) else []
+    if "debut" not in raw:  # only earlier interruptions, carried forward
+        return carried
+    own = {"debut": raw.get("debut"), "commande": raw.get("commande"), "pid": raw.get("pid")}
+    return [*carried, own]
+
+
+def _write_marker(db_path: Path, interrupted: list[dict], own: bool) -> None:
+    """Write the marker: this writer's (`own`), or only the interrupted ones not journaled."""
+    if not own and not interrupted:
+        marker_path(db_path).unlink(missing_ok=True)
+        return
+    body: dict = {"interrompus": interrupted}
+    if own:
+        # the command and its file names (never a folder: names are what the journal shows)
+        command = " ".join(Path(a).name if "/" in a else a for a in sys.argv)[:300]
+        body |= {"debut": datetime.now().isoformat(timespec="seconds"), "pid": os.getpid(),
+                 "commande": printable(command)}  # fmt: skip
+    tmp = marker_path(db_path).with_suffix(".nouveau")
+    tmp.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    tmp.rename(marker_path(db_path))  # atomic; os.replace stays the swap's alone
+
+
+def interrupted_message(entry: dict) -> str:
+    when = entry.get("debut") or "date inconnue"
+    command = f" ({entry['commande']})" if entry.get("commande") else ""
+    return (
+        f"Écriture interrompue{command}, commencée le {when} : le processus s'est arrêté "
+        "sans finir (arrêt brutal, mémoire épuisée, coupure). L'entrepôt en service n'a pas "
+        "été modifié et rien de cette écriture n'a été gardé ; relancez-la."
+    )
+
+
+def _journal_interrupted(con: duckdb.DuckDBPyConnection, interrupted: list[dict]) -> None:
+    """One 'failed' journal row per interrupted writer, in the new generation."""
+    for entry in interrupted:
+        try:
+            started = datetime.fromisoformat(str(entry.get("debut")))
+        except ValueError:
+            started = datetime.now()
+        con.execute(
+            "INSERT INTO load_journal (source, file_name, sha256, size_bytes, status, "
+            "started_at, ended_at, message) VALUES (?, ?, '', 0, 'failed', ?, ?, ?)",
+            [INTERRUPTED_SOURCE, INTERRUPTED_FILE, started, datetime.now(),
+             interrupted_message(entry)],
+        )  # fmt: skip
+
+
 @contextlib.contextmanager
 def write_generation(db_path: Path) -> Iterator[Path]:
     """Yield the path of a migrated private copy of the warehouse; swap it in on success.
 
     The caller writes to the yielded path (ATTACH or connect) and must have closed or
     detached it when the block ends. On any exception the copy is deleted and the live file
-    is left exactly as it was.
+    is left exactly as it was. Under the lock, first: the copies a killed writer left are
+    deleted, its interruption is journaled in this generation (« Écriture interrompue »),
+    and the free space is checked before copying.
     """
     db_path = Path(db_path)
     with writer_lock(db_path):
+        remove_stale_copies(db_path)
+        interrupted = _read_interrupted(db_path)
+        check_space(db_path)
+        _write_marker(db_path, interrupted, own=True)
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent
         )
@@ -222,11 +417,21 @@ def write_generation(db_path: Path) -> Iterator[Path]:
             with connect(str(tmp)) as con:
                 migrate(con)
                 refresh_nomenclatures(con)
+                _journal_interrupted(con, interrupted)
             yield tmp
             if tmp.with_name(tmp.name + ".wal").exists():  # a writer that did not checkpoint
                 with connect(str(tmp)) as con:
                     con.execute("CHECKPOINT")
             swap_in(tmp, db_path)
+        except BaseException as error:
+            _write_marker(db_path, interrupted, own=False)  # still to journal, next time
+            if _is_disk_full(error):  # filled meanwhile (another program, a large load)
+                free = free_bytes(db_path.parent)
+                needed = max(_needed_bytes(db_path), free + MB)
+                raise LoadFailed(no_space_message(needed, free, db_path.parent)) from error
+            raise
+        else:
+            marker_path(db_path).unlink(missing_ok=True)
         finally:
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 with contextlib.suppress(FileNotFoundError):

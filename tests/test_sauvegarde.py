@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import access, indicators, warehouse
+from pipelines import access, indicators, sauvegarde, warehouse
 from pipelines.cli import main
 from pipelines.sauvegarde import MANIFEST
+from pipelines.settings import Settings
 from tests.conftest import TEST_KEY
 
 MONTH = "2026-10"
@@ -88,8 +89,10 @@ def test_backup_while_reading_then_restore_gives_the_same_indicators(
         "pilotage.duckdb.acces.sqlite",
         "rapports/chargement_1/rapport.html",
     }
-    for path in backup.rglob("*"):  # the key is kept apart, never in a backup
+    backup_key = (key_file.parent / "cle_sauvegarde").read_bytes().strip()
+    for path in backup.rglob("*"):  # the keys are kept apart, never in a backup
         assert not path.is_file() or TEST_KEY.encode() not in path.read_bytes()
+        assert not path.is_file() or backup_key not in path.read_bytes()
 
     fresh = tmp_path / "neuf" / "pilotage.duckdb"
     monkeypatch.setenv("PILOTAGE_DB", str(fresh))
@@ -127,11 +130,21 @@ def test_a_tampered_warehouse_is_refused(tmp_path, live, capsys) -> None:
     _refused(tmp_path, backup, capsys, "sha256 de « pilotage.duckdb »")
 
 
+def resign(backup: Path, manifest: dict) -> None:
+    """Write a manifest signed with the backup key, as only its custodian can: what the
+    restore checks after the signature is then tested on its own."""
+    settings = Settings.from_env()
+    manifest[sauvegarde.SIGNATURE] = sauvegarde._signature(
+        sauvegarde._key(settings, create=False), manifest
+    )
+    (backup / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+
+
 def test_a_schema_that_does_not_match_is_refused(tmp_path, live, capsys) -> None:
     backup = _backup(tmp_path, live)
     manifest = json.loads((backup / MANIFEST).read_text("utf-8"))
     manifest["version_schema"] += 1
-    (backup / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    resign(backup, manifest)
     _refused(tmp_path, backup, capsys, "version de schéma")
 
 

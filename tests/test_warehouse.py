@@ -56,7 +56,9 @@ def test_migrer_brings_a_warehouse_of_the_previous_release_up_to_date(
             con.execute(f"DROP MACRO TABLE {table_macro}")
         for macro in ("dans_territoire", "arrondi", "part", "cles_personne"):
             con.execute(f"DROP MACRO {macro}")
-        con.execute("ALTER TABLE ft_statut DROP COLUMN identite_certifiee")  # 0016 undone (0017, OARSA, is idempotent)
+        con.execute(
+            "ALTER TABLE ft_statut DROP COLUMN identite_certifiee"
+        )  # 0016 undone (0017, OARSA, is idempotent)
         con.execute("ALTER TABLE ft_contrainte DROP COLUMN valeur")
         con.execute("DELETE FROM schema_version WHERE version >= 15")
     with duckdb.connect(str(settings.db_path), read_only=True) as con:

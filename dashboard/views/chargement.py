@@ -14,14 +14,21 @@ import contextlib
 import dataclasses
 import shutil
 from collections.abc import Callable, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from dashboard import auth
 from dashboard.formatting import fmt_int
-from dashboard.uploads import Arrival, Upload, new_staging_dir, safe_name, stage, uploaded_mapping
+from dashboard.uploads import (
+    Arrival,
+    Upload,
+    new_staging_dir,
+    safe_name,
+    stage_all,
+    uploaded_mapping,
+)
 from pipelines import access, loader, retention
 from pipelines.access import User
 from pipelines.errors import NotAuthorised, PilotageError
@@ -77,6 +84,7 @@ class Request:
     liste: str | None
     mois: str | None
     mapping_file: Upload | None = None
+    password: str | None = field(default=None, repr=False)  # of a 7z archive; never kept
 
     @property
     def empty(self) -> bool:
@@ -102,7 +110,7 @@ def staged_paths(request: Request, settings: Settings, state: MutableMapping) ->
     if UPLOAD_DIR not in state:
         state[UPLOAD_DIR] = new_staging_dir(settings.db_path)
     folder = Path(state[UPLOAD_DIR])
-    return [stage(folder, upload) for upload in request.uploads]
+    return [p for upload in request.uploads for p in stage_all(folder, upload, request.password)]
 
 
 def options(request: Request, settings: Settings, state: MutableMapping) -> dict:
@@ -211,7 +219,10 @@ def check(
     if refusal := auth.not_granted(user, request.departement):
         return Refused(refusal)
     key = request.key()
-    paths = staged_paths(request, settings, state)
+    try:
+        paths = staged_paths(request, settings, state)  # a refused 7z archive raises here
+    except PilotageError as error:
+        return Refused(str(error))
     target = paths[0] if len(paths) == 1 else paths
     try:
         if state.get(CONTROL, (None,))[0] != key:

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import gzip
 import hashlib
+import io
+import os
+import stat
+import unicodedata
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +33,26 @@ _CHUNK = 8 * 1024 * 1024
 _NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
 UTF8_BOM = b"\xef\xbb\xbf"
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+# Control, format (bidi overrides), surrogate, private, unassigned; line and paragraph
+# separators. Spaces (Zs, the no-break ones of French typography included) are kept.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in "\r\n\t":
+        return repr(char)[1:-1]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` on one line with every control, format or separator character escaped
+    (CR -> \\r, U+202E -> \\u202e): a file name chosen by whoever drops a file is shown as
+    it is, but can neither start a forged log line or mail header, nor reorder what a
+    reader sees (bidi overrides). Letters, accents and spaces are kept."""
+    return "".join(_escape(c) if unicodedata.category(c) in _HIDDEN else c for c in text)
 
 
 @dataclass(frozen=True)
@@ -48,7 +73,7 @@ class FileFacts:
     def file_name(self) -> str:
         if self.parts:
             return " + ".join(p.file_name for p in self.parts)
-        return self.path.name
+        return printable(self.path.name)  # whoever dropped the file chose it
 
     @property
     def sha256(self) -> str:
@@ -58,10 +83,39 @@ class FileFacts:
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """The file at `path`, opened for reading, if it is a regular file reached without
+    following a symbolic link; a FileRefused naming it otherwise.
+
+    Why: whoever drops files (the arrivals folder is writable by the sender's account) can
+    leave a link to another département's data or to a secret of the service, or swap a
+    file for a link between the moment it was looked at and the moment it is read.
+    O_NOFOLLOW refuses a link at the time of the open itself; O_NONBLOCK keeps a FIFO from
+    blocking the open, and fstat then refuses it like a folder or a device."""
+    name = printable(Path(path).name)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise FileRefused(
+                f"{name} : {SYMLINK_REASON} ; déposez le fichier lui-même."
+            ) from error
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise FileRefused(f"{name} : {SPECIAL_REASON}.")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+SYMLINK_REASON = "lien symbolique, jamais suivi"
+SPECIAL_REASON = "pas un fichier ordinaire (dossier, tube, périphérique), jamais lu"
+
+
 def file_sha256(path: Path) -> str:
     """sha256 of the file's bytes as received (hashlib releases the GIL on large blocks)."""
     digest = hashlib.sha256()
-    with path.open("rb") as raw:
+    with open_regular(path) as raw:
         while block := raw.read(_CHUNK):
             digest.update(block)
     return digest.hexdigest()
@@ -69,8 +123,61 @@ def file_sha256(path: Path) -> str:
 
 def is_gzip(path: Path) -> bool:
     """True when the file starts with the gzip magic number, whatever its name."""
-    with path.open("rb") as f:
+    with open_regular(path) as f:
         return f.read(2) == GZIP_MAGIC
+
+
+class TooLarge(FileRefused):
+    """A compressed file (gzip, a workbook's parts, an archive member) that would inflate
+    beyond the limits: a decompression bomb, or a file far larger than any agreed one."""
+
+
+MB = 1024 * 1024
+RATIO_ENV = "PILOTAGE_MAX_RATIO_COMPRESSION"
+MAX_ENV = "PILOTAGE_MAX_DECOMPRESSE_MO"
+DEFAULT_RATIO = 200  # PECGM, the most compressible file sent, inflates about 25 times
+DEFAULT_MAX_MB = 20 * 1024  # a national PECGM is a few GB
+FLOOR = 16 * MB  # below this any ratio is harmless
+
+
+def inflate_limit(compressed_bytes: int) -> int:
+    """How many bytes a compressed file of this size may inflate to: `RATIO_ENV` times its
+    size (16 MB at least), and never more than `MAX_ENV` MB."""
+    ratio = int(os.environ.get(RATIO_ENV) or DEFAULT_RATIO)
+    cap = int(os.environ.get(MAX_ENV) or DEFAULT_MAX_MB) * MB
+    return min(cap, max(compressed_bytes * ratio, FLOOR))
+
+
+def too_large_message(name: str, limit: int, compressed_bytes: int) -> str:
+    compressed = f"{compressed_bytes // MB} Mo" if compressed_bytes >= MB else "moins de 1 Mo"
+    return (
+        f"{name} : fichier compressé qui se décompresse au-delà de {limit // MB} Mo pour "
+        f"{compressed} compressés (limites {RATIO_ENV}, {MAX_ENV}) : refusé, rien n'est "
+        "chargé (bombe de décompression, ou fichier à découper)."
+    )
+
+
+class _Bounded(io.RawIOBase):
+    """A decompressing stream that refuses (TooLarge) past `limit` inflated bytes, so that
+    memory and time stay bounded whatever the reader behind does with it."""
+
+    def __init__(self, inner: BinaryIO, limit: int, name: str, compressed_bytes: int) -> None:
+        self._inner, self._limit, self._total = inner, limit, 0
+        self._message = too_large_message(name, limit, compressed_bytes)
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+    def readinto(self, buffer) -> int:
+        n = self._inner.readinto(buffer)
+        self._total += n
+        if self._total > self._limit:
+            raise TooLarge(self._message)
+        return n
 
 
 @contextlib.contextmanager
@@ -83,8 +190,16 @@ def open_bytes(path: Path) -> Iterator[BinaryIO]:
     """
     compressed = is_gzip(path)
     try:
-        with gzip.open(path, "rb") if compressed else path.open("rb") as f:
-            yield f
+        with open_regular(path) as raw:
+            if not compressed:
+                yield raw
+                return
+            size = os.fstat(raw.fileno()).st_size
+            bounded = _Bounded(
+                gzip.GzipFile(fileobj=raw), inflate_limit(size), printable(path.name), size
+            )
+            with io.BufferedReader(bounded) as f:  # as GzipFile: no read-ahead past 8 KiB
+                yield f
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise FileRefused(damaged_gzip_message(path.name)) from error
 
@@ -126,13 +241,13 @@ def inspect_file(path: Path) -> FileFacts:
     second pass in Python: DuckDB refuses invalid UTF-8 and the C1 bytes in Latin-1, and
     the source then retries with `fallback()` (UTF-8 -> ISO-8859-1 -> Windows-1252).
     """
+    compressed = is_gzip(path)  # first: refuses a link or a special file (open_regular)
     digest = _HASHER.submit(file_sha256, path)
     size = path.stat().st_size
-    compressed = is_gzip(path)
     bom = False
     name, duck = "ISO-8859-1", "utf-8"
-    with open_bytes(path) as f, contextlib.suppress(EOFError, zlib.error):
-        # A cut .gz ends the guess here; the reader refuses the file, naming it.
+    with open_bytes(path) as f, contextlib.suppress(EOFError, zlib.error, TooLarge):
+        # A cut .gz or a bomb ends the guess here; the reader refuses the file, naming it.
         first = True
         while block := f.read(_CHUNK):
             if first:

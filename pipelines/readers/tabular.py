@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import unicodedata
 import zipfile
@@ -27,7 +28,7 @@ import yaml
 
 from pipelines.errors import FileRefused, UsageError
 from pipelines.readers.arrow import integers, strings
-from pipelines.readers.encoding import FileFacts, open_bytes
+from pipelines.readers.encoding import MB, FileFacts, TooLarge, inflate_limit, open_bytes
 from pipelines.settings import LAYOUTS_DIR
 
 DELIMITERS = (";", ",", "\t")
@@ -170,23 +171,89 @@ def _split_header(numbered):
     return header, rows, numbers, extra
 
 
+# The most text a delimited file or a workbook may hold once decoded or inflated: these
+# are office exports of at most a few hundred thousand rows, read whole in memory.
+TABULAR_MAX_ENV = "PILOTAGE_MAX_TABLEUR_MO"
+TABULAR_MAX_MB = 1024
+
+
+def tabular_limit() -> int:
+    return int(os.environ.get(TABULAR_MAX_ENV) or TABULAR_MAX_MB) * MB
+
+
+def _read_bounded(facts: FileFacts) -> bytes:
+    """The whole (decompressed) file, refused past `tabular_limit()`."""
+    limit, total, chunks = tabular_limit(), 0, []
+    with open_bytes(facts.path) as f:  # by blocks: read(limit) would allocate the limit
+        while total <= limit and (chunk := f.read(8 * MB)):
+            total += len(chunk)
+            chunks.append(chunk)
+    if total > limit:
+        raise TooLarge(
+            f"{facts.file_name} : plus de {limit // MB} Mo ({TABULAR_MAX_ENV}) : trop grand "
+            "pour un fichier tabulaire, refusé ; rien n'est chargé."
+        )
+    return b"".join(chunks)
+
+
+def _check_workbook(data: io.BytesIO, name: str) -> None:
+    """Refuse a workbook whose parts would inflate too far, from the sizes its zip
+    directory declares (Python's zipfile never inflates a part past its declared size, and
+    openpyxl reads through it): a shared-strings part of gigabytes is refused before a byte
+    of it is inflated."""
+    total, limit = 0, tabular_limit()
+    with zipfile.ZipFile(data) as archive:
+        for info in archive.infolist():
+            total += info.file_size
+            if info.file_size > inflate_limit(info.compress_size) or total > limit:
+                raise TooLarge(
+                    f"{name} : classeur dont une partie se décompresse au-delà des limites "
+                    f"({info.file_size // MB} Mo pour {info.compress_size // 1024} Ko "
+                    f"compressés ; {TABULAR_MAX_ENV}) : refusé, rien n'est chargé (bombe de "
+                    "décompression ?)."
+                )
+
+
+CELLS_ENV = "PILOTAGE_MAX_TABLEUR_CELLULES"
+MAX_CELLS = 50_000_000  # 1 million rows of 50 columns; a département's export is far less
+
+
+def _bounded_cells(rows, name: str):
+    """(number, cells as text) of the sheet's rows, refused (TooLarge) past `CELLS_ENV`
+    cells: a few bytes of XML (a cell in column XFD) may stand for 16,384 cells."""
+    limit, seen = int(os.environ.get(CELLS_ENV) or MAX_CELLS), 0
+    for number, values in enumerate(rows, start=1):
+        seen += len(values)
+        if seen > limit:
+            shown = f"{limit:,}".replace(",", "\u202f")  # 50 000 000, French style
+            raise TooLarge(
+                f"{name} : classeur de plus de {shown} cellules ({CELLS_ENV}) : refusé, "
+                "rien n'est chargé."
+            )
+        yield number, [_cell_text(v) for v in values]
+
+
 def _read_xlsx(facts: FileFacts) -> Table:
+    """The first sheet's values: cached results of formulas (never computed), links to
+    other workbooks neither loaded nor followed, macros (an .xlsm renamed) never kept."""
     from openpyxl import load_workbook
 
-    with open_bytes(facts.path) as f:
-        data = io.BytesIO(f.read())  # a file object: openpyxl judges a path by its suffix
+    data = io.BytesIO(_read_bounded(facts))  # a file object: openpyxl judges a path by its suffix
     try:
         if not zipfile.is_zipfile(data):
             raise zipfile.BadZipFile
-        book = load_workbook(data, read_only=True, data_only=True)
+        _check_workbook(data, facts.file_name)
+        book = load_workbook(data, read_only=True, data_only=True, keep_links=False, keep_vba=False)
+    except FileRefused:
+        raise
     except Exception as error:  # openpyxl raises many types for a damaged file
         raise FileRefused(f"{facts.file_name} : classeur Excel illisible.") from error
     try:
         sheet = book.worksheets[0]
-        numbered = (
-            (number, [_cell_text(v) for v in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        )
+        # The sheet's declared dimension may claim 1,048,576 rows by 16,384 columns for one
+        # far cell; openpyxl would pad every row to it. Without it, rows are as written.
+        sheet.reset_dimensions()
+        numbered = _bounded_cells(sheet.iter_rows(values_only=True), facts.file_name)
         header, rows, numbers, extra = _split_header(numbered)
     finally:
         book.close()
@@ -197,8 +264,7 @@ def _read_xlsx(facts: FileFacts) -> Table:
 
 def _decode(facts: FileFacts) -> tuple[str, str]:
     """The whole text and the encoding name; decoding decides, not a guess."""
-    with open_bytes(facts.path) as f:
-        data = f.read()
+    data = _read_bounded(facts)
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "UTF-8 (BOM)"
     if data.isascii():

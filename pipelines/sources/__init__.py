@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Iterator, Mapping
 
 from pipelines.errors import FileRefused, FileUnusable, UsageError
-from pipelines.readers.encoding import FileFacts, read_head
+from pipelines.readers.encoding import FileFacts, TooLarge, read_head
 from pipelines.sources.protocol import Source
 
 # name -> (module, attribute or None for the module itself). Imported on first use: a
@@ -92,6 +92,8 @@ def detect_source(facts: FileFacts) -> str:
         return caf.SOURCE
     try:
         headers = read_table(facts).headers
+    except TooLarge as error:  # a bomb is refused as such, not as an unknown source
+        raise FileUnusable(str(error).removeprefix(f"{facts.file_name} : ")) from error
     except FileRefused:
         headers = []
     scores = {source: _score(headers, source) for source in TABULAR}
