@@ -50,9 +50,9 @@ def departement_and_month() -> tuple[str | None, str | None]:
 
 def no_data_message() -> None:
     st.info(
-        "Aucune donnée chargée pour l'instant. Chargez un fichier PECGM depuis la page "
-        "« Chargement » ou avec `python -m pipelines load pecgm FICHIER`, ou construisez "
-        "l'entrepôt de démonstration avec `python -m pipelines demo`."
+        "Aucune donnée chargée pour l'instant pour vos départements. Un gestionnaire de "
+        "données les charge depuis la page « Chargement » ; les chiffres apparaissent ici "
+        "dès le premier fichier PECGM chargé."
     )
 
 

@@ -135,7 +135,7 @@ def test_phone_layout(server, browser, slug, login) -> None:
         tab.locator(".js-plotly-plot .legend").first.wait_for(timeout=90_000)
         _shot(tab, f"telephone_{slug}")
         for chart in tab.locator(".js-plotly-plot").all():
-            plot = chart.locator(".cartesianlayer, .funnellayer").first.bounding_box()
+            plot = chart.locator(".draglayer .nsewdrag").first.bounding_box()  # the plot area
             legend = chart.locator(".legend")
             if plot is None or legend.count() == 0:
                 continue
