@@ -23,6 +23,38 @@ def remember(key: str, value: str) -> None:
     st.session_state.setdefault(SAVED, {})[key] = value
 
 
+def url_choice(key: str, options, default):
+    """The value a page's own widget starts with: the address's when it names one of
+    `options` (compared as text), else `default`. Paired with `to_url` after the widget,
+    a link reproduces the page's choices too (Cohortes)."""
+    wanted = st.query_params.get(key)
+    return next((o for o in options if str(o) == wanted), default)
+
+
+def url_index(key: str, options: list, default: int = 0) -> int:
+    """`url_choice` as an index, for the widgets that take one (radio, selectbox)."""
+    return list(options).index(url_choice(key, options, options[default]))
+
+
+def url_range(key: str, options: list, default: tuple):
+    """A (first, last) pair of `options` from the address (« first..last »), else default."""
+    first, _, last = (st.query_params.get(key) or "").partition("..")
+    if first in options and last in options and first <= last:
+        return first, last
+    return default
+
+
+def to_url(**values) -> None:
+    """Write a page's choices into the address (None: removed); pairs as « first..last »."""
+    for key, value in values.items():
+        if value is None:
+            st.query_params.pop(key, None)
+        elif isinstance(value, tuple):
+            st.query_params[key] = "..".join(map(str, value))
+        else:
+            st.query_params[key] = str(value)
+
+
 def pick(label: str, options: list[str], key: str, fmt=str, default: int = 0, where=None):
     """A select box whose value lives in the address and the session (`chosen`), so that
     it follows the user from page to page; in the sidebar unless `where` is given."""

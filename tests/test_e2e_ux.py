@@ -147,3 +147,34 @@ def test_phone_layout(server, browser, slug, login) -> None:
                 assert title.first.bounding_box()["width"] <= width + 1, "titre coupé"
     finally:
         context.close()
+
+
+ROLE_HOMES = {  # role -> the page the README shows it on (docs/img/<role>.png)
+    "comite": ("synthese", "Synthèse"),
+    "analyste": ("cohortes", "Cohortes"),
+    "donnees": ("qualite", "Qualité des données"),
+    "admin": ("administration", "Administration"),
+}
+
+
+@pytest.mark.parametrize("role", ROLE_HOMES)
+def test_each_role_lands_on_its_pages(server, browser, role) -> None:
+    """One screenshot per role (the README's, docs/img/), checked by its DOM: the page's
+    heading, the menu holding the role's pages only, no error."""
+    from dashboard import navigation
+
+    slug, title = ROLE_HOMES[role]
+    context = browser.new_context(viewport={"width": 1200, "height": 760}, locale="fr-FR")
+    tab = context.new_page()
+    try:
+        _open(tab, f"{server}/{slug}?dep=2A&mois=2026-10", title, role)
+        if tab.locator(".js-plotly-plot").count():
+            tab.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=90_000)
+        assert tab.locator('[data-testid="stException"]').count() == 0
+        nav = tab.locator('[data-testid="stSidebarNav"]')
+        shown = {p.title for p in navigation.PAGES if nav.get_by_text(p.title, exact=True).count()}
+        assert shown == {p.title for p in navigation.for_role(role)}
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(SHOTS / f"role_{role}.png"))
+    finally:
+        context.close()
