@@ -168,8 +168,23 @@ def test_each_role_lands_on_its_pages(server, browser, role) -> None:
     tab = context.new_page()
     try:
         _open(tab, f"{server}/{slug}?dep=2A&mois=2026-10", title, role)
+        expect(tab.get_by_role("textbox", name="Identifiant")).to_have_count(0, timeout=30_000)
+        if slug == "synthese":
+            tab.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
         if tab.locator(".js-plotly-plot").count():
             tab.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=90_000)
+        if role == "donnees":  # the steward's first look: the coverage calendar
+            tab.get_by_role("tab", name="Calendrier de couverture").click()
+            expect(tab.get_by_role("tab", name="Calendrier de couverture")).to_have_attribute(
+                "aria-selected", "true"
+            )
+            panel = tab.get_by_role("tabpanel", name="Calendrier de couverture")
+            cells = panel.locator('[data-testid^="glide-cell-"]', has_text="chargé")
+            expect(cells.first).to_be_attached(timeout=60_000)  # the grid's cells (ARIA)
+        if tab.locator('[data-testid="stDataFrame"]').count():
+            grid = tab.locator('[data-testid="data-grid-canvas"]:visible').first
+            grid.wait_for(timeout=60_000)
+            _settle(tab)
         assert tab.locator('[data-testid="stException"]').count() == 0
         nav = tab.locator('[data-testid="stSidebarNav"]')
         shown = {p.title for p in navigation.PAGES if nav.get_by_text(p.title, exact=True).count()}
