@@ -7,39 +7,91 @@ function here takes the masking threshold of the view it is built for.
 
 from __future__ import annotations
 
+import math
 import re
+import textwrap
 from typing import NamedTuple
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
-from dashboard.formatting import fmt_month, fmt_month_short
-from dashboard.palette import COLOURS, NEUTRAL, NON_RENSEIGNE, OKABE_ITO, PROVISOIRE
+from dashboard.formatting import (
+    code_label,
+    fmt_decimal,
+    fmt_int,
+    fmt_month,
+    fmt_month_short,
+    fmt_share,
+)
+from dashboard.palette import COLOURS, CURVES, NEUTRAL, NON_RENSEIGNE, OKABE_ITO, PROVISOIRE
 from dashboard.texte import plain_labels  # every label from a file is drawn as text
 from pipelines import masking
 
+TITLE_WIDTH = 40  # characters per title line: a title fits a 390 px phone screen
+LONG_LABEL = 14  # a category label longer than this turns bars horizontal
+FONT = {"family": "Source Sans, sans-serif", "size": 13}
 
-@plain_labels
-def bar(
-    frame: pd.DataFrame, x: str, y: str, family: str, title: str, labels: dict[str, str]
-) -> go.Figure:
-    """A bar per code: the family's fixed colour per code (the same on every page), or
-    one neutral colour when the codes have none (organismes, structures...)."""
-    colours = COLOURS.get(family)
-    fig = px.bar(
-        frame,
-        x=x,
-        y=y,
-        color=x,
-        color_discrete_map=colours or {c: NEUTRAL for c in frame[x]},
-        title=title,
-        labels=labels,
-        text="libelle_valeur",
-    )
-    fig.update_layout(showlegend=False, separators=", ", margin={"t": 60, "b": 20})
-    fig.update_traces(textposition="outside", cliponaxis=False)
+
+def wrap_title(title: str) -> str:
+    """A long title on several lines (plotly.js never wraps one: it would be cut)."""
+    if not title or "<br>" in title:  # empty, or wrapped already
+        return title or ""
+    return "<br>".join(textwrap.wrap(title, TITLE_WIDTH))
+
+
+def finish(fig: go.Figure, title: str | None = None) -> go.Figure:
+    """What every figure shares: French separators (« 1 234 », « 12,3 »), the title
+    wrapped and left-aligned, the legend in a row under the plot (beside it, it eats
+    half a phone screen), hover labels never cut."""
+    text = wrap_title(title if title is not None else (fig.layout.title.text or ""))
+    lines = text.count("<br>") + 1 if text else 0
+    below = -0.32 if fig.layout.xaxis.title.text else -0.16
+    fig.update_layout(  # one update: each one validates the whole layout again
+        separators=", ",
+        font=FONT,
+        title={"text": text, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        legend={"orientation": "h", "yanchor": "top", "y": below, "x": 0, "xanchor": "left",
+                "title": {"text": ""}},
+        margin={"l": 8, "r": 8, "t": 30 + 22 * lines, "b": 8},
+        hoverlabel={"namelength": -1},
+        xaxis_automargin=True,
+        yaxis_automargin=True,
+    )  # fmt: skip
     return fig
+
+
+def share_axis(fig: go.Figure, values, axis: str = "y") -> go.Figure:
+    """A share axis scaled to its values: 0–100 % only when a value comes near it (a 1 %
+    share drawn on 0–100 % is flat), ticks in French (« 12 % »)."""
+    known = [v for v in values if v is not None and v == v]
+    top = max(known, default=1.0)
+    end = 1.0 if top > 0.6 else min(1.0, top * 1.15) or 0.01
+    step = next(s for s in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if end / s <= 6)
+    end = round(min(1.0, math.ceil(end / step - 1e-9) * step), 6)
+    ticks = [round(i * step, 6) for i in range(round(end / step) + 1)]
+    decimals = 1 if step < 0.01 else 0
+    update = {"range": [0, end], "tickvals": ticks,
+              "ticktext": [fmt_share(t, decimals) for t in ticks]}  # fmt: skip
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**update)
+    return fig
+
+
+def hover_value(value, share: bool) -> str:
+    """A value as the hover label prints it: « 12,3 % », « 1 234 » or « 12,5 »."""
+    if value is None or value != value:
+        return "n.d."
+    if share:
+        return fmt_share(float(value))
+    if float(value).is_integer():
+        return fmt_int(int(value))
+    return fmt_decimal(float(value))
+
+
+def hover_x(value) -> str:
+    """An x value as a hover label prints it: months in words, days as « 30 jours »."""
+    if isinstance(value, str) and MONTH.match(value):
+        return fmt_month(value)
+    return str(value)
 
 
 @plain_labels
@@ -53,7 +105,7 @@ def cohorte_lines(
     labels: dict[str, str],
     family: str = "parcours",
     markers: bool = True,
-    palette: tuple[str, ...] = OKABE_ITO,
+    palette: tuple[str, ...] = CURVES,
 ) -> go.Figure:
     """One line per group over cohortes, the provisional values drawn apart: complete
     cohortes as a solid line with filled markers, provisional ones (boolean column
@@ -70,7 +122,7 @@ def cohorte_lines(
         colour = colours.get(group, palette[i % len(palette)])
         done = rows[~rows[provisional].astype(bool)]
         open_ = rows[rows[provisional].astype(bool)]
-        name = str(group) if group is not None else labels.get(y, y)
+        name = PARCOURS_LABELS.get(group, str(group)) if group is not None else labels.get(y, y)
         fig.add_trace(
             go.Scatter(
                 x=done[x], y=done[y], mode="lines+markers" if markers else "lines",
@@ -108,10 +160,9 @@ def cohorte_lines(
             )
         )  # fmt: skip
     fig.update_layout(
-        title=title, separators=", ", legend_title_text="",
-        xaxis_title=labels.get(x, ""), yaxis_title=labels.get(y, ""),
+        title=title, xaxis_title=labels.get(x, ""), yaxis_title=labels.get(y, ""),
     )  # fmt: skip
-    return fig
+    return finish(fig)
 
 
 PARCOURS_LABELS = {
@@ -143,26 +194,55 @@ def masked_frame(counts: dict[str, int], labels: dict[str, str], limit: int) -> 
         {
             "code": list(masked),
             # a code outside the code list (newer than it) is shown under its own code
-            "libelle": [labels.get(c, c) for c in masked],
+            "libelle": [labels.get(c, code_label(c)) for c in masked],
             "effectif": [v if v is not None else 0 for v in masked.values()],
             "affiche": [masking.masked_label(v, limit) for v in masked.values()],
         }
     )
 
 
+def ordered(frame: pd.DataFrame, family: str) -> pd.DataFrame:
+    """Codes in their natural order when the family has one (age groups, categories: the
+    order of its colours), else the largest first."""
+    order = list(COLOURS.get(family, {}))
+    if order and frame["code"].isin(order).any():
+        rank = {c: i for i, c in enumerate(order)}
+        return (
+            frame.assign(_r=frame["code"].map(lambda c: rank.get(c, len(rank))))
+            .sort_values("_r", kind="stable")
+            .drop(columns="_r")
+        )
+    return frame.sort_values("effectif", ascending=False, kind="stable")
+
+
 @plain_labels
 def distribution(frame: pd.DataFrame, family: str, title: str) -> go.Figure:
-    """A bar per code of a masked distribution (`masked_frame`), its printed value on top."""
-    fig = bar(
-        frame.rename(columns={"affiche": "libelle_valeur"}),
-        "code",
-        "effectif",
-        family,
-        title,
-        {"code": "", "effectif": "Personnes"},
-    )
-    fig.update_xaxes(ticktext=frame["libelle"], tickvals=frame["code"])
-    return fig
+    """A bar per code of a masked distribution (`masked_frame`), its printed value by the
+    bar; horizontal bars when the labels are long (read without tilting the head)."""
+    frame = ordered(frame, family)
+    colours = COLOURS.get(family)
+    colour = [(colours or {}).get(c, NEUTRAL if not colours else NON_RENSEIGNE)
+              for c in frame["code"]]  # fmt: skip
+    horizontal = frame["libelle"].astype(str).str.len().max() > LONG_LABEL or len(frame) > 8
+    labels = frame["libelle"].astype(str).tolist()
+    common = {"text": frame["affiche"], "textposition": "outside", "cliponaxis": False,
+              "marker": {"color": colour}, "customdata": frame["affiche"],
+              "showlegend": False}  # fmt: skip
+    if horizontal:
+        fig = go.Figure(
+            go.Bar(y=labels, x=frame["effectif"], orientation="h",
+                   hovertemplate="%{y} : %{customdata} personnes<extra></extra>", **common)
+        )  # fmt: skip
+        fig.update_yaxes(autorange="reversed", title_text="")
+        fig.update_xaxes(title_text="Personnes", tickformat=",d")
+        fig.update_layout(height=max(260, 90 + 30 * len(frame)))
+    else:
+        fig = go.Figure(
+            go.Bar(x=labels, y=frame["effectif"],
+                   hovertemplate="%{x} : %{customdata} personnes<extra></extra>", **common)
+        )  # fmt: skip
+        fig.update_yaxes(title_text="Personnes", tickformat=",d")
+    return finish(fig, title)
 
 
 def monthly_counts(
@@ -180,7 +260,7 @@ def monthly_counts(
                     "mois": month,
                     "mois_libelle": fmt_month(month),
                     "code": code,
-                    "libelle": labels.get(code, PARCOURS_LABELS.get(code, code)),
+                    "libelle": labels.get(code, PARCOURS_LABELS.get(code, code_label(code))),
                     "effectif": value,
                     "affiche": masking.masked_label(value, limit),
                     "part": (value / total) if value is not None and total else None,
@@ -196,24 +276,29 @@ def monthly_counts(
 def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool) -> go.Figure:
     """Stacked bars per month (`monthly_counts`); masked cells are left out of the bars."""
     y = "part" if as_share else "effectif"
-    fig = px.bar(
-        frame.dropna(subset=[y]),
-        x="mois",
-        y=y,
-        color="code",
-        color_discrete_map=COLOURS.get(family, {}),
-        title=title,
-        labels={"mois": "", y: "Part" if as_share else "Personnes", "code": ""},
-        hover_data={"libelle": True, "affiche": True},
-    )
-    fig.update_layout(separators=", ", barmode="stack", legend_title_text="")
+    shown = frame.dropna(subset=[y])
+    colours = COLOURS.get(family, {})
+    codes = list(dict.fromkeys(ordered(shown.drop_duplicates("code"), family)["code"]))
+    fig = go.Figure()
+    for i, code in enumerate(codes):
+        rows = shown[shown["code"] == code]
+        fig.add_trace(
+            go.Bar(
+                x=rows["mois"], y=rows[y], name=str(rows["libelle"].iloc[0]),
+                marker={"color": colours.get(code, OKABE_ITO[i % len(OKABE_ITO)])},
+                customdata=list(zip(rows["mois_libelle"], rows["affiche"],
+                                    [hover_value(v, True) for v in rows["part"]], strict=True)),
+                hovertemplate="%{fullData.name} — %{customdata[0]} : %{customdata[1]} "
+                "personnes (%{customdata[2]})<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.update_layout(barmode="stack")
     if as_share:
-        fig.update_yaxes(tickformat=".0%")
-    for trace in fig.data:
-        label = frame.loc[frame["code"] == trace.name, "libelle"]
-        if not label.empty:
-            trace.name = label.iloc[0]
-    return french_month_axis(fig, frame["mois"])
+        share_axis(fig, [1.0])
+        fig.update_yaxes(title_text="Part")
+    else:
+        fig.update_yaxes(title_text="Personnes", tickformat=",d")
+    return french_month_axis(finish(fig, title), frame["mois"])
 
 
 class LineChart(NamedTuple):
@@ -244,23 +329,42 @@ def lines(
     the values of cohortes whose window is still open are drawn apart."""
     if provisional:
         fig = cohorte_lines(frame, x, y, color, provisional, title, {x: "", y: ytitle})
-        if share:
-            fig.update_yaxes(tickformat=".0%", range=[0, 1])
-        return french_month_axis(fig, frame[x])
-    fig = px.line(
-        frame,
-        x=x,
-        y=y,
-        color=color,
-        markers=True,
-        title=title,
-        labels={x: "", y: ytitle, color or "": ""},
-        color_discrete_map=COLOURS.get("parcours", {}),
-    )
-    fig.update_layout(separators=", ", legend_title_text="")
+    else:
+        fig = go.Figure()
+        colours = COLOURS.get("parcours", {})
+        groups = list(dict.fromkeys(frame[color])) if color else [None]
+        for i, group in enumerate(groups):
+            rows = (frame[frame[color] == group] if color else frame).sort_values(x)
+            tint = colours.get(group, CURVES[i % len(CURVES)])
+            fig.add_trace(
+                go.Scatter(
+                    x=rows[x], y=rows[y], mode="lines+markers",
+                    name=PARCOURS_LABELS.get(group, str(group)) if color else ytitle,
+                    line={"color": tint}, marker={"color": tint},
+                )
+            )  # fmt: skip
+        fig.update_layout(xaxis_title="", yaxis_title=ytitle)
+    format_hover(fig, share)
     if share:
-        fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    return french_month_axis(fig, frame[x])
+        share_axis(fig, frame[y])
+    elif frame[y].dropna().map(lambda v: float(v).is_integer()).all():
+        fig.update_yaxes(tickformat=",d")
+    return french_month_axis(finish(fig, title), frame[x])
+
+
+def format_hover(fig: go.Figure, share: bool, unit: str = "") -> go.Figure:
+    """Hover labels in French for every line trace: « octobre 2026 : 12,3 % »."""
+    for trace in fig.data:
+        if trace.hoverinfo == "skip" or trace.x is None or trace.y is None:
+            continue
+        trace.customdata = [
+            (hover_x(a), hover_value(b, share) + unit)
+            for a, b in zip(trace.x, trace.y, strict=True)
+        ]
+        trace.hovertemplate = (
+            "%{fullData.name}<br>%{customdata[0]} : %{customdata[1]}<extra></extra>"
+        )
+    return fig
 
 
 ORIENTED_SHARES = {  # `<share>` of delai_orientation -> the line it draws
@@ -306,8 +410,11 @@ def contract_curve(curve: pd.DataFrame) -> go.Figure:
         markers=False,
     )
     fig.add_vline(x=30, line_dash="dot", annotation_text="30 jours (délai réglementaire)")
-    fig.update_layout(separators=", ")
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    format_hover(fig, share=True)
+    for trace in fig.data:
+        if trace.customdata is not None:
+            trace.customdata = [(f"{a} jours", b) for a, b in trace.customdata]
+    share_axis(fig, curve["part_contractes"])
     return fig
 
 
@@ -343,8 +450,8 @@ def funnel(
                 },
             )
         )
-    fig.update_layout(title=title, separators=", ", legend={"orientation": "h"})
-    return fig
+    fig.update_traces(hovertemplate="%{fullData.name} — %{y} : %{text}<extra></extra>")
+    return finish(fig, title)
 
 
 @plain_labels
@@ -356,6 +463,9 @@ def cohorte_curves(points: pd.DataFrame, title: str, xtitle: str) -> go.Figure:
         {"jour": xtitle, "part": "Part"}, family="cohorte", markers=False,
         palette=COHORTE_COLOURS,
     )  # fmt: skip
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3})
+    format_hover(fig, share=True)
+    for trace in fig.data:
+        if trace.customdata is not None:
+            trace.customdata = [(f"{a} jours", b) for a, b in trace.customdata]
+    share_axis(fig, points["part"])
     return fig

@@ -9,33 +9,83 @@ from dashboard.formatting import fmt_date, fmt_month
 from dashboard.texte import for_markdown
 from dashboard.views.elements import Scope
 
+SAVED = "filtres"  # session key: the last value of each filter, whatever the page
 
-def _pick(label: str, options: list[str], key: str, fmt=str, default: int = 0) -> str | None:
+
+def chosen(key: str) -> str | None:
+    """The value a filter had: the address's (a link reproduces a view), else the last one
+    chosen in this session (the menu opens a page without the address's filters)."""
+    return st.query_params.get(key) or st.session_state.get(SAVED, {}).get(key)
+
+
+def remember(key: str, value: str) -> None:
+    """Keep a filter's value in the address and in the session."""
+    st.query_params[key] = value
+    st.session_state.setdefault(SAVED, {})[key] = value
+
+
+def url_choice(key: str, options, default):
+    """The value a page's own widget starts with: the address's when it names one of
+    `options` (compared as text), else `default`. Paired with `to_url` after the widget,
+    a link reproduces the page's choices too (Cohortes)."""
+    wanted = st.query_params.get(key)
+    return next((o for o in options if str(o) == wanted), default)
+
+
+def url_index(key: str, options: list, default: int = 0) -> int:
+    """`url_choice` as an index, for the widgets that take one (radio, selectbox)."""
+    return list(options).index(url_choice(key, options, options[default]))
+
+
+def url_range(key: str, options: list, default: tuple):
+    """A (first, last) pair of `options` from the address (« first..last »), else default."""
+    first, _, last = (st.query_params.get(key) or "").partition("..")
+    if first in options and last in options and first <= last:
+        return first, last
+    return default
+
+
+def to_url(**values) -> None:
+    """Write a page's choices into the address (None: removed); pairs as « first..last »."""
+    for key, value in values.items():
+        if value is None:
+            st.query_params.pop(key, None)
+        elif isinstance(value, tuple):
+            st.query_params[key] = "..".join(map(str, value))
+        else:
+            st.query_params[key] = str(value)
+
+
+def pick(label: str, options: list[str], key: str, fmt=str, default: int = 0, where=None):
+    """A select box whose value lives in the address and the session (`chosen`), so that
+    it follows the user from page to page; in the sidebar unless `where` is given."""
     if not options:
         return None
-    wanted = st.query_params.get(key)
+    wanted = chosen(key)
     index = options.index(wanted) if wanted in options else default
-    value = st.sidebar.selectbox(label, options, index=index, format_func=fmt, key=f"filtre_{key}")
-    st.query_params[key] = value
+    value = (where or st.sidebar).selectbox(
+        label, options, index=index, format_func=fmt, key=f"filtre_{key}", placeholder="Choisir"
+    )
+    remember(key, value)
     return value
 
 
 def departement_and_month() -> tuple[str | None, str | None]:
     """The département and month chosen in the sidebar, among the user's own départements
     (None when nothing is loaded for them). The view is written to the audit trail."""
-    departement = _pick("Département", auth.departements(db.departements()), "dep")
+    departement = pick("Département", auth.departements(db.departements()), "dep")
     if departement is None:
         return None, None
-    month = _pick("Mois", db.months(departement), "mois", fmt_month)
+    month = pick("Mois", db.months(departement), "mois", fmt_month)
     auth.log_view(st.session_state.get("page_courante", ""), departement=departement, mois=month)
     return departement, month
 
 
 def no_data_message() -> None:
     st.info(
-        "Aucune donnée chargée pour l'instant. Chargez un fichier PECGM depuis la page "
-        "« Chargement » ou avec `python -m pipelines load pecgm FICHIER`, ou construisez "
-        "l'entrepôt de démonstration avec `python -m pipelines demo`."
+        "Aucune donnée chargée pour l'instant pour vos départements. Un gestionnaire de "
+        "données les charge depuis la page « Chargement » ; les chiffres apparaissent ici "
+        "dès le premier fichier PECGM chargé."
     )
 
 
@@ -51,14 +101,14 @@ PERIODS = ["6", "12", "18", "24"]
 
 def parcours_type() -> str | None:
     """The parcours type chosen in the sidebar; None for all."""
-    value = _pick("Type de parcours", PARCOURS_OPTIONS, "parcours", PARCOURS_FR.get)
+    value = pick("Type de parcours", PARCOURS_OPTIONS, "parcours", PARCOURS_FR.get)
     return None if value in (None, "tous") else value
 
 
 def period(departement: str, month: str) -> list[str]:
     """The months of the chosen period ending with `month`, oldest first."""
     size = int(
-        _pick("Période (mois)", PERIODS, "periode", lambda p: f"{p} derniers mois", default=1) or 12
+        pick("Période (mois)", PERIODS, "periode", lambda p: f"{p} derniers mois", default=1) or 12
     )
     available = [m for m in db.months(departement) if m <= month]
     return sorted(available[:size])
@@ -71,7 +121,7 @@ def territoire(departement: str) -> tuple[str | None, tuple[str, ...] | None]:
     """The territoire chosen in the sidebar (the département's own territoires, else its
     communes): its label and communes, (None, None) for the whole département."""
     known = db.communes_par_territoire(departement)
-    label = _pick(
+    label = pick(
         "Territoire",
         [ALL_TERRITOIRE, *known],
         "terr",

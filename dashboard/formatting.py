@@ -25,6 +25,27 @@ def fmt_decimal(value: float | None, decimals: int = 1) -> str:
     return f"{value:.{decimals}f}".replace(".", ",")
 
 
+GENERIC_CODES = {  # codes that stand for no value, whatever the family
+    "non_renseigne": "Non renseigné",
+    "non_renseignee": "Non renseignée",
+    "ensemble": "Ensemble",
+    "autres": "Autres",
+    "caf_msa": "Flux CAF / MSA",
+    "sources": "Fichiers d'orientation et de parcours",
+}
+
+
+def code_label(code: object) -> str:
+    """The words for a code no nomenclature names: the generic ones above, else the code
+    with its underscores as spaces and a capital (« reprise_emploi » → « Reprise emploi »),
+    never the raw code."""
+    text = str(code)
+    if text in GENERIC_CODES:
+        return GENERIC_CODES[text]
+    words = text.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else text
+
+
 def fmt_delta(value: float | None, unit: str = "") -> str | None:
     if value is None:
         return None

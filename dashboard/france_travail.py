@@ -52,7 +52,7 @@ def section(departement: str, month: str, communes, parcours: str | None) -> Non
     if result is None or result["date_collecte"] is None:
         st.info(
             "Aucune collecte auprès des API France Travail pour ce département à cette date "
-            "(page Chargement, ou « python -m pipelines api »)."
+            "(un gestionnaire de données la lance depuis la page « Chargement »)."
         )
         return
     st.caption(

@@ -63,5 +63,9 @@ COLOURS: dict[str, dict[str, str]] = {
 }
 
 
+# Curves told apart by colour alone (cohortes, groups without a colour of their own):
+# Okabe-Ito without its yellow, unreadable as a thin line on white, darkest first.
+CURVES = (OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[2], OKABE_ITO[6], OKABE_ITO[0], OKABE_ITO[1],
+          OKABE_ITO[7])  # fmt: skip
 NEUTRAL = OKABE_ITO[4]  # the bars of a family without colours of its own: one colour
 PROVISOIRE = "provisoire"  # the legend entry of values whose window is still open

@@ -86,14 +86,27 @@ def _escaped(props: dict) -> dict:
     return {k: _plain(v) for k, v in props.items() if k not in _SYNTAX and _marked(v)}
 
 
+def _plain_title(text: str) -> str:
+    """A figure title escaped around its line breaks. `<br>` is the one tag the product
+    writes itself (figures.wrap_title: plotly.js never wraps a title, a long one is cut);
+    it carries no link, image or style, so a `<br>` read from a file is at worst a line
+    break, and everything else in the title is text."""
+    return "<br>".join(for_plotly(piece) for piece in text.split("<br>"))
+
+
 def plain_figure(fig: go.Figure) -> go.Figure:
     """The figure, with every label escaped for Plotly (for_plotly), in place: what it
     shows is text, whatever the file said."""
     for trace in fig.data:
         if changed := _escaped(trace.to_plotly_json()):
             trace.update(changed)
-    if changed := _escaped(fig.layout.to_plotly_json()):
+    layout = fig.layout.to_plotly_json()
+    title = layout.pop("title", None)
+    if changed := _escaped(layout):
         fig.layout.update(changed)
+    text = title.get("text") if isinstance(title, dict) else None
+    if isinstance(text, str) and (plain := _plain_title(text)) != text:
+        fig.layout.title.text = plain
     return fig
 
 

@@ -166,9 +166,10 @@ def download(
     the container to draw in (a column), the page by default.
     """
     cols = st.columns(2) if excel else [where or st]
+    name = export.file_stem(name, st.query_params.get("dep"), st.query_params.get("mois"))
     cols[0].download_button(
         label,
-        export.csv_bytes(frame),
+        lambda: export.csv_bytes(frame),  # built on click only: most views never download
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv_{key}",
@@ -179,7 +180,7 @@ def download(
     if excel:
         cols[1].download_button(
             "Télécharger les données (Excel)",
-            export.xlsx_bytes(frame),
+            lambda: export.xlsx_bytes(frame),
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"xlsx_{key}",

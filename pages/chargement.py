@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import auth, france_travail, widgets
 from dashboard.uploads import Arrival, arrivals, departement_field, french_uploader_css
 from dashboard.views import chargement as view
+from dashboard.views import qualite as qualite_view
 
 user = auth.require("chargement")
 st.title("Chargement")
@@ -54,7 +55,7 @@ c1, c2, c3 = st.columns(3)
 departement = departement_field(
     c1,
     "Département",
-    settings.default_departement,
+    view.default_departement(user, settings),
     help="Obligatoire pour les fichiers qui ne le portent pas (tous sauf PECGM).",
 )
 liste = c2.selectbox("Liste LRSA DE", view.LISTES, format_func=view.liste_label)
@@ -76,29 +77,46 @@ if isinstance(checked, view.Refused):
     st.stop()
 
 st.subheader("Rapport qualité")
-(st.success if checked.loadable else st.error)(checked.verdict)
+verdict = st.success if checked.loadable else (st.info if checked.prior else st.error)
+verdict(checked.verdict)
+checks = checked.checks()
+st.markdown(f"**{checks.summary}** {checked.rows_caption}")
+for blocking, message in checked.findings:
+    (st.error if blocking else st.warning)(message)
+if not checks.failed.empty:
+    widgets.share_table(checks.failed)
+    widgets.download(
+        checks.failed,
+        checked.failed_name,
+        "controles",
+        label="Télécharger les contrôles en écart (CSV)",
+    )
+if not checks.passed.empty and st.toggle(
+    f"Voir les {len(checks.passed)} contrôle(s) réussi(s)", key="voir_reussis"
+):
+    st.dataframe(checks.passed, hide_index=True, width="stretch")
 for column, (label, value) in zip(st.columns(4), checked.metrics, strict=True):
     column.metric(label, value)
 st.caption(checked.caption)
-st.download_button(
-    "Rapport HTML et Data Docs Great Expectations (zip)",
+left, right = st.columns(2)
+left.download_button(
+    "Rapport qualité (HTML)",
+    checked.html,
+    file_name=checked.html_name,
+    mime="text/html",
+    type="primary",
+    on_click=auth.log_export,
+    args=(checked.html_name,),
+)
+right.download_button(
+    qualite_view.ZIP_LABEL,
     checked.zipped,
+    help=qualite_view.ZIP_HELP,
     file_name=checked.zip_name,
     mime="application/zip",
     on_click=auth.log_export,
     args=(checked.export_name,),
 )
-for blocking, message in checked.findings:
-    (st.error if blocking else st.warning)(message)
-checks = checked.checks()
-if not checks.empty:
-    widgets.share_table(checks)
-    widgets.download(
-        checked.failed(checks),
-        checked.failed_name,
-        "controles",
-        label="Télécharger les lignes en erreur (CSV)",
-    )
 
 if st.button("Charger dans l'entrepôt", type="primary", disabled=not checked.loadable):
     with st.status("Chargement en cours…", expanded=True) as status:

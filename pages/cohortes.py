@@ -17,7 +17,7 @@ horizon = (
     top_left.segmented_control(
         "Suivi égal : étapes comptées dans les",
         cohortes.HORIZONS,
-        default=cohortes.DEFAULT_HORIZON,
+        default=filters.url_choice("horizon", cohortes.HORIZONS, cohortes.DEFAULT_HORIZON),
         format_func=lambda d: f"{d} jours",
         key="horizon",
         help="Chaque étape est comptée si elle a lieu dans ce nombre de jours après l'entrée "
@@ -26,13 +26,16 @@ horizon = (
     )
     or cohortes.DEFAULT_HORIZON
 )
+filters.to_url(horizon=horizon)
 immatures = top_right.radio(
     "Cohorte pas encore suivie aussi longtemps",
     list(cohortes.IMMATURES),
+    index=filters.url_index("immatures", list(cohortes.IMMATURES)),
     horizontal=True,
     key="immatures",
     format_func=cohortes.IMMATURES.get,
 )
+filters.to_url(immatures=immatures)
 
 
 def cohorte_form(column, name: str, default_months: list[str]) -> cohortes.Cohorte:
@@ -42,6 +45,7 @@ def cohorte_form(column, name: str, default_months: list[str]) -> cohortes.Cohor
         base = st.radio(
             "Définie par le mois",
             list(cohortes.BASES),
+            index=filters.url_index(f"{name}_base", list(cohortes.BASES)),
             horizontal=True,
             key=f"base_{name}",
             format_func=cohortes.BASES.get,
@@ -49,7 +53,9 @@ def cohorte_form(column, name: str, default_months: list[str]) -> cohortes.Cohor
         debut, fin = st.select_slider(
             "Mois",
             options=months,
-            value=(default_months[0], default_months[-1]),
+            value=filters.url_range(
+                f"{name}_mois", months, (default_months[0], default_months[-1])
+            ),
             format_func=fmt_month,
             key=f"mois_{name}",
         )
@@ -59,16 +65,23 @@ def cohorte_form(column, name: str, default_months: list[str]) -> cohortes.Cohor
             debut,
             fin,
             parcours=a.selectbox("Type de parcours", cohortes.PARCOURS,
+                                 index=filters.url_index(f"{name}_parcours", cohortes.PARCOURS),
                                  format_func=cohortes.parcours_label, key=f"parcours_{name}"),
             tranche_age=b.selectbox("Âge", cohortes.AGES, format_func=cohortes.age_label,
+                                    index=filters.url_index(f"{name}_age", cohortes.AGES),
                                     key=f"age_{name}"),
             sexe=a.selectbox("Sexe", list(cohortes.SEXES), format_func=cohortes.SEXES.get,
+                             index=filters.url_index(f"{name}_sexe", list(cohortes.SEXES)),
                              key=f"sexe_{name}"),
             modalite=b.selectbox("Modalité", cohortes.MODALITES,
+                                 index=filters.url_index(f"{name}_modalite", cohortes.MODALITES),
                                  format_func=cohortes.modalite_label, key=f"modalite_{name}"),
             commune=st.text_input("Commune (code INSEE)", key=f"commune_{name}").strip().upper()
             or None,
         )  # fmt: skip
+        filters.to_url(**{f"{name}_base": base, f"{name}_mois": (debut, fin),
+                          f"{name}_parcours": choice.parcours, f"{name}_age": choice.tranche_age,
+                          f"{name}_sexe": choice.sexe, f"{name}_modalite": choice.modalite})  # fmt: skip
         result = cohortes.cohorte(departement, name, choice, communes, horizon, immatures)
         if result.warning:
             st.warning(result.warning)

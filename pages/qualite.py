@@ -44,18 +44,20 @@ with report_tab:
             st.dataframe(report.checks, hide_index=True, width="stretch")
         a, b = st.columns(2)
         a.download_button(
-            "Rapport HTML autonome",
+            "Rapport qualité (HTML)",
             report.html(),
             file_name=f"{report.name}.html",
             mime="text/html",
+            type="primary",
             on_click=auth.log_export,
             args=(f"{report.name}.html",),
         )
         a.download_button(
-            "Rapport et Data Docs Great Expectations (zip)",
+            view.ZIP_LABEL,
             report.zipped,
             file_name=f"{report.name}.zip",
             mime="application/zip",
+            help=view.ZIP_HELP,
             on_click=auth.log_export,
             args=(f"{report.name}.zip",),
         )
@@ -72,10 +74,10 @@ with drift_tab:
     if drift.empty:
         st.info(view.NO_DRIFT)
     else:
-        widgets.share_table(drift, tuple(view.DRIFT_SHARES))
+        st.dataframe(view.drift_shown(drift), hide_index=True, width="stretch")
         st.caption(view.DRIFT_NOTE)
 
 with calendar_tab:
     calendar = view.calendar(journal.rows)
-    st.dataframe(calendar.table, hide_index=True, width="stretch")
+    st.dataframe(calendar.styled(), hide_index=True, width="stretch")
     st.caption(calendar.caption)

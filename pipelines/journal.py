@@ -101,6 +101,25 @@ def already_loaded(
     ).fetchone()
 
 
+def replaced_by(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    departement: str | None,
+    month: str | None,
+    variant: str | None,
+    by_month: bool,
+) -> tuple | None:
+    """(id, started_at) of the newest current load a new file of this source would
+    replace: same département, and same month and variant when the source replaces month
+    by month (`SUPERSEDE`, pipelines/sources); None when it replaces nothing."""
+    sql = "SELECT id, started_at FROM load_journal WHERE source = ? AND departement = ? "
+    params: list[object] = [source, departement]
+    if by_month:
+        sql += "AND month = ? AND variant IS NOT DISTINCT FROM ? "
+        params += [month, variant]
+    return con.execute(sql + "AND status = 'loaded' ORDER BY id DESC LIMIT 1", params).fetchone()
+
+
 def recent(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[JournalRow]:
     """The latest `limit` journal rows, newest first."""
     rows = con.execute(

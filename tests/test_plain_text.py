@@ -106,7 +106,7 @@ def test_every_figure_builder_draws_plain_labels() -> None:
         for _, f in inspect.getmembers(figures, inspect.isfunction)
         if f.__module__ == figures.__name__ and builds(f)
     ]
-    assert len(builders) >= 8
+    assert len(builders) >= 7  # the detection finds them (cohorte_lines … cohorte_curves)
     unwrapped = [f.__name__ for f in builders if not getattr(f, "plain_labels", False)]
     assert not unwrapped, unwrapped
 

@@ -222,7 +222,7 @@ def test_mapping_file_maps_a_departements_own_headers(tmp_path, settings, capsys
 @pytest.mark.parametrize(
     ("content", "args", "message"),
     [
-        (_delimited(CGPEM_ROWS, SEED_HEADER), [], "précisez-le avec --departement"),
+        (_delimited(CGPEM_ROWS, SEED_HEADER), [], "indiquez le département auquel il se rapporte"),
         (b"", ["--departement", "2A"], "fichier vide"),
         (
             _delimited(CGPEM_ROWS, SEED_HEADER[:5]),

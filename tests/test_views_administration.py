@@ -28,15 +28,28 @@ def test_the_audit_trail_is_filtered_by_action(settings) -> None:
     access.disable_user(settings.db_path, "agent.2a", "admin")
     access.audit(settings.db_path, "agent.2a", "acces_refuse", "refuse", departement="2B")
     audit = view.audit(settings.db_path)
-    assert audit.actions == ["acces_refuse", "creation_utilisateur", "desactivation_utilisateur"]
+    assert audit.actions == ["Accès refusé", "Création d'un compte", "Désactivation d'un compte"]
     assert list(audit.rows["action"]) == [  # newest first
-        "acces_refuse",
-        "desactivation_utilisateur",
-        "creation_utilisateur",
+        "Accès refusé",
+        "Désactivation d'un compte",
+        "Création d'un compte",
     ]
-    refused = audit.of(["acces_refuse"])
+    refused = audit.of(["Accès refusé"])
     assert refused[["identifiant", "département", "résultat"]].values.tolist() == [
-        ["agent.2a", "2B", "refuse"]
+        ["agent.2a", "2B", "refusé"]
     ]
     assert audit.of([]).empty
     assert len(view.audit(settings.db_path, limit=2).rows) == 2
+
+
+def test_the_audit_details_are_words_not_json(settings) -> None:
+    access.add_user(settings.db_path, "agent.2a", "mot de passe long", "donnees", ["2A"], "admin")
+    access.audit(
+        settings.db_path, "agent.2a", "consultation", "ok", page="orientations", mois="2026-03"
+    )
+    rows = view.audit(settings.db_path).rows
+    seen = rows[rows["action"] == "Consultation d'une page"].iloc[0]
+    assert seen["détails"] == "page : Orientations · mois : mars 2026"
+    created = rows[rows["action"] == "Création d'un compte"].iloc[0]["détails"]
+    assert "rôle : gestionnaire de données" in created and "{" not in created
+    assert not rows["détails"].str.contains(r'[{}"]').any()

@@ -83,20 +83,26 @@ def test_a_sound_file_is_checked_once_then_loaded_and_moved_out_of_the_arrivals(
     assert checked.verdict == "Fichier chargeable."
     report = checked.report
     assert dict(checked.metrics) == {
-        "Source": "cgpem",
+        "Source": "CGPEM",
         "Département / mois": f"2A / {report.month or '?'}",
         "Enregistrements": fmt_int(report.rows_read),
         "Lignes rejetées": fmt_int(report.rows_rejected),
     }
     assert report.rows_read > 0 and checked.target == arrival.path
     checks = checked.checks()
-    expected = [
+    failing = {
         (c.expectation.field_label, c.expectation.description, c.expectation.severity)
         for c in report.checks
-    ]
-    shown = list(zip(checks["champ"], checks["contrôle"], checks["gravité"], strict=True))
-    assert sorted(shown) == sorted((f, d, severity_label(s)) for f, d, s in expected)
-    assert {s for *_, s in expected} == {"critical", "warning"}  # both labels are shown
+        if c.unexpected_count
+    }
+    shown = set(zip(checks.failed["champ"], checks.failed["contrôle"],
+                    checks.failed["conséquence"], strict=True))  # fmt: skip
+    assert shown == {(f, d, severity_label(s)) for f, d, s in failing}
+    assert len(checks.failed) + len(checks.passed) == len(report.checks)
+    assert "conséquence" not in checks.passed  # no « ligne rejetée » on a passing check
+    assert list(checks.failed["lignes en écart"]) == sorted(
+        checks.failed["lignes en écart"], reverse=True
+    )
     assert view.check(STEWARD, settings, request, state).report is report  # kept, not redone
     assert _actions(settings) == [("controle", "2A", "ok")]
 
@@ -162,3 +168,55 @@ def test_one_severity_table_for_the_page_the_cli_and_the_html_report(settings) -
     rendered = html.render(page)
     for check in page["checks"]:
         assert f"<td>{severity_label(check['severity'])}</td>" in rendered
+
+
+def test_failed_checks_come_first_with_count_share_lines_and_field(settings) -> None:
+    text = CGPEM.read_text(encoding="utf-8").splitlines()
+    header, first = text[0], text[1]
+    broken = "\n".join([header, *text[1:], first.replace(";", ";", 1)]) + "\n"  # a duplicate
+    arrival = _arrive(settings, "decisions_doublon.csv", broken)
+    checked = view.check(STEWARD, settings, _request("cgpem", arrival, "2A"), {})
+    checks = checked.checks()
+    assert not checks.failed.empty
+    row = checks.failed.iloc[0]
+    assert row["lignes en écart"] > 0 and 0 < row["part"] <= 1 and row["premières lignes"]
+    assert row["champ"] and row["conséquence"] in SEVERITY_LABELS.values()
+    assert checks.summary.startswith(f"{len(checks.failed)} contrôle(s) en écart sur ")
+
+
+def test_a_file_already_loaded_says_so_and_cannot_be_loaded_again(settings) -> None:
+    state: dict = {}
+    arrival = _arrive(settings, CGPEM.name, CGPEM.read_text(encoding="utf-8"))
+    request = _request("cgpem", arrival, "2A")
+    checked = view.check(STEWARD, settings, request, state)
+    assert view.load(STEWARD, settings, request, checked, state, lambda _: None).ok
+    again = _arrive(settings, CGPEM.name, CGPEM.read_text(encoding="utf-8"))
+    checked = view.check(STEWARD, settings, _request("cgpem", again, "2A"), {})
+    assert checked.prior is not None and checked.prior.same
+    assert checked.verdict.startswith(
+        f"Fichier déjà chargé (chargement n° {checked.prior.load_id} du "
+    )
+    assert not checked.loadable  # the load button is off
+
+    corrected = CGPEM.read_text(encoding="utf-8").splitlines()
+    resent = _arrive(settings, "corrige_" + CGPEM.name, "\n".join(corrected[:-1]) + "\n")
+    checked = view.check(STEWARD, settings, _request("cgpem", resent, "2A"), {})
+    assert checked.prior is not None and not checked.prior.same
+    assert f"il remplace le chargement n° {checked.prior.load_id} du " in checked.verdict
+    assert checked.loadable
+
+
+def test_the_departement_field_starts_with_the_users_own(settings) -> None:
+    assert view.default_departement(STEWARD, settings) == "2A"
+    two = User("deux", "donnees", ("2A", "2B"))
+    assert view.default_departement(two, settings) == settings.default_departement
+
+
+def test_an_unrecognised_file_says_what_was_tried_and_what_to_do(settings) -> None:
+    arrival = _arrive(settings, "inconnu.csv", "NIR;NOM DE NAISSANCE;COULEUR\n1;FICTIF;bleu\n")
+    refused = view.check(STEWARD, settings, _request("auto", arrival, "2A"), {})
+    assert isinstance(refused, view.Refused)
+    message = refused.message
+    assert "Essayé" in message and "Décisions d'orientation" in message
+    assert "Le plus proche" in message and "il manque les colonnes" in message
+    assert "Choisissez la source" in message and "--" not in message

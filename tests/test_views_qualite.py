@@ -217,3 +217,21 @@ def test_the_drift_benchmark_finds_the_same_warnings_both_ways(db_path) -> None:
     }
     assert set(found) == {"one report per load", "one query"}
     assert len(set(found.values())) == 1 and int(found["one query"]) > 0
+
+
+def test_drift_and_calendar_read_as_words_latest_month_first(db_path, loads) -> None:
+    """No literal « None » in the drift tab; the calendar coloured by state, newest month
+    at the left (the months a steward looks at first)."""
+    shown = view.drift_shown(result(in_session(AGENT_2A, _journal_drift, AGENT_2A)))
+    assert "None" not in shown.to_string() and "nan" not in shown.to_string()
+    assert list(shown["mois"]) == [fmt_month("2026-10"), fmt_month("2026-09")]
+    assert set(shown["source"]) == {"PECGM"}
+    september = shown.set_index("mois").loc[fmt_month("2026-09")]
+    assert september["variation des lignes"] == "n.d."
+    calendar = view.calendar(_journal(AGENT_2A).rows, today=date(2026, 12, 5))
+    styled = calendar.styled()
+    assert list(styled.data.columns[2:4]) == [fmt_month("2026-11"), fmt_month("2026-10")]
+    html = styled.to_html()
+    for state in ("chargé", "chargé en retard", "manquant"):
+        assert view.STATE_COLOURS[state][0].lower() in html.lower()
+    assert "PECGM" in set(styled.data["source"])

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import auth
-from dashboard.formatting import fmt_int
+from dashboard.formatting import fmt_date, fmt_int, fmt_share
 from dashboard.uploads import (
     Arrival,
     Upload,
@@ -29,11 +29,12 @@ from dashboard.uploads import (
     stage_all,
     uploaded_mapping,
 )
-from pipelines import access, loader, retention
+from pipelines import access, journal, loader, retention, warehouse
 from pipelines.access import User
 from pipelines.errors import NotAuthorised, PilotageError
 from pipelines.settings import Settings, private_dir
-from pipelines.validation import archive
+from pipelines.sources import get_source
+from pipelines.validation import archive, html
 from pipelines.validation.report import BLOQUANT, Report, severity_label
 
 SOURCES = {
@@ -45,6 +46,15 @@ SOURCES = {
     "parcours": "Parcours — personnes, rendez-vous et prestations (trois fichiers)",
     "caf": "Flux bénéficiaires CAF / MSA (XML)",
 }
+
+
+def source_label(code: str | None) -> str:
+    """A source in words, short: « PECGM », « CGPEM », « Flux bénéficiaires CAF / MSA »."""
+    if not code:
+        return "n.d."
+    return SOURCES.get(code, code).split(" — ")[0].removesuffix(" (XML)")
+
+
 ORIGINS = {
     "televerse": "Téléverser depuis mon poste",
     "arrivee": "Fichier reçu dans le dossier d'arrivée",
@@ -56,6 +66,14 @@ INTRO = (
 )
 UPLOAD_DIR = "upload_dir"  # session keys: the staging folder of this session's uploads,
 CONTROL = "controle"  # and (inputs, report, resolved source) of the last validation
+
+
+def default_departement(user: User, settings: Settings) -> str | None:
+    """What the Département field starts with: the user's département when they have
+    only one, else the server's default (PILOTAGE_DEPARTEMENT), else nothing."""
+    if len(user.departements) == 1:
+        return user.departements[0]
+    return settings.default_departement
 
 
 def liste_label(liste: str | None) -> str:
@@ -120,6 +138,57 @@ def options(request: Request, settings: Settings, state: MutableMapping) -> dict
     return {"mapping": mapping, "liste": request.liste, "mois": request.mois}
 
 
+@dataclass(frozen=True)
+class Prior:
+    """The current load a checked file meets in the warehouse: the same bytes (`same`),
+    or the load it would replace."""
+
+    load_id: int
+    started_at: object  # datetime of the load
+    same: bool
+
+    @property
+    def when(self) -> str:
+        return fmt_date(str(self.started_at)[:10])
+
+
+def prior_load(settings: Settings, source: str, report: Report) -> Prior | None:
+    """The current load of the same bytes, else the one this file would replace."""
+    if not settings.db_path.exists() or not report.sha256:
+        return None
+    con = warehouse.open_reader(settings.db_path)
+    try:
+        if warehouse.schema_version(con) == 0:
+            return None
+        if row := journal.already_loaded(con, source, report.sha256, catalog=None):
+            started = con.execute(
+                "SELECT started_at FROM load_journal WHERE id = ?", [row[0]]
+            ).fetchone()
+            return Prior(row[0], started[0] if started else None, True)
+        by_month = getattr(get_source(source), "SUPERSEDE", "month") == "month"
+        row = journal.replaced_by(
+            con, source, report.departement, report.month, report.variant, by_month
+        )
+        return None if row is None else Prior(row[0], row[1], False)
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class CheckTables:
+    """The expectations of a check: those with lines in error first, then the others
+    (shown behind a toggle), and the sentence that counts them."""
+
+    failed: pd.DataFrame
+    passed: pd.DataFrame
+    summary: str
+
+
+FAILED_COLUMNS = ["champ", "lignes en écart", "part", "premières lignes", "conséquence",
+                  "contrôle", "fichier"]  # fmt: skip
+PASSED_COLUMNS = ["champ", "contrôle", "fichier"]
+
+
 @dataclass(frozen=True, eq=False)
 class Checked:
     """A validated file's report, as the page shows it."""
@@ -127,22 +196,35 @@ class Checked:
     report: Report
     resolved: str  # the source, detected when "auto" was asked
     target: Path | list[Path]  # what loader.load is given
+    prior: Prior | None = None
 
     @property
     def loadable(self) -> bool:
-        return self.report.loadable
+        """Whether the load button is on: nothing blocking, and not the same bytes again."""
+        return self.report.loadable and not (self.prior and self.prior.same)
 
     @property
     def verdict(self) -> str:
-        if self.report.loadable:
-            return "Fichier chargeable."
-        return "Fichier refusé : rien ne peut être chargé."
+        prior = self.prior
+        if prior and prior.same:
+            return (
+                f"Fichier déjà chargé (chargement n° {prior.load_id} du {prior.when}) : "
+                "rien de nouveau à charger."
+            )
+        if not self.report.loadable:
+            return "Fichier refusé : rien ne peut être chargé."
+        if prior:
+            return (
+                f"Fichier chargeable : il remplace le chargement n° {prior.load_id} du "
+                f"{prior.when}."
+            )
+        return "Fichier chargeable."
 
     @property
     def metrics(self) -> tuple[tuple[str, str], ...]:
         r = self.report
         return (
-            ("Source", self.resolved),
+            ("Source", source_label(self.resolved)),
             ("Département / mois", f"{r.departement or '?'} / {r.month or '?'}"),
             ("Enregistrements", fmt_int(r.rows_read)),
             ("Lignes rejetées", fmt_int(r.rows_rejected)),
@@ -150,7 +232,7 @@ class Checked:
 
     @property
     def caption(self) -> str:
-        return f"Encodage lu : {self.report.encoding} · sha256 {self.report.sha256[:16]}…"
+        return f"Fichier {self.report.file_name} · encodage lu : {self.report.encoding}"
 
     @property
     def zip_name(self) -> str:
@@ -161,6 +243,14 @@ class Checked:
     def export_name(self) -> str:
         return f"rapport_{self.report.file_name}.zip"
 
+    def html(self) -> bytes:
+        """The French HTML report, standalone (pipelines/validation/html.py)."""
+        return html.render(self.report.to_dict()).encode("utf-8")
+
+    @property
+    def html_name(self) -> str:
+        return f"rapport_{safe_name(self.report.file_name)}.html"
+
     def zipped(self) -> bytes:
         """The HTML report and Great Expectations' Data Docs, zipped."""
         return archive.zipped(self.report.to_dict())
@@ -170,8 +260,10 @@ class Checked:
         """(blocking, message) of each structural finding, in the report's order."""
         return tuple((f.severity == BLOQUANT, f.message) for f in self.report.findings)
 
-    def checks(self) -> pd.DataFrame:
-        """One line per expectation, failures and the most severe first (empty: none)."""
+    def checks(self) -> CheckTables:
+        """The expectations with lines in error, most lines first (count, share, first
+        line numbers, field, what happens to those lines), and the passing ones apart:
+        a passing check has no consequence to print."""
         r = self.report
         frame = pd.DataFrame(
             [
@@ -179,23 +271,42 @@ class Checked:
                     "fichier": c.file_name or r.file_name,
                     "champ": c.expectation.field_label,
                     "contrôle": c.expectation.description,
-                    "gravité": severity_label(c.expectation.severity),
-                    "résultat": "réussi" if c.unexpected_count == 0 else "échec",
-                    "lignes": c.unexpected_count,
+                    "conséquence": severity_label(c.expectation.severity),
+                    "lignes en écart": c.unexpected_count,
                     "part": round(c.unexpected_share, 4),
                     "premières lignes": ", ".join(map(str, c.line_numbers)),
                 }
                 for c in r.checks
-            ]
+            ],
+            columns=FAILED_COLUMNS,
         )
-        if frame.empty:
-            return frame
-        return frame.sort_values(["résultat", "gravité"], ascending=[True, False])
+        if frame["fichier"].nunique() <= 1:  # one file: its name is in the caption already
+            failed_cols = [c for c in FAILED_COLUMNS if c != "fichier"]
+            passed_cols = [c for c in PASSED_COLUMNS if c != "fichier"]
+        else:
+            failed_cols, passed_cols = FAILED_COLUMNS, PASSED_COLUMNS
+        bad = frame["lignes en écart"] > 0
+        failed = frame[bad].sort_values("lignes en écart", ascending=False)[failed_cols]
+        passed = frame[~bad][passed_cols]
+        rejecting = int((failed["conséquence"] == severity_label("critical")).sum())
+        if failed.empty:
+            summary = f"Les {len(frame)} contrôles sont réussis."
+        else:
+            summary = (
+                f"{len(failed)} contrôle(s) en écart sur {len(frame)}, dont {rejecting} "
+                f"rejette(nt) les lignes concernées ; {len(passed)} réussi(s)."
+            )
+        return CheckTables(failed.reset_index(drop=True), passed.reset_index(drop=True), summary)
 
-    @staticmethod
-    def failed(checks: pd.DataFrame) -> pd.DataFrame:
-        """The expectations with lines in error (the CSV offered under the table)."""
-        return checks[checks["lignes"] > 0]
+    @property
+    def rows_caption(self) -> str:
+        """Lines read and rejected, as a sentence under the verdict."""
+        r = self.report
+        share = r.rows_rejected / r.rows_read if r.rows_read else None
+        return (
+            f"{fmt_int(r.rows_read)} enregistrement(s) lus, {fmt_int(r.rows_rejected)} "
+            f"rejeté(s) ({fmt_share(share)})."
+        )
 
     @property
     def failed_name(self) -> str:
@@ -252,7 +363,7 @@ def check(
     except PilotageError as error:
         return Refused(str(error))
     _, report, resolved = state[CONTROL]
-    return Checked(report, resolved, target)
+    return Checked(report, resolved, target, prior_load(settings, resolved, report))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from datetime import date
 import pandas as pd
 
 from dashboard import auth, db
-from dashboard.formatting import fmt_month
+from dashboard.formatting import fmt_month, fmt_share
+from dashboard.views.chargement import source_label
 from pipelines import calendrier
 from pipelines.access import User
 from pipelines.journal import STATUS_LABELS, JournalRow
@@ -38,6 +39,19 @@ DRIFT_NOTE = (
     "Seuils dans pipelines/drift.yaml ; une dérive au-delà est un avertissement, jamais un blocage."
 )
 DRIFT_SHARES = ("variation des lignes", "personnes absentes")  # shown as percentages
+ZIP_LABEL = "Rapport technique Great Expectations, en anglais (zip)"
+ZIP_HELP = (
+    "Les « Data Docs » produits par la bibliothèque Great Expectations : en anglais, sans "
+    "mise en forme, pour un informaticien. Le rapport qualité à lire est le rapport HTML."
+)
+# The calendar's colours (background, text), one per state of pipelines/calendrier.py:
+# told apart by their words too, never by colour alone.
+STATE_COLOURS = {
+    calendrier.CHARGE: ("#CDEBDD", "#0B4F33"),
+    calendrier.EN_RETARD: ("#FBE1B6", "#6B3D00"),
+    calendrier.MANQUANT: ("#F5C6C6", "#7A1010"),
+    calendrier.SANS_OBJET: ("#F2F2F2", "#555555"),
+}
 
 
 def status_label(status: str) -> str:
@@ -167,10 +181,38 @@ def drift(rows: tuple[JournalRow, ...], months: int = 12) -> pd.DataFrame:
     return frame[frame["mois"].isin(last)].sort_values(["source", "mois"])
 
 
+def drift_shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The drift table as the page shows it: latest month first, sources and months in
+    words, shares in French, « n.d. » where there was nothing to compare (never « None »)."""
+    shown = frame.sort_values(["mois", "source"], ascending=[False, True]).copy()
+    shown["source"] = shown["source"].map(source_label)
+    shown["mois"] = shown["mois"].map(lambda m: fmt_month(m) if m else "n.d.")
+    for column in DRIFT_SHARES:
+        shown[column] = shown[column].map(
+            lambda v: "n.d." if v is None or pd.isna(v) else fmt_share(float(v))
+        )
+    shown["détail"] = shown["détail"].map(lambda d: d or "aucune dérive au-delà des seuils")
+    return shown.fillna("n.d.")
+
+
 @dataclass(frozen=True, eq=False)
 class Calendar:
     table: pd.DataFrame  # a line per département and source, a column per month
     caption: str
+
+    def styled(self):
+        """The calendar as the page shows it: the latest month first, sources in words,
+        each cell coloured by its state (on time, late, missing, not expected)."""
+        months = [c for c in self.table.columns if c not in ("département", "source")]
+        shown = self.table.assign(source=self.table["source"].map(source_label))
+        shown = shown[["département", "source", *reversed(months)]]
+        return shown.style.map(state_style, subset=list(reversed(months)))
+
+
+def state_style(state: str) -> str:
+    """The CSS of a calendar cell (`STATE_COLOURS`)."""
+    background, text = STATE_COLOURS.get(state, ("", ""))
+    return f"background-color: {background}; color: {text}" if background else ""
 
 
 def calendar(rows: tuple[JournalRow, ...], today: date | None = None) -> Calendar:

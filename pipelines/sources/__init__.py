@@ -100,8 +100,34 @@ def detect_source(facts: FileFacts) -> str:
     best = max(scores, key=lambda s: scores[s])
     if headers and scores[best][0] == 0 and scores[best][1] >= 3:
         return best
-    raise FileUnusable(
-        "Source non reconnue d'après le contenu : précisez-la (pecgm, cgpem, lrsa, stock, parcours, caf)."
+    raise FileUnusable(unrecognised(headers, best))
+
+
+def unrecognised(headers: list[str], closest: str) -> str:
+    """Why detection failed, in words: what was tried, the nearest template and the
+    columns it expected but did not find, and what to do."""
+    tried = ", ".join(template(s).description for s in TABULAR)
+    text = (
+        "Source non reconnue d'après le contenu. Essayé : en-tête PECGM (largeur fixe ou "
+        f"XML), flux CAF / MSA (XML), puis les fichiers tabulaires ({tried})."
+    )
+    if not headers:
+        return (
+            text + " Aucune ligne d'en-tête lisible : vérifiez qu'il s'agit bien d'un "
+            "fichier délimité (; , ou tabulation) ou d'un classeur .xlsx."
+        )
+    tpl = template(closest)
+    found = set(match_columns(headers, tpl, {}).fields)
+    missing = [c.name for c in tpl.columns if c.required and c.name not in found]
+    if tpl.variants:  # the columns of the nearest variant (an LRSA list) count too
+        missing += min(([n for n in cols if n not in found] for cols in tpl.variants.values()),
+                       key=len)  # fmt: skip
+    missing = [tpl.column(n).label for n in dict.fromkeys(missing)]
+    return text + (
+        f" Le plus proche : {tpl.description}"
+        + (f", à qui il manque les colonnes « {' », « '.join(missing)} »" if missing else "")
+        + ". Choisissez la source à la main, renommez les colonnes, ou joignez une "
+        "correspondance d'en-têtes (YAML)."
     )
 
 

@@ -126,11 +126,13 @@ def register_type_parcours(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def check_departement(report: Report, departement: str | None) -> None:
-    """These files do not name their département: it must come from the command line."""
+    """These files do not name their département: it must be given with the file (the
+    page's Département field, the command's option). The message names neither: it is
+    read on a page and at a terminal alike."""
     if not departement:
         raise FileRefused(
-            f"{report.file_name} : ce fichier ne porte pas de département ; "
-            "précisez-le avec --departement (ou PILOTAGE_DEPARTEMENT)."
+            f"{report.file_name} : ce fichier ne porte pas de département ; indiquez le "
+            "département auquel il se rapporte."
         )
     if not is_departement(departement):
         raise FileRefused(

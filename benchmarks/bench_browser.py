@@ -1,0 +1,128 @@
+"""What a user waits for in the browser: from the start of the navigation to the last chart
+drawn, per page, in headless Chromium (Debian's, driven by Playwright's Python client).
+Prints figures, never fails because a machine is slow.
+
+    python benchmarks/bench_browser.py [--db data/pilotage.duckdb] [--runs 3]
+
+The dashboard is started as `make run` starts it (`python -m dashboard.serve`), on a free
+loopback port, with the demo accounts. For each page the first view of the session (after
+sign-in) and the following ones (reloads: a new WebSocket session each time, server
+caches warm) are timed with `performance.now()` at the moment every Plotly chart of the
+page has its SVG and Streamlit's « running » indicator is gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+PAGES = {  # page -> the demo account that opens it
+    "synthese": "comite",
+    "orientations": "analyste",
+    "demandeurs": "analyste",
+    "accompagnement": "analyste",
+    "delais": "analyste",
+    "cohortes": "analyste",
+    "qualite": "donnees",
+}
+DRAWN = """() => {
+    if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+    if (!document.querySelector('h1')) return false;
+    const charts = [...document.querySelectorAll('.js-plotly-plot, [data-testid="stPlotlyChart"]')];
+    return charts.every(c => c.querySelector('.main-svg'));
+}"""
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(db: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PILOTAGE_DB": str(db)}
+    env.setdefault("PILOTAGE_KEY_FILE", str(Path(tempfile.mkdtemp()) / "cle"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.serve", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    sys.exit("le serveur n'a pas démarré")
+
+
+def _drawn_ms(tab) -> float:
+    tab.wait_for_function(DRAWN, timeout=120_000, polling=50)
+    return tab.evaluate("performance.now()")
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    from pipelines.access import DEMO_PASSWORD
+
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", type=Path, default=REPO / "data" / "pilotage.duckdb")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--departement", default="2A")
+    args = parser.parse_args()
+    if not args.db.exists():
+        sys.exit(f"{args.db} manque : lancez d'abord `python -m pipelines demo --db {args.db}`.")
+    chromium = os.environ.get("PILOTAGE_CHROMIUM") or shutil.which("chromium") or ""
+    port = _port()
+    server = _serve(args.db, port)
+    url = f"http://127.0.0.1:{port}"
+    print(f"warehouse: {args.db} ({args.db.stat().st_size / 1e6:.0f} MB), cpus: {os.cpu_count()}")
+    print(
+        f"{'page':16s} {'first':>8s} {'median':>8s} {'max':>8s}   (navigation start → last chart drawn)"
+    )
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, headless=True)
+            for page, login in PAGES.items():
+                context = browser.new_context(viewport={"width": 1440, "height": 900})
+                tab = context.new_page()
+                tab.goto(f"{url}/{page}?dep={args.departement}")
+                tab.get_by_role("textbox", name="Identifiant").fill(login, timeout=60_000)
+                tab.get_by_role("textbox", name="Mot de passe").fill(DEMO_PASSWORD)
+                tab.get_by_role("button", name="Se connecter").click()
+                tab.wait_for_timeout(300)
+                _drawn_ms(tab)
+                samples = []
+                for _ in range(args.runs + 1):
+                    tab.reload()
+                    samples.append(_drawn_ms(tab))
+                first, warm = samples[0], samples[1:]
+                print(
+                    f"{page:16s} {first:6.0f}ms {statistics.median(warm):6.0f}ms {max(warm):6.0f}ms"
+                )
+                context.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
