@@ -106,6 +106,8 @@ def detect_source(facts: FileFacts) -> str:
 def unrecognised(headers: list[str], closest: str) -> str:
     """Why detection failed, in words: what was tried, the nearest template and the
     columns it expected but did not find, and what to do."""
+    from pipelines.readers.tabular import match_columns, template
+
     tried = ", ".join(template(s).description for s in TABULAR)
     text = (
         "Source non reconnue d'après le contenu. Essayé : en-tête PECGM (largeur fixe ou "
