@@ -178,20 +178,20 @@ def cohorte_tiles(series: dict[str, Series], month: str, limit: int | None = Non
 
 
 def sentences(
+    stock_delta: int | None,
     current: dict,
-    previous: dict | None,
     month: str,
     previous_month: str | None,
     tiles: list[Tile],
     parcours_labels: dict[str, str],
     limit: int = 5,
 ) -> list[str]:
-    """Plain sentences on what changed: the stock since last month, each cohorte tile
-    against the cohorte before it (both complete, both named), the most prescribed
-    parcours. At most `limit` of them."""
+    """Plain sentences on what changed: the stock since last month (`stock_delta`, None
+    unless both months are published), each cohorte tile against the cohorte before it
+    (both complete, both named), the most prescribed parcours. At most `limit` of them."""
     out = []
-    if previous and previous_month:
-        diff = current["stock_total"] - previous["stock_total"]
+    if stock_delta is not None and previous_month:
+        diff = stock_delta
         if diff:
             out.append(
                 f"Le nombre de bénéficiaires du RSA inscrits à France Travail "

@@ -15,7 +15,8 @@ from dashboard import headlines
 from dashboard.figures import PARCOURS_LABELS
 from dashboard.formatting import fmt_int, fmt_share
 from dashboard.headlines import Series, Tile, delta_points
-from dashboard.masque import count_label
+from pipelines import masking
+from pipelines.masking import count_label
 
 
 def orientations_total(summary: dict | None) -> int | None:
@@ -27,12 +28,45 @@ def hours_share(summary: dict | None) -> float | None:
     return ((summary or {}).get("heures_hebdo") or {}).get("heures_15_share")
 
 
-def _count_delta(now: int | None, before: int | None, limit: int) -> str | None:
-    """A month-on-month difference of counts; none when either month is masked (the
+REST = "hors territoire"  # persons of the département in none of its territoires
+
+
+def partition_hidden(
+    total: int | None, by_territoire: dict[str, int | None], limit: int
+) -> set[str]:
+    """The territoires whose count no view may show (the département's own Synthèse, a
+    territoire's, the comparison table): complementary suppression over the partition,
+    the persons in no territoire counted as one more part, so that « département − the
+    other territoires » never gives a hidden one away (docs/securite.md, masquage)."""
+    counts = {k: v or 0 for k, v in by_territoire.items()}
+    rest = (total or 0) - sum(counts.values())
+    cells = {**counts, REST: max(rest, 0), "département": total or 0}
+    parts = (*counts, REST) if rest > 0 else tuple(counts)
+    return masking.mask_linked([("département", parts)], cells, limit)
+
+
+def count_shown(value: int | None, withheld: bool, limit: int) -> str:
+    return masking.masked_label(None, limit) if withheld else count_label(value, limit)
+
+
+def _count_delta(
+    now: int | None, before: int | None, limit: int, withheld: tuple[bool, bool] = (False, False)
+) -> str | None:
+    """A month-on-month difference of counts; none unless both months are published (the
     difference would give the masked count away)."""
-    if now is None or before is None or any(0 < v < limit for v in (now, before)):
+    if now is None or before is None or any(withheld):
         return None
-    return fmt_int(now - before)
+    delta = masking.mask_delta(now, before, limit)
+    return None if delta is None else fmt_int(delta)
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """Counts a territoire's Synthèse may not show because the partition hides them
+    (`partition_hidden`), for the month and the month before."""
+
+    stock: tuple[bool, bool] = (False, False)
+    decisions: tuple[bool, bool] = (False, False)
 
 
 @dataclass(frozen=True)
@@ -63,15 +97,17 @@ STOCK_SHARES = (
 )
 
 
-def stock_tiles(current: dict, previous: dict | None, limit: int) -> list[Tile]:
+def stock_tiles(
+    current: dict, previous: dict | None, limit: int, withheld: Withheld = Withheld()
+) -> list[Tile]:
     """The four tiles of the month's PECGM stock."""
     total = current.get("stock_total")
     before = (previous or {}).get("stock_total") if previous else None
     tiles = [
         Tile(
             "Inscrits à France Travail",
-            count_label(total, limit),
-            _count_delta(total, before, limit),
+            count_shown(total, withheld.stock[0], limit),
+            _count_delta(total, before, limit, withheld.stock),
             "stock_total : bénéficiaires du RSA inscrits à France Travail, nombre "
             "d'enregistrements du fichier PECGM du mois (une ligne par personne).",
         )
@@ -83,14 +119,16 @@ def stock_tiles(current: dict, previous: dict | None, limit: int) -> list[Tile]:
     return tiles
 
 
-def month_tiles(current: dict, previous: dict | None, limit: int) -> list[Tile]:
+def month_tiles(
+    current: dict, previous: dict | None, limit: int, withheld: Withheld = Withheld()
+) -> list[Tile]:
     """The month's decisions and the share at 15 hours a week (month figures)."""
     decisions = orientations_total(current)
     return [
         Tile(
             "Décisions d'orientation",
-            count_label(decisions, limit),
-            _count_delta(decisions, orientations_total(previous), limit),
+            count_shown(decisions, withheld.decisions[0], limit),
+            _count_delta(decisions, orientations_total(previous), limit, withheld.decisions),
             "orientations : décisions d'orientation datées du mois (CGPEM, reprise de stock, "
             "parcours).",
         ),
@@ -123,16 +161,26 @@ def headline(
     previous_month: str | None,
     cohorte_series: dict[str, Series],
     limit: int,
+    withheld: Withheld = Withheld(),
 ) -> Headline:
-    """Every Synthèse tile and sentence of a month (masked at `limit`)."""
+    """Every Synthèse tile and sentence of a month (masked at `limit`, and the counts
+    `withheld` by the partition hidden)."""
     cohorte = headlines.cohorte_tiles(cohorte_series, month, limit)
-    decisions, hours = month_tiles(current, previous, limit)
+    decisions, hours = month_tiles(current, previous, limit, withheld)
+    stock_delta = None
+    if previous is not None and not any(withheld.stock):
+        stock_delta = masking.mask_delta(current["stock_total"], previous["stock_total"], limit)
     return Headline(
-        stock=stock_tiles(current, previous, limit),
+        stock=stock_tiles(current, previous, limit, withheld),
         main=[decisions, *cohorte, hours],
         cohorte=cohorte,
         sentences=headlines.sentences(
-            current, previous, month, previous_month, cohorte, PARCOURS_LABELS
+            stock_delta,
+            current,
+            month,
+            previous_month,
+            cohorte,
+            PARCOURS_LABELS,
         ),
     )
 

@@ -1,13 +1,19 @@
 """Statistical masking of small counts (the rule: docs/securite.md#13-masquage-des-petits-effectifs).
 
-One function for every committee view and export: counts from 1 to threshold - 1 are
-hidden, and when that leaves a single hidden cell in a distribution, the smallest other
-non-zero cell is hidden too (secondary suppression), so the total cannot give it away.
+The one home of the rule for every surface (pages, committee PDF, exports, the masked
+`indicators --json`): counts from 1 to threshold - 1 are hidden (primary suppression).
+A figure published with a total it is part of (the bars of a distribution, the
+territoires of a département, the communes of a territoire) gets complementary
+suppression: other cells are hidden until no hidden one can be worked out from the shown
+cells and the total (`mask_distribution`, `mask_linked` when tables share cells). Flows
+(inscriptions, cessations, radiations) are not parts of any published total: each is
+masked on its own (`mask_cells`), the same on every surface.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 
 DEFAULT_THRESHOLD = 11
@@ -20,7 +26,7 @@ def threshold() -> int:
     view = _view_threshold.get()
     if view is not None:
         return view
-    return int(os.environ.get("PILOTAGE_SEUIL_MASQUAGE", DEFAULT_THRESHOLD))
+    return committee_threshold()
 
 
 def committee_threshold() -> int:
@@ -32,16 +38,109 @@ def set_view_threshold(limit: int | None) -> None:
     _view_threshold.set(limit)
 
 
-def mask_distribution(counts: dict[str, int], limit: int | None = None) -> dict[str, int | None]:
-    """Counts of one distribution (one row or column); None marks a masked cell."""
+def is_small(value: int | None, limit: int) -> bool:
+    """A count that may not be published (primary suppression): 1 to limit - 1."""
+    return value is not None and 0 < value < limit
+
+
+def mask_cells(counts: Mapping[str, int | None], limit: int | None = None) -> dict:
+    """Counts that are not parts of a published total (flows): each one masked alone."""
     limit = threshold() if limit is None else limit
-    masked: dict[str, int | None] = {k: (None if 0 < v < limit else v) for k, v in counts.items()}
-    hidden = [k for k, v in masked.items() if v is None]
-    if len(hidden) == 1:
-        candidates = [(v, k) for k, v in masked.items() if v]
-        if candidates:
-            masked[min(candidates)[1]] = None
-    return masked
+    return {k: (None if is_small(v, limit) else v) for k, v in counts.items()}
+
+
+def recoverable(hidden: Iterable[int], limit: int) -> bool:
+    """Whether a reader knowing the sum of these hidden cells can work one of them out.
+
+    A hidden cell is at least 1 (zeros are shown) and, as its label says, at most
+    limit - 1 when every hidden cell is: a single hidden cell, cells that are all 1, or
+    cells that are all limit - 1, are each determined by their sum."""
+    values = list(hidden)
+    k, total = len(values), sum(values)
+    if k == 0:
+        return False
+    return k == 1 or total == k or total == k * (limit - 1)
+
+
+def mask_distribution(counts: dict[str, int], limit: int | None = None) -> dict[str, int | None]:
+    """Counts of one distribution whose total is published; None marks a masked cell.
+
+    Primary suppression, then the smallest other non-zero cells until the hidden ones
+    cannot be worked out from the total (`recoverable`)."""
+    limit = threshold() if limit is None else limit
+    hidden = _complete({k for k, v in counts.items() if is_small(v, limit)}, counts, limit)
+    return {k: (None if k in hidden else v) for k, v in counts.items()}
+
+
+def _complete(hidden: set[str], counts: Mapping[str, int], limit: int) -> set[str]:
+    """`hidden` grown by the smallest shown non-zero cells until it leaks nothing."""
+    hidden = set(hidden)
+    while hidden and recoverable((counts[k] for k in hidden), limit):
+        shown = sorted((v, k) for k, v in counts.items() if k not in hidden and v)
+        if not shown:
+            break  # every non-zero cell is hidden: the caller masks the total (total_shown)
+        hidden.add(shown[0][1])
+    return hidden
+
+
+def total_shown(counts: Mapping[str, int], masked: Mapping[str, int | None], limit: int) -> bool:
+    """Whether the total of a masked distribution may be printed next to it: not when it
+    is small itself, nor when it would give its hidden cells away (`mask_distribution`
+    leaves them recoverable only when no shown cell was left to hide)."""
+    hidden = [counts[k] for k, v in masked.items() if v is None]
+    return not is_small(sum(v for v in counts.values() if v), limit) and not recoverable(
+        hidden, limit
+    )
+
+
+Table = tuple[str, tuple[str, ...]]  # (the total's cell, the cells that add up to it)
+
+
+def mask_linked(tables: Iterable[Table], counts: Mapping[str, int], limit: int) -> set[str]:
+    """The hidden cells of tables a user can combine (a département and its territoires,
+    each territoire and its communes): one set for every view, so that no view shows a
+    cell another hides. Each table's cells add up to its total; a total is a cell too
+    (the département's, or a territoire's in the table above it).
+
+    Until nothing changes: in each table, when a single unknown remains (a hidden part
+    with its total shown, or a hidden total with all its parts shown), or the hidden
+    parts of a shown total are `recoverable`, the smallest shown part is hidden too (the
+    total when no part is left)."""
+    tables = list(tables)
+    hidden = {k for k, v in counts.items() if is_small(v, limit)}
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in tables:
+            unknown = [c for c in (total, *parts) if c in hidden]
+            hidden_parts = [counts[c] for c in parts if c in hidden]
+            leaks = len(unknown) == 1 or (
+                total not in hidden and recoverable(hidden_parts, limit) and len(hidden_parts) > 1
+            )
+            if not leaks:
+                continue
+            shown = sorted((counts[c], c) for c in parts if c not in hidden and counts[c])
+            if shown:
+                hidden.add(shown[0][1])
+            elif total not in hidden:
+                hidden.add(total)
+            else:
+                continue
+            changed = True
+    return hidden
+
+
+def partition_tables(total: str, territoires: Mapping[str, Iterable[str]]) -> list[Table]:
+    """The tables a user can combine over a département split into territoires (without
+    a territoires file, each commune is one): the territoires against the département,
+    the communes of each territoire against it, and every commune against the département."""
+    groups = {t: tuple(cs) for t, cs in territoires.items()}
+    communes = tuple(c for cs in groups.values() for c in cs)
+    tables: list[Table] = [(total, tuple(groups))]
+    tables += [(t, cs) for t, cs in groups.items() if cs != (t,)]
+    if communes != tuple(groups):
+        tables.append((total, communes))
+    return tables
 
 
 def masked_label(value: int | None, limit: int | None = None) -> str:
@@ -54,3 +153,51 @@ def share_allowed(denominator: int, limit: int | None = None) -> bool:
     """Shares whose denominator is below the threshold are not shown."""
     limit = threshold() if limit is None else limit
     return denominator >= limit
+
+
+NOT_AVAILABLE = "n.d."  # what a view prints for a value it cannot give (none, or withheld)
+
+
+def count_label(value: int | None, limit: int | None = None) -> str:
+    """A single count as printed: '1 234', '< seuil' when masked, 'n.d.' when unknown."""
+    if value is None:
+        return NOT_AVAILABLE
+    return masked_label(masked_count(value, limit), limit)
+
+
+def shown_share(value: float | None, denominator: int | None, limit: int | None = None):
+    """A share (or any figure over a population: median, mean), None when its
+    denominator is too small to publish it."""
+    if not denominator or not share_allowed(denominator, limit):
+        return None
+    return value
+
+
+def masked_count(value: int | None, limit: int | None = None) -> int | None:
+    """A single count as it may be published: None when it is below the threshold."""
+    if value is None:
+        return None
+    return None if is_small(value, threshold() if limit is None else limit) else value
+
+
+def mask_delta(now: int | None, before: int | None, limit: int | None = None) -> int | None:
+    """A month-on-month difference of counts, published only when both months are (the
+    difference of a shown and a hidden month would give the hidden one away)."""
+    limit = threshold() if limit is None else limit
+    if now is None or before is None or is_small(now, limit) or is_small(before, limit):
+        return None
+    return now - before
+
+
+def masking_note(limit: int | None = None) -> str:
+    """What a caption says about masking, at the threshold in force."""
+    limit = threshold() if limit is None else limit
+    if limit <= 1:
+        return " Chiffres non masqués (vue d'analyste, tracée) : ne pas diffuser."
+    return f" Effectifs de 1 à {limit - 1} masqués (« < {limit} »)."
+
+
+def withheld_note(population: str, limit: int | None = None) -> str:
+    """' Non affiché sous 11 personnes.': a share or delay over too small a population."""
+    limit = threshold() if limit is None else limit
+    return "" if limit <= 1 else f" Non affiché sous {limit} {population}."

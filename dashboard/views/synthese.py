@@ -12,7 +12,7 @@ import pandas as pd
 from dashboard import db, headlines, synthese, widgets
 from dashboard.formatting import fmt_month, of_month
 from dashboard.headlines import Tile
-from dashboard.masque import count_label, masked_note, shown_share
+from dashboard.masque import masked_note, shown_share
 from dashboard.views.elements import Distribution
 from pipelines import masking
 
@@ -75,9 +75,12 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
         name: db.series(name, departement, synthese.looked_back(months, month), communes)
         for name in headlines.COHORTE_FAMILIES
     }
-    head = synthese.headline(current, previous, month, before, cohorte_series, masking.threshold())
+    limit = masking.threshold()
+    partition = db.communes_par_territoire(departement)
+    withheld = _withheld(departement, (month, before), communes, partition, limit)
+    head = synthese.headline(current, previous, month, before, cohorte_series, limit, withheld)
     own = f"mois {of_month(month)}"
-    territoires = {} if communes else db.communes_par_territoire(departement)
+    territoires = {} if communes else partition
     return Synthese(
         departement=departement,
         month=month,
@@ -94,6 +97,45 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
         cohorte=head.cohorte,
         territoires=territoires if 1 < len(territoires) <= MAX_TERRITOIRES else {},
     )
+
+
+def _territoire_counts(
+    departement: str, month: str, partition: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, int | None], dict[str, int | None], int | None, int | None]:
+    """Inscrits and decisions of each territoire and of the département in a month."""
+    stock = {
+        t: db.family("stock", departement, month, cs)["stock_total"] for t, cs in partition.items()
+    }
+    decisions = {
+        t: synthese.orientations_total(db.family("orientations", departement, month, cs))
+        for t, cs in partition.items()
+    }
+    whole = db.summary(departement, month, None)
+    return stock, decisions, whole["stock_total"], synthese.orientations_total(whole)
+
+
+def _withheld(
+    departement: str,
+    months: tuple[str, str | None],
+    communes: tuple[str, ...] | None,
+    partition: dict[str, tuple[str, ...]],
+    limit: int,
+) -> synthese.Withheld:
+    """What the partition hides of a territoire's own counts (nothing for the whole
+    département unless its total must go too), for the month and the month before."""
+    if limit <= 1 or not partition:
+        return synthese.Withheld()
+    own = next((t for t, cs in partition.items() if cs == communes), "département")
+    flags = {"stock": [], "decisions": []}
+    for month in months:
+        if month is None:
+            for key in flags:
+                flags[key].append(False)
+            continue
+        stock, decisions, total, all_decisions = _territoire_counts(departement, month, partition)
+        flags["stock"].append(own in synthese.partition_hidden(total, stock, limit))
+        flags["decisions"].append(own in synthese.partition_hidden(all_decisions, decisions, limit))
+    return synthese.Withheld(tuple(flags["stock"]), tuple(flags["decisions"]))
 
 
 def _distribution(current: dict, name: str, departement: str, month: str) -> Distribution:
@@ -115,18 +157,26 @@ def territoire_table(view: Synthese) -> TerritoireTable:
         if tile.cohorte
     ]
     records = []
+    stocks, decisions, total, all_decisions = _territoire_counts(
+        departement, month, view.territoires
+    )
+    hidden_stock = synthese.partition_hidden(total, stocks, limit)
+    hidden_decisions = synthese.partition_hidden(all_decisions, decisions, limit)
     for label, communes in view.territoires.items():
         # The families the row needs, not the whole summary (flows, intensity...).
         stock = db.family("stock", departement, month, communes)
-        orient = db.family("orientations", departement, month, communes)
         records.append(
             {
                 "territoire": label,
-                "inscrits": count_label(stock["stock_total"], limit),
+                "inscrits": synthese.count_shown(
+                    stock["stock_total"], label in hidden_stock, limit
+                ),
                 "catégories 1 à 3": shown_share(
                     stock.get("cat_1_3_share"), stock["stock_total"], limit
                 ),
-                "décisions d'orientation": count_label(synthese.orientations_total(orient), limit),
+                "décisions d'orientation": synthese.count_shown(
+                    decisions[label], label in hidden_decisions, limit
+                ),
                 **{
                     name: headlines.figure_value(
                         figure, db.family(figure.family, departement, tile.cohorte, communes), limit
