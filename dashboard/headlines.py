@@ -9,11 +9,10 @@ report reuses them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
-from pipelines import masking
+from pipelines import glossary, indicators, masking
 
 Series = list[tuple[str, dict | None]]  # (month, indicator family result), any order
 
@@ -37,70 +36,49 @@ def delta_days(now: int | None, before: int | None) -> str | None:
     return None if now is None or before is None else f"{now - before:+d} j"
 
 
+COMPLETE_NOTE = (
+    "La tuile montre la dernière cohorte complète à la date des données (sa fenêtre est "
+    "close), jamais une cohorte provisoire."
+)
+
+
 @dataclass(frozen=True)
 class CohorteFigure:
-    """How one cohorte tile reads the indicator layer."""
+    """How one cohorte tile reads the indicator layer (`indicators.COMPLETE_FIGURES`)."""
 
     label: str  # short: it must fit a tile
-    family: str  # indicator family (pipelines/indicators.py)
-    value: Callable[[dict], float | int | None]
-    provisional: str  # the family's `<share>_provisoire` key of this figure
-    population: str  # the family's denominator key (masking)
+    key: str  # the indicator key (pipelines/sql/indicators/*.yaml)
     is_share: bool
-    help: str  # the full definition, in the tooltip
     lower_is_better: bool = False
+
+    @property
+    def family(self) -> str:
+        return indicators.COMPLETE_FIGURES[self.key][0]
+
+    @property
+    def provisional(self) -> str:  # the family's `_provisoire` flag of this figure
+        return indicators.COMPLETE_FIGURES[self.key][1]
+
+    @property
+    def population(self) -> str:  # the family's denominator key (masking)
+        return indicators.COMPLETE_FIGURES[self.key][2]
+
+    @property
+    def help(self) -> str:  # the definition, in the tooltip
+        return f"{glossary.caption(self.key)} {COMPLETE_NOTE}"
+
+    def value(self, result: dict) -> float | int | None:
+        return indicators.figure_value(self.key, result)
 
 
 COHORTE_FIGURES = (
-    CohorteFigure(
-        "Délai médian d'orientation",
-        "delai_orientation",
-        lambda r: r["delai_orientation_jours"]["mediane"],
-        "delai_orientation_provisoire",
-        "entrants",
-        False,
-        "delai_orientation_jours : médiane des jours entre l'entrée au RSA et l'orientation, "
-        "pour la dernière cohorte d'entrée complète (suivie au moins 42 jours après la fin "
-        "du mois à la date des données).",
-        lower_is_better=True,
-    ),
-    CohorteFigure(
-        "Orientés en 30 jours",
-        "delai_orientation",
-        lambda r: r["orientes_30j_share"],
-        "orientes_30j_provisoire",
-        "entrants",
-        True,
-        "orientes_30j_share : entrants du mois orientés dans les 30 jours, sur tous les "
-        "entrants du mois ; dernière cohorte d'entrée dont les 30 jours sont écoulés à la "
-        "date des données.",
-    ),
-    CohorteFigure(
-        "Délai médian jusqu'au contrat",
-        "contrat",
-        lambda r: r["delai_contrat_jours"]["mediane"],
-        "delai_contrat_provisoire",
-        "orientes",
-        False,
-        "delai_contrat_jours : médiane des jours entre l'orientation et le contrat "
-        "d'engagement, pour la dernière cohorte d'orientation complète (suivie au moins 60 "
-        "jours après la fin du mois à la date des données).",
-        lower_is_better=True,
-    ),
-    CohorteFigure(
-        "Contrat en 30 jours",
-        "contrat",
-        lambda r: r["contrat_30j_share"],
-        "contrat_30j_provisoire",
-        "orientes",
-        True,
-        "contrat_30j_share : orientés du mois ayant un contrat d'engagement dans les 30 "
-        "jours, sur tous les orientés du mois ; dernière cohorte d'orientation dont les 30 "
-        "jours sont écoulés à la date des données.",
-    ),
+    CohorteFigure("Délai médian d'orientation", "delai_orientation_jours", False, True),
+    CohorteFigure("Orientés en 30 jours", "orientes_30j_share", True),
+    CohorteFigure("Délai médian jusqu'au contrat", "delai_contrat_jours", False, True),
+    CohorteFigure("Contrat en 30 jours", "contrat_30j_share", True),
 )
 COHORTE_FAMILIES = ("delai_orientation", "contrat")
-COHORTES_LOOKED_BACK = 6  # months scanned for the latest complete cohorte (60 days: 3 back)
+COHORTES_LOOKED_BACK = indicators.COHORTES_LOOKED_BACK
 
 
 @dataclass(frozen=True)
@@ -124,14 +102,6 @@ class Tile:
         return fmt_cohorte(self.cohorte) if self.cohorte else None
 
 
-def latest_complete(series: Series, provisional: str, month: str) -> tuple[str, dict] | None:
-    """The latest cohorte on or before `month` whose `provisional` flag is false."""
-    for cohorte, result in sorted(series, reverse=True):
-        if cohorte <= month and result is not None and result.get(provisional) is False:
-            return cohorte, result
-    return None
-
-
 def figure_value(figure: CohorteFigure, result: dict | None, limit: int) -> float | int | None:
     """The figure of a cohorte, None when its population is too small to publish it."""
     if result is None or not masking.share_allowed(result[figure.population] or 0, limit):
@@ -141,7 +111,7 @@ def figure_value(figure: CohorteFigure, result: dict | None, limit: int) -> floa
 
 def cohorte_tile(figure: CohorteFigure, series: Series, month: str, limit: int) -> Tile:
     """A cohorte figure for the latest complete cohorte, its delta over the cohorte before."""
-    chosen = latest_complete(series, figure.provisional, month)
+    chosen = indicators.latest_complete(series, figure.provisional, month)
     fmt = fmt_share if figure.is_share else fmt_days
     if chosen is None:
         return Tile(figure.label, "n.d.", None, figure.help, figure.lower_is_better)

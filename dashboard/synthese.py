@@ -8,14 +8,13 @@ the page feeds them from its cache (`dashboard/db.py`), the report from the ware
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from dashboard import headlines
 from dashboard.figures import PARCOURS_LABELS
 from dashboard.formatting import fmt_int, fmt_share
 from dashboard.headlines import Series, Tile, delta_points
-from pipelines import masking
+from pipelines import glossary, indicators, masking
 from pipelines.masking import count_label
 
 
@@ -72,28 +71,20 @@ class Withheld:
 @dataclass(frozen=True)
 class _Share:
     label: str
-    value: Callable[[dict | None], float | None]
-    help: str
+    key: str  # the indicator key: its value in the summary, its definition in the YAML
+
+    def value(self, summary: dict | None) -> float | None:
+        return (summary or {}).get(self.key)
+
+    @property
+    def help(self) -> str:
+        return glossary.caption(self.key)
 
 
 STOCK_SHARES = (
-    _Share(
-        "Catégories 1 à 3",
-        lambda s: (s or {}).get("cat_1_3_share"),
-        "cat_1_3_share : part des inscrits en catégories 1, 2 ou 3 sur le stock du mois.",
-    ),
-    _Share(
-        "Contrat d'engagement notifié",
-        lambda s: (s or {}).get("cer_notifie_share"),
-        "cer_notifie_share : part du stock du mois dont la date de notification du PPAE "
-        "valant contrat d'engagement est renseignée.",
-    ),
-    _Share(
-        "Contact en 90 jours",
-        lambda s: (s or {}).get("contact_90j_share"),
-        "contact_90j_share : part du stock du mois dont le dernier contact date d'au plus "
-        "90 jours avant la date de référence du fichier.",
-    ),
+    _Share("Catégories 1 à 3", "cat_1_3_share"),
+    _Share("Contrat d'engagement notifié", "cer_notifie_share"),
+    _Share("Contact en 90 jours", "contact_90j_share"),
 )
 
 
@@ -108,8 +99,7 @@ def stock_tiles(
             "Inscrits à France Travail",
             count_shown(total, withheld.stock[0], limit),
             _count_delta(total, before, limit, withheld.stock),
-            "stock_total : bénéficiaires du RSA inscrits à France Travail, nombre "
-            "d'enregistrements du fichier PECGM du mois (une ligne par personne).",
+            glossary.caption("stock_total"),
         )
     ]
     for share in STOCK_SHARES:
@@ -129,15 +119,13 @@ def month_tiles(
             "Décisions d'orientation",
             count_shown(decisions, withheld.decisions[0], limit),
             _count_delta(decisions, orientations_total(previous), limit, withheld.decisions),
-            "orientations : décisions d'orientation datées du mois (CGPEM, reprise de stock, "
-            "parcours).",
+            glossary.caption("orientations"),
         ),
         Tile(
             "15 h ou plus par semaine",
             fmt_share(hours_share(current)),
             delta_points(hours_share(current), hours_share(previous)),
-            "heures_15_share : personnes en parcours actif du mois à 15 heures de prestations "
-            "ou plus par semaine (objectif d'activité de la loi pour le plein emploi).",
+            glossary.caption("heures_hebdo"),
         ),
     ]
 
@@ -185,6 +173,4 @@ def headline(
     )
 
 
-def looked_back(months: list[str], month: str) -> list[str]:
-    """The cohortes scanned for the latest complete one (newest first among `months`)."""
-    return sorted((m for m in months if m <= month), reverse=True)[: headlines.COHORTES_LOOKED_BACK]
+looked_back = indicators.looked_back  # the cohortes scanned for the latest complete one

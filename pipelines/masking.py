@@ -201,3 +201,70 @@ def withheld_note(population: str, limit: int | None = None) -> str:
     """' Non affiché sous 11 personnes.': a share or delay over too small a population."""
     limit = threshold() if limit is None else limit
     return "" if limit <= 1 else f" Non affiché sous {limit} {population}."
+
+
+# The masked view of the `indicators` contract (`indicators --masque`): the same rule as
+# the committee's pages and PDF. Keys not listed are kept (dates, flags, sources).
+_DISTRIBUTIONS = ("categorie", "modalite", "axe", "sexe", "tranche_age", "commune",
+                  "orientations", "organisme_referent", "cessations_motif")  # fmt: skip
+_COUNTS = ("stock_total", "personnes_orientees", "anomalies_avant_entree", "entrants",
+           "orientes", "rdv_par_personne")  # fmt: skip
+_FLOWS = ("inscriptions", "cessations", "radiations")
+_SHARES = {  # a share or a delay -> the count it is computed over
+    "cer_notifie_share": "stock_total",
+    "contact_90j_share": "stock_total",
+    "cat_1_3_share": "stock_total",
+    "orientes_30j_share": "entrants",
+    "orientes_6sem_share": "entrants",
+    "delai_orientation_jours": "entrants",
+    "contrat_30j_share": "orientes",
+    "contrat_60j_share": "orientes",
+    "delai_contrat_jours": "orientes",
+}
+
+
+_NOT_MASKED_IN_DETAIL = ("part_orientes", "statut_de", "categorie_api", "contraintes",
+                         "inscrits_orientes_ft", "liaison_flux")  # fmt: skip
+
+
+def masked_summary(result: dict, limit: int | None = None) -> dict:
+    """`indicators.summary` as a committee may read it: distributions with complementary
+    suppression, flows and single counts masked alone, shares and delays withheld (null)
+    over a population under the threshold; the first appointment and the hours withheld
+    when their population is small; the families without a masking of their own (France
+    Travail, DREES shares, CAF/MSA link) are null and named in `non_publies`."""
+    limit = threshold() if limit is None else limit
+    out = dict(result)
+    for key in _DISTRIBUTIONS:
+        if out.get(key) is not None:
+            out[key] = mask_distribution(out[key], limit)
+    if out.get("structure_suivi"):
+        out["structure_suivi"] = {
+            k: mask_distribution(v, limit) for k, v in out["structure_suivi"].items()
+        }
+    out.update(mask_cells({k: out.get(k) for k in _FLOWS if k in out}, limit))
+    for key, population in _SHARES.items():
+        if out.get(key) is not None and not share_allowed(result.get(population) or 0, limit):
+            out[key] = None
+    for key in _COUNTS:
+        if key != "rdv_par_personne" and out.get(key) is not None:
+            out[key] = masked_count(out[key], limit)
+    hours = out.get("heures_hebdo")
+    if hours and not share_allowed(hours.get("personnes") or 0, limit):
+        out["heures_hebdo"] = {**hours, "personnes": masked_count(hours["personnes"], limit),
+                               "moyenne": None, "mediane": None, "heures_15_share": None}  # fmt: skip
+        out["rdv_par_personne"] = None
+    first = out.get("delai_premier_rdv_jours")
+    if first and not share_allowed(first.get("orientes") or 0, limit):
+        out["delai_premier_rdv_jours"] = None
+    complete = out.get("derniere_cohorte_complete") or {}
+    out["derniere_cohorte_complete"] = {
+        k: (None if v and not share_allowed(v.get("entrants", v.get("orientes")) or 0, limit)
+            else v)
+        for k, v in complete.items()
+    }  # fmt: skip
+    withheld = [k for k in _NOT_MASKED_IN_DETAIL if out.get(k) is not None]
+    out.update(dict.fromkeys(withheld, None))
+    out["seuil_masquage"] = limit
+    out["non_publies"] = withheld
+    return out

@@ -11,9 +11,7 @@ from scipy.optimize import linprog
 
 from pipelines import masking
 
-counts_st = st.dictionaries(
-    st.sampled_from("abcdefgh"), st.integers(0, 60), min_size=1, max_size=8
-)
+counts_st = st.dictionaries(st.sampled_from("abcdefgh"), st.integers(0, 60), min_size=1, max_size=8)
 limits = st.integers(2, 20)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import rapport
-from dashboard.formatting import fmt_int, fmt_month, fmt_share
+from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
 from pipelines import access, indicators, masking, warehouse
 from pipelines.cli import main
 
@@ -89,7 +89,15 @@ def test_the_figures_are_those_of_indicators_json(expected, text):
     assert _fold(fmt_int(expected["stock_total"])) in text
     for key in ("cer_notifie_share", "contact_90j_share"):
         assert _fold(fmt_share(expected[key])) in text, key
-    assert f"{expected['delai_orientation_jours']['mediane']} j" in text
+    # The tiles show the latest complete cohorte, named; the json says which one it is.
+    complete = expected["derniere_cohorte_complete"]["delai_orientation_jours"]
+    assert expected["cohorte_du_mois"]["cohorte"] == MONTH
+    assert f"{complete['valeur']} j" in text
+    assert _fold(f"cohorte {of_month(complete['cohorte'])}") in text
+    # The cohorte of the month is in the cohorte table, as the Orientations page prints it.
+    median = expected["delai_orientation_jours"]["mediane"]
+    row = rf"{MONTH} +{re.escape(_fold(fmt_int(expected['entrants'])))} +{median}\b"
+    assert re.search(row, text), row
     for code, n in expected["orientations"].items():
         label = rapport.figures.PARCOURS_LABELS[code]
         shown = fmt_int(n) if n >= limit else f"< {limit}"
@@ -113,7 +121,8 @@ def test_no_count_below_the_threshold_is_printed(generated):
         for table in section.tables
         for row in table.rows
         for column, cell in zip(table.columns, row, strict=True)
-        if column != "Code"  # category and axis codes are digits, not counts
+        # codes (category, axis), cohortes and delays in days are digits, not counts
+        if column != "Code" and not re.search(r"jours|Délai|Heures|Cohorte", column)
     ] + [t.value for t in generated.rapport.tiles]
     counts = [int(_fold(c).replace(" ", "")) for c in cells if re.fullmatch(r"[\d \u202f]+", c)]
     assert counts, "the report prints counts"

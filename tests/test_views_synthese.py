@@ -120,3 +120,18 @@ def test_differencing_the_territoires_gives_no_masked_count_away(view_reader, pu
     whole = synthese_view("2A", MONTH, None)
     tile = next(t for row in whole.main for t, _ in row if t.label == "Décisions d'orientation")
     assert tile.value == fmt_int(sum(decisions.values()))
+
+
+def test_the_category_chart_counts_every_code(view_reader) -> None:
+    """F, G, 6 to 8 and « non renseignée » are bars of the chart: it adds up to the stock,
+    as on the Demandeurs page and in the PDF."""
+    from dashboard import figures
+
+    view = synthese_view("2A", MONTH, None)
+    categories = view.distributions[0]
+    stock = indicators.stock(view_reader, "2A", MONTH)
+    assert categories.counts == stock["categorie"]
+    assert sum(categories.counts.values()) == stock["stock_total"]
+    frame = figures.masked_frame(categories.counts, categories.labels, 11)
+    assert set(frame["code"]) == set(stock["categorie"])
+    assert all(code in categories.labels for code in stock["categorie"])

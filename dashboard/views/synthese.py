@@ -14,19 +14,13 @@ from dashboard.formatting import fmt_month, of_month
 from dashboard.headlines import Tile
 from dashboard.masque import masked_note, shown_share
 from dashboard.views.elements import Distribution
-from pipelines import masking
+from pipelines import glossary, masking
 
 MAX_TERRITOIRES = 30  # beyond, a table per territoire no longer reads at a glance
 NO_PREVIOUS = "Pas de mois précédent à comparer."
-DISTRIBUTIONS = {  # summary key -> title, definition
-    "categorie": (
-        "Inscrits par catégorie de demandeur d'emploi",
-        "categorie : code catégorie d'inscription du fichier PECGM ; vide = dispense de recherche.",
-    ),
-    "modalite": (
-        "Inscrits par modalité d'accompagnement",
-        "modalite : modalité d'accompagnement en cours (SUI, GUI, REN, GLO, APR).",
-    ),
+DISTRIBUTIONS = {  # summary key -> title (the caption is the key's definition)
+    "categorie": "Inscrits par catégorie de demandeur d'emploi",
+    "modalite": "Inscrits par modalité d'accompagnement",
 }
 
 
@@ -93,7 +87,7 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
         + widgets.population_caption(current.get("population"))
         + ".",
         sentences=head.sentences or [NO_PREVIOUS],
-        distributions=tuple(_distribution(current, n, departement, month) for n in DISTRIBUTIONS),
+        distributions=tuple(distribution(current, n, departement, month) for n in DISTRIBUTIONS),
         cohorte=head.cohorte,
         territoires=territoires if 1 < len(territoires) <= MAX_TERRITOIRES else {},
     )
@@ -138,11 +132,17 @@ def _withheld(
     return synthese.Withheld(tuple(flags["stock"]), tuple(flags["decisions"]))
 
 
-def _distribution(current: dict, name: str, departement: str, month: str) -> Distribution:
+def distribution(current: dict, name: str, departement: str, month: str) -> Distribution:
+    """The month's registered persons per code of `name` (every code, « non renseignée »
+    included): the Synthèse chart and the committee PDF."""
     labels = {**widgets.short_labels(name), "non_renseignee": "Non renseignée"}
-    title, caption = DISTRIBUTIONS[name]
     return Distribution(
-        current[name], name, labels, title, caption, f"{name}_{departement}_{month}"
+        current[name],
+        name,
+        labels,
+        DISTRIBUTIONS[name],
+        glossary.caption(name),
+        f"{name}_{departement}_{month}",
     )
 
 
