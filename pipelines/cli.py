@@ -354,13 +354,13 @@ def _month_argument(value: str) -> str:
 def cmd_rapport(args: argparse.Namespace) -> int:
     """The committee's monthly PDF report (masked as the committee's pages), audited as an
     export. The report is a dashboard product: its module is imported only here."""
-    from dashboard import rapport
+    from dashboard import comite
 
     settings = _settings(args)
     departement = args.departement.upper()
     month = _month_argument(args.month)
-    target = Path(args.pdf or rapport.file_name(departement, month))
-    generated = rapport.generate(warehouse.open_reader(settings.db_path), departement, month)
+    target = Path(args.pdf or comite.file_name(departement, month))
+    generated = comite.generate(warehouse.open_reader(settings.db_path), departement, month)
     target.write_bytes(generated.pdf)
     access.audit(
         settings.db_path, settings.operator, "export", "ok", departement, fichier=target.name

@@ -4,7 +4,7 @@ the same cells on the page, in the committee PDF and in the export."""
 
 from __future__ import annotations
 
-from dashboard import rapport
+from dashboard import comite
 from dashboard.formatting import fmt_int
 from dashboard.views.demandeurs import demandeurs_view, flow_table
 from pipelines import indicators, masking, territoires
@@ -37,15 +37,13 @@ def test_page_pdf_and_export_print_the_same_flows(view_reader, demo_scope) -> No
     scope = demo_scope("2026-10")
     page = demandeurs_view(scope).flows
     section = next(
-        s
-        for s in rapport.build(view_reader, "2A", "2026-10").sections
-        if s.title.startswith("Flux")
+        s for s in comite.build(view_reader, "2A", "2026-10").sections if s.title.startswith("Flux")
     )
     (table,) = [t for t in section.tables if t.columns[0] == "Mois"]
     limit = masking.committee_threshold()
     for m in scope.months:
         raw = indicators.flux(view_reader, "2A", m)
-        row = next(r for r in table.rows if r[0] == rapport.fmt_month(m))
+        row = next(r for r in table.rows if r[0] == comite.fmt_month(m))
         for i, key in enumerate(("inscriptions", "cessations", "radiations"), start=1):
             if raw[key] is None:
                 continue

@@ -4,9 +4,9 @@ territoire table equal the indicator layer, masked at the published threshold.""
 from __future__ import annotations
 
 from dashboard.formatting import fmt_int, fmt_share, of_month
-from dashboard.masque import count_label
 from dashboard.views.synthese import NO_PREVIOUS, synthese_view, territoire_table
 from pipelines import indicators, territoires
+from pipelines.masking import count_label
 
 MONTH = "2026-06"  # a demo month with a month before it and complete cohortes
 

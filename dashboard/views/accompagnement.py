@@ -12,9 +12,9 @@ import pandas as pd
 from dashboard import db, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_decimal, fmt_month, fmt_share
-from dashboard.masque import count_label, shown_share
 from dashboard.views.elements import Breakdown, Distribution, MonthlyChart, Scope, parcours_groups
 from pipelines import glossary, masking
+from pipelines.masking import count_label, shown_share
 
 HOURS_COLUMNS = ["mois", "groupe", "heures_moyennes", "part_15h", "personnes"]
 

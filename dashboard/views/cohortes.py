@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 
 from dashboard import db, figures, widgets
 from dashboard.formatting import fmt_month
-from dashboard.masque import count_label, masked_count, shown_share
 from pipelines import glossary, indicators, masking
+from pipelines.masking import count_label, masked_count, shown_share
 
 HORIZONS = indicators.HORIZONS  # days of follow-up the page offers
 DEFAULT_HORIZON = 90

@@ -11,9 +11,9 @@ import pandas as pd
 from dashboard import db, figures, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month, fmt_share, of_month
-from dashboard.masque import shown_share
 from dashboard.views.elements import Breakdown, Scope, cohorte_breakdown, parcours_groups
 from pipelines import glossary, masking
+from pipelines.masking import shown_share
 
 CURVE_COHORTES = 6  # the latest orientation cohortes drawn as curves
 CONTRACT_FLAGS = {  # `<share>_provisoire` of the family -> what the table names

@@ -11,7 +11,6 @@ import pandas as pd
 from dashboard import db, figures, widgets
 from dashboard.figures import PARCOURS_LABELS, LineChart
 from dashboard.formatting import fmt_decimal, fmt_int, fmt_month, fmt_share, of_month
-from dashboard.masque import count_label, shown_share
 from dashboard.views.elements import (
     Breakdown,
     Distribution,
@@ -20,6 +19,7 @@ from dashboard.views.elements import (
     cohorte_breakdown,
 )
 from pipelines import glossary, masking
+from pipelines.masking import count_label, shown_share
 
 PARCOURS_TYPES = ("social", "socio_professionnel", "professionnel")
 DELAY_FLAGS = {  # `<share>_provisoire` of the family -> what the table names

@@ -1,6 +1,6 @@
 """Synthèse: the month's tiles (stock with its 12-month trend, decisions, the latest
 complete cohortes, hours), the automatic sentences, two distributions and, on demand, the
-key figures per territoire. Tiles and sentences are built by `dashboard/synthese.py` (the
+key figures per territoire. Tiles and sentences are built by `dashboard/headlines.py` (the
 committee report prints the same); this module reads the figures and masks them."""
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import db, headlines, synthese, widgets
+from dashboard import db, headlines, widgets
 from dashboard.formatting import fmt_month, of_month
 from dashboard.headlines import Tile
-from dashboard.masque import masked_note, shown_share
 from dashboard.views.elements import Distribution
 from pipelines import glossary, masking
+from pipelines.masking import masking_note as masked_note
+from pipelines.masking import shown_share
 
 MAX_TERRITOIRES = 30  # beyond, a table per territoire no longer reads at a glance
 NO_PREVIOUS = "Pas de mois précédent à comparer."
@@ -66,13 +67,13 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
     before = previous_month(months, month)
     previous = db.summary(departement, before, communes) if before else None
     cohorte_series = {
-        name: db.series(name, departement, synthese.looked_back(months, month), communes)
+        name: db.series(name, departement, headlines.looked_back(months, month), communes)
         for name in headlines.COHORTE_FAMILIES
     }
     limit = masking.threshold()
     partition = db.communes_par_territoire(departement)
     withheld = _withheld(departement, (month, before), communes, partition, limit)
-    head = synthese.headline(current, previous, month, before, cohorte_series, limit, withheld)
+    head = headlines.headline(current, previous, month, before, cohorte_series, limit, withheld)
     own = f"mois {of_month(month)}"
     territoires = {} if communes else partition
     return Synthese(
@@ -101,11 +102,11 @@ def _territoire_counts(
         t: db.family("stock", departement, month, cs)["stock_total"] for t, cs in partition.items()
     }
     decisions = {
-        t: synthese.orientations_total(db.family("orientations", departement, month, cs))
+        t: headlines.orientations_total(db.family("orientations", departement, month, cs))
         for t, cs in partition.items()
     }
     whole = db.summary(departement, month, None)
-    return stock, decisions, whole["stock_total"], synthese.orientations_total(whole)
+    return stock, decisions, whole["stock_total"], headlines.orientations_total(whole)
 
 
 def _withheld(
@@ -114,11 +115,11 @@ def _withheld(
     communes: tuple[str, ...] | None,
     partition: dict[str, tuple[str, ...]],
     limit: int,
-) -> synthese.Withheld:
+) -> headlines.Withheld:
     """What the partition hides of a territoire's own counts (nothing for the whole
     département unless its total must go too), for the month and the month before."""
     if limit <= 1 or not partition:
-        return synthese.Withheld()
+        return headlines.Withheld()
     own = next((t for t, cs in partition.items() if cs == communes), "département")
     flags = {"stock": [], "decisions": []}
     for month in months:
@@ -127,9 +128,11 @@ def _withheld(
                 flags[key].append(False)
             continue
         stock, decisions, total, all_decisions = _territoire_counts(departement, month, partition)
-        flags["stock"].append(own in synthese.partition_hidden(total, stock, limit))
-        flags["decisions"].append(own in synthese.partition_hidden(all_decisions, decisions, limit))
-    return synthese.Withheld(tuple(flags["stock"]), tuple(flags["decisions"]))
+        flags["stock"].append(own in headlines.partition_hidden(total, stock, limit))
+        flags["decisions"].append(
+            own in headlines.partition_hidden(all_decisions, decisions, limit)
+        )
+    return headlines.Withheld(tuple(flags["stock"]), tuple(flags["decisions"]))
 
 
 def distribution(current: dict, name: str, departement: str, month: str) -> Distribution:
@@ -160,21 +163,21 @@ def territoire_table(view: Synthese) -> TerritoireTable:
     stocks, decisions, total, all_decisions = _territoire_counts(
         departement, month, view.territoires
     )
-    hidden_stock = synthese.partition_hidden(total, stocks, limit)
-    hidden_decisions = synthese.partition_hidden(all_decisions, decisions, limit)
+    hidden_stock = headlines.partition_hidden(total, stocks, limit)
+    hidden_decisions = headlines.partition_hidden(all_decisions, decisions, limit)
     for label, communes in view.territoires.items():
         # The families the row needs, not the whole summary (flows, intensity...).
         stock = db.family("stock", departement, month, communes)
         records.append(
             {
                 "territoire": label,
-                "inscrits": synthese.count_shown(
+                "inscrits": headlines.count_shown(
                     stock["stock_total"], label in hidden_stock, limit
                 ),
                 "catégories 1 à 3": shown_share(
                     stock.get("cat_1_3_share"), stock["stock_total"], limit
                 ),
-                "décisions d'orientation": synthese.count_shown(
+                "décisions d'orientation": headlines.count_shown(
                     decisions[label], label in hidden_decisions, limit
                 ),
                 **{

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import rapport
+from dashboard import comite
 from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
 from pipelines import access, indicators, masking, warehouse
 from pipelines.cli import main
@@ -38,7 +38,7 @@ def _fold(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def generated(sample_db):
-    return rapport.generate(warehouse.open_reader(sample_db), "2A", MONTH)
+    return comite.generate(warehouse.open_reader(sample_db), "2A", MONTH)
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +99,10 @@ def test_the_figures_are_those_of_indicators_json(expected, text):
     row = rf"{MONTH} +{re.escape(_fold(fmt_int(expected['entrants'])))} +{median}\b"
     assert re.search(row, text), row
     for code, n in expected["orientations"].items():
-        label = rapport.figures.PARCOURS_LABELS[code]
+        label = comite.figures.PARCOURS_LABELS[code]
         shown = fmt_int(n) if n >= limit else f"< {limit}"
         assert re.search(rf"{label} +{re.escape(_fold(shown))}\b", text), (code, n)
-    labels = rapport._labels("categorie")
+    labels = comite._labels("categorie")
     masked = masking.mask_distribution(expected["categorie"], limit)
     for code, n in masked.items():
         shown = f"< {limit}" if n is None else _fold(fmt_int(n))
@@ -133,7 +133,7 @@ def test_no_count_below_the_threshold_is_printed(generated):
 def test_the_report_is_masked_even_for_an_unmasked_analyst_view(sample_db):
     masking.set_view_threshold(1)  # what the analyst's toggle sets for the pages
     try:
-        built = rapport.build(warehouse.open_reader(sample_db), "2A", MONTH)
+        built = comite.build(warehouse.open_reader(sample_db), "2A", MONTH)
     finally:
         masking.set_view_threshold(None)
     assert built.limit == masking.committee_threshold()
@@ -150,8 +150,8 @@ def test_charts_are_drawn_and_nothing_is_fetched(generated, text):
 
 
 def test_html_is_self_contained_and_escapes_values(sample_db):
-    built = rapport.build(warehouse.open_reader(sample_db), "2A", MONTH)
-    html = rapport.render_html(built)
+    built = comite.build(warehouse.open_reader(sample_db), "2A", MONTH)
+    html = comite.render_html(built)
     assert "<link" not in html and 'src="http' not in html
     # A value from a file (a structure or organisme name) can never close the script element.
     figures_part = html.split("const figures = ", 1)[1].split(";\n", 1)[0]
@@ -185,7 +185,7 @@ def test_command_refuses_a_bad_month(sample_db, tmp_path, capsys, month, message
 
 
 def test_definitions_come_from_the_documentation():
-    names = dict(rapport.definitions())
+    names = dict(comite.definitions())
     for name in ("stock_total", "orientes_30j_share", "contrat_courbe", "heures_hebdo"):
         assert name in " ".join(names), name
     doc = (Path(__file__).resolve().parents[1] / "docs" / "indicateurs.md").read_text("utf-8")

@@ -3,7 +3,7 @@
 What it holds is what the committee's pages show, masked the same way: the figures come
 from `pipelines.indicators` (one definition each), the charts are the pages' own Plotly
 figures (`dashboard/figures.py`), the tiles and sentences those of Synthèse
-(`dashboard/synthese.py`). It is laid out in HTML/CSS (`dashboard/templates/`) and printed
+(`dashboard/headlines.py`). It is laid out in HTML/CSS (`dashboard/templates/`) and printed
 by Chromium (`dashboard/pdf.py`), offline: plotly.js is inlined, nothing is fetched.
 
 A report is always a committee view: counts below the published threshold are masked
@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 import plotly.offline
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from dashboard import figures, headlines, pdf, synthese
+from dashboard import figures, headlines, pdf
 from dashboard.formatting import fmt_decimal, fmt_int, fmt_month
 from dashboard.views import accompagnement, delais, demandeurs, orientations
 from dashboard.views import synthese as synthese_view
@@ -417,12 +417,12 @@ def build(
     current = indicators.summary(con, departement, month)
     previous_month = months[-2] if len(months) > 1 else None
     previous = indicators.summary(con, departement, previous_month) if previous_month else None
-    scanned = synthese.looked_back(months, month)
+    scanned = headlines.looked_back(months, month)
     cohorte_series = {
         name: [(m, getattr(indicators, name)(con, departement, m)) for m in scanned]
         for name in headlines.COHORTE_FAMILIES
     }
-    headline = synthese.headline(current, previous, month, previous_month, cohorte_series, limit)
+    headline = headlines.headline(current, previous, month, previous_month, cohorte_series, limit)
     sections = [
         _orientations(con, departement, month, months, limit),
         _categories(con, departement, month, months, limit),
@@ -471,11 +471,11 @@ def render_html(rapport: Rapport) -> str:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
     )
-    template = env.get_template("rapport.html.j2")
+    template = env.get_template("comite.html.j2")
     return template.render(
         r=rapport,
         fmt_month=fmt_month,
-        css=(TEMPLATES / "rapport.css").read_text(encoding="utf-8"),
+        css=(TEMPLATES / "comite.css").read_text(encoding="utf-8"),
         plotly_js=_plotly_js(),
         # Inside a <script>: "<" escaped so that no value can close the element.
         figures_json=("[" + ",".join(_figure_json(c.figure) for c in rapport.charts) + "]").replace(
