@@ -150,6 +150,11 @@ FLOW_HEADINGS = {
 }
 
 
+def _days(value) -> str:
+    """A number of days as a table prints it: '21', 'n.d.' when withheld."""
+    return "n.d." if value is None or pd.isna(value) else fmt_int(int(value))
+
+
 def _table(frame: pd.DataFrame, headings: dict[str, str], caption: str = "") -> Table:
     """A builder's printed frame as a PDF table: its columns in `headings` order."""
     cells = frame[list(headings)].astype(object).where(frame[list(headings)].notna(), "n.d.")
@@ -297,7 +302,7 @@ def _contrat(con, departement, month, months, limit) -> Section:
         charts.append(Chart(figures.contract_curve(block.curve), block.curve_caption))
     rows = block.download[block.download["groupe"] == ENSEMBLE]
     table = _table(
-        rows.assign(mediane_jours=rows["mediane_jours"].map(fmt_int)),
+        rows.assign(mediane_jours=rows["mediane_jours"].map(_days)),
         CONTRACT_HEADINGS,
         block.caption,
     )

@@ -191,3 +191,38 @@ def test_definitions_come_from_the_documentation():
     doc = (Path(__file__).resolve().parents[1] / "docs" / "indicateurs.md").read_text("utf-8")
     assert all(f"`{name.split(',')[0].split()[0]}`" in doc for name in names)
     assert indicators.SHARE_DECIMALS == 4
+
+
+def _row(cells: list[str]) -> str:
+    """A table row as pdftotext lays it out: the cells in order, blanks between."""
+    return r" +".join(re.escape(_fold(str(c))) for c in cells)
+
+
+def test_each_subject_prints_the_pages_cells(text, view_reader, demo_scope) -> None:
+    """Page (the view's output), PDF text and export (the view's download) for the same
+    filters: the same numbers and the same masked cells, subject by subject."""
+    from dashboard.views.accompagnement import accompagnement_view
+    from dashboard.views.delais import delais_view
+    from dashboard.views.demandeurs import demandeurs_view
+    from dashboard.views.orientations import orientations_view
+
+    scope = demo_scope(MONTH)
+    flows = demandeurs_view(scope).flows.table
+    for record in flows.to_dict("records"):
+        cells = [fmt_month(record["mois"]), record["inscriptions"], record["cessations"],
+                 record["radiations"]]  # fmt: skip
+        assert re.search(_row(cells), text), cells
+    cohortes = orientations_view(scope).cohortes.download
+    for record in cohortes.to_dict("records"):
+        cells = [record["cohorte"], record["entrants"], record["mediane_jours"]]
+        assert re.search(_row(cells), text), cells
+    contract = delais_view(scope).download
+    for record in contract[contract["groupe"] == "Ensemble"].to_dict("records"):
+        median = record["mediane_jours"]
+        median = "n.d." if median is None or median != median else fmt_int(int(median))
+        cells = [record["cohorte"], median, record["contrat_30j"], record["contrat_60j"]]
+        assert re.search(_row(cells), text), cells
+    hours = accompagnement_view(scope).intensite.download
+    for record in hours[hours["groupe"] == "Ensemble"].to_dict("records"):
+        cells = [fmt_month(record["mois"]), record["personnes"]]
+        assert re.search(_row(cells), text), cells
