@@ -104,8 +104,9 @@ def mask_linked(tables: Iterable[Table], counts: Mapping[str, int], limit: int) 
 
     Until nothing changes: in each table, when a single unknown remains (a hidden part
     with its total shown, or a hidden total with all its parts shown), or the hidden
-    parts of a shown total are `recoverable`, the smallest shown part is hidden too (the
-    total when no part is left)."""
+    parts of a shown total all sit at the least a reader knows they hold (1 for a cell,
+    the sum of its hidden parts' least for a hidden total: `_least`), the smallest shown
+    part is hidden too (the total when no part is left)."""
     tables = list(tables)
     hidden = {k for k, v in counts.items() if is_small(v, limit)}
     changed = True
@@ -113,9 +114,15 @@ def mask_linked(tables: Iterable[Table], counts: Mapping[str, int], limit: int) 
         changed = False
         for total, parts in tables:
             unknown = [c for c in (total, *parts) if c in hidden]
-            hidden_parts = [counts[c] for c in parts if c in hidden]
+            hidden_parts = [c for c in parts if c in hidden]
+            at_least = sum(_least(c, tables, counts, hidden) for c in hidden_parts)
+            sum_known = total not in hidden and len(hidden_parts) > 1
             leaks = len(unknown) == 1 or (
-                total not in hidden and recoverable(hidden_parts, limit) and len(hidden_parts) > 1
+                sum_known
+                and (
+                    sum(counts[c] for c in hidden_parts) == at_least
+                    or recoverable([counts[c] for c in hidden_parts], limit)
+                )
             )
             if not leaks:
                 continue
@@ -128,6 +135,19 @@ def mask_linked(tables: Iterable[Table], counts: Mapping[str, int], limit: int) 
                 continue
             changed = True
     return hidden
+
+
+def _least(cell: str, tables: list[Table], counts: Mapping[str, int], hidden: set[str]) -> int:
+    """The least a reader knows a hidden cell holds: 1 (zeros are shown), or for the total
+    of a table, its shown parts plus the least of its hidden ones."""
+    best = 1
+    for total, parts in tables:
+        if total == cell:
+            best = max(
+                best,
+                sum(_least(p, tables, counts, hidden) if p in hidden else counts[p] for p in parts),
+            )
+    return best
 
 
 def partition_tables(total: str, territoires: Mapping[str, Iterable[str]]) -> list[Table]:

@@ -5,7 +5,7 @@ below the threshold, and no hidden cell can be worked out from what a reader may
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
@@ -81,8 +81,13 @@ def _unknown_ranges(cells, equations, counts, hidden):
     return out
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(partitions(), limits)
+@example(  # a hidden territoire's least (its two hidden communes of 1) pinned it down
+    ({"c0": 0, "c1": 0, "c2": 1, "c3": 1, "c4": 1, "c5": 2, "c6": 1},
+     {"t0": ["c0", "c1", "c2", "c3"], "t1": ["c4", "c5"], "t2": ["c6"]}),
+    2,
+)  # fmt: skip
 def test_no_masked_cell_follows_from_every_view_of_a_partition(partition, limit):
     counts, territoires = partition
     tables = masking.partition_tables("departement", territoires)
