@@ -282,7 +282,8 @@ def sidebar(user: User) -> None:
         unmasked = st.sidebar.toggle(
             "Chiffres non masqués",
             key=SESSION_UNMASKED,
-            help="Affiche les effectifs de moins de 11 ; chaque vue non masquée est tracée.",
+            help=f"Affiche les effectifs de moins de {masking.committee_threshold()} ; "
+            "chaque vue non masquée est tracée.",
         )
         if unmasked:
             st.sidebar.warning("Chiffres non masqués : ne pas diffuser.")

@@ -1,6 +1,6 @@
 """The Plotly figures of the pages, built without Streamlit.
 
-A page draws them with `st.plotly_chart`; the committee report (`dashboard/rapport.py`)
+A page draws them with `st.plotly_chart`; the committee report (`dashboard/comite.py`)
 prints the very same figures to PDF. Masking is applied before a figure is built: every
 function here takes the masking threshold of the view it is built for.
 """

@@ -14,10 +14,10 @@ import streamlit as st
 
 from dashboard import auth, db, widgets
 from dashboard.formatting import fmt_share
-from dashboard.masque import count_label
 from dashboard.uploads import departement_field, new_staging_dir, stage, uploaded_mapping
 from pipelines import access, indicators, masking
 from pipelines.errors import PilotageError
+from pipelines.masking import count_label
 from pipelines.settings import FranceTravailSettings, Settings
 
 STATUT_LABELS = {

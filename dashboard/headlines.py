@@ -1,4 +1,9 @@
-"""Headline figures of the committee: the Synthèse tiles and automatic sentences.
+"""Headline figures of the committee: the Synthèse tiles and automatic sentences, built
+once for the page (`dashboard/views/synthese.py`) and the committee PDF (`comite.py`).
+
+Month figures (the PECGM stock, the month's decisions, the weekly hours) compare the month
+with the previous one, each count published only when both months are and when the
+partition into territoires does not hide it (`partition_hidden`).
 
 A cohorte figure (delay, share within a threshold) is shown for the latest cohorte whose
 window has closed at the data date, never for a provisional one, and names that cohorte;
@@ -9,11 +14,12 @@ report reuses them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from dashboard.figures import PARCOURS_LABELS
 from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
-from pipelines import masking
+from pipelines import glossary, indicators, masking
+from pipelines.masking import count_label
 
 Series = list[tuple[str, dict | None]]  # (month, indicator family result), any order
 
@@ -37,70 +43,49 @@ def delta_days(now: int | None, before: int | None) -> str | None:
     return None if now is None or before is None else f"{now - before:+d} j"
 
 
+COMPLETE_NOTE = (
+    "La tuile montre la dernière cohorte complète à la date des données (sa fenêtre est "
+    "close), jamais une cohorte provisoire."
+)
+
+
 @dataclass(frozen=True)
 class CohorteFigure:
-    """How one cohorte tile reads the indicator layer."""
+    """How one cohorte tile reads the indicator layer (`indicators.COMPLETE_FIGURES`)."""
 
     label: str  # short: it must fit a tile
-    family: str  # indicator family (pipelines/indicators.py)
-    value: Callable[[dict], float | int | None]
-    provisional: str  # the family's `<share>_provisoire` key of this figure
-    population: str  # the family's denominator key (masking)
+    key: str  # the indicator key (pipelines/sql/indicators/*.yaml)
     is_share: bool
-    help: str  # the full definition, in the tooltip
     lower_is_better: bool = False
+
+    @property
+    def family(self) -> str:
+        return indicators.COMPLETE_FIGURES[self.key][0]
+
+    @property
+    def provisional(self) -> str:  # the family's `_provisoire` flag of this figure
+        return indicators.COMPLETE_FIGURES[self.key][1]
+
+    @property
+    def population(self) -> str:  # the family's denominator key (masking)
+        return indicators.COMPLETE_FIGURES[self.key][2]
+
+    @property
+    def help(self) -> str:  # the definition, in the tooltip
+        return f"{glossary.caption(self.key)} {COMPLETE_NOTE}"
+
+    def value(self, result: dict) -> float | int | None:
+        return indicators.figure_value(self.key, result)
 
 
 COHORTE_FIGURES = (
-    CohorteFigure(
-        "Délai médian d'orientation",
-        "delai_orientation",
-        lambda r: r["delai_orientation_jours"]["mediane"],
-        "delai_orientation_provisoire",
-        "entrants",
-        False,
-        "delai_orientation_jours : médiane des jours entre l'entrée au RSA et l'orientation, "
-        "pour la dernière cohorte d'entrée complète (suivie au moins 42 jours après la fin "
-        "du mois à la date des données).",
-        lower_is_better=True,
-    ),
-    CohorteFigure(
-        "Orientés en 30 jours",
-        "delai_orientation",
-        lambda r: r["orientes_30j_share"],
-        "orientes_30j_provisoire",
-        "entrants",
-        True,
-        "orientes_30j_share : entrants du mois orientés dans les 30 jours, sur tous les "
-        "entrants du mois ; dernière cohorte d'entrée dont les 30 jours sont écoulés à la "
-        "date des données.",
-    ),
-    CohorteFigure(
-        "Délai médian jusqu'au contrat",
-        "contrat",
-        lambda r: r["delai_contrat_jours"]["mediane"],
-        "delai_contrat_provisoire",
-        "orientes",
-        False,
-        "delai_contrat_jours : médiane des jours entre l'orientation et le contrat "
-        "d'engagement, pour la dernière cohorte d'orientation complète (suivie au moins 60 "
-        "jours après la fin du mois à la date des données).",
-        lower_is_better=True,
-    ),
-    CohorteFigure(
-        "Contrat en 30 jours",
-        "contrat",
-        lambda r: r["contrat_30j_share"],
-        "contrat_30j_provisoire",
-        "orientes",
-        True,
-        "contrat_30j_share : orientés du mois ayant un contrat d'engagement dans les 30 "
-        "jours, sur tous les orientés du mois ; dernière cohorte d'orientation dont les 30 "
-        "jours sont écoulés à la date des données.",
-    ),
+    CohorteFigure("Délai médian d'orientation", "delai_orientation_jours", False, True),
+    CohorteFigure("Orientés en 30 jours", "orientes_30j_share", True),
+    CohorteFigure("Délai médian jusqu'au contrat", "delai_contrat_jours", False, True),
+    CohorteFigure("Contrat en 30 jours", "contrat_30j_share", True),
 )
 COHORTE_FAMILIES = ("delai_orientation", "contrat")
-COHORTES_LOOKED_BACK = 6  # months scanned for the latest complete cohorte (60 days: 3 back)
+COHORTES_LOOKED_BACK = indicators.COHORTES_LOOKED_BACK
 
 
 @dataclass(frozen=True)
@@ -124,14 +109,6 @@ class Tile:
         return fmt_cohorte(self.cohorte) if self.cohorte else None
 
 
-def latest_complete(series: Series, provisional: str, month: str) -> tuple[str, dict] | None:
-    """The latest cohorte on or before `month` whose `provisional` flag is false."""
-    for cohorte, result in sorted(series, reverse=True):
-        if cohorte <= month and result is not None and result.get(provisional) is False:
-            return cohorte, result
-    return None
-
-
 def figure_value(figure: CohorteFigure, result: dict | None, limit: int) -> float | int | None:
     """The figure of a cohorte, None when its population is too small to publish it."""
     if result is None or not masking.share_allowed(result[figure.population] or 0, limit):
@@ -141,7 +118,7 @@ def figure_value(figure: CohorteFigure, result: dict | None, limit: int) -> floa
 
 def cohorte_tile(figure: CohorteFigure, series: Series, month: str, limit: int) -> Tile:
     """A cohorte figure for the latest complete cohorte, its delta over the cohorte before."""
-    chosen = latest_complete(series, figure.provisional, month)
+    chosen = indicators.latest_complete(series, figure.provisional, month)
     fmt = fmt_share if figure.is_share else fmt_days
     if chosen is None:
         return Tile(figure.label, "n.d.", None, figure.help, figure.lower_is_better)
@@ -178,20 +155,20 @@ def cohorte_tiles(series: dict[str, Series], month: str, limit: int | None = Non
 
 
 def sentences(
+    stock_delta: int | None,
     current: dict,
-    previous: dict | None,
     month: str,
     previous_month: str | None,
     tiles: list[Tile],
     parcours_labels: dict[str, str],
     limit: int = 5,
 ) -> list[str]:
-    """Plain sentences on what changed: the stock since last month, each cohorte tile
-    against the cohorte before it (both complete, both named), the most prescribed
-    parcours. At most `limit` of them."""
+    """Plain sentences on what changed: the stock since last month (`stock_delta`, None
+    unless both months are published), each cohorte tile against the cohorte before it
+    (both complete, both named), the most prescribed parcours. At most `limit` of them."""
     out = []
-    if previous and previous_month:
-        diff = current["stock_total"] - previous["stock_total"]
+    if stock_delta is not None and previous_month:
+        diff = stock_delta
         if diff:
             out.append(
                 f"Le nombre de bénéficiaires du RSA inscrits à France Travail "
@@ -231,3 +208,164 @@ def _tile_sentence(tile: Tile) -> str | None:
         f"({then} j pour la {fmt_cohorte(tile.previous)}, {now} j pour la "
         f"{fmt_cohorte(tile.cohorte)})."
     )
+
+
+# The Synthèse's month tiles and the whole headline.
+
+
+def orientations_total(summary: dict | None) -> int | None:
+    o = (summary or {}).get("orientations")
+    return sum(o.values()) if o is not None else None
+
+
+def hours_share(summary: dict | None) -> float | None:
+    return ((summary or {}).get("heures_hebdo") or {}).get("heures_15_share")
+
+
+REST = "hors territoire"  # persons of the département in none of its territoires
+
+
+def partition_hidden(
+    total: int | None, by_territoire: dict[str, int | None], limit: int
+) -> set[str]:
+    """The territoires whose count no view may show (the département's own Synthèse, a
+    territoire's, the comparison table): complementary suppression over the partition,
+    the persons in no territoire counted as one more part, so that « département − the
+    other territoires » never gives a hidden one away (docs/securite.md, masquage)."""
+    counts = {k: v or 0 for k, v in by_territoire.items()}
+    rest = (total or 0) - sum(counts.values())
+    cells = {**counts, REST: max(rest, 0), "département": total or 0}
+    parts = (*counts, REST) if rest > 0 else tuple(counts)
+    return masking.mask_linked([("département", parts)], cells, limit)
+
+
+def count_shown(value: int | None, withheld: bool, limit: int) -> str:
+    return masking.masked_label(None, limit) if withheld else count_label(value, limit)
+
+
+def _count_delta(
+    now: int | None, before: int | None, limit: int, withheld: tuple[bool, bool] = (False, False)
+) -> str | None:
+    """A month-on-month difference of counts; none unless both months are published (the
+    difference would give the masked count away)."""
+    if now is None or before is None or any(withheld):
+        return None
+    delta = masking.mask_delta(now, before, limit)
+    return None if delta is None else fmt_int(delta)
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """Counts a territoire's Synthèse may not show because the partition hides them
+    (`partition_hidden`), for the month and the month before."""
+
+    stock: tuple[bool, bool] = (False, False)
+    decisions: tuple[bool, bool] = (False, False)
+
+
+@dataclass(frozen=True)
+class _Share:
+    label: str
+    key: str  # the indicator key: its value in the summary, its definition in the YAML
+
+    def value(self, summary: dict | None) -> float | None:
+        return (summary or {}).get(self.key)
+
+    @property
+    def help(self) -> str:
+        return glossary.caption(self.key)
+
+
+STOCK_SHARES = (
+    _Share("Catégories 1 à 3", "cat_1_3_share"),
+    _Share("Contrat d'engagement notifié", "cer_notifie_share"),
+    _Share("Contact en 90 jours", "contact_90j_share"),
+)
+
+
+def stock_tiles(
+    current: dict, previous: dict | None, limit: int, withheld: Withheld = Withheld()
+) -> list[Tile]:
+    """The four tiles of the month's PECGM stock."""
+    total = current.get("stock_total")
+    before = (previous or {}).get("stock_total") if previous else None
+    tiles = [
+        Tile(
+            "Inscrits à France Travail",
+            count_shown(total, withheld.stock[0], limit),
+            _count_delta(total, before, limit, withheld.stock),
+            glossary.caption("stock_total"),
+        )
+    ]
+    for share in STOCK_SHARES:
+        now = share.value(current)
+        then = share.value(previous) if previous else None
+        tiles.append(Tile(share.label, fmt_share(now), delta_points(now, then), share.help))
+    return tiles
+
+
+def month_tiles(
+    current: dict, previous: dict | None, limit: int, withheld: Withheld = Withheld()
+) -> list[Tile]:
+    """The month's decisions and the share at 15 hours a week (month figures)."""
+    decisions = orientations_total(current)
+    return [
+        Tile(
+            "Décisions d'orientation",
+            count_shown(decisions, withheld.decisions[0], limit),
+            _count_delta(decisions, orientations_total(previous), limit, withheld.decisions),
+            glossary.caption("orientations"),
+        ),
+        Tile(
+            "15 h ou plus par semaine",
+            fmt_share(hours_share(current)),
+            delta_points(hours_share(current), hours_share(previous)),
+            glossary.caption("heures_hebdo"),
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class Headline:
+    stock: list[Tile]  # the stock row, with its 12-month sparkline on the page
+    main: list[Tile]  # decisions, the cohorte tiles, hours: the committee's second row
+    cohorte: list[Tile]  # the cohorte tiles alone (sentences, territoire comparison)
+    sentences: list[str]
+
+    @property
+    def tiles(self) -> list[Tile]:
+        return [*self.stock, *self.main]
+
+
+def headline(
+    current: dict,
+    previous: dict | None,
+    month: str,
+    previous_month: str | None,
+    cohorte_series: dict[str, Series],
+    limit: int,
+    withheld: Withheld = Withheld(),
+) -> Headline:
+    """Every Synthèse tile and sentence of a month (masked at `limit`, and the counts
+    `withheld` by the partition hidden)."""
+    cohorte = cohorte_tiles(cohorte_series, month, limit)
+    decisions, hours = month_tiles(current, previous, limit, withheld)
+    stock_delta = None
+    if previous is not None and not any(withheld.stock):
+        stock_delta = masking.mask_delta(current["stock_total"], previous["stock_total"], limit)
+    return Headline(
+        stock=stock_tiles(current, previous, limit, withheld),
+        main=[decisions, *cohorte, hours],
+        cohorte=cohorte,
+        sentences=sentences(
+            stock_delta,
+            current,
+            month,
+            previous_month,
+            cohorte,
+            PARCOURS_LABELS,
+        ),
+    )
+
+
+looked_back = indicators.looked_back  # the cohortes scanned for the latest complete one

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dashboard import rapport
+from dashboard import comite
 from pipelines import access, warehouse
 from pipelines.settings import Settings
 
@@ -15,8 +15,8 @@ from pipelines.settings import Settings
 def run(settings: Settings, departement: str, month: str, pdf: str | None) -> str:
     """Write the masked committee PDF of `departement` and `month` (to `pdf`, else its
     default name), audit it as an export, and return the line the command prints."""
-    target = Path(pdf or rapport.file_name(departement, month))
-    generated = rapport.generate(warehouse.open_reader(settings.db_path), departement, month)
+    target = Path(pdf or comite.file_name(departement, month))
+    generated = comite.generate(warehouse.open_reader(settings.db_path), departement, month)
     target.write_bytes(generated.pdf)
     access.audit(
         settings.db_path, settings.operator, "export", "ok", departement, fichier=target.name

@@ -11,7 +11,7 @@ libellé, commune name) is text on every surface, never markup. One rule, writte
   st.markdown, st.caption, st.write and widget labels: `for_markdown` backslash-escapes
   every ASCII punctuation character (CommonMark lets any of them be escaped), so no
   construct can start, and folds line breaks, so no block can either.
-- HTML (the committee report) is escaped by Jinja's autoescape (dashboard/rapport.py), and
+- HTML (the committee report) is escaped by Jinja's autoescape (dashboard/comite.py), and
   its figures are built here like the pages': Chromium prints text, never a link.
 
 Numbers, dates and the product's own words need none of this; anything read from outside

@@ -10,9 +10,10 @@ import streamlit as st
 
 from dashboard import auth, db, figures
 from dashboard.formatting import fmt_date, fmt_int, fmt_share
-from dashboard.masque import NOT_AVAILABLE, count_label, masked_note
 from dashboard.texte import for_markdown
 from pipelines import export, masking
+from pipelines.masking import NOT_AVAILABLE, count_label
+from pipelines.masking import masking_note as masked_note
 from pipelines.nomenclatures import nomenclature
 
 
@@ -270,12 +271,12 @@ def report_download(departement: str, month: str) -> None:
     user = auth.current_user()
     if user is None or user.role not in REPORT_ROLES or not user.sees(departement):
         return
-    from dashboard import rapport
+    from dashboard import comite
 
     def pdf_bytes() -> bytes:
-        return rapport.generate(db.pool().cursor(), departement, month).pdf
+        return comite.generate(db.pool().cursor(), departement, month).pdf
 
-    name = rapport.file_name(departement, month)
+    name = comite.file_name(departement, month)
     st.download_button(
         "Rapport du comité (PDF)",
         pdf_bytes,

@@ -110,9 +110,4 @@ for column, curve in zip(st.columns(2), view.curves, strict=True):
             st.info(curve.message)
         else:
             st.plotly_chart(curve.figure, width="stretch", key=f"chart_km_{curve.kind}")
-st.caption(
-    "Estimation de Kaplan–Meier (comme contrat_courbe) : une personne sans orientation ou "
-    "sans contrat est suivie jusqu'à la date des données puis censurée ; en tirets "
-    "(provisoire), les jours au-delà du suivi de la personne la moins suivie. Cohortes de "
-    "moins de 11 personnes non tracées."
-)
+st.caption(view.curves_caption)

@@ -23,26 +23,13 @@ if view.empty:
     st.stop()
 
 if view.curve.empty:
-    st.info("Pas de cohorte d'orientation d'au moins 11 personnes sur la période.")
+    st.info(view.no_curve)
 else:
     st.plotly_chart(figures.contract_curve(view.curve), width="stretch", key="chart_km")
-    st.caption(
-        "contrat_courbe : estimation de Kaplan–Meier, une courbe par mois d'orientation ; une "
-        "personne sans contrat est suivie jusqu'à la date des données puis censurée ; en tirets "
-        "(provisoire), les jours au-delà du suivi de la personne la moins suivie. Contrat : "
-        "date de signature du contrat d'engagement (parcours) ou de notification du PPAE valant "
-        "contrat d'engagement (PECGM), à la date d'orientation ou après. Cohortes de moins de 11 "
-        "personnes non tracées."
-    )
+    st.caption(view.curve_caption)
     widgets.download(view.curve, f"courbe_contrat_{departement}", "km")
-
 widgets.line_pair((view.median, "mediane"), (view.within_30, "c30"))
-st.caption(
-    "delai_contrat_jours, contrat_30j_share, contrat_60j_share : par cohorte de mois "
-    "d'orientation, sur toutes les personnes orientées du mois. Non affiché sous 11 personnes. "
-    "Provisoire (tirets, points creux) : la fenêtre de 30 jours (part), de 60 jours (délai "
-    "médian) après la fin du mois n'est pas écoulée à la date des données."
-)
+st.caption(view.caption)
 widgets.download(view.download, f"delai_contrat_{departement}", "contrat")
 widgets.breakdown_table(*view.profile)
 if view.first_rdv is not None:
@@ -50,5 +37,5 @@ if view.first_rdv is not None:
     st.metric(
         label,
         value,
-        help="delai_premier_rdv_jours : de l'orientation au premier rendez-vous d'accompagnement (fichiers parcours).",
+        help=view.first_rdv_help,
     )

@@ -24,7 +24,7 @@ with st.expander(f"Inscrits par commune de résidence ({len(view.communes)} comm
     widgets.download(view.communes, f"communes_{departement}_{month}", "communes")
 
 st.subheader("Flux")
-widgets.lines(view.flows, "flux")
-st.caption(view.flows_caption)
-widgets.download(view.flows_download, f"flux_{departement}", "flux")
-widgets.distribution(*view.motifs)
+widgets.lines(view.flows.chart, "flux")
+st.caption(view.flows.caption)
+widgets.download(view.flows.download, f"flux_{departement}", "flux")
+widgets.distribution(*view.flows.motifs)

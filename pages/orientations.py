@@ -4,7 +4,6 @@ RSA entry to orientation per entry cohorte, with the 30-day and six-week lines."
 import streamlit as st
 
 from dashboard import filters, widgets
-from dashboard.formatting import fmt_month
 from dashboard.views.orientations import orientations_view
 
 scope = filters.topic("orientations", "Orientations")
@@ -24,16 +23,8 @@ if view.decisions is None:
 
 decisions = view.decisions
 c1, c2 = st.columns(2)
-c1.metric(
-    f"Décisions d'orientation en {fmt_month(month)}",
-    decisions.decisions,
-    help="orientations : décisions datées du mois, toutes sources ; une même décision transmise deux fois compte une fois.",
-)
-c2.metric(
-    "Personnes orientées",
-    decisions.personnes,
-    help="personnes_orientees : personnes distinctes orientées dans le mois.",
-)
+c1.metric(decisions.decisions_label, decisions.decisions, help=decisions.decisions_help)
+c2.metric(decisions.personnes_label, decisions.personnes, help=decisions.personnes_help)
 widgets.monthly_chart(*decisions.monthly)
 widgets.breakdown_table(*decisions.profile)
 widgets.distribution(*decisions.organismes)
@@ -45,10 +36,7 @@ if cohortes.link is not None:
     st.metric(
         "Personnes orientées retrouvées dans le flux CAF/MSA",
         cohortes.link,
-        help="liaison_flux : personnes ayant une décision d'orientation (CGPEM, reprise de "
-        "stock, parcours) retrouvées dans un flux bénéficiaires chargé (NIR, identifiant "
-        "France Travail, numéro allocataire). Un taux bas signale des identifiants qui ne "
-        "correspondent pas : ces orientations manquent aux parts par cohorte.",
+        help=decisions.link_help,
     )
 if cohortes.empty:
     st.info(

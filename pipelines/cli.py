@@ -61,6 +61,7 @@ access = _lazy("pipelines.access")
 indicators = _lazy("pipelines.indicators")
 journal = _lazy("pipelines.journal")
 loader = _lazy("pipelines.loader")
+masking = _lazy("pipelines.masking")
 warehouse = _lazy("pipelines.warehouse")
 
 SOURCES_HELP = "pecgm, cgpem, lrsa, stock, parcours, ou auto (détectée d'après le contenu)"
@@ -358,6 +359,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
             )
         communes = known[args.territoire]
     result = indicators.summary(con, args.departement, args.month, communes)
+    if args.masque:  # the committee's view: the rule of every page, PDF and export
+        result = masking.masked_summary(result, masking.committee_threshold())
     if communes:  # the contract's keys, plus the territoire the figures are restricted to
         result = {"departement": args.departement, "territoire": args.territoire, **result}
     if args.csv:
@@ -847,6 +850,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", required=True, type=month, metavar="AAAA-MM", help="mois")
     p.add_argument(
         "--territoire", help="restreindre à un territoire du département (voir `territoires`)"
+    )
+    p.add_argument(
+        "--masque",
+        action="store_true",
+        help="vue masquée du comité (seuil PILOTAGE_SEUIL_MASQUAGE), comme les pages et le PDF",
     )
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="objet JSON (défaut)")

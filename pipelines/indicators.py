@@ -602,6 +602,62 @@ def cohorte_courbes(
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+# A cohorte figure of the Synthèse: key -> (family, its `_provisoire` flag, its population).
+COMPLETE_FIGURES = {
+    "delai_orientation_jours": ("delai_orientation", "delai_orientation_provisoire", "entrants"),
+    "orientes_30j_share": ("delai_orientation", "orientes_30j_provisoire", "entrants"),
+    "delai_contrat_jours": ("contrat", "delai_contrat_provisoire", "orientes"),
+    "contrat_30j_share": ("contrat", "contrat_30j_provisoire", "orientes"),
+}
+COHORTES_LOOKED_BACK = 6  # months scanned for the latest complete cohorte (60 days: 3 back)
+
+
+def figure_value(key: str, result: dict) -> float | int | None:
+    """A cohorte figure of a family result: the median of a delay, else the share."""
+    return result[key]["mediane"] if key.endswith("_jours") else result[key]
+
+
+def latest_complete(
+    series: list[tuple[str, dict | None]], provisional: str, month: str
+) -> tuple[str, dict] | None:
+    """The latest cohorte on or before `month` whose `provisional` flag is false: the one
+    the Synthèse shows, never a provisional one."""
+    for cohorte, result in sorted(series, key=lambda x: x[0], reverse=True):
+        if cohorte <= month and result is not None and result.get(provisional) is False:
+            return cohorte, result
+    return None
+
+
+def looked_back(months: list[str], month: str) -> list[str]:
+    """The cohortes scanned for the latest complete one (newest first among `months`)."""
+    return sorted((m for m in months if m <= month), reverse=True)[:COHORTES_LOOKED_BACK]
+
+
+def complete_cohortes(
+    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+) -> dict[str, dict | None]:
+    """Each Synthèse cohorte figure at the latest complete cohorte on or before `month`:
+    {cohorte, valeur, population}; None when none of the months looked back is complete."""
+    scanned = looked_back(sorted({*months_available(con, departement), month}), month)
+    families = {f for f, _, _ in COMPLETE_FIGURES.values()}
+    series = {
+        f: [(m, globals()[f](con, departement, m, communes)) for m in scanned] for f in families
+    }
+    out: dict[str, dict | None] = {}
+    for key, (family, provisional, population_key) in COMPLETE_FIGURES.items():
+        chosen = latest_complete(series[family], provisional, month)
+        out[key] = (
+            None
+            if chosen is None
+            else {
+                "cohorte": chosen[0],
+                "valeur": figure_value(key, chosen[1]),
+                population_key: chosen[1][population_key],
+            }
+        )
+    return out
+
+
 def summary(
     con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
 ) -> dict:
@@ -629,6 +685,7 @@ def summary(
         "cohorte_provisoire",
     ):
         result[key] = delay[key] if delay else None
+    result["entrants"] = delay["entrants"] if delay else None
     result["population"] = population(con, departement)
     result["liaison_flux"] = liaison_flux(con, departement)
     contract = contrat(con, departement, month, communes)
@@ -641,6 +698,14 @@ def summary(
         "delai_contrat_provisoire",
     ):
         result[key] = contract[key] if contract else None
+    result["orientes"] = contract["orientes"] if contract else None
+    # The figures above are those of the cohorte of `month` (possibly provisional: its
+    # `_provisoire` flags say so); the Synthèse shows the latest complete one, given here.
+    result["cohorte_du_mois"] = {
+        "cohorte": month,
+        "provisoire": {k: result[flag] for k, (_, flag, _) in COMPLETE_FIGURES.items()},
+    }
+    result["derniere_cohorte_complete"] = complete_cohortes(con, departement, month, communes)
     result["date_donnees"] = {  # per family: the cohorte figures are complete up to it
         "stock": iso_date(stock_date),
         "delai_orientation": delay["date_donnees"] if delay else None,

@@ -1,13 +1,19 @@
 """Statistical masking of small counts (the rule: docs/securite.md#13-masquage-des-petits-effectifs).
 
-One function for every committee view and export: counts from 1 to threshold - 1 are
-hidden, and when that leaves a single hidden cell in a distribution, the smallest other
-non-zero cell is hidden too (secondary suppression), so the total cannot give it away.
+The one home of the rule for every surface (pages, committee PDF, exports, the masked
+`indicators --json`): counts from 1 to threshold - 1 are hidden (primary suppression).
+A figure published with a total it is part of (the bars of a distribution, the
+territoires of a département, the communes of a territoire) gets complementary
+suppression: other cells are hidden until no hidden one can be worked out from the shown
+cells and the total (`mask_distribution`, `mask_linked` when tables share cells). Flows
+(inscriptions, cessations, radiations) are not parts of any published total: each is
+masked on its own (`mask_cells`), the same on every surface.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 
 DEFAULT_THRESHOLD = 11
@@ -20,7 +26,7 @@ def threshold() -> int:
     view = _view_threshold.get()
     if view is not None:
         return view
-    return int(os.environ.get("PILOTAGE_SEUIL_MASQUAGE", DEFAULT_THRESHOLD))
+    return committee_threshold()
 
 
 def committee_threshold() -> int:
@@ -32,16 +38,129 @@ def set_view_threshold(limit: int | None) -> None:
     _view_threshold.set(limit)
 
 
-def mask_distribution(counts: dict[str, int], limit: int | None = None) -> dict[str, int | None]:
-    """Counts of one distribution (one row or column); None marks a masked cell."""
+def is_small(value: int | None, limit: int) -> bool:
+    """A count that may not be published (primary suppression): 1 to limit - 1."""
+    return value is not None and 0 < value < limit
+
+
+def mask_cells(counts: Mapping[str, int | None], limit: int | None = None) -> dict:
+    """Counts that are not parts of a published total (flows): each one masked alone."""
     limit = threshold() if limit is None else limit
-    masked: dict[str, int | None] = {k: (None if 0 < v < limit else v) for k, v in counts.items()}
-    hidden = [k for k, v in masked.items() if v is None]
-    if len(hidden) == 1:
-        candidates = [(v, k) for k, v in masked.items() if v]
-        if candidates:
-            masked[min(candidates)[1]] = None
-    return masked
+    return {k: (None if is_small(v, limit) else v) for k, v in counts.items()}
+
+
+def recoverable(hidden: Iterable[int], limit: int) -> bool:
+    """Whether a reader knowing the sum of these hidden cells can work one of them out.
+
+    A hidden cell is at least 1 (zeros are shown) and, as its label says, at most
+    limit - 1 when every hidden cell is: a single hidden cell, cells that are all 1, or
+    cells that are all limit - 1, are each determined by their sum."""
+    values = list(hidden)
+    k, total = len(values), sum(values)
+    if k == 0:
+        return False
+    return k == 1 or total == k or total == k * (limit - 1)
+
+
+def mask_distribution(counts: dict[str, int], limit: int | None = None) -> dict[str, int | None]:
+    """Counts of one distribution whose total is published; None marks a masked cell.
+
+    Primary suppression, then the smallest other non-zero cells until the hidden ones
+    cannot be worked out from the total (`recoverable`)."""
+    limit = threshold() if limit is None else limit
+    hidden = _complete({k for k, v in counts.items() if is_small(v, limit)}, counts, limit)
+    return {k: (None if k in hidden else v) for k, v in counts.items()}
+
+
+def _complete(hidden: set[str], counts: Mapping[str, int], limit: int) -> set[str]:
+    """`hidden` grown by the smallest shown non-zero cells until it leaks nothing."""
+    hidden = set(hidden)
+    while hidden and recoverable((counts[k] for k in hidden), limit):
+        shown = sorted((v, k) for k, v in counts.items() if k not in hidden and v)
+        if not shown:
+            break  # every non-zero cell is hidden: the caller masks the total (total_shown)
+        hidden.add(shown[0][1])
+    return hidden
+
+
+def total_shown(counts: Mapping[str, int], masked: Mapping[str, int | None], limit: int) -> bool:
+    """Whether the total of a masked distribution may be printed next to it: not when it
+    is small itself, nor when it would give its hidden cells away (`mask_distribution`
+    leaves them recoverable only when no shown cell was left to hide)."""
+    hidden = [counts[k] for k, v in masked.items() if v is None]
+    return not is_small(sum(v for v in counts.values() if v), limit) and not recoverable(
+        hidden, limit
+    )
+
+
+Table = tuple[str, tuple[str, ...]]  # (the total's cell, the cells that add up to it)
+
+
+def mask_linked(tables: Iterable[Table], counts: Mapping[str, int], limit: int) -> set[str]:
+    """The hidden cells of tables a user can combine (a département and its territoires,
+    each territoire and its communes): one set for every view, so that no view shows a
+    cell another hides. Each table's cells add up to its total; a total is a cell too
+    (the département's, or a territoire's in the table above it).
+
+    Until nothing changes: in each table, when a single unknown remains (a hidden part
+    with its total shown, or a hidden total with all its parts shown), or the hidden
+    parts of a shown total all sit at the least a reader knows they hold (1 for a cell,
+    the sum of its hidden parts' least for a hidden total: `_least`), the smallest shown
+    part is hidden too (the total when no part is left)."""
+    tables = list(tables)
+    hidden = {k for k, v in counts.items() if is_small(v, limit)}
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in tables:
+            unknown = [c for c in (total, *parts) if c in hidden]
+            hidden_parts = [c for c in parts if c in hidden]
+            at_least = sum(_least(c, tables, counts, hidden) for c in hidden_parts)
+            sum_known = total not in hidden and len(hidden_parts) > 1
+            leaks = len(unknown) == 1 or (
+                sum_known
+                and (
+                    sum(counts[c] for c in hidden_parts) == at_least
+                    or recoverable([counts[c] for c in hidden_parts], limit)
+                )
+            )
+            if not leaks:
+                continue
+            shown = sorted((counts[c], c) for c in parts if c not in hidden and counts[c])
+            if shown:
+                hidden.add(shown[0][1])
+            elif total not in hidden:
+                hidden.add(total)
+            else:
+                continue
+            changed = True
+    return hidden
+
+
+def _least(cell: str, tables: list[Table], counts: Mapping[str, int], hidden: set[str]) -> int:
+    """The least a reader knows a hidden cell holds: 1 (zeros are shown), or for the total
+    of a table, its shown parts plus the least of its hidden ones."""
+    best = 1
+    for total, parts in tables:
+        if total == cell:
+            best = max(
+                best,
+                sum(_least(p, tables, counts, hidden) if p in hidden else counts[p] for p in parts),
+            )
+    return best
+
+
+def partition_tables(total: str, territoires: Mapping[str, Iterable[str]]) -> list[Table]:
+    """The tables a user can combine over a département split into territoires (without
+    a territoires file, each commune is one): the territoires against the département,
+    the communes of each territoire against it, and every commune against the département."""
+    groups = {t: tuple(cs) for t, cs in territoires.items()}
+    communes = tuple(c for cs in groups.values() for c in cs)
+    tables: list[Table] = [(total, tuple(groups))]
+    tables += [(t, cs) for t, cs in groups.items() if cs != (t,)]
+    if communes != tuple(groups):
+        tables.append((total, communes))
+    return tables
 
 
 def masked_label(value: int | None, limit: int | None = None) -> str:
@@ -54,3 +173,118 @@ def share_allowed(denominator: int, limit: int | None = None) -> bool:
     """Shares whose denominator is below the threshold are not shown."""
     limit = threshold() if limit is None else limit
     return denominator >= limit
+
+
+NOT_AVAILABLE = "n.d."  # what a view prints for a value it cannot give (none, or withheld)
+
+
+def count_label(value: int | None, limit: int | None = None) -> str:
+    """A single count as printed: '1 234', '< seuil' when masked, 'n.d.' when unknown."""
+    if value is None:
+        return NOT_AVAILABLE
+    return masked_label(masked_count(value, limit), limit)
+
+
+def shown_share(value: float | None, denominator: int | None, limit: int | None = None):
+    """A share (or any figure over a population: median, mean), None when its
+    denominator is too small to publish it."""
+    if not denominator or not share_allowed(denominator, limit):
+        return None
+    return value
+
+
+def masked_count(value: int | None, limit: int | None = None) -> int | None:
+    """A single count as it may be published: None when it is below the threshold."""
+    if value is None:
+        return None
+    return None if is_small(value, threshold() if limit is None else limit) else value
+
+
+def mask_delta(now: int | None, before: int | None, limit: int | None = None) -> int | None:
+    """A month-on-month difference of counts, published only when both months are (the
+    difference of a shown and a hidden month would give the hidden one away)."""
+    limit = threshold() if limit is None else limit
+    if now is None or before is None or is_small(now, limit) or is_small(before, limit):
+        return None
+    return now - before
+
+
+def masking_note(limit: int | None = None) -> str:
+    """What a caption says about masking, at the threshold in force."""
+    limit = threshold() if limit is None else limit
+    if limit <= 1:
+        return " Chiffres non masqués (vue d'analyste, tracée) : ne pas diffuser."
+    return f" Effectifs de 1 à {limit - 1} masqués (« < {limit} »)."
+
+
+def withheld_note(population: str, limit: int | None = None) -> str:
+    """' Non affiché sous 11 personnes.': a share or delay over too small a population."""
+    limit = threshold() if limit is None else limit
+    return "" if limit <= 1 else f" Non affiché sous {limit} {population}."
+
+
+# The masked view of the `indicators` contract (`indicators --masque`): the same rule as
+# the committee's pages and PDF. Keys not listed are kept (dates, flags, sources).
+_DISTRIBUTIONS = ("categorie", "modalite", "axe", "sexe", "tranche_age", "commune",
+                  "orientations", "organisme_referent", "cessations_motif")  # fmt: skip
+_COUNTS = ("stock_total", "personnes_orientees", "anomalies_avant_entree", "entrants",
+           "orientes", "rdv_par_personne")  # fmt: skip
+_FLOWS = ("inscriptions", "cessations", "radiations")
+_SHARES = {  # a share or a delay -> the count it is computed over
+    "cer_notifie_share": "stock_total",
+    "contact_90j_share": "stock_total",
+    "cat_1_3_share": "stock_total",
+    "orientes_30j_share": "entrants",
+    "orientes_6sem_share": "entrants",
+    "delai_orientation_jours": "entrants",
+    "contrat_30j_share": "orientes",
+    "contrat_60j_share": "orientes",
+    "delai_contrat_jours": "orientes",
+}
+
+
+_NOT_MASKED_IN_DETAIL = ("part_orientes", "statut_de", "categorie_api", "contraintes",
+                         "inscrits_orientes_ft", "liaison_flux")  # fmt: skip
+
+
+def masked_summary(result: dict, limit: int | None = None) -> dict:
+    """`indicators.summary` as a committee may read it: distributions with complementary
+    suppression, flows and single counts masked alone, shares and delays withheld (null)
+    over a population under the threshold; the first appointment and the hours withheld
+    when their population is small; the families without a masking of their own (France
+    Travail, DREES shares, CAF/MSA link) are null and named in `non_publies`."""
+    limit = threshold() if limit is None else limit
+    out = dict(result)
+    for key in _DISTRIBUTIONS:
+        if out.get(key) is not None:
+            out[key] = mask_distribution(out[key], limit)
+    if out.get("structure_suivi"):
+        out["structure_suivi"] = {
+            k: mask_distribution(v, limit) for k, v in out["structure_suivi"].items()
+        }
+    out.update(mask_cells({k: out.get(k) for k in _FLOWS if k in out}, limit))
+    for key, population in _SHARES.items():
+        if out.get(key) is not None and not share_allowed(result.get(population) or 0, limit):
+            out[key] = None
+    for key in _COUNTS:
+        if key != "rdv_par_personne" and out.get(key) is not None:
+            out[key] = masked_count(out[key], limit)
+    hours = out.get("heures_hebdo")
+    if hours and not share_allowed(hours.get("personnes") or 0, limit):
+        out["heures_hebdo"] = {**hours, "personnes": masked_count(hours["personnes"], limit),
+                               "moyenne": None, "mediane": None, "heures_15_share": None}  # fmt: skip
+        out["rdv_par_personne"] = None
+    first = out.get("delai_premier_rdv_jours")
+    if first and not share_allowed(first.get("orientes") or 0, limit):
+        out["delai_premier_rdv_jours"] = None
+    complete = out.get("derniere_cohorte_complete") or {}
+    out["derniere_cohorte_complete"] = {
+        k: (None if v and not share_allowed(v.get("entrants", v.get("orientes")) or 0, limit)
+            else v)
+        for k, v in complete.items()
+    }  # fmt: skip
+    withheld = [k for k in _NOT_MASKED_IN_DETAIL if out.get(k) is not None]
+    out.update(dict.fromkeys(withheld, None))
+    out["seuil_masquage"] = limit
+    out["non_publies"] = withheld
+    return out

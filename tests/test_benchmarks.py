@@ -53,7 +53,7 @@ def test_bench_api_prints_every_figure() -> None:
 
 def test_bench_rapport_prints_every_phase(sample_db) -> None:
     out = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bench_rapport.py"), "--db", str(sample_db),
+        [sys.executable, str(REPO / "benchmarks" / "bench_comite.py"), "--db", str(sample_db),
          "--repeat", "1"],
         capture_output=True, text=True, check=True, timeout=300,
     ).stdout  # fmt: skip

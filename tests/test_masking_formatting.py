@@ -31,7 +31,7 @@ def test_french_formats() -> None:
 
 
 def test_one_count_masked_as_committee_views_print_it() -> None:
-    from dashboard.masque import count_label, masked_count, shown_share
+    from pipelines.masking import count_label, masked_count, shown_share
 
     assert [count_label(v, 11) for v in (None, 0, 4, 11, 1234)] == [
         "n.d.",

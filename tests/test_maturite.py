@@ -150,7 +150,8 @@ def test_sentences_compare_complete_cohortes_and_name_them(cohortes) -> None:
     tiles = headlines.cohorte_tiles(series, "2026-10", limit=1)
     current = {"stock_total": 120, "orientations": {"social": 3, "professionnel": 1}}
     previous = {"stock_total": 100}
-    got = headlines.sentences(current, previous, "2026-10", "2026-09", tiles, PARCOURS_LABELS)
+    delta = current["stock_total"] - previous["stock_total"]
+    got = headlines.sentences(delta, current, "2026-10", "2026-09", tiles, PARCOURS_LABELS)
     assert got == [
         "Le nombre de bénéficiaires du RSA inscrits à France Travail augmente de 20 par "
         "rapport à septembre 2026.",

@@ -80,3 +80,14 @@ def test_small_cohortes_are_masked_and_their_shares_withheld(
     shown = fmt_share(link["taux"]) if link["personnes_orientees"] >= limit else "n.d."
     assert view.cohortes.link == shown
     assert view.cohortes.chart.frame["part"].isna().all()
+
+
+def test_the_tiles_follow_the_parcours_filter_or_say_they_do_not(view_reader, demo_scope) -> None:
+    """The tiles counted every parcours while the page filtered its charts on one."""
+    expected = indicators.orientations(view_reader, "2A", MONTH)
+    view = orientations_view(demo_scope(parcours="social")).decisions
+    assert view.decisions == fmt_int(expected["orientations"]["social"])
+    assert "parcours social" in view.decisions_label
+    assert view.personnes_label.endswith("tous parcours (non filtré)")
+    unfiltered = orientations_view(demo_scope()).decisions
+    assert unfiltered.personnes_label == "Personnes orientées"

@@ -4,9 +4,9 @@ territoire table equal the indicator layer, masked at the published threshold.""
 from __future__ import annotations
 
 from dashboard.formatting import fmt_int, fmt_share, of_month
-from dashboard.masque import count_label
 from dashboard.views.synthese import NO_PREVIOUS, synthese_view, territoire_table
 from pipelines import indicators, territoires
+from pipelines.masking import count_label
 
 MONTH = "2026-06"  # a demo month with a month before it and complete cohortes
 
@@ -98,3 +98,40 @@ def test_a_territoire_view_offers_no_comparison(view_reader) -> None:
     assert view.territoires == {}
     stock = indicators.stock(view_reader, "2A", MONTH, communes)["stock_total"]
     assert view.stock[0].value == fmt_int(stock)
+
+
+def test_differencing_the_territoires_gives_no_masked_count_away(view_reader, publish_at) -> None:
+    """A threshold that hides one territoire's decisions alone: another is hidden with it,
+    in the table and on that territoire's own Synthèse, and the département stays shown."""
+    known = territoires.communes_par_territoire(view_reader, "2A")
+    decisions = {
+        label: sum(indicators.orientations(view_reader, "2A", MONTH, cs)["orientations"].values())
+        for label, cs in known.items()
+    }
+    second = sorted(set(decisions.values()))[1]
+    limit = publish_at(second)  # only the smallest territoire is below it
+    table = territoire_table(synthese_view("2A", MONTH, None)).frame.set_index("territoire")
+    hidden = {t for t in known if table.loc[t, "décisions d'orientation"] == f"< {limit}"}
+    assert len(hidden) >= 2 and any(decisions[t] >= limit for t in hidden)
+    for label in hidden:
+        own = synthese_view("2A", MONTH, known[label])
+        tile = next(t for row in own.main for t, _ in row if t.label == "Décisions d'orientation")
+        assert (tile.value, tile.delta) == (f"< {limit}", None)
+    whole = synthese_view("2A", MONTH, None)
+    tile = next(t for row in whole.main for t, _ in row if t.label == "Décisions d'orientation")
+    assert tile.value == fmt_int(sum(decisions.values()))
+
+
+def test_the_category_chart_counts_every_code(view_reader) -> None:
+    """F, G, 6 to 8 and « non renseignée » are bars of the chart: it adds up to the stock,
+    as on the Demandeurs page and in the PDF."""
+    from dashboard import figures
+
+    view = synthese_view("2A", MONTH, None)
+    categories = view.distributions[0]
+    stock = indicators.stock(view_reader, "2A", MONTH)
+    assert categories.counts == stock["categorie"]
+    assert sum(categories.counts.values()) == stock["stock_total"]
+    frame = figures.masked_frame(categories.counts, categories.labels, 11)
+    assert set(frame["code"]) == set(stock["categorie"])
+    assert all(code in categories.labels for code in stock["categorie"])

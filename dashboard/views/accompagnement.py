@@ -12,8 +12,9 @@ import pandas as pd
 from dashboard import db, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_decimal, fmt_month, fmt_share
-from dashboard.masque import count_label, shown_share
 from dashboard.views.elements import Breakdown, Distribution, MonthlyChart, Scope, parcours_groups
+from pipelines import glossary, masking
+from pipelines.masking import count_label, shown_share
 
 HOURS_COLUMNS = ["mois", "groupe", "heures_moyennes", "part_15h", "personnes"]
 
@@ -22,7 +23,9 @@ HOURS_COLUMNS = ["mois", "groupe", "heures_moyennes", "part_15h", "personnes"]
 class Intensite:
     hours: LineChart
     at_15h: LineChart
+    caption: str  # the weekly hours' definition
     rdv: tuple[str, str]  # (label, value) of the appointments tile
+    rdv_help: str
     download: pd.DataFrame
     profile: Breakdown
 
@@ -30,12 +33,15 @@ class Intensite:
 @dataclass(frozen=True)
 class Accompagnement:
     modalites: MonthlyChart
+    contact_caption: str
     distributions: tuple[Distribution, Distribution]  # axe, structure de suivi
     contact: LineChart
     intensite: Intensite | None  # None: no parcours file loaded
 
 
-def hours_table(series: list[tuple[str, dict | None]], parcours: str | None) -> pd.DataFrame:
+def hours_table(
+    series: list[tuple[str, dict | None]], parcours: str | None, limit: int | None = None
+) -> pd.DataFrame:
     """Weekly hours per month and group (all, each parcours type): the persons masked,
     mean and share at 15 hours withheld when they are too few."""
     records = []
@@ -46,20 +52,36 @@ def hours_table(series: list[tuple[str, dict | None]], parcours: str | None) -> 
                 {
                     "mois": m,
                     "groupe": label,
-                    "heures_moyennes": shown_share(h["moyenne"], h["personnes"]),
-                    "part_15h": shown_share(h["heures_15_share"], h["personnes"]),
-                    "personnes": count_label(h["personnes"]),
+                    "heures_moyennes": shown_share(h["moyenne"], h["personnes"], limit),
+                    "part_15h": shown_share(h["heures_15_share"], h["personnes"], limit),
+                    "personnes": count_label(h["personnes"], limit),
                 }
             )
     return pd.DataFrame(records, columns=HOURS_COLUMNS)
 
 
 def _intensite(departement, month, communes, months, parcours) -> Intensite | None:
-    series = db.series("intensite", departement, months, communes)
+    return intensite_block(
+        db.series("intensite", departement, months, communes),
+        db.family("intensite", departement, month, communes),
+        month,
+        parcours,
+        masking.threshold(),
+    )
+
+
+def intensite_block(
+    series: list[tuple[str, dict | None]],
+    current: dict | None,
+    month: str,
+    parcours: str | None,
+    limit: int,
+) -> Intensite | None:
+    """Weekly hours of the period as every surface shows them (page, PDF, export); None
+    without any parcours file."""
     if all(r is None for _, r in series):
         return None
-    hours = hours_table(series, parcours)
-    current = db.family("intensite", departement, month, communes)
+    hours = hours_table(series, parcours, limit)
     return Intensite(
         hours=LineChart(
             hours,
@@ -74,13 +96,15 @@ def _intensite(departement, month, communes, months, parcours) -> Intensite | No
             "mois",
             "part_15h",
             "groupe",
-            "Part des personnes à 15 heures ou plus par semaine",
+            "Personnes à 15 h ou plus par semaine (part)",
             "Part",
             share=True,
         ),
+        caption=glossary.caption("heures_hebdo") + masking.withheld_note("personnes", limit),
+        rdv_help=glossary.caption("rdv_par_personne"),
         rdv=(
             f"Rendez-vous d'accompagnement par personne — {fmt_month(month)}",
-            fmt_decimal(current["rdv_par_personne"], 2),
+            fmt_decimal((current or {}).get("rdv_par_personne"), 2),
         ),
         download=hours.assign(part_15h=hours["part_15h"].map(fmt_share)),
         profile=Breakdown(
@@ -100,40 +124,50 @@ def _intensite(departement, month, communes, months, parcours) -> Intensite | No
     )
 
 
+def modalites_chart(rows: list[tuple[str, dict[str, int]]], departement: str) -> MonthlyChart:
+    """Registered persons per accompaniment modality and month."""
+    return MonthlyChart(
+        rows,
+        widgets.short_labels("modalite"),
+        "modalite",
+        "Inscrits par modalité d'accompagnement",
+        glossary.caption("modalite"),
+        "modalites",
+        f"modalites_{departement}",
+    )
+
+
+def axes_distribution(counts: dict[str, int], month: str) -> Distribution:
+    """Registered persons of the month per main work axis of their PPAE."""
+    return Distribution(
+        counts,
+        "axe",
+        widgets.short_labels("axe"),
+        f"Axe de travail principal — {fmt_month(month)}",
+        glossary.caption("axe"),
+        "axes",
+    )
+
+
 def accompagnement_view(scope: Scope) -> Accompagnement:
     departement, month, communes, months, parcours = scope
     stocks = db.series("stock", departement, months, communes)
     stock = db.family("stock", departement, month, communes)
     structures = {**stock["structure_suivi"]["principale"]}
     return Accompagnement(
-        modalites=MonthlyChart(
-            [(m, s["modalite"]) for m, s in stocks],
-            widgets.short_labels("modalite"),
-            "modalite",
-            "Inscrits par modalité d'accompagnement",
-            "modalite : modalité d'accompagnement en cours du fichier PECGM (SUI suivi, GUI "
-            "guidé, REN renforcé, GLO global, APR accompagnement projet).",
-            "modalites",
-            f"modalites_{departement}",
-        ),
+        modalites=modalites_chart([(m, s["modalite"]) for m, s in stocks], departement),
         distributions=(
-            Distribution(
-                stock["axe"],
-                "axe",
-                widgets.short_labels("axe"),
-                f"Axe de travail principal — {fmt_month(month)}",
-                "axe : axe de travail principal du PPAE (01 à 07).",
-                "axes",
-            ),
+            axes_distribution(stock["axe"], month),
             Distribution(
                 structures,
                 "structure",
                 {k: k for k in structures},
                 f"Structure principale de suivi — {fmt_month(month)}",
-                "structure_suivi : structure principale de suivi du fichier PECGM.",
+                "Structure principale de suivi du fichier PECGM.",
                 "structures",
             ),
         ),
+        contact_caption=glossary.caption("contact_90j_share"),
         contact=LineChart(
             pd.DataFrame([{"mois": m, "part": s["contact_90j_share"]} for m, s in stocks]),
             "mois",

@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 
 from dashboard import db, figures, widgets
 from dashboard.formatting import fmt_month
-from dashboard.masque import count_label, masked_count, shown_share
-from pipelines import indicators, masking
+from pipelines import glossary, indicators, masking
+from pipelines.masking import count_label, masked_count, shown_share
 
 HORIZONS = indicators.HORIZONS  # days of follow-up the page offers
 DEFAULT_HORIZON = 90
@@ -86,6 +86,7 @@ class Comparison:
     delays: list[tuple[str, str]]  # (label, 'A / B' values) of the two delay tiles
     export: pd.DataFrame  # the table with its definition row, numbers kept
     curves: list[Curve]
+    curves_caption: str
 
 
 def parcours_label(value: str | None) -> str:
@@ -265,9 +266,15 @@ def comparison(departement: str, cohortes: list[Cohorte], horizon: int) -> Compa
         "Entrées : personnes de la cohorte ; orientées : orientation à la date d'entrée ou "
         "après ; premier rendez-vous (fichiers parcours), contrat (contrat d'engagement ou PPAE "
         "valant contrat, après l'orientation), reprise d'emploi (cessation d'inscription pour "
-        "reprise d'emploi, motifs 11 à 25, après l'orientation). Effectifs de 1 à 10 masqués ; "
-        "parts non affichées sous 11 personnes. "
+        "reprise d'emploi, motifs 11 à 25, après l'orientation)."
+        + masking.masking_note()
+        + masking.withheld_note("personnes (parts)")
+        + " "
         + widgets.population_caption(first["population"], sentence=True),
+        curves_caption=glossary.caption("contrat_courbe")
+        + " Courbe d'orientation : même estimation, de l'entrée à l'orientation. En tirets "
+        "(provisoire), les jours au-delà du suivi de la personne la moins suivie."
+        + masking.withheld_note("personnes (cohorte non tracée)"),
         table=widgets.readable(export, shares),
         delays=median_delays(cohortes),
         export=full,

@@ -11,9 +11,9 @@ import pandas as pd
 from dashboard import db, figures, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month, fmt_share, of_month
-from dashboard.masque import shown_share
 from dashboard.views.elements import Breakdown, Scope, cohorte_breakdown, parcours_groups
-from pipelines import masking
+from pipelines import glossary, masking
+from pipelines.masking import shown_share
 
 CURVE_COHORTES = 6  # the latest orientation cohortes drawn as curves
 CONTRACT_FLAGS = {  # `<share>_provisoire` of the family -> what the table names
@@ -38,14 +38,20 @@ class Delais:
     data_date: str | None
     empty: bool  # no orientation loaded: no delay to contract
     curve: pd.DataFrame  # Kaplan–Meier points of the cohortes that may be drawn
+    curve_caption: str
+    no_curve: str  # what the page says when no cohorte may be drawn
     median: LineChart
     within_30: LineChart
     download: pd.DataFrame  # the cohorte table, shares as printed
+    caption: str  # the medians' and shares' definition
     profile: Breakdown
     first_rdv: tuple[str, str] | None  # (label, value) of the first-appointment tile
+    first_rdv_help: str
 
 
-def cohorte_table(series: list[tuple[str, dict | None]], parcours: str | None) -> pd.DataFrame:
+def cohorte_table(
+    series: list[tuple[str, dict | None]], parcours: str | None, limit: int | None = None
+) -> pd.DataFrame:
     """One row per cohorte and group (all, each parcours type), figures withheld when the
     group's oriented persons are too few."""
     records = []
@@ -58,9 +64,9 @@ def cohorte_table(series: list[tuple[str, dict | None]], parcours: str | None) -
                 {
                     "cohorte": m,
                     "groupe": label,
-                    "mediane_jours": shown_share(g["delai_contrat_jours"]["mediane"], n),
-                    "contrat_30j": shown_share(g["contrat_30j_share"], n),
-                    "contrat_60j": shown_share(g["contrat_60j_share"], n),
+                    "mediane_jours": shown_share(g["delai_contrat_jours"]["mediane"], n, limit),
+                    "contrat_30j": shown_share(g["contrat_30j_share"], n, limit),
+                    "contrat_60j": shown_share(g["contrat_60j_share"], n, limit),
                     "mediane_provisoire": g["delai_contrat_provisoire"],
                     "contrat_30j_provisoire": g["contrat_30j_provisoire"],
                     "provisoire": widgets.provisional_label(g, CONTRACT_FLAGS),
@@ -69,11 +75,11 @@ def cohorte_table(series: list[tuple[str, dict | None]], parcours: str | None) -
     return pd.DataFrame(records, columns=COLUMNS)
 
 
-def first_rdv(result: dict | None, month: str) -> tuple[str, str] | None:
+def first_rdv(result: dict | None, month: str, limit: int | None = None) -> tuple[str, str] | None:
     """The median delay to the first appointment of the month's oriented persons."""
     if result is None:
         return None
-    median = shown_share(result["mediane"], result["orientes"])
+    median = shown_share(result["mediane"], result["orientes"], limit)
     return (
         f"Délai médian jusqu'au premier rendez-vous — orientés en {fmt_month(month)}",
         "n.d." if median is None else f"{median} jours",
@@ -82,13 +88,44 @@ def first_rdv(result: dict | None, month: str) -> tuple[str, str] | None:
 
 def delais_view(scope: Scope) -> Delais:
     departement, month, communes, months, parcours = scope
-    current = db.family("contrat", departement, month, communes)
-    table = cohorte_table(db.series("contrat", departement, months, communes), parcours)
-    curve = pd.DataFrame(db.family("contrat_courbe", departement, communes=communes))
+    return delais_block(
+        db.family("contrat", departement, month, communes),
+        db.series("contrat", departement, months, communes),
+        db.family("contrat_courbe", departement, communes=communes),
+        db.family("premier_rdv", departement, month, communes),
+        month,
+        months,
+        parcours,
+        masking.threshold(),
+    )
+
+
+def delais_block(
+    current: dict | None,
+    series: list[tuple[str, dict | None]],
+    curve_rows: list[dict],
+    premier_rdv: dict | None,
+    month: str,
+    months: list[str],
+    parcours: str | None,
+    limit: int,
+) -> Delais:
+    """The orientation cohortes of the period as every surface shows them (page, PDF,
+    export): curves, medians and shares per cohorte and group, withheld under `limit`."""
+    table = cohorte_table(series, parcours, limit)
+    curve = pd.DataFrame(curve_rows)
     return Delais(
         data_date=(current or {}).get("date_donnees"),
         empty=current is None,
-        curve=figures.curve_cohortes(curve, months[-CURVE_COHORTES:], masking.threshold()),
+        curve=figures.curve_cohortes(curve, months[-CURVE_COHORTES:], limit),
+        curve_caption=glossary.caption("contrat_courbe")
+        + " En tirets (provisoire), les jours au-delà du suivi de la personne la moins suivie."
+        + masking.withheld_note("personnes (cohorte non tracée)", limit),
+        no_curve="Pas de cohorte d'orientation assez grande pour être tracée sur la période"
+        + masking.withheld_note("personnes", limit)
+        .replace(" Non affiché", " (non tracée")
+        .rstrip(".")
+        + ").",
         median=LineChart(
             table,
             "cohorte",
@@ -112,6 +149,10 @@ def delais_view(scope: Scope) -> Delais:
             contrat_30j=table["contrat_30j"].map(fmt_share),
             contrat_60j=table["contrat_60j"].map(fmt_share),
         ),
+        caption=glossary.caption("delai_contrat_jours", "contrat_30j_share")
+        + masking.withheld_note("personnes", limit)
+        + " Provisoire (tirets, points creux) : la fenêtre de 30 jours (part), de 60 jours "
+        "(délai médian) après la fin du mois n'est pas écoulée à la date des données.",
         profile=cohorte_breakdown(
             current,
             "orientes",
@@ -119,10 +160,10 @@ def delais_view(scope: Scope) -> Delais:
             {"contrat en 30 j": "contrat_30j", "contrat en 60 j": "contrat_60j"},
             f"Délai jusqu'au contrat des orientés {of_month(month)}, par profil",
             "delai_contrat_jours, contrat_30j_share, contrat_60j_share par type de parcours, "
-            "sexe ou tranche d'âge (âge atteint dans l'année), sur les personnes orientées "
-            "dans le mois.",
+            "sexe ou tranche d'âge (âge atteint dans l'année).",
             "contrat_profil",
             CONTRACT_FLAGS,
         ),
-        first_rdv=first_rdv(db.family("premier_rdv", departement, month, communes), month),
+        first_rdv=first_rdv(premier_rdv, month, limit),
+        first_rdv_help=glossary.caption("delai_premier_rdv_jours"),
     )

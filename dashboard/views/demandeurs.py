@@ -12,7 +12,7 @@ from dashboard import db, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month
 from dashboard.views.elements import Distribution, MonthlyChart, Scope
-from pipelines import masking
+from pipelines import glossary, masking
 
 FLOWS = ("inscriptions", "cessations", "radiations")
 MOTIF_GROUPS = {
@@ -22,13 +22,18 @@ MOTIF_GROUPS = {
     "sante": "Maladie, maternité",
     "autres": "Autres motifs",
 }
-LRSA_ONLY = (
-    "listes LRSA DE publiées pour le mois (inscriptions et radiations de M-1, cessations de M-2)"
-)
-WITH_PECGM = (
-    "listes LRSA DE quand elles sont chargées, sinon dates de cessation et de radiation des "
-    "fichiers PECGM (sans inscriptions)"
-)
+SOURCES = {"lrsa": "listes LRSA DE", "pecgm": "fichiers PECGM"}  # flux_source -> its name
+
+
+@dataclass(frozen=True)
+class Flows:
+    """The flows of the period as every surface shows them (page, PDF, export)."""
+
+    chart: LineChart
+    caption: str
+    table: pd.DataFrame  # one row per month, the three flows as printed
+    download: pd.DataFrame  # mois, flux, affiche
+    motifs: Distribution
 
 
 @dataclass(frozen=True)
@@ -36,10 +41,7 @@ class Demandeurs:
     categories: MonthlyChart
     profile: tuple[Distribution, Distribution]  # sexe, tranche d'âge
     communes: pd.DataFrame  # commune, its territoire, registered persons (masked)
-    flows: LineChart
-    flows_caption: str
-    flows_download: pd.DataFrame
-    motifs: Distribution
+    flows: Flows
 
 
 def communes_table(counts: dict[str, int], territoires: dict[str, tuple[str, ...]]):
@@ -52,37 +54,86 @@ def communes_table(counts: dict[str, int], territoires: dict[str, tuple[str, ...
     ].rename(columns={"code": "commune (code INSEE)", "affiche": "inscrits"})
 
 
-def flow_table(series: list[tuple[str, dict]]) -> tuple[pd.DataFrame, set[str]]:
-    """The three flows of each month, masked as one distribution, and the sources read."""
+def flow_table(
+    series: list[tuple[str, dict]], limit: int | None = None
+) -> tuple[pd.DataFrame, set[str]]:
+    """The three flows of each month and the sources read. Flows are not parts of a
+    published total: each is masked on its own (`masking.mask_cells`, docs/securite.md)."""
+    limit = masking.threshold() if limit is None else limit
     records, sources = [], set()
     for m, f in series:
         sources.add(f["flux_source"])
-        masked = masking.mask_distribution({k: f[k] for k in FLOWS if f[k] is not None})
+        masked = masking.mask_cells({k: f[k] for k in FLOWS if f[k] is not None}, limit)
         for code, value in masked.items():
             records.append(
-                {"mois": m, "flux": code, "effectif": value, "affiche": masking.masked_label(value)}
+                {
+                    "mois": m,
+                    "flux": code,
+                    "effectif": value,
+                    "affiche": masking.masked_label(value, limit),
+                }
             )
     return pd.DataFrame(records, columns=["mois", "flux", "effectif", "affiche"]), sources
 
 
+def flows(series: list[tuple[str, dict]], current: dict, month: str, limit: int) -> Flows:
+    """The flows block of the period (`series`: the flux family per month) and the
+    cessations of `month` by motif group: one builder for the page, the PDF and exports."""
+    frame, sources = flow_table(series, limit)
+    table = (
+        frame.pivot(index="mois", columns="flux", values="affiche")
+        .reindex(columns=list(FLOWS))
+        .fillna(masking.NOT_AVAILABLE)
+        .reset_index()
+    )
+    return Flows(
+        chart=LineChart(
+            frame.assign(flux=frame["flux"].str.capitalize()),
+            "mois",
+            "effectif",
+            "flux",
+            "Inscriptions, cessations et radiations par mois",
+            "Personnes",
+        ),
+        caption=glossary.caption(*FLOWS)
+        + " Sources lues sur la période : "
+        + (", ".join(SOURCES[s] for s in sorted(sources) if s in SOURCES) or "aucune")
+        + "."
+        + masking.masking_note(limit),
+        table=table,
+        download=frame.drop(columns=["effectif"]),
+        motifs=Distribution(
+            current["cessations_motif"],
+            "cessations_motif",
+            MOTIF_GROUPS,
+            f"Cessations par groupe de motifs — {fmt_month(month)}",
+            glossary.caption("cessations_motif"),
+            "cessations_motif",
+        ),
+    )
+
+
+def categories_chart(rows: list[tuple[str, dict[str, int]]], departement: str) -> MonthlyChart:
+    """Registered persons per category code (every code: 1 to 8, F, G, none) and month."""
+    return MonthlyChart(
+        rows,
+        {**widgets.short_labels("categorie"), "non_renseignee": "Non renseignée (dispense)"},
+        "categorie",
+        "Bénéficiaires du RSA inscrits, par catégorie",
+        glossary.caption("categorie"),
+        "categories",
+        f"categories_{departement}",
+    )
+
+
 def demandeurs_view(scope: Scope) -> Demandeurs:
     departement, month, communes, months, _ = scope
-    categories = {
-        **widgets.short_labels("categorie"),
-        "non_renseignee": "Non renseignée (dispense)",
-    }
     stock = db.family("stock", departement, month, communes)
-    flows, sources = flow_table(db.series("flux", departement, months, communes))
+    flux = db.series("flux", departement, months, communes)
     return Demandeurs(
-        categories=MonthlyChart(
+        categories=categories_chart(
             [(m, s["categorie"]) for m, s in db.series("stock", departement, months, communes)],
-            categories,
-            "categorie",
-            "Bénéficiaires du RSA inscrits, par catégorie",
-            "categorie : code catégorie d'inscription du fichier PECGM du mois ; part sur le "
-            "stock du mois ; la plus petite autre case d'un mois masqué l'est aussi.",
-            "categories",
-            f"categories_{departement}",
+            departement,
         ),
         profile=(
             Distribution(
@@ -104,24 +155,10 @@ def demandeurs_view(scope: Scope) -> Demandeurs:
             ),
         ),
         communes=communes_table(stock["commune"], db.communes_par_territoire(departement)),
-        flows=LineChart(
-            flows.assign(flux=flows["flux"].str.capitalize()),
-            "mois",
-            "effectif",
-            "flux",
-            "Inscriptions, cessations et radiations par mois",
-            "Personnes",
-        ),
-        flows_caption=f"inscriptions, cessations, radiations : "
-        f"{LRSA_ONLY if sources == {'lrsa'} else WITH_PECGM}. Effectifs de 1 à 10 masqués.",
-        flows_download=flows.drop(columns=["effectif"]),
-        motifs=Distribution(
-            db.family("flux", departement, month, communes)["cessations_motif"],
-            "cessations_motif",
-            MOTIF_GROUPS,
-            f"Cessations par groupe de motifs — {fmt_month(month)}",
-            "cessations_motif : reprise d'emploi (motifs 11 à 16, 18, 19, 21 à 25), formation "
-            "(31, 32, 34, 41, 42), absence au contrôle (90), santé (45), autres.",
-            "cessations_motif",
+        flows=flows(
+            flux,
+            db.family("flux", departement, month, communes),
+            month,
+            masking.threshold(),
         ),
     )

@@ -11,7 +11,6 @@ import pandas as pd
 from dashboard import db, figures, widgets
 from dashboard.figures import PARCOURS_LABELS, LineChart
 from dashboard.formatting import fmt_decimal, fmt_int, fmt_month, fmt_share, of_month
-from dashboard.masque import count_label, shown_share
 from dashboard.views.elements import (
     Breakdown,
     Distribution,
@@ -19,6 +18,8 @@ from dashboard.views.elements import (
     Scope,
     cohorte_breakdown,
 )
+from pipelines import glossary, masking
+from pipelines.masking import count_label, shown_share
 
 PARCOURS_TYPES = ("social", "socio_professionnel", "professionnel")
 DELAY_FLAGS = {  # `<share>_provisoire` of the family -> what the table names
@@ -42,8 +43,13 @@ COLUMNS = {  # cohorte table: column -> heading
 
 @dataclass(frozen=True)
 class Decisions:
-    decisions: str  # the month's decisions, masked
+    decisions: str  # the month's decisions of the parcours chosen, masked
+    decisions_label: str  # says which parcours the tile counts
+    decisions_help: str
     personnes: str  # distinct persons oriented in the month, masked
+    personnes_label: str  # says the parcours filter does not apply to it
+    personnes_help: str
+    link_help: str  # the CAF/MSA link tile's definition
     monthly: MonthlyChart
     profile: Breakdown
     organismes: Distribution
@@ -92,22 +98,48 @@ def orientations_view(scope: Scope) -> Orientations:
 
 
 def _decisions(current, departement, month, communes, months, parcours) -> Decisions:
+    series = db.series("orientations", departement, months, communes)
+    return decisions_block(current, series, departement, month, parcours, masking.threshold())
+
+
+def decisions_block(
+    current: dict,
+    series: list[tuple[str, dict | None]],
+    departement: str,
+    month: str,
+    parcours: str | None,
+    limit: int,
+) -> Decisions:
+    """The month's decisions as every surface shows them (page, PDF, export); the tiles
+    and the chart follow the parcours filter, and say so when they cannot."""
     rows = [
         (m, {k: v for k, v in (r or {}).get("orientations", {}).items() if parcours in (None, k)})
-        for m, r in db.series("orientations", departement, months, communes)
+        for m, r in series
     ]
+    chosen = {k: v for k, v in current["orientations"].items() if parcours in (None, k)}
     organismes = current["organisme_referent"]
+    masked_decisions = masking.mask_distribution(current["orientations"], limit)
+    decisions = (
+        count_label(sum(chosen.values()), limit)
+        if parcours is None
+        else masking.masked_label(masked_decisions.get(parcours, 0), limit)
+    )
     return Decisions(
-        decisions=count_label(sum(current["orientations"].values())),
-        personnes=count_label(current["personnes_orientees"]),
+        decisions=decisions,
+        decisions_label=f"Décisions d'orientation en {fmt_month(month)}"
+        + ("" if parcours is None else f" — parcours {PARCOURS_LABELS[parcours].lower()}"),
+        decisions_help=glossary.caption("orientations"),
+        personnes=count_label(current["personnes_orientees"], limit),
+        personnes_label="Personnes orientées"
+        + ("" if parcours is None else " — tous parcours (non filtré)"),
+        personnes_help=glossary.caption("personnes_orientees"),
+        link_help=glossary.caption("liaison_flux"),
         monthly=MonthlyChart(
             rows,
             widgets.PARCOURS_LABELS,
             "parcours",
-            "Décisions d'orientation par type de parcours",
-            "orientations par type de parcours ; pour le CGPEM, le type vient de la nature de "
-            "l'accompagnement (01 social, 02 à 05 professionnel, 06 socio-professionnel) ; la "
-            "plus petite autre case d'un mois masqué l'est aussi.",
+            glossary.families()["orientations"]["libelle"] + ", par type de parcours",
+            glossary.caption("orientations"),
             "orient_type",
             f"orientations_{departement}",
         ),
@@ -117,8 +149,8 @@ def _decisions(current, departement, month, communes, months, parcours) -> Decis
             {PARCOURS_LABELS[t]: (lambda g, t=t: g[t]) for t in PARCOURS_TYPES},
             tuple(PARCOURS_LABELS[t] for t in PARCOURS_TYPES),
             f"Type de parcours des décisions {of_month(month)}, par profil",
-            "orientations_sexe, orientations_tranche_age : décisions du mois par sexe ou tranche "
-            "d'âge (âge atteint dans l'année), et la part de chaque type de parcours.",
+            "Décisions du mois par sexe ou tranche d'âge (âge atteint dans l'année), et la "
+            "part de chaque type de parcours.",
             "orient_profil",
         ),
         organismes=Distribution(
@@ -126,15 +158,14 @@ def _decisions(current, departement, month, communes, months, parcours) -> Decis
             "organisme",
             {k: k.title() if k != "non_renseigne" else "Non renseigné" for k in organismes},
             f"Décisions par organisme référent — {fmt_month(month)}",
-            "organisme_referent : organisme désigné par la décision (CGPEM) ; non renseigné pour "
-            "la reprise de stock et les parcours.",
+            glossary.caption("organisme_referent"),
             "orient_organisme",
         ),
     )
 
 
-def cohorte_records(series: list[tuple[str, dict]]) -> pd.DataFrame:
-    """One row per entry cohorte: entrants, delays, the shares withheld under the
+def cohorte_records(series: list[tuple[str, dict]], limit: int | None = None) -> pd.DataFrame:
+    """One row per entry cohorte: entrants, delays and shares withheld under the
     threshold, which of them are provisional."""
     records = []
     for m, r in series:
@@ -143,9 +174,9 @@ def cohorte_records(series: list[tuple[str, dict]]) -> pd.DataFrame:
             {
                 "cohorte": m,
                 "entrants": r["entrants"],
-                "mediane_jours": d["mediane"],
-                "moyenne_jours": d["moyenne"],
-                **{s: shown_share(r[f"{s}_share"], r["entrants"]) for s in SHARES},
+                "mediane_jours": shown_share(d["mediane"], r["entrants"], limit),
+                "moyenne_jours": shown_share(d["moyenne"], r["entrants"], limit),
+                **{s: shown_share(r[f"{s}_share"], r["entrants"], limit) for s in SHARES},
                 **{f"{s}_provisoire": r[f"{s}_provisoire"] for s in SHARES},
                 "provisoire": widgets.provisional_label(r, DELAY_FLAGS),
                 "anomalies": r["anomalies_avant_entree"],
@@ -167,13 +198,13 @@ def _shares_long(cohortes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _printed(cohortes: pd.DataFrame) -> pd.DataFrame:
+def _printed(cohortes: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
     """The cohorte table as printed and downloaded: counts masked, French numbers."""
     return cohortes[list(COLUMNS)].assign(
-        entrants=cohortes["entrants"].map(count_label),
+        entrants=cohortes["entrants"].map(lambda n: count_label(n, limit)),
         orientes_30j=cohortes["orientes_30j"].map(fmt_share),
         orientes_6sem=cohortes["orientes_6sem"].map(fmt_share),
-        anomalies=cohortes["anomalies"].map(fmt_int),
+        anomalies=cohortes["anomalies"].map(lambda n: count_label(n, limit)),
         mediane_jours=cohortes["mediane_jours"].map(fmt_int),
         moyenne_jours=cohortes["moyenne_jours"].map(fmt_decimal),
     )
@@ -181,24 +212,38 @@ def _printed(cohortes: pd.DataFrame) -> pd.DataFrame:
 
 def _cohortes(delay, departement, month, communes, months) -> Cohortes:
     summary = db.summary(departement, month, communes)
-    population = summary["population"]
-    link = summary["liaison_flux"]
     series = [(m, r) for m, r in db.series("delai_orientation", departement, months, communes) if r]
-    cohortes = cohorte_records(series)
-    shown = _printed(cohortes)
+    return cohortes_block(
+        series, delay, summary["population"], summary["liaison_flux"], month, masking.threshold()
+    )
+
+
+def cohortes_block(
+    series: list[tuple[str, dict]],
+    delay: dict | None,
+    population: str,
+    link: dict | None,
+    month: str,
+    limit: int,
+) -> Cohortes:
+    """The entry cohortes of the period (`series`: delai_orientation per month) as every
+    surface shows them: the page, the committee PDF and the export."""
+    cohortes = cohorte_records(series, limit)
+    shown = _printed(cohortes, limit)
     return Cohortes(
         population=widgets.population_caption(population, sentence=True),
         link=None
         if link is None
-        else fmt_share(shown_share(link["taux"], link["personnes_orientees"])),
+        else fmt_share(shown_share(link["taux"], link["personnes_orientees"], limit)),
         empty=cohortes.empty or cohortes["entrants"].sum() == 0,
         chart=figures.oriented_in_time(_shares_long(cohortes)),
-        chart_caption="orientes_30j_share, orientes_6sem_share : personnes orientées dans les "
-        "30 / 42 jours suivant l'entrée, sur toutes les personnes entrées dans le mois, "
-        "orientées ou non (décret 2024-1244 : six semaines) ; "
+        chart_caption=glossary.caption(*(f"{s}_share" for s in SHARES))
+        + " "
         + widgets.population_caption(population)
-        + ". Parts non affichées sous 11 entrants. Provisoire (tirets, points creux) : la "
-        "fenêtre de 30 ou 42 jours après la fin du mois n'est pas écoulée à la date des données"
+        + "."
+        + masking.withheld_note("entrants", limit)
+        + " Provisoire (tirets, points creux) : la fenêtre après la fin du mois n'est pas "
+        "écoulée à la date des données"
         + widgets.data_date_note(series[-1][1]["date_donnees"] if series else None)
         + ".",
         table=shown.rename(columns=COLUMNS),
@@ -209,8 +254,8 @@ def _cohortes(delay, departement, month, communes, months) -> Cohortes:
             "delai_orientation",
             {"orientés en 30 j": "orientes_30j", "orientés en 6 sem.": "orientes_6sem"},
             f"Délai d'orientation des entrants {of_month(month)}, par profil",
-            "delai_orientation_jours, orientes_30j_share, orientes_6sem_share par sexe ou "
-            "tranche d'âge, sur les personnes entrées au RSA dans le mois ; "
+            glossary.caption("delai_orientation_jours", "orientes_30j_share")
+            + " Par sexe ou tranche d'âge ; "
             + widgets.population_caption(population)
             + ".",
             "delai_profil",

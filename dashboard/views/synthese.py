@@ -1,6 +1,6 @@
 """Synthèse: the month's tiles (stock with its 12-month trend, decisions, the latest
 complete cohortes, hours), the automatic sentences, two distributions and, on demand, the
-key figures per territoire. Tiles and sentences are built by `dashboard/synthese.py` (the
+key figures per territoire. Tiles and sentences are built by `dashboard/headlines.py` (the
 committee report prints the same); this module reads the figures and masks them."""
 
 from __future__ import annotations
@@ -9,24 +9,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import db, headlines, synthese, widgets
+from dashboard import db, headlines, widgets
 from dashboard.formatting import fmt_month, of_month
 from dashboard.headlines import Tile
-from dashboard.masque import count_label, masked_note, shown_share
 from dashboard.views.elements import Distribution
-from pipelines import masking
+from pipelines import glossary, masking
+from pipelines.masking import masking_note as masked_note
+from pipelines.masking import shown_share
 
 MAX_TERRITOIRES = 30  # beyond, a table per territoire no longer reads at a glance
 NO_PREVIOUS = "Pas de mois précédent à comparer."
-DISTRIBUTIONS = {  # summary key -> title, definition
-    "categorie": (
-        "Inscrits par catégorie de demandeur d'emploi",
-        "categorie : code catégorie d'inscription du fichier PECGM ; vide = dispense de recherche.",
-    ),
-    "modalite": (
-        "Inscrits par modalité d'accompagnement",
-        "modalite : modalité d'accompagnement en cours (SUI, GUI, REN, GLO, APR).",
-    ),
+DISTRIBUTIONS = {  # summary key -> title (the caption is the key's definition)
+    "categorie": "Inscrits par catégorie de demandeur d'emploi",
+    "modalite": "Inscrits par modalité d'accompagnement",
 }
 
 
@@ -72,12 +67,15 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
     before = previous_month(months, month)
     previous = db.summary(departement, before, communes) if before else None
     cohorte_series = {
-        name: db.series(name, departement, synthese.looked_back(months, month), communes)
+        name: db.series(name, departement, headlines.looked_back(months, month), communes)
         for name in headlines.COHORTE_FAMILIES
     }
-    head = synthese.headline(current, previous, month, before, cohorte_series, masking.threshold())
+    limit = masking.threshold()
+    partition = db.communes_par_territoire(departement)
+    withheld = _withheld(departement, (month, before), communes, partition, limit)
+    head = headlines.headline(current, previous, month, before, cohorte_series, limit, withheld)
     own = f"mois {of_month(month)}"
-    territoires = {} if communes else db.communes_par_territoire(departement)
+    territoires = {} if communes else partition
     return Synthese(
         departement=departement,
         month=month,
@@ -90,17 +88,64 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
         + widgets.population_caption(current.get("population"))
         + ".",
         sentences=head.sentences or [NO_PREVIOUS],
-        distributions=tuple(_distribution(current, n, departement, month) for n in DISTRIBUTIONS),
+        distributions=tuple(distribution(current, n, departement, month) for n in DISTRIBUTIONS),
         cohorte=head.cohorte,
         territoires=territoires if 1 < len(territoires) <= MAX_TERRITOIRES else {},
     )
 
 
-def _distribution(current: dict, name: str, departement: str, month: str) -> Distribution:
+def _territoire_counts(
+    departement: str, month: str, partition: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, int | None], dict[str, int | None], int | None, int | None]:
+    """Inscrits and decisions of each territoire and of the département in a month."""
+    stock = {
+        t: db.family("stock", departement, month, cs)["stock_total"] for t, cs in partition.items()
+    }
+    decisions = {
+        t: headlines.orientations_total(db.family("orientations", departement, month, cs))
+        for t, cs in partition.items()
+    }
+    whole = db.summary(departement, month, None)
+    return stock, decisions, whole["stock_total"], headlines.orientations_total(whole)
+
+
+def _withheld(
+    departement: str,
+    months: tuple[str, str | None],
+    communes: tuple[str, ...] | None,
+    partition: dict[str, tuple[str, ...]],
+    limit: int,
+) -> headlines.Withheld:
+    """What the partition hides of a territoire's own counts (nothing for the whole
+    département unless its total must go too), for the month and the month before."""
+    if limit <= 1 or not partition:
+        return headlines.Withheld()
+    own = next((t for t, cs in partition.items() if cs == communes), "département")
+    flags = {"stock": [], "decisions": []}
+    for month in months:
+        if month is None:
+            for key in flags:
+                flags[key].append(False)
+            continue
+        stock, decisions, total, all_decisions = _territoire_counts(departement, month, partition)
+        flags["stock"].append(own in headlines.partition_hidden(total, stock, limit))
+        flags["decisions"].append(
+            own in headlines.partition_hidden(all_decisions, decisions, limit)
+        )
+    return headlines.Withheld(tuple(flags["stock"]), tuple(flags["decisions"]))
+
+
+def distribution(current: dict, name: str, departement: str, month: str) -> Distribution:
+    """The month's registered persons per code of `name` (every code, « non renseignée »
+    included): the Synthèse chart and the committee PDF."""
     labels = {**widgets.short_labels(name), "non_renseignee": "Non renseignée"}
-    title, caption = DISTRIBUTIONS[name]
     return Distribution(
-        current[name], name, labels, title, caption, f"{name}_{departement}_{month}"
+        current[name],
+        name,
+        labels,
+        DISTRIBUTIONS[name],
+        glossary.caption(name),
+        f"{name}_{departement}_{month}",
     )
 
 
@@ -115,18 +160,26 @@ def territoire_table(view: Synthese) -> TerritoireTable:
         if tile.cohorte
     ]
     records = []
+    stocks, decisions, total, all_decisions = _territoire_counts(
+        departement, month, view.territoires
+    )
+    hidden_stock = headlines.partition_hidden(total, stocks, limit)
+    hidden_decisions = headlines.partition_hidden(all_decisions, decisions, limit)
     for label, communes in view.territoires.items():
         # The families the row needs, not the whole summary (flows, intensity...).
         stock = db.family("stock", departement, month, communes)
-        orient = db.family("orientations", departement, month, communes)
         records.append(
             {
                 "territoire": label,
-                "inscrits": count_label(stock["stock_total"], limit),
+                "inscrits": headlines.count_shown(
+                    stock["stock_total"], label in hidden_stock, limit
+                ),
                 "catégories 1 à 3": shown_share(
                     stock.get("cat_1_3_share"), stock["stock_total"], limit
                 ),
-                "décisions d'orientation": count_label(synthese.orientations_total(orient), limit),
+                "décisions d'orientation": headlines.count_shown(
+                    decisions[label], label in hidden_decisions, limit
+                ),
                 **{
                     name: headlines.figure_value(
                         figure, db.family(figure.family, departement, tile.cohorte, communes), limit

@@ -3,7 +3,7 @@
 What it holds is what the committee's pages show, masked the same way: the figures come
 from `pipelines.indicators` (one definition each), the charts are the pages' own Plotly
 figures (`dashboard/figures.py`), the tiles and sentences those of Synthèse
-(`dashboard/synthese.py`). It is laid out in HTML/CSS (`dashboard/templates/`) and printed
+(`dashboard/headlines.py`). It is laid out in HTML/CSS (`dashboard/templates/`) and printed
 by Chromium (`dashboard/pdf.py`), offline: plotly.js is inlined, nothing is fetched.
 
 A report is always a committee view: counts below the published threshold are masked
@@ -23,10 +23,12 @@ import plotly.graph_objects as go
 import plotly.offline
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from dashboard import figures, headlines, oarsa_annexe, pdf, synthese
-from dashboard.formatting import fmt_int, fmt_month, fmt_share
-from dashboard.masque import count_label, masked_count, shown_share
-from pipelines import indicators, masking
+from dashboard import figures, headlines, oarsa_annexe, pdf
+from dashboard.formatting import fmt_decimal, fmt_int, fmt_month
+from dashboard.views import accompagnement, delais, demandeurs, orientations
+from dashboard.views import synthese as synthese_view
+from dashboard.views.elements import Distribution, MonthlyChart
+from pipelines import glossary, indicators, masking
 from pipelines.errors import UsageError
 from pipelines.journal import STATUS_LABELS
 from pipelines.nomenclatures import nomenclature
@@ -113,14 +115,6 @@ def _months(con: duckdb.DuckDBPyConnection, departement: str, month: str) -> lis
     return upto[-TREND_MONTHS:]
 
 
-def _share(value: float | None, denominator: int | None, limit: int) -> str:
-    return fmt_share(shown_share(value, denominator, limit))
-
-
-def _days(value) -> str:
-    return "n.d." if value is None else f"{value} j"
-
-
 def _labels(name: str) -> dict[str, str]:
     return {
         **{r["code"]: r.get("libelle_court") or r["libelle"] for r in nomenclature(name)},
@@ -148,11 +142,44 @@ def _distribution_section_part(
     return [chart], [table]
 
 
+FLUX_TITLE = glossary.families()["flux"]["libelle"]
+FLOW_HEADINGS = {
+    "mois": "Mois",
+    "inscriptions": "Inscriptions",
+    "cessations": "Cessations",
+    "radiations": "Radiations",
+}
+
+
+def _days(value) -> str:
+    """A number of days as a table prints it: '21', 'n.d.' when withheld."""
+    return "n.d." if value is None or pd.isna(value) else fmt_int(int(value))
+
+
+def _table(frame: pd.DataFrame, headings: dict[str, str], caption: str = "") -> Table:
+    """A builder's printed frame as a PDF table: its columns in `headings` order."""
+    cells = frame[list(headings)].astype(object).where(frame[list(headings)].notna(), "n.d.")
+    return Table(list(headings.values()), cells.astype(str).values.tolist(), caption)
+
+
+def _distribution(block: Distribution, limit: int) -> list[Chart | Table]:
+    """A view's distribution block as the PDF prints it: its chart, then its cells."""
+    charts, tables = _distribution_section_part(
+        block.counts, block.family, block.labels, block.title, block.caption, limit
+    )
+    return [*charts, *tables]
+
+
 def _stacked(rows, labels, family, title, caption, limit) -> list[Chart]:
     frame = figures.monthly_counts(rows, labels, limit)
     if frame.empty or frame["effectif"].isna().all():
         return []
     return [Chart(figures.stacked(frame, family, title, as_share=False), caption)]
+
+
+def _monthly(block: MonthlyChart, limit: int) -> list[Chart]:
+    """A view's counts per month as the PDF draws them (counts, not shares)."""
+    return _stacked(block.rows, block.labels, block.family, block.title, block.caption, limit)
 
 
 def _orientations(con, departement, month, months, limit) -> Section:
@@ -162,38 +189,27 @@ def _orientations(con, departement, month, months, limit) -> Section:
             "Orientations",
             empty="Aucune décision d'orientation chargée (CGPEM, reprise de stock, parcours).",
         )
-    rows = [
-        (m, (indicators.orientations(con, departement, m) or {}).get("orientations", {}))
-        for m in months
-    ]
-    charts = _stacked(
-        rows,
-        figures.PARCOURS_LABELS,
-        "parcours",
-        "Décisions d'orientation par type de parcours",
-        "orientations : décisions datées du mois, par type de parcours ; pour le CGPEM, le type "
-        "vient de la nature de l'accompagnement.",
+    block = orientations.decisions_block(
+        current,
+        [(m, indicators.orientations(con, departement, m)) for m in months],
+        departement,
+        month,
+        None,
         limit,
     )
     masked = masking.mask_distribution(current["orientations"], limit)
     table = Table(
-        ["Type de parcours", f"Décisions — {fmt_month(month)}"],
+        ["Type de parcours", block.decisions_label],
         [
             [figures.PARCOURS_LABELS.get(k, k), masking.masked_label(v, limit)]
             for k, v in masked.items()
         ],
-        f"Personnes orientées dans le mois : {count_label(current['personnes_orientees'], limit)}.",
+        f"{block.personnes_label} : {block.personnes}.",
     )
-    organismes = current["organisme_referent"]
-    more_charts, more_tables = _distribution_section_part(
-        organismes,
-        "organisme",
-        {k: k.title() if k != "non_renseigne" else "Non renseigné" for k in organismes},
-        f"Décisions par organisme référent — {fmt_month(month)}",
-        "organisme_referent : organisme désigné par la décision (CGPEM).",
-        limit,
+    return Section(
+        "Orientations",
+        [*_monthly(block.monthly, limit), table, *_distribution(block.organismes, limit)],
     )
-    return Section("Orientations", [*charts, table, *more_charts, *more_tables])
 
 
 def _categories(con, departement, month, months, limit) -> Section:
@@ -202,25 +218,13 @@ def _categories(con, departement, month, months, limit) -> Section:
         return Section(
             "Catégories de demandeurs d'emploi", empty="Aucun fichier PECGM pour ce mois."
         )
-    labels = _labels("categorie")
-    first, tables = _distribution_section_part(
-        stock["categorie"],
-        "categorie",
-        labels,
-        f"Inscrits par catégorie — {fmt_month(month)}",
-        "categorie : code catégorie d'inscription du fichier PECGM ; vide = dispense de recherche.",
-        limit,
-    )
+    distribution = synthese_view.distribution(stock, "categorie", departement, month)
     rows = [(m, indicators.stock(con, departement, m)["categorie"]) for m in months]
-    charts = _stacked(
-        rows,
-        labels,
-        "categorie",
-        "Inscrits par catégorie, mois par mois",
-        "categorie par mois (fichiers PECGM).",
-        limit,
+    monthly = demandeurs.categories_chart(rows, departement)
+    return Section(
+        "Catégories de demandeurs d'emploi",
+        [*_distribution(distribution, limit), *_monthly(monthly, limit)],
     )
-    return Section("Catégories de demandeurs d'emploi", [*first, *tables, *charts])
 
 
 def _modalites(con, departement, month, limit) -> Section:
@@ -229,266 +233,123 @@ def _modalites(con, departement, month, limit) -> Section:
         return Section(
             "Modalités et axes d'accompagnement", empty="Aucun fichier PECGM pour ce mois."
         )
-    charts, tables = _distribution_section_part(
-        stock["modalite"],
-        "modalite",
-        _labels("modalite"),
-        f"Inscrits par modalité d'accompagnement — {fmt_month(month)}",
-        "modalite : modalité d'accompagnement en cours (SUI, GUI, REN, GLO, APR).",
-        limit,
-    )
-    more_charts, more_tables = _distribution_section_part(
-        stock["axe"],
-        "axe",
-        _labels("axe"),
-        f"Axe de travail principal — {fmt_month(month)}",
-        "axe : axe de travail principal du PPAE (01 à 07).",
-        limit,
-    )
     return Section(
-        "Modalités et axes d'accompagnement", [*charts, *tables, *more_charts, *more_tables]
+        "Modalités et axes d'accompagnement",
+        [
+            *_distribution(
+                synthese_view.distribution(stock, "modalite", departement, month), limit
+            ),
+            *_distribution(accompagnement.axes_distribution(stock["axe"], month), limit),
+        ],
     )
 
 
-def _marked(text: str, provisional: bool | None) -> str:
-    """A cohorte's value, marked when its window is still open at the data date."""
-    return f"{text} (provisoire)" if provisional and text != "n.d." else text
-
-
-def _cohorte_row(
-    month: str, r: dict, population: str, delay: str, shares: tuple[str, ...], limit: int
-) -> list[str]:
-    """A cohorte's printed row: its population (masked), its median delay and its shares,
-    each hidden under the threshold and marked while its own window is open."""
-    allowed = masking.share_allowed(r[population], limit)
-    median = _days(r[f"{delay}_jours"]["mediane"]) if allowed else "n.d."
-    return [
-        fmt_month(month),
-        count_label(r[population], limit),
-        _marked(median, r[f"{delay}_provisoire"]),
-        *(
-            _marked(_share(r[f"{s}_share"], r[population], limit), r[f"{s}_provisoire"])
-            for s in shares
-        ),
-    ]
-
-
-def _delai_orientation(con, departement, months, limit) -> Section:
-    records = []
-    for m in months:
-        r = indicators.delai_orientation(con, departement, m)
-        if r is None or not r["entrants"]:
-            continue
-        records.append((m, r))
-    if not records:
+def _delai_orientation(con, departement, month, months, limit) -> Section:
+    series = [(m, indicators.delai_orientation(con, departement, m)) for m in months]
+    series = [(m, r) for m, r in series if r is not None and r["entrants"]]
+    if not series:
         return Section(
             "Délai d'orientation",
             empty="Aucune date d'entrée au RSA dans les données chargées.",
         )
-    points = []
-    for m, r in records:
-        allowed = masking.share_allowed(r["entrants"], limit)
-        for key, label in figures.ORIENTED_SHARES.items():
-            points.append(
-                {
-                    "cohorte": m,
-                    "seuil": label,
-                    "part": r[f"{key}_share"] if allowed else None,
-                    "provisoire": bool(r[f"{key}_provisoire"]),
-                }
-            )
-    frame = pd.DataFrame(points)
-    charts = []
-    if figures.has_values(frame, "part"):
-        charts.append(
-            Chart(
-                figures.lines(*figures.oriented_in_time(frame)),
-                "orientes_30j_share, orientes_6sem_share : personnes orientées dans les 30 / 42 jours "
-                "suivant l'entrée, sur toutes les personnes entrées dans le mois (six semaines : "
-                "délai légal). Parts non publiées sous le seuil de masquage.",
-            )
-        )
-    table = Table(
-        [
-            "Cohorte d'entrée",
-            "Entrants",
-            "Délai médian",
-            "Orientés en 30 j",
-            "Orientés en 6 sem.",
-        ],
-        [
-            _cohorte_row(
-                m, r, "entrants", "delai_orientation", ("orientes_30j", "orientes_6sem"), limit
-            )
-            for m, r in records
-        ],
-        "provisoire : la fenêtre de ce seuil n'est pas encore close à la date des données "
-        "(la part peut encore monter) ; en tirets sur le graphique.",
+    block = orientations.cohortes_block(
+        series,
+        dict(series).get(month),
+        indicators.population(con, departement),
+        indicators.liaison_flux(con, departement),
+        month,
+        limit,
     )
+    charts = []
+    if figures.has_values(block.chart.frame, "part"):
+        charts.append(Chart(figures.lines(*block.chart), block.chart_caption))
+    table = _table(block.table, {c: c for c in block.table.columns})
     return Section("Délai d'orientation", [*charts, table])
 
 
-def _contrat(con, departement, months, limit) -> Section:
-    rows = [(m, indicators.contrat(con, departement, m)) for m in months]
-    rows = [(m, r) for m, r in rows if r is not None and r["orientes"]]
-    if not rows:
+CONTRACT_HEADINGS = {
+    "cohorte": "Cohorte d'orientation",
+    "mediane_jours": "Délai médian (jours)",
+    "contrat_30j": "Contrat en 30 j",
+    "contrat_60j": "Contrat en 60 j",
+    "provisoire": "Provisoire",
+}
+HOURS_HEADINGS = {
+    "mois": "Mois",
+    "personnes": "Personnes en parcours",
+    "heures_moyennes": "Heures par semaine (moyenne)",
+    "part_15h": "15 h ou plus",
+}
+ENSEMBLE = figures.PARCOURS_LABELS["ensemble"]
+
+
+def _contrat(con, departement, month, months, limit) -> Section:
+    series = [(m, indicators.contrat(con, departement, m)) for m in months]
+    series = [(m, r) for m, r in series if r is not None and r["orientes"]]
+    if not series:
         return Section("Délai jusqu'au contrat", empty="Aucune orientation chargée.")
-    curve = figures.curve_cohortes(
-        pd.DataFrame(indicators.contrat_courbe(con, departement)), months[-CURVE_COHORTES:], limit
+    block = delais.delais_block(
+        indicators.contrat(con, departement, month),
+        series,
+        indicators.contrat_courbe(con, departement),
+        None,
+        month,
+        months,
+        None,
+        limit,
     )
     charts = []
-    if not curve.empty:
-        charts.append(
-            Chart(
-                figures.contract_curve(curve),
-                "contrat_courbe : estimation de Kaplan–Meier, une courbe par mois d'orientation ; une "
-                "personne sans contrat est suivie jusqu'à la date des données puis censurée.",
-            )
-        )
-    table = Table(
-        ["Cohorte d'orientation", "Orientés", "Délai médian", "Contrat en 30 j", "Contrat en 60 j"],
-        [
-            _cohorte_row(m, r, "orientes", "delai_contrat", ("contrat_30j", "contrat_60j"), limit)
-            for m, r in rows
-        ],
-        "delai_contrat_jours, contrat_30j_share, contrat_60j_share : de l'orientation au contrat "
-        "d'engagement (signature, ou notification du PPAE valant contrat).",
+    if not block.curve.empty:
+        charts.append(Chart(figures.contract_curve(block.curve), block.curve_caption))
+    rows = block.download[block.download["groupe"] == ENSEMBLE]
+    table = _table(
+        rows.assign(mediane_jours=rows["mediane_jours"].map(_days)),
+        CONTRACT_HEADINGS,
+        block.caption,
     )
     return Section("Délai jusqu'au contrat", [*charts, table])
 
 
-def _intensite(con, departement, months, limit) -> Section:
-    records = []
-    for m in months:
-        r = indicators.intensite(con, departement, m)
-        h = r["heures_hebdo"] if r else None
-        if not h:
-            continue
-        allowed = masking.share_allowed(h["personnes"], limit)
-        records.append(
-            {
-                "mois": m,
-                "personnes": h["personnes"],
-                "heures_moyennes": h["moyenne"] if allowed else None,
-                "part_15h": h["heures_15_share"] if allowed else None,
-            }
-        )
-    if not records:
+def _intensite(con, departement, month, months, limit) -> Section:
+    block = accompagnement.intensite_block(
+        [(m, indicators.intensite(con, departement, m)) for m in months],
+        indicators.intensite(con, departement, month),
+        month,
+        None,
+        limit,
+    )
+    if block is None:
         return Section("Intensité de l'accompagnement", empty="Aucun fichier parcours chargé.")
-    frame = pd.DataFrame(records)
     charts = [
-        Chart(
-            figures.lines(
-                frame,
-                "mois",
-                "heures_moyennes",
-                None,
-                "Heures de prestations par semaine (moyenne)",
-                "Heures",
-            ),
-            "heures_hebdo : heures des prestations du mois divisées par ses semaines, par "
-            "personne en parcours actif.",
-        ),
-        Chart(
-            figures.lines(
-                frame,
-                "mois",
-                "part_15h",
-                None,
-                "Part des personnes à 15 heures ou plus par semaine",
-                "Part",
-                share=True,
-            ),
-            "heures_15_share : objectif d'activité de la loi pour le plein emploi.",
-        ),
+        Chart(figures.lines(*chart), block.caption)
+        for chart in (block.hours, block.at_15h)
+        if figures.has_values(chart.frame[chart.frame["groupe"] == ENSEMBLE], chart.y)
     ]
-    charts = [
-        c
-        for c, y in zip(charts, ("heures_moyennes", "part_15h"), strict=True)
-        if figures.has_values(frame, y)
-    ]
-    table = Table(
-        ["Mois", "Personnes en parcours", "Heures par semaine (moyenne)", "15 h ou plus"],
-        [
-            [
-                fmt_month(r["mois"]),
-                count_label(r["personnes"], limit),
-                "n.d."
-                if r["heures_moyennes"] is None
-                else f"{r['heures_moyennes']:.1f}".replace(".", ","),
-                _share(r["part_15h"], r["personnes"], limit),
-            ]
-            for r in records
-        ],
+    rows = block.download[block.download["groupe"] == ENSEMBLE]
+    table = _table(
+        rows.assign(
+            mois=rows["mois"].map(fmt_month),
+            heures_moyennes=rows["heures_moyennes"].map(fmt_decimal),
+        ),
+        HOURS_HEADINGS,
     )
     return Section("Intensité de l'accompagnement", [*charts, table])
 
 
 def _flux(con, departement, months, limit) -> Section:
-    records = []
-    for m in months:
-        f = indicators.flux(con, departement, m)
-        for key, label in (
-            ("inscriptions", "Inscriptions"),
-            ("cessations", "Cessations"),
-            ("radiations", "Radiations"),
-        ):
-            value = f.get(key)
-            if value is None:
-                continue
-            shown = masked_count(value, limit)
-            records.append({"mois": m, "flux": label, "effectif": shown, "brut": value})
-    if not records:
+    series = [(m, indicators.flux(con, departement, m)) for m in months]
+    if all(f["flux_source"] is None for _, f in series):
         return Section(
-            "Flux d'inscriptions, de cessations et de radiations",
+            FLUX_TITLE,
             empty="Aucune liste LRSA DE ni fichier PECGM pour la période.",
         )
-    frame = pd.DataFrame(records)
-    charts = []
-    if figures.has_values(frame, "effectif"):
-        charts.append(
-            Chart(
-                figures.lines(frame, "mois", "effectif", "flux", "Flux mensuels", "Personnes"),
-                "inscriptions, cessations, radiations : listes LRSA DE publiées pour le mois, sinon "
-                "dates de cessation et de radiation du fichier PECGM.",
-            )
-        )
-    last = indicators.flux(con, departement, months[-1])
-    more_charts, more_tables = _distribution_section_part(
-        last.get("cessations_motif"),
-        "cessations_motif",
-        {
-            "reprise_emploi": "Reprise d'emploi",
-            "formation": "Formation",
-            "absence_controle": "Absence au contrôle",
-            "sante": "Santé",
-            "autres": "Autres",
-        },
-        f"Cessations par motif — {fmt_month(months[-1])}",
-        "cessations_motif : groupes de motifs de cessation d'inscription.",
-        limit,
-    )
-    table = Table(
-        ["Mois", "Inscriptions", "Cessations", "Radiations"],
-        [
-            [fmt_month(m)]
-            + [
-                next(
-                    (
-                        masking.masked_label(r["effectif"], limit)
-                        for r in records
-                        if r["mois"] == m and r["flux"] == label
-                    ),
-                    "n.d.",
-                )
-                for label in ("Inscriptions", "Cessations", "Radiations")
-            ]
-            for m in months
-        ],
-    )
+    block = demandeurs.flows(series, series[-1][1], months[-1], limit)
+    charts = [Chart(figures.lines(*block.chart), block.caption)]
+    charts = charts if figures.has_values(block.chart.frame, "effectif") else []
+    table = _table(block.table.assign(mois=block.table["mois"].map(fmt_month)), FLOW_HEADINGS)
     return Section(
-        "Flux d'inscriptions, de cessations et de radiations",
-        [*charts, table, *more_charts, *more_tables],
+        FLUX_TITLE,
+        [*charts, table, *_distribution(block.motifs, limit)],
     )
 
 
@@ -562,19 +423,19 @@ def build(
     current = indicators.summary(con, departement, month)
     previous_month = months[-2] if len(months) > 1 else None
     previous = indicators.summary(con, departement, previous_month) if previous_month else None
-    scanned = synthese.looked_back(months, month)
+    scanned = headlines.looked_back(months, month)
     cohorte_series = {
         name: [(m, getattr(indicators, name)(con, departement, m)) for m in scanned]
         for name in headlines.COHORTE_FAMILIES
     }
-    headline = synthese.headline(current, previous, month, previous_month, cohorte_series, limit)
+    headline = headlines.headline(current, previous, month, previous_month, cohorte_series, limit)
     sections = [
         _orientations(con, departement, month, months, limit),
         _categories(con, departement, month, months, limit),
         _modalites(con, departement, month, limit),
-        _delai_orientation(con, departement, months, limit),
-        _contrat(con, departement, months, limit),
-        _intensite(con, departement, months, limit),
+        _delai_orientation(con, departement, month, months, limit),
+        _contrat(con, departement, month, months, limit),
+        _intensite(con, departement, month, months, limit),
         _flux(con, departement, months, limit),
     ]
     population = current.get("population") or "sources"
@@ -617,11 +478,11 @@ def render_html(rapport: Rapport) -> str:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
     )
-    template = env.get_template("rapport.html.j2")
+    template = env.get_template("comite.html.j2")
     return template.render(
         r=rapport,
         fmt_month=fmt_month,
-        css=(TEMPLATES / "rapport.css").read_text(encoding="utf-8"),
+        css=(TEMPLATES / "comite.css").read_text(encoding="utf-8"),
         plotly_js=_plotly_js(),
         # Inside a <script>: "<" escaped so that no value can close the element.
         figures_json=("[" + ",".join(_figure_json(c.figure) for c in rapport.charts) + "]").replace(

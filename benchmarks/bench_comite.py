@@ -1,6 +1,6 @@
 """Committee report generation time: prints figures, never fails because a machine is slow.
 
-    python benchmarks/bench_rapport.py [--db data/pilotage.duckdb] [--departement 2A]
+    python benchmarks/bench_comite.py [--db data/pilotage.duckdb] [--departement 2A]
                                        [--month 2026-10] [--repeat 3]
 
 Each run is a fresh process (imports, warehouse opened, Chromium started), as when a user
@@ -25,13 +25,13 @@ ONE_RUN = """
 import json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from dashboard import pdf, rapport
+from dashboard import comite, pdf
 from pipelines import warehouse
 t1 = time.perf_counter()
 con = warehouse.open_reader(Path(sys.argv[1]))
-built = rapport.build(con, sys.argv[2], sys.argv[3])
+built = comite.build(con, sys.argv[2], sys.argv[3])
 t2 = time.perf_counter()
-html = rapport.render_html(built)
+html = comite.render_html(built)
 t3 = time.perf_counter()
 printed = pdf.html_to_pdf(html, len(built.charts))
 t4 = time.perf_counter()

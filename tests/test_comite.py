@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import rapport
-from dashboard.formatting import fmt_int, fmt_month, fmt_share
+from dashboard import comite
+from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
 from pipelines import access, indicators, masking, warehouse
 from pipelines.cli import main
 
@@ -38,7 +38,7 @@ def _fold(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def generated(sample_db):
-    return rapport.generate(warehouse.open_reader(sample_db), "2A", MONTH)
+    return comite.generate(warehouse.open_reader(sample_db), "2A", MONTH)
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +89,20 @@ def test_the_figures_are_those_of_indicators_json(expected, text):
     assert _fold(fmt_int(expected["stock_total"])) in text
     for key in ("cer_notifie_share", "contact_90j_share"):
         assert _fold(fmt_share(expected[key])) in text, key
-    assert f"{expected['delai_orientation_jours']['mediane']} j" in text
+    # The tiles show the latest complete cohorte, named; the json says which one it is.
+    complete = expected["derniere_cohorte_complete"]["delai_orientation_jours"]
+    assert expected["cohorte_du_mois"]["cohorte"] == MONTH
+    assert f"{complete['valeur']} j" in text
+    assert _fold(f"cohorte {of_month(complete['cohorte'])}") in text
+    # The cohorte of the month is in the cohorte table, as the Orientations page prints it.
+    median = expected["delai_orientation_jours"]["mediane"]
+    row = rf"{MONTH} +{re.escape(_fold(fmt_int(expected['entrants'])))} +{median}\b"
+    assert re.search(row, text), row
     for code, n in expected["orientations"].items():
-        label = rapport.figures.PARCOURS_LABELS[code]
+        label = comite.figures.PARCOURS_LABELS[code]
         shown = fmt_int(n) if n >= limit else f"< {limit}"
         assert re.search(rf"{label} +{re.escape(_fold(shown))}\b", text), (code, n)
-    labels = rapport._labels("categorie")
+    labels = comite._labels("categorie")
     masked = masking.mask_distribution(expected["categorie"], limit)
     for code, n in masked.items():
         shown = f"< {limit}" if n is None else _fold(fmt_int(n))
@@ -113,7 +121,8 @@ def test_no_count_below_the_threshold_is_printed(generated):
         for table in section.tables
         for row in table.rows
         for column, cell in zip(table.columns, row, strict=True)
-        if column != "Code"  # category and axis codes are digits, not counts
+        # codes (category, axis), cohortes and delays in days are digits, not counts
+        if column != "Code" and not re.search(r"jours|Délai|Heures|Cohorte", column)
     ] + [t.value for t in generated.rapport.tiles]
     counts = [int(_fold(c).replace(" ", "")) for c in cells if re.fullmatch(r"[\d \u202f]+", c)]
     assert counts, "the report prints counts"
@@ -124,7 +133,7 @@ def test_no_count_below_the_threshold_is_printed(generated):
 def test_the_report_is_masked_even_for_an_unmasked_analyst_view(sample_db):
     masking.set_view_threshold(1)  # what the analyst's toggle sets for the pages
     try:
-        built = rapport.build(warehouse.open_reader(sample_db), "2A", MONTH)
+        built = comite.build(warehouse.open_reader(sample_db), "2A", MONTH)
     finally:
         masking.set_view_threshold(None)
     assert built.limit == masking.committee_threshold()
@@ -141,8 +150,8 @@ def test_charts_are_drawn_and_nothing_is_fetched(generated, text):
 
 
 def test_html_is_self_contained_and_escapes_values(sample_db):
-    built = rapport.build(warehouse.open_reader(sample_db), "2A", MONTH)
-    html = rapport.render_html(built)
+    built = comite.build(warehouse.open_reader(sample_db), "2A", MONTH)
+    html = comite.render_html(built)
     assert "<link" not in html and 'src="http' not in html
     # A value from a file (a structure or organisme name) can never close the script element.
     figures_part = html.split("const figures = ", 1)[1].split(";\n", 1)[0]
@@ -176,9 +185,44 @@ def test_command_refuses_a_bad_month(sample_db, tmp_path, capsys, month, message
 
 
 def test_definitions_come_from_the_documentation():
-    names = dict(rapport.definitions())
+    names = dict(comite.definitions())
     for name in ("stock_total", "orientes_30j_share", "contrat_courbe", "heures_hebdo"):
         assert name in " ".join(names), name
     doc = (Path(__file__).resolve().parents[1] / "docs" / "indicateurs.md").read_text("utf-8")
     assert all(f"`{name.split(',')[0].split()[0]}`" in doc for name in names)
     assert indicators.SHARE_DECIMALS == 4
+
+
+def _row(cells: list[str]) -> str:
+    """A table row as pdftotext lays it out: the cells in order, blanks between."""
+    return r" +".join(re.escape(_fold(str(c))) for c in cells)
+
+
+def test_each_subject_prints_the_pages_cells(text, view_reader, demo_scope) -> None:
+    """Page (the view's output), PDF text and export (the view's download) for the same
+    filters: the same numbers and the same masked cells, subject by subject."""
+    from dashboard.views.accompagnement import accompagnement_view
+    from dashboard.views.delais import delais_view
+    from dashboard.views.demandeurs import demandeurs_view
+    from dashboard.views.orientations import orientations_view
+
+    scope = demo_scope(MONTH)
+    flows = demandeurs_view(scope).flows.table
+    for record in flows.to_dict("records"):
+        cells = [fmt_month(record["mois"]), record["inscriptions"], record["cessations"],
+                 record["radiations"]]  # fmt: skip
+        assert re.search(_row(cells), text), cells
+    cohortes = orientations_view(scope).cohortes.download
+    for record in cohortes.to_dict("records"):
+        cells = [record["cohorte"], record["entrants"], record["mediane_jours"]]
+        assert re.search(_row(cells), text), cells
+    contract = delais_view(scope).download
+    for record in contract[contract["groupe"] == "Ensemble"].to_dict("records"):
+        median = record["mediane_jours"]
+        median = "n.d." if median is None or median != median else fmt_int(int(median))
+        cells = [record["cohorte"], median, record["contrat_30j"], record["contrat_60j"]]
+        assert re.search(_row(cells), text), cells
+    hours = accompagnement_view(scope).intensite.download
+    for record in hours[hours["groupe"] == "Ensemble"].to_dict("records"):
+        cells = [fmt_month(record["mois"]), record["personnes"]]
+        assert re.search(_row(cells), text), cells
