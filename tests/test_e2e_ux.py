@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import test_e2e_browser as e2e
-from tests.test_e2e_browser import ARTIFACTS, _open, _settle, _wait_rendered
+from tests.test_e2e_browser import _IDLE, ARTIFACTS, _after_run, _open, _wait_rendered
 
 server, browser, page = e2e.server, e2e.browser, e2e.page  # the same fixtures
 
@@ -110,8 +110,7 @@ def test_filters_follow_the_user_through_the_menu(server, page) -> None:
         ("Type de parcours", "Social"),
     ):
         sidebar.get_by_role("combobox", name=name, exact=True).click()
-        page.get_by_role("option", name=option, exact=True).click()
-        _settle(page)
+        _after_run(page, page.get_by_role("option", name=option, exact=True).click)
     expect(page).to_have_url(re.compile(r"mois=2026-03.*"))
     page.locator('[data-testid="stSidebarNav"]').get_by_role(
         "link", name="Délais et contrats"
@@ -184,7 +183,7 @@ def test_each_role_lands_on_its_pages(server, browser, role) -> None:
         if tab.locator('[data-testid="stDataFrame"]').count():
             grid = tab.locator('[data-testid="data-grid-canvas"]:visible').first
             grid.wait_for(timeout=60_000)
-            _settle(tab)
+            tab.wait_for_function(_IDLE, timeout=60_000)  # the run that drew it has ended
         assert tab.locator('[data-testid="stException"]').count() == 0
         nav = tab.locator('[data-testid="stSidebarNav"]')
         shown = {p.title for p in navigation.PAGES if nav.get_by_text(p.title, exact=True).count()}

@@ -20,11 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from dashboard import figures, rapport, texte
+from dashboard import comite, figures, texte
 from pipelines import export, territoires, warehouse
 from pipelines.access import User
 from tests.conftest import run_app
-from tests.test_rapport import _pdftotext
+from tests.test_comite import _pdftotext
 
 HOSTILE = [
     '<a href="https://x.invalid">Cliquez ici</a>',
@@ -253,7 +253,7 @@ def test_orientations_chart_draws_hostile_organismes_as_text(hostile_db, monkeyp
 def test_the_committee_pdf_has_no_link_from_a_label(hostile_db) -> None:
     """Chromium prints a link as a /URI annotation: none may come from a label."""
     month = "2026-10"
-    generated = rapport.generate(warehouse.open_reader(hostile_db), "2A", month)
+    generated = comite.generate(warehouse.open_reader(hostile_db), "2A", month)
     assert b"/URI" not in generated.pdf and b"/Link" not in generated.pdf
     assert generated.printed.blocked_requests == 0  # no image fetched from a label either
     text = _pdftotext(generated.pdf)

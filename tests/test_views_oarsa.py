@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from dashboard import oarsa_annexe, rapport
+from dashboard import comite, oarsa_annexe
 from dashboard.views.oarsa import ROW, annees, bilan_view
 from pipelines import masking, oarsa, oarsa_export
 
@@ -49,10 +49,10 @@ def test_the_years_offered(view_reader) -> None:
 def test_the_committee_report_annexes_the_latest_return_masked(view_reader) -> None:
     assert oarsa_annexe.annee_du_rapport(view_reader, "2A", "2026-06") == 2025
     assert oarsa_annexe.annee_du_rapport(view_reader, "2A", "2025-11") is None
-    built = rapport.build(view_reader, "2A", "2026-06", limit=11)
+    built = comite.build(view_reader, "2A", "2026-06", limit=11)
     assert "bilan annuel de la DREES (enquête OARSA) 2025" in built.annexe_oarsa
     assert "&lt; 11" in built.annexe_oarsa and "Vue du comité" in built.annexe_oarsa
-    html = rapport.render_html(built)
+    html = comite.render_html(built)
     assert oarsa.questionnaire()["t6"].titre.replace("'", "&#39;") in html
     exact = oarsa_annexe.fragment(oarsa.compute(view_reader, "2A", 2025))
     assert "&lt; 11" not in exact and oarsa_annexe.EXACT.replace("'", "&#39;") in exact
