@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, db, figures
+from dashboard import auth, figures
 from dashboard.formatting import fmt_date, fmt_int, fmt_share
 from dashboard.texte import for_markdown
 from pipelines import export, masking
@@ -259,36 +259,6 @@ def line_pair(*charts: tuple[figures.LineChart, str]) -> None:
     for column, (chart, key) in zip(st.columns(len(charts)), charts, strict=True):
         with column:
             lines(chart, key)
-
-
-REPORT_ROLES = ("comite", "analyste")
-
-
-def report_download(departement: str, month: str) -> None:
-    """The committee's monthly PDF report, built when the button is clicked (a few
-    seconds), masked at the published threshold whatever the view, audited as an export.
-    Offered to the committee and analyst roles."""
-    user = auth.current_user()
-    if user is None or user.role not in REPORT_ROLES or not user.sees(departement):
-        return
-    from dashboard import comite
-
-    def pdf_bytes() -> bytes:
-        return comite.generate(db.pool().cursor(), departement, month).pdf
-
-    name = comite.file_name(departement, month)
-    st.download_button(
-        "Rapport du comité (PDF)",
-        pdf_bytes,
-        file_name=name,
-        mime="application/pdf",
-        key=f"rapport_{departement}_{month}",
-        help="Rapport mensuel du département entier pour le comité de pilotage : chiffres "
-        "clés, un chapitre par thème, définitions et qualité des sources ; petits effectifs "
-        "masqués comme sur les pages du comité.",
-        on_click=auth.log_export,
-        args=(name,),
-    )
 
 
 def population_caption(population: str | None, sentence: bool = False) -> str:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import filters, widgets
+from dashboard import comite_download, filters, widgets
 from dashboard.views.synthese import synthese_view, territoire_table
 
 departement, month, communes = filters.open_page("synthese", "Synthèse")
@@ -37,7 +37,7 @@ with st.container(border=True):
         "Délais et parts d'une cohorte : dernière cohorte complète à la date des données "
         "(une cohorte encore en cours de suivi est provisoire et n'est jamais mise en avant)."
     )
-widgets.report_download(departement, month)
+comite_download.report_download(departement, month)
 
 for column, distribution in zip(st.columns(2), view.distributions, strict=True):
     with column:

@@ -2,13 +2,15 @@
 
 Exit codes: 0 done (or nothing to do), 1 file refused or load failed, 2 usage or I/O error.
 Errors print one line on stderr; `--debug` adds the traceback.
+
+Each command is one unit below: its options (`*_options`), then its handler, registered
+together with its help and an example (`COMMANDS.command`, pipelines/cli_registry.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import importlib.util
 import json
 import os
@@ -19,10 +21,20 @@ from pathlib import Path
 from types import ModuleType
 
 from pipelines import oarsa_cli
+from pipelines.cli_registry import (
+    ENTRIES,
+    Commands,
+    Parser,
+    add_command,
+    departement,
+    entry,
+    month,
+)
 from pipelines.errors import PilotageError, UsageError
-from pipelines.nomenclatures import departement_code
 from pipelines.roles import ROLES
 from pipelines.settings import Settings, private_umask
+
+__all__ = ["ENTRIES", "build_parser", "departement", "main", "month"]
 
 
 def _lazy(name: str) -> ModuleType:
@@ -42,99 +54,15 @@ def _lazy(name: str) -> ModuleType:
     return module
 
 
-# Commands whose work lives in a layer above the library (the committee's PDF is a
-# dashboard product; the demo warehouse is built from sample_data/): named here as package
-# entry points are, "module:function", and imported only when the command runs, so that
-# `pipelines` never imports `dashboard` nor `sample_data` (tests/test_layering.py).
-ENTRIES = {
-    "rapport": "dashboard.rapport_commande:run",
-    "demo": "sample_data.demo:build_demo",
-}
-
-
-def _entry(command: str):
-    module, _, function = ENTRIES[command].partition(":")
-    return getattr(importlib.import_module(module), function)
-
-
 access = _lazy("pipelines.access")
 indicators = _lazy("pipelines.indicators")
 journal = _lazy("pipelines.journal")
 loader = _lazy("pipelines.loader")
 masking = _lazy("pipelines.masking")
 warehouse = _lazy("pipelines.warehouse")
-
 SOURCES_HELP = "pecgm, cgpem, lrsa, stock, parcours, ou auto (détectée d'après le contenu)"
 
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help, in French ("utilisation :" rather than "usage:")."""
-
-    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[override]
-        # prefix "" is argparse naming a subcommand's program: left as it is.
-        super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
-
-
-# argparse's own messages, in French (it has no French catalogue of its own).
-_ARGPARSE_MESSAGES = (
-    (r"the following arguments are required: (.*)", "arguments obligatoires manquants : {0}"),
-    (r"unrecognized arguments: (.*)", "arguments non reconnus : {0}"),
-    (
-        r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)",
-        "argument {0} : choix invalide {1} (choix possibles : {2})",
-    ),
-    (r"argument (.*?): expected one argument", "argument {0} : une valeur est attendue"),
-    (r"argument (.*?): invalid (\w+) value: (.*)", "argument {0} : valeur invalide {2}"),
-    (
-        r"argument (.*?): not allowed with argument (.*)",
-        "argument {0} : incompatible avec l'argument {1}",
-    ),
-    (r"ambiguous option: (.*?) could match (.*)", "option ambiguë : {0} (possibles : {1})"),
-    (r"argument (.*?): (.*)", "argument {0} : {1}"),  # a message of ours (type=month…)
-)
-
-
-def month(value: str) -> str:
-    """A month typed on the command line (AAAA-MM), checked before any command runs."""
-    if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", value):
-        raise argparse.ArgumentTypeError("mois attendu au format AAAA-MM, par exemple 2026-10")
-    return value
-
-
-def departement(value: str) -> str:
-    """A département typed on the command line, checked against the one list
-    (`nomenclatures.departements`) before any command runs; « 2a » is read « 2A »."""
-    try:
-        return departement_code(value)
-    except UsageError as error:
-        raise argparse.ArgumentTypeError(str(error).rstrip(".")) from error
-
-
-def _french(message: str) -> str:
-    for pattern, template in _ARGPARSE_MESSAGES:
-        if match := re.fullmatch(pattern, message):
-            return template.format(*match.groups())
-    return message
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse in French: help and section titles translated, usage errors exit 2 with a
-    French one-liner (argparse's default is 2 too)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        kwargs.setdefault("add_help", False)
-        super().__init__(*args, **kwargs)
-        self._positionals.title = "arguments"
-        self._optionals.title = "options"
-        self.add_argument(
-            "-h", "--help", action="help", default=argparse.SUPPRESS, help="afficher cette aide"
-        )
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"erreur : {_french(message)}", file=sys.stderr)
-        raise SystemExit(2)
+REGISTERED = Commands()  # this module's commands, in the order the help lists them
 
 
 def _progress(enabled: bool):
@@ -212,6 +140,58 @@ def _archive(settings: Settings, report, load_id: int | None = None) -> None:
     print(f"Rapport qualité : {folder / 'rapport.html'}{asked}", file=sys.stderr)
 
 
+def file_options(p: argparse.ArgumentParser) -> None:
+    """The options `validate` and `load` share: a file of a source, and how to read it."""
+    p.add_argument("source", help=SOURCES_HELP)
+    p.add_argument(
+        "file",
+        nargs="+",
+        help="chemin du fichier reçu (parcours : les trois fichiers personnes, "
+        "rendez-vous et prestations, dans n'importe quel ordre)",
+    )
+    p.add_argument(
+        "--departement",
+        type=departement,
+        help="code département (obligatoire pour les fichiers qui ne le portent pas)",
+    )
+    p.add_argument(
+        "--mapping",
+        help="fichier YAML « en-tête du fichier: champ » pour les en-têtes non reconnus "
+        "(PECGM XML : « chemin/de/l-element: champ », la carte des balises du département)",
+    )
+    p.add_argument(
+        "--liste",
+        choices=("inscriptions", "inscrits", "cessations", "radiations"),
+        help="liste LRSA DE (sinon déduite des colonnes ou du nom du fichier)",
+    )
+    p.add_argument(
+        "--month",
+        type=month,
+        metavar="AAAA-MM",
+        help="mois du fichier (LRSA DE, CGPEM), sinon déduit",
+    )
+    # The option's earlier French name, still accepted (scripts of départements use it).
+    p.add_argument("--mois", dest="month", type=month, help=argparse.SUPPRESS)
+
+
+def validate_options(p: argparse.ArgumentParser) -> None:
+    file_options(p)
+    p.add_argument("--html", help="écrire aussi le rapport qualité en HTML autonome")
+    p.add_argument(
+        "--data-docs",
+        help="construire aussi les Data Docs Great Expectations (hors ligne) dans ce dossier",
+    )
+
+
+@REGISTERED.command(
+    "validate",
+    help="contrôler un fichier sans rien écrire",
+    description="contrôler un fichier sans rien écrire",
+    example="""python -m pipelines validate pecgm PECGM_2A_202610.txt
+python -m pipelines validate lrsa inscrits_2A_202610.csv --departement 2A --html controle.html
+(code 1 quand le fichier est refusé)""",
+    options=validate_options,
+)
 def cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     report, con, _, source = loader.validate(
@@ -241,6 +221,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.loadable else 1
 
 
+def load_options(p: argparse.ArgumentParser) -> None:
+    file_options(p)
+    p.add_argument(
+        "--lot",
+        action="store_true",
+        help="charger chaque fichier séparément mais en une seule écriture de "
+        "l'entrepôt (tout ou rien ; par exemple un mois de tous les départements)",
+    )
+
+
+@REGISTERED.command(
+    "load",
+    help="contrôler puis charger un fichier",
+    description="contrôler puis charger un fichier",
+    example="""python -m pipelines load auto PECGM_2A_202610.txt
+python -m pipelines load parcours personnes.csv rendez_vous.csv prestations.csv --departement 2A
+python -m pipelines load pecgm PECGM_*_202610.txt --lot""",
+    options=load_options,
+)
 def cmd_load(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.lot:
@@ -287,6 +286,16 @@ def cmd_load(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
+def journal_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--limit", type=int, default=20, help="nombre de lignes (défaut 20)")
+
+
+@REGISTERED.command(
+    "journal",
+    help="derniers chargements",
+    example="python -m pipelines journal --limit 50",
+    options=journal_options,
+)
 def cmd_journal(args: argparse.Namespace) -> int:
     settings = _settings(args)
     con = warehouse.open_reader(settings.db_path)
@@ -344,6 +353,29 @@ def _flat(result: dict, prefix: str = "", code: str = ""):
             yield f"{prefix}{key}", code, value
 
 
+def indicators_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--departement", type=departement, required=True)
+    p.add_argument("--month", required=True, type=month, metavar="AAAA-MM", help="mois")
+    p.add_argument(
+        "--territoire", help="restreindre à un territoire du département (voir `territoires`)"
+    )
+    p.add_argument(
+        "--masque",
+        action="store_true",
+        help="vue masquée du comité (seuil PILOTAGE_SEUIL_MASQUAGE), comme les pages et le PDF",
+    )
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="objet JSON (défaut)")
+    fmt.add_argument("--csv", action="store_true", help="table à plat (indicateur;code;valeur)")
+
+
+@REGISTERED.command(
+    "indicators",
+    help="indicateurs d'un département et d'un mois",
+    example="""python -m pipelines indicators --departement 2A --month 2026-10
+python -m pipelines indicators --departement 2A --month 2026-10 --masque --csv""",
+    options=indicators_options,
+)
 def cmd_indicators(args: argparse.Namespace) -> int:
     settings = _settings(args)
     con = warehouse.open_reader(settings.db_path)
@@ -380,15 +412,39 @@ def _month_argument(value: str) -> str:
     return value
 
 
+def rapport_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--departement", type=departement, required=True)
+    p.add_argument("--month", required=True, help="mois AAAA-MM")
+    p.add_argument("--pdf", help="fichier PDF à écrire (défaut : rapport_comite_D_AAAA-MM.pdf)")
+
+
+@REGISTERED.command(
+    "rapport",
+    help="rapport mensuel du comité de pilotage, en PDF (masqué)",
+    example="python -m pipelines rapport --departement 2A --month 2026-10 --pdf comite_2A.pdf",
+    options=rapport_options,
+)
 def cmd_rapport(args: argparse.Namespace) -> int:
     """The committee's monthly PDF report (masked as the committee's pages), audited as an
     export: a dashboard product, done by `dashboard.rapport_commande` (see ENTRIES)."""
     settings = _settings(args)
     month = _month_argument(args.month)
-    print(_entry("rapport")(settings, args.departement, month, args.pdf))
+    print(entry("rapport")(settings, args.departement, month, args.pdf))
     return 0
 
 
+def territoires_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("fichier", nargs="?", help="CSV code_commune;territoire à charger")
+    p.add_argument("--departement", type=departement, required=True)
+
+
+@REGISTERED.command(
+    "territoires",
+    help="territoires du département (communes regroupées)",
+    example="""python -m pipelines territoires territoires_2A.csv --departement 2A
+(fichier « code_commune;territoire » ; sans fichier : affiche les territoires chargés)""",
+    options=territoires_options,
+)
 def cmd_territoires(args: argparse.Namespace) -> int:
     """Load a département's territoires (all or nothing), or list them."""
     from pipelines import territoires
@@ -407,127 +463,26 @@ def cmd_territoires(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_password() -> str:
-    """From a prompt on a terminal, else the first line of stdin; never an argument."""
-    if sys.stdin.isatty():
-        import getpass
-
-        first = getpass.getpass("Mot de passe : ")
-        if getpass.getpass("Confirmation : ") != first:
-            raise UsageError("Les deux saisies du mot de passe diffèrent.")
-        return first
-    return sys.stdin.readline().rstrip("\n")
-
-
-def cmd_users(args: argparse.Namespace) -> int:
-    from pipelines import access
-
-    settings = _settings(args)
-    if args.action == "add":
-        login = access.check_login(args.login)  # refused before the password is asked for
-        departements = access.check_departements(args.departement or [])
-        login = access.add_user(
-            settings.db_path, login, _read_password(), args.role, departements, settings.operator
-        )
-        print(f"Compte « {login} » enregistré ({args.role}).")
-    elif args.action == "disable":
-        access.disable_user(settings.db_path, args.login, by=settings.operator)
-        print(f"Compte « {args.login} » désactivé.")
-    elif args.action == "unlock":
-        access.unlock_user(settings.db_path, args.login, by=settings.operator)
-        print(f"Compte « {args.login} » déverrouillé.")
-    else:
-        rows = access.list_users(settings.db_path)
-        for login, role, deps, actif, _echecs, bloque, modifie in rows:
-            state = "actif" if actif else "désactivé"
-            lock = f", verrouillé jusqu'à {bloque}" if bloque else ""
-            print(f"{login}\t{role}\t{','.join(json.loads(deps))}\t{state}{lock}\t{modifie}")
-        if not rows:
-            print("Aucun compte.")
-    return 0
-
-
-def add_users_unlock(actions, with_db) -> None:
-    """`users unlock`'s options, beside cmd_users which handles it."""
-    p = with_db(
-        actions.add_parser(
-            "unlock",
-            help="déverrouiller un compte verrouillé après des échecs de connexion répétés (la "
-            "page de connexion ne le dit pas, pour ne pas révéler quels comptes existent)",
-            epilog="exemple : python -m pipelines users unlock c.martin",
-        )
+def api_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="fichier du département avec NIR et date de naissance")
+    p.add_argument(
+        "--departement", type=departement, help="code département (sinon PILOTAGE_DEPARTEMENT)"
     )
-    p.add_argument("login")
+    p.add_argument("--mapping", help="fichier YAML « en-tête du fichier: champ »")
+    p.add_argument(
+        "--concurrence",
+        type=int,
+        help="appels simultanés au plus (défaut : PILOTAGE_FT_CONCURRENCE, sinon 32)",
+    )
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    """A load's stored quality report, as text, standalone HTML, and its quarantine CSV."""
-    from pipelines.validation import html
-
-    settings = _settings(args)
-    con = warehouse.open_reader(settings.db_path)
-    row = con.execute(
-        "SELECT report_json FROM load_journal WHERE id = ?", [args.load_id]
-    ).fetchone()
-    if row is None or row[0] is None:
-        raise UsageError(f"Aucun rapport pour le chargement n° {args.load_id}.")
-    report = json.loads(row[0])
-    if args.html:
-        Path(args.html).write_text(html.render(report), encoding="utf-8")
-        print(f"Rapport HTML écrit : {args.html}")
-    if args.quarantine:
-        lines = con.execute(
-            "SELECT line_no, field, check_name, reason FROM quarantine WHERE load_id = ? "
-            "ORDER BY line_no, field",
-            [args.load_id],
-        ).fetchall()
-        from pipelines import export
-
-        with open(args.quarantine, "w", encoding="utf-8-sig", newline="") as f:
-            f.write(export.csv_text(("ligne", "champ", "controle", "motif"), lines))
-        print(f"Lignes en quarantaine ({len(lines)}) : {args.quarantine}")
-    if args.data_docs:
-        from pipelines.validation import archive
-
-        folder = archive.save(report, Path(args.data_docs))
-        print(f"Rapport et Data Docs : {folder / 'data_docs' / 'index.html'}")
-    if not args.html and not args.quarantine and not args.data_docs:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-    return 0
-
-
-def cmd_purge(args: argparse.Namespace) -> int:
-    from pipelines import retention
-    from pipelines.validation import archive
-
-    settings = _settings(args)
-    if args.all:
-        if not args.confirm:
-            raise UsageError(
-                "purge --all efface toutes les données, la quarantaine, les rapports et les "
-                "fichiers déposés : ajoutez --confirm."
-            )
-        counts = retention.purge_all(
-            settings.db_path,
-            settings.operator,
-            (
-                retention.uploads_dir(settings.db_path),
-                retention.arrivals_dir(settings.db_path),
-                archive.reports_dir(settings.db_path),
-                retention.collectes_dir(settings.db_path),
-            ),
-        )
-        scope = "tout"
-    else:
-        if not args.before:
-            raise UsageError("Précisez --before AAAA-MM, ou --all --confirm.")
-        counts = retention.purge_before(settings.db_path, args.before, settings.operator)
-        scope = f"avant {args.before}"
-    access.audit(settings.db_path, settings.operator, "purge", "ok", portee=scope, lignes=counts)
-    print(f"Purge ({scope}) : " + ", ".join(f"{t} {n}" for t, n in counts.items()) + ".")
-    return 0
-
-
+@REGISTERED.command(
+    "api",
+    help="collecter le statut, les contraintes et les orientations des personnes "
+    "d'un fichier auprès des API France Travail",
+    example="python -m pipelines api beneficiaires_2A.csv --departement 2A --concurrence 8",
+    options=api_options,
+)
 def cmd_api(args: argparse.Namespace) -> int:
     """Collect the DE status and constraints of a file's persons from France Travail's APIs."""
     from pipelines.francetravail import collecte
@@ -588,15 +543,228 @@ def cmd_api(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
+@REGISTERED.command(
+    "demo",
+    help="reconstruire l'entrepôt de démonstration depuis sample_data/",
+    example="python -m pipelines demo --db data/demo.duckdb",
+)
 def cmd_demo(args: argparse.Namespace) -> int:
     """Rebuild the demo warehouse from sample_data/ through the real loads (see ENTRIES)."""
-    _entry("demo")(_settings(args), echo=print)
+    entry("demo")(_settings(args), echo=print)
+    return 0
+
+
+def report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("load_id", type=int, help="n° du chargement (voir journal)")
+    p.add_argument("--html", help="fichier HTML autonome à écrire")
+    p.add_argument("--quarantine", help="fichier CSV des lignes en quarantaine à écrire")
+    p.add_argument(
+        "--data-docs", help="dossier où écrire le rapport et ses Data Docs Great Expectations"
+    )
+
+
+@REGISTERED.command(
+    "report",
+    help="rapport qualité d'un chargement",
+    example="""python -m pipelines report 12
+python -m pipelines report 12 --html rapport_12.html --quarantine quarantaine_12.csv""",
+    options=report_options,
+)
+def cmd_report(args: argparse.Namespace) -> int:
+    """A load's stored quality report, as text, standalone HTML, and its quarantine CSV."""
+    from pipelines.validation import html
+
+    settings = _settings(args)
+    con = warehouse.open_reader(settings.db_path)
+    row = con.execute(
+        "SELECT report_json FROM load_journal WHERE id = ?", [args.load_id]
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise UsageError(f"Aucun rapport pour le chargement n° {args.load_id}.")
+    report = json.loads(row[0])
+    if args.html:
+        Path(args.html).write_text(html.render(report), encoding="utf-8")
+        print(f"Rapport HTML écrit : {args.html}")
+    if args.quarantine:
+        lines = con.execute(
+            "SELECT line_no, field, check_name, reason FROM quarantine WHERE load_id = ? "
+            "ORDER BY line_no, field",
+            [args.load_id],
+        ).fetchall()
+        from pipelines import export
+
+        with open(args.quarantine, "w", encoding="utf-8-sig", newline="") as f:
+            f.write(export.csv_text(("ligne", "champ", "controle", "motif"), lines))
+        print(f"Lignes en quarantaine ({len(lines)}) : {args.quarantine}")
+    if args.data_docs:
+        from pipelines.validation import archive
+
+        folder = archive.save(report, Path(args.data_docs))
+        print(f"Rapport et Data Docs : {folder / 'data_docs' / 'index.html'}")
+    if not args.html and not args.quarantine and not args.data_docs:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
+def purge_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--before", help="effacer les données datées d'avant ce mois (AAAA-MM)")
+    p.add_argument("--all", action="store_true", help="tout effacer (fin de convention)")
+    p.add_argument("--confirm", action="store_true", help="confirme --all")
+
+
+@REGISTERED.command(
+    "purge",
+    help="effacer les données anciennes, ou tout (fin de convention)",
+    example="""python -m pipelines purge --before 2024-01
+python -m pipelines purge --all --confirm""",
+    options=purge_options,
+)
+def cmd_purge(args: argparse.Namespace) -> int:
+    from pipelines import retention
+    from pipelines.validation import archive
+
+    settings = _settings(args)
+    if args.all:
+        if not args.confirm:
+            raise UsageError(
+                "purge --all efface toutes les données, la quarantaine, les rapports et les "
+                "fichiers déposés : ajoutez --confirm."
+            )
+        counts = retention.purge_all(
+            settings.db_path,
+            settings.operator,
+            (
+                retention.uploads_dir(settings.db_path),
+                retention.arrivals_dir(settings.db_path),
+                archive.reports_dir(settings.db_path),
+                retention.collectes_dir(settings.db_path),
+            ),
+        )
+        scope = "tout"
+    else:
+        if not args.before:
+            raise UsageError("Précisez --before AAAA-MM, ou --all --confirm.")
+        counts = retention.purge_before(settings.db_path, args.before, settings.operator)
+        scope = f"avant {args.before}"
+    access.audit(settings.db_path, settings.operator, "purge", "ok", portee=scope, lignes=counts)
+    print(f"Purge ({scope}) : " + ", ".join(f"{t} {n}" for t, n in counts.items()) + ".")
+    return 0
+
+
+def _read_password() -> str:
+    """From a prompt on a terminal, else the first line of stdin; never an argument."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Confirmation : ") != first:
+            raise UsageError("Les deux saisies du mot de passe diffèrent.")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def users_options(p: argparse.ArgumentParser) -> None:
+    """`users add | disable | unlock | list`, each with its example."""
+    actions = p.add_subparsers(dest="action", required=True, parser_class=Parser)
+    add = add_command(
+        actions,
+        "add",
+        help="créer ou modifier un compte (mot de passe lu au clavier, ou sur l'entrée "
+        "standard hors terminal ; jamais en argument)",
+        example="python -m pipelines users add c.martin --role analyste --departement 2A",
+    )
+    add.add_argument("login")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument(
+        "--departement",
+        type=departement,
+        action="append",
+        help="département accessible (option répétable)",
+    )
+    disable = add_command(
+        actions,
+        "disable",
+        help="désactiver un compte",
+        example="python -m pipelines users disable c.martin",
+    )
+    disable.add_argument("login")
+    unlock = add_command(
+        actions,
+        "unlock",
+        help="déverrouiller un compte verrouillé après des échecs de connexion répétés (la "
+        "page de connexion ne le dit pas, pour ne pas révéler quels comptes existent)",
+        example="python -m pipelines users unlock c.martin",
+    )
+    unlock.add_argument("login")
+    add_command(
+        actions, "list", help="lister les comptes", example="python -m pipelines users list"
+    )
+
+
+@REGISTERED.command(
+    "users",
+    help="comptes des utilisateurs du tableau de bord",
+    example="""python -m pipelines users add c.martin --role comite --departement 2A
+python -m pipelines users list""",
+    options=users_options,
+)
+def cmd_users(args: argparse.Namespace) -> int:
+    from pipelines import access
+
+    settings = _settings(args)
+    if args.action == "add":
+        login = access.check_login(args.login)  # refused before the password is asked for
+        departements = access.check_departements(args.departement or [])
+        login = access.add_user(
+            settings.db_path, login, _read_password(), args.role, departements, settings.operator
+        )
+        print(f"Compte « {login} » enregistré ({args.role}).")
+    elif args.action == "disable":
+        access.disable_user(settings.db_path, args.login, by=settings.operator)
+        print(f"Compte « {args.login} » désactivé.")
+    elif args.action == "unlock":
+        access.unlock_user(settings.db_path, args.login, by=settings.operator)
+        print(f"Compte « {args.login} » déverrouillé.")
+    else:
+        rows = access.list_users(settings.db_path)
+        for login, role, deps, actif, _echecs, bloque, modifie in rows:
+            state = "actif" if actif else "désactivé"
+            lock = f", verrouillé jusqu'à {bloque}" if bloque else ""
+            print(f"{login}\t{role}\t{','.join(json.loads(deps))}\t{state}{lock}\t{modifie}")
+        if not rows:
+            print("Aucun compte.")
     return 0
 
 
 # --- Running in a département: scheduled intake, health, backup and restore ---------------
 
 
+def arrivees_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--once", action="store_true", help="un seul passage (minuterie systemd)")
+    p.add_argument("--dossier", help="dossier d'arrivée (défaut : $PILOTAGE_ARRIVEES)")
+    p.add_argument(
+        "--departement",
+        type=departement,
+        help="département des fichiers qui ne le portent pas (tous sauf PECGM)",
+    )
+    p.add_argument(
+        "--attente",
+        type=float,
+        default=10.0,
+        help="secondes entre les deux relevés de taille d'un fichier (défaut 10)",
+    )
+    p.add_argument(
+        "--intervalle", type=float, default=300.0, help="secondes entre deux passages (défaut 300)"
+    )
+
+
+@REGISTERED.command(
+    "arrivees",
+    help="charger les fichiers complets du dossier d'arrivée, puis prévenir par courriel",
+    example="""python -m pipelines arrivees --once --dossier /srv/pilotage/arrivees
+(sans --once : un passage toutes les --intervalle secondes, jusqu'à Ctrl-C)""",
+    options=arrivees_options,
+)
 def cmd_arrivees(args: argparse.Namespace) -> int:
     """Load what has arrived (one pass with --once, else a pass every --intervalle seconds),
     then mail the data stewards."""
@@ -652,6 +820,18 @@ def cmd_arrivees(args: argparse.Namespace) -> int:
     return 0
 
 
+def etat_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="liste JSON")
+    p.add_argument("--date", help="date du jour AAAA-MM-JJ (défaut : aujourd'hui)")
+
+
+@REGISTERED.command(
+    "etat",
+    help="état des chargements (supervision ; code 1 si retard)",
+    example="""python -m pipelines etat
+python -m pipelines etat --json --date 2026-11-15""",
+    options=etat_options,
+)
 def cmd_etat(args: argparse.Namespace) -> int:
     """Last load per source and département, data month, lateness: exit 1 when late."""
     from datetime import date
@@ -674,6 +854,16 @@ def cmd_etat(args: argparse.Namespace) -> int:
     return 1 if any(s.late for s in found) else 0
 
 
+def sauvegarde_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dossier", help="dossier à créer (absent ou vide)")
+
+
+@REGISTERED.command(
+    "sauvegarde",
+    help="sauvegarde cohérente sans arrêter les lecteurs",
+    example="python -m pipelines sauvegarde /srv/sauvegardes/pilotage_2026-10-31",
+    options=sauvegarde_options,
+)
 def cmd_sauvegarde(args: argparse.Namespace) -> int:
     from pipelines import sauvegarde
 
@@ -691,6 +881,17 @@ def cmd_sauvegarde(args: argparse.Namespace) -> int:
     return 0
 
 
+def restauration_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dossier", help="dossier d'une sauvegarde (avec son manifeste.json)")
+    p.add_argument("--remplacer", action="store_true", help="remplacer l'entrepôt existant")
+
+
+@REGISTERED.command(
+    "restauration",
+    help="restaurer une sauvegarde vérifiée",
+    example="python -m pipelines restauration /srv/sauvegardes/pilotage_2026-10-31 --remplacer",
+    options=restauration_options,
+)
 def cmd_restauration(args: argparse.Namespace) -> int:
     from pipelines import sauvegarde
 
@@ -705,6 +906,13 @@ def cmd_restauration(args: argparse.Namespace) -> int:
     return 0
 
 
+@REGISTERED.command(
+    "migrer",
+    help="mettre le schéma de l'entrepôt à jour après une nouvelle version du code",
+    description="Applique les migrations en attente sur une copie de l'entrepôt, "
+    "substituée d'un coup : les lecteurs ne voient jamais un schéma à moitié migré.",
+    example="python -m pipelines migrer --db data/pilotage.duckdb",
+)
 def cmd_migrer(args: argparse.Namespace) -> int:
     from pipelines import warehouse
 
@@ -721,229 +929,23 @@ def cmd_migrer(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_operations_commands(sub, with_db) -> None:
-    p = with_db(
-        sub.add_parser(
-            "arrivees",
-            help="charger les fichiers complets du dossier d'arrivée, puis prévenir par courriel",
-        )
-    )
-    p.add_argument("--once", action="store_true", help="un seul passage (minuterie systemd)")
-    p.add_argument("--dossier", help="dossier d'arrivée (défaut : $PILOTAGE_ARRIVEES)")
-    p.add_argument(
-        "--departement",
-        type=departement,
-        help="département des fichiers qui ne le portent pas (tous sauf PECGM)",
-    )
-    p.add_argument(
-        "--attente",
-        type=float,
-        default=10.0,
-        help="secondes entre les deux relevés de taille d'un fichier (défaut 10)",
-    )
-    p.add_argument(
-        "--intervalle", type=float, default=300.0, help="secondes entre deux passages (défaut 300)"
-    )
-    p = with_db(
-        sub.add_parser("etat", help="état des chargements (supervision ; code 1 si retard)")
-    )
-    p.add_argument("--json", action="store_true", help="liste JSON")
-    p.add_argument("--date", help="date du jour AAAA-MM-JJ (défaut : aujourd'hui)")
-    p = with_db(sub.add_parser("sauvegarde", help="sauvegarde cohérente sans arrêter les lecteurs"))
-    p.add_argument("dossier", help="dossier à créer (absent ou vide)")
-    p = with_db(sub.add_parser("restauration", help="restaurer une sauvegarde vérifiée"))
-    p.add_argument("dossier", help="dossier d'une sauvegarde (avec son manifeste.json)")
-    p.add_argument("--remplacer", action="store_true", help="remplacer l'entrepôt existant")
-    with_db(
-        sub.add_parser(
-            "migrer",
-            help="mettre le schéma de l'entrepôt à jour après une nouvelle version du code",
-            description="Applique les migrations en attente sur une copie de l'entrepôt, "
-            "substituée d'un coup : les lecteurs ne voient jamais un schéma à moitié migré.",
-        )
-    )
-
-
-OPERATIONS_COMMANDS = {
-    "arrivees": cmd_arrivees,
-    "etat": cmd_etat,
-    "sauvegarde": cmd_sauvegarde,
-    "restauration": cmd_restauration,
-    "migrer": cmd_migrer,
-}
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    """The whole command line: this module's commands, then the DREES return's."""
+    parser = Parser(
         prog="python -m pipelines",
         description="Pilotage RSA : chargement et contrôle des fichiers.",
     )
     parser.add_argument(
         "--debug", action="store_true", help="afficher la trace complète des erreurs"
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument(
-            "--db",
-            help="fichier DuckDB de l'entrepôt (défaut : $PILOTAGE_DB ou data/pilotage.duckdb)",
-        )
-        # SUPPRESS as default: a subcommand's own default must not reset the top-level
-        # `--debug` (argparse copies subparser defaults over the namespace).
-        p.add_argument(
-            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
-        )
-        return p
-
-    for name, helptext in (
-        ("validate", "contrôler un fichier sans rien écrire"),
-        ("load", "contrôler puis charger un fichier"),
-    ):
-        p = with_db(sub.add_parser(name, help=helptext, description=helptext))
-        p.add_argument("source", help=SOURCES_HELP)
-        p.add_argument(
-            "file",
-            nargs="+",
-            help="chemin du fichier reçu (parcours : les trois fichiers personnes, "
-            "rendez-vous et prestations, dans n'importe quel ordre)",
-        )
-        p.add_argument(
-            "--departement",
-            type=departement,
-            help="code département (obligatoire pour les fichiers qui ne le portent pas)",
-        )
-        p.add_argument(
-            "--mapping",
-            help="fichier YAML « en-tête du fichier: champ » pour les en-têtes non reconnus "
-            "(PECGM XML : « chemin/de/l-element: champ », la carte des balises du département)",
-        )
-        p.add_argument(
-            "--liste",
-            choices=("inscriptions", "inscrits", "cessations", "radiations"),
-            help="liste LRSA DE (sinon déduite des colonnes ou du nom du fichier)",
-        )
-        p.add_argument(
-            "--month",
-            type=month,
-            metavar="AAAA-MM",
-            help="mois du fichier (LRSA DE, CGPEM), sinon déduit",
-        )
-        # The option's earlier French name, still accepted (scripts of départements use it).
-        p.add_argument("--mois", dest="month", type=month, help=argparse.SUPPRESS)
-        if name == "load":
-            p.add_argument(
-                "--lot",
-                action="store_true",
-                help="charger chaque fichier séparément mais en une seule écriture de "
-                "l'entrepôt (tout ou rien ; par exemple un mois de tous les départements)",
-            )
-        if name == "validate":
-            p.add_argument("--html", help="écrire aussi le rapport qualité en HTML autonome")
-            p.add_argument(
-                "--data-docs",
-                help="construire aussi les Data Docs Great Expectations (hors ligne) dans ce dossier",
-            )
-    p = with_db(sub.add_parser("journal", help="derniers chargements"))
-    p.add_argument("--limit", type=int, default=20, help="nombre de lignes (défaut 20)")
-    p = with_db(sub.add_parser("indicators", help="indicateurs d'un département et d'un mois"))
-    p.add_argument("--departement", type=departement, required=True)
-    p.add_argument("--month", required=True, type=month, metavar="AAAA-MM", help="mois")
-    p.add_argument(
-        "--territoire", help="restreindre à un territoire du département (voir `territoires`)"
-    )
-    p.add_argument(
-        "--masque",
-        action="store_true",
-        help="vue masquée du comité (seuil PILOTAGE_SEUIL_MASQUAGE), comme les pages et le PDF",
-    )
-    fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="objet JSON (défaut)")
-    fmt.add_argument("--csv", action="store_true", help="table à plat (indicateur;code;valeur)")
-    rap = with_db(
-        sub.add_parser("rapport", help="rapport mensuel du comité de pilotage, en PDF (masqué)")
-    )
-    rap.add_argument("--departement", type=departement, required=True)
-    rap.add_argument("--month", required=True, help="mois AAAA-MM")
-    rap.add_argument("--pdf", help="fichier PDF à écrire (défaut : rapport_comite_D_AAAA-MM.pdf)")
-    terr = with_db(
-        sub.add_parser("territoires", help="territoires du département (communes regroupées)")
-    )
-    terr.add_argument("fichier", nargs="?", help="CSV code_commune;territoire à charger")
-    terr.add_argument("--departement", type=departement, required=True)
-    api = with_db(
-        sub.add_parser(
-            "api",
-            help="collecter le statut, les contraintes et les orientations des personnes "
-            "d'un fichier auprès des API France Travail",
-        )
-    )
-    api.add_argument("file", help="fichier du département avec NIR et date de naissance")
-    api.add_argument(
-        "--departement", type=departement, help="code département (sinon PILOTAGE_DEPARTEMENT)"
-    )
-    api.add_argument("--mapping", help="fichier YAML « en-tête du fichier: champ »")
-    api.add_argument(
-        "--concurrence",
-        type=int,
-        help="appels simultanés au plus (défaut : PILOTAGE_FT_CONCURRENCE, sinon 32)",
-    )
-    with_db(
-        sub.add_parser("demo", help="reconstruire l'entrepôt de démonstration depuis sample_data/")
-    )
-    rep = with_db(sub.add_parser("report", help="rapport qualité d'un chargement"))
-    rep.add_argument("load_id", type=int, help="n° du chargement (voir journal)")
-    rep.add_argument("--html", help="fichier HTML autonome à écrire")
-    rep.add_argument("--quarantine", help="fichier CSV des lignes en quarantaine à écrire")
-    rep.add_argument(
-        "--data-docs", help="dossier où écrire le rapport et ses Data Docs Great Expectations"
-    )
-    purge = with_db(
-        sub.add_parser("purge", help="effacer les données anciennes, ou tout (fin de convention)")
-    )
-    purge.add_argument("--before", help="effacer les données datées d'avant ce mois (AAAA-MM)")
-    purge.add_argument("--all", action="store_true", help="tout effacer (fin de convention)")
-    purge.add_argument("--confirm", action="store_true", help="confirme --all")
-    users = with_db(sub.add_parser("users", help="comptes des utilisateurs du tableau de bord"))
-    actions = users.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    add = with_db(
-        actions.add_parser(
-            "add",
-            help="créer ou modifier un compte (mot de passe lu au clavier, ou sur l'entrée "
-            "standard hors terminal ; jamais en argument)",
-        )
-    )
-    add.add_argument("login")
-    add.add_argument("--role", required=True, choices=ROLES)
-    add.add_argument(
-        "--departement",
-        type=departement,
-        action="append",
-        help="département accessible (option répétable)",
-    )
-    disable = with_db(actions.add_parser("disable", help="désactiver un compte"))
-    disable.add_argument("login")
-    add_users_unlock(actions, with_db)
-    with_db(actions.add_parser("list", help="lister les comptes"))
-    add_operations_commands(sub, with_db)
-    oarsa_cli.add_commands(sub, with_db)  # organismes, oarsa: the DREES return
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for command in (*REGISTERED.values(), *oarsa_cli.REGISTERED.values()):
+        command.register(sub)
     return parser
 
 
-COMMANDS = {
-    "validate": cmd_validate,
-    "load": cmd_load,
-    "journal": cmd_journal,
-    "indicators": cmd_indicators,
-    "demo": cmd_demo,
-    "api": cmd_api,
-    "territoires": cmd_territoires,
-    "users": cmd_users,
-    "purge": cmd_purge,
-    "report": cmd_report,
-    **OPERATIONS_COMMANDS,
-    "rapport": cmd_rapport,
-    **oarsa_cli.COMMANDS,
-}
+# name -> handler, what `main` runs (a test may swap one).
+COMMANDS = {c.name: c.run for c in (*REGISTERED.values(), *oarsa_cli.REGISTERED.values())}
 
 
 def main(argv: list[str] | None = None) -> int:

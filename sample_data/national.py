@@ -5,7 +5,7 @@ the largest département's population (well under 2 GB), whatever the total.
 
 Persons are shared out between the 101 départements in proportion to weights that look
 like the RSA population (large urban départements and overseas ones weigh more); each
-département is simulated with the same model as the sample (`generate.simulate`), with a
+département is simulated with the same model as the sample (`population.simulate`), with a
 seed derived from the département, so a file never depends on the others.
 """
 
@@ -17,7 +17,8 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.readers.layout import available_layouts
-from sample_data.generate import Person, pecgm_lines, simulate, write_lines
+from sample_data.pecgm_fixed import pecgm_lines, write_lines
+from sample_data.population import Person, simulate
 from sample_data.tabular_files import write_national_extracts
 
 HEAVY = {

@@ -1,6 +1,6 @@
 """The PECGM monthly file in its XML form (`fichier-PE-CG`), written from layout values.
 
-The same values as the fixed-width records (`generate.detail_values`), placed at the
+The same values as the fixed-width records (`population.detail_values`), placed at the
 paths of the tag map (`pipelines/layouts/pecgm-xml_*.yaml`): dates as AAAA-MM-JJ, empty
 values left out (a missing element is "not set"). Used by the generator (`--format xml`),
 the demo, the tests and the benchmark; written as a stream, one dossier at a time.
@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from pipelines.readers.layout import Layout
 from pipelines.sources.pecgm_xml import TagMap, tag_map
-from sample_data import generate
+from sample_data import pecgm_fixed
 
 INDENT = "  "
 
@@ -86,12 +86,12 @@ def document(
     tree = _tree(tags.dossier)
     dates = {f.name for rt in ("E", "D", "F") for f in layout.fields(rt) if f.type == "date"}
     yield f'<?xml version="1.0" encoding="{encoding}"?>\n<{tags.root}>\n'
-    header = generate.header_values(layout, departement, ref)
+    header = pecgm_fixed.header_values(layout, departement, ref)
     yield _fields_xml(tags.header, tags.header_fields, header, dates) + "\n"
     for values in records:
         yield dossier_xml(values, tree, dates, tags.record) + "\n"
     footer = {
-        **generate.footer_values(departement, ref, count),
+        **pecgm_fixed.footer_values(departement, ref, count),
         "nb_enregistrements": f"{count:07d}",
     }
     yield _fields_xml(tags.footer, tags.footer_fields, footer, dates) + "\n"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sample_data.generate import Person
+from sample_data.population import Person
 
 PARCOURS = (("professionnel", 40), ("socio_professionnel", 35), ("social", 25))
 NATURE = {  # parcours type -> CGPEM NATURE DE L'ACCOMPAGNEMENT codes, weighted
@@ -497,7 +497,7 @@ def write_tabular_files(
 
 def write_templates(out: Path, seed: int = 20261) -> list[Path]:
     """`sample_data/templates/`: each source's header and two synthetic rows."""
-    from sample_data.generate import month_end, simulate
+    from sample_data.population import month_end, simulate
 
     out.mkdir(parents=True, exist_ok=True)
     ref = month_end(2026, 10)
