@@ -170,8 +170,8 @@ def _distribution(block: Distribution, limit: int) -> list[Chart | Table]:
     return [*charts, *tables]
 
 
-def _stacked(rows, labels, family, title, caption, limit) -> list[Chart]:
-    frame = figures.monthly_counts(rows, labels, limit)
+def _stacked(rows, labels, family, title, caption, limit, codes=None) -> list[Chart]:
+    frame = figures.monthly_counts(rows, labels, limit, codes)
     if frame.empty or frame["effectif"].isna().all():
         return []
     return [Chart(figures.stacked(frame, family, title, as_share=False), caption)]
@@ -179,7 +179,9 @@ def _stacked(rows, labels, family, title, caption, limit) -> list[Chart]:
 
 def _monthly(block: MonthlyChart, limit: int) -> list[Chart]:
     """A view's counts per month as the PDF draws them (counts, not shares)."""
-    return _stacked(block.rows, block.labels, block.family, block.title, block.caption, limit)
+    return _stacked(
+        block.rows, block.labels, block.family, block.title, block.caption, limit, block.codes
+    )
 
 
 def _orientations(con, departement, month, months, limit) -> Section:

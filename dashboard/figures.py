@@ -246,15 +246,21 @@ def distribution(frame: pd.DataFrame, family: str, title: str) -> go.Figure:
 
 
 def monthly_counts(
-    rows: list[tuple[str, dict[str, int]]], labels: dict[str, str], limit: int
+    rows: list[tuple[str, dict[str, int]]],
+    labels: dict[str, str],
+    limit: int,
+    codes: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Long table (mois, code, libelle, effectif, affiche, part) of counts per month, each
-    month masked as its own distribution."""
+    month masked as its own distribution; `codes` keeps only those codes, filtered after
+    masking (the decision is the whole month's, shares are of the whole month)."""
     records = []
     for month, counts in rows:
         counts = counts or {}
         total = sum(counts.values())
         for code, value in masking.mask_distribution(counts, limit).items():
+            if codes is not None and code not in codes:
+                continue
             records.append(
                 {
                     "mois": month,

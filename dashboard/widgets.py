@@ -212,10 +212,13 @@ def distribution(
 
 
 def monthly_counts(
-    rows: list[tuple[str, dict[str, int]]], labels: dict[str, str], family: str
+    rows: list[tuple[str, dict[str, int]]],
+    labels: dict[str, str],
+    family: str,
+    codes: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Counts per month masked at this view's threshold (see `figures.monthly_counts`)."""
-    return figures.monthly_counts(rows, labels, masking.threshold())
+    return figures.monthly_counts(rows, labels, masking.threshold(), codes)
 
 
 def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool, key: str) -> None:
@@ -235,10 +238,12 @@ def monthly_chart(
     caption: str,
     key: str,
     name: str,
+    codes: tuple[str, ...] | None = None,
 ) -> None:
     """Counts per month as stacked bars (counts or shares, the user's choice), masked
-    month by month, with the definition and the download of the masked table."""
-    frame = monthly_counts(rows, labels, family)
+    month by month (`codes`: the subset shown), with the definition and the download of
+    the masked table."""
+    frame = monthly_counts(rows, labels, family, codes)
     as_share = st.toggle("Afficher les parts plutôt que les effectifs", key=f"parts_{key}")
     stacked(frame, family, title, as_share, key)
     st.caption(caption + masked_note())

@@ -34,7 +34,11 @@ class Distribution(NamedTuple):
 
 
 class MonthlyChart(NamedTuple):
-    """Counts per month as stacked bars (`widgets.monthly_chart`), masked month by month."""
+    """Counts per month as stacked bars (`widgets.monthly_chart`), masked month by month.
+
+    `rows` always hold every code of the month: the masking decision is taken on the
+    whole table, and a view filtered on some codes (`codes`) shows its subset, so that it
+    never prints a cell the unfiltered chart hides (docs/securite.md, masquage)."""
 
     rows: list[tuple[str, dict[str, int]]]
     labels: dict[str, str]
@@ -43,6 +47,7 @@ class MonthlyChart(NamedTuple):
     caption: str
     key: str
     name: str  # file name of the download
+    codes: tuple[str, ...] | None = None  # the codes shown; None: every code
 
 
 class Breakdown(NamedTuple):
