@@ -186,10 +186,16 @@ def french_month_axis(fig: go.Figure, values) -> go.Figure:
     return fig
 
 
-def masked_frame(counts: dict[str, int], labels: dict[str, str], limit: int) -> pd.DataFrame:
+def masked_frame(
+    counts: dict[str, int],
+    labels: dict[str, str],
+    limit: int,
+    linked: frozenset[str] | None = None,
+) -> pd.DataFrame:
     """A distribution with masking applied: 'effectif' for the bars (0 when masked) and
-    'affiche' for what is printed ('< 11' when masked)."""
-    masked = masking.mask_distribution(counts, limit)
+    'affiche' for what is printed ('< 11' when masked); `linked`: see
+    `masking.mask_distribution`."""
+    masked = masking.mask_distribution(counts, limit, linked)
     return pd.DataFrame(
         {
             "code": list(masked),

@@ -190,19 +190,28 @@ def download(
         )
 
 
-def masked_frame(counts: dict[str, int], labels: dict[str, str]) -> pd.DataFrame:
+def masked_frame(
+    counts: dict[str, int], labels: dict[str, str], linked: frozenset[str] | None = None
+) -> pd.DataFrame:
     """A distribution masked at this view's threshold (see `figures.masked_frame`)."""
-    return figures.masked_frame(counts, labels, masking.threshold())
+    return figures.masked_frame(counts, labels, masking.threshold(), linked)
 
 
 def distribution(
-    counts: dict[str, int], family: str, labels: dict[str, str], title: str, caption: str, key: str
+    counts: dict[str, int],
+    family: str,
+    labels: dict[str, str],
+    title: str,
+    caption: str,
+    key: str,
+    linked: frozenset[str] | None = None,
 ) -> None:
-    """A bar per code, masked, with its caption and download."""
+    """A bar per code, masked (`linked`: a decision over linked tables), with its caption
+    and download."""
     if not counts:
         st.info(f"{for_markdown(title)} : aucune donnée pour cette période.")
         return
-    frame = masked_frame(counts, labels)
+    frame = masked_frame(counts, labels, linked)
     fig = figures.distribution(frame, family, title)
     st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
     st.caption(caption + masked_note())

@@ -73,10 +73,7 @@ def mask_distribution(
     (`mask_grid`, which already completes every row and column): it is applied as is."""
     limit = threshold() if limit is None else limit
     primary = {k for k, v in counts.items() if is_small(v, limit)}
-    if linked is None:
-        hidden = _complete(primary, counts, limit)
-    else:
-        hidden = primary | set(linked)
+    hidden = _complete(primary, counts, limit) if linked is None else primary | set(linked)
     return {k: (None if k in hidden else v) for k, v in counts.items()}
 
 

@@ -31,6 +31,9 @@ class Distribution(NamedTuple):
     title: str
     caption: str
     key: str
+    # The codes a decision over linked tables hides (a territoire's row of
+    # `masking.mask_grid`), applied as is; None: the distribution is masked on its own.
+    linked: frozenset[str] | None = None
 
 
 class MonthlyChart(NamedTuple):
