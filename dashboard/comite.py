@@ -171,8 +171,8 @@ def _distribution(block: Distribution, limit: int) -> list[Chart | Table]:
     return [*charts, *tables]
 
 
-def _stacked(rows, labels, family, title, caption, limit, codes=None) -> list[Chart]:
-    frame = figures.monthly_counts(rows, labels, limit, codes)
+def _stacked(rows, labels, family, title, caption, limit, codes=None, linked=None):
+    frame = figures.monthly_counts(rows, labels, limit, codes, linked)
     if frame.empty or frame["effectif"].isna().all():
         return []
     return [Chart(figures.stacked(frame, family, title, as_share=False), caption)]
@@ -181,7 +181,14 @@ def _stacked(rows, labels, family, title, caption, limit, codes=None) -> list[Ch
 def _monthly(block: MonthlyChart, limit: int) -> list[Chart]:
     """A view's counts per month as the PDF draws them (counts, not shares)."""
     return _stacked(
-        block.rows, block.labels, block.family, block.title, block.caption, limit, block.codes
+        block.rows,
+        block.labels,
+        block.family,
+        block.title,
+        block.caption,
+        limit,
+        block.codes,
+        block.linked,
     )
 
 
@@ -240,8 +247,10 @@ def _categories(con, departement, month, months, limit) -> Section:
         )
     linked = _linked(con, departement, month, stock, limit)["categorie"]
     distribution = synthese_view.distribution(stock, "categorie", departement, month, linked)
-    rows = [(m, indicators.stock(con, departement, m)["categorie"]) for m in months]
-    monthly = demandeurs.categories_chart(rows, departement)
+    stocks = {m: indicators.stock(con, departement, m) for m in months}
+    rows = [(m, s["categorie"]) for m, s in stocks.items()]
+    linked = {m: _linked(con, departement, m, s, limit)["categorie"] for m, s in stocks.items()}
+    monthly = demandeurs.categories_chart(rows, departement, linked)
     return Section(
         "Catégories de demandeurs d'emploi",
         [*_distribution(distribution, limit), *_monthly(monthly, limit)],

@@ -256,15 +256,18 @@ def monthly_counts(
     labels: dict[str, str],
     limit: int,
     codes: tuple[str, ...] | None = None,
+    linked: dict[str, frozenset[str]] | None = None,
 ) -> pd.DataFrame:
     """Long table (mois, code, libelle, effectif, affiche, part) of counts per month, each
-    month masked as its own distribution; `codes` keeps only those codes, filtered after
-    masking (the decision is the whole month's, shares are of the whole month)."""
+    month masked as its own distribution (or by `linked`: the month's codes a decision
+    over linked tables hides); `codes` keeps only those codes, filtered after masking
+    (the decision is the whole month's, shares are of the whole month)."""
     records = []
     for month, counts in rows:
         counts = counts or {}
         total = sum(counts.values())
-        for code, value in masking.mask_distribution(counts, limit).items():
+        decided = (linked or {}).get(month)
+        for code, value in masking.mask_distribution(counts, limit, decided).items():
             if codes is not None and code not in codes:
                 continue
             records.append(

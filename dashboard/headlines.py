@@ -239,7 +239,7 @@ def partition_hidden(
     return masking.mask_linked([("département", parts)], cells, limit)
 
 
-GRID_DISTRIBUTIONS = ("categorie", "modalite")  # stock distributions shown per territoire
+GRID_DISTRIBUTIONS = ("categorie", "modalite", "sexe", "tranche_age")  # of the inscrits
 DEPARTEMENT = "département"  # the grid's row of column totals
 
 

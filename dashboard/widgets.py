@@ -225,9 +225,10 @@ def monthly_counts(
     labels: dict[str, str],
     family: str,
     codes: tuple[str, ...] | None = None,
+    linked: dict[str, frozenset[str]] | None = None,
 ) -> pd.DataFrame:
     """Counts per month masked at this view's threshold (see `figures.monthly_counts`)."""
-    return figures.monthly_counts(rows, labels, masking.threshold(), codes)
+    return figures.monthly_counts(rows, labels, masking.threshold(), codes, linked)
 
 
 def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool, key: str) -> None:
@@ -248,11 +249,12 @@ def monthly_chart(
     key: str,
     name: str,
     codes: tuple[str, ...] | None = None,
+    linked: dict[str, frozenset[str]] | None = None,
 ) -> None:
     """Counts per month as stacked bars (counts or shares, the user's choice), masked
-    month by month (`codes`: the subset shown), with the definition and the download of
-    the masked table."""
-    frame = monthly_counts(rows, labels, family, codes)
+    month by month (`codes`: the subset shown; `linked`: see `figures.monthly_counts`),
+    with the definition and the download of the masked table."""
+    frame = monthly_counts(rows, labels, family, codes, linked)
     as_share = st.toggle("Afficher les parts plutôt que les effectifs", key=f"parts_{key}")
     stacked(frame, family, title, as_share, key)
     st.caption(caption + masked_note())

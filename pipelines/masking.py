@@ -183,22 +183,25 @@ def grid_tables(grids: Mapping[str, Grid], total: str) -> tuple[list[Table], dic
     persons: `(MARGIN, row)`), itself adding up to the département's total.
     Cells are `(name, row, code)`, `(name, total, code)`, `(MARGIN, row)`, `(MARGIN, total)`."""
     rows = list(dict.fromkeys(r for grid in grids.values() for r in grid))
-    counts: dict = {}
+    first = next(iter(grids.values()), {})
+    persons = {r: sum(first.get(r, {}).values()) for r in rows}
+    counts: dict = {(MARGIN, r): n for r, n in persons.items()}
+    counts[(MARGIN, total)] = sum(persons.values())
     tables: list = [((MARGIN, total), tuple((MARGIN, r) for r in rows))]
     for name, grid in grids.items():
         codes = list(dict.fromkeys(c for row in grid.values() for c in row))
-        for r in (*rows, total):
-            cells = tuple((name, r, c) for c in codes)
-            if r != total:
-                counts.update({(name, r, c): grid.get(r, {}).get(c, 0) for c in codes})
-            tables.append(((MARGIN, r), cells))
+        for r in rows:
+            counts.update({(name, r, c): grid.get(r, {}).get(c, 0) for c in codes})
         for c in codes:
             counts[(name, total, c)] = sum(counts[(name, r, c)] for r in rows)
             tables.append(((name, total, c), tuple((name, r, c) for r in rows)))
-    first = next(iter(grids.values()), {})
-    for r in rows:
-        counts[(MARGIN, r)] = sum(first.get(r, {}).values())
-    counts[(MARGIN, total)] = sum(counts[(MARGIN, r)] for r in rows)
+        for r in (*rows, total):
+            parts = tuple((name, r, c) for c in codes)
+            own = sum(counts[p] for p in parts)
+            # a distribution that does not count the same persons has totals of its own
+            row_total = (MARGIN, r) if own == counts[(MARGIN, r)] else (name, r, MARGIN)
+            counts.setdefault(row_total, own)
+            tables.append((row_total, parts))
     return tables, counts
 
 

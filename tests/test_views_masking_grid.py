@@ -8,11 +8,38 @@ from __future__ import annotations
 import pytest
 
 from dashboard import figures
+from dashboard.views.accompagnement import accompagnement_view
+from dashboard.views.demandeurs import demandeurs_view
 from dashboard.views.synthese import synthese_view
 from pipelines import indicators, masking, territoires
 
 MONTH = "2026-06"
-NAMES = ("categorie", "modalite")  # the inscrits' distributions on the Synthèse
+NAMES = ("categorie", "modalite", "sexe", "tranche_age")  # the inscrits' distributions
+
+
+def _month_cells(chart, limit: int) -> dict[str, str]:
+    """A monthly chart's cells of MONTH as printed (page, PDF, export)."""
+    frame = figures.monthly_counts(
+        chart.rows, chart.labels, limit, chart.codes, getattr(chart, "linked", None)
+    )
+    frame = frame[frame["mois"] == MONTH]
+    return dict(zip(frame["code"], frame["affiche"], strict=True))
+
+
+def _topic_pages(demo_scope, communes, limit: int) -> dict[str, dict[str, str]]:
+    """What the Demandeurs and Accompagnement pages print of MONTH's inscrits."""
+    demandeurs = demandeurs_view(demo_scope(communes=communes))
+    accompagnement = accompagnement_view(demo_scope(communes=communes))
+    out = {
+        "categorie": _month_cells(demandeurs.categories, limit),
+        "modalite": _month_cells(accompagnement.modalites, limit),
+    }
+    for block in demandeurs.profile:
+        frame = figures.masked_frame(
+            block.counts, block.labels, limit, getattr(block, "linked", None)
+        )
+        out[block.family] = dict(zip(frame["code"], frame["affiche"], strict=True))
+    return out
 
 
 def _printed(view, limit: int) -> tuple[dict, dict]:
@@ -27,7 +54,11 @@ def _printed(view, limit: int) -> tuple[dict, dict]:
 
 
 @pytest.mark.parametrize("limit", [11, 30])
-def test_no_hidden_category_follows_from_every_synthese(view_reader, publish_at, limit) -> None:
+def test_no_hidden_category_follows_from_every_view(
+    view_reader, demo_scope, publish_at, limit
+) -> None:
+    """Every Synthèse (the département's, each territoire's), and the Demandeurs and
+    Accompagnement pages of each: one decision, nothing recomputed from all together."""
     publish_at(limit)
     known = territoires.communes_par_territoire(view_reader, "2A")
     whole = indicators.stock(view_reader, "2A", MONTH)
@@ -48,7 +79,10 @@ def test_no_hidden_category_follows_from_every_synthese(view_reader, publish_at,
     printed_hidden = set()
     for row, communes in {**known, "département": None}.items():
         rows, inscrits = _printed(synthese_view("2A", MONTH, communes), limit)
-        for name, shown in rows.items():
+        pages = _topic_pages(demo_scope, communes, limit)
+        for name in set(rows) & set(pages):  # the same cells, the same decision
+            assert pages[name] == rows[name], (row, name)
+        for name, shown in {**rows, **pages}.items():
             printed_hidden |= {(name, row, c) for c, v in shown.items() if v == masked}
         if inscrits == masked:
             printed_hidden.add((masking.MARGIN, row))
@@ -69,7 +103,7 @@ def test_the_pdf_masks_the_departements_distributions_as_the_synthese(
     stock = indicators.stock(view_reader, "2A", MONTH)
     linked = comite._linked(view_reader, "2A", MONTH, stock, limit)
     page = synthese_view("2A", MONTH, None)
-    assert {d.family: d.linked for d in page.distributions} == linked
+    assert all(d.linked == linked[d.family] for d in page.distributions)
     for block in page.distributions:
         pdf = figures.masked_frame(block.counts, block.labels, limit, linked[block.family])
         shown = figures.masked_frame(block.counts, block.labels, limit, block.linked)

@@ -51,6 +51,8 @@ class MonthlyChart(NamedTuple):
     key: str
     name: str  # file name of the download
     codes: tuple[str, ...] | None = None  # the codes shown; None: every code
+    # Per month, the codes a decision over linked tables hides (`Distribution.linked`).
+    linked: dict[str, frozenset[str]] | None = None
 
 
 class Breakdown(NamedTuple):

@@ -12,6 +12,7 @@ import pandas as pd
 from dashboard import db, headlines, widgets
 from dashboard.formatting import fmt_month, of_month
 from dashboard.headlines import Tile
+from dashboard.views import partition as partition_view
 from dashboard.views.elements import Distribution
 from pipelines import glossary, masking
 from pipelines.masking import masking_note as masked_note
@@ -72,8 +73,8 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
     }
     limit = masking.threshold()
     partition = db.communes_par_territoire(departement)
-    own = _own_row(communes, partition)
-    grid = _grid(departement, month, partition, limit)
+    own = partition_view.own_row(communes, partition)
+    grid = partition_view.grid(departement, month, partition, limit)
     withheld = _withheld(departement, (month, before), own, partition, limit, grid)
     head = headlines.headline(current, previous, month, before, cohorte_series, limit, withheld)
     linked = {n: None if grid is None else headlines.row_hidden(grid, n, own)
@@ -104,34 +105,13 @@ def _territoire_decisions(
     departement: str, month: str, partition: dict[str, tuple[str, ...]]
 ) -> tuple[dict[str, int | None], int | None]:
     """Decisions of each territoire and of the département in a month (their inscrits
-    are masked with their distributions: `_grid`)."""
+    are masked with their distributions: `partition.grid`)."""
     decisions = {
         t: headlines.orientations_total(db.family("orientations", departement, month, cs))
         for t, cs in partition.items()
     }
     whole = db.summary(departement, month, None)
     return decisions, headlines.orientations_total(whole)
-
-
-def _own_row(communes: tuple[str, ...] | None, partition: dict[str, tuple[str, ...]]) -> str:
-    """The territoire a scope shows (its row in the partition's tables), else the
-    département's."""
-    return next((t for t, cs in partition.items() if cs == communes), headlines.DEPARTEMENT)
-
-
-def _grid(
-    departement: str, month: str, partition: dict[str, tuple[str, ...]], limit: int
-) -> set | None:
-    """The month's masking decision over the inscrits of every territoire, their
-    categories and modalités and the département's (`headlines.grid_hidden`); None when
-    nothing is masked or there is no partition."""
-    if limit <= 1 or not partition:
-        return None
-    return headlines.grid_hidden(
-        db.family("stock", departement, month, None),
-        {t: db.family("stock", departement, month, cs) for t, cs in partition.items()},
-        limit,
-    )
 
 
 def _withheld(
@@ -144,7 +124,7 @@ def _withheld(
 ) -> headlines.Withheld:
     """What the partition hides of a territoire's own counts (nothing for the whole
     département unless its total must go too), for the month and the month before: the
-    inscrits by the grid decision (`_grid`, `grid` for the month), the decisions over the
+    inscrits by the grid decision (`partition.grid`, `grid` for the month), the decisions over the
     partition."""
     if limit <= 1 or not partition:
         return headlines.Withheld()
@@ -155,7 +135,7 @@ def _withheld(
                 flags[key].append(False)
             continue
         decisions, all_decisions = _territoire_decisions(departement, month, partition)
-        inscrits = grid if i == 0 else _grid(departement, month, partition, limit)
+        inscrits = grid if i == 0 else partition_view.grid(departement, month, partition, limit)
         flags["stock"].append(headlines.total_hidden(inscrits or set(), own))
         flags["decisions"].append(
             own in headlines.partition_hidden(all_decisions, decisions, limit)
@@ -197,7 +177,7 @@ def territoire_table(view: Synthese) -> TerritoireTable:
     ]
     records = []
     decisions, all_decisions = _territoire_decisions(departement, month, view.territoires)
-    grid = _grid(departement, month, view.territoires, limit) or set()
+    grid = partition_view.grid(departement, month, view.territoires, limit) or set()
     hidden_stock = {t for t in view.territoires if headlines.total_hidden(grid, t)}
     hidden_decisions = headlines.partition_hidden(all_decisions, decisions, limit)
     for label, communes in view.territoires.items():
