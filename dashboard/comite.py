@@ -28,7 +28,7 @@ from dashboard.formatting import fmt_decimal, fmt_int, fmt_month
 from dashboard.views import accompagnement, delais, demandeurs, orientations
 from dashboard.views import synthese as synthese_view
 from dashboard.views.elements import Distribution, MonthlyChart
-from pipelines import glossary, indicators, masking
+from pipelines import glossary, indicators, masking, territoires
 from pipelines.errors import UsageError
 from pipelines.journal import STATUS_LABELS
 from pipelines.nomenclatures import nomenclature
@@ -130,10 +130,11 @@ def _distribution_section_part(
     title: str,
     caption: str,
     limit: int,
+    linked: frozenset[str] | None = None,
 ) -> tuple[list[Chart], list[Table]]:
     if not counts:
         return [], []
-    frame = figures.masked_frame(counts, labels, limit)
+    frame = figures.masked_frame(counts, labels, limit, linked)
     chart = Chart(figures.distribution(frame, family, title), caption)
     table = Table(
         ["Code", "Libellé", "Effectif"],
@@ -165,13 +166,13 @@ def _table(frame: pd.DataFrame, headings: dict[str, str], caption: str = "") -> 
 def _distribution(block: Distribution, limit: int) -> list[Chart | Table]:
     """A view's distribution block as the PDF prints it: its chart, then its cells."""
     charts, tables = _distribution_section_part(
-        block.counts, block.family, block.labels, block.title, block.caption, limit
+        block.counts, block.family, block.labels, block.title, block.caption, limit, block.linked
     )
     return [*charts, *tables]
 
 
-def _stacked(rows, labels, family, title, caption, limit) -> list[Chart]:
-    frame = figures.monthly_counts(rows, labels, limit)
+def _stacked(rows, labels, family, title, caption, limit, codes=None, linked=None):
+    frame = figures.monthly_counts(rows, labels, limit, codes, linked)
     if frame.empty or frame["effectif"].isna().all():
         return []
     return [Chart(figures.stacked(frame, family, title, as_share=False), caption)]
@@ -179,7 +180,16 @@ def _stacked(rows, labels, family, title, caption, limit) -> list[Chart]:
 
 def _monthly(block: MonthlyChart, limit: int) -> list[Chart]:
     """A view's counts per month as the PDF draws them (counts, not shares)."""
-    return _stacked(block.rows, block.labels, block.family, block.title, block.caption, limit)
+    return _stacked(
+        block.rows,
+        block.labels,
+        block.family,
+        block.title,
+        block.caption,
+        limit,
+        block.codes,
+        block.linked,
+    )
 
 
 def _orientations(con, departement, month, months, limit) -> Section:
@@ -212,15 +222,35 @@ def _orientations(con, departement, month, months, limit) -> Section:
     )
 
 
+def _linked(con, departement: str, month: str, stock: dict, limit: int) -> dict:
+    """Per distribution of the inscrits, the codes of the département's row that the
+    decision over its territoires hides (`headlines.grid_hidden`), as on the Synthèse;
+    None each when nothing is masked or the département has no partition."""
+    partition = territoires.communes_par_territoire(con, departement)
+    if limit <= 1 or not partition:
+        return dict.fromkeys(headlines.GRID_DISTRIBUTIONS)
+    by_territoire = {
+        t: indicators.stock(con, departement, month, cs) for t, cs in partition.items()
+    }
+    hidden = headlines.grid_hidden(stock, by_territoire, limit)
+    return {
+        n: headlines.row_hidden(hidden, n, headlines.DEPARTEMENT)
+        for n in headlines.GRID_DISTRIBUTIONS
+    }
+
+
 def _categories(con, departement, month, months, limit) -> Section:
     stock = indicators.stock(con, departement, month)
     if not stock["stock_total"]:
         return Section(
             "Catégories de demandeurs d'emploi", empty="Aucun fichier PECGM pour ce mois."
         )
-    distribution = synthese_view.distribution(stock, "categorie", departement, month)
-    rows = [(m, indicators.stock(con, departement, m)["categorie"]) for m in months]
-    monthly = demandeurs.categories_chart(rows, departement)
+    linked = _linked(con, departement, month, stock, limit)["categorie"]
+    distribution = synthese_view.distribution(stock, "categorie", departement, month, linked)
+    stocks = {m: indicators.stock(con, departement, m) for m in months}
+    rows = [(m, s["categorie"]) for m, s in stocks.items()]
+    linked = {m: _linked(con, departement, m, s, limit)["categorie"] for m, s in stocks.items()}
+    monthly = demandeurs.categories_chart(rows, departement, linked)
     return Section(
         "Catégories de demandeurs d'emploi",
         [*_distribution(distribution, limit), *_monthly(monthly, limit)],
@@ -237,7 +267,14 @@ def _modalites(con, departement, month, limit) -> Section:
         "Modalités et axes d'accompagnement",
         [
             *_distribution(
-                synthese_view.distribution(stock, "modalite", departement, month), limit
+                synthese_view.distribution(
+                    stock,
+                    "modalite",
+                    departement,
+                    month,
+                    _linked(con, departement, month, stock, limit)["modalite"],
+                ),
+                limit,
             ),
             *_distribution(accompagnement.axes_distribution(stock["axe"], month), limit),
         ],

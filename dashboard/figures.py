@@ -186,10 +186,16 @@ def french_month_axis(fig: go.Figure, values) -> go.Figure:
     return fig
 
 
-def masked_frame(counts: dict[str, int], labels: dict[str, str], limit: int) -> pd.DataFrame:
+def masked_frame(
+    counts: dict[str, int],
+    labels: dict[str, str],
+    limit: int,
+    linked: frozenset[str] | None = None,
+) -> pd.DataFrame:
     """A distribution with masking applied: 'effectif' for the bars (0 when masked) and
-    'affiche' for what is printed ('< 11' when masked)."""
-    masked = masking.mask_distribution(counts, limit)
+    'affiche' for what is printed ('< 11' when masked); `linked`: see
+    `masking.mask_distribution`."""
+    masked = masking.mask_distribution(counts, limit, linked)
     return pd.DataFrame(
         {
             "code": list(masked),
@@ -246,15 +252,24 @@ def distribution(frame: pd.DataFrame, family: str, title: str) -> go.Figure:
 
 
 def monthly_counts(
-    rows: list[tuple[str, dict[str, int]]], labels: dict[str, str], limit: int
+    rows: list[tuple[str, dict[str, int]]],
+    labels: dict[str, str],
+    limit: int,
+    codes: tuple[str, ...] | None = None,
+    linked: dict[str, frozenset[str]] | None = None,
 ) -> pd.DataFrame:
     """Long table (mois, code, libelle, effectif, affiche, part) of counts per month, each
-    month masked as its own distribution."""
+    month masked as its own distribution (or by `linked`: the month's codes a decision
+    over linked tables hides); `codes` keeps only those codes, filtered after masking
+    (the decision is the whole month's, shares are of the whole month)."""
     records = []
     for month, counts in rows:
         counts = counts or {}
         total = sum(counts.values())
-        for code, value in masking.mask_distribution(counts, limit).items():
+        decided = (linked or {}).get(month)
+        for code, value in masking.mask_distribution(counts, limit, decided).items():
+            if codes is not None and code not in codes:
+                continue
             records.append(
                 {
                     "mois": month,

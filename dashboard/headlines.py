@@ -239,6 +239,39 @@ def partition_hidden(
     return masking.mask_linked([("département", parts)], cells, limit)
 
 
+GRID_DISTRIBUTIONS = ("categorie", "modalite", "sexe", "tranche_age")  # of the inscrits
+DEPARTEMENT = "département"  # the grid's row of column totals
+
+
+def grid_hidden(whole: dict, by_territoire: dict[str, dict], limit: int) -> set:
+    """One masking decision for the registered persons of a month per territoire (each
+    territoire's `stock` family, the département's `whole`): their totals and their
+    distributions (GRID_DISTRIBUTIONS) crossed with the partition, the persons in no
+    territoire one more row (`masking.mask_grid`, docs/securite.md, masquage)."""
+    grids = {}
+    for name in GRID_DISTRIBUTIONS:
+        rows = {t: dict(s.get(name) or {}) for t, s in by_territoire.items()}
+        rest = {
+            c: v - sum(r.get(c, 0) for r in rows.values())
+            for c, v in (whole.get(name) or {}).items()
+        }
+        if any(v > 0 for v in rest.values()):
+            rows[REST] = {c: max(v, 0) for c, v in rest.items()}
+        grids[name] = rows
+    return masking.mask_grid(grids, DEPARTEMENT, limit)
+
+
+def row_hidden(hidden: set, name: str, row: str) -> frozenset[str]:
+    """The codes of one territoire's (or the département's) distribution `name` that the
+    grid decision hides: what its chart and table mask."""
+    return frozenset(c[2] for c in hidden if len(c) == 3 and c[0] == name and c[1] == row)
+
+
+def total_hidden(hidden: set, row: str) -> bool:
+    """Whether the grid decision hides a territoire's (or the département's) inscrits."""
+    return (masking.MARGIN, row) in hidden
+
+
 def count_shown(value: int | None, withheld: bool, limit: int) -> str:
     return masking.masked_label(None, limit) if withheld else count_label(value, limit)
 

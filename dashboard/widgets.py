@@ -190,19 +190,28 @@ def download(
         )
 
 
-def masked_frame(counts: dict[str, int], labels: dict[str, str]) -> pd.DataFrame:
+def masked_frame(
+    counts: dict[str, int], labels: dict[str, str], linked: frozenset[str] | None = None
+) -> pd.DataFrame:
     """A distribution masked at this view's threshold (see `figures.masked_frame`)."""
-    return figures.masked_frame(counts, labels, masking.threshold())
+    return figures.masked_frame(counts, labels, masking.threshold(), linked)
 
 
 def distribution(
-    counts: dict[str, int], family: str, labels: dict[str, str], title: str, caption: str, key: str
+    counts: dict[str, int],
+    family: str,
+    labels: dict[str, str],
+    title: str,
+    caption: str,
+    key: str,
+    linked: frozenset[str] | None = None,
 ) -> None:
-    """A bar per code, masked, with its caption and download."""
+    """A bar per code, masked (`linked`: a decision over linked tables), with its caption
+    and download."""
     if not counts:
         st.info(f"{for_markdown(title)} : aucune donnée pour cette période.")
         return
-    frame = masked_frame(counts, labels)
+    frame = masked_frame(counts, labels, linked)
     fig = figures.distribution(frame, family, title)
     st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
     st.caption(caption + masked_note())
@@ -212,10 +221,14 @@ def distribution(
 
 
 def monthly_counts(
-    rows: list[tuple[str, dict[str, int]]], labels: dict[str, str], family: str
+    rows: list[tuple[str, dict[str, int]]],
+    labels: dict[str, str],
+    family: str,
+    codes: tuple[str, ...] | None = None,
+    linked: dict[str, frozenset[str]] | None = None,
 ) -> pd.DataFrame:
     """Counts per month masked at this view's threshold (see `figures.monthly_counts`)."""
-    return figures.monthly_counts(rows, labels, masking.threshold())
+    return figures.monthly_counts(rows, labels, masking.threshold(), codes, linked)
 
 
 def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool, key: str) -> None:
@@ -235,10 +248,13 @@ def monthly_chart(
     caption: str,
     key: str,
     name: str,
+    codes: tuple[str, ...] | None = None,
+    linked: dict[str, frozenset[str]] | None = None,
 ) -> None:
     """Counts per month as stacked bars (counts or shares, the user's choice), masked
-    month by month, with the definition and the download of the masked table."""
-    frame = monthly_counts(rows, labels, family)
+    month by month (`codes`: the subset shown; `linked`: see `figures.monthly_counts`),
+    with the definition and the download of the masked table."""
+    frame = monthly_counts(rows, labels, family, codes, linked)
     as_share = st.toggle("Afficher les parts plutôt que les effectifs", key=f"parts_{key}")
     stacked(frame, family, title, as_share, key)
     st.caption(caption + masked_note())

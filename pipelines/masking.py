@@ -62,13 +62,18 @@ def recoverable(hidden: Iterable[int], limit: int) -> bool:
     return k == 1 or total == k or total == k * (limit - 1)
 
 
-def mask_distribution(counts: dict[str, int], limit: int | None = None) -> dict[str, int | None]:
+def mask_distribution(
+    counts: dict[str, int], limit: int | None = None, linked: Iterable[str] | None = None
+) -> dict[str, int | None]:
     """Counts of one distribution whose total is published; None marks a masked cell.
 
     Primary suppression, then the smallest other non-zero cells until the hidden ones
-    cannot be worked out from the total (`recoverable`)."""
+    cannot be worked out from the total (`recoverable`). When the distribution is one
+    row of tables a reader can combine, `linked` is the decision taken over all of them
+    (`mask_grid`, which already completes every row and column): it is applied as is."""
     limit = threshold() if limit is None else limit
-    hidden = _complete({k for k, v in counts.items() if is_small(v, limit)}, counts, limit)
+    primary = {k for k, v in counts.items() if is_small(v, limit)}
+    hidden = _complete(primary, counts, limit) if linked is None else primary | set(linked)
     return {k: (None if k in hidden else v) for k, v in counts.items()}
 
 
@@ -96,7 +101,9 @@ def total_shown(counts: Mapping[str, int], masked: Mapping[str, int | None], lim
 Table = tuple[str, tuple[str, ...]]  # (the total's cell, the cells that add up to it)
 
 
-def mask_linked(tables: Iterable[Table], counts: Mapping[str, int], limit: int) -> set[str]:
+def mask_linked(
+    tables: Iterable[Table], counts: Mapping[str, int], limit: int, hidden: Iterable[str] = ()
+) -> set[str]:
     """The hidden cells of tables a user can combine (a département and its territoires,
     each territoire and its communes): one set for every view, so that no view shows a
     cell another hides. Each table's cells add up to its total; a total is a cell too
@@ -106,9 +113,10 @@ def mask_linked(tables: Iterable[Table], counts: Mapping[str, int], limit: int) 
     with its total shown, or a hidden total with all its parts shown), or the hidden
     parts of a shown total all sit at the least a reader knows they hold (1 for a cell,
     the sum of its hidden parts' least for a hidden total: `_least`), the smallest shown
-    part is hidden too (the total when no part is left)."""
+    part is hidden too (the total when no part is left). `hidden`: cells already hidden
+    by a decision this one completes."""
     tables = list(tables)
-    hidden = {k for k, v in counts.items() if is_small(v, limit)}
+    hidden = {k for k, v in counts.items() if is_small(v, limit)} | set(hidden)
     changed = True
     while changed:
         changed = False
@@ -161,6 +169,113 @@ def partition_tables(total: str, territoires: Mapping[str, Iterable[str]]) -> li
     if communes != tuple(groups):
         tables.append((total, communes))
     return tables
+
+
+MARGIN = "ensemble"  # a grid's column of row totals (the persons of each row)
+Grid = Mapping[str, Mapping[str, int]]  # row (territoire) -> code -> count
+
+
+def grid_tables(grids: Mapping[str, Grid], total: str) -> tuple[list[Table], dict]:
+    """The tables of distributions crossed with a partition, as a reader can combine
+    them: for each distribution (`grids`: name -> territoire -> code -> count), each
+    territoire's row against its total and each code's column against the `total` row
+    (the département); the row totals are one column every distribution shares (the same
+    persons: `(MARGIN, row)`), itself adding up to the département's total.
+    Cells are `(name, row, code)`, `(name, total, code)`, `(MARGIN, row)`, `(MARGIN, total)`."""
+    rows = list(dict.fromkeys(r for grid in grids.values() for r in grid))
+    first = next(iter(grids.values()), {})
+    persons = {r: sum(first.get(r, {}).values()) for r in rows}
+    counts: dict = {(MARGIN, r): n for r, n in persons.items()}
+    counts[(MARGIN, total)] = sum(persons.values())
+    tables: list = [((MARGIN, total), tuple((MARGIN, r) for r in rows))]
+    for name, grid in grids.items():
+        codes = list(dict.fromkeys(c for row in grid.values() for c in row))
+        for r in rows:
+            counts.update({(name, r, c): grid.get(r, {}).get(c, 0) for c in codes})
+        for c in codes:
+            counts[(name, total, c)] = sum(counts[(name, r, c)] for r in rows)
+            tables.append(((name, total, c), tuple((name, r, c) for r in rows)))
+        for r in (*rows, total):
+            parts = tuple((name, r, c) for c in codes)
+            own = sum(counts[p] for p in parts)
+            # a distribution that does not count the same persons has totals of its own
+            row_total = (MARGIN, r) if own == counts[(MARGIN, r)] else (name, r, MARGIN)
+            counts.setdefault(row_total, own)
+            tables.append((row_total, parts))
+    return tables, counts
+
+
+def mask_grid(grids: Mapping[str, Grid], total: str, limit: int) -> set:
+    """One masking decision for distributions inside the territoires of a département
+    (categories, modalités...) and the territoires' own totals: no view (a territoire's
+    distribution, the département's, a territoire's count) shows a cell that « the
+    département − the other territoires », on a code or on the totals, gives away.
+
+    `mask_linked` over every row and column of `grid_tables`, then an exact audit
+    (`pinned`: rows and columns combined can pin a cell that no single one does); each
+    pinned cell makes the smallest shown cell of one of its tables hidden, and
+    `mask_linked` completes again (the smallest shown cell of the grid when all around
+    are hidden). It terminates: each round hides one more cell of a finite table, and
+    once every non-zero cell is hidden nothing can be pinned (any solution scaled up is
+    one too). The rows of every grid count the same persons."""
+    tables, counts = grid_tables(grids, total)
+    hidden = mask_linked(tables, counts, limit)
+    while pins := pinned(tables, counts, hidden):
+        more = _neighbour(pins, tables, counts, hidden)
+        if more is None:
+            shown = sorted((v, c) for c, v in counts.items() if c not in hidden and v)
+            if not shown:
+                break
+            more = shown[0][1]
+        hidden = mask_linked(tables, counts, limit, hidden | {more})
+    return hidden
+
+
+def _neighbour(pins: list, tables: list[Table], counts: Mapping, hidden: set):
+    """The smallest shown non-zero cell sharing a table with a pinned one (a part before
+    a total), None when there is none."""
+    for cell in pins:
+        around = [(t, ps) for t, ps in tables if cell == t or cell in ps]
+        parts = sorted((counts[p], p) for _, ps in around for p in ps
+                       if p not in hidden and counts[p])  # fmt: skip
+        totals = sorted((counts[t], t) for t, _ in around if t not in hidden and counts[t])
+        if parts or totals:
+            return (parts or totals)[0][1]
+    return None
+
+
+def pinned(tables: list[Table], counts: Mapping, hidden: set) -> list:
+    """The hidden non-zero cells a reader can work out from every table together: the
+    shown cells fixed, the hidden ones at least 1 (0 for a hidden zero), every table
+    adding up; a cell is pinned when its least and greatest values are less than 1 apart
+    (linear programming, as `tests/test_masking_property.py` checks)."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    unknown = sorted((c for c in hidden if counts[c]), key=repr)
+    if not unknown:
+        return []
+    index = {c: i for i, c in enumerate(unknown)}
+    rows, rhs = [], []
+    for total, parts in tables:
+        row, known = np.zeros(len(unknown)), 0.0
+        for cell, sign in ((total, -1), *((p, 1) for p in parts)):
+            if cell in index:
+                row[index[cell]] += sign
+            elif cell not in hidden:
+                known += sign * counts[cell]
+        if row.any():
+            rows.append(row)
+            rhs.append(-known)
+    out = []
+    for cell in unknown:
+        objective = np.zeros(len(unknown))
+        objective[index[cell]] = 1
+        low = linprog(objective, A_eq=rows or None, b_eq=rhs or None, bounds=(1, None))
+        high = linprog(-objective, A_eq=rows or None, b_eq=rhs or None, bounds=(1, None))
+        if low.status == 0 and high.status == 0 and -high.fun - low.fun < 1 - 1e-6:
+            out.append(cell)
+    return out
 
 
 def masked_label(value: int | None, limit: int | None = None) -> str:

@@ -110,3 +110,62 @@ def test_the_audit_case_is_closed():
     hidden = masking.mask_linked(tables, cells, 11)
     assert {"a", "A", "B"} <= hidden
     assert "departement" not in hidden
+
+
+@st.composite
+def grids(draw):
+    """Distributions (one or two, over the same persons) inside a département's
+    territoires: territoire -> code -> count; the second splits each row's persons
+    another way (categories and modalités of the same registered persons)."""
+    rows = [f"t{i}" for i in range(draw(st.integers(2, 4)))]
+    codes = [f"k{i}" for i in range(draw(st.integers(2, 4)))]
+    first = {
+        r: dict(zip(codes, draw(st.lists(st.integers(0, 30), min_size=len(codes),
+                                         max_size=len(codes))), strict=True))
+        for r in rows
+    }  # fmt: skip
+    out = {"categorie": first}
+    if draw(st.booleans()):
+        second = {}
+        for r, counts in first.items():
+            cut = draw(st.integers(0, sum(counts.values())))
+            second[r] = {"m0": cut, "m1": sum(counts.values()) - cut}
+        out["modalite"] = second
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(grids(), limits)
+@example(  # « département − the other territoire » on one category (second audit, 5)
+    {"categorie": {"t0": {"k0": 10, "k1": 40}, "t1": {"k0": 30, "k1": 20}}}, 11
+)
+def test_no_masked_cell_follows_from_every_view_of_distributions_by_territoire(grid, limit):
+    """Each territoire's distributions, the département's, the territoires' counts and the
+    département's total, all masked by one decision (`mask_grid`): no hidden cell can be
+    recomputed from every view together (linear programming), none shown is small."""
+    tables, cells = masking.grid_tables(grid, "departement")
+    hidden = masking.mask_grid(grid, "departement", limit)
+    assert not any(masking.is_small(v, limit) for c, v in cells.items() if c not in hidden)
+    # Each view masks its own row with the decision and adds nothing the others show.
+    for name, rows in grid.items():
+        for row in (*rows, "departement"):
+            counts = {code: cells[(name, row, code)] for (n, r, code) in
+                      (c for c in cells if len(c) == 3) if n == name and r == row}  # fmt: skip
+            linked = {code for (n, r, code) in (c for c in hidden if len(c) == 3)
+                      if n == name and r == row}  # fmt: skip
+            shown = masking.mask_distribution(counts, limit, linked)
+            assert {k for k, v in shown.items() if v is None} == linked
+    hidden = {c for c in hidden if cells[c]}
+    if not hidden:
+        return
+    for cell, (lo, hi) in _unknown_ranges(list(cells), tables, cells, hidden).items():
+        assert hi is None or hi - lo > 0.5, (cell, cells, hidden)
+
+
+def test_a_territoire_category_hidden_is_hidden_in_the_other_territoire_and_its_total():
+    """« < 11 » in one territoire's category and the département's count of that category
+    gave it back as « département − the other territoire »: its cell goes too."""
+    grid = {"categorie": {"A": {"k0": 10, "k1": 40}, "B": {"k0": 30, "k1": 20}}}
+    hidden = masking.mask_grid(grid, "departement", 11)
+    assert {("categorie", "A", "k0"), ("categorie", "B", "k0")} <= hidden
+    assert ("categorie", "departement", "k0") not in hidden

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard import figures
 from dashboard.formatting import fmt_int, fmt_share
-from dashboard.views.orientations import PARCOURS_TYPES, orientations_view, parcours_shares
+from dashboard.views.orientations import (
+    PARCOURS_TYPES,
+    decisions_block,
+    orientations_view,
+    parcours_shares,
+)
 from pipelines import indicators
 
 MONTH = "2026-06"
@@ -32,16 +38,52 @@ def test_decisions_and_profile_are_the_indicator_layers(view_reader, demo_scope)
     assert view.decisions.organismes.counts == expected["organisme_referent"]
 
 
+def _chart_frame(block, limit: int = 11):
+    """The masked monthly table the page, the PDF and the export draw from a block."""
+    return figures.monthly_counts(block.rows, block.labels, limit, block.codes)
+
+
 def test_the_sidebar_parcours_keeps_its_decisions_only(view_reader, demo_scope) -> None:
     months = demo_scope().months
     view = orientations_view(demo_scope(parcours="social"))
-    rows = dict(view.decisions.monthly.rows)
-    assert set(rows) == set(months)
-    assert {k for counts in rows.values() for k in counts} == {"social"}
-    assert (
-        rows[MONTH]["social"]
-        == indicators.orientations(view_reader, "2A", MONTH)["orientations"]["social"]
+    frame = _chart_frame(view.decisions.monthly)
+    assert set(frame["mois"]) == set(months)
+    assert set(frame["code"]) == {"social"}
+    shown = frame.set_index("mois").loc[MONTH, "effectif"]
+    assert shown == indicators.orientations(view_reader, "2A", MONTH)["orientations"]["social"]
+
+
+def _current(orientations: dict[str, int]) -> dict:
+    return {
+        "orientations": orientations,
+        "organisme_referent": {},
+        "personnes_orientees": sum(orientations.values()),
+        "par_sexe": {},
+        "par_tranche_age": {},
+    }
+
+
+@pytest.mark.parametrize("limit", [5, 11, 20])
+def test_a_parcours_filter_shows_the_subset_of_the_whole_months_masking(limit) -> None:
+    """Filtered on one parcours, the chart masked that parcours' series alone: a type the
+    unfiltered chart hides by complementary suppression was printed (second audit, 5)."""
+    small, next_up = limit - 1, limit + 1  # primary, then the smallest shown goes too
+    months = {"2026-05": {"social": next_up, "professionnel": small, "socio_professionnel": 90},
+              "2026-06": {"social": 40, "professionnel": 0, "socio_professionnel": 50}}  # fmt: skip
+    series = [(m, {"orientations": c}) for m, c in months.items()]
+    whole = _chart_frame(
+        decisions_block(_current(months["2026-06"]), series, "2A", "2026-06", None, limit).monthly,
+        limit,
     )
+    assert whole.set_index(["mois", "code"]).loc[("2026-05", "social"), "affiche"] == f"< {limit}"
+    for parcours in PARCOURS_TYPES:
+        block = decisions_block(
+            _current(months["2026-06"]), series, "2A", "2026-06", parcours, limit
+        )
+        filtered = _chart_frame(block.monthly, limit)
+        printed = ["mois", "code", "affiche"]
+        expected = whole.loc[whole["code"] == parcours, printed].values.tolist()
+        assert filtered[printed].values.tolist() == expected, parcours
 
 
 def test_entry_cohortes_table_and_link_rate(view_reader, demo_scope) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 from dashboard import db, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_decimal, fmt_month, fmt_share
+from dashboard.views import partition
 from dashboard.views.elements import Breakdown, Distribution, MonthlyChart, Scope, parcours_groups
 from pipelines import glossary, masking
 from pipelines.masking import count_label, shown_share
@@ -124,8 +125,13 @@ def intensite_block(
     )
 
 
-def modalites_chart(rows: list[tuple[str, dict[str, int]]], departement: str) -> MonthlyChart:
-    """Registered persons per accompaniment modality and month."""
+def modalites_chart(
+    rows: list[tuple[str, dict[str, int]]],
+    departement: str,
+    linked: dict[str, frozenset[str]] | None = None,
+) -> MonthlyChart:
+    """Registered persons per accompaniment modality and month; `linked`: the partition's
+    decision per month (`partition.linked_months`)."""
     return MonthlyChart(
         rows,
         widgets.short_labels("modalite"),
@@ -134,6 +140,8 @@ def modalites_chart(rows: list[tuple[str, dict[str, int]]], departement: str) ->
         glossary.caption("modalite"),
         "modalites",
         f"modalites_{departement}",
+        None,
+        linked,
     )
 
 
@@ -155,7 +163,11 @@ def accompagnement_view(scope: Scope) -> Accompagnement:
     stock = db.family("stock", departement, month, communes)
     structures = {**stock["structure_suivi"]["principale"]}
     return Accompagnement(
-        modalites=modalites_chart([(m, s["modalite"]) for m, s in stocks], departement),
+        modalites=modalites_chart(
+            [(m, s["modalite"]) for m, s in stocks],
+            departement,
+            partition.linked_months(departement, months, communes, "modalite", masking.threshold()),
+        ),
         distributions=(
             axes_distribution(stock["axe"], month),
             Distribution(

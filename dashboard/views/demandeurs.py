@@ -11,6 +11,7 @@ import pandas as pd
 from dashboard import db, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month
+from dashboard.views import partition
 from dashboard.views.elements import Distribution, MonthlyChart, Scope
 from pipelines import glossary, masking
 
@@ -113,8 +114,13 @@ def flows(series: list[tuple[str, dict]], current: dict, month: str, limit: int)
     )
 
 
-def categories_chart(rows: list[tuple[str, dict[str, int]]], departement: str) -> MonthlyChart:
-    """Registered persons per category code (every code: 1 to 8, F, G, none) and month."""
+def categories_chart(
+    rows: list[tuple[str, dict[str, int]]],
+    departement: str,
+    linked: dict[str, frozenset[str]] | None = None,
+) -> MonthlyChart:
+    """Registered persons per category code (every code: 1 to 8, F, G, none) and month;
+    `linked`: the partition's decision per month (`partition.linked_months`)."""
     return MonthlyChart(
         rows,
         {**widgets.short_labels("categorie"), "non_renseignee": "Non renseignée (dispense)"},
@@ -123,6 +129,8 @@ def categories_chart(rows: list[tuple[str, dict[str, int]]], departement: str) -
         glossary.caption("categorie"),
         "categories",
         f"categories_{departement}",
+        None,
+        linked,
     )
 
 
@@ -130,10 +138,16 @@ def demandeurs_view(scope: Scope) -> Demandeurs:
     departement, month, communes, months, _ = scope
     stock = db.family("stock", departement, month, communes)
     flux = db.series("flux", departement, months, communes)
+    limit = masking.threshold()
+    profile = {  # the month's row of the partition's decision, per distribution
+        n: (partition.linked_months(departement, [month], communes, n, limit) or {}).get(month)
+        for n in ("sexe", "tranche_age")
+    }
     return Demandeurs(
         categories=categories_chart(
             [(m, s["categorie"]) for m, s in db.series("stock", departement, months, communes)],
             departement,
+            partition.linked_months(departement, months, communes, "categorie", limit),
         ),
         profile=(
             Distribution(
@@ -143,6 +157,7 @@ def demandeurs_view(scope: Scope) -> Demandeurs:
                 "Par sexe",
                 "sexe : premier chiffre du NIR (le NIR lui-même n'est pas conservé).",
                 "stock_sexe",
+                profile["sexe"],
             ),
             Distribution(
                 stock["tranche_age"],
@@ -152,6 +167,7 @@ def demandeurs_view(scope: Scope) -> Demandeurs:
                 "tranche_age : âge atteint dans l'année de la date de référence du fichier "
                 "(seule l'année de naissance est conservée).",
                 "stock_age",
+                profile["tranche_age"],
             ),
         ),
         communes=communes_table(stock["commune"], db.communes_par_territoire(departement)),

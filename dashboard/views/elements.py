@@ -31,10 +31,17 @@ class Distribution(NamedTuple):
     title: str
     caption: str
     key: str
+    # The codes a decision over linked tables hides (a territoire's row of
+    # `masking.mask_grid`), applied as is; None: the distribution is masked on its own.
+    linked: frozenset[str] | None = None
 
 
 class MonthlyChart(NamedTuple):
-    """Counts per month as stacked bars (`widgets.monthly_chart`), masked month by month."""
+    """Counts per month as stacked bars (`widgets.monthly_chart`), masked month by month.
+
+    `rows` always hold every code of the month: the masking decision is taken on the
+    whole table, and a view filtered on some codes (`codes`) shows its subset, so that it
+    never prints a cell the unfiltered chart hides (docs/securite.md, masquage)."""
 
     rows: list[tuple[str, dict[str, int]]]
     labels: dict[str, str]
@@ -43,6 +50,9 @@ class MonthlyChart(NamedTuple):
     caption: str
     key: str
     name: str  # file name of the download
+    codes: tuple[str, ...] | None = None  # the codes shown; None: every code
+    # Per month, the codes a decision over linked tables hides (`Distribution.linked`).
+    linked: dict[str, frozenset[str]] | None = None
 
 
 class Breakdown(NamedTuple):

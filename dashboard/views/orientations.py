@@ -111,11 +111,10 @@ def decisions_block(
     limit: int,
 ) -> Decisions:
     """The month's decisions as every surface shows them (page, PDF, export); the tiles
-    and the chart follow the parcours filter, and say so when they cannot."""
-    rows = [
-        (m, {k: v for k, v in (r or {}).get("orientations", {}).items() if parcours in (None, k)})
-        for m, r in series
-    ]
+    and the chart follow the parcours filter, and say so when they cannot. The filter
+    applies after masking: each month is masked over every parcours type and the chart
+    shows the chosen type's cells of that decision (`MonthlyChart.codes`)."""
+    rows = [(m, dict((r or {}).get("orientations", {}))) for m, r in series]
     chosen = {k: v for k, v in current["orientations"].items() if parcours in (None, k)}
     organismes = current["organisme_referent"]
     masked_decisions = masking.mask_distribution(current["orientations"], limit)
@@ -142,6 +141,7 @@ def decisions_block(
             glossary.caption("orientations"),
             "orient_type",
             f"orientations_{departement}",
+            None if parcours is None else (parcours,),
         ),
         profile=Breakdown(
             {k: parcours_shares(current[k]) for k in ("par_sexe", "par_tranche_age")},

@@ -12,6 +12,7 @@ import pandas as pd
 from dashboard import db, headlines, widgets
 from dashboard.formatting import fmt_month, of_month
 from dashboard.headlines import Tile
+from dashboard.views import partition as partition_view
 from dashboard.views.elements import Distribution
 from pipelines import glossary, masking
 from pipelines.masking import masking_note as masked_note
@@ -72,9 +73,13 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
     }
     limit = masking.threshold()
     partition = db.communes_par_territoire(departement)
-    withheld = _withheld(departement, (month, before), communes, partition, limit)
+    own = partition_view.own_row(communes, partition)
+    grid = partition_view.grid(departement, month, partition, limit)
+    withheld = _withheld(departement, (month, before), own, partition, limit, grid)
     head = headlines.headline(current, previous, month, before, cohorte_series, limit, withheld)
-    own = f"mois {of_month(month)}"
+    linked = {n: None if grid is None else headlines.row_hidden(grid, n, own)
+              for n in DISTRIBUTIONS}  # fmt: skip
+    named = f"mois {of_month(month)}"
     territoires = {} if communes else partition
     return Synthese(
         departement=departement,
@@ -83,61 +88,71 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
         "France Travail" + widgets.data_date_note(current["date_donnees"]),
         stock=head.stock,
         trend=[s["stock_total"] for _, s in db.series("stock", departement, months[:12], communes)],
-        main=[[(t, t.caption or own) for t in row] for row in (head.main[:3], head.main[3:])],
+        main=[[(t, t.caption or named) for t in row] for row in (head.main[:3], head.main[3:])],
         population="Délai d'orientation et orientés en 30 jours : "
         + widgets.population_caption(current.get("population"))
         + ".",
         sentences=head.sentences or [NO_PREVIOUS],
-        distributions=tuple(distribution(current, n, departement, month) for n in DISTRIBUTIONS),
+        distributions=tuple(
+            distribution(current, n, departement, month, linked[n]) for n in DISTRIBUTIONS
+        ),
         cohorte=head.cohorte,
         territoires=territoires if 1 < len(territoires) <= MAX_TERRITOIRES else {},
     )
 
 
-def _territoire_counts(
+def _territoire_decisions(
     departement: str, month: str, partition: dict[str, tuple[str, ...]]
-) -> tuple[dict[str, int | None], dict[str, int | None], int | None, int | None]:
-    """Inscrits and decisions of each territoire and of the département in a month."""
-    stock = {
-        t: db.family("stock", departement, month, cs)["stock_total"] for t, cs in partition.items()
-    }
+) -> tuple[dict[str, int | None], int | None]:
+    """Decisions of each territoire and of the département in a month (their inscrits
+    are masked with their distributions: `partition.grid`)."""
     decisions = {
         t: headlines.orientations_total(db.family("orientations", departement, month, cs))
         for t, cs in partition.items()
     }
     whole = db.summary(departement, month, None)
-    return stock, decisions, whole["stock_total"], headlines.orientations_total(whole)
+    return decisions, headlines.orientations_total(whole)
 
 
 def _withheld(
     departement: str,
     months: tuple[str, str | None],
-    communes: tuple[str, ...] | None,
+    own: str,
     partition: dict[str, tuple[str, ...]],
     limit: int,
+    grid: set | None,
 ) -> headlines.Withheld:
     """What the partition hides of a territoire's own counts (nothing for the whole
-    département unless its total must go too), for the month and the month before."""
+    département unless its total must go too), for the month and the month before: the
+    inscrits by the grid decision (`partition.grid`, `grid` for the month), the decisions over the
+    partition."""
     if limit <= 1 or not partition:
         return headlines.Withheld()
-    own = next((t for t, cs in partition.items() if cs == communes), "département")
     flags = {"stock": [], "decisions": []}
-    for month in months:
+    for i, month in enumerate(months):
         if month is None:
             for key in flags:
                 flags[key].append(False)
             continue
-        stock, decisions, total, all_decisions = _territoire_counts(departement, month, partition)
-        flags["stock"].append(own in headlines.partition_hidden(total, stock, limit))
+        decisions, all_decisions = _territoire_decisions(departement, month, partition)
+        inscrits = grid if i == 0 else partition_view.grid(departement, month, partition, limit)
+        flags["stock"].append(headlines.total_hidden(inscrits or set(), own))
         flags["decisions"].append(
             own in headlines.partition_hidden(all_decisions, decisions, limit)
         )
     return headlines.Withheld(tuple(flags["stock"]), tuple(flags["decisions"]))
 
 
-def distribution(current: dict, name: str, departement: str, month: str) -> Distribution:
+def distribution(
+    current: dict,
+    name: str,
+    departement: str,
+    month: str,
+    linked: frozenset[str] | None = None,
+) -> Distribution:
     """The month's registered persons per code of `name` (every code, « non renseignée »
-    included): the Synthèse chart and the committee PDF."""
+    included): the Synthèse chart and the committee PDF; `linked`: the codes the
+    partition's decision hides (`headlines.row_hidden`)."""
     labels = {**widgets.short_labels(name), "non_renseignee": "Non renseignée"}
     return Distribution(
         current[name],
@@ -146,6 +161,7 @@ def distribution(current: dict, name: str, departement: str, month: str) -> Dist
         DISTRIBUTIONS[name],
         glossary.caption(name),
         f"{name}_{departement}_{month}",
+        linked,
     )
 
 
@@ -160,10 +176,9 @@ def territoire_table(view: Synthese) -> TerritoireTable:
         if tile.cohorte
     ]
     records = []
-    stocks, decisions, total, all_decisions = _territoire_counts(
-        departement, month, view.territoires
-    )
-    hidden_stock = headlines.partition_hidden(total, stocks, limit)
+    decisions, all_decisions = _territoire_decisions(departement, month, view.territoires)
+    grid = partition_view.grid(departement, month, view.territoires, limit) or set()
+    hidden_stock = {t for t in view.territoires if headlines.total_hidden(grid, t)}
     hidden_decisions = headlines.partition_hidden(all_decisions, decisions, limit)
     for label, communes in view.territoires.items():
         # The families the row needs, not the whole summary (flows, intensity...).

@@ -1,0 +1,52 @@
+"""The masking decision over the territoires of a département, as every topic view reads
+it: a territoire's (or the département's) row of the decision that `headlines.grid_hidden`
+takes over the inscrits of every territoire, month by month (docs/securite.md, masquage).
+A view filtered on a territoire shows its row of that decision, never its own."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import db, headlines
+
+
+def own_row(communes: tuple[str, ...] | None, partition: dict[str, tuple[str, ...]]) -> str:
+    """The territoire a scope shows (its row in the partition's tables), else the
+    département's."""
+    return next((t for t, cs in partition.items() if cs == communes), headlines.DEPARTEMENT)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _decision(whole: dict, by_territoire: dict, limit: int) -> set:
+    """Keyed on the figures themselves: a hit gives nothing its caller did not read."""
+    return headlines.grid_hidden(whole, by_territoire, limit)
+
+
+def grid(
+    departement: str, month: str, partition: dict[str, tuple[str, ...]], limit: int
+) -> set | None:
+    """The month's decision (`headlines.grid_hidden`); None when nothing is masked (an
+    analyst's unmasked view) or there is no partition."""
+    if limit <= 1 or not partition:
+        return None
+    return _decision(
+        db.family("stock", departement, month, None),
+        {t: db.family("stock", departement, month, cs) for t, cs in partition.items()},
+        limit,
+    )
+
+
+def linked_months(
+    departement: str, months: list[str], communes: tuple[str, ...] | None, name: str, limit: int
+) -> dict[str, frozenset[str]] | None:
+    """Per month, the codes of distribution `name` the decision hides in the scope's row
+    (`MonthlyChart.linked`); None without a partition."""
+    partition = db.communes_par_territoire(departement)
+    if limit <= 1 or not partition:
+        return None
+    row = own_row(communes, partition)
+    out = {}
+    for month in months:
+        decision = grid(departement, month, partition, limit)
+        out[month] = headlines.row_hidden(decision or set(), name, row)
+    return out
