@@ -132,6 +132,11 @@ def _assert_plain(fig: go.Figure) -> set[str]:
     they will be read (entities decoded)."""
     spec = json.loads(fig.to_json())
     shown = set()
+    # The title's line breaks are the product's own (figures.wrap_title); nothing else in it
+    # may be markup (texte._plain_title).
+    title = spec.get("layout", {}).pop("title", {}).get("text", "")
+    assert not re.search(r"[<>$]", title.replace("<br>", "")), ("title", title)
+    shown.update(html.unescape(piece) for piece in title.split("<br>") if piece)
     for key, text in _strings(spec):
         assert not re.search(r"[<>$]", text), (key, text)
         shown.add(html.unescape(text))
@@ -272,3 +277,14 @@ def test_exports_keep_hostile_labels_as_text_never_formulas() -> None:
     assert [c.value for c in cells][:-1] == HOSTILE
     assert all(c.data_type == "s" and c.hyperlink is None for c in cells)
     assert cells[-1].value.startswith("'=")
+
+
+def test_a_title_keeps_its_own_line_breaks_and_nothing_else() -> None:
+    """A wrapped title keeps the `<br>` that figures.wrap_title writes; any other markup
+    in it (a territoire's name in a title, say) is escaped like every label."""
+    hostile = '<a href="https://x">Cliquez ici</a> ' + "mot " * 15
+    fig = texte.plain_figure(figures.finish(go.Figure(), hostile))
+    title = fig.layout.title.text
+    assert "<br>" in title
+    assert not re.search(r"[<>]", title.replace("<br>", ""))
+    assert "&lt;a href" in title
