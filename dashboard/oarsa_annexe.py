@@ -24,7 +24,7 @@ def fragment(result: dict, limit: int | None = None) -> str:
         note = (
             f"Vue du comité : effectifs de 1 à {limit - 1} masqués (« < {limit} »), avec "
             "masquage secondaire par ligne ; délais moyens non publiés sous ce seuil. Le bilan "
-            "transmis à la DREES (python -m pipelines oarsa) porte les chiffres exacts."
+            "transmis à la DREES (page « Bilan annuel (DREES) », export exact) porte les chiffres exacts."
         )
     else:
         note = EXACT

@@ -58,8 +58,8 @@ if not bilan.non_classes.empty:
     st.subheader("Organismes non classés")
     st.dataframe(bilan.non_classes, hide_index=True, width="stretch")
     st.caption(
-        "À compléter dans le fichier organisme;categorie du département "
-        "(python -m pipelines organismes FICHIER --departement D)."
+        "À compléter dans le classement des organismes du département (fichier "
+        "« organisme;categorie » que charge le gestionnaire de données ou l'administrateur)."
     )
 st.subheader("Sources et dates des données")
 st.dataframe(bilan.sources, hide_index=True, width="stretch")
