@@ -156,12 +156,14 @@ def _timed(steps: dict[str, float], cpu: dict[str, float], owner, name: str, lab
 def phase_load(path: Path) -> dict:
     from pipelines import loader, personnes
     from pipelines.settings import Settings
-    from pipelines.sources import pecgm
+    from pipelines.sources import pecgm, pecgm_records
 
     steps: dict[str, float] = {}
     cpu: dict[str, float] = {}
     _timed(steps, cpu, pecgm, "_read_lines", "cut")
-    _timed(steps, cpu, pecgm, "apply_suite", "suite")
+    # the suite runs in pecgm_records, for fixed width and XML alike: timed under the name
+    # its `_apply_suite` calls
+    _timed(steps, cpu, pecgm_records, "apply_suite", "suite")
     _timed(steps, cpu, pecgm, "insert", "insert")
     _timed(steps, cpu, personnes, "after_load", "derived")
     _timed(steps, cpu, loader, "_write_generation", "write")
