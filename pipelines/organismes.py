@@ -18,10 +18,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines import warehouse
-from pipelines.errors import FileRefused, UsageError
+from pipelines.errors import UsageError
 from pipelines.nomenclatures import codes
-from pipelines.readers.encoding import inspect_file
-from pipelines.readers.tabular import describe_column, looks_like_data, normalise_header, read_table
+from pipelines.readers.tabular import reference_file
 
 UNCLASSIFIED = "non_classe"  # what the tables count an organisme under when it is not here
 
@@ -34,21 +33,7 @@ def categories() -> list[str]:
 def read_file(path: Path) -> list[tuple[int, str, str]]:
     """(line, organisme, categorie) rows, checked line by line; the message names the
     file, the line and the field."""
-    try:
-        table = read_table(inspect_file(path))
-    except FileRefused as refused:
-        raise UsageError(str(refused)) from refused
-    header = [normalise_header(h) for h in table.headers]
-    if "organisme" not in header or "categorie" not in header:
-        absent = "organisme" not in header and "categorie" not in header
-        like_data = absent or any(looks_like_data(h) for h in table.headers if h)
-        received = [describe_column(h, i, like_data) for i, h in enumerate(table.headers) if h]
-        raise UsageError(
-            f"{path.name}, ligne 1 : en-tête attendu « organisme;categorie »"
-            + (", ligne d'en-tête absente" if absent else "")
-            + f" (colonnes lues : {', '.join(received[:10]) or 'aucune'})."
-        )
-    oi, ci = header.index("organisme"), header.index("categorie")
+    table, oi, ci = reference_file(path, ("organisme", "categorie"))
     allowed = categories()
     rows = []
     for number, row in zip(table.line_numbers, table.rows, strict=True):

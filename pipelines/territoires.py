@@ -17,10 +17,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines import warehouse
-from pipelines.errors import FileRefused, UsageError
+from pipelines.errors import UsageError
 from pipelines.nomenclatures import departement_code
-from pipelines.readers.encoding import inspect_file
-from pipelines.readers.tabular import describe_column, looks_like_data, normalise_header, read_table
+from pipelines.readers.tabular import reference_file
 
 COMMUNE = re.compile(r"^([0-9]{5}|2[AB][0-9]{3})$")
 
@@ -32,21 +31,7 @@ def read_file(path: Path, departement: str) -> list[tuple[str, str]]:
     Read like the sources' files (pipelines/readers/tabular.py): `;`, `,` or tab, UTF-8 or
     Windows-1252, or .xlsx; headers matched whatever their case, accents or spacing."""
     departement = departement_code(departement)
-    try:
-        table = read_table(inspect_file(path))
-    except FileRefused as refused:
-        raise UsageError(str(refused)) from refused
-    header = [normalise_header(h) for h in table.headers]
-    if "codecommune" not in header or "territoire" not in header:
-        absent = "codecommune" not in header and "territoire" not in header
-        like_data = absent or any(looks_like_data(h) for h in table.headers if h)
-        received = [describe_column(h, i, like_data) for i, h in enumerate(table.headers) if h]
-        raise UsageError(
-            f"{path.name}, ligne 1 : en-tête attendu « code_commune;territoire »"
-            + (", ligne d'en-tête absente" if absent else "")
-            + f" (colonnes lues : {', '.join(received[:10]) or 'aucune'})."
-        )
-    ci, ti = header.index("codecommune"), header.index("territoire")
+    table, ci, ti = reference_file(path, ("code_commune", "territoire"))
     out: dict[str, str] = {}
     first_line: dict[str, int] = {}
     for number, row in zip(table.line_numbers, table.rows, strict=True):

@@ -28,7 +28,14 @@ import yaml
 
 from pipelines.errors import FileRefused, UsageError
 from pipelines.readers.arrow import integers, strings
-from pipelines.readers.encoding import MB, FileFacts, TooLarge, inflate_limit, open_bytes
+from pipelines.readers.encoding import (
+    MB,
+    FileFacts,
+    TooLarge,
+    inflate_limit,
+    inspect_file,
+    open_bytes,
+)
 from pipelines.settings import LAYOUTS_DIR
 
 DELIMITERS = (";", ",", "\t")
@@ -316,6 +323,29 @@ def read_table(facts: FileFacts) -> Table:
 # a free text). A first row holding one of these is a data row taken as the header.
 _DATA_LIKE = re.compile(r"\d{5}|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|@")
 HEADER_MAX_CHARS = 60
+
+
+def reference_file(path: Path, columns: tuple[str, str]) -> tuple[Table, int, int]:
+    """A département's small reference file of two named columns (`code_commune;territoire`,
+    `organisme;categorie`), read like the sources' files, and the positions of its two
+    columns. A header without either column refuses the file with its name, line 1, the
+    header expected and what was read (shown as data only when it looks like data)."""
+    try:
+        table = read_table(inspect_file(path))
+    except FileRefused as refused:
+        raise UsageError(str(refused)) from refused
+    header = [normalise_header(h) for h in table.headers]
+    wanted = [normalise_header(c) for c in columns]
+    if not all(w in header for w in wanted):
+        absent = not any(w in header for w in wanted)
+        like_data = absent or any(looks_like_data(h) for h in table.headers if h)
+        received = [describe_column(h, i, like_data) for i, h in enumerate(table.headers) if h]
+        raise UsageError(
+            f"{path.name}, ligne 1 : en-tête attendu « {';'.join(columns)} »"
+            + (", ligne d'en-tête absente" if absent else "")
+            + f" (colonnes lues : {', '.join(received[:10]) or 'aucune'})."
+        )
+    return table, header.index(wanted[0]), header.index(wanted[1])
 
 
 def looks_like_data(cell: str) -> bool:
