@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard import auth, db, widgets
 from dashboard.formatting import fmt_share
 from dashboard.uploads import departement_field, new_staging_dir, stage, uploaded_mapping
-from pipelines import access, indicators, masking
+from pipelines import access, glossary, indicators, masking
 from pipelines.errors import PilotageError
 from pipelines.masking import count_label
 from pipelines.settings import FranceTravailSettings, Settings
@@ -31,12 +31,18 @@ STATUT_LABELS = {
     "homonymes": "Homonymes (rien de collecté)",
     "identite_non_certifiee": "Identité non certifiée (rien de collecté)",
 }
-NATURE_LABELS = {"05": "05 — droit commun", "06": "06 — accompagnement global"}
 
 
 def thematique_labels() -> dict[str, str]:
     """The thématiques' short labels, from their nomenclature (not from a collection)."""
     return indicators.thematique_labels()
+
+
+def share_help() -> str:
+    """The « part réellement inscrite » tile's tooltip: its numerator and denominator as
+    the indicator's definition words them (sql/indicators/inscrits_orientes_ft.yaml)."""
+    words = glossary.families()["inscrits_orientes_ft"]
+    return f"Numérateur : {words['numerateur']} Dénominateur : {words['denominateur']}"
 
 
 def _date(iso: str) -> str:
@@ -67,9 +73,7 @@ def section(departement: str, month: str, communes, parcours: str | None) -> Non
             "statut_de",
             {**{c: c for c in result["statut_de"]}, **STATUT_LABELS},
             "Statut à France Travail",
-            "statut_de : statut de demandeur d'emploi rendu par l'API Statut usager ; "
-            "inconnu : la recherche par NIR et date de naissance n'a rien trouvé ; "
-            "homonymes et identités non certifiées sont comptés à part, sans statut.",
+            glossary.caption("statut_de"),
             "ft_statut",
         )
     with right:
@@ -82,7 +86,7 @@ def section(departement: str, month: str, communes, parcours: str | None) -> Non
                 "non_renseignee": "Non renseignée",
             },
             "Catégorie des inscrits",
-            "categorie_api : catégorie d'inscription des personnes au statut Inscrit.",
+            glossary.caption("categorie_api"),
             "ft_categorie",
         )
     _contraintes(result["contraintes"], parcours)
@@ -99,7 +103,7 @@ def _inscrits_orientes(share: dict | None) -> None:
     c1.metric(
         "Orientés vers France Travail",
         count_label(share["orientes"], limit),
-        help="inscrits_orientes_ft : personnes dont la dernière orientation est de nature 05 ou 06.",
+        help=glossary.caption("inscrits_orientes_ft"),
     )
     c2.metric(
         "dont interrogés lors de la collecte",
@@ -109,8 +113,7 @@ def _inscrits_orientes(share: dict | None) -> None:
     c3.metric(
         "Part réellement inscrite",
         fmt_share(share["part_inscrits"]) if allowed else "n.d.",
-        help="inscrits / interrogés : statut Inscrit à la date de la collecte. Une personne "
-        "non interrogée est inconnue, pas non inscrite.",
+        help=share_help(),
     )
 
 
@@ -140,11 +143,7 @@ def _contraintes(contraintes: dict | None, parcours: str | None) -> None:
     frame = pd.DataFrame(records)
     st.markdown("**Freins périphériques (contraintes du diagnostic), par type de parcours**")
     widgets.share_table(frame)
-    st.caption(
-        "contraintes : personnes ayant au moins une contrainte « OUI » dans la thématique, sur "
-        "les personnes trouvées ayant un diagnostic ; type de parcours de la dernière "
-        "orientation connue." + widgets.masked_note()
-    )
+    st.caption(glossary.caption("contraintes") + widgets.masked_note())
     widgets.download(
         frame.assign(part=frame["part"].map(fmt_share)), "freins_peripheriques", "ft_freins"
     )
