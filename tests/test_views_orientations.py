@@ -133,3 +133,46 @@ def test_the_tiles_follow_the_parcours_filter_or_say_they_do_not(view_reader, de
     assert view.personnes_label.endswith("tous parcours (non filtré)")
     unfiltered = orientations_view(demo_scope()).decisions
     assert unfiltered.personnes_label == "Personnes orientées"
+
+
+def _with_organismes(organismes: dict[str, int]) -> dict:
+    return {**_current({"social": sum(organismes.values())}), "organisme_referent": organismes}
+
+
+def test_organismes_are_labelled_as_the_file_writes_them() -> None:
+    """`.title()` made « CCAS d'Ajaccio » « Ccas D'Ajaccio » and « Département de la
+    Corse-du-Sud » « Département De La Corse-Du-Sud »."""
+    organismes = {"CCAS d'Ajaccio": 30, "Département de la Corse-du-Sud": 40, "non_renseigne": 5}
+    block = decisions_block(_with_organismes(organismes), [], "2A", MONTH, None, 11)
+    labels = block.organismes.labels
+    assert labels["CCAS d'Ajaccio"] == "CCAS d'Ajaccio"
+    assert labels["Département de la Corse-du-Sud"] == "Département de la Corse-du-Sud"
+    assert labels["non_renseigne"] == "Non renseigné"
+
+
+@pytest.mark.parametrize("limit", [5, 11])
+def test_a_note_says_when_most_decisions_name_no_organisme(limit) -> None:
+    organismes = {"non_renseigne": 8 * limit, "France Travail": 2 * limit}
+    block = decisions_block(_with_organismes(organismes), [], "2A", MONTH, None, limit)
+    share = fmt_share(8 / 10)
+    assert block.organismes.caption.startswith(f"{share} des décisions de juin 2026 n'ont pas")
+    # the committee PDF prints the same block's caption under its chart
+    from dashboard import comite
+
+    assert comite._distribution(block.organismes, limit)[0].caption == block.organismes.caption
+
+
+def test_no_note_when_half_or_fewer_name_no_organisme() -> None:
+    organismes = {"non_renseigne": 50, "France Travail": 50}
+    block = decisions_block(_with_organismes(organismes), [], "2A", MONTH, None, 11)
+    assert "organisme référent renseigné" not in block.organismes.caption
+    assert block.organismes.caption.startswith("organisme_referent")
+
+
+def test_the_no_organisme_share_is_withheld_under_the_threshold() -> None:
+    """Eight decisions without organisme out of ten, at 11: more than half, no figure."""
+    block = decisions_block(
+        _with_organismes({"non_renseigne": 8, "CCAS": 2}), [], "2A", MONTH, None, 11
+    )
+    assert block.organismes.caption.startswith("Plus de la moitié des décisions de juin 2026")
+    assert "%" not in block.organismes.caption.split(":")[0]

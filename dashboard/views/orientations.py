@@ -10,7 +10,14 @@ import pandas as pd
 
 from dashboard import db, figures, widgets
 from dashboard.figures import PARCOURS_LABELS, LineChart
-from dashboard.formatting import fmt_decimal, fmt_int, fmt_month, fmt_share, of_month
+from dashboard.formatting import (
+    GENERIC_CODES,
+    fmt_decimal,
+    fmt_int,
+    fmt_month,
+    fmt_share,
+    of_month,
+)
 from dashboard.views.elements import (
     Breakdown,
     Distribution,
@@ -22,6 +29,7 @@ from pipelines import glossary, masking
 from pipelines.masking import count_label, shown_share
 
 PARCOURS_TYPES = ("social", "socio_professionnel", "professionnel")
+NO_ORGANISME = "non_renseigne"  # orientations.sql: a decision naming no organisme
 DELAY_FLAGS = {  # `<share>_provisoire` of the family -> what the table names
     "orientes_30j_provisoire": "orientés en 30 j",
     "orientes_6sem_provisoire": "orientés en 6 sem.",
@@ -156,11 +164,38 @@ def decisions_block(
         organismes=Distribution(
             organismes,
             "organisme",
-            {k: k.title() if k != "non_renseigne" else "Non renseigné" for k in organismes},
+            organisme_labels(organismes),
             f"Décisions par organisme référent — {fmt_month(month)}",
-            glossary.caption("organisme_referent"),
+            organisme_note(organismes, month, limit) + glossary.caption("organisme_referent"),
             "orient_organisme",
         ),
+    )
+
+
+def organisme_labels(organismes: dict[str, int]) -> dict[str, str]:
+    """Each organisme as the file or the mapping writes it (accents and case kept: « CCAS
+    d'Ajaccio » is not « Ccas D'Ajaccio »); only the code for none is put in words. The
+    figures draw them as plain text (dashboard/texte.py)."""
+    return {k: GENERIC_CODES[k] if k == NO_ORGANISME else k for k in organismes}
+
+
+def organisme_note(organismes: dict[str, int], month: str, limit: int) -> str:
+    """A sentence before the breakdown when most of the month's decisions name no
+    organisme (the breakdown then says little), with their share when it may be shown:
+    a total at or above the threshold and an unmasked « non renseigné » cell; '' else."""
+    total = sum(organismes.values())
+    missing = organismes.get(NO_ORGANISME, 0)
+    if not total or 2 * missing <= total:
+        return ""
+    shown = masking.mask_distribution(organismes, limit).get(NO_ORGANISME) is not None
+    how_many = (
+        fmt_share(missing / total)
+        if shown and masking.share_allowed(total, limit)
+        else "Plus de la moitié"
+    )
+    return (
+        f"{how_many} des décisions {of_month(month)} n'ont pas d'organisme référent "
+        "renseigné : la répartition par organisme ne porte que sur les autres. "
     )
 
 
