@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pipelines.indicators import POPULATION_LABELS
+
 NNBSP = "\u202f"
 
 
@@ -30,8 +32,7 @@ GENERIC_CODES = {  # codes that stand for no value, whatever the family
     "non_renseignee": "Non renseignée",
     "ensemble": "Ensemble",
     "autres": "Autres",
-    "caf_msa": "Flux CAF / MSA",
-    "sources": "Fichiers d'orientation et de parcours",
+    **POPULATION_LABELS,
 }
 
 

@@ -12,6 +12,7 @@ from dashboard import auth, figures
 from dashboard.formatting import fmt_date, fmt_int, fmt_share
 from dashboard.texte import for_markdown
 from pipelines import export, masking
+from pipelines.indicators import POPULATION_LABELS
 from pipelines.masking import NOT_AVAILABLE, count_label
 from pipelines.masking import masking_note as masked_note
 from pipelines.nomenclatures import nomenclature
@@ -275,6 +276,11 @@ def line_pair(*charts: tuple[figures.LineChart, str]) -> None:
     for column, (chart, key) in zip(st.columns(len(charts)), charts, strict=True):
         with column:
             lines(chart, key)
+
+
+def population_label(population: str | None) -> str:
+    """The population of a cohorte in a table cell: « Flux CAF / MSA », never `caf_msa`."""
+    return POPULATION_LABELS.get(population or "sources", POPULATION_LABELS["sources"])
 
 
 def population_caption(population: str | None, sentence: bool = False) -> str:

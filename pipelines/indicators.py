@@ -216,7 +216,11 @@ def flux(
     }
 
 
-POPULATION_CAPTIONS = {
+POPULATION_LABELS = {  # the population of the cohortes, named in a table cell
+    "caf_msa": "Flux CAF / MSA",
+    "sources": "Fichiers d'orientation et de parcours",
+}
+POPULATION_CAPTIONS = {  # and said in a caption
     "caf_msa": (
         "population : personnes soumises aux droits et devoirs d'un foyer au droit RSA ouvert "
         "dans le flux bénéficiaires CAF/MSA, orientées ou non"

@@ -262,7 +262,7 @@ def test_orientations_page_states_the_population_it_counts(sample_db, monkeypatc
     metric = next(m for m in at.metric if "retrouvées dans le flux" in m.label)
     assert metric.value == fmt_share(link["taux"])
     table = next(d.value for d in at.dataframe if "Population" in d.value.columns)
-    assert set(table["Population"]) == {"caf_msa"}
+    assert set(table["Population"]) == {indicators.POPULATION_LABELS["caf_msa"]}
 
 
 def test_orientations_page_without_a_flux_says_the_non_oriented_may_be_missing(settings) -> None:

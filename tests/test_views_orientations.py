@@ -176,3 +176,23 @@ def test_the_no_organisme_share_is_withheld_under_the_threshold() -> None:
     )
     assert block.organismes.caption.startswith("Plus de la moitié des décisions de juin 2026")
     assert "%" not in block.organismes.caption.split(":")[0]
+
+
+def test_the_cohorte_table_names_its_population_and_starts_with_the_latest(
+    view_reader, demo_scope
+) -> None:
+    """The table printed « caf_msa » and put its two latest cohortes below its own
+    scroll: words from the one home of the population labels, latest cohorte first."""
+    from pipelines.indicators import POPULATION_LABELS
+
+    view = orientations_view(demo_scope())
+    table = view.cohortes.table
+    population = indicators.population(view_reader, "2A")
+    assert set(table["Population"]) == {POPULATION_LABELS[population]}
+    assert not set(table["Population"]) & set(POPULATION_LABELS)  # no code left
+    cohortes = list(table["Cohorte d'entrée"])
+    assert cohortes == sorted(cohortes, reverse=True)
+    with_data = [
+        m for m in demo_scope().months if indicators.delai_orientation(view_reader, "2A", m)
+    ]
+    assert len(cohortes) >= 2 and cohortes[:2] == sorted(with_data, reverse=True)[:2]

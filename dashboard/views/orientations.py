@@ -215,7 +215,7 @@ def cohorte_records(series: list[tuple[str, dict]], limit: int | None = None) ->
                 **{f"{s}_provisoire": r[f"{s}_provisoire"] for s in SHARES},
                 "provisoire": widgets.provisional_label(r, DELAY_FLAGS),
                 "anomalies": r["anomalies_avant_entree"],
-                "population": r["population"],
+                "population": widgets.population_label(r["population"]),
             }
         )
     return pd.DataFrame(records, columns=[*COLUMNS, *(f"{s}_provisoire" for s in SHARES)])
@@ -264,7 +264,7 @@ def cohortes_block(
     """The entry cohortes of the period (`series`: delai_orientation per month) as every
     surface shows them: the page, the committee PDF and the export."""
     cohortes = cohorte_records(series, limit)
-    shown = _printed(cohortes, limit)
+    shown = _printed(cohortes, limit).iloc[::-1].reset_index(drop=True)  # latest first
     return Cohortes(
         population=widgets.population_caption(population, sentence=True),
         link=None
