@@ -81,6 +81,8 @@ verdict = st.success if checked.loadable else (st.info if checked.prior else st.
 verdict(checked.verdict)
 checks = checked.checks()
 st.markdown(f"**{checks.summary}** {checked.rows_caption}")
+if checked.comparison:
+    st.markdown(f"**Comparaison.** {checked.comparison}")
 for blocking, message in checked.findings:
     (st.error if blocking else st.warning)(message)
 if not checks.failed.empty:

@@ -107,14 +107,18 @@ def replaced_by(
     departement: str | None,
     month: str | None,
     variant: str | None,
-    by_month: bool,
+    catalog: str | None = None,
 ) -> tuple | None:
-    """(id, started_at) of the newest current load a new file of this source would
-    replace: same département, and same month and variant when the source replaces month
-    by month (`SUPERSEDE`, pipelines/sources); None when it replaces nothing."""
-    sql = "SELECT id, started_at FROM load_journal WHERE source = ? AND departement = ? "
+    """(id, started_at, month, rows_loaded) of the newest current load a new file of this
+    source would replace: same département, and same month and variant when the source
+    replaces month by month (its `SUPERSEDE`, pipelines/sources); None when it replaces
+    nothing. The Chargement page names it, and the drift compares the new file with it."""
+    from pipelines.sources import get_source
+
+    table = f"{catalog}.load_journal" if catalog else "load_journal"
+    sql = f"SELECT id, started_at, month, rows_loaded FROM {table} WHERE source = ? AND departement = ? "
     params: list[object] = [source, departement]
-    if by_month:
+    if getattr(get_source(source), "SUPERSEDE", "month") == "month":
         sql += "AND month = ? AND variant IS NOT DISTINCT FROM ? "
         params += [month, variant]
     return con.execute(sql + "AND status = 'loaded' ORDER BY id DESC LIMIT 1", params).fetchone()

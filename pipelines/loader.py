@@ -354,6 +354,7 @@ def _write_loaded(
     con, src, report: Report, facts: FileFacts, settings: Settings, started: datetime
 ) -> tuple[int, int]:
     previous = _previous_loads(con, src, report)
+    drift.keep_reference_persons(con, report)  # before the replaced rows are deleted
     message = (
         f"{report.rows_rejected} ligne(s) en quarantaine."
         if report.rows_rejected

@@ -6,7 +6,9 @@ table labels the checks of the page, the CLI and the HTML report."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -16,12 +18,15 @@ from dashboard.uploads import arrivals
 from dashboard.views import chargement as view
 from pipelines import access, warehouse
 from pipelines.access import User
+from pipelines.readers.layout import available_layouts
 from pipelines.validation import html
 from pipelines.validation.report import SEVERITY_LABELS, severity_label
 from sample_data.demo import sample_files
-from tests.conftest import pecgm_lines
+from sample_data.generate import set_field
+from tests.conftest import pecgm_lines, write_pecgm
 
 STEWARD = User("steward", "donnees", ("2A",))
+LAYOUT = available_layouts("pecgm")["001,0"]
 CGPEM = next(p for source, p in sample_files() if source == "cgpem")
 
 
@@ -220,3 +225,54 @@ def test_an_unrecognised_file_says_what_was_tried_and_what_to_do(settings) -> No
     assert "Essayé" in message and "Décisions d'orientation" in message
     assert "Le plus proche" in message and "il manque les colonnes" in message
     assert "Choisissez la source" in message and "--" not in message
+
+
+def _arrive_pecgm(settings, name: str, lines: list[str]):
+    folder = view.arrivals_dir(settings)
+    write_pecgm(folder / name, lines)
+    return next(a for a in arrivals(folder) if a.path.name == name)
+
+
+def test_a_corrected_resend_is_compared_with_the_load_it_replaces(settings) -> None:
+    """A corrected October file was compared with September's (the previous month), not
+    with the October load it replaces: the drift, its messages, the page's sentence and
+    the HTML report now name that load; a new month still compares with the last one."""
+    state: dict = {}
+    for month in ("2026-09", "2026-10"):
+        arrival = _arrive_pecgm(settings, f"PECGM_2A_{month[:4]}{month[5:]}.txt",
+                                pecgm_lines(persons=300, month=month, seed=3))  # fmt: skip
+        request = _request("pecgm", arrival, "2A")
+        checked = view.check(STEWARD, settings, request, state)
+        assert view.load(STEWARD, settings, request, checked, state, lambda _: None).ok
+
+    corrected = pecgm_lines(persons=300, month="2026-10", seed=3)
+    for i in range(1, len(corrected) // 2):  # half of the people move to category 5
+        corrected[i] = set_field(corrected[i], LAYOUT, "D", "code_categorie", "5")
+    resent = _arrive_pecgm(settings, "PECGM_2A_202610_corrige.txt", corrected)
+    request = _request("pecgm", resent, "2A")
+    checked = view.check(STEWARD, settings, request, {})
+    replaced = checked.prior.load_id
+    assert not checked.prior.same and f"remplace le chargement n° {replaced}" in checked.verdict
+    precedent = checked.report.drift["precedent"]
+    assert (precedent["chargement"], precedent["mois"]) == (replaced, "2026-10")
+    said = f"omparé au chargement n° {replaced} qu'il remplace"
+    assert said in checked.comparison
+    assert said in unescape(checked.html().decode("utf-8"))
+    derive = [m for blocking, m in checked.findings if "dérive" in m]
+    assert derive and all(f"au chargement n° {replaced} qu'il remplace" in m for m in derive)
+    assert "2026-09" not in " ".join(derive)
+
+    loaded = view.load(STEWARD, settings, request, checked, {}, lambda _: None)
+    assert loaded.ok
+    with warehouse.open_reader(settings.db_path) as con:
+        stored = con.execute(
+            "SELECT report_json FROM load_journal WHERE status = 'loaded' AND month = '2026-10'"
+        ).fetchone()[0]
+    absent = json.loads(stored)["drift"]["personnes_absentes"]
+    assert absent == {"nombre": 0, "part": 0.0}  # the same people: the replaced rows were read
+
+    november = _arrive_pecgm(settings, "PECGM_2A_202611.txt",
+                             pecgm_lines(persons=300, month="2026-11", seed=3))  # fmt: skip
+    checked = view.check(STEWARD, settings, _request("pecgm", november, "2A"), {})
+    assert checked.report.drift["precedent"]["mois"] == "2026-10"
+    assert checked.comparison.startswith("Comparé au fichier précédent de la même source")

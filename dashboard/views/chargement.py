@@ -33,8 +33,7 @@ from pipelines import access, journal, loader, retention, warehouse
 from pipelines.access import User
 from pipelines.errors import NotAuthorised, PilotageError
 from pipelines.settings import Settings, private_dir
-from pipelines.sources import get_source
-from pipelines.validation import archive, html
+from pipelines.validation import archive, drift, html
 from pipelines.validation.report import BLOQUANT, Report, severity_label
 
 SOURCES = {
@@ -165,10 +164,7 @@ def prior_load(settings: Settings, source: str, report: Report) -> Prior | None:
                 "SELECT started_at FROM load_journal WHERE id = ?", [row[0]]
             ).fetchone()
             return Prior(row[0], started[0] if started else None, True)
-        by_month = getattr(get_source(source), "SUPERSEDE", "month") == "month"
-        row = journal.replaced_by(
-            con, source, report.departement, report.month, report.variant, by_month
-        )
+        row = journal.replaced_by(con, source, report.departement, report.month, report.variant)
         return None if row is None else Prior(row[0], row[1], False)
     finally:
         con.close()
@@ -219,6 +215,15 @@ class Checked:
                 f"{prior.when}."
             )
         return "Fichier chargeable."
+
+    @property
+    def comparison(self) -> str | None:
+        """What the file was compared with (the drift): the load it replaces when it is a
+        corrected re-send, else the previous month's file; None when nothing was compared
+        or the same bytes are already loaded."""
+        if self.prior and self.prior.same:
+            return None
+        return drift.comparison_sentence(self.report.drift)
 
     @property
     def metrics(self) -> tuple[tuple[str, str], ...]:

@@ -1,4 +1,6 @@
-"""Drift against the previous loaded file of the same source and département.
+"""Drift against the file a new one follows: the load it replaces when it is a corrected
+re-send (same source, département and month), else the previous loaded file of the same
+source and département.
 
 Compares what the staged file holds with the warehouse as loaded: row count, each
 category's and modality's share (PECGM), new or vanished codes, and persons present in the
@@ -15,6 +17,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipelines import journal
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report, percent
 
 CONFIG = Path(__file__).resolve().parents[1] / "drift.yaml"
@@ -30,9 +33,17 @@ def thresholds() -> dict:
     return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
 
 
-def _previous_load(con, report: Report) -> tuple[int, str, int] | None:
-    """(load id, month, rows) of the latest loaded file before this one, same source,
-    département (and list)."""
+def _reference_load(con, report: Report) -> dict | None:
+    """The load this file is compared with: the current load it replaces when it is a
+    corrected re-send (same source and département, and same month and list for the
+    sources replaced month by month: `journal.replaced_by`, the rule the Chargement page
+    names), else the latest loaded file of an earlier month (same list)."""
+    replaced = journal.replaced_by(
+        con, report.source, report.departement, report.month, report.variant, catalog="wh"
+    )
+    if replaced is not None:
+        load_id, _, month, rows = replaced
+        return {"chargement": load_id, "mois": month, "lignes": rows, "remplace": True}
     row = con.execute(
         """SELECT id, month, rows_loaded FROM wh.load_journal
         WHERE source = ? AND departement = ? AND status = 'loaded'
@@ -40,7 +51,43 @@ def _previous_load(con, report: Report) -> tuple[int, str, int] | None:
         ORDER BY month DESC, id DESC LIMIT 1""",
         [report.source, report.departement, report.variant, report.month, report.month],
     ).fetchone()
-    return tuple(row) if row else None
+    if row is None:
+        return None
+    return {"chargement": row[0], "mois": row[1], "lignes": row[2], "remplace": False}
+
+
+def reference_words(precedent: dict) -> dict[str, str]:
+    """How the messages name the file compared with (`precedent` of a drift): « dans » /
+    « depuis » / « du » it. Reports stored before re-sends were told apart have no
+    `remplace`: theirs was the previous month's file."""
+    if precedent.get("remplace"):
+        name = f"chargement n° {precedent['chargement']} qu'il remplace"
+        return {"dans": f"dans le {name}", "depuis": f"par rapport au {name}", "du": f"du {name}"}
+    month = f" ({precedent['mois']})" if precedent.get("mois") else ""
+    return {
+        "dans": f"dans le fichier précédent{month}",
+        "depuis": f"depuis {precedent['mois']}"
+        if precedent.get("mois")
+        else "depuis le fichier précédent",
+        "du": f"du fichier précédent{month}",
+    }
+
+
+def comparison_sentence(drift: dict | None) -> str | None:
+    """What a file was compared with, as the Chargement page and the HTML report say it:
+    the load it replaces (a corrected re-send), else the previous month's file."""
+    if not drift:
+        return None
+    p = drift["precedent"]
+    if p.get("remplace"):
+        head = f"Comparé au chargement n° {p['chargement']} qu'il remplace"
+        head += f" (même mois, {p['mois']})" if p.get("mois") else ""
+    else:
+        head = f"Comparé au fichier précédent de la même source (chargement n° {p['chargement']}"
+        head += f", {p['mois']})" if p.get("mois") else ")"
+    change = drift.get("variation_lignes")
+    moved = "" if change is None else f" : variation {'+' if change > 0 else ''}{percent(change)}"
+    return f"{head}, qui comptait {p['lignes']} enregistrement(s){moved}."
 
 
 def _shares(rows: list[tuple[str | None, int]]) -> dict[str, float]:
@@ -55,19 +102,20 @@ def compare(con: duckdb.DuckDBPyConnection, report: Report, fields: str | None) 
     """
     if not report.departement:
         return None
-    previous = _previous_load(con, report)
+    previous = _reference_load(con, report)
     if previous is None:
         return None
     limits = thresholds()
-    load_id, month, rows = previous
+    load_id, rows = previous["chargement"], previous["lignes"]
+    words = reference_words(previous)
     now = report.rows_read - report.rows_rejected
-    drift: dict = {"precedent": {"chargement": load_id, "mois": month, "lignes": rows}}
+    drift: dict = {"precedent": previous}
     change = (now - rows) / rows if rows else None
     drift["variation_lignes"] = round(change, 4) if change is not None else None
     warnings = []
     if change is not None and abs(change) > limits["row_count_change"]:
         warnings.append(
-            f"{now} enregistrements contre {rows} dans le fichier précédent ({month}) : "
+            f"{now} enregistrements contre {rows} {words['dans']} : "
             f"{'+' if change > 0 else ''}{percent(change)}."
         )
     if report.source == "pecgm" and fields:
@@ -88,18 +136,18 @@ def compare(con: duckdb.DuckDBPyConnection, report: Report, fields: str | None) 
             }
             drift["parts"][family] = moved
             new, gone = sorted(set(after) - set(before)), sorted(set(before) - set(after))
+            since = words["depuis"]
             if new:
-                warnings.append(f"{family} : code(s) nouveau(x) depuis {month} : {', '.join(new)}.")
+                warnings.append(f"{family} : code(s) nouveau(x) {since} : {', '.join(new)}.")
             if gone:
-                warnings.append(
-                    f"{family} : code(s) disparu(s) depuis {month} : {', '.join(gone)}."
-                )
+                warnings.append(f"{family} : code(s) disparu(s) {since} : {', '.join(gone)}.")
             if min(now, rows) >= limits["min_rows_for_shares"]:
                 for code, delta in moved.items():
                     if abs(delta) > limits["share_change"] and code not in new + gone:
+                        points = f"{abs(delta) * 100:.1f}".replace(".", ",")
                         warnings.append(
                             f"{family} {code} : part {'en hausse' if delta > 0 else 'en baisse'} "
-                            f"de {abs(delta) * 100:.1f} points depuis {month}.".replace(".", ",", 1)
+                            f"de {points} points {since}."
                         )
     for message in warnings:
         report.findings.insert(
@@ -110,28 +158,46 @@ def compare(con: duckdb.DuckDBPyConnection, report: Report, fields: str | None) 
     return drift
 
 
-def missing_persons(con: duckdb.DuckDBPyConnection, report: Report, load_id: int) -> None:
-    """At load time (keys exist): persons of the previous PECGM file absent from this one."""
+REFERENCE_PERSONS = "drift_reference_persons"  # temp table: see keep_reference_persons
+
+
+def keep_reference_persons(con: duckdb.DuckDBPyConnection, report: Report) -> None:
+    """At load time, before the load deletes the rows it replaces: the persons of the
+    PECGM file this one is compared with, kept aside, for a corrected re-send is compared
+    with the very load it deletes."""
     if report.source != "pecgm" or not report.drift:
         return
-    previous = report.drift["precedent"]["chargement"]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {REFERENCE_PERSONS} AS "
+        "SELECT person_key FROM wh.pecgm_stock WHERE load_id = ?",
+        [report.drift["precedent"]["chargement"]],
+    )
+
+
+def missing_persons(con: duckdb.DuckDBPyConnection, report: Report, load_id: int) -> None:
+    """At load time (keys exist): persons of the file compared with absent from this one
+    (`keep_reference_persons` kept them before the load)."""
+    if report.source != "pecgm" or not report.drift:
+        return
     before, missing = con.execute(
-        """SELECT count(*), count(*) FILTER (WHERE person_key NOT IN
+        f"""SELECT count(*), count(*) FILTER (WHERE person_key NOT IN
                (SELECT person_key FROM wh.pecgm_stock WHERE load_id = ?))
-        FROM wh.pecgm_stock WHERE load_id = ?""",
-        [load_id, previous],
+        FROM {REFERENCE_PERSONS}""",
+        [load_id],
     ).fetchone()
+    con.execute(f"DROP TABLE {REFERENCE_PERSONS}")
     share = missing / before if before else None
     report.drift["personnes_absentes"] = {
         "nombre": missing,
         "part": round(share, 4) if share is not None else None,
     }
     if share is not None and share > thresholds()["missing_persons_share"]:
+        words = reference_words(report.drift["precedent"])
         report.findings.insert(
             0,
             Finding(
                 "derive",
-                f"{report.file_name} : dérive — {missing} personnes du fichier précédent "
+                f"{report.file_name} : dérive — {missing} personnes {words['du']} "
                 f"({percent(share)}) n'y figurent plus.",
                 AVERTISSEMENT,
             ),

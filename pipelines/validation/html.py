@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
+from pipelines.validation.drift import comparison_sentence, reference_words
 from pipelines.validation.report import BLOQUANT, percent, severity_label
 
 STYLE = """
@@ -114,11 +115,12 @@ def render(report: dict) -> str:
     drift = report.get("drift")
     if drift:
         prev = drift["precedent"]
+        words = reference_words(prev)
         parts.append(
-            f"<h2>Dérive depuis le fichier précédent ({escape(str(prev['mois']))})</h2><table>"
+            f"<h2>Comparaison</h2><p>{escape(comparison_sentence(drift) or '')}</p><table>"
             "<tr><th>Mesure</th><th>Valeur</th></tr>"
         )
-        parts.append(_row("Enregistrements du fichier précédent", prev["lignes"]))
+        parts.append(_row(f"Enregistrements {words['du']}", prev["lignes"]))
         if drift.get("variation_lignes") is not None:
             parts.append(
                 _row("Variation du nombre d'enregistrements", percent(drift["variation_lignes"]))
@@ -127,7 +129,7 @@ def render(report: dict) -> str:
         if absent:
             parts.append(
                 _row(
-                    "Personnes du fichier précédent absentes",
+                    f"Personnes {words['du']} absentes",
                     f"{absent['nombre']} ({percent(absent['part'] or 0)})",
                 )
             )
