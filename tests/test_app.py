@@ -107,6 +107,22 @@ def test_chargement_loads_a_sound_file_from_the_arrivals_folder(settings) -> Non
     assert (folder / "charges" / path.name).exists() and not (folder / path.name).exists()
 
 
+def test_chargement_compares_a_corrected_resend_with_the_load_it_replaces(settings) -> None:
+    """The page named the load a corrected file replaces, but its drift compared it with
+    the previous month: it now says what it compared the file with."""
+    path = next(p for source, p in sample_files() if source == "cgpem")
+    first = loader.load("cgpem", path, settings, "2A")
+    assert first.status == "loaded"
+    corrected = path.read_text(encoding="utf-8").splitlines()[:-1]
+    at = _chargement(settings, {"corrige_" + path.name: "\n".join(corrected) + "\n"})
+    at.selectbox[0].set_value("cgpem")
+    at.text_input[0].input("2A")
+    at.multiselect[0].select(_arrival(settings, "corrige_" + path.name)).run()
+    assert not at.exception, at.exception
+    said = f"Comparé au chargement n° {first.load_id} qu'il remplace"
+    assert any(said in m.value for m in at.markdown), [m.value for m in at.markdown]
+
+
 def _arrival(settings, name: str):
     from dashboard.uploads import arrivals
 
