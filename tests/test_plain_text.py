@@ -252,7 +252,7 @@ def test_orientations_chart_draws_hostile_organismes_as_text(hostile_db, monkeyp
     shown = set()
     for chart in at.get("plotly_chart"):
         shown |= _assert_plain(go.Figure(json.loads(chart.proto.spec)))
-    assert any("Cliquez Ici" in s for s in shown), "the organismes reach the chart"
+    assert any("Cliquez ici" in s for s in shown), "the organismes reach the chart, as written"
 
 
 def test_the_committee_pdf_has_no_link_from_a_label(hostile_db) -> None:
