@@ -81,7 +81,7 @@ def comparison_sentence(drift: dict | None) -> str | None:
     p = drift["precedent"]
     if p.get("remplace"):
         head = f"Comparé au chargement n° {p['chargement']} qu'il remplace"
-        head += f" (même mois, {p['mois']})" if p.get("mois") else ""
+        head += f" ({p['mois']})" if p.get("mois") else ""
     else:
         head = f"Comparé au fichier précédent de la même source (chargement n° {p['chargement']}"
         head += f", {p['mois']})" if p.get("mois") else ")"
