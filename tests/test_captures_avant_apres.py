@@ -1,0 +1,53 @@
+"""tests/captures_avant_apres.py, the before/after screenshots tool of issue 31, without a
+browser: the faulty CGPEM file it uploads fails the checks it means to show, the PDF page
+it calls « Orientations » is the one titled so, and a PNG too big for a note is shrunk."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from dashboard.uploads import arrivals
+from dashboard.views import chargement as view
+from pipelines.access import User
+from tests import captures_avant_apres as captures
+
+STEWARD = User("steward", "donnees", ("2A",))
+
+
+def test_the_faulty_file_fails_one_check_per_fault() -> None:
+    settings = view.settings_for(STEWARD)
+    folder = view.arrivals_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = captures.failing_cgpem(folder, "2A")
+    arrival = next(a for a in arrivals(folder) if a.path == path)
+    request = view.Request("cgpem", [], [arrival], "2A", None, None)
+    failed = view.check(STEWARD, settings, request, {}).checks().failed
+    fields = " | ".join(failed["champ"])
+    for column, _ in captures.FAULTS:
+        assert column.split(" du ")[0] in fields, column  # the identifier's label is shorter
+    assert len(failed) > len(captures.FAULTS)  # and the duplicated line
+
+
+def test_the_orientations_page_is_the_one_titled_so() -> None:
+    pages = [
+        "PILOTAGE RSA\nRapport mensuel",
+        "\n  Chiffres clés\nDécisions d'orientation   106",  # names orientations, not its title
+        "Orientations\nDécisions d'orientation par type de parcours",
+    ]
+    assert captures.orientations_page(pages) == 3
+    with pytest.raises(SystemExit):
+        captures.orientations_page(pages[:2])
+
+
+def test_a_png_too_big_for_a_note_is_shrunk(tmp_path) -> None:
+    from PIL import Image
+
+    noise = random.Random(31).randbytes(1440 * 900 * 3)  # incompressible
+    path = tmp_path / "bruit.png"
+    Image.frombytes("RGB", (1440, 900), noise).save(path)
+    assert path.stat().st_size > captures.MAX_BYTES
+    captures.shrink(path)
+    assert path.stat().st_size <= captures.MAX_BYTES
+    assert Image.open(path).width > 0
