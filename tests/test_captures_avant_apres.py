@@ -1,0 +1,74 @@
+"""tests/captures_avant_apres.py, the before/after screenshots tool of issue 31: the faulty
+CGPEM file it uploads fails the checks it means to show, the PDF page it calls
+« Orientations » is the one titled so, a PNG too big for a note is shrunk, and in a real
+headless Chromium it captures today's pages (the lead reruns it after each merge)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from dashboard.uploads import arrivals
+from dashboard.views import chargement as view
+from pipelines.access import User
+from tests import captures_avant_apres as captures
+from tests import test_e2e_browser as e2e
+
+server = e2e.server  # the same fixture: the demo warehouse served by Streamlit
+
+STEWARD = User("steward", "donnees", ("2A",))
+
+
+def test_the_faulty_file_fails_one_check_per_fault() -> None:
+    settings = view.settings_for(STEWARD)
+    folder = view.arrivals_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = captures.failing_cgpem(folder, "2A")
+    arrival = next(a for a in arrivals(folder) if a.path == path)
+    request = view.Request("cgpem", [], [arrival], "2A", None, None)
+    failed = view.check(STEWARD, settings, request, {}).checks().failed
+    fields = " | ".join(failed["champ"])
+    for column, _ in captures.FAULTS:
+        assert column.split(" du ")[0] in fields, column  # the identifier's label is shorter
+    assert len(failed) > len(captures.FAULTS)  # and the duplicated line
+
+
+def test_the_orientations_page_is_the_one_titled_so() -> None:
+    pages = [
+        "PILOTAGE RSA\nRapport mensuel",
+        "\n  Chiffres clés\nDécisions d'orientation   106",  # names orientations, not its title
+        "Orientations\nDécisions d'orientation par type de parcours",
+    ]
+    assert captures.orientations_page(pages) == 3
+    with pytest.raises(SystemExit):
+        captures.orientations_page(pages[:2])
+
+
+def test_a_png_too_big_for_a_note_is_shrunk(tmp_path) -> None:
+    from PIL import Image
+
+    noise = random.Random(31).randbytes(1440 * 900 * 3)  # incompressible
+    path = tmp_path / "bruit.png"
+    Image.frombytes("RGB", (1440, 900), noise).save(path)
+    assert path.stat().st_size > captures.MAX_BYTES
+    captures.shrink(path)
+    assert path.stat().st_size <= captures.MAX_BYTES
+    assert Image.open(path).width > 0
+
+
+def test_the_tool_captures_the_current_pages(server, tmp_path) -> None:
+    """Each capture waits for its page's state (a missing heading, tile or chart times out
+    and fails here); the pictures have the sizes the note shows."""
+    from PIL import Image
+
+    chromium = e2e._chromium()
+    args = ["--base-url", server, "--out", str(tmp_path), "--chromium", chromium]
+    assert captures.main(args) == 0
+    sizes = {p.name: Image.open(p).size for p in tmp_path.glob("apres-*.png")}
+    desktop = (captures.DESKTOP["width"], captures.DESKTOP["height"])
+    assert sizes["apres-chargement.png"] == desktop
+    assert sizes["apres-synthese.png"] == desktop
+    width, height = sizes["apres-telephone.png"]
+    assert width > 2 * captures.PHONE["width"] and height == captures.PHONE["height"]
+    assert all(p.stat().st_size <= captures.MAX_BYTES for p in tmp_path.glob("*.png"))
