@@ -88,3 +88,39 @@ def test_a_load_that_commits_invalidates_the_figures(settings) -> None:
     after = served("2A", masking.committee_threshold())
     assert after is not before
     assert BUILT == ["Décisions", "Décisions"]
+
+
+def _chart_specs(user, unmasked: bool = False) -> list[str]:
+    """The Orientations page's charts, as sent to the browser, for `user` (an analyst may
+    have asked for unmasked figures)."""
+    from pathlib import Path
+
+    from dashboard import auth
+    from tests.streamlit_session import sign_in
+
+    page = Path(__file__).resolve().parents[1] / "pages" / "orientations.py"
+    at = AppTest.from_file(str(page), default_timeout=60)
+    sign_in(at, user)
+    if unmasked:
+        at.session_state[auth.SESSION_UNMASKED] = True
+    at.query_params["dep"] = "2A"
+    at.query_params["mois"] = "2026-06"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return [chart.proto.spec for chart in at.get("plotly_chart")]
+
+
+def test_a_page_never_serves_the_analysts_unmasked_charts_to_the_committee(
+    sample_db, monkeypatch
+) -> None:
+    """Through a real page: the committee's charts after an analyst's unmasked view are
+    those the committee gets from an empty cache."""
+    from pipelines.access import User
+
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    committee, analyst = User("c", "comite", ("2A",)), User("a", "analyste", ("2A",))
+    alone = _chart_specs(committee)
+    figure_cache._figure.clear()
+    unmasked = _chart_specs(analyst, unmasked=True)
+    assert unmasked != alone, "no masked cell on this page: the test would prove nothing"
+    assert _chart_specs(committee) == alone
