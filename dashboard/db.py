@@ -56,7 +56,18 @@ def _months(path: str, gen: tuple, departement: str) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _summary(path: str, gen: tuple, departement: str, month: str, communes: tuple | None) -> dict:
-    return indicators.summary(_pool(path).cursor(), departement, month, communes)
+    def family(name: str, m: str | None):  # each family through the cache `family()` fills
+        if m is None:
+            return _departement_wide(path, gen, name, departement)
+        return _family(path, gen, name, departement, m, communes)
+
+    return indicators.summary(_pool(path).cursor(), departement, month, communes, family)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _departement_wide(path: str, gen: tuple, name: str, departement: str):
+    """A family of the whole département, whatever the month (liaison_flux)."""
+    return getattr(indicators, name)(_pool(path).cursor(), departement)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, figures
+from dashboard import auth, figure_cache, figures
 from dashboard.formatting import fmt_date, fmt_int, fmt_share
 from dashboard.texte import for_markdown
 from pipelines import export, masking
@@ -213,8 +213,7 @@ def distribution(
         st.info(f"{for_markdown(title)} : aucune donnée pour cette période.")
         return
     frame = masked_frame(counts, labels, linked)
-    fig = figures.distribution(frame, family, title)
-    st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
+    figure_cache.chart(figures.distribution, frame, family, title, key=key)
     st.caption(caption + masked_note())
     download(
         frame[["code", "libelle", "affiche"]].rename(columns={"affiche": "effectif"}), key, key
@@ -237,8 +236,7 @@ def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool, key: s
     if frame.empty:
         st.info(f"{for_markdown(title)} : aucune donnée.")
         return
-    fig = figures.stacked(frame, family, title, as_share)
-    st.plotly_chart(fig, width="stretch", key=f"chart_{key}")
+    figure_cache.chart(figures.stacked, frame, family, title, as_share, key=key)
 
 
 def monthly_chart(
@@ -268,7 +266,7 @@ def lines(chart: figures.LineChart, key: str) -> None:
     if not figures.has_values(chart.frame, chart.y):
         st.info(f"{for_markdown(chart.title)} : aucune donnée.")
         return
-    st.plotly_chart(figures.lines(*chart), width="stretch", key=f"chart_{key}")
+    figure_cache.chart(figures.lines, *chart, key=key)
 
 
 def line_pair(*charts: tuple[figures.LineChart, str]) -> None:

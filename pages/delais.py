@@ -3,7 +3,7 @@ curve per orientation cohorte), medians and 30/60-day shares over time, by parco
 
 import streamlit as st
 
-from dashboard import figures, filters, widgets
+from dashboard import figure_cache, figures, filters, widgets
 from dashboard.views.delais import delais_view
 
 scope = filters.topic("delais", "Délais et contrats")
@@ -25,7 +25,7 @@ if view.empty:
 if view.curve.empty:
     st.info(view.no_curve)
 else:
-    st.plotly_chart(figures.contract_curve(view.curve), width="stretch", key="chart_km")
+    figure_cache.chart(figures.contract_curve, view.curve, key="km")
     st.caption(view.curve_caption)
     widgets.download(view.curve, f"courbe_contrat_{departement}", "km")
 widgets.line_pair((view.median, "mediane"), (view.within_30, "c30"))

@@ -12,7 +12,9 @@ data are absent for the département gives null values, never an error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import duckdb
 
@@ -21,6 +23,22 @@ from pipelines.settings import SQL_DIR
 
 SHARE_DECIMALS = 4  # the decimals of the SQL macro `part` (migration 0015)
 Communes = tuple[str, ...] | None  # a territoire's communes; None: the whole département
+# (family name, month) -> that family's result for the caller's département and communes
+# (month None: a family of the whole département, e.g. liaison_flux): how a caller that
+# caches each family (dashboard/db.py) lends its cache to `summary`.
+Family = Callable[[str, str | None], Any]
+
+
+def direct(con: duckdb.DuckDBPyConnection, departement: str, communes: Communes) -> Family:
+    """Each family computed by its query, uncached (the command line, the tests)."""
+
+    def family(name: str, month: str | None):
+        function = globals()[name]
+        if month is None:
+            return function(con, departement)
+        return function(con, departement, month, communes)
+
+    return family
 
 
 def _territoire(departement: str, communes: Communes) -> dict:
@@ -638,15 +656,19 @@ def looked_back(months: list[str], month: str) -> list[str]:
 
 
 def complete_cohortes(
-    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+    con: duckdb.DuckDBPyConnection,
+    departement: str,
+    month: str,
+    communes: Communes = None,
+    family: Family | None = None,
 ) -> dict[str, dict | None]:
     """Each Synthèse cohorte figure at the latest complete cohorte on or before `month`:
-    {cohorte, valeur, population}; None when none of the months looked back is complete."""
+    {cohorte, valeur, population}; None when none of the months looked back is complete.
+    `family` computes each month's family (`direct` by default)."""
+    family = family or direct(con, departement, communes)
     scanned = looked_back(sorted({*months_available(con, departement), month}), month)
     families = {f for f, _, _ in COMPLETE_FIGURES.values()}
-    series = {
-        f: [(m, globals()[f](con, departement, m, communes)) for m in scanned] for f in families
-    }
+    series = {f: [(m, family(f, m)) for m in scanned] for f in families}
     out: dict[str, dict | None] = {}
     for key, (family, provisional, population_key) in COMPLETE_FIGURES.items():
         chosen = latest_complete(series[family], provisional, month)
@@ -663,21 +685,29 @@ def complete_cohortes(
 
 
 def summary(
-    con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
+    con: duckdb.DuckDBPyConnection,
+    departement: str,
+    month: str,
+    communes: Communes = None,
+    family: Family | None = None,
 ) -> dict:
     """The JSON object of `python -m pipelines indicators` (unmasked: an operator tool).
 
-    Keys whose data are absent for the département are null, never a crash.
+    Keys whose data are absent for the département are null, never a crash. `family`
+    computes each family of a month (`direct` by default): the dashboard passes its cache,
+    so that the months a Synthèse reads twice (this month's summary, the previous month's,
+    the cohortes looked back) are queried once.
     """
+    family = family or direct(con, departement, communes)
     result: dict = {"departement": departement, "month": month}
-    result.update(stock(con, departement, month, communes))
+    result.update(family("stock", month))
     stock_date = con.execute("SELECT date_donnees(?, ['pecgm'])", [departement]).fetchone()[0]
-    orient = orientations(con, departement, month, communes)
+    orient = family("orientations", month)
     result["orientations"] = orient["orientations"] if orient else None
     result["organisme_referent"] = orient["organisme_referent"] if orient else None
     result["personnes_orientees"] = orient["personnes_orientees"] if orient else None
-    result.update(flux(con, departement, month, communes))
-    delay = delai_orientation(con, departement, month, communes)
+    result.update(family("flux", month))
+    delay = family("delai_orientation", month)
     for key in (
         "delai_orientation_jours",
         "orientes_30j_share",
@@ -691,8 +721,8 @@ def summary(
         result[key] = delay[key] if delay else None
     result["entrants"] = delay["entrants"] if delay else None
     result["population"] = population(con, departement)
-    result["liaison_flux"] = liaison_flux(con, departement)
-    contract = contrat(con, departement, month, communes)
+    result["liaison_flux"] = family("liaison_flux", None)
+    contract = family("contrat", month)
     for key in (
         "delai_contrat_jours",
         "contrat_30j_share",
@@ -709,20 +739,22 @@ def summary(
         "cohorte": month,
         "provisoire": {k: result[flag] for k, (_, flag, _) in COMPLETE_FIGURES.items()},
     }
-    result["derniere_cohorte_complete"] = complete_cohortes(con, departement, month, communes)
+    result["derniere_cohorte_complete"] = complete_cohortes(
+        con, departement, month, communes, family
+    )
     result["date_donnees"] = {  # per family: the cohorte figures are complete up to it
         "stock": iso_date(stock_date),
         "delai_orientation": delay["date_donnees"] if delay else None,
         "contrat": contract["date_donnees"] if contract else None,
     }
-    first = premier_rdv(con, departement, month, communes)
+    first = family("premier_rdv", month)
     result["delai_premier_rdv_jours"] = first
-    intensity = intensite(con, departement, month, communes)
+    intensity = family("intensite", month)
     result["heures_hebdo"] = intensity["heures_hebdo"] if intensity else None
     result["rdv_par_personne"] = intensity["rdv_par_personne"] if intensity else None
-    shares = part_orientes(con, departement, month, communes)
+    shares = family("part_orientes", month)
     result["part_orientes"] = shares
-    ft = france_travail(con, departement, month, communes)
+    ft = family("france_travail", month)
     for key in ("date_collecte", "statut_de", "categorie_api", "contraintes"):
         result[key if key != "date_collecte" else "date_collecte_ft"] = ft[key] if ft else None
     result["inscrits_orientes_ft"] = ft["inscrits_orientes_ft"] if ft else None

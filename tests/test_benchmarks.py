@@ -101,3 +101,16 @@ def test_bench_startup_prints_every_figure() -> None:
         assert "whole command wall" in line and "exit 0" in line and "target <= 0.6 s" in line
     assert out.count("start-up: imports") == 3
     assert out.count("heavy packages imported: none") == 3
+
+
+def test_bench_pages_times_a_page_that_draws(sample_db) -> None:
+    """The page timed is the page a signed-in user sees (the bench stops on a refused or
+    empty run), and the targets are printed with their verdict."""
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_pages.py"), "--db", str(sample_db),
+         "--runs", "2", "--page", "synthese"],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout  # fmt: skip
+    assert any(line.split()[:2] == ["synthese", "comite"] for line in out.splitlines()), out
+    assert "objectif première vue ≤ 300 ms" in out and "objectif p95 à chaud ≤ 100 ms" in out
+    assert "load average before:" in out and "load average after:" in out

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import db, figures, widgets
+from dashboard import db, figure_cache, figures, widgets
 from dashboard.formatting import fmt_month
 from pipelines import glossary, indicators, masking
 from pipelines.masking import count_label, masked_count, shown_share
@@ -221,7 +221,11 @@ def curves(departement: str, cohortes: list[Cohorte]) -> list[Curve]:
         )
         out.append(
             Curve(
-                kind, None if shown.empty else figures.cohorte_curves(shown, title, xtitle), message
+                kind,
+                None
+                if shown.empty
+                else figure_cache.figure(figures.cohorte_curves, shown, title, xtitle),
+                message,
             )
         )
     return out
@@ -256,7 +260,8 @@ def comparison(departement: str, cohortes: list[Cohorte], horizon: int) -> Compa
         "orientées) pendant les mois choisis ; toutes sources reliées par identifiants "
         "pseudonymisés"
         + widgets.data_date_note(first["date_donnees"] or cohortes[-1].result["date_donnees"]),
-        funnel=figures.funnel(
+        funnel=figure_cache.figure(
+            figures.funnel,
             list(STEPS.values()),
             bars,
             f"Parcours des deux cohortes, de l'entrée à la reprise d'emploi, en {horizon} jours",

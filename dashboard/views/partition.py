@@ -5,9 +5,11 @@ A view filtered on a territoire shows its row of that decision, never its own.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
-from dashboard import db, headlines
+from dashboard import auth, db, headlines
 
 
 def own_row(communes: tuple[str, ...] | None, partition: dict[str, tuple[str, ...]]) -> str:
@@ -17,8 +19,20 @@ def own_row(communes: tuple[str, ...] | None, partition: dict[str, tuple[str, ..
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _decision(whole: dict, by_territoire: dict, limit: int) -> set:
-    """Keyed on the figures themselves: a hit gives nothing its caller did not read."""
+def _decision(
+    generation: tuple | None,
+    departement: str,
+    month: str,
+    territoires: tuple[str, ...],
+    limit: int,
+    _read: Callable,
+) -> set:
+    """Keyed on what decides the figures, not on the figures: the warehouse generation,
+    the département (its partition is the generation's; its territoires named too) and
+    the month. Hashing every
+    territoire's stock at each call cost more than the page (a view asks for twelve
+    months); `_read` (unhashed) reads them on a miss only."""
+    whole, by_territoire = _read()
     return headlines.grid_hidden(whole, by_territoire, limit)
 
 
@@ -26,14 +40,18 @@ def grid(
     departement: str, month: str, partition: dict[str, tuple[str, ...]], limit: int
 ) -> set | None:
     """The month's decision (`headlines.grid_hidden`); None when nothing is masked (an
-    analyst's unmasked view) or there is no partition."""
+    analyst's unmasked view) or there is no partition. The user must see the département
+    (checked before the cache: a hit reads nothing)."""
     if limit <= 1 or not partition:
         return None
-    return _decision(
-        db.family("stock", departement, month, None),
-        {t: db.family("stock", departement, month, cs) for t, cs in partition.items()},
-        limit,
-    )
+    auth.authorise(departement)
+
+    def read() -> tuple[dict, dict]:
+        return db.family("stock", departement, month, None), {
+            t: db.family("stock", departement, month, cs) for t, cs in partition.items()
+        }
+
+    return _decision(db.generation(), departement, month, tuple(partition), limit, read)
 
 
 def linked_months(

@@ -1,0 +1,68 @@
+"""Figures built once: a page's Plotly figure is built the first time a view asks for it
+and served from memory afterwards, until the next load.
+
+Building a figure costs far more than the queries behind it (plotly validates every
+trace and layout update, then `texte.plain_figure` escapes every label): most of a page
+view went there (docs/performances.md). A figure is a function of its builder's
+arguments, so those arguments are its key, hashed by content; the key also names, on
+purpose, what must never be shared between users whatever the arguments look like: the
+département of the view, the masking threshold of the view (an analyst's unmasked
+figures are never served to the committee) and the warehouse generation (a load that
+commits changes it, and the figures of the old data are never served again).
+
+The cached figure is the very object every later view gets (st.cache_resource: no copy);
+it is never changed after it is built (st.plotly_chart copies it into its message).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import db
+from pipelines import masking
+
+MAX_FIGURES = 512  # a few MB at most: figures of the demo are 10-60 kB each
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_FIGURES)
+def _figure(
+    name: str,
+    generation: tuple | None,
+    departement: str | None,
+    limit: int,
+    args: tuple,
+    kwargs: tuple,
+    _build: Callable[..., go.Figure],
+) -> go.Figure:
+    return _build(*args, **dict(kwargs))
+
+
+def key_of_view() -> tuple[tuple | None, str | None, int]:
+    """What separates the figures of two views beyond their data: the warehouse
+    generation, the département of the view (the sidebar's, kept in the address) and the
+    masking threshold in force for this user."""
+    return db.generation(), st.query_params.get("dep"), masking.threshold()
+
+
+def figure(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
+    """`build(*args, **kwargs)` (a builder of dashboard/figures.py), built once per
+    arguments and view (`key_of_view`)."""
+    generation, departement, limit = key_of_view()
+    return _figure(
+        f"{build.__module__}.{build.__qualname__}",
+        generation,
+        departement,
+        limit,
+        args,
+        tuple(sorted(kwargs.items())),
+        build,
+    )
+
+
+def chart(build: Callable[..., go.Figure], *args: Any, key: str) -> None:
+    """Draw the figure `build(*args)` (cached, see `figure`) full width, under `key`."""
+    st.plotly_chart(figure(build, *args), width="stretch", key=f"chart_{key}")

@@ -1,0 +1,34 @@
+"""A page view asks the warehouse each indicator query once: the Synthèse reads the same
+months through the month's summary, the previous month's and the cohortes it looks back
+over, and all of them share the cache of dashboard/db.py (`family`)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import streamlit as st
+
+from pipelines import indicators
+from pipelines.access import User
+from tests.conftest import run_app
+
+
+def test_the_synthese_queries_each_family_and_month_once(sample_db, monkeypatch) -> None:
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    asked: Counter = Counter()
+    lock = threading.Lock()
+    real = indicators.run
+
+    def counted(con, name, params):
+        with lock:  # db.series queries two months at a time
+            asked[(name, repr(sorted(params.items())))] += 1
+        return real(con, name, params)
+
+    monkeypatch.setattr(indicators, "run", counted)
+    st.cache_data.clear()  # the first view after a load
+    at = run_app(User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-10"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Synthèse"
+    assert asked, "the view asked nothing: the count would prove nothing"
+    assert {query: n for query, n in asked.items() if n > 1} == {}
