@@ -2,7 +2,7 @@
 de stock; parcours reuses its steps) from their templates.
 
 A tabular file becomes, in the staging database: `<source>_input` (text as read, personal
-fields reduced to "filled or not"), then the view `<source>_fields` with each field
+fields reduced to "filled or not"), then the table `<source>_fields` with each field
 normalised (codes padded, dates in ISO, parcours types in the product's three codes) and
 the derived columns the suite checks (`identifiant`, `<date>_futur`, `doublon`). Values
 that cannot be normalised are left as read, so that the suite rejects them by line.
@@ -16,12 +16,13 @@ import duckdb
 
 from pipelines.errors import FileRefused
 from pipelines.nomenclatures import expected_departements, is_departement, nomenclature
+from pipelines.readers.columns import create_table
 from pipelines.readers.encoding import FileFacts
 from pipelines.readers.tabular import (
     DELIMITER_NAMES,
     Column,
     Template,
-    arrow_table,
+    input_columns,
     match_columns,
     normalise_header,
     read_table,
@@ -223,13 +224,13 @@ def stage_tabular(
     _match_findings(report, tpl, matching, required)
     if report.blocking:
         return False
-    rows = arrow_table(table, matching, tpl)  # noqa: F841 (read by DuckDB's replacement scan)
-    # execute, not register(): register refuses to run while an earlier fetchone() left a
-    # result open (the previous file of a parcours unit); execute closes it.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {source}_input AS SELECT * FROM rows")
+    create_table(con, f"{source}_input", input_columns(table, matching, tpl))
     register_type_parcours(con)
+    # A table, not a view: the suite, the counts, the month and the insert each read it,
+    # and a view would normalise every field again for each of them (on a small file,
+    # most of the check's time).
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {source}_fields AS {fields_view_sql(tpl, source, extra)}"
+        f"CREATE OR REPLACE TEMP TABLE {source}_fields AS {fields_view_sql(tpl, source, extra)}"
     )
     apply_suite(con, f"{source}_fields", f"{source}_rejected", suite, report)
     return True
