@@ -34,6 +34,7 @@ from pipelines.readers.encoding import (
     inspect_file,
     open_bytes,
 )
+from pipelines.readers.yaml_file import read_yaml
 from pipelines.settings import LAYOUTS_DIR
 
 DELIMITERS = (";", ",", "\t")
@@ -92,7 +93,7 @@ class Template:
 @cache
 def template(source: str) -> Template:
     """The template of a tabular source, from `layouts/<source>.yaml`."""
-    raw = yaml.safe_load((LAYOUTS_DIR / f"{source}.yaml").read_text(encoding="utf-8"))
+    raw = read_yaml(LAYOUTS_DIR / f"{source}.yaml")
     columns = tuple(Column(**{**c, "aliases": tuple(c.get("aliases", ()))}) for c in raw["columns"])
     variants = {k: tuple(v) for k, v in (raw.get("variants") or {}).items()}
     return Template(
@@ -109,7 +110,7 @@ def read_mapping(path: Path | None) -> dict[str, str]:
     if path is None:
         return {}
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except (OSError, yaml.YAMLError) as error:
         raise UsageError(f"Fichier de correspondance illisible : {Path(path).name}.") from error
     if not isinstance(raw, dict) or not all(

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 
 from pipelines.errors import FileRefused, FileUnusable, UsageError
 from pipelines.readers.encoding import FileFacts, TooLarge, read_head
-from pipelines.sources.protocol import Source
+from pipelines.sources.protocol import Source, check_source
 
 # name -> (module, attribute or None for the module itself). Imported on first use: a
 # check of a CGPEM file need not import lxml (XML sources) nor numpy (fixed width).
@@ -34,7 +34,7 @@ class _Sources(Mapping[str, Source]):
     def __getitem__(self, name: str) -> Source:
         module, attribute = _REGISTRY[name]
         loaded = importlib.import_module(module)
-        return getattr(loaded, attribute) if attribute else loaded
+        return check_source(name, getattr(loaded, attribute) if attribute else loaded)
 
     def __iter__(self) -> Iterator[str]:
         return iter(_REGISTRY)

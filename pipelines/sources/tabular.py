@@ -11,6 +11,7 @@ that cannot be normalised are left as read, so that the suite rejects them by li
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import duckdb
 
@@ -120,9 +121,12 @@ def type_parcours_variants() -> dict[str, str]:
 
 def register_type_parcours(con: duckdb.DuckDBPyConnection) -> None:
     """The free spellings of parcours types, normalised like headers, as a temp table."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _type_parcours (variante VARCHAR, code VARCHAR)")
-    con.executemany(
-        "INSERT INTO _type_parcours VALUES (?, ?)", sorted(type_parcours_variants().items())
+    variants = sorted(type_parcours_variants().items())
+    create_table(
+        con,
+        "_type_parcours",
+        {"variante": [v for v, _ in variants], "code": [c for _, c in variants]},
+        integers=(),
     )
 
 
@@ -225,7 +229,8 @@ def stage_tabular(
     if report.blocking:
         return False
     create_table(con, f"{source}_input", input_columns(table, matching, tpl))
-    register_type_parcours(con)
+    if any(c.type == "parcours" for c in tpl.columns):  # joined for these fields only
+        register_type_parcours(con)
     # A table, not a view: the suite, the counts, the month and the insert each read it,
     # and a view would normalise every field again for each of them (on a small file,
     # most of the check's time).
@@ -253,9 +258,12 @@ class TabularSource(StagedSource):
     `quarantine_sql`), so the loader treats every source alike.
     """
 
+    DRIFT_SHARES: ClassVar[dict[str, tuple[str, str]]] = {}  # drift compares the row count only
+
     def __init__(self, source: str, table: str, supersede: str, month_column: str) -> None:
         self.SOURCE = source
         self.TABLE = table
+        self.FIELDS = f"{source}_fields"
         self.SUPERSEDE = supersede  # month: same département and month | departement: all
         self.month_column = month_column
 
