@@ -42,20 +42,23 @@ DATE_FORMATS = "['%d/%m/%Y', '%Y-%m-%d', '%Y%m%d', '%d-%m-%Y', '%Y-%m-%d %H:%M:%
 
 
 def _value_sql(c: Column) -> str:
-    """The normalised text of one field of `<source>_input` (aliased `i`)."""
-    text = f"nullif(trim(i.{c.name}), '')"
+    """The normalised text of one field of `<source>_input` (aliased `i`, with the trimmed
+    text of each field as `_t_<field>`: see `fields_view_sql`)."""
+    text = f"i._t_{c.name}"
     if c.usage in ("personal", "drop"):
         return f"i.{c.name}"
     if c.name == "nir":  # spaces dropped; the 2-digit control key, if present, too
         nir = f"upper(replace({text}, ' ', ''))"
         return f"CASE WHEN length({nir}) = 15 THEN left({nir}, 13) ELSE {nir} END"
-    if c.type == "code":
-        pad = (
-            f"CASE WHEN regexp_full_match(v, '[0-9]+') THEN lpad(v, {c.width}, '0') ELSE v END"
-            if c.width
-            else "v"
+    if c.type == "code":  # upper case; digits padded to the width (upper() keeps digits)
+        if not c.width:
+            return f"upper({text})"
+        # No scalar subquery to name the value once: DuckDB plans each as a join, and the
+        # planning of a few of them cost more than the whole check of a small file.
+        return (
+            f"CASE WHEN regexp_full_match({text}, '[0-9]+') THEN lpad({text}, {c.width}, '0') "
+            f"ELSE upper({text}) END"
         )
-        return f"(SELECT {pad} FROM (SELECT upper({text}) AS v))"
     if c.type == "date":
         blank = f"CASE WHEN regexp_full_match({text}, '[0/\\-]+') THEN NULL ELSE {text} END"
         return f"coalesce(strftime(try_strptime({blank}, {DATE_FORMATS}), '%Y-%m-%d'), {blank})"
@@ -77,14 +80,12 @@ def fields_view_sql(tpl: Template, source: str, extra: tuple[str, ...] = ()) -> 
     keys = [c.name for c in tpl.columns if c.usage == "key"]
     parts.append(
         "CASE WHEN "
-        + " OR ".join(f"nullif(trim(i.{k}), '') IS NOT NULL" for k in keys)
+        + " OR ".join(f"i._t_{k} IS NOT NULL" for k in keys)
         + " THEN 'oui' END AS identifiant"
     )
     parts.append("i.cellules_en_trop")
     person = (
-        "coalesce("
-        + ", ".join(f"'{k}:' || upper(replace(nullif(trim(i.{k}), ''), ' ', ''))" for k in keys)
-        + ")"
+        "coalesce(" + ", ".join(f"'{k}:' || upper(replace(i._t_{k}, ' ', ''))" for k in keys) + ")"
     )
     partition = ", ".join([person, *(_value_sql(tpl.column(u)) for u in tpl.unique_with)])
     parts.append(
@@ -92,7 +93,12 @@ def fields_view_sql(tpl: Template, source: str, extra: tuple[str, ...] = ()) -> 
         f"(PARTITION BY {partition} ORDER BY i.line_no) > 1 THEN 'oui' END AS doublon"
     )
     parts += [f"i.{c.name} AS i_{c.name}" for c in tpl.columns if c.type == "decimal"]
-    inner = f"SELECT i.line_no, {', '.join(parts)} FROM {source}_input i {' '.join(joins)}"
+    # Each field trimmed once, below: the expressions above name it several times, and
+    # DuckDB's planning time grows with the size of the expression trees (it was most of a
+    # small file's check).
+    trimmed = ", ".join(f"nullif(trim({c.name}), '') AS _t_{c.name}" for c in tpl.columns)
+    rows = f"(SELECT *, {trimmed} FROM {source}_input) i"
+    inner = f"SELECT i.line_no, {', '.join(parts)} FROM {rows} {' '.join(joins)}"
     derived = [
         future_flag_sql(c.name, f"try_cast({c.name} AS DATE)", "current_date", c.future_days)
         for c in tpl.columns
