@@ -1,7 +1,8 @@
 """One module per source file format. `SOURCES` maps the command-line name to its reader.
 
-Each reader meets `protocol.Source` (name, table, what a new file replaces, stage, insert,
-quarantine); `TABLES` when a load writes to several tables. `pecgm` is a module; the
+Each reader meets `protocol.Source` (name, table, what a new file replaces, staged table
+and drift families, stage, insert, quarantine), checked when first handed out
+(`protocol.check_source`); `TABLES` when a load writes to several tables. `pecgm` is a module; the
 tabular sources are `TabularSource` objects built from their template; `parcours` reads
 three files as one unit (`MULTI_FILE`); `caf` (CAF/MSA flux bénéficiaires, XML) is a
 module like `pecgm`.
