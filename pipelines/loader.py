@@ -29,6 +29,7 @@ from pipelines.nomenclatures import departement_code
 from pipelines.readers.encoding import FileFacts, inspect_file, unit_facts
 from pipelines.settings import Settings
 from pipelines.sources import detect_source, get_source
+from pipelines.sources.protocol import Source
 from pipelines.validation import drift
 from pipelines.validation.report import Finding, Report
 
@@ -166,38 +167,36 @@ def validate(
             f"{facts.file_name} est un fichier du département {report.departement}, pour "
             "lequel vous n'êtes pas habilité : il n'est ni contrôlé ni comparé."
         )
-    _compare_with_warehouse(
-        con, settings, report, getattr(get_source(source), "FIELDS", None), key_used
-    )
+    _compare_with_warehouse(con, settings, report, get_source(source), key_used)
     return report, con, facts, source
 
 
 def _compare_with_warehouse(
-    con, settings: Settings, report: Report, fields: str | None, key: bytes
+    con, settings: Settings, report: Report, source: Source, key: bytes
 ) -> None:
     """What the live warehouse tells about the file (read-only): whether this key is the
     warehouse's (a file checked with another key could not be loaded), then the drift
     against the previous loaded file. In a lot, the lot's copy (the files before this
     one included), as if they had been loaded one by one."""
     if _lot.get() is not None:
-        _compare_with(con, report, fields, key)
+        _compare_with(con, report, source, key)
         return
     if not settings.db_path.exists():
         return
     con.execute("ATTACH ? AS wh (READ_ONLY)", [str(settings.db_path)])
     try:
         if warehouse.schema_version(con, "wh") == warehouse.latest_version():
-            _compare_with(con, report, fields, key)
+            _compare_with(con, report, source, key)
     finally:
         con.execute("DETACH wh")
 
 
-def _compare_with(con, report: Report, fields: str | None, key: bytes) -> None:
+def _compare_with(con, report: Report, source: Source, key: bytes) -> None:
     """The key check and the drift against the warehouse attached as `wh`."""
     if _stored_fingerprint(con) not in (None, pseudonymise.fingerprint(key)):
         report.findings.append(Finding("cle", f"{report.file_name} : {KEY_MISMATCH}"))
     elif report.loadable:
-        drift.compare(con, report, fields)
+        drift.compare(con, report, source)
 
 
 KEY_MISMATCH = (

@@ -205,3 +205,33 @@ def test_nginx_example_proxies_tls_websocket_and_forwarded_headers(tmp_path) -> 
         server.wait(timeout=20)
         upstream.shutdown()
         upstream.server_close()
+
+
+# Variables the product reads that a deployment does not set, and why.
+NOT_DEPLOYED = {
+    "PILOTAGE_ARGON2_COUT": "the test suite's weak password cost, never a server's",
+    "PILOTAGE_DEBUG": "a traceback at a terminal, for a developer",
+    "PILOTAGE_SECRET_KEY": "the key as text, for development: a server has PILOTAGE_KEY_FILE",
+    "PILOTAGE_SMTP_PASSWORD": "a server has PILOTAGE_SMTP_PASSWORD_FILE (a credential)",
+    "PILOTAGE_SECRET_SESSION": "a server's is created 0600 in the state directory",
+}
+READERS = [REPO / "app.py", *(REPO / d for d in ("pipelines", "dashboard", "pages"))]
+
+
+def _variables_read() -> set[str]:
+    """Every PILOTAGE_* name written in the product's code (a prefix such as
+    "PILOTAGE_SMTP_" completed at run time is left out)."""
+    files = [p for r in READERS for p in ([r] if r.is_file() else r.rglob("*.py"))]
+    found = {m for p in files for m in re.findall(r"PILOTAGE_[A-Z0-9_]+", p.read_text("utf-8"))}
+    return {name for name in found if not name.endswith("_")}
+
+
+def test_every_setting_is_in_the_deploy_example() -> None:
+    """A setting the product reads is set or shown (commented, with its default) in the
+    env example or a unit of deploy/: a new one missing there fails here."""
+    deployed = "\n".join(p.read_text("utf-8") for p in DEPLOY.rglob("*") if p.is_file())
+    named = set(re.findall(r"\bPILOTAGE_[A-Z0-9_]+", deployed))
+    read = _variables_read()
+    assert len(read) >= 30, read  # the scan finds the product's settings
+    assert sorted(read - named - set(NOT_DEPLOYED)) == []
+    assert sorted(set(NOT_DEPLOYED) - read) == []  # no stale exemption

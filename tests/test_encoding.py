@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import types
 
 import pytest
 
+from pipelines.readers import encoding
 from pipelines.readers.encoding import decoded_lines, inspect_file
 
 CASES = [
@@ -85,3 +88,32 @@ def test_reader_refusal_falls_back_to_the_next_encoding(
     # may then fail a line check, but the structure (header, footer, counts) holds.
     assert [f.code for f in report.blocking if f.code != "seuil_rejets"] == []
     assert report.rows_read == len(names)
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "whole"),
+    [("dossiers.xml", b'<?xml version="1.0"?>\n<racine>\n', False), ("lignes.csv", b"a;b\n", True)],
+)
+def test_the_guess_reads_an_xml_file_no_further_than_its_first_block(
+    tmp_path, monkeypatch, name, head, whole
+) -> None:
+    """An XML file is decoded as its declaration says: the guess stops after one block
+    instead of reading a pure-ASCII file to its end (a pass over the whole file before
+    its parse); a delimited file is still read on until a byte above 0x7F, or its end."""
+    monkeypatch.setattr(encoding, "_CHUNK", 1024)
+    path = tmp_path / name
+    path.write_bytes(head + b"<l>ligne</l>\n" * 2000)
+    reads: list[int] = []
+    real = encoding.open_bytes
+
+    @contextlib.contextmanager
+    def counted(p):
+        with real(p) as f:
+            read = f.read
+            f_read = lambda n=-1: reads.append(len(data := read(n))) or data  # noqa: E731
+            yield types.SimpleNamespace(read=f_read)
+
+    monkeypatch.setattr(encoding, "open_bytes", counted)
+    inspect_file(path).digest.result()
+    assert (sum(reads) == path.stat().st_size) is whole, sum(reads)
+    assert sum(reads) >= 1024

@@ -1,7 +1,8 @@
 """No fixed cost on the way to a verdict: a check or a load of a small file, in a fresh
 process, ends without Great Expectations, pandas, plotly or streamlit in `sys.modules`
-(lxml neither, for a file that is not XML). A state check, not a timed test: the time
-is benchmarks/bench_startup.py's."""
+(lxml neither, for a file that is not XML; nor pyarrow and numpy, for a small tabular
+file: `readers/columns.py`). A state check, not a timed test: the time is
+benchmarks/bench_startup.py's."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sample_data.demo import sample_files
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("great_expectations", "pandas", "plotly", "streamlit", "lxml", "scipy", "altair")
+HEAVY += ("pyarrow", "numpy")  # a small tabular file's columns reach DuckDB as parameters
 PROBE = f"""
 import json, sys
 from pipelines.cli import main

@@ -33,3 +33,14 @@ def integers(values: Sequence[int]) -> pa.Array:
     """Whole numbers, none missing (line numbers), as an Arrow int64 array."""
     data = np.fromiter(values, np.int64, len(values))
     return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(data)])
+
+
+def arrow_columns(columns: dict[str, list], integers_named: tuple[str, ...]) -> pa.Table:
+    """Columns of Python values as an Arrow table: `integers_named` as int64, the others
+    as text (`readers/columns.py` hands it to DuckDB)."""
+    return pa.table(
+        {
+            name: integers(values) if name in integers_named else strings(values)
+            for name, values in columns.items()
+        }
+    )

@@ -248,16 +248,22 @@ def inspect_file(path: Path) -> FileFacts:
     name, duck = "ISO-8859-1", "utf-8"
     with open_bytes(path) as f, contextlib.suppress(EOFError, zlib.error, TooLarge):
         # A cut .gz or a bomb ends the guess here; the reader refuses the file, naming it.
-        first = True
+        first, markup = True, False
         while block := f.read(_CHUNK):
             if first:
                 bom = block.startswith(UTF8_BOM)
+                markup = _is_markup(block)
                 first = False
                 if block.startswith(ZIP_MAGIC):  # a workbook: binary, no text encoding
                     name = ZIP_ENCODING
                     break
             if not block.isascii():  # C speed: an ASCII block costs almost nothing
                 name, duck = _guess_8bit(block, last=len(block) < _CHUNK)
+                break
+            if markup:
+                # XML: the parser decodes it as its declaration says, and the report shows
+                # the declared encoding; reading on would be a whole pass over a pure-ASCII
+                # file (seconds on a national PECGM) before its parse starts.
                 break
     if bom:
         name, duck = "UTF-8 (BOM)", "utf-8"
@@ -271,6 +277,11 @@ def inspect_file(path: Path) -> FileFacts:
         cp1252=name == "Windows-1252",
         gzip=compressed,
     )
+
+
+def _is_markup(block: bytes) -> bool:
+    """A block that starts (after a BOM and blanks) with '<': an XML document."""
+    return block.removeprefix(UTF8_BOM).lstrip().startswith(b"<")
 
 
 def _unit_digest(parts: tuple[FileFacts, ...]) -> str:

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from pipelines.errors import FileRefused
+from pipelines.readers.yaml_file import read_yaml
 from pipelines.settings import LAYOUTS_DIR
 
 
@@ -71,7 +70,7 @@ def _fields(spec: list[dict]) -> tuple[Field, ...]:
 
 
 def _read(path: Path, source: str) -> Layout:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     return Layout(
         source=source,
         version=raw["version"],

@@ -6,8 +6,8 @@ columns are matched to its fields by normalised header (case, accents, spaces an
 punctuation ignored), or through a département's mapping file (`--mapping`, YAML:
 "their header: our field"). The file is decoded and split here, in Python, because these
 are office exports of at most a few hundred thousand rows and Python gives exact line
-numbers and ragged-row detection; the checks and the load then run in DuckDB on the Arrow
-table this module builds.
+numbers and ragged-row detection; the checks and the load then run in DuckDB on the
+columns this module builds (`input_columns`, handed to DuckDB by `readers/columns.py`).
 """
 
 from __future__ import annotations
@@ -23,11 +23,9 @@ from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 
-import pyarrow as pa
 import yaml
 
 from pipelines.errors import FileRefused, UsageError
-from pipelines.readers.arrow import integers, strings
 from pipelines.readers.encoding import (
     MB,
     FileFacts,
@@ -36,6 +34,7 @@ from pipelines.readers.encoding import (
     inspect_file,
     open_bytes,
 )
+from pipelines.readers.yaml_file import read_yaml
 from pipelines.settings import LAYOUTS_DIR
 
 DELIMITERS = (";", ",", "\t")
@@ -94,7 +93,7 @@ class Template:
 @cache
 def template(source: str) -> Template:
     """The template of a tabular source, from `layouts/<source>.yaml`."""
-    raw = yaml.safe_load((LAYOUTS_DIR / f"{source}.yaml").read_text(encoding="utf-8"))
+    raw = read_yaml(LAYOUTS_DIR / f"{source}.yaml")
     columns = tuple(Column(**{**c, "aliases": tuple(c.get("aliases", ()))}) for c in raw["columns"])
     variants = {k: tuple(v) for k, v in (raw.get("variants") or {}).items()}
     return Template(
@@ -111,7 +110,7 @@ def read_mapping(path: Path | None) -> dict[str, str]:
     if path is None:
         return {}
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except (OSError, yaml.YAMLError) as error:
         raise UsageError(f"Fichier de correspondance illisible : {Path(path).name}.") from error
     if not isinstance(raw, dict) or not all(
@@ -422,14 +421,14 @@ def match_columns(headers: list[str], tpl: Template, mapping: dict[str, str]) ->
     )
 
 
-def arrow_table(table: Table, matching: Matching, tpl: Template) -> pa.Table:
-    """line_no plus one text column per template field (NULL where the file lacks it).
+def input_columns(table: Table, matching: Matching, tpl: Template) -> dict[str, list]:
+    """line_no plus one text column per template field (None where the file lacks it).
 
     Personal fields (names, address, phone, e-mail) are never carried, even into the
     in-memory staging database: only whether they are filled ('renseigne'), which is
     what the mandatory-field checks need.
     """
-    columns: dict[str, pa.Array] = {"line_no": integers(table.line_numbers)}
+    columns: dict[str, list] = {"line_no": list(table.line_numbers)}
     extra = set(table.extra_cells)
     for col in tpl.columns:
         index = matching.fields.get(col.name)
@@ -439,12 +438,8 @@ def arrow_table(table: Table, matching: Matching, tpl: Template) -> pa.Table:
             values = [row[index] if index < len(row) else None for row in table.rows]
             if col.usage in ("personal", "drop"):
                 values = ["renseigne" if v else None for v in values]
-        columns[col.name] = strings(values)
+        columns[col.name] = values
         if col.type == "parcours":  # free spelling: matched on its normalised form
-            columns[f"{col.name}_norme"] = strings(
-                [normalise_header(v) if v else None for v in values]
-            )
-    columns["cellules_en_trop"] = strings(
-        ["oui" if n in extra else None for n in table.line_numbers]
-    )
-    return pa.table(columns)
+            columns[f"{col.name}_norme"] = [normalise_header(v) if v else None for v in values]
+    columns["cellules_en_trop"] = ["oui" if n in extra else None for n in table.line_numbers]
+    return columns

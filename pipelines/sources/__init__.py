@@ -1,7 +1,8 @@
 """One module per source file format. `SOURCES` maps the command-line name to its reader.
 
-Each reader meets `protocol.Source` (name, table, what a new file replaces, stage, insert,
-quarantine); `TABLES` when a load writes to several tables. `pecgm` is a module; the
+Each reader meets `protocol.Source` (name, table, what a new file replaces, staged table
+and drift families, stage, insert, quarantine), checked when first handed out
+(`protocol.check_source`); `TABLES` when a load writes to several tables. `pecgm` is a module; the
 tabular sources are `TabularSource` objects built from their template; `parcours` reads
 three files as one unit (`MULTI_FILE`); `caf` (CAF/MSA flux bénéficiaires, XML) is a
 module like `pecgm`.
@@ -14,7 +15,7 @@ from collections.abc import Iterator, Mapping
 
 from pipelines.errors import FileRefused, FileUnusable, UsageError
 from pipelines.readers.encoding import FileFacts, TooLarge, read_head
-from pipelines.sources.protocol import Source
+from pipelines.sources.protocol import Source, check_source
 
 # name -> (module, attribute or None for the module itself). Imported on first use: a
 # check of a CGPEM file need not import lxml (XML sources) nor numpy (fixed width).
@@ -34,7 +35,7 @@ class _Sources(Mapping[str, Source]):
     def __getitem__(self, name: str) -> Source:
         module, attribute = _REGISTRY[name]
         loaded = importlib.import_module(module)
-        return getattr(loaded, attribute) if attribute else loaded
+        return check_source(name, getattr(loaded, attribute) if attribute else loaded)
 
     def __iter__(self) -> Iterator[str]:
         return iter(_REGISTRY)

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import yaml
 from lxml import etree
 
 from pipelines.errors import FileRefused
@@ -37,6 +36,7 @@ from pipelines.nomenclatures import departement_sql_list
 from pipelines.readers.arrow import integers, strings
 from pipelines.readers.encoding import FileFacts
 from pipelines.readers.xml_safe import PARSER_OPTIONS, iter_top_level
+from pipelines.readers.yaml_file import read_yaml
 from pipelines.settings import LAYOUTS_DIR, PACKAGE_DIR
 from pipelines.sources.staging import apply_suite, future_flag_sql, run_staging_sql
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
@@ -47,6 +47,7 @@ TABLE = "caf_beneficiaire"
 SUPERSEDE = "month"  # same département, month and variant (monthly, or the day of a daily flux)
 INPUT = "caf_input"
 FIELDS = "caf_fields"
+DRIFT_SHARES: dict[str, tuple[str, str]] = {}  # drift compares the households' count only
 REJECTED = "caf_rejected"
 SCHEMAS_DIR = PACKAGE_DIR / "schemas"
 TYPES_FLUX = {"M": "mensuel", "I": "quotidien"}
@@ -134,7 +135,7 @@ class CafLayout:
 
 @cache
 def layout() -> CafLayout:
-    raw = yaml.safe_load((LAYOUTS_DIR / "caf.yaml").read_text(encoding="utf-8"))
+    raw = read_yaml(LAYOUTS_DIR / "caf.yaml")
 
     def block(name: str) -> Block:
         fields = tuple(

@@ -12,6 +12,8 @@ latest appointment or prestation.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import duckdb
 
 from pipelines.errors import FileRefused
@@ -57,6 +59,10 @@ class ParcoursSource(StagedSource):
     TABLES = ("parcours_personne", "parcours_rdv", "parcours_prestation", "orientation")
     SUPERSEDE = "departement"
     MULTI_FILE = True
+    FIELDS = None  # three staged tables, one per file
+    DRIFT_SHARES: ClassVar[
+        dict[str, tuple[str, str]]
+    ] = {}  # drift compares the persons' count only
 
     def fill(self, con, facts, report, departement, options) -> None:
         """Stage the three files (persons first: the others are checked against it)."""

@@ -26,7 +26,8 @@ from pipelines.readers.encoding import FileFacts, damaged_gzip_message, fallback
 from pipelines.readers.fixed_width import FieldCut, Scan, UndecodableBytes, read_batches
 from pipelines.readers.layout import Layout, available_layouts
 from pipelines.sources import pecgm_xml
-from pipelines.sources.pecgm_records import FIELDS as FIELDS  # the staged view drift reads
+from pipelines.sources.pecgm_records import DRIFT_SHARES as DRIFT_SHARES  # the source's contract
+from pipelines.sources.pecgm_records import FIELDS as FIELDS
 from pipelines.sources.pecgm_records import (
     KEYS,
     KEYS_SQL,

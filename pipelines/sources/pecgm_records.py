@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from pipelines.errors import FileRefused
 from pipelines.nomenclatures import is_departement
@@ -23,6 +22,9 @@ from pipelines.settings import SQL_DIR
 from pipelines.sources.staging import apply_suite, future_flag_sql
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
 from pipelines.validation.suite import load_suite
+
+if TYPE_CHECKING:  # annotations only: a child parsing XML needs no DuckDB
+    import duckdb
 
 SOURCE = "pecgm"
 
@@ -34,6 +36,12 @@ SUPERSEDE = "month"  # a new file for the same département and month replaces t
 
 
 FIELDS = "pecgm_fields"
+# Drift: each category's and modality's share against the previous file (staged column,
+# column of TABLE).
+DRIFT_SHARES = {
+    "categorie": ("code_categorie", "code_categorie"),
+    "modalite": ("modalite", "modalite"),
+}
 
 
 REJECTED = "pecgm_rejected"

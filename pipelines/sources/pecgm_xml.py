@@ -41,8 +41,8 @@ from datetime import date
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 import yaml
 from lxml import etree
@@ -52,9 +52,13 @@ from pipelines.readers import xml_halves
 from pipelines.readers.encoding import FileFacts, open_bytes
 from pipelines.readers.layout import Layout, available_layouts
 from pipelines.readers.xml_safe import ByteRange, iter_top_level, iter_top_level_stream, root_tag
+from pipelines.readers.yaml_file import read_yaml
 from pipelines.settings import LAYOUTS_DIR
 from pipelines.sources import pecgm_records
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report
+
+if TYPE_CHECKING:  # annotations only: a child parsing XML needs no DuckDB
+    import duckdb
 
 SOURCE = "pecgm"
 MAP_PREFIX = "pecgm-xml_"
@@ -83,7 +87,7 @@ class TagMap:
 
 
 def _read_map(path: Path) -> TagMap:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     return TagMap(
         version=str(raw["version"]),
         root=raw["root"],
@@ -112,7 +116,7 @@ def root_element() -> str:
 def read_override(path: Path) -> dict[str, str]:
     """A département's map file: {element path under dossier: layout field}."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except (OSError, yaml.YAMLError) as error:
         raise UsageError(f"Carte des balises illisible : {Path(path).name}.") from error
     if isinstance(raw, dict) and isinstance(raw.get("dossier"), dict):

@@ -4,13 +4,16 @@ generation, and the protocol's `stage` for the sources written as classes."""
 
 from __future__ import annotations
 
-import duckdb
+from typing import TYPE_CHECKING
 
 from pipelines.readers.encoding import FileFacts
 from pipelines.settings import SQL_DIR
 from pipelines.validation.report import Finding, Report, percent
 from pipelines.validation.sql_engine import rejected_lines_sql, run_suite
 from pipelines.validation.suite import Suite
+
+if TYPE_CHECKING:  # annotations only: a child parsing XML needs no DuckDB
+    import duckdb
 
 
 def apply_suite(
@@ -29,10 +32,10 @@ def apply_suite(
     """
     report.checks = run_suite(con, fields, suite)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {rejected} AS {rejected_lines_sql(fields, suite)}")
-    report.rows_read = con.execute(records or f"SELECT count(*) FROM {fields}").fetchone()[0]
-    report.rows_rejected = con.execute(
-        f"SELECT count(DISTINCT line_no) FROM {rejected}"
-    ).fetchone()[0]
+    read = f"({records})" if records else f"(SELECT count(*) FROM {fields})"
+    report.rows_read, report.rows_rejected = con.execute(
+        f"SELECT {read}, (SELECT count(DISTINCT line_no) FROM {rejected})"
+    ).fetchone()
     if report.rows_read == 0:
         report.findings.append(Finding("aucun_detail", f"{report.file_name} : {empty}."))
     elif report.rows_rejected / report.rows_read > report.threshold:

@@ -2,7 +2,7 @@
 de stock; parcours reuses its steps) from their templates.
 
 A tabular file becomes, in the staging database: `<source>_input` (text as read, personal
-fields reduced to "filled or not"), then the view `<source>_fields` with each field
+fields reduced to "filled or not"), then the table `<source>_fields` with each field
 normalised (codes padded, dates in ISO, parcours types in the product's three codes) and
 the derived columns the suite checks (`identifiant`, `<date>_futur`, `doublon`). Values
 that cannot be normalised are left as read, so that the suite rejects them by line.
@@ -11,17 +11,19 @@ that cannot be normalised are left as read, so that the suite rejects them by li
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import duckdb
 
 from pipelines.errors import FileRefused
 from pipelines.nomenclatures import expected_departements, is_departement, nomenclature
+from pipelines.readers.columns import create_table
 from pipelines.readers.encoding import FileFacts
 from pipelines.readers.tabular import (
     DELIMITER_NAMES,
     Column,
     Template,
-    arrow_table,
+    input_columns,
     match_columns,
     normalise_header,
     read_table,
@@ -40,20 +42,23 @@ DATE_FORMATS = "['%d/%m/%Y', '%Y-%m-%d', '%Y%m%d', '%d-%m-%Y', '%Y-%m-%d %H:%M:%
 
 
 def _value_sql(c: Column) -> str:
-    """The normalised text of one field of `<source>_input` (aliased `i`)."""
-    text = f"nullif(trim(i.{c.name}), '')"
+    """The normalised text of one field of `<source>_input` (aliased `i`, with the trimmed
+    text of each field as `_t_<field>`: see `fields_view_sql`)."""
+    text = f"i._t_{c.name}"
     if c.usage in ("personal", "drop"):
         return f"i.{c.name}"
     if c.name == "nir":  # spaces dropped; the 2-digit control key, if present, too
         nir = f"upper(replace({text}, ' ', ''))"
         return f"CASE WHEN length({nir}) = 15 THEN left({nir}, 13) ELSE {nir} END"
-    if c.type == "code":
-        pad = (
-            f"CASE WHEN regexp_full_match(v, '[0-9]+') THEN lpad(v, {c.width}, '0') ELSE v END"
-            if c.width
-            else "v"
+    if c.type == "code":  # upper case; digits padded to the width (upper() keeps digits)
+        if not c.width:
+            return f"upper({text})"
+        # No scalar subquery to name the value once: DuckDB plans each as a join, and the
+        # planning of a few of them cost more than the whole check of a small file.
+        return (
+            f"CASE WHEN regexp_full_match({text}, '[0-9]+') THEN lpad({text}, {c.width}, '0') "
+            f"ELSE upper({text}) END"
         )
-        return f"(SELECT {pad} FROM (SELECT upper({text}) AS v))"
     if c.type == "date":
         blank = f"CASE WHEN regexp_full_match({text}, '[0/\\-]+') THEN NULL ELSE {text} END"
         return f"coalesce(strftime(try_strptime({blank}, {DATE_FORMATS}), '%Y-%m-%d'), {blank})"
@@ -75,14 +80,12 @@ def fields_view_sql(tpl: Template, source: str, extra: tuple[str, ...] = ()) -> 
     keys = [c.name for c in tpl.columns if c.usage == "key"]
     parts.append(
         "CASE WHEN "
-        + " OR ".join(f"nullif(trim(i.{k}), '') IS NOT NULL" for k in keys)
+        + " OR ".join(f"i._t_{k} IS NOT NULL" for k in keys)
         + " THEN 'oui' END AS identifiant"
     )
     parts.append("i.cellules_en_trop")
     person = (
-        "coalesce("
-        + ", ".join(f"'{k}:' || upper(replace(nullif(trim(i.{k}), ''), ' ', ''))" for k in keys)
-        + ")"
+        "coalesce(" + ", ".join(f"'{k}:' || upper(replace(i._t_{k}, ' ', ''))" for k in keys) + ")"
     )
     partition = ", ".join([person, *(_value_sql(tpl.column(u)) for u in tpl.unique_with)])
     parts.append(
@@ -90,7 +93,12 @@ def fields_view_sql(tpl: Template, source: str, extra: tuple[str, ...] = ()) -> 
         f"(PARTITION BY {partition} ORDER BY i.line_no) > 1 THEN 'oui' END AS doublon"
     )
     parts += [f"i.{c.name} AS i_{c.name}" for c in tpl.columns if c.type == "decimal"]
-    inner = f"SELECT i.line_no, {', '.join(parts)} FROM {source}_input i {' '.join(joins)}"
+    # Each field trimmed once, below: the expressions above name it several times, and
+    # DuckDB's planning time grows with the size of the expression trees (it was most of a
+    # small file's check).
+    trimmed = ", ".join(f"nullif(trim({c.name}), '') AS _t_{c.name}" for c in tpl.columns)
+    rows = f"(SELECT *, {trimmed} FROM {source}_input) i"
+    inner = f"SELECT i.line_no, {', '.join(parts)} FROM {rows} {' '.join(joins)}"
     derived = [
         future_flag_sql(c.name, f"try_cast({c.name} AS DATE)", "current_date", c.future_days)
         for c in tpl.columns
@@ -119,9 +127,12 @@ def type_parcours_variants() -> dict[str, str]:
 
 def register_type_parcours(con: duckdb.DuckDBPyConnection) -> None:
     """The free spellings of parcours types, normalised like headers, as a temp table."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _type_parcours (variante VARCHAR, code VARCHAR)")
-    con.executemany(
-        "INSERT INTO _type_parcours VALUES (?, ?)", sorted(type_parcours_variants().items())
+    variants = sorted(type_parcours_variants().items())
+    create_table(
+        con,
+        "_type_parcours",
+        {"variante": [v for v, _ in variants], "code": [c for _, c in variants]},
+        integers=(),
     )
 
 
@@ -223,13 +234,14 @@ def stage_tabular(
     _match_findings(report, tpl, matching, required)
     if report.blocking:
         return False
-    rows = arrow_table(table, matching, tpl)  # noqa: F841 (read by DuckDB's replacement scan)
-    # execute, not register(): register refuses to run while an earlier fetchone() left a
-    # result open (the previous file of a parcours unit); execute closes it.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {source}_input AS SELECT * FROM rows")
-    register_type_parcours(con)
+    create_table(con, f"{source}_input", input_columns(table, matching, tpl))
+    if any(c.type == "parcours" for c in tpl.columns):  # joined for these fields only
+        register_type_parcours(con)
+    # A table, not a view: the suite, the counts, the month and the insert each read it,
+    # and a view would normalise every field again for each of them (on a small file,
+    # most of the check's time).
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {source}_fields AS {fields_view_sql(tpl, source, extra)}"
+        f"CREATE OR REPLACE TEMP TABLE {source}_fields AS {fields_view_sql(tpl, source, extra)}"
     )
     apply_suite(con, f"{source}_fields", f"{source}_rejected", suite, report)
     return True
@@ -252,9 +264,12 @@ class TabularSource(StagedSource):
     `quarantine_sql`), so the loader treats every source alike.
     """
 
+    DRIFT_SHARES: ClassVar[dict[str, tuple[str, str]]] = {}  # drift compares the row count only
+
     def __init__(self, source: str, table: str, supersede: str, month_column: str) -> None:
         self.SOURCE = source
         self.TABLE = table
+        self.FIELDS = f"{source}_fields"
         self.SUPERSEDE = supersede  # month: same département and month | departement: all
         self.month_column = month_column
 

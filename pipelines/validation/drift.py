@@ -13,24 +13,23 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import yaml
 
 from pipelines import journal
+from pipelines.readers.yaml_file import read_yaml
 from pipelines.validation.report import AVERTISSEMENT, Finding, Report, percent
 
+if TYPE_CHECKING:  # the sources import this module's package: the name only
+    from pipelines.sources.protocol import Source
+
 CONFIG = Path(__file__).resolve().parents[1] / "drift.yaml"
-# PECGM families compared code by code: staged column -> warehouse column.
-PECGM_FAMILIES = {
-    "categorie": ("code_categorie", "code_categorie"),
-    "modalite": ("modalite", "modalite"),
-}
 
 
 @cache
 def thresholds() -> dict:
-    return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    return read_yaml(CONFIG)
 
 
 def _reference_load(con, report: Report) -> dict | None:
@@ -95,8 +94,10 @@ def _shares(rows: list[tuple[str | None, int]]) -> dict[str, float]:
     return {(code or "non_renseigne"): n / total for code, n in rows} if total else {}
 
 
-def compare(con: duckdb.DuckDBPyConnection, report: Report, fields: str | None) -> dict | None:
-    """Drift of the staged file against the warehouse attached as `wh` (read only).
+def compare(con: duckdb.DuckDBPyConnection, report: Report, source: Source) -> dict | None:
+    """Drift of the staged file against the warehouse attached as `wh` (read only): the
+    row count, and the shares of the families the source declares (`DRIFT_SHARES`, read
+    in its staged `FIELDS` and its `TABLE`).
 
     Appends warnings to the report and returns the drift summary (also kept in the report).
     """
@@ -118,17 +119,17 @@ def compare(con: duckdb.DuckDBPyConnection, report: Report, fields: str | None) 
             f"{now} enregistrements contre {rows} {words['dans']} : "
             f"{'+' if change > 0 else ''}{percent(change)}."
         )
-    if report.source == "pecgm" and fields:
+    if source.DRIFT_SHARES:
         drift["parts"] = {}
-        for family, (staged, stored) in PECGM_FAMILIES.items():
+        for family, (staged, stored) in source.DRIFT_SHARES.items():
             before = _shares(
                 con.execute(
-                    f"SELECT {stored}, count(*) FROM wh.pecgm_stock WHERE load_id = ? GROUP BY 1",
+                    f"SELECT {stored}, count(*) FROM wh.{source.TABLE} WHERE load_id = ? GROUP BY 1",
                     [load_id],
                 ).fetchall()
             )
             after = _shares(
-                con.execute(f"SELECT {staged}, count(*) FROM {fields} GROUP BY 1").fetchall()
+                con.execute(f"SELECT {staged}, count(*) FROM {source.FIELDS} GROUP BY 1").fetchall()
             )
             moved = {
                 code: round(after.get(code, 0) - before.get(code, 0), 4)
