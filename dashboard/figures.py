@@ -484,3 +484,31 @@ def cohorte_curves(points: pd.DataFrame, title: str, xtitle: str) -> go.Figure:
             trace.customdata = [(f"{a} jours", b) for a, b in trace.customdata]
     share_axis(fig, points["part"])
     return fig
+
+
+TARGET_COLOUR = OKABE_ITO[5]  # the target's dashed line, apart from the trend's
+
+
+def trend_with_target(
+    points: list[tuple[str, float | int | None]],
+    title: str,
+    share: bool,
+    target: float | None = None,
+    target_label: str = "",
+) -> go.Figure:
+    """A tile's 12-month (or 12-cohorte) trend, the département's target drawn as a dashed
+    reference line (`target_label`: « Objectif : ≥ 80 % »); unpublished points are gaps."""
+    frame = pd.DataFrame(points, columns=["mois", "valeur"])
+    frame["valeur"] = pd.to_numeric(frame["valeur"], errors="coerce")
+    fig = lines(frame, "mois", "valeur", None, title, "", share)
+    if target is not None:
+        fig.add_hline(
+            y=target,
+            line={"dash": "dash", "color": TARGET_COLOUR, "width": 2},
+            annotation={"text": target_label, "font": {"color": TARGET_COLOUR}},
+            annotation_position="top left",
+        )
+        if share:
+            share_axis(fig, [*frame["valeur"], target])
+    fig.update_layout(showlegend=False, height=240)
+    return fig
