@@ -22,9 +22,10 @@ def test_tiles_trend_and_sentences_are_the_indicator_layers(view_reader) -> None
         fmt_share(now["contact_90j_share"]),
     ]
     months = sorted(m for m in indicators.months_available(view_reader, "2A") if m <= MONTH)
-    assert view.stock[0].trend == tuple(  # the 12 months ending with the month shown
+    expected = tuple(  # the 12 months ending with the month shown
         (m, indicators.stock(view_reader, "2A", m)["stock_total"]) for m in months[-12:]
     )
+    assert view.stock[0].trend == expected
     diff = now["stock_total"] - before["stock_total"]
     assert diff  # the demo's stock moves from May to June, or the sentence test proves nothing
     assert view.sentences[0] == (
