@@ -512,7 +512,8 @@ def headline(
     if previous is not None and not any(withheld.stock):
         stock_delta = masking.mask_delta(current["stock_total"], previous["stock_total"], limit)
     yardsticks = Yardsticks.of(current.get("departement"))
-    context = Context(current, month, limit, withheld, history, yardsticks)
+    known = {previous_month: previous} if previous and previous_month else {}
+    context = Context(current, month, limit, withheld, history, yardsticks, known)
     stock, cohorte = [context.add(t) for t in stock], [context.add(t) for t in cohorte]
     decisions, hours, oriented = (context.add(t) for t in (decisions, hours, oriented))
     return Headline(
@@ -606,6 +607,9 @@ MONTH_FIGURES = {
         "heures_hebdo", "intensite", SHARE, hours_share, _get("heures_hebdo", "personnes")
     ),
 }
+
+
+MONTH_FAMILIES = {f.family for f in MONTH_FIGURES.values()}  # all in `indicators.summary`
 
 
 def as_summary(family: str, result: dict | None) -> dict | None:
@@ -761,11 +765,20 @@ class Context:
     withheld: Withheld
     history: History | None
     yardsticks: Yardsticks
+    known: dict[str, dict] = field(default_factory=dict)  # other months' summaries at hand
 
     def read(self, family: str, months: list[str]) -> dict[str, dict | None]:
+        """Month -> a summary-shaped result of `family`; the months whose summary the
+        builder holds already (the month, the month before) are not read again."""
+        known = {self.month: self.current, **self.known}
         if self.history is None or not months:
             return {}
-        return {m: as_summary(family, r) for m, r in self.history.read(family, months).items()}
+        if family in MONTH_FAMILIES:
+            missing = [m for m in months if m not in known]
+        else:  # a cohorte family: the summary holds the month's cohorte, not the shown one
+            missing, known = months, {}
+        read = self.history.read(family, missing) if missing else {}
+        return {m: known[m] if m in known else as_summary(family, read.get(m)) for m in months}
 
     def add(self, tile: Tile) -> Tile:
         if tile.key in MONTH_FIGURES:
@@ -794,8 +807,8 @@ class Context:
         )
         then = figure.shown(read.get(year), self.limit) if year in read else None
         withheld = {"stock": self.withheld.year[0], "orientations": self.withheld.year[1]}
-        if withheld.get(figure.family) or (figure.kind == NUMBER and tile.raw is None):
-            then = None
+        if figure.kind == NUMBER and (withheld.get(figure.family) or tile.raw is None):
+            then = None  # a count the partition hides, or beside a hidden one
         year_delta = delta_words(tile.raw, then, figure.kind, "sur un an")
         if figure.kind == NUMBER and then is not None:
             shown = masking.mask_delta(tile.raw, then, self.limit)
