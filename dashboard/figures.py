@@ -489,6 +489,7 @@ def cohorte_curves(points: pd.DataFrame, title: str, xtitle: str) -> go.Figure:
 TARGET_COLOUR = OKABE_ITO[5]  # the target's dashed line, apart from the trend's
 
 
+@plain_labels
 def trend_with_target(
     points: list[tuple[str, float | int | None]],
     title: str,

@@ -13,7 +13,7 @@ st.caption(view.caption)
 for warning in view.warnings:  # a refused objectifs or references file: the page goes on
     st.warning(for_markdown(warning))
 for group in view.groups:
-    st.markdown(f"##### {for_markdown(group.title)}")
+    st.markdown(f"**{for_markdown(group.title)}**")  # the period the tiles below cover
     for column, tile in zip(st.columns(len(group.tiles)), group.tiles, strict=True):
         trend = [v for _, v in tile.trend if v is not None]
         column.metric(

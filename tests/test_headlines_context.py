@@ -280,14 +280,12 @@ def test_the_synthese_page_shows_groups_targets_and_references(
     at.query_params.update({"dep": "2A", "mois": MONTH})
     at.run()
     assert not at.exception, at.exception
-    headings = [m.value for m in at.markdown if m.value.startswith("##### ")]
+    headings = [m.value for m in at.markdown if m.value.startswith("**")]
     assert headings[:2] == [
-        "##### " + for_markdown("À la fin de juin 2026 : personnes suivies à cette date"),
-        "##### " + for_markdown("Au cours de juin 2026 : décisions et prestations du mois"),
+        f"**{for_markdown('À la fin de juin 2026 : personnes suivies à cette date')}**",
+        f"**{for_markdown('Au cours de juin 2026 : décisions et prestations du mois')}**",
     ]
-    assert any(
-        h.startswith("##### " + for_markdown("Entrants au RSA de la cohorte")) for h in headings
-    )
+    assert any(h.startswith("**" + for_markdown("Entrants au RSA de la cohorte")) for h in headings)
     captions = " ".join(c.value for c in at.caption)
     assert for_markdown("Objectif : ≥ 80\u202f%") in captions
     assert for_markdown("France : 86\u202f% au 31/12/2023 (DREES, OARSA 2023) ; 2A : ") in captions
