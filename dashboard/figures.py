@@ -509,7 +509,24 @@ def trend_with_target(
             annotation={"text": target_label, "font": {"color": TARGET_COLOUR}},
             annotation_position="top left",
         )
-        if share:
-            share_axis(fig, [*frame["valeur"], target])
+    if share:
+        _zoomed_share_axis(fig, [*frame["valeur"], *([] if target is None else [target])])
     fig.update_layout(showlegend=False, height=240)
     return fig
+
+
+def _zoomed_share_axis(fig: go.Figure, values) -> None:
+    """A share axis around the trend and its target (a 76 % line under an 80 % target
+    drawn on 0–100 % shows nothing of their gap), ticks in French (« 78 % »)."""
+    known = [v for v in values if v is not None and v == v]
+    if not known:
+        return
+    low, high = min(known), max(known)
+    pad = max((high - low) * 0.25, 0.01)
+    low, high = max(0.0, low - pad), min(1.0, high + pad)
+    step = next((s for s in (0.005, 0.01, 0.02, 0.05, 0.1, 0.2) if (high - low) / s <= 6), 0.25)
+    first = math.ceil(low / step - 1e-9)
+    ticks = [round(i * step, 6) for i in range(first, math.floor(high / step + 1e-9) + 1)]
+    decimals = 1 if step < 0.01 else 0
+    fig.update_yaxes(range=[low, high], tickvals=ticks,
+                     ticktext=[fmt_share(t, decimals) for t in ticks])  # fmt: skip

@@ -455,7 +455,7 @@ def oriented_tile(current: dict, previous: dict | None, limit: int) -> Tile:
     figure = MONTH_FIGURES["part_orientes"]
     now, then = figure.shown(current, limit), figure.shown(previous, limit)
     return Tile(
-        "Personnes au RSA orientées",
+        "Part orientée (DREES)",
         fmt_share(now),
         delta_points(now, then),
         glossary.caption("part_orientes"),
@@ -920,8 +920,8 @@ def groups(month: str, stock: list[Tile], flows: list[Tile], cohorte: list[Tile]
         else:
             out.append(
                 Group(
-                    f"{who} de la {fmt_cohorte(chosen)} : cohorte complète, sa fenêtre de "
-                    "suivi est close à la date des données",
+                    f"{who} de la {fmt_cohorte(chosen)} (complète : suivi clos à la date "
+                    "des données)",
                     tiles,
                 )
             )

@@ -236,7 +236,7 @@ def test_tiles_are_grouped_by_the_period_they_cover(yardsticks) -> None:
     titles = [g.title for g in head.groups]
     assert titles[0].startswith("À la fin de juin 2026")
     assert titles[1].startswith("Au cours de juin 2026")
-    assert titles[2].startswith("Entrants au RSA de la cohorte de juin 2026 : cohorte complète")
+    assert titles[2].startswith("Entrants au RSA de la cohorte de juin 2026 (complète")
     assert titles[3].startswith("Personnes orientées de la cohorte de juin 2026")
     keys = [[t.key for t in g.tiles] for g in head.groups]
     assert keys[0] == ["stock_total", "cat_1_3_share", "cer_notifie_share",
@@ -291,6 +291,6 @@ def test_the_synthese_page_shows_groups_targets_and_references(
     assert for_markdown("France : 86\u202f% au 31/12/2023 (DREES, OARSA 2023) ; 2A : ") in captions
     assert for_markdown("Un an plus tôt (juin 2025) : ") in captions
     labels = [m.label for m in at.metric]
-    assert "Personnes au RSA orientées" in labels
+    assert "Part orientée (DREES)" in labels
     charts = [c for c in at.get("plotly_chart") if "objectif_part_orientes" in str(c.proto.id)]
     assert len(charts) == 1 and '"dash":"dash"' in charts[0].proto.spec.replace(" ", "")
