@@ -465,7 +465,15 @@ def build(
         name: [(m, getattr(indicators, name)(con, departement, m)) for m in scanned]
         for name in headlines.COHORTE_FAMILIES
     }
-    headline = headlines.headline(current, previous, month, previous_month, cohorte_series, limit)
+    headline = headlines.headline(
+        current,
+        previous,
+        month,
+        previous_month,
+        cohorte_series,
+        limit,
+        history=headlines.warehouse_history(con, departement),
+    )
     sections = [
         _orientations(con, departement, month, months, limit),
         _categories(con, departement, month, months, limit),

@@ -484,3 +484,49 @@ def cohorte_curves(points: pd.DataFrame, title: str, xtitle: str) -> go.Figure:
             trace.customdata = [(f"{a} jours", b) for a, b in trace.customdata]
     share_axis(fig, points["part"])
     return fig
+
+
+TARGET_COLOUR = OKABE_ITO[5]  # the target's dashed line, apart from the trend's
+
+
+@plain_labels
+def trend_with_target(
+    points: list[tuple[str, float | int | None]],
+    title: str,
+    share: bool,
+    target: float | None = None,
+    target_label: str = "",
+) -> go.Figure:
+    """A tile's 12-month (or 12-cohorte) trend, the département's target drawn as a dashed
+    reference line (`target_label`: « Objectif : ≥ 80 % »); unpublished points are gaps."""
+    frame = pd.DataFrame(points, columns=["mois", "valeur"])
+    frame["valeur"] = pd.to_numeric(frame["valeur"], errors="coerce")
+    fig = lines(frame, "mois", "valeur", None, title, "", share)
+    if target is not None:
+        fig.add_hline(
+            y=target,
+            line={"dash": "dash", "color": TARGET_COLOUR, "width": 2},
+            annotation={"text": target_label, "font": {"color": TARGET_COLOUR}},
+            annotation_position="top left",
+        )
+    if share:
+        _zoomed_share_axis(fig, [*frame["valeur"], *([] if target is None else [target])])
+    fig.update_layout(showlegend=False, height=240)
+    return fig
+
+
+def _zoomed_share_axis(fig: go.Figure, values) -> None:
+    """A share axis around the trend and its target (a 76 % line under an 80 % target
+    drawn on 0–100 % shows nothing of their gap), ticks in French (« 78 % »)."""
+    known = [v for v in values if v is not None and v == v]
+    if not known:
+        return
+    low, high = min(known), max(known)
+    pad = max((high - low) * 0.25, 0.01)
+    low, high = max(0.0, low - pad), min(1.0, high + pad)
+    step = next((s for s in (0.005, 0.01, 0.02, 0.05, 0.1, 0.2) if (high - low) / s <= 6), 0.25)
+    first = math.ceil(low / step - 1e-9)
+    ticks = [round(i * step, 6) for i in range(first, math.floor(high / step + 1e-9) + 1)]
+    decimals = 1 if step < 0.01 else 0
+    fig.update_yaxes(range=[low, high], tickvals=ticks,
+                     ticktext=[fmt_share(t, decimals) for t in ticks])  # fmt: skip

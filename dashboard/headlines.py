@@ -14,12 +14,15 @@ report reuses them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from dashboard.figures import PARCOURS_LABELS
 from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
-from pipelines import glossary, indicators, masking
+from pipelines import glossary, indicators, masking, objectifs
+from pipelines.errors import UsageError
 from pipelines.masking import count_label
+from pipelines.objectifs import Objectif, Reference
 
 Series = list[tuple[str, dict | None]]  # (month, indicator family result), any order
 
@@ -102,11 +105,54 @@ class Tile:
     raw: float | int | None = None
     raw_previous: float | int | None = None
     is_share: bool = False
+    # Context (`with_context`): the indicator key, the delta in words, the same month (or
+    # cohorte) a year before, the 12-month trend, the département's target, the national
+    # figures of the same definition.
+    key: str | None = None
+    delta_words: str | None = None  # « +16 sur un mois », « −2,0 points sur un mois »
+    year_ago: str | None = None  # 'YYYY-MM' of the month (cohorte) a year before, if published
+    year_value: str | None = None  # its value, formatted (« 1 594 », « 45,6 % »)
+    year_delta: str | None = None  # « +139 sur un an », « −3,1 points sur un an »
+    trend: tuple[
+        tuple[str, float | int | None], ...
+    ] = ()  # 12 months, oldest first; None: not published
+    trend_words: str | None = None  # « en hausse sur 12 mois »
+    objectif: Objectif | None = None
+    objectif_text: str | None = None  # « Objectif : ≥ 80 % »
+    objectif_atteint: bool | None = None  # None: no value to compare
+    references: tuple[ReferenceLine, ...] = ()
+    when: str | None = None  # « à la fin de juin 2026 », « en juin 2026 », « pour la cohorte … »
 
     @property
     def caption(self) -> str | None:
         """What the tile names under its value: the cohorte it shows."""
         return fmt_cohorte(self.cohorte) if self.cohorte else None
+
+    @property
+    def year_text(self) -> str | None:
+        """« Un an plus tôt (juin 2025) : 1 594, +139 sur un an »."""
+        if not (self.year_ago and self.year_value):
+            return None
+        then = fmt_cohorte(self.year_ago) if self.cohorte else fmt_month(self.year_ago)
+        text = f"Un an plus tôt ({then}) : {self.year_value}"
+        return f"{text}, {self.year_delta}" if self.year_delta else text
+
+    @property
+    def context(self) -> list[str]:
+        """The lines printed under the tile, after its value and `delta_words` (page and
+        report): a year before, the trend, the target, the national figures."""
+        lines = [self.year_text, self.trend_words, self.objectif_text]
+        return [line for line in lines if line] + [r.text for r in self.references]
+
+
+@dataclass(frozen=True)
+class ReferenceLine:
+    """A national figure beside ours: `text` « France : 86 % au 31/12/2023 (DREES, OARSA
+    2023) — 2A : 78,3 % au 31/12/2025 »; only for a reference whose definition is ours."""
+
+    reference: Reference
+    text: str
+    ours: float | None  # our figure at the comparable date (None: not published)
 
 
 def figure_value(figure: CohorteFigure, result: dict | None, limit: int) -> float | int | None:
@@ -161,7 +207,7 @@ def sentences(
     previous_month: str | None,
     tiles: list[Tile],
     parcours_labels: dict[str, str],
-    limit: int = 5,
+    limit: int | None = None,
 ) -> list[str]:
     """Plain sentences on what changed: the stock since last month (`stock_delta`, None
     unless both months are published), each cohorte tile against the cohorte before it
@@ -185,12 +231,29 @@ def sentences(
             f"Le parcours le plus prescrit en {fmt_month(month)} est le parcours "
             f"{parcours_labels[top].lower()}."
         )
-    return out[:limit]
+    return out[: SENTENCES if limit is None else limit]
+
+
+SENTENCES = 8  # the stock, four cohortes, two targets of the stock figures, the parcours
 
 
 def _tile_sentence(tile: Tile) -> str | None:
     """'Orientés en 30 jours : 75,9 % pour la cohorte de septembre 2026, contre 80,0 % pour
-    la cohorte d'août 2026.' — None when there is nothing complete to compare."""
+    la cohorte d'août 2026 ; sous l'objectif de 80 %.' — the comparison only between two
+    complete cohortes, the target's clause wherever the département set one; None when
+    there is nothing to say."""
+    clause = objectif_clause(tile.objectif, tile.raw) if tile.objectif else None
+    compared = _compared(tile)
+    if compared and clause:
+        return f"{compared[:-1]} ; {clause}."
+    if compared:
+        return compared
+    if clause:
+        return f"{tile.label} : {tile.value} {tile.when or ''}, {clause}.".replace(" ,", ",")
+    return None
+
+
+def _compared(tile: Tile) -> str | None:
     now, then = tile.raw, tile.raw_previous
     if tile.cohorte is None or tile.previous is None or now is None or then is None:
         return None
@@ -204,7 +267,8 @@ def _tile_sentence(tile: Tile) -> str | None:
     if now == then:
         return None
     return (
-        f"{tile.label} : {'hausse' if now > then else 'baisse'} de {abs(now - then)} jours "
+        f"{tile.label} : {'hausse' if now > then else 'baisse'} de {abs(now - then)} "
+        f"{'jour' if abs(now - then) < 2 else 'jours'} "
         f"({then} j pour la {fmt_cohorte(tile.previous)}, {now} j pour la "
         f"{fmt_cohorte(tile.cohorte)})."
     )
@@ -294,6 +358,7 @@ class Withheld:
 
     stock: tuple[bool, bool] = (False, False)
     decisions: tuple[bool, bool] = (False, False)
+    year: tuple[bool, bool] = (False, False)  # (stock, decisions) of the month a year before
 
 
 @dataclass(frozen=True)
@@ -322,18 +387,34 @@ def stock_tiles(
     """The four tiles of the month's PECGM stock."""
     total = current.get("stock_total")
     before = (previous or {}).get("stock_total") if previous else None
+    delta = _count_delta(total, before, limit, withheld.stock)
     tiles = [
         Tile(
             "Inscrits à France Travail",
             count_shown(total, withheld.stock[0], limit),
-            _count_delta(total, before, limit, withheld.stock),
+            delta,
             glossary.caption("stock_total"),
+            raw=None if withheld.stock[0] else masking.masked_count(total, limit),
+            raw_previous=before if delta is not None else None,  # published only with it
+            key="stock_total",
         )
     ]
     for share in STOCK_SHARES:
-        now = share.value(current)
-        then = share.value(previous) if previous else None
-        tiles.append(Tile(share.label, fmt_share(now), delta_points(now, then), share.help))
+        figure = MONTH_FIGURES[share.key]
+        now = figure.shown(current, limit)
+        then = figure.shown(previous, limit)
+        tiles.append(
+            Tile(
+                share.label,
+                fmt_share(now),
+                delta_points(now, then),
+                share.help,
+                raw=now,
+                raw_previous=then,
+                is_share=True,
+                key=share.key,
+            )
+        )
     return tiles
 
 
@@ -341,21 +422,56 @@ def month_tiles(
     current: dict, previous: dict | None, limit: int, withheld: Withheld = Withheld()
 ) -> list[Tile]:
     """The month's decisions and the share at 15 hours a week (month figures)."""
-    decisions = orientations_total(current)
+    decisions, before = orientations_total(current), orientations_total(previous)
+    delta = _count_delta(decisions, before, limit, withheld.decisions)
+    hours = MONTH_FIGURES["heures_hebdo"]
+    now, then = hours.shown(current, limit), hours.shown(previous, limit)
     return [
         Tile(
             "Décisions d'orientation",
             count_shown(decisions, withheld.decisions[0], limit),
-            _count_delta(decisions, orientations_total(previous), limit, withheld.decisions),
+            delta,
             glossary.caption("orientations"),
+            raw=None if withheld.decisions[0] else masking.masked_count(decisions, limit),
+            raw_previous=before if delta is not None else None,  # published only with it
+            key="orientations",
         ),
         Tile(
             "15 h ou plus par semaine",
-            fmt_share(hours_share(current)),
-            delta_points(hours_share(current), hours_share(previous)),
+            fmt_share(now),
+            delta_points(now, then),
             glossary.caption("heures_hebdo"),
+            raw=now,
+            raw_previous=then,
+            is_share=True,
+            key="heures_hebdo",
         ),
     ]
+
+
+def oriented_tile(current: dict, previous: dict | None, limit: int) -> Tile:
+    """The share of the persons in the RSA at the end of the month who are oriented (the
+    DREES definition): the tile the national OARSA figures stand beside."""
+    figure = MONTH_FIGURES["part_orientes"]
+    now, then = figure.shown(current, limit), figure.shown(previous, limit)
+    return Tile(
+        "Part orientée (DREES)",
+        fmt_share(now),
+        delta_points(now, then),
+        glossary.caption("part_orientes"),
+        raw=now,
+        raw_previous=then,
+        is_share=True,
+        key="part_orientes",
+    )
+
+
+@dataclass(frozen=True)
+class Group:
+    """Tiles that cover the same period, under a heading that says which."""
+
+    title: str  # « À la fin de juin 2026 », « Cohorte d'entrée d'avril 2026 (…) »
+    tiles: list[Tile]
 
 
 @dataclass(frozen=True)
@@ -364,9 +480,13 @@ class Headline:
     main: list[Tile]  # decisions, the cohorte tiles, hours: the committee's second row
     cohorte: list[Tile]  # the cohorte tiles alone (sentences, territoire comparison)
     sentences: list[str]
+    groups: list[Group] = field(default_factory=list)  # every tile, by the period it covers
+    warnings: list[str] = field(default_factory=list)  # a yardstick file refused (French)
 
     @property
     def tiles(self) -> list[Tile]:
+        if self.groups:
+            return [t for g in self.groups for t in g.tiles]
         return [*self.stock, *self.main]
 
 
@@ -378,16 +498,26 @@ def headline(
     cohorte_series: dict[str, Series],
     limit: int,
     withheld: Withheld = Withheld(),
+    history: History | None = None,
 ) -> Headline:
     """Every Synthèse tile and sentence of a month (masked at `limit`, and the counts
-    `withheld` by the partition hidden)."""
+    `withheld` by the partition hidden), each tile with its context: targets of the
+    département (`objectifs.yaml`), national figures of the same definition and, given the
+    `history` of the département, the month a year before and the 12-month trend."""
     cohorte = cohorte_tiles(cohorte_series, month, limit)
     decisions, hours = month_tiles(current, previous, limit, withheld)
+    stock = stock_tiles(current, previous, limit, withheld)
+    oriented = oriented_tile(current, previous, limit)
     stock_delta = None
     if previous is not None and not any(withheld.stock):
         stock_delta = masking.mask_delta(current["stock_total"], previous["stock_total"], limit)
+    yardsticks = Yardsticks.of(current.get("departement"))
+    known = {previous_month: previous} if previous and previous_month else {}
+    context = Context(current, month, limit, withheld, history, yardsticks, known)
+    stock, cohorte = [context.add(t) for t in stock], [context.add(t) for t in cohorte]
+    decisions, hours, oriented = (context.add(t) for t in (decisions, hours, oriented))
     return Headline(
-        stock=stock_tiles(current, previous, limit, withheld),
+        stock=stock,
         main=[decisions, *cohorte, hours],
         cohorte=cohorte,
         sentences=sentences(
@@ -395,10 +525,404 @@ def headline(
             current,
             month,
             previous_month,
-            cohorte,
+            [*cohorte, *(t for t in (*stock, oriented) if t.objectif)],
             PARCOURS_LABELS,
         ),
+        groups=groups(month, [*stock, oriented], [decisions, hours], cohorte),
+        warnings=yardsticks.warnings,
     )
 
 
 looked_back = indicators.looked_back  # the cohortes scanned for the latest complete one
+
+
+# Context of each tile: a year before, the 12-month trend, targets, national figures.
+
+MINUS = "\u2212"  # the typographic minus of a signed delta in words
+TREND_MONTHS = 12
+TREND_MIN_POINTS = 6  # fewer published points say nothing of a trend
+NUMBER, SHARE, DAYS = objectifs.NUMBER, objectifs.SHARE, objectifs.DAYS
+
+
+def shift_month(month: str, n: int) -> str:
+    """'2026-06' shifted by n months ('2025-06' for n = -12)."""
+    year, m = map(int, month.split("-"))
+    index = year * 12 + m - 1 + n
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+@dataclass(frozen=True)
+class MonthFigure:
+    """How a month tile reads a summary-shaped result (the page's and the report's
+    `indicators.summary`, or one family's result through `as_summary`)."""
+
+    key: str
+    family: str  # the pipelines.indicators family it comes from
+    kind: str  # NUMBER (a count, masked as such) or SHARE
+    value: Callable[[dict], float | int | None]
+    population: Callable[[dict], int | None] | None = None  # a share's denominator
+    group: Callable[[dict, str], dict | None] | None = None  # {part, personnes, population}
+
+    def shown(self, summary: dict | None, limit: int) -> float | int | None:
+        """The figure as it may be published: a count masked, a share over too small a
+        population withheld."""
+        if not summary:
+            return None
+        value = self.value(summary)
+        if self.kind == NUMBER:
+            return masking.masked_count(value, limit)
+        return masking.shown_share(value, self.population(summary), limit)
+
+
+def _part_orientes(summary: dict, detail: str = "ensemble") -> dict | None:
+    return (summary.get("part_orientes") or {}).get(detail)
+
+
+def _get(*path: str) -> Callable[[dict], object]:
+    def read(summary: dict):
+        value = summary
+        for key in path:
+            value = (value or {}).get(key)
+        return value
+
+    return read
+
+
+MONTH_FIGURES = {
+    "stock_total": MonthFigure("stock_total", "stock", NUMBER, _get("stock_total")),
+    **{
+        share.key: MonthFigure(share.key, "stock", SHARE, _get(share.key), _get("stock_total"))
+        for share in STOCK_SHARES
+    },
+    "part_orientes": MonthFigure(
+        "part_orientes",
+        "part_orientes",
+        SHARE,
+        _get("part_orientes", "ensemble", "part"),
+        _get("part_orientes", "ensemble", "personnes"),
+        _part_orientes,
+    ),
+    "orientations": MonthFigure("orientations", "orientations", NUMBER, orientations_total),
+    "heures_hebdo": MonthFigure(
+        "heures_hebdo", "intensite", SHARE, hours_share, _get("heures_hebdo", "personnes")
+    ),
+}
+
+
+MONTH_FAMILIES = {f.family for f in MONTH_FIGURES.values()}  # all in `indicators.summary`
+
+
+def as_summary(family: str, result: dict | None) -> dict | None:
+    """A family's result in the shape of `indicators.summary` (part_orientes is nested
+    under its name there)."""
+    if result is None:
+        return None
+    return {"part_orientes": result} if family == "part_orientes" else result
+
+
+Read = Callable[[str, list[str]], dict[str, dict | None]]  # (family, months) -> by month
+
+
+@dataclass(frozen=True)
+class History:
+    """How the builder reads the months around the one shown: the page through
+    `dashboard.db` (cached, authorised), the report through `pipelines.indicators`."""
+
+    months: tuple[str, ...]  # the months loaded for the département
+    read: Read
+    counts: bool = True  # False: a territoire's counts of other months are not published
+    # (the partition's decision is only taken for the month, the month before and a year
+    # before: `Withheld`)
+
+
+def warehouse_history(con, departement: str, communes: tuple[str, ...] | None = None) -> History:
+    """The history of a département read straight from the warehouse (the report)."""
+
+    def read(family: str, months: list[str]) -> dict[str, dict | None]:
+        function = getattr(indicators, family)
+        return {m: function(con, departement, m, communes) for m in months}
+
+    return History(tuple(indicators.months_available(con, departement)), read, not communes)
+
+
+@dataclass(frozen=True)
+class Yardsticks:
+    """The département's targets and the national references in force; a refused file
+    gives none of its figures and a warning (French)."""
+
+    objectifs: dict[str, Objectif]
+    references: tuple[Reference, ...]
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, departement: str | None) -> Yardsticks:
+        warnings: list[str] = []
+        try:
+            targets = objectifs.objectifs_of(departement) if departement else {}
+        except UsageError as error:
+            targets = {}
+            warnings.append(f"Objectifs non affichés : {error}")
+        try:
+            refs = objectifs.references()
+        except UsageError as error:
+            refs = ()
+            warnings.append(f"Références nationales non affichées : {error}")
+        return cls(targets, refs, warnings)
+
+
+def fmt_kind(value: float | int | None, kind: str) -> str:
+    """A value as a tile prints it, by kind."""
+    if kind == SHARE:
+        return fmt_share(value)
+    if kind == DAYS:
+        return fmt_days(None if value is None else round(value))
+    return fmt_int(value)
+
+
+def fmt_yardstick(value: float, kind: str) -> str:
+    """A target or a published figure as written (« 80 % », « 30 j », « 79 j »)."""
+    if kind == SHARE:
+        percent = round(100 * value, 1)
+        text = f"{percent:g}".replace(".", ",")
+        return f"{text}\u202f%"
+    return f"{value:g} j" if kind == DAYS else fmt_int(round(value))
+
+
+def delta_words(now: float | int | None, then: float | int | None, kind: str, span: str):
+    """« +16 sur un mois », « −3,1 points sur un an », « +4 jours sur un an »; None when a
+    side is missing (the caller has already masked what may not be compared)."""
+    if now is None or then is None:
+        return None
+    diff = (100 * (now - then)) if kind == SHARE else now - then
+    if round(diff, 1) == 0:
+        return f"inchangé {span}"
+    sign = "+" if diff > 0 else MINUS
+    size = abs(diff)
+    if kind == SHARE:
+        unit = "point" if size < 2 else "points"
+        return f"{sign}{size:.1f} {unit} {span}".replace(".", ",")
+    if kind == DAYS:
+        return f"{sign}{size:g} {'jour' if size < 2 else 'jours'} {span}"
+    return f"{sign}{fmt_int(round(size))} {span}"
+
+
+def trend_words(points: tuple[tuple[str, float | int | None], ...], kind: str, what: str):
+    """« en hausse sur 12 mois » from the least-squares slope of the published points
+    (at least TREND_MIN_POINTS), « stable » within a point, two days or 2 % of a count."""
+    known = [(i, v) for i, (_, v) in enumerate(points) if v is not None]
+    if len(known) < TREND_MIN_POINTS:
+        return None
+    n = len(known)
+    mx = sum(i for i, _ in known) / n
+    my = sum(v for _, v in known) / n
+    slope = sum((i - mx) * (v - my) for i, v in known) / sum((i - mx) ** 2 for i, _ in known)
+    change = slope * (known[-1][0] - known[0][0])
+    scale = {SHARE: 0.01, DAYS: 2}.get(kind, 0.02 * abs(my))
+    span = f"sur {len(points)} {what}"
+    if abs(change) < scale:
+        return f"stable {span}"
+    return f"en {'hausse' if change > 0 else 'baisse'} {span}"
+
+
+def objectif_clause(objectif: Objectif, value: float | int | None) -> str | None:
+    """« sous l'objectif de 80 % », « objectif de 80 % atteint », « au-dessus de l'objectif
+    de 30 j », « objectif de 30 j tenu »."""
+    met = objectif.met(value)
+    if met is None:
+        return None
+    target = fmt_yardstick(objectif.valeur, objectif.kind)
+    if objectif.sens == "≥":
+        return f"objectif de {target} atteint" if met else f"sous l'objectif de {target}"
+    return f"objectif de {target} tenu" if met else f"au-dessus de l'objectif de {target}"
+
+
+def _reference_month(reference: Reference, month: str, months: tuple[str, ...]) -> str | None:
+    """The month our figure is taken at beside a published one: the same point of the year
+    for a figure dated dd/mm/yyyy (the latest such month loaded up to `month`), else the
+    month shown."""
+    parts = reference.date.split("/")
+    if len(parts) != 3:
+        return month
+    same = [m for m in (*months, month) if m <= month and int(m[5:]) == int(parts[1])]
+    return max(same) if same else None
+
+
+def _end_of(month: str) -> str:
+    """'2025-12' -> '31/12/2025' (the last day of the month)."""
+    import calendar
+
+    year, m = map(int, month.split("-"))
+    return f"{calendar.monthrange(year, m)[1]:02d}/{m:02d}/{year}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Adds to each tile what the committee reads beside it (`add`)."""
+
+    current: dict
+    month: str
+    limit: int
+    withheld: Withheld
+    history: History | None
+    yardsticks: Yardsticks
+    known: dict[str, dict] = field(default_factory=dict)  # other months' summaries at hand
+
+    def read(self, family: str, months: list[str]) -> dict[str, dict | None]:
+        """Month -> a summary-shaped result of `family`; the months whose summary the
+        builder holds already (the month, the month before) are not read again."""
+        known = {self.month: self.current, **self.known}
+        if self.history is None or not months:
+            return {}
+        if family in MONTH_FAMILIES:
+            missing = [m for m in months if m not in known]
+        else:  # a cohorte family: the summary holds the month's cohorte, not the shown one
+            missing, known = months, {}
+        read = self.history.read(family, missing) if missing else {}
+        return {m: known[m] if m in known else as_summary(family, read.get(m)) for m in months}
+
+    def add(self, tile: Tile) -> Tile:
+        if tile.key in MONTH_FIGURES:
+            tile = self._month_context(tile, MONTH_FIGURES[tile.key])
+        elif tile.cohorte is not None:
+            tile = self._cohorte_context(tile)
+        return self._yardsticks(tile)
+
+    def _month_context(self, tile: Tile, figure: MonthFigure) -> Tile:
+        stock_like = figure.family in ("stock", "part_orientes")
+        when = (
+            f"à la fin de {fmt_month(self.month)}" if stock_like else f"en {fmt_month(self.month)}"
+        )
+        # raw_previous is set only where the month's delta may be published
+        words = delta_words(tile.raw, tile.raw_previous, figure.kind, "sur un mois")
+        tile = replace(tile, delta_words=words, when=when)
+        if self.history is None:
+            return tile
+        loaded = sorted(m for m in self.history.months if m <= self.month)
+        trend_months = [m for m in loaded if m > shift_month(self.month, -TREND_MONTHS)]
+        year = shift_month(self.month, -12)
+        read = self.read(figure.family, [*trend_months, *([year] if year in loaded else [])])
+        counts_ok = figure.kind != NUMBER or self.history.counts or self.limit <= 1
+        trend = tuple(
+            (m, figure.shown(read.get(m), self.limit) if counts_ok else None) for m in trend_months
+        )
+        then = figure.shown(read.get(year), self.limit) if year in read else None
+        withheld = {"stock": self.withheld.year[0], "orientations": self.withheld.year[1]}
+        if figure.kind == NUMBER and (withheld.get(figure.family) or tile.raw is None):
+            then = None  # a count the partition hides, or beside a hidden one
+        year_delta = delta_words(tile.raw, then, figure.kind, "sur un an")
+        if figure.kind == NUMBER and then is not None:
+            shown = masking.mask_delta(tile.raw, then, self.limit)
+            year_delta = None if shown is None else year_delta
+        return replace(
+            tile,
+            year_ago=year if then is not None else None,
+            year_value=fmt_kind(then, figure.kind) if then is not None else None,
+            year_delta=year_delta,
+            trend=trend,
+            trend_words=trend_words(trend, figure.kind, "mois"),
+        )
+
+    def _cohorte_context(self, tile: Tile) -> Tile:
+        figure = next(f for f in COHORTE_FIGURES if f.label == tile.label)
+        kind = SHARE if figure.is_share else DAYS
+        words = delta_words(tile.raw, tile.raw_previous, kind, "sur un mois")
+        tile = replace(tile, key=figure.key, delta_words=words, when=f"pour la {tile.caption}")
+        if self.history is None:
+            return tile
+        trend_months = [shift_month(tile.cohorte, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
+        year = shift_month(tile.cohorte, -12)
+        read = self.read(figure.family, [*trend_months, year])
+        values = {m: figure_value(figure, read.get(m), self.limit) for m in read}
+        trend = tuple((m, values.get(m)) for m in trend_months)
+        then = values.get(year)
+        return replace(
+            tile,
+            year_ago=year if then is not None else None,
+            year_value=fmt_kind(then, kind) if then is not None else None,
+            year_delta=delta_words(tile.raw, then, kind, "sur un an"),
+            trend=trend,
+            trend_words=trend_words(trend, kind, "cohortes"),
+        )
+
+    def _yardsticks(self, tile: Tile) -> Tile:
+        kind = (
+            SHARE
+            if tile.is_share
+            else (DAYS if tile.cohorte or tile.key in COHORTE_DAYS else NUMBER)
+        )
+        target = self.yardsticks.objectifs.get(tile.key or "")
+        if target is not None and target.kind != kind:
+            target = None  # a target in another unit than the tile's figure (hours)
+        if target is not None:
+            tile = replace(
+                tile,
+                objectif=target,
+                objectif_text=f"Objectif : {target.sens} {fmt_yardstick(target.valeur, kind)}",
+                objectif_atteint=target.met(tile.raw),
+            )
+        lines = [
+            line
+            for r in self.yardsticks.references
+            if r.indicateur == tile.key and r.kind == kind
+            for line in [self._reference_line(tile, r)]
+            if line is not None
+        ]
+        return replace(tile, references=tuple(lines))
+
+    def _reference_line(self, tile: Tile, reference: Reference) -> ReferenceLine | None:
+        """Our figure of the reference's definition at the comparable date, beside it; None
+        when we have none (or not of the same population: the definitions then differ)."""
+        figure = MONTH_FIGURES.get(tile.key or "")
+        if figure is None or figure.group is None:
+            return None  # only the month figures with groups have references today
+        at = _reference_month(reference, self.month, self.history.months if self.history else ())
+        if at is None:
+            return None
+        summary = self.current if at == self.month else self.read(figure.family, [at]).get(at)
+        group = figure.group(summary or {}, reference.detail or "ensemble")
+        if not group or (reference.population and group.get("population") != reference.population):
+            return None
+        ours = masking.shown_share(group.get("part"), group.get("personnes"), self.limit)
+        if ours is None:
+            return None
+        departement = self.current.get("departement") or "département"
+        what = "" if (reference.detail or "ensemble") == "ensemble" else f"{reference.libelle} — "
+        date = f"au {_end_of(at)}" if len(reference.date.split("/")) == 3 else f"en {fmt_month(at)}"
+        text = (
+            f"{what}France : {fmt_yardstick(reference.valeur, reference.kind)} au "
+            f"{reference.date} ({reference.cite}) ; {departement} : {fmt_share(ours)} {date}"
+        )
+        return ReferenceLine(reference, text, ours)
+
+
+COHORTE_DAYS = {f.key for f in COHORTE_FIGURES if not f.is_share}
+
+FAMILY_POPULATION = {  # the persons a cohorte family follows, as a group heading names them
+    "delai_orientation": "Entrants au RSA",
+    "contrat": "Personnes orientées",
+}
+
+
+def groups(month: str, stock: list[Tile], flows: list[Tile], cohorte: list[Tile]) -> list[Group]:
+    """The tiles by the period they cover: the stock at the end of the month, the month's
+    decisions, then each cohorte shown (the persons it follows and its maturity)."""
+    out = [
+        Group(f"À la fin de {fmt_month(month)} : personnes suivies à cette date", stock),
+        Group(f"Au cours de {fmt_month(month)} : décisions et prestations du mois", flows),
+    ]
+    by_cohorte: dict[tuple[str, str | None], list[Tile]] = {}
+    for figure, tile in zip(COHORTE_FIGURES, cohorte, strict=True):
+        by_cohorte.setdefault((figure.family, tile.cohorte), []).append(tile)
+    for (family, chosen), tiles in by_cohorte.items():
+        who = FAMILY_POPULATION[family]
+        if chosen is None:
+            out.append(Group(f"{who} : aucune cohorte complète à la date des données", tiles))
+        else:
+            out.append(
+                Group(
+                    f"{who} de la {fmt_cohorte(chosen)} (complète : suivi clos à la date "
+                    "des données)",
+                    tiles,
+                )
+            )
+    return out

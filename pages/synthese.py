@@ -2,31 +2,47 @@
 
 import streamlit as st
 
-from dashboard import comite_download, filters, widgets
+from dashboard import comite_download, figures, filters, widgets
+from dashboard.texte import for_markdown
 from dashboard.views.synthese import synthese_view, territoire_table
 
 departement, month, communes = filters.open_page("synthese", "Synthèse")
 view = synthese_view(departement, month, communes)
 
 st.caption(view.caption)
-for column, tile in zip(st.columns(len(view.stock)), view.stock, strict=True):
-    column.metric(
-        tile.label,
-        tile.value,
-        delta=tile.delta,
-        help=tile.help,
-        **({"chart_data": view.trend, "chart_type": "line"} if tile is view.stock[0] else {}),
-    )
-for row in view.main:
-    for column, (tile, caption) in zip(st.columns(len(row)), row, strict=True):
+for warning in view.warnings:  # a refused objectifs or references file: the page goes on
+    st.warning(for_markdown(warning))
+for group in view.groups:
+    st.markdown(f"**{for_markdown(group.title)}**")  # the period the tiles below cover
+    for column, tile in zip(st.columns(len(group.tiles)), group.tiles, strict=True):
+        trend = [v for _, v in tile.trend if v is not None]
         column.metric(
             tile.label,
             tile.value,
             delta=tile.delta,
             delta_color="inverse" if tile.lower_is_better else "normal",
+            delta_description="sur un mois" if tile.delta else None,
             help=tile.help,
+            **({"chart_data": trend, "chart_type": "line"} if len(trend) > 1 else {}),
         )
-        column.caption(caption)
+        if tile.caption:
+            column.caption(tile.caption)
+        if tile.context:  # a year before, the trend, the target, the national figures
+            column.caption("  \n".join(for_markdown(line) for line in tile.context))
+    targeted = [t for t in group.tiles if t.objectif and t.trend]
+    for column, tile in zip(st.columns(max(len(targeted), 2)), targeted, strict=False):
+        with column:
+            st.plotly_chart(
+                figures.trend_with_target(
+                    list(tile.trend),
+                    f"{tile.label} et objectif",
+                    tile.is_share,
+                    tile.objectif.valeur,
+                    tile.objectif_text,
+                ),
+                width="stretch",
+                key=f"objectif_{tile.key}",
+            )
 
 st.caption(view.population)
 with st.container(border=True):

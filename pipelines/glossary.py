@@ -54,3 +54,14 @@ def caption(*names: str) -> str:
         f"{', '.join(keys)} : {text}" + ("" if text.endswith(".") else ".")
         for text, keys in groups.items()
     )
+
+
+@cache
+def units() -> dict[str, str]:
+    """Indicator key -> its unit as its YAML writes it (« part (0 à 1) », « jours »...)."""
+    out: dict[str, str] = {}
+    for family in indicateurs_doc.definitions():
+        for entry in family.get("indicateurs") or []:
+            for name in entry["nom"].split(","):
+                out[name.strip()] = _text(entry.get("unite") or "")
+    return out

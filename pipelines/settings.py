@@ -22,6 +22,10 @@ LAYOUTS_DIR = PACKAGE_DIR / "layouts"
 SAMPLE_DIR = REPO_DIR / "sample_data"
 
 DEFAULT_DB = Path("data") / "pilotage.duckdb"
+# The committee's context files (docs/objectifs.md): targets per département, edited by the
+# administrator, and the national figures published by the DREES and others (versioned here).
+DEFAULT_OBJECTIFS = REPO_DIR / "objectifs.yaml"
+DEFAULT_REFERENCES = PACKAGE_DIR / "references_nationales.yaml"
 
 # Files of the product are their owner's only: the warehouse (statistics on vulnerable
 # people), the access file (password hashes, audit trail), reports, uploaded and received
@@ -102,6 +106,17 @@ def _default_key_file() -> Path:
     """
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "pilotage-rsa" / "cle_pseudonymisation"
+
+
+def objectifs_file() -> Path:
+    """The targets file in force: PILOTAGE_OBJECTIFS, else the example shipped at the root."""
+    return Path(os.environ.get("PILOTAGE_OBJECTIFS") or DEFAULT_OBJECTIFS)
+
+
+def references_file() -> Path:
+    """The national references in force: PILOTAGE_REFERENCES (an administrator's updated
+    copy), else the versioned file of the product."""
+    return Path(os.environ.get("PILOTAGE_REFERENCES") or DEFAULT_REFERENCES)
 
 
 @dataclass(frozen=True)

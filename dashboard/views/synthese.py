@@ -31,14 +31,15 @@ class Synthese:
     departement: str
     month: str
     caption: str  # département, month, source, data date
-    stock: list[Tile]  # the first one carries the trend
-    trend: list[int]  # stock_total of the 12 latest months, oldest first (sparkline)
+    stock: list[Tile]  # the PECGM stock tiles
     main: list[list[tuple[Tile, str]]]  # two rows of (tile, what it names under its value)
+    groups: list[headlines.Group]  # every tile, by the period it covers (what the page draws)
     population: str  # which persons the cohorte tiles count
     sentences: list[str]
     distributions: tuple[Distribution, Distribution]
     cohorte: list[Tile]  # the cohorte tiles: the territoire table compares the same cohortes
     territoires: dict[str, tuple[str, ...]]  # empty when no comparison is offered
+    warnings: list[str]  # a yardstick file refused (objectifs, references), in French
 
     @property
     def compare_label(self) -> str:
@@ -75,8 +76,13 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
     partition = db.communes_par_territoire(departement)
     own = partition_view.own_row(communes, partition)
     grid = partition_view.grid(departement, month, partition, limit)
-    withheld = _withheld(departement, (month, before), own, partition, limit, grid)
-    head = headlines.headline(current, previous, month, before, cohorte_series, limit, withheld)
+    year = headlines.shift_month(month, -12)
+    year = year if year in months else None
+    withheld = _withheld(departement, (month, before, year), own, partition, limit, grid)
+    history = headlines.History(tuple(months), _reader(departement, communes), not communes)
+    head = headlines.headline(
+        current, previous, month, before, cohorte_series, limit, withheld, history
+    )
     linked = {n: None if grid is None else headlines.row_hidden(grid, n, own)
               for n in DISTRIBUTIONS}  # fmt: skip
     named = f"mois {of_month(month)}"
@@ -87,7 +93,6 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
         caption=f"Département {departement} · {fmt_month(month)} · source : fichier PECGM de "
         "France Travail" + widgets.data_date_note(current["date_donnees"]),
         stock=head.stock,
-        trend=[s["stock_total"] for _, s in db.series("stock", departement, months[:12], communes)],
         main=[[(t, t.caption or named) for t in row] for row in (head.main[:3], head.main[3:])],
         population="Délai d'orientation et orientés en 30 jours : "
         + widgets.population_caption(current.get("population"))
@@ -98,7 +103,18 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
         ),
         cohorte=head.cohorte,
         territoires=territoires if 1 < len(territoires) <= MAX_TERRITOIRES else {},
+        groups=head.groups,
+        warnings=head.warnings,
     )
+
+
+def _reader(departement: str, communes: tuple[str, ...] | None) -> headlines.Read:
+    """The builder's history read through the page's cache (`db.series`)."""
+
+    def read(family: str, months: list[str]) -> dict[str, dict | None]:
+        return dict(db.series(family, departement, months, communes))
+
+    return read
 
 
 def _territoire_decisions(
@@ -116,7 +132,7 @@ def _territoire_decisions(
 
 def _withheld(
     departement: str,
-    months: tuple[str, str | None],
+    months: tuple[str, str | None, str | None],
     own: str,
     partition: dict[str, tuple[str, ...]],
     limit: int,
@@ -125,7 +141,7 @@ def _withheld(
     """What the partition hides of a territoire's own counts (nothing for the whole
     département unless its total must go too), for the month and the month before: the
     inscrits by the grid decision (`partition.grid`, `grid` for the month), the decisions over the
-    partition."""
+    partition; and the same for the month a year before (the tiles' year-on-year delta)."""
     if limit <= 1 or not partition:
         return headlines.Withheld()
     flags = {"stock": [], "decisions": []}
@@ -140,7 +156,10 @@ def _withheld(
         flags["decisions"].append(
             own in headlines.partition_hidden(all_decisions, decisions, limit)
         )
-    return headlines.Withheld(tuple(flags["stock"]), tuple(flags["decisions"]))
+    stock, decisions = flags["stock"], flags["decisions"]
+    return headlines.Withheld(
+        (stock[0], stock[1]), (decisions[0], decisions[1]), (stock[2], decisions[2])
+    )
 
 
 def distribution(
