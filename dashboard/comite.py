@@ -509,13 +509,24 @@ def _key_prefix() -> re.Pattern:
 
 def _code_words(code: str) -> str:
     """A code quoted in a definition (`non_renseignee`, `social`) as words."""
-    return figures.PARCOURS_LABELS.get(code) or code_label(code).lower()
+    label = figures.PARCOURS_LABELS.get(code) or demandeurs.MOTIF_GROUPS.get(code)
+    return (label or code_label(code)).lower()
 
 
 def plain(text: str) -> str:
-    """A caption or definition as the committee reads it: no indicator key before its
-    definition, no code between backquotes (in words instead), no « None »."""
+    """A caption or definition as the committee reads it. The definitions are written for
+    the pages' tooltips and the analysts (pipelines/glossary.py); on paper: no indicator key
+    before its definition, no aside naming a file or a key (« (table `x.csv`) »), no
+    sentence on the maturity flags (`..._provisoire`: the charts say « provisoire » in
+    words), a key naming the definition after it left out, codes in words, no « None »."""
     text = _key_prefix().sub("", str(text))
+    text = re.sub(r"\s*\([^()]*`[^`()]*(?:\.\w+|_\w+)`[^()]*\)", "", text)
+    text = " ".join(
+        sentence
+        for sentence in re.split(r"(?<=\.)\s+", text)
+        if not re.search(r"`\w+_provisoire`", sentence)
+    )
+    text = re.sub(r"`\w+_\w+`, (?=[a-zé])", "", text)
     text = re.sub(r"`([^`]+)`", lambda m: _code_words(m.group(1)), text)
     text = re.sub(r"\b(?:None|nan)\b", "n.d.", text)
     return re.sub(r"(?:(?<=^)|(?<=\. ))([a-zé])", lambda m: m.group(1).upper(), text)

@@ -436,3 +436,15 @@ def test_the_report_wears_the_dashboards_colours(generated):
 def test_the_pdf_is_tagged_with_its_outline(generated):
     info = _info(generated.pdf)
     assert re.search(r"Tagged:\s+yes", info), info
+
+
+@pytest.mark.parametrize("keys", [("orientes_30j_share", "orientes_6sem_share"), ("heures_hebdo",),
+                                  ("categorie",), ("orientations",), ("cessations_motif",)])  # fmt: skip
+def test_captions_are_printed_in_words(keys):
+    """A glossary caption (« key : definition ») on paper: its definition, no key, no
+    backquoted code, starting with a capital."""
+    printed = comite.plain(glossary.caption(*keys))
+    assert printed and printed[0].isupper()
+    assert "`" not in printed
+    assert not any(re.search(rf"\b{k}\b", printed) for k in glossary.entries() if "_" in k)
+    assert glossary.definition(keys[0]).split(" ")[1] in printed  # the definition is kept
