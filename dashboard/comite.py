@@ -587,7 +587,15 @@ def build(
 
 
 FIGURE_WIDTH = 700  # px: the A4 text width (210 mm less 2 × 12 mm of margins, 703 px)
-FIGURE_HEIGHT = 270  # px: the template's chart box is exactly this tall (comite.css)
+FIGURE_HEIGHT = 280  # px: the template's chart box is exactly this tall (comite.css)
+LEGEND_BAND = 100  # px under the plot: tick labels on two lines, axis title, legend
+
+
+def _has_legend(fig: go.Figure) -> bool:
+    """Whether plotly.js draws a legend: not hidden, and more than one named trace."""
+    if fig.layout.showlegend is False:
+        return False
+    return sum(1 for t in fig.data if t.showlegend is not False and t.name) > 1
 
 
 def _figure_json(figure: go.Figure) -> str:
@@ -601,8 +609,20 @@ def _figure_json(figure: go.Figure) -> str:
         template="plotly_white",
         title_text=title,
         font={"family": "DejaVu Sans", "size": 11},
-        margin={"t": 40 if title else 15, "b": 40, "l": 50, "r": 20},
+        margin={
+            "t": 40 if title else 15,
+            "b": LEGEND_BAND if _has_legend(fig) else 50,
+            "l": 50,
+            "r": 20,
+        },
+        # The legend at the foot of the figure, under the axis and its title: placed
+        # relative to the plot, it met the tick labels when the plot is short.
+        legend={"yref": "container", "y": 0, "yanchor": "bottom"},
     )
+    fig.update_yaxes(ticklabelstandoff=4)  # « 0 % » clear of the x axis's « 0 »
+    months = fig.layout.xaxis.ticktext
+    if months:  # « nov. 2025 » on two lines, upright: rotated, they ran into the legend
+        fig.update_xaxes(ticktext=[t.replace(" ", "<br>", 1) for t in months], tickangle=0)
     return fig.to_json()
 
 

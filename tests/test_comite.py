@@ -357,6 +357,30 @@ def test_no_page_is_near_empty(generated):
         assert fill > NEAR_EMPTY and characters > MIN_CHARACTERS, (number, fill, characters)
 
 
+def _words(pdf: bytes) -> list[list[tuple[float, float, float, float, str]]]:
+    """Per page, each printed word's box (pdftotext -bbox: x0, y0, x1, y1 in points)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    box = r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    return [
+        [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(box, page)]
+        for page in out.split("<page ")[1:]
+    ]
+
+
+def test_no_printed_word_lies_over_another(generated):
+    """In the PDF as printed, no two words' boxes overlap (by more than a point each way):
+    no chart label over a table header, a title over an axis, ticks over a legend."""
+    met = []
+    for number, words in enumerate(_words(generated.pdf), 1):
+        for i, a in enumerate(words):
+            for b in words[i + 1 :]:
+                if min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1:
+                    met.append((number, a[4], b[4]))
+    assert met == []
+
+
 OVERLAPS = """() => {
   const box = e => e.getBoundingClientRect();
   const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
