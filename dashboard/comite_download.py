@@ -3,7 +3,7 @@
 Apart from `widgets` because it imports the PDF (`comite`), which imports the views, which
 draw with `widgets`: kept there, it closed an import cycle (tests/test_layering.py).
 
-Building the report takes from 15 to 45 seconds (the figures, then Chromium printing
+Building the report takes from 15 seconds to a minute (the figures, then Chromium printing
 them), so it is not built behind the download button, where the click would seem to do
 nothing: a first button builds it under a status that says so, then the download button
 offers the file, kept in the session for this département and month.
@@ -18,7 +18,7 @@ from pipelines.errors import UsageError
 
 REPORT_ROLES = ("comite", "analyste")
 PREPARE = "Préparer le rapport du comité (PDF)"
-BUILDING = "Préparation du rapport du comité… (de 15 à 45 secondes)"
+BUILDING = "Préparation du rapport du comité… (jusqu'à une minute)"
 READY = "Rapport du comité prêt"
 DOWNLOAD = "Télécharger le rapport du comité (PDF)"
 HELP = (
