@@ -11,6 +11,8 @@ import subprocess
 from contextlib import redirect_stdout
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dashboard import comite, palette
 from dashboard.formatting import (
@@ -63,7 +65,7 @@ def expected(sample_db) -> dict:
     return json.loads(out.getvalue())
 
 
-def test_the_pdf_is_a4_with_a_cover_and_a_page_per_topic(generated, text):
+def test_the_pdf_is_a4_with_a_summary_and_every_topic(generated, text):
     assert generated.pdf.startswith(b"%PDF")
     assert "Rapport mensuel du comité de pilotage" in text
     assert f"Département 2A — {fmt_month(MONTH)}" in text
@@ -472,3 +474,15 @@ def test_captions_are_printed_in_words(keys):
     assert "`" not in printed
     assert not any(re.search(rf"\b{k}\b", printed) for k in glossary.entries() if "_" in k)
     assert glossary.definition(keys[0]).split(" ")[1] in printed  # the definition is kept
+
+
+@given(st.integers(min_value=-100_000, max_value=100_000), st.sampled_from(["", " pt", " j"]))
+def test_delta_words_keep_the_figure_and_its_sign(n, unit):
+    """Whatever the figure, its words keep its digits and say its sign with « + » or « − »."""
+    delta = f"{'+' if n > 0 else ''}{fmt_int(n)}{unit}"
+    said = delta_words(delta, "sur un mois")
+    if n == 0:
+        assert said == "stable sur un mois"
+    else:
+        assert said.startswith(("+" if n > 0 else "−") + fmt_int(abs(n)))
+        assert said.endswith(" sur un mois") and "-" not in said
