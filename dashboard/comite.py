@@ -12,6 +12,7 @@ whoever asks for it, and shares over a denominator below it are not printed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -23,8 +24,17 @@ import plotly.graph_objects as go
 import plotly.offline
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from dashboard import figures, headlines, oarsa_annexe, pdf
-from dashboard.formatting import fmt_decimal, fmt_int, fmt_month
+from dashboard import figures, headlines, oarsa_annexe, palette, pdf
+from dashboard.formatting import (
+    GENERIC_CODES,
+    code_label,
+    delta_words,
+    fmt_date,
+    fmt_decimal,
+    fmt_int,
+    fmt_month,
+    of_month,
+)
 from dashboard.views import accompagnement, delais, demandeurs, orientations
 from dashboard.views import synthese as synthese_view
 from dashboard.views.elements import Distribution, MonthlyChart
@@ -87,6 +97,17 @@ class Section:
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)]
 
+    @property
+    def groups(self) -> list[list[Chart | Table]]:
+        """The blocks as printed together: each chart with the tables under it (the
+        template keeps a group on one page, so a chart never runs into a table)."""
+        out: list[list[Chart | Table]] = []
+        for block in self.blocks:
+            if isinstance(block, Chart) or not out:
+                out.append([])
+            out[-1].append(block)
+        return out
+
 
 @dataclass(frozen=True)
 class Rapport:
@@ -123,6 +144,15 @@ def _labels(name: str) -> dict[str, str]:
     }
 
 
+IDENTIFIER = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")  # « reprise_emploi »: a key, not a code
+
+
+def _code(code: object) -> str:
+    """A distribution's code column: « — » for the codes that stand for no value (the
+    label column says « Non renseignée »)."""
+    return "—" if str(code) in GENERIC_CODES else str(code)
+
+
 def _distribution_section_part(
     counts: dict[str, int] | None,
     family: str,
@@ -136,10 +166,11 @@ def _distribution_section_part(
         return [], []
     frame = figures.masked_frame(counts, labels, limit, linked)
     chart = Chart(figures.distribution(frame, family, title), caption)
-    table = Table(
-        ["Code", "Libellé", "Effectif"],
-        [[str(r.code), str(r.libelle), str(r.affiche)] for r in frame.itertuples()],
-    )
+    rows = [[_code(r.code), str(r.libelle), str(r.affiche)] for r in frame.itertuples()]
+    if any(IDENTIFIER.fullmatch(r[0]) for r in rows):  # internal codes: the label alone
+        table = Table(["Libellé", "Effectif"], [r[1:] for r in rows])
+    else:
+        table = Table(["Code", "Libellé", "Effectif"], rows)
     return [chart], [table]
 
 
@@ -390,19 +421,30 @@ def _flux(con, departement, months, limit) -> Section:
     )
 
 
+def source_label(code: str) -> str:
+    """A source in words (« Fichier PECGM (France Travail) »), never its code."""
+    return SOURCE_LABELS.get(code) or code_label(code)
+
+
+def _data_date(month: str | None, ended: object) -> str:
+    """« données d'octobre 2026, chargées le 5 novembre 2026 »; a source without months
+    (parcours, reprise de stock) says when it was last loaded."""
+    loaded = f"{ended:%Y-%m-%d}" if isinstance(ended, datetime | date) else None
+    if month:
+        data = f"données {of_month(month)}"
+        return f"{data}, chargées le {fmt_date(loaded)}" if loaded else data
+    return f"fichier sans mois, chargé le {fmt_date(loaded)}" if loaded else "fichier sans mois"
+
+
 def _data_dates(con, departement: str) -> list[tuple[str, str]]:
-    """Per source, the latest month loaded for the département and when it was loaded."""
+    """Per source, in words, the latest month loaded for the département and when it was
+    loaded: the cover's « date des données »."""
     rows = con.execute(
         "SELECT source, max(month), max(ended_at) FROM load_journal "
         "WHERE departement = ? AND status = 'loaded' GROUP BY source ORDER BY source",
         [departement],
     ).fetchall()
-    out = []
-    for source, month, ended in rows:
-        when = f"chargé le {ended:%d/%m/%Y}" if isinstance(ended, datetime | date) else ""
-        data = fmt_month(month) if month else "sans mois"
-        out.append((SOURCE_LABELS.get(source, source), f"{data} ({when})" if when else data))
-    return out
+    return [(source_label(source), _data_date(month, ended)) for source, month, ended in rows]
 
 
 def _quality(con, departement: str, month: str) -> Table:
@@ -417,7 +459,7 @@ def _quality(con, departement: str, month: str) -> Table:
         ["Source", "Fichier", "Statut", "Lus", "Chargés", "Rejetés", "Date"],
         [
             [
-                SOURCE_LABELS.get(s, s),
+                source_label(s),
                 str(name),
                 STATUS_LABELS.get(st, st),
                 fmt_int(read),
@@ -432,16 +474,68 @@ def _quality(con, departement: str, month: str) -> Table:
     )
 
 
+# The indicator files whose figures the report prints, in its chapters' order: their
+# definitions (pipelines/glossary.py, from the YAML) end the report, named in words.
+REPORT_FAMILIES = (
+    "stock",
+    "orientations",
+    "delai_orientation",
+    "contrat",
+    "contrat_courbe",
+    "intensite",
+    "flux",
+    "liaison_flux",
+)
+
+
 @cache
 def definitions() -> list[tuple[str, str]]:
-    """Each indicator's name and definition, from docs/indicateurs.md (its tables)."""
-    path = Path(__file__).resolve().parent.parent / "docs" / "indicateurs.md"
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("| `") and line.count("|") >= 3:
-            name, text = (c.strip() for c in line.strip("|").split("|", 1))
-            out.append((name.replace("`", ""), text.strip(" |").replace("`", "")))
-    return out
+    """Each printed indicator family's name and definition, in words (its YAML)."""
+    families = glossary.families()
+    return [
+        (families[f]["libelle"], plain(families[f]["definition"]))
+        for f in REPORT_FAMILIES
+        if f in families
+    ]
+
+
+@cache
+def _key_prefix() -> re.Pattern:
+    """« orientes_30j_share, orientes_6sem_share : » at the start of a caption's sentence:
+    how `glossary.caption` names the keys it defines, for the pages' tooltips."""
+    keys = "|".join(re.escape(k) for k in sorted(glossary.entries(), key=len, reverse=True))
+    return re.compile(rf"(?:(?<=^)|(?<=[.;] ))(?:{keys})(?:, (?:{keys}))* : ")
+
+
+def _code_words(code: str) -> str:
+    """A code quoted in a definition (`non_renseignee`, `social`) as words."""
+    label = figures.PARCOURS_LABELS.get(code) or demandeurs.MOTIF_GROUPS.get(code)
+    return (label or code_label(code)).lower()
+
+
+def plain(text: str) -> str:
+    """A caption or definition as the committee reads it. The definitions are written for
+    the pages' tooltips and the analysts (pipelines/glossary.py); on paper: no indicator key
+    before its definition, no aside naming a file or a key (« (table `x.csv`) »), no
+    sentence on the maturity flags (`..._provisoire`: the charts say « provisoire » in
+    words), a key naming the definition after it left out, codes in words, no « None »."""
+    text = _key_prefix().sub("", str(text))
+    text = re.sub(r"\s*\([^()]*`[^`()]*(?:\.\w+|_\w+)`[^()]*\)", "", text)
+    text = " ".join(
+        sentence
+        for sentence in re.split(r"(?<=\.)\s+", text)
+        if not re.search(r"`\w+_provisoire`", sentence)
+    )
+    text = re.sub(r"`\w+_\w+`, (?=[a-zé])", "", text)
+    text = re.sub(r"`([^`]+)`", lambda m: _code_words(m.group(1)), text)
+    text = re.sub(r"\b(?:None|nan)\b", "n.d.", text)
+    return re.sub(r"(?:(?<=^)|(?<=\. ))([a-zé])", lambda m: m.group(1).upper(), text)
+
+
+def cell(text: object) -> str:
+    """A printed table cell: a code standing for no value in words, never « None »."""
+    value = "n.d." if text is None or str(text) in ("None", "nan") else str(text)
+    return GENERIC_CODES.get(value, value)
 
 
 def build(
@@ -500,17 +594,53 @@ def build(
     )
 
 
+FIGURE_WIDTH = 700  # px: the A4 text width (210 mm less 2 × 12 mm of margins, 703 px)
+FIGURE_HEIGHT = 280  # px: the template's chart box is exactly this tall (comite.css)
+LEGEND_BAND = 100  # px under the plot: tick labels on two lines, axis title, legend
+
+
+def _has_legend(fig: go.Figure) -> bool:
+    """Whether plotly.js draws a legend: not hidden, and more than one named trace."""
+    if fig.layout.showlegend is False:
+        return False
+    return sum(1 for t in fig.data if t.showlegend is not False and t.name) > 1
+
+
 def _figure_json(figure: go.Figure) -> str:
-    """The figure for the printed page: A4 width, no hover, white background."""
+    """The figure for the printed page: A4 width, no hover, white background, its title
+    on one line (the pages wrap it for a phone; the A4 width holds it)."""
     fig = go.Figure(figure)
+    title = (fig.layout.title.text or "").replace("<br>", " ")
     fig.update_layout(
-        width=720,
-        height=340,
+        width=FIGURE_WIDTH,
+        height=FIGURE_HEIGHT,
         template="plotly_white",
+        title_text=title,
         font={"family": "DejaVu Sans", "size": 11},
-        margin={"t": 50, "b": 40, "l": 50, "r": 20},
+        margin={
+            "t": 40 if title else 15,
+            "b": LEGEND_BAND if _has_legend(fig) else 50,
+            "l": 50,
+            "r": 20,
+        },
+        # The legend at the foot of the figure, under the axis and its title: placed
+        # relative to the plot, it met the tick labels when the plot is short.
+        legend={"yref": "container", "y": 0, "yanchor": "bottom"},
     )
+    fig.update_yaxes(ticklabelstandoff=4)  # « 0 % » clear of the x axis's « 0 »
+    months = fig.layout.xaxis.ticktext
+    if months:  # « nov. 2025 » on two lines, upright: rotated, they ran into the legend
+        fig.update_xaxes(ticktext=[t.replace(" ", "<br>", 1) for t in months], tickangle=0)
     return fig.to_json()
+
+
+def delta_tone(tile: headlines.Tile) -> str:
+    """The CSS class of a tile's delta: `mieux` or `moins-bien` as the page colours its
+    arrow (st.metric: up is green, unless lower is better), '' when stable or unknown."""
+    text = (tile.delta or "").strip()
+    if not re.search(r"[1-9]", text):
+        return ""
+    return "moins-bien" if text.startswith("-") != tile.lower_is_better else "mieux"
 
 
 @cache
@@ -527,6 +657,16 @@ def render_html(rapport: Rapport) -> str:
     return template.render(
         r=rapport,
         fmt_month=fmt_month,
+        delta_words=delta_words,
+        plain=plain,
+        cell=cell,
+        delta_tone=delta_tone,
+        css_variables=palette.css_variables(
+            {
+                "largeur-graphique": f"{FIGURE_WIDTH}px",
+                "hauteur-graphique": f"{FIGURE_HEIGHT}px",
+            }
+        ),
         css=(TEMPLATES / "comite.css").read_text(encoding="utf-8"),
         plotly_js=_plotly_js(),
         # Inside a <script>: "<" escaped so that no value can close the element.

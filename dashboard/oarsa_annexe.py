@@ -59,7 +59,9 @@ def for_report(con: duckdb.DuckDBPyConnection, departement: str, month: str, lim
 
 def document(result: dict) -> str:
     """The return alone, as a self-contained HTML document (the report's styles)."""
-    css = (TEMPLATES / "comite.css").read_text(encoding="utf-8")
+    from dashboard.palette import css_variables
+
+    css = css_variables() + (TEMPLATES / "comite.css").read_text(encoding="utf-8")
     title = f"Bilan OARSA {result['departement']} {result['annee']}"
     from markupsafe import escape
 

@@ -69,3 +69,22 @@ CURVES = (OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[2], OKABE_ITO[6], OKABE_ITO[0], 
           OKABE_ITO[7])  # fmt: skip
 NEUTRAL = OKABE_ITO[4]  # the bars of a family without colours of its own: one colour
 PROVISOIRE = "provisoire"  # the legend entry of values whose window is still open
+
+# The committee report's own colours (dashboard/templates/comite.css reads them as CSS
+# variables, never a colour of its own): the dashboard's blue for titles and rules, its
+# green and vermillion for a change for the better or the worse, greys for text and lines.
+REPORT = {
+    "accent": OKABE_ITO[4],
+    "mieux": OKABE_ITO[2],
+    "moins-bien": OKABE_ITO[5],
+    "texte": "#1B1B1B",
+    "note": "#444444",
+    "filet": "#BBBBBB",
+    "entete": "#EAF2F8",
+}
+
+
+def css_variables(extra: dict[str, str] | None = None) -> str:
+    """The report's colours (and `extra` values) as a CSS `:root` rule."""
+    pairs = {**REPORT, **(extra or {})}
+    return ":root { " + " ".join(f"--{k}: {v};" for k, v in pairs.items()) + " }"

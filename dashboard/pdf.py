@@ -76,6 +76,8 @@ def html_to_pdf(html: str, expected_charts: int) -> Printed:
                 format="A4",
                 print_background=True,
                 prefer_css_page_size=True,
+                tagged=True,  # structure tags: headings, tables, lists for screen readers
+                outline=True,  # the headings as the PDF's bookmarks
                 display_header_footer=True,
                 header_template="<span></span>",
                 footer_template=(

@@ -67,7 +67,7 @@ def _definition(d: dict) -> list[str]:
     if items:
         lines.append(f"- **Unités** : {_units(items)}")
     lines.append("")
-    if items:  # two columns: dashboard/comite.py prints these rows as the definitions
+    if items:  # two columns: each key and its definition
         lines += ["| indicateur | définition |", "|---|---|"]
         for item in items:
             lines.append(f"| {_names(item)} | {_text(item['definition'])} |")

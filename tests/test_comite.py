@@ -9,13 +9,22 @@ import re
 import shutil
 import subprocess
 from contextlib import redirect_stdout
-from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dashboard import comite
-from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
-from pipelines import access, indicators, masking, warehouse
+from dashboard import comite, palette
+from dashboard.formatting import (
+    GENERIC_CODES,
+    NNBSP,
+    delta_words,
+    fmt_int,
+    fmt_month,
+    fmt_share,
+    of_month,
+)
+from pipelines import access, glossary, masking, warehouse
 from pipelines.cli import main
 
 MONTH = "2026-10"  # the demo's latest month
@@ -56,7 +65,7 @@ def expected(sample_db) -> dict:
     return json.loads(out.getvalue())
 
 
-def test_the_pdf_is_a4_with_a_cover_and_a_page_per_topic(generated, text):
+def test_the_pdf_is_a4_with_a_summary_and_every_topic(generated, text):
     assert generated.pdf.startswith(b"%PDF")
     assert "Rapport mensuel du comité de pilotage" in text
     assert f"Département 2A — {fmt_month(MONTH)}" in text
@@ -74,13 +83,13 @@ def test_the_pdf_is_a4_with_a_cover_and_a_page_per_topic(generated, text):
     ):
         assert title in text, title
     assert "Population des indicateurs de cohorte" in text
-    assert "Fichier PECGM (France Travail) octobre 2026" in text  # data date of the source
+    assert "Fichier PECGM (France Travail) données d'octobre 2026" in text  # data date
     info = subprocess.run(
         [shutil.which("pdfinfo") or "pdfinfo", "-"], input=generated.pdf, capture_output=True
     ).stdout.decode()
     assert "(A4)" in info
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    assert pages >= 2 + len(generated.rapport.sections)  # cover, tiles, a page per topic
+    assert pages >= 1 + len(generated.rapport.sections) // 2  # a summary, then the topics
 
 
 def test_the_figures_are_those_of_indicators_json(expected, text):
@@ -106,8 +115,9 @@ def test_the_figures_are_those_of_indicators_json(expected, text):
     masked = masking.mask_distribution(expected["categorie"], limit)
     for code, n in masked.items():
         shown = f"< {limit}" if n is None else _fold(fmt_int(n))
+        printed = "—" if code in GENERIC_CODES else code  # « Non renseignée » says it
         assert re.search(
-            rf"\b{re.escape(code)} +{re.escape(labels[code])} +{re.escape(shown)}", text
+            rf"(?<!\S){re.escape(printed)} +{re.escape(labels[code])} +{re.escape(shown)}", text
         ), code
 
 
@@ -184,13 +194,14 @@ def test_command_refuses_a_bad_month(sample_db, tmp_path, capsys, month, message
     assert not (tmp_path / "x.pdf").exists()
 
 
-def test_definitions_come_from_the_documentation():
-    names = dict(comite.definitions())
-    for name in ("stock_total", "orientes_30j_share", "contrat_courbe", "heures_hebdo"):
-        assert name in " ".join(names), name
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "indicateurs.md").read_text("utf-8")
-    assert all(f"`{name.split(',')[0].split()[0]}`" in doc for name in names)
-    assert indicators.SHARE_DECIMALS == 4
+def test_definitions_are_those_of_the_indicator_files_in_words():
+    families = glossary.families()
+    printed = dict(comite.definitions())
+    assert list(printed) == [families[f]["libelle"] for f in comite.REPORT_FAMILIES]
+    for family in comite.REPORT_FAMILIES:
+        definition = families[family]["definition"]
+        assert printed[families[family]["libelle"]] == comite.plain(definition)
+    assert not any("`" in text for text in printed.values())
 
 
 def _row(cells: list[str]) -> str:
@@ -226,3 +237,252 @@ def test_each_subject_prints_the_pages_cells(text, view_reader, demo_scope) -> N
     for record in hours[hours["groupe"] == "Ensemble"].to_dict("records"):
         cells = [fmt_month(record["mois"]), record["personnes"]]
         assert re.search(_row(cells), text), cells
+
+
+def _page(pdf: bytes, number: int) -> str:
+    """One page's text in reading order (a tile's label wraps inside its tile), white
+    space folded."""
+    out = subprocess.run(
+        ["pdftotext", "-f", str(number), "-l", str(number), "-enc", "UTF-8", "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8")
+    return re.sub(r"\s+", " ", out)
+
+
+def _info(pdf: bytes) -> str:
+    return subprocess.run(
+        ["pdfinfo", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def _pages(pdf: bytes) -> int:
+    return int(re.search(r"Pages:\s+(\d+)", _info(pdf)).group(1))
+
+
+def test_page_one_is_the_synthese_in_one_page(generated):
+    """The tiles and sentences of the Synthèse (its own builder) on page 1, nothing else;
+    the detailed chapters start on page 2."""
+    first, second = _page(generated.pdf, 1), _page(generated.pdf, 2)
+    rapport = generated.rapport
+    assert rapport.tiles and rapport.sentences
+    for tile in rapport.tiles:
+        assert _fold(tile.label) in first and _fold(tile.value) in first, tile.label
+    for sentence in rapport.sentences:
+        assert _fold(sentence) in first, sentence
+    assert second.lstrip().startswith(rapport.sections[0].title)
+    assert not any(s.title in first for s in rapport.sections)  # no chapter spills onto it
+
+
+def test_deltas_are_signed_and_said_in_words(generated):
+    first = _page(generated.pdf, 1)
+    said = [
+        delta_words(t.delta, "sur la cohorte précédente" if t.cohorte else "sur un mois")
+        for t in generated.rapport.tiles
+        if t.delta
+    ]
+    assert said
+    for words in said:
+        assert _fold(words) in first, words
+    assert re.search(r"[+−]\d", first)
+    assert not re.search(r"(?<![\w-])-\d", first)  # a minus is « − », never a hyphen
+    assert not re.search(r"\d pt\b|\d j sur", first)  # units in words
+
+
+@pytest.mark.parametrize(
+    ("delta", "compared", "said"),
+    [
+        ("+16", "sur un mois", "+16 sur un mois"),
+        ("-3,2 pt", "sur un mois", "−3,2 points sur un mois"),
+        ("+1,5 pt", "sur un mois", "+1,5 point sur un mois"),
+        ("-1 j", "sur la cohorte précédente", "−1 jour sur la cohorte précédente"),
+        ("+5 j", "sur la cohorte précédente", "+5 jours sur la cohorte précédente"),
+        ("+0,0 pt", "sur un mois", "stable sur un mois"),
+        (f"-1{NNBSP}234", "sur un mois", f"−1{NNBSP}234 sur un mois"),
+        (None, "sur un mois", None),
+    ],
+)
+def test_delta_words(delta, compared, said):
+    assert delta_words(delta, compared) == said
+
+
+def test_the_cover_gives_each_source_data_date_in_words(generated, sample_db):
+    first = _page(generated.pdf, 1)
+    rows = (
+        warehouse.open_reader(sample_db)
+        .execute(
+            "SELECT source, max(month) FROM load_journal WHERE departement = '2A' "
+            "AND status = 'loaded' GROUP BY source"
+        )
+        .fetchall()
+    )
+    assert len(rows) >= 4
+    for source, month in rows:
+        label = comite.source_label(source)
+        when = f"données {of_month(month)}" if month else "fichier sans mois"
+        assert re.search(rf"{re.escape(label)} {re.escape(when)}, chargées? le \d", first), source
+    assert not re.search(r"\b(?:pecgm|cgpem|lrsa|caf)\b", first)  # codes never
+    assert not re.search(r"\d{2}/\d{2}/\d{4}\)", first)
+
+
+# A page is near empty when what it prints ends in its top part (the footer aside).
+NEAR_EMPTY = 0.4  # share of the page's height
+FOOTER_PT = 40  # the footer's band at the bottom of each page (points)
+MIN_CHARACTERS = 300
+
+
+def _page_fill(pdf: bytes) -> list[tuple[float, int]]:
+    """Per page: how far down its lowest word goes (share of the height) and how many
+    characters it prints, the footer left out (pdftotext -bbox)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    fills = []
+    for page in out.split("<page ")[1:]:
+        height = float(re.search(r'height="([\d.]+)"', page).group(1))
+        words = [
+            (float(y), w)
+            for y, w in re.findall(r'yMax="([\d.]+)">([^<]*)</word>', page)
+            if float(y) < height - FOOTER_PT
+        ]
+        fills.append(
+            (max((y for y, _ in words), default=0) / height, sum(len(w) for _, w in words))
+        )
+    return fills
+
+
+def test_no_page_is_near_empty(generated):
+    fills = _page_fill(generated.pdf)
+    assert len(fills) == _pages(generated.pdf) > 3
+    for number, (fill, characters) in enumerate(fills[:-1], 1):
+        assert fill > NEAR_EMPTY and characters > MIN_CHARACTERS, (number, fill, characters)
+
+
+def _words(pdf: bytes) -> list[list[tuple[float, float, float, float, str]]]:
+    """Per page, each printed word's box (pdftotext -bbox: x0, y0, x1, y1 in points)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    box = r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    return [
+        [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(box, page)]
+        for page in out.split("<page ")[1:]
+    ]
+
+
+def test_no_printed_word_lies_over_another(generated):
+    """In the PDF as printed, no two words' boxes overlap (by more than a point each way):
+    no chart label over a table header, a title over an axis, ticks over a legend."""
+    met = []
+    for number, words in enumerate(_words(generated.pdf), 1):
+        for i, a in enumerate(words):
+            for b in words[i + 1 :]:
+                if min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1:
+                    met.append((number, a[4], b[4]))
+    assert met == []
+
+
+OVERLAPS = """() => {
+  const box = e => e.getBoundingClientRect();
+  const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const headers = [...document.querySelectorAll("table thead th")].map(box);
+  const out = [];
+  document.querySelectorAll(".graphique").forEach((chart, i) => {
+    const frame = box(chart);
+    chart.querySelectorAll("svg text").forEach(t => {
+      const r = box(t);
+      if (!r.width || !t.textContent.trim()) return;
+      if (r.top < frame.top - 1 || r.bottom > frame.bottom + 1)
+        out.push(["hors du cadre", i, t.textContent]);
+      if (headers.some(h => meets(r, h))) out.push(["sur un en-tête", i, t.textContent]);
+    });
+    if (headers.some(h => meets(frame, h))) out.push(["cadre sur un en-tête", i, ""]);
+  });
+  return [document.querySelectorAll(".graphique svg text").length, headers.length, out];
+}"""
+
+
+def test_no_chart_label_lies_over_a_table_header(generated):
+    """Chromium lays the report out for print (A4 text width); no chart's text leaves its
+    box, and no chart nor its text meets a table header."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard import pdf
+
+    html = comite.render_html(generated.rapport)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=pdf.chromium_path(), args=[*pdf.CHROMIUM_ARGS, "--no-sandbox"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 703, "height": 1000})
+            page.emulate_media(media="print")
+            page.set_content(html, wait_until="load")
+            page.wait_for_function(f"() => window.rapportPret === {len(generated.rapport.charts)}")
+            texts, headers, overlaps = page.evaluate(OVERLAPS)
+        finally:
+            browser.close()
+    assert texts > 100 and headers > 10
+    assert overlaps == []
+
+
+def test_no_internal_identifier_in_the_pdf(text):
+    """No indicator key, no code of a nomenclature standing for words, no « None »."""
+    keys = set(glossary.entries()) | set(glossary.families())
+    codes = set(GENERIC_CODES) | {c for family in palette.COLOURS.values() for c in family}
+    identifiers = {k for k in keys | codes if "_" in k} | {"None", "nan"}
+    found = sorted(k for k in identifiers if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", text))
+    assert found == []
+    assert "`" not in text
+
+
+def test_the_report_wears_the_dashboards_colours(generated):
+    css = (comite.TEMPLATES / "comite.css").read_text(encoding="utf-8")
+    assert not re.search(r"#[0-9a-fA-F]{3,6}\b|rgb\(", css)  # palette.py is their home
+    html = comite.render_html(generated.rapport)
+    for name, colour in palette.REPORT.items():
+        assert f"--{name}: {colour};" in html
+    assert palette.REPORT["accent"] in palette.OKABE_ITO
+    drawn = {
+        colour
+        for chart in generated.rapport.charts
+        for trace in chart.figure.data
+        for colour in (
+            getattr(getattr(trace, "marker", None), "color", None),
+            getattr(getattr(trace, "line", None), "color", None),
+        )
+        if isinstance(colour, str)
+    }
+    known = {c.upper() for f in palette.COLOURS.values() for c in f.values()}
+    known |= {c.upper() for c in (*palette.OKABE_ITO, *palette.CURVES, palette.NON_RENSEIGNE)}
+    assert drawn and {c.upper() for c in drawn} <= known
+
+
+def test_the_pdf_is_tagged_with_its_outline(generated):
+    info = _info(generated.pdf)
+    assert re.search(r"Tagged:\s+yes", info), info
+
+
+@pytest.mark.parametrize("keys", [("orientes_30j_share", "orientes_6sem_share"), ("heures_hebdo",),
+                                  ("categorie",), ("orientations",), ("cessations_motif",)])  # fmt: skip
+def test_captions_are_printed_in_words(keys):
+    """A glossary caption (« key : definition ») on paper: its definition, no key, no
+    backquoted code, starting with a capital."""
+    printed = comite.plain(glossary.caption(*keys))
+    assert printed and printed[0].isupper()
+    assert "`" not in printed
+    assert not any(re.search(rf"\b{k}\b", printed) for k in glossary.entries() if "_" in k)
+    assert glossary.definition(keys[0]).split(" ")[1] in printed  # the definition is kept
+
+
+@given(st.integers(min_value=-100_000, max_value=100_000), st.sampled_from(["", " pt", " j"]))
+def test_delta_words_keep_the_figure_and_its_sign(n, unit):
+    """Whatever the figure, its words keep its digits and say its sign with « + » or « − »."""
+    delta = f"{'+' if n > 0 else ''}{fmt_int(n)}{unit}"
+    said = delta_words(delta, "sur un mois")
+    if n == 0:
+        assert said == "stable sur un mois"
+    else:
+        assert said.startswith(("+" if n > 0 else "−") + fmt_int(abs(n)))
+        assert said.endswith(" sur un mois") and "-" not in said

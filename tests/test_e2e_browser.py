@@ -287,10 +287,17 @@ def test_provisional_values_are_drawn_apart(server, browser, sample_db) -> None:
 
 
 def test_committee_downloads_the_monthly_report(server, page) -> None:
-    """The committee clicks the report button on Synthèse and opens the PDF it receives."""
+    """The committee asks for the report on Synthèse, is told while it is being built, then
+    downloads and opens the PDF it receives."""
+    from dashboard import comite_download
+
     _open(page, f"{server}/synthese?dep=2A&mois=2026-10", "Synthèse", "comite")
-    with page.expect_download(timeout=120_000) as info:
-        page.get_by_role("button", name="Rapport du comité (PDF)").click()
+    page.get_by_role("button", name=comite_download.PREPARE).click()
+    expect(page.get_by_text(comite_download.BUILDING)).to_be_visible(timeout=30_000)
+    ready = page.get_by_role("button", name=comite_download.DOWNLOAD)
+    expect(ready).to_be_visible(timeout=120_000)
+    with page.expect_download(timeout=60_000) as info:
+        ready.click()
     download = info.value
     assert download.suggested_filename == "rapport_comite_2A_2026-10.pdf"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -307,6 +314,9 @@ def test_committee_downloads_the_monthly_report(server, page) -> None:
         ["pdftoppm", "-r", "60", "-png", str(saved), str(ARTIFACTS / "rapport_page")], check=True
     )
     assert len(list(ARTIFACTS.glob("rapport_page-*.png"))) >= 9
+    assert "Tagged: yes" in re.sub(
+        r"\s+", " ", subprocess.run(["pdfinfo", str(saved)], capture_output=True, text=True).stdout
+    )
 
 
 def _opens_offline(browser, archive: Path, folder: Path) -> None:
