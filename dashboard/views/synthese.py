@@ -75,7 +75,11 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
     partition = db.communes_par_territoire(departement)
     own = partition_view.own_row(communes, partition)
     grid = partition_view.grid(departement, month, partition, limit)
-    withheld = _withheld(departement, (month, before), own, partition, limit, grid)
+    withheld = headlines.withheld(
+        lambda family, m: partition_view.grid(departement, m, partition, limit, family),
+        (month, before),
+        own,
+    )
     head = headlines.headline(current, previous, month, before, cohorte_series, limit, withheld)
     linked = {n: None if grid is None else headlines.row_hidden(grid, n, own)
               for n in DISTRIBUTIONS}  # fmt: skip
@@ -103,44 +107,13 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
 
 def _territoire_decisions(
     departement: str, month: str, partition: dict[str, tuple[str, ...]]
-) -> tuple[dict[str, int | None], int | None]:
-    """Decisions of each territoire and of the département in a month (their inscrits
-    are masked with their distributions: `partition.grid`)."""
-    decisions = {
+) -> dict[str, int | None]:
+    """Decisions of each territoire in a month (masked with their distributions by type
+    de parcours and organisme: `partition.grid` over `orientations`)."""
+    return {
         t: headlines.orientations_total(db.family("orientations", departement, month, cs))
         for t, cs in partition.items()
     }
-    whole = db.summary(departement, month, None)
-    return decisions, headlines.orientations_total(whole)
-
-
-def _withheld(
-    departement: str,
-    months: tuple[str, str | None],
-    own: str,
-    partition: dict[str, tuple[str, ...]],
-    limit: int,
-    grid: set | None,
-) -> headlines.Withheld:
-    """What the partition hides of a territoire's own counts (nothing for the whole
-    département unless its total must go too), for the month and the month before: the
-    inscrits by the grid decision (`partition.grid`, `grid` for the month), the decisions over the
-    partition."""
-    if limit <= 1 or not partition:
-        return headlines.Withheld()
-    flags = {"stock": [], "decisions": []}
-    for i, month in enumerate(months):
-        if month is None:
-            for key in flags:
-                flags[key].append(False)
-            continue
-        decisions, all_decisions = _territoire_decisions(departement, month, partition)
-        inscrits = grid if i == 0 else partition_view.grid(departement, month, partition, limit)
-        flags["stock"].append(headlines.total_hidden(inscrits or set(), own))
-        flags["decisions"].append(
-            own in headlines.partition_hidden(all_decisions, decisions, limit)
-        )
-    return headlines.Withheld(tuple(flags["stock"]), tuple(flags["decisions"]))
 
 
 def distribution(
@@ -176,10 +149,11 @@ def territoire_table(view: Synthese) -> TerritoireTable:
         if tile.cohorte
     ]
     records = []
-    decisions, all_decisions = _territoire_decisions(departement, month, view.territoires)
+    decisions = _territoire_decisions(departement, month, view.territoires)
     grid = partition_view.grid(departement, month, view.territoires, limit) or set()
     hidden_stock = {t for t in view.territoires if headlines.total_hidden(grid, t)}
-    hidden_decisions = headlines.partition_hidden(all_decisions, decisions, limit)
+    chosen = partition_view.grid(departement, month, view.territoires, limit, "orientations")
+    hidden_decisions = {t for t in view.territoires if headlines.total_hidden(chosen or set(), t)}
     for label, communes in view.territoires.items():
         # The families the row needs, not the whole summary (flows, intensity...).
         stock = db.family("stock", departement, month, communes)
