@@ -236,6 +236,14 @@ def _single(key: str):
     return lambda result: {key: (result or {}).get(key) or 0}
 
 
+PROFILE_GROUPS = ("par_sexe", "par_tranche_age")  # the decisions of each group: by parcours
+
+
+def _groups(result: dict | None, key: str) -> dict[str, int]:
+    """The decisions of each group of a profile ({'F': {'social': 3, ...}} -> {'F': n})."""
+    return {g: sum(c.values()) for g, c in ((result or {}).get(key) or {}).items()}
+
+
 # What a territoire's pages show of each family, crossed with the partition: name -> the
 # row a view reads. The first one counts the persons of the row (the grid's totals,
 # `masking.MARGIN`): the inscrits, the month's decisions, the cessations.
@@ -249,6 +257,7 @@ DECISION_GRIDS = {
     "orientations": _family("orientations"),  # by parcours type
     "organisme_referent": _family("organisme_referent"),
     "personnes_orientees": _single("personnes_orientees"),
+    **{k: (lambda r, k=k: _groups(r, k)) for k in PROFILE_GROUPS},  # decisions by profile
 }
 FLOW_GRIDS = {
     "cessations": _single("cessations"),

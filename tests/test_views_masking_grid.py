@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import figures, headlines
+from dashboard import figures, headlines, widgets
 from dashboard.views.accompagnement import accompagnement_view
 from dashboard.views.demandeurs import demandeurs_view
 from dashboard.views.synthese import synthese_view
@@ -116,6 +116,10 @@ DECISIONS = {
     "orientations": lambda r: (r or {}).get("orientations") or {},
     "organisme_referent": lambda r: (r or {}).get("organisme_referent") or {},
     "personnes_orientees": _single("personnes_orientees"),
+    **{
+        k: (lambda r, k=k: {g: sum(c.values()) for g, c in ((r or {}).get(k) or {}).items()})
+        for k in ("par_sexe", "par_tranche_age")
+    },  # the decisions of each group of the profile table
 }
 FLOWS = {
     "cessations": _single("cessations"),
@@ -155,7 +159,7 @@ def test_no_hidden_decision_follows_from_every_view(
     view_reader, demo_scope, publish_at, limit
 ) -> None:
     """The Orientations page of the département and of each territoire (by parcours type,
-    unfiltered and filtered, by organisme, the tiles), with the Synthèse's decisions tile
+    unfiltered and filtered, by organisme, by sexe and tranche d'âge, the tiles), with the Synthèse's decisions tile
     and the table by territoire: one decision, nothing recomputed from all together."""
     from dashboard.views.orientations import orientations_view
     from dashboard.views.synthese import territoire_table
@@ -179,6 +183,16 @@ def test_no_hidden_decision_follows_from_every_view(
             for c, v in zip(organismes["code"], organismes["affiche"], strict=True)
             if v == masked
         }
+        profile = block.profile
+        for dimension in ("par_sexe", "par_tranche_age"):
+            frame = widgets.breakdown_frame(
+                profile.result, dimension, profile.population, profile.columns, None, profile.linked
+            )
+            printed_hidden |= {
+                (dimension, row, code)
+                for code, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
+                if shown == masked
+            }
         if block.personnes == masked:
             printed_hidden |= {("personnes_orientees", row, "personnes_orientees")}
             printed_hidden |= {("personnes_orientees", row, ONE)} & set(cells)
@@ -275,3 +289,30 @@ def test_the_pdf_prints_the_departements_row_of_every_decision(
         shown = figures.masked_frame(block.counts, block.labels, limit, block.linked)
         same = [t for t in tables if [r[0] for r in t.rows] == shown["code"].tolist()]
         assert [[r[2] for r in t.rows] for t in same] == [shown["affiche"].tolist()]
+
+
+def test_a_profile_group_is_masked_with_the_rest_of_its_row() -> None:
+    """The Orientations profile table: 20 decisions for women and « < 11 » for men under a
+    tile of 24 gave the men's 4 back; the groups are a row of the decision over the
+    territoires (with the tile and the other territoires), so a second cell goes too."""
+    from dashboard.views.orientations import Linked, decisions_block
+
+    def decisions(women: int, men: int) -> dict:
+        groups = {"F": {"social": women}, "M": {"social": men}}
+        n = women + men
+        return {"orientations": {"social": n}, "organisme_referent": {"CAF": n},
+                "personnes_orientees": n, "par_sexe": groups, "par_tranche_age": {}}  # fmt: skip
+
+    a, b = decisions(20, 4), decisions(30, 30)
+    whole = decisions(50, 34)
+    hidden = headlines.crossed_hidden("orientations", whole, {"A": a, "B": b}, 11)
+    codes = {n: headlines.row_hidden(hidden, n, "A") for n in headlines.DECISION_GRIDS}
+    linked = Linked(codes, headlines.total_hidden(hidden, "A"))
+    block = decisions_block(a, [], "2A", MONTH, None, 11, linked)
+    profile = block.profile
+    frame = widgets.breakdown_frame(
+        profile.result, "par_sexe", profile.population, profile.columns, None, profile.linked
+    )
+    shown = dict(zip(profile.result["par_sexe"], frame["personnes"], strict=True))
+    assert shown["M"] == "< 11"
+    assert "< 11" in (shown["F"], block.decisions)

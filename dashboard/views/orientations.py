@@ -188,6 +188,8 @@ def decisions_block(
             "Décisions du mois par sexe ou tranche d'âge (âge atteint dans l'année), et la "
             "part de chaque type de parcours.",
             "orient_profil",
+            None,
+            {k: linked.codes.get(k) for k in headlines.PROFILE_GROUPS},
         ),
         organismes=Distribution(
             organismes,
