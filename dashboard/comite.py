@@ -230,15 +230,28 @@ def _orientations(con, departement, month, months, limit) -> Section:
             "Orientations",
             empty="Aucune décision d'orientation chargée (CGPEM, reprise de stock, parcours).",
         )
+    series = [(m, indicators.orientations(con, departement, m)) for m in months]
+    linked = _linked(con, departement, month, current, limit, "orientations")
     block = orientations.decisions_block(
         current,
-        [(m, indicators.orientations(con, departement, m)) for m in months],
+        series,
         departement,
         month,
         None,
         limit,
+        orientations.Linked(
+            linked,
+            headlines.total_hidden(
+                _decision(con, departement, month, current, limit, "orientations") or set(),
+                headlines.DEPARTEMENT,
+            ),
+            {
+                m: _linked(con, departement, m, r, limit, "orientations")["orientations"]
+                for m, r in series
+            },
+        ),
     )
-    masked = masking.mask_distribution(current["orientations"], limit)
+    masked = masking.mask_distribution(current["orientations"], limit, linked["orientations"])
     table = Table(
         ["Type de parcours", block.decisions_label],
         [
@@ -253,20 +266,27 @@ def _orientations(con, departement, month, months, limit) -> Section:
     )
 
 
-def _linked(con, departement: str, month: str, stock: dict, limit: int) -> dict:
-    """Per distribution of the inscrits, the codes of the département's row that the
-    decision over its territoires hides (`headlines.grid_hidden`), as on the Synthèse;
-    None each when nothing is masked or the département has no partition."""
+def _decision(con, departement: str, month: str, whole: dict, limit: int, family: str):
+    """The month's decision over `family` crossed with the territoires
+    (`headlines.crossed_hidden`), as the pages take it; None when nothing is masked or the
+    département has no partition."""
     partition = territoires.communes_par_territoire(con, departement)
     if limit <= 1 or not partition:
-        return dict.fromkeys(headlines.GRID_DISTRIBUTIONS)
-    by_territoire = {
-        t: indicators.stock(con, departement, month, cs) for t, cs in partition.items()
-    }
-    hidden = headlines.grid_hidden(stock, by_territoire, limit)
+        return None
+    read = getattr(indicators, family)
+    by_territoire = {t: read(con, departement, month, cs) or {} for t, cs in partition.items()}
+    return headlines.crossed_hidden(family, whole or {}, by_territoire, limit)
+
+
+def _linked(con, departement: str, month: str, whole: dict, limit: int, family="stock") -> dict:
+    """Per distribution of `family` (`headlines.GRIDS`), the codes of the département's
+    row that the decision over its territoires hides, as on the pages; None each when
+    nothing is masked or the département has no partition."""
+    hidden = _decision(con, departement, month, whole, limit, family)
+    if hidden is None:
+        return dict.fromkeys(headlines.GRIDS[family])
     return {
-        n: headlines.row_hidden(hidden, n, headlines.DEPARTEMENT)
-        for n in headlines.GRID_DISTRIBUTIONS
+        n: headlines.row_hidden(hidden, n, headlines.DEPARTEMENT) for n in headlines.GRIDS[family]
     }
 
 
@@ -307,7 +327,12 @@ def _modalites(con, departement, month, limit) -> Section:
                 ),
                 limit,
             ),
-            *_distribution(accompagnement.axes_distribution(stock["axe"], month), limit),
+            *_distribution(
+                accompagnement.axes_distribution(
+                    stock["axe"], month, _linked(con, departement, month, stock, limit)["axe"]
+                ),
+                limit,
+            ),
         ],
     )
 
@@ -411,7 +436,15 @@ def _flux(con, departement, months, limit) -> Section:
             FLUX_TITLE,
             empty="Aucune liste LRSA DE ni fichier PECGM pour la période.",
         )
-    block = demandeurs.flows(series, series[-1][1], months[-1], limit)
+    linked = {m: _linked(con, departement, m, f, limit, "flux") for m, f in series}
+    block = demandeurs.flows(
+        series,
+        series[-1][1],
+        months[-1],
+        limit,
+        {m: demandeurs.hidden_flows(row) for m, row in linked.items()},
+        linked[months[-1]]["cessations_motif"],
+    )
     charts = [Chart(figures.lines(*block.chart), block.caption)]
     charts = charts if figures.has_values(block.chart.frame, "effectif") else []
     table = _table(block.table.assign(mois=block.table["mois"].map(fmt_month)), FLOW_HEADINGS)
@@ -559,6 +592,15 @@ def build(
         name: [(m, getattr(indicators, name)(con, departement, m)) for m in scanned]
         for name in headlines.COHORTE_FAMILIES
     }
+    history = headlines.warehouse_history(con, departement)
+    year = headlines.shift_month(month, -12)
+    withheld = headlines.withheld(
+        lambda family, m: _decision(
+            con, departement, m, getattr(indicators, family)(con, departement, m), limit, family
+        ),
+        (month, previous_month, year if year in history.months else None),
+        headlines.DEPARTEMENT,
+    )
     headline = headlines.headline(
         current,
         previous,
@@ -566,7 +608,8 @@ def build(
         previous_month,
         cohorte_series,
         limit,
-        history=headlines.warehouse_history(con, departement),
+        withheld,
+        history=history,
     )
     sections = [
         _orientations(con, departement, month, months, limit),

@@ -3,7 +3,7 @@ once for the page (`dashboard/views/synthese.py`) and the committee PDF (`comite
 
 Month figures (the PECGM stock, the month's decisions, the weekly hours) compare the month
 with the previous one, each count published only when both months are and when the
-partition into territoires does not hide it (`partition_hidden`).
+partition into territoires does not hide it (`crossed_hidden`).
 
 A cohorte figure (delay, share within a threshold) is shown for the latest cohorte whose
 window has closed at the data date, never for a provisional one, and names that cohorte;
@@ -289,40 +289,70 @@ def hours_share(summary: dict | None) -> float | None:
 REST = "hors territoire"  # persons of the département in none of its territoires
 
 
-def partition_hidden(
-    total: int | None, by_territoire: dict[str, int | None], limit: int
-) -> set[str]:
-    """The territoires whose count no view may show (the département's own Synthèse, a
-    territoire's, the comparison table): complementary suppression over the partition,
-    the persons in no territoire counted as one more part, so that « département − the
-    other territoires » never gives a hidden one away (docs/securite.md, masquage)."""
-    counts = {k: v or 0 for k, v in by_territoire.items()}
-    rest = (total or 0) - sum(counts.values())
-    cells = {**counts, REST: max(rest, 0), "département": total or 0}
-    parts = (*counts, REST) if rest > 0 else tuple(counts)
-    return masking.mask_linked([("département", parts)], cells, limit)
+def _family(key: str):
+    """A distribution of a family's result (empty when the family has none)."""
+    return lambda result: (result or {}).get(key) or {}
 
 
-GRID_DISTRIBUTIONS = ("categorie", "modalite", "sexe", "tranche_age")  # of the inscrits
+def _single(key: str):
+    """A single count of a family's result as a one-code distribution (a flow, the persons
+    oriented): itself a part of the département's count of the same month."""
+    return lambda result: {key: (result or {}).get(key) or 0}
+
+
+PROFILE_GROUPS = ("par_sexe", "par_tranche_age")  # the decisions of each group: by parcours
+
+
+def _groups(result: dict | None, key: str) -> dict[str, int]:
+    """The decisions of each group of a profile ({'F': {'social': 3, ...}} -> {'F': n})."""
+    return {g: sum(c.values()) for g, c in ((result or {}).get(key) or {}).items()}
+
+
+# What a territoire's pages show of each family, crossed with the partition: name -> the
+# row a view reads. The first one counts the persons of the row (the grid's totals,
+# `masking.MARGIN`): the inscrits, the month's decisions, the cessations.
+STOCK_GRIDS = {
+    **{n: _family(n) for n in ("categorie", "modalite", "sexe", "tranche_age", "axe")},
+    "structure": lambda result: (
+        ((result or {}).get("structure_suivi") or {}).get("principale") or {}
+    ),
+}
+DECISION_GRIDS = {
+    "orientations": _family("orientations"),  # by parcours type
+    "organisme_referent": _family("organisme_referent"),
+    "personnes_orientees": _single("personnes_orientees"),
+    **{k: (lambda r, k=k: _groups(r, k)) for k in PROFILE_GROUPS},  # decisions by profile
+}
+FLOW_GRIDS = {
+    "cessations": _single("cessations"),
+    "cessations_motif": _family("cessations_motif"),
+    "inscriptions": _single("inscriptions"),
+    "radiations": _single("radiations"),
+}
+GRIDS = {"stock": STOCK_GRIDS, "orientations": DECISION_GRIDS, "flux": FLOW_GRIDS}
+GRID_DISTRIBUTIONS = tuple(STOCK_GRIDS)  # of the inscrits
 DEPARTEMENT = "département"  # the grid's row of column totals
 
 
-def grid_hidden(whole: dict, by_territoire: dict[str, dict], limit: int) -> set:
-    """One masking decision for the registered persons of a month per territoire (each
-    territoire's `stock` family, the département's `whole`): their totals and their
-    distributions (GRID_DISTRIBUTIONS) crossed with the partition, the persons in no
-    territoire one more row (`masking.mask_grid`, docs/securite.md, masquage)."""
+def crossed_hidden(family: str, whole: dict, by_territoire: dict[str, dict], limit: int) -> set:
+    """One masking decision for a month of `family` (stock, orientations, flux: GRIDS) per
+    territoire (each territoire's result, the département's `whole`): its totals and its
+    distributions crossed with the partition, the persons in no territoire one more row
+    (`masking.mask_grid`, docs/securite.md, masquage). Every view of a territoire or of
+    the département shows its row of this set."""
     grids = {}
-    for name in GRID_DISTRIBUTIONS:
-        rows = {t: dict(s.get(name) or {}) for t, s in by_territoire.items()}
-        rest = {
-            c: v - sum(r.get(c, 0) for r in rows.values())
-            for c, v in (whole.get(name) or {}).items()
-        }
+    for name, read in GRIDS[family].items():
+        rows = {t: dict(read(s)) for t, s in by_territoire.items()}
+        rest = {c: v - sum(r.get(c, 0) for r in rows.values()) for c, v in read(whole).items()}
         if any(v > 0 for v in rest.values()):
             rows[REST] = {c: max(v, 0) for c, v in rest.items()}
         grids[name] = rows
     return masking.mask_grid(grids, DEPARTEMENT, limit)
+
+
+def grid_hidden(whole: dict, by_territoire: dict[str, dict], limit: int) -> set:
+    """The decision over the inscrits of a month (their totals and STOCK_GRIDS)."""
+    return crossed_hidden("stock", whole, by_territoire, limit)
 
 
 def row_hidden(hidden: set, name: str, row: str) -> frozenset[str]:
@@ -354,11 +384,30 @@ def _count_delta(
 @dataclass(frozen=True)
 class Withheld:
     """Counts a territoire's Synthèse may not show because the partition hides them
-    (`partition_hidden`), for the month and the month before."""
+    (`crossed_hidden` over the inscrits, over the decisions), for the month and the month
+    before."""
 
     stock: tuple[bool, bool] = (False, False)
     decisions: tuple[bool, bool] = (False, False)
     year: tuple[bool, bool] = (False, False)  # (stock, decisions) of the month a year before
+
+
+def withheld(decision, months: tuple[str | None, ...], row: str) -> Withheld:
+    """What the decisions over the territoires hide of `row`'s own inscrits and decisions
+    for the month, the month before and (a third month, optional) the month a year before
+    (`months`, None: no such month):
+    `decision(family, month)` gives the month's decision (`crossed_hidden`), None when
+    nothing is masked. One reading for the page and the PDF."""
+    flags = {
+        family: tuple(
+            month is not None and total_hidden(decision(family, month) or set(), row)
+            for month in months
+        )
+        for family in ("stock", "orientations")
+    }
+    stock, decisions = flags["stock"], flags["orientations"]
+    year = (stock[2], decisions[2]) if len(months) > 2 else (False, False)
+    return Withheld(stock[:2], decisions[:2], year)
 
 
 @dataclass(frozen=True)

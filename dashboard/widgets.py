@@ -109,6 +109,7 @@ def breakdown_table(
     caption: str,
     key: str,
     provisional: dict[str, str] | None = None,
+    linked: dict[str, frozenset[str]] | None = None,
 ) -> None:
     """One indicator broken down by parcours type, sex or age band (the user picks), as a
     table: the group's population masked under the threshold, and its figures hidden
@@ -127,31 +128,56 @@ def breakdown_table(
         horizontal=True,
         key=f"dim_{key}",
     )
-    labels = BREAKDOWNS[dimension][1]
-    limit = masking.threshold()
-    records = []
-    for code, group in result[dimension].items():
-        n = group[population]
-        allowed = masking.share_allowed(n, limit)
-        records.append(
-            {
-                "groupe": labels.get(code, code),
-                "personnes": count_label(n, limit),
-                **{name: (get(group) if allowed else None) for name, get in columns.items()},
-                **({"provisoire": provisional_label(group, provisional)} if provisional else {}),
-            }
-        )
-    extra = ["provisoire"] if provisional else []
-    frame = pd.DataFrame(records, columns=["groupe", "personnes", *columns, *extra])
+    frame = breakdown_frame(result, dimension, population, columns, provisional, linked)
     numbers = [c for c in columns if c not in shares]
     st.dataframe(readable(frame, shares, numbers), hide_index=True, width="stretch")
     st.caption(
         caption
         + masked_note()
         + " Chiffres d'un groupe trop petit : « n.d. »."
-        + (" Provisoire : fenêtre pas encore écoulée à la date des données." if extra else "")
+        + (" Provisoire : fenêtre pas encore écoulée à la date des données." if provisional else "")
     )
     download(frame, f"{key}_{dimension}", f"dl_{key}")
+
+
+def breakdown_frame(
+    result: dict,
+    dimension: str,
+    population: str,
+    columns: dict[str, Callable[[dict], object]],
+    provisional: dict[str, str] | None = None,
+    linked: dict[str, frozenset[str]] | None = None,
+) -> pd.DataFrame:
+    """The rows `breakdown_table` prints for one dimension: each group's population masked
+    alone, or, with `linked` (dimension -> the groups the partition's decision hides in
+    the scope's row), as its row of that decision; a group's figures withheld when its
+    population is too small or hidden."""
+    labels = BREAKDOWNS[dimension][1]
+    limit = masking.threshold()
+    groups = result[dimension]
+    hidden = None if linked is None else linked.get(dimension)
+    counts = {code: group[population] for code, group in groups.items()}
+    shown = (
+        masking.mask_cells(counts, limit)
+        if hidden is None
+        else masking.mask_distribution(counts, limit, hidden)
+    )
+    records = []
+    for code, group in groups.items():
+        n = group[population]
+        allowed = masking.share_allowed(n, limit) and (n == 0 or shown[code] is not None)
+        records.append(
+            {
+                "groupe": labels.get(code, code),
+                "personnes": count_label(n, limit)
+                if shown[code] is not None or n is None
+                else masking.masked_label(None, limit),
+                **{name: (get(group) if allowed else None) for name, get in columns.items()},
+                **({"provisoire": provisional_label(group, provisional)} if provisional else {}),
+            }
+        )
+    extra = ["provisoire"] if provisional else []
+    return pd.DataFrame(records, columns=["groupe", "personnes", *columns, *extra])
 
 
 def download(

@@ -5,9 +5,11 @@ The one home of the rule for every surface (pages, committee PDF, exports, the m
 A figure published with a total it is part of (the bars of a distribution, the
 territoires of a département, the communes of a territoire) gets complementary
 suppression: other cells are hidden until no hidden one can be worked out from the shown
-cells and the total (`mask_distribution`, `mask_linked` when tables share cells). Flows
-(inscriptions, cessations, radiations) are not parts of any published total: each is
-masked on its own (`mask_cells`), the same on every surface.
+cells and the total (`mask_distribution`, `mask_linked` when tables share cells, `mask_grid`
+for distributions crossed with the territoires). Flows (inscriptions, cessations,
+radiations) are not parts of any total of their own view: each is masked on its own
+(`mask_cells`), the same on every surface; a territoire's flows, parts of the
+département's, also follow the decision crossed with the territoires.
 """
 
 from __future__ import annotations

@@ -169,3 +169,35 @@ def test_a_territoire_category_hidden_is_hidden_in_the_other_territoire_and_its_
     hidden = masking.mask_grid(grid, "departement", 11)
     assert {("categorie", "A", "k0"), ("categorie", "B", "k0")} <= hidden
     assert ("categorie", "departement", "k0") not in hidden
+
+
+@st.composite
+def flow_grids(draw):
+    """The flows of a month inside a département's territoires: single counts (the
+    cessations, the inscriptions), each one a code of its own, and a distribution of the
+    cessations (their motifs): territoire -> code -> count."""
+    rows = [f"t{i}" for i in range(draw(st.integers(2, 4)))]
+    count = st.integers(0, 30)
+    cessations = {r: {"cessations": draw(count)} for r in rows}
+    motifs = {}
+    for r, c in cessations.items():
+        cut = draw(st.integers(0, c["cessations"]))
+        motifs[r] = {"m0": cut, "m1": c["cessations"] - cut}
+    inscriptions = {r: {"inscriptions": draw(count)} for r in rows}
+    return {"cessations": cessations, "cessations_motif": motifs, "inscriptions": inscriptions}
+
+
+@settings(max_examples=200, deadline=None)
+@given(flow_grids(), limits)
+def test_no_masked_flow_follows_from_every_view_of_the_territoires(grid, limit):
+    """A territoire's flows are parts of the département's flows of the month: with one
+    decision (`mask_grid`) over single counts and a distribution of one of them, no hidden
+    flow can be recomputed from every view together, none shown is small."""
+    tables, cells = masking.grid_tables(grid, "departement")
+    hidden = masking.mask_grid(grid, "departement", limit)
+    assert not any(masking.is_small(v, limit) for c, v in cells.items() if c not in hidden)
+    hidden = {c for c in hidden if cells[c]}
+    if not hidden:
+        return
+    for cell, (lo, hi) in _unknown_ranges(list(cells), tables, cells, hidden).items():
+        assert hi is None or hi - lo > 0.5, (cell, cells, hidden)

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import figures
+from dashboard import figures, headlines, widgets
 from dashboard.views.accompagnement import accompagnement_view
 from dashboard.views.demandeurs import demandeurs_view
 from dashboard.views.synthese import synthese_view
 from pipelines import indicators, masking, territoires
 
 MONTH = "2026-06"
-NAMES = ("categorie", "modalite", "sexe", "tranche_age")  # the inscrits' distributions
+# The inscrits' distributions, as each view's row reads them.
+STOCK = {
+    **{n: (lambda s, n=n: s[n]) for n in ("categorie", "modalite", "sexe", "tranche_age", "axe")},
+    "structure": lambda s: s["structure_suivi"]["principale"],
+}
 
 
 def _month_cells(chart, limit: int) -> dict[str, str]:
@@ -34,7 +38,7 @@ def _topic_pages(demo_scope, communes, limit: int) -> dict[str, dict[str, str]]:
         "categorie": _month_cells(demandeurs.categories, limit),
         "modalite": _month_cells(accompagnement.modalites, limit),
     }
-    for block in demandeurs.profile:
+    for block in (*demandeurs.profile, *accompagnement.distributions):
         frame = figures.masked_frame(
             block.counts, block.labels, limit, getattr(block, "linked", None)
         )
@@ -61,21 +65,8 @@ def test_no_hidden_category_follows_from_every_view(
     Accompagnement pages of each: one decision, nothing recomputed from all together."""
     publish_at(limit)
     known = territoires.communes_par_territoire(view_reader, "2A")
-    whole = indicators.stock(view_reader, "2A", MONTH)
-    stocks = {t: indicators.stock(view_reader, "2A", MONTH, cs) for t, cs in known.items()}
-    grids = {name: {t: s[name] for t, s in stocks.items()} for name in NAMES}
-    rest = {
-        name: {
-            c: v - sum(s[name].get(c, 0) for s in stocks.values()) for c, v in whole[name].items()
-        }
-        for name in NAMES
-    }
-    if any(v for r in rest.values() for v in r.values()):
-        for name in grids:
-            grids[name]["hors territoire"] = rest[name]
-    tables, cells = masking.grid_tables(grids, "département")
+    tables, cells, hidden = _crossed(view_reader, "stock", STOCK, MONTH)
     masked = f"< {limit}"
-    hidden = {c for c in cells if "hors territoire" in c and cells[c]}  # nobody opens it
     printed_hidden = set()
     for row, communes in {**known, "département": None}.items():
         rows, inscrits = _printed(synthese_view("2A", MONTH, communes), limit)
@@ -108,3 +99,220 @@ def test_the_pdf_masks_the_departements_distributions_as_the_synthese(
         pdf = figures.masked_frame(block.counts, block.labels, limit, linked[block.family])
         shown = figures.masked_frame(block.counts, block.labels, limit, block.linked)
         assert pdf["affiche"].tolist() == shown["affiche"].tolist()
+
+
+# The other families a territoire's pages show, each crossed with the partition: the
+# month's decisions (by parcours type, by organisme, and the persons oriented), the axes and
+# structures of the inscrits, the flows. Each reader gives a view's row of one table.
+REST = "hors territoire"
+ONE = masking.MARGIN  # a single count's own total: the same printed figure
+
+
+def _single(key: str):
+    return lambda r: {key: (r or {}).get(key) or 0}
+
+
+DECISIONS = {
+    "orientations": lambda r: (r or {}).get("orientations") or {},
+    "organisme_referent": lambda r: (r or {}).get("organisme_referent") or {},
+    "personnes_orientees": _single("personnes_orientees"),
+    **{
+        k: (lambda r, k=k: {g: sum(c.values()) for g, c in ((r or {}).get(k) or {}).items()})
+        for k in ("par_sexe", "par_tranche_age")
+    },  # the decisions of each group of the profile table
+}
+FLOWS = {
+    "cessations": _single("cessations"),
+    "cessations_motif": lambda r: (r or {}).get("cessations_motif") or {},
+    "inscriptions": _single("inscriptions"),
+    "radiations": _single("radiations"),
+}
+
+
+def _crossed(con, family: str, readers: dict, month: str) -> tuple[list, dict, set]:
+    """The tables a reader combines for `family` in `month` (territoires, the rest, the
+    département), and the cells no view prints (the rest's row, a total of its own)."""
+    known = territoires.communes_par_territoire(con, "2A")
+    read = getattr(indicators, family)
+    whole = read(con, "2A", month)
+    parts = {t: read(con, "2A", month, cs) for t, cs in known.items()}
+    grids = {}
+    for name, get in readers.items():
+        rows = {t: dict(get(p)) for t, p in parts.items()}
+        rest = {c: v - sum(r.get(c, 0) for r in rows.values()) for c, v in get(whole).items()}
+        if any(rest.values()):
+            rows[REST] = rest
+        grids[name] = rows
+    tables, cells = masking.grid_tables(grids, "département")
+    unseen = {c for c in cells if (REST in c or (len(c) == 3 and c[2] == ONE)) and cells[c]}
+    return tables, cells, unseen
+
+
+def _assert_nothing_pinned(tables, cells, unseen, printed_hidden) -> None:
+    assert any(c[1] != "département" for c in printed_hidden)  # or this proves nothing
+    pins = masking.pinned(tables, cells, unseen | printed_hidden)
+    assert [c for c in pins if c in printed_hidden] == []
+
+
+@pytest.mark.parametrize("limit", [11, 30])
+def test_no_hidden_decision_follows_from_every_view(
+    view_reader, demo_scope, publish_at, limit
+) -> None:
+    """The Orientations page of the département and of each territoire (by parcours type,
+    unfiltered and filtered, by organisme, by sexe and tranche d'âge, the tiles), with the Synthèse's decisions tile
+    and the table by territoire: one decision, nothing recomputed from all together."""
+    from dashboard.views.orientations import orientations_view
+    from dashboard.views.synthese import territoire_table
+
+    publish_at(limit)
+    masked = f"< {limit}"
+    known = territoires.communes_par_territoire(view_reader, "2A")
+    tables, cells, unseen = _crossed(view_reader, "orientations", DECISIONS, MONTH)
+    printed_hidden = set()
+    table = territoire_table(synthese_view("2A", MONTH, None)).frame
+    by_table = dict(zip(table["territoire"], table["décisions d'orientation"], strict=True))
+    for row, communes in {**known, "département": None}.items():
+        block = orientations_view(demo_scope(communes=communes)).decisions
+        chart = _month_cells(block.monthly, limit)
+        organismes = figures.masked_frame(
+            block.organismes.counts, block.organismes.labels, limit, block.organismes.linked
+        )
+        printed_hidden |= {("orientations", row, c) for c, v in chart.items() if v == masked}
+        printed_hidden |= {
+            ("organisme_referent", row, c)
+            for c, v in zip(organismes["code"], organismes["affiche"], strict=True)
+            if v == masked
+        }
+        profile = block.profile
+        for dimension in ("par_sexe", "par_tranche_age"):
+            frame = widgets.breakdown_frame(
+                profile.result, dimension, profile.population, profile.columns, None, profile.linked
+            )
+            printed_hidden |= {
+                (dimension, row, code)
+                for code, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
+                if shown == masked
+            }
+        if block.personnes == masked:
+            printed_hidden |= {("personnes_orientees", row, "personnes_orientees")}
+            printed_hidden |= {("personnes_orientees", row, ONE)} & set(cells)
+        synthese = synthese_view("2A", MONTH, communes).main[0][0][0]
+        assert synthese.value == block.decisions, row  # the same tile, the same decision
+        assert by_table.get(row, block.decisions) == block.decisions, row
+        if block.decisions == masked:
+            printed_hidden.add((masking.MARGIN, row))
+        for parcours in chart:  # a filter shows the unfiltered decision's cell
+            scope = demo_scope(communes=communes, parcours=parcours)
+            assert orientations_view(scope).decisions.decisions == chart[parcours]
+    _assert_nothing_pinned(tables, cells, unseen, printed_hidden)
+
+
+@pytest.mark.parametrize("limit", [11, 30])
+def test_no_hidden_flow_follows_from_every_view(view_reader, demo_scope, publish_at, limit):
+    """Inscriptions, cessations (with their motifs) and radiations of every month of the
+    Demandeurs page, the département's and each territoire's: territoire flows are parts of
+    the département's flows of the same month."""
+    publish_at(limit)
+    masked = f"< {limit}"
+    known = territoires.communes_par_territoire(view_reader, "2A")
+    printed: dict[str, set] = {}
+    for row, communes in {**known, "département": None}.items():
+        flows = demandeurs_view(demo_scope(communes=communes)).flows
+        for m, flux, shown in flows.download[["mois", "flux", "affiche"]].itertuples(index=False):
+            if shown == masked:
+                printed.setdefault(m, set()).add((flux, row, flux))
+        motifs = figures.masked_frame(
+            flows.motifs.counts, flows.motifs.labels, limit, flows.motifs.linked
+        )
+        printed.setdefault(MONTH, set()).update(
+            ("cessations_motif", row, c)
+            for c, v in zip(motifs["code"], motifs["affiche"], strict=True)
+            if v == masked
+        )
+    assert any(c[1] != "département" for cs in printed.values() for c in cs)
+    for m, hidden in printed.items():
+        tables, cells, unseen = _crossed(view_reader, "flux", FLOWS, m)
+        if m != MONTH:  # only the month's motifs are printed
+            unseen |= {c for c in cells if c[0] == "cessations_motif" and cells[c]}
+        hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == "cessations"}
+        hidden |= {(c[0], c[1], ONE) for c in hidden if len(c) == 3} & set(cells)
+        pins = masking.pinned(tables, cells, unseen | hidden)
+        assert [c for c in pins if c in hidden] == [], m
+
+
+def test_the_partition_can_hide_the_departements_own_total() -> None:
+    """The edge case: two territoires of 10 inscrits each at threshold 11, hidden both;
+    the département's 20 would give both away (each at most 10), so it goes too, though
+    it is above the threshold: every surface must read that decision, not the threshold."""
+    counts = {"categorie": {"01": 10}}
+    hidden = headlines.grid_hidden(counts, {"A": counts, "B": counts}, 11)
+    assert headlines.total_hidden(hidden, headlines.DEPARTEMENT)
+
+
+@pytest.mark.parametrize("limit", [11, 30])
+def test_the_pdf_prints_the_departements_row_of_every_decision(
+    view_reader, demo_scope, publish_at, monkeypatch, request, limit
+) -> None:
+    """The committee PDF's tiles (inscrits, decisions, their deltas), decisions by parcours
+    type and organisme, axes and flows are the département's row of the decisions the
+    pages take, including when that row's own total is withheld (the edge case above,
+    forced here on the demo: the partition hides the département's totals)."""
+    from dashboard import comite
+    from dashboard.views import partition
+    from dashboard.views.accompagnement import accompagnement_view
+    from dashboard.views.orientations import orientations_view
+
+    publish_at(limit)
+    real = headlines.crossed_hidden
+
+    def departement_withheld(family, whole, by_territoire, limit):
+        return real(family, whole, by_territoire, limit) | {(masking.MARGIN, headlines.DEPARTEMENT)}
+
+    monkeypatch.setattr(headlines, "crossed_hidden", departement_withheld)
+    partition._decision.clear()  # decisions cached by earlier tests, and for later ones:
+    request.addfinalizer(partition._decision.clear)
+    report = comite.build(view_reader, "2A", MONTH, limit=limit)
+    page = synthese_view("2A", MONTH, None)
+    pdf = {t.label: (t.value, t.delta) for t in report.tiles}
+    for tile in (page.stock[0], page.main[0][0][0]):
+        assert tile.value == f"< {limit}"
+        assert pdf[tile.label] == (tile.value, tile.delta) == (tile.value, None)
+    tables = [b for s in report.sections for b in s.blocks if isinstance(b, comite.Table)]
+    printed = [row[1:] for table in tables for row in table.rows]
+    scope = demo_scope()
+    decisions = orientations_view(scope).decisions
+    assert any(t.caption == f"{decisions.personnes_label} : {decisions.personnes}." for t in tables)
+    for row in demandeurs_view(scope).flows.table.to_dict("records"):
+        assert [row[k] for k in ("inscriptions", "cessations", "radiations")] in printed, row
+    axes = accompagnement_view(scope).distributions[0]
+    for block in (decisions.organismes, axes):
+        shown = figures.masked_frame(block.counts, block.labels, limit, block.linked)
+        same = [t for t in tables if [r[0] for r in t.rows] == shown["code"].tolist()]
+        assert [[r[2] for r in t.rows] for t in same] == [shown["affiche"].tolist()]
+
+
+def test_a_profile_group_is_masked_with_the_rest_of_its_row() -> None:
+    """The Orientations profile table: 20 decisions for women and « < 11 » for men under a
+    tile of 24 gave the men's 4 back; the groups are a row of the decision over the
+    territoires (with the tile and the other territoires), so a second cell goes too."""
+    from dashboard.views.orientations import Linked, decisions_block
+
+    def decisions(women: int, men: int) -> dict:
+        groups = {"F": {"social": women}, "M": {"social": men}}
+        n = women + men
+        return {"orientations": {"social": n}, "organisme_referent": {"CAF": n},
+                "personnes_orientees": n, "par_sexe": groups, "par_tranche_age": {}}  # fmt: skip
+
+    a, b = decisions(20, 4), decisions(30, 30)
+    whole = decisions(50, 34)
+    hidden = headlines.crossed_hidden("orientations", whole, {"A": a, "B": b}, 11)
+    codes = {n: headlines.row_hidden(hidden, n, "A") for n in headlines.DECISION_GRIDS}
+    linked = Linked(codes, headlines.total_hidden(hidden, "A"))
+    block = decisions_block(a, [], "2A", MONTH, None, 11, linked)
+    profile = block.profile
+    frame = widgets.breakdown_frame(
+        profile.result, "par_sexe", profile.population, profile.columns, None, profile.linked
+    )
+    shown = dict(zip(profile.result["par_sexe"], frame["personnes"], strict=True))
+    assert shown["M"] == "< 11"
+    assert "< 11" in (shown["F"], block.decisions)

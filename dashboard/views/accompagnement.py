@@ -145,8 +145,11 @@ def modalites_chart(
     )
 
 
-def axes_distribution(counts: dict[str, int], month: str) -> Distribution:
-    """Registered persons of the month per main work axis of their PPAE."""
+def axes_distribution(
+    counts: dict[str, int], month: str, linked: frozenset[str] | None = None
+) -> Distribution:
+    """Registered persons of the month per main work axis of their PPAE; `linked`: the
+    codes the partition's decision hides (`partition.linked_month`)."""
     return Distribution(
         counts,
         "axe",
@@ -154,6 +157,24 @@ def axes_distribution(counts: dict[str, int], month: str) -> Distribution:
         f"Axe de travail principal — {fmt_month(month)}",
         glossary.caption("axe"),
         "axes",
+        linked,
+    )
+
+
+def structures_distribution(
+    stock: dict, month: str, linked: frozenset[str] | None = None
+) -> Distribution:
+    """Registered persons of the month per main follow-up structure; `linked`: as for
+    the axes."""
+    structures = {**stock["structure_suivi"]["principale"]}
+    return Distribution(
+        structures,
+        "structure",
+        {k: k for k in structures},
+        f"Structure principale de suivi — {fmt_month(month)}",
+        "Structure principale de suivi du fichier PECGM.",
+        "structures",
+        linked,
     )
 
 
@@ -161,22 +182,23 @@ def accompagnement_view(scope: Scope) -> Accompagnement:
     departement, month, communes, months, parcours = scope
     stocks = db.series("stock", departement, months, communes)
     stock = db.family("stock", departement, month, communes)
-    structures = {**stock["structure_suivi"]["principale"]}
+    limit = masking.threshold()
     return Accompagnement(
         modalites=modalites_chart(
             [(m, s["modalite"]) for m, s in stocks],
             departement,
-            partition.linked_months(departement, months, communes, "modalite", masking.threshold()),
+            partition.linked_months(departement, months, communes, "modalite", limit),
         ),
         distributions=(
-            axes_distribution(stock["axe"], month),
-            Distribution(
-                structures,
-                "structure",
-                {k: k for k in structures},
-                f"Structure principale de suivi — {fmt_month(month)}",
-                "Structure principale de suivi du fichier PECGM.",
-                "structures",
+            axes_distribution(
+                stock["axe"],
+                month,
+                partition.linked_month(departement, month, communes, "axe", limit),
+            ),
+            structures_distribution(
+                stock,
+                month,
+                partition.linked_month(departement, month, communes, "structure", limit),
             ),
         ),
         contact_caption=glossary.caption("contact_90j_share"),

@@ -56,15 +56,20 @@ def communes_table(counts: dict[str, int], territoires: dict[str, tuple[str, ...
 
 
 def flow_table(
-    series: list[tuple[str, dict]], limit: int | None = None
+    series: list[tuple[str, dict]],
+    limit: int | None = None,
+    linked: dict[str, frozenset[str]] | None = None,
 ) -> tuple[pd.DataFrame, set[str]]:
     """The three flows of each month and the sources read. Flows are not parts of a
-    published total: each is masked on its own (`masking.mask_cells`, docs/securite.md)."""
+    published total of their own scope: each is masked on its own (`masking.mask_cells`,
+    docs/securite.md); a territoire's flows are parts of the département's, so `linked`
+    (per month, the flows the partition's decision hides in the scope's row) hides more."""
     limit = masking.threshold() if limit is None else limit
     records, sources = [], set()
     for m, f in series:
         sources.add(f["flux_source"])
         masked = masking.mask_cells({k: f[k] for k in FLOWS if f[k] is not None}, limit)
+        masked.update(dict.fromkeys(set(masked) & ((linked or {}).get(m) or set())))
         for code, value in masked.items():
             records.append(
                 {
@@ -77,10 +82,18 @@ def flow_table(
     return pd.DataFrame(records, columns=["mois", "flux", "effectif", "affiche"]), sources
 
 
-def flows(series: list[tuple[str, dict]], current: dict, month: str, limit: int) -> Flows:
+def flows(
+    series: list[tuple[str, dict]],
+    current: dict,
+    month: str,
+    limit: int,
+    linked: dict[str, frozenset[str]] | None = None,
+    motifs: frozenset[str] | None = None,
+) -> Flows:
     """The flows block of the period (`series`: the flux family per month) and the
-    cessations of `month` by motif group: one builder for the page, the PDF and exports."""
-    frame, sources = flow_table(series, limit)
+    cessations of `month` by motif group: one builder for the page, the PDF and exports.
+    `linked`, `motifs`: the scope's row of the partition's decisions (`flow_months`)."""
+    frame, sources = flow_table(series, limit, linked)
     table = (
         frame.pivot(index="mois", columns="flux", values="affiche")
         .reindex(columns=list(FLOWS))
@@ -110,8 +123,28 @@ def flows(series: list[tuple[str, dict]], current: dict, month: str, limit: int)
             f"Cessations par groupe de motifs — {fmt_month(month)}",
             glossary.caption("cessations_motif"),
             "cessations_motif",
+            motifs,
         ),
     )
+
+
+def hidden_flows(row: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The flows a row of the partition's decision over `flux` hides (each flow is a
+    one-code distribution of its own name: `headlines.FLOW_GRIDS`)."""
+    return frozenset(k for k in FLOWS if k in (row.get(k) or ()))
+
+
+def flow_months(
+    departement: str, months: list[str], communes: tuple[str, ...] | None, limit: int
+) -> dict[str, frozenset[str]] | None:
+    """Per month, the flows the partition's decision hides in the scope's row; None
+    without a partition."""
+    per_flow = {
+        k: partition.linked_months(departement, months, communes, k, limit, "flux") for k in FLOWS
+    }
+    if any(v is None for v in per_flow.values()):
+        return None
+    return {m: hidden_flows({k: per_flow[k][m] for k in FLOWS}) for m in months}
 
 
 def categories_chart(
@@ -175,6 +208,8 @@ def demandeurs_view(scope: Scope) -> Demandeurs:
             flux,
             db.family("flux", departement, month, communes),
             month,
-            masking.threshold(),
+            limit,
+            flow_months(departement, [m for m, _ in flux], communes, limit),
+            partition.linked_month(departement, month, communes, "cessations_motif", limit, "flux"),
         ),
     )

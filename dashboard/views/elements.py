@@ -66,6 +66,8 @@ class Breakdown(NamedTuple):
     caption: str
     key: str
     provisional: dict[str, str] | None = None  # `<share>_provisoire` key -> label
+    # Per dimension, the groups a decision over linked tables hides (`Distribution.linked`).
+    linked: dict[str, frozenset[str]] | None = None
 
 
 def cohorte_breakdown(

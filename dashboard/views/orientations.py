@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import db, figures, widgets
+from dashboard import db, figures, headlines, widgets
 from dashboard.figures import PARCOURS_LABELS, LineChart
 from dashboard.formatting import (
     GENERIC_CODES,
@@ -18,6 +18,7 @@ from dashboard.formatting import (
     fmt_share,
     of_month,
 )
+from dashboard.views import partition
 from dashboard.views.elements import (
     Breakdown,
     Distribution,
@@ -82,6 +83,22 @@ class Orientations:
     cohortes: Cohortes | None
 
 
+FAMILY = "orientations"  # the family the partition's decision is taken over
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A scope's row of the partition's decisions over the month's decisions
+    (`partition.grid` over `orientations`), for every surface to apply as is."""
+
+    codes: dict[str, frozenset[str] | None]  # per distribution (DECISION_GRIDS), the month's
+    total: bool  # the decisions of the month withheld
+    monthly: dict[str, frozenset[str]] | None = None  # the chart's months, by parcours type
+
+
+NOT_LINKED = Linked({}, False)
+
+
 def parcours_shares(nested: dict[str, dict[str, int]]) -> dict[str, dict]:
     """{'F': {'social': 3, ...}} -> per group, its decisions and the share of each type."""
     out = {}
@@ -107,7 +124,16 @@ def orientations_view(scope: Scope) -> Orientations:
 
 def _decisions(current, departement, month, communes, months, parcours) -> Decisions:
     series = db.series("orientations", departement, months, communes)
-    return decisions_block(current, series, departement, month, parcours, masking.threshold())
+    limit = masking.threshold()
+    linked = Linked(
+        {
+            name: partition.linked_month(departement, month, communes, name, limit, FAMILY)
+            for name in headlines.DECISION_GRIDS
+        },
+        partition.total_withheld(departement, month, communes, limit, FAMILY),
+        partition.linked_months(departement, months, communes, "orientations", limit, FAMILY),
+    )
+    return decisions_block(current, series, departement, month, parcours, limit, linked)
 
 
 def decisions_block(
@@ -117,26 +143,35 @@ def decisions_block(
     month: str,
     parcours: str | None,
     limit: int,
+    linked: Linked = NOT_LINKED,
 ) -> Decisions:
     """The month's decisions as every surface shows them (page, PDF, export); the tiles
     and the chart follow the parcours filter, and say so when they cannot. The filter
     applies after masking: each month is masked over every parcours type and the chart
-    shows the chosen type's cells of that decision (`MonthlyChart.codes`)."""
+    shows the chosen type's cells of that decision (`MonthlyChart.codes`). `linked`: the
+    scope's row of the decision over the territoires, applied as is."""
     rows = [(m, dict((r or {}).get("orientations", {}))) for m, r in series]
     chosen = {k: v for k, v in current["orientations"].items() if parcours in (None, k)}
     organismes = current["organisme_referent"]
-    masked_decisions = masking.mask_distribution(current["orientations"], limit)
+    masked_decisions = masking.mask_distribution(
+        current["orientations"], limit, linked.codes.get("orientations")
+    )
     decisions = (
-        count_label(sum(chosen.values()), limit)
+        headlines.count_shown(sum(chosen.values()), linked.total, limit)
         if parcours is None
         else masking.masked_label(masked_decisions.get(parcours, 0), limit)
+    )
+    personnes = headlines.count_shown(
+        current["personnes_orientees"],
+        bool(linked.codes.get("personnes_orientees")),
+        limit,
     )
     return Decisions(
         decisions=decisions,
         decisions_label=f"Décisions d'orientation en {fmt_month(month)}"
         + ("" if parcours is None else f" — parcours {PARCOURS_LABELS[parcours].lower()}"),
         decisions_help=glossary.caption("orientations"),
-        personnes=count_label(current["personnes_orientees"], limit),
+        personnes=personnes,
         personnes_label="Personnes orientées"
         + ("" if parcours is None else " — tous parcours (non filtré)"),
         personnes_help=glossary.caption("personnes_orientees"),
@@ -150,6 +185,7 @@ def decisions_block(
             "orient_type",
             f"orientations_{departement}",
             None if parcours is None else (parcours,),
+            linked.monthly,
         ),
         profile=Breakdown(
             {k: parcours_shares(current[k]) for k in ("par_sexe", "par_tranche_age")},
@@ -160,6 +196,8 @@ def decisions_block(
             "Décisions du mois par sexe ou tranche d'âge (âge atteint dans l'année), et la "
             "part de chaque type de parcours.",
             "orient_profil",
+            None,
+            {k: linked.codes.get(k) for k in headlines.PROFILE_GROUPS},
         ),
         organismes=Distribution(
             organismes,
@@ -168,6 +206,7 @@ def decisions_block(
             f"Décisions par organisme référent — {fmt_month(month)}",
             organisme_note(organismes, month, limit) + glossary.caption("organisme_referent"),
             "orient_organisme",
+            linked.codes.get("organisme_referent"),
         ),
     )
 

@@ -1,7 +1,9 @@
-"""The masking decision over the territoires of a département, as every topic view reads
-it: a territoire's (or the département's) row of the decision that `headlines.grid_hidden`
-takes over the inscrits of every territoire, month by month (docs/securite.md, masquage).
-A view filtered on a territoire shows its row of that decision, never its own."""
+"""The masking decisions over the territoires of a département, as every topic view reads
+them: a territoire's (or the département's) row of the decision that
+`headlines.crossed_hidden` takes month by month over one family crossed with the
+partition: the inscrits (`stock`), the month's decisions (`orientations`), the flows
+(`flux`) (docs/securite.md, masquage). A view filtered on a territoire shows its row of
+that decision, never its own."""
 
 from __future__ import annotations
 
@@ -25,46 +27,83 @@ def _decision(
     month: str,
     territoires: tuple[str, ...],
     limit: int,
+    family: str,
     _read: Callable,
 ) -> set:
     """Keyed on what decides the figures, not on the figures: the warehouse generation,
-    the département (its partition is the generation's; its territoires named too) and
-    the month. Hashing every
-    territoire's stock at each call cost more than the page (a view asks for twelve
-    months); `_read` (unhashed) reads them on a miss only."""
+    the département (its partition is the generation's; its territoires named too), the
+    month and the family. Hashing every territoire's figures at each call cost more than
+    the page (a view asks for twelve months); `_read` (unhashed) reads them on a miss
+    only."""
     whole, by_territoire = _read()
-    return headlines.grid_hidden(whole, by_territoire, limit)
+    return headlines.crossed_hidden(family, whole, by_territoire, limit)
 
 
 def grid(
-    departement: str, month: str, partition: dict[str, tuple[str, ...]], limit: int
+    departement: str,
+    month: str,
+    partition: dict[str, tuple[str, ...]],
+    limit: int,
+    family: str = "stock",
 ) -> set | None:
-    """The month's decision (`headlines.grid_hidden`); None when nothing is masked (an
-    analyst's unmasked view) or there is no partition. The user must see the département
-    (checked before the cache: a hit reads nothing)."""
+    """The month's decision over `family` (`headlines.crossed_hidden`); None when nothing
+    is masked (an analyst's unmasked view) or there is no partition. The user must see
+    the département (checked before the cache: a hit reads nothing)."""
     if limit <= 1 or not partition:
         return None
     auth.authorise(departement)
 
     def read() -> tuple[dict, dict]:
-        return db.family("stock", departement, month, None), {
-            t: db.family("stock", departement, month, cs) for t, cs in partition.items()
+        return db.family(family, departement, month, None) or {}, {
+            t: db.family(family, departement, month, cs) or {} for t, cs in partition.items()
         }
 
-    return _decision(db.generation(), departement, month, tuple(partition), limit, read)
+    return _decision(db.generation(), departement, month, tuple(partition), limit, family, read)
 
 
 def linked_months(
-    departement: str, months: list[str], communes: tuple[str, ...] | None, name: str, limit: int
+    departement: str,
+    months: list[str],
+    communes: tuple[str, ...] | None,
+    name: str,
+    limit: int,
+    family: str = "stock",
 ) -> dict[str, frozenset[str]] | None:
-    """Per month, the codes of distribution `name` the decision hides in the scope's row
-    (`MonthlyChart.linked`); None without a partition."""
+    """Per month, the codes of distribution `name` of `family` the decision hides in the
+    scope's row (`MonthlyChart.linked`); None without a partition."""
     partition = db.communes_par_territoire(departement)
     if limit <= 1 or not partition:
         return None
     row = own_row(communes, partition)
     out = {}
     for month in months:
-        decision = grid(departement, month, partition, limit)
+        decision = grid(departement, month, partition, limit, family)
         out[month] = headlines.row_hidden(decision or set(), name, row)
     return out
+
+
+def linked_month(
+    departement: str,
+    month: str,
+    communes: tuple[str, ...] | None,
+    name: str,
+    limit: int,
+    family: str = "stock",
+) -> frozenset[str] | None:
+    """The codes of distribution `name` the month's decision hides in the scope's row
+    (`Distribution.linked`); None without a partition."""
+    return (linked_months(departement, [month], communes, name, limit, family) or {}).get(month)
+
+
+def total_withheld(
+    departement: str,
+    month: str,
+    communes: tuple[str, ...] | None,
+    limit: int,
+    family: str = "stock",
+) -> bool:
+    """Whether the month's decision hides the scope's total of `family` (its inscrits,
+    its decisions)."""
+    partition = db.communes_par_territoire(departement)
+    decision = grid(departement, month, partition, limit, family)
+    return headlines.total_hidden(decision or set(), own_row(communes, partition))

@@ -78,7 +78,11 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
     grid = partition_view.grid(departement, month, partition, limit)
     year = headlines.shift_month(month, -12)
     year = year if year in months else None
-    withheld = _withheld(departement, (month, before, year), own, partition, limit, grid)
+    withheld = headlines.withheld(
+        lambda family, m: partition_view.grid(departement, m, partition, limit, family),
+        (month, before, year),
+        own,
+    )
     history = headlines.History(tuple(months), _reader(departement, communes), not communes)
     head = headlines.headline(
         current, previous, month, before, cohorte_series, limit, withheld, history
@@ -119,47 +123,13 @@ def _reader(departement: str, communes: tuple[str, ...] | None) -> headlines.Rea
 
 def _territoire_decisions(
     departement: str, month: str, partition: dict[str, tuple[str, ...]]
-) -> tuple[dict[str, int | None], int | None]:
-    """Decisions of each territoire and of the département in a month (their inscrits
-    are masked with their distributions: `partition.grid`)."""
-    decisions = {
+) -> dict[str, int | None]:
+    """Decisions of each territoire in a month (masked with their distributions by type
+    de parcours and organisme: `partition.grid` over `orientations`)."""
+    return {
         t: headlines.orientations_total(db.family("orientations", departement, month, cs))
         for t, cs in partition.items()
     }
-    whole = db.summary(departement, month, None)
-    return decisions, headlines.orientations_total(whole)
-
-
-def _withheld(
-    departement: str,
-    months: tuple[str, str | None, str | None],
-    own: str,
-    partition: dict[str, tuple[str, ...]],
-    limit: int,
-    grid: set | None,
-) -> headlines.Withheld:
-    """What the partition hides of a territoire's own counts (nothing for the whole
-    département unless its total must go too), for the month and the month before: the
-    inscrits by the grid decision (`partition.grid`, `grid` for the month), the decisions over the
-    partition; and the same for the month a year before (the tiles' year-on-year delta)."""
-    if limit <= 1 or not partition:
-        return headlines.Withheld()
-    flags = {"stock": [], "decisions": []}
-    for i, month in enumerate(months):
-        if month is None:
-            for key in flags:
-                flags[key].append(False)
-            continue
-        decisions, all_decisions = _territoire_decisions(departement, month, partition)
-        inscrits = grid if i == 0 else partition_view.grid(departement, month, partition, limit)
-        flags["stock"].append(headlines.total_hidden(inscrits or set(), own))
-        flags["decisions"].append(
-            own in headlines.partition_hidden(all_decisions, decisions, limit)
-        )
-    stock, decisions = flags["stock"], flags["decisions"]
-    return headlines.Withheld(
-        (stock[0], stock[1]), (decisions[0], decisions[1]), (stock[2], decisions[2])
-    )
 
 
 def distribution(
@@ -195,10 +165,11 @@ def territoire_table(view: Synthese) -> TerritoireTable:
         if tile.cohorte
     ]
     records = []
-    decisions, all_decisions = _territoire_decisions(departement, month, view.territoires)
+    decisions = _territoire_decisions(departement, month, view.territoires)
     grid = partition_view.grid(departement, month, view.territoires, limit) or set()
     hidden_stock = {t for t in view.territoires if headlines.total_hidden(grid, t)}
-    hidden_decisions = headlines.partition_hidden(all_decisions, decisions, limit)
+    chosen = partition_view.grid(departement, month, view.territoires, limit, "orientations")
+    hidden_decisions = {t for t in view.territoires if headlines.total_hidden(chosen or set(), t)}
     for label, communes in view.territoires.items():
         # The families the row needs, not the whole summary (flows, intensity...).
         stock = db.family("stock", departement, month, communes)
