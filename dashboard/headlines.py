@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from dashboard.figures import PARCOURS_LABELS
-from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
+from dashboard.formatting import MINUS, fmt_decimal, fmt_int, fmt_month, fmt_share, of_month
 from pipelines import glossary, indicators, masking, objectifs
 from pipelines.errors import UsageError
 from pipelines.masking import count_label
@@ -109,7 +109,8 @@ class Tile:
     # cohorte) a year before, the 12-month trend, the département's target, the national
     # figures of the same definition.
     key: str | None = None
-    delta_words: str | None = None  # « +16 sur un mois », « −2,0 points sur un mois »
+    delta_words: str | None = None  # « +16 sur un mois », « −2,0 points sur la cohorte
+    # précédente »: what the page and the committee report print (`delta_words`)
     year_ago: str | None = None  # 'YYYY-MM' of the month (cohorte) a year before, if published
     year_value: str | None = None  # its value, formatted (« 1 594 », « 45,6 % »)
     year_delta: str | None = None  # « +139 sur un an », « −3,1 points sur un an »
@@ -127,6 +128,30 @@ class Tile:
     def caption(self) -> str | None:
         """What the tile names under its value: the cohorte it shows."""
         return fmt_cohorte(self.cohorte) if self.cohorte else None
+
+    @property
+    def kind(self) -> str:
+        """NUMBER, SHARE or DAYS: how its value, delta and target are written."""
+        if self.is_share:
+            return SHARE
+        return DAYS if self.cohorte or self.key in COHORTE_DAYS else NUMBER
+
+    @property
+    def direction(self) -> int | None:
+        """The sign of the delta as `delta_words` says it (1, −1, 0 for « inchangé »);
+        None when no delta is published."""
+        if self.delta_words is None:
+            return None
+        step = rounded_change(self.raw, self.raw_previous, self.kind)
+        return None if step is None else (step > 0) - (step < 0)
+
+    @property
+    def tone(self) -> str | None:
+        """« mieux » or « moins-bien » (a rise is better unless lower is better), None when
+        unchanged or unknown: the colour of the delta on the page and in the report."""
+        if not self.direction:
+            return None
+        return "moins-bien" if (self.direction < 0) != self.lower_is_better else "mieux"
 
     @property
     def year_text(self) -> str | None:
@@ -538,7 +563,6 @@ looked_back = indicators.looked_back  # the cohortes scanned for the latest comp
 
 # Context of each tile: a year before, the 12-month trend, targets, national figures.
 
-MINUS = "\u2212"  # the typographic minus of a signed delta in words
 TREND_MONTHS = 12
 TREND_MIN_POINTS = 6  # fewer published points say nothing of a trend
 NUMBER, SHARE, DAYS = objectifs.NUMBER, objectifs.SHARE, objectifs.DAYS
@@ -688,22 +712,38 @@ def fmt_yardstick(value: float, kind: str) -> str:
     return f"{value:g} j" if kind == DAYS else fmt_int(round(value))
 
 
-def delta_words(now: float | int | None, then: float | int | None, kind: str, span: str):
-    """« +16 sur un mois », « −3,1 points sur un an », « +4 jours sur un an »; None when a
-    side is missing (the caller has already masked what may not be compared)."""
+MONTH_SPAN = "sur un mois"  # a month figure against the month before
+COHORTE_SPAN = "sur la cohorte précédente"  # a cohorte against the cohorte of the month before
+YEAR_SPAN = "sur un an"
+UNCHANGED = "inchangé"  # a delta that rounds to zero as printed (never « stable »: a trend)
+DECIMALS = {SHARE: 1}  # points of a share to one decimal; counts and days whole
+
+
+def rounded_change(now: float | int | None, then: float | int | None, kind: str) -> float | None:
+    """now − then as a delta prints it (points of a share, days, a count), rounded to
+    the printed precision; None when a side is missing."""
     if now is None or then is None:
         return None
-    diff = (100 * (now - then)) if kind == SHARE else now - then
-    if round(diff, 1) == 0:
-        return f"inchangé {span}"
-    sign = "+" if diff > 0 else MINUS
-    size = abs(diff)
+    diff = 100 * (now - then) if kind == SHARE else now - then
+    return round(diff, DECIMALS.get(kind, 0)) + 0.0  # + 0.0: never « −0 »
+
+
+def delta_words(now: float | int | None, then: float | int | None, kind: str, span: str):
+    """« +16 sur un mois », « −3,1 points sur un an », « +4 jours sur la cohorte
+    précédente », « inchangé sur un mois »; None when a side is missing (the caller has
+    already masked what may not be compared). Signed with « + » or the typeset « − »,
+    units in words (singular below 2, as French writes it)."""
+    step = rounded_change(now, then, kind)
+    if step is None:
+        return None
+    if step == 0:
+        return f"{UNCHANGED} {span}"
+    sign, size = ("+" if step > 0 else MINUS), abs(step)
     if kind == SHARE:
-        unit = "point" if size < 2 else "points"
-        return f"{sign}{size:.1f} {unit} {span}".replace(".", ",")
+        return f"{sign}{fmt_decimal(size)} {'point' if size < 2 else 'points'} {span}"
     if kind == DAYS:
-        return f"{sign}{size:g} {'jour' if size < 2 else 'jours'} {span}"
-    return f"{sign}{fmt_int(round(size))} {span}"
+        return f"{sign}{fmt_int(int(size))} {'jour' if size < 2 else 'jours'} {span}"
+    return f"{sign}{fmt_int(int(size))} {span}"
 
 
 def trend_words(points: tuple[tuple[str, float | int | None], ...], kind: str, what: str):
@@ -793,7 +833,7 @@ class Context:
             f"à la fin de {fmt_month(self.month)}" if stock_like else f"en {fmt_month(self.month)}"
         )
         # raw_previous is set only where the month's delta may be published
-        words = delta_words(tile.raw, tile.raw_previous, figure.kind, "sur un mois")
+        words = delta_words(tile.raw, tile.raw_previous, figure.kind, MONTH_SPAN)
         tile = replace(tile, delta_words=words, when=when)
         if self.history is None:
             return tile
@@ -809,7 +849,7 @@ class Context:
         withheld = {"stock": self.withheld.year[0], "orientations": self.withheld.year[1]}
         if figure.kind == NUMBER and (withheld.get(figure.family) or tile.raw is None):
             then = None  # a count the partition hides, or beside a hidden one
-        year_delta = delta_words(tile.raw, then, figure.kind, "sur un an")
+        year_delta = delta_words(tile.raw, then, figure.kind, YEAR_SPAN)
         if figure.kind == NUMBER and then is not None:
             shown = masking.mask_delta(tile.raw, then, self.limit)
             year_delta = None if shown is None else year_delta
@@ -825,7 +865,7 @@ class Context:
     def _cohorte_context(self, tile: Tile) -> Tile:
         figure = next(f for f in COHORTE_FIGURES if f.label == tile.label)
         kind = SHARE if figure.is_share else DAYS
-        words = delta_words(tile.raw, tile.raw_previous, kind, "sur un mois")
+        words = delta_words(tile.raw, tile.raw_previous, kind, COHORTE_SPAN)
         tile = replace(tile, key=figure.key, delta_words=words, when=f"pour la {tile.caption}")
         if self.history is None:
             return tile
@@ -839,17 +879,13 @@ class Context:
             tile,
             year_ago=year if then is not None else None,
             year_value=fmt_kind(then, kind) if then is not None else None,
-            year_delta=delta_words(tile.raw, then, kind, "sur un an"),
+            year_delta=delta_words(tile.raw, then, kind, YEAR_SPAN),
             trend=trend,
             trend_words=trend_words(trend, kind, "cohortes"),
         )
 
     def _yardsticks(self, tile: Tile) -> Tile:
-        kind = (
-            SHARE
-            if tile.is_share
-            else (DAYS if tile.cohorte or tile.key in COHORTE_DAYS else NUMBER)
-        )
+        kind = tile.kind
         target = self.yardsticks.objectifs.get(tile.key or "")
         if target is not None and target.kind != kind:
             target = None  # a target in another unit than the tile's figure (hours)
