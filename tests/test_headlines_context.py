@@ -359,5 +359,9 @@ def test_the_synthese_page_shows_groups_targets_and_references(
     assert for_markdown("Un an plus tôt (juin 2025) : ") in captions
     labels = [m.label for m in at.metric]
     assert "Part orientée (DREES)" in labels
+    # each metric's delta is the builder's words, as the committee report prints them
+    deltas = [m.delta for m in at.metric if m.delta]
+    assert any(d.endswith(" sur la cohorte précédente") for d in deltas), deltas
+    assert all(re.match(rf"[+{MINUS}]\d|inchangé ", d) for d in deltas), deltas
     charts = [c for c in at.get("plotly_chart") if "objectif_part_orientes" in str(c.proto.id)]
     assert len(charts) == 1 and '"dash":"dash"' in charts[0].proto.spec.replace(" ", "")
