@@ -36,16 +36,6 @@ def fmt_days(value: int | None) -> str:
     return "n.d." if value is None else f"{value} j"
 
 
-def delta_points(now: float | None, before: float | None) -> str | None:
-    if now is None or before is None:
-        return None
-    return f"{100 * (now - before):+.1f} pt".replace(".", ",")
-
-
-def delta_days(now: int | None, before: int | None) -> str | None:
-    return None if now is None or before is None else f"{now - before:+d} j"
-
-
 COMPLETE_NOTE = (
     "La tuile montre la dernière cohorte complète à la date des données (sa fenêtre est "
     "close), jamais une cohorte provisoire."
@@ -97,7 +87,6 @@ class Tile:
 
     label: str
     value: str
-    delta: str | None
     help: str
     lower_is_better: bool = False
     cohorte: str | None = None  # 'YYYY-MM' of the cohorte shown; None for a month figure
@@ -105,12 +94,13 @@ class Tile:
     raw: float | int | None = None
     raw_previous: float | int | None = None
     is_share: bool = False
-    # Context (`with_context`): the indicator key, the delta in words, the same month (or
-    # cohorte) a year before, the 12-month trend, the département's target, the national
-    # figures of the same definition.
+    # The delta in words from raw and raw_previous (`delta_words`: « +16 sur un mois »,
+    # « −2,0 points sur la cohorte précédente »), what the page and the report print.
+    delta_words: str | None = None
+    # Context (`Context.add`): the indicator key, the same month (or cohorte) a year
+    # before, the 12-month trend, the département's target, the national figures of the
+    # same definition.
     key: str | None = None
-    delta_words: str | None = None  # « +16 sur un mois », « −2,0 points sur la cohorte
-    # précédente »: what the page and the committee report print (`delta_words`)
     year_ago: str | None = None  # 'YYYY-MM' of the month (cohorte) a year before, if published
     year_value: str | None = None  # its value, formatted (« 1 594 », « 45,6 % »)
     year_delta: str | None = None  # « +139 sur un an », « −3,1 points sur un an »
@@ -192,19 +182,18 @@ def cohorte_tile(figure: CohorteFigure, series: Series, month: str, limit: int) 
     chosen = indicators.latest_complete(series, figure.provisional, month)
     fmt = fmt_share if figure.is_share else fmt_days
     if chosen is None:
-        return Tile(figure.label, "n.d.", None, figure.help, figure.lower_is_better)
+        return Tile(figure.label, "n.d.", figure.help, figure.lower_is_better)
     cohorte, result = chosen
     before = {m: r for m, r in series}.get(_previous_month(cohorte))
     if before is not None and before.get(figure.provisional) is not False:
         before = None
     now, then = figure_value(figure, result, limit), figure_value(figure, before, limit)
-    delta = (delta_points if figure.is_share else delta_days)(now, then)
     return Tile(
         figure.label,
         fmt(now),
-        delta,
         figure.help,
         figure.lower_is_better,
+        delta_words=delta_words(now, then, SHARE if figure.is_share else DAYS, COHORTE_SPAN),
         cohorte=cohorte,
         previous=_previous_month(cohorte) if then is not None else None,
         raw=now,
@@ -368,12 +357,13 @@ def count_shown(value: int | None, withheld: bool, limit: int) -> str:
 def _count_delta(
     now: int | None, before: int | None, limit: int, withheld: tuple[bool, bool] = (False, False)
 ) -> str | None:
-    """A month-on-month difference of counts; none unless both months are published (the
-    difference would give the masked count away)."""
+    """A month-on-month difference of counts in words; none unless both months are
+    published (the difference would give the masked count away)."""
     if now is None or before is None or any(withheld):
         return None
-    delta = masking.mask_delta(now, before, limit)
-    return None if delta is None else fmt_int(delta)
+    if masking.mask_delta(now, before, limit) is None:
+        return None
+    return delta_words(now, before, NUMBER, MONTH_SPAN)
 
 
 @dataclass(frozen=True)
@@ -417,8 +407,8 @@ def stock_tiles(
         Tile(
             "Inscrits à France Travail",
             count_shown(total, withheld.stock[0], limit),
-            delta,
             glossary.caption("stock_total"),
+            delta_words=delta,
             raw=None if withheld.stock[0] else masking.masked_count(total, limit),
             raw_previous=before if delta is not None else None,  # published only with it
             key="stock_total",
@@ -432,8 +422,8 @@ def stock_tiles(
             Tile(
                 share.label,
                 fmt_share(now),
-                delta_points(now, then),
                 share.help,
+                delta_words=delta_words(now, then, SHARE, MONTH_SPAN),
                 raw=now,
                 raw_previous=then,
                 is_share=True,
@@ -455,8 +445,8 @@ def month_tiles(
         Tile(
             "Décisions d'orientation",
             count_shown(decisions, withheld.decisions[0], limit),
-            delta,
             glossary.caption("orientations"),
+            delta_words=delta,
             raw=None if withheld.decisions[0] else masking.masked_count(decisions, limit),
             raw_previous=before if delta is not None else None,  # published only with it
             key="orientations",
@@ -464,8 +454,8 @@ def month_tiles(
         Tile(
             "15 h ou plus par semaine",
             fmt_share(now),
-            delta_points(now, then),
             glossary.caption("heures_hebdo"),
+            delta_words=delta_words(now, then, SHARE, MONTH_SPAN),
             raw=now,
             raw_previous=then,
             is_share=True,
@@ -482,8 +472,8 @@ def oriented_tile(current: dict, previous: dict | None, limit: int) -> Tile:
     return Tile(
         "Part orientée (DREES)",
         fmt_share(now),
-        delta_points(now, then),
         glossary.caption("part_orientes"),
+        delta_words=delta_words(now, then, SHARE, MONTH_SPAN),
         raw=now,
         raw_previous=then,
         is_share=True,
@@ -832,9 +822,7 @@ class Context:
         when = (
             f"à la fin de {fmt_month(self.month)}" if stock_like else f"en {fmt_month(self.month)}"
         )
-        # raw_previous is set only where the month's delta may be published
-        words = delta_words(tile.raw, tile.raw_previous, figure.kind, MONTH_SPAN)
-        tile = replace(tile, delta_words=words, when=when)
+        tile = replace(tile, when=when)
         if self.history is None:
             return tile
         loaded = sorted(m for m in self.history.months if m <= self.month)
@@ -865,8 +853,7 @@ class Context:
     def _cohorte_context(self, tile: Tile) -> Tile:
         figure = next(f for f in COHORTE_FIGURES if f.label == tile.label)
         kind = SHARE if figure.is_share else DAYS
-        words = delta_words(tile.raw, tile.raw_previous, kind, COHORTE_SPAN)
-        tile = replace(tile, key=figure.key, delta_words=words, when=f"pour la {tile.caption}")
+        tile = replace(tile, key=figure.key, when=f"pour la {tile.caption}")
         if self.history is None:
             return tile
         trend_months = [shift_month(tile.cohorte, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
