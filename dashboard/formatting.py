@@ -47,20 +47,7 @@ def code_label(code: object) -> str:
     return words[:1].upper() + words[1:] if words else text
 
 
-def fmt_delta(value: float | None, unit: str = "") -> str | None:
-    if value is None:
-        return None
-    sign = "+" if value > 0 else ""
-    text = (
-        f"{value:,.1f}".replace(",", NNBSP).replace(".", ",")
-        if isinstance(value, float)
-        else fmt_int(value)
-    )
-    return f"{sign}{text}{unit}"
-
-
 MINUS = "\u2212"  # the typeset minus sign « − » (a hyphen « - » is not a minus in print)
-
 
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre")  # fmt: skip
