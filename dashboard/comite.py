@@ -28,7 +28,6 @@ from dashboard import figures, headlines, oarsa_annexe, palette, pdf
 from dashboard.formatting import (
     GENERIC_CODES,
     code_label,
-    delta_words,
     fmt_date,
     fmt_decimal,
     fmt_int,
@@ -117,12 +116,17 @@ class Rapport:
     limit: int
     data_dates: list[tuple[str, str]]
     population: str
-    tiles: list[headlines.Tile]
+    groups: list[headlines.Group]  # the Synthèse's tiles by the period they cover, with context
     sentences: list[str]
     sections: list[Section]
     definitions: list[tuple[str, str]]
     quality: Table
     annexe_oarsa: str = ""  # the DREES return, masked (dashboard/oarsa_annexe.py)
+    warnings: list[str] = field(default_factory=list)  # a yardstick file refused (French)
+
+    @property
+    def tiles(self) -> list[headlines.Tile]:
+        return [t for g in self.groups for t in g.tiles]
 
     @property
     def charts(self) -> list[Chart]:
@@ -628,12 +632,13 @@ def build(
         limit=limit,
         data_dates=_data_dates(con, departement),
         population=POPULATION_LABELS.get(population, population),
-        tiles=headline.tiles,
+        groups=headline.groups,
         sentences=headline.sentences,
         sections=sections,
         definitions=definitions(),
         quality=_quality(con, departement, month),
         annexe_oarsa=oarsa_annexe.for_report(con, departement, month, limit),
+        warnings=headline.warnings,
     )
 
 
@@ -677,15 +682,6 @@ def _figure_json(figure: go.Figure) -> str:
     return fig.to_json()
 
 
-def delta_tone(tile: headlines.Tile) -> str:
-    """The CSS class of a tile's delta: `mieux` or `moins-bien` as the page colours its
-    arrow (st.metric: up is green, unless lower is better), '' when stable or unknown."""
-    text = (tile.delta or "").strip()
-    if not re.search(r"[1-9]", text):
-        return ""
-    return "moins-bien" if text.startswith("-") != tile.lower_is_better else "mieux"
-
-
 @cache
 def _plotly_js() -> str:
     return plotly.offline.get_plotlyjs()
@@ -700,10 +696,8 @@ def render_html(rapport: Rapport) -> str:
     return template.render(
         r=rapport,
         fmt_month=fmt_month,
-        delta_words=delta_words,
         plain=plain,
         cell=cell,
-        delta_tone=delta_tone,
         css_variables=palette.css_variables(
             {
                 "largeur-graphique": f"{FIGURE_WIDTH}px",

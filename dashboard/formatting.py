@@ -47,45 +47,7 @@ def code_label(code: object) -> str:
     return words[:1].upper() + words[1:] if words else text
 
 
-def fmt_delta(value: float | None, unit: str = "") -> str | None:
-    if value is None:
-        return None
-    sign = "+" if value > 0 else ""
-    text = (
-        f"{value:,.1f}".replace(",", NNBSP).replace(".", ",")
-        if isinstance(value, float)
-        else fmt_int(value)
-    )
-    return f"{sign}{text}{unit}"
-
-
 MINUS = "\u2212"  # the typeset minus sign « − » (a hyphen « - » is not a minus in print)
-DELTA_UNITS = {"pt": ("point", "points"), "j": ("jour", "jours"), "": ("", "")}
-
-
-def delta_words(delta: str | None, compared_with: str) -> str | None:
-    """A tile's delta as a printed document says it: « +16 sur un mois », « −3,2 points
-    sur un mois », « +4 jours sur la cohorte précédente », « stable sur un mois ».
-
-    The tiles (`dashboard/headlines.py`) format their deltas for `st.metric`, which reads
-    a leading hyphen as « down » to draw its arrow; a printed page has no arrow, so the
-    sign is the typeset minus « − » and the unit is a word (French: singular below 2)."""
-    if not delta:
-        return None
-    parts = delta.strip().rsplit(" ", 1)
-    number, unit = (parts[0], parts[1]) if len(parts) == 2 and parts[1] in DELTA_UNITS else (
-        delta.strip(), "")  # fmt: skip
-    digits = number.lstrip("+-" + MINUS)
-    try:
-        size = abs(float(digits.replace(NNBSP, "").replace(",", ".")))
-    except ValueError:  # not a number: said as given
-        return f"{delta} {compared_with}"
-    if size == 0:
-        return f"stable {compared_with}"
-    sign = MINUS if number.startswith(("-", MINUS)) else "+"
-    word = DELTA_UNITS[unit][0 if size < 2 else 1]
-    return " ".join(w for w in (f"{sign}{digits}", word, compared_with) if w)
-
 
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre")  # fmt: skip

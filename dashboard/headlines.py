@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from dashboard.figures import PARCOURS_LABELS
-from dashboard.formatting import fmt_int, fmt_month, fmt_share, of_month
+from dashboard.formatting import MINUS, fmt_decimal, fmt_int, fmt_month, fmt_share, of_month
 from pipelines import glossary, indicators, masking, objectifs
 from pipelines.errors import UsageError
 from pipelines.masking import count_label
@@ -34,16 +34,6 @@ def fmt_cohorte(month: str) -> str:
 
 def fmt_days(value: int | None) -> str:
     return "n.d." if value is None else f"{value} j"
-
-
-def delta_points(now: float | None, before: float | None) -> str | None:
-    if now is None or before is None:
-        return None
-    return f"{100 * (now - before):+.1f} pt".replace(".", ",")
-
-
-def delta_days(now: int | None, before: int | None) -> str | None:
-    return None if now is None or before is None else f"{now - before:+d} j"
 
 
 COMPLETE_NOTE = (
@@ -97,7 +87,6 @@ class Tile:
 
     label: str
     value: str
-    delta: str | None
     help: str
     lower_is_better: bool = False
     cohorte: str | None = None  # 'YYYY-MM' of the cohorte shown; None for a month figure
@@ -105,11 +94,13 @@ class Tile:
     raw: float | int | None = None
     raw_previous: float | int | None = None
     is_share: bool = False
-    # Context (`with_context`): the indicator key, the delta in words, the same month (or
-    # cohorte) a year before, the 12-month trend, the département's target, the national
-    # figures of the same definition.
+    # The delta in words from raw and raw_previous (`delta_words`: « +16 sur un mois »,
+    # « −2,0 points sur la cohorte précédente »), what the page and the report print.
+    delta_words: str | None = None
+    # Context (`Context.add`): the indicator key, the same month (or cohorte) a year
+    # before, the 12-month trend, the département's target, the national figures of the
+    # same definition.
     key: str | None = None
-    delta_words: str | None = None  # « +16 sur un mois », « −2,0 points sur un mois »
     year_ago: str | None = None  # 'YYYY-MM' of the month (cohorte) a year before, if published
     year_value: str | None = None  # its value, formatted (« 1 594 », « 45,6 % »)
     year_delta: str | None = None  # « +139 sur un an », « −3,1 points sur un an »
@@ -127,6 +118,30 @@ class Tile:
     def caption(self) -> str | None:
         """What the tile names under its value: the cohorte it shows."""
         return fmt_cohorte(self.cohorte) if self.cohorte else None
+
+    @property
+    def kind(self) -> str:
+        """NUMBER, SHARE or DAYS: how its value, delta and target are written."""
+        if self.is_share:
+            return SHARE
+        return DAYS if self.cohorte or self.key in COHORTE_DAYS else NUMBER
+
+    @property
+    def direction(self) -> int | None:
+        """The sign of the delta as `delta_words` says it (1, −1, 0 for « inchangé »);
+        None when no delta is published."""
+        if self.delta_words is None:
+            return None
+        step = rounded_change(self.raw, self.raw_previous, self.kind)
+        return None if step is None else (step > 0) - (step < 0)
+
+    @property
+    def tone(self) -> str | None:
+        """« mieux » or « moins-bien » (a rise is better unless lower is better), None when
+        unchanged or unknown: the colour of the delta on the page and in the report."""
+        if not self.direction:
+            return None
+        return "moins-bien" if (self.direction < 0) != self.lower_is_better else "mieux"
 
     @property
     def year_text(self) -> str | None:
@@ -167,19 +182,18 @@ def cohorte_tile(figure: CohorteFigure, series: Series, month: str, limit: int) 
     chosen = indicators.latest_complete(series, figure.provisional, month)
     fmt = fmt_share if figure.is_share else fmt_days
     if chosen is None:
-        return Tile(figure.label, "n.d.", None, figure.help, figure.lower_is_better)
+        return Tile(figure.label, "n.d.", figure.help, figure.lower_is_better)
     cohorte, result = chosen
     before = {m: r for m, r in series}.get(_previous_month(cohorte))
     if before is not None and before.get(figure.provisional) is not False:
         before = None
     now, then = figure_value(figure, result, limit), figure_value(figure, before, limit)
-    delta = (delta_points if figure.is_share else delta_days)(now, then)
     return Tile(
         figure.label,
         fmt(now),
-        delta,
         figure.help,
         figure.lower_is_better,
+        delta_words=delta_words(now, then, SHARE if figure.is_share else DAYS, COHORTE_SPAN),
         cohorte=cohorte,
         previous=_previous_month(cohorte) if then is not None else None,
         raw=now,
@@ -373,12 +387,13 @@ def count_shown(value: int | None, withheld: bool, limit: int) -> str:
 def _count_delta(
     now: int | None, before: int | None, limit: int, withheld: tuple[bool, bool] = (False, False)
 ) -> str | None:
-    """A month-on-month difference of counts; none unless both months are published (the
-    difference would give the masked count away)."""
+    """A month-on-month difference of counts in words; none unless both months are
+    published (the difference would give the masked count away)."""
     if now is None or before is None or any(withheld):
         return None
-    delta = masking.mask_delta(now, before, limit)
-    return None if delta is None else fmt_int(delta)
+    if masking.mask_delta(now, before, limit) is None:
+        return None
+    return delta_words(now, before, NUMBER, MONTH_SPAN)
 
 
 @dataclass(frozen=True)
@@ -441,8 +456,8 @@ def stock_tiles(
         Tile(
             "Inscrits à France Travail",
             count_shown(total, withheld.stock[0], limit),
-            delta,
             glossary.caption("stock_total"),
+            delta_words=delta,
             raw=None if withheld.stock[0] else masking.masked_count(total, limit),
             raw_previous=before if delta is not None else None,  # published only with it
             key="stock_total",
@@ -456,8 +471,8 @@ def stock_tiles(
             Tile(
                 share.label,
                 fmt_share(now),
-                delta_points(now, then),
                 share.help,
+                delta_words=delta_words(now, then, SHARE, MONTH_SPAN),
                 raw=now,
                 raw_previous=then,
                 is_share=True,
@@ -479,8 +494,8 @@ def month_tiles(
         Tile(
             "Décisions d'orientation",
             count_shown(decisions, withheld.decisions[0], limit),
-            delta,
             glossary.caption("orientations"),
+            delta_words=delta,
             raw=None if withheld.decisions[0] else masking.masked_count(decisions, limit),
             raw_previous=before if delta is not None else None,  # published only with it
             key="orientations",
@@ -488,8 +503,8 @@ def month_tiles(
         Tile(
             "15 h ou plus par semaine",
             fmt_share(now),
-            delta_points(now, then),
             glossary.caption("heures_hebdo"),
+            delta_words=delta_words(now, then, SHARE, MONTH_SPAN),
             raw=now,
             raw_previous=then,
             is_share=True,
@@ -506,8 +521,8 @@ def oriented_tile(current: dict, previous: dict | None, limit: int) -> Tile:
     return Tile(
         "Part orientée (DREES)",
         fmt_share(now),
-        delta_points(now, then),
         glossary.caption("part_orientes"),
+        delta_words=delta_words(now, then, SHARE, MONTH_SPAN),
         raw=now,
         raw_previous=then,
         is_share=True,
@@ -587,7 +602,6 @@ looked_back = indicators.looked_back  # the cohortes scanned for the latest comp
 
 # Context of each tile: a year before, the 12-month trend, targets, national figures.
 
-MINUS = "\u2212"  # the typographic minus of a signed delta in words
 TREND_MONTHS = 12
 TREND_MIN_POINTS = 6  # fewer published points say nothing of a trend
 NUMBER, SHARE, DAYS = objectifs.NUMBER, objectifs.SHARE, objectifs.DAYS
@@ -737,22 +751,38 @@ def fmt_yardstick(value: float, kind: str) -> str:
     return f"{value:g} j" if kind == DAYS else fmt_int(round(value))
 
 
-def delta_words(now: float | int | None, then: float | int | None, kind: str, span: str):
-    """« +16 sur un mois », « −3,1 points sur un an », « +4 jours sur un an »; None when a
-    side is missing (the caller has already masked what may not be compared)."""
+MONTH_SPAN = "sur un mois"  # a month figure against the month before
+COHORTE_SPAN = "sur la cohorte précédente"  # a cohorte against the cohorte of the month before
+YEAR_SPAN = "sur un an"
+UNCHANGED = "inchangé"  # a delta that rounds to zero as printed (never « stable »: a trend)
+DECIMALS = {SHARE: 1}  # points of a share to one decimal; counts and days whole
+
+
+def rounded_change(now: float | int | None, then: float | int | None, kind: str) -> float | None:
+    """now − then as a delta prints it (points of a share, days, a count), rounded to
+    the printed precision; None when a side is missing."""
     if now is None or then is None:
         return None
-    diff = (100 * (now - then)) if kind == SHARE else now - then
-    if round(diff, 1) == 0:
-        return f"inchangé {span}"
-    sign = "+" if diff > 0 else MINUS
-    size = abs(diff)
+    diff = 100 * (now - then) if kind == SHARE else now - then
+    return round(diff, DECIMALS.get(kind, 0)) + 0.0  # + 0.0: never « −0 »
+
+
+def delta_words(now: float | int | None, then: float | int | None, kind: str, span: str):
+    """« +16 sur un mois », « −3,1 points sur un an », « +4 jours sur la cohorte
+    précédente », « inchangé sur un mois »; None when a side is missing (the caller has
+    already masked what may not be compared). Signed with « + » or the typeset « − »,
+    units in words (singular below 2, as French writes it)."""
+    step = rounded_change(now, then, kind)
+    if step is None:
+        return None
+    if step == 0:
+        return f"{UNCHANGED} {span}"
+    sign, size = ("+" if step > 0 else MINUS), abs(step)
     if kind == SHARE:
-        unit = "point" if size < 2 else "points"
-        return f"{sign}{size:.1f} {unit} {span}".replace(".", ",")
+        return f"{sign}{fmt_decimal(size)} {'point' if size < 2 else 'points'} {span}"
     if kind == DAYS:
-        return f"{sign}{size:g} {'jour' if size < 2 else 'jours'} {span}"
-    return f"{sign}{fmt_int(round(size))} {span}"
+        return f"{sign}{fmt_int(int(size))} {'jour' if size < 2 else 'jours'} {span}"
+    return f"{sign}{fmt_int(int(size))} {span}"
 
 
 def trend_words(points: tuple[tuple[str, float | int | None], ...], kind: str, what: str):
@@ -841,9 +871,7 @@ class Context:
         when = (
             f"à la fin de {fmt_month(self.month)}" if stock_like else f"en {fmt_month(self.month)}"
         )
-        # raw_previous is set only where the month's delta may be published
-        words = delta_words(tile.raw, tile.raw_previous, figure.kind, "sur un mois")
-        tile = replace(tile, delta_words=words, when=when)
+        tile = replace(tile, when=when)
         if self.history is None:
             return tile
         loaded = sorted(m for m in self.history.months if m <= self.month)
@@ -858,7 +886,7 @@ class Context:
         withheld = {"stock": self.withheld.year[0], "orientations": self.withheld.year[1]}
         if figure.kind == NUMBER and (withheld.get(figure.family) or tile.raw is None):
             then = None  # a count the partition hides, or beside a hidden one
-        year_delta = delta_words(tile.raw, then, figure.kind, "sur un an")
+        year_delta = delta_words(tile.raw, then, figure.kind, YEAR_SPAN)
         if figure.kind == NUMBER and then is not None:
             shown = masking.mask_delta(tile.raw, then, self.limit)
             year_delta = None if shown is None else year_delta
@@ -874,8 +902,7 @@ class Context:
     def _cohorte_context(self, tile: Tile) -> Tile:
         figure = next(f for f in COHORTE_FIGURES if f.label == tile.label)
         kind = SHARE if figure.is_share else DAYS
-        words = delta_words(tile.raw, tile.raw_previous, kind, "sur un mois")
-        tile = replace(tile, key=figure.key, delta_words=words, when=f"pour la {tile.caption}")
+        tile = replace(tile, key=figure.key, when=f"pour la {tile.caption}")
         if self.history is None:
             return tile
         trend_months = [shift_month(tile.cohorte, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
@@ -888,17 +915,13 @@ class Context:
             tile,
             year_ago=year if then is not None else None,
             year_value=fmt_kind(then, kind) if then is not None else None,
-            year_delta=delta_words(tile.raw, then, kind, "sur un an"),
+            year_delta=delta_words(tile.raw, then, kind, YEAR_SPAN),
             trend=trend,
             trend_words=trend_words(trend, kind, "cohortes"),
         )
 
     def _yardsticks(self, tile: Tile) -> Tile:
-        kind = (
-            SHARE
-            if tile.is_share
-            else (DAYS if tile.cohorte or tile.key in COHORTE_DAYS else NUMBER)
-        )
+        kind = tile.kind
         target = self.yardsticks.objectifs.get(tile.key or "")
         if target is not None and target.kind != kind:
             target = None  # a target in another unit than the tile's figure (hours)

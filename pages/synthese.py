@@ -6,6 +6,9 @@ from dashboard import comite_download, figures, filters, widgets
 from dashboard.texte import for_markdown
 from dashboard.views.synthese import synthese_view, territoire_table
 
+DELTA_COLOURS = {"mieux": "green", "moins-bien": "red"}
+DELTA_ARROWS = {1: "up", -1: "down"}
+
 departement, month, communes = filters.open_page("synthese", "Synthèse")
 view = synthese_view(departement, month, communes)
 
@@ -19,9 +22,11 @@ for group in view.groups:
         column.metric(
             tile.label,
             tile.value,
-            delta=tile.delta,
-            delta_color="inverse" if tile.lower_is_better else "normal",
-            delta_description="sur un mois" if tile.delta else None,
+            # the builder's words (« −3,0 points sur la cohorte précédente », as the
+            # committee report prints them); arrow and colour from its sign, not the text
+            delta=tile.delta_words,
+            delta_color=DELTA_COLOURS.get(tile.tone, "gray"),
+            delta_arrow=DELTA_ARROWS.get(tile.direction, "off"),
             help=tile.help,
             **({"chart_data": trend, "chart_type": "line"} if len(trend) > 1 else {}),
         )

@@ -11,14 +11,11 @@ import subprocess
 from contextlib import redirect_stdout
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from dashboard import comite, palette
+from dashboard import comite, headlines, palette
 from dashboard.formatting import (
     GENERIC_CODES,
-    NNBSP,
-    delta_words,
+    MINUS,
     fmt_int,
     fmt_month,
     fmt_share,
@@ -276,35 +273,67 @@ def test_page_one_is_the_synthese_in_one_page(generated):
 
 
 def test_deltas_are_signed_and_said_in_words(generated):
+    """Page 1 prints each tile's delta as the builder says it (`Tile.delta_words`), a
+    cohorte compared with the cohorte before it, never « sur un mois »."""
     first = _page(generated.pdf, 1)
-    said = [
-        delta_words(t.delta, "sur la cohorte précédente" if t.cohorte else "sur un mois")
-        for t in generated.rapport.tiles
-        if t.delta
-    ]
-    assert said
-    for words in said:
-        assert _fold(words) in first, words
-    assert re.search(r"[+−]\d", first)
+    tiles = [t for t in generated.rapport.tiles if t.delta_words]
+    assert tiles and any(t.cohorte for t in tiles)
+    for tile in tiles:
+        assert _fold(tile.delta_words) in first, tile.delta_words
+        span = headlines.COHORTE_SPAN if tile.cohorte else headlines.MONTH_SPAN
+        assert tile.delta_words.endswith(f" {span}"), tile.delta_words
+    assert re.search(rf"[+{MINUS}]\d", first)
     assert not re.search(r"(?<![\w-])-\d", first)  # a minus is « − », never a hyphen
     assert not re.search(r"\d pt\b|\d j sur", first)  # units in words
 
 
-@pytest.mark.parametrize(
-    ("delta", "compared", "said"),
-    [
-        ("+16", "sur un mois", "+16 sur un mois"),
-        ("-3,2 pt", "sur un mois", "−3,2 points sur un mois"),
-        ("+1,5 pt", "sur un mois", "+1,5 point sur un mois"),
-        ("-1 j", "sur la cohorte précédente", "−1 jour sur la cohorte précédente"),
-        ("+5 j", "sur la cohorte précédente", "+5 jours sur la cohorte précédente"),
-        ("+0,0 pt", "sur un mois", "stable sur un mois"),
-        (f"-1{NNBSP}234", "sur un mois", f"−1{NNBSP}234 sur un mois"),
-        (None, "sur un mois", None),
-    ],
-)
-def test_delta_words(delta, compared, said):
-    assert delta_words(delta, compared) == said
+def _said(tile: headlines.Tile) -> list[str]:
+    """What a tile says, as the page and the report print it."""
+    return [tile.label, tile.value, *([tile.delta_words] if tile.delta_words else []),
+            *tile.context]  # fmt: skip
+
+
+def test_page_and_pdf_say_the_same_words_for_each_tile(generated, view_reader):
+    """The Synthèse page's builder (its view, as the page reads the warehouse) and page 1
+    of the PDF: the same groups, and for each tile the same value, delta words and context
+    lines (a year before, the trend, the target, the national figures)."""
+    from dashboard.views.synthese import synthese_view
+
+    view = synthese_view("2A", MONTH, None)
+    page = [(g.title, [_said(t) for t in g.tiles]) for g in view.groups]
+    assert page == [(g.title, [_said(t) for t in g.tiles]) for g in generated.rapport.groups]
+    first = _page(generated.pdf, 1)
+    for title, tiles in page:
+        assert _fold(title) in first, title
+        for words in (w for tile in tiles for w in tile):
+            assert _fold(words) in first, words
+    assert any(t.context for g in view.groups for t in g.tiles)
+    assert sum(bool(t.delta_words) for g in view.groups for t in g.tiles) >= 5
+
+
+def test_page_one_prints_the_warnings_and_file_text_as_text(sample_db, monkeypatch, tmp_path):
+    """A refused targets file: page 1 says why (the builder's warning) before the tiles; a
+    label read from the references file is printed as text, never as markup."""
+    from pipelines.settings import DEFAULT_REFERENCES
+
+    (tmp_path / "objectifs.yaml").write_text(
+        '"2A":\n  - {indicateur: inconnue, sens: ">=", valeur: 80 %}\n', encoding="utf-8"
+    )
+    references = DEFAULT_REFERENCES.read_text(encoding="utf-8")
+    label = "<b>moins de six mois</b>"
+    assert "libelle: Orientées parmi les personnes au RSA depuis moins de six mois" in references
+    (tmp_path / "references.yaml").write_text(
+        references.replace("au RSA depuis moins de six mois", label, 1), encoding="utf-8"
+    )
+    monkeypatch.setenv("PILOTAGE_OBJECTIFS", str(tmp_path / "objectifs.yaml"))
+    monkeypatch.setenv("PILOTAGE_REFERENCES", str(tmp_path / "references.yaml"))
+    built = comite.build(warehouse.open_reader(sample_db), "2A", MONTH)
+    assert built.warnings and built.warnings[0].startswith("Objectifs non affichés : ")
+    cover = comite.render_html(built).split('<section class="page couverture">', 1)[1]
+    cover = cover.split("</section>\n\n", 1)[0]
+    assert cover.index(built.warnings[0].split(" : ")[0]) < cover.index('class="groupes"')
+    assert "inconnue" in cover and "Objectif :" not in cover
+    assert label not in cover and "&lt;b&gt;moins de six mois&lt;/b&gt;" in cover
 
 
 def test_the_cover_gives_each_source_data_date_in_words(generated, sample_db):
@@ -474,15 +503,3 @@ def test_captions_are_printed_in_words(keys):
     assert "`" not in printed
     assert not any(re.search(rf"\b{k}\b", printed) for k in glossary.entries() if "_" in k)
     assert glossary.definition(keys[0]).split(" ")[1] in printed  # the definition is kept
-
-
-@given(st.integers(min_value=-100_000, max_value=100_000), st.sampled_from(["", " pt", " j"]))
-def test_delta_words_keep_the_figure_and_its_sign(n, unit):
-    """Whatever the figure, its words keep its digits and say its sign with « + » or « − »."""
-    delta = f"{'+' if n > 0 else ''}{fmt_int(n)}{unit}"
-    said = delta_words(delta, "sur un mois")
-    if n == 0:
-        assert said == "stable sur un mois"
-    else:
-        assert said.startswith(("+" if n > 0 else "−") + fmt_int(abs(n)))
-        assert said.endswith(" sur un mois") and "-" not in said

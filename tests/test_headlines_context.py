@@ -8,12 +8,15 @@ seen on the figures that decide it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dashboard import figures, headlines
-from dashboard.formatting import fmt_share
+from dashboard.formatting import MINUS, NNBSP, fmt_share
 
 MONTH, BEFORE, YEAR = "2026-06", "2026-05", "2025-06"
 LIMIT = 11
@@ -217,11 +220,75 @@ def test_the_year_before_is_masked_as_the_month_is(yardsticks) -> None:
 def test_signed_deltas_in_words(yardsticks) -> None:
     head = _headline()
     assert _tile(head, "stock_total").delta_words == "+13 sur un mois"  # 1733 − 1720
-    assert headlines.delta_words(0.69, 0.72, headlines.SHARE, "sur un an") == (
-        "\u22123,0 points sur un an"
-    )
-    assert headlines.delta_words(10, 26, headlines.NUMBER, "sur un mois") == "\u221216 sur un mois"
-    assert headlines.delta_words(31, 30, headlines.DAYS, "sur un an") == "+1 jour sur un an"
+    # a cohorte is compared with the cohorte before it, not with « un mois »
+    share = _tile(head, "orientes_30j_share")  # 72 % for juin as for mai
+    assert share.delta_words == "inchangé sur la cohorte précédente"
+    assert (share.direction, share.tone) == (0, None)
+    results = _results()
+    results["delai_orientation"][MONTH] = _delai(MONTH, 0.69, 33)
+    worse = _headline(results)
+    share, delay = _tile(worse, "orientes_30j_share"), _tile(worse, "delai_orientation_jours")
+    assert share.delta_words == f"{MINUS}3,0 points sur la cohorte précédente"
+    assert delay.delta_words == "+3 jours sur la cohorte précédente"
+    assert (share.direction, share.tone) == (-1, "moins-bien")
+    assert (delay.direction, delay.tone) == (1, "moins-bien")  # a longer delay is worse
+    contact = _tile(head, "contact_90j_share")  # 76 % against 70 %
+    assert (contact.delta_words, contact.tone) == ("+6,0 points sur un mois", "mieux")
+
+
+@pytest.mark.parametrize(
+    ("now", "then", "kind", "said"),
+    [
+        (1733, 1717, headlines.NUMBER, "+16 sur un mois"),
+        (10, 26, headlines.NUMBER, f"{MINUS}16 sur un mois"),
+        (1, 1235, headlines.NUMBER, f"{MINUS}1{NNBSP}234 sur un mois"),
+        (0.69, 0.72, headlines.SHARE, f"{MINUS}3,0 points sur un mois"),
+        (0.735, 0.72, headlines.SHARE, "+1,5 point sur un mois"),
+        (0.72, 0.72004, headlines.SHARE, "inchangé sur un mois"),
+        (31, 30, headlines.DAYS, "+1 jour sur un mois"),
+        (25, 30, headlines.DAYS, f"{MINUS}5 jours sur un mois"),
+        (30, 30, headlines.DAYS, "inchangé sur un mois"),
+        (None, 30, headlines.DAYS, None),
+        (30, None, headlines.NUMBER, None),
+    ],
+)
+def test_delta_words(now, then, kind, said) -> None:
+    assert headlines.delta_words(now, then, kind, headlines.MONTH_SPAN) == said
+
+
+NUMBER_SAID = re.compile(rf"([+{MINUS}])([\d{NNBSP}]+(?:,\d)?)(?: (points?|jours?))? (.+)")
+UNITS = {headlines.NUMBER: None, headlines.SHARE: "point", headlines.DAYS: "jour"}
+PRECISION = {headlines.NUMBER: 0.5, headlines.SHARE: 0.05, headlines.DAYS: 0.5}  # printed unit
+
+
+@given(
+    st.sampled_from([headlines.NUMBER, headlines.SHARE, headlines.DAYS]),
+    st.floats(-1e6, 1e6) | st.integers(-1_000_000, 1_000_000),
+    st.floats(-1e6, 1e6) | st.integers(-1_000_000, 1_000_000),
+)
+def test_delta_words_say_the_sign_and_the_size(kind, now, then) -> None:
+    """For any two values of any kind: « inchangé » exactly when the difference rounds to
+    zero as printed, else its sign (« + » or the typeset « − », never a hyphen), its size
+    within the printed precision, its unit in words (singular below 2), the span last."""
+    if kind == headlines.SHARE:
+        now, then = now / 1e6, then / 1e6  # shares: fractions
+    said = headlines.delta_words(now, then, kind, headlines.YEAR_SPAN)
+    diff = 100 * (now - then) if kind == headlines.SHARE else now - then
+    precision = PRECISION[kind]
+    if abs(diff) < precision * 0.999:  # rounds to zero whatever the float's last bit
+        assert said == f"{headlines.UNCHANGED} {headlines.YEAR_SPAN}"
+        return
+    if abs(diff) <= precision * 1.001:  # on the rounding edge: either is right
+        return
+    match = NUMBER_SAID.fullmatch(said)
+    assert match and "-" not in said, said
+    sign, number, unit, span = match.groups()
+    assert sign == ("+" if diff > 0 else MINUS)
+    size = float(number.replace(NNBSP, "").replace(",", "."))
+    assert abs(size - abs(diff)) <= precision * 1.001
+    expected_unit = UNITS[kind]
+    assert unit == (None if expected_unit is None else expected_unit + "s" * (size >= 2))
+    assert span == headlines.YEAR_SPAN
 
 
 def test_trend_of_twelve_months_ending_with_the_month(yardsticks) -> None:
@@ -292,5 +359,9 @@ def test_the_synthese_page_shows_groups_targets_and_references(
     assert for_markdown("Un an plus tôt (juin 2025) : ") in captions
     labels = [m.label for m in at.metric]
     assert "Part orientée (DREES)" in labels
+    # each metric's delta is the builder's words, as the committee report prints them
+    deltas = [m.delta for m in at.metric if m.delta]
+    assert any(d.endswith(" sur la cohorte précédente") for d in deltas), deltas
+    assert all(re.match(rf"[+{MINUS}]\d|inchangé ", d) for d in deltas), deltas
     charts = [c for c in at.get("plotly_chart") if "objectif_part_orientes" in str(c.proto.id)]
     assert len(charts) == 1 and '"dash":"dash"' in charts[0].proto.spec.replace(" ", "")

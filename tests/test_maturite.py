@@ -121,10 +121,13 @@ def test_tiles_use_the_latest_complete_cohorte_and_name_it(cohortes) -> None:
     series = {f: _series(cohortes, f) for f in headlines.COHORTE_FAMILIES}
     median, within_30, *_ = headlines.cohorte_tiles(series, "2026-10", limit=1)
     assert (within_30.cohorte, within_30.previous) == ("2026-09", "2026-08")
-    assert (within_30.value, within_30.delta) == (f"75,0{NNBSP}%", "+25,0 pt")
+    assert (within_30.value, within_30.delta_words) == (
+        f"75,0{NNBSP}%",
+        "+25,0 points sur la cohorte précédente",
+    )
     assert within_30.caption == "cohorte de septembre 2026"
     # the median needs 42 days: September is still provisional, August is shown
-    assert (median.cohorte, median.value, median.delta) == ("2026-08", "10 j", None)
+    assert (median.cohorte, median.value, median.delta_words) == ("2026-08", "10 j", None)
     assert median.caption == "cohorte d'août 2026"
     # a month chosen earlier: its own cohortes only
     earlier = headlines.cohorte_tiles(series, "2026-08", limit=1)[1]
@@ -142,7 +145,11 @@ def test_a_tile_without_complete_cohorte_says_nd(cohortes) -> None:
 def test_tiles_hide_a_cohorte_too_small_to_publish(cohortes) -> None:
     series = {f: _series(cohortes, f) for f in headlines.COHORTE_FAMILIES}
     within_30 = headlines.cohorte_tiles(series, "2026-10", limit=11)[1]
-    assert (within_30.cohorte, within_30.value, within_30.delta) == ("2026-09", "n.d.", None)
+    assert (within_30.cohorte, within_30.value, within_30.delta_words) == (
+        "2026-09",
+        "n.d.",
+        None,
+    )
 
 
 def test_sentences_compare_complete_cohortes_and_name_them(cohortes) -> None:

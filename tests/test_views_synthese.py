@@ -3,7 +3,8 @@ territoire table equal the indicator layer, masked at the published threshold.""
 
 from __future__ import annotations
 
-from dashboard.formatting import fmt_int, fmt_share, of_month
+from dashboard import headlines
+from dashboard.formatting import MINUS, fmt_int, fmt_share, of_month
 from dashboard.views.synthese import NO_PREVIOUS, synthese_view, territoire_table
 from pipelines import indicators, territoires
 from pipelines.masking import count_label
@@ -16,7 +17,10 @@ def test_tiles_trend_and_sentences_are_the_indicator_layers(view_reader) -> None
     now = indicators.summary(view_reader, "2A", MONTH)
     before = indicators.summary(view_reader, "2A", "2026-05")
     assert view.stock[0].value == fmt_int(now["stock_total"])
-    assert view.stock[0].delta == fmt_int(now["stock_total"] - before["stock_total"])
+    assert view.stock[0].delta_words == headlines.delta_words(
+        now["stock_total"], before["stock_total"], headlines.NUMBER, headlines.MONTH_SPAN
+    )
+    assert view.stock[0].delta_words.startswith(("+", MINUS))
     assert [t.value for t in view.stock[2:]] == [
         fmt_share(now["cer_notifie_share"]),
         fmt_share(now["contact_90j_share"]),
@@ -54,7 +58,7 @@ def test_the_first_month_has_nothing_to_compare(view_reader) -> None:
     first = indicators.months_available(view_reader, "2A")[-1]
     view = synthese_view("2A", first, None)
     assert view.sentences[0] == NO_PREVIOUS or not view.sentences[0].startswith("Le nombre")
-    assert view.stock[0].delta is None
+    assert view.stock[0].delta_words is None
 
 
 def test_cat_1_3_is_the_share_of_categories_1_to_3_in_the_stock(view_reader) -> None:
@@ -118,7 +122,7 @@ def test_differencing_the_territoires_gives_no_masked_count_away(view_reader, pu
     for label in hidden:
         own = synthese_view("2A", MONTH, known[label])
         tile = next(t for row in own.main for t, _ in row if t.label == "Décisions d'orientation")
-        assert (tile.value, tile.delta) == (f"< {limit}", None)
+        assert (tile.value, tile.delta_words) == (f"< {limit}", None)
     whole = synthese_view("2A", MONTH, None)
     tile = next(t for row in whole.main for t, _ in row if t.label == "Décisions d'orientation")
     assert tile.value == fmt_int(sum(decisions.values()))
