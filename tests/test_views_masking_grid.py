@@ -273,10 +273,10 @@ def test_the_pdf_prints_the_departements_row_of_every_decision(
     request.addfinalizer(partition._decision.clear)
     report = comite.build(view_reader, "2A", MONTH, limit=limit)
     page = synthese_view("2A", MONTH, None)
-    pdf = {t.label: (t.value, t.delta) for t in report.tiles}
+    pdf = {t.label: (t.value, t.delta_words) for t in report.tiles}
     for tile in (page.stock[0], page.main[0][0][0]):
         assert tile.value == f"< {limit}"
-        assert pdf[tile.label] == (tile.value, tile.delta) == (tile.value, None)
+        assert pdf[tile.label] == (tile.value, tile.delta_words) == (tile.value, None)
     tables = [b for s in report.sections for b in s.blocks if isinstance(b, comite.Table)]
     printed = [row[1:] for table in tables for row in table.rows]
     scope = demo_scope()
@@ -287,8 +287,9 @@ def test_the_pdf_prints_the_departements_row_of_every_decision(
     axes = accompagnement_view(scope).distributions[0]
     for block in (decisions.organismes, axes):
         shown = figures.masked_frame(block.counts, block.labels, limit, block.linked)
-        same = [t for t in tables if [r[0] for r in t.rows] == shown["code"].tolist()]
-        assert [[r[2] for r in t.rows] for t in same] == [shown["affiche"].tolist()]
+        # a table prints (code,) label, count: internal codes are left out (comite.IDENTIFIER)
+        same = [t for t in tables if [r[-2] for r in t.rows] == shown["libelle"].tolist()]
+        assert [[r[-1] for r in t.rows] for t in same] == [shown["affiche"].tolist()]
 
 
 def test_a_profile_group_is_masked_with_the_rest_of_its_row() -> None:
