@@ -46,10 +46,8 @@ def grid(
         return None
     auth.authorise(departement)
 
-    def read() -> tuple[dict, dict]:
-        return db.family("stock", departement, month, None), {
-            t: db.family("stock", departement, month, cs) for t, cs in partition.items()
-        }
+    def read() -> tuple[dict, dict]:  # the period's grid in one query (db.stock_grille)
+        return db.stock_grille(departement, month, partition)
 
     return _decision(db.generation(), departement, month, tuple(partition), limit, read)
 
