@@ -24,7 +24,10 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
+    from dashboard import warm
+
     PagesManager.uses_pages_directory = False  # app.py calls st.navigation on every run
+    warm.enable()  # caches filled after each load and at start (dashboard/warm.py)
     sys.argv = ["streamlit", "run", str(ASGI), *(sys.argv[1:] if argv is None else argv)]
     cli.main()
 
