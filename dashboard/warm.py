@@ -23,7 +23,8 @@ import os
 import threading
 
 from dashboard import db, filters
-from pipelines import indicators
+from dashboard.views import partition as partition_view
+from pipelines import indicators, masking
 
 ENABLED = False  # the server turns it on (dashboard/serve.py); a test run of a page does not
 _LOCK = threading.Lock()
@@ -51,6 +52,24 @@ def monthly(name: str) -> bool:
     return "month" in inspect.signature(getattr(indicators, name)).parameters
 
 
+def decisions(
+    path: str, generation: tuple, departement: str, months: list[str], partition: dict
+) -> None:
+    """The masking grid of the default period, and its decision at the published
+    threshold (the committee's views; an analyst's unmasked view takes none): the same
+    cache, keys and reading as `partition.grid`, keyed by the threshold, so a decision is
+    never served at another one."""
+    grid = db._stock_grille(path, generation, departement, tuple(partition.items()))
+    limit = masking.committee_threshold()
+    if limit <= 1:
+        return
+    for month in months[: int(filters.DEFAULT_PERIOD)]:
+        counts = grid.get(month) or indicators.grille_vide(partition)
+        partition_view._decision(
+            generation, departement, month, tuple(partition), limit, lambda c=counts: c
+        )
+
+
 def fill(path: str, generation: tuple) -> None:
     """Read into the caches what each département's pages open with (see the module's
     docstring): the same private cached functions, with the same arguments, as
@@ -62,7 +81,7 @@ def fill(path: str, generation: tuple) -> None:
             continue
         partition = db._communes_par_territoire(path, generation, departement)
         if partition:
-            db._stock_grille(path, generation, departement, tuple(partition.items()))
+            decisions(path, generation, departement, months, partition)
         for name in db.FAMILIES:
             if not monthly(name):  # one result for every month (contrat_courbe)
                 db._family(path, generation, name, departement, None, None)

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 import streamlit as st
 
-from dashboard import db, filters, warm
+from dashboard import db, filters, headlines, warm
 from pipelines import indicators, loader
 from pipelines.access import User
 from tests.conftest import pecgm_lines, run_app, write_pecgm
@@ -19,7 +19,8 @@ from tests.conftest import pecgm_lines, run_app, write_pecgm
 
 @pytest.fixture
 def counted_queries(monkeypatch) -> Counter:
-    """Each indicator query asked, the warming thread's included."""
+    """Each indicator query asked, and each masking grid decision computed, the warming
+    thread's included."""
     asked: Counter = Counter()
     lock = threading.Lock()
     real = indicators.run
@@ -29,7 +30,15 @@ def counted_queries(monkeypatch) -> Counter:
             asked[name] += 1
         return real(con, name, params)
 
+    real_decision = headlines.grid_hidden
+
+    def decided(*args):
+        with lock:
+            asked["grid_hidden"] += 1
+        return real_decision(*args)
+
     monkeypatch.setattr(indicators, "run", counted)
+    monkeypatch.setattr(headlines, "grid_hidden", decided)
     return asked
 
 
@@ -108,7 +117,8 @@ def test_a_page_opened_after_the_filling_asks_the_warehouse_nothing(
     sample_db, enabled, monkeypatch, counted_queries, page
 ) -> None:
     """The sign-in form's run starts the filling; then the committee's landing page (the
-    Synthèse) and a topic page are drawn from the caches alone."""
+    Synthèse) and a topic page are drawn from the caches alone: no query, and the masking
+    decision across territoires of the published threshold already taken."""
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     assert not run_app(None).exception  # the sign-in form: nothing read by the page
     warm._THREADS[-1].join(timeout=300)
