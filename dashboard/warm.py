@@ -8,9 +8,11 @@ the whole département, and the Synthèse of the latest month.
 
 Only the data caches of dashboard/db.py are filled, with the very keys the pages use
 (warehouse path and generation, département, month, territoire): raw indicator results,
-which a view masks at its own threshold when it draws them. Nothing per user, no masked
-result, no figure (the figure cache is keyed by the viewer's threshold): a page still
-authorises its département before it reads any of them (`db.family`, `db.summary`).
+which a view masks at its own threshold when it draws them. The one masking result
+filled is the grid decision across territoires at the published threshold, under that
+threshold (`decisions`). Nothing per user, no figure (the figure cache is keyed by the
+viewer's threshold): a page still authorises its département before it reads any of
+them (`db.family`, `db.summary`, `partition.grid`).
 The thread runs at the lowest CPU priority, behind the users' requests.
 """
 
