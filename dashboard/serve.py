@@ -14,20 +14,23 @@ on the same server, through Streamlit's own `st.App`.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 ASGI = Path(__file__).resolve().parents[1] / "asgi.py"
+PRECHARGEMENT = "PILOTAGE_PRECHARGEMENT"  # read by dashboard/warm.py
 
 
 def main(argv: list[str] | None = None) -> None:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
-    from dashboard import warm
-
     PagesManager.uses_pages_directory = False  # app.py calls st.navigation on every run
-    warm.enable()  # caches filled after each load and at start (dashboard/warm.py)
+    # Caches filled after each load and at start (dashboard/warm.py). A variable, not an
+    # import: dashboard/ imported before Streamlit's runtime starts would bind its caches
+    # to a storage made without it.
+    os.environ[PRECHARGEMENT] = "1"
     sys.argv = ["streamlit", "run", str(ASGI), *(sys.argv[1:] if argv is None else argv)]
     cli.main()
 

@@ -24,11 +24,10 @@ import logging
 import os
 import threading
 
-from dashboard import db, filters
+from dashboard import db, filters, serve
 from dashboard.views import partition as partition_view
 from pipelines import indicators, masking
 
-ENABLED = False  # the server turns it on (dashboard/serve.py); a test run of a page does not
 _LOCK = threading.Lock()
 _STARTED: set[tuple[str, tuple]] = set()  # (warehouse path, generation) warmed or warming
 _THREADS: list[threading.Thread] = []  # the threads started (tests wait for the last one)
@@ -102,19 +101,19 @@ def _run(path: str, generation: tuple) -> None:
         LOG.exception("préchargement des caches interrompu")
 
 
-def enable() -> None:
-    """Fill the caches after each load in this process: what the server does. Tests
-    that run pages leave it off, so that what a page asks is what the page asks."""
-    global ENABLED
-    ENABLED = True
+def enabled() -> bool:
+    """Whether this process fills the caches after each load: the server does
+    (dashboard/serve.py sets the variable). Test runs of pages do not, so that what a
+    page asks is what the page asks."""
+    return os.environ.get(serve.PRECHARGEMENT) == "1"
 
 
 def after_load() -> threading.Thread | None:
     """Start filling the caches once per warehouse generation; the thread started (tests
     wait for it), None when this generation is already filled or being filled, or no
-    warehouse exists yet, or outside the server (`enable`). Called at every script run: a
+    warehouse exists yet, or outside the server (`enabled`). Called at every script run: a
     file stat and a set lookup."""
-    generation = db.generation() if ENABLED else None
+    generation = db.generation() if enabled() else None
     if generation is None:
         return None
     key = (str(db.db_path()), generation)

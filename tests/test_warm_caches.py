@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 import streamlit as st
 
-from dashboard import db, filters, headlines, warm
+from dashboard import db, filters, headlines, serve, warm
 from pipelines import indicators, loader
 from pipelines.access import User
 from tests.conftest import pecgm_lines, run_app, write_pecgm
@@ -44,7 +44,7 @@ def counted_queries(monkeypatch) -> Counter:
 
 @pytest.fixture
 def enabled(monkeypatch):
-    monkeypatch.setattr(warm, "ENABLED", True)
+    monkeypatch.setenv(serve.PRECHARGEMENT, "1")  # as the server sets it
     monkeypatch.setattr(warm, "_STARTED", set())
     st.cache_data.clear()
     yield
@@ -106,7 +106,7 @@ def test_the_filling_is_off_outside_the_server(sample_db, monkeypatch) -> None:
     """A page run in a test asks what the page asks (tests/test_round_trips.py)."""
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     monkeypatch.setattr(warm, "_STARTED", set())
-    assert warm.ENABLED is False
+    monkeypatch.delenv(serve.PRECHARGEMENT, raising=False)
     at = run_app(User("c", "comite", ("2A",)), {"dep": "2A"})
     assert not at.exception
     assert not warm._STARTED
