@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import auth, menu
+from dashboard import auth, menu, warm
 from pipelines import masking
 from pipelines.settings import private_umask
 
@@ -12,6 +12,7 @@ private_umask()  # uploads, reports, warehouse generations written by this serve
 # from a font server outside the machine on every view.
 st.set_page_config(page_title="Pilotage RSA", page_icon=str(menu.ICON), layout="wide")
 menu.chrome()
+warm.after_load()  # after a load, or at the first run of the server: caches filled behind
 
 
 user = auth.signed_in_user()  # checked against the access file at every run

@@ -83,6 +83,30 @@ def communes_par_territoire(departement: str) -> dict[str, tuple[str, ...]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def _stock_grille(
+    path: str, gen: tuple, departement: str, partition: tuple[tuple[str, tuple[str, ...]], ...]
+) -> dict[str, tuple[dict, dict[str, dict]]]:
+    """Every loaded month of the département's grid at once: one query for what a page
+    asks month by month (a year of the masking decision) and for the months the next
+    page will ask."""
+    con = _pool(path).cursor()
+    months = indicators.months_available(con, departement)
+    return indicators.stock_grille(con, departement, months, dict(partition))
+
+
+def stock_grille(
+    departement: str, month: str, partition: dict[str, tuple[str, ...]]
+) -> tuple[dict, dict[str, dict]]:
+    """The département's and each territoire's registered persons of `month` as the
+    masking grid reads them (`indicators.stock_grille`): the département authorised, the
+    whole period read once per generation and partition."""
+    auth.authorise(departement)
+    gen = generation()
+    grid = _stock_grille(str(db_path()), gen, departement, tuple(partition.items())) if gen else {}
+    return grid.get(month) or indicators.grille_vide(partition)  # a month without a file
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def _journal(path: str, gen: tuple, limit: int) -> list[journal.JournalRow]:
     con = _pool(path).cursor()
     if warehouse.schema_version(con) == 0:

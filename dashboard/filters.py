@@ -97,6 +97,7 @@ PARCOURS_FR = {
     "professionnel": "Professionnel",
 }
 PERIODS = ["6", "12", "18", "24"]
+DEFAULT_PERIOD = "12"  # months; the period a page opens with (dashboard/warm.py fills it)
 
 
 def parcours_type() -> str | None:
@@ -108,7 +109,14 @@ def parcours_type() -> str | None:
 def period(departement: str, month: str) -> list[str]:
     """The months of the chosen period ending with `month`, oldest first."""
     size = int(
-        pick("Période (mois)", PERIODS, "periode", lambda p: f"{p} derniers mois", default=1) or 12
+        pick(
+            "Période (mois)",
+            PERIODS,
+            "periode",
+            lambda p: f"{p} derniers mois",
+            default=PERIODS.index(DEFAULT_PERIOD),
+        )
+        or DEFAULT_PERIOD
     )
     available = [m for m in db.months(departement) if m <= month]
     return sorted(available[:size])

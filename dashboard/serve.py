@@ -14,10 +14,12 @@ on the same server, through Streamlit's own `st.App`.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 ASGI = Path(__file__).resolve().parents[1] / "asgi.py"
+PRECHARGEMENT = "PILOTAGE_PRECHARGEMENT"  # read by dashboard/warm.py
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,6 +27,10 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False  # app.py calls st.navigation on every run
+    # Caches filled after each load and at start (dashboard/warm.py). A variable, not an
+    # import: dashboard/ imported before Streamlit's runtime starts would bind its caches
+    # to a storage made without it.
+    os.environ[PRECHARGEMENT] = "1"
     sys.argv = ["streamlit", "run", str(ASGI), *(sys.argv[1:] if argv is None else argv)]
     cli.main()
 

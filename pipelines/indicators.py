@@ -148,6 +148,69 @@ def stock(
     }
 
 
+# stock_grille.sql's distributions: every one the masking grid crosses (headlines.STOCK_GRIDS)
+GRILLE = ("categorie", "modalite", "sexe", "tranche_age", "axe", "structure_principale")
+
+
+def _as_stock(scope: dict) -> dict:
+    """A grid row in `stock`'s shape: the main structure under structure_suivi."""
+    scope["structure_suivi"] = {"principale": scope.pop("structure_principale")}
+    return scope
+
+
+def grille_vide(partition: dict[str, tuple[str, ...]]) -> tuple[dict, dict[str, dict]]:
+    """A month without records in `stock_grille`'s shape: totals 0, distributions empty."""
+
+    def empty() -> dict:
+        return _as_stock({"stock_total": 0, **{name: {} for name in GRILLE}})
+
+    return empty(), {t: empty() for t in partition}
+
+
+def grille_parameters(
+    departement: str, months: list[str], partition: dict[str, tuple[str, ...]]
+) -> dict:
+    """The bound parameters of stock_grille.sql: the period that holds `months`, and the
+    partition as a list of {territoire, communes}."""
+    return {
+        "departement": departement,
+        "debut": f"{min(months)}-01",
+        "fin": f"{max(months)}-01",
+        "territoires": [{"territoire": t, "communes": list(cs)} for t, cs in partition.items()],
+    }
+
+
+def stock_grille(
+    con: duckdb.DuckDBPyConnection,
+    departement: str,
+    months: list[str],
+    partition: dict[str, tuple[str, ...]],
+) -> dict[str, tuple[dict, dict[str, dict]]]:
+    """Per month: the département's and each territoire's registered persons as the
+    masking grid reads them (`stock_total` and the GRILLE distributions of `stock`, the
+    same counts), all read by one query over the period (stock_grille.sql) instead of one
+    `stock` per territoire and month. A month or a territoire without records has a
+    total of 0 and empty distributions, as `stock` gives them (`grille_vide`)."""
+    out = {m: ({"stock_total": 0, **{n: {} for n in GRILLE}},
+               {t: {"stock_total": 0, **{n: {} for n in GRILLE}} for t in partition})
+           for m in months}  # fmt: skip
+    for row in run(con, "stock_grille", grille_parameters(departement, months, partition)):
+        if row["mois"] not in out:
+            continue
+        whole, by_territoire = out[row["mois"]]
+        scope = whole if row["territoire"] is None else by_territoire[row["territoire"]]
+        if row["code"] is None:
+            scope[row["indicateur"]] = int(row["n"])
+        else:
+            scope[row["indicateur"]][row["code"]] = int(row["n"])
+    for whole, by_territoire in out.values():
+        for scope in (whole, *by_territoire.values()):
+            for name in GRILLE:
+                scope[name] = dict(sorted(scope[name].items()))
+            _as_stock(scope)
+    return out
+
+
 def months_available(con: duckdb.DuckDBPyConnection, departement: str) -> list[str]:
     """Months with a loaded PECGM file for a département, newest first."""
     rows = con.execute(

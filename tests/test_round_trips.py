@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import pytest
 import streamlit as st
 
 from pipelines import indicators
@@ -32,3 +33,29 @@ def test_the_synthese_queries_each_family_and_month_once(sample_db, monkeypatch)
     assert at.title[0].value == "Synthèse"
     assert asked, "the view asked nothing: the count would prove nothing"
     assert {query: n for query, n in asked.items() if n > 1} == {}
+
+
+@pytest.mark.parametrize("page", ["pages/demandeurs.py", "pages/accompagnement.py"])
+def test_a_topic_page_reads_the_masking_grid_in_one_query(sample_db, monkeypatch, page) -> None:
+    """The first view of a page that masks across territoires reads a year of the grid in
+    one grouped query (stock_grille.sql), not one stock query per territoire and month
+    (48 on the demo)."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    asked: Counter = Counter()
+    lock = threading.Lock()
+    real = indicators.run
+
+    def counted(con, name, params):
+        with lock:
+            territoire = params.get("communes") is not None
+            asked[name, territoire] += 1
+        return real(con, name, params)
+
+    at = run_app(User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-10"})
+    monkeypatch.setattr(indicators, "run", counted)
+    st.cache_data.clear()  # the first view after a load
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert asked["stock_grille", False] == 1, asked
+    assert asked["stock", True] == 0, asked

@@ -54,6 +54,8 @@ def grid(
     auth.authorise(departement)
 
     def read() -> tuple[dict, dict]:
+        if family == "stock":  # the period's grid in one query (db.stock_grille)
+            return db.stock_grille(departement, month, partition)
         return db.family(family, departement, month, None) or {}, {
             t: db.family(family, departement, month, cs) or {} for t, cs in partition.items()
         }

@@ -1,0 +1,141 @@
+"""Caches filled after a load: the first view of a page after a load (or after the server
+starts) costs its DuckDB queries, 0.5 to 2.5 s of CPU on the demo, where a view whose
+data are cached costs under 0.1 s (docs/performances.md). When the warehouse generation
+changes, the first script run that sees it starts one background thread that reads, for
+each département of the warehouse, what every page opens with: its months, its
+territoires, its masking grid and each indicator family over the default period, for
+the whole département, and the Synthèse of the latest month.
+
+Only the data caches of dashboard/db.py are filled, with the very keys the pages use
+(warehouse path and generation, département, month, territoire): raw indicator results,
+which a view masks at its own threshold when it draws them. The one masking result
+filled is the grid decision across territoires at the published threshold, under that
+threshold (`decisions`). Nothing per user, no figure (the figure cache is keyed by the
+viewer's threshold): a page still authorises its département before it reads any of
+them (`db.family`, `db.summary`, `partition.grid`).
+The thread runs at the lowest CPU priority, behind the users' requests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import os
+import threading
+
+from dashboard import db, filters, headlines, serve
+from dashboard.views import partition as partition_view
+from pipelines import indicators, masking
+
+_LOCK = threading.Lock()
+_STARTED: set[tuple[str, tuple]] = set()  # (warehouse path, generation) warmed or warming
+_THREADS: list[threading.Thread] = []  # the threads started (tests wait for the last one)
+LOG = logging.getLogger(__name__)
+THREAD_NAME = "caches-apres-chargement"
+
+
+class _NoSessionWarning(logging.Filter):
+    """The thread fills process-wide caches and has, on purpose, no user session: Streamlit's
+    « missing ScriptRunContext » warning at each cached call says nothing wrong there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != THREAD_NAME
+
+
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+    _NoSessionWarning()
+)
+
+
+def monthly(name: str) -> bool:
+    """Whether an indicator family is read month by month (its function takes `month`)."""
+    return "month" in inspect.signature(getattr(indicators, name)).parameters
+
+
+def decisions(
+    path: str, generation: tuple, departement: str, months: list[str], partition: dict
+) -> None:
+    """The masking grid of the default period, and its decision at the published
+    threshold (the committee's views; an analyst's unmasked view takes none): the same
+    cache, keys and reading as `partition.grid`, keyed by the threshold, so a decision is
+    never served at another one."""
+    grid = db._stock_grille(path, generation, departement, tuple(partition.items()))
+    limit = masking.committee_threshold()
+    if limit <= 1:
+        return
+    for month in months[: int(filters.DEFAULT_PERIOD)]:
+        counts = grid.get(month) or indicators.grille_vide(partition)
+        partition_view._decision(
+            generation, departement, month, tuple(partition), limit, "stock", lambda c=counts: c
+        )
+        for family in headlines.GRIDS:  # the other families, read as `partition.grid` reads
+            if family == "stock":
+                continue
+
+            def read(family=family, month=month) -> tuple[dict, dict]:
+                def one(communes):
+                    found = db._family(path, generation, family, departement, month, communes)
+                    return found or {}
+
+                return one(None), {t: one(cs or None) for t, cs in partition.items()}
+
+            partition_view._decision(
+                generation, departement, month, tuple(partition), limit, family, read
+            )
+
+
+def fill(path: str, generation: tuple) -> None:
+    """Read into the caches what each département's pages open with (see the module's
+    docstring): the same private cached functions, with the same arguments, as
+    `db.months`, `db.communes_par_territoire`, `db.stock_grille`, `db.summary` and
+    `db.series` of a view of the whole département over the default period."""
+    for departement in db._departements(path, generation):
+        months = db._months(path, generation, departement)  # newest first
+        if not months:
+            continue
+        partition = db._communes_par_territoire(path, generation, departement)
+        if partition:
+            decisions(path, generation, departement, months, partition)
+        for name in db.FAMILIES:
+            if not monthly(name):  # one result for every month (contrat_courbe)
+                db._family(path, generation, name, departement, None, None)
+                continue
+            for month in months[: int(filters.DEFAULT_PERIOD)]:
+                db._family(path, generation, name, departement, month, None)
+        db._summary(path, generation, departement, months[0], None)
+
+
+def _run(path: str, generation: tuple) -> None:
+    with contextlib.suppress(OSError):  # not Linux: the thread keeps the server's priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only
+    try:
+        fill(path, generation)
+    except Exception:  # a cache left cold is only slower; the page reports real errors
+        LOG.exception("préchargement des caches interrompu")
+
+
+def enabled() -> bool:
+    """Whether this process fills the caches after each load: the server does
+    (dashboard/serve.py sets the variable). Test runs of pages do not, so that what a
+    page asks is what the page asks."""
+    return os.environ.get(serve.PRECHARGEMENT) == "1"
+
+
+def after_load() -> threading.Thread | None:
+    """Start filling the caches once per warehouse generation; the thread started (tests
+    wait for it), None when this generation is already filled or being filled, or no
+    warehouse exists yet, or outside the server (`enabled`). Called at every script run: a
+    file stat and a set lookup."""
+    generation = db.generation() if enabled() else None
+    if generation is None:
+        return None
+    key = (str(db.db_path()), generation)
+    with _LOCK:
+        if key in _STARTED:
+            return None
+        _STARTED.add(key)
+    thread = threading.Thread(target=_run, args=key, name=THREAD_NAME, daemon=True)
+    _THREADS.append(thread)
+    thread.start()
+    return thread

@@ -1,0 +1,128 @@
+"""After a load commits, the server fills the data caches of dashboard/db.py before a
+user asks for a page (dashboard/warm.py): the first view of a page after a load is then a
+view whose queries are all cached. Only département-keyed raw results are filled; a page
+still authorises its département before it reads them."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+import streamlit as st
+
+from dashboard import db, filters, headlines, serve, warm
+from pipelines import indicators, loader
+from pipelines.access import User
+from tests.conftest import pecgm_lines, run_app, write_pecgm
+
+
+@pytest.fixture
+def counted_queries(monkeypatch) -> Counter:
+    """Each indicator query asked, and each masking grid decision computed, the warming
+    thread's included."""
+    asked: Counter = Counter()
+    lock = threading.Lock()
+    real = indicators.run
+
+    def counted(con, name, params):
+        with lock:
+            asked[name] += 1
+        return real(con, name, params)
+
+    real_decision = headlines.crossed_hidden
+
+    def decided(*args):
+        with lock:
+            asked["grid_hidden"] += 1
+        return real_decision(*args)
+
+    monkeypatch.setattr(indicators, "run", counted)
+    monkeypatch.setattr(headlines, "crossed_hidden", decided)
+    return asked
+
+
+@pytest.fixture
+def enabled(monkeypatch):
+    monkeypatch.setenv(serve.PRECHARGEMENT, "1")  # as the server sets it
+    monkeypatch.setattr(warm, "_STARTED", set())
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _default_reads(departement: str) -> None:
+    """What the pages read first for the whole département: months, territoires, the
+    grid, every family over the default period, the Synthèse of the latest month."""
+    months = db.months(departement)
+    period = sorted(months[: int(filters.DEFAULT_PERIOD)])
+    partition = db.communes_par_territoire(departement)
+    for month in period:
+        db.stock_grille(departement, month, partition)
+    for name in db.FAMILIES:
+        if warm.monthly(name):
+            db.series(name, departement, period)
+        else:
+            db.family(name, departement)
+    db.summary(departement, months[0])
+
+
+def test_the_caches_are_filled_before_a_page_asks(
+    view_reader, enabled, monkeypatch, counted_queries
+) -> None:
+    thread = warm.after_load()
+    assert thread is not None
+    thread.join(timeout=300)
+    assert not thread.is_alive()
+    assert counted_queries, "the warming read nothing"
+    counted_queries.clear()
+    _default_reads("2A")
+    assert counted_queries == Counter(), "a read after the warming went to the warehouse"
+    assert warm.after_load() is None, "the same generation is filled once"
+
+
+def test_a_load_that_commits_is_followed_by_a_new_filling(
+    settings, enabled, monkeypatch, counted_queries
+) -> None:
+    path = write_pecgm(settings.db_path.parent.parent / "in" / "p.txt", pecgm_lines(30))
+    assert loader.load("pecgm", path, settings).status == "loaded"
+    warm.after_load().join(timeout=300)
+    later = write_pecgm(path.with_name("q.txt"), pecgm_lines(30, month="2026-11"))
+    assert loader.load("pecgm", later, settings).status == "loaded"  # a new generation
+    thread = warm.after_load()
+    assert thread is not None, "the new generation was not filled"
+    thread.join(timeout=300)
+    counted_queries.clear()
+    st.session_state["utilisateur"] = User("analyste.2a", "analyste", ("2A",))
+    try:
+        assert db.months("2A")[0] == "2026-11"
+        _default_reads("2A")
+    finally:
+        st.session_state.clear()
+    assert counted_queries == Counter()
+
+
+def test_the_filling_is_off_outside_the_server(sample_db, monkeypatch) -> None:
+    """A page run in a test asks what the page asks (tests/test_round_trips.py)."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    monkeypatch.setattr(warm, "_STARTED", set())
+    monkeypatch.delenv(serve.PRECHARGEMENT, raising=False)
+    at = run_app(User("c", "comite", ("2A",)), {"dep": "2A"})
+    assert not at.exception
+    assert not warm._STARTED
+
+
+@pytest.mark.parametrize("page", [None, "pages/demandeurs.py", "pages/accompagnement.py"])
+def test_a_page_opened_after_the_filling_asks_the_warehouse_nothing(
+    sample_db, enabled, monkeypatch, counted_queries, page
+) -> None:
+    """The sign-in form's run starts the filling; then the committee's landing page (the
+    Synthèse) and a topic page are drawn from the caches alone: no query, and the masking
+    decision across territoires of the published threshold already taken."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    assert not run_app(None).exception  # the sign-in form: nothing read by the page
+    warm._THREADS[-1].join(timeout=300)
+    counted_queries.clear()
+    at = run_app(User("c", "comite", ("2A",)), {"dep": "2A"}, page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert counted_queries == Counter()
