@@ -31,6 +31,9 @@ from pipelines import indicators, masking
 _LOCK = threading.Lock()
 _STARTED: set[tuple[str, tuple]] = set()  # (warehouse path, generation) warmed or warming
 _THREADS: list[threading.Thread] = []  # the threads started (tests wait for the last one)
+# Months read ahead, newest first: the default period, and as many again before it, for
+# the Synthèse's tiles also read the month a year before and a 12-month trend ending there.
+WARM_MONTHS = 2 * int(filters.DEFAULT_PERIOD)
 LOG = logging.getLogger(__name__)
 THREAD_NAME = "caches-apres-chargement"
 
@@ -64,7 +67,7 @@ def decisions(
     limit = masking.committee_threshold()
     if limit <= 1:
         return
-    for month in months[: int(filters.DEFAULT_PERIOD)]:
+    for month in months[:WARM_MONTHS]:
         counts = grid.get(month) or indicators.grille_vide(partition)
         partition_view._decision(
             generation, departement, month, tuple(partition), limit, "stock", lambda c=counts: c
@@ -101,7 +104,7 @@ def fill(path: str, generation: tuple) -> None:
             if not monthly(name):  # one result for every month (contrat_courbe)
                 db._family(path, generation, name, departement, None, None)
                 continue
-            for month in months[: int(filters.DEFAULT_PERIOD)]:
+            for month in months[:WARM_MONTHS]:
                 db._family(path, generation, name, departement, month, None)
         db._summary(path, generation, departement, months[0], None)
 

@@ -34,7 +34,7 @@ def counted_queries(monkeypatch) -> Counter:
 
     def decided(*args):
         with lock:
-            asked["grid_hidden"] += 1
+            asked["decisions"] += 1
         return real_decision(*args)
 
     monkeypatch.setattr(indicators, "run", counted)
