@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -115,21 +118,44 @@ def _build_demo_into(folder: Path) -> None:
         mp.undo()
 
 
-def cached_demo(cache: Path = TEST_CACHE) -> Path:
+def demo_lock(cache: Path) -> Path:
+    """The lock file that serialises builds, copies and pruning of the demo cache: the
+    suite's xdist workers, and other checkouts sharing the cache, build a digest once."""
+    return cache / "demo.lock"
+
+
+@contextmanager
+def exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive `flock` on `lock` (created if needed); other processes (xdist
+    workers, another run) wait here until it is released, or until this process dies."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def cached_demo(cache: Path = TEST_CACHE, into: Path | None = None) -> Path:
     """The folder of the demo warehouse for the current inputs, built through the real
     pipelines the first time (into a private folder, then renamed into place, so that a
-    half-built warehouse is never taken for a cached one)."""
+    half-built warehouse is never taken for a cached one), copied to `into` when given.
+    All under the cache's lock: a second worker waits for the first one's build instead
+    of building it again, and pruning never removes a warehouse while it is copied."""
     cached = cache / f"demo-{inputs_digest()}"
-    if not (cached / "pilotage.duckdb").exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(prefix="building-", dir=cache))
-        _build_demo_into(building)
-        try:
-            building.rename(cached)
-        except OSError:  # another run put the same warehouse in place meanwhile
-            shutil.rmtree(building, ignore_errors=True)
-    os.utime(cached)  # last used: what the pruning below keeps
-    _prune(cache, keep=KEEP_DEMOS)
+    with exclusive(demo_lock(cache)):
+        if not (cached / "pilotage.duckdb").exists():
+            building = Path(tempfile.mkdtemp(prefix="building-", dir=cache))
+            try:
+                _build_demo_into(building)
+                building.rename(cached)
+            finally:
+                shutil.rmtree(building, ignore_errors=True)
+        if into is not None:
+            shutil.copytree(cached, into, dirs_exist_ok=True)
+        os.utime(cached)  # last used: what the pruning below keeps
+        _prune(cache, keep=KEEP_DEMOS)
     return cached
 
 
@@ -137,10 +163,13 @@ KEEP_DEMOS = 6  # demo warehouses kept in the cache (the most recently used), ~2
 
 
 def _prune(cache: Path, keep: int) -> None:
-    """Remove the demo warehouses of older inputs, beyond the `keep` most recently used."""
+    """Remove the demo warehouses of older inputs, beyond the `keep` most recently used,
+    and half-built ones (called under the cache's lock: nobody is building meanwhile)."""
     demos = sorted(cache.glob("demo-*"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in demos[keep:]:
         shutil.rmtree(old, ignore_errors=True)
+    for stale in cache.glob("building-*"):  # left by a run that died while building
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -149,31 +178,43 @@ def sample_db(tmp_path_factory) -> Path:
     outside the repository, keyed by `inputs_digest`), copied for this run: tests may
     change their copy, never the cached one."""
     folder = tmp_path_factory.mktemp("sample")
-    shutil.copytree(cached_demo(), folder, dirs_exist_ok=True)
+    cached_demo(into=folder)
     return folder / "pilotage.duckdb"
+
+
+def run_root(tmp_path_factory) -> Path:
+    """This run's temporary folder, the same for all its xdist workers (each worker's own
+    base folder is a sub-folder of it, named after the worker)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session")
 def built_warehouses(tmp_path_factory):
     """`copy(name, build)`: the warehouse `build(settings, folder)` makes (loads of files it
-    writes into `folder`), built once per run under `name`, then copied (the warehouse
-    folder: DuckDB file, access file, reports) to the calling test's PILOTAGE_DB. Each test
-    gets its own copy, so tests stay independent whatever they write."""
-    built: dict[str, Path] = {}
+    writes into `folder`), built once per run under `name` (once for all xdist workers: the
+    first one builds it under a lock, the others wait and reuse it), then copied (the
+    warehouse folder: DuckDB file, access file, reports) to the calling test's PILOTAGE_DB.
+    Each test gets its own copy, so tests stay independent whatever they write."""
+    shared = run_root(tmp_path_factory) / "built"
 
     def copy(name: str, build) -> Settings:
-        if name not in built:
-            folder = tmp_path_factory.mktemp(f"built_{name}")
-            db = folder / "wh" / "pilotage.duckdb"
-            mp = pytest.MonkeyPatch()
-            mp.setenv("PILOTAGE_DB", str(db))  # commands run by `build` write there too
-            try:
-                build(Settings.from_env(db), folder)
-            finally:
-                mp.undo()
-            built[name] = db.parent
+        folder = shared / name
+        done = folder / "construit"
+        with exclusive(shared / f"{name}.lock"):
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a build that failed half-way
+                folder.mkdir(parents=True)
+                db = folder / "wh" / "pilotage.duckdb"
+                mp = pytest.MonkeyPatch()
+                mp.setenv("PILOTAGE_DB", str(db))  # commands run by `build` write there too
+                try:
+                    build(Settings.from_env(db), folder)
+                finally:
+                    mp.undo()
+                done.touch()
         settings = Settings.from_env()
-        shutil.copytree(built[name], settings.db_path.parent, dirs_exist_ok=True)
+        shutil.copytree(folder / "wh", settings.db_path.parent, dirs_exist_ok=True)
         return settings
 
     return copy
