@@ -221,6 +221,11 @@ def built_warehouses(tmp_path_factory):
 
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+# How long an AppTest script run may take before the test fails: a guard against a run
+# that never ends, not a speed check (speed is measured in benchmarks/). A page run takes
+# a few seconds on an idle machine and several times that on a loaded one, parallel
+# workers included: the guard is generous.
+APPTEST_TIMEOUT = 180
 
 
 def run_app(user=None, query: dict | None = None, page: str | None = None):
@@ -228,7 +233,7 @@ def run_app(user=None, query: dict | None = None, page: str | None = None):
     URL query parameters, switched to `page` when given."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
     if user is not None:
         from tests.streamlit_session import sign_in
 
@@ -288,3 +293,22 @@ def demo_scope(view_reader):
         return Scope("2A", month, communes, sorted(m for m in known if m <= month)[-12:], parcours)
 
     return scope
+
+
+SHARED_SCOPES = ("class", "module", "package")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(config, items) -> None:
+    """`make test` runs on xdist workers (`--dist loadgroup`): a test that uses a fixture
+    shared by its module (a served dashboard, a Chromium, a warehouse loaded for the
+    module) joins its module's group, so the module runs on one worker and builds that
+    fixture once; every other test goes to whichever worker is free."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        fixtures = getattr(item, "_fixtureinfo", None)
+        if fixtures is None:
+            continue
+        if any(d[-1].scope in SHARED_SCOPES for d in fixtures.name2fixturedefs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
