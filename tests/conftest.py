@@ -118,21 +118,28 @@ def _build_demo_into(folder: Path) -> None:
         mp.undo()
 
 
-def demo_lock(cache: Path) -> Path:
-    """The lock file that serialises builds, copies and pruning of the demo cache: the
-    suite's xdist workers, and other checkouts sharing the cache, build a digest once."""
-    return cache / "demo.lock"
+def demo_lock(cache: Path, digest: str) -> Path:
+    """The lock file of one digest's demo warehouse: held while it is built or copied, so
+    the suite's xdist workers (and other checkouts sharing the cache) build a digest once,
+    and pruning never removes a warehouse while it is copied. Builds of other digests
+    (another checkout's inputs) do not wait for it."""
+    return cache / f"demo-{digest}.lock"
 
 
 @contextmanager
-def exclusive(lock: Path) -> Iterator[None]:
+def exclusive(lock: Path, wait: bool = True) -> Iterator[bool]:
     """Hold an exclusive `flock` on `lock` (created if needed); other processes (xdist
-    workers, another run) wait here until it is released, or until this process dies."""
+    workers, another run) wait here until it is released, or until this process dies.
+    With `wait=False`, yields False at once when another process holds it."""
     lock.parent.mkdir(parents=True, exist_ok=True)
     with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -141,12 +148,15 @@ def cached_demo(cache: Path = TEST_CACHE, into: Path | None = None) -> Path:
     """The folder of the demo warehouse for the current inputs, built through the real
     pipelines the first time (into a private folder, then renamed into place, so that a
     half-built warehouse is never taken for a cached one), copied to `into` when given.
-    All under the cache's lock: a second worker waits for the first one's build instead
-    of building it again, and pruning never removes a warehouse while it is copied."""
-    cached = cache / f"demo-{inputs_digest()}"
-    with exclusive(demo_lock(cache)):
+    Under the digest's lock: a second worker waits for the first one's build instead of
+    building it again."""
+    digest = inputs_digest()
+    cached = cache / f"demo-{digest}"
+    with exclusive(demo_lock(cache, digest)):
         if not (cached / "pilotage.duckdb").exists():
-            building = Path(tempfile.mkdtemp(prefix="building-", dir=cache))
+            for stale in cache.glob(f"building-{digest}-*"):  # a build that died half-way
+                shutil.rmtree(stale, ignore_errors=True)
+            building = Path(tempfile.mkdtemp(prefix=f"building-{digest}-", dir=cache))
             try:
                 _build_demo_into(building)
                 building.rename(cached)
@@ -155,7 +165,7 @@ def cached_demo(cache: Path = TEST_CACHE, into: Path | None = None) -> Path:
         if into is not None:
             shutil.copytree(cached, into, dirs_exist_ok=True)
         os.utime(cached)  # last used: what the pruning below keeps
-        _prune(cache, keep=KEEP_DEMOS)
+    _prune(cache, keep=KEEP_DEMOS)
     return cached
 
 
@@ -163,13 +173,14 @@ KEEP_DEMOS = 6  # demo warehouses kept in the cache (the most recently used), ~2
 
 
 def _prune(cache: Path, keep: int) -> None:
-    """Remove the demo warehouses of older inputs, beyond the `keep` most recently used,
-    and half-built ones (called under the cache's lock: nobody is building meanwhile)."""
-    demos = sorted(cache.glob("demo-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    """Remove the demo warehouses of older inputs, beyond the `keep` most recently used;
+    one whose lock another process holds (being copied or built) is left for later."""
+    demos = [p for p in cache.glob("demo-*") if p.is_dir()]
+    demos.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for old in demos[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
-    for stale in cache.glob("building-*"):  # left by a run that died while building
-        shutil.rmtree(stale, ignore_errors=True)
+        with exclusive(demo_lock(cache, old.name.removeprefix("demo-")), wait=False) as free:
+            if free:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
