@@ -8,6 +8,10 @@ PY     := $(VENV)/bin/python
 DB     ?= data/pilotage.duckdb
 export PILOTAGE_DB ?= $(DB)
 
+# `make test` runs the suite on one pytest-xdist worker per core, 4 at most (each browser
+# test module starts its own Streamlit server and Chromium); TEST_JOBS=1 for one worker.
+TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
+
 CHROMIUM ?= /usr/bin/chromium
 PDFTOTEXT ?= /usr/bin/pdftotext
 SOFFICE ?= /usr/bin/soffice
@@ -82,7 +86,7 @@ deploy-tools: $(SYSTEMD_ANALYZE) $(NGINX)
 
 test: $(VENV)/.dev $(CHROMIUM) $(PDFTOTEXT) $(SOFFICE) $(SYSTEMD_ANALYZE) $(NGINX)
 	$(VENV)/bin/ruff check .
-	PILOTAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
+	PILOTAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -n $(TEST_JOBS) --dist loadgroup
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

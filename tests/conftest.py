@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -115,20 +118,53 @@ def _build_demo_into(folder: Path) -> None:
         mp.undo()
 
 
-def cached_demo(cache: Path = TEST_CACHE) -> Path:
+def demo_lock(cache: Path, digest: str) -> Path:
+    """The lock file of one digest's demo warehouse: held while it is built or copied, so
+    the suite's xdist workers (and other checkouts sharing the cache) build a digest once,
+    and pruning never removes a warehouse while it is copied. Builds of other digests
+    (another checkout's inputs) do not wait for it."""
+    return cache / f"demo-{digest}.lock"
+
+
+@contextmanager
+def exclusive(lock: Path, wait: bool = True) -> Iterator[bool]:
+    """Hold an exclusive `flock` on `lock` (created if needed); other processes (xdist
+    workers, another run) wait here until it is released, or until this process dies.
+    With `wait=False`, yields False at once when another process holds it."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def cached_demo(cache: Path = TEST_CACHE, into: Path | None = None) -> Path:
     """The folder of the demo warehouse for the current inputs, built through the real
     pipelines the first time (into a private folder, then renamed into place, so that a
-    half-built warehouse is never taken for a cached one)."""
-    cached = cache / f"demo-{inputs_digest()}"
-    if not (cached / "pilotage.duckdb").exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(prefix="building-", dir=cache))
-        _build_demo_into(building)
-        try:
-            building.rename(cached)
-        except OSError:  # another run put the same warehouse in place meanwhile
-            shutil.rmtree(building, ignore_errors=True)
-    os.utime(cached)  # last used: what the pruning below keeps
+    half-built warehouse is never taken for a cached one), copied to `into` when given.
+    Under the digest's lock: a second worker waits for the first one's build instead of
+    building it again."""
+    digest = inputs_digest()
+    cached = cache / f"demo-{digest}"
+    with exclusive(demo_lock(cache, digest)):
+        if not (cached / "pilotage.duckdb").exists():
+            for stale in cache.glob(f"building-{digest}-*"):  # a build that died half-way
+                shutil.rmtree(stale, ignore_errors=True)
+            building = Path(tempfile.mkdtemp(prefix=f"building-{digest}-", dir=cache))
+            try:
+                _build_demo_into(building)
+                building.rename(cached)
+            finally:
+                shutil.rmtree(building, ignore_errors=True)
+        if into is not None:
+            shutil.copytree(cached, into, dirs_exist_ok=True)
+        os.utime(cached)  # last used: what the pruning below keeps
     _prune(cache, keep=KEEP_DEMOS)
     return cached
 
@@ -137,10 +173,14 @@ KEEP_DEMOS = 6  # demo warehouses kept in the cache (the most recently used), ~2
 
 
 def _prune(cache: Path, keep: int) -> None:
-    """Remove the demo warehouses of older inputs, beyond the `keep` most recently used."""
-    demos = sorted(cache.glob("demo-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    """Remove the demo warehouses of older inputs, beyond the `keep` most recently used;
+    one whose lock another process holds (being copied or built) is left for later."""
+    demos = [p for p in cache.glob("demo-*") if p.is_dir()]
+    demos.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for old in demos[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
+        with exclusive(demo_lock(cache, old.name.removeprefix("demo-")), wait=False) as free:
+            if free:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -149,37 +189,54 @@ def sample_db(tmp_path_factory) -> Path:
     outside the repository, keyed by `inputs_digest`), copied for this run: tests may
     change their copy, never the cached one."""
     folder = tmp_path_factory.mktemp("sample")
-    shutil.copytree(cached_demo(), folder, dirs_exist_ok=True)
+    cached_demo(into=folder)
     return folder / "pilotage.duckdb"
+
+
+def run_root(tmp_path_factory) -> Path:
+    """This run's temporary folder, the same for all its xdist workers (each worker's own
+    base folder is a sub-folder of it, named after the worker)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session")
 def built_warehouses(tmp_path_factory):
     """`copy(name, build)`: the warehouse `build(settings, folder)` makes (loads of files it
-    writes into `folder`), built once per run under `name`, then copied (the warehouse
-    folder: DuckDB file, access file, reports) to the calling test's PILOTAGE_DB. Each test
-    gets its own copy, so tests stay independent whatever they write."""
-    built: dict[str, Path] = {}
+    writes into `folder`), built once per run under `name` (once for all xdist workers: the
+    first one builds it under a lock, the others wait and reuse it), then copied (the
+    warehouse folder: DuckDB file, access file, reports) to the calling test's PILOTAGE_DB.
+    Each test gets its own copy, so tests stay independent whatever they write."""
+    shared = run_root(tmp_path_factory) / "built"
 
     def copy(name: str, build) -> Settings:
-        if name not in built:
-            folder = tmp_path_factory.mktemp(f"built_{name}")
-            db = folder / "wh" / "pilotage.duckdb"
-            mp = pytest.MonkeyPatch()
-            mp.setenv("PILOTAGE_DB", str(db))  # commands run by `build` write there too
-            try:
-                build(Settings.from_env(db), folder)
-            finally:
-                mp.undo()
-            built[name] = db.parent
+        folder = shared / name
+        done = folder / "construit"
+        with exclusive(shared / f"{name}.lock"):
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a build that failed half-way
+                folder.mkdir(parents=True)
+                db = folder / "wh" / "pilotage.duckdb"
+                mp = pytest.MonkeyPatch()
+                mp.setenv("PILOTAGE_DB", str(db))  # commands run by `build` write there too
+                try:
+                    build(Settings.from_env(db), folder)
+                finally:
+                    mp.undo()
+                done.touch()
         settings = Settings.from_env()
-        shutil.copytree(built[name], settings.db_path.parent, dirs_exist_ok=True)
+        shutil.copytree(folder / "wh", settings.db_path.parent, dirs_exist_ok=True)
         return settings
 
     return copy
 
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+# How long an AppTest script run may take before the test fails: a guard against a run
+# that never ends, not a speed check (speed is measured in benchmarks/). A page run takes
+# a few seconds on an idle machine and several times that on a loaded one, parallel
+# workers included: the guard is generous.
+APPTEST_TIMEOUT = 180
 
 
 def run_app(user=None, query: dict | None = None, page: str | None = None):
@@ -187,7 +244,7 @@ def run_app(user=None, query: dict | None = None, page: str | None = None):
     URL query parameters, switched to `page` when given."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
     if user is not None:
         from tests.streamlit_session import sign_in
 
@@ -247,3 +304,22 @@ def demo_scope(view_reader):
         return Scope("2A", month, communes, sorted(m for m in known if m <= month)[-12:], parcours)
 
     return scope
+
+
+SHARED_SCOPES = ("class", "module", "package")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(config, items) -> None:
+    """`make test` runs on xdist workers (`--dist loadgroup`): a test that uses a fixture
+    shared by its module (a served dashboard, a Chromium, a warehouse loaded for the
+    module) joins its module's group, so the module runs on one worker and builds that
+    fixture once; every other test goes to whichever worker is free."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        fixtures = getattr(item, "_fixtureinfo", None)
+        if fixtures is None:
+            continue
+        if any(d[-1].scope in SHARED_SCOPES for d in fixtures.name2fixturedefs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

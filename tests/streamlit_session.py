@@ -9,6 +9,7 @@ from collections.abc import Callable
 from streamlit.testing.v1 import AppTest
 
 from pipelines.access import User
+from tests.conftest import APPTEST_TIMEOUT
 
 RESULT = "resultat_de_test"
 
@@ -67,7 +68,7 @@ def in_session(user: User, function: Callable, *args, **kwargs) -> AppTest:
     at = AppTest.from_function(
         _script,
         args=(function.__module__, function.__name__, args, kwargs),
-        default_timeout=60,
+        default_timeout=APPTEST_TIMEOUT,
     )
     at.session_state["utilisateur"] = user
     at.run()

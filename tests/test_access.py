@@ -17,7 +17,7 @@ from pipelines import access, loader
 from pipelines.access import User
 from pipelines.cli import main
 from pipelines.settings import Settings
-from tests.conftest import APP, TEST_KEY, pecgm_lines, run_app, write_pecgm
+from tests.conftest import APP, APPTEST_TIMEOUT, TEST_KEY, pecgm_lines, run_app, write_pecgm
 from tests.streamlit_session import sign_in
 
 PASSWORD = "un-mot-de-passe-solide"
@@ -115,7 +115,7 @@ def test_login_form_signs_in_and_audits(two_departements) -> None:
 
 
 def test_session_expires_after_30_idle_minutes(two_departements) -> None:
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
     at.session_state["utilisateur"] = User("alice", "comite", ("2A",))
     at.session_state["derniere_activite"] = datetime.now() - timedelta(minutes=31)
     at.run()
@@ -151,7 +151,7 @@ def test_comite_cannot_open_other_pages_even_by_url(two_departements, page) -> N
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(page)  # not in the comité's navigation
     # Reached directly (a URL, or Streamlit's legacy pages mode): the page refuses itself.
-    at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=30)
+    at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=APPTEST_TIMEOUT)
     sign_in(at, comite)
     at.run()
     assert any("rôle ne donne pas accès" in e.value for e in at.error)
@@ -162,7 +162,7 @@ def test_comite_cannot_open_other_pages_even_by_url(two_departements, page) -> N
 
 def test_analyst_unmasked_view_is_audited(two_departements) -> None:
     analyst = User("ana", "analyste", ("2A",))
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
     sign_in(at, analyst)
     at.session_state["non_masque"] = True
     at.run()

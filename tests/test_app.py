@@ -11,7 +11,7 @@ from dashboard.formatting import fmt_int, fmt_share
 from pipelines import indicators, loader, warehouse
 from pipelines.access import User
 from sample_data.demo import sample_files
-from tests.conftest import run_app
+from tests.conftest import APPTEST_TIMEOUT, run_app
 
 PAGES = [p.file for p in navigation.PAGES]
 TITLES = {p.title for p in navigation.PAGES}
@@ -257,7 +257,7 @@ def test_the_data_layer_refuses_a_departement_the_user_may_not_see(sample_db, mo
     from pipelines import access
 
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
-    at = AppTest.from_function(_reads_another_departement, default_timeout=30)
+    at = AppTest.from_function(_reads_another_departement, default_timeout=APPTEST_TIMEOUT)
     at.session_state["utilisateur"] = User("agent.2a", "analyste", ("2A",))
     at.run()
     assert not at.exception

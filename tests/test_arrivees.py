@@ -269,9 +269,11 @@ def test_without_once_it_keeps_watching_the_folder(tmp_path, settings) -> None:
     folder.mkdir()
     command = [sys.executable, "-m", "pipelines", "arrivees", "--dossier", str(folder)]
     command += ["--attente", "0", "--intervalle", "0.2", "--departement", "2A"]
-    watch = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # each pass's lines as they are printed
+    watch = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        time.sleep(1)
+        # the first pass found the folder empty: the file dropped now is a later pass's
+        assert "Rien à charger" in watch.stdout.readline().decode()
         shutil.copy(SAMPLE_DIR / MONTH_FILES[0], folder)
         deadline = time.monotonic() + 240
         while not (folder / "charges").exists() and time.monotonic() < deadline:

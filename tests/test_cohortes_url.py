@@ -9,6 +9,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from pipelines.access import User
+from tests.conftest import APPTEST_TIMEOUT
 from tests.streamlit_session import sign_in
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "cohortes.py")
@@ -20,7 +21,7 @@ def test_cohorte_choices_are_read_from_and_written_to_the_address(sample_db, mon
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     query = {"dep": "2A", "horizon": "30", "A_parcours": "social", "B_sexe": "F",
              "A_base": "orientation", "immatures": "exclure"}  # fmt: skip
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = AppTest.from_file(PAGE, default_timeout=APPTEST_TIMEOUT)
     sign_in(at, ANALYST)
     for key, value in query.items():
         at.query_params[key] = value

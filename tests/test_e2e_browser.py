@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import zipfile
@@ -45,33 +46,49 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(env: dict[str, str], *options: str, port: int | None = None):
-    """The dashboard as `make run` serves it, on 127.0.0.1 (a free port unless given); a
-    generator: yields its URL, stops it afterwards. Other browser tests reuse it."""
-    port = port or _free_port()
+def _start(env: dict[str, str], options: tuple[str, ...], port: int, log):
+    """`dashboard.serve` on 127.0.0.1:`port`, its output in the file `log` (a pipe nobody
+    reads would block a talkative server), and whether it answered its health check
+    (False: it died first, e.g. the port was taken meanwhile by another process)."""
     process = subprocess.Popen(
         [
             sys.executable, "-m", "dashboard.serve",
             "--server.address", "127.0.0.1", "--server.port", str(port),
             "--server.headless", "true", "--browser.gatherUsageStats", "false", *options,
         ],
-        cwd=REPO, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    break
+                    return process, True
         except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("le serveur Streamlit n'a pas démarré")
-    yield url
-    process.terminate()
+            time.sleep(0.3)  # polling the health check, not waiting for a fixed time
+    process.kill()
     process.wait(timeout=10)
+    return process, False
+
+
+def serve(env: dict[str, str], *options: str, port: int | None = None):
+    """The dashboard as `make run` serves it, on 127.0.0.1 (a free port unless given); a
+    generator: yields its URL, stops it afterwards. Other browser tests reuse it.
+    Under xdist each worker serves its own dashboard: a free port is picked anew if
+    another process took it between the pick and Streamlit's bind."""
+    with tempfile.TemporaryFile() as log:
+        for _attempt in range(1 if port else 3):
+            chosen = port or _free_port()
+            process, healthy = _start(env, options, chosen, log)
+            if healthy:
+                break
+        else:
+            log.seek(0)
+            output = log.read().decode(errors="replace")[-2000:]
+            pytest.fail(f"le serveur Streamlit n'a pas démarré :\n{output}")
+        yield f"http://127.0.0.1:{chosen}"
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pipelines.access import User
 from pipelines.francetravail import collecte
 from pipelines.settings import FranceTravailSettings
 from sample_data.demo import sample_files
-from tests.conftest import run_app
+from tests.conftest import APPTEST_TIMEOUT, run_app
 from tests.ft_standin import StandIn
 from tests.streamlit_session import sign_in
 from tests.test_france_travail import _cgpem
@@ -77,7 +77,7 @@ def test_chargement_panel_is_for_data_stewards_and_shows_the_report(collected) -
 
     from tests.conftest import APP
 
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
     sign_in(at, User("d", "donnees", ("2A",)))
     report = collected.report.to_dict()
     at.session_state["ft_rapport"] = (collected.status, collected.message, report)
@@ -143,7 +143,7 @@ def test_the_panel_collects_an_uploaded_file_with_progress(settings, tmp_path, m
         for k, v in api.env().items():
             monkeypatch.setenv(k, v)
         monkeypatch.setenv("FICHIER_DE_TEST", str(write_input(tmp_path / "f.csv", api.persons)))
-        at = AppTest.from_function(script, default_timeout=60)
+        at = AppTest.from_function(script, default_timeout=APPTEST_TIMEOUT)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         assert api.calls["recherche"] == 14

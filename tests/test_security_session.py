@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest, app_test
 from pipelines import access, loader, masking
 from pipelines.access import User
 from pipelines.errors import UsageError
-from tests.conftest import APP, pecgm_lines, write_pecgm
+from tests.conftest import APP, APPTEST_TIMEOUT, pecgm_lines, write_pecgm
 from tests.streamlit_session import sign_in
 
 PASSWORD = "un-mot-de-passe-solide"
@@ -71,7 +71,7 @@ def test_turning_the_unmasked_toggle_off_masks_the_next_run(served, warehouse_2a
     before, whatever thread Streamlit runs the script on."""
     monkeypatch.setattr(masking, "_view_threshold", _OneScriptThread())
     db = warehouse_2a.db_path
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
     sign_in(at, User("ana", "analyste", ("2A",)))
     at.query_params["dep"] = "2A"
     at.run()
@@ -154,7 +154,7 @@ def test_audit_bounds_every_text(settings) -> None:
 
 
 def test_login_form_caps_what_can_be_typed(settings) -> None:
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT).run()
     assert at.text_input[0].max_chars == access.MAX_LOGIN
     assert at.text_input[1].max_chars == access.MAX_PASSWORD
 
@@ -279,7 +279,7 @@ def test_revoked_idle_expired_and_disabled_sessions_are_refused(settings) -> Non
 def test_idle_timeout_in_the_app_revokes_the_web_session(settings) -> None:
     """The 30-minute timeout ends the server-side session too, not only Streamlit's."""
     session_id, cookie = _signed_in(settings)
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
     at.session_state["utilisateur"] = User("bob", "analyste", ("2A",))
     at.session_state["session_web"] = session_id
     at.session_state["derniere_activite"] = datetime.now() - timedelta(minutes=31)

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines import access
 from pipelines.access import User
 from pipelines.cli import main
-from tests.conftest import APP, pecgm_lines, write_pecgm
+from tests.conftest import APP, APPTEST_TIMEOUT, pecgm_lines, write_pecgm
 from tests.streamlit_session import sign_in
 from tests.test_security_session import served
 
@@ -36,7 +36,7 @@ def warehouse(settings):
 
 def _signed_in_by_the_form(login: str = "bob") -> AppTest:
     """An AppTest session signed in through the sign-in form, on the Synthèse page."""
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT).run()
     at.text_input[0].input(login)
     at.text_input[1].input(PASSWORD)
     at.button[0].click().run()
@@ -103,7 +103,9 @@ def test_an_active_tab_ends_10_hours_after_sign_in(served, warehouse) -> None:
 def test_a_page_run_alone_checks_the_session_too(warehouse) -> None:
     """A page reached without app.py (legacy pages mode) checks the session in require()."""
     user = User("bob", "analyste", ("2A",))
-    at = AppTest.from_file(str(Path(APP).parent / "pages" / "synthese.py"), default_timeout=30)
+    at = AppTest.from_file(
+        str(Path(APP).parent / "pages" / "synthese.py"), default_timeout=APPTEST_TIMEOUT
+    )
     session_id = sign_in(at, user)
     at.run()
     assert not at.exception and at.metric
@@ -117,7 +119,7 @@ def test_a_signed_in_state_without_a_web_session_is_refused(served, warehouse) -
     """Only code can put a user in the session without the form; even then, no web
     session in the access file means no page."""
     access.add_user(warehouse.db_path, "bob", PASSWORD, "analyste", ["2A"], by="test")
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
     at.session_state["utilisateur"] = User("bob", "admin", ("2A", "2B"))
     at.run()
     assert "Session terminée" in _signed_out(at)
@@ -127,7 +129,7 @@ def test_the_role_is_read_afresh_at_every_run(served, warehouse) -> None:
     """What a page run believes of the user comes from the access file, not from the
     session state: a state claiming more than the account holds gets the account's role."""
     access.add_user(warehouse.db_path, "bob", PASSWORD, "comite", ["2A"], by="test")
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
     sign_in(at, User("bob", "comite", ("2A",)))
     at.session_state["utilisateur"] = User("bob", "admin", ("2A", "2B"))
     at.run()
@@ -142,7 +144,7 @@ def test_signing_out_in_one_tab_ends_the_tab_resumed_from_the_same_cookie(
     (before, it stayed open until it idled or reloaded)."""
     access.add_user(warehouse.db_path, "bob", PASSWORD, "analyste", ["2A"], by="test")
     first = _signed_in_by_the_form()
-    second = AppTest.from_file(APP, default_timeout=30)
+    second = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT)
     second.session_state["utilisateur"] = User("bob", "analyste", ("2A",))
     second.session_state["session_web"] = first.session_state["session_web"]
     second.session_state["derniere_activite"] = datetime.now()
@@ -211,7 +213,7 @@ def test_the_sign_in_form_shows_the_same_text_for_both(settings) -> None:
     access.add_user(settings.db_path, "bob", PASSWORD, "analyste", ["2A"], by="test")
     shown = {}
     for login in ("bob", "personne"):
-        at = AppTest.from_file(APP, default_timeout=30).run()
+        at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT).run()
         for _ in range(access.MAX_FAILURES + 1):
             at.text_input[0].input(login)
             at.text_input[1].input("pas le bon mot de passe")
