@@ -180,17 +180,39 @@ def main() -> None:
             f"cpu {r['cpu']:7.2f} s   peak {r['peak_mb']:7.0f} MB "
             f"(+ child {r.get('child_peak_mb', 0):.0f} MB)   dossiers {r['lines']:,}"
         )
-    bare, load = results["iterparse"], results["load"]
+    bare, load = results["iterparse"], results.get("load")
     if "stage" in results:
         stage = results["stage"]
         print(
             f"validate only / bare iterparse : wall {stage['seconds'] / bare['seconds']:.2f}x, "
             f"cpu {stage['cpu'] / bare['cpu']:.2f}x"
         )
+    figures = [] if load is None else _load_figures(load, bare, size_mb)
+    if "command" in results:
+        whole = results["command"]
+        figures.insert(
+            min(1, len(figures)),
+            (
+                "whole command / bare iterparse",
+                f"cpu {whole['cpu'] / bare['cpu']:.2f}x, "
+                f"wall {whole['seconds'] / bare['seconds']:.2f}x ({whole['status']})",
+                "<= 2x",
+            ),
+        )
+    for label, value, target in figures:
+        print(f"{label:31s}: {value}  (target {target})")
+    if args.keep:
+        print(f"kept: {path}")
+    else:
+        shutil.rmtree(path.parent)
+
+
+def _load_figures(load: dict, bare: dict, size_mb: float) -> list[tuple[str, str, str]]:
+    """The in-process load's figures (phase `load`), printed only when it was run."""
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in load.get("steps", {}).items())
     print(f"load status: {load['status']}, warehouse {load['warehouse_mb']:.0f} MB; steps: {steps}")
     child = load.get("child_peak_mb", 0.0)  # both peaks added: an upper bound
-    figures = [
+    return [
         (
             "validate+load / bare iterparse",
             f"cpu {load['cpu'] / bare['cpu']:.2f}x, wall {load['seconds'] / bare['seconds']:.2f}x",
@@ -207,23 +229,6 @@ def main() -> None:
             "< 1536 MB together",
         ),
     ]
-    if "command" in results:
-        whole = results["command"]
-        figures.insert(
-            1,
-            (
-                "whole command / bare iterparse",
-                f"cpu {whole['cpu'] / bare['cpu']:.2f}x, "
-                f"wall {whole['seconds'] / bare['seconds']:.2f}x ({whole['status']})",
-                "<= 2x",
-            ),
-        )
-    for label, value, target in figures:
-        print(f"{label:31s}: {value}  (target {target})")
-    if args.keep:
-        print(f"kept: {path}")
-    else:
-        shutil.rmtree(path.parent)
 
 
 if __name__ == "__main__":
