@@ -316,6 +316,7 @@ STOCK_GRIDS = {
     "structure": lambda result: (
         ((result or {}).get("structure_suivi") or {}).get("principale") or {}
     ),
+    "commune": _family("commune"),  # of residence: a territoire's are parts of its inscrits
 }
 DECISION_GRIDS = {
     "orientations": _family("orientations"),  # by parcours type

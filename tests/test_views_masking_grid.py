@@ -18,6 +18,7 @@ MONTH = "2026-06"
 STOCK = {
     **{n: (lambda s, n=n: s[n]) for n in ("categorie", "modalite", "sexe", "tranche_age", "axe")},
     "structure": lambda s: s["structure_suivi"]["principale"],
+    "commune": lambda s: s["commune"],  # the Demandeurs page's inscrits by commune
 }
 
 
@@ -43,6 +44,8 @@ def _topic_pages(demo_scope, communes, limit: int) -> dict[str, dict[str, str]]:
             block.counts, block.labels, limit, getattr(block, "linked", None)
         )
         out[block.family] = dict(zip(frame["code"], frame["affiche"], strict=True))
+    communes = demandeurs.communes  # the table as printed and exported
+    out["commune"] = dict(zip(communes["commune (code INSEE)"], communes["inscrits"], strict=True))
     return out
 
 
@@ -57,27 +60,42 @@ def _printed(view, limit: int) -> tuple[dict, dict]:
     return rows, view.stock[0].value
 
 
-@pytest.mark.parametrize("limit", [11, 30])
+def _commune_threshold(con) -> int:
+    """A threshold that masks the demo's smallest commune of residence and none of its
+    territoires (the demo's communes are all above 30): the issue's « département − the
+    other communes » case, on a territoire's Demandeurs page."""
+    return min(indicators.stock(con, "2A", MONTH)["commune"].values()) + 1
+
+
+@pytest.mark.parametrize("limit", [11, 30, None])  # None: _commune_threshold
 def test_no_hidden_category_follows_from_every_view(
     view_reader, demo_scope, publish_at, limit
 ) -> None:
     """Every Synthèse (the département's, each territoire's), and the Demandeurs and
-    Accompagnement pages of each: one decision, nothing recomputed from all together."""
-    publish_at(limit)
+    Accompagnement pages of each (the inscrits by commune de résidence too, parts of
+    their territoire's inscrits and of the département's): one decision, nothing
+    recomputed from all together, and a commune printed alike on every page."""
+    by_commune_case = limit is None
+    limit = publish_at(limit or _commune_threshold(view_reader))
     known = territoires.communes_par_territoire(view_reader, "2A")
     tables, cells, hidden = _crossed(view_reader, "stock", STOCK, MONTH)
     masked = f"< {limit}"
     printed_hidden = set()
+    by_commune: dict[str, set] = {}  # each commune's cell as every page prints it
     for row, communes in {**known, "département": None}.items():
         rows, inscrits = _printed(synthese_view("2A", MONTH, communes), limit)
         pages = _topic_pages(demo_scope, communes, limit)
+        for code, shown in pages["commune"].items():
+            by_commune.setdefault(code, set()).add(shown)
         for name in set(rows) & set(pages):  # the same cells, the same decision
             assert pages[name] == rows[name], (row, name)
         for name, shown in {**rows, **pages}.items():
             printed_hidden |= {(name, row, c) for c, v in shown.items() if v == masked}
         if inscrits == masked:
             printed_hidden.add((masking.MARGIN, row))
-    assert any(c[1] != "département" for c in printed_hidden)  # or this proves nothing
+    shown_on_a_territoire = {c[0] for c in printed_hidden if c[1] != "département"}
+    assert "commune" in shown_on_a_territoire if by_commune_case else shown_on_a_territoire
+    assert {c: s for c, s in by_commune.items() if len(s) > 1} == {}  # one cell, one masking
     pins = masking.pinned(tables, cells, hidden | printed_hidden)
     assert [c for c in pins if c in printed_hidden] == []
 
