@@ -345,6 +345,9 @@ def _delai_orientation(con, departement, month, months, limit) -> Section:
             "Délai d'orientation",
             empty="Aucune date d'entrée au RSA dans les données chargées.",
         )
+    family, row = orientations.COHORTE_FAMILY, headlines.DEPARTEMENT  # the pages' decisions
+    decided = {m: _decision(con, departement, m, r, limit, family) for m, r in series}
+    now = decided.get(month)
     block = orientations.cohortes_block(
         series,
         dict(series).get(month),
@@ -352,6 +355,10 @@ def _delai_orientation(con, departement, month, months, limit) -> Section:
         indicators.liaison_flux(con, departement),
         month,
         limit,
+        frozenset(m for m, d in decided.items() if d and headlines.total_hidden(d, row)),
+        None
+        if now is None
+        else {k: headlines.row_hidden(now, k, row) for k in headlines.PROFILE_GROUPS},
     )
     charts = []
     if figures.has_values(block.chart.frame, "part"):

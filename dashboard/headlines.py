@@ -330,7 +330,19 @@ FLOW_GRIDS = {
     "inscriptions": _single("inscriptions"),
     "radiations": _single("radiations"),
 }
-GRIDS = {"stock": STOCK_GRIDS, "orientations": DECISION_GRIDS, "flux": FLOW_GRIDS}
+COHORTE_GRIDS = {  # the entrants of the month's orientation cohorte, and of each profile
+    "entrants": _single("entrants"),
+    **{
+        k: (lambda r, k=k: {g: c["entrants"] for g, c in ((r or {}).get(k) or {}).items()})
+        for k in PROFILE_GROUPS
+    },
+}
+GRIDS = {
+    "stock": STOCK_GRIDS,
+    "orientations": DECISION_GRIDS,
+    "flux": FLOW_GRIDS,
+    "delai_orientation": COHORTE_GRIDS,
+}
 GRID_DISTRIBUTIONS = tuple(STOCK_GRIDS)  # of the inscrits
 DEPARTEMENT = "département"  # the grid's row of column totals
 

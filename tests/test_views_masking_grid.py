@@ -334,3 +334,61 @@ def test_a_profile_group_is_masked_with_the_rest_of_its_row() -> None:
     shown = dict(zip(profile.result["par_sexe"], frame["personnes"], strict=True))
     assert shown["M"] == "< 11"
     assert "< 11" in (shown["F"], block.decisions)
+
+
+ENTRANTS = {  # the entrants of a month's orientation cohorte, and of each profile group
+    "entrants": _single("entrants"),
+    **{
+        k: (lambda r, k=k: {g: c["entrants"] for g, c in ((r or {}).get(k) or {}).items()})
+        for k in ("par_sexe", "par_tranche_age")
+    },
+}
+
+
+@pytest.mark.parametrize("limit", [11, 30])
+def test_no_hidden_entrant_follows_from_every_view(
+    view_reader, demo_scope, publish_at, limit
+) -> None:
+    """The Orientations cohorte table (entrants of each month, page and export) and its
+    profile table (entrants of each sexe and tranche d'âge) of the département and of each
+    territoire: a territoire's entrants are parts of the département's and of its own
+    cohorte, so nothing hidden is recomputed from all together; the PDF prints the
+    département's page."""
+    from dashboard import comite
+    from dashboard.views.orientations import orientations_view
+
+    publish_at(limit)
+    masked = f"< {limit}"
+    known = territoires.communes_par_territoire(view_reader, "2A")
+    printed: dict[str, set] = {}
+    page = None
+    for row, communes in {**known, "département": None}.items():
+        block = orientations_view(demo_scope(communes=communes)).cohortes
+        for m, shown in block.download[["cohorte", "entrants"]].itertuples(index=False):
+            if shown == masked:
+                printed.setdefault(m, set()).update({("entrants", row, "entrants")})
+        profile = block.profile
+        for dimension in ("par_sexe", "par_tranche_age"):
+            frame = widgets.breakdown_frame(
+                profile.result, dimension, profile.population, profile.columns, None, profile.linked
+            )
+            printed.setdefault(MONTH, set()).update(
+                (dimension, row, code)
+                for code, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
+                if shown == masked
+            )
+        page = block.download if row == "département" else page
+    assert any(c[1] != "département" for cs in printed.values() for c in cs)
+    for m, hidden in printed.items():
+        tables, cells, unseen = _crossed(view_reader, "delai_orientation", ENTRANTS, m)
+        if m != MONTH:  # only the month's profile is printed
+            unseen |= {c for c in cells if c[0] in ENTRANTS and c[0] != "entrants" and cells[c]}
+        hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == "entrants"}
+        hidden |= {(c[0], c[1], ONE) for c in hidden if len(c) == 3} & set(cells)
+        pins = masking.pinned(tables, cells, unseen | hidden)
+        assert [c for c in pins if c in hidden] == [], m
+    months = demo_scope().months
+    section = comite._delai_orientation(view_reader, "2A", MONTH, months, limit)
+    pdf = next(b for b in section.blocks if isinstance(b, comite.Table))
+    at = pdf.columns.index("Entrants")
+    assert [r[at] for r in pdf.rows] == page["entrants"].tolist()
