@@ -388,6 +388,8 @@ def _contrat(con, departement, month, months, limit) -> Section:
     series = [(m, r) for m, r in series if r is not None and r["orientes"]]
     if not series:
         return Section("Délai jusqu'au contrat", empty="Aucune orientation chargée.")
+    drawn = dict(series[-delais.CURVE_COHORTES :])  # the département's row, as on the page
+    decided = {m: _decision(con, departement, m, r, limit, delais.FAMILY) for m, r in drawn.items()}
     block = delais.delais_block(
         indicators.contrat(con, departement, month),
         series,
@@ -397,6 +399,9 @@ def _contrat(con, departement, month, months, limit) -> Section:
         months,
         None,
         limit,
+        frozenset(
+            m for m, d in decided.items() if d and headlines.total_hidden(d, headlines.DEPARTEMENT)
+        ),
     )
     charts = []
     if not block.curve.empty:

@@ -330,18 +330,27 @@ FLOW_GRIDS = {
     "inscriptions": _single("inscriptions"),
     "radiations": _single("radiations"),
 }
+
+
+def _populations(key: str, population: str):
+    """A cohorte's persons in each group of a profile ({'F': {'entrants': 3, ...}} -> 3)."""
+    return lambda r: {g: c[population] for g, c in ((r or {}).get(key) or {}).items()}
+
+
 COHORTE_GRIDS = {  # the entrants of the month's orientation cohorte, and of each profile
     "entrants": _single("entrants"),
-    **{
-        k: (lambda r, k=k: {g: c["entrants"] for g, c in ((r or {}).get(k) or {}).items()})
-        for k in PROFILE_GROUPS
-    },
+    **{k: _populations(k, "entrants") for k in PROFILE_GROUPS},
+}
+CONTRACT_GRIDS = {  # the persons oriented in the month (the contract cohorte), by group
+    "orientes": _single("orientes"),
+    **{k: _populations(k, "orientes") for k in ("par_parcours", *PROFILE_GROUPS)},
 }
 GRIDS = {
     "stock": STOCK_GRIDS,
     "orientations": DECISION_GRIDS,
     "flux": FLOW_GRIDS,
     "delai_orientation": COHORTE_GRIDS,
+    "contrat": CONTRACT_GRIDS,
 }
 GRID_DISTRIBUTIONS = tuple(STOCK_GRIDS)  # of the inscrits
 DEPARTEMENT = "département"  # the grid's row of column totals

@@ -392,3 +392,58 @@ def test_no_hidden_entrant_follows_from_every_view(
     pdf = next(b for b in section.blocks if isinstance(b, comite.Table))
     at = pdf.columns.index("Entrants")
     assert [r[at] for r in pdf.rows] == page["entrants"].tolist()
+
+
+CONTRACTS = {  # the persons oriented in a month (the contract cohorte), by group
+    "orientes": _single("orientes"),
+    **{
+        k: (lambda r, k=k: {g: c["orientes"] for g, c in ((r or {}).get(k) or {}).items()})
+        for k in ("par_parcours", "par_sexe", "par_tranche_age")
+    },
+}
+
+
+@pytest.mark.parametrize("limit", [11, 30])
+def test_no_hidden_contract_cohorte_follows_from_every_view(
+    view_reader, demo_scope, publish_at, limit
+) -> None:
+    """The Délais et contrats page of the département and of each territoire: a curve
+    (drawn and exported) prints its cohorte's size, the profile table each group's; a
+    territoire's are parts of the département's. A cohorte not drawn is a hidden size;
+    nothing hidden is recomputed from all together; the PDF draws the département's."""
+    from dashboard import comite
+    from dashboard.views.delais import CURVE_COHORTES, delais_view
+
+    publish_at(limit)
+    masked = f"< {limit}"
+    known = territoires.communes_par_territoire(view_reader, "2A")
+    months = demo_scope().months[-CURVE_COHORTES:]
+    printed: dict[str, set] = {}
+    page = None
+    for row, communes in {**known, "département": None}.items():
+        view = delais_view(demo_scope(communes=communes))
+        drawn = set(view.curve["cohorte"]) if not view.curve.empty else set()
+        for m in set(months) - drawn:
+            printed.setdefault(m, set()).add(("orientes", row, "orientes"))
+        profile = view.profile
+        for dimension in ("par_parcours", "par_sexe", "par_tranche_age"):
+            frame = widgets.breakdown_frame(
+                profile.result, dimension, profile.population, profile.columns, None, profile.linked
+            )
+            printed.setdefault(MONTH, set()).update(
+                (dimension, row, code)
+                for code, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
+                if shown == masked
+            )
+        page = view.curve if row == "département" else page
+    assert any(c[1] != "département" for cs in printed.values() for c in cs)
+    for m, hidden in printed.items():
+        tables, cells, unseen = _crossed(view_reader, "contrat", CONTRACTS, m)
+        if m != MONTH:  # only the month's profile is printed
+            unseen |= {c for c in cells if c[0] in CONTRACTS and c[0] != "orientes" and cells[c]}
+        hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == "orientes"}
+        hidden |= {(c[0], c[1], ONE) for c in hidden if len(c) == 3} & set(cells)
+        pins = masking.pinned(tables, cells, unseen | hidden)
+        assert [c for c in pins if c in hidden] == [], m
+    section = comite._contrat(view_reader, "2A", MONTH, demo_scope().months, limit)
+    assert any(isinstance(b, comite.Chart) for b in section.blocks) == (not page.empty)
