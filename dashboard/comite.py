@@ -416,12 +416,19 @@ def _contrat(con, departement, month, months, limit) -> Section:
 
 
 def _intensite(con, departement, month, months, limit) -> Section:
+    series = [(m, indicators.intensite(con, departement, m)) for m in months]
+    family = accompagnement.INTENSITY  # the département's row of the pages' decisions
     block = accompagnement.intensite_block(
-        [(m, indicators.intensite(con, departement, m)) for m in months],
+        series,
         indicators.intensite(con, departement, month),
         month,
         None,
         limit,
+        accompagnement.intensity_linked(
+            lambda m: _decision(con, departement, m, dict(series).get(m), limit, family),
+            months,
+            headlines.DEPARTEMENT,
+        ),
     )
     if block is None:
         return Section("Intensité de l'accompagnement", empty="Aucun fichier parcours chargé.")

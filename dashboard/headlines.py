@@ -345,12 +345,19 @@ CONTRACT_GRIDS = {  # the persons oriented in the month (the contract cohorte), 
     "orientes": _single("orientes"),
     **{k: _populations(k, "orientes") for k in ("par_parcours", *PROFILE_GROUPS)},
 }
+INTENSITY_GRIDS = {  # the persons in an active parcours of the month, by group
+    "personnes": lambda r: {
+        "personnes": ((r or {}).get("heures_hebdo") or {}).get("personnes") or 0
+    },
+    **{k: _populations(k, "personnes") for k in ("par_parcours", *PROFILE_GROUPS)},
+}
 GRIDS = {
     "stock": STOCK_GRIDS,
     "orientations": DECISION_GRIDS,
     "flux": FLOW_GRIDS,
     "delai_orientation": COHORTE_GRIDS,
     "contrat": CONTRACT_GRIDS,
+    "intensite": INTENSITY_GRIDS,
 }
 GRID_DISTRIBUTIONS = tuple(STOCK_GRIDS)  # of the inscrits
 DEPARTEMENT = "département"  # the grid's row of column totals

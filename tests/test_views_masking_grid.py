@@ -447,3 +447,67 @@ def test_no_hidden_contract_cohorte_follows_from_every_view(
         assert [c for c in pins if c in hidden] == [], m
     section = comite._contrat(view_reader, "2A", MONTH, demo_scope().months, limit)
     assert any(isinstance(b, comite.Chart) for b in section.blocks) == (not page.empty)
+
+
+INTENSITY = {  # the persons in an active parcours of a month, by group
+    "personnes": lambda r: {
+        "personnes": ((r or {}).get("heures_hebdo") or {}).get("personnes") or 0
+    },
+    **{
+        k: (lambda r, k=k: {g: c["personnes"] for g, c in ((r or {}).get(k) or {}).items()})
+        for k in ("par_parcours", "par_sexe", "par_tranche_age")
+    },
+}
+
+
+@pytest.mark.parametrize("limit", [11, 30])
+def test_no_hidden_person_in_parcours_follows_from_every_view(
+    view_reader, demo_scope, publish_at, limit
+) -> None:
+    """The intensité block of the Accompagnement page (persons in parcours of each month,
+    all and by parcours type, page and export; the month's profile table) of the
+    département and of each territoire: nothing hidden is recomputed from all together;
+    the PDF prints the département's page."""
+    from dashboard import comite
+    from dashboard.figures import PARCOURS_LABELS
+
+    publish_at(limit)
+    masked = f"< {limit}"
+    code = {label: c for c, label in PARCOURS_LABELS.items()}
+    known = territoires.communes_par_territoire(view_reader, "2A")
+    printed: dict[str, set] = {}
+    page = None
+    for row, communes in {**known, "département": None}.items():
+        block = accompagnement_view(demo_scope(communes=communes)).intensite
+        for m, groupe, shown in block.download[["mois", "groupe", "personnes"]].itertuples(
+            index=False
+        ):
+            if shown == masked and code[groupe] == "ensemble":
+                printed.setdefault(m, set()).add(("personnes", row, "personnes"))
+            elif shown == masked:
+                printed.setdefault(m, set()).add(("par_parcours", row, code[groupe]))
+        profile = block.profile
+        for dimension in ("par_parcours", "par_sexe", "par_tranche_age"):
+            frame = widgets.breakdown_frame(
+                profile.result, dimension, profile.population, profile.columns, None, profile.linked
+            )
+            printed.setdefault(MONTH, set()).update(
+                (dimension, row, c)
+                for c, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
+                if shown == masked
+            )
+        page = block.download if row == "département" else page
+    assert any(c[1] != "département" for cs in printed.values() for c in cs)
+    for m, hidden in printed.items():
+        tables, cells, unseen = _crossed(view_reader, "intensite", INTENSITY, m)
+        if m != MONTH:  # only the month's profile is printed
+            unseen |= {c for c in cells if c[0] in ("par_sexe", "par_tranche_age") and cells[c]}
+        hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == "personnes"}
+        hidden |= {(c[0], c[1], ONE) for c in hidden if len(c) == 3} & set(cells)
+        pins = masking.pinned(tables, cells, unseen | hidden)
+        assert [c for c in pins if c in hidden] == [], m
+    section = comite._intensite(view_reader, "2A", MONTH, demo_scope().months, limit)
+    pdf = next(b for b in section.blocks if isinstance(b, comite.Table))
+    at = pdf.columns.index(comite.HOURS_HEADINGS["personnes"])
+    shown = page[page["groupe"] == PARCOURS_LABELS["ensemble"]]["personnes"].tolist()
+    assert [r[at] for r in pdf.rows] == shown
