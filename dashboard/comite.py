@@ -349,6 +349,9 @@ def _delai_orientation(con, departement, month, months, limit) -> Section:
             "Délai d'orientation",
             empty="Aucune date d'entrée au RSA dans les données chargées.",
         )
+    family, row = orientations.COHORTE_FAMILY, headlines.DEPARTEMENT  # the pages' decisions
+    decided = {m: _decision(con, departement, m, r, limit, family) for m, r in series}
+    now = decided.get(month)
     block = orientations.cohortes_block(
         series,
         dict(series).get(month),
@@ -356,6 +359,10 @@ def _delai_orientation(con, departement, month, months, limit) -> Section:
         indicators.liaison_flux(con, departement),
         month,
         limit,
+        frozenset(m for m, d in decided.items() if d and headlines.total_hidden(d, row)),
+        None
+        if now is None
+        else {k: headlines.row_hidden(now, k, row) for k in headlines.PROFILE_GROUPS},
     )
     charts = []
     if figures.has_values(block.chart.frame, "part"):
@@ -385,6 +392,8 @@ def _contrat(con, departement, month, months, limit) -> Section:
     series = [(m, r) for m, r in series if r is not None and r["orientes"]]
     if not series:
         return Section("Délai jusqu'au contrat", empty="Aucune orientation chargée.")
+    drawn = dict(series[-delais.CURVE_COHORTES :])  # the département's row, as on the page
+    decided = {m: _decision(con, departement, m, r, limit, delais.FAMILY) for m, r in drawn.items()}
     block = delais.delais_block(
         indicators.contrat(con, departement, month),
         series,
@@ -394,6 +403,9 @@ def _contrat(con, departement, month, months, limit) -> Section:
         months,
         None,
         limit,
+        frozenset(
+            m for m, d in decided.items() if d and headlines.total_hidden(d, headlines.DEPARTEMENT)
+        ),
     )
     charts = []
     if not block.curve.empty:
@@ -408,12 +420,19 @@ def _contrat(con, departement, month, months, limit) -> Section:
 
 
 def _intensite(con, departement, month, months, limit) -> Section:
+    series = [(m, indicators.intensite(con, departement, m)) for m in months]
+    family = accompagnement.INTENSITY  # the département's row of the pages' decisions
     block = accompagnement.intensite_block(
-        [(m, indicators.intensite(con, departement, m)) for m in months],
+        series,
         indicators.intensite(con, departement, month),
         month,
         None,
         limit,
+        accompagnement.intensity_linked(
+            lambda m: _decision(con, departement, m, dict(series).get(m), limit, family),
+            months,
+            headlines.DEPARTEMENT,
+        ),
     )
     if block is None:
         return Section("Intensité de l'accompagnement", empty="Aucun fichier parcours chargé.")

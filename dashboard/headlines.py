@@ -330,6 +330,7 @@ STOCK_GRIDS = {
     "structure": lambda result: (
         ((result or {}).get("structure_suivi") or {}).get("principale") or {}
     ),
+    "commune": _family("commune"),  # of residence: a territoire's are parts of its inscrits
 }
 DECISION_GRIDS = {
     "orientations": _family("orientations"),  # by parcours type
@@ -343,7 +344,35 @@ FLOW_GRIDS = {
     "inscriptions": _single("inscriptions"),
     "radiations": _single("radiations"),
 }
-GRIDS = {"stock": STOCK_GRIDS, "orientations": DECISION_GRIDS, "flux": FLOW_GRIDS}
+
+
+def _populations(key: str, population: str):
+    """A cohorte's persons in each group of a profile ({'F': {'entrants': 3, ...}} -> 3)."""
+    return lambda r: {g: c[population] for g, c in ((r or {}).get(key) or {}).items()}
+
+
+COHORTE_GRIDS = {  # the entrants of the month's orientation cohorte, and of each profile
+    "entrants": _single("entrants"),
+    **{k: _populations(k, "entrants") for k in PROFILE_GROUPS},
+}
+CONTRACT_GRIDS = {  # the persons oriented in the month (the contract cohorte), by group
+    "orientes": _single("orientes"),
+    **{k: _populations(k, "orientes") for k in ("par_parcours", *PROFILE_GROUPS)},
+}
+INTENSITY_GRIDS = {  # the persons in an active parcours of the month, by group
+    "personnes": lambda r: {
+        "personnes": ((r or {}).get("heures_hebdo") or {}).get("personnes") or 0
+    },
+    **{k: _populations(k, "personnes") for k in ("par_parcours", *PROFILE_GROUPS)},
+}
+GRIDS = {
+    "stock": STOCK_GRIDS,
+    "orientations": DECISION_GRIDS,
+    "flux": FLOW_GRIDS,
+    "delai_orientation": COHORTE_GRIDS,
+    "contrat": CONTRACT_GRIDS,
+    "intensite": INTENSITY_GRIDS,
+}
 GRID_DISTRIBUTIONS = tuple(STOCK_GRIDS)  # of the inscrits
 DEPARTEMENT = "département"  # the grid's row of column totals
 

@@ -18,6 +18,7 @@ MONTH = "2026-06"
 STOCK = {
     **{n: (lambda s, n=n: s[n]) for n in ("categorie", "modalite", "sexe", "tranche_age", "axe")},
     "structure": lambda s: s["structure_suivi"]["principale"],
+    "commune": lambda s: s["commune"],  # the Demandeurs page's inscrits by commune
 }
 
 
@@ -43,6 +44,8 @@ def _topic_pages(demo_scope, communes, limit: int) -> dict[str, dict[str, str]]:
             block.counts, block.labels, limit, getattr(block, "linked", None)
         )
         out[block.family] = dict(zip(frame["code"], frame["affiche"], strict=True))
+    communes = demandeurs.communes  # the table as printed and exported
+    out["commune"] = dict(zip(communes["commune (code INSEE)"], communes["inscrits"], strict=True))
     return out
 
 
@@ -57,27 +60,42 @@ def _printed(view, limit: int) -> tuple[dict, dict]:
     return rows, view.stock[0].value
 
 
-@pytest.mark.parametrize("limit", [11, 30])
+def _commune_threshold(con) -> int:
+    """A threshold that masks the demo's smallest commune of residence and none of its
+    territoires (the demo's communes are all above 30): the issue's « département − the
+    other communes » case, on a territoire's Demandeurs page."""
+    return min(indicators.stock(con, "2A", MONTH)["commune"].values()) + 1
+
+
+@pytest.mark.parametrize("limit", [11, 30, None])  # None: _commune_threshold
 def test_no_hidden_category_follows_from_every_view(
     view_reader, demo_scope, publish_at, limit
 ) -> None:
     """Every Synthèse (the département's, each territoire's), and the Demandeurs and
-    Accompagnement pages of each: one decision, nothing recomputed from all together."""
-    publish_at(limit)
+    Accompagnement pages of each (the inscrits by commune de résidence too, parts of
+    their territoire's inscrits and of the département's): one decision, nothing
+    recomputed from all together, and a commune printed alike on every page."""
+    by_commune_case = limit is None
+    limit = publish_at(limit or _commune_threshold(view_reader))
     known = territoires.communes_par_territoire(view_reader, "2A")
     tables, cells, hidden = _crossed(view_reader, "stock", STOCK, MONTH)
     masked = f"< {limit}"
     printed_hidden = set()
+    by_commune: dict[str, set] = {}  # each commune's cell as every page prints it
     for row, communes in {**known, "département": None}.items():
         rows, inscrits = _printed(synthese_view("2A", MONTH, communes), limit)
         pages = _topic_pages(demo_scope, communes, limit)
+        for code, shown in pages["commune"].items():
+            by_commune.setdefault(code, set()).add(shown)
         for name in set(rows) & set(pages):  # the same cells, the same decision
             assert pages[name] == rows[name], (row, name)
         for name, shown in {**rows, **pages}.items():
             printed_hidden |= {(name, row, c) for c, v in shown.items() if v == masked}
         if inscrits == masked:
             printed_hidden.add((masking.MARGIN, row))
-    assert any(c[1] != "département" for c in printed_hidden)  # or this proves nothing
+    shown_on_a_territoire = {c[0] for c in printed_hidden if c[1] != "département"}
+    assert "commune" in shown_on_a_territoire if by_commune_case else shown_on_a_territoire
+    assert {c: s for c, s in by_commune.items() if len(s) > 1} == {}  # one cell, one masking
     pins = masking.pinned(tables, cells, hidden | printed_hidden)
     assert [c for c in pins if c in printed_hidden] == []
 
@@ -317,3 +335,180 @@ def test_a_profile_group_is_masked_with_the_rest_of_its_row() -> None:
     shown = dict(zip(profile.result["par_sexe"], frame["personnes"], strict=True))
     assert shown["M"] == "< 11"
     assert "< 11" in (shown["F"], block.decisions)
+
+
+ENTRANTS = {  # the entrants of a month's orientation cohorte, and of each profile group
+    "entrants": _single("entrants"),
+    **{
+        k: (lambda r, k=k: {g: c["entrants"] for g, c in ((r or {}).get(k) or {}).items()})
+        for k in ("par_sexe", "par_tranche_age")
+    },
+}
+
+
+@pytest.mark.parametrize("limit", [11, 30])
+def test_no_hidden_entrant_follows_from_every_view(
+    view_reader, demo_scope, publish_at, limit
+) -> None:
+    """The Orientations cohorte table (entrants of each month, page and export) and its
+    profile table (entrants of each sexe and tranche d'âge) of the département and of each
+    territoire: a territoire's entrants are parts of the département's and of its own
+    cohorte, so nothing hidden is recomputed from all together; the PDF prints the
+    département's page."""
+    from dashboard import comite
+    from dashboard.views.orientations import orientations_view
+
+    publish_at(limit)
+    masked = f"< {limit}"
+    known = territoires.communes_par_territoire(view_reader, "2A")
+    printed: dict[str, set] = {}
+    page = None
+    for row, communes in {**known, "département": None}.items():
+        block = orientations_view(demo_scope(communes=communes)).cohortes
+        for m, shown in block.download[["cohorte", "entrants"]].itertuples(index=False):
+            if shown == masked:
+                printed.setdefault(m, set()).update({("entrants", row, "entrants")})
+        profile = block.profile
+        for dimension in ("par_sexe", "par_tranche_age"):
+            frame = widgets.breakdown_frame(
+                profile.result, dimension, profile.population, profile.columns, None, profile.linked
+            )
+            printed.setdefault(MONTH, set()).update(
+                (dimension, row, code)
+                for code, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
+                if shown == masked
+            )
+        page = block.download if row == "département" else page
+    assert any(c[1] != "département" for cs in printed.values() for c in cs)
+    for m, hidden in printed.items():
+        tables, cells, unseen = _crossed(view_reader, "delai_orientation", ENTRANTS, m)
+        if m != MONTH:  # only the month's profile is printed
+            unseen |= {c for c in cells if c[0] in ENTRANTS and c[0] != "entrants" and cells[c]}
+        hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == "entrants"}
+        hidden |= {(c[0], c[1], ONE) for c in hidden if len(c) == 3} & set(cells)
+        pins = masking.pinned(tables, cells, unseen | hidden)
+        assert [c for c in pins if c in hidden] == [], m
+    months = demo_scope().months
+    section = comite._delai_orientation(view_reader, "2A", MONTH, months, limit)
+    pdf = next(b for b in section.blocks if isinstance(b, comite.Table))
+    at = pdf.columns.index("Entrants")
+    assert [r[at] for r in pdf.rows] == page["entrants"].tolist()
+
+
+CONTRACTS = {  # the persons oriented in a month (the contract cohorte), by group
+    "orientes": _single("orientes"),
+    **{
+        k: (lambda r, k=k: {g: c["orientes"] for g, c in ((r or {}).get(k) or {}).items()})
+        for k in ("par_parcours", "par_sexe", "par_tranche_age")
+    },
+}
+
+
+@pytest.mark.parametrize("limit", [11, 30])
+def test_no_hidden_contract_cohorte_follows_from_every_view(
+    view_reader, demo_scope, publish_at, limit
+) -> None:
+    """The Délais et contrats page of the département and of each territoire: a curve
+    (drawn and exported) prints its cohorte's size, the profile table each group's; a
+    territoire's are parts of the département's. A cohorte not drawn is a hidden size;
+    nothing hidden is recomputed from all together; the PDF draws the département's."""
+    from dashboard import comite
+    from dashboard.views.delais import CURVE_COHORTES, delais_view
+
+    publish_at(limit)
+    masked = f"< {limit}"
+    known = territoires.communes_par_territoire(view_reader, "2A")
+    months = demo_scope().months[-CURVE_COHORTES:]
+    printed: dict[str, set] = {}
+    page = None
+    for row, communes in {**known, "département": None}.items():
+        view = delais_view(demo_scope(communes=communes))
+        drawn = set(view.curve["cohorte"]) if not view.curve.empty else set()
+        for m in set(months) - drawn:
+            printed.setdefault(m, set()).add(("orientes", row, "orientes"))
+        profile = view.profile
+        for dimension in ("par_parcours", "par_sexe", "par_tranche_age"):
+            frame = widgets.breakdown_frame(
+                profile.result, dimension, profile.population, profile.columns, None, profile.linked
+            )
+            printed.setdefault(MONTH, set()).update(
+                (dimension, row, code)
+                for code, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
+                if shown == masked
+            )
+        page = view.curve if row == "département" else page
+    assert any(c[1] != "département" for cs in printed.values() for c in cs)
+    for m, hidden in printed.items():
+        tables, cells, unseen = _crossed(view_reader, "contrat", CONTRACTS, m)
+        if m != MONTH:  # only the month's profile is printed
+            unseen |= {c for c in cells if c[0] in CONTRACTS and c[0] != "orientes" and cells[c]}
+        hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == "orientes"}
+        hidden |= {(c[0], c[1], ONE) for c in hidden if len(c) == 3} & set(cells)
+        pins = masking.pinned(tables, cells, unseen | hidden)
+        assert [c for c in pins if c in hidden] == [], m
+    section = comite._contrat(view_reader, "2A", MONTH, demo_scope().months, limit)
+    assert any(isinstance(b, comite.Chart) for b in section.blocks) == (not page.empty)
+
+
+INTENSITY = {  # the persons in an active parcours of a month, by group
+    "personnes": lambda r: {
+        "personnes": ((r or {}).get("heures_hebdo") or {}).get("personnes") or 0
+    },
+    **{
+        k: (lambda r, k=k: {g: c["personnes"] for g, c in ((r or {}).get(k) or {}).items()})
+        for k in ("par_parcours", "par_sexe", "par_tranche_age")
+    },
+}
+
+
+@pytest.mark.parametrize("limit", [11, 30])
+def test_no_hidden_person_in_parcours_follows_from_every_view(
+    view_reader, demo_scope, publish_at, limit
+) -> None:
+    """The intensité block of the Accompagnement page (persons in parcours of each month,
+    all and by parcours type, page and export; the month's profile table) of the
+    département and of each territoire: nothing hidden is recomputed from all together;
+    the PDF prints the département's page."""
+    from dashboard import comite
+    from dashboard.figures import PARCOURS_LABELS
+
+    publish_at(limit)
+    masked = f"< {limit}"
+    code = {label: c for c, label in PARCOURS_LABELS.items()}
+    known = territoires.communes_par_territoire(view_reader, "2A")
+    printed: dict[str, set] = {}
+    page = None
+    for row, communes in {**known, "département": None}.items():
+        block = accompagnement_view(demo_scope(communes=communes)).intensite
+        for m, groupe, shown in block.download[["mois", "groupe", "personnes"]].itertuples(
+            index=False
+        ):
+            if shown == masked and code[groupe] == "ensemble":
+                printed.setdefault(m, set()).add(("personnes", row, "personnes"))
+            elif shown == masked:
+                printed.setdefault(m, set()).add(("par_parcours", row, code[groupe]))
+        profile = block.profile
+        for dimension in ("par_parcours", "par_sexe", "par_tranche_age"):
+            frame = widgets.breakdown_frame(
+                profile.result, dimension, profile.population, profile.columns, None, profile.linked
+            )
+            printed.setdefault(MONTH, set()).update(
+                (dimension, row, c)
+                for c, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
+                if shown == masked
+            )
+        page = block.download if row == "département" else page
+    assert any(c[1] != "département" for cs in printed.values() for c in cs)
+    for m, hidden in printed.items():
+        tables, cells, unseen = _crossed(view_reader, "intensite", INTENSITY, m)
+        if m != MONTH:  # only the month's profile is printed
+            unseen |= {c for c in cells if c[0] in ("par_sexe", "par_tranche_age") and cells[c]}
+        hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == "personnes"}
+        hidden |= {(c[0], c[1], ONE) for c in hidden if len(c) == 3} & set(cells)
+        pins = masking.pinned(tables, cells, unseen | hidden)
+        assert [c for c in pins if c in hidden] == [], m
+    section = comite._intensite(view_reader, "2A", MONTH, demo_scope().months, limit)
+    pdf = next(b for b in section.blocks if isinstance(b, comite.Table))
+    at = pdf.columns.index(comite.HOURS_HEADINGS["personnes"])
+    shown = page[page["groupe"] == PARCOURS_LABELS["ensemble"]]["personnes"].tolist()
+    assert [r[at] for r in pdf.rows] == shown

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import db, widgets
-from dashboard.figures import LineChart
+from dashboard import db, headlines, widgets
+from dashboard.figures import PARCOURS_LABELS, LineChart
 from dashboard.formatting import fmt_decimal, fmt_month, fmt_share
 from dashboard.views import partition
 from dashboard.views.elements import Breakdown, Distribution, MonthlyChart, Scope, parcours_groups
@@ -40,34 +40,70 @@ class Accompagnement:
     intensite: Intensite | None  # None: no parcours file loaded
 
 
+INTENSITY = "intensite"  # the persons in parcours: a family of headlines.GRIDS
+
+
 def hours_table(
-    series: list[tuple[str, dict | None]], parcours: str | None, limit: int | None = None
+    series: list[tuple[str, dict | None]],
+    parcours: str | None,
+    limit: int | None = None,
+    linked: dict[str, frozenset[str]] | None = None,
 ) -> pd.DataFrame:
     """Weekly hours per month and group (all, each parcours type): the persons masked,
-    mean and share at 15 hours withheld when they are too few."""
+    mean and share at 15 hours withheld when they are too few. The groups are parts of
+    the month's persons, and a territoire's of the département's: `linked` (per month,
+    the groups the decision over the territoires hides in the scope's row, 'ensemble'
+    for all of them) masks them together."""
     records = []
     for m, r in series:
         ensemble, par_parcours = (r["heures_hebdo"], r["par_parcours"]) if r else (None, {})
+        code = {PARCOURS_LABELS.get(c, c): c for c in ("ensemble", *par_parcours)}
         for label, h in parcours_groups(ensemble, par_parcours, parcours).items():
+            withheld = code[label] in ((linked or {}).get(m) or ())
             records.append(
                 {
                     "mois": m,
                     "groupe": label,
                     "heures_moyennes": shown_share(h["moyenne"], h["personnes"], limit),
                     "part_15h": shown_share(h["heures_15_share"], h["personnes"], limit),
-                    "personnes": count_label(h["personnes"], limit),
+                    "personnes": masking.masked_label(None, limit)
+                    if withheld
+                    else count_label(h["personnes"], limit),
                 }
             )
     return pd.DataFrame(records, columns=HOURS_COLUMNS)
 
 
+def intensity_linked(decision, months: list[str], row: str) -> dict[str, dict] | None:
+    """Per month, per distribution of `headlines.INTENSITY_GRIDS`, what the month's
+    decision (`decision(month)`, None without one) hides of `row`; 'ensemble' stands
+    for the row's persons in `par_parcours`. One reading for the page and the PDF."""
+    out = {}
+    for m in months:
+        hidden = decision(m)
+        if hidden is None:
+            return None
+        codes = {n: headlines.row_hidden(hidden, n, row) for n in headlines.INTENSITY_GRIDS}
+        if headlines.total_hidden(hidden, row):
+            codes["par_parcours"] |= {"ensemble"}
+        out[m] = codes
+    return out
+
+
 def _intensite(departement, month, communes, months, parcours) -> Intensite | None:
+    limit = masking.threshold()
+    territoires_ = db.communes_par_territoire(departement)
+
+    def decision(m: str):
+        return partition.grid(departement, m, territoires_, limit, INTENSITY)
+
     return intensite_block(
-        db.series("intensite", departement, months, communes),
-        db.family("intensite", departement, month, communes),
+        db.series(INTENSITY, departement, months, communes),
+        db.family(INTENSITY, departement, month, communes),
         month,
         parcours,
-        masking.threshold(),
+        limit,
+        intensity_linked(decision, months, partition.own_row(communes, territoires_)),
     )
 
 
@@ -77,12 +113,15 @@ def intensite_block(
     month: str,
     parcours: str | None,
     limit: int,
+    linked: dict[str, dict] | None = None,
 ) -> Intensite | None:
     """Weekly hours of the period as every surface shows them (page, PDF, export); None
-    without any parcours file."""
+    without any parcours file. `linked`: `intensity_linked`, the decisions over the
+    territoires."""
     if all(r is None for _, r in series):
         return None
-    hours = hours_table(series, parcours, limit)
+    by_month = None if linked is None else {m: c["par_parcours"] for m, c in linked.items()}
+    hours = hours_table(series, parcours, limit, by_month)
     return Intensite(
         hours=LineChart(
             hours,
@@ -121,6 +160,12 @@ def intensite_block(
             "heures_hebdo par type de parcours, sexe ou tranche d'âge (âge atteint dans "
             "l'année), sur les personnes en parcours actif.",
             "intensite_profil",
+            linked=None
+            if linked is None or month not in linked
+            else {
+                k: linked[month][k] - {"ensemble"}
+                for k in ("par_parcours", *headlines.PROFILE_GROUPS)
+            },
         ),
     )
 

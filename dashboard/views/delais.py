@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import db, figures, widgets
+from dashboard import db, figures, headlines, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month, fmt_share, of_month
+from dashboard.views import partition
 from dashboard.views.elements import Breakdown, Scope, cohorte_breakdown, parcours_groups
 from pipelines import glossary, masking
 from pipelines.masking import shown_share
@@ -86,17 +87,33 @@ def first_rdv(result: dict | None, month: str, limit: int | None = None) -> tupl
     )
 
 
+FAMILY = "contrat"  # the persons oriented in a month: a family of headlines.GRIDS
+
+
 def delais_view(scope: Scope) -> Delais:
     departement, month, communes, months, parcours = scope
+    limit = masking.threshold()
+    withheld = frozenset(  # the cohortes whose size the partition's decision hides
+        m
+        for m in months[-CURVE_COHORTES:]
+        if partition.total_withheld(departement, m, communes, limit, FAMILY)
+    )
+    profile = {
+        k: partition.linked_month(departement, month, communes, k, limit, FAMILY)
+        for k in headlines.CONTRACT_GRIDS
+        if k != "orientes"
+    }
     return delais_block(
-        db.family("contrat", departement, month, communes),
-        db.series("contrat", departement, months, communes),
+        db.family(FAMILY, departement, month, communes),
+        db.series(FAMILY, departement, months, communes),
         db.family("contrat_courbe", departement, communes=communes),
         db.family("premier_rdv", departement, month, communes),
         month,
         months,
         parcours,
-        masking.threshold(),
+        limit,
+        withheld,
+        None if None in profile.values() else profile,
     )
 
 
@@ -109,15 +126,22 @@ def delais_block(
     months: list[str],
     parcours: str | None,
     limit: int,
+    withheld: frozenset[str] = frozenset(),
+    linked: dict[str, frozenset[str]] | None = None,
 ) -> Delais:
     """The orientation cohortes of the period as every surface shows them (page, PDF,
-    export): curves, medians and shares per cohorte and group, withheld under `limit`."""
+    export): curves, medians and shares per cohorte and group, withheld under `limit`.
+    A curve prints its cohorte's size: `withheld`, the cohortes whose size the decision
+    over the territoires hides, are not drawn; `linked`, the month's groups it hides
+    (the scope's row, `headlines.CONTRACT_GRIDS`)."""
     table = cohorte_table(series, parcours, limit)
     curve = pd.DataFrame(curve_rows)
     return Delais(
         data_date=(current or {}).get("date_donnees"),
         empty=current is None,
-        curve=figures.curve_cohortes(curve, months[-CURVE_COHORTES:], limit),
+        curve=figures.curve_cohortes(
+            curve, [m for m in months[-CURVE_COHORTES:] if m not in withheld], limit
+        ),
         curve_caption=glossary.caption("contrat_courbe")
         + " En tirets (provisoire), les jours au-delà du suivi de la personne la moins suivie."
         + masking.withheld_note("personnes (cohorte non tracée)", limit),
@@ -163,7 +187,7 @@ def delais_block(
             "sexe ou tranche d'âge (âge atteint dans l'année).",
             "contrat_profil",
             CONTRACT_FLAGS,
-        ),
+        )._replace(linked=linked),
         first_rdv=first_rdv(premier_rdv, month, limit),
         first_rdv_help=glossary.caption("delai_premier_rdv_jours"),
     )

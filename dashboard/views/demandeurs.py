@@ -45,11 +45,17 @@ class Demandeurs:
     flows: Flows
 
 
-def communes_table(counts: dict[str, int], territoires: dict[str, tuple[str, ...]]):
+def communes_table(
+    counts: dict[str, int],
+    territoires: dict[str, tuple[str, ...]],
+    linked: frozenset[str] | None = None,
+):
     """Registered persons per commune of residence, masked, largest first, each commune
-    with the territoire it belongs to."""
+    with the territoire it belongs to. A commune is a part of its territoire's inscrits
+    and of the département's: `linked` is the scope's row of the decision over the
+    partition (`headlines.STOCK_GRIDS`), so no page gives another's hidden commune away."""
     territoire = {c: t for t, cs in territoires.items() for c in cs}
-    frame = widgets.masked_frame(counts, {}).sort_values("effectif", ascending=False)
+    frame = widgets.masked_frame(counts, {}, linked).sort_values("effectif", ascending=False)
     return frame.assign(territoire=frame["code"].map(territoire).fillna(""))[
         ["code", "territoire", "affiche"]
     ].rename(columns={"code": "commune (code INSEE)", "affiche": "inscrits"})
@@ -173,8 +179,8 @@ def demandeurs_view(scope: Scope) -> Demandeurs:
     flux = db.series("flux", departement, months, communes)
     limit = masking.threshold()
     profile = {  # the month's row of the partition's decision, per distribution
-        n: (partition.linked_months(departement, [month], communes, n, limit) or {}).get(month)
-        for n in ("sexe", "tranche_age")
+        n: partition.linked_month(departement, month, communes, n, limit)
+        for n in ("sexe", "tranche_age", "commune")
     }
     return Demandeurs(
         categories=categories_chart(
@@ -203,7 +209,9 @@ def demandeurs_view(scope: Scope) -> Demandeurs:
                 profile["tranche_age"],
             ),
         ),
-        communes=communes_table(stock["commune"], db.communes_par_territoire(departement)),
+        communes=communes_table(
+            stock["commune"], db.communes_par_territoire(departement), profile["commune"]
+        ),
         flows=flows(
             flux,
             db.family("flux", departement, month, communes),

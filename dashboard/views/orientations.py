@@ -272,10 +272,18 @@ def _shares_long(cohortes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _printed(cohortes: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
-    """The cohorte table as printed and downloaded: counts masked, French numbers."""
+def _printed(
+    cohortes: pd.DataFrame, limit: int | None = None, withheld: frozenset[str] = frozenset()
+) -> pd.DataFrame:
+    """The cohorte table as printed and downloaded: counts masked, French numbers; the
+    entrants of a cohorte in `withheld` masked whatever their count (the partition's
+    decision: a territoire's entrants are parts of the département's)."""
+    entrants = [
+        masking.masked_label(None, limit) if m in withheld else count_label(n, limit)
+        for m, n in zip(cohortes["cohorte"], cohortes["entrants"], strict=True)
+    ]
     return cohortes[list(COLUMNS)].assign(
-        entrants=cohortes["entrants"].map(lambda n: count_label(n, limit)),
+        entrants=pd.Series(entrants, index=cohortes.index, dtype=object),
         orientes_30j=cohortes["orientes_30j"].map(fmt_share),
         orientes_6sem=cohortes["orientes_6sem"].map(fmt_share),
         anomalies=cohortes["anomalies"].map(lambda n: count_label(n, limit)),
@@ -284,12 +292,27 @@ def _printed(cohortes: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
     )
 
 
+COHORTE_FAMILY = "delai_orientation"  # its entrants: a family of headlines.GRIDS
+
+
 def _cohortes(delay, departement, month, communes, months) -> Cohortes:
     summary = db.summary(departement, month, communes)
-    series = [(m, r) for m, r in db.series("delai_orientation", departement, months, communes) if r]
-    return cohortes_block(
-        series, delay, summary["population"], summary["liaison_flux"], month, masking.threshold()
+    series = [(m, r) for m, r in db.series(COHORTE_FAMILY, departement, months, communes) if r]
+    limit = masking.threshold()
+    withheld = frozenset(  # the cohortes whose entrants the partition's decision hides
+        m
+        for m, _ in series
+        if partition.total_withheld(departement, m, communes, limit, COHORTE_FAMILY)
     )
+    profile = {
+        k: partition.linked_month(departement, month, communes, k, limit, COHORTE_FAMILY)
+        for k in headlines.PROFILE_GROUPS
+    }
+    linked = None if None in profile.values() else profile
+    return cohortes_block(
+        series, delay, summary["population"], summary["liaison_flux"], month, limit,
+        withheld, linked,
+    )  # fmt: skip
 
 
 def cohortes_block(
@@ -299,11 +322,15 @@ def cohortes_block(
     link: dict | None,
     month: str,
     limit: int,
+    withheld: frozenset[str] = frozenset(),
+    linked: dict[str, frozenset[str]] | None = None,
 ) -> Cohortes:
     """The entry cohortes of the period (`series`: delai_orientation per month) as every
-    surface shows them: the page, the committee PDF and the export."""
+    surface shows them: the page, the committee PDF and the export. `withheld`: the
+    cohortes whose entrants the decision over the territoires hides, `linked`: the
+    month's profile groups it hides (the scope's row, `headlines.COHORTE_GRIDS`)."""
     cohortes = cohorte_records(series, limit)
-    shown = _printed(cohortes, limit).iloc[::-1].reset_index(drop=True)  # latest first
+    shown = _printed(cohortes, limit, withheld).iloc[::-1].reset_index(drop=True)  # latest first
     return Cohortes(
         population=widgets.population_caption(population, sentence=True),
         link=None
@@ -334,5 +361,5 @@ def cohortes_block(
             + ".",
             "delai_profil",
             DELAY_FLAGS,
-        ),
+        )._replace(linked=linked),
     )

@@ -2,7 +2,8 @@
 them: a territoire's (or the département's) row of the decision that
 `headlines.crossed_hidden` takes month by month over one family crossed with the
 partition: the inscrits (`stock`), the month's decisions (`orientations`), the flows
-(`flux`) (docs/securite.md, masquage). A view filtered on a territoire shows its row of
+(`flux`), the cohortes' entrants and oriented persons, the persons in parcours
+(`headlines.GRIDS`, docs/securite.md, masquage). A view filtered on a territoire shows its row of
 that decision, never its own."""
 
 from __future__ import annotations
