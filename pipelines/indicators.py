@@ -149,7 +149,9 @@ def stock(
 
 
 # stock_grille.sql's distributions: every one the masking grid crosses (headlines.STOCK_GRIDS)
-GRILLE = ("categorie", "modalite", "sexe", "tranche_age", "axe", "structure_principale")
+GRILLE = (
+    "categorie", "modalite", "sexe", "tranche_age", "axe", "structure_principale", "commune"
+)  # fmt: skip
 
 
 def _as_stock(scope: dict) -> dict:

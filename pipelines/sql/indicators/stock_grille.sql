@@ -1,6 +1,7 @@
 -- The registered persons the masking grid crosses (docs/securite.md, masquage), for every
 -- month of a period and every territoire of a partition in one query: the rows of stock.sql
--- for its distributions categorie, modalite, sexe and tranche_age (same codes), and
+-- for every distribution the masking grid crosses (headlines.STOCK_GRIDS: categorie, modalite,
+-- sexe, tranche_age, axe, structure_principale, commune; same codes), and
 -- stock_total, per (mois, territoire); territoire NULL: the whole département. A page
 -- that reads a year of the grid ran one stock query per territoire and month (48 on the
 -- demo); this reads the same counts grouped.
@@ -43,4 +44,8 @@ FROM stock GROUP BY ALL
 UNION ALL
 SELECT strftime(mois, '%Y-%m'), territoire, 'structure_principale',
        coalesce(structure_principale_nom, 'non_renseignee'), count(*)
+FROM stock GROUP BY ALL
+UNION ALL
+SELECT strftime(mois, '%Y-%m'), territoire, 'commune',
+       coalesce(code_commune_residence, 'non_renseignee'), count(*)
 FROM stock GROUP BY ALL
