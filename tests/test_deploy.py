@@ -211,6 +211,7 @@ def test_nginx_example_proxies_tls_websocket_and_forwarded_headers(tmp_path) -> 
 NOT_DEPLOYED = {
     "PILOTAGE_ARGON2_COUT": "the test suite's weak password cost, never a server's",
     "PILOTAGE_DEBUG": "a traceback at a terminal, for a developer",
+    "PILOTAGE_PRECHARGEMENT": "set by dashboard/serve.py itself for its own process, never by hand",
     "PILOTAGE_SECRET_KEY": "the key as text, for development: a server has PILOTAGE_KEY_FILE",
     "PILOTAGE_SMTP_PASSWORD": "a server has PILOTAGE_SMTP_PASSWORD_FILE (a credential)",
     "PILOTAGE_SECRET_SESSION": "a server's is created 0600 in the state directory",
