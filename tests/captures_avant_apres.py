@@ -58,6 +58,10 @@ FAULTS = (  # (CGPEM column, value written in two of its rows)
 )
 
 
+# A state wait, never a sleep: generous, for a loaded machine signs in and draws slowly.
+WAIT_MS = 300_000
+
+
 def failing_cgpem(folder: Path, departement: str) -> Path:
     """A CGPEM file of the sample data with a few faults, so that checks fail: an unknown
     nature of accompaniment, an impossible date, a malformed France Travail identifier,
@@ -92,11 +96,11 @@ def sign_in(page, url: str, title: str, login: str) -> None:
     app sends the user elsewhere after signing in (an older version went to its first
     page), follow the menu link to the page."""
     page.goto(url)
-    page.get_by_role("textbox", name="Identifiant").fill(login, timeout=30_000)
+    page.get_by_role("textbox", name="Identifiant").fill(login, timeout=WAIT_MS)
     page.get_by_role("textbox", name="Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.get_by_role("textbox", name="Identifiant").wait_for(state="detached", timeout=30_000)
-    page.wait_for_function(_IDLE, timeout=60_000)
+    page.get_by_role("textbox", name="Identifiant").wait_for(state="detached", timeout=WAIT_MS)
+    page.wait_for_function(_IDLE, timeout=WAIT_MS)
     heading = page.get_by_role("heading", name=title, exact=True)
     if heading.count() == 0:
         nav = page.locator('[data-testid="stSidebarNav"]')
@@ -106,10 +110,10 @@ def sign_in(page, url: str, title: str, login: str) -> None:
 
 def settle(page) -> None:
     """The run has ended: wait for what the browser draws after it (charts, grids, fonts)."""
-    page.wait_for_function(_IDLE, timeout=120_000)
-    page.wait_for_function(_NO_SKELETON, timeout=120_000)
-    page.wait_for_function(_CHARTS_DRAWN, timeout=120_000)
-    page.wait_for_function(_GRIDS_DRAWN, timeout=120_000)
+    page.wait_for_function(_IDLE, timeout=WAIT_MS)
+    page.wait_for_function(_NO_SKELETON, timeout=WAIT_MS)
+    page.wait_for_function(_CHARTS_DRAWN, timeout=WAIT_MS)
+    page.wait_for_function(_GRIDS_DRAWN, timeout=WAIT_MS)
     page.evaluate("document.fonts.ready.then(() => true)")
     # two animation frames: what the last run changed is painted
     page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
@@ -138,7 +142,7 @@ def capture_chargement(browser, base: str, departement: str, out: Path) -> None:
         path = failing_cgpem(Path(folder), departement)
         _after_run(page, lambda: dropzone.set_input_files(str(path)))
         report = page.get_by_role("heading", name="Rapport qualité", exact=True)
-        report.wait_for(timeout=120_000)
+        report.wait_for(timeout=WAIT_MS)
         settle(page)
         scroll_to_top(report)
         settle(page)
@@ -150,7 +154,7 @@ def capture_synthese(browser, base: str, query: str, out: Path, viewport: dict[s
     drawn; what the first screen shows."""
     with tab(browser, viewport) as page:
         sign_in(page, f"{base}/synthese?{query}", "Synthèse", "comite")
-        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=WAIT_MS)
         settle(page)
         page.screenshot(path=str(out))
 
@@ -160,11 +164,11 @@ def capture_phone(browser, base: str, query: str, out: Path) -> None:
     first tiles) and its first chart (legend, labels, title at 390 px)."""
     with tab(browser, PHONE) as page:
         sign_in(page, f"{base}/synthese?{query}", "Synthèse", "comite")
-        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=WAIT_MS)
         settle(page)
         top = page.screenshot()
         chart = page.locator('[data-testid="stPlotlyChart"]').first
-        chart.wait_for(timeout=60_000)
+        chart.wait_for(timeout=WAIT_MS)
         scroll_to_top(chart)
         settle(page)
         side_by_side([top, page.screenshot()], out)

@@ -312,7 +312,7 @@ def test_committee_downloads_the_monthly_report(server, page) -> None:
     page.get_by_role("button", name=comite_download.PREPARE).click()
     expect(page.get_by_text(comite_download.BUILDING)).to_be_visible(timeout=30_000)
     ready = page.get_by_role("button", name=comite_download.DOWNLOAD)
-    expect(ready).to_be_visible(timeout=120_000)
+    expect(ready).to_be_visible(timeout=600_000)  # the build takes minutes on a loaded machine
     with page.expect_download(timeout=60_000) as info:
         ready.click()
     download = info.value
