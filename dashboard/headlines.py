@@ -459,13 +459,6 @@ class _Share:
     label: str
     key: str  # the indicator key: its value in the summary, its definition in the YAML
 
-    def value(self, summary: dict | None) -> float | None:
-        return (summary or {}).get(self.key)
-
-    @property
-    def help(self) -> str:
-        return glossary.caption(self.key)
-
 
 STOCK_SHARES = (
     _Share("Catégories 1 à 3", "cat_1_3_share"),
@@ -494,21 +487,27 @@ def stock_tiles(
     ]
     for share in STOCK_SHARES:
         figure = MONTH_FIGURES[share.key]
-        now = figure.shown(current, limit)
-        then = figure.shown(previous, limit)
         tiles.append(
-            Tile(
-                share.label,
-                fmt_share(now),
-                share.help,
-                delta_words=delta_words(now, then, SHARE, MONTH_SPAN),
-                raw=now,
-                raw_previous=then,
-                is_share=True,
-                key=share.key,
+            share_tile(
+                share.label, share.key, figure.shown(current, limit), figure.shown(previous, limit)
             )
         )
     return tiles
+
+
+def share_tile(label: str, key: str, now: float | None, then: float | None) -> Tile:
+    """A month's share tile (already withheld by `MonthFigure.shown` where its
+    denominator is under the threshold): its value, its definition, its change."""
+    return Tile(
+        label,
+        fmt_share(now),
+        glossary.caption(key),
+        delta_words=delta_words(now, then, SHARE, MONTH_SPAN),
+        raw=now,
+        raw_previous=then,
+        is_share=True,
+        key=key,
+    )
 
 
 def month_tiles(
@@ -529,16 +528,7 @@ def month_tiles(
             raw_previous=before if delta is not None else None,  # published only with it
             key="orientations",
         ),
-        Tile(
-            "15 h ou plus par semaine",
-            fmt_share(now),
-            glossary.caption("heures_hebdo"),
-            delta_words=delta_words(now, then, SHARE, MONTH_SPAN),
-            raw=now,
-            raw_previous=then,
-            is_share=True,
-            key="heures_hebdo",
-        ),
+        share_tile("15 h ou plus par semaine", "heures_hebdo", now, then),
     ]
 
 
@@ -546,16 +536,11 @@ def oriented_tile(current: dict, previous: dict | None, limit: int) -> Tile:
     """The share of the persons in the RSA at the end of the month who are oriented (the
     DREES definition): the tile the national OARSA figures stand beside."""
     figure = MONTH_FIGURES["part_orientes"]
-    now, then = figure.shown(current, limit), figure.shown(previous, limit)
-    return Tile(
+    return share_tile(
         "Part orientée (DREES)",
-        fmt_share(now),
-        glossary.caption("part_orientes"),
-        delta_words=delta_words(now, then, SHARE, MONTH_SPAN),
-        raw=now,
-        raw_previous=then,
-        is_share=True,
-        key="part_orientes",
+        "part_orientes",
+        figure.shown(current, limit),
+        figure.shown(previous, limit),
     )
 
 
