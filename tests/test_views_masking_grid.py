@@ -124,6 +124,7 @@ def test_the_pdf_masks_the_departements_distributions_as_the_synthese(
 # structures of the inscrits, the flows. Each reader gives a view's row of one table.
 REST = "hors territoire"
 ONE = masking.MARGIN  # a single count's own total: the same printed figure
+PROFILE_WITH_PARCOURS = ("par_parcours", "par_sexe", "par_tranche_age")
 
 
 def _single(key: str):
@@ -170,6 +171,38 @@ def _assert_nothing_pinned(tables, cells, unseen, printed_hidden) -> None:
     assert any(c[1] != "département" for c in printed_hidden)  # or this proves nothing
     pins = masking.pinned(tables, cells, unseen | printed_hidden)
     assert [c for c in pins if c in printed_hidden] == []
+
+
+def _profile_hidden(profile, dimensions: tuple[str, ...], row: str, masked: str) -> set:
+    """The cells of a profile table (the month's) that `row`'s page prints masked."""
+    hidden = set()
+    for dimension in dimensions:
+        frame = widgets.breakdown_frame(
+            profile.result, dimension, profile.population, profile.columns, None, profile.linked
+        )
+        hidden.update(
+            (dimension, row, code)
+            for code, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
+            if shown == masked
+        )
+    return hidden
+
+
+def _assert_months_unpinned(
+    con, family: str, readers: dict, printed: dict[str, set], total: str, month_only: set
+) -> None:
+    """No cell printed masked in a month (`printed`) follows from every view of `family`
+    together; `total`: the single count whose cell is also its row's margin; `month_only`:
+    the groups printed for MONTH alone (unseen in the other months)."""
+    assert any(c[1] != "département" for cs in printed.values() for c in cs)
+    for m, hidden in printed.items():
+        tables, cells, unseen = _crossed(con, family, readers, m)
+        if m != MONTH:  # only the month's profile is printed
+            unseen |= {c for c in cells if c[0] in month_only and cells[c]}
+        hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == total}
+        hidden |= {(c[0], c[1], ONE) for c in hidden if len(c) == 3} & set(cells)
+        pins = masking.pinned(tables, cells, unseen | hidden)
+        assert [c for c in pins if c in hidden] == [], m
 
 
 @pytest.mark.parametrize("limit", [11, 30])
@@ -368,26 +401,18 @@ def test_no_hidden_entrant_follows_from_every_view(
         for m, shown in block.download[["cohorte", "entrants"]].itertuples(index=False):
             if shown == masked:
                 printed.setdefault(m, set()).update({("entrants", row, "entrants")})
-        profile = block.profile
-        for dimension in ("par_sexe", "par_tranche_age"):
-            frame = widgets.breakdown_frame(
-                profile.result, dimension, profile.population, profile.columns, None, profile.linked
-            )
-            printed.setdefault(MONTH, set()).update(
-                (dimension, row, code)
-                for code, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
-                if shown == masked
-            )
+        printed.setdefault(MONTH, set()).update(
+            _profile_hidden(block.profile, ("par_sexe", "par_tranche_age"), row, masked)
+        )
         page = block.download if row == "département" else page
-    assert any(c[1] != "département" for cs in printed.values() for c in cs)
-    for m, hidden in printed.items():
-        tables, cells, unseen = _crossed(view_reader, "delai_orientation", ENTRANTS, m)
-        if m != MONTH:  # only the month's profile is printed
-            unseen |= {c for c in cells if c[0] in ENTRANTS and c[0] != "entrants" and cells[c]}
-        hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == "entrants"}
-        hidden |= {(c[0], c[1], ONE) for c in hidden if len(c) == 3} & set(cells)
-        pins = masking.pinned(tables, cells, unseen | hidden)
-        assert [c for c in pins if c in hidden] == [], m
+    _assert_months_unpinned(
+        view_reader,
+        "delai_orientation",
+        ENTRANTS,
+        printed,
+        "entrants",
+        set(ENTRANTS) - {"entrants"},
+    )
     months = demo_scope().months
     section = comite._delai_orientation(view_reader, "2A", MONTH, months, limit)
     pdf = next(b for b in section.blocks if isinstance(b, comite.Table))
@@ -426,26 +451,13 @@ def test_no_hidden_contract_cohorte_follows_from_every_view(
         drawn = set(view.curve["cohorte"]) if not view.curve.empty else set()
         for m in set(months) - drawn:
             printed.setdefault(m, set()).add(("orientes", row, "orientes"))
-        profile = view.profile
-        for dimension in ("par_parcours", "par_sexe", "par_tranche_age"):
-            frame = widgets.breakdown_frame(
-                profile.result, dimension, profile.population, profile.columns, None, profile.linked
-            )
-            printed.setdefault(MONTH, set()).update(
-                (dimension, row, code)
-                for code, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
-                if shown == masked
-            )
+        printed.setdefault(MONTH, set()).update(
+            _profile_hidden(view.profile, PROFILE_WITH_PARCOURS, row, masked)
+        )
         page = view.curve if row == "département" else page
-    assert any(c[1] != "département" for cs in printed.values() for c in cs)
-    for m, hidden in printed.items():
-        tables, cells, unseen = _crossed(view_reader, "contrat", CONTRACTS, m)
-        if m != MONTH:  # only the month's profile is printed
-            unseen |= {c for c in cells if c[0] in CONTRACTS and c[0] != "orientes" and cells[c]}
-        hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == "orientes"}
-        hidden |= {(c[0], c[1], ONE) for c in hidden if len(c) == 3} & set(cells)
-        pins = masking.pinned(tables, cells, unseen | hidden)
-        assert [c for c in pins if c in hidden] == [], m
+    _assert_months_unpinned(
+        view_reader, "contrat", CONTRACTS, printed, "orientes", set(CONTRACTS) - {"orientes"}
+    )
     section = comite._contrat(view_reader, "2A", MONTH, demo_scope().months, limit)
     assert any(isinstance(b, comite.Chart) for b in section.blocks) == (not page.empty)
 
@@ -487,26 +499,13 @@ def test_no_hidden_person_in_parcours_follows_from_every_view(
                 printed.setdefault(m, set()).add(("personnes", row, "personnes"))
             elif shown == masked:
                 printed.setdefault(m, set()).add(("par_parcours", row, code[groupe]))
-        profile = block.profile
-        for dimension in ("par_parcours", "par_sexe", "par_tranche_age"):
-            frame = widgets.breakdown_frame(
-                profile.result, dimension, profile.population, profile.columns, None, profile.linked
-            )
-            printed.setdefault(MONTH, set()).update(
-                (dimension, row, c)
-                for c, shown in zip(profile.result[dimension], frame["personnes"], strict=True)
-                if shown == masked
-            )
+        printed.setdefault(MONTH, set()).update(
+            _profile_hidden(block.profile, PROFILE_WITH_PARCOURS, row, masked)
+        )
         page = block.download if row == "département" else page
-    assert any(c[1] != "département" for cs in printed.values() for c in cs)
-    for m, hidden in printed.items():
-        tables, cells, unseen = _crossed(view_reader, "intensite", INTENSITY, m)
-        if m != MONTH:  # only the month's profile is printed
-            unseen |= {c for c in cells if c[0] in ("par_sexe", "par_tranche_age") and cells[c]}
-        hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == "personnes"}
-        hidden |= {(c[0], c[1], ONE) for c in hidden if len(c) == 3} & set(cells)
-        pins = masking.pinned(tables, cells, unseen | hidden)
-        assert [c for c in pins if c in hidden] == [], m
+    _assert_months_unpinned(
+        view_reader, "intensite", INTENSITY, printed, "personnes", {"par_sexe", "par_tranche_age"}
+    )
     section = comite._intensite(view_reader, "2A", MONTH, demo_scope().months, limit)
     pdf = next(b for b in section.blocks if isinstance(b, comite.Table))
     at = pdf.columns.index(comite.HOURS_HEADINGS["personnes"])
