@@ -160,13 +160,20 @@ def _as_stock(scope: dict) -> dict:
     return scope
 
 
-def grille_vide(partition: dict[str, tuple[str, ...]]) -> tuple[dict, dict[str, dict]]:
-    """A month without records in `stock_grille`'s shape: totals 0, distributions empty."""
+def _grille_rows(partition: dict[str, tuple[str, ...]]) -> tuple[dict, dict[str, dict]]:
+    """The département's and each territoire's rows as stock_grille.sql fills them
+    (GRILLE flat), before any record: totals 0, distributions empty."""
 
     def empty() -> dict:
-        return _as_stock({"stock_total": 0, **{name: {} for name in GRILLE}})
+        return {"stock_total": 0, **{name: {} for name in GRILLE}}
 
     return empty(), {t: empty() for t in partition}
+
+
+def grille_vide(partition: dict[str, tuple[str, ...]]) -> tuple[dict, dict[str, dict]]:
+    """A month without records in `stock_grille`'s shape: totals 0, distributions empty."""
+    whole, by_territoire = _grille_rows(partition)
+    return _as_stock(whole), {t: _as_stock(row) for t, row in by_territoire.items()}
 
 
 def grille_parameters(
@@ -193,9 +200,9 @@ def stock_grille(
     same counts), all read by one query over the period (stock_grille.sql) instead of one
     `stock` per territoire and month. A month or a territoire without records has a
     total of 0 and empty distributions, as `stock` gives them (`grille_vide`)."""
-    out = {m: ({"stock_total": 0, **{n: {} for n in GRILLE}},
-               {t: {"stock_total": 0, **{n: {} for n in GRILLE}} for t in partition})
-           for m in months}  # fmt: skip
+    if not months:
+        return {}
+    out = {m: _grille_rows(partition) for m in months}
     for row in run(con, "stock_grille", grille_parameters(departement, months, partition)):
         if row["mois"] not in out:
             continue
