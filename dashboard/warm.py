@@ -77,11 +77,10 @@ def decisions(
                 continue
 
             def read(family=family, month=month) -> tuple[dict, dict]:
-                def one(communes):
-                    found = db._family(path, generation, family, departement, month, communes)
-                    return found or {}
-
-                return one(None), {t: one(cs or None) for t, cs in partition.items()}
+                return partition_view.family_rows(
+                    lambda cs: db._family(path, generation, family, departement, month, cs),
+                    partition,
+                )
 
             partition_view._decision(
                 generation, departement, month, tuple(partition), limit, family, read
