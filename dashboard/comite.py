@@ -54,13 +54,6 @@ SOURCE_LABELS = {
     "caf": "Flux bénéficiaires CAF/MSA",
     "statut": "API France Travail (statut usager)",
 }
-POPULATION_LABELS = {
-    "caf_msa": "personnes soumises aux droits et devoirs du flux bénéficiaires CAF/MSA",
-    "sources": (
-        "personnes connues des fichiers d'orientation et de parcours (sans flux CAF/MSA, "
-        "les non-orientés peuvent manquer)"
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -650,7 +643,9 @@ def build(
         generated_at=now or datetime.now(),
         limit=limit,
         data_dates=_data_dates(con, departement),
-        population=POPULATION_LABELS.get(population, population),
+        population=indicators.POPULATION_CAPTIONS.get(population, population).removeprefix(
+            "population : "
+        ),
         groups=headline.groups,
         sentences=headline.sentences,
         sections=sections,
