@@ -23,6 +23,7 @@ from pipelines import glossary, indicators, masking, objectifs
 from pipelines.errors import UsageError
 from pipelines.masking import count_label
 from pipelines.objectifs import Objectif, Reference
+from pipelines.retention import shift_month  # the one month arithmetic (re-exported)
 
 Series = list[tuple[str, dict | None]]  # (month, indicator family result), any order
 
@@ -184,7 +185,7 @@ def cohorte_tile(figure: CohorteFigure, series: Series, month: str, limit: int) 
     if chosen is None:
         return Tile(figure.label, "n.d.", figure.help, figure.lower_is_better)
     cohorte, result = chosen
-    before = {m: r for m, r in series}.get(_previous_month(cohorte))
+    before = {m: r for m, r in series}.get(shift_month(cohorte, -1))
     if before is not None and before.get(figure.provisional) is not False:
         before = None
     now, then = figure_value(figure, result, limit), figure_value(figure, before, limit)
@@ -195,16 +196,11 @@ def cohorte_tile(figure: CohorteFigure, series: Series, month: str, limit: int) 
         figure.lower_is_better,
         delta_words=delta_words(now, then, SHARE if figure.is_share else DAYS, COHORTE_SPAN),
         cohorte=cohorte,
-        previous=_previous_month(cohorte) if then is not None else None,
+        previous=shift_month(cohorte, -1) if then is not None else None,
         raw=now,
         raw_previous=then,
         is_share=figure.is_share,
     )
-
-
-def _previous_month(month: str) -> str:
-    year, m = map(int, month.split("-"))
-    return f"{year - 1}-12" if m == 1 else f"{year}-{m - 1:02d}"
 
 
 def cohorte_tiles(series: dict[str, Series], month: str, limit: int | None = None) -> list[Tile]:
@@ -619,13 +615,6 @@ looked_back = indicators.looked_back  # the cohortes scanned for the latest comp
 TREND_MONTHS = 12
 TREND_MIN_POINTS = 6  # fewer published points say nothing of a trend
 NUMBER, SHARE, DAYS = objectifs.NUMBER, objectifs.SHARE, objectifs.DAYS
-
-
-def shift_month(month: str, n: int) -> str:
-    """'2026-06' shifted by n months ('2025-06' for n = -12)."""
-    year, m = map(int, month.split("-"))
-    index = year * 12 + m - 1 + n
-    return f"{index // 12}-{index % 12 + 1:02d}"
 
 
 @dataclass(frozen=True)
