@@ -1,4 +1,4 @@
-"""The cost of one masking decision over the territoires (`headlines.crossed_hidden`): what
+"""The cost of one masking decision over the territoires (`masking_grids.crossed_hidden`): what
 a page pays once per month, family and warehouse generation (then cached,
 `dashboard/views/partition.py`).
 
@@ -6,7 +6,7 @@ a page pays once per month, family and warehouse generation (then cached,
         --month 2026-06 --seuil 11 30 --repeat 3
     python benchmarks/bench_masking_grid.py --synthetique 120 --seuil 11 30
 
-For each family of `headlines.GRIDS` and each threshold, the median time of a decision
+For each family of `masking_grids.GRIDS` and each threshold, the median time of a decision
 on the warehouse's partition and on « each commune a territoire » (no territoires file),
 and for the inscrits the same decision without the communes of residence (what adding
 them costs). `--synthetique N`: a département of N communes of random inscrits (seeded),
@@ -23,9 +23,10 @@ import sys
 import time
 from pathlib import Path
 
+from pipelines import masking_grids
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard import headlines
 from pipelines import indicators, territoires, warehouse
 
 
@@ -34,18 +35,18 @@ def timed(family: str, whole: dict, parts: dict, limit: int, repeat: int) -> tup
     times, hidden = [], set()
     for _ in range(repeat):
         start = time.perf_counter()
-        hidden = headlines.crossed_hidden(family, whole, parts, limit)
+        hidden = masking_grids.crossed_hidden(family, whole, parts, limit)
         times.append(time.perf_counter() - start)
     return statistics.median(times), len(hidden)
 
 
 def without_communes(family: str, whole: dict, parts: dict, limit: int, repeat: int):
     """The inscrits' decision as it was before the communes of residence joined it."""
-    saved = headlines.STOCK_GRIDS.pop("commune")
+    saved = masking_grids.STOCK_GRIDS.pop("commune")
     try:
         return timed(family, whole, parts, limit, repeat)
     finally:
-        headlines.STOCK_GRIDS["commune"] = saved
+        masking_grids.STOCK_GRIDS["commune"] = saved
 
 
 def report(label: str, family: str, whole: dict, parts: dict, limits, repeat: int) -> None:
@@ -95,7 +96,7 @@ def main() -> None:
         (f"{len(known)} territoires", known),
         (f"{len(communes)} communes-territoires", {c: (c,) for c in communes}),
     ):
-        for family in headlines.GRIDS:
+        for family in masking_grids.GRIDS:
             read = getattr(indicators, family)
             whole = read(con, dep, month)
             parts = {t: read(con, dep, month, cs) for t, cs in partition.items()}

@@ -37,7 +37,7 @@ from dashboard.formatting import (
 from dashboard.views import accompagnement, delais, demandeurs, orientations
 from dashboard.views import synthese as synthese_view
 from dashboard.views.elements import Distribution, MonthlyChart
-from pipelines import glossary, indicators, masking, territoires
+from pipelines import glossary, indicators, masking, masking_grids, territoires
 from pipelines.errors import UsageError
 from pipelines.journal import STATUS_LABELS
 from pipelines.nomenclatures import nomenclature
@@ -238,9 +238,9 @@ def _orientations(con, departement, month, months, limit) -> Section:
         limit,
         orientations.Linked(
             linked,
-            headlines.total_hidden(
+            masking_grids.total_hidden(
                 _decision(con, departement, month, current, limit, "orientations") or set(),
-                headlines.DEPARTEMENT,
+                masking_grids.DEPARTEMENT,
             ),
             {
                 m: _linked(con, departement, m, r, limit, "orientations")["orientations"]
@@ -265,25 +265,26 @@ def _orientations(con, departement, month, months, limit) -> Section:
 
 def _decision(con, departement: str, month: str, whole: dict, limit: int, family: str):
     """The month's decision over `family` crossed with the territoires
-    (`headlines.crossed_hidden`), as the pages take it; None when nothing is masked or the
+    (`masking_grids.crossed_hidden`), as the pages take it; None when nothing is masked or the
     département has no partition."""
     partition = territoires.communes_par_territoire(con, departement)
     if limit <= 1 or not partition:
         return None
     read = getattr(indicators, family)
     by_territoire = {t: read(con, departement, month, cs) or {} for t, cs in partition.items()}
-    return headlines.crossed_hidden(family, whole or {}, by_territoire, limit)
+    return masking_grids.crossed_hidden(family, whole or {}, by_territoire, limit)
 
 
 def _linked(con, departement: str, month: str, whole: dict, limit: int, family="stock") -> dict:
-    """Per distribution of `family` (`headlines.GRIDS`), the codes of the département's
+    """Per distribution of `family` (`masking_grids.GRIDS`), the codes of the département's
     row that the decision over its territoires hides, as on the pages; None each when
     nothing is masked or the département has no partition."""
     hidden = _decision(con, departement, month, whole, limit, family)
     if hidden is None:
-        return dict.fromkeys(headlines.GRIDS[family])
+        return dict.fromkeys(masking_grids.GRIDS[family])
     return {
-        n: headlines.row_hidden(hidden, n, headlines.DEPARTEMENT) for n in headlines.GRIDS[family]
+        n: masking_grids.row_hidden(hidden, n, masking_grids.DEPARTEMENT)
+        for n in masking_grids.GRIDS[family]
     }
 
 
@@ -342,7 +343,7 @@ def _delai_orientation(con, departement, month, months, limit) -> Section:
             "Délai d'orientation",
             empty="Aucune date d'entrée au RSA dans les données chargées.",
         )
-    family, row = orientations.COHORTE_FAMILY, headlines.DEPARTEMENT  # the pages' decisions
+    family, row = orientations.COHORTE_FAMILY, masking_grids.DEPARTEMENT  # the pages' decisions
     decided = {m: _decision(con, departement, m, r, limit, family) for m, r in series}
     now = decided.get(month)
     block = orientations.cohortes_block(
@@ -352,10 +353,10 @@ def _delai_orientation(con, departement, month, months, limit) -> Section:
         indicators.liaison_flux(con, departement),
         month,
         limit,
-        frozenset(m for m, d in decided.items() if d and headlines.total_hidden(d, row)),
+        frozenset(m for m, d in decided.items() if d and masking_grids.total_hidden(d, row)),
         None
         if now is None
-        else {k: headlines.row_hidden(now, k, row) for k in headlines.PROFILE_GROUPS},
+        else {k: masking_grids.row_hidden(now, k, row) for k in masking_grids.PROFILE_GROUPS},
     )
     charts = []
     if figures.has_values(block.chart.frame, "part"):
@@ -397,7 +398,9 @@ def _contrat(con, departement, month, months, limit) -> Section:
         None,
         limit,
         frozenset(
-            m for m, d in decided.items() if d and headlines.total_hidden(d, headlines.DEPARTEMENT)
+            m
+            for m, d in decided.items()
+            if d and masking_grids.total_hidden(d, masking_grids.DEPARTEMENT)
         ),
     )
     charts = []
@@ -424,7 +427,7 @@ def _intensite(con, departement, month, months, limit) -> Section:
         accompagnement.intensity_linked(
             lambda m: _decision(con, departement, m, dict(series).get(m), limit, family),
             months,
-            headlines.DEPARTEMENT,
+            masking_grids.DEPARTEMENT,
         ),
     )
     if block is None:
@@ -615,7 +618,7 @@ def build(
             con, departement, m, getattr(indicators, family)(con, departement, m), limit, family
         ),
         (month, previous_month, year if year in history.months else None),
-        headlines.DEPARTEMENT,
+        masking_grids.DEPARTEMENT,
     )
     headline = headlines.headline(
         current,

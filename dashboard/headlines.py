@@ -3,7 +3,7 @@ once for the page (`dashboard/views/synthese.py`) and the committee PDF (`comite
 
 Month figures (the PECGM stock, the month's decisions, the weekly hours) compare the month
 with the previous one, each count published only when both months are and when the
-partition into territoires does not hide it (`crossed_hidden`).
+partition into territoires does not hide it (`masking_grids.crossed_hidden`).
 
 A cohorte figure (delay, share within a threshold) is shown for the latest cohorte whose
 window has closed at the data date, never for a provisional one, and names that cohorte;
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from dashboard.figures import PARCOURS_LABELS
 from dashboard.formatting import MINUS, fmt_decimal, fmt_int, fmt_month, fmt_share, of_month
-from pipelines import glossary, indicators, masking, objectifs
+from pipelines import glossary, indicators, masking, masking_grids, objectifs
 from pipelines.errors import UsageError
 from pipelines.masking import count_label
 from pipelines.objectifs import Objectif, Reference
@@ -296,115 +296,6 @@ def hours_share(summary: dict | None) -> float | None:
     return ((summary or {}).get("heures_hebdo") or {}).get("heures_15_share")
 
 
-REST = "hors territoire"  # persons of the département in none of its territoires
-
-
-def _family(key: str):
-    """A distribution of a family's result (empty when the family has none)."""
-    return lambda result: (result or {}).get(key) or {}
-
-
-def _single(key: str):
-    """A single count of a family's result as a one-code distribution (a flow, the persons
-    oriented): itself a part of the département's count of the same month."""
-    return lambda result: {key: (result or {}).get(key) or 0}
-
-
-PROFILE_GROUPS = ("par_sexe", "par_tranche_age")  # the decisions of each group: by parcours
-
-
-def _groups(result: dict | None, key: str) -> dict[str, int]:
-    """The decisions of each group of a profile ({'F': {'social': 3, ...}} -> {'F': n})."""
-    return {g: sum(c.values()) for g, c in ((result or {}).get(key) or {}).items()}
-
-
-# What a territoire's pages show of each family, crossed with the partition: name -> the
-# row a view reads. The first one counts the persons of the row (the grid's totals,
-# `masking.MARGIN`): the inscrits, the month's decisions, the cessations.
-STOCK_GRIDS = {
-    **{n: _family(n) for n in ("categorie", "modalite", "sexe", "tranche_age", "axe")},
-    "structure": lambda result: (
-        ((result or {}).get("structure_suivi") or {}).get("principale") or {}
-    ),
-    "commune": _family("commune"),  # of residence: a territoire's are parts of its inscrits
-}
-DECISION_GRIDS = {
-    "orientations": _family("orientations"),  # by parcours type
-    "organisme_referent": _family("organisme_referent"),
-    "personnes_orientees": _single("personnes_orientees"),
-    **{k: (lambda r, k=k: _groups(r, k)) for k in PROFILE_GROUPS},  # decisions by profile
-}
-FLOW_GRIDS = {
-    "cessations": _single("cessations"),
-    "cessations_motif": _family("cessations_motif"),
-    "inscriptions": _single("inscriptions"),
-    "radiations": _single("radiations"),
-}
-
-
-def _populations(key: str, population: str):
-    """A cohorte's persons in each group of a profile ({'F': {'entrants': 3, ...}} -> 3)."""
-    return lambda r: {g: c[population] for g, c in ((r or {}).get(key) or {}).items()}
-
-
-COHORTE_GRIDS = {  # the entrants of the month's orientation cohorte, and of each profile
-    "entrants": _single("entrants"),
-    **{k: _populations(k, "entrants") for k in PROFILE_GROUPS},
-}
-CONTRACT_GRIDS = {  # the persons oriented in the month (the contract cohorte), by group
-    "orientes": _single("orientes"),
-    **{k: _populations(k, "orientes") for k in ("par_parcours", *PROFILE_GROUPS)},
-}
-INTENSITY_GRIDS = {  # the persons in an active parcours of the month, by group
-    "personnes": lambda r: {
-        "personnes": ((r or {}).get("heures_hebdo") or {}).get("personnes") or 0
-    },
-    **{k: _populations(k, "personnes") for k in ("par_parcours", *PROFILE_GROUPS)},
-}
-GRIDS = {
-    "stock": STOCK_GRIDS,
-    "orientations": DECISION_GRIDS,
-    "flux": FLOW_GRIDS,
-    "delai_orientation": COHORTE_GRIDS,
-    "contrat": CONTRACT_GRIDS,
-    "intensite": INTENSITY_GRIDS,
-}
-GRID_DISTRIBUTIONS = tuple(STOCK_GRIDS)  # of the inscrits
-DEPARTEMENT = "département"  # the grid's row of column totals
-
-
-def crossed_hidden(family: str, whole: dict, by_territoire: dict[str, dict], limit: int) -> set:
-    """One masking decision for a month of `family` (stock, orientations, flux: GRIDS) per
-    territoire (each territoire's result, the département's `whole`): its totals and its
-    distributions crossed with the partition, the persons in no territoire one more row
-    (`masking.mask_grid`, docs/securite.md, masquage). Every view of a territoire or of
-    the département shows its row of this set."""
-    grids = {}
-    for name, read in GRIDS[family].items():
-        rows = {t: dict(read(s)) for t, s in by_territoire.items()}
-        rest = {c: v - sum(r.get(c, 0) for r in rows.values()) for c, v in read(whole).items()}
-        if any(v > 0 for v in rest.values()):
-            rows[REST] = {c: max(v, 0) for c, v in rest.items()}
-        grids[name] = rows
-    return masking.mask_grid(grids, DEPARTEMENT, limit)
-
-
-def grid_hidden(whole: dict, by_territoire: dict[str, dict], limit: int) -> set:
-    """The decision over the inscrits of a month (their totals and STOCK_GRIDS)."""
-    return crossed_hidden("stock", whole, by_territoire, limit)
-
-
-def row_hidden(hidden: set, name: str, row: str) -> frozenset[str]:
-    """The codes of one territoire's (or the département's) distribution `name` that the
-    grid decision hides: what its chart and table mask."""
-    return frozenset(c[2] for c in hidden if len(c) == 3 and c[0] == name and c[1] == row)
-
-
-def total_hidden(hidden: set, row: str) -> bool:
-    """Whether the grid decision hides a territoire's (or the département's) inscrits."""
-    return (masking.MARGIN, row) in hidden
-
-
 def count_shown(value: int | None, withheld: bool, limit: int) -> str:
     return masking.masked_label(None, limit) if withheld else count_label(value, limit)
 
@@ -424,7 +315,7 @@ def _count_delta(
 @dataclass(frozen=True)
 class Withheld:
     """Counts a territoire's Synthèse may not show because the partition hides them
-    (`crossed_hidden` over the inscrits, over the decisions), for the month and the month
+    (`masking_grids.crossed_hidden` over the inscrits, over the decisions), for the month and the month
     before."""
 
     stock: tuple[bool, bool] = (False, False)
@@ -436,11 +327,11 @@ def withheld(decision, months: tuple[str | None, ...], row: str) -> Withheld:
     """What the decisions over the territoires hide of `row`'s own inscrits and decisions
     for the month, the month before and (a third month, optional) the month a year before
     (`months`, None: no such month):
-    `decision(family, month)` gives the month's decision (`crossed_hidden`), None when
+    `decision(family, month)` gives the month's decision (`masking_grids.crossed_hidden`), None when
     nothing is masked. One reading for the page and the PDF."""
     flags = {
         family: tuple(
-            month is not None and total_hidden(decision(family, month) or set(), row)
+            month is not None and masking_grids.total_hidden(decision(family, month) or set(), row)
             for month in months
         )
         for family in ("stock", "orientations")

@@ -24,9 +24,9 @@ import logging
 import os
 import threading
 
-from dashboard import db, filters, headlines, serve
+from dashboard import db, filters, serve
 from dashboard.views import partition as partition_view
-from pipelines import indicators, masking
+from pipelines import indicators, masking, masking_grids
 
 _LOCK = threading.Lock()
 _STARTED: set[tuple[str, tuple]] = set()  # (warehouse path, generation) warmed or warming
@@ -72,7 +72,7 @@ def decisions(
         partition_view._decision(
             generation, departement, month, tuple(partition), limit, "stock", lambda c=counts: c
         )
-        for family in headlines.GRIDS:  # the other families, read as `partition.grid` reads
+        for family in masking_grids.GRIDS:  # the other families, read as `partition.grid` reads
             if family == "stock":
                 continue
 

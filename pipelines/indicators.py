@@ -148,7 +148,7 @@ def stock(
     }
 
 
-# stock_grille.sql's distributions: every one the masking grid crosses (headlines.STOCK_GRIDS)
+# stock_grille.sql's distributions: every one the masking grid crosses (masking_grids.STOCK_GRIDS)
 GRILLE = (
     "categorie", "modalite", "sexe", "tranche_age", "axe", "structure_principale", "commune"
 )  # fmt: skip

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from dashboard import db, headlines
+from dashboard import db
 from dashboard.views import partition as partition_view
-from pipelines import indicators, territoires
+from pipelines import indicators, masking_grids, territoires
 
 
 def _per_territoire(con, departement: str, month: str, partition: dict) -> tuple[dict, dict]:
@@ -21,10 +21,10 @@ def _per_territoire(con, departement: str, month: str, partition: dict) -> tuple
 
 
 def _grid_part(family: dict) -> dict:
-    """What the masking grid reads of a stock result (headlines.STOCK_GRIDS)."""
+    """What the masking grid reads of a stock result (masking_grids.STOCK_GRIDS)."""
     return {
         "stock_total": family["stock_total"],
-        **{name: read(family) for name, read in headlines.STOCK_GRIDS.items()},
+        **{name: read(family) for name, read in masking_grids.STOCK_GRIDS.items()},
     }
 
 
@@ -49,11 +49,15 @@ def test_the_grouped_decision_is_the_per_territoire_decision(view_reader, limit)
     months = indicators.months_available(view_reader, "2A")
     hidden_somewhere = False
     for month in months:
-        old = headlines.grid_hidden(*_per_territoire(view_reader, "2A", month, partition), limit)
+        old = masking_grids.grid_hidden(
+            *_per_territoire(view_reader, "2A", month, partition), limit
+        )
         new = partition_view.grid("2A", month, partition, limit)
         assert new == old, month
         hidden_somewhere |= bool(old)
-        for name in headlines.GRID_DISTRIBUTIONS:
-            for row in (headlines.DEPARTEMENT, *partition):
-                assert headlines.row_hidden(new, name, row) == headlines.row_hidden(old, name, row)
+        for name in masking_grids.GRID_DISTRIBUTIONS:
+            for row in (masking_grids.DEPARTEMENT, *partition):
+                assert masking_grids.row_hidden(new, name, row) == masking_grids.row_hidden(
+                    old, name, row
+                )
     assert hidden_somewhere, "no cell hidden on any month: the comparison would prove little"

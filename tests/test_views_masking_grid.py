@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import figures, headlines, widgets
+from dashboard import figures, widgets
 from dashboard.views.accompagnement import accompagnement_view
 from dashboard.views.demandeurs import demandeurs_view
 from dashboard.views.synthese import synthese_view
-from pipelines import indicators, masking, territoires
+from pipelines import indicators, masking, masking_grids, territoires
 
 MONTH = "2026-06"
 # The inscrits' distributions, as each view's row reads them.
@@ -296,8 +296,8 @@ def test_the_partition_can_hide_the_departements_own_total() -> None:
     the département's 20 would give both away (each at most 10), so it goes too, though
     it is above the threshold: every surface must read that decision, not the threshold."""
     counts = {"categorie": {"01": 10}}
-    hidden = headlines.grid_hidden(counts, {"A": counts, "B": counts}, 11)
-    assert headlines.total_hidden(hidden, headlines.DEPARTEMENT)
+    hidden = masking_grids.grid_hidden(counts, {"A": counts, "B": counts}, 11)
+    assert masking_grids.total_hidden(hidden, masking_grids.DEPARTEMENT)
 
 
 @pytest.mark.parametrize("limit", [11, 30])
@@ -314,12 +314,14 @@ def test_the_pdf_prints_the_departements_row_of_every_decision(
     from dashboard.views.orientations import orientations_view
 
     publish_at(limit)
-    real = headlines.crossed_hidden
+    real = masking_grids.crossed_hidden
 
     def departement_withheld(family, whole, by_territoire, limit):
-        return real(family, whole, by_territoire, limit) | {(masking.MARGIN, headlines.DEPARTEMENT)}
+        return real(family, whole, by_territoire, limit) | {
+            (masking.MARGIN, masking_grids.DEPARTEMENT)
+        }
 
-    monkeypatch.setattr(headlines, "crossed_hidden", departement_withheld)
+    monkeypatch.setattr(masking_grids, "crossed_hidden", departement_withheld)
     partition._decision.clear()  # decisions cached by earlier tests, and for later ones:
     request.addfinalizer(partition._decision.clear)
     report = comite.build(view_reader, "2A", MONTH, limit=limit)
@@ -357,9 +359,9 @@ def test_a_profile_group_is_masked_with_the_rest_of_its_row() -> None:
 
     a, b = decisions(20, 4), decisions(30, 30)
     whole = decisions(50, 34)
-    hidden = headlines.crossed_hidden("orientations", whole, {"A": a, "B": b}, 11)
-    codes = {n: headlines.row_hidden(hidden, n, "A") for n in headlines.DECISION_GRIDS}
-    linked = Linked(codes, headlines.total_hidden(hidden, "A"))
+    hidden = masking_grids.crossed_hidden("orientations", whole, {"A": a, "B": b}, 11)
+    codes = {n: masking_grids.row_hidden(hidden, n, "A") for n in masking_grids.DECISION_GRIDS}
+    linked = Linked(codes, masking_grids.total_hidden(hidden, "A"))
     block = decisions_block(a, [], "2A", MONTH, None, 11, linked)
     profile = block.profile
     frame = widgets.breakdown_frame(

@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 import streamlit as st
 
-from dashboard import db, filters, headlines, serve, warm
-from pipelines import indicators, loader
+from dashboard import db, filters, serve, warm
+from pipelines import indicators, loader, masking_grids
 from pipelines.access import User
 from tests.conftest import pecgm_lines, run_app, write_pecgm
 
@@ -30,7 +30,7 @@ def counted_queries(monkeypatch) -> Counter:
             asked[name] += 1
         return real(con, name, params)
 
-    real_decision = headlines.crossed_hidden
+    real_decision = masking_grids.crossed_hidden
 
     def decided(*args):
         with lock:
@@ -38,7 +38,7 @@ def counted_queries(monkeypatch) -> Counter:
         return real_decision(*args)
 
     monkeypatch.setattr(indicators, "run", counted)
-    monkeypatch.setattr(headlines, "crossed_hidden", decided)
+    monkeypatch.setattr(masking_grids, "crossed_hidden", decided)
     return asked
 
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import db, headlines, widgets
+from dashboard import db, widgets
 from dashboard.figures import PARCOURS_LABELS, LineChart
 from dashboard.formatting import fmt_decimal, fmt_month, fmt_share
 from dashboard.views import partition
 from dashboard.views.elements import Breakdown, Distribution, MonthlyChart, Scope, parcours_groups
-from pipelines import glossary, masking
+from pipelines import glossary, masking, masking_grids
 from pipelines.masking import count_label, shown_share
 
 HOURS_COLUMNS = ["mois", "groupe", "heures_moyennes", "part_15h", "personnes"]
@@ -40,7 +40,7 @@ class Accompagnement:
     intensite: Intensite | None  # None: no parcours file loaded
 
 
-INTENSITY = "intensite"  # the persons in parcours: a family of headlines.GRIDS
+INTENSITY = "intensite"  # the persons in parcours: a family of masking_grids.GRIDS
 
 
 def hours_table(
@@ -75,7 +75,7 @@ def hours_table(
 
 
 def intensity_linked(decision, months: list[str], row: str) -> dict[str, dict] | None:
-    """Per month, per distribution of `headlines.INTENSITY_GRIDS`, what the month's
+    """Per month, per distribution of `masking_grids.INTENSITY_GRIDS`, what the month's
     decision (`decision(month)`, None without one) hides of `row`; 'ensemble' stands
     for the row's persons in `par_parcours`. One reading for the page and the PDF."""
     out = {}
@@ -83,8 +83,8 @@ def intensity_linked(decision, months: list[str], row: str) -> dict[str, dict] |
         hidden = decision(m)
         if hidden is None:
             return None
-        codes = {n: headlines.row_hidden(hidden, n, row) for n in headlines.INTENSITY_GRIDS}
-        if headlines.total_hidden(hidden, row):
+        codes = {n: masking_grids.row_hidden(hidden, n, row) for n in masking_grids.INTENSITY_GRIDS}
+        if masking_grids.total_hidden(hidden, row):
             codes["par_parcours"] |= {"ensemble"}
         out[m] = codes
     return out
@@ -164,7 +164,7 @@ def intensite_block(
             if linked is None or month not in linked
             else {
                 k: linked[month][k] - {"ensemble"}
-                for k in ("par_parcours", *headlines.PROFILE_GROUPS)
+                for k in ("par_parcours", *masking_grids.PROFILE_GROUPS)
             },
         ),
     )

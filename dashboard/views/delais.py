@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import db, figures, headlines, widgets
+from dashboard import db, figures, widgets
 from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month, fmt_share, of_month
 from dashboard.views import partition
 from dashboard.views.elements import Breakdown, Scope, cohorte_breakdown, parcours_groups
-from pipelines import glossary, masking
+from pipelines import glossary, masking, masking_grids
 from pipelines.masking import shown_share
 
 CURVE_COHORTES = 6  # the latest orientation cohortes drawn as curves
@@ -87,7 +87,7 @@ def first_rdv(result: dict | None, month: str, limit: int | None = None) -> tupl
     )
 
 
-FAMILY = "contrat"  # the persons oriented in a month: a family of headlines.GRIDS
+FAMILY = "contrat"  # the persons oriented in a month: a family of masking_grids.GRIDS
 
 
 def delais_view(scope: Scope) -> Delais:
@@ -100,7 +100,7 @@ def delais_view(scope: Scope) -> Delais:
     )
     profile = {
         k: partition.linked_month(departement, month, communes, k, limit, FAMILY)
-        for k in headlines.CONTRACT_GRIDS
+        for k in masking_grids.CONTRACT_GRIDS
         if k != "orientes"
     }
     return delais_block(
@@ -133,7 +133,7 @@ def delais_block(
     export): curves, medians and shares per cohorte and group, withheld under `limit`.
     A curve prints its cohorte's size: `withheld`, the cohortes whose size the decision
     over the territoires hides, are not drawn; `linked`, the month's groups it hides
-    (the scope's row, `headlines.CONTRACT_GRIDS`)."""
+    (the scope's row, `masking_grids.CONTRACT_GRIDS`)."""
     table = cohorte_table(series, parcours, limit)
     curve = pd.DataFrame(curve_rows)
     return Delais(

@@ -53,7 +53,7 @@ def communes_table(
     """Registered persons per commune of residence, masked, largest first, each commune
     with the territoire it belongs to. A commune is a part of its territoire's inscrits
     and of the département's: `linked` is the scope's row of the decision over the
-    partition (`headlines.STOCK_GRIDS`), so no page gives another's hidden commune away."""
+    partition (`masking_grids.STOCK_GRIDS`), so no page gives another's hidden commune away."""
     territoire = {c: t for t, cs in territoires.items() for c in cs}
     frame = widgets.masked_frame(counts, {}, linked).sort_values("effectif", ascending=False)
     return frame.assign(territoire=frame["code"].map(territoire).fillna(""))[
@@ -136,7 +136,7 @@ def flows(
 
 def hidden_flows(row: dict[str, frozenset[str]]) -> frozenset[str]:
     """The flows a row of the partition's decision over `flux` hides (each flow is a
-    one-code distribution of its own name: `headlines.FLOW_GRIDS`)."""
+    one-code distribution of its own name: `masking_grids.FLOW_GRIDS`)."""
     return frozenset(k for k in FLOWS if k in (row.get(k) or ()))
 
 

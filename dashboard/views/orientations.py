@@ -26,7 +26,7 @@ from dashboard.views.elements import (
     Scope,
     cohorte_breakdown,
 )
-from pipelines import glossary, masking
+from pipelines import glossary, masking, masking_grids
 from pipelines.masking import count_label, shown_share
 
 PARCOURS_TYPES = ("social", "socio_professionnel", "professionnel")
@@ -128,7 +128,7 @@ def _decisions(current, departement, month, communes, months, parcours) -> Decis
     linked = Linked(
         {
             name: partition.linked_month(departement, month, communes, name, limit, FAMILY)
-            for name in headlines.DECISION_GRIDS
+            for name in masking_grids.DECISION_GRIDS
         },
         partition.total_withheld(departement, month, communes, limit, FAMILY),
         partition.linked_months(departement, months, communes, "orientations", limit, FAMILY),
@@ -197,7 +197,7 @@ def decisions_block(
             "part de chaque type de parcours.",
             "orient_profil",
             None,
-            {k: linked.codes.get(k) for k in headlines.PROFILE_GROUPS},
+            {k: linked.codes.get(k) for k in masking_grids.PROFILE_GROUPS},
         ),
         organismes=Distribution(
             organismes,
@@ -292,7 +292,7 @@ def _printed(
     )
 
 
-COHORTE_FAMILY = "delai_orientation"  # its entrants: a family of headlines.GRIDS
+COHORTE_FAMILY = "delai_orientation"  # its entrants: a family of masking_grids.GRIDS
 
 
 def _cohortes(delay, departement, month, communes, months) -> Cohortes:
@@ -306,7 +306,7 @@ def _cohortes(delay, departement, month, communes, months) -> Cohortes:
     )
     profile = {
         k: partition.linked_month(departement, month, communes, k, limit, COHORTE_FAMILY)
-        for k in headlines.PROFILE_GROUPS
+        for k in masking_grids.PROFILE_GROUPS
     }
     linked = None if None in profile.values() else profile
     return cohortes_block(
@@ -328,7 +328,7 @@ def cohortes_block(
     """The entry cohortes of the period (`series`: delai_orientation per month) as every
     surface shows them: the page, the committee PDF and the export. `withheld`: the
     cohortes whose entrants the decision over the territoires hides, `linked`: the
-    month's profile groups it hides (the scope's row, `headlines.COHORTE_GRIDS`)."""
+    month's profile groups it hides (the scope's row, `masking_grids.COHORTE_GRIDS`)."""
     cohortes = cohorte_records(series, limit)
     shown = _printed(cohortes, limit, withheld).iloc[::-1].reset_index(drop=True)  # latest first
     return Cohortes(

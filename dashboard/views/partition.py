@@ -1,9 +1,9 @@
 """The masking decisions over the territoires of a département, as every topic view reads
 them: a territoire's (or the département's) row of the decision that
-`headlines.crossed_hidden` takes month by month over one family crossed with the
+`masking_grids.crossed_hidden` takes month by month over one family crossed with the
 partition: the inscrits (`stock`), the month's decisions (`orientations`), the flows
 (`flux`), the cohortes' entrants and oriented persons, the persons in parcours
-(`headlines.GRIDS`, docs/securite.md, masquage). A view filtered on a territoire shows its row of
+(`masking_grids.GRIDS`, docs/securite.md, masquage). A view filtered on a territoire shows its row of
 that decision, never its own."""
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import auth, db, headlines
+from dashboard import auth, db
+from pipelines import masking_grids
 
 
 def own_row(communes: tuple[str, ...] | None, partition: dict[str, tuple[str, ...]]) -> str:
     """The territoire a scope shows (its row in the partition's tables), else the
     département's."""
-    return next((t for t, cs in partition.items() if cs == communes), headlines.DEPARTEMENT)
+    return next((t for t, cs in partition.items() if cs == communes), masking_grids.DEPARTEMENT)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -37,7 +38,7 @@ def _decision(
     the page (a view asks for twelve months); `_read` (unhashed) reads them on a miss
     only."""
     whole, by_territoire = _read()
-    return headlines.crossed_hidden(family, whole, by_territoire, limit)
+    return masking_grids.crossed_hidden(family, whole, by_territoire, limit)
 
 
 def family_rows(read: Callable[[tuple[str, ...] | None], dict | None], partition: dict):
@@ -54,7 +55,7 @@ def grid(
     limit: int,
     family: str = "stock",
 ) -> set | None:
-    """The month's decision over `family` (`headlines.crossed_hidden`); None when nothing
+    """The month's decision over `family` (`masking_grids.crossed_hidden`); None when nothing
     is masked (an analyst's unmasked view) or there is no partition. The user must see
     the département (checked before the cache: a hit reads nothing)."""
     if limit <= 1 or not partition:
@@ -86,7 +87,7 @@ def linked_months(
     out = {}
     for month in months:
         decision = grid(departement, month, partition, limit, family)
-        out[month] = headlines.row_hidden(decision or set(), name, row)
+        out[month] = masking_grids.row_hidden(decision or set(), name, row)
     return out
 
 
@@ -114,4 +115,4 @@ def total_withheld(
     its decisions)."""
     partition = db.communes_par_territoire(departement)
     decision = grid(departement, month, partition, limit, family)
-    return headlines.total_hidden(decision or set(), own_row(communes, partition))
+    return masking_grids.total_hidden(decision or set(), own_row(communes, partition))

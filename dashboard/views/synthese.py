@@ -14,7 +14,7 @@ from dashboard.formatting import fmt_month, of_month
 from dashboard.headlines import Tile
 from dashboard.views import partition as partition_view
 from dashboard.views.elements import Distribution
-from pipelines import glossary, masking
+from pipelines import glossary, masking, masking_grids
 from pipelines.masking import masking_note as masked_note
 from pipelines.masking import shown_share
 
@@ -87,7 +87,7 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
     head = headlines.headline(
         current, previous, month, before, cohorte_series, limit, withheld, history
     )
-    linked = {n: None if grid is None else headlines.row_hidden(grid, n, own)
+    linked = {n: None if grid is None else masking_grids.row_hidden(grid, n, own)
               for n in DISTRIBUTIONS}  # fmt: skip
     named = f"mois {of_month(month)}"
     territoires = {} if communes else partition
@@ -141,7 +141,7 @@ def distribution(
 ) -> Distribution:
     """The month's registered persons per code of `name` (every code, « non renseignée »
     included): the Synthèse chart and the committee PDF; `linked`: the codes the
-    partition's decision hides (`headlines.row_hidden`)."""
+    partition's decision hides (`masking_grids.row_hidden`)."""
     labels = {**widgets.short_labels(name), "non_renseignee": "Non renseignée"}
     return Distribution(
         current[name],
@@ -167,9 +167,11 @@ def territoire_table(view: Synthese) -> TerritoireTable:
     records = []
     decisions = _territoire_decisions(departement, month, view.territoires)
     grid = partition_view.grid(departement, month, view.territoires, limit) or set()
-    hidden_stock = {t for t in view.territoires if headlines.total_hidden(grid, t)}
+    hidden_stock = {t for t in view.territoires if masking_grids.total_hidden(grid, t)}
     chosen = partition_view.grid(departement, month, view.territoires, limit, "orientations")
-    hidden_decisions = {t for t in view.territoires if headlines.total_hidden(chosen or set(), t)}
+    hidden_decisions = {
+        t for t in view.territoires if masking_grids.total_hidden(chosen or set(), t)
+    }
     for label, communes in view.territoires.items():
         # The families the row needs, not the whole summary (flows, intensity...).
         stock = db.family("stock", departement, month, communes)
