@@ -334,31 +334,68 @@ def _components(tables: list[Table], counts: Mapping, hidden: set, unknown: list
 def _pinned_in(cells: list, rows: list, counts: Mapping) -> frozenset:
     """The pinned cells of one component. Cells the equations fix one after the other (a
     table with a single unknown left: `_peeled`) are pinned without an LP; for the
-    others, the solutions already found (the true counts, then every LP's optimum)
-    certify a cell free when its values among them span 1 or more, and only a cell they
-    do not certify gets its least and greatest values by LP (`_lp_span`), whose optima
-    join the solutions found. Exact: an LP decides every cell not certified either way."""
+    others, the solutions found (the true counts, then every LP's optimum) certify a cell
+    free when its values among them span 1 or more. Sweeps first (`_sweeps`: a few LPs
+    moving every cell not yet certified at once), then a cell still not certified gets its
+    own least and greatest values (`_lp_span`), whose optima join the solutions found.
+    Exact: a cell is pinned only by its own LPs or its equations, and certified free
+    only by solutions that exist."""
     import numpy as np
+    from scipy import sparse
 
     if not rows:  # a hidden cell in no equation: anything from 1 up
         return frozenset()
     index = {c: i for i, c in enumerate(cells)}
-    a = np.zeros((len(rows), len(cells)))
-    b = np.zeros(len(rows))
-    for k, (row, rhs) in enumerate(rows):
-        for cell, v in row.items():
-            a[k, index[cell]] = v
-        b[k] = rhs
+    entries = [(k, index[c], v) for k, (row, _) in enumerate(rows) for c, v in row.items()]
+    k, i, v = zip(*entries, strict=True)
+    a = sparse.csr_array((v, (k, i)), shape=(len(rows), len(cells)), dtype=float)
+    b = np.array([rhs for _, rhs in rows], dtype=float)
     out = _peeled(rows)
     truth = np.array([counts[c] for c in cells], dtype=float)
     low, high = truth.copy(), truth.copy()
+    fixed = np.array([c in out for c in cells])
+    _sweeps(a, b, fixed, low, high)
     for i, cell in enumerate(cells):
-        if cell in out or high[i] - low[i] >= _SPAN:
+        if fixed[i] or high[i] - low[i] >= _SPAN:
             continue
         span = _lp_span(a, b, i, low, high)
         if span is not None and span < _SPAN:
             out.add(cell)
     return frozenset(out)
+
+
+def _sweeps(a, b, fixed, low, high, rounds: int = 12) -> None:
+    """Solutions that move many cells at once: the least, then the greatest, sum of the
+    cells not yet certified free, then sums with random signs (seeded: the same
+    solutions each time), as long as a round certifies a fair share of those left."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    open_ = ~fixed & (high - low < _SPAN)
+    for round_ in range(rounds):
+        before = int(open_.sum())
+        if not before:
+            return
+        signs = np.ones(len(open_)) if round_ == 0 else rng.choice([-1.0, 1.0], len(open_))
+        for sign in (1.0, -1.0):
+            _solve(a, b, sign * signs * open_, low, high)
+        open_ &= high - low < _SPAN
+        if int(open_.sum()) > 0.9 * before:
+            return
+
+
+def _solve(a, b, objective, low, high):
+    """One LP over the component (every unknown at least 1); its optimum, a solution,
+    widens `low` / `high`, the values seen of every unknown. None when it has none."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    result = linprog(objective, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
+    if result.status != 0:
+        return None
+    np.minimum(low, result.x, out=low)
+    np.maximum(high, result.x, out=high)
+    return result
 
 
 def _peeled(rows: list) -> set:
@@ -378,21 +415,19 @@ def _peeled(rows: list) -> set:
 
 
 def _lp_span(a, b, i: int, low, high) -> float | None:
-    """The least and greatest values of unknown `i` (every unknown at least 1), as
-    `high - low` (None when unbounded, or when the solver fails: not pinned); each optimum
-    widens `low` / `high`, the values seen of every unknown."""
+    """The least and greatest values of unknown `i`, as `high - low` (None when unbounded,
+    or when the solver fails: not pinned), each optimum joining the solutions seen."""
     import numpy as np
-    from scipy.optimize import linprog
 
     objective = np.zeros(a.shape[1])
     objective[i] = 1
     ends = []
     for sign in (1, -1):
-        result = linprog(sign * objective, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
-        if result.status != 0:
+        result = _solve(a, b, sign * objective, low, high)
+        if result is None:
             return None
-        np.minimum(low, result.x, out=low)
-        np.maximum(high, result.x, out=high)
+        if high[i] - low[i] >= _SPAN:  # the least found is 1 or more below a solution seen
+            return high[i] - low[i]
         ends.append(result.x[i])
     return ends[1] - ends[0]
 

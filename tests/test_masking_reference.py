@@ -112,6 +112,7 @@ def _digest(hidden: set) -> str:
 
 
 def _decisions(inputs: dict) -> dict[str, str]:
+    masking_grids.forget_decisions()  # decide each one again, not from the memo
     return {
         f"{key} {limit}": _digest(masking_grids.crossed_hidden(key.split()[1], *rows, limit))
         for key, rows in inputs.items()
@@ -128,3 +129,38 @@ def test_the_demo_decisions_are_the_reference_ones(sample_db):
     assert len(golden) == len(inputs) * len(LIMITS)
     assert any(not d.startswith("0 ") for d in golden.values())
     assert _decisions(inputs) == golden
+
+
+def _one_month(rows: int = 3) -> tuple[dict, dict]:
+    parts = {f"t{i}": {"categorie": {"01": 4 + i, "02": 30 * i}} for i in range(rows)}
+    whole = {"categorie": {k: sum(p["categorie"][k] for p in parts.values()) for k in ("01", "02")}}
+    return whole, parts
+
+
+def test_a_decision_is_taken_once_per_content(monkeypatch):
+    """The same counts and threshold: the decision is read back, equal, without deciding
+    again; other counts, another threshold, another order of the rows: decided anew."""
+    masking_grids.forget_decisions()
+    calls = []
+    decide = masking.mask_grid
+    monkeypatch.setattr(masking, "mask_grid", lambda *a: calls.append(a) or decide(*a))
+    whole, parts = _one_month()
+    first = masking_grids.crossed_hidden("stock", whole, parts, 11)
+    first.add("changed by a caller")  # a caller's copy: the memo is not touched
+    again = masking_grids.crossed_hidden("stock", whole, parts, 11)
+    assert len(calls) == 1 and "changed by a caller" not in again
+    assert again == reference.mask_grid(*calls[0])
+    masking_grids.crossed_hidden("stock", whole, parts, 30)
+    masking_grids.crossed_hidden("stock", whole, dict(reversed(parts.items())), 11)
+    other = {**parts, "t0": {"categorie": {"01": 5, "02": 0}}}
+    masking_grids.crossed_hidden("stock", whole, other, 11)
+    assert len(calls) == 4
+
+
+def test_the_memo_of_decisions_is_bounded(monkeypatch):
+    masking_grids.forget_decisions()
+    monkeypatch.setattr(masking_grids, "DECISIONS_KEPT", 2)
+    whole, parts = _one_month()
+    for limit in (5, 11, 30):
+        masking_grids.crossed_hidden("stock", whole, parts, limit)
+    assert len(masking_grids._decisions) == 2
