@@ -364,10 +364,11 @@ def _pinned_in(cells: list, rows: list, counts: Mapping) -> frozenset:
     return frozenset(out)
 
 
-def _sweeps(a, b, fixed, low, high, rounds: int = 12) -> None:
+def _sweeps(a, b, fixed, low, high, rounds: int = 40) -> None:
     """Solutions that move many cells at once: the least, then the greatest, sum of the
     cells not yet certified free, then sums with random signs (seeded: the same
-    solutions each time), as long as a round certifies a fair share of those left."""
+    solutions each time), as long as a round (two LPs) certifies more cells than their
+    own LPs would cost."""
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -380,7 +381,7 @@ def _sweeps(a, b, fixed, low, high, rounds: int = 12) -> None:
         for sign in (1.0, -1.0):
             _solve(a, b, sign * signs * open_, low, high)
         open_ &= high - low < _SPAN
-        if int(open_.sum()) > 0.9 * before:
+        if int(open_.sum()) > before - 2:
             return
 
 
