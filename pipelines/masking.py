@@ -119,13 +119,15 @@ def mask_linked(
     by a decision this one completes."""
     tables = list(tables)
     hidden = {k for k, v in counts.items() if is_small(v, limit)} | set(hidden)
+    below = _by_total(tables)
+    least: dict = {}  # `_least` of the cells, for the hidden set as it stands
     changed = True
     while changed:
         changed = False
         for total, parts in tables:
             unknown = [c for c in (total, *parts) if c in hidden]
             hidden_parts = [c for c in parts if c in hidden]
-            at_least = sum(_least(c, tables, counts, hidden) for c in hidden_parts)
+            at_least = sum(_least(c, below, counts, hidden, least) for c in hidden_parts)
             sum_known = total not in hidden and len(hidden_parts) > 1
             leaks = len(unknown) == 1 or (
                 sum_known
@@ -143,21 +145,37 @@ def mask_linked(
                 hidden.add(total)
             else:
                 continue
+            least.clear()  # a reader's least depends on what is hidden
             changed = True
     return hidden
 
 
-def _least(cell: str, tables: list[Table], counts: Mapping[str, int], hidden: set[str]) -> int:
-    """The least a reader knows a hidden cell holds: 1 (zeros are shown), or for the total
-    of a table, its shown parts plus the least of its hidden ones."""
-    best = 1
+def _by_total(tables: list[Table]) -> dict:
+    """Each total's parts, table by table (a cell can total several tables: a row of
+    each distribution of a grid)."""
+    below: dict = {}
     for total, parts in tables:
-        if total == cell:
+        below.setdefault(total, []).append(parts)
+    return below
+
+
+def _least(cell, below: Mapping, counts: Mapping[str, int], hidden: set, memo: dict) -> int:
+    """The least a reader knows a hidden cell holds: 1 (zeros are shown), or for the total
+    of a table, its shown parts plus the least of its hidden ones. `below`: `_by_total`;
+    `memo`: the values already worked out for this `hidden` (a table of many communes
+    walked once, not once per cell)."""
+    if cell not in memo:
+        best = 1
+        for parts in below.get(cell, ()):
             best = max(
                 best,
-                sum(_least(p, tables, counts, hidden) if p in hidden else counts[p] for p in parts),
+                sum(
+                    _least(p, below, counts, hidden, memo) if p in hidden else counts[p]
+                    for p in parts
+                ),
             )
-    return best
+        memo[cell] = best
+    return memo[cell]
 
 
 def partition_tables(total: str, territoires: Mapping[str, Iterable[str]]) -> list[Table]:
@@ -222,7 +240,8 @@ def mask_grid(grids: Mapping[str, Grid], total: str, limit: int) -> set:
     one too). The rows of every grid count the same persons."""
     tables, counts = grid_tables(grids, total)
     hidden = mask_linked(tables, counts, limit)
-    while pins := pinned(tables, counts, hidden):
+    memo: dict = {}  # component -> its pinned cells: a round audits only what it changed
+    while pins := pinned(tables, counts, hidden, memo):
         more = _neighbour(pins, tables, counts, hidden)
         if more is None:
             shown = sorted((v, c) for c, v in counts.items() if c not in hidden and v)
@@ -246,38 +265,172 @@ def _neighbour(pins: list, tables: list[Table], counts: Mapping, hidden: set):
     return None
 
 
-def pinned(tables: list[Table], counts: Mapping, hidden: set) -> list:
+def pinned(tables: list[Table], counts: Mapping, hidden: set, memo: dict | None = None) -> list:
     """The hidden non-zero cells a reader can work out from every table together: the
     shown cells fixed, the hidden ones at least 1 (0 for a hidden zero), every table
     adding up; a cell is pinned when its least and greatest values are less than 1 apart
-    (linear programming, as `tests/test_masking_property.py` checks)."""
-    import numpy as np
-    from scipy.optimize import linprog
+    (linear programming, as `tests/test_masking_property.py` checks), in the order of
+    their `repr`.
 
+    Exact, and fast (issue #31): the unknowns split into independent components (tables
+    sharing hidden cells, `_components`), each audited alone (`_pinned_in`); `memo`
+    (component -> its pinned cells) lets `mask_grid` audit again only the components a
+    round changed: a component's equations are those of the tables its cells are in,
+    the rest of each table being shown cells (or hidden zeros), so its cells decide it."""
     unknown = sorted((c for c in hidden if counts[c]), key=repr)
     if not unknown:
         return []
+    memo = {} if memo is None else memo
+    pins: set = set()
+    for cells, rows in _components(tables, counts, hidden, unknown):
+        key = frozenset(cells)
+        if key not in memo:
+            memo[key] = _pinned_in(cells, rows, counts)
+        pins |= memo[key]
+    return [c for c in unknown if c in pins]
+
+
+_SPAN = 1 - 1e-6  # a cell whose values span less than this is pinned (LP tolerance)
+
+
+def _components(tables: list[Table], counts: Mapping, hidden: set, unknown: list):
+    """The unknowns in groups no table links (union-find), each with its equations:
+    (cells, [({cell: coefficient}, right-hand side)]), a table's total at -1, its parts
+    at +1, its shown cells moved to the right."""
     index = {c: i for i, c in enumerate(unknown)}
-    rows, rhs = [], []
+    parent = list(range(len(unknown)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    equations = []
     for total, parts in tables:
-        row, known = np.zeros(len(unknown)), 0.0
+        row: dict = {}
+        known = 0
         for cell, sign in ((total, -1), *((p, 1) for p in parts)):
             if cell in index:
-                row[index[cell]] += sign
+                row[cell] = row.get(cell, 0) + sign
             elif cell not in hidden:
                 known += sign * counts[cell]
-        if row.any():
-            rows.append(row)
-            rhs.append(-known)
-    out = []
+        row = {c: v for c, v in row.items() if v}
+        if not row:
+            continue
+        first, *others = (index[c] for c in row)
+        for other in others:
+            parent[root(other)] = root(first)
+        equations.append((row, -known))
+    groups: dict[int, list] = {}
     for cell in unknown:
-        objective = np.zeros(len(unknown))
-        objective[index[cell]] = 1
-        low = linprog(objective, A_eq=rows or None, b_eq=rhs or None, bounds=(1, None))
-        high = linprog(-objective, A_eq=rows or None, b_eq=rhs or None, bounds=(1, None))
-        if low.status == 0 and high.status == 0 and -high.fun - low.fun < 1 - 1e-6:
-            out.append(cell)
-    return out
+        groups.setdefault(root(index[cell]), []).append(cell)
+    rows_of: dict[int, list] = {}
+    for row, rhs in equations:
+        rows_of.setdefault(root(index[next(iter(row))]), []).append((row, rhs))
+    return [(cells, rows_of.get(r, [])) for r, cells in groups.items()]
+
+
+def _pinned_in(cells: list, rows: list, counts: Mapping) -> frozenset:
+    """The pinned cells of one component. Cells the equations fix one after the other (a
+    table with a single unknown left: `_peeled`) are pinned without an LP; for the
+    others, the solutions found (the true counts, then every LP's optimum) certify a cell
+    free when its values among them span 1 or more. Sweeps first (`_sweeps`: a few LPs
+    moving every cell not yet certified at once), then a cell still not certified gets its
+    own least and greatest values (`_lp_span`), whose optima join the solutions found.
+    Exact: a cell is pinned only by its own LPs or its equations, and certified free
+    only by solutions that exist."""
+    import numpy as np
+    from scipy import sparse
+
+    if not rows:  # a hidden cell in no equation: anything from 1 up
+        return frozenset()
+    index = {c: i for i, c in enumerate(cells)}
+    entries = [(k, index[c], v) for k, (row, _) in enumerate(rows) for c, v in row.items()]
+    k, i, v = zip(*entries, strict=True)
+    a = sparse.csr_array((v, (k, i)), shape=(len(rows), len(cells)), dtype=float)
+    b = np.array([rhs for _, rhs in rows], dtype=float)
+    out = _peeled(rows)
+    truth = np.array([counts[c] for c in cells], dtype=float)
+    low, high = truth.copy(), truth.copy()
+    fixed = np.array([c in out for c in cells])
+    _sweeps(a, b, fixed, low, high)
+    for i, cell in enumerate(cells):
+        if fixed[i] or high[i] - low[i] >= _SPAN:
+            continue
+        span = _lp_span(a, b, i, low, high)
+        if span is not None and span < _SPAN:
+            out.add(cell)
+    return frozenset(out)
+
+
+def _sweeps(a, b, fixed, low, high, rounds: int = 40) -> None:
+    """Solutions that move many cells at once: the least, then the greatest, sum of the
+    cells not yet certified free, then sums with random signs (seeded: the same
+    solutions each time), as long as a round (two LPs) certifies more cells than their
+    own LPs would cost."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    open_ = ~fixed & (high - low < _SPAN)
+    for round_ in range(rounds):
+        before = int(open_.sum())
+        if not before:
+            return
+        signs = np.ones(len(open_)) if round_ == 0 else rng.choice([-1.0, 1.0], len(open_))
+        for sign in (1.0, -1.0):
+            _solve(a, b, sign * signs * open_, low, high)
+        open_ &= high - low < _SPAN
+        if int(open_.sum()) > before - 2:
+            return
+
+
+def _solve(a, b, objective, low, high):
+    """One LP over the component (every unknown at least 1); its optimum, a solution,
+    widens `low` / `high`, the values seen of every unknown. None when it has none."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    result = linprog(objective, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
+    if result.status != 0:
+        return None
+    np.minimum(low, result.x, out=low)
+    np.maximum(high, result.x, out=high)
+    return result
+
+
+def _peeled(rows: list) -> set:
+    """The unknowns the equations fix one by one: one alone in an equation, then one
+    alone among those not yet fixed, and so on (pinned whatever the bounds)."""
+    fixed: set = set()
+    pending = [set(row) for row, _ in rows]
+    progress = True
+    while progress:
+        progress = False
+        for left in pending:
+            left -= fixed
+            if len(left) == 1:
+                fixed |= left
+                progress = True
+    return fixed
+
+
+def _lp_span(a, b, i: int, low, high) -> float | None:
+    """The least and greatest values of unknown `i`, as `high - low` (None when unbounded,
+    or when the solver fails: not pinned), each optimum joining the solutions seen."""
+    import numpy as np
+
+    objective = np.zeros(a.shape[1])
+    objective[i] = 1
+    ends = []
+    for sign in (1, -1):
+        result = _solve(a, b, sign * objective, low, high)
+        if result is None:
+            return None
+        if high[i] - low[i] >= _SPAN:  # the least found is 1 or more below a solution seen
+            return high[i] - low[i]
+        ends.append(result.x[i])
+    return ends[1] - ends[0]
 
 
 def masked_label(value: int | None, limit: int | None = None) -> str:

@@ -12,6 +12,10 @@ cell away. Pure functions, no Streamlit: `pipelines` owns the rule, `dashboard` 
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+
 from pipelines import masking
 
 REST = "hors territoire"  # persons of the département in none of its territoires
@@ -104,7 +108,40 @@ def crossed_hidden(family: str, whole: dict, by_territoire: dict[str, dict], lim
         if any(v > 0 for v in rest.values()):
             rows[REST] = {c: max(v, 0) for c, v in rest.items()}
         grids[name] = rows
-    return masking.mask_grid(grids, DEPARTEMENT, limit)
+    return set(_decided(grids, limit))
+
+
+DECISIONS_KEPT = 1024  # decisions kept in memory (a set of cells each): months x families x views
+_decisions: OrderedDict[str, frozenset] = OrderedDict()  # sha256 of the input -> decision
+_decisions_lock = threading.Lock()  # the server's sessions and its warm-up share them
+
+
+def _decided(grids: dict, limit: int) -> frozenset:
+    """`masking.mask_grid` memoised by content (issue #31): the same counts and threshold
+    give the same decision, so a page, the committee PDF and the server's warm-up that
+    read the same month decide it once per process, whatever asked first and whatever
+    cache of their own missed. Keyed on a hash of the counts themselves (rows and codes
+    in order: the decision's tie-breaks read that order), so a hit can only be the
+    decision of these very counts; the least recently used are forgotten."""
+    canonical = repr((limit, [(n, [(r, list(c.items())) for r, c in rows.items()])
+                              for n, rows in grids.items()]))  # fmt: skip
+    key = hashlib.sha256(canonical.encode()).hexdigest()
+    with _decisions_lock:
+        if key in _decisions:
+            _decisions.move_to_end(key)
+            return _decisions[key]
+    decision = frozenset(masking.mask_grid(grids, DEPARTEMENT, limit))
+    with _decisions_lock:
+        _decisions[key] = decision
+        while len(_decisions) > DECISIONS_KEPT:
+            _decisions.popitem(last=False)
+    return decision
+
+
+def forget_decisions() -> None:
+    """Empty the memo of decisions (a benchmark timing the decision itself, a test)."""
+    with _decisions_lock:
+        _decisions.clear()
 
 
 def grid_hidden(whole: dict, by_territoire: dict[str, dict], limit: int) -> set:
