@@ -312,9 +312,10 @@ SHARED_SCOPES = ("class", "module", "package")
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config, items) -> None:
     """`make test` runs on xdist workers (`--dist loadgroup`): a test that uses a fixture
-    shared by its module (a served dashboard, a Chromium, a warehouse loaded for the
-    module) joins its module's group, so the module runs on one worker and builds that
-    fixture once; every other test goes to whichever worker is free."""
+    shared by its module (a warehouse loaded for the module) joins its module's group, so
+    the module runs on one worker and builds that fixture once; every other test goes to
+    whichever worker is free (session fixtures, such as the browser tests' server and
+    Chromium, are built once per worker and pin nothing)."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
