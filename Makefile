@@ -8,8 +8,9 @@ PY     := $(VENV)/bin/python
 DB     ?= data/pilotage.duckdb
 export PILOTAGE_DB ?= $(DB)
 
-# `make test` runs the suite on one pytest-xdist worker per core, 4 at most (each browser
-# test module starts its own Streamlit server and Chromium); TEST_JOBS=1 for one worker.
+# `make test` runs the suite on one pytest-xdist worker per core, 4 at most (each worker
+# starts one Streamlit server and one Chromium for all the browser tests it runs, see
+# tests/conftest.py); TEST_JOBS=1 for one worker.
 TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
 
 CHROMIUM ?= /usr/bin/chromium

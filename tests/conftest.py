@@ -312,9 +312,10 @@ SHARED_SCOPES = ("class", "module", "package")
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config, items) -> None:
     """`make test` runs on xdist workers (`--dist loadgroup`): a test that uses a fixture
-    shared by its module (a served dashboard, a Chromium, a warehouse loaded for the
-    module) joins its module's group, so the module runs on one worker and builds that
-    fixture once; every other test goes to whichever worker is free."""
+    shared by its module (a warehouse loaded for the module) joins its module's group, so
+    the module runs on one worker and builds that fixture once; every other test goes to
+    whichever worker is free (session fixtures, such as the browser tests' server and
+    Chromium, are built once per worker and pin nothing)."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
@@ -323,3 +324,110 @@ def pytest_collection_modifyitems(config, items) -> None:
             continue
         if any(d[-1].scope in SHARED_SCOPES for d in fixtures.name2fixturedefs.values()):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+# The browser harness, session-scoped: one Streamlit server on the demo warehouse and one
+# Chromium per xdist worker, shared by every browser module (each module used to start its
+# own, a minute of start-up and a module-wide xdist group each). Tests stay independent:
+# each one gets a fresh browser context (cookies, storage, session of its own), and a test
+# that changes the warehouse adds its own account or copy.
+@pytest.fixture(scope="session")
+def server(sample_db, tmp_path_factory):
+    """The demo warehouse served by `dashboard.serve` as `make run` serves it: its URL."""
+    from tests.test_e2e_browser import serve
+
+    env = {
+        "PILOTAGE_DB": str(sample_db),
+        "PILOTAGE_SECRET_KEY": TEST_KEY,
+        "PILOTAGE_KEY_FILE": str(tmp_path_factory.mktemp("keys") / "cle"),
+    }
+    yield from serve(env)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium through Playwright's Python client."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_e2e_browser import _chromium
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=_chromium(), headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A tab in a fresh browser context (French, desktop size): no cookie from another test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def pdftotext(pdf: bytes) -> str:
+    """A PDF's text laid out as printed (poppler's pdftotext), white space folded (French
+    spaces included)."""
+    import re
+    import subprocess
+
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.fail("pdftotext introuvable : `make test` installe poppler-utils (apt-get).")
+    out = subprocess.run(
+        [exe, "-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    return re.sub(r"[ \u00a0\u202f]+", " ", out)
+
+
+COMITE_DEMO = ("2A", "2026-10")  # the committee report most tests read: the demo's last month
+
+
+@pytest.fixture(scope="session")
+def comite_demo(sample_db, tmp_path_factory):
+    """`(generated, text)`: the committee report of COMITE_DEMO on the demo warehouse at the
+    published threshold (`comite.generate`: PDF bytes, the report it printed, Chromium's
+    counts) and its pdftotext text. Built once per run for all xdist workers (the first
+    builds it under a lock and pickles it, the others read it): every test that reads this
+    same report reads one build. A test that needs another input (hostile labels, another
+    threshold) builds its own."""
+    import pickle
+
+    from dashboard import comite
+    from pipelines import warehouse
+
+    shared = run_root(tmp_path_factory) / "built"
+    kept = shared / "comite-demo.pickle"
+    with exclusive(shared / "comite-demo.lock"):
+        if kept.exists():
+            return pickle.loads(kept.read_bytes())
+        con = warehouse.open_reader(sample_db)
+        try:
+            generated = comite.generate(con, *COMITE_DEMO)
+        finally:
+            con.close()
+        built = (generated, pdftotext(generated.pdf))
+        partial = kept.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(built))
+        partial.rename(kept)  # never half a pickle under the name the others read
+        return built
+
+
+@pytest.fixture
+def one_month_db(built_warehouses) -> Path:
+    """A warehouse of one PECGM file (COMITE_DEMO's département and month, 40 people), built
+    once per run and copied for the test: a committee report in seconds, for the tests that
+    check how a report is built or written (its threshold, the command that writes and
+    audits it, the benchmark's phases), not what the demo's report prints."""
+    departement, month = COMITE_DEMO
+
+    def build(settings: Settings, folder: Path) -> None:
+        from pipelines import loader
+
+        path = write_pecgm(
+            folder / f"PECGM_{departement}.txt", pecgm_lines(month=month, departement=departement)
+        )
+        assert loader.load("pecgm", path, settings).status == "loaded"
+
+    return built_warehouses("pecgm-one-month", build).db_path

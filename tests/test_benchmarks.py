@@ -51,9 +51,10 @@ def test_bench_api_prints_every_figure() -> None:
         assert figure in out, figure
 
 
-def test_bench_rapport_prints_every_phase(sample_db) -> None:
+def test_bench_rapport_prints_every_phase(one_month_db) -> None:
+    """On a warehouse of one PECGM file: every phase (imports, build, html, pdf) still runs."""
     out = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bench_comite.py"), "--db", str(sample_db),
+        [sys.executable, str(REPO / "benchmarks" / "bench_comite.py"), "--db", str(one_month_db),
          "--repeat", "1"],
         capture_output=True, text=True, check=True, timeout=300,
     ).stdout  # fmt: skip
@@ -108,7 +109,7 @@ def test_bench_pages_times_a_page_that_draws(sample_db) -> None:
     empty run), and the targets are printed with their verdict."""
     out = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "bench_pages.py"), "--db", str(sample_db),
-         "--runs", "2", "--page", "synthese"],
+         "--runs", "1", "--page", "synthese"],
         capture_output=True, text=True, check=True, timeout=600,
     ).stdout  # fmt: skip
     assert any(line.split()[:2] == ["synthese", "comite"] for line in out.splitlines()), out

@@ -23,36 +23,27 @@ from dashboard.formatting import (
 )
 from pipelines import access, glossary, masking, warehouse
 from pipelines.cli import main
+from tests.conftest import COMITE_DEMO
 
-MONTH = "2026-10"  # the demo's latest month
-
-
-def _pdftotext(pdf: bytes) -> str:
-    """The PDF's text laid out as printed, white space folded (French spaces included)."""
-    exe = shutil.which("pdftotext")
-    if exe is None:
-        pytest.fail("pdftotext introuvable : `make test` installe poppler-utils (apt-get).")
-    out = subprocess.run(
-        [exe, "-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode("utf-8")
-    return re.sub(r"[ \u00a0\u202f]+", " ", out)
+MONTH = COMITE_DEMO[1]  # the demo's latest month
 
 
 def _fold(text: str) -> str:
     return re.sub(r"[ \u00a0\u202f]+", " ", text)
 
 
-@pytest.fixture(scope="module")
-def generated(sample_db):
-    return comite.generate(warehouse.open_reader(sample_db), "2A", MONTH)
+@pytest.fixture
+def generated(comite_demo):
+    """The demo's report of MONTH, built once per run for every test that reads it."""
+    return comite_demo[0]
 
 
-@pytest.fixture(scope="module")
-def text(generated) -> str:
-    return _pdftotext(generated.pdf)
+@pytest.fixture
+def text(comite_demo) -> str:
+    return comite_demo[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def expected(sample_db) -> dict:
     """What the operator's command prints for the same département and month."""
     out = io.StringIO()
@@ -137,10 +128,10 @@ def test_no_count_below_the_threshold_is_printed(generated):
     assert any(c == f"< {limit}" for c in cells)  # the demo has small groups: they are masked
 
 
-def test_the_report_is_masked_even_for_an_unmasked_analyst_view(sample_db):
+def test_the_report_is_masked_even_for_an_unmasked_analyst_view(one_month_db):
     masking.set_view_threshold(1)  # what the analyst's toggle sets for the pages
     try:
-        built = comite.build(warehouse.open_reader(sample_db), "2A", MONTH)
+        built = comite.build(warehouse.open_reader(one_month_db), "2A", MONTH)
     finally:
         masking.set_view_threshold(None)
     assert built.limit == masking.committee_threshold()
@@ -164,15 +155,15 @@ def test_html_is_self_contained_and_escapes_values(generated):
     assert "</" not in figures_part
 
 
-def test_command_writes_the_pdf_and_audits_the_export(sample_db, tmp_path):
+def test_command_writes_the_pdf_and_audits_the_export(one_month_db, tmp_path):
     target = tmp_path / "comite.pdf"
     code = main(
-        ["rapport", "--db", str(sample_db), "--departement", "2a", "--month", MONTH,
+        ["rapport", "--db", str(one_month_db), "--departement", "2a", "--month", MONTH,
          "--pdf", str(target)]
     )  # fmt: skip
     assert code == 0
     assert target.read_bytes().startswith(b"%PDF")
-    rows = access.audit_rows(sample_db, 5)
+    rows = access.audit_rows(one_month_db, 5)
     assert any(r[3] == "export" and r[4] == "2A" and "comite.pdf" in (r[5] or "") for r in rows)
 
 

@@ -23,7 +23,6 @@ from playwright.sync_api import expect
 from dashboard import navigation
 from dashboard.views.qualite import ZIP_LABEL
 from pipelines.access import DEMO_PASSWORD
-from tests.conftest import TEST_KEY
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -91,32 +90,9 @@ def serve(env: dict[str, str], *options: str, port: int | None = None):
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def server(sample_db, tmp_path_factory):
-    env = {
-        "PILOTAGE_DB": str(sample_db),
-        "PILOTAGE_SECRET_KEY": TEST_KEY,
-        "PILOTAGE_KEY_FILE": str(tmp_path_factory.mktemp("keys") / "cle"),
-    }
-    yield from serve(env)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=_chromium(), headless=True)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
-    tab = context.new_page()
-    yield tab
-    context.close()
+# The fixtures `server` (the demo warehouse served by Streamlit), `browser` (one Chromium)
+# and `page` (a fresh browser context per test) live in tests/conftest.py, session-scoped:
+# one server and one Chromium per xdist worker for every browser module.
 
 
 # Streamlit marks its app root `data-test-script-state="running"` from the moment the
@@ -172,10 +148,12 @@ def _open(page, url: str, title: str, login: str) -> None:
 
 
 def _wait_rendered(page, title: str) -> None:
-    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=120_000)
     # The heading is drawn by the page's run, so that run has started: wait for its end
-    # (the app root's script state; the status widget only shows after a delay).
-    page.wait_for_function(_IDLE, timeout=60_000)
+    # (the app root's script state; the status widget only shows after a delay). A guard,
+    # not a speed check: on a loaded machine, with another test's committee PDF being
+    # built by the same server, a page's run can take minutes.
+    page.wait_for_function(_IDLE, timeout=300_000)
 
 
 @pytest.mark.parametrize("slug", PAGES)

@@ -15,9 +15,7 @@ from pipelines import access, loader
 from pipelines.settings import Settings
 from tests import oidc_provider
 from tests.conftest import TEST_KEY, pecgm_lines, write_pecgm
-from tests.test_e2e_browser import ARTIFACTS, _free_port, _wait_rendered, browser, page, serve
-
-__all__ = ["browser", "page"]  # the Chromium fixtures of the other browser tests
+from tests.test_e2e_browser import ARTIFACTS, _free_port, _wait_rendered, serve
 
 AGENT = "agent.2b@exemple.fr"  # allow-listed: comité of 2B only
 STRANGER = "inconnue@exemple.fr"  # known to the provider, absent from the allow-list

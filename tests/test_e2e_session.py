@@ -7,9 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from pipelines import access
-from tests.test_e2e_browser import _open, _wait_rendered, browser, page, server
-
-__all__ = ["browser", "page", "server"]  # the harness of the other browser tests
+from tests.test_e2e_browser import _open, _wait_rendered
 
 
 def _session_cookie(context) -> dict | None:

@@ -12,10 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests import test_e2e_browser as e2e
 from tests.test_e2e_browser import _IDLE, ARTIFACTS, _after_run, _open, _wait_rendered
-
-server, browser, page = e2e.server, e2e.browser, e2e.page  # the same fixtures
 
 SHOTS = ARTIFACTS / "ux"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}

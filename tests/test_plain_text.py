@@ -23,8 +23,8 @@ from markdown_it import MarkdownIt
 from dashboard import comite, figures, texte
 from pipelines import export, territoires, warehouse
 from pipelines.access import User
+from tests.conftest import pdftotext as _pdftotext
 from tests.conftest import run_app
-from tests.test_comite import _pdftotext
 
 HOSTILE = [
     '<a href="https://x.invalid">Cliquez ici</a>',
