@@ -69,6 +69,9 @@ def _populations(key: str, population: str):
 
 COHORTE_GRIDS = {  # the entrants of the month's orientation cohorte, and of each profile
     "entrants": _single("entrants"),
+    # its entrants oriented before their entry (the cohorte table's « orientation avant
+    # entrée »): a territoire's are parts of the département's of the same cohorte
+    "anomalies_avant_entree": _single("anomalies_avant_entree"),
     **{k: _populations(k, "entrants") for k in PROFILE_GROUPS},
 }
 CONTRACT_GRIDS = {  # the persons oriented in the month (the contract cohorte), by group

@@ -26,7 +26,10 @@ PRINTED = {
         k: DECISIONS[k] for k in ("orientations", "organisme_referent", "personnes_orientees")
     },
     "flux": FLOWS,
-    "delai_orientation": {"entrants": _single("entrants")},
+    "delai_orientation": {
+        "entrants": _single("entrants"),
+        "anomalies_avant_entree": _single("anomalies_avant_entree"),
+    },
     "contrat": {"orientes": _single("orientes")},
     "intensite": {"personnes": lambda r: {"personnes": r["heures_hebdo"]["personnes"]}},
 }
