@@ -70,3 +70,13 @@ def test_the_cohorte_tables_withhold_a_hidden_cohorte(con) -> None:
     masked = accompagnement.hours_table(hours, None, LIMIT, {MONTH: frozenset({"ensemble"})})
     assert plain.iloc[0][["heures_moyennes", "part_15h"]].notna().all()
     assert masked.iloc[0][["heures_moyennes", "part_15h"]].isna().all()
+
+
+def test_the_cohortes_page_opens_only_to_the_role_that_may_unmask() -> None:
+    """Why the Cohortes page is outside the crossed decision (docs/securite.md): its
+    cohortes are free queries no cell suppression holds against, so it must stay open only
+    to the role that may display the unmasked figures anyway (dashboard/auth.py)."""
+    from dashboard import navigation
+
+    page = next(p for p in navigation.PAGES if p.slug == "cohortes")
+    assert page.roles == frozenset({"analyste"})
