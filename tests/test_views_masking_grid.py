@@ -454,6 +454,23 @@ def test_no_hidden_anomaly_follows_from_every_view(
     assert [r[at] for r in pdf.rows] == page["anomalies"].tolist()
 
 
+def test_an_anomaly_count_is_masked_with_the_other_territoires() -> None:
+    """The issue's case on « orientation avant entrée »: 5 in A (hidden at 11), 15 in B,
+    20 in the département: masked alone, A = 20 − 15; in the decision, B or the
+    département goes too."""
+    name = masking_grids.DEPARTEMENT
+    anomalies = {"A": 5, "B": 15}
+    parts = {t: {"entrants": 50, ANOMALY: n} for t, n in anomalies.items()}
+    hidden = masking_grids.crossed_hidden(
+        "delai_orientation", {"entrants": 100, ANOMALY: 20}, parts, 11
+    )
+    rows = {r: ANOMALY in masking_grids.row_hidden(hidden, ANOMALY, r) for r in ("A", "B", name)}
+    assert rows["A"] and (rows["B"] or rows[name])
+
+
+ANOMALY = "anomalies_avant_entree"
+
+
 CONTRACTS = {  # the persons oriented in a month (the contract cohorte), by group
     "orientes": _single("orientes"),
     **{
