@@ -357,6 +357,12 @@ def _delai_orientation(con, departement, month, months, limit) -> Section:
         None
         if now is None
         else {k: masking_grids.row_hidden(now, k, row) for k in masking_grids.PROFILE_GROUPS},
+        frozenset(
+            m
+            for m, d in decided.items()
+            if orientations.ANOMALIES
+            in masking_grids.row_hidden(d or set(), orientations.ANOMALIES, row)
+        ),
     )
     charts = []
     if figures.has_values(block.chart.frame, "part"):
@@ -387,7 +393,7 @@ def _contrat(con, departement, month, months, limit) -> Section:
     if not series:
         return Section("Délai jusqu'au contrat", empty="Aucune orientation chargée.")
     drawn = dict(series[-delais.CURVE_COHORTES :])  # the département's row, as on the page
-    decided = {m: _decision(con, departement, m, r, limit, delais.FAMILY) for m, r in drawn.items()}
+    decided = {m: _decision(con, departement, m, r, limit, delais.FAMILY) for m, r in series}
     block = delais.delais_block(
         indicators.contrat(con, departement, month),
         series,
@@ -400,8 +406,10 @@ def _contrat(con, departement, month, months, limit) -> Section:
         frozenset(
             m
             for m, d in decided.items()
-            if d and masking_grids.total_hidden(d, masking_grids.DEPARTEMENT)
+            if m in drawn and d and masking_grids.total_hidden(d, masking_grids.DEPARTEMENT)
         ),
+        None,
+        delais.contract_hidden(decided.get, [m for m, _ in series], masking_grids.DEPARTEMENT),
     )
     charts = []
     if not block.curve.empty:

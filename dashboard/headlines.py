@@ -372,13 +372,11 @@ def stock_tiles(
             key="stock_total",
         )
     ]
-    for share in STOCK_SHARES:
+    for share in STOCK_SHARES:  # a share of inscrits the partition hides is withheld too
         figure = MONTH_FIGURES[share.key]
-        tiles.append(
-            share_tile(
-                share.label, share.key, figure.shown(current, limit), figure.shown(previous, limit)
-            )
-        )
+        now, then = (None if hidden else figure.shown(month, limit)
+                     for hidden, month in zip(withheld.stock, (current, previous), strict=True))  # fmt: skip
+        tiles.append(share_tile(share.label, share.key, now, then))
     return tiles
 
 

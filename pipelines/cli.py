@@ -392,7 +392,9 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         communes = known[args.territoire]
     result = indicators.summary(con, args.departement, args.month, communes)
     if args.masque:  # the committee's view: the rule of every page, PDF and export
-        result = masking.masked_summary(result, masking.committee_threshold())
+        limit = masking.committee_threshold()
+        linked = _crossed_row(con, args.departement, args.territoire, result, limit)
+        result = masking.masked_summary(result, limit, linked)
     if communes:  # the contract's keys, plus the territoire the figures are restricted to
         result = {"departement": args.departement, "territoire": args.territoire, **result}
     if args.csv:
@@ -403,6 +405,41 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     else:
         print(json.dumps(result, ensure_ascii=False, indent=None if not sys.stdout.isatty() else 2))
     return 0
+
+
+def _crossed_row(
+    con, departement: str, territoire: str | None, result: dict, limit: int
+) -> dict[str, frozenset[str]] | None:
+    """The scope's row (the territoire's, else the département's) of the decisions crossed
+    with the territoires (`masking_grids.decisions`), as the pages and the PDF read them:
+    the month's, and for each latest complete cohorte its own month's, whose population
+    the decision may hide. None without a partition (nothing to cross)."""
+    from pipelines import masking_grids, territoires
+
+    partition = territoires.communes_par_territoire(con, departement)
+    if limit <= 1 or not partition:
+        return None
+    row = territoire or masking_grids.DEPARTEMENT
+
+    rows: dict[str, dict[str, frozenset[str]]] = {}
+
+    def row_of(month: str) -> dict[str, frozenset[str]]:
+        def read(family: str, communes):
+            return indicators.direct(con, departement, communes)(family, month)
+
+        if month not in rows:
+            rows[month] = masking_grids.summary_hidden(
+                masking_grids.decisions(read, partition, limit), row
+            )
+        return rows[month]
+
+    linked = dict(row_of(result["month"]))
+    for key, figure in (result.get("derniere_cohorte_complete") or {}).items():
+        population = indicators.COMPLETE_FIGURES[key][2]
+        if figure and population in row_of(figure["cohorte"]).get(population, ()):
+            complete = f"derniere_cohorte_complete.{key}"
+            linked[complete] = frozenset({complete})
+    return linked
 
 
 def _month_argument(value: str) -> str:

@@ -439,10 +439,12 @@ def masked_label(value: int | None, limit: int | None = None) -> str:
     return f"< {limit}" if value is None else f"{value:,}".replace(",", "\u202f")
 
 
-def share_allowed(denominator: int, limit: int | None = None) -> bool:
-    """Shares whose denominator is below the threshold are not shown."""
+def share_allowed(denominator: int, limit: int | None = None, hidden: bool = False) -> bool:
+    """Shares (delays, means) whose denominator is below the threshold are not shown, nor
+    those over a population the masking decision hides (`hidden`: its count is printed
+    « < seuil » on that surface, so a figure over it is withheld the same way)."""
     limit = threshold() if limit is None else limit
-    return denominator >= limit
+    return not hidden and denominator >= limit
 
 
 NOT_AVAILABLE = "n.d."  # what a view prints for a value it cannot give (none, or withheld)
@@ -455,10 +457,12 @@ def count_label(value: int | None, limit: int | None = None) -> str:
     return masked_label(masked_count(value, limit), limit)
 
 
-def shown_share(value: float | None, denominator: int | None, limit: int | None = None):
+def shown_share(
+    value: float | None, denominator: int | None, limit: int | None = None, hidden: bool = False
+):
     """A share (or any figure over a population: median, mean), None when its
-    denominator is too small to publish it."""
-    if not denominator or not share_allowed(denominator, limit):
+    denominator is too small to publish it or the decision hides it (`share_allowed`)."""
+    if not denominator or not share_allowed(denominator, limit, hidden):
         return None
     return value
 
@@ -517,39 +521,58 @@ _NOT_MASKED_IN_DETAIL = ("part_orientes", "statut_de", "categorie_api", "contrai
                          "inscrits_orientes_ft", "liaison_flux")  # fmt: skip
 
 
-def masked_summary(result: dict, limit: int | None = None) -> dict:
+def masked_summary(
+    result: dict, limit: int | None = None, linked: Mapping[str, Iterable[str]] | None = None
+) -> dict:
     """`indicators.summary` as a committee may read it: distributions with complementary
     suppression, flows and single counts masked alone, shares and delays withheld (null)
     over a population under the threshold; the first appointment and the hours withheld
     when their population is small; the families without a masking of their own (France
-    Travail, DREES shares, CAF/MSA link) are null and named in `non_publies`."""
+    Travail, DREES shares, CAF/MSA link) are null and named in `non_publies`.
+
+    `linked`: the scope's row of the decision crossed with the territoires
+    (`masking_grids.summary_hidden`: key -> hidden codes, a single count's code its key),
+    applied as is, as the pages and the PDF apply it; a share or delay over a population
+    that decision hides is withheld too (`share_allowed`)."""
     limit = threshold() if limit is None else limit
     out = dict(result)
+
+    def row(key: str) -> frozenset[str] | None:
+        return None if linked is None else frozenset(linked.get(key, ()))
+
+    def hidden(key: str) -> bool:
+        return key in (row(key) or ())
+
     for key in _DISTRIBUTIONS:
         if out.get(key) is not None:
-            out[key] = mask_distribution(out[key], limit)
+            out[key] = mask_distribution(out[key], limit, row(key))
     if out.get("structure_suivi"):
         out["structure_suivi"] = {
-            k: mask_distribution(v, limit) for k, v in out["structure_suivi"].items()
+            k: mask_distribution(v, limit, row(f"structure_suivi.{k}"))
+            for k, v in out["structure_suivi"].items()
         }
     out.update(mask_cells({k: out.get(k) for k in _FLOWS if k in out}, limit))
     for key, population in _SHARES.items():
-        if out.get(key) is not None and not share_allowed(result.get(population) or 0, limit):
+        allowed = share_allowed(result.get(population) or 0, limit, hidden(population))
+        if out.get(key) is not None and not allowed:
             out[key] = None
-    for key in _COUNTS:
+    for key in (*_COUNTS, *_FLOWS):
         if key != "rdv_par_personne" and out.get(key) is not None:
-            out[key] = masked_count(out[key], limit)
+            out[key] = None if hidden(key) else masked_count(out[key], limit)
     hours = out.get("heures_hebdo")
-    if hours and not share_allowed(hours.get("personnes") or 0, limit):
-        out["heures_hebdo"] = {**hours, "personnes": masked_count(hours["personnes"], limit),
+    persons = "heures_hebdo.personnes"
+    if hours and not share_allowed(hours.get("personnes") or 0, limit, hidden(persons)):
+        out["heures_hebdo"] = {**hours, "personnes": None if hidden(persons) else masked_count(
+                                   hours["personnes"], limit),
                                "moyenne": None, "mediane": None, "heures_15_share": None}  # fmt: skip
         out["rdv_par_personne"] = None
     first = out.get("delai_premier_rdv_jours")
     if first and not share_allowed(first.get("orientes") or 0, limit):
         out["delai_premier_rdv_jours"] = None
     complete = out.get("derniere_cohorte_complete") or {}
-    out["derniere_cohorte_complete"] = {
-        k: (None if v and not share_allowed(v.get("entrants", v.get("orientes")) or 0, limit)
+    out["derniere_cohorte_complete"] = {  # its cohorte's decision: `complete` below
+        k: (None if v and not share_allowed(v.get("entrants", v.get("orientes")) or 0, limit,
+                                            hidden(f"derniere_cohorte_complete.{k}"))
             else v)
         for k, v in complete.items()
     }  # fmt: skip

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 
 from pipelines import masking
 
@@ -71,6 +72,9 @@ def _populations(key: str, population: str):
 
 COHORTE_GRIDS = {  # the entrants of the month's orientation cohorte, and of each profile
     "entrants": _single("entrants"),
+    # its entrants oriented before their entry (the cohorte table's « orientation avant
+    # entrée »): a territoire's are parts of the département's of the same cohorte
+    "anomalies_avant_entree": _single("anomalies_avant_entree"),
     **{k: _populations(k, "entrants") for k in PROFILE_GROUPS},
 }
 CONTRACT_GRIDS = {  # the persons oriented in the month (the contract cohorte), by group
@@ -158,3 +162,39 @@ def row_hidden(hidden: set, name: str, row: str) -> frozenset[str]:
 def total_hidden(hidden: set, row: str) -> bool:
     """Whether the grid decision hides a territoire's (or the département's) inscrits."""
     return (masking.MARGIN, row) in hidden
+
+
+# The keys of the `indicators` contract (`indicators.summary`) a grid's cells are printed
+# under, when not the grid's own name (a single count's code is its own key).
+SUMMARY_KEYS = {"structure": "structure_suivi.principale", "personnes": "heures_hebdo.personnes"}
+SUMMARY_TOTALS = {"stock": "stock_total"}  # a family's row total the contract prints
+
+
+def decisions(read: Callable[[str, tuple[str, ...] | None], dict | None],
+              partition: Mapping[str, tuple[str, ...]], limit: int) -> dict[str, set]:  # fmt: skip
+    """A month's decision over every family of GRIDS (`crossed_hidden`), each territoire's
+    result read by `read(family, communes)` (None: the département's): what the operator's
+    masked view (`indicators --masque`) applies, as the pages and the PDF do."""
+    out = {}
+    for family in GRIDS:
+        whole = read(family, None) or {}
+        by_territoire = {t: read(family, cs or None) or {} for t, cs in partition.items()}
+        out[family] = crossed_hidden(family, whole, by_territoire, limit)
+    return out
+
+
+def summary_hidden(decided: Mapping[str, set], row: str) -> dict[str, frozenset[str]]:
+    """A scope's row (a territoire, or DEPARTEMENT) of every family's decision, under the
+    contract's keys: key -> its hidden codes (a single count: {key}), for
+    `masking.masked_summary`."""
+    out: dict[str, frozenset[str]] = {}
+    for family, hidden in decided.items():
+        for name in GRIDS[family]:
+            if name in ("par_parcours", *PROFILE_GROUPS):
+                continue  # the profile tables are not in the contract
+            key = SUMMARY_KEYS.get(name, name)
+            out[key] = out.get(key, frozenset()) | row_hidden(hidden, name, row)
+        if family in SUMMARY_TOTALS:
+            total = SUMMARY_TOTALS[family]
+            out[total] = frozenset({total}) if total_hidden(hidden, row) else frozenset()
+    return out

@@ -422,6 +422,55 @@ def test_no_hidden_entrant_follows_from_every_view(
     assert [r[at] for r in pdf.rows] == page["entrants"].tolist()
 
 
+@pytest.mark.parametrize("limit", [11, 30])
+def test_no_hidden_anomaly_follows_from_every_view(
+    view_reader, demo_scope, publish_at, limit
+) -> None:
+    """The « orientation avant entrée » column of the Orientations cohorte table (page,
+    export) of the département and of each territoire: a territoire's are parts of the
+    département's of the same cohorte, so nothing hidden is recomputed from all together;
+    the PDF prints the département's page."""
+    from dashboard import comite
+    from dashboard.views.orientations import ANOMALIES, orientations_view
+
+    publish_at(limit)
+    masked = f"< {limit}"
+    known = territoires.communes_par_territoire(view_reader, "2A")
+    printed: dict[str, set] = {}
+    page = None
+    for row, communes in {**known, "département": None}.items():
+        block = orientations_view(demo_scope(communes=communes)).cohortes
+        for m, shown in block.download[["cohorte", "anomalies"]].itertuples(index=False):
+            printed.setdefault(m, set())
+            if shown == masked:
+                printed[m].add((ANOMALIES, row, ANOMALIES))
+        page = block.download if row == "département" else page
+    _assert_months_unpinned(
+        view_reader, "delai_orientation", {ANOMALIES: _single(ANOMALIES)}, printed, ANOMALIES, set()
+    )
+    section = comite._delai_orientation(view_reader, "2A", MONTH, demo_scope().months, limit)
+    pdf = next(b for b in section.blocks if isinstance(b, comite.Table))
+    at = pdf.columns.index("Orientation avant entrée")
+    assert [r[at] for r in pdf.rows] == page["anomalies"].tolist()
+
+
+def test_an_anomaly_count_is_masked_with_the_other_territoires() -> None:
+    """The issue's case on « orientation avant entrée »: 5 in A (hidden at 11), 15 in B,
+    20 in the département: masked alone, A = 20 − 15; in the decision, B or the
+    département goes too."""
+    name = masking_grids.DEPARTEMENT
+    anomalies = {"A": 5, "B": 15}
+    parts = {t: {"entrants": 50, ANOMALY: n} for t, n in anomalies.items()}
+    hidden = masking_grids.crossed_hidden(
+        "delai_orientation", {"entrants": 100, ANOMALY: 20}, parts, 11
+    )
+    rows = {r: ANOMALY in masking_grids.row_hidden(hidden, ANOMALY, r) for r in ("A", "B", name)}
+    assert rows["A"] and (rows["B"] or rows[name])
+
+
+ANOMALY = "anomalies_avant_entree"
+
+
 CONTRACTS = {  # the persons oriented in a month (the contract cohorte), by group
     "orientes": _single("orientes"),
     **{

@@ -50,7 +50,7 @@ def hours_table(
     linked: dict[str, frozenset[str]] | None = None,
 ) -> pd.DataFrame:
     """Weekly hours per month and group (all, each parcours type): the persons masked,
-    mean and share at 15 hours withheld when they are too few. The groups are parts of
+    mean and share at 15 hours withheld when they are too few or masked. The groups are parts of
     the month's persons, and a territoire's of the département's: `linked` (per month,
     the groups the decision over the territoires hides in the scope's row, 'ensemble'
     for all of them) masks them together."""
@@ -64,8 +64,8 @@ def hours_table(
                 {
                     "mois": m,
                     "groupe": label,
-                    "heures_moyennes": shown_share(h["moyenne"], h["personnes"], limit),
-                    "part_15h": shown_share(h["heures_15_share"], h["personnes"], limit),
+                    "heures_moyennes": shown_share(h["moyenne"], h["personnes"], limit, withheld),
+                    "part_15h": shown_share(h["heures_15_share"], h["personnes"], limit, withheld),
                     "personnes": masking.masked_label(None, limit)
                     if withheld
                     else count_label(h["personnes"], limit),

@@ -4,12 +4,13 @@ profile breakdown and the delay to the first appointment; withheld under the thr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from dashboard import db, figures, widgets
-from dashboard.figures import LineChart
+from dashboard.figures import PARCOURS_LABELS, LineChart
 from dashboard.formatting import fmt_month, fmt_share, of_month
 from dashboard.views import partition
 from dashboard.views.elements import Breakdown, Scope, cohorte_breakdown, parcours_groups
@@ -51,23 +52,30 @@ class Delais:
 
 
 def cohorte_table(
-    series: list[tuple[str, dict | None]], parcours: str | None, limit: int | None = None
+    series: list[tuple[str, dict | None]],
+    parcours: str | None,
+    limit: int | None = None,
+    hidden: dict[str, frozenset[str]] | None = None,
 ) -> pd.DataFrame:
     """One row per cohorte and group (all, each parcours type), figures withheld when the
-    group's oriented persons are too few."""
+    group's oriented persons are too few, or masked by the decision over the territoires
+    (`hidden`: `contract_hidden`)."""
     records = []
     for m, r in series:
         if r is None:
             continue
+        codes = {PARCOURS_LABELS.get(c, c): c for c in ("ensemble", *r["par_parcours"])}
         for label, g in parcours_groups(r, r["par_parcours"], parcours).items():
-            n = g["orientes"]
+            n, masked = g["orientes"], codes[label] in (hidden or {}).get(m, ())
             records.append(
                 {
                     "cohorte": m,
                     "groupe": label,
-                    "mediane_jours": shown_share(g["delai_contrat_jours"]["mediane"], n, limit),
-                    "contrat_30j": shown_share(g["contrat_30j_share"], n, limit),
-                    "contrat_60j": shown_share(g["contrat_60j_share"], n, limit),
+                    "mediane_jours": shown_share(
+                        g["delai_contrat_jours"]["mediane"], n, limit, masked
+                    ),
+                    "contrat_30j": shown_share(g["contrat_30j_share"], n, limit, masked),
+                    "contrat_60j": shown_share(g["contrat_60j_share"], n, limit, masked),
                     "mediane_provisoire": g["delai_contrat_provisoire"],
                     "contrat_30j_provisoire": g["contrat_30j_provisoire"],
                     "provisoire": widgets.provisional_label(g, CONTRACT_FLAGS),
@@ -90,6 +98,21 @@ def first_rdv(result: dict | None, month: str, limit: int | None = None) -> tupl
 FAMILY = "contrat"  # the persons oriented in a month: a family of masking_grids.GRIDS
 
 
+def contract_hidden(
+    decision: Callable[[str], set | None], months: list[str], row: str
+) -> dict[str, frozenset[str]]:
+    """Per cohorte, the groups ('ensemble' for all of them, each parcours type) whose
+    oriented persons the month's decision (`decision(month)`) hides in `row`: their
+    delays and shares are withheld too (`masking.share_allowed`). One reading for the
+    page and the PDF."""
+    out = {}
+    for m in months:
+        hidden = decision(m) or set()
+        codes = masking_grids.row_hidden(hidden, "par_parcours", row)
+        out[m] = codes | ({"ensemble"} if masking_grids.total_hidden(hidden, row) else set())
+    return out
+
+
 def delais_view(scope: Scope) -> Delais:
     departement, month, communes, months, parcours = scope
     limit = masking.threshold()
@@ -103,6 +126,12 @@ def delais_view(scope: Scope) -> Delais:
         for k in masking_grids.CONTRACT_GRIDS
         if k != "orientes"
     }
+    territoires_ = db.communes_par_territoire(departement)
+    hidden = contract_hidden(
+        lambda m: partition.grid(departement, m, territoires_, limit, FAMILY),
+        months,
+        partition.own_row(communes, territoires_),
+    )
     return delais_block(
         db.family(FAMILY, departement, month, communes),
         db.series(FAMILY, departement, months, communes),
@@ -114,6 +143,7 @@ def delais_view(scope: Scope) -> Delais:
         limit,
         withheld,
         None if None in profile.values() else profile,
+        hidden,
     )
 
 
@@ -128,13 +158,15 @@ def delais_block(
     limit: int,
     withheld: frozenset[str] = frozenset(),
     linked: dict[str, frozenset[str]] | None = None,
+    hidden: dict[str, frozenset[str]] | None = None,
 ) -> Delais:
     """The orientation cohortes of the period as every surface shows them (page, PDF,
     export): curves, medians and shares per cohorte and group, withheld under `limit`.
     A curve prints its cohorte's size: `withheld`, the cohortes whose size the decision
     over the territoires hides, are not drawn; `linked`, the month's groups it hides
-    (the scope's row, `masking_grids.CONTRACT_GRIDS`)."""
-    table = cohorte_table(series, parcours, limit)
+    (the scope's row, `masking_grids.CONTRACT_GRIDS`); `hidden`, per cohorte, the
+    groups whose delays and shares it withholds (`contract_hidden`)."""
+    table = cohorte_table(series, parcours, limit, hidden)
     curve = pd.DataFrame(curve_rows)
     return Delais(
         data_date=(current or {}).get("date_donnees"),

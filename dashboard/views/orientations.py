@@ -238,19 +238,28 @@ def organisme_note(organismes: dict[str, int], month: str, limit: int) -> str:
     )
 
 
-def cohorte_records(series: list[tuple[str, dict]], limit: int | None = None) -> pd.DataFrame:
+def cohorte_records(
+    series: list[tuple[str, dict]],
+    limit: int | None = None,
+    withheld: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
     """One row per entry cohorte: entrants, delays and shares withheld under the
-    threshold, which of them are provisional."""
+    threshold or when the decision hides the cohorte's entrants (`withheld`:
+    `masking.shown_share`), which of them are provisional."""
     records = []
     for m, r in series:
         d = r["delai_orientation_jours"]
+
+        def shown(value, m=m, n=r["entrants"]):
+            return shown_share(value, n, limit, m in withheld)
+
         records.append(
             {
                 "cohorte": m,
                 "entrants": r["entrants"],
-                "mediane_jours": shown_share(d["mediane"], r["entrants"], limit),
-                "moyenne_jours": shown_share(d["moyenne"], r["entrants"], limit),
-                **{s: shown_share(r[f"{s}_share"], r["entrants"], limit) for s in SHARES},
+                "mediane_jours": shown(d["mediane"]),
+                "moyenne_jours": shown(d["moyenne"]),
+                **{s: shown(r[f"{s}_share"]) for s in SHARES},
                 **{f"{s}_provisoire": r[f"{s}_provisoire"] for s in SHARES},
                 "provisoire": widgets.provisional_label(r, DELAY_FLAGS),
                 "anomalies": r["anomalies_avant_entree"],
@@ -273,20 +282,28 @@ def _shares_long(cohortes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _printed(
-    cohortes: pd.DataFrame, limit: int | None = None, withheld: frozenset[str] = frozenset()
+    cohortes: pd.DataFrame,
+    limit: int | None = None,
+    withheld: frozenset[str] = frozenset(),
+    anomalies: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """The cohorte table as printed and downloaded: counts masked, French numbers; the
-    entrants of a cohorte in `withheld` masked whatever their count (the partition's
-    decision: a territoire's entrants are parts of the département's)."""
-    entrants = [
-        masking.masked_label(None, limit) if m in withheld else count_label(n, limit)
-        for m, n in zip(cohortes["cohorte"], cohortes["entrants"], strict=True)
-    ]
+    entrants of a cohorte in `withheld`, its « orientation avant entrée » in `anomalies`,
+    masked whatever their count (the partition's decision: a territoire's are parts of
+    the département's)."""
+
+    def column(name: str, hidden: frozenset[str]) -> pd.Series:
+        printed = [
+            masking.masked_label(None, limit) if m in hidden else count_label(n, limit)
+            for m, n in zip(cohortes["cohorte"], cohortes[name], strict=True)
+        ]
+        return pd.Series(printed, index=cohortes.index, dtype=object)
+
     return cohortes[list(COLUMNS)].assign(
-        entrants=pd.Series(entrants, index=cohortes.index, dtype=object),
+        entrants=column("entrants", withheld),
         orientes_30j=cohortes["orientes_30j"].map(fmt_share),
         orientes_6sem=cohortes["orientes_6sem"].map(fmt_share),
-        anomalies=cohortes["anomalies"].map(lambda n: count_label(n, limit)),
+        anomalies=column("anomalies", anomalies),
         mediane_jours=cohortes["mediane_jours"].map(fmt_int),
         moyenne_jours=cohortes["moyenne_jours"].map(fmt_decimal),
     )
@@ -304,6 +321,9 @@ def _cohortes(delay, departement, month, communes, months) -> Cohortes:
         for m, _ in series
         if partition.total_withheld(departement, m, communes, limit, COHORTE_FAMILY)
     )
+    anomalies = partition.linked_months(
+        departement, [m for m, _ in series], communes, ANOMALIES, limit, COHORTE_FAMILY
+    )
     profile = {
         k: partition.linked_month(departement, month, communes, k, limit, COHORTE_FAMILY)
         for k in masking_grids.PROFILE_GROUPS
@@ -311,8 +331,11 @@ def _cohortes(delay, departement, month, communes, months) -> Cohortes:
     linked = None if None in profile.values() else profile
     return cohortes_block(
         series, delay, summary["population"], summary["liaison_flux"], month, limit,
-        withheld, linked,
+        withheld, linked, frozenset(m for m, c in (anomalies or {}).items() if ANOMALIES in c),
     )  # fmt: skip
+
+
+ANOMALIES = "anomalies_avant_entree"  # their distribution in masking_grids.COHORTE_GRIDS
 
 
 def cohortes_block(
@@ -324,13 +347,17 @@ def cohortes_block(
     limit: int,
     withheld: frozenset[str] = frozenset(),
     linked: dict[str, frozenset[str]] | None = None,
+    anomalies: frozenset[str] = frozenset(),
 ) -> Cohortes:
     """The entry cohortes of the period (`series`: delai_orientation per month) as every
     surface shows them: the page, the committee PDF and the export. `withheld`: the
-    cohortes whose entrants the decision over the territoires hides, `linked`: the
-    month's profile groups it hides (the scope's row, `masking_grids.COHORTE_GRIDS`)."""
-    cohortes = cohorte_records(series, limit)
-    shown = _printed(cohortes, limit, withheld).iloc[::-1].reset_index(drop=True)  # latest first
+    cohortes whose entrants the decision over the territoires hides (their delays and
+    shares too), `anomalies`: those whose « orientation avant entrée » it hides,
+    `linked`: the month's profile groups it hides (the scope's row,
+    `masking_grids.COHORTE_GRIDS`)."""
+    cohortes = cohorte_records(series, limit, withheld)
+    shown = _printed(cohortes, limit, withheld, anomalies)
+    shown = shown.iloc[::-1].reset_index(drop=True)  # latest first
     return Cohortes(
         population=widgets.population_caption(population, sentence=True),
         link=None
