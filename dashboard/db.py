@@ -32,9 +32,19 @@ def _db_path(_variable: str | None) -> Path:
     return Settings.from_env().db_path
 
 
-@st.cache_resource(show_spinner=False)
+_POOLS: dict[str, warehouse.ReaderPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
 def _pool(path: str) -> warehouse.ReaderPool:
-    return warehouse.ReaderPool(Path(path))
+    """The process's reader pool of `path`. A plain dictionary, not st.cache_resource: it
+    is asked some 60 times per view and Streamlit's cache hashes its arguments at every
+    call; the pool itself reopens the file when a load replaces it (its generation)."""
+    found = _POOLS.get(path)
+    if found is None:
+        with _POOLS_LOCK:
+            found = _POOLS.setdefault(path, warehouse.ReaderPool(Path(path)))
+    return found
 
 
 def pool() -> warehouse.ReaderPool | None:
