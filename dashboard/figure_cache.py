@@ -14,8 +14,8 @@ The cached figure is the very object every later view gets (st.cache_resource: n
 it is never changed after it is built (st.plotly_chart copies it into its message).
 
 A page's view (`view`: the Synthèse's tiles with their year-ago and 12-month context) is
-cached the same way and under the same key, after its département is authorised: it is
-rebuilt only when the data, the viewer's threshold or a file it reads (`stamp`) change.
+cached under the same key, after its département is authorised: it is rebuilt only when the data, the viewer's threshold or a file it reads (`stamp`)
+change. The views read no clock and draw nothing: they are functions of that key.
 """
 
 from __future__ import annotations
@@ -85,18 +85,20 @@ def _view(
     return _build(*args)
 
 
-def view(build: Callable[..., Any], departement: str, *args: Any, stamp: tuple = ()) -> Any:
-    """`build(departement, *args)`, a page's view of frozen dataclasses, built once per
+def view(build: Callable[..., Any], *args: Any, departement: str, stamp: tuple = ()) -> Any:
+    """`build(*args)`, a page's view of `departement` (dashboard/views/), built once per
     arguments, warehouse generation, viewer's threshold and `stamp` (what else it reads:
     the modification stamps of its files). The département is authorised first, at every
     view: the cache never serves a département to a user who may not see it. The object
-    returned is shared with later views: never change it."""
+    is shared with later views, like the figures (some hold callables, which a copying
+    cache could not pickle): a page never changes it (dashboard/widgets.py copies the
+    frames it formats)."""
     auth.authorise(departement)
     return _view(
         f"{build.__module__}.{build.__qualname__}",
         db.generation(),
         masking.threshold(),
         stamp,
-        (departement, *args),
+        args,
         build,
     )

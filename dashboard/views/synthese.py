@@ -68,7 +68,12 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
     year-ago and 12-month context reads some 40 cached results, too many to redo at
     every view."""
     return figure_cache.view(
-        _synthese_view, departement, month, communes, stamp=headlines.Yardsticks.stamp()
+        _synthese_view,
+        departement,
+        month,
+        communes,
+        departement=departement,
+        stamp=headlines.Yardsticks.stamp(),
     )
 
 
