@@ -4,7 +4,7 @@ never fails because a machine is slow.
     python benchmarks/bench_pages.py [--db data/pilotage.duckdb] [--runs 5] [--national]
 
     # the 1M-row département (issue 31): built on first use (sample_data/large.py, about
-    # 1.1 million detail rows: 20 000 persons over 24 months), targets doubled
+    # 950 000 rows: 20 000 persons over 24 months), targets doubled
     python benchmarks/bench_pages.py --national [--db data/departement_1m.duckdb]
 
 For each page of dashboard/navigation.PAGES, opened by the first demo account whose role

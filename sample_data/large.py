@@ -17,7 +17,7 @@ from pipelines.settings import SAMPLE_DIR, Settings
 from sample_data.demo import SAMPLE_DEPARTEMENT, build_demo
 from sample_data.generate import generate, month_end
 
-PERSONS = 20_000  # with 24 months: about 1.1 million detail rows (the demo: 130 000)
+PERSONS = 20_000  # with 24 months: 944 362 rows in the warehouse (the demo: 130 000)
 MONTHS = 24
 LAST_MONTH = "2026-10"  # the demo's last month
 SEED = 20261
