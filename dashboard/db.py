@@ -7,6 +7,8 @@ département's figures are never served to another.
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,12 +22,29 @@ from pipelines.settings import Settings
 
 
 def db_path() -> Path:
+    """The warehouse file in force; read some 60 times per view, so the settings are
+    parsed once per value of PILOTAGE_DB (a test or a server changes it by the variable)."""
+    return _db_path(os.environ.get("PILOTAGE_DB"))
+
+
+@functools.lru_cache(maxsize=8)
+def _db_path(_variable: str | None) -> Path:
     return Settings.from_env().db_path
 
 
-@st.cache_resource(show_spinner=False)
+_POOLS: dict[str, warehouse.ReaderPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
 def _pool(path: str) -> warehouse.ReaderPool:
-    return warehouse.ReaderPool(Path(path))
+    """The process's reader pool of `path`. A plain dictionary, not st.cache_resource: it
+    is asked some 60 times per view and Streamlit's cache hashes its arguments at every
+    call; the pool itself reopens the file when a load replaces it (its generation)."""
+    found = _POOLS.get(path)
+    if found is None:
+        with _POOLS_LOCK:
+            found = _POOLS.setdefault(path, warehouse.ReaderPool(Path(path)))
+    return found
 
 
 def pool() -> warehouse.ReaderPool | None:
@@ -167,19 +186,32 @@ def _cohorte_query(
     """One cohorte's `what` (entonnoir | courbes), authorised and cached: the arguments of
     `cohorte` and `cohorte_curves`, written once."""
     auth.authorise(departement)
+    return cohorte_cached(
+        str(db_path()), generation(), what, departement, base, debut, fin, communes,
+        horizon, immatures, **filters,
+    )  # fmt: skip
+
+
+def cohorte_cached(
+    path: str,
+    gen: tuple | None,
+    what: str,
+    departement: str,
+    base: str,
+    debut: str,
+    fin: str,
+    communes: tuple[str, ...] | None = None,
+    horizon: int | None = None,
+    immatures: str = "marquer",
+    **filters: str | None,
+):
+    """`_cohorte` with the key as the pages give it (no département authorised: the
+    server's filling after a load, dashboard/warm.py, which has no user, and
+    `_cohorte_query`)."""
     return _cohorte(
-        str(db_path()),
-        generation(),
-        what,
-        departement,
-        base,
-        debut,
-        fin,
-        communes or None,
-        horizon,
-        immatures,
+        path, gen, what, departement, base, debut, fin, communes or None, horizon, immatures,
         tuple(sorted(filters.items())),
-    )
+    )  # fmt: skip
 
 
 def cohorte(departement: str, base: str, debut: str, fin: str, **options) -> dict:

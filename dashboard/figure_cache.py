@@ -12,6 +12,10 @@ commits changes it, and the figures of the old data are never served again).
 
 The cached figure is the very object every later view gets (st.cache_resource: no copy);
 it is never changed after it is built (st.plotly_chart copies it into its message).
+
+A page's view (`view`: the Synthèse's tiles with their year-ago and 12-month context) is
+cached under the same key, after its département is authorised: it is rebuilt only when the data, the viewer's threshold or a file it reads (`stamp`)
+change. The views read no clock and draw nothing: they are functions of that key.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import db
+from dashboard import auth, db
 from pipelines import masking
 
 MAX_FIGURES = 512  # a few MB at most: figures of the demo are 10-60 kB each
+MAX_VIEWS = 128  # a view holds small dataclasses of text (a few kB)
 
 
 @st.cache_resource(show_spinner=False, max_entries=MAX_FIGURES)
@@ -66,3 +71,34 @@ def figure(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Fig
 def chart(build: Callable[..., go.Figure], *args: Any, key: str) -> None:
     """Draw the figure `build(*args)` (cached, see `figure`) full width, under `key`."""
     st.plotly_chart(figure(build, *args), width="stretch", key=f"chart_{key}")
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_VIEWS)
+def _view(
+    name: str,
+    generation: tuple | None,
+    limit: int,
+    stamp: tuple,
+    args: tuple,
+    _build: Callable[..., Any],
+) -> Any:
+    return _build(*args)
+
+
+def view(build: Callable[..., Any], *args: Any, departement: str, stamp: tuple = ()) -> Any:
+    """`build(*args)`, a page's view of `departement` (dashboard/views/), built once per
+    arguments, warehouse generation, viewer's threshold and `stamp` (what else it reads:
+    the modification stamps of its files). The département is authorised first, at every
+    view: the cache never serves a département to a user who may not see it. The object
+    is shared with later views, like the figures (some hold callables, which a copying
+    cache could not pickle): a page never changes it (dashboard/widgets.py copies the
+    frames it formats)."""
+    auth.authorise(departement)
+    return _view(
+        f"{build.__module__}.{build.__qualname__}",
+        db.generation(),
+        masking.threshold(),
+        stamp,
+        args,
+        build,
+    )

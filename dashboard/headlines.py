@@ -624,6 +624,11 @@ class Yardsticks:
             warnings.append(f"Références nationales non affichées : {error}")
         return cls(targets, refs, warnings)
 
+    @staticmethod
+    def stamp() -> tuple:
+        """What changes when a yardstick file changes (the views built from it are stale)."""
+        return objectifs.files_stamp()
+
 
 def fmt_kind(value: float | int | None, kind: str) -> str:
     """A value as a tile prints it, by kind."""

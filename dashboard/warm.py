@@ -4,7 +4,8 @@ data are cached costs under 0.1 s (docs/performances.md). When the warehouse gen
 changes, the first script run that sees it starts one background thread that reads, for
 each département of the warehouse, what every page opens with: its months, its
 territoires, its masking grid and each indicator family over the default period, for
-the whole département, and the Synthèse of the latest month.
+the whole département, the Synthèse of the latest month, the two default cohortes of the
+Cohortes page (funnel and curves) and the Bilan DREES of the default year and population.
 
 Only the data caches of dashboard/db.py are filled, with the very keys the pages use
 (warehouse path and generation, département, month, territoire): raw indicator results,
@@ -25,6 +26,8 @@ import os
 import threading
 
 from dashboard import db, filters, serve
+from dashboard.views import cohortes as cohortes_view
+from dashboard.views import oarsa as oarsa_view
 from dashboard.views import partition as partition_view
 from pipelines import indicators, masking, masking_grids
 
@@ -87,6 +90,30 @@ def decisions(
             )
 
 
+def cohortes(path: str, generation: tuple, departement: str, months: list[str]) -> None:
+    """The two cohortes the Cohortes page opens with (`cohortes.default_months`, every
+    other choice at its first option, the default horizon), funnel and curves, with the
+    keys of `db.cohorte` and `db.cohorte_curves`."""
+    base = next(iter(cohortes_view.BASES))
+    immatures = next(iter(cohortes_view.IMMATURES))
+    for chosen in cohortes_view.default_months(sorted(months)):
+        if not chosen:
+            continue
+        choice = cohortes_view.Choice(base, chosen[0], chosen[-1])
+        for what in ("entonnoir", "courbes"):
+            db.cohorte_cached(
+                path, generation, what, departement, **choice._asdict(), communes=None,
+                horizon=cohortes_view.DEFAULT_HORIZON, immatures=immatures,
+            )  # fmt: skip
+
+
+def bilan(path: str, generation: tuple, departement: str) -> None:
+    """The Bilan DREES the page opens with: the newest year with data, default population
+    (`oarsa.annees`, `oarsa.regle_par_defaut`), the exact result (masked by each view)."""
+    year = oarsa_view.offered(oarsa_view._years(path, generation, departement))[0]
+    oarsa_view._compute(path, generation, departement, year, oarsa_view.regle_par_defaut())
+
+
 def fill(path: str, generation: tuple) -> None:
     """Read into the caches what each département's pages open with (see the module's
     docstring): the same private cached functions, with the same arguments, as
@@ -106,6 +133,8 @@ def fill(path: str, generation: tuple) -> None:
             for month in months[:WARM_MONTHS]:
                 db._family(path, generation, name, departement, month, None)
         db._summary(path, generation, departement, months[0], None)
+        cohortes(path, generation, departement, months)
+        bilan(path, generation, departement)
 
 
 def _run(path: str, generation: tuple) -> None:

@@ -3,12 +3,12 @@ intensity of accompaniment (weekly hours, appointments)."""
 
 import streamlit as st
 
-from dashboard import filters, france_travail, widgets
+from dashboard import figure_cache, filters, france_travail, widgets
 from dashboard.views.accompagnement import accompagnement_view
 
 scope = filters.topic("accompagnement", "Accompagnement")
 filters.period_caption(scope.departement, scope.months, "fichiers PECGM, fichiers parcours")
-view = accompagnement_view(scope)
+view = figure_cache.view(accompagnement_view, scope, departement=scope.departement)  # once per data
 
 widgets.monthly_chart(*view.modalites)
 for column, distribution in zip(st.columns(2), view.distributions, strict=True):

@@ -8,7 +8,7 @@ from dashboard.views.delais import delais_view
 
 scope = filters.topic("delais", "Délais et contrats")
 departement = scope.departement
-view = delais_view(scope)
+view = figure_cache.view(delais_view, scope, departement=scope.departement)  # once per data
 filters.period_caption(
     departement,
     scope.months,

@@ -3,14 +3,14 @@ shares) and the flows: registrations, cessations by motif group, radiations."""
 
 import streamlit as st
 
-from dashboard import filters, widgets
+from dashboard import figure_cache, filters, widgets
 from dashboard.formatting import fmt_month
 from dashboard.views.demandeurs import demandeurs_view
 
 scope = filters.topic("demandeurs", "Demandeurs d'emploi", parcours=False)
 departement, month = scope.departement, scope.month
 filters.period_caption(departement, scope.months, "fichiers PECGM, listes LRSA DE")
-view = demandeurs_view(scope)
+view = figure_cache.view(demandeurs_view, scope, departement=scope.departement)  # once per data
 
 widgets.monthly_chart(*view.categories)
 

@@ -3,12 +3,12 @@ RSA entry to orientation per entry cohorte, with the 30-day and six-week lines."
 
 import streamlit as st
 
-from dashboard import filters, widgets
+from dashboard import figure_cache, filters, widgets
 from dashboard.views.orientations import orientations_view
 
 scope = filters.topic("orientations", "Orientations")
 departement, month = scope.departement, scope.month
-view = orientations_view(scope)
+view = figure_cache.view(orientations_view, scope, departement=scope.departement)  # once per data
 filters.period_caption(
     departement,
     scope.months,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import comite_download, figures, filters, widgets
+from dashboard import comite_download, figure_cache, figures, filters, widgets
 from dashboard.texte import for_markdown
 from dashboard.views.synthese import synthese_view, territoire_table
 
@@ -38,7 +38,8 @@ for group in view.groups:
     for column, tile in zip(st.columns(max(len(targeted), 2)), targeted, strict=False):
         with column:
             st.plotly_chart(
-                figures.trend_with_target(
+                figure_cache.figure(
+                    figures.trend_with_target,
                     list(tile.trend),
                     f"{tile.label} et objectif",
                     tile.is_share,

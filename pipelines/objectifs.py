@@ -213,6 +213,13 @@ def _stamp(path: Path) -> tuple[int, int]:
     return (st.st_mtime_ns, st.st_size)
 
 
+def files_stamp() -> tuple[tuple[int, int], tuple[int, int]]:
+    """The modification stamps of the objectifs and references files in force: a cache of
+    what is built from them (the Synthèse's tiles) keys on it, so an edited file shows at
+    the next view without a load."""
+    return _stamp(settings.objectifs_file()), _stamp(settings.references_file())
+
+
 def objectifs(path: Path | None = None) -> tuple[Objectif, ...]:
     """Every target of the file in force (checked whole; UsageError in French); no file
     at all is no target."""

@@ -124,3 +124,92 @@ def test_a_page_never_serves_the_analysts_unmasked_charts_to_the_committee(
     unmasked = _chart_specs(analyst, unmasked=True)
     assert unmasked != alone, "no masked cell on this page: the test would prove nothing"
     assert _chart_specs(committee) == alone
+
+
+def _synthese(user, unmasked: bool = False) -> list:
+    """The Synthèse page's tiles and their context lines, as `user` sees them."""
+    from pathlib import Path
+
+    from dashboard import auth
+    from tests.streamlit_session import sign_in
+
+    page = Path(__file__).resolve().parents[1] / "pages" / "synthese.py"
+    at = AppTest.from_file(str(page), default_timeout=60)
+    sign_in(at, user)
+    if unmasked:
+        at.session_state[auth.SESSION_UNMASKED] = True
+    at.query_params["dep"] = "2A"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return [(m.label, m.value, m.delta) for m in at.metric] + [c.value for c in at.caption]
+
+
+@pytest.fixture
+def empty_views():
+    cached = figure_cache._view  # a test may wrap it
+    cached.clear()
+    yield
+    cached.clear()
+
+
+def test_the_synthese_tiles_are_built_once_per_view(sample_db, monkeypatch, empty_views) -> None:
+    """The tiles and their year-ago and 12-month context (some 40 cached reads) are built
+    by the first view, served to the next ones of the same data and threshold."""
+    from dashboard import headlines
+    from pipelines.access import User
+
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    built = []
+    real = headlines.headline
+    monkeypatch.setattr(headlines, "headline", lambda *a, **k: built.append(a[2]) or real(*a, **k))
+    committee = User("c", "comite", ("2A",))
+    first = _synthese(committee)
+    assert _synthese(committee) == first
+    assert len(built) == 1
+
+
+def test_the_committee_never_gets_an_analysts_unmasked_synthese(
+    sample_db, monkeypatch, empty_views
+) -> None:
+    """The analyst's unmasked Synthèse first, then the committee's: the committee's is
+    the one it gets from an empty cache."""
+    from pipelines.access import User
+
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    committee, analyst = User("c", "comite", ("2A",)), User("a", "analyste", ("2A",))
+    alone = _synthese(committee)
+    figure_cache._view.clear()
+    figure_cache._figure.clear()
+    unmasked = _synthese(analyst, unmasked=True)
+    assert unmasked != alone, "no masked tile in the demo: the test would prove nothing"
+    assert _synthese(committee) == alone
+
+
+def test_a_cached_synthese_is_never_served_to_another_departement(
+    sample_db, monkeypatch, empty_views
+) -> None:
+    """The view cache authorises the département before it serves: a user of 2B asking
+    2A's Synthèse, once 2A's is cached, is refused."""
+    from pipelines.access import User
+
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    from dashboard.views.synthese import synthese_view
+    from tests.streamlit_session import in_session, result
+
+    months = []
+    monkeypatch.setattr(  # the month the page showed, to ask the same view again
+        figure_cache, "_view", _recording(figure_cache._view, months)
+    )
+    _synthese(User("c", "comite", ("2A",)))
+    assert months, "the page did not go through the view cache"
+    at = in_session(User("x", "comite", ("2B",)), synthese_view, "2A", months[0], None)
+    assert result(at) is None
+    assert [e.value for e in at.error] == ["Vous n'avez pas accès aux données de ce département."]
+
+
+def _recording(cached, months: list):
+    def record(name, generation, limit, stamp, args, _build):
+        months.append(args[1])
+        return cached(name, generation, limit, stamp, args, _build)
+
+    return record

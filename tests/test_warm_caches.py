@@ -126,3 +126,32 @@ def test_a_page_opened_after_the_filling_asks_the_warehouse_nothing(
     at = run_app(User("c", "comite", ("2A",)), {"dep": "2A"}, page)
     assert not at.exception, [e.value for e in at.exception]
     assert counted_queries == Counter()
+
+
+@pytest.mark.parametrize("page", ["pages/cohortes.py", "pages/oarsa.py"])
+def test_the_analysts_pages_after_the_filling_compute_nothing(
+    sample_db, enabled, monkeypatch, page
+) -> None:
+    """The Cohortes page's two default cohortes (funnel and curves) and the Bilan DREES of
+    the default year and population are read by the filling: an analyst's first view after
+    it computes none of them."""
+    from pipelines import oarsa
+
+    computed: Counter = Counter()
+    for module, name in ((indicators, "cohorte"), (indicators, "cohorte_courbes"),
+                         (oarsa, "compute")):  # fmt: skip
+        real = getattr(module, name)
+
+        def counted(*args, real=real, name=name, **kwargs):
+            computed[name] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    assert not run_app(None).exception  # the sign-in form's run starts the filling
+    warm._THREADS[-1].join(timeout=300)
+    assert computed, "the filling computed no cohorte and no bilan"
+    computed.clear()
+    at = run_app(User("a", "analyste", ("2A",)), {"dep": "2A"}, page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert computed == Counter()

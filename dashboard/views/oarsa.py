@@ -34,6 +34,11 @@ def annees(departement: str, today: date | None = None) -> list[int]:
     auth.authorise(departement)
     gen = db.generation()
     known = _years(str(db.db_path()), gen, departement) if gen else []
+    return offered(known, today)
+
+
+def offered(known: list[int], today: date | None = None) -> list[int]:
+    """`annees` from the years with data (also the server's filling, dashboard/warm.py)."""
     last_ended = (today or date.today()).year - 1
     return sorted({*known, last_ended}, reverse=True)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import db, headlines, widgets
+from dashboard import db, figure_cache, headlines, widgets
 from dashboard.formatting import fmt_month, of_month
 from dashboard.headlines import Tile
 from dashboard.views import partition as partition_view
@@ -63,7 +63,21 @@ def previous_month(months: list[str], month: str) -> str | None:
 
 
 def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None) -> Synthese:
-    """Everything the Synthèse page draws for a département (or territoire) and month."""
+    """Everything the Synthèse page draws for a département (or territoire) and month,
+    built once per data, threshold and yardstick files (`figure_cache.view`): each tile's
+    year-ago and 12-month context reads some 40 cached results, too many to redo at
+    every view."""
+    return figure_cache.view(
+        _synthese_view,
+        departement,
+        month,
+        communes,
+        departement=departement,
+        stamp=headlines.Yardsticks.stamp(),
+    )
+
+
+def _synthese_view(departement: str, month: str, communes: tuple[str, ...] | None) -> Synthese:
     current = db.summary(departement, month, communes)
     months = db.months(departement)
     before = previous_month(months, month)
