@@ -621,10 +621,16 @@ def build(
     }
     history = headlines.warehouse_history(con, departement)
     year = headlines.shift_month(month, -12)
+    decided: dict[tuple[str, str], set | None] = {}  # the tiles' context asks again
+
+    def decision(family: str, m: str) -> set | None:
+        if (family, m) not in decided:
+            whole = getattr(indicators, family)(con, departement, m)
+            decided[family, m] = _decision(con, departement, m, whole, limit, family)
+        return decided[family, m]
+
     withheld = headlines.withheld(
-        lambda family, m: _decision(
-            con, departement, m, getattr(indicators, family)(con, departement, m), limit, family
-        ),
+        decision,
         (month, previous_month, year if year in history.months else None),
         masking_grids.DEPARTEMENT,
     )

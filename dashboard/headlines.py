@@ -171,14 +171,19 @@ class ReferenceLine:
     ours: float | None  # our figure at the comparable date (None: not published)
 
 
-def figure_value(figure: CohorteFigure, result: dict | None, limit: int) -> float | int | None:
-    """The figure of a cohorte, None when its population is too small to publish it."""
-    if result is None or not masking.share_allowed(result[figure.population] or 0, limit):
+def figure_value(
+    figure: CohorteFigure, result: dict | None, limit: int, hidden: bool = False
+) -> float | int | None:
+    """The figure of a cohorte, None when its population is too small to publish it or
+    the decision over the territoires hides it (`hidden`: `Withheld.population_hidden`)."""
+    if result is None or not masking.share_allowed(result[figure.population] or 0, limit, hidden):
         return None
     return figure.value(result)
 
 
-def cohorte_tile(figure: CohorteFigure, series: Series, month: str, limit: int) -> Tile:
+def cohorte_tile(
+    figure: CohorteFigure, series: Series, month: str, limit: int, withheld: Withheld | None = None
+) -> Tile:
     """A cohorte figure for the latest complete cohorte, its delta over the cohorte before."""
     chosen = indicators.latest_complete(series, figure.provisional, month)
     fmt = fmt_share if figure.is_share else fmt_days
@@ -188,7 +193,9 @@ def cohorte_tile(figure: CohorteFigure, series: Series, month: str, limit: int) 
     before = {m: r for m, r in series}.get(shift_month(cohorte, -1))
     if before is not None and before.get(figure.provisional) is not False:
         before = None
-    now, then = figure_value(figure, result, limit), figure_value(figure, before, limit)
+    hidden = (withheld or Withheld()).population_hidden
+    now = figure_value(figure, result, limit, hidden(figure.family, cohorte))
+    then = figure_value(figure, before, limit, hidden(figure.family, shift_month(cohorte, -1)))
     return Tile(
         figure.label,
         fmt(now),
@@ -203,11 +210,18 @@ def cohorte_tile(figure: CohorteFigure, series: Series, month: str, limit: int) 
     )
 
 
-def cohorte_tiles(series: dict[str, Series], month: str, limit: int | None = None) -> list[Tile]:
+def cohorte_tiles(
+    series: dict[str, Series],
+    month: str,
+    limit: int | None = None,
+    withheld: Withheld | None = None,
+) -> list[Tile]:
     """The four cohorte tiles of Synthèse, from the series of each family (`series[family]`
     holds the cohortes up to `month`, COHORTES_LOOKED_BACK of them are enough)."""
     limit = masking.threshold() if limit is None else limit
-    return [cohorte_tile(f, series.get(f.family, []), month, limit) for f in COHORTE_FIGURES]
+    return [
+        cohorte_tile(f, series.get(f.family, []), month, limit, withheld) for f in COHORTE_FIGURES
+    ]
 
 
 def sentences(
@@ -321,6 +335,20 @@ class Withheld:
     stock: tuple[bool, bool] = (False, False)
     decisions: tuple[bool, bool] = (False, False)
     year: tuple[bool, bool] = (False, False)  # (stock, decisions) of the month a year before
+    # `decision(family, month)` and the row read, for the populations of any other month:
+    # a share or a delay over a population the decision hides is withheld too
+    # (`masking.share_allowed`), whatever month or cohorte a tile or its context shows.
+    decision: Callable[[str, str], set | None] | None = field(default=None, compare=False)
+    row: str | None = None
+
+    def population_hidden(self, family: str, month: str | None) -> bool:
+        """Whether the decision over `family` (`masking_grids.GRIDS`) hides the persons of
+        the row in `month` (its grid total): the population of the family's shares,
+        delays and means (the inscrits, the persons in parcours, a cohorte's entrants or
+        its persons oriented). False for a family outside the decision."""
+        if self.decision is None or month is None or family not in masking_grids.GRIDS:
+            return False
+        return masking_grids.total_hidden(self.decision(family, month) or set(), self.row)
 
 
 def withheld(decision, months: tuple[str | None, ...], row: str) -> Withheld:
@@ -338,7 +366,7 @@ def withheld(decision, months: tuple[str | None, ...], row: str) -> Withheld:
     }
     stock, decisions = flags["stock"], flags["orientations"]
     year = (stock[2], decisions[2]) if len(months) > 2 else (False, False)
-    return Withheld(stock[:2], decisions[:2], year)
+    return Withheld(stock[:2], decisions[:2], year, decision, row)
 
 
 @dataclass(frozen=True)
@@ -402,7 +430,13 @@ def month_tiles(
     decisions, before = orientations_total(current), orientations_total(previous)
     delta = _count_delta(decisions, before, limit, withheld.decisions)
     hours = MONTH_FIGURES["heures_hebdo"]
-    now, then = hours.shown(current, limit), hours.shown(previous, limit)
+    now, then = (
+        hours.shown(summary, limit, withheld.population_hidden(hours.family, m))
+        for summary, m in (
+            (current, current.get("month")),
+            (previous, (previous or {}).get("month")),
+        )
+    )
     return [
         Tile(
             "Décisions d'orientation",
@@ -467,7 +501,7 @@ def headline(
     `withheld` by the partition hidden), each tile with its context: targets of the
     département (`objectifs.yaml`), national figures of the same definition and, given the
     `history` of the département, the month a year before and the 12-month trend."""
-    cohorte = cohorte_tiles(cohorte_series, month, limit)
+    cohorte = cohorte_tiles(cohorte_series, month, limit, withheld)
     decisions, hours = month_tiles(current, previous, limit, withheld)
     stock = stock_tiles(current, previous, limit, withheld)
     oriented = oriented_tile(current, previous, limit)
@@ -518,15 +552,16 @@ class MonthFigure:
     population: Callable[[dict], int | None] | None = None  # a share's denominator
     group: Callable[[dict, str], dict | None] | None = None  # {part, personnes, population}
 
-    def shown(self, summary: dict | None, limit: int) -> float | int | None:
+    def shown(self, summary: dict | None, limit: int, hidden: bool = False) -> float | int | None:
         """The figure as it may be published: a count masked, a share over too small a
-        population withheld."""
+        population withheld; neither when the decision over the territoires hides the
+        population (`hidden`: `Withheld.population_hidden`)."""
         if not summary:
             return None
         value = self.value(summary)
         if self.kind == NUMBER:
-            return masking.masked_count(value, limit)
-        return masking.shown_share(value, self.population(summary), limit)
+            return None if hidden else masking.masked_count(value, limit)
+        return masking.shown_share(value, self.population(summary), limit, hidden)
 
 
 def _part_orientes(summary: dict, detail: str = "ensemble") -> dict | None:
@@ -776,10 +811,21 @@ class Context:
         year = shift_month(self.month, -12)
         read = self.read(figure.family, [*trend_months, *([year] if year in loaded else [])])
         counts_ok = figure.kind != NUMBER or self.history.counts or self.limit <= 1
+        hidden = self.withheld.population_hidden
         trend = tuple(
-            (m, figure.shown(read.get(m), self.limit) if counts_ok else None) for m in trend_months
+            (
+                m,
+                figure.shown(read.get(m), self.limit, hidden(figure.family, m))
+                if counts_ok
+                else None,
+            )
+            for m in trend_months
         )
-        then = figure.shown(read.get(year), self.limit) if year in read else None
+        then = (
+            figure.shown(read.get(year), self.limit, hidden(figure.family, year))
+            if year in read
+            else None
+        )
         withheld = {"stock": self.withheld.year[0], "orientations": self.withheld.year[1]}
         if figure.kind == NUMBER and (withheld.get(figure.family) or tile.raw is None):
             then = None  # a count the partition hides, or beside a hidden one
@@ -805,7 +851,10 @@ class Context:
         trend_months = [shift_month(tile.cohorte, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
         year = shift_month(tile.cohorte, -12)
         read = self.read(figure.family, [*trend_months, year])
-        values = {m: figure_value(figure, read.get(m), self.limit) for m in read}
+        hidden = self.withheld.population_hidden
+        values = {
+            m: figure_value(figure, read.get(m), self.limit, hidden(figure.family, m)) for m in read
+        }
         trend = tuple((m, values.get(m)) for m in trend_months)
         then = values.get(year)
         return replace(

@@ -344,17 +344,60 @@ def server(sample_db, tmp_path_factory):
     yield from serve(env)
 
 
-@pytest.fixture(scope="session")
+class _Chromium:
+    """One Chromium per xdist worker, started on the first browser test and kept for the
+    next ones, stopped before any other test: Playwright's sync client keeps an asyncio
+    loop running in the thread while it is started, which would break a later test's
+    `asyncio.run` or the committee PDF's own Chromium (a test that needs neither browser
+    nor page stops it: `_no_browser_outside_browser_tests`)."""
+
+    def __init__(self) -> None:
+        self._playwright = None
+        self._browser = None
+
+    def get(self):
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            from tests.test_e2e_browser import _chromium
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=_chromium(), headless=True
+            )
+        return self._browser
+
+    def stop(self) -> None:
+        if self._browser is not None:
+            try:
+                self._browser.close()
+            finally:
+                self._playwright.stop()
+                self._browser = self._playwright = None
+
+
+_CHROMIUM = _Chromium()
+BROWSER_FIXTURES = {"browser", "page"}
+
+
+@pytest.fixture(autouse=True)
+def _no_browser_outside_browser_tests(request):
+    """Stop the worker's shared Chromium before a test that does not use it (see
+    `_Chromium`), and at the end of the run."""
+    if not BROWSER_FIXTURES & set(request.fixturenames):
+        _CHROMIUM.stop()
+    yield
+
+
+@pytest.fixture
 def browser():
-    """Debian's headless Chromium through Playwright's Python client."""
-    from playwright.sync_api import sync_playwright
+    """Debian's headless Chromium through Playwright's Python client: one per worker,
+    shared by consecutive browser tests (`_Chromium`)."""
+    return _CHROMIUM.get()
 
-    from tests.test_e2e_browser import _chromium
 
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=_chromium(), headless=True)
-        yield instance
-        instance.close()
+def pytest_sessionfinish(session, exitstatus) -> None:
+    _CHROMIUM.stop()
 
 
 @pytest.fixture

@@ -49,6 +49,52 @@ def test_the_synthese_share_tiles_follow_the_hidden_inscrits(con) -> None:
     assert [t.raw_previous for t in hidden[1:]] == [t.raw_previous for t in shown[1:]]
 
 
+def _synthese(con, hide: set[str]) -> headlines.Headline:
+    """The Synthèse of the demo's month, as if the decision over the territoires hid the
+    row's population of the families `hide` in every month (a fake decision)."""
+    months = indicators.months_available(con, "2A")
+    before = max(m for m in months if m < MONTH)
+    series = {
+        f: [(m, getattr(indicators, f)(con, "2A", m)) for m in headlines.looked_back(months, MONTH)]
+        for f in headlines.COHORTE_FAMILIES
+    }
+
+    def decision(family: str, month: str) -> set:
+        return {(masking.MARGIN, "ligne")} if family in hide else set()
+
+    withheld = headlines.Withheld(decision=decision, row="ligne")
+    return headlines.headline(
+        indicators.summary(con, "2A", MONTH),
+        indicators.summary(con, "2A", before),
+        MONTH,
+        before,
+        series,
+        LIMIT,
+        withheld,
+        headlines.warehouse_history(con, "2A"),
+    )
+
+
+def test_the_synthese_cohorte_and_hours_tiles_follow_the_decision(con) -> None:
+    """The latest complete cohortes' tiles and « 15 h ou plus », their delta, their year
+    before and every point of their 12-month trend: withheld where the decision hides the
+    population they are computed over (entrants, persons oriented, persons in parcours)."""
+    families = {"delai_orientation", "contrat", "intensite"}
+    shown, hidden = _synthese(con, set()), _synthese(con, families)
+    keys = {"heures_hebdo", *(f.key for f in headlines.COHORTE_FIGURES)}
+    before = {t.key: t for t in shown.tiles if t.key in keys}
+    after = {t.key: t for t in hidden.tiles if t.key in keys}
+    assert set(before) == set(after) == keys
+    for key in keys:
+        assert before[key].raw is not None  # published when the decision hides nothing
+        assert any(v is not None for _, v in before[key].trend)
+        assert after[key].raw is None and after[key].raw_previous is None
+        assert after[key].year_value is None and after[key].delta_words is None
+        assert all(v is None for _, v in after[key].trend)
+    others = {t.key: t.raw for t in shown.tiles if t.key not in keys}
+    assert others == {t.key: t.raw for t in hidden.tiles if t.key not in keys}
+
+
 def test_the_cohorte_tables_withhold_a_hidden_cohorte(con) -> None:
     """Orientations (delay to orientation), Délais (delay to contract), Accompagnement
     (hours): the cohorte or month whose population the decision hides prints no figure."""

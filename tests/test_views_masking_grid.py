@@ -308,7 +308,7 @@ def test_the_pdf_prints_the_departements_row_of_every_decision(
     type and organisme, axes and flows are the département's row of the decisions the
     pages take, including when that row's own total is withheld (the edge case above,
     forced here on the demo: the partition hides the département's totals)."""
-    from dashboard import comite
+    from dashboard import comite, figure_cache
     from dashboard.views import partition
     from dashboard.views.accompagnement import accompagnement_view
     from dashboard.views.orientations import orientations_view
@@ -324,6 +324,8 @@ def test_the_pdf_prints_the_departements_row_of_every_decision(
     monkeypatch.setattr(masking_grids, "crossed_hidden", departement_withheld)
     partition._decision.clear()  # decisions cached by earlier tests, and for later ones:
     request.addfinalizer(partition._decision.clear)
+    figure_cache._view.clear()  # views built on those decisions too
+    request.addfinalizer(figure_cache._view.clear)
     report = comite.build(view_reader, "2A", MONTH, limit=limit)
     page = synthese_view("2A", MONTH, None)
     pdf = {t.label: (t.value, t.delta_words) for t in report.tiles}
