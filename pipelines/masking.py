@@ -538,7 +538,9 @@ def masked_summary(
     out = dict(result)
 
     def row(key: str) -> frozenset[str] | None:
-        return None if linked is None else frozenset(linked.get(key, ()))
+        """The decision's codes of `key`; None for a key outside it (masked on its own,
+        with complementary suppression: never taken as a decision with nothing hidden)."""
+        return None if linked is None or key not in linked else frozenset(linked[key])
 
     def hidden(key: str) -> bool:
         return key in (row(key) or ())

@@ -193,7 +193,10 @@ def summary_hidden(decided: Mapping[str, set], row: str) -> dict[str, frozenset[
             if name in ("par_parcours", *PROFILE_GROUPS):
                 continue  # the profile tables are not in the contract
             key = SUMMARY_KEYS.get(name, name)
-            out[key] = out.get(key, frozenset()) | row_hidden(hidden, name, row)
+            codes = row_hidden(hidden, name, row)
+            if key != name:  # a single count printed under another key: its code is the key
+                codes = frozenset(key if code == name else code for code in codes)
+            out[key] = out.get(key, frozenset()) | codes
         if family in SUMMARY_TOTALS:
             total = SUMMARY_TOTALS[family]
             out[total] = frozenset({total}) if total_hidden(hidden, row) else frozenset()

@@ -128,3 +128,33 @@ def test_the_masked_contract_hides_what_the_page_of_its_scope_hides(
                 if v == masked_label}  # fmt: skip
         assert {c for c, v in contract["organisme_referent"].items() if v is None} == page, row
         assert (contract["personnes_orientees"] is None) == (block.personnes == masked_label), row
+
+
+def test_a_count_printed_under_another_key_follows_the_decision() -> None:
+    """The persons in parcours are printed as `heures_hebdo.personnes`: when the decision
+    hides a territoire's (95 beside a territoire of 5, 100 for the département), the
+    masked contract of that territoire withholds them and every figure over them, as the
+    page does (else 100 − 95 gives the hidden 5 away)."""
+    from pipelines import masking_grids
+
+    def persons(n: int) -> dict:
+        return {"heures_hebdo": {"personnes": n, "moyenne": 3.0, "mediane": 2.0,
+                                 "heures_15_share": 0.2}}  # fmt: skip
+
+    decided = {"intensite": masking_grids.crossed_hidden(
+        "intensite", persons(100), {"A": persons(5), "B": persons(95)}, 11)}  # fmt: skip
+    linked = masking_grids.summary_hidden(decided, "B")
+    assert linked["heures_hebdo.personnes"] == {"heures_hebdo.personnes"}
+    hours = masking.masked_summary(persons(95), 11, linked)["heures_hebdo"]
+    assert hours == {"personnes": None, "moyenne": None, "mediane": None,
+                     "heures_15_share": None}  # fmt: skip
+
+
+def test_a_distribution_outside_the_decision_keeps_its_own_suppression() -> None:
+    """A distribution the decision does not cover (the delegated structure) is masked on its
+    own with complementary suppression, whether a decision is given for the others or not:
+    never a single hidden cell beside shown ones."""
+    result = {"structure_suivi": {"deleguee": {"x": 5, "y": 40, "z": 30}}}
+    alone = masking.masked_summary(result, 11)["structure_suivi"]["deleguee"]
+    linked = masking.masked_summary(result, 11, {"stock_total": frozenset()})
+    assert alone == linked["structure_suivi"]["deleguee"] == {"x": None, "y": 40, "z": None}
