@@ -137,9 +137,15 @@ def fill(path: str, generation: tuple) -> None:
         bilan(path, generation, departement)
 
 
+def lower_priority() -> None:
+    """Give the filling thread the lowest CPU priority, so that a user's page run always
+    goes first on a busy server (this thread only; not Linux: it keeps the server's)."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
 def _run(path: str, generation: tuple) -> None:
-    with contextlib.suppress(OSError):  # not Linux: the thread keeps the server's priority
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only
+    lower_priority()
     try:
         fill(path, generation)
     except Exception:  # a cache left cold is only slower; the page reports real errors

@@ -281,6 +281,29 @@ def view_reader(sample_db, monkeypatch):
     st.session_state.clear()
 
 
+def forget_cached_views() -> None:
+    """Forget what this process cached from earlier tests: Streamlit's data caches, the
+    pages' whole views (dashboard/figure_cache.py) and the masking decisions' memo. A test
+    that counts what a first view asks starts from here, whatever ran before it on the
+    same worker."""
+    import streamlit as st
+
+    from dashboard import figure_cache
+    from pipelines import masking_grids
+
+    st.cache_data.clear()
+    figure_cache._view.clear()
+    masking_grids.forget_decisions()
+
+
+@pytest.fixture
+def cold_caches():
+    """A first view after a load: `forget_cached_views` before and after the test."""
+    forget_cached_views()
+    yield
+    forget_cached_views()
+
+
 @pytest.fixture
 def publish_at(monkeypatch):
     """Publish at another masking threshold (high enough to mask the demo's figures)."""

@@ -8,14 +8,15 @@ import threading
 from collections import Counter
 
 import pytest
-import streamlit as st
 
 from pipelines import indicators
 from pipelines.access import User
-from tests.conftest import run_app
+from tests.conftest import forget_cached_views, run_app
 
 
-def test_the_synthese_queries_each_family_and_month_once(sample_db, monkeypatch) -> None:
+def test_the_synthese_queries_each_family_and_month_once(
+    sample_db, monkeypatch, cold_caches
+) -> None:
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     asked: Counter = Counter()
     lock = threading.Lock()
@@ -27,7 +28,6 @@ def test_the_synthese_queries_each_family_and_month_once(sample_db, monkeypatch)
         return real(con, name, params)
 
     monkeypatch.setattr(indicators, "run", counted)
-    st.cache_data.clear()  # the first view after a load
     at = run_app(User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-10"})
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Synthèse"
@@ -36,7 +36,9 @@ def test_the_synthese_queries_each_family_and_month_once(sample_db, monkeypatch)
 
 
 @pytest.mark.parametrize("page", ["pages/demandeurs.py", "pages/accompagnement.py"])
-def test_a_topic_page_reads_the_masking_grid_in_one_query(sample_db, monkeypatch, page) -> None:
+def test_a_topic_page_reads_the_masking_grid_in_one_query(
+    sample_db, monkeypatch, page, cold_caches
+) -> None:
     """The first view of a page that masks across territoires reads a year of the grid in
     one grouped query (stock_grille.sql), not one stock query per territoire and month
     (48 on the demo)."""
@@ -53,7 +55,7 @@ def test_a_topic_page_reads_the_masking_grid_in_one_query(sample_db, monkeypatch
 
     at = run_app(User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-10"})
     monkeypatch.setattr(indicators, "run", counted)
-    st.cache_data.clear()  # the first view after a load
+    forget_cached_views()  # the first view after a load
     at.switch_page(page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -42,13 +42,25 @@ def counted_queries(monkeypatch) -> Counter:
     return asked
 
 
+FILL_BOUND = 1800  # seconds: a hung filling fails the test instead of the whole run
+
+
 @pytest.fixture
-def enabled(monkeypatch):
+def enabled(monkeypatch, cold_caches):
+    """The server's filling, from cold caches, at the test's own priority: the server
+    lowers the thread's (warm.lower_priority), which on a machine kept busy by other
+    tests would starve it for minutes; the test waits for the thread to end, not for a
+    time."""
     monkeypatch.setenv(serve.PRECHARGEMENT, "1")  # as the server sets it
     monkeypatch.setattr(warm, "_STARTED", set())
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+    monkeypatch.setattr(warm, "lower_priority", lambda: None)
+
+
+def _filled(thread) -> None:
+    """Wait until the filling thread has ended."""
+    assert thread is not None, "no filling was started"
+    thread.join(timeout=FILL_BOUND)
+    assert not thread.is_alive(), "the filling did not end"
 
 
 def _default_reads(departement: str) -> None:
@@ -70,10 +82,7 @@ def _default_reads(departement: str) -> None:
 def test_the_caches_are_filled_before_a_page_asks(
     view_reader, enabled, monkeypatch, counted_queries
 ) -> None:
-    thread = warm.after_load()
-    assert thread is not None
-    thread.join(timeout=300)
-    assert not thread.is_alive()
+    _filled(warm.after_load())
     assert counted_queries, "the warming read nothing"
     counted_queries.clear()
     _default_reads("2A")
@@ -86,12 +95,10 @@ def test_a_load_that_commits_is_followed_by_a_new_filling(
 ) -> None:
     path = write_pecgm(settings.db_path.parent.parent / "in" / "p.txt", pecgm_lines(30))
     assert loader.load("pecgm", path, settings).status == "loaded"
-    warm.after_load().join(timeout=300)
+    _filled(warm.after_load())
     later = write_pecgm(path.with_name("q.txt"), pecgm_lines(30, month="2026-11"))
     assert loader.load("pecgm", later, settings).status == "loaded"  # a new generation
-    thread = warm.after_load()
-    assert thread is not None, "the new generation was not filled"
-    thread.join(timeout=300)
+    _filled(warm.after_load())  # the new generation is filled too
     counted_queries.clear()
     st.session_state["utilisateur"] = User("analyste.2a", "analyste", ("2A",))
     try:
@@ -121,7 +128,7 @@ def test_a_page_opened_after_the_filling_asks_the_warehouse_nothing(
     decision across territoires of the published threshold already taken."""
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     assert not run_app(None).exception  # the sign-in form: nothing read by the page
-    warm._THREADS[-1].join(timeout=300)
+    _filled(warm._THREADS[-1])
     counted_queries.clear()
     at = run_app(User("c", "comite", ("2A",)), {"dep": "2A"}, page)
     assert not at.exception, [e.value for e in at.exception]
@@ -149,7 +156,7 @@ def test_the_analysts_pages_after_the_filling_compute_nothing(
         monkeypatch.setattr(module, name, counted)
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     assert not run_app(None).exception  # the sign-in form's run starts the filling
-    warm._THREADS[-1].join(timeout=300)
+    _filled(warm._THREADS[-1])
     assert computed, "the filling computed no cohorte and no bilan"
     computed.clear()
     at = run_app(User("a", "analyste", ("2A",)), {"dep": "2A"}, page)
