@@ -23,11 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines import masking_grids
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines import indicators, territoires, warehouse
+from pipelines import indicators, masking_grids, territoires, warehouse
 
 
 def timed(family: str, whole: dict, parts: dict, limit: int, repeat: int) -> tuple[float, int]:
