@@ -329,8 +329,8 @@ def _count_delta(
 @dataclass(frozen=True)
 class Withheld:
     """Counts a territoire's Synthèse may not show because the partition hides them
-    (`masking_grids.crossed_hidden` over the inscrits, over the decisions), for the month and the month
-    before."""
+    (`masking_grids.crossed_hidden` over the inscrits, over the decisions), for the month
+    and the month before."""
 
     stock: tuple[bool, bool] = (False, False)
     decisions: tuple[bool, bool] = (False, False)
@@ -355,8 +355,8 @@ def withheld(decision, months: tuple[str | None, ...], row: str) -> Withheld:
     """What the decisions over the territoires hide of `row`'s own inscrits and decisions
     for the month, the month before and (a third month, optional) the month a year before
     (`months`, None: no such month):
-    `decision(family, month)` gives the month's decision (`masking_grids.crossed_hidden`), None when
-    nothing is masked. One reading for the page and the PDF."""
+    `decision(family, month)` gives the month's decision (`masking_grids.crossed_hidden`),
+    None when nothing is masked. One reading for the page and the PDF."""
     flags = {
         family: tuple(
             month is not None and masking_grids.total_hidden(decision(family, month) or set(), row)

@@ -3,8 +3,8 @@ them: a territoire's (or the département's) row of the decision that
 `masking_grids.crossed_hidden` takes month by month over one family crossed with the
 partition: the inscrits (`stock`), the month's decisions (`orientations`), the flows
 (`flux`), the cohortes' entrants and oriented persons, the persons in parcours
-(`masking_grids.GRIDS`, docs/securite.md, masquage). A view filtered on a territoire shows its row of
-that decision, never its own."""
+(`masking_grids.GRIDS`, docs/securite.md, masquage). A view filtered on a territoire shows
+its row of that decision, never its own."""
 
 from __future__ import annotations
 
@@ -55,9 +55,9 @@ def grid(
     limit: int,
     family: str = "stock",
 ) -> set | None:
-    """The month's decision over `family` (`masking_grids.crossed_hidden`); None when nothing
-    is masked (an analyst's unmasked view) or there is no partition. The user must see
-    the département (checked before the cache: a hit reads nothing)."""
+    """The month's decision over `family` (`masking_grids.crossed_hidden`); None when
+    nothing is masked (an analyst's unmasked view) or there is no partition. The user
+    must see the département (checked before the cache: a hit reads nothing)."""
     if limit <= 1 or not partition:
         return None
     auth.authorise(departement)

@@ -1,7 +1,7 @@
 -- The registered persons the masking grid crosses (docs/securite.md, masquage), for every
 -- month of a period and every territoire of a partition in one query: the rows of stock.sql
--- for every distribution the masking grid crosses (masking_grids.STOCK_GRIDS: categorie, modalite,
--- sexe, tranche_age, axe, structure_principale, commune; same codes), and
+-- for every distribution the masking grid crosses (masking_grids.STOCK_GRIDS: categorie,
+-- modalite, sexe, tranche_age, axe, structure_principale, commune; same codes), and
 -- stock_total, per (mois, territoire); territoire NULL: the whole département. A page
 -- that reads a year of the grid ran one stock query per territoire and month (48 on the
 -- demo); this reads the same counts grouped.
