@@ -10,8 +10,10 @@ loopback port, with the demo accounts. For each page the first view of the sessi
 sign-in) and the following ones (reloads: a new WebSocket session each time, server
 caches warm) are timed with `performance.now()` at the moment the page's run has ended
 (its title drawn, the app root's script state back to « notRunning ») and every Plotly
-chart of the page has its SVG. The pages and the demo account that opens each are
-bench_pages.py's (dashboard/navigation.PAGES).
+chart of the page has its SVG. Then the page opened from the menu, as a user moves
+between pages in one session (no reload: the script run and the charts only), timed from
+the click on its menu entry, coming from another page of the same account. The pages and
+the demo account that opens each are bench_pages.py's (dashboard/navigation.PAGES).
 """
 
 from __future__ import annotations
@@ -72,6 +74,22 @@ def _drawn_ms(tab, title: str) -> float:
     return tab.evaluate("performance.now()")
 
 
+def _menu_ms(tab, title: str, other: str) -> float:
+    """Open `other` from the menu and wait for it, then time the click on `title`'s menu
+    entry until `title` is drawn (the same document: `performance.now()` runs on)."""
+    menu = tab.locator('[data-testid="stSidebarNav"]')
+    menu.get_by_role("link", name=other, exact=True).click()
+    _drawn_ms(tab, other)
+    start = tab.evaluate("performance.now()")
+    menu.get_by_role("link", name=title, exact=True).click()
+    return _drawn_ms(tab, title) - start
+
+
+def _neighbour(page: str, login: str, accounts: dict[str, str]) -> str | None:
+    """Another page the same account opens (the one it comes from in the menu timing)."""
+    return next((p for p, who in accounts.items() if who == login and p != page), None)
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -98,12 +116,15 @@ def main() -> None:
     )
     worst = 0.0
     print(
-        f"{'page':16s} {'first':>8s} {'median':>8s} {'max':>8s}   (navigation start → last chart drawn)"
+        f"{'page':16s} {'first':>8s} {'median':>8s} {'max':>8s} {'menu med':>9s} {'menu max':>9s}"
+        "   (navigation start → last chart drawn; menu: click on the page's menu entry →"
+        " last chart drawn)"
     )
+    accounts = measured_pages()
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, headless=True)
-            for page, login in measured_pages().items():
+            for page, login in accounts.items():
                 title = BY_SLUG[page].title
                 context = browser.new_context(viewport={"width": 1440, "height": 900})
                 tab = context.new_page()
@@ -117,9 +138,20 @@ def main() -> None:
                     tab.reload()
                     samples.append(_drawn_ms(tab, title))
                 first, warm = samples[0], samples[1:]
-                worst = max(worst, *samples)
+                other = _neighbour(page, login, accounts)
+                menu = [
+                    _menu_ms(tab, title, BY_SLUG[other].title)
+                    for _ in range(args.runs if other else 0)
+                ]
+                worst = max(worst, *samples, *menu)
+                by_menu = (
+                    f"{statistics.median(menu):7.0f}ms {max(menu):7.0f}ms"
+                    if menu
+                    else f"{'—':>9s} {'—':>9s}"
+                )
                 print(
-                    f"{page:16s} {first:6.0f}ms {statistics.median(warm):6.0f}ms {max(warm):6.0f}ms"
+                    f"{page:16s} {first:6.0f}ms {statistics.median(warm):6.0f}ms {max(warm):6.0f}ms "
+                    + by_menu
                 )
                 context.close()
             browser.close()
