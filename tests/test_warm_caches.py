@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -124,10 +125,13 @@ COMPUTED = ("cohorte", "cohorte_courbes", "compute")  # indicators', and oarsa.c
 
 
 class Filling(NamedTuple):
-    """What the filling asked and computed, and what was asked since (a test clears it)."""
+    """What the filling asked and computed, what was asked since (a test clears it), and
+    the warehouse filled (each test points PILOTAGE_DB at it again: `isolated_env` gives
+    every test a private, empty one)."""
 
     filled: Counter
     asked: Counter
+    db: Path
 
 
 @pytest.fixture(scope="module")
@@ -165,16 +169,19 @@ def filled_demo(sample_db) -> Filling:
             counting(module, name, name)
         assert not run_app(None).exception  # the sign-in form's run starts the filling
         _filled(warm._THREADS[-1])
-        yield Filling(Counter(asked), asked)
+        yield Filling(Counter(asked), asked, sample_db)
         forget_cached_views()
 
 
 @pytest.mark.parametrize("page", [None, "pages/demandeurs.py", "pages/accompagnement.py"])
-def test_a_page_opened_after_the_filling_asks_the_warehouse_nothing(filled_demo, page) -> None:
+def test_a_page_opened_after_the_filling_asks_the_warehouse_nothing(
+    filled_demo, monkeypatch, page
+) -> None:
     """The sign-in form's run starts the filling; then the committee's landing page (the
     Synthèse) and a topic page are drawn from the caches alone: no query, and the masking
     decision across territoires of the published threshold already taken."""
     assert filled_demo.filled["queries"] and filled_demo.filled["decisions"], "nothing filled"
+    monkeypatch.setenv("PILOTAGE_DB", str(filled_demo.db))
     filled_demo.asked.clear()
     at = run_app(User("c", "comite", ("2A",)), {"dep": "2A"}, page)
     assert not at.exception, [e.value for e in at.exception]
@@ -182,11 +189,14 @@ def test_a_page_opened_after_the_filling_asks_the_warehouse_nothing(filled_demo,
 
 
 @pytest.mark.parametrize("page", ["pages/cohortes.py", "pages/oarsa.py"])
-def test_the_analysts_pages_after_the_filling_compute_nothing(filled_demo, page) -> None:
+def test_the_analysts_pages_after_the_filling_compute_nothing(
+    filled_demo, monkeypatch, page
+) -> None:
     """The Cohortes page's two default cohortes (funnel and curves) and the Bilan DREES of
     the default year and population are read by the filling: an analyst's first view after
     it computes none of them (nor asks any query)."""
     assert any(filled_demo.filled[n] for n in COMPUTED), "the filling computed no cohorte, no bilan"
+    monkeypatch.setenv("PILOTAGE_DB", str(filled_demo.db))
     filled_demo.asked.clear()
     at = run_app(User("a", "analyste", ("2A",)), {"dep": "2A"}, page)
     assert not at.exception, [e.value for e in at.exception]
