@@ -81,17 +81,6 @@ def _default_reads(departement: str) -> None:
     db.summary(departement, months[0])
 
 
-def test_the_caches_are_filled_before_a_page_asks(
-    view_reader, enabled, monkeypatch, counted_queries
-) -> None:
-    _filled(warm.after_load())
-    assert counted_queries, "the warming read nothing"
-    counted_queries.clear()
-    _default_reads("2A")
-    assert counted_queries == Counter(), "a read after the warming went to the warehouse"
-    assert warm.after_load() is None, "the same generation is filled once"
-
-
 def test_a_load_that_commits_is_followed_by_a_new_filling(
     settings, enabled, monkeypatch, counted_queries
 ) -> None:
@@ -116,7 +105,7 @@ def test_the_filling_is_off_outside_the_server(sample_db, monkeypatch) -> None:
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     monkeypatch.setattr(warm, "_STARTED", set())
     monkeypatch.delenv(serve.PRECHARGEMENT, raising=False)
-    at = run_app(User("c", "comite", ("2A",)), {"dep": "2A"})
+    at = run_app(None)  # every run of app.py asks warm.after_load, the sign-in form's too
     assert not at.exception
     assert not warm._STARTED
 
@@ -140,8 +129,8 @@ def filled_demo(sample_db) -> Filling:
     it (the sign-in form's run), shared by the tests that open a page after it (a filling
     costs a quarter of a minute): what it asked and computed, counted, the counter kept
     counting (indicator queries, masking decisions, cohortes and bilans DREES). The
-    module's tests run on one worker, in order (its xdist group): nothing between two of
-    them empties the caches."""
+    module's tests run on one worker, in file order (its xdist group): the tests that
+    empty the caches (`enabled`) come before the first one that uses this filling."""
     from pipelines import oarsa
 
     asked: Counter = Counter()
@@ -171,6 +160,14 @@ def filled_demo(sample_db) -> Filling:
         _filled(warm._THREADS[-1])
         yield Filling(Counter(asked), asked, sample_db)
         forget_cached_views()
+
+
+def test_the_caches_are_filled_before_a_page_asks(filled_demo, view_reader) -> None:
+    assert filled_demo.filled["queries"], "the warming read nothing"
+    filled_demo.asked.clear()
+    _default_reads("2A")
+    assert filled_demo.asked == Counter(), "a read after the warming went to the warehouse"
+    assert warm.after_load() is None, "the same generation is filled once"
 
 
 @pytest.mark.parametrize("page", [None, "pages/demandeurs.py", "pages/accompagnement.py"])
