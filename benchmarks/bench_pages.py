@@ -3,6 +3,9 @@ never fails because a machine is slow.
 
     python benchmarks/bench_pages.py [--db data/pilotage.duckdb] [--runs 5] [--national]
 
+    # one page, without the filling after a load (a smoke run: about a second of page)
+    python benchmarks/bench_pages.py --page synthese --runs 1 --no-fill
+
     # the 1M-row département (issue 31): built on first use (sample_data/large.py, about
     # 950 000 rows: 20 000 persons over 24 months), targets doubled
     python benchmarks/bench_pages.py --national [--db data/departement_1m.duckdb]
@@ -62,7 +65,11 @@ def verdict(value: float, target: float) -> str:
     return "atteint" if value <= target else "non atteint"
 
 
-def page_times(page: str, login: str, runs: int, departement: str = "2A") -> dict:
+def page_times(
+    page: str, login: str, runs: int, departement: str = "2A", fill: bool = True
+) -> dict:
+    """The page's times (see the module's docstring); without `fill`, not the server's
+    filling after a load nor the view after it (their figures None)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -99,12 +106,14 @@ def page_times(page: str, login: str, runs: int, departement: str = "2A") -> dic
     first_view, first_cpu = once()  # a running server after a load: caches empty, process warm
     warm = [once() for _ in range(max(1, runs - 1))]
     walls = sorted(w for w, _ in warm)
-    st.cache_data.clear()  # a load again, then what the server does after it (dashboard/warm.py)
-    st.cache_resource.clear()
-    fill_cpu = time.process_time()
-    warm_caches.fill(str(db.db_path()), db.generation())
-    fill_cpu = time.process_time() - fill_cpu
-    filled, filled_cpu = once()  # a user's first view once the filling is done
+    fill_cpu = filled = filled_cpu = None
+    if fill:
+        st.cache_data.clear()  # a load again, then what the server does after it (warm.py)
+        st.cache_resource.clear()
+        fill_cpu = time.process_time()
+        warm_caches.fill(str(db.db_path()), db.generation())
+        fill_cpu = time.process_time() - fill_cpu
+        filled, filled_cpu = once()  # a user's first view once the filling is done
     return {
         "fill_cpu": fill_cpu,
         "filled": filled,
@@ -165,6 +174,11 @@ def query_times(
     return out
 
 
+def seconds(value: float | None, width: int, digits: int) -> str:
+    """A time in the table's column, a dash when it was not measured (--no-fill)."""
+    return f"{'—':>{width}s} " if value is None else f"{value:{width}.{digits}f}s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -177,13 +191,20 @@ def main() -> None:
     parser.add_argument(
         "--national", action="store_true", help="objectifs du département d'un million de lignes"
     )
+    parser.add_argument(
+        "--no-fill", action="store_true",
+        help="sans le remplissage des caches après un chargement ni la vue qui le suit",
+    )  # fmt: skip
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: one page, own process
     args = parser.parse_args()
     args.db = args.db or REPO / "data" / (LARGE_DB if args.national else "pilotage.duckdb")
     os.environ["PILOTAGE_DB"] = str(args.db)
     pages = measured_pages()
     if args.one:  # one page, in its own process so that "cold" is really cold
-        print(json.dumps(page_times(args.one, pages[args.one], args.runs, args.departement)))
+        times = page_times(
+            args.one, pages[args.one], args.runs, args.departement, fill=not args.no_fill
+        )
+        print(json.dumps(times))
         return
     if args.national and not args.db.exists():
         from sample_data.large import build_large, detail_rows
@@ -210,7 +231,7 @@ def main() -> None:
     for page in [args.page] if args.page else pages:
         out = subprocess.run(
             [sys.executable, __file__, "--db", str(args.db), "--runs", str(args.runs), "--one", page,
-             "--departement", args.departement],
+             "--departement", args.departement, *(["--no-fill"] if args.no_fill else [])],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         r = json.loads(out.stdout.strip().splitlines()[-1])
@@ -218,7 +239,8 @@ def main() -> None:
         print(
             f"{page:16s} {r['login']:9s} {r['cold']:6.2f}s {r['first_view']:8.3f}s "
             f"{r['warm_median']:8.3f}s {r['warm_p95']:8.3f}s {r['first_cpu']:7.3f}s {r['warm_cpu']:8.3f}s"
-            f" {r['fill_cpu']:8.3f}s {r['filled']:7.3f}s {r['filled_cpu']:7.3f}s"
+            f" {seconds(r['fill_cpu'], 8, 3)} {seconds(r['filled'], 7, 3)}"
+            f" {seconds(r['filled_cpu'], 7, 3)}"
         )
     print(
         "load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + "\n"

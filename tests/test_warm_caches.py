@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import streamlit as st
@@ -14,7 +16,7 @@ import streamlit as st
 from dashboard import db, filters, serve, warm
 from pipelines import indicators, loader, masking_grids
 from pipelines.access import User
-from tests.conftest import pecgm_lines, run_app, write_pecgm
+from tests.conftest import forget_cached_views, pecgm_lines, run_app, write_pecgm
 
 
 @pytest.fixture
@@ -79,17 +81,6 @@ def _default_reads(departement: str) -> None:
     db.summary(departement, months[0])
 
 
-def test_the_caches_are_filled_before_a_page_asks(
-    view_reader, enabled, monkeypatch, counted_queries
-) -> None:
-    _filled(warm.after_load())
-    assert counted_queries, "the warming read nothing"
-    counted_queries.clear()
-    _default_reads("2A")
-    assert counted_queries == Counter(), "a read after the warming went to the warehouse"
-    assert warm.after_load() is None, "the same generation is filled once"
-
-
 def test_a_load_that_commits_is_followed_by_a_new_filling(
     settings, enabled, monkeypatch, counted_queries
 ) -> None:
@@ -114,51 +105,96 @@ def test_the_filling_is_off_outside_the_server(sample_db, monkeypatch) -> None:
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     monkeypatch.setattr(warm, "_STARTED", set())
     monkeypatch.delenv(serve.PRECHARGEMENT, raising=False)
-    at = run_app(User("c", "comite", ("2A",)), {"dep": "2A"})
+    at = run_app(None)  # every run of app.py asks warm.after_load, the sign-in form's too
     assert not at.exception
     assert not warm._STARTED
 
 
+COMPUTED = ("cohorte", "cohorte_courbes", "compute")  # indicators', and oarsa.compute
+
+
+class Filling(NamedTuple):
+    """What the filling asked and computed, what was asked since (a test clears it), and
+    the warehouse filled (each test points PILOTAGE_DB at it again: `isolated_env` gives
+    every test a private, empty one)."""
+
+    filled: Counter
+    asked: Counter
+    db: Path
+
+
+@pytest.fixture(scope="module")
+def filled_demo(sample_db) -> Filling:
+    """One filling of the demo warehouse from cold caches, started as the server starts
+    it (the sign-in form's run), shared by the tests that open a page after it (a filling
+    costs a quarter of a minute): what it asked and computed, counted, the counter kept
+    counting (indicator queries, masking decisions, cohortes and bilans DREES). The
+    module's tests run on one worker, in file order (its xdist group): the tests that
+    empty the caches (`enabled`) come before the first one that uses this filling."""
+    from pipelines import oarsa
+
+    asked: Counter = Counter()
+    lock = threading.Lock()
+
+    def counting(module, name: str, key: str) -> None:
+        real = getattr(module, name)
+
+        def counted(*args, **kwargs):
+            with lock:
+                asked[key] += 1
+            return real(*args, **kwargs)
+
+        mp.setattr(module, name, counted)
+
+    with pytest.MonkeyPatch.context() as mp:
+        forget_cached_views()
+        mp.setenv(serve.PRECHARGEMENT, "1")  # as the server sets it
+        mp.setenv("PILOTAGE_DB", str(sample_db))
+        mp.setattr(warm, "_STARTED", set())
+        mp.setattr(warm, "lower_priority", lambda: None)  # see `enabled`
+        counting(indicators, "run", "queries")
+        counting(masking_grids, "crossed_hidden", "decisions")
+        for module, name in zip((indicators, indicators, oarsa), COMPUTED, strict=True):
+            counting(module, name, name)
+        assert not run_app(None).exception  # the sign-in form's run starts the filling
+        _filled(warm._THREADS[-1])
+        yield Filling(Counter(asked), asked, sample_db)
+        forget_cached_views()
+
+
+def test_the_caches_are_filled_before_a_page_asks(filled_demo, view_reader) -> None:
+    assert filled_demo.filled["queries"], "the warming read nothing"
+    filled_demo.asked.clear()
+    _default_reads("2A")
+    assert filled_demo.asked == Counter(), "a read after the warming went to the warehouse"
+    assert warm.after_load() is None, "the same generation is filled once"
+
+
 @pytest.mark.parametrize("page", [None, "pages/demandeurs.py", "pages/accompagnement.py"])
 def test_a_page_opened_after_the_filling_asks_the_warehouse_nothing(
-    sample_db, enabled, monkeypatch, counted_queries, page
+    filled_demo, monkeypatch, page
 ) -> None:
     """The sign-in form's run starts the filling; then the committee's landing page (the
     Synthèse) and a topic page are drawn from the caches alone: no query, and the masking
     decision across territoires of the published threshold already taken."""
-    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
-    assert not run_app(None).exception  # the sign-in form: nothing read by the page
-    _filled(warm._THREADS[-1])
-    counted_queries.clear()
+    assert filled_demo.filled["queries"] and filled_demo.filled["decisions"], "nothing filled"
+    monkeypatch.setenv("PILOTAGE_DB", str(filled_demo.db))
+    filled_demo.asked.clear()
     at = run_app(User("c", "comite", ("2A",)), {"dep": "2A"}, page)
     assert not at.exception, [e.value for e in at.exception]
-    assert counted_queries == Counter()
+    assert filled_demo.asked == Counter()
 
 
 @pytest.mark.parametrize("page", ["pages/cohortes.py", "pages/oarsa.py"])
 def test_the_analysts_pages_after_the_filling_compute_nothing(
-    sample_db, enabled, monkeypatch, page
+    filled_demo, monkeypatch, page
 ) -> None:
     """The Cohortes page's two default cohortes (funnel and curves) and the Bilan DREES of
     the default year and population are read by the filling: an analyst's first view after
-    it computes none of them."""
-    from pipelines import oarsa
-
-    computed: Counter = Counter()
-    for module, name in ((indicators, "cohorte"), (indicators, "cohorte_courbes"),
-                         (oarsa, "compute")):  # fmt: skip
-        real = getattr(module, name)
-
-        def counted(*args, real=real, name=name, **kwargs):
-            computed[name] += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(module, name, counted)
-    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
-    assert not run_app(None).exception  # the sign-in form's run starts the filling
-    _filled(warm._THREADS[-1])
-    assert computed, "the filling computed no cohorte and no bilan"
-    computed.clear()
+    it computes none of them (nor asks any query)."""
+    assert any(filled_demo.filled[n] for n in COMPUTED), "the filling computed no cohorte, no bilan"
+    monkeypatch.setenv("PILOTAGE_DB", str(filled_demo.db))
+    filled_demo.asked.clear()
     at = run_app(User("a", "analyste", ("2A",)), {"dep": "2A"}, page)
     assert not at.exception, [e.value for e in at.exception]
-    assert computed == Counter()
+    assert filled_demo.asked == Counter()
