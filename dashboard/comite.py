@@ -283,13 +283,14 @@ class Reads:
         self._decisions: dict[tuple[str, str], set | None] = {}
         self._grille: dict[str, tuple[dict, dict[str, dict]]] | None = None
 
-    def family(self, name: str, month: str, communes: tuple[str, ...] | None = None):
-        """`indicators.<name>` of the month and scope; a copy, so that no reader changes
-        another's."""
+    def family(self, name: str, month: str | None, communes: tuple[str, ...] | None = None):
+        """`indicators.<name>` of the month (None: a family without months) and scope, as
+        `indicators.direct` reads it, and as `indicators.summary` asks its families; a copy,
+        so that no reader changes another's."""
         key = (name, month, communes)
         if key not in self._results:
-            read = getattr(indicators, name)
-            self._results[key] = read(self.con, self.departement, month, communes)
+            read = indicators.direct(self.con, self.departement, communes)
+            self._results[key] = read(name, month)
         return copy.deepcopy(self._results[key])
 
     def _stock_rows(self, month: str) -> tuple[dict, dict[str, dict]]:
@@ -677,11 +678,15 @@ def build(
     months = _months(con, departement, month)
     if month not in months:
         months = [*months, month]
-    current = indicators.summary(con, departement, month)
-    previous_month = months[-2] if len(months) > 1 else None
-    previous = indicators.summary(con, departement, previous_month) if previous_month else None
-    scanned = headlines.looked_back(months, month)
     reads = Reads(con, departement, limit)  # the tiles and the sections ask the same months
+    current = indicators.summary(con, departement, month, family=reads.family)
+    previous_month = months[-2] if len(months) > 1 else None
+    previous = (
+        indicators.summary(con, departement, previous_month, family=reads.family)
+        if previous_month
+        else None
+    )
+    scanned = headlines.looked_back(months, month)
     cohorte_series = {
         name: [(m, reads.family(name, m)) for m in scanned] for name in headlines.COHORTE_FAMILIES
     }
