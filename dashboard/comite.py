@@ -414,7 +414,7 @@ def _delai_orientation(
         series,
         dict(series).get(month),
         indicators.population(con, departement),
-        indicators.liaison_flux(con, departement),
+        reads.family("liaison_flux", None),
         month,
         limit,
         frozenset(m for m, d in decided.items() if d and masking_grids.total_hidden(d, row)),

@@ -190,9 +190,8 @@ def decisions(read: Callable[[str, tuple[str, ...] | None], dict | None],
     masked view (`indicators --masque`) applies, as the pages and the PDF do."""
     out = {}
     for family in GRIDS:
-        whole = read(family, None) or {}
-        by_territoire = {t: read(family, cs or None) or {} for t, cs in partition.items()}
-        out[family] = crossed_hidden(family, whole, by_territoire, limit)
+        rows = family_rows(lambda cs, family=family: read(family, cs), partition)
+        out[family] = crossed_hidden(family, *rows, limit)
     return out
 
 
