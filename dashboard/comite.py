@@ -12,6 +12,7 @@ whoever asks for it, and shares over a denominator below it are not printed.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -220,15 +221,16 @@ def _monthly(block: MonthlyChart, limit: int) -> list[Chart]:
     )
 
 
-def _orientations(con, departement, month, months, limit) -> Section:
-    current = indicators.orientations(con, departement, month)
+def _orientations(con, departement, month, months, limit, reads: Reads | None = None) -> Section:
+    reads = reads or Reads(con, departement, limit)
+    current = reads.family("orientations", month)
     if current is None:
         return Section(
             "Orientations",
             empty="Aucune décision d'orientation chargée (CGPEM, reprise de stock, parcours).",
         )
-    series = [(m, indicators.orientations(con, departement, m)) for m in months]
-    linked = _linked(con, departement, month, current, limit, "orientations")
+    series = [(m, reads.family("orientations", m)) for m in months]
+    linked = _linked(con, departement, month, current, limit, "orientations", reads=reads)
     block = orientations.decisions_block(
         current,
         series,
@@ -239,11 +241,13 @@ def _orientations(con, departement, month, months, limit) -> Section:
         orientations.Linked(
             linked,
             masking_grids.total_hidden(
-                _decision(con, departement, month, current, limit, "orientations") or set(),
+                reads.decision("orientations", month, current) or set(),
                 masking_grids.DEPARTEMENT,
             ),
             {
-                m: _linked(con, departement, m, r, limit, "orientations")["orientations"]
+                m: _linked(con, departement, m, r, limit, "orientations", reads=reads)[
+                    "orientations"
+                ]
                 for m, r in series
             },
         ),
@@ -263,23 +267,73 @@ def _orientations(con, departement, month, months, limit) -> Section:
     )
 
 
-def _decision(con, departement: str, month: str, whole: dict, limit: int, family: str):
-    """The month's decision over `family` crossed with the territoires
-    (`masking_grids.crossed_hidden`), as the pages take it; None when nothing is masked or the
-    département has no partition."""
-    partition = territoires.communes_par_territoire(con, departement)
-    if limit <= 1 or not partition:
-        return None
-    read = getattr(indicators, family)
-    by_territoire = {t: read(con, departement, month, cs) or {} for t, cs in partition.items()}
-    return masking_grids.crossed_hidden(family, whole or {}, by_territoire, limit)
+class Reads:
+    """What one build reads of the warehouse, each read once: a family's result per month
+    and scope (the département, a territoire), and the month's decision over a family
+    crossed with the territoires (`masking_grids.crossed_hidden`), as the pages take it.
+    The tiles' context, the sections and their decisions ask the same months again and
+    again; each asked the warehouse anew (issue #28: most of the report's time). The
+    inscrits' grid of every loaded month is one query (`indicators.stock_grille`), as the
+    pages read it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, departement: str, limit: int) -> None:
+        self.con, self.departement, self.limit = con, departement, limit
+        self.partition = territoires.communes_par_territoire(con, departement)
+        self._results: dict[tuple, object] = {}
+        self._decisions: dict[tuple[str, str], set | None] = {}
+        self._grille: dict[str, tuple[dict, dict[str, dict]]] | None = None
+
+    def family(self, name: str, month: str | None, communes: tuple[str, ...] | None = None):
+        """`indicators.<name>` of the month (None: a family without months) and scope, as
+        `indicators.direct` reads it, and as `indicators.summary` asks its families; a copy,
+        so that no reader changes another's."""
+        key = (name, month, communes)
+        if key not in self._results:
+            read = indicators.direct(self.con, self.departement, communes)
+            self._results[key] = read(name, month)
+        return copy.deepcopy(self._results[key])
+
+    def _stock_rows(self, month: str) -> tuple[dict, dict[str, dict]]:
+        """The inscrits' grid of the month (the pages' `db.stock_grille`)."""
+        if self._grille is None:
+            months = indicators.months_available(self.con, self.departement)
+            self._grille = indicators.stock_grille(
+                self.con, self.departement, months, self.partition
+            )
+        return self._grille.get(month) or indicators.grille_vide(self.partition)
+
+    def decision(self, family: str, month: str, whole: dict | None = None) -> set | None:
+        """The month's decision over `family` (`whole`: the département's result, when
+        the caller holds it); None when nothing is masked or the département has no
+        partition."""
+        if self.limit <= 1 or not self.partition:
+            return None
+        if (family, month) not in self._decisions:
+            if family == "stock":
+                rows = self._stock_rows(month)
+            else:
+                rows = masking_grids.family_rows(
+                    lambda cs: self.family(family, month, cs),
+                    self.partition,
+                    self.family(family, month) if whole is None else whole or {},
+                )
+            self._decisions[family, month] = masking_grids.crossed_hidden(family, *rows, self.limit)
+        return self._decisions[family, month]
 
 
-def _linked(con, departement: str, month: str, whole: dict, limit: int, family="stock") -> dict:
+def _linked(
+    con,
+    departement: str,
+    month: str,
+    whole: dict,
+    limit: int,
+    family="stock",
+    reads: Reads | None = None,
+) -> dict:
     """Per distribution of `family` (`masking_grids.GRIDS`), the codes of the département's
     row that the decision over its territoires hides, as on the pages; None each when
     nothing is masked or the département has no partition."""
-    hidden = _decision(con, departement, month, whole, limit, family)
+    hidden = (reads or Reads(con, departement, limit)).decision(family, month, whole)
     if hidden is None:
         return dict.fromkeys(masking_grids.GRIDS[family])
     return {
@@ -288,17 +342,21 @@ def _linked(con, departement: str, month: str, whole: dict, limit: int, family="
     }
 
 
-def _categories(con, departement, month, months, limit) -> Section:
-    stock = indicators.stock(con, departement, month)
+def _categories(con, departement, month, months, limit, reads: Reads | None = None) -> Section:
+    reads = reads or Reads(con, departement, limit)
+    stock = reads.family("stock", month)
     if not stock["stock_total"]:
         return Section(
             "Catégories de demandeurs d'emploi", empty="Aucun fichier PECGM pour ce mois."
         )
-    linked = _linked(con, departement, month, stock, limit)["categorie"]
+    linked = _linked(con, departement, month, stock, limit, reads=reads)["categorie"]
     distribution = synthese_view.distribution(stock, "categorie", departement, month, linked)
-    stocks = {m: indicators.stock(con, departement, m) for m in months}
+    stocks = {m: reads.family("stock", m) for m in months}
     rows = [(m, s["categorie"]) for m, s in stocks.items()]
-    linked = {m: _linked(con, departement, m, s, limit)["categorie"] for m, s in stocks.items()}
+    linked = {
+        m: _linked(con, departement, m, s, limit, reads=reads)["categorie"]
+        for m, s in stocks.items()
+    }
     monthly = demandeurs.categories_chart(rows, departement, linked)
     return Section(
         "Catégories de demandeurs d'emploi",
@@ -306,8 +364,9 @@ def _categories(con, departement, month, months, limit) -> Section:
     )
 
 
-def _modalites(con, departement, month, limit) -> Section:
-    stock = indicators.stock(con, departement, month)
+def _modalites(con, departement, month, limit, reads: Reads | None = None) -> Section:
+    reads = reads or Reads(con, departement, limit)
+    stock = reads.family("stock", month)
     if not stock["stock_total"]:
         return Section(
             "Modalités et axes d'accompagnement", empty="Aucun fichier PECGM pour ce mois."
@@ -321,13 +380,15 @@ def _modalites(con, departement, month, limit) -> Section:
                     "modalite",
                     departement,
                     month,
-                    _linked(con, departement, month, stock, limit)["modalite"],
+                    _linked(con, departement, month, stock, limit, reads=reads)["modalite"],
                 ),
                 limit,
             ),
             *_distribution(
                 accompagnement.axes_distribution(
-                    stock["axe"], month, _linked(con, departement, month, stock, limit)["axe"]
+                    stock["axe"],
+                    month,
+                    _linked(con, departement, month, stock, limit, reads=reads)["axe"],
                 ),
                 limit,
             ),
@@ -335,8 +396,11 @@ def _modalites(con, departement, month, limit) -> Section:
     )
 
 
-def _delai_orientation(con, departement, month, months, limit) -> Section:
-    series = [(m, indicators.delai_orientation(con, departement, m)) for m in months]
+def _delai_orientation(
+    con, departement, month, months, limit, reads: Reads | None = None
+) -> Section:
+    reads = reads or Reads(con, departement, limit)
+    series = [(m, reads.family("delai_orientation", m)) for m in months]
     series = [(m, r) for m, r in series if r is not None and r["entrants"]]
     if not series:
         return Section(
@@ -344,13 +408,13 @@ def _delai_orientation(con, departement, month, months, limit) -> Section:
             empty="Aucune date d'entrée au RSA dans les données chargées.",
         )
     family, row = orientations.COHORTE_FAMILY, masking_grids.DEPARTEMENT  # the pages' decisions
-    decided = {m: _decision(con, departement, m, r, limit, family) for m, r in series}
+    decided = {m: reads.decision(family, m, r) for m, r in series}
     now = decided.get(month)
     block = orientations.cohortes_block(
         series,
         dict(series).get(month),
         indicators.population(con, departement),
-        indicators.liaison_flux(con, departement),
+        reads.family("liaison_flux", None),
         month,
         limit,
         frozenset(m for m, d in decided.items() if d and masking_grids.total_hidden(d, row)),
@@ -387,15 +451,16 @@ HOURS_HEADINGS = {
 ENSEMBLE = figures.PARCOURS_LABELS["ensemble"]
 
 
-def _contrat(con, departement, month, months, limit) -> Section:
-    series = [(m, indicators.contrat(con, departement, m)) for m in months]
+def _contrat(con, departement, month, months, limit, reads: Reads | None = None) -> Section:
+    reads = reads or Reads(con, departement, limit)
+    series = [(m, reads.family("contrat", m)) for m in months]
     series = [(m, r) for m, r in series if r is not None and r["orientes"]]
     if not series:
         return Section("Délai jusqu'au contrat", empty="Aucune orientation chargée.")
     drawn = dict(series[-delais.CURVE_COHORTES :])  # the département's row, as on the page
-    decided = {m: _decision(con, departement, m, r, limit, delais.FAMILY) for m, r in series}
+    decided = {m: reads.decision(delais.FAMILY, m, r) for m, r in series}
     block = delais.delais_block(
-        indicators.contrat(con, departement, month),
+        reads.family("contrat", month),
         series,
         indicators.contrat_courbe(con, departement),
         None,
@@ -423,17 +488,18 @@ def _contrat(con, departement, month, months, limit) -> Section:
     return Section("Délai jusqu'au contrat", [*charts, table])
 
 
-def _intensite(con, departement, month, months, limit) -> Section:
-    series = [(m, indicators.intensite(con, departement, m)) for m in months]
+def _intensite(con, departement, month, months, limit, reads: Reads | None = None) -> Section:
+    reads = reads or Reads(con, departement, limit)
+    series = [(m, reads.family("intensite", m)) for m in months]
     family = accompagnement.INTENSITY  # the département's row of the pages' decisions
     block = accompagnement.intensite_block(
         series,
-        indicators.intensite(con, departement, month),
+        reads.family("intensite", month),
         month,
         None,
         limit,
         accompagnement.intensity_linked(
-            lambda m: _decision(con, departement, m, dict(series).get(m), limit, family),
+            lambda m: reads.decision(family, m, dict(series).get(m)),
             months,
             masking_grids.DEPARTEMENT,
         ),
@@ -456,14 +522,15 @@ def _intensite(con, departement, month, months, limit) -> Section:
     return Section("Intensité de l'accompagnement", [*charts, table])
 
 
-def _flux(con, departement, months, limit) -> Section:
-    series = [(m, indicators.flux(con, departement, m)) for m in months]
+def _flux(con, departement, months, limit, reads: Reads | None = None) -> Section:
+    reads = reads or Reads(con, departement, limit)
+    series = [(m, reads.family("flux", m)) for m in months]
     if all(f["flux_source"] is None for _, f in series):
         return Section(
             FLUX_TITLE,
             empty="Aucune liste LRSA DE ni fichier PECGM pour la période.",
         )
-    linked = {m: _linked(con, departement, m, f, limit, "flux") for m, f in series}
+    linked = {m: _linked(con, departement, m, f, limit, "flux", reads=reads) for m, f in series}
     block = demandeurs.flows(
         series,
         series[-1][1],
@@ -611,26 +678,22 @@ def build(
     months = _months(con, departement, month)
     if month not in months:
         months = [*months, month]
-    current = indicators.summary(con, departement, month)
+    reads = Reads(con, departement, limit)  # the tiles and the sections ask the same months
+    current = indicators.summary(con, departement, month, family=reads.family)
     previous_month = months[-2] if len(months) > 1 else None
-    previous = indicators.summary(con, departement, previous_month) if previous_month else None
+    previous = (
+        indicators.summary(con, departement, previous_month, family=reads.family)
+        if previous_month
+        else None
+    )
     scanned = headlines.looked_back(months, month)
     cohorte_series = {
-        name: [(m, getattr(indicators, name)(con, departement, m)) for m in scanned]
-        for name in headlines.COHORTE_FAMILIES
+        name: [(m, reads.family(name, m)) for m in scanned] for name in headlines.COHORTE_FAMILIES
     }
-    history = headlines.warehouse_history(con, departement)
+    history = headlines.warehouse_history(con, departement, read=reads.family)
     year = headlines.shift_month(month, -12)
-    decided: dict[tuple[str, str], set | None] = {}  # the tiles' context asks again
-
-    def decision(family: str, m: str) -> set | None:
-        if (family, m) not in decided:
-            whole = getattr(indicators, family)(con, departement, m)
-            decided[family, m] = _decision(con, departement, m, whole, limit, family)
-        return decided[family, m]
-
     withheld = headlines.withheld(
-        decision,
+        reads.decision,
         (month, previous_month, year if year in history.months else None),
         masking_grids.DEPARTEMENT,
     )
@@ -645,13 +708,13 @@ def build(
         history=history,
     )
     sections = [
-        _orientations(con, departement, month, months, limit),
-        _categories(con, departement, month, months, limit),
-        _modalites(con, departement, month, limit),
-        _delai_orientation(con, departement, month, months, limit),
-        _contrat(con, departement, month, months, limit),
-        _intensite(con, departement, month, months, limit),
-        _flux(con, departement, months, limit),
+        _orientations(con, departement, month, months, limit, reads),
+        _categories(con, departement, month, months, limit, reads),
+        _modalites(con, departement, month, limit, reads),
+        _delai_orientation(con, departement, month, months, limit, reads),
+        _contrat(con, departement, month, months, limit, reads),
+        _intensite(con, departement, month, months, limit, reads),
+        _flux(con, departement, months, limit, reads),
     ]
     population = current.get("population") or "sources"
     return Rapport(

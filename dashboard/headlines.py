@@ -625,14 +625,22 @@ class History:
     # before: `Withheld`)
 
 
-def warehouse_history(con, departement: str, communes: tuple[str, ...] | None = None) -> History:
-    """The history of a département read straight from the warehouse (the report)."""
+def warehouse_history(
+    con,
+    departement: str,
+    communes: tuple[str, ...] | None = None,
+    read: Callable[[str, str, tuple[str, ...] | None], dict | None] | None = None,
+) -> History:
+    """The history of a département read straight from the warehouse (the report), or
+    through `read(family, month, communes)`: the report's reads, each month read once."""
 
-    def read(family: str, months: list[str]) -> dict[str, dict | None]:
-        function = getattr(indicators, family)
-        return {m: function(con, departement, m, communes) for m in months}
+    def one(family: str, month: str, communes: tuple[str, ...] | None) -> dict | None:
+        return getattr(indicators, family)(con, departement, month, communes)
 
-    return History(tuple(indicators.months_available(con, departement)), read, not communes)
+    def months_of(family: str, months: list[str]) -> dict[str, dict | None]:
+        return {m: (read or one)(family, m, communes) for m in months}
+
+    return History(tuple(indicators.months_available(con, departement)), months_of, not communes)
 
 
 @dataclass(frozen=True)

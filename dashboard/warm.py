@@ -80,7 +80,7 @@ def decisions(
                 continue
 
             def read(family=family, month=month) -> tuple[dict, dict]:
-                return partition_view.family_rows(
+                return masking_grids.family_rows(
                     lambda cs: db._family(path, generation, family, departement, month, cs),
                     partition,
                 )

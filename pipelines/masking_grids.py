@@ -115,6 +115,19 @@ def crossed_hidden(family: str, whole: dict, by_territoire: dict[str, dict], lim
     return set(_decided(grids, limit))
 
 
+def family_rows(
+    read: Callable[[tuple[str, ...] | None], dict | None],
+    partition: Mapping[str, tuple[str, ...]],
+    whole: dict | None = None,
+) -> tuple[dict, dict[str, dict]]:
+    """The département's result of a family and month (`read(None)`, or `whole` when the
+    caller holds it already) and each territoire's (`read(communes)`), as `crossed_hidden`
+    takes them: one reading for the pages (`db.family`), the server's warm-up (the same
+    cache without a user) and the committee PDF (its build's reads)."""
+    whole = read(None) if whole is None else whole
+    return whole or {}, {t: read(cs or None) or {} for t, cs in partition.items()}
+
+
 DECISIONS_KEPT = 1024  # decisions kept in memory (a set of cells each): months x families x views
 _decisions: OrderedDict[str, frozenset] = OrderedDict()  # sha256 of the input -> decision
 _decisions_lock = threading.Lock()  # the server's sessions and its warm-up share them
@@ -177,9 +190,8 @@ def decisions(read: Callable[[str, tuple[str, ...] | None], dict | None],
     masked view (`indicators --masque`) applies, as the pages and the PDF do."""
     out = {}
     for family in GRIDS:
-        whole = read(family, None) or {}
-        by_territoire = {t: read(family, cs or None) or {} for t, cs in partition.items()}
-        out[family] = crossed_hidden(family, whole, by_territoire, limit)
+        rows = family_rows(lambda cs, family=family: read(family, cs), partition)
+        out[family] = crossed_hidden(family, *rows, limit)
     return out
 
 

@@ -137,6 +137,25 @@ def test_the_report_is_masked_even_for_an_unmasked_analyst_view(one_month_db):
     assert built.limit == masking.committee_threshold()
 
 
+def test_the_report_runs_each_indicator_query_once(one_month_db, monkeypatch):
+    """The tiles' context, the sections and their masking decisions ask the same families
+    and months again and again: the build reads each (query, parameters) once
+    (`comite.Reads`; issue #28: the report took 17–44 s)."""
+    from pipelines import indicators
+
+    asked: list[tuple[str, str]] = []
+    real = indicators.run
+
+    def run(con, name: str, params: dict) -> list[dict]:
+        asked.append((name, json.dumps(params, sort_keys=True, default=str)))
+        return real(con, name, params)
+
+    monkeypatch.setattr(indicators, "run", run)
+    comite.build(warehouse.open_reader(one_month_db), "2A", MONTH)
+    assert asked, "the report reads the indicator layer"
+    assert [a for a in set(asked) if asked.count(a) > 1] == []
+
+
 def test_charts_are_drawn_and_nothing_is_fetched(generated, text):
     assert generated.printed.charts == len(generated.rapport.charts) >= 8
     assert generated.printed.blocked_requests == 0

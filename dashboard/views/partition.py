@@ -41,13 +41,6 @@ def _decision(
     return masking_grids.crossed_hidden(family, whole, by_territoire, limit)
 
 
-def family_rows(read: Callable[[tuple[str, ...] | None], dict | None], partition: dict):
-    """The département's result of a family and month (`read(None)`) and each
-    territoire's (`read(communes)`), as a decision reads them: what a page reads through
-    `db.family`, and the server's warm-up through the same cache without a user."""
-    return read(None) or {}, {t: read(cs or None) or {} for t, cs in partition.items()}
-
-
 def grid(
     departement: str,
     month: str,
@@ -65,7 +58,9 @@ def grid(
     def read() -> tuple[dict, dict]:
         if family == "stock":  # the period's grid in one query (db.stock_grille)
             return db.stock_grille(departement, month, partition)
-        return family_rows(lambda cs: db.family(family, departement, month, cs), partition)
+        return masking_grids.family_rows(
+            lambda cs: db.family(family, departement, month, cs), partition
+        )
 
     return _decision(db.generation(), departement, month, tuple(partition), limit, family, read)
 
