@@ -7,13 +7,16 @@ territoires, its masking grid and each indicator family over the default period,
 the whole département, the Synthèse of the latest month, the two default cohortes of the
 Cohortes page (funnel and curves) and the Bilan DREES of the default year and population.
 
-Only the data caches of dashboard/db.py are filled, with the very keys the pages use
+The data caches of dashboard/db.py are filled with the very keys the pages use
 (warehouse path and generation, département, month, territoire): raw indicator results,
-which a view masks at its own threshold when it draws them. The one masking result
-filled is the grid decision across territoires at the published threshold, under that
-threshold (`decisions`). Nothing per user, no figure (the figure cache is keyed by the
-viewer's threshold): a page still authorises its département before it reads any of
-them (`db.family`, `db.summary`, `partition.grid`).
+which a view masks at its own threshold when it draws them. The masking results filled
+are the grid decisions across territoires at the published threshold, under that
+threshold (`decisions`), and the one page view built is the committee's landing page:
+the Synthèse of the latest month for the whole département and its figures, at the
+published threshold, under that threshold (`synthese`, first of all, so that a
+committee member arriving during the filling waits for it alone). Nothing per user: a
+page still authorises its département before it reads any of them (`db.family`,
+`db.summary`, `partition.grid`, `figure_cache.view`).
 The thread runs at the lowest CPU priority, behind the users' requests.
 """
 
@@ -25,10 +28,11 @@ import logging
 import os
 import threading
 
-from dashboard import db, filters, serve
+from dashboard import db, figure_cache, figures, filters, headlines, serve, widgets
 from dashboard.views import cohortes as cohortes_view
 from dashboard.views import oarsa as oarsa_view
 from dashboard.views import partition as partition_view
+from dashboard.views import synthese as synthese_view
 from pipelines import indicators, masking, masking_grids
 
 _LOCK = threading.Lock()
@@ -90,6 +94,28 @@ def decisions(
             )
 
 
+def synthese(generation: tuple, departement: str, month: str) -> None:
+    """The Synthèse of `month` for the whole département as the page opens it, with its
+    figures (the trends with a target, the two distributions), under the keys the page
+    computes (`synthese_view.synthese_view`, `figure_cache.figure`): its data are read on
+    the way, through the same cached functions."""
+    view = figure_cache.prebuild_view(
+        synthese_view._synthese_view, departement, month, None, departement=departement,
+        generation=generation, stamp=headlines.Yardsticks.stamp(),
+    )  # fmt: skip
+    drawn = [
+        (figures.trend_with_target, args)
+        for group in view.groups
+        for _, args in synthese_view.objectif_figures(group)
+    ] + [
+        (figures.distribution, widgets.distribution_args(d.counts, d.family, d.labels, d.title,
+                                                         d.linked))
+        for d in view.distributions if d.counts
+    ]  # fmt: skip
+    for build, args in drawn:
+        figure_cache.prebuild_figure(build, *args, departement=departement, generation=generation)
+
+
 def cohortes(path: str, generation: tuple, departement: str, months: list[str]) -> None:
     """The two cohortes the Cohortes page opens with (`cohortes.default_months`, every
     other choice at its first option, the default horizon), funnel and curves, with the
@@ -118,9 +144,15 @@ def fill(path: str, generation: tuple) -> None:
     """Read into the caches what each département's pages open with (see the module's
     docstring): the same private cached functions, with the same arguments, as
     `db.months`, `db.communes_par_territoire`, `db.stock_grille`, `db.summary` and
-    `db.series` of a view of the whole département over the default period."""
-    for departement in db._departements(path, generation):
+    `db.series` of a view of the whole département over the default period. Each
+    département's Synthèse comes first (`synthese`): the committee's landing page."""
+    departements = db._departements(path, generation)
+    for departement in departements:
         months = db._months(path, generation, departement)  # newest first
+        if months:
+            synthese(generation, departement, months[0])
+    for departement in departements:
+        months = db._months(path, generation, departement)
         if not months:
             continue
         partition = db._communes_par_territoire(path, generation, departement)
