@@ -14,10 +14,10 @@ are the grid decisions across territoires at the published threshold, under that
 threshold (`decisions`), and the one page view built is the committee's landing page:
 the Synthèse of the latest month for the whole département and its figures, at the
 published threshold, under that threshold (`synthese`, first of all, so that a
-committee member arriving during the filling waits for it alone). Nothing per user: a
-page still authorises its département before it reads any of them (`db.family`,
-`db.summary`, `partition.grid`, `figure_cache.view`).
-The thread runs at the lowest CPU priority, behind the users' requests.
+committee member arriving during the filling waits for it alone, at the server's
+priority). Nothing per user: a page still authorises its département before it reads
+any of them (`db.family`, `db.summary`, `partition.grid`, `figure_cache.view`).
+The rest runs at the lowest CPU priority, behind the users' requests.
 """
 
 from __future__ import annotations
@@ -140,19 +140,22 @@ def bilan(path: str, generation: tuple, departement: str) -> None:
     oarsa_view._compute(path, generation, departement, year, oarsa_view.regle_par_defaut())
 
 
-def fill(path: str, generation: tuple) -> None:
-    """Read into the caches what each département's pages open with (see the module's
-    docstring): the same private cached functions, with the same arguments, as
-    `db.months`, `db.communes_par_territoire`, `db.stock_grille`, `db.summary` and
-    `db.series` of a view of the whole département over the default period. Each
-    département's Synthèse comes first (`synthese`): the committee's landing page."""
-    departements = db._departements(path, generation)
-    for departement in departements:
+def landing(path: str, generation: tuple) -> None:
+    """Each département's Synthèse of the latest month (`synthese`): the committee's
+    landing page, filled first."""
+    for departement in db._departements(path, generation):
         months = db._months(path, generation, departement)  # newest first
         if months:
             synthese(generation, departement, months[0])
-    for departement in departements:
-        months = db._months(path, generation, departement)
+
+
+def background(path: str, generation: tuple) -> None:
+    """Read into the caches what each département's pages open with (see the module's
+    docstring): the same private cached functions, with the same arguments, as
+    `db.months`, `db.communes_par_territoire`, `db.stock_grille`, `db.summary` and
+    `db.series` of a view of the whole département over the default period."""
+    for departement in db._departements(path, generation):
+        months = db._months(path, generation, departement)  # newest first
         if not months:
             continue
         partition = db._communes_par_territoire(path, generation, departement)
@@ -169,6 +172,12 @@ def fill(path: str, generation: tuple) -> None:
         bilan(path, generation, departement)
 
 
+def fill(path: str, generation: tuple) -> None:
+    """The whole filling: the landing pages, then the rest."""
+    landing(path, generation)
+    background(path, generation)
+
+
 def lower_priority() -> None:
     """Give the filling thread the lowest CPU priority, so that a user's page run always
     goes first on a busy server (this thread only; not Linux: it keeps the server's)."""
@@ -177,9 +186,14 @@ def lower_priority() -> None:
 
 
 def _run(path: str, generation: tuple) -> None:
-    lower_priority()
+    """The landing pages at the server's priority: a committee member who arrives during
+    them waits for this very work (the page waits on the cache key the thread is
+    computing), which a starved thread would stretch by minutes on a busy machine; the
+    rest at the lowest priority."""
     try:
-        fill(path, generation)
+        landing(path, generation)
+        lower_priority()
+        background(path, generation)
     except Exception:  # a cache left cold is only slower; the page reports real errors
         LOG.exception("préchargement des caches interrompu")
 
