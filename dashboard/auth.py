@@ -8,11 +8,15 @@ first, so a page reached by its URL without the right role refuses to render.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import navigation, web
 from dashboard.texte import for_markdown
@@ -31,6 +35,9 @@ COOKIE_TO_CLEAR = "cookie_a_effacer"
 TOUCH_EVERY = timedelta(minutes=1)
 
 ROLE_PAGES = navigation.ROLE_PAGES  # pages each role may open (dashboard/navigation.py)
+# The département whose default views the server's filling builds (dashboard/warm.py), in
+# the filling thread only (a thread starts with no context value: a page run never has one).
+_FILLING: ContextVar[str | None] = ContextVar("prechargement", default=None)
 
 
 def db_path():
@@ -229,7 +236,10 @@ def authorise(departement: str) -> None:
 
     Called by dashboard/db.py before any figure is read, so that a page cannot forget it;
     the pages' own filters, which only offer the user's départements, stay as a second line.
+    The server's filling (`filling`) builds views of one département outside any page run.
     """
+    if _FILLING.get() == departement and get_script_run_ctx(suppress_warning=True) is None:
+        return
     user = current_user()
     if user is not None and user.sees(departement):
         return
@@ -237,6 +247,22 @@ def authorise(departement: str) -> None:
     access.audit(db_path(), login, "acces_refuse", "refuse", departement=departement)
     st.error("Vous n'avez pas accès aux données de ce département.")
     st.stop()
+
+
+@contextlib.contextmanager
+def filling(departement: str) -> Iterator[None]:
+    """Build a page's view of `departement` with no user, for the server's filling of the
+    caches after a load (dashboard/warm.py, `figure_cache.prebuild`): `authorise` lets this
+    département, and only it, through, in this thread and outside any page run. What is
+    built goes into the shared caches only; a page authorises its own user before it reads
+    them (`figure_cache.view`)."""
+    if get_script_run_ctx(suppress_warning=True) is not None:
+        raise RuntimeError("le préchargement ne s'exécute pas dans une page")
+    token = _FILLING.set(departement)
+    try:
+        yield
+    finally:
+        _FILLING.reset(token)
 
 
 def sees_load(user: User, departement: str | None, operator: str | None) -> bool:

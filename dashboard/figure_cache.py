@@ -16,6 +16,11 @@ it is never changed after it is built (st.plotly_chart copies it into its messag
 A page's view (`view`: the Synthèse's tiles with their year-ago and 12-month context) is
 cached under the same key, after its département is authorised: it is rebuilt only when the data, the viewer's threshold or a file it reads (`stamp`)
 change. The views read no clock and draw nothing: they are functions of that key.
+
+After a load, the server builds the committee's landing view and its figures ahead
+(`prebuild_view`, `prebuild_figure`, called by dashboard/warm.py) under the very keys a
+page computes, at the published threshold: nothing per user, and a page still authorises
+its département before it reads them.
 """
 
 from __future__ import annotations
@@ -53,12 +58,16 @@ def key_of_view() -> tuple[tuple | None, str | None, int]:
     return db.generation(), st.query_params.get("dep"), masking.threshold()
 
 
+def _name(build: Callable[..., Any]) -> str:
+    return f"{build.__module__}.{build.__qualname__}"
+
+
 def figure(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
     """`build(*args, **kwargs)` (a builder of dashboard/figures.py), built once per
     arguments and view (`key_of_view`)."""
     generation, departement, limit = key_of_view()
     return _figure(
-        f"{build.__module__}.{build.__qualname__}",
+        _name(build),
         generation,
         departement,
         limit,
@@ -95,10 +104,28 @@ def view(build: Callable[..., Any], *args: Any, departement: str, stamp: tuple =
     frames it formats)."""
     auth.authorise(departement)
     return _view(
-        f"{build.__module__}.{build.__qualname__}",
+        _name(build),
         db.generation(),
         masking.threshold(),
         stamp,
         args,
         build,
     )
+
+
+def prebuild_view(
+    build: Callable[..., Any], *args: Any, departement: str, generation: tuple, stamp: tuple = ()
+) -> Any:
+    """`view` built ahead by the server's filling (dashboard/warm.py), outside any page run
+    and user: under the key `view` gives it for a viewer at the threshold in force in the
+    filling thread (the published one), its département let through by `auth.filling`."""
+    with auth.filling(departement):
+        return _view(_name(build), generation, masking.threshold(), stamp, args, build)
+
+
+def prebuild_figure(
+    build: Callable[..., go.Figure], *args: Any, departement: str, generation: tuple
+) -> go.Figure:
+    """`figure` built ahead by the server's filling, under the key `figure` gives it in a
+    view of `departement` (the address's « dep ») at the published threshold."""
+    return _figure(_name(build), generation, departement, masking.threshold(), args, (), build)

@@ -7,14 +7,17 @@ territoires, its masking grid and each indicator family over the default period,
 the whole département, the Synthèse of the latest month, the two default cohortes of the
 Cohortes page (funnel and curves) and the Bilan DREES of the default year and population.
 
-Only the data caches of dashboard/db.py are filled, with the very keys the pages use
+The data caches of dashboard/db.py are filled with the very keys the pages use
 (warehouse path and generation, département, month, territoire): raw indicator results,
-which a view masks at its own threshold when it draws them. The one masking result
-filled is the grid decision across territoires at the published threshold, under that
-threshold (`decisions`). Nothing per user, no figure (the figure cache is keyed by the
-viewer's threshold): a page still authorises its département before it reads any of
-them (`db.family`, `db.summary`, `partition.grid`).
-The thread runs at the lowest CPU priority, behind the users' requests.
+which a view masks at its own threshold when it draws them. The masking results filled
+are the grid decisions across territoires at the published threshold, under that
+threshold (`decisions`), and the one page view built is the committee's landing page:
+the Synthèse of the latest month for the whole département and its figures, at the
+published threshold, under that threshold (`synthese`, first of all, so that a
+committee member arriving during the filling waits for it alone, at the server's
+priority). Nothing per user: a page still authorises its département before it reads
+any of them (`db.family`, `db.summary`, `partition.grid`, `figure_cache.view`).
+The rest runs at the lowest CPU priority, behind the users' requests.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ import logging
 import os
 import threading
 
-from dashboard import db, filters, serve
+from dashboard import db, figure_cache, figures, filters, headlines, serve, widgets
 from dashboard.views import cohortes as cohortes_view
 from dashboard.views import oarsa as oarsa_view
 from dashboard.views import partition as partition_view
+from dashboard.views import synthese as synthese_view
 from pipelines import indicators, masking, masking_grids
 
 _LOCK = threading.Lock()
@@ -90,6 +94,28 @@ def decisions(
             )
 
 
+def synthese(generation: tuple, departement: str, month: str) -> None:
+    """The Synthèse of `month` for the whole département as the page opens it, with its
+    figures (the trends with a target, the two distributions), under the keys the page
+    computes (`synthese_view.synthese_view`, `figure_cache.figure`): its data are read on
+    the way, through the same cached functions."""
+    view = figure_cache.prebuild_view(
+        synthese_view._synthese_view, departement, month, None, departement=departement,
+        generation=generation, stamp=headlines.Yardsticks.stamp(),
+    )  # fmt: skip
+    drawn = [
+        (figures.trend_with_target, args)
+        for group in view.groups
+        for _, args in synthese_view.objectif_figures(group)
+    ] + [
+        (figures.distribution, widgets.distribution_args(d.counts, d.family, d.labels, d.title,
+                                                         d.linked))
+        for d in view.distributions if d.counts
+    ]  # fmt: skip
+    for build, args in drawn:
+        figure_cache.prebuild_figure(build, *args, departement=departement, generation=generation)
+
+
 def cohortes(path: str, generation: tuple, departement: str, months: list[str]) -> None:
     """The two cohortes the Cohortes page opens with (`cohortes.default_months`, every
     other choice at its first option, the default horizon), funnel and curves, with the
@@ -114,7 +140,16 @@ def bilan(path: str, generation: tuple, departement: str) -> None:
     oarsa_view._compute(path, generation, departement, year, oarsa_view.regle_par_defaut())
 
 
-def fill(path: str, generation: tuple) -> None:
+def landing(path: str, generation: tuple) -> None:
+    """Each département's Synthèse of the latest month (`synthese`): the committee's
+    landing page, filled first."""
+    for departement in db._departements(path, generation):
+        months = db._months(path, generation, departement)  # newest first
+        if months:
+            synthese(generation, departement, months[0])
+
+
+def background(path: str, generation: tuple) -> None:
     """Read into the caches what each département's pages open with (see the module's
     docstring): the same private cached functions, with the same arguments, as
     `db.months`, `db.communes_par_territoire`, `db.stock_grille`, `db.summary` and
@@ -137,6 +172,12 @@ def fill(path: str, generation: tuple) -> None:
         bilan(path, generation, departement)
 
 
+def fill(path: str, generation: tuple) -> None:
+    """The whole filling: the landing pages, then the rest."""
+    landing(path, generation)
+    background(path, generation)
+
+
 def lower_priority() -> None:
     """Give the filling thread the lowest CPU priority, so that a user's page run always
     goes first on a busy server (this thread only; not Linux: it keeps the server's)."""
@@ -145,9 +186,14 @@ def lower_priority() -> None:
 
 
 def _run(path: str, generation: tuple) -> None:
-    lower_priority()
+    """The landing pages at the server's priority: a committee member who arrives during
+    them waits for this very work (the page waits on the cache key the thread is
+    computing), which a starved thread would stretch by minutes on a busy machine; the
+    rest at the lowest priority."""
     try:
-        fill(path, generation)
+        landing(path, generation)
+        lower_priority()
+        background(path, generation)
     except Exception:  # a cache left cold is only slower; the page reports real errors
         LOG.exception("préchargement des caches interrompu")
 

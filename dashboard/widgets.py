@@ -224,6 +224,19 @@ def masked_frame(
     return figures.masked_frame(counts, labels, masking.threshold(), linked)
 
 
+def distribution_args(
+    counts: dict[str, int],
+    family: str,
+    labels: dict[str, str],
+    title: str,
+    linked: frozenset[str] | None = None,
+) -> tuple:
+    """The arguments of `figures.distribution` for a distribution masked at this view's
+    threshold: `distribution` draws it, the server's filling builds it ahead
+    (dashboard/warm.py)."""
+    return masked_frame(counts, labels, linked), family, title
+
+
 def distribution(
     counts: dict[str, int],
     family: str,
@@ -238,8 +251,9 @@ def distribution(
     if not counts:
         st.info(f"{for_markdown(title)} : aucune donnée pour cette période.")
         return
-    frame = masked_frame(counts, labels, linked)
-    figure_cache.chart(figures.distribution, frame, family, title, key=key)
+    args = distribution_args(counts, family, labels, title, linked)
+    frame = args[0]
+    figure_cache.chart(figures.distribution, *args, key=key)
     st.caption(caption + masked_note())
     download(
         frame[["code", "libelle", "affiche"]].rename(columns={"affiche": "effectif"}), key, key

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import comite_download, figure_cache, figures, filters, widgets
 from dashboard.texte import for_markdown
-from dashboard.views.synthese import synthese_view, territoire_table
+from dashboard.views.synthese import objectif_figures, synthese_view, territoire_table
 
 DELTA_COLOURS = {"mieux": "green", "moins-bien": "red"}
 DELTA_ARROWS = {1: "up", -1: "down"}
@@ -34,18 +34,11 @@ for group in view.groups:
             column.caption(tile.caption)
         if tile.context:  # a year before, the trend, the target, the national figures
             column.caption("  \n".join(for_markdown(line) for line in tile.context))
-    targeted = [t for t in group.tiles if t.objectif and t.trend]
-    for column, tile in zip(st.columns(max(len(targeted), 2)), targeted, strict=False):
+    targeted = objectif_figures(group)
+    for column, (tile, args) in zip(st.columns(max(len(targeted), 2)), targeted, strict=False):
         with column:
             st.plotly_chart(
-                figure_cache.figure(
-                    figures.trend_with_target,
-                    list(tile.trend),
-                    f"{tile.label} et objectif",
-                    tile.is_share,
-                    tile.objectif.valeur,
-                    tile.objectif_text,
-                ),
+                figure_cache.figure(figures.trend_with_target, *args),
                 width="stretch",
                 key=f"objectif_{tile.key}",
             )

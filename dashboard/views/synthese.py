@@ -126,6 +126,17 @@ def _synthese_view(departement: str, month: str, communes: tuple[str, ...] | Non
     )
 
 
+def objectif_figures(group: headlines.Group) -> list[tuple[Tile, tuple]]:
+    """The tiles of `group` drawn with their target (a trend and an objectif), each with
+    the arguments of `figures.trend_with_target`: the page draws them, the server's filling
+    builds them ahead (dashboard/warm.py)."""
+    return [
+        (t, (list(t.trend), f"{t.label} et objectif", t.is_share, t.objectif.valeur,
+             t.objectif_text))
+        for t in group.tiles if t.objectif and t.trend
+    ]  # fmt: skip
+
+
 def _reader(departement: str, communes: tuple[str, ...] | None) -> headlines.Read:
     """The builder's history read through the page's cache (`db.series`)."""
 
