@@ -247,12 +247,15 @@ def authorise(departement: str) -> None:
     access.audit(db_path(), login, "acces_refuse", "refuse", departement=departement)
     st.error("Vous n'avez pas accès aux données de ce département.")
     st.stop()
+    # Outside a page run (a background thread, a bare call) `st.stop` does nothing: the
+    # read is refused here, so that no caller with no page to stop gets the data.
+    raise PermissionError(f"accès refusé aux données du département {departement}")
 
 
 @contextlib.contextmanager
 def filling(departement: str) -> Iterator[None]:
     """Build a page's view of `departement` with no user, for the server's filling of the
-    caches after a load (dashboard/warm.py, `figure_cache.prebuild`): `authorise` lets this
+    caches after a load (dashboard/warm.py, `figure_cache.prebuild_view`): `authorise` lets this
     département, and only it, through, in this thread and outside any page run. What is
     built goes into the shared caches only; a page authorises its own user before it reads
     them (`figure_cache.view`)."""

@@ -302,10 +302,10 @@ class Reads:
             )
         return self._grille.get(month) or indicators.grille_vide(self.partition)
 
-    def decision(self, family: str, month: str, whole: dict | None = None) -> set | None:
+    def decision(self, family: str, month: str, whole: dict | None = None) -> frozenset | None:
         """The month's decision over `family` (`whole`: the département's result, when
         the caller holds it); None when nothing is masked or the département has no
-        partition."""
+        partition. Frozen: every section and tile shares it, none can change it."""
         if self.limit <= 1 or not self.partition:
             return None
         if (family, month) not in self._decisions:
@@ -317,7 +317,9 @@ class Reads:
                     self.partition,
                     self.family(family, month) if whole is None else whole or {},
                 )
-            self._decisions[family, month] = masking_grids.crossed_hidden(family, *rows, self.limit)
+            self._decisions[family, month] = frozenset(
+                masking_grids.crossed_hidden(family, *rows, self.limit)
+            )
         return self._decisions[family, month]
 
 

@@ -186,13 +186,13 @@ def _cohorte_query(
     """One cohorte's `what` (entonnoir | courbes), authorised and cached: the arguments of
     `cohorte` and `cohorte_curves`, written once."""
     auth.authorise(departement)
-    return cohorte_cached(
+    return _cohorte_cached(
         str(db_path()), generation(), what, departement, base, debut, fin, communes,
         horizon, immatures, **filters,
     )  # fmt: skip
 
 
-def cohorte_cached(
+def _cohorte_cached(
     path: str,
     gen: tuple | None,
     what: str,

@@ -86,6 +86,7 @@ def chart(build: Callable[..., go.Figure], *args: Any, key: str) -> None:
 def _view(
     name: str,
     generation: tuple | None,
+    departement: str,
     limit: int,
     stamp: tuple,
     args: tuple,
@@ -101,11 +102,13 @@ def view(build: Callable[..., Any], *args: Any, departement: str, stamp: tuple =
     view: the cache never serves a département to a user who may not see it. The object
     is shared with later views, like the figures (some hold callables, which a copying
     cache could not pickle): a page never changes it (dashboard/widgets.py copies the
-    frames it formats)."""
+    frames it formats). The département authorised is part of the key: a view is only
+    ever served under the département that was authorised for it."""
     auth.authorise(departement)
     return _view(
         _name(build),
         db.generation(),
+        departement,
         masking.threshold(),
         stamp,
         args,
@@ -120,7 +123,7 @@ def prebuild_view(
     and user: under the key `view` gives it for a viewer at the threshold in force in the
     filling thread (the published one), its département let through by `auth.filling`."""
     with auth.filling(departement):
-        return _view(_name(build), generation, masking.threshold(), stamp, args, build)
+        return _view(_name(build), generation, departement, masking.threshold(), stamp, args, build)
 
 
 def prebuild_figure(

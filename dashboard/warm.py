@@ -127,7 +127,7 @@ def cohortes(path: str, generation: tuple, departement: str, months: list[str]) 
             continue
         choice = cohortes_view.Choice(base, chosen[0], chosen[-1])
         for what in ("entonnoir", "courbes"):
-            db.cohorte_cached(
+            db._cohorte_cached(
                 path, generation, what, departement, **choice._asdict(), communes=None,
                 horizon=cohortes_view.DEFAULT_HORIZON, immatures=immatures,
             )  # fmt: skip

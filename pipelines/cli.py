@@ -414,7 +414,7 @@ def _crossed_row(
     with the territoires (`masking_grids.decisions`), as the pages and the PDF read them:
     the month's, and for each latest complete cohorte its own month's, whose population
     the decision may hide. None without a partition (nothing to cross)."""
-    from pipelines import masking_grids, territoires
+    from pipelines import masking, masking_grids, territoires
 
     partition = territoires.communes_par_territoire(con, departement)
     if limit <= 1 or not partition:
@@ -437,7 +437,7 @@ def _crossed_row(
     for key, figure in (result.get("derniere_cohorte_complete") or {}).items():
         population = indicators.COMPLETE_FIGURES[key][2]
         if figure and population in row_of(figure["cohorte"]).get(population, ()):
-            complete = f"derniere_cohorte_complete.{key}"
+            complete = masking.complete_key(key)
             linked[complete] = frozenset({complete})
     return linked
 

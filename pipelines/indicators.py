@@ -768,7 +768,9 @@ def summary(
     Keys whose data are absent for the département are null, never a crash. `family`
     computes each family of a month (`direct` by default): the dashboard passes its cache,
     so that the months a Synthèse reads twice (this month's summary, the previous month's,
-    the cohortes looked back) are queried once.
+    the cohortes looked back) are queried once. A given `family` must read the scope
+    `communes` names (it is called with a family and a month only): the committee report's
+    reads (dashboard/comite.py) cover the whole département, with `communes` None.
     """
     family = family or direct(con, departement, communes)
     result: dict = {"departement": departement, "month": month}

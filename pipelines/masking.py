@@ -521,6 +521,15 @@ _NOT_MASKED_IN_DETAIL = ("part_orientes", "statut_de", "categorie_api", "contrai
                          "inscrits_orientes_ft", "liaison_flux")  # fmt: skip
 
 
+HOURS_PERSONS = "heures_hebdo.personnes"  # the contract's key of the persons in parcours
+
+
+def complete_key(key: str) -> str:
+    """The contract's key of a figure of the latest complete cohorte
+    (`indicators.summary`'s « derniere_cohorte_complete »), as a decision names it."""
+    return f"derniere_cohorte_complete.{key}"
+
+
 def masked_summary(
     result: dict, limit: int | None = None, linked: Mapping[str, Iterable[str]] | None = None
 ) -> dict:
@@ -562,7 +571,7 @@ def masked_summary(
         if key != "rdv_par_personne" and out.get(key) is not None:
             out[key] = None if hidden(key) else masked_count(out[key], limit)
     hours = out.get("heures_hebdo")
-    persons = "heures_hebdo.personnes"
+    persons = HOURS_PERSONS
     if hours and not share_allowed(hours.get("personnes") or 0, limit, hidden(persons)):
         out["heures_hebdo"] = {**hours, "personnes": None if hidden(persons) else masked_count(
                                    hours["personnes"], limit),
@@ -574,7 +583,7 @@ def masked_summary(
     complete = out.get("derniere_cohorte_complete") or {}
     out["derniere_cohorte_complete"] = {  # its cohorte's decision: `complete` below
         k: (None if v and not share_allowed(v.get("entrants", v.get("orientes")) or 0, limit,
-                                            hidden(f"derniere_cohorte_complete.{k}"))
+                                            hidden(complete_key(k)))
             else v)
         for k, v in complete.items()
     }  # fmt: skip

@@ -179,7 +179,7 @@ def total_hidden(hidden: set, row: str) -> bool:
 
 # The keys of the `indicators` contract (`indicators.summary`) a grid's cells are printed
 # under, when not the grid's own name (a single count's code is its own key).
-SUMMARY_KEYS = {"structure": "structure_suivi.principale", "personnes": "heures_hebdo.personnes"}
+SUMMARY_KEYS = {"structure": "structure_suivi.principale", "personnes": masking.HOURS_PERSONS}
 SUMMARY_TOTALS = {"stock": "stock_total"}  # a family's row total the contract prints
 
 

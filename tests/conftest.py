@@ -296,6 +296,23 @@ def forget_cached_views() -> None:
     masking_grids.forget_decisions()
 
 
+FILL_BOUND = 1800  # seconds: a hung filling fails its test instead of the whole run
+
+
+def run_and_wait_for_filling(run) -> None:
+    """Call `run` (a script run that starts the server's filling after a load,
+    dashboard/warm.py), check that it started a new filling thread, and wait until that
+    thread has ended: a state, not a time (FILL_BOUND only bounds a hung thread)."""
+    from dashboard import warm
+
+    before = len(warm._THREADS)
+    run()
+    assert len(warm._THREADS) > before, "no filling was started"
+    thread = warm._THREADS[-1]
+    thread.join(timeout=FILL_BOUND)
+    assert not thread.is_alive(), "the filling did not end"
+
+
 @pytest.fixture
 def cold_caches():
     """A first view after a load: `forget_cached_views` before and after the test."""

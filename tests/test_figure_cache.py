@@ -208,8 +208,8 @@ def test_a_cached_synthese_is_never_served_to_another_departement(
 
 
 def _recording(cached, months: list):
-    def record(name, generation, limit, stamp, args, _build):
+    def record(name, generation, departement, limit, stamp, args, _build):
         months.append(args[1])
-        return cached(name, generation, limit, stamp, args, _build)
+        return cached(name, generation, departement, limit, stamp, args, _build)
 
     return record

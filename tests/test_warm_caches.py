@@ -11,58 +11,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-import streamlit as st
 
 from dashboard import db, filters, serve, warm
-from pipelines import indicators, loader, masking_grids
+from pipelines import indicators, masking_grids
 from pipelines.access import User
-from tests.conftest import forget_cached_views, pecgm_lines, run_app, write_pecgm
+from tests.conftest import forget_cached_views, run_and_wait_for_filling, run_app
 
 
-@pytest.fixture
-def counted_queries(monkeypatch) -> Counter:
-    """Each indicator query asked, and each masking grid decision computed, the warming
-    thread's included."""
-    asked: Counter = Counter()
-    lock = threading.Lock()
-    real = indicators.run
-
-    def counted(con, name, params):
-        with lock:
-            asked[name] += 1
-        return real(con, name, params)
-
-    real_decision = masking_grids.crossed_hidden
-
-    def decided(*args):
-        with lock:
-            asked["decisions"] += 1
-        return real_decision(*args)
-
-    monkeypatch.setattr(indicators, "run", counted)
-    monkeypatch.setattr(masking_grids, "crossed_hidden", decided)
-    return asked
-
-
-FILL_BOUND = 1800  # seconds: a hung filling fails the test instead of the whole run
-
-
-@pytest.fixture
-def enabled(monkeypatch, cold_caches):
-    """The server's filling, from cold caches, at the test's own priority: the server
-    lowers the thread's (warm.lower_priority), which on a machine kept busy by other
-    tests would starve it for minutes; the test waits for the thread to end, not for a
-    time."""
-    monkeypatch.setenv(serve.PRECHARGEMENT, "1")  # as the server sets it
-    monkeypatch.setattr(warm, "_STARTED", set())
-    monkeypatch.setattr(warm, "lower_priority", lambda: None)
-
-
-def _filled(thread) -> None:
-    """Wait until the filling thread has ended."""
-    assert thread is not None, "no filling was started"
-    thread.join(timeout=FILL_BOUND)
-    assert not thread.is_alive(), "the filling did not end"
+def _sign_in_form() -> None:
+    assert not run_app(None).exception
 
 
 def _default_reads(departement: str) -> None:
@@ -79,25 +36,6 @@ def _default_reads(departement: str) -> None:
         else:
             db.family(name, departement)
     db.summary(departement, months[0])
-
-
-def test_a_load_that_commits_is_followed_by_a_new_filling(
-    settings, enabled, monkeypatch, counted_queries
-) -> None:
-    path = write_pecgm(settings.db_path.parent.parent / "in" / "p.txt", pecgm_lines(30))
-    assert loader.load("pecgm", path, settings).status == "loaded"
-    _filled(warm.after_load())
-    later = write_pecgm(path.with_name("q.txt"), pecgm_lines(30, month="2026-11"))
-    assert loader.load("pecgm", later, settings).status == "loaded"  # a new generation
-    _filled(warm.after_load())  # the new generation is filled too
-    counted_queries.clear()
-    st.session_state["utilisateur"] = User("analyste.2a", "analyste", ("2A",))
-    try:
-        assert db.months("2A")[0] == "2026-11"
-        _default_reads("2A")
-    finally:
-        st.session_state.clear()
-    assert counted_queries == Counter()
 
 
 def test_the_filling_is_off_outside_the_server(sample_db, monkeypatch) -> None:
@@ -128,9 +66,10 @@ def filled_demo(sample_db) -> Filling:
     """One filling of the demo warehouse from cold caches, started as the server starts
     it (the sign-in form's run), shared by the tests that open a page after it (a filling
     costs a quarter of a minute): what it asked and computed, counted, the counter kept
-    counting (indicator queries, masking decisions, cohortes and bilans DREES). The
-    module's tests run on one worker, in file order (its xdist group): the tests that
-    empty the caches (`enabled`) come before the first one that uses this filling."""
+    counting (indicator queries, masking decisions, cohortes and bilans DREES). The tests
+    that use it form the module's xdist group (tests/conftest.py): one worker runs them
+    in a row. No test of this module empties the caches: those that fill from cold and
+    load again are in tests/test_warm_generations.py."""
     from pipelines import oarsa
 
     asked: Counter = Counter()
@@ -156,8 +95,7 @@ def filled_demo(sample_db) -> Filling:
         counting(masking_grids, "crossed_hidden", "decisions")
         for module, name in zip((indicators, indicators, oarsa), COMPUTED, strict=True):
             counting(module, name, name)
-        assert not run_app(None).exception  # the sign-in form's run starts the filling
-        _filled(warm._THREADS[-1])
+        run_and_wait_for_filling(_sign_in_form)  # its run starts the filling
         yield Filling(Counter(asked), asked, sample_db)
         forget_cached_views()
 

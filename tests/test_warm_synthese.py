@@ -13,10 +13,9 @@ import pytest
 
 from dashboard import auth, figure_cache, figures, serve, warm
 from dashboard.views import synthese as synthese_view
+from pipelines import indicators, warehouse
 from pipelines.access import User
-from tests.conftest import run_app
-
-FILL_BOUND = 1800  # seconds: a hung filling fails the test instead of the whole run
+from tests.conftest import run_and_wait_for_filling, run_app
 
 
 @pytest.fixture
@@ -43,12 +42,13 @@ def built(monkeypatch, sample_db, cold_caches) -> Counter:
     figure_cache._figure.clear()
 
 
+def _sign_in_form() -> None:
+    assert not run_app(None).exception
+
+
 def _filled() -> None:
     """The sign-in form's run starts the filling; wait until it has ended."""
-    assert not run_app(None).exception
-    thread = warm._THREADS[-1]
-    thread.join(timeout=FILL_BOUND)
-    assert not thread.is_alive(), "the filling did not end"
+    run_and_wait_for_filling(_sign_in_form)
 
 
 def test_the_synthese_opened_after_the_filling_builds_nothing(built) -> None:
@@ -62,31 +62,61 @@ def test_the_synthese_opened_after_the_filling_builds_nothing(built) -> None:
     assert built == Counter(), "the first view after the filling built a view or a figure"
 
 
-def test_a_user_of_another_departement_is_refused_the_prebuilt_view(built) -> None:
+def test_a_user_of_another_departement_is_refused_the_prebuilt_view(
+    built, sample_db, monkeypatch
+) -> None:
+    """The page of a 2B user asked for 2A shows no tile; and the view itself, asked for
+    2A in that user's session (what a page that forgot its filter would do), is refused
+    before the prebuilt view is read, and nothing is built for it."""
     _filled()
     at = run_app(User("x", "comite", ("2B",)), {"dep": "2A"}, "pages/synthese.py")
     assert not at.exception
-    assert not any("2A" in m.value for m in at.metric), "a 2A figure shown to a 2B user"
-    assert not any("Département 2A" in c.value for c in at.caption)
-
-
-class Refused(Exception):
-    """`st.stop` of a refusal (a no-op in Streamlit's bare mode: made visible here)."""
+    assert not at.metric, "a tile shown to a user of another département"
+    con = warehouse.open_reader(sample_db)
+    try:
+        month = max(indicators.months_available(con, "2A"))
+    finally:
+        con.close()
+    built.clear()
+    monkeypatch.setattr(auth, "current_user", lambda: User("x", "comite", ("2B",)))
+    with pytest.raises(PermissionError):
+        synthese_view.synthese_view("2A", month, None)
+    assert built == Counter()
 
 
 def test_the_filling_lets_one_departement_through_outside_a_page_only(
     sample_db, monkeypatch
 ) -> None:
-    """`auth.filling` opens its département alone: another one is still refused."""
+    """`auth.filling` opens its département alone: another one is still refused, and
+    outside a page run a refusal raises (`st.stop` would do nothing there)."""
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
-
-    def refused() -> None:
-        raise Refused
-
-    monkeypatch.setattr(auth.st, "stop", refused)
     with auth.filling("2A"):
         auth.authorise("2A")
-        with pytest.raises(Refused):
+        with pytest.raises(PermissionError):
             auth.authorise("2B")
-    with pytest.raises(Refused):
+    with pytest.raises(PermissionError):
         auth.authorise("2A")  # the filling over: no user, refused
+
+
+class Stopped(Exception):
+    """`st.stop` of a refusal inside a page run (simulated: the test has no page run)."""
+
+
+def test_the_filling_opens_nothing_inside_a_page_run(sample_db, monkeypatch) -> None:
+    """Inside a page run the filling's département is never let through, even if the
+    run's context held it; and a filling cannot be started from a page."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+
+    def stopped() -> None:
+        raise Stopped
+
+    monkeypatch.setattr(auth.st, "stop", stopped)
+    monkeypatch.setattr(auth, "get_script_run_ctx", lambda suppress_warning=False: object())
+    token = auth._FILLING.set("2A")  # as if a page run had inherited it
+    try:
+        with pytest.raises(Stopped):
+            auth.authorise("2A")
+    finally:
+        auth._FILLING.reset(token)
+    with pytest.raises(RuntimeError), auth.filling("2A"):
+        pass

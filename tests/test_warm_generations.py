@@ -1,0 +1,80 @@
+"""A load that commits a new warehouse generation is followed by a new filling of the
+caches (dashboard/warm.py), from cold caches: after it, the pages' first reads of the new
+month ask the warehouse nothing. Apart from tests/test_warm_caches.py, whose tests share
+one filling that these tests' emptied caches would undo."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+import streamlit as st
+
+from dashboard import db, serve, warm
+from pipelines import indicators, loader, masking_grids
+from pipelines.access import User
+from tests.conftest import FILL_BOUND, pecgm_lines, write_pecgm
+from tests.test_warm_caches import _default_reads
+
+
+@pytest.fixture
+def counted_queries(monkeypatch) -> Counter:
+    """Each indicator query asked, and each masking grid decision computed, the warming
+    thread's included."""
+    asked: Counter = Counter()
+    lock = threading.Lock()
+    real = indicators.run
+
+    def counted(con, name, params):
+        with lock:
+            asked[name] += 1
+        return real(con, name, params)
+
+    real_decision = masking_grids.crossed_hidden
+
+    def decided(*args):
+        with lock:
+            asked["decisions"] += 1
+        return real_decision(*args)
+
+    monkeypatch.setattr(indicators, "run", counted)
+    monkeypatch.setattr(masking_grids, "crossed_hidden", decided)
+    return asked
+
+
+@pytest.fixture
+def enabled(monkeypatch, cold_caches):
+    """The server's filling, from cold caches, at the test's own priority: the server
+    lowers the thread's (warm.lower_priority), which on a machine kept busy by other
+    tests would starve it for minutes; the test waits for the thread to end, not for a
+    time."""
+    monkeypatch.setenv(serve.PRECHARGEMENT, "1")  # as the server sets it
+    monkeypatch.setattr(warm, "_STARTED", set())
+    monkeypatch.setattr(warm, "lower_priority", lambda: None)
+
+
+def _filled(thread) -> None:
+    """Wait until the filling thread `warm.after_load` started has ended."""
+    assert thread is not None, "no filling was started"
+    thread.join(timeout=FILL_BOUND)
+    assert not thread.is_alive(), "the filling did not end"
+
+
+def test_a_load_that_commits_is_followed_by_a_new_filling(
+    settings, enabled, monkeypatch, counted_queries
+) -> None:
+    path = write_pecgm(settings.db_path.parent.parent / "in" / "p.txt", pecgm_lines(30))
+    assert loader.load("pecgm", path, settings).status == "loaded"
+    _filled(warm.after_load())
+    later = write_pecgm(path.with_name("q.txt"), pecgm_lines(30, month="2026-11"))
+    assert loader.load("pecgm", later, settings).status == "loaded"  # a new generation
+    _filled(warm.after_load())  # the new generation is filled too
+    counted_queries.clear()
+    st.session_state["utilisateur"] = User("analyste.2a", "analyste", ("2A",))
+    try:
+        assert db.months("2A")[0] == "2026-11"
+        _default_reads("2A")
+    finally:
+        st.session_state.clear()
+    assert counted_queries == Counter()
