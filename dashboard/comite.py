@@ -313,9 +313,7 @@ class Reads:
                 rows = self._stock_rows(month)
             else:
                 rows = masking_grids.family_rows(
-                    lambda cs: self.family(family, month, cs),
-                    self.partition,
-                    self.family(family, month) if whole is None else whole or {},
+                    lambda cs: self.family(family, month, cs), self.partition, whole
                 )
             self._decisions[family, month] = frozenset(
                 masking_grids.crossed_hidden(family, *rows, self.limit)
