@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 
@@ -346,3 +346,26 @@ def log_export(name: str) -> None:
     user = current_user()
     if user is not None:
         access.audit(db_path(), user.login, "export", fichier=name, non_masque=mask_limit() == 1)
+
+
+def audited_on_delivery(name: str, build: Callable[[], bytes]) -> Callable[[], bytes]:
+    """The data of a download built only when the browser asks for it, audited then.
+
+    Streamlit runs such a callable on a thread of its own, outside the page's run (no
+    session state there): the login and whether this view is unmasked are taken now, when
+    the button is drawn. The button must not rerun the page on click (`on_click="ignore"`):
+    the browser sends the rerun before the file request, and a rerun that ends first
+    replaces the callable the click asked for, so the download never comes (seen in CI on
+    a loaded machine). The audit row is written when the file really leaves the server."""
+    user = current_user()
+    login = user.login if user is not None else None
+    unmasked = mask_limit() == 1
+    path = db_path()
+
+    def deliver() -> bytes:
+        data = build()
+        if login is not None:
+            access.audit(path, login, "export", fichier=name, non_masque=unmasked)
+        return data
+
+    return deliver

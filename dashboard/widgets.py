@@ -195,26 +195,41 @@ def download(
     """
     cols = st.columns(2) if excel else [where or st]
     name = export.file_stem(name, st.query_params.get("dep"), st.query_params.get("mois"))
-    cols[0].download_button(
-        label,
-        lambda: export.csv_bytes(frame),  # built on click only: most views never download
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=f"csv_{key}",
-        disabled=frame.empty,
-        on_click=auth.log_export,
-        args=(f"{name}.csv",),
-    )
+    # built on click only: most views never download
+    built_on_click(
+        cols[0], label, lambda: export.csv_bytes(frame), f"{name}.csv", "text/csv",
+        key=f"csv_{key}", disabled=frame.empty,
+    )  # fmt: skip
     if excel:
-        cols[1].download_button(
-            "Télécharger les données (Excel)",
-            lambda: export.xlsx_bytes(frame),
-            file_name=f"{name}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        built_on_click(
+            cols[1], "Télécharger les données (Excel)", lambda: export.xlsx_bytes(frame),
+            f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"xlsx_{key}",
-            on_click=auth.log_export,
-            args=(f"{name}.xlsx",),
-        )
+        )  # fmt: skip
+
+
+def built_on_click(
+    where,
+    label: str,
+    build: Callable[[], bytes],
+    file_name: str,
+    mime: str,
+    key: str,
+    disabled: bool = False,
+) -> None:
+    """A download button whose file is built when clicked, audited when delivered.
+
+    The click does not rerun the page: see `auth.audited_on_delivery` for the race a rerun
+    would start with the file request."""
+    where.download_button(
+        label,
+        auth.audited_on_delivery(file_name, build),
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        disabled=disabled,
+        on_click="ignore",
+    )
 
 
 def masked_frame(

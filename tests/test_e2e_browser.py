@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from dashboard import navigation
 from dashboard.views.qualite import ZIP_LABEL
+from pipelines import access
 from pipelines.access import DEMO_PASSWORD
 
 REPO = Path(__file__).resolve().parents[1]
@@ -242,6 +243,9 @@ def test_change_a_filter_check_a_figure_download_an_export(server, page, sample_
     text = saved.read_text(encoding="utf-8-sig")
     assert text.splitlines()[0] == "code;libelle;effectif"
     assert download.suggested_filename == "categorie_2A_2026-06.csv"
+    # the export is audited when the file left the server, under the signed-in login
+    exports = [r for r in access.audit_rows(sample_db, 50) if r[3] == "export"]
+    assert any(r[2] == "comite" and "categorie_2A_2026-06.csv" in r[5] for r in exports)
 
 
 def test_provisional_values_are_drawn_apart(server, browser, sample_db) -> None:
