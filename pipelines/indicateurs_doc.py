@@ -16,9 +16,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from pipelines import generated_doc
+from pipelines.readers.yaml_file import read_yaml
 from pipelines.settings import SQL_DIR
 
 INDICATORS_DIR = SQL_DIR / "indicators"
@@ -38,7 +37,7 @@ REQUIRED = ("libelle", *FIELDS)
 
 
 def _load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)  # libyaml: a page's first view reads every definition
 
 
 @cache

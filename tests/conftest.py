@@ -353,22 +353,65 @@ SHARED_SCOPES = ("class", "module", "package")
 def pytest_collection_modifyitems(config, items) -> None:
     """`make test` runs on xdist workers (`--dist loadgroup`): a test that uses a fixture
     shared by its module (a warehouse loaded for the module) joins its module's group, so
-    the module runs on one worker and builds that fixture once; every other test goes to
-    whichever worker is free (session fixtures, such as the browser tests' server and
-    Chromium, are built once per worker and pin nothing)."""
+    the module runs on one worker and builds that fixture once; a test that drives the
+    browser or the served dashboard joins BROWSER_GROUP; every other test goes to
+    whichever worker is free."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
         fixtures = getattr(item, "_fixtureinfo", None)
         if fixtures is None:
             continue
-        if any(d[-1].scope in SHARED_SCOPES for d in fixtures.name2fixturedefs.values()):
+        if BROWSER_GROUP_FIXTURES & set(fixtures.names_closure):
+            item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP))
+        elif any(d[-1].scope in SHARED_SCOPES for d in fixtures.name2fixturedefs.values()):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
+GROUPS_LOST = pytest.StashKey[str]()
+
+
+def pytest_collection_finish(session) -> None:
+    """Fail the run when xdist's groups are lost: `--dist loadgroup` marks a grouped test
+    by a suffix of its node id, which pytest 9.2 no longer lets it write
+    (pytest-dev/pytest-xdist#1386; pytest is pinned below it in requirements-dev.txt).
+    Nothing else would fail then: module fixtures would be built once per test that uses
+    them, and the run would take minutes longer. Every test then fails with the reason."""
+    config = session.config
+    if not hasattr(config, "workerinput") or not config.getvalue("loadgroup"):
+        return
+    lost = [
+        item.nodeid
+        for item in session.items
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+    ]
+    if lost:
+        config.stash[GROUPS_LOST] = (
+            f"pytest-xdist n'a pas pu grouper {len(lost)} tests (--dist loadgroup), par "
+            f"exemple {lost[0]} : version de pytest incompatible avec pytest-xdist."
+        )
+
+
+def pytest_runtest_setup(item) -> None:
+    if GROUPS_LOST in item.config.stash:
+        pytest.fail(item.config.stash[GROUPS_LOST], pytrace=False)
+
+
+# Every test that drives Chromium or the served dashboard runs on one worker, one after
+# the other: one Streamlit server (and its filling of the caches), one Chromium and one
+# set of cold views for the whole run, where a worker each computed them twice. The
+# largest group, xdist hands it out first (--loadscope-reorder, its default): the other
+# worker takes the rest meanwhile.
+BROWSER_GROUP = "navigateur"
+BROWSER_GROUP_FIXTURES = {
+    "server",
+    "browser",
+}  # `page` asks for `browser`; a test may name a parameter `page`
+
+
 # The browser harness, session-scoped: one Streamlit server on the demo warehouse and one
-# Chromium per xdist worker, shared by every browser module (each module used to start its
-# own, a minute of start-up and a module-wide xdist group each). Tests stay independent:
+# Chromium, shared by every browser module, all of them on one xdist worker
+# (BROWSER_GROUP). Tests stay independent:
 # each one gets a fresh browser context (cookies, storage, session of its own), and a test
 # that changes the warehouse adds its own account or copy.
 @pytest.fixture(scope="session")

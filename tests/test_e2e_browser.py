@@ -93,7 +93,7 @@ def serve(env: dict[str, str], *options: str, port: int | None = None):
 
 # The fixtures `server` (the demo warehouse served by Streamlit), `browser` (one Chromium)
 # and `page` (a fresh browser context per test) live in tests/conftest.py, session-scoped:
-# one server and one Chromium per xdist worker for every browser module.
+# one server and one Chromium for every browser module, on one xdist worker (BROWSER_GROUP).
 
 
 # Streamlit marks its app root `data-test-script-state="running"` from the moment the
