@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from typing import NamedTuple
 
 import pytest
 
@@ -15,47 +16,65 @@ from dashboard import auth, figure_cache, figures, serve, warm
 from dashboard.views import synthese as synthese_view
 from pipelines import indicators, warehouse
 from pipelines.access import User
-from tests.conftest import run_and_wait_for_filling, run_app
+from tests.conftest import forget_cached_views, run_and_wait_for_filling, run_app
+
+
+class Filled(NamedTuple):
+    """What the filling built (`by_filling`), and each build since, counted (`built`; a
+    test clears it before it opens a page)."""
+
+    by_filling: Counter
+    built: Counter
+
+
+@pytest.fixture(scope="module")
+def filled(sample_db) -> Filled:
+    """One filling from cold caches (the figures' too), the server's filling on at the
+    test's priority, each Synthèse view and figure built counted, the filling thread's
+    included; shared by the module's tests that open a page after it (a filling costs a
+    quarter of a minute): they form the module's xdist group (tests/conftest.py)."""
+    counts: Counter = Counter()
+    with pytest.MonkeyPatch.context() as mp:
+        forget_cached_views()
+        figure_cache._figure.clear()
+        mp.setenv("PILOTAGE_DB", str(sample_db))
+        mp.setenv(serve.PRECHARGEMENT, "1")
+        mp.setattr(warm, "_STARTED", set())
+        mp.setattr(warm, "lower_priority", lambda: None)
+        for module, name in ((synthese_view, "_synthese_view"), (figures, "trend_with_target"),
+                             (figures, "distribution")):  # fmt: skip
+            real = getattr(module, name)
+
+            @functools.wraps(real)  # the same cache key: module and qualified name
+            def counted(*args, real=real, name=name, **kwargs):
+                counts[name] += 1
+                return real(*args, **kwargs)
+
+            mp.setattr(module, name, counted)
+        # the sign-in form's run starts the filling; wait until it has ended
+        run_and_wait_for_filling(_sign_in_form)
+        yield Filled(Counter(counts), counts)
+        forget_cached_views()
+        figure_cache._figure.clear()
 
 
 @pytest.fixture
-def built(monkeypatch, sample_db, cold_caches) -> Counter:
-    """Each Synthèse view and figure built, the filling thread's included; the server's
-    filling on, from cold caches (the figures' too), at the test's priority."""
+def built(filled, sample_db, monkeypatch) -> Counter:
+    """The builds counted since the shared filling, from now on."""
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
-    monkeypatch.setenv(serve.PRECHARGEMENT, "1")
-    monkeypatch.setattr(warm, "_STARTED", set())
-    monkeypatch.setattr(warm, "lower_priority", lambda: None)
-    figure_cache._figure.clear()
-    counts: Counter = Counter()
-    for module, name in ((synthese_view, "_synthese_view"), (figures, "trend_with_target"),
-                         (figures, "distribution")):  # fmt: skip
-        real = getattr(module, name)
-
-        @functools.wraps(real)  # the same cache key: module and qualified name
-        def counted(*args, real=real, name=name, **kwargs):
-            counts[name] += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(module, name, counted)
-    yield counts
-    figure_cache._figure.clear()
+    filled.built.clear()
+    return filled.built
 
 
 def _sign_in_form() -> None:
     assert not run_app(None).exception
 
 
-def _filled() -> None:
-    """The sign-in form's run starts the filling; wait until it has ended."""
-    run_and_wait_for_filling(_sign_in_form)
-
-
-def test_the_synthese_opened_after_the_filling_builds_nothing(built) -> None:
-    _filled()
-    assert built["_synthese_view"] == 1, "the filling built no Synthèse view"
-    assert built["trend_with_target"] and built["distribution"], "nor its figures"
-    built.clear()
+def test_the_synthese_opened_after_the_filling_builds_nothing(filled, built) -> None:
+    assert filled.by_filling["_synthese_view"] == 1, "the filling built no Synthèse view"
+    assert filled.by_filling["trend_with_target"] and filled.by_filling["distribution"], (
+        "nor its figures"
+    )
     at = run_app(User("c", "comite", ("2A",)), {"dep": "2A"}, "pages/synthese.py")
     assert not at.exception, [e.value for e in at.exception]
     assert at.title and not at.error
@@ -68,7 +87,6 @@ def test_a_user_of_another_departement_is_refused_the_prebuilt_view(
     """The page of a 2B user asked for 2A shows no tile; and the view itself, asked for
     2A in that user's session (what a page that forgot its filter would do), is refused
     before the prebuilt view is read, and nothing is built for it."""
-    _filled()
     at = run_app(User("x", "comite", ("2B",)), {"dep": "2A"}, "pages/synthese.py")
     assert not at.exception
     assert not at.metric, "a tile shown to a user of another département"
