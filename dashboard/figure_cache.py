@@ -65,15 +65,17 @@ def _name(build: Callable[..., Any]) -> str:
 def figure(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
     """`build(*args, **kwargs)` (a builder of dashboard/figures.py), built once per
     arguments and view (`key_of_view`)."""
-    generation, departement, limit = key_of_view()
+    return _figure_under(key_of_view(), build, args, kwargs)
+
+
+def _figure_under(
+    key: tuple, build: Callable[..., go.Figure], args: tuple, kwargs: dict
+) -> go.Figure:
+    """The cached figure under a view's key (generation, département, threshold): one
+    key for a page's figure and the filling's (`prebuild_figure`)."""
+    generation, departement, limit = key
     return _figure(
-        _name(build),
-        generation,
-        departement,
-        limit,
-        args,
-        tuple(sorted(kwargs.items())),
-        build,
+        _name(build), generation, departement, limit, args, tuple(sorted(kwargs.items())), build
     )
 
 
@@ -105,15 +107,15 @@ def view(build: Callable[..., Any], *args: Any, departement: str, stamp: tuple =
     frames it formats). The département authorised is part of the key: a view is only
     ever served under the département that was authorised for it."""
     auth.authorise(departement)
-    return _view(
-        _name(build),
-        db.generation(),
-        departement,
-        masking.threshold(),
-        stamp,
-        args,
-        build,
-    )
+    return _view_under(db.generation(), departement, stamp, build, args)
+
+
+def _view_under(
+    generation: tuple | None, departement: str, stamp: tuple, build: Callable, args: tuple
+) -> Any:
+    """The cached view under its key, at this thread's threshold: one key for a page's
+    view and the filling's (`prebuild_view`)."""
+    return _view(_name(build), generation, departement, masking.threshold(), stamp, args, build)
 
 
 def prebuild_view(
@@ -123,7 +125,7 @@ def prebuild_view(
     and user: under the key `view` gives it for a viewer at the threshold in force in the
     filling thread (the published one), its département let through by `auth.filling`."""
     with auth.filling(departement):
-        return _view(_name(build), generation, departement, masking.threshold(), stamp, args, build)
+        return _view_under(generation, departement, stamp, build, args)
 
 
 def prebuild_figure(
@@ -131,4 +133,4 @@ def prebuild_figure(
 ) -> go.Figure:
     """`figure` built ahead by the server's filling, under the key `figure` gives it in a
     view of `departement` (the address's « dep ») at the published threshold."""
-    return _figure(_name(build), generation, departement, masking.threshold(), args, (), build)
+    return _figure_under((generation, departement, masking.threshold()), build, args, {})

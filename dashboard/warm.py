@@ -27,6 +27,7 @@ import inspect
 import logging
 import os
 import threading
+from collections.abc import Callable
 
 from dashboard import db, figure_cache, figures, filters, headlines, serve, widgets
 from dashboard.views import cohortes as cohortes_view
@@ -172,9 +173,10 @@ def background(path: str, generation: tuple) -> None:
         bilan(path, generation, departement)
 
 
-def fill(path: str, generation: tuple) -> None:
-    """The whole filling: the landing pages, then the rest."""
+def fill(path: str, generation: tuple, between: Callable[[], None] = lambda: None) -> None:
+    """The whole filling: the landing pages, `between`, then the rest."""
     landing(path, generation)
+    between()
     background(path, generation)
 
 
@@ -191,9 +193,7 @@ def _run(path: str, generation: tuple) -> None:
     computing), which a starved thread would stretch by minutes on a busy machine; the
     rest at the lowest priority."""
     try:
-        landing(path, generation)
-        lower_priority()
-        background(path, generation)
+        fill(path, generation, between=lower_priority)
     except Exception:  # a cache left cold is only slower; the page reports real errors
         LOG.exception("préchargement des caches interrompu")
 
