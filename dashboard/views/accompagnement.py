@@ -10,10 +10,17 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard import db, widgets
-from dashboard.figures import PARCOURS_LABELS, LineChart
+from dashboard.figures import LineChart
 from dashboard.formatting import fmt_decimal, fmt_month, fmt_share
 from dashboard.views import partition
-from dashboard.views.elements import Breakdown, Distribution, MonthlyChart, Scope, parcours_groups
+from dashboard.views.elements import (
+    Breakdown,
+    Distribution,
+    MonthlyChart,
+    Scope,
+    parcours_groups,
+    parcours_label,
+)
 from pipelines import glossary, masking, masking_grids
 from pipelines.masking import count_label, shown_share
 
@@ -57,13 +64,12 @@ def hours_table(
     records = []
     for m, r in series:
         ensemble, par_parcours = (r["heures_hebdo"], r["par_parcours"]) if r else (None, {})
-        code = {PARCOURS_LABELS.get(c, c): c for c in ("ensemble", *par_parcours)}
-        for label, h in parcours_groups(ensemble, par_parcours, parcours).items():
-            withheld = code[label] in ((linked or {}).get(m) or ())
+        for code, h in parcours_groups(ensemble, par_parcours, parcours).items():
+            withheld = code in ((linked or {}).get(m) or ())
             records.append(
                 {
                     "mois": m,
-                    "groupe": label,
+                    "groupe": parcours_label(code),
                     "heures_moyennes": shown_share(h["moyenne"], h["personnes"], limit, withheld),
                     "part_15h": shown_share(h["heures_15_share"], h["personnes"], limit, withheld),
                     "personnes": masking.masked_label(None, limit)

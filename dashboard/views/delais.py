@@ -10,10 +10,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard import db, figures, widgets
-from dashboard.figures import PARCOURS_LABELS, LineChart
+from dashboard.figures import LineChart
 from dashboard.formatting import fmt_month, fmt_share, of_month
 from dashboard.views import partition
-from dashboard.views.elements import Breakdown, Scope, cohorte_breakdown, parcours_groups
+from dashboard.views.elements import (
+    Breakdown,
+    Scope,
+    cohorte_breakdown,
+    parcours_groups,
+    parcours_label,
+)
 from pipelines import glossary, masking, masking_grids
 from pipelines.masking import shown_share
 
@@ -64,13 +70,12 @@ def cohorte_table(
     for m, r in series:
         if r is None:
             continue
-        codes = {PARCOURS_LABELS.get(c, c): c for c in ("ensemble", *r["par_parcours"])}
-        for label, g in parcours_groups(r, r["par_parcours"], parcours).items():
-            n, masked = g["orientes"], codes[label] in (hidden or {}).get(m, ())
+        for code, g in parcours_groups(r, r["par_parcours"], parcours).items():
+            n, masked = g["orientes"], code in (hidden or {}).get(m, ())
             records.append(
                 {
                     "cohorte": m,
-                    "groupe": label,
+                    "groupe": parcours_label(code),
                     "mediane_jours": shown_share(
                         g["delai_contrat_jours"]["mediane"], n, limit, masked
                     ),

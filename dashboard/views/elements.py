@@ -92,11 +92,13 @@ def cohorte_breakdown(
 def parcours_groups(
     ensemble: dict | None, par_parcours: dict[str, dict], parcours: str | None
 ) -> dict[str, dict]:
-    """The rows of a per-parcours series: the whole population ('Ensemble') and each
-    parcours type, only the one chosen in the sidebar when there is one, labelled."""
+    """The rows of a per-parcours series by code: the whole population ('ensemble') and
+    each parcours type, only the one chosen in the sidebar when there is one. By code, so
+    that a row's masking reads its code; `parcours_label` names it."""
     groups = {"ensemble": ensemble, **par_parcours} if ensemble else {}
-    return {
-        PARCOURS_LABELS.get(group, group): g
-        for group, g in groups.items()
-        if not parcours or group == parcours
-    }
+    return {group: g for group, g in groups.items() if not parcours or group == parcours}
+
+
+def parcours_label(code: str) -> str:
+    """A group of `parcours_groups` as a table shows it (« Ensemble », a parcours type)."""
+    return PARCOURS_LABELS.get(code, code)
