@@ -381,6 +381,22 @@ def familles_grille(
     return out
 
 
+def grille(
+    con: duckdb.DuckDBPyConnection,
+    departement: str,
+    months: list[str],
+    partition: dict[str, tuple[str, ...]],
+) -> dict[str, dict[str, tuple[dict, dict[str, dict]]]]:
+    """Every family the masking grid crosses (masking_grids.GRIDS) -> month -> the
+    département's and each territoire's counts: two queries for the period
+    (`stock_grille`, `familles_grille`), what the pages, the committee PDF and
+    `indicators --masque` decide from."""
+    return {
+        "stock": stock_grille(con, departement, months, partition),
+        **familles_grille(con, departement, months, partition),
+    }
+
+
 POPULATION_LABELS = {  # the population of the cohortes, named in a table cell
     "caf_msa": "Flux CAF / MSA",
     "sources": "Fichiers d'orientation et de parcours",

@@ -184,13 +184,19 @@ SUMMARY_TOTALS = {"stock": "stock_total"}  # a family's row total the contract p
 
 
 def decisions(read: Callable[[str, tuple[str, ...] | None], dict | None],
-              partition: Mapping[str, tuple[str, ...]], limit: int) -> dict[str, set]:  # fmt: skip
-    """A month's decision over every family of GRIDS (`crossed_hidden`), each territoire's
-    result read by `read(family, communes)` (None: the département's): what the operator's
-    masked view (`indicators --masque`) applies, as the pages and the PDF do."""
+              partition: Mapping[str, tuple[str, ...]], limit: int,
+              grouped: Mapping[str, tuple[dict, dict[str, dict]]] | None = None,
+              ) -> dict[str, set]:  # fmt: skip
+    """A month's decision over every family of GRIDS (`crossed_hidden`): the family's
+    counts of the month read grouped when `grouped` holds them (`indicators.grille`: the
+    département and every territoire at once), else each territoire's result read by
+    `read(family, communes)` (None: the département's): what the operator's masked view
+    (`indicators --masque`) applies, as the pages and the PDF do."""
     out = {}
     for family in GRIDS:
-        rows = family_rows(lambda cs, family=family: read(family, cs), partition)
+        rows = (grouped or {}).get(family)
+        if rows is None:
+            rows = family_rows(lambda cs, family=family: read(family, cs), partition)
         out[family] = crossed_hidden(family, *rows, limit)
     return out
 
