@@ -35,6 +35,30 @@ def test_the_synthese_queries_each_family_and_month_once(
     assert {query: n for query, n in asked.items() if n > 1} == {}
 
 
+def test_the_synthese_reads_the_families_grids_grouped(sample_db, monkeypatch, cold_caches) -> None:
+    """A cold Synthèse decides its masking over every family from the grouped grids
+    (familles_grille.sql, stock_grille.sql: one query each), never one family query per
+    territoire and month (some 180 on the demo before)."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    asked: Counter = Counter()
+    lock = threading.Lock()
+    real = indicators.run
+
+    def counted(con, name, params):
+        with lock:
+            asked[name, params.get("communes") is not None] += 1
+        return real(con, name, params)
+
+    monkeypatch.setattr(indicators, "run", counted)
+    forget_cached_views()
+    at = run_app(User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-10"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert asked["familles_grille", False] == 1, asked
+    assert asked["stock_grille", False] == 1, asked
+    territoire_reads = {name: n for (name, territoire), n in asked.items() if territoire}
+    assert territoire_reads == {}, territoire_reads
+
+
 @pytest.mark.parametrize("page", ["pages/demandeurs.py", "pages/accompagnement.py"])
 def test_a_topic_page_reads_the_masking_grid_in_one_query(
     sample_db, monkeypatch, page, cold_caches
@@ -60,4 +84,5 @@ def test_a_topic_page_reads_the_masking_grid_in_one_query(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert asked["stock_grille", False] == 1, asked
-    assert asked["stock", True] == 0, asked
+    assert asked["familles_grille", False] <= 1, asked
+    assert {name: n for (name, territoire), n in asked.items() if territoire} == {}, asked
