@@ -47,3 +47,40 @@ def test_the_grouped_counts_are_the_family_counts(view_reader, family) -> None:
         }, month
         counted |= any(any(v for v in d.values()) for d in _read(family, got_whole).values())
     assert counted, "no count on any month: the comparison would prove little"
+
+
+# (table, its commune column, NIR key, identifiant PE key, identifiant RSA key) as the
+# families' macros look them up (migration 0018); NULL: not looked up.
+RECORDS = [
+    ("orientation", "NULL", "person_key", "pe_key", "NULL"),
+    ("entrant", "code_commune", "person_key", "pe_key", "NULL"),
+    ("lrsa_de", "NULL", "person_key", "pe_key", "NULL"),
+    ("pecgm_stock", "code_commune_residence", "NULL", "NULL", "NULL"),
+    ("parcours_personne", "NULL", "NULL", "NULL", "rsa_key"),
+]
+
+
+@pytest.mark.parametrize(("table", "commune", "nir", "pe", "rsa"), RECORDS)
+def test_a_record_of_a_scope_is_one_of_dans_territoire(
+    view_reader, table, commune, nir, pe, rsa
+) -> None:
+    """The families' macros join a record's keys to its scopes' (`portee_cles`); the other
+    indicators ask `dans_territoire` (migration 0015): on the demo, both put the same
+    records in each territoire, whatever keys a family looks up."""
+    partition = territoires.communes_par_territoire(view_reader, "2A")
+    keys = f"cles_record({commune}, {nir}, {pe}, {rsa})"
+    named = f"commune := {commune}, cle_nir := {nir}, cle_pe := {pe}, cle_rsa := {rsa}"
+    found = False
+    for communes in partition.values():
+        params = {"c": list(communes)}
+        inside, disagree = view_reader.execute(
+            f"""SELECT count(*) FILTER (WHERE by_rule), count(*) FILTER (WHERE by_rule <> by_keys)
+            FROM (SELECT dans_territoire('2A', $c, {named}) AS by_rule,
+                         coalesce(list_has_any({keys}, (SELECT list(cle) FROM portee_cles(
+                             '2A', [{{'territoire': NULL, 'communes': $c}}]))), false) AS by_keys
+                  FROM {table} WHERE departement = '2A')""",
+            params,
+        ).fetchone()
+        assert disagree == 0, communes
+        found |= inside > 0
+    assert found, f"no {table} record in any territoire: the comparison would prove little"
