@@ -122,8 +122,9 @@ def family_rows(
 ) -> tuple[dict, dict[str, dict]]:
     """The département's result of a family and month (`read(None)`, or `whole` when the
     caller holds it already) and each territoire's (`read(communes)`), as `crossed_hidden`
-    takes them: one reading for the pages (`db.family`), the server's warm-up (the same
-    cache without a user) and the committee PDF (its build's reads)."""
+    takes them. The pages, the server's warm-up, the committee PDF and `indicators
+    --masque` read the loaded months grouped (`indicators.grille`, the same counts); this
+    reads a month outside them, one query per territoire."""
     whole = read(None) if whole is None else whole
     return whole or {}, {t: read(cs or None) or {} for t, cs in partition.items()}
 
