@@ -46,8 +46,8 @@ WITH records AS (
 ),
 scoped AS (
     SELECT p.portee, r.rid FROM records r, portees(territoires) p WHERE p.communes IS NULL
-    UNION
-    SELECT c.portee, k.rid
+    UNION ALL  -- a record found by two of its keys: once
+    SELECT DISTINCT c.portee, k.rid
     FROM (SELECT rid, unnest(cles_record(NULL, person_key, pe_key, NULL)) AS cle FROM records) k
     JOIN portee_cles(dep, territoires) c USING (cle)
 )
@@ -69,8 +69,8 @@ WITH records AS (
 ),
 scoped AS (
     SELECT p.portee, r.rid FROM records r, portees(territoires) p WHERE p.communes IS NULL
-    UNION
-    SELECT c.portee, k.rid
+    UNION ALL  -- a record found by two of its keys: once
+    SELECT DISTINCT c.portee, k.rid
     FROM (SELECT rid, unnest(cles_record(NULL, person_key, pe_key, NULL)) AS cle FROM records) k
     JOIN portee_cles(dep, territoires) c USING (cle)
 )
@@ -93,8 +93,8 @@ WITH records AS (
 ),
 scoped AS (
     SELECT p.portee, r.rid FROM records r, portees(territoires) p WHERE p.communes IS NULL
-    UNION
-    SELECT c.portee, k.rid
+    UNION ALL  -- a record found by two of its keys: once
+    SELECT DISTINCT c.portee, k.rid
     FROM (SELECT rid, unnest(cles_record(code_commune, person_key, pe_key, NULL)) AS cle FROM records) k
     JOIN portee_cles(dep, territoires) c USING (cle)
 )
@@ -117,8 +117,8 @@ WITH records AS (
 ),
 scoped AS (
     SELECT p.portee, r.rid FROM records r, portees(territoires) p WHERE p.communes IS NULL
-    UNION
-    SELECT c.portee, k.rid
+    UNION ALL  -- a record found by two of its keys: once
+    SELECT DISTINCT c.portee, k.rid
     FROM (SELECT rid, unnest(cles_record(NULL, NULL, NULL, rsa_key)) AS cle FROM records) k
     JOIN portee_cles(dep, territoires) c USING (cle)
 ),
@@ -147,8 +147,8 @@ listes AS (
 ),
 listes_portees AS (
     SELECT p.portee, r.rid FROM listes r, portees(territoires) p WHERE p.communes IS NULL
-    UNION
-    SELECT c.portee, k.rid
+    UNION ALL  -- a record found by two of its keys: once
+    SELECT DISTINCT c.portee, k.rid
     FROM (SELECT rid, unnest(cles_record(NULL, person_key, pe_key, NULL)) AS cle FROM listes) k
     JOIN portee_cles(dep, territoires) c USING (cle)
 ),
@@ -165,8 +165,8 @@ fichiers AS (
 ),
 fichiers_portees AS (
     SELECT p.portee, r.rid FROM fichiers r, portees(territoires) p WHERE p.communes IS NULL
-    UNION
-    SELECT c.portee, k.rid
+    UNION ALL  -- a record found by two of its keys: once
+    SELECT DISTINCT c.portee, k.rid
     FROM (SELECT rid, unnest(cles_record(code_commune_residence, NULL, NULL, NULL)) AS cle
           FROM fichiers) k
     JOIN portee_cles(dep, territoires) c USING (cle)
