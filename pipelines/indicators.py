@@ -262,9 +262,8 @@ def orientations(
     """Decisions of the month per parcours type and organisme; None without orientation data."""
     if not has_rows(con, "orientation", departement):
         return None
-    maps, scalars = _counts(
-        con.execute(indicator_sql("orientations"), _params(departement, month, communes)).fetchall()
-    )
+    rows = run(con, "orientations", _params(departement, month, communes))
+    maps, scalars = _counts(tuple(row.values()) for row in rows)
     return _orientations_result(maps, scalars)
 
 
@@ -293,7 +292,7 @@ def flux(
 ) -> dict:
     """Registrations, cessations (with motif groups) and radiations of the month."""
     maps, _ = _counts(
-        con.execute(indicator_sql("flux"), _params(departement, month, communes)).fetchall()
+        tuple(row.values()) for row in run(con, "flux", _params(departement, month, communes))
     )
     return _flux_result(maps)
 

@@ -10,95 +10,86 @@
 -- indicateur, code, n); territoire NULL: the whole département.
 -- Populations: the macros of migration 0018 the family SQL reads too
 -- (decisions_orientation, cohorte_orientation, cohorte_entree, parcours_actifs,
--- flux_evenements), over the partition's scopes and the département's at once.
-WITH portee AS (SELECT portee, territoire FROM portees(avec_departement($territoires))),
-decision AS (
-    SELECT p.territoire, d.* FROM decisions_orientation($departement, $debut, $fin,
-                                                        avec_departement($territoires)) d
-    JOIN portee p USING (portee)
+-- flux_evenements), over the partition's scopes and the département's at once (scope 1,
+-- `avec_departement`), counted by scope (`portee`), named at the end.
+WITH decision AS (
+    SELECT * FROM decisions_orientation($departement, $debut, $fin, avec_departement($territoires))
 ),
 cohorte_contrat AS (
-    SELECT p.territoire, c.* FROM cohorte_orientation($departement, $debut, $fin,
-                                                      avec_departement($territoires)) c
-    JOIN portee p USING (portee)
+    SELECT * FROM cohorte_orientation($departement, $debut, $fin, avec_departement($territoires))
 ),
 cohorte_entree AS (
-    SELECT p.territoire, c.* FROM cohorte_entree($departement, $debut, $fin,
-                                                 avec_departement($territoires)) c
-    JOIN portee p USING (portee)
+    SELECT * FROM cohorte_entree($departement, $debut, $fin, avec_departement($territoires))
 ),
 actifs AS (
-    SELECT p.territoire, a.* FROM parcours_actifs($departement, $debut, $fin,
-                                                  avec_departement($territoires)) a
-    JOIN portee p USING (portee)
+    SELECT * FROM parcours_actifs($departement, $debut, $fin, avec_departement($territoires))
 ),
 events AS (
-    SELECT p.territoire, e.* FROM flux_evenements($departement, $debut, $fin,
-                                                  avec_departement($territoires)) e
-    JOIN portee p USING (portee)
+    SELECT * FROM flux_evenements($departement, $debut, $fin, avec_departement($territoires))
 ),
 comptes AS (
-    SELECT 'orientations' AS famille, mois, territoire, 'orientations' AS indicateur,
+    SELECT 'orientations' AS famille, mois, portee, 'orientations' AS indicateur,
            coalesce(type_parcours, 'non_renseigne') AS code, count(*) AS n
     FROM decision GROUP BY ALL
     UNION ALL
-    SELECT 'orientations', mois, territoire, 'organisme_referent',
+    SELECT 'orientations', mois, portee, 'organisme_referent',
            coalesce(organisme_referent, 'non_renseigne'), count(*)
     FROM decision GROUP BY ALL
     UNION ALL
-    SELECT 'orientations', mois, territoire, 'orientations_sexe',
+    SELECT 'orientations', mois, portee, 'orientations_sexe',
            coalesce(sexe, 'non_renseigne') || '|' || coalesce(type_parcours, 'non_renseigne'), count(*)
     FROM decision GROUP BY ALL
     UNION ALL
-    SELECT 'orientations', mois, territoire, 'orientations_tranche_age',
+    SELECT 'orientations', mois, portee, 'orientations_tranche_age',
            coalesce(tranche, 'non_renseignee') || '|' || coalesce(type_parcours, 'non_renseigne'), count(*)
     FROM decision GROUP BY ALL
     UNION ALL
-    SELECT 'orientations', mois, territoire, 'personnes_orientees', NULL, count(DISTINCT person_key)
+    SELECT 'orientations', mois, portee, 'personnes_orientees', NULL, count(DISTINCT person_key)
     FROM decision GROUP BY ALL
     UNION ALL
-    SELECT 'flux', mois, territoire, liste, origine, count(*) FROM events GROUP BY ALL
+    SELECT 'flux', mois, portee, liste, origine, count(*) FROM events GROUP BY ALL
     UNION ALL
-    SELECT 'flux', e.mois, e.territoire, 'cessations_motif', coalesce(n.groupe, 'autres'), count(*)
+    SELECT 'flux', e.mois, e.portee, 'cessations_motif', coalesce(n.groupe, 'autres'), count(*)
     FROM events e
     LEFT JOIN nomenclature n ON n.nom = 'motif_cessation' AND n.code = e.motif
     WHERE e.liste = 'cessations'
     GROUP BY ALL
     UNION ALL
-    SELECT 'delai_orientation', mois, territoire, 'entrants', NULL, count(*)
+    SELECT 'delai_orientation', mois, portee, 'entrants', NULL, count(*)
     FROM cohorte_entree GROUP BY ALL
     UNION ALL
-    SELECT 'delai_orientation', mois, territoire, 'anomalies_avant_entree', NULL,
+    SELECT 'delai_orientation', mois, portee, 'anomalies_avant_entree', NULL,
            count(*) FILTER (WHERE avant_entree > 0)
     FROM cohorte_entree GROUP BY ALL
     UNION ALL
-    SELECT 'delai_orientation', mois, territoire, 'par_sexe', coalesce(sexe, 'non_renseigne'), count(*)
+    SELECT 'delai_orientation', mois, portee, 'par_sexe', coalesce(sexe, 'non_renseigne'), count(*)
     FROM cohorte_entree GROUP BY ALL
     UNION ALL
-    SELECT 'delai_orientation', mois, territoire, 'par_tranche_age',
+    SELECT 'delai_orientation', mois, portee, 'par_tranche_age',
            coalesce(tranche, 'non_renseignee'), count(*)
     FROM cohorte_entree GROUP BY ALL
     UNION ALL
-    SELECT 'contrat', mois, territoire, 'orientes', NULL, count(*) FROM cohorte_contrat GROUP BY ALL
+    SELECT 'contrat', mois, portee, 'orientes', NULL, count(*) FROM cohorte_contrat GROUP BY ALL
     UNION ALL
-    SELECT 'contrat', mois, territoire, 'par_parcours', coalesce(type_parcours, 'non_renseigne'), count(*)
+    SELECT 'contrat', mois, portee, 'par_parcours', coalesce(type_parcours, 'non_renseigne'), count(*)
     FROM cohorte_contrat GROUP BY ALL
     UNION ALL
-    SELECT 'contrat', mois, territoire, 'par_sexe', coalesce(sexe, 'non_renseigne'), count(*)
+    SELECT 'contrat', mois, portee, 'par_sexe', coalesce(sexe, 'non_renseigne'), count(*)
     FROM cohorte_contrat GROUP BY ALL
     UNION ALL
-    SELECT 'contrat', mois, territoire, 'par_tranche_age', coalesce(tranche, 'non_renseignee'), count(*)
+    SELECT 'contrat', mois, portee, 'par_tranche_age', coalesce(tranche, 'non_renseignee'), count(*)
     FROM cohorte_contrat GROUP BY ALL
     UNION ALL
-    SELECT 'intensite', mois, territoire, 'personnes', NULL, count(*) FROM actifs GROUP BY ALL
+    SELECT 'intensite', mois, portee, 'personnes', NULL, count(*) FROM actifs GROUP BY ALL
     UNION ALL
-    SELECT 'intensite', mois, territoire, 'par_parcours', coalesce(type_parcours, 'non_renseigne'), count(*)
+    SELECT 'intensite', mois, portee, 'par_parcours', coalesce(type_parcours, 'non_renseigne'), count(*)
     FROM actifs GROUP BY ALL
     UNION ALL
-    SELECT 'intensite', mois, territoire, 'par_sexe', coalesce(sexe, 'non_renseigne'), count(*)
+    SELECT 'intensite', mois, portee, 'par_sexe', coalesce(sexe, 'non_renseigne'), count(*)
     FROM actifs GROUP BY ALL
     UNION ALL
-    SELECT 'intensite', mois, territoire, 'par_tranche_age', coalesce(tranche, 'non_renseignee'), count(*)
+    SELECT 'intensite', mois, portee, 'par_tranche_age', coalesce(tranche, 'non_renseignee'), count(*)
     FROM actifs GROUP BY ALL
 )
-SELECT famille, strftime(mois, '%Y-%m') AS mois, territoire, indicateur, code, n FROM comptes
+SELECT c.famille, strftime(c.mois, '%Y-%m') AS mois, p.territoire, c.indicateur, c.code, c.n
+FROM comptes c JOIN portees(avec_departement($territoires)) p USING (portee)

@@ -33,11 +33,9 @@ CREATE OR REPLACE MACRO cles_record(commune, cle_nir, cle_pe, cle_rsa) AS
     list_filter(['commune:' || commune, 'nir:' || cle_nir, 'pe:' || cle_pe, 'rsa:' || cle_rsa],
                 lambda k: k IS NOT NULL);
 
--- Orientation decisions of the months from debut to fin (first days): a decision is one
--- (person, date) of the scope; the same decision sent by two sources (CGPEM and the
--- reprise de stock) counts once, the CGPEM one (it names the organisme). Territoire: the
--- person's NIR key or identifiant PE key.
-CREATE OR REPLACE MACRO decisions_orientation(dep, debut, fin, territoires) AS TABLE
+-- The orientation records of the months from debut to fin (first days), once per scope
+-- they belong to. Territoire: the person's NIR key or identifiant PE key.
+CREATE OR REPLACE MACRO orientation_portees(dep, debut, fin, territoires) AS TABLE
 WITH records AS (
     SELECT row_number() OVER () AS rid, CAST(date_trunc('month', date_orientation) AS DATE) AS mois, *
     FROM orientation
@@ -51,35 +49,28 @@ scoped AS (
     FROM (SELECT rid, unnest(cles_record(NULL, person_key, pe_key, NULL)) AS cle FROM records) k
     JOIN portee_cles(dep, territoires) c USING (cle)
 )
-SELECT DISTINCT ON (s.portee, r.person_key, r.date_orientation)
-       s.portee, r.mois, r.person_key, r.pe_key, r.rsa_key, r.date_orientation, r.type_parcours,
-       r.organisme_referent, r.sexe, r.annee_naissance,
-       tranche_age(r.annee_naissance, year(r.mois)) AS tranche
-FROM records r JOIN scoped s USING (rid)
-ORDER BY s.portee, r.person_key, r.date_orientation, r.source;
+SELECT s.portee, r.* EXCLUDE (rid) FROM records r JOIN scoped s USING (rid);
+
+-- Orientation decisions of each month: a decision is one (person, date) of the scope; the
+-- same decision sent by two sources (CGPEM and the reprise de stock) counts once, the
+-- CGPEM one (it names the organisme).
+CREATE OR REPLACE MACRO decisions_orientation(dep, debut, fin, territoires) AS TABLE
+SELECT DISTINCT ON (portee, person_key, date_orientation)
+       portee, mois, person_key, pe_key, rsa_key, date_orientation, type_parcours,
+       organisme_referent, sexe, annee_naissance,
+       tranche_age(annee_naissance, year(mois)) AS tranche
+FROM orientation_portees(dep, debut, fin, territoires)
+ORDER BY portee, person_key, date_orientation, source;
 
 -- The orientation cohorte of each month (contrat.sql): the persons of the scope with an
 -- orientation decision in the month, one row each, at their first decision of the month.
 CREATE OR REPLACE MACRO cohorte_orientation(dep, debut, fin, territoires) AS TABLE
-WITH records AS (
-    SELECT row_number() OVER () AS rid, CAST(date_trunc('month', date_orientation) AS DATE) AS mois, *
-    FROM orientation
-    WHERE departement = dep
-      AND date_trunc('month', date_orientation) BETWEEN CAST(debut AS DATE) AND CAST(fin AS DATE)
-),
-scoped AS (
-    SELECT p.portee, r.rid FROM records r, portees(territoires) p WHERE p.communes IS NULL
-    UNION ALL  -- a record found by two of its keys: once
-    SELECT DISTINCT c.portee, k.rid
-    FROM (SELECT rid, unnest(cles_record(NULL, person_key, pe_key, NULL)) AS cle FROM records) k
-    JOIN portee_cles(dep, territoires) c USING (cle)
-)
-SELECT s.portee, r.mois, r.person_key, any_value(r.pe_key) AS pe_key, any_value(r.rsa_key) AS rsa_key,
-       min(r.date_orientation) AS oriente, arg_min(r.type_parcours, r.date_orientation) AS type_parcours,
-       any_value(r.sexe) AS sexe,
-       tranche_age(any_value(r.annee_naissance), year(r.mois)) AS tranche
-FROM records r JOIN scoped s USING (rid)
-GROUP BY s.portee, r.mois, r.person_key;
+SELECT portee, mois, person_key, any_value(pe_key) AS pe_key, any_value(rsa_key) AS rsa_key,
+       min(date_orientation) AS oriente, arg_min(type_parcours, date_orientation) AS type_parcours,
+       any_value(sexe) AS sexe,
+       tranche_age(any_value(annee_naissance), year(mois)) AS tranche
+FROM orientation_portees(dep, debut, fin, territoires)
+GROUP BY portee, mois, person_key;
 
 -- The entry cohorte of each month (delai_orientation.sql): the scope's persons of the
 -- view `entrant` (migration 0012) entered in the month, each with their first orientation
