@@ -27,6 +27,15 @@ actifs AS (
 events AS (
     SELECT * FROM flux_evenements($departement, $debut, $fin, avec_departement($territoires))
 ),
+personnes AS (  -- the persons each cohorte family counts, with their profile
+    SELECT 'delai_orientation' AS famille, 'entrants' AS population, mois, portee,
+           NULL::VARCHAR AS type_parcours, sexe, tranche
+    FROM cohorte_entree
+    UNION ALL
+    SELECT 'contrat', 'orientes', mois, portee, type_parcours, sexe, tranche FROM cohorte_contrat
+    UNION ALL
+    SELECT 'intensite', 'personnes', mois, portee, type_parcours, sexe, tranche FROM actifs
+),
 comptes AS (
     SELECT 'orientations' AS famille, mois, portee, 'orientations' AS indicateur,
            coalesce(type_parcours, 'non_renseigne') AS code, count(*) AS n
@@ -55,41 +64,25 @@ comptes AS (
     WHERE e.liste = 'cessations'
     GROUP BY ALL
     UNION ALL
-    SELECT 'delai_orientation', mois, portee, 'entrants', NULL, count(*)
-    FROM cohorte_entree GROUP BY ALL
-    UNION ALL
     SELECT 'delai_orientation', mois, portee, 'anomalies_avant_entree', NULL,
            count(*) FILTER (WHERE avant_entree > 0)
     FROM cohorte_entree GROUP BY ALL
-    UNION ALL
-    SELECT 'delai_orientation', mois, portee, 'par_sexe', coalesce(sexe, 'non_renseigne'), count(*)
-    FROM cohorte_entree GROUP BY ALL
-    UNION ALL
-    SELECT 'delai_orientation', mois, portee, 'par_tranche_age',
-           coalesce(tranche, 'non_renseignee'), count(*)
-    FROM cohorte_entree GROUP BY ALL
-    UNION ALL
-    SELECT 'contrat', mois, portee, 'orientes', NULL, count(*) FROM cohorte_contrat GROUP BY ALL
-    UNION ALL
-    SELECT 'contrat', mois, portee, 'par_parcours', coalesce(type_parcours, 'non_renseigne'), count(*)
-    FROM cohorte_contrat GROUP BY ALL
-    UNION ALL
-    SELECT 'contrat', mois, portee, 'par_sexe', coalesce(sexe, 'non_renseigne'), count(*)
-    FROM cohorte_contrat GROUP BY ALL
-    UNION ALL
-    SELECT 'contrat', mois, portee, 'par_tranche_age', coalesce(tranche, 'non_renseignee'), count(*)
-    FROM cohorte_contrat GROUP BY ALL
-    UNION ALL
-    SELECT 'intensite', mois, portee, 'personnes', NULL, count(*) FROM actifs GROUP BY ALL
-    UNION ALL
-    SELECT 'intensite', mois, portee, 'par_parcours', coalesce(type_parcours, 'non_renseigne'), count(*)
-    FROM actifs GROUP BY ALL
-    UNION ALL
-    SELECT 'intensite', mois, portee, 'par_sexe', coalesce(sexe, 'non_renseigne'), count(*)
-    FROM actifs GROUP BY ALL
-    UNION ALL
-    SELECT 'intensite', mois, portee, 'par_tranche_age', coalesce(tranche, 'non_renseignee'), count(*)
-    FROM actifs GROUP BY ALL
+    UNION ALL  -- the cohorte families: their persons, and those of each profile group
+    SELECT famille, mois, portee,
+           CASE WHEN grouping(type_parcours) = 0 THEN 'par_parcours'
+                WHEN grouping(sexe) = 0 THEN 'par_sexe'
+                WHEN grouping(tranche) = 0 THEN 'par_tranche_age'
+                ELSE population END,
+           CASE WHEN grouping(type_parcours) = 0 THEN coalesce(type_parcours, 'non_renseigne')
+                WHEN grouping(sexe) = 0 THEN coalesce(sexe, 'non_renseigne')
+                WHEN grouping(tranche) = 0 THEN coalesce(tranche, 'non_renseignee') END,
+           count(*)
+    FROM personnes
+    GROUP BY GROUPING SETS ((famille, population, mois, portee),
+                            (famille, population, mois, portee, type_parcours),
+                            (famille, population, mois, portee, sexe),
+                            (famille, population, mois, portee, tranche))
+    HAVING grouping(type_parcours) = 1 OR famille <> 'delai_orientation'  -- no parcours at entry
 )
 SELECT c.famille, strftime(c.mois, '%Y-%m') AS mois, p.territoire, c.indicateur, c.code, c.n
 FROM comptes c JOIN portees(avec_departement($territoires)) p USING (portee)
