@@ -246,7 +246,7 @@ def _orientations(con, departement, month, months, limit, reads: Reads | None = 
             ),
             {
                 m: _linked(con, departement, m, limit, "orientations", reads=reads)["orientations"]
-                for m, r in series
+                for m, _ in series
             },
         ),
     )
@@ -294,17 +294,14 @@ class Reads:
     def _grid_rows(self, family: str, month: str) -> tuple[dict, dict[str, dict]]:
         """The month's counts of `family` as the masking grid reads them (the pages'
         `db.family_grille`): every family's loaded months read at once
-        (`indicators.grille`, two queries); a month outside them, no inscrit, the other
-        families read territoire by territoire."""
+        (`indicators.grille`, two queries); a month outside them territoire by territoire
+        (`masking_grids.month_rows`)."""
         if self._grille is None:
             months = indicators.months_available(self.con, self.departement)
             self._grille = indicators.grille(self.con, self.departement, months, self.partition)
-        rows = self._grille[family].get(month)
-        if rows is not None:
-            return rows
-        if family == "stock":
-            return indicators.grille_vide(self.partition)
-        return masking_grids.family_rows(lambda cs: self.family(family, month, cs), self.partition)
+        return masking_grids.month_rows(
+            self._grille[family], month, self.partition, lambda cs: self.family(family, month, cs)
+        )
 
     def decision(self, family: str, month: str) -> frozenset | None:
         """The month's decision over `family`; None when nothing is masked or the
@@ -350,9 +347,7 @@ def _categories(con, departement, month, months, limit, reads: Reads | None = No
     distribution = synthese_view.distribution(stock, "categorie", departement, month, linked)
     stocks = {m: reads.family("stock", m) for m in months}
     rows = [(m, s["categorie"]) for m, s in stocks.items()]
-    linked = {
-        m: _linked(con, departement, m, limit, reads=reads)["categorie"] for m, s in stocks.items()
-    }
+    linked = {m: _linked(con, departement, m, limit, reads=reads)["categorie"] for m in stocks}
     monthly = demandeurs.categories_chart(rows, departement, linked)
     return Section(
         "Catégories de demandeurs d'emploi",
@@ -526,7 +521,7 @@ def _flux(con, departement, months, limit, reads: Reads | None = None) -> Sectio
             FLUX_TITLE,
             empty="Aucune liste LRSA DE ni fichier PECGM pour la période.",
         )
-    linked = {m: _linked(con, departement, m, limit, "flux", reads=reads) for m, f in series}
+    linked = {m: _linked(con, departement, m, limit, "flux", reads=reads) for m, _ in series}
     block = demandeurs.flows(
         series,
         series[-1][1],

@@ -142,19 +142,17 @@ def grid_rows(
 ) -> tuple[dict, dict[str, dict]]:
     """The département's and each territoire's counts of family `name` and `month` as the
     masking grid reads them, from the period's grids read once per generation and
-    partition (`_stock_grille`, `_familles_grille`); a month outside the loaded files:
-    no inscrit, the other families read territoire by territoire. Not authorised: for
+    partition (`_stock_grille`, `_familles_grille`); a month outside the loaded files is
+    read territoire by territoire (`masking_grids.month_rows`). Not authorised: for
     `family_grille` and the server's warm-up (dashboard/warm.py), which read no user's."""
     key = tuple(partition.items())
-    if name == "stock":
-        return _stock_grille(path, gen, departement, key).get(month) or indicators.grille_vide(
-            partition
-        )
-    rows = _familles_grille(path, gen, departement, key).get(name, {}).get(month)
-    if rows is not None:
-        return rows
-    return masking_grids.family_rows(
-        lambda cs: _family(path, gen, name, departement, month, cs), partition
+    grid = (
+        _stock_grille(path, gen, departement, key)
+        if name == "stock"
+        else _familles_grille(path, gen, departement, key).get(name, {})
+    )
+    return masking_grids.month_rows(
+        grid, month, partition, lambda cs: _family(path, gen, name, departement, month, cs)
     )
 
 

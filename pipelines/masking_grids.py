@@ -129,6 +129,19 @@ def family_rows(
     return whole or {}, {t: read(cs or None) or {} for t, cs in partition.items()}
 
 
+def month_rows(
+    grid: Mapping[str, tuple[dict, dict[str, dict]]],
+    month: str,
+    partition: Mapping[str, tuple[str, ...]],
+    read: Callable[[tuple[str, ...] | None], dict | None],
+) -> tuple[dict, dict[str, dict]]:
+    """A month's rows of a family as `crossed_hidden` takes them: from `grid`, the family's
+    counts of every loaded month read grouped (`indicators.grille`), else (a month outside
+    the loaded files) each territoire's result read by `read` (`family_rows`)."""
+    rows = grid.get(month)
+    return rows if rows is not None else family_rows(read, partition)
+
+
 DECISIONS_KEPT = 1024  # decisions kept in memory (a set of cells each): months x families x views
 _decisions: OrderedDict[str, frozenset] = OrderedDict()  # sha256 of the input -> decision
 _decisions_lock = threading.Lock()  # the server's sessions and its warm-up share them
