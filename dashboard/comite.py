@@ -230,7 +230,7 @@ def _orientations(con, departement, month, months, limit, reads: Reads | None = 
             empty="Aucune décision d'orientation chargée (CGPEM, reprise de stock, parcours).",
         )
     series = [(m, reads.family("orientations", m)) for m in months]
-    linked = _linked(con, departement, month, current, limit, "orientations", reads=reads)
+    linked = _linked(con, departement, month, limit, "orientations", reads=reads)
     block = orientations.decisions_block(
         current,
         series,
@@ -241,14 +241,12 @@ def _orientations(con, departement, month, months, limit, reads: Reads | None = 
         orientations.Linked(
             linked,
             masking_grids.total_hidden(
-                reads.decision("orientations", month, current) or set(),
+                reads.decision("orientations", month) or set(),
                 masking_grids.DEPARTEMENT,
             ),
             {
-                m: _linked(con, departement, m, r, limit, "orientations", reads=reads)[
-                    "orientations"
-                ]
-                for m, r in series
+                m: _linked(con, departement, m, limit, "orientations", reads=reads)["orientations"]
+                for m, _ in series
             },
         ),
     )
@@ -273,15 +271,15 @@ class Reads:
     crossed with the territoires (`masking_grids.crossed_hidden`), as the pages take it.
     The tiles' context, the sections and their decisions ask the same months again and
     again; each asked the warehouse anew (issue #28: most of the report's time). The
-    inscrits' grid of every loaded month is one query (`indicators.stock_grille`), as the
-    pages read it."""
+    grids of every loaded month are two queries (`indicators.grille`), as the pages read
+    them."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, departement: str, limit: int) -> None:
         self.con, self.departement, self.limit = con, departement, limit
         self.partition = territoires.communes_par_territoire(con, departement)
         self._results: dict[tuple, object] = {}
         self._decisions: dict[tuple[str, str], set | None] = {}
-        self._grille: dict[str, tuple[dict, dict[str, dict]]] | None = None
+        self._grille: dict[str, dict[str, tuple[dict, dict[str, dict]]]] | None = None
 
     def family(self, name: str, month: str | None, communes: tuple[str, ...] | None = None):
         """`indicators.<name>` of the month (None: a family without months) and scope, as
@@ -293,30 +291,27 @@ class Reads:
             self._results[key] = read(name, month)
         return copy.deepcopy(self._results[key])
 
-    def _stock_rows(self, month: str) -> tuple[dict, dict[str, dict]]:
-        """The inscrits' grid of the month (the pages' `db.stock_grille`)."""
+    def _grid_rows(self, family: str, month: str) -> tuple[dict, dict[str, dict]]:
+        """The month's counts of `family` as the masking grid reads them (the pages'
+        `db.family_grille`): every family's loaded months read at once
+        (`indicators.grille`, two queries); a month outside them territoire by territoire
+        (`masking_grids.month_rows`)."""
         if self._grille is None:
             months = indicators.months_available(self.con, self.departement)
-            self._grille = indicators.stock_grille(
-                self.con, self.departement, months, self.partition
-            )
-        return self._grille.get(month) or indicators.grille_vide(self.partition)
+            self._grille = indicators.grille(self.con, self.departement, months, self.partition)
+        return masking_grids.month_rows(
+            self._grille[family], month, self.partition, lambda cs: self.family(family, month, cs)
+        )
 
-    def decision(self, family: str, month: str, whole: dict | None = None) -> frozenset | None:
-        """The month's decision over `family` (`whole`: the département's result, when
-        the caller holds it); None when nothing is masked or the département has no
-        partition. Frozen: every section and tile shares it, none can change it."""
+    def decision(self, family: str, month: str) -> frozenset | None:
+        """The month's decision over `family`; None when nothing is masked or the
+        département has no partition. Frozen: every section and tile shares it, none can
+        change it."""
         if self.limit <= 1 or not self.partition:
             return None
         if (family, month) not in self._decisions:
-            if family == "stock":
-                rows = self._stock_rows(month)
-            else:
-                rows = masking_grids.family_rows(
-                    lambda cs: self.family(family, month, cs), self.partition, whole
-                )
             self._decisions[family, month] = frozenset(
-                masking_grids.crossed_hidden(family, *rows, self.limit)
+                masking_grids.crossed_hidden(family, *self._grid_rows(family, month), self.limit)
             )
         return self._decisions[family, month]
 
@@ -325,7 +320,6 @@ def _linked(
     con,
     departement: str,
     month: str,
-    whole: dict,
     limit: int,
     family="stock",
     reads: Reads | None = None,
@@ -333,7 +327,7 @@ def _linked(
     """Per distribution of `family` (`masking_grids.GRIDS`), the codes of the département's
     row that the decision over its territoires hides, as on the pages; None each when
     nothing is masked or the département has no partition."""
-    hidden = (reads or Reads(con, departement, limit)).decision(family, month, whole)
+    hidden = (reads or Reads(con, departement, limit)).decision(family, month)
     if hidden is None:
         return dict.fromkeys(masking_grids.GRIDS[family])
     return {
@@ -349,14 +343,11 @@ def _categories(con, departement, month, months, limit, reads: Reads | None = No
         return Section(
             "Catégories de demandeurs d'emploi", empty="Aucun fichier PECGM pour ce mois."
         )
-    linked = _linked(con, departement, month, stock, limit, reads=reads)["categorie"]
+    linked = _linked(con, departement, month, limit, reads=reads)["categorie"]
     distribution = synthese_view.distribution(stock, "categorie", departement, month, linked)
     stocks = {m: reads.family("stock", m) for m in months}
     rows = [(m, s["categorie"]) for m, s in stocks.items()]
-    linked = {
-        m: _linked(con, departement, m, s, limit, reads=reads)["categorie"]
-        for m, s in stocks.items()
-    }
+    linked = {m: _linked(con, departement, m, limit, reads=reads)["categorie"] for m in stocks}
     monthly = demandeurs.categories_chart(rows, departement, linked)
     return Section(
         "Catégories de demandeurs d'emploi",
@@ -380,7 +371,7 @@ def _modalites(con, departement, month, limit, reads: Reads | None = None) -> Se
                     "modalite",
                     departement,
                     month,
-                    _linked(con, departement, month, stock, limit, reads=reads)["modalite"],
+                    _linked(con, departement, month, limit, reads=reads)["modalite"],
                 ),
                 limit,
             ),
@@ -388,7 +379,7 @@ def _modalites(con, departement, month, limit, reads: Reads | None = None) -> Se
                 accompagnement.axes_distribution(
                     stock["axe"],
                     month,
-                    _linked(con, departement, month, stock, limit, reads=reads)["axe"],
+                    _linked(con, departement, month, limit, reads=reads)["axe"],
                 ),
                 limit,
             ),
@@ -408,7 +399,7 @@ def _delai_orientation(
             empty="Aucune date d'entrée au RSA dans les données chargées.",
         )
     family, row = orientations.COHORTE_FAMILY, masking_grids.DEPARTEMENT  # the pages' decisions
-    decided = {m: reads.decision(family, m, r) for m, r in series}
+    decided = {m: reads.decision(family, m) for m, _ in series}
     now = decided.get(month)
     block = orientations.cohortes_block(
         series,
@@ -458,7 +449,7 @@ def _contrat(con, departement, month, months, limit, reads: Reads | None = None)
     if not series:
         return Section("Délai jusqu'au contrat", empty="Aucune orientation chargée.")
     drawn = dict(series[-delais.CURVE_COHORTES :])  # the département's row, as on the page
-    decided = {m: reads.decision(delais.FAMILY, m, r) for m, r in series}
+    decided = {m: reads.decision(delais.FAMILY, m) for m, _ in series}
     block = delais.delais_block(
         reads.family("contrat", month),
         series,
@@ -499,7 +490,7 @@ def _intensite(con, departement, month, months, limit, reads: Reads | None = Non
         None,
         limit,
         accompagnement.intensity_linked(
-            lambda m: reads.decision(family, m, dict(series).get(m)),
+            lambda m: reads.decision(family, m),
             months,
             masking_grids.DEPARTEMENT,
         ),
@@ -530,7 +521,7 @@ def _flux(con, departement, months, limit, reads: Reads | None = None) -> Sectio
             FLUX_TITLE,
             empty="Aucune liste LRSA DE ni fichier PECGM pour la période.",
         )
-    linked = {m: _linked(con, departement, m, f, limit, "flux", reads=reads) for m, f in series}
+    linked = {m: _linked(con, departement, m, limit, "flux", reads=reads) for m, _ in series}
     block = demandeurs.flows(
         series,
         series[-1][1],

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from dashboard import auth
-from pipelines import indicators, journal, territoires, warehouse
+from pipelines import indicators, journal, masking_grids, territoires, warehouse
 from pipelines.settings import Settings
 
 
@@ -123,6 +123,50 @@ def stock_grille(
     gen = generation()
     grid = _stock_grille(str(db_path()), gen, departement, tuple(partition.items())) if gen else {}
     return grid.get(month) or indicators.grille_vide(partition)  # a month without a file
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _familles_grille(
+    path: str, gen: tuple, departement: str, partition: tuple[tuple[str, tuple[str, ...]], ...]
+) -> dict[str, dict[str, tuple[dict, dict[str, dict]]]]:
+    """Every loaded month of the other families' grids (orientations, flux, cohortes,
+    parcours: `indicators.familles_grille`) at once: one query for what the decisions of
+    a view asked family by family, month by month and territoire by territoire."""
+    con = _pool(path).cursor()
+    months = indicators.months_available(con, departement)
+    return indicators.familles_grille(con, departement, months, dict(partition))
+
+
+def grid_rows(
+    path: str, gen: tuple, name: str, departement: str, month: str, partition: dict
+) -> tuple[dict, dict[str, dict]]:
+    """The département's and each territoire's counts of family `name` and `month` as the
+    masking grid reads them, from the period's grids read once per generation and
+    partition (`_stock_grille`, `_familles_grille`); a month outside the loaded files is
+    read territoire by territoire (`masking_grids.month_rows`). Not authorised: for
+    `family_grille` and the server's warm-up (dashboard/warm.py), which read no user's."""
+    key = tuple(partition.items())
+    grid = (
+        _stock_grille(path, gen, departement, key)
+        if name == "stock"
+        else _familles_grille(path, gen, departement, key).get(name, {})
+    )
+    return masking_grids.month_rows(
+        grid, month, partition, lambda cs: _family(path, gen, name, departement, month, cs)
+    )
+
+
+def family_grille(
+    name: str, departement: str, month: str, partition: dict[str, tuple[str, ...]]
+) -> tuple[dict, dict[str, dict]]:
+    """`grid_rows` for the pages (`partition.grid`): the département authorised first."""
+    auth.authorise(departement)
+    gen = generation()
+    if not gen:
+        return stock_grille(departement, month, partition) if name == "stock" else (
+            indicators.familles_vides(name, partition)
+        )  # fmt: skip
+    return grid_rows(str(db_path()), gen, name, departement, month, partition)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

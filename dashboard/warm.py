@@ -71,24 +71,15 @@ def decisions(
     threshold (the committee's views; an analyst's unmasked view takes none): the same
     cache, keys and reading as `partition.grid`, keyed by the threshold, so a decision is
     never served at another one."""
-    grid = db._stock_grille(path, generation, departement, tuple(partition.items()))
+    db._stock_grille(path, generation, departement, tuple(partition.items()))
     limit = masking.committee_threshold()
     if limit <= 1:
         return
     for month in months[:WARM_MONTHS]:
-        counts = grid.get(month) or indicators.grille_vide(partition)
-        partition_view._decision(
-            generation, departement, month, tuple(partition), limit, "stock", lambda c=counts: c
-        )
-        for family in masking_grids.GRIDS:  # the other families, read as `partition.grid` reads
-            if family == "stock":
-                continue
+        for family in masking_grids.GRIDS:  # read as `partition.grid` reads them
 
             def read(family=family, month=month) -> tuple[dict, dict]:
-                return masking_grids.family_rows(
-                    lambda cs: db._family(path, generation, family, departement, month, cs),
-                    partition,
-                )
+                return db.grid_rows(path, generation, family, departement, month, partition)
 
             partition_view._decision(
                 generation, departement, month, tuple(partition), limit, family, read

@@ -422,14 +422,18 @@ def _crossed_row(
     row = territoire or masking_grids.DEPARTEMENT
 
     rows: dict[str, dict[str, frozenset[str]]] = {}
+    # every family's counts of every loaded month and territoire, two queries in all
+    grid = indicators.grille(con, departement, indicators.months_available(con, departement),
+                             partition)  # fmt: skip
 
     def row_of(month: str) -> dict[str, frozenset[str]]:
-        def read(family: str, communes):
+        def read(family: str, communes):  # a month outside the loaded files
             return indicators.direct(con, departement, communes)(family, month)
 
         if month not in rows:
+            grouped = {f: g[month] for f, g in grid.items() if month in g}
             rows[month] = masking_grids.summary_hidden(
-                masking_grids.decisions(read, partition, limit), row
+                masking_grids.decisions(read, partition, limit, grouped), row
             )
         return rows[month]
 

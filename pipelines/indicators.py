@@ -262,9 +262,13 @@ def orientations(
     """Decisions of the month per parcours type and organisme; None without orientation data."""
     if not has_rows(con, "orientation", departement):
         return None
-    maps, scalars = _counts(
-        con.execute(indicator_sql("orientations"), _params(departement, month, communes)).fetchall()
-    )
+    rows = run(con, "orientations", _params(departement, month, communes))
+    maps, scalars = _counts(tuple(row.values()) for row in rows)
+    return _orientations_result(maps, scalars)
+
+
+def _orientations_result(maps: dict[str, dict[str, int]], scalars: dict[str, int]) -> dict:
+    """orientations.sql's counts (as `_counts` reads them) in the contract's shape."""
     return {
         "orientations": maps.get("orientations", {}),
         "organisme_referent": maps.get("organisme_referent", {}),
@@ -288,8 +292,13 @@ def flux(
 ) -> dict:
     """Registrations, cessations (with motif groups) and radiations of the month."""
     maps, _ = _counts(
-        con.execute(indicator_sql("flux"), _params(departement, month, communes)).fetchall()
+        tuple(row.values()) for row in run(con, "flux", _params(departement, month, communes))
     )
+    return _flux_result(maps)
+
+
+def _flux_result(maps: dict[str, dict[str, int]]) -> dict:
+    """flux.sql's counts (list -> origin -> n, cessations_motif) in the contract's shape."""
 
     def total(name: str) -> int | None:
         return sum(maps[name].values()) if name in maps else None
@@ -303,6 +312,87 @@ def flux(
         "radiations": total("radiations") or 0,
         "cessations_motif": maps.get("cessations_motif", {}),
         "flux_source": "lrsa" if origins == {"lrsa"} else ("pecgm" if origins else None),
+    }
+
+
+def _cohorte_counts(population: str, totals: dict[str, int], maps: dict[str, dict]) -> dict:
+    """A cohorte family's counts in its result's shape: the population's total (`entrants`,
+    `orientes`, ...), and each profile group's {'F': {population: n}}."""
+    groups = {k: {c: {population: n} for c, n in v.items()} for k, v in maps.items()}
+    return {**totals, **groups}
+
+
+# How familles_grille.sql's counts of a scope (`_counts`: maps, scalars) take each family's
+# result shape, for the keys masking_grids.GRIDS reads (the same lambdas read both).
+GRILLE_FAMILIES: dict[str, Callable[[dict, dict], dict]] = {
+    "orientations": _orientations_result,
+    "flux": lambda maps, scalars: _flux_result(maps),
+    "delai_orientation": lambda maps, scalars: _cohorte_counts(
+        "entrants",
+        {k: scalars.get(k, 0) for k in ("entrants", "anomalies_avant_entree")},
+        {k: maps.get(k, {}) for k in ("par_sexe", "par_tranche_age")},
+    ),
+    "contrat": lambda maps, scalars: _cohorte_counts(
+        "orientes",
+        {"orientes": scalars.get("orientes", 0)},
+        {k: maps.get(k, {}) for k in ("par_parcours", "par_sexe", "par_tranche_age")},
+    ),
+    "intensite": lambda maps, scalars: _cohorte_counts(
+        "personnes",
+        {"heures_hebdo": {"personnes": scalars.get("personnes", 0)}},
+        {k: maps.get(k, {}) for k in ("par_parcours", "par_sexe", "par_tranche_age")},
+    ),
+}
+
+
+def familles_vides(
+    family: str, partition: dict[str, tuple[str, ...]]
+) -> tuple[dict, dict[str, dict]]:
+    """A month without records in `familles_grille`'s shape for `family`."""
+    shape = GRILLE_FAMILIES[family]
+    return shape({}, {}), {t: shape({}, {}) for t in partition}
+
+
+def familles_grille(
+    con: duckdb.DuckDBPyConnection,
+    departement: str,
+    months: list[str],
+    partition: dict[str, tuple[str, ...]],
+) -> dict[str, dict[str, tuple[dict, dict[str, dict]]]]:
+    """Per family of GRILLE_FAMILIES and month: the département's and each territoire's
+    counts as the masking grid reads them (masking_grids.GRIDS), all read by one query
+    over the period (familles_grille.sql) instead of one family query per territoire and
+    month (the quantiles and shares, which the grid never reads, are left out). A month
+    or a territoire without records has the counts of an empty family result."""
+    if not months:
+        return {}
+    rows: dict[tuple[str, str, str | None], list] = {}
+    for row in run(con, "familles_grille", grille_parameters(departement, months, partition)):
+        key = (row["famille"], row["mois"], row["territoire"])
+        rows.setdefault(key, []).append((row["indicateur"], row["code"], row["n"]))
+    out: dict[str, dict[str, tuple[dict, dict[str, dict]]]] = {}
+    for family, shape in GRILLE_FAMILIES.items():
+
+        def scope(month: str, territoire: str | None, family=family, shape=shape) -> dict:
+            return shape(*_counts(rows.get((family, month, territoire), [])))
+
+        out[family] = {m: (scope(m, None), {t: scope(m, t) for t in partition}) for m in months}
+    return out
+
+
+def grille(
+    con: duckdb.DuckDBPyConnection,
+    departement: str,
+    months: list[str],
+    partition: dict[str, tuple[str, ...]],
+) -> dict[str, dict[str, tuple[dict, dict[str, dict]]]]:
+    """Every family the masking grid crosses (masking_grids.GRIDS) -> month -> the
+    département's and each territoire's counts: two queries for the period
+    (`stock_grille`, `familles_grille`), what the pages, the committee PDF and
+    `indicators --masque` decide from."""
+    return {
+        "stock": stock_grille(con, departement, months, partition),
+        **familles_grille(con, departement, months, partition),
     }
 
 

@@ -122,10 +122,24 @@ def family_rows(
 ) -> tuple[dict, dict[str, dict]]:
     """The département's result of a family and month (`read(None)`, or `whole` when the
     caller holds it already) and each territoire's (`read(communes)`), as `crossed_hidden`
-    takes them: one reading for the pages (`db.family`), the server's warm-up (the same
-    cache without a user) and the committee PDF (its build's reads)."""
+    takes them. The pages, the server's warm-up, the committee PDF and `indicators
+    --masque` read the loaded months grouped (`indicators.grille`, the same counts); this
+    reads a month outside them, one query per territoire."""
     whole = read(None) if whole is None else whole
     return whole or {}, {t: read(cs or None) or {} for t, cs in partition.items()}
+
+
+def month_rows(
+    grid: Mapping[str, tuple[dict, dict[str, dict]]],
+    month: str,
+    partition: Mapping[str, tuple[str, ...]],
+    read: Callable[[tuple[str, ...] | None], dict | None],
+) -> tuple[dict, dict[str, dict]]:
+    """A month's rows of a family as `crossed_hidden` takes them: from `grid`, the family's
+    counts of every loaded month read grouped (`indicators.grille`), else (a month outside
+    the loaded files) each territoire's result read by `read` (`family_rows`)."""
+    rows = grid.get(month)
+    return rows if rows is not None else family_rows(read, partition)
 
 
 DECISIONS_KEPT = 1024  # decisions kept in memory (a set of cells each): months x families x views
@@ -184,13 +198,19 @@ SUMMARY_TOTALS = {"stock": "stock_total"}  # a family's row total the contract p
 
 
 def decisions(read: Callable[[str, tuple[str, ...] | None], dict | None],
-              partition: Mapping[str, tuple[str, ...]], limit: int) -> dict[str, set]:  # fmt: skip
-    """A month's decision over every family of GRIDS (`crossed_hidden`), each territoire's
-    result read by `read(family, communes)` (None: the département's): what the operator's
-    masked view (`indicators --masque`) applies, as the pages and the PDF do."""
+              partition: Mapping[str, tuple[str, ...]], limit: int,
+              grouped: Mapping[str, tuple[dict, dict[str, dict]]] | None = None,
+              ) -> dict[str, set]:  # fmt: skip
+    """A month's decision over every family of GRIDS (`crossed_hidden`): the family's
+    counts of the month read grouped when `grouped` holds them (`indicators.grille`: the
+    département and every territoire at once), else each territoire's result read by
+    `read(family, communes)` (None: the département's): what the operator's masked view
+    (`indicators --masque`) applies, as the pages and the PDF do."""
     out = {}
     for family in GRIDS:
-        rows = family_rows(lambda cs, family=family: read(family, cs), partition)
+        rows = (grouped or {}).get(family)
+        if rows is None:
+            rows = family_rows(lambda cs, family=family: read(family, cs), partition)
         out[family] = crossed_hidden(family, *rows, limit)
     return out
 

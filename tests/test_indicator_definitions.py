@@ -84,7 +84,7 @@ def _bound(name: str, given_params: dict) -> dict:
             p.pop("immatures", "marquer"),
             filters,
         )
-    if name == "stock_grille":  # a period and a partition, not a month and a territoire
+    if name.endswith("_grille"):  # a period and a partition, not a month and a territoire
         return indicators.grille_parameters(p["departement"], p["mois"], p["territoires"])
     if name == "liaison_flux":  # the département as a whole: its only parameter
         return {"departement": p["departement"]}

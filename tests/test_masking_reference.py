@@ -93,9 +93,9 @@ def _demo_inputs(db: Path) -> dict[str, tuple[dict, dict]]:
     """Every decision's input on the demo: (partition, family, month) -> the
     département's result and each territoire's, the warehouse's territoires (every month)
     and « each commune a territoire » (no territoires file; `commune_months`). Read as the
-    product reads them: the registered persons by one query over the period and the
-    partition (`indicators.stock_grille`), the other families one query per territoire and
-    month, the département's result once for both partitions."""
+    product reads them: every family by grouped queries over the period and the partition
+    (`indicators.grille`: stock_grille.sql, familles_grille.sql); tests/test_familles_grille.py
+    proves them equal to each territoire's family results."""
     con = warehouse.connect(str(db), access_mode="READ_ONLY")
     try:
         known = territoires.communes_par_territoire(con, DEPARTEMENT)
@@ -109,18 +109,10 @@ def _demo_inputs(db: Path) -> dict[str, tuple[dict, dict]]:
         )
         out = {}
         for label, partition, read_months in partitions:
-            grid = indicators.stock_grille(con, DEPARTEMENT, read_months, partition)
-            for month in read_months:
-                out[f"{label} stock {month}"] = grid[month]
-        wholes: dict[tuple[str, str], dict] = {}
-        for label, partition, read_months in partitions:
-            for family in masking_grids.GRIDS.keys() - {"stock"}:
-                read = getattr(indicators, family)
+            grid = indicators.grille(con, DEPARTEMENT, read_months, partition)
+            for family in masking_grids.GRIDS:
                 for month in read_months:
-                    if (family, month) not in wholes:
-                        wholes[family, month] = read(con, DEPARTEMENT, month)
-                    parts = {t: read(con, DEPARTEMENT, month, cs) for t, cs in partition.items()}
-                    out[f"{label} {family} {month}"] = (wholes[family, month], parts)
+                    out[f"{label} {family} {month}"] = grid[family][month]
         return out
     finally:
         con.close()

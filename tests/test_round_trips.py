@@ -14,6 +14,22 @@ from pipelines.access import User
 from tests.conftest import forget_cached_views, run_app
 
 
+def _count_queries(monkeypatch) -> Counter:
+    """(indicator SQL file, whether for a territoire) -> how many times it runs from now on
+    (`indicators.run`, the one place the indicator SQL is executed)."""
+    asked: Counter = Counter()
+    lock = threading.Lock()  # db.series queries two months at a time
+    real = indicators.run
+
+    def counted(con, name, params):
+        with lock:
+            asked[name, params.get("communes") is not None] += 1
+        return real(con, name, params)
+
+    monkeypatch.setattr(indicators, "run", counted)
+    return asked
+
+
 def test_the_synthese_queries_each_family_and_month_once(
     sample_db, monkeypatch, cold_caches
 ) -> None:
@@ -35,6 +51,21 @@ def test_the_synthese_queries_each_family_and_month_once(
     assert {query: n for query, n in asked.items() if n > 1} == {}
 
 
+def test_the_synthese_reads_the_families_grids_grouped(sample_db, monkeypatch, cold_caches) -> None:
+    """A cold Synthèse decides its masking over every family from the grouped grids
+    (familles_grille.sql, stock_grille.sql: one query each), never one family query per
+    territoire and month (some 180 on the demo before)."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    asked = _count_queries(monkeypatch)
+    forget_cached_views()
+    at = run_app(User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-10"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert asked["familles_grille", False] == 1, asked
+    assert asked["stock_grille", False] == 1, asked
+    territoire_reads = {name: n for (name, territoire), n in asked.items() if territoire}
+    assert territoire_reads == {}, territoire_reads
+
+
 @pytest.mark.parametrize("page", ["pages/demandeurs.py", "pages/accompagnement.py"])
 def test_a_topic_page_reads_the_masking_grid_in_one_query(
     sample_db, monkeypatch, page, cold_caches
@@ -43,21 +74,12 @@ def test_a_topic_page_reads_the_masking_grid_in_one_query(
     one grouped query (stock_grille.sql), not one stock query per territoire and month
     (48 on the demo)."""
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
-    asked: Counter = Counter()
-    lock = threading.Lock()
-    real = indicators.run
-
-    def counted(con, name, params):
-        with lock:
-            territoire = params.get("communes") is not None
-            asked[name, territoire] += 1
-        return real(con, name, params)
-
     at = run_app(User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-10"})
-    monkeypatch.setattr(indicators, "run", counted)
+    asked = _count_queries(monkeypatch)
     forget_cached_views()  # the first view after a load
     at.switch_page(page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert asked["stock_grille", False] == 1, asked
-    assert asked["stock", True] == 0, asked
+    assert asked["familles_grille", False] <= 1, asked
+    assert {name: n for (name, territoire), n in asked.items() if territoire} == {}, asked

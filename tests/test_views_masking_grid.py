@@ -109,8 +109,7 @@ def test_the_pdf_masks_the_departements_distributions_as_the_synthese(
     from dashboard import comite
 
     publish_at(limit)
-    stock = indicators.stock(view_reader, "2A", MONTH)
-    linked = comite._linked(view_reader, "2A", MONTH, stock, limit)
+    linked = comite._linked(view_reader, "2A", MONTH, limit)
     page = synthese_view("2A", MONTH, None)
     assert all(d.linked == linked[d.family] for d in page.distributions)
     for block in page.distributions:

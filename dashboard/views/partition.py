@@ -55,12 +55,8 @@ def grid(
         return None
     auth.authorise(departement)
 
-    def read() -> tuple[dict, dict]:
-        if family == "stock":  # the period's grid in one query (db.stock_grille)
-            return db.stock_grille(departement, month, partition)
-        return masking_grids.family_rows(
-            lambda cs: db.family(family, departement, month, cs), partition
-        )
+    def read() -> tuple[dict, dict]:  # the period's grid in one query (db.family_grille)
+        return db.family_grille(family, departement, month, partition)
 
     return _decision(db.generation(), departement, month, tuple(partition), limit, family, read)
 

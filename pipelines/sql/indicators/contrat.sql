@@ -4,7 +4,7 @@
 -- VALANT CER of the same person that is on or after the orientation date. A person is the
 -- same across sources through the NIR key, the identifiant PE key or the identifiant RSA
 -- key (macro contrat_par_cle).
--- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro portee_cles), NULL for the
 -- whole département.
 -- Maturity (CTE maturite): the 30-day and 60-day shares are provisional while their own
 -- window after the month's last day has not closed at the data date; the delay quantiles
@@ -15,15 +15,8 @@ WITH maturite AS MATERIALIZED (  -- data date of the family and maturity of each
            provisoire($mois, 60, d) AS provisoire_60j
     FROM (SELECT date_donnees($departement, ['pecgm', 'orientation', 'parcours']) AS d)
 ),
-cohorte AS (
-    SELECT person_key, any_value(pe_key) AS pe_key, any_value(rsa_key) AS rsa_key,
-           min(date_orientation) AS oriente, arg_min(type_parcours, date_orientation) AS type_parcours,
-           any_value(sexe) AS sexe,
-           tranche_age(any_value(annee_naissance), year(CAST($mois AS DATE))) AS tranche
-    FROM orientation
-    WHERE departement = $departement AND date_trunc('month', date_orientation) = CAST($mois AS DATE)
-      AND dans_territoire($departement, $communes, cle_nir := person_key, cle_pe := pe_key)
-    GROUP BY person_key
+cohorte AS (  -- migration 0018, shared with familles_grille.sql
+    SELECT * FROM cohorte_orientation($departement, $mois, $mois, [{'territoire': NULL, 'communes': $communes}])
 ),
 candidates AS (  -- the contracts of each cohorte person, by any of its keys
     SELECT c.person_key, k.date_contrat AS d

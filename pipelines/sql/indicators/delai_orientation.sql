@@ -9,7 +9,7 @@
 -- orientation before entry is excluded and counted as an anomaly.
 -- Thresholds (CTE seuils): 30 days, and six weeks (42 days, the legal delay to orient);
 -- $seuil_1, $seuil_2 replace them when given (NULL: these). Shares over all entrants.
--- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro portee_cles), NULL for the
 -- whole département.
 -- Maturity (CTE maturite): each share is provisional while its own window (seuil_1,
 -- seuil_2 days after the month's last day) has not closed at the data date; the delay
@@ -25,21 +25,8 @@ maturite AS MATERIALIZED (  -- data date of the family and maturity of each thre
            provisoire($mois, greatest(seuil_1, seuil_2), d) AS provisoire_quantiles
     FROM (SELECT date_donnees($departement, ['orientation', 'caf_msa']) AS d), seuils
 ),
-person AS (
-    SELECT person_key, entree, sexe, annee_naissance, population
-    FROM entrant
-    WHERE departement = $departement AND cohorte = CAST($mois AS DATE)
-      AND dans_territoire($departement, $communes, commune := code_commune,
-                          cle_nir := person_key, cle_pe := pe_key)
-),
-cohorte AS (
-    SELECT p.person_key, p.entree, p.sexe,
-           tranche_age(p.annee_naissance, year(CAST($mois AS DATE))) AS tranche,
-           min(o.date_orientation) FILTER (WHERE o.date_orientation >= p.entree) AS oriente,
-           count(o.date_orientation) FILTER (WHERE o.date_orientation < p.entree) AS avant_entree
-    FROM person p
-    LEFT JOIN orientation_liee($departement) o USING (person_key)
-    GROUP BY ALL
+cohorte AS (  -- macro cohorte_entree (migration 0018), shared with familles_grille.sql
+    SELECT * FROM cohorte_entree($departement, $mois, $mois, [{'territoire': NULL, 'communes': $communes}])
 ),
 delays AS (
     SELECT c.*, c.oriente - c.entree AS jours,

@@ -2,18 +2,15 @@
 -- persons oriented on or before its last day (the files give no end of parcours). Hours:
 -- the prestations that start in the month, divided by the month's weeks (days / 7).
 -- Appointments: those dated in the month.
--- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro portee_cles), NULL for the
 -- whole département.
 WITH month AS (
     SELECT CAST($mois AS DATE) AS debut, last_day(CAST($mois AS DATE)) AS fin,
            (last_day(CAST($mois AS DATE)) - CAST($mois AS DATE) + 1) / 7.0 AS semaines
 ),
-actifs AS (
-    SELECT DISTINCT p.rsa_key, p.type_parcours, p.sexe,
-           tranche_age(p.annee_naissance, year(m.debut)) AS tranche
-    FROM parcours_personne p, month m
-    WHERE p.departement = $departement AND p.date_orientation <= m.fin
-      AND dans_territoire($departement, $communes, cle_rsa := p.rsa_key)
+actifs AS (  -- macro parcours_actifs (migration 0018), shared with familles_grille.sql
+    SELECT rsa_key, type_parcours, sexe, tranche
+    FROM parcours_actifs($departement, $mois, $mois, [{'territoire': NULL, 'communes': $communes}])
 ),
 prestations AS (  -- hours of the prestations starting in the month, per person
     SELECT s.rsa_key, sum(s.heures) AS heures

@@ -1,18 +1,12 @@
 -- Orientations of ($departement, $mois).
 -- A decision is one (person, date): the same decision sent by two sources (CGPEM and the
--- reprise de stock) counts once; a person oriented twice counts once per decision.
+-- reprise de stock) counts once; a person oriented twice counts once per decision (macro
+-- decisions_orientation, migration 0018, shared with familles_grille.sql).
 -- One row per (indicateur, code) with its count.
--- $communes: the communes of the chosen territoire (macro dans_territoire), NULL for the
+-- $communes: the communes of the chosen territoire (macro portee_cles), NULL for the
 -- whole département.
-WITH decision AS (
-    SELECT DISTINCT ON (person_key, date_orientation)
-           person_key, date_orientation, type_parcours, organisme_referent, sexe,
-           tranche_age(annee_naissance, year(CAST($mois AS DATE))) AS tranche
-    FROM orientation
-    WHERE departement = $departement
-      AND date_trunc('month', date_orientation) = CAST($mois AS DATE)
-      AND dans_territoire($departement, $communes, cle_nir := person_key, cle_pe := pe_key)
-    ORDER BY person_key, date_orientation, source  -- cgpem before stock: it names the organisme
+WITH decision AS (  -- migration 0018: the month's decisions of the territoire
+    SELECT * FROM decisions_orientation($departement, $mois, $mois, [{'territoire': NULL, 'communes': $communes}])
 )
 SELECT 'orientations' AS indicateur, coalesce(type_parcours, 'non_renseigne') AS code, count(*) AS n
 FROM decision GROUP BY ALL
