@@ -37,7 +37,10 @@ $(DB): | $(VENV)/.runtime
 
 warehouse: $(DB)
 
+# A warehouse built by an earlier version is brought to the code's schema first (as the
+# systemd unit does before it starts): a page never reads a macro its file lacks.
 run: $(VENV)/.runtime $(DB)
+	$(PY) -m pipelines migrer --db $(DB)
 	$(PY) -m dashboard.serve --server.address 127.0.0.1 --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false
 
