@@ -6,6 +6,9 @@
 -- communes} (communes NULL: the whole département), and returns its rows once per scope
 -- they belong to (column `portee`, the scope's position in the list), with their month.
 -- Idempotent (CREATE OR REPLACE): a `migrer` that replays it changes nothing.
+-- A record set numbered by `row_number() OVER ()` and read twice (its scopes, then its
+-- rows joined back by that number) is MATERIALIZED: evaluated twice, a parallel scan
+-- could number the rows differently and join a scope to another record.
 
 -- The scopes of a list, numbered from 1.
 CREATE OR REPLACE MACRO portees(territoires) AS TABLE
@@ -36,7 +39,7 @@ CREATE OR REPLACE MACRO cles_record(commune, cle_nir, cle_pe, cle_rsa) AS
 -- The orientation records of the months from debut to fin (first days), once per scope
 -- they belong to. Territoire: the person's NIR key or identifiant PE key.
 CREATE OR REPLACE MACRO orientation_portees(dep, debut, fin, territoires) AS TABLE
-WITH records AS (
+WITH records AS MATERIALIZED (  -- numbered once: its rows are joined back by `rid`
     SELECT row_number() OVER () AS rid, CAST(date_trunc('month', date_orientation) AS DATE) AS mois, *
     FROM orientation
     WHERE departement = dep
@@ -77,7 +80,7 @@ GROUP BY portee, mois, person_key;
 -- on or after entry (`orientation_liee`) and their orientations before it (an anomaly).
 -- Territoire: the person's commune, NIR key or identifiant PE key.
 CREATE OR REPLACE MACRO cohorte_entree(dep, debut, fin, territoires) AS TABLE
-WITH records AS (
+WITH records AS MATERIALIZED (  -- numbered once: its rows are joined back by `rid`
     SELECT row_number() OVER () AS rid, *
     FROM entrant
     WHERE departement = dep AND cohorte BETWEEN CAST(debut AS DATE) AND CAST(fin AS DATE)
@@ -101,7 +104,7 @@ GROUP BY s.portee, r.cohorte, r.person_key, r.entree, r.sexe, tranche;
 -- oriented on or before its last day (the files give no end of parcours), once per
 -- (person, parcours type, sexe, age band). Territoire: the identifiant RSA key.
 CREATE OR REPLACE MACRO parcours_actifs(dep, debut, fin, territoires) AS TABLE
-WITH records AS (
+WITH records AS MATERIALIZED (  -- numbered once: its rows are joined back by `rid`
     SELECT row_number() OVER () AS rid, *
     FROM parcours_personne
     WHERE departement = dep AND date_orientation <= last_day(CAST(fin AS DATE))
@@ -130,7 +133,7 @@ WITH mois AS (
     SELECT CAST(m AS DATE) AS mois
     FROM range(CAST(debut AS DATE), CAST(fin AS DATE) + INTERVAL 1 DAY, INTERVAL 1 MONTH) t(m)
 ),
-listes AS (
+listes AS MATERIALIZED (  -- numbered once: joined back by `rid`
     SELECT row_number() OVER () AS rid, *
     FROM lrsa_de
     WHERE departement = dep AND mois BETWEEN CAST(debut AS DATE) AND CAST(fin AS DATE)
@@ -147,7 +150,7 @@ lists AS (
     SELECT s.portee, l.mois, l.liste, l.motif FROM listes l JOIN listes_portees s USING (rid)
 ),
 loaded AS (SELECT DISTINCT portee, mois, liste FROM lists),
-fichiers AS (
+fichiers AS MATERIALIZED (  -- numbered once: joined back by `rid`
     SELECT row_number() OVER () AS rid, s.*
     FROM pecgm_stock s
     WHERE departement = dep
