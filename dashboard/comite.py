@@ -221,8 +221,8 @@ def _monthly(block: MonthlyChart, limit: int) -> list[Chart]:
     )
 
 
-def _orientations(con, departement, month, months, limit, reads: Reads | None = None) -> Section:
-    reads = reads or Reads(con, departement, limit)
+def _orientations(reads: Reads, month, months) -> Section:
+    departement, limit = reads.departement, reads.limit
     current = reads.family("orientations", month)
     if current is None:
         return Section(
@@ -230,7 +230,7 @@ def _orientations(con, departement, month, months, limit, reads: Reads | None = 
             empty="Aucune décision d'orientation chargée (CGPEM, reprise de stock, parcours).",
         )
     series = [(m, reads.family("orientations", m)) for m in months]
-    linked = _linked(con, departement, month, limit, "orientations", reads=reads)
+    linked = _linked(reads, month, "orientations")
     block = orientations.decisions_block(
         current,
         series,
@@ -244,10 +244,7 @@ def _orientations(con, departement, month, months, limit, reads: Reads | None = 
                 reads.decision("orientations", month) or set(),
                 masking_grids.DEPARTEMENT,
             ),
-            {
-                m: _linked(con, departement, m, limit, "orientations", reads=reads)["orientations"]
-                for m, _ in series
-            },
+            {m: _linked(reads, m, "orientations")["orientations"] for m, _ in series},
         ),
     )
     masked = masking.mask_distribution(current["orientations"], limit, linked["orientations"])
@@ -316,18 +313,11 @@ class Reads:
         return self._decisions[family, month]
 
 
-def _linked(
-    con,
-    departement: str,
-    month: str,
-    limit: int,
-    family="stock",
-    reads: Reads | None = None,
-) -> dict:
+def _linked(reads: Reads, month: str, family="stock") -> dict:
     """Per distribution of `family` (`masking_grids.GRIDS`), the codes of the département's
     row that the decision over its territoires hides, as on the pages; None each when
     nothing is masked or the département has no partition."""
-    hidden = (reads or Reads(con, departement, limit)).decision(family, month)
+    hidden = reads.decision(family, month)
     if hidden is None:
         return dict.fromkeys(masking_grids.GRIDS[family])
     return {
@@ -336,18 +326,18 @@ def _linked(
     }
 
 
-def _categories(con, departement, month, months, limit, reads: Reads | None = None) -> Section:
-    reads = reads or Reads(con, departement, limit)
+def _categories(reads: Reads, month, months) -> Section:
+    departement, limit = reads.departement, reads.limit
     stock = reads.family("stock", month)
     if not stock["stock_total"]:
         return Section(
             "Catégories de demandeurs d'emploi", empty="Aucun fichier PECGM pour ce mois."
         )
-    linked = _linked(con, departement, month, limit, reads=reads)["categorie"]
+    linked = _linked(reads, month)["categorie"]
     distribution = synthese_view.distribution(stock, "categorie", departement, month, linked)
     stocks = {m: reads.family("stock", m) for m in months}
     rows = [(m, s["categorie"]) for m, s in stocks.items()]
-    linked = {m: _linked(con, departement, m, limit, reads=reads)["categorie"] for m in stocks}
+    linked = {m: _linked(reads, m)["categorie"] for m in stocks}
     monthly = demandeurs.categories_chart(rows, departement, linked)
     return Section(
         "Catégories de demandeurs d'emploi",
@@ -355,8 +345,8 @@ def _categories(con, departement, month, months, limit, reads: Reads | None = No
     )
 
 
-def _modalites(con, departement, month, limit, reads: Reads | None = None) -> Section:
-    reads = reads or Reads(con, departement, limit)
+def _modalites(reads: Reads, month) -> Section:
+    departement, limit = reads.departement, reads.limit
     stock = reads.family("stock", month)
     if not stock["stock_total"]:
         return Section(
@@ -371,7 +361,7 @@ def _modalites(con, departement, month, limit, reads: Reads | None = None) -> Se
                     "modalite",
                     departement,
                     month,
-                    _linked(con, departement, month, limit, reads=reads)["modalite"],
+                    _linked(reads, month)["modalite"],
                 ),
                 limit,
             ),
@@ -379,7 +369,7 @@ def _modalites(con, departement, month, limit, reads: Reads | None = None) -> Se
                 accompagnement.axes_distribution(
                     stock["axe"],
                     month,
-                    _linked(con, departement, month, limit, reads=reads)["axe"],
+                    _linked(reads, month)["axe"],
                 ),
                 limit,
             ),
@@ -387,10 +377,8 @@ def _modalites(con, departement, month, limit, reads: Reads | None = None) -> Se
     )
 
 
-def _delai_orientation(
-    con, departement, month, months, limit, reads: Reads | None = None
-) -> Section:
-    reads = reads or Reads(con, departement, limit)
+def _delai_orientation(reads: Reads, month, months) -> Section:
+    con, departement, limit = reads.con, reads.departement, reads.limit
     series = [(m, reads.family("delai_orientation", m)) for m in months]
     series = [(m, r) for m, r in series if r is not None and r["entrants"]]
     if not series:
@@ -442,8 +430,8 @@ HOURS_HEADINGS = {
 ENSEMBLE = figures.PARCOURS_LABELS["ensemble"]
 
 
-def _contrat(con, departement, month, months, limit, reads: Reads | None = None) -> Section:
-    reads = reads or Reads(con, departement, limit)
+def _contrat(reads: Reads, month, months) -> Section:
+    con, departement, limit = reads.con, reads.departement, reads.limit
     series = [(m, reads.family("contrat", m)) for m in months]
     series = [(m, r) for m, r in series if r is not None and r["orientes"]]
     if not series:
@@ -479,8 +467,8 @@ def _contrat(con, departement, month, months, limit, reads: Reads | None = None)
     return Section("Délai jusqu'au contrat", [*charts, table])
 
 
-def _intensite(con, departement, month, months, limit, reads: Reads | None = None) -> Section:
-    reads = reads or Reads(con, departement, limit)
+def _intensite(reads: Reads, month, months) -> Section:
+    limit = reads.limit
     series = [(m, reads.family("intensite", m)) for m in months]
     family = accompagnement.INTENSITY  # the département's row of the pages' decisions
     block = accompagnement.intensite_block(
@@ -513,15 +501,15 @@ def _intensite(con, departement, month, months, limit, reads: Reads | None = Non
     return Section("Intensité de l'accompagnement", [*charts, table])
 
 
-def _flux(con, departement, months, limit, reads: Reads | None = None) -> Section:
-    reads = reads or Reads(con, departement, limit)
+def _flux(reads: Reads, months) -> Section:
+    limit = reads.limit
     series = [(m, reads.family("flux", m)) for m in months]
     if all(f["flux_source"] is None for _, f in series):
         return Section(
             FLUX_TITLE,
             empty="Aucune liste LRSA DE ni fichier PECGM pour la période.",
         )
-    linked = {m: _linked(con, departement, m, limit, "flux", reads=reads) for m, _ in series}
+    linked = {m: _linked(reads, m, "flux") for m, _ in series}
     block = demandeurs.flows(
         series,
         series[-1][1],
@@ -699,13 +687,13 @@ def build(
         history=history,
     )
     sections = [
-        _orientations(con, departement, month, months, limit, reads),
-        _categories(con, departement, month, months, limit, reads),
-        _modalites(con, departement, month, limit, reads),
-        _delai_orientation(con, departement, month, months, limit, reads),
-        _contrat(con, departement, month, months, limit, reads),
-        _intensite(con, departement, month, months, limit, reads),
-        _flux(con, departement, months, limit, reads),
+        _orientations(reads, month, months),
+        _categories(reads, month, months),
+        _modalites(reads, month),
+        _delai_orientation(reads, month, months),
+        _contrat(reads, month, months),
+        _intensite(reads, month, months),
+        _flux(reads, months),
     ]
     population = current.get("population") or "sources"
     return Rapport(

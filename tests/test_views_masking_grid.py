@@ -109,7 +109,7 @@ def test_the_pdf_masks_the_departements_distributions_as_the_synthese(
     from dashboard import comite
 
     publish_at(limit)
-    linked = comite._linked(view_reader, "2A", MONTH, limit)
+    linked = comite._linked(comite.Reads(view_reader, "2A", limit), MONTH)
     page = synthese_view("2A", MONTH, None)
     assert all(d.linked == linked[d.family] for d in page.distributions)
     for block in page.distributions:
@@ -417,7 +417,7 @@ def test_no_hidden_entrant_follows_from_every_view(
         set(ENTRANTS) - {"entrants"},
     )
     months = demo_scope().months
-    section = comite._delai_orientation(view_reader, "2A", MONTH, months, limit)
+    section = comite._delai_orientation(comite.Reads(view_reader, "2A", limit), MONTH, months)
     pdf = next(b for b in section.blocks if isinstance(b, comite.Table))
     at = pdf.columns.index("Entrants")
     assert [r[at] for r in pdf.rows] == page["entrants"].tolist()
@@ -449,7 +449,9 @@ def test_no_hidden_anomaly_follows_from_every_view(
     _assert_months_unpinned(
         view_reader, "delai_orientation", {ANOMALIES: _single(ANOMALIES)}, printed, ANOMALIES, set()
     )
-    section = comite._delai_orientation(view_reader, "2A", MONTH, demo_scope().months, limit)
+    section = comite._delai_orientation(
+        comite.Reads(view_reader, "2A", limit), MONTH, demo_scope().months
+    )
     pdf = next(b for b in section.blocks if isinstance(b, comite.Table))
     at = pdf.columns.index("Orientation avant entrée")
     assert [r[at] for r in pdf.rows] == page["anomalies"].tolist()
@@ -510,7 +512,7 @@ def test_no_hidden_contract_cohorte_follows_from_every_view(
     _assert_months_unpinned(
         view_reader, "contrat", CONTRACTS, printed, "orientes", set(CONTRACTS) - {"orientes"}
     )
-    section = comite._contrat(view_reader, "2A", MONTH, demo_scope().months, limit)
+    section = comite._contrat(comite.Reads(view_reader, "2A", limit), MONTH, demo_scope().months)
     assert any(isinstance(b, comite.Chart) for b in section.blocks) == (not page.empty)
 
 
@@ -558,7 +560,7 @@ def test_no_hidden_person_in_parcours_follows_from_every_view(
     _assert_months_unpinned(
         view_reader, "intensite", INTENSITY, printed, "personnes", {"par_sexe", "par_tranche_age"}
     )
-    section = comite._intensite(view_reader, "2A", MONTH, demo_scope().months, limit)
+    section = comite._intensite(comite.Reads(view_reader, "2A", limit), MONTH, demo_scope().months)
     pdf = next(b for b in section.blocks if isinstance(b, comite.Table))
     at = pdf.columns.index(comite.HOURS_HEADINGS["personnes"])
     shown = page[page["groupe"] == PARCOURS_LABELS["ensemble"]]["personnes"].tolist()
