@@ -118,15 +118,12 @@ def crossed_hidden(family: str, whole: dict, by_territoire: dict[str, dict], lim
 def family_rows(
     read: Callable[[tuple[str, ...] | None], dict | None],
     partition: Mapping[str, tuple[str, ...]],
-    whole: dict | None = None,
 ) -> tuple[dict, dict[str, dict]]:
-    """The département's result of a family and month (`read(None)`, or `whole` when the
-    caller holds it already) and each territoire's (`read(communes)`), as `crossed_hidden`
-    takes them. The pages, the server's warm-up, the committee PDF and `indicators
+    """The département's result of a family and month (`read(None)`) and each
+    territoire's (`read(communes)`), as `crossed_hidden` takes them. The pages, the server's warm-up, the committee PDF and `indicators
     --masque` read the loaded months grouped (`indicators.grille`, the same counts); this
     reads a month outside them, one query per territoire."""
-    whole = read(None) if whole is None else whole
-    return whole or {}, {t: read(cs or None) or {} for t, cs in partition.items()}
+    return read(None) or {}, {t: read(cs or None) or {} for t, cs in partition.items()}
 
 
 def month_rows(
