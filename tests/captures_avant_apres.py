@@ -227,7 +227,17 @@ def shrink(path: Path) -> None:
         image = image.resize((image.width * 4 // 5, image.height * 4 // 5), Image.LANCZOS)
 
 
-def main(argv: list[str] | None = None) -> int:
+def capture_pages(browser, base: str, departement: str, query: str, named) -> None:
+    """The dashboard's captures, in `browser` (the tool's own Chromium, or the test
+    suite's): `named(name)` gives each picture's path."""
+    capture_chargement(browser, base, departement, named("chargement"))
+    capture_synthese(browser, base, query, named("synthese"), DESKTOP)
+    capture_phone(browser, base, query, named("telephone"))
+
+
+def main(argv: list[str] | None = None, browser=None) -> int:
+    """The tool's command line; `browser`, when given, is a Chromium already started
+    (the test suite's), else the tool starts its own."""
     parser = argparse.ArgumentParser(
         description="Captures avant/après du ticket 31 : Chargement, Synthèse (écran et "
         "téléphone), pages du rapport PDF du comité.",
@@ -253,16 +263,17 @@ def main(argv: list[str] | None = None) -> int:
         shots.append(args.out / f"{args.prefix}-{name}.png")
         return shots[-1]
 
-    from playwright.sync_api import sync_playwright
+    if browser is not None:
+        capture_pages(browser, base, args.departement, query, named)
+    else:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=args.chromium, headless=True)
-        try:
-            capture_chargement(browser, base, args.departement, named("chargement"))
-            capture_synthese(browser, base, query, named("synthese"), DESKTOP)
-            capture_phone(browser, base, query, named("telephone"))
-        finally:
-            browser.close()
+        with sync_playwright() as p:
+            own = p.chromium.launch(executable_path=args.chromium, headless=True)
+            try:
+                capture_pages(own, base, args.departement, query, named)
+            finally:
+                own.close()
     if args.pdf:
         capture_pdf_page(args.pdf, 1, named("pdf-page1"))
         number = orientations_page(pdf_pages(args.pdf))

@@ -6,8 +6,6 @@ headless Chromium it captures today's pages (the lead reruns it after each merge
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 
 import pytest
 
@@ -15,7 +13,6 @@ from dashboard.uploads import arrivals
 from dashboard.views import chargement as view
 from pipelines.access import User
 from tests import captures_avant_apres as captures
-from tests import test_e2e_browser as e2e
 
 STEWARD = User("steward", "donnees", ("2A",))
 
@@ -57,20 +54,15 @@ def test_a_png_too_big_for_a_note_is_shrunk(tmp_path) -> None:
     assert Image.open(path).width > 0
 
 
-def test_the_tool_captures_the_current_pages(server, tmp_path) -> None:
+def test_the_tool_captures_the_current_pages(server, browser, tmp_path) -> None:
     """Each capture waits for its page's state (a missing heading, tile or chart times out
     and fails here); the pictures have the sizes the note shows."""
     from PIL import Image
 
-    chromium = e2e._chromium()
-    args = ["--base-url", server, "--out", str(tmp_path), "--chromium", chromium]
-    # Run as the lead runs it, in a process of its own: this worker may already drive the
-    # browser tests' shared Chromium, and Playwright's sync API cannot be started twice in
-    # one process. The timeout is a guard against a hung run, not a speed check.
-    done = subprocess.run(
-        [sys.executable, captures.__file__, *args], capture_output=True, text=True, timeout=900
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    # The tool's command line as the lead runs it, in the suite's Chromium (Playwright's
+    # sync API cannot be started twice in one process; a browser of its own would cost a
+    # second Chromium).
+    assert captures.main(["--base-url", server, "--out", str(tmp_path)], browser=browser) == 0
     sizes = {p.name: Image.open(p).size for p in tmp_path.glob("apres-*.png")}
     desktop = (captures.DESKTOP["width"], captures.DESKTOP["height"])
     assert sizes["apres-chargement.png"] == desktop

@@ -248,41 +248,37 @@ def test_change_a_filter_check_a_figure_download_an_export(server, page, sample_
     assert any(r[2] == "comite" and "categorie_2A_2026-06.csv" in r[5] for r in exports)
 
 
-def test_provisional_values_are_drawn_apart(server, browser, sample_db) -> None:
+def test_provisional_values_are_drawn_apart(server, page, sample_db) -> None:
     """On the latest month the newest cohortes are still open: Synthèse names the complete
     cohorte each tile shows, and the cohorte charts carry a « provisoire » legend entry."""
     from pipelines import indicators, warehouse
 
     month = indicators.months_available(warehouse.open_reader(sample_db), "2A")[0]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    # One browser context per account: the session cookie keeps a tab signed in across
-    # links, so a second account needs a browser of its own. Tall enough for every chart
-    # of a page to be drawn without scrolling.
+    # Tall enough for every chart of a page to be drawn without scrolling. The session
+    # cookie keeps a tab signed in across links: it is dropped before each account signs in.
+    page.set_viewport_size({"width": 1400, "height": 4200})
     for slug, login in (
         ("synthese", "comite"),
         ("orientations", "analyste"),
         ("delais", "analyste"),
     ):
-        context = browser.new_context(viewport={"width": 1400, "height": 4200}, locale="fr-FR")
-        tab = context.new_page()
-        try:
-            _open(tab, f"{server}/{slug}?dep=2A&mois={month}", PAGES[slug], login)
-            if slug == "synthese":
-                named = tab.locator(
-                    '[data-testid="stCaptionContainer"]', has_text=re.compile("^cohorte d")
-                )
-                expect(named.first).to_be_visible(timeout=30_000)
-                tab.screenshot(path=str(ARTIFACTS / "synthese_cohortes.png"))
-                continue
-            # Plotly draws its legend as SVG text; a loaded machine takes its time
-            tab.wait_for_function(
-                """() => [...document.querySelectorAll('.js-plotly-plot .legendtext')]
-                         .some(e => e.textContent === 'provisoire')""",
-                timeout=90_000,
+        page.context.clear_cookies()
+        _open(page, f"{server}/{slug}?dep=2A&mois={month}", PAGES[slug], login)
+        if slug == "synthese":
+            named = page.locator(
+                '[data-testid="stCaptionContainer"]', has_text=re.compile("^cohorte d")
             )
-            tab.screenshot(path=str(ARTIFACTS / f"{slug}_provisoire.png"))
-        finally:
-            context.close()
+            expect(named.first).to_be_visible(timeout=30_000)
+            page.screenshot(path=str(ARTIFACTS / "synthese_cohortes.png"))
+            continue
+        # Plotly draws its legend as SVG text; a loaded machine takes its time
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.js-plotly-plot .legendtext')]
+                     .some(e => e.textContent === 'provisoire')""",
+            timeout=90_000,
+        )
+        page.screenshot(path=str(ARTIFACTS / f"{slug}_provisoire.png"))
 
 
 def test_committee_downloads_the_monthly_report(server, page) -> None:

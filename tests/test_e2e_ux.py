@@ -122,27 +122,23 @@ def test_filters_follow_the_user_through_the_menu(server, page) -> None:
 
 
 @pytest.mark.parametrize("slug,login", [("orientations", "analyste")])
-def test_phone_layout(server, browser, slug, login) -> None:
+def test_phone_layout(server, page, slug, login) -> None:
     """At 390 px: legends under the charts and chart titles not cut."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
-    tab = context.new_page()
-    try:
-        _open(tab, f"{server}/{slug}?dep=2A&mois=2026-03", "Orientations", login)
-        tab.locator(".js-plotly-plot .legend").first.wait_for(timeout=90_000)
-        _shot(tab, f"telephone_{slug}")
-        for chart in tab.locator(".js-plotly-plot").all():
-            plot = chart.locator(".draglayer .nsewdrag").first.bounding_box()  # the plot area
-            legend = chart.locator(".legend")
-            if plot is None or legend.count() == 0:
-                continue
-            box = legend.first.bounding_box()
-            assert box["y"] >= plot["y"] + plot["height"] - 1, "légende à côté du graphique"
-            title = chart.locator(".gtitle")
-            if title.count():
-                width = chart.bounding_box()["width"]
-                assert title.first.bounding_box()["width"] <= width + 1, "titre coupé"
-    finally:
-        context.close()
+    page.set_viewport_size({"width": 390, "height": 844})
+    _open(page, f"{server}/{slug}?dep=2A&mois=2026-03", "Orientations", login)
+    page.locator(".js-plotly-plot .legend").first.wait_for(timeout=90_000)
+    _shot(page, f"telephone_{slug}")
+    for chart in page.locator(".js-plotly-plot").all():
+        plot = chart.locator(".draglayer .nsewdrag").first.bounding_box()  # the plot area
+        legend = chart.locator(".legend")
+        if plot is None or legend.count() == 0:
+            continue
+        box = legend.first.bounding_box()
+        assert box["y"] >= plot["y"] + plot["height"] - 1, "légende à côté du graphique"
+        title = chart.locator(".gtitle")
+        if title.count():
+            width = chart.bounding_box()["width"]
+            assert title.first.bounding_box()["width"] <= width + 1, "titre coupé"
 
 
 ROLE_HOMES = {  # role -> the page the README shows it on (docs/img/<role>.png)
@@ -154,38 +150,34 @@ ROLE_HOMES = {  # role -> the page the README shows it on (docs/img/<role>.png)
 
 
 @pytest.mark.parametrize("role", ROLE_HOMES)
-def test_each_role_lands_on_its_pages(server, browser, role) -> None:
+def test_each_role_lands_on_its_pages(server, page, role) -> None:
     """One screenshot per role (the README's, docs/img/), checked by its DOM: the page's
     heading, the menu holding the role's pages only, no error."""
     from dashboard import navigation
 
     slug, title = ROLE_HOMES[role]
-    context = browser.new_context(viewport={"width": 1200, "height": 760}, locale="fr-FR")
-    tab = context.new_page()
-    try:
-        _open(tab, f"{server}/{slug}?dep=2A&mois=2026-10", title, role)
-        expect(tab.get_by_role("textbox", name="Identifiant")).to_have_count(0, timeout=30_000)
-        if slug == "synthese":
-            tab.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
-        if tab.locator(".js-plotly-plot").count():
-            tab.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=90_000)
-        if role == "donnees":  # the steward's first look: the coverage calendar
-            tab.get_by_role("tab", name="Calendrier de couverture").click()
-            expect(tab.get_by_role("tab", name="Calendrier de couverture")).to_have_attribute(
-                "aria-selected", "true"
-            )
-            panel = tab.get_by_role("tabpanel", name="Calendrier de couverture")
-            cells = panel.locator('[data-testid^="glide-cell-"]', has_text="chargé")
-            expect(cells.first).to_be_attached(timeout=60_000)  # the grid's cells (ARIA)
-        if tab.locator('[data-testid="stDataFrame"]').count():
-            grid = tab.locator('[data-testid="data-grid-canvas"]:visible').first
-            grid.wait_for(timeout=60_000)
-            tab.wait_for_function(_IDLE, timeout=60_000)  # the run that drew it has ended
-        assert tab.locator('[data-testid="stException"]').count() == 0
-        nav = tab.locator('[data-testid="stSidebarNav"]')
-        shown = {p.title for p in navigation.PAGES if nav.get_by_text(p.title, exact=True).count()}
-        assert shown == {p.title for p in navigation.for_role(role)}
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=str(SHOTS / f"role_{role}.png"))
-    finally:
-        context.close()
+    page.set_viewport_size({"width": 1200, "height": 760})
+    _open(page, f"{server}/{slug}?dep=2A&mois=2026-10", title, role)
+    expect(page.get_by_role("textbox", name="Identifiant")).to_have_count(0, timeout=30_000)
+    if slug == "synthese":
+        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+    if page.locator(".js-plotly-plot").count():
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=90_000)
+    if role == "donnees":  # the steward's first look: the coverage calendar
+        page.get_by_role("tab", name="Calendrier de couverture").click()
+        expect(page.get_by_role("tab", name="Calendrier de couverture")).to_have_attribute(
+            "aria-selected", "true"
+        )
+        panel = page.get_by_role("tabpanel", name="Calendrier de couverture")
+        cells = panel.locator('[data-testid^="glide-cell-"]', has_text="chargé")
+        expect(cells.first).to_be_attached(timeout=60_000)  # the grid's cells (ARIA)
+    if page.locator('[data-testid="stDataFrame"]').count():
+        grid = page.locator('[data-testid="data-grid-canvas"]:visible').first
+        grid.wait_for(timeout=60_000)
+        page.wait_for_function(_IDLE, timeout=60_000)  # the run that drew it has ended
+    assert page.locator('[data-testid="stException"]').count() == 0
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    shown = {p.title for p in navigation.PAGES if nav.get_by_text(p.title, exact=True).count()}
+    assert shown == {p.title for p in navigation.for_role(role)}
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"role_{role}.png"))
