@@ -42,7 +42,7 @@ warehouse: $(DB)
 run: $(VENV)/.runtime $(DB)
 	$(PY) -m pipelines migrer --db $(DB)
 	$(PY) -m dashboard.serve --server.address 127.0.0.1 --server.port 8501 \
-		--server.headless true --browser.gatherUsageStats false
+		--server.headless true --browser.gatherUsageStats false $(ARGS)
 
 # The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
 $(CHROMIUM):

@@ -9,4 +9,6 @@ from starlette.middleware import Middleware
 from dashboard import web
 from dashboard.page_html import FrenchPage
 
-app = st.App("app.py", routes=web.routes(), middleware=[Middleware(FrenchPage)])
+app = st.App(
+    "app.py", lifespan=web.lifespan, routes=web.routes(), middleware=[Middleware(FrenchPage)]
+)

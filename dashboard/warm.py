@@ -18,6 +18,9 @@ committee member arriving during the filling waits for it alone, at the server's
 priority). Nothing per user: a page still authorises its département before it reads
 any of them (`db.family`, `db.summary`, `partition.grid`, `figure_cache.view`).
 The rest runs at the lowest CPU priority, behind the users' requests.
+
+The server starts the filling as soon as it is up (`web.lifespan`), before anyone signs
+in, and says where it stands at GET /_pilotage/pret (`state`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from pipelines import indicators, masking, masking_grids
 
 _LOCK = threading.Lock()
 _STARTED: set[tuple[str, tuple]] = set()  # (warehouse path, generation) warmed or warming
+_ENDED: set[tuple[str, tuple]] = set()  # the fillings that have ended (done, or given up)
 _THREADS: list[threading.Thread] = []  # the threads started (tests wait for the last one)
 # Months read ahead, newest first: the default period, and as many again before it, for
 # the Synthèse's tiles also read the month a year before and a 12-month trend ending there.
@@ -187,6 +191,9 @@ def _run(path: str, generation: tuple) -> None:
         fill(path, generation, between=lower_priority)
     except Exception:  # a cache left cold is only slower; the page reports real errors
         LOG.exception("préchargement des caches interrompu")
+    finally:
+        with _LOCK:
+            _ENDED.add((path, generation))
 
 
 def enabled() -> bool:
@@ -194,6 +201,21 @@ def enabled() -> bool:
     (dashboard/serve.py sets the variable). Test runs of pages do not, so that what a
     page asks is what the page asks."""
     return os.environ.get(serve.PRECHARGEMENT) == "1"
+
+
+def state() -> str:
+    """Where the filling of the warehouse in force stands, for the readiness route
+    (dashboard/web.py): « pret » (filled, or nothing to fill: no warehouse yet, or a
+    process that does not fill), « en_cours », or « a_venir » (a load committed since the
+    last filling; the next script run starts it)."""
+    generation = db.generation() if enabled() else None
+    if generation is None:
+        return "pret"
+    key = (str(db.db_path()), generation)
+    with _LOCK:
+        if key in _ENDED:
+            return "pret"
+        return "en_cours" if key in _STARTED else "a_venir"
 
 
 def after_load() -> threading.Thread | None:

@@ -51,6 +51,7 @@ def enabled(monkeypatch, cold_caches):
     time."""
     monkeypatch.setenv(serve.PRECHARGEMENT, "1")  # as the server sets it
     monkeypatch.setattr(warm, "_STARTED", set())
+    monkeypatch.setattr(warm, "_ENDED", set())
     monkeypatch.setattr(warm, "lower_priority", lambda: None)
 
 
@@ -65,11 +66,16 @@ def test_a_load_that_commits_is_followed_by_a_new_filling(
     settings, enabled, monkeypatch, counted_queries
 ) -> None:
     path = write_pecgm(settings.db_path.parent.parent / "in" / "p.txt", pecgm_lines(30))
+    assert warm.state() == "pret"  # no warehouse yet: nothing to fill
     assert loader.load("pecgm", path, settings).status == "loaded"
+    assert warm.state() == "a_venir"
     _filled(warm.after_load())
+    assert warm.state() == "pret"
     later = write_pecgm(path.with_name("q.txt"), pecgm_lines(30, month="2026-11"))
     assert loader.load("pecgm", later, settings).status == "loaded"  # a new generation
+    assert warm.state() == "a_venir"  # the readiness route says so until it is filled
     _filled(warm.after_load())  # the new generation is filled too
+    assert warm.state() == "pret"
     counted_queries.clear()
     st.session_state["utilisateur"] = User("analyste.2a", "analyste", ("2A",))
     try:
