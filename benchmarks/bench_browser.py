@@ -74,7 +74,7 @@ def _ready_s(port: int) -> float:
     """Wait until the server has filled its caches (GET /_pilotage/pret answers 200, see
     dashboard/web.py), as a user arriving after a start or a load finds it; the seconds
     waited."""
-    from dashboard.web import READY_PATH
+    from dashboard.readiness import READY_PATH
 
     start = time.monotonic()
     while time.monotonic() - start < 900:

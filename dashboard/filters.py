@@ -118,8 +118,21 @@ def period(departement: str, month: str) -> list[str]:
         )
         or DEFAULT_PERIOD
     )
-    available = [m for m in db.months(departement) if m <= month]
-    return sorted(available[:size])
+    return period_months(db.months(departement), month, size)
+
+
+def period_months(loaded: list[str], month: str, size: int) -> list[str]:
+    """The `size` latest of the months `loaded` (newest first) up to `month`, oldest first:
+    the page's period, and the one the server's filling reads ahead (`default_scope`)."""
+    return sorted([m for m in loaded if m <= month][:size])
+
+
+def default_scope(departement: str, loaded: list[str]) -> Scope:
+    """What a topic page opens with when nothing is chosen in the sidebar or the address:
+    the whole département, its latest month, the default period, every parcours type (the
+    scope dashboard/warm.py builds each topic page's view for, ahead of its first view)."""
+    month = loaded[0]
+    return Scope(departement, month, None, period_months(loaded, month, int(DEFAULT_PERIOD)))
 
 
 ALL_TERRITOIRE = "tout"

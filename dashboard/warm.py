@@ -19,7 +19,7 @@ priority). Nothing per user: a page still authorises its département before it 
 any of them (`db.family`, `db.summary`, `partition.grid`, `figure_cache.view`).
 The rest runs at the lowest CPU priority, behind the users' requests.
 
-The server starts the filling as soon as it is up (`web.lifespan`), before anyone signs
+The server starts the filling as soon as it is up (`readiness.lifespan`), before anyone signs
 in, and says where it stands at GET /_pilotage/pret (`state`).
 """
 
@@ -33,8 +33,12 @@ import threading
 from collections.abc import Callable
 
 from dashboard import db, figure_cache, figures, filters, headlines, serve, widgets
+from dashboard.views import accompagnement as accompagnement_view
 from dashboard.views import cohortes as cohortes_view
+from dashboard.views import delais as delais_view
+from dashboard.views import demandeurs as demandeurs_view
 from dashboard.views import oarsa as oarsa_view
+from dashboard.views import orientations as orientations_view
 from dashboard.views import partition as partition_view
 from dashboard.views import synthese as synthese_view
 from pipelines import indicators, masking, masking_grids
@@ -112,6 +116,32 @@ def synthese(generation: tuple, departement: str, month: str) -> None:
         figure_cache.prebuild_figure(build, *args, departement=departement, generation=generation)
 
 
+# The topic pages' views, as each page computes it (`figure_cache.view(<builder>, scope,
+# ...)` in pages/): tests/test_warm_topics.py opens each page after the filling and
+# checks that it builds neither its view nor a figure.
+TOPIC_VIEWS = (  # (view builder, the figures its page draws from the view)
+    (orientations_view.orientations_view, orientations_view.charts),
+    (demandeurs_view.demandeurs_view, demandeurs_view.charts),
+    (accompagnement_view.accompagnement_view, accompagnement_view.charts),
+    (delais_view.delais_view, delais_view.charts),
+)
+
+
+def topics(generation: tuple, departement: str, months: list[str]) -> None:
+    """Each topic page's view as it opens (`filters.default_scope`: the whole département,
+    the latest month, the default period, every parcours type), at the published
+    threshold, under the key the page computes, and the figures it draws from it."""
+    scope = filters.default_scope(departement, months)
+    for build, charts in TOPIC_VIEWS:
+        view = figure_cache.prebuild_view(
+            build, scope, departement=departement, generation=generation
+        )
+        for figure, args in charts(view):
+            figure_cache.prebuild_figure(
+                figure, *args, departement=departement, generation=generation
+            )
+
+
 def cohortes(path: str, generation: tuple, departement: str, months: list[str]) -> None:
     """The two cohortes the Cohortes page opens with (`cohortes.default_months`, every
     other choice at its first option, the default horizon), funnel and curves, with the
@@ -166,6 +196,7 @@ def background(path: str, generation: tuple) -> None:
         db._summary(path, generation, departement, months[0], None)
         cohortes(path, generation, departement, months)
         bilan(path, generation, departement)
+        topics(generation, departement, months)
 
 
 def fill(path: str, generation: tuple, between: Callable[[], None] = lambda: None) -> None:
@@ -205,7 +236,7 @@ def enabled() -> bool:
 
 def state() -> str:
     """Where the filling of the warehouse in force stands, for the readiness route
-    (dashboard/web.py): « pret » (filled, or nothing to fill: no warehouse yet, or a
+    (dashboard/readiness.py): « pret » (filled, or nothing to fill: no warehouse yet, or a
     process that does not fill), « en_cours », or « a_venir » (a load committed since the
     last filling; the next script run starts it)."""
     generation = db.generation() if enabled() else None

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import auth, figure_cache, figures
 from dashboard.formatting import fmt_date, fmt_int, fmt_share
 from dashboard.texte import for_markdown
+from dashboard.views.elements import Distribution, MonthlyChart
 from pipelines import export, masking
 from pipelines.indicators import POPULATION_LABELS
 from pipelines.masking import NOT_AVAILABLE, count_label
@@ -286,12 +288,41 @@ def monthly_counts(
     return figures.monthly_counts(rows, labels, masking.threshold(), codes, linked)
 
 
-def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool, key: str) -> None:
-    """Stacked bars per month; masked cells are left out of the bars."""
-    if frame.empty:
-        st.info(f"{for_markdown(title)} : aucune donnée.")
-        return
-    figure_cache.chart(figures.stacked, frame, family, title, as_share, key=key)
+def stacked_args(
+    chart: MonthlyChart, as_share: bool = False, frame: pd.DataFrame | None = None
+) -> tuple | None:
+    """The arguments of `figures.stacked` for a monthly chart masked at this view's
+    threshold (`frame`: its `monthly_counts`, when already computed; None: nothing to
+    draw): `monthly_chart` draws it, the server's filling builds it ahead with the page's
+    default, counts (dashboard/warm.py)."""
+    if frame is None:
+        frame = monthly_counts(chart.rows, chart.labels, chart.family, chart.codes, chart.linked)
+    return None if frame.empty else (frame, chart.family, chart.title, as_share)
+
+
+def figure_calls(*elements: object) -> list[tuple[Callable[..., go.Figure], tuple]]:
+    """The figures the widgets draw for view elements (a `MonthlyChart`, a `Distribution`,
+    a `figures.LineChart`, each as its widget below draws it with the page's default
+    choices), as (builder, arguments): the keys under which the server's filling builds
+    a page's figures ahead (dashboard/warm.py), computed by the widgets' own helpers."""
+    calls: list[tuple[Callable[..., go.Figure], tuple]] = []
+    for element in elements:
+        if isinstance(element, MonthlyChart):
+            args = stacked_args(element)
+            if args is not None:
+                calls.append((figures.stacked, args))
+        elif isinstance(element, Distribution):
+            if element.counts:
+                calls.append((figures.distribution, distribution_args(
+                    element.counts, element.family, element.labels, element.title,
+                    element.linked,
+                )))  # fmt: skip
+        elif isinstance(element, figures.LineChart):
+            if figures.has_values(element.frame, element.y):
+                calls.append((figures.lines, tuple(element)))
+        else:
+            raise TypeError(f"pas de graphique pour {type(element).__name__}")
+    return calls
 
 
 def monthly_chart(
@@ -308,9 +339,14 @@ def monthly_chart(
     """Counts per month as stacked bars (counts or shares, the user's choice), masked
     month by month (`codes`: the subset shown; `linked`: see `figures.monthly_counts`),
     with the definition and the download of the masked table."""
+    chart = MonthlyChart(rows, labels, family, title, caption, key, name, codes, linked)
     frame = monthly_counts(rows, labels, family, codes, linked)
     as_share = st.toggle("Afficher les parts plutôt que les effectifs", key=f"parts_{key}")
-    stacked(frame, family, title, as_share, key)
+    args = stacked_args(chart, as_share, frame)
+    if args is None:
+        st.info(f"{for_markdown(title)} : aucune donnée.")
+    else:
+        figure_cache.chart(figures.stacked, *args, key=key)
     st.caption(caption + masked_note())
     download(frame.drop(columns=["effectif", "part"]), name, key)
 
@@ -318,10 +354,12 @@ def monthly_chart(
 def lines(chart: figures.LineChart, key: str) -> None:
     """Lines over months or cohortes (`figures.lines`), or a note when every value is
     missing or withheld."""
-    if not figures.has_values(chart.frame, chart.y):
+    calls = figure_calls(chart)
+    if not calls:
         st.info(f"{for_markdown(chart.title)} : aucune donnée.")
         return
-    figure_cache.chart(figures.lines, *chart, key=key)
+    build, args = calls[0]
+    figure_cache.chart(build, *args, key=key)
 
 
 def line_pair(*charts: tuple[figures.LineChart, str]) -> None:

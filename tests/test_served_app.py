@@ -11,7 +11,7 @@ import tomllib
 import urllib.error
 import urllib.request
 
-from dashboard.web import READY_PATH
+from dashboard.readiness import READY_PATH
 from tests.conftest import REPO, TEST_KEY
 from tests.test_e2e_browser import serve
 

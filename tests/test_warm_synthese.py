@@ -1,12 +1,14 @@
-"""After a load, the server's filling builds the committee's landing page ahead: the
-Synthèse view of the latest month for the whole département and its figures, at the
-published threshold, under the keys the page computes (dashboard/warm.py `synthese`).
-A committee member's first view after the filling builds nothing; a user of another
-département is still refused before anything is read."""
+"""After a load, the server's filling builds the pages ahead: the committee's landing page
+(the Synthèse view of the latest month for the whole département and its figures) and
+each topic page's view and figures as the page opens, at the published threshold, under
+the keys the pages compute (dashboard/warm.py `synthese`, `topics`). A first view after
+the filling builds nothing; a user of another département is still refused before
+anything is read."""
 
 from __future__ import annotations
 
 import functools
+import sys
 from collections import Counter
 from typing import NamedTuple
 
@@ -17,6 +19,16 @@ from dashboard.views import synthese as synthese_view
 from pipelines import indicators, warehouse
 from pipelines.access import User
 from tests.conftest import forget_cached_views, run_and_wait_for_filling, run_app
+
+# The builders whose every call is counted: each page's view, and every figure builder
+# the pages draw with.
+COUNTED = (
+    (synthese_view, "_synthese_view"),
+    *((sys.modules[build.__module__], build.__name__) for build, _ in warm.TOPIC_VIEWS),
+    *((figures, name) for name in ("trend_with_target", "distribution", "stacked", "lines",
+                                    "contract_curve")),
+)  # fmt: skip
+TOPIC_PAGES = ("orientations", "demandeurs", "accompagnement", "delais")
 
 
 class Filled(NamedTuple):
@@ -41,8 +53,7 @@ def filled(sample_db) -> Filled:
         mp.setenv(serve.PRECHARGEMENT, "1")
         mp.setattr(warm, "_STARTED", set())
         mp.setattr(warm, "lower_priority", lambda: None)
-        for module, name in ((synthese_view, "_synthese_view"), (figures, "trend_with_target"),
-                             (figures, "distribution")):  # fmt: skip
+        for module, name in COUNTED:
             real = getattr(module, name)
 
             @functools.wraps(real)  # the same cache key: module and qualified name
@@ -51,6 +62,11 @@ def filled(sample_db) -> Filled:
                 return real(*args, **kwargs)
 
             mp.setattr(module, name, counted)
+        # the filling calls the topic views it holds: the counted ones
+        mp.setattr(warm, "TOPIC_VIEWS", tuple(
+            (getattr(sys.modules[build.__module__], build.__name__), charts)
+            for build, charts in warm.TOPIC_VIEWS
+        ))  # fmt: skip
         # the sign-in form's run starts the filling; wait until it has ended
         run_and_wait_for_filling(_sign_in_form)
         yield Filled(Counter(counts), counts)
@@ -78,6 +94,19 @@ def test_the_synthese_opened_after_the_filling_builds_nothing(filled, built) -> 
     at = run_app(User("c", "comite", ("2A",)), {"dep": "2A"}, "pages/synthese.py")
     assert not at.exception, [e.value for e in at.exception]
     assert at.title and not at.error
+    assert built == Counter(), "the first view after the filling built a view or a figure"
+
+
+@pytest.mark.parametrize("slug", TOPIC_PAGES)
+def test_a_topic_page_opened_after_the_filling_builds_nothing(filled, built, slug) -> None:
+    """An analyst's first view of each topic page, as it opens (the whole département,
+    the latest month, the default period, masked): its view and figures were built by the
+    filling (`warm.topics`), under the keys the page computes."""
+    view = next(b.__name__ for b, _ in warm.TOPIC_VIEWS if b.__module__.endswith(slug))
+    assert filled.by_filling[view] == 1, f"the filling built no {view}"
+    at = run_app(User("a", "analyste", ("2A",)), {"dep": "2A"}, f"pages/{slug}.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
     assert built == Counter(), "the first view after the filling built a view or a figure"
 
 

@@ -5,9 +5,11 @@ section is drawn by `dashboard/france_travail.py`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from dashboard import db, widgets
 from dashboard.figures import LineChart
@@ -264,3 +266,12 @@ def accompagnement_view(scope: Scope) -> Accompagnement:
         ),
         intensite=_intensite(departement, month, communes, months, parcours),
     )
+
+
+def charts(view: Accompagnement) -> list[tuple[Callable[..., go.Figure], tuple]]:
+    """The figures pages/accompagnement.py draws from `view`, as its widgets build them (the
+    server's filling builds them ahead: dashboard/warm.py)."""
+    shown = [view.modalites, *view.distributions, view.contact]
+    if view.intensite is not None:
+        shown += [view.intensite.hours, view.intensite.at_15h]
+    return widgets.figure_calls(*shown)

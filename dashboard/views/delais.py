@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from dashboard import db, figures, widgets
 from dashboard.figures import LineChart
@@ -150,6 +151,15 @@ def delais_view(scope: Scope) -> Delais:
         None if None in profile.values() else profile,
         hidden,
     )
+
+
+def charts(view: Delais) -> list[tuple[Callable[..., go.Figure], tuple]]:
+    """The figures pages/delais.py draws from `view`, as it builds them (the server's
+    filling builds them ahead: dashboard/warm.py)."""
+    if view.empty:
+        return []
+    curve = [] if view.curve.empty else [(figures.contract_curve, (view.curve,))]
+    return curve + widgets.figure_calls(view.median, view.within_30)
 
 
 def delais_block(

@@ -4,9 +4,11 @@ motif group, radiations), each masked as its own distribution."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from dashboard import db, widgets
 from dashboard.figures import LineChart
@@ -221,3 +223,9 @@ def demandeurs_view(scope: Scope) -> Demandeurs:
             partition.linked_month(departement, month, communes, "cessations_motif", limit, "flux"),
         ),
     )
+
+
+def charts(view: Demandeurs) -> list[tuple[Callable[..., go.Figure], tuple]]:
+    """The figures pages/demandeurs.py draws from `view`, as its widgets build them (the
+    server's filling builds them ahead: dashboard/warm.py)."""
+    return widgets.figure_calls(view.categories, *view.profile, view.flows.chart, view.flows.motifs)

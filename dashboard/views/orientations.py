@@ -4,9 +4,11 @@ six-week shares. The shares of each parcours type and every masking are computed
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from dashboard import db, figures, headlines, widgets
 from dashboard.figures import PARCOURS_LABELS, LineChart
@@ -120,6 +122,17 @@ def orientations_view(scope: Scope) -> Orientations:
         _decisions(current, departement, month, communes, months, parcours),
         _cohortes(delay, departement, month, communes, months),
     )
+
+
+def charts(view: Orientations) -> list[tuple[Callable[..., go.Figure], tuple]]:
+    """The figures pages/orientations.py draws from `view`, as its widgets build them (the
+    server's filling builds them ahead: dashboard/warm.py)."""
+    if view.decisions is None:
+        return []
+    shown = [view.decisions.monthly, view.decisions.organismes]
+    if not view.cohortes.empty:
+        shown.append(view.cohortes.chart)
+    return widgets.figure_calls(*shown)
 
 
 def _decisions(current, departement, month, communes, months, parcours) -> Decisions:
