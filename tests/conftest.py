@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import os
 import shutil
@@ -504,6 +505,16 @@ def _no_browser_outside_browser_tests(request):
     if not BROWSER_FIXTURES & set(request.fixturenames):
         _CHROMIUM.stop()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _collector_unfrozen():
+    """A test that ran the server's filling froze the worker's heap (`warm.settle_heap`):
+    handed back after it, so that the next tests' garbage (a connection left in a cycle,
+    holding its file) is collected as usual."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
 
 
 @pytest.fixture

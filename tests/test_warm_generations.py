@@ -5,7 +5,9 @@ one filling that these tests' emptied caches would undo."""
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from collections import Counter
 
 import pytest
@@ -84,3 +86,26 @@ def test_a_load_that_commits_is_followed_by_a_new_filling(
     finally:
         st.session_state.clear()
     assert counted_queries == Counter()
+
+
+def test_the_filling_keeps_the_collector_off_the_caches_until_the_next_one() -> None:
+    """`warm.settle_heap`, at the end of each filling: what is alive is frozen out of the
+    cyclic collector's reach (a full collection no longer walks the caches), and handed
+    back at the next filling, when the garbage among it is collected."""
+
+    class Cached:
+        pass
+
+    cached = Cached()
+    cached.itself = cached  # a cycle: only the cyclic collector frees it
+    alive = weakref.ref(cached)
+    try:
+        warm.settle_heap()
+        assert gc.get_freeze_count() > 0
+        del cached
+        gc.collect()
+        assert alive() is not None, "a full collection still walked the frozen objects"
+        warm.settle_heap()  # the next filling
+        assert alive() is None, "the previous filling's garbage was never freed"
+    finally:
+        gc.unfreeze()
