@@ -72,7 +72,7 @@ def _serve(db: Path, port: int) -> subprocess.Popen:
 
 def _ready_s(port: int) -> float:
     """Wait until the server has filled its caches (GET /_pilotage/pret answers 200, see
-    dashboard/web.py), as a user arriving after a start or a load finds it; the seconds
+    dashboard/readiness.py), as a user arriving after a start or a load finds it; the seconds
     waited."""
     from dashboard.readiness import READY_PATH
 

@@ -17,10 +17,12 @@ A page's view (`view`: the Synthèse's tiles with their year-ago and 12-month co
 cached under the same key, after its département is authorised: it is rebuilt only when the data, the viewer's threshold or a file it reads (`stamp`)
 change. The views read no clock and draw nothing: they are functions of that key.
 
-After a load, the server builds the committee's landing view and its figures ahead
-(`prebuild_view`, `prebuild_figure`, called by dashboard/warm.py) under the very keys a
-page computes, at the published threshold: nothing per user, and a page still authorises
-its département before it reads them.
+At start and after a load, the server builds the committee's landing view and each
+topic page's default view, with their figures, ahead (`prebuild_view`,
+`prebuild_figure`, called by dashboard/warm.py) under the very keys a page computes, at
+the published threshold: nothing per user, and a page still authorises its département
+before it reads them. That is about 5 views and 30 figures per département: the bounds
+below hold a server of about 25 départements filled, plus what its users open.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ import streamlit as st
 from dashboard import auth, db
 from pipelines import masking
 
-MAX_FIGURES = 512  # a few MB at most: figures of the demo are 10-60 kB each
-MAX_VIEWS = 128  # a view holds small dataclasses of text (a few kB)
+MAX_FIGURES = 1024  # figures of the demo are 10-60 kB each: 60 MB at most
+MAX_VIEWS = 256  # a view holds small dataclasses and frames (a few kB to a few 100 kB)
 
 
 @st.cache_resource(show_spinner=False, max_entries=MAX_FIGURES)

@@ -4,10 +4,11 @@ that says whether they are.
 - At start (`lifespan`, run by st.App once Streamlit's runtime has started), the filling
   of dashboard/warm.py begins, as the first script run would start it: the first page
   anyone opens after a restart is served from the caches, not computed for them.
-- GET /_pilotage/pret: 200 « pret » when the caches of the warehouse in force are filled,
-  else 503 with « en_cours » or « a_venir » (a load committed since; the next script run
-  starts its filling). A readiness probe for the proxy or the supervisor
-  (docs/exploitation.md), and what the browser benchmark waits for. It says nothing else.
+- GET /_pilotage/pret: 200 « pret » when the caches of the warehouse in force are filled
+  (« incomplet » when the filling ended on an error: pages are served, some more slowly),
+  else 503 with « en_cours » or « a_venir » (a load committed since; this request starts
+  its filling). A readiness probe for the supervisor (docs/exploitation.md), and what the
+  browser benchmark waits for. It says nothing else.
 
 dashboard/warm.py is imported inside the functions, once the runtime has started: the
 caches of dashboard/ imported before it would be bound to a storage made without it.
@@ -26,12 +27,18 @@ READY_PATH = "/_pilotage/pret"
 
 
 async def ready(request: Request) -> Response:
+    """The state, then the filling started if a load committed since nothing did (a load
+    by the arrivals timer runs in a process of its own): a supervisor's probe starts it
+    as a page run would, and a server held out of rotation while not ready cannot wait
+    for a visitor forever. The state answered is the one found: « a_venir » once."""
     from dashboard import warm
 
     state = warm.state()
+    if state == "a_venir":
+        warm.after_load()
     return Response(
         state,
-        status_code=200 if state == "pret" else 503,
+        status_code=503 if state in ("en_cours", "a_venir") else 200,
         media_type="text/plain",
         headers={"Cache-Control": "no-store"},
     )

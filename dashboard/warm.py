@@ -1,26 +1,26 @@
-"""Caches filled after a load: the first view of a page after a load (or after the server
-starts) costs its DuckDB queries, 0.5 to 2.5 s of CPU on the demo, where a view whose
-data are cached costs under 0.1 s (docs/performances.md). When the warehouse generation
-changes, the first script run that sees it starts one background thread that reads, for
-each département of the warehouse, what every page opens with: its months, its
+"""Caches filled at start and after a load: the first view of a page after a load (or
+after the server starts) costs its DuckDB queries, 0.5 to 2.5 s of CPU on the demo, where
+a view whose data are cached costs under 0.1 s (docs/performances.md). The server starts
+one background thread at start (`readiness.lifespan`) and whenever the warehouse
+generation changes (the first script run, or readiness probe, that sees it) that reads,
+for each département of the warehouse, what every page opens with: its months, its
 territoires, its masking grid and each indicator family over the default period, for
 the whole département, the Synthèse of the latest month, the two default cohortes of the
-Cohortes page (funnel and curves) and the Bilan DREES of the default year and population.
+Cohortes page (funnel and curves), the Bilan DREES of the default year and population,
+and each topic page as it opens.
 
 The data caches of dashboard/db.py are filled with the very keys the pages use
 (warehouse path and generation, département, month, territoire): raw indicator results,
 which a view masks at its own threshold when it draws them. The masking results filled
 are the grid decisions across territoires at the published threshold, under that
-threshold (`decisions`), and the one page view built is the committee's landing page:
-the Synthèse of the latest month for the whole département and its figures, at the
-published threshold, under that threshold (`synthese`, first of all, so that a
-committee member arriving during the filling waits for it alone, at the server's
-priority). Nothing per user: a page still authorises its département before it reads
-any of them (`db.family`, `db.summary`, `partition.grid`, `figure_cache.view`).
-The rest runs at the lowest CPU priority, behind the users' requests.
-
-The server starts the filling as soon as it is up (`readiness.lifespan`), before anyone signs
-in, and says where it stands at GET /_pilotage/pret (`state`).
+threshold (`decisions`). The page views built, with their figures, at the published
+threshold and under the keys the pages compute, are the committee's landing page, the
+Synthèse of the latest month for the whole département (`synthese`, first of all, so
+that a committee member arriving during the filling waits for it alone, at the server's
+priority), and each topic page's default view (`topics`). Nothing per user: a page still
+authorises its département before it reads any of them (`db.family`, `db.summary`,
+`partition.grid`, `figure_cache.view`). The rest runs at the lowest CPU priority, behind
+the users' requests. GET /_pilotage/pret says where the filling stands (`state`).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from pipelines import indicators, masking, masking_grids
 _LOCK = threading.Lock()
 _STARTED: set[tuple[str, tuple]] = set()  # (warehouse path, generation) warmed or warming
 _ENDED: set[tuple[str, tuple]] = set()  # the fillings that have ended (done, or given up)
+_FAILED: set[tuple[str, tuple]] = set()  # ...of which given up on an error (in the log)
 _THREADS: list[threading.Thread] = []  # the threads started (tests wait for the last one)
 # Months read ahead, newest first: the default period, and as many again before it, for
 # the Synthèse's tiles also read the month a year before and a 12-month trend ending there.
@@ -109,17 +110,13 @@ def synthese(generation: tuple, departement: str, month: str) -> None:
         (figures.trend_with_target, args)
         for group in view.groups
         for _, args in synthese_view.objectif_figures(group)
-    ] + [
-        (figures.distribution, widgets.distribution_args(d.counts, d.family, d.labels, d.title,
-                                                         d.linked))
-        for d in view.distributions if d.counts
-    ]  # fmt: skip
+    ] + widgets.figure_calls(*view.distributions)  # fmt: skip
     for build, args in drawn:
         figure_cache.prebuild_figure(build, *args, departement=departement, generation=generation)
 
 
 # The topic pages' views, as each page computes it (`figure_cache.view(<builder>, scope,
-# ...)` in pages/): tests/test_warm_topics.py opens each page after the filling and
+# ...)` in pages/): tests/test_warm_synthese.py opens each page after the filling and
 # checks that it builds neither its view nor a figure.
 TOPIC_VIEWS = (  # (view builder, the figures its page draws from the view)
     (orientations_view.orientations_view, orientations_view.charts),
@@ -219,15 +216,27 @@ def _run(path: str, generation: tuple) -> None:
     """The landing pages at the server's priority: a committee member who arrives during
     them waits for this very work (the page waits on the cache key the thread is
     computing), which a starved thread would stretch by minutes on a busy machine; the
-    rest at the lowest priority."""
+    rest at the lowest priority. `settle_heap` then runs in a thread started before the
+    priority was lowered: a full collection holds the interpreter's lock, and at the
+    lowest priority a busy machine would stretch that pause for every other thread."""
+    filled = threading.Event()
+    settler = threading.Thread(
+        target=lambda: (filled.wait(), settle_heap()), name=f"{THREAD_NAME}-gc", daemon=True
+    )
+    settler.start()
+    failed = False
     try:
         fill(path, generation, between=lower_priority)
     except Exception:  # a cache left cold is only slower; the page reports real errors
         LOG.exception("préchargement des caches interrompu")
+        failed = True
     finally:
-        settle_heap()
+        filled.set()
+        settler.join()
         with _LOCK:
             _ENDED.add((path, generation))
+            if failed:
+                _FAILED.add((path, generation))
 
 
 def settle_heap() -> None:
@@ -235,9 +244,11 @@ def settle_heap() -> None:
     alive now (modules, the caches just filled) is moved out of its reach (`gc.freeze`), so
     that a full collection scans only what was created since. Without it, each full
     collection walked every cached figure and frame: 90 to 220 ms, every 0.3 to 0.5 s
-    while pages were being served, all threads stopped (docs/performances.md). The
-    previous filling's objects are handed back first (`gc.unfreeze`) and the garbage
-    among them, the caches of the generation before, collected once."""
+    while pages were being served, all threads stopped (docs/performances.md). What the
+    previous filling froze is handed back first (`gc.unfreeze`), and what has become
+    garbage since (cache entries pushed out by newer ones) is collected then: until the
+    next filling such garbage, when it holds a reference cycle, stays in memory, at most
+    as much as the caches' own bounds (`figure_cache.MAX_FIGURES`, `MAX_VIEWS`)."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
@@ -257,13 +268,16 @@ def enabled() -> bool:
 def state() -> str:
     """Where the filling of the warehouse in force stands, for the readiness route
     (dashboard/readiness.py): « pret » (filled, or nothing to fill: no warehouse yet, or a
-    process that does not fill), « en_cours », or « a_venir » (a load committed since the
-    last filling; the next script run starts it)."""
+    process that does not fill), « incomplet » (ended on an error, in the log: pages are
+    served, the ones it did not reach more slowly), « en_cours », or « a_venir » (a load
+    committed since the last filling, which nothing has started yet)."""
     generation = db.generation() if enabled() else None
     if generation is None:
         return "pret"
     key = (str(db.db_path()), generation)
     with _LOCK:
+        if key in _FAILED:
+            return "incomplet"
         if key in _ENDED:
             return "pret"
         return "en_cours" if key in _STARTED else "a_venir"

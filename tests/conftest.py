@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 import pytest
@@ -439,6 +440,7 @@ class _Chromium:
         self._playwright = None
         self._browser = None
         self._tab = None
+        self._origins: set[tuple[str, str]] = set()  # (scheme, host:port) the tab opened
 
     def get(self):
         if self._browser is None:
@@ -460,12 +462,25 @@ class _Chromium:
         if self._tab is None or self._tab.is_closed():
             context = self.get().new_context(viewport=DESKTOP, locale="fr-FR")
             self._tab = context.new_page()
+            self._origins = set()
+            self._tab.on("framenavigated", self._visited)
         return self._tab
+
+    def _visited(self, frame) -> None:
+        if frame.parent_frame is None and frame.url.startswith("http"):
+            self._origins.add(urlsplit(frame.url)[:2])
 
     def release(self, tab) -> None:
         """Leave the kept tab as a new one would be: its page's storage emptied, on a blank
         page (the Streamlit session's socket closes), no cookie; a tab that will not do so
-        (closed, crashed, a dialog left open) is dropped with its context."""
+        (closed, crashed, a dialog left open), or that visited more than one server (the
+        storage of the others would stay), is dropped with its context. A test never
+        registers a listener or a route on the shared tab: one that needs them opens a
+        context of its own."""
+        if len(self._origins) > 1:
+            self._drop_tab()
+            return
+        self._origins.clear()
         try:
             if tab.url.startswith("http"):
                 tab.evaluate("() => { sessionStorage.clear(); localStorage.clear(); }")

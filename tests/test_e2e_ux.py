@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import DESKTOP
 from tests.test_e2e_browser import _IDLE, ARTIFACTS, _after_run, _open, _wait_rendered
 
 SHOTS = ARTIFACTS / "ux"
@@ -74,7 +75,7 @@ def test_no_english_menu_nor_chart_toolbar(server, page) -> None:
 def test_no_request_leaves_the_machine(server, browser) -> None:
     """Every request a page makes (scripts, fonts, icon, charts), on the sign-in form and
     on the pages of each role, goes to the server itself (#32 item 10)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")  # its own: every request
     requested: list[str] = []
     context.on("request", lambda r: requested.append(r.url))
     tab = context.new_page()

@@ -5,6 +5,7 @@ one filling that these tests' emptied caches would undo."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 import weakref
@@ -13,7 +14,7 @@ from collections import Counter
 import pytest
 import streamlit as st
 
-from dashboard import db, serve, warm
+from dashboard import db, readiness, serve, warm
 from pipelines import indicators, loader, masking_grids
 from pipelines.access import User
 from tests.conftest import FILL_BOUND, pecgm_lines, write_pecgm
@@ -54,6 +55,7 @@ def enabled(monkeypatch, cold_caches):
     monkeypatch.setenv(serve.PRECHARGEMENT, "1")  # as the server sets it
     monkeypatch.setattr(warm, "_STARTED", set())
     monkeypatch.setattr(warm, "_ENDED", set())
+    monkeypatch.setattr(warm, "_FAILED", set())
     monkeypatch.setattr(warm, "lower_priority", lambda: None)
 
 
@@ -75,9 +77,16 @@ def test_a_load_that_commits_is_followed_by_a_new_filling(
     assert warm.state() == "pret"
     later = write_pecgm(path.with_name("q.txt"), pecgm_lines(30, month="2026-11"))
     assert loader.load("pecgm", later, settings).status == "loaded"  # a new generation
-    assert warm.state() == "a_venir"  # the readiness route says so until it is filled
-    _filled(warm.after_load())  # the new generation is filled too
+    # a load by another process (the arrivals timer): the readiness probe says so, and
+    # starts the filling itself, as a page run would
+    before = len(warm._THREADS)
+    answer = asyncio.run(readiness.ready(None))
+    assert (answer.status_code, answer.body) == (503, b"a_venir")
+    assert len(warm._THREADS) == before + 1, "the probe started no filling"
+    _filled(warm._THREADS[-1])  # the new generation is filled too
     assert warm.state() == "pret"
+    answer = asyncio.run(readiness.ready(None))
+    assert (answer.status_code, answer.body) == (200, b"pret")
     counted_queries.clear()
     st.session_state["utilisateur"] = User("analyste.2a", "analyste", ("2A",))
     try:
@@ -86,6 +95,23 @@ def test_a_load_that_commits_is_followed_by_a_new_filling(
     finally:
         st.session_state.clear()
     assert counted_queries == Counter()
+
+
+def test_a_filling_that_fails_is_said_incomplete(settings, enabled, monkeypatch) -> None:
+    """A filling stopped by an error leaves the server serving (cold caches are only
+    slower): the probe answers 200 « incomplet », not « pret », and the error is logged."""
+    path = write_pecgm(settings.db_path.parent.parent / "in" / "p.txt", pecgm_lines(30))
+    assert loader.load("pecgm", path, settings).status == "loaded"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("panne simulée")
+
+    monkeypatch.setattr(warm, "_FAILED", set())
+    monkeypatch.setattr(warm, "fill", broken)
+    _filled(warm.after_load())
+    assert warm.state() == "incomplet"
+    answer = asyncio.run(readiness.ready(None))
+    assert (answer.status_code, answer.body) == (200, b"incomplet")
 
 
 def test_the_filling_keeps_the_collector_off_the_caches_until_the_next_one() -> None:
