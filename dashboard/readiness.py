@@ -10,12 +10,20 @@ that says whether they are.
   its filling). A readiness probe for the supervisor (docs/exploitation.md), and what the
   browser benchmark waits for. It says nothing else.
 
+`python -m dashboard.readiness` asks the route of the server on this machine: what the
+arrivals service runs after each pass (deploy/systemd), so that a load by the timer is
+followed at once by the server's filling, not by the first visitor's cold pages.
+
 dashboard/warm.py is imported inside the functions, once the runtime has started: the
 caches of dashboard/ imported before it would be bound to a storage made without it.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -58,3 +66,32 @@ async def lifespan(app) -> AsyncIterator[None]:
 
 def routes() -> list[Route]:
     return [Route(READY_PATH, ready, methods=["GET"])]
+
+
+def ask(base_url: str, timeout: float = 10.0) -> str:
+    """The state the server at `base_url` answers (and, after a load, the filling it
+    starts); « injoignable » when it does not answer (stopped, or starting)."""
+    try:
+        with urllib.request.urlopen(base_url.rstrip("/") + READY_PATH, timeout=timeout) as r:
+            return r.read().decode()
+    except urllib.error.HTTPError as busy:  # 503: filling, or just started by this request
+        return busy.read().decode()
+    except OSError:
+        return "injoignable"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard.readiness",
+        description="Demande au tableau de bord où en est le remplissage de ses caches, et "
+        "le lance si un chargement vient d'être validé par un autre processus.",
+        epilog="Exemple : python -m dashboard.readiness --url http://127.0.0.1:8501",
+    )
+    parser.add_argument("--url", default="http://127.0.0.1:8501", help="adresse du serveur")
+    args = parser.parse_args(argv)
+    print(ask(args.url))
+    return 0  # a server that is down is the supervision's concern, not the loads'
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -87,6 +87,9 @@ def test_timer_runs_arrivees_once() -> None:
     assert "Unit=pilotage-rsa-arrivees.service" in timer and "OnCalendar=" in timer
     service = (DEPLOY / "systemd" / "pilotage-rsa-arrivees.service").read_text("utf-8")
     assert "-m pipelines arrivees --once" in service and "Type=oneshot" in service
+    # after each pass, the server is asked where its caches stand, which starts their
+    # filling after a load (tests/test_served_app.py runs that command against a server)
+    assert "ExecStartPost=/opt/pilotage-rsa/.venv/bin/python -m dashboard.readiness" in service
 
 
 class _Echo(socketserver.StreamRequestHandler):

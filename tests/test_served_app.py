@@ -6,13 +6,19 @@ session and after each run: 0.4 to 1 s of every page reload, docs/performances.m
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 import tomllib
 import urllib.error
 import urllib.request
 
+import pytest
+
 from dashboard.readiness import READY_PATH
-from tests.conftest import REPO, TEST_KEY
+from pipelines import loader
+from pipelines.settings import Settings
+from tests.conftest import REPO, TEST_KEY, pecgm_lines, write_pecgm
 from tests.test_e2e_browser import serve
 
 
@@ -40,6 +46,19 @@ def test_the_server_fills_its_caches_at_start_and_says_when(one_month_db, tmp_pa
             time.sleep(0.2)  # polling the server's state, not waiting for a fixed time
             status, state = _get(url + READY_PATH)
         assert state == "pret"
+
+        # A load by another process (the arrivals timer), then what its service runs
+        # after it: the server starts filling the new generation at once.
+        later = write_pecgm(tmp_path / "PECGM_suivant.txt", pecgm_lines(month="2026-11"))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("PILOTAGE_SECRET_KEY", TEST_KEY)
+            assert loader.load("pecgm", later, Settings.from_env(one_month_db)).status == "loaded"
+        asked = subprocess.run(
+            [sys.executable, "-m", "dashboard.readiness", "--url", url],
+            cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        assert asked.stdout.strip() == "a_venir"
+        assert _get(url + READY_PATH)[1] in ("en_cours", "pret")  # started, without a visitor
 
 
 def test_the_served_app_watches_no_source_file() -> None:
