@@ -9,7 +9,11 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-NOT_SHOWN = {"dashboard/pdf.py", "dashboard/serve.py"}  # Chromium and Streamlit arguments
+NOT_SHOWN = {  # command lines of their own, never drawn in a page
+    "dashboard/pdf.py",  # Chromium's arguments
+    "dashboard/serve.py",  # Streamlit's
+    "dashboard/readiness.py",  # its own --help, run by the arrivals service
+}
 COMMAND = re.compile(r"python -m|(?<![\w-])--[a-z][a-z-]+")
 
 
