@@ -71,18 +71,16 @@ def _serve(db: Path, port: int) -> subprocess.Popen:
 
 
 def _ready_s(port: int) -> float:
-    """Wait until the server has filled its caches (GET /_pilotage/pret answers 200, see
-    dashboard/readiness.py), as a user arriving after a start or a load finds it; the seconds
-    waited."""
-    from dashboard.readiness import READY_PATH
+    """Wait until the server has filled its caches (its readiness route, asked as the
+    arrivals service asks it: `readiness.ask`), as a user arriving after a start or a load
+    finds it; the seconds waited."""
+    from dashboard.readiness import ask
 
     start = time.monotonic()
     while time.monotonic() - start < 900:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{READY_PATH}", timeout=5):
-                return time.monotonic() - start
-        except OSError:  # 503 while the filling runs
-            time.sleep(0.2)
+        if ask(f"http://127.0.0.1:{port}", timeout=5) in ("pret", "incomplet"):
+            return time.monotonic() - start
+        time.sleep(0.2)  # en_cours: polling the server's state
     sys.exit("le serveur n'a pas fini de remplir ses caches en 15 minutes")
 
 
