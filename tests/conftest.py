@@ -233,6 +233,24 @@ def built_warehouses(tmp_path_factory):
     return copy
 
 
+def _scan_components_once() -> None:
+    """Each new AppTest asks Streamlit to look for v2 components in every installed
+    package's metadata (`scan_component_manifests`): about 0.3 s of CPU, the same answer
+    each time (nothing is installed during a run), and a third of a short page test. The
+    first answer is kept for the rest of the process; a served dashboard scans once, at
+    its start, as in production."""
+    from functools import cache
+
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    if not hasattr(scan, "cache_info"):
+        manifest_scanner.scan_component_manifests = cache(scan)
+
+
+_scan_components_once()
+
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 # How long an AppTest script run may take before the test fails: a guard against a run
 # that never ends, not a speed check (speed is measured in benchmarks/). A page run takes
