@@ -354,17 +354,91 @@ def _pinned_in(cells: list, rows: list, counts: Mapping) -> frozenset:
     truth = np.array([counts[c] for c in cells], dtype=float)
     low, high = truth.copy(), truth.copy()
     fixed = np.array([c in out for c in cells])
-    _sweeps(a, b, fixed, low, high)
+    program = _Program(a, b)
+    _sweeps(program, fixed, low, high)
     for i, cell in enumerate(cells):
         if fixed[i] or high[i] - low[i] >= _SPAN:
             continue
-        span = _lp_span(a, b, i, low, high)
+        span = _lp_span(program, i, low, high)
         if span is not None and span < _SPAN:
             out.add(cell)
     return frozenset(out)
 
 
-def _sweeps(a, b, fixed, low, high, rounds: int = 40) -> None:
+class _Program:
+    """One component's equations (`a x = b`, every unknown at least 1), solved for one
+    objective after another.
+
+    Why not `scipy.optimize.linprog` each time: a component's LPs differ by their
+    objective alone, and `linprog` checks its inputs, converts the matrix and sets up
+    HiGHS anew for each (about 1.7 ms, for a solve of a tenth of that). Here the model is
+    handed to HiGHS once, through the binding `linprog` itself calls
+    (`scipy.optimize._highspy`), and each new objective starts from the last optimum's
+    basis: 4 to 8 times faster decisions (docs/performances.md). Same solver, same
+    tolerances, the same optimal values; where several solutions are optimal, another
+    one may come back, which changes which LPs `_sweeps` still needs, never what is
+    pinned (`_pinned_in` is exact). Where a scipy release no longer offers that binding,
+    `linprog` is used (or with `fast` set to False): slower, the same decisions
+    (`tests/test_masking_property.py` compares both)."""
+
+    fast = True
+
+    def __init__(self, a, b) -> None:
+        import numpy as np
+
+        self.a, self.b = a, b
+        self.highs = _highs_model(a, b) if _Program.fast else None
+        self.columns = np.arange(a.shape[1], dtype=np.int32)
+
+    def solve(self, objective):
+        """The optimum of `objective`, None when the LP has none (unbounded)."""
+        import numpy as np
+
+        if self.highs is None:
+            from scipy.optimize import linprog
+
+            result = linprog(objective, A_eq=self.a, b_eq=self.b, bounds=(1, None), method="highs")
+            return result.x if result.status == 0 else None
+        highs, core = self.highs
+        highs.changeColsCost(len(self.columns), self.columns, np.asarray(objective, dtype=float))
+        highs.run()
+        if highs.getModelStatus() != core.HighsModelStatus.kOptimal:
+            return None
+        return np.array(highs.getSolution().col_value)
+
+
+def _highs_model(a, b):
+    """(HiGHS holding the component's LP, the binding's module), or None when this scipy
+    does not offer the binding `_Program` uses (it then calls `linprog`)."""
+    import numpy as np
+
+    try:
+        from scipy.optimize._highspy import _core as core
+
+        highs = core._Highs()
+        highs.setOptionValue("output_flag", False)  # the binding writes to stdout otherwise
+        highs.setOptionValue("presolve", "off")  # a few rows: presolving costs a new start
+        rows, columns = a.shape
+        lp = core.HighsLp()
+        lp.num_col_, lp.num_row_ = columns, rows
+        lp.col_cost_ = np.zeros(columns)
+        lp.col_lower_ = np.ones(columns)
+        lp.col_upper_ = np.full(columns, core.kHighsInf)
+        lp.row_lower_ = lp.row_upper_ = b
+        matrix = a.tocsc()
+        lp.a_matrix_.format_ = core.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = columns, rows
+        lp.a_matrix_.start_ = matrix.indptr
+        lp.a_matrix_.index_ = matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        if highs.passModel(lp) != core.HighsStatus.kOk:
+            return None
+    except (ImportError, AttributeError, TypeError):
+        return None
+    return highs, core
+
+
+def _sweeps(program: _Program, fixed, low, high, rounds: int = 40) -> None:
     """Solutions that move many cells at once: the least, then the greatest, sum of the
     cells not yet certified free, then sums with random signs (seeded: the same
     solutions each time), as long as a round (two LPs) certifies more cells than their
@@ -379,24 +453,23 @@ def _sweeps(a, b, fixed, low, high, rounds: int = 40) -> None:
             return
         signs = np.ones(len(open_)) if round_ == 0 else rng.choice([-1.0, 1.0], len(open_))
         for sign in (1.0, -1.0):
-            _solve(a, b, sign * signs * open_, low, high)
+            _solve(program, sign * signs * open_, low, high)
         open_ &= high - low < _SPAN
         if int(open_.sum()) > before - 2:
             return
 
 
-def _solve(a, b, objective, low, high):
-    """One LP over the component (every unknown at least 1); its optimum, a solution,
-    widens `low` / `high`, the values seen of every unknown. None when it has none."""
+def _solve(program: _Program, objective, low, high):
+    """One LP over the component; its optimum, a solution, widens `low` / `high`, the
+    values seen of every unknown. None when it has none."""
     import numpy as np
-    from scipy.optimize import linprog
 
-    result = linprog(objective, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
-    if result.status != 0:
+    x = program.solve(objective)
+    if x is None:
         return None
-    np.minimum(low, result.x, out=low)
-    np.maximum(high, result.x, out=high)
-    return result
+    np.minimum(low, x, out=low)
+    np.maximum(high, x, out=high)
+    return x
 
 
 def _peeled(rows: list) -> set:
@@ -415,21 +488,21 @@ def _peeled(rows: list) -> set:
     return fixed
 
 
-def _lp_span(a, b, i: int, low, high) -> float | None:
+def _lp_span(program: _Program, i: int, low, high) -> float | None:
     """The least and greatest values of unknown `i`, as `high - low` (None when unbounded,
     or when the solver fails: not pinned), each optimum joining the solutions seen."""
     import numpy as np
 
-    objective = np.zeros(a.shape[1])
+    objective = np.zeros(program.a.shape[1])
     objective[i] = 1
     ends = []
     for sign in (1, -1):
-        result = _solve(a, b, sign * objective, low, high)
-        if result is None:
+        x = _solve(program, sign * objective, low, high)
+        if x is None:
             return None
         if high[i] - low[i] >= _SPAN:  # the least found is 1 or more below a solution seen
             return high[i] - low[i]
-        ends.append(result.x[i])
+        ends.append(x[i])
     return ends[1] - ends[0]
 
 

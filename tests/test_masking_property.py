@@ -201,3 +201,64 @@ def test_no_masked_flow_follows_from_every_view_of_the_territoires(grid, limit):
         return
     for cell, (lo, hi) in _unknown_ranges(list(cells), tables, cells, hidden).items():
         assert hi is None or hi - lo > 0.5, (cell, cells, hidden)
+
+
+@st.composite
+def small_grids(draw):
+    """Distributions of a few persons (0 to 3 a cell) inside two or three territoires:
+    small enough that the bound « at least 1 » pins hidden cells no equation fixes alone
+    (two hidden cells of a row of 2), the LPs' own work."""
+    rows = [f"t{i}" for i in range(draw(st.integers(2, 3)))]
+    codes = [f"k{i}" for i in range(draw(st.integers(2, 3)))]
+    cell = st.integers(0, 3)
+    return {"categorie": {r: {c: draw(cell) for c in codes} for r in rows}}
+
+
+@settings(max_examples=200, deadline=None)
+@given(small_grids(), st.data())
+def test_the_kept_highs_model_pins_what_linprog_pins(grid, data):
+    """`masking.pinned` hands each component to HiGHS once and changes only the objective
+    between its LPs (`masking._Program`); with `linprog` called anew for each LP (its
+    fallback), the same hidden cells are pinned, for any set of hidden cells."""
+    tables, cells = masking.grid_tables(grid, "departement")
+    order = sorted(cells, key=repr)
+    hidden = data.draw(st.sets(st.sampled_from(order), min_size=len(order) // 2))
+    kept = masking.pinned(tables, cells, hidden)
+    try:
+        masking._Program.fast = False
+        anew = masking.pinned(tables, cells, hidden)
+    finally:
+        masking._Program.fast = True
+    assert kept == anew
+
+
+def test_the_lps_pin_what_no_equation_fixes_alone() -> None:
+    """The case only the LPs decide: four hidden cells of 1, two in each row and in each
+    column, every equation with two unknowns; the bound « at least 1 » pins them all, on
+    both paths, and HiGHS is kept (the binding is there)."""
+    grid = {"categorie": {"t0": {"k0": 1, "k1": 1}, "t1": {"k0": 1, "k1": 1}}}
+    tables, cells = masking.grid_tables(grid, "departement")
+    hidden = {("categorie", t, k) for t in ("t0", "t1") for k in ("k0", "k1")}
+    assert sorted(masking.pinned(tables, cells, hidden), key=repr) == sorted(hidden, key=repr)
+    masking._Program.fast = False
+    try:
+        assert len(masking.pinned(tables, cells, hidden)) == len(hidden)
+    finally:
+        masking._Program.fast = True
+    program = masking._Program(*_equations(tables, cells))
+    assert program.highs is not None
+
+
+def _equations(tables, cells):
+    """A component-free stand-in: every table as an equation over all the cells."""
+    from scipy import sparse
+
+    index = {c: i for i, c in enumerate(cells)}
+    rows = []
+    for total, parts in tables:
+        row = np.zeros(len(cells))
+        row[index[total]] -= 1
+        for p in parts:
+            row[index[p]] += 1
+        rows.append(row)
+    return sparse.csr_array(np.array(rows)), np.zeros(len(rows))
