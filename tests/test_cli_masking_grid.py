@@ -5,8 +5,10 @@ no hidden cell away, and hides what the page of the same scope hides."""
 
 from __future__ import annotations
 
+import copy
 import io
 import json
+import os
 from contextlib import redirect_stdout
 
 import pytest
@@ -47,6 +49,22 @@ def _contract(sample_db, *extra: str) -> dict:
     return json.loads(out.getvalue())
 
 
+@pytest.fixture(scope="module")
+def contract(sample_db):
+    """`indicators` of MONTH with these options, computed once for the module: both tests
+    read the same contracts, at both thresholds, and the plain one (no --masque) is the
+    same at every threshold. Each caller gets its own copy."""
+    kept: dict = {}
+
+    def read(*extra: str) -> dict:
+        threshold = os.environ["PILOTAGE_SEUIL_MASQUAGE"] if "--masque" in extra else None
+        if (threshold, extra) not in kept:
+            kept[threshold, extra] = _contract(sample_db, *extra)
+        return copy.deepcopy(kept[threshold, extra])
+
+    return read
+
+
 def _value(result: dict, name: str):
     """A distribution (or a single count as {name: n}) of the contract under `name`."""
     if name == "structure":
@@ -75,7 +93,7 @@ def _scopes(con) -> dict[str, tuple[str, ...] | None]:
 
 @pytest.mark.parametrize("limit", [11, 30])
 def test_no_hidden_cell_follows_from_every_masked_contract(
-    sample_db, view_reader, publish_at, limit
+    contract, view_reader, publish_at, limit
 ) -> None:
     """`indicators --masque` for the département and for every territoire, together, let
     no hidden cell be recomputed (linear programming over the tables a reader combines)."""
@@ -83,7 +101,7 @@ def test_no_hidden_cell_follows_from_every_masked_contract(
     contracts = {}
     for row in _scopes(view_reader):
         extra = () if row == "département" else ("--territoire", row)
-        contracts[row] = (_contract(sample_db, *extra), _contract(sample_db, "--masque", *extra))
+        contracts[row] = (contract(*extra), contract("--masque", *extra))
     hidden_somewhere = False
     for family, readers in PRINTED.items():
         tables, cells, unseen = _crossed(view_reader, family, readers, MONTH)
@@ -102,7 +120,7 @@ def test_no_hidden_cell_follows_from_every_masked_contract(
 
 @pytest.mark.parametrize("limit", [11, 30])
 def test_the_masked_contract_hides_what_the_page_of_its_scope_hides(
-    sample_db, view_reader, demo_scope, publish_at, limit
+    contract, view_reader, demo_scope, publish_at, limit
 ) -> None:
     """The Synthèse's distributions and inscrits, the Orientations page's decisions by
     parcours and by organisme: the masked contract of the same scope prints null exactly
@@ -111,23 +129,23 @@ def test_the_masked_contract_hides_what_the_page_of_its_scope_hides(
     masked_label = f"< {limit}"
     for row, communes in _scopes(view_reader).items():
         extra = () if row == "département" else ("--territoire", row)
-        contract = _contract(sample_db, "--masque", *extra)
+        masked = contract("--masque", *extra)
         view = synthese_view("2A", MONTH, communes)
         for block in view.distributions:
             frame = figures.masked_frame(block.counts, block.labels, limit, block.linked)
             page = {c for c, v in zip(frame["code"], frame["affiche"], strict=True)
                     if v == masked_label}  # fmt: skip
-            ours = {c for c, v in _value(contract, block.family).items() if v is None}
+            ours = {c for c, v in _value(masked, block.family).items() if v is None}
             assert ours == page, (row, block.family)
-        assert (contract["stock_total"] is None) == (view.stock[0].value == masked_label), row
+        assert (masked["stock_total"] is None) == (view.stock[0].value == masked_label), row
         block = orientations_view(demo_scope(communes=communes)).decisions
         organismes = figures.masked_frame(
             block.organismes.counts, block.organismes.labels, limit, block.organismes.linked
         )
         page = {c for c, v in zip(organismes["code"], organismes["affiche"], strict=True)
                 if v == masked_label}  # fmt: skip
-        assert {c for c, v in contract["organisme_referent"].items() if v is None} == page, row
-        assert (contract["personnes_orientees"] is None) == (block.personnes == masked_label), row
+        assert {c for c, v in masked["organisme_referent"].items() if v is None} == page, row
+        assert (masked["personnes_orientees"] is None) == (block.personnes == masked_label), row
 
 
 def test_a_count_printed_under_another_key_follows_the_decision() -> None:

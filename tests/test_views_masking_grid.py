@@ -5,6 +5,8 @@ tiles: no cell printed « < seuil » can be worked out from all of them together
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from dashboard import figures, widgets
@@ -147,9 +149,24 @@ FLOWS = {
 }
 
 
+_CROSSED: dict = {}  # (warehouse file, family, readers, month) -> _crossed's answer
+
+
 def _crossed(con, family: str, readers: dict, month: str) -> tuple[list, dict, set]:
     """The tables a reader combines for `family` in `month` (territoires, the rest, the
-    département), and the cells no view prints (the rest's row, a total of its own)."""
+    département), and the cells no view prints (the rest's row, a total of its own).
+    They depend on the warehouse alone, not on the threshold: read once per worker for
+    every test and threshold that asks, each caller getting its own copy."""
+    (path,) = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    key = (path, family, tuple(readers), month)
+    if key not in _CROSSED:
+        _CROSSED[key] = _read_crossed(con, family, readers, month)
+    return copy.deepcopy(_CROSSED[key])
+
+
+def _read_crossed(con, family: str, readers: dict, month: str) -> tuple[list, dict, set]:
     known = territoires.communes_par_territoire(con, "2A")
     read = getattr(indicators, family)
     whole = read(con, "2A", month)
