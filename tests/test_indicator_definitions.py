@@ -6,6 +6,8 @@ rows must be the expected ones. docs/indicateurs.md is generated from the same f
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 
@@ -114,7 +116,24 @@ def _rows(con, name: str, params: dict) -> list[dict]:
 def test_indicator_sql_gives_the_expected_rows(definition, case):
     name = definition["fichier"]
     params = case.get("parametres") or {"departement": "2A"}
-    con = _warehouse()
+    with _case_warehouse() as con:
+        _check_case(con, name, params, case)
+
+
+@contextmanager
+def _case_warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
+    """The worker's migrated warehouse (`_macros`), empty, inside a transaction rolled back
+    after the case: each case starts from the same empty tables, without paying the
+    migrations again (a tenth of a second each, over a hundred cases)."""
+    con = _macros()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    finally:
+        con.execute("ROLLBACK")
+
+
+def _check_case(con, name: str, params: dict, case: dict) -> None:
     if name == "kaplan_meier":
         con.execute(DUREES)
     for table, rows in (case.get("donnees") or {}).items():
@@ -130,6 +149,8 @@ def test_indicator_sql_gives_the_expected_rows(definition, case):
 
 @cache
 def _macros() -> duckdb.DuckDBPyConnection:
+    """The worker's migrated warehouse, built once: its macros for the share test, its
+    empty tables for each unit case (`_case_warehouse`)."""
     return _warehouse()
 
 
