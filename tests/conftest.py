@@ -444,7 +444,15 @@ def server(sample_db, tmp_path_factory):
         "PILOTAGE_SECRET_KEY": TEST_KEY,
         "PILOTAGE_KEY_FILE": str(tmp_path_factory.mktemp("keys") / "cle"),
     }
-    yield from serve(env)
+    for url in serve(env):
+        SERVED[url] = sample_db
+        yield url
+        del SERVED[url]
+
+
+# Served dashboards of this worker: URL -> the warehouse it serves (whose access file
+# holds the web sessions a test may open for its tab, tests.test_e2e_browser._open).
+SERVED: dict[str, Path] = {}
 
 
 class _Chromium:

@@ -16,6 +16,7 @@ import time
 import urllib.request
 import zipfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -135,6 +136,44 @@ ROLE_FOR = {
 
 
 def _open(page, url: str, title: str, login: str) -> None:
+    """Open a link signed in as a demo account, land on the page. On a server of the
+    suite's (`SERVED`: its warehouse is known), the tab gets the session cookie the
+    sign-in form would have had the browser set (`_session_cookie`), as Playwright's
+    guides advise (sign in once, reuse the state): each test skips the form's two runs.
+    The form itself is the subject of `_open_with_form`, which tests/test_e2e_session.py
+    and the OpenID Connect server's tests use."""
+    from tests.conftest import SERVED
+
+    base = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+    if base not in SERVED:
+        _open_with_form(page, url, title, login)
+        return
+    page.context.add_cookies(
+        [
+            {
+                "name": access.SESSION_COOKIE,
+                "value": _session_cookie(SERVED[base], login),
+                "url": base,
+                "httpOnly": True,
+                "sameSite": "Strict",
+            }
+        ]
+    )
+    page.goto(url)
+    _wait_rendered(page, title)
+
+
+def _session_cookie(db: Path, login: str) -> str:
+    """The signed cookie of a new web session of `login` on the warehouse `db`: what the
+    server answers the page's POST of its one-time ticket after the form (dashboard/web.py),
+    made by the same functions."""
+    _session, ticket = access.open_web_session(db, login)
+    cookie = access.redeem_ticket(db, ticket)
+    assert cookie is not None
+    return cookie
+
+
+def _open_with_form(page, url: str, title: str, login: str) -> None:
     """Open a link, sign in with a demo account on the form it shows, land on the page."""
     page.goto(url)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from pipelines import access
-from tests.test_e2e_browser import _open, _wait_rendered
+from tests.test_e2e_browser import _open_with_form, _wait_rendered
 
 
 def _session_cookie(context) -> dict | None:
@@ -24,7 +24,7 @@ def _wait_for_cookie(page, present: bool) -> dict | None:
 
 
 def test_a_reload_keeps_the_user_signed_in_until_sign_out(server, page) -> None:
-    _open(page, f"{server}/synthese?dep=2A&mois=2026-06", "Synthèse", "comite")
+    _open_with_form(page, f"{server}/synthese?dep=2A&mois=2026-06", "Synthèse", "comite")
     cookie = _wait_for_cookie(page, present=True)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
     assert cookie["expires"] > 0  # persistent, with the session's lifetime as Max-Age
@@ -60,7 +60,7 @@ def test_an_open_tab_is_signed_out_at_its_next_click_after_users_disable(
     and the tab's next click (no reload) shows the sign-in form and why; the cookie, kept
     by the browser, opens nothing either."""
     access.add_user(sample_db, "onglet.ouvert", access.DEMO_PASSWORD, "comite", ["2A"], by="t")
-    _open(page, f"{server}/synthese?dep=2A&mois=2026-06", "Synthèse", "onglet.ouvert")
+    _open_with_form(page, f"{server}/synthese?dep=2A&mois=2026-06", "Synthèse", "onglet.ouvert")
     cookie = _wait_for_cookie(page, present=True)
     access.disable_user(sample_db, "onglet.ouvert", by="test")
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Orientations", exact=True).click()
