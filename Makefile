@@ -90,7 +90,8 @@ deploy-tools: $(SYSTEMD_ANALYZE) $(NGINX)
 
 test: $(VENV)/.dev $(CHROMIUM) $(PDFTOTEXT) $(SOFFICE) $(SYSTEMD_ANALYZE) $(NGINX)
 	$(VENV)/bin/ruff check .
-	PILOTAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -n $(TEST_JOBS) --dist loadgroup
+	PILOTAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -n $(TEST_JOBS) --dist loadgroup \
+		--no-loadscope-reorder
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

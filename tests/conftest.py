@@ -386,6 +386,29 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP))
         elif any(d[-1].scope in SHARED_SCOPES for d in fixtures.name2fixturedefs.values()):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    items[:] = sorted(items, key=_start_order(items))
+
+
+def _start_order(items):
+    """The order xdist hands the work out in (`make test` passes --no-loadscope-reorder):
+    the browser group first, then the modules none of whose tests reads the demo
+    warehouse, then the others, each module's tests in their file's order. The worker that
+    takes the browser group builds the demo warehouse (its server serves it, about 15 s)
+    while the other runs tests that do not wait for it; in the order by group size, the
+    other worker's first group read it too and waited for the build, a core idle."""
+    reads_demo = {
+        item.module.__name__
+        for item in items
+        if "sample_db" in getattr(getattr(item, "_fixtureinfo", None), "names_closure", ())
+    }
+
+    def rank(item) -> int:
+        group = item.get_closest_marker("xdist_group")
+        if group is not None and group.args[0] == BROWSER_GROUP:
+            return 0
+        return 2 if item.module.__name__ in reads_demo else 1
+
+    return rank
 
 
 GROUPS_LOST = pytest.StashKey[str]()
