@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 TARGET_S = 1.0  # navigation start to the last chart drawn, demo warehouse (issue 31)
+WAIT_MS = 120_000  # how long a page may take to draw before the benchmark gives up
 # The page's own run has drawn its title and ended, and every chart has its SVG.
 DRAWN = """(title) => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -84,8 +85,38 @@ def _ready_s(port: int) -> float:
     sys.exit("le serveur n'a pas fini de remplir ses caches en 15 minutes")
 
 
+# What DRAWN waits for, as found when it gave up: which condition was still missing.
+STATE = """(title) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    return {
+        script: app ? app.getAttribute('data-test-script-state') : null,
+        title: [...document.querySelectorAll('h1')].some(h => h.textContent.trim() === title),
+        charts: charts.length,
+        drawn: charts.filter(c => c.querySelector('.main-svg')).length,
+        exception: document.querySelectorAll('[data-testid="stException"]').length,
+    };
+}"""
+
+
 def _drawn_ms(tab, title: str) -> float:
-    tab.wait_for_function(DRAWN, arg=title, timeout=120_000, polling=50)
+    """`performance.now()` once the page `title` is drawn (DRAWN). After two minutes, the
+    benchmark stops (WAIT_MS), naming the page, what was still missing, and a screenshot of the tab:
+    a figure is never printed for a page that did not draw."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        tab.wait_for_function(DRAWN, arg=title, timeout=WAIT_MS, polling=50)
+    except PlaywrightTimeout:
+        state = tab.evaluate(STATE, title)
+        shot = Path(tempfile.gettempdir()) / f"bench_browser_{int(time.time())}.png"
+        tab.screenshot(path=str(shot), full_page=True)
+        sys.exit(
+            f"« {title} » n'est pas dessinée après {WAIT_MS // 1000} s ({tab.url}) : exécution "
+            f"{state['script']}, titre {'présent' if state['title'] else 'absent'}, "
+            f"{state['drawn']} graphique(s) dessiné(s) sur {state['charts']}, "
+            f"{state['exception']} erreur(s) affichée(s). Capture : {shot}"
+        )
     return tab.evaluate("performance.now()")
 
 

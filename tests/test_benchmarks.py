@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -118,3 +120,24 @@ def test_bench_pages_times_a_page_that_draws(sample_db) -> None:
     assert any(line.split()[:2] == ["qualite", "donnees"] for line in out.splitlines()), out
     assert "objectif première vue ≤ 300 ms" in out and "objectif p95 à chaud ≤ 100 ms" in out
     assert "load average before:" in out and "load average after:" in out
+
+
+def test_bench_browser_names_a_page_that_never_draws(page, monkeypatch) -> None:
+    """A page whose run never ends stops the browser benchmark with its title, what was
+    still missing and a screenshot, never with a figure or Playwright's bare timeout."""
+    from benchmarks import bench_browser
+
+    monkeypatch.setattr(bench_browser, "WAIT_MS", 300)
+    page.set_content(
+        '<div data-testid="stApp" data-test-script-state="running"><h1>Synthèse</h1>'
+        '<div data-testid="stPlotlyChart"></div></div>'
+    )
+    with pytest.raises(SystemExit) as stopped:
+        bench_browser._drawn_ms(page, "Synthèse")
+    message = str(stopped.value)
+    assert message.startswith("« Synthèse » n'est pas dessinée")
+    assert "exécution running" in message and "titre présent" in message
+    assert "0 graphique(s) dessiné(s) sur 1" in message
+    shot = Path(message.rsplit("Capture : ", 1)[1])
+    assert shot.stat().st_size > 0
+    shot.unlink()
