@@ -62,14 +62,7 @@ def _unknown_ranges(cells, equations, counts, hidden):
     """Min and max of each hidden cell over every table a reader can open: the shown
     cells fixed, the hidden ones ≥ 1, every table adding up (linear programming)."""
     index = {c: i for i, c in enumerate(cells)}
-    rows, rhs = [], []
-    for total, parts in equations:
-        row = np.zeros(len(cells))
-        row[index[total]] = -1
-        for p in parts:
-            row[index[p]] += 1
-        rows.append(row)
-        rhs.append(0)
+    rows, rhs = _equations(equations, cells)
     bounds = [(1, None) if c in hidden else (counts[c], counts[c]) for c in cells]
     out = {}
     for cell in hidden:
@@ -250,7 +243,9 @@ def test_the_lps_pin_what_no_equation_fixes_alone() -> None:
 
 
 def _equations(tables, cells):
-    """A component-free stand-in: every table as an equation over all the cells."""
+    """Every table as an equation over all the cells, in their order (its total at -1,
+    its parts at +1, = 0): the oracle's system, and a component-free stand-in for
+    `masking._Program`."""
     from scipy import sparse
 
     index = {c: i for i, c in enumerate(cells)}
