@@ -275,6 +275,7 @@ class Reads:
         self.con, self.departement, self.limit = con, departement, limit
         self.partition = territoires.communes_par_territoire(con, departement)
         self._results: dict[tuple, object] = {}
+        self._direct: dict[tuple[str, ...] | None, indicators.Family] = {}
         self._decisions: dict[tuple[str, str], set | None] = {}
         self._grille: dict[str, dict[str, tuple[dict, dict[str, dict]]]] | None = None
 
@@ -284,8 +285,9 @@ class Reads:
         so that no reader changes another's."""
         key = (name, month, communes)
         if key not in self._results:
-            read = indicators.direct(self.con, self.departement, communes)
-            self._results[key] = read(name, month)
+            if communes not in self._direct:  # one reader per scope: it keeps its spans
+                self._direct[communes] = indicators.direct(self.con, self.departement, communes)
+            self._results[key] = self._direct[communes](name, month)
         return copy.deepcopy(self._results[key])
 
     def _grid_rows(self, family: str, month: str) -> tuple[dict, dict[str, dict]]:

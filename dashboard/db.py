@@ -7,6 +7,7 @@ département's figures are never served to another.
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import threading
@@ -101,7 +102,11 @@ def communes_par_territoire(departement: str) -> dict[str, tuple[str, ...]]:
     return _communes_par_territoire(str(db_path()), gen, departement) if gen else {}
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# The period reads below are kept as shared objects (cache_resource), never copied: a
+# first view reads a month of them a hundred times, and Streamlit's data cache unpickled
+# the whole period at each read (a fifth of the first view). Their readers take a copy of
+# the month they use (`grid_rows`, `stock_grille`, `_family`'s own data cache).
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _stock_grille(
     path: str, gen: tuple, departement: str, partition: tuple[tuple[str, tuple[str, ...]], ...]
 ) -> dict[str, tuple[dict, dict[str, dict]]]:
@@ -122,10 +127,11 @@ def stock_grille(
     auth.authorise(departement)
     gen = generation()
     grid = _stock_grille(str(db_path()), gen, departement, tuple(partition.items())) if gen else {}
-    return grid.get(month) or indicators.grille_vide(partition)  # a month without a file
+    rows = grid.get(month)
+    return copy.deepcopy(rows) if rows else indicators.grille_vide(partition)  # none: no file
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _familles_grille(
     path: str, gen: tuple, departement: str, partition: tuple[tuple[str, tuple[str, ...]], ...]
 ) -> dict[str, dict[str, tuple[dict, dict[str, dict]]]]:
@@ -151,8 +157,10 @@ def grid_rows(
         if name == "stock"
         else _familles_grille(path, gen, departement, key).get(name, {})
     )
-    return masking_grids.month_rows(
-        grid, month, partition, lambda cs: _family(path, gen, name, departement, month, cs)
+    return copy.deepcopy(
+        masking_grids.month_rows(
+            grid, month, partition, lambda cs: _family(path, gen, name, departement, month, cs)
+        )
     )
 
 
@@ -177,10 +185,21 @@ def _journal(path: str, gen: tuple, limit: int) -> list[journal.JournalRow]:
     return journal.recent(con, limit)
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _span(path: str, gen: tuple, name: str, departement: str, communes: tuple | None) -> dict:
+    """A period family (indicators.PERIOD_FAMILIES) for every month of the département's
+    loaded span, one query: the first page after a load asks twelve months of six of them."""
+    return indicators.loaded_span(_pool(path).cursor(), name, departement, communes)
+
+
 @st.cache_data(show_spinner=False, max_entries=2048)
 def _family(
     path: str, gen: tuple, name: str, departement: str, month: str | None, communes: tuple | None
 ):
+    if month is not None and name in indicators.PERIOD_FAMILIES:
+        span = _span(path, gen, name, departement, communes)
+        if month in span:
+            return span[month]
     function = getattr(indicators, name)
     con = _pool(path).cursor()
     if month is None:
@@ -298,14 +317,18 @@ def family(
 def series(
     name: str, departement: str, months_: list[str], communes: tuple[str, ...] | None = None
 ) -> list[tuple[str, object]]:
-    """(month, family result) for each month, oldest first. The months missing from the
-    cache are computed two at a time: a monthly query is too small to keep both cores of
-    DuckDB busy, and a page's first view after a load asks for twelve of them."""
+    """(month, family result) for each month, oldest first. A period family
+    (indicators.PERIOD_FAMILIES) comes from its loaded span, one query for all months
+    (`_span`); the months of another one missing from the cache are computed two at a
+    time: a monthly query is too small to keep both cores of DuckDB busy, and a page's
+    first view after a load asks for twelve of them."""
     if name not in FAMILIES:
         raise ValueError(name)
     auth.authorise(departement)
     ordered = sorted(months_)
     path, gen, ctx = str(db_path()), generation(), get_script_run_ctx()
+    if name in indicators.PERIOD_FAMILIES:
+        return [(m, _family(path, gen, name, departement, m, communes or None)) for m in ordered]
 
     def one(month: str):
         add_script_run_ctx(threading.current_thread(), ctx)  # the cache's session context
@@ -380,3 +403,12 @@ def drift(loads: list[journal.JournalRow]) -> list[journal.DriftRow]:
         auth.authorise(departement)
     gen = generation()
     return _drift(str(db_path()), gen, tuple(r.id for r in loads)) if gen else []
+
+
+def forget() -> None:
+    """Forget every read this process keeps: Streamlit's data caches and the period reads
+    kept as shared objects (what a load makes stale, for a test or a benchmark that plays
+    one without changing the generation)."""
+    st.cache_data.clear()
+    for kept in (_stock_grille, _familles_grille, _span):
+        kept.clear()

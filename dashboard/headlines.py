@@ -634,8 +634,10 @@ def warehouse_history(
     """The history of a département read straight from the warehouse (the report), or
     through `read(family, month, communes)`: the report's reads, each month read once."""
 
+    direct = indicators.direct(con, departement, communes)  # keeps each family's span
+
     def one(family: str, month: str, communes: tuple[str, ...] | None) -> dict | None:
-        return getattr(indicators, family)(con, departement, month, communes)
+        return direct(family, month)
 
     def months_of(family: str, months: list[str]) -> dict[str, dict | None]:
         return {m: (read or one)(family, m, communes) for m in months}

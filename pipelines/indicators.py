@@ -12,13 +12,16 @@ data are absent for the département gives null values, never an error.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, partial
 from typing import Any
 
 import duckdb
 
 from pipelines.nomenclatures import nomenclature
+from pipelines.retention import shift_month
 from pipelines.settings import SQL_DIR
 
 SHARE_DECIMALS = 4  # the decimals of the SQL macro `part` (migration 0015)
@@ -30,12 +33,21 @@ Family = Callable[[str, str | None], Any]
 
 
 def direct(con: duckdb.DuckDBPyConnection, departement: str, communes: Communes) -> Family:
-    """Each family computed by its query, uncached (the command line, the tests)."""
+    """Each family computed by its query, kept by this reader only (the command line, the
+    committee report, the tests): a period family is read once over the département's
+    loaded months (`loaded_span`, one query) and served month by month from there; a
+    month outside them is read alone."""
+    spans: dict[str, dict[str, Any]] = {}
 
     def family(name: str, month: str | None):
         function = globals()[name]
         if month is None:
             return function(con, departement)
+        if name in PERIOD_FAMILIES:
+            if name not in spans:
+                spans[name] = loaded_span(con, name, departement, communes)
+            if month in spans[name]:
+                return copy.deepcopy(spans[name][month])  # each caller its own result
         return function(con, departement, month, communes)
 
     return family
@@ -49,6 +61,64 @@ def _territoire(departement: str, communes: Communes) -> dict:
 def _params(departement: str, month: str, communes: Communes = None) -> dict:
     """The bound parameters of a monthly indicator SQL."""
     return {**_territoire(departement, communes), "mois": f"{month}-01"}
+
+
+def period_parameters(
+    departement: str, debut: str, fin: str, communes: Communes = None, **extra
+) -> dict:
+    """The bound parameters of a period family's SQL: territoire, first and last month
+    ('2026-03'), and the file's own (`seuil_1`, ...)."""
+    return {
+        **_territoire(departement, communes),
+        "debut": f"{debut}-01",
+        "fin": f"{fin}-01",
+        **extra,
+    }
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last` included ('2026-03' form), oldest first."""
+    out = [first]
+    while out[-1] < last:
+        out.append(shift_month(out[-1], 1))
+    return out
+
+
+def loaded_span(
+    con: duckdb.DuckDBPyConnection, name: str, departement: str, communes: Communes = None
+) -> dict[str, dict | None]:
+    """Period family `name` for every month from the département's first loaded month to
+    its last ({} when none is loaded), in one query: what a page, the report or the
+    command line asks of a family is nearly always among these months, twelve at a time."""
+    loaded = sorted(months_available(con, departement))
+    if not loaded:
+        return {}
+    return months_of(con, name, departement, months_between(loaded[0], loaded[-1]), communes)
+
+
+def monthly_rows(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    departement: str,
+    months: list[str],
+    communes: Communes = None,
+    **extra,
+) -> dict[str, list[dict]]:
+    """Month -> the rows of period family `name` for it (without their `mois`), for each
+    of `months`, from one query over their span (the months between are counted and
+    dropped: one query over a span is cheaper than one per month)."""
+    ordered = sorted(set(months))
+    if not ordered:
+        return {}
+    rows = run(
+        con, name, period_parameters(departement, ordered[0], ordered[-1], communes, **extra)
+    )
+    out: dict[str, list[dict]] = {m: [] for m in ordered}
+    for row in rows:
+        month = row.pop("mois").strftime("%Y-%m")
+        if month in out:
+            out[month].append(row)
+    return out
 
 
 def parameters(
@@ -112,7 +182,11 @@ def stock(
 ) -> dict:
     """Stock indicators of one PECGM month, as in the command-line contract; the shares
     are the `part` of their row (over stock_total)."""
-    rows = run(con, "stock", _params(departement, month, communes))
+    return months_of(con, "stock", departement, [month], communes)[month]
+
+
+def _stock_result(rows: list[dict]) -> dict:
+    """stock.sql's rows of one month in the contract's shape."""
     counts: dict[str, dict[str, int]] = {
         "categorie": {},
         "modalite": {},
@@ -260,11 +334,12 @@ def orientations(
     con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
 ) -> dict | None:
     """Decisions of the month per parcours type and organisme; None without orientation data."""
-    if not has_rows(con, "orientation", departement):
-        return None
-    rows = run(con, "orientations", _params(departement, month, communes))
-    maps, scalars = _counts(tuple(row.values()) for row in rows)
-    return _orientations_result(maps, scalars)
+    return months_of(con, "orientations", departement, [month], communes)[month]
+
+
+def _orientations_rows(rows: list[dict]) -> dict:
+    """orientations.sql's rows of one month in the contract's shape."""
+    return _orientations_result(*_counts(tuple(row.values()) for row in rows))
 
 
 def _orientations_result(maps: dict[str, dict[str, int]], scalars: dict[str, int]) -> dict:
@@ -444,18 +519,21 @@ def delai_orientation(
     """Entry cohorte of the month: delay to orientation and the shares within the thresholds,
     over the entrants of the population (`population`: caf_msa or sources). The thresholds
     are the SQL's (30 days, six weeks) unless `seuils` gives others."""
-    if not has_population(con, departement):
-        return None
-    thresholds = {"seuil_1": seuils[0], "seuil_2": seuils[1]} if seuils else {}
-    everyone, groups = _grouped(
-        con,
-        "delai_orientation",
-        parameters(
-            departement, month, communes, **{"seuil_1": None, "seuil_2": None, **thresholds}
-        ),
-        _delai_orientation_row,
-        ("sexe", "age"),
+    return months_of(con, "delai_orientation", departement, [month], communes, seuils)[month]
+
+
+def _seuils(seuils: tuple[int, int] | None) -> dict:
+    """delai_orientation.sql's thresholds: the SQL's own (NULL) unless `seuils` gives others."""
+    return (
+        {"seuil_1": seuils[0], "seuil_2": seuils[1]}
+        if seuils
+        else {"seuil_1": None, "seuil_2": None}
     )
+
+
+def _delai_orientation_result(rows: list[dict]) -> dict:
+    """delai_orientation.sql's rows of one month in the contract's shape."""
+    everyone, groups = _split(rows, _delai_orientation_row, ("sexe", "age"))
     return {
         **_delai_orientation_row(everyone),
         "date_donnees": iso_date(everyone["date_donnees"]),
@@ -498,12 +576,12 @@ def breakdowns(
     return out
 
 
-def _grouped(
-    con, name: str, params: dict, shaped, dimensions: tuple[str, ...] = tuple(BREAKDOWNS)
+def _split(
+    rows: list[dict], shaped, dimensions: tuple[str, ...] = tuple(BREAKDOWNS)
 ) -> tuple[dict, dict[str, dict]]:
     """(the 'ensemble' row, the shaped breakdowns) of an indicator SQL with GROUPING SETS,
     whose grand total is there even for an empty cohorte."""
-    groups = {row.pop("groupe"): row for row in run(con, name, params)}
+    groups = {row.pop("groupe"): row for row in rows}
     everyone = groups.pop("ensemble")
     return everyone, breakdowns(groups, shaped, dimensions)
 
@@ -524,10 +602,12 @@ def contrat(
     con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
 ) -> dict | None:
     """Time to contract of the orientation cohorte of the month, overall and by parcours."""
-    if not has_rows(con, "orientation", departement):
-        return None
-    params = _params(departement, month, communes)
-    everyone, groups = _grouped(con, "contrat", params, _contrat_row)
+    return months_of(con, "contrat", departement, [month], communes)[month]
+
+
+def _contrat_result(rows: list[dict]) -> dict:
+    """contrat.sql's rows of one month in the contract's shape."""
+    everyone, groups = _split(rows, _contrat_row)
     return {**_contrat_row(everyone), "date_donnees": iso_date(everyone["date_donnees"]), **groups}
 
 
@@ -566,10 +646,12 @@ def intensite(
     con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
 ) -> dict | None:
     """Weekly hours of prestations and appointments per person in parcours."""
-    if not has_rows(con, "parcours_personne", departement):
-        return None
-    params = _params(departement, month, communes)
-    everyone, groups = _grouped(con, "intensite", params, _intensite_row)
+    return months_of(con, "intensite", departement, [month], communes)[month]
+
+
+def _intensite_result(rows: list[dict]) -> dict:
+    """intensite.sql's rows of one month in the contract's shape."""
+    everyone, groups = _split(rows, _intensite_row)
     rdv = everyone["rdv_par_personne"]
     return {"heures_hebdo": _intensite_row(everyone), "rdv_par_personne": rdv, **groups}
 
@@ -589,11 +671,12 @@ def part_orientes(
     """DREES share oriented among persons in RSA at the end of the month, by seniority
     ('ensemble', 'moins_6_mois', '6_12_mois', '12_mois_et_plus'), each with the population
     it counts (the CAF/MSA flux of the month when one is loaded, else the parcours persons)."""
-    if not has_rows(con, "parcours_personne", departement) and not has_rows(
-        con, "caf_beneficiaire", departement
-    ):
-        return None
-    groups = _groups(con, "part_orientes", departement, month, communes)
+    return months_of(con, "part_orientes", departement, [month], communes)[month]
+
+
+def _part_orientes_result(rows: list[dict]) -> dict:
+    """part_orientes.sql's rows of one month in the contract's shape."""
+    groups = {row.pop("groupe"): row for row in rows}
     return {
         k: {
             "personnes": v["personnes"],
@@ -602,6 +685,58 @@ def part_orientes(
         }
         for k, v in groups.items()
     }
+
+
+def _has_parcours_or_flux(con: duckdb.DuckDBPyConnection, departement: str) -> bool:
+    return has_rows(con, "parcours_personne", departement) or has_rows(
+        con, "caf_beneficiaire", departement
+    )
+
+
+@dataclass(frozen=True)
+class _Period:
+    """A family whose SQL counts every month of a period: how one month's rows become its
+    result, and whether the département has anything it counts (else None each month)."""
+
+    result: Callable[[list[dict]], dict]
+    ready: Callable[[duckdb.DuckDBPyConnection, str], bool]
+
+
+def _always(con: duckdb.DuckDBPyConnection, departement: str) -> bool:
+    return True
+
+
+# Families whose SQL counts every month of a period in one query ($debut, $fin; a `mois`
+# column in each row): a page's history of twelve months is one query, not twelve, and a
+# single month is the period of that month (the same SQL, one definition).
+_PERIODS: dict[str, _Period] = {
+    "stock": _Period(_stock_result, _always),
+    "orientations": _Period(_orientations_rows, partial(has_rows, table="orientation")),
+    "delai_orientation": _Period(_delai_orientation_result, has_population),
+    "contrat": _Period(_contrat_result, partial(has_rows, table="orientation")),
+    "intensite": _Period(_intensite_result, partial(has_rows, table="parcours_personne")),
+    "part_orientes": _Period(_part_orientes_result, _has_parcours_or_flux),
+}
+PERIOD_FAMILIES = tuple(_PERIODS)
+
+
+def months_of(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    departement: str,
+    months: list[str],
+    communes: Communes = None,
+    seuils: tuple[int, int] | None = None,
+) -> dict[str, dict | None]:
+    """Month -> the result of period family `name` (PERIOD_FAMILIES) for each of `months`,
+    from one query; None for every month when the département has nothing it counts.
+    `seuils`: delai_orientation's thresholds (see `delai_orientation`)."""
+    period = _PERIODS[name]
+    if not period.ready(con, departement=departement):
+        return {m: None for m in months}
+    extra = _seuils(seuils) if name == "delai_orientation" else {}
+    rows = monthly_rows(con, name, departement, months, communes, **extra)
+    return {m: period.result(month_rows) for m, month_rows in rows.items()}
 
 
 def _rows(con, name: str, departement: str, month: str, communes: Communes) -> list[dict]:

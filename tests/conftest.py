@@ -306,12 +306,11 @@ def forget_cached_views() -> None:
     pages' whole views (dashboard/figure_cache.py) and the masking decisions' memo. A test
     that counts what a first view asks starts from here, whatever ran before it on the
     same worker."""
-    import streamlit as st
 
-    from dashboard import figure_cache
+    from dashboard import db, figure_cache
     from pipelines import masking_grids
 
-    st.cache_data.clear()
+    db.forget()
     figure_cache._view.clear()
     masking_grids.forget_decisions()
 

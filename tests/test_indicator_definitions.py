@@ -91,6 +91,11 @@ def _bound(name: str, given_params: dict) -> dict:
     if name == "liaison_flux":  # the département as a whole: its only parameter
         return {"departement": p["departement"]}
     communes = p.pop("communes", None)
+    if name in indicators.PERIOD_FAMILIES:  # a month is the period of that month
+        debut, fin = p.pop("periode", None) or (p["mois"], p.pop("mois"))
+        return indicators.period_parameters(
+            p.pop("departement"), debut, fin, tuple(communes) if communes else None, **p
+        )
     return indicators.parameters(
         p.pop("departement"), p.pop("mois", None), tuple(communes) if communes else None, **p
     )

@@ -51,6 +51,21 @@ def test_the_synthese_queries_each_family_and_month_once(
     assert {query: n for query, n in asked.items() if n > 1} == {}
 
 
+def test_the_synthese_reads_each_period_family_in_one_query(
+    sample_db, monkeypatch, cold_caches
+) -> None:
+    """A cold Synthèse reads its year of history of each period family (stock,
+    orientations, cohortes, intensity, share oriented) in one query over the loaded span,
+    not one per month (78 on the demo before: six families by thirteen months)."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    asked = _count_queries(monkeypatch)
+    at = run_app(User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-10"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert {f: asked[f, False] for f in indicators.PERIOD_FAMILIES} == dict.fromkeys(
+        indicators.PERIOD_FAMILIES, 1
+    ), asked
+
+
 def test_the_synthese_reads_the_families_grids_grouped(sample_db, monkeypatch, cold_caches) -> None:
     """A cold Synthèse decides its masking over every family from the grouped grids
     (familles_grille.sql, stock_grille.sql: one query each), never one family query per
