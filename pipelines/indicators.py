@@ -366,10 +366,12 @@ def flux(
     con: duckdb.DuckDBPyConnection, departement: str, month: str, communes: Communes = None
 ) -> dict:
     """Registrations, cessations (with motif groups) and radiations of the month."""
-    maps, _ = _counts(
-        tuple(row.values()) for row in run(con, "flux", _params(departement, month, communes))
-    )
-    return _flux_result(maps)
+    return months_of(con, "flux", departement, [month], communes)[month]
+
+
+def _flux_rows(rows: list[dict]) -> dict:
+    """flux.sql's rows of one month in the contract's shape."""
+    return _flux_result(_counts(tuple(row.values()) for row in rows)[0])
 
 
 def _flux_result(maps: dict[str, dict[str, int]]) -> dict:
@@ -712,6 +714,7 @@ def _always(con: duckdb.DuckDBPyConnection, departement: str) -> bool:
 _PERIODS: dict[str, _Period] = {
     "stock": _Period(_stock_result, _always),
     "orientations": _Period(_orientations_rows, partial(has_rows, table="orientation")),
+    "flux": _Period(_flux_rows, _always),
     "delai_orientation": _Period(_delai_orientation_result, has_population),
     "contrat": _Period(_contrat_result, partial(has_rows, table="orientation")),
     "intensite": _Period(_intensite_result, partial(has_rows, table="parcours_personne")),
