@@ -340,6 +340,47 @@ def series(
         return list(zip(ordered, pool.map(one, ordered), strict=True))
 
 
+# What `prefetch` reads, in the order a Synthèse asks for it: the month's summary first.
+PREFETCHED = ("stock", "orientations", "flux", "delai_orientation", "contrat", "intensite",
+              "part_orientes")  # fmt: skip
+
+
+def prefetch(
+    departement: str,
+    communes: tuple[str, ...] | None,
+    partition: dict[str, tuple[str, ...]] | None,
+) -> None:
+    """Start reading, two at a time in the background, what the first view of a page after
+    a load reads one query after the other: each period family's loaded span for the scope
+    (`_span`) and, when the view masks across the territoires of `partition`, the two
+    grids. The view then finds each read done or under way (Streamlit computes a key once
+    and makes its other callers wait), so that the queries of a first view share both
+    cores. Returns at once; the page authorises the département first."""
+    auth.authorise(departement)
+    path, gen = str(db_path()), generation()
+    if not gen:
+        return
+    jobs = [
+        functools.partial(_span, path, gen, n, departement, communes or None) for n in PREFETCHED
+    ]
+    if partition:
+        key = tuple(partition.items())
+        jobs[5:5] = [
+            functools.partial(_stock_grille, path, gen, departement, key),
+            functools.partial(_familles_grille, path, gen, departement, key),
+        ]  # after the summary's families, before the history's: the order the view reads
+    ctx = get_script_run_ctx()
+
+    def run(job) -> None:
+        add_script_run_ctx(threading.current_thread(), ctx)  # the cache's session context
+        job()  # an error here is raised again by the view's own read
+
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prelecture")
+    for job in jobs:
+        pool.submit(run, job)
+    pool.shutdown(wait=False)
+
+
 def departements() -> list[str]:
     gen = generation()
     return _departements(str(db_path()), gen) if gen else []

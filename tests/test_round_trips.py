@@ -66,6 +66,26 @@ def test_the_synthese_reads_each_period_family_in_one_query(
     ), asked
 
 
+def test_the_first_synthese_reads_on_both_cores(sample_db, monkeypatch, cold_caches) -> None:
+    """A cold Synthèse reads its period families and grids two at a time in the background
+    (`db.prefetch`) while it builds: those queries run on the prefetch threads only."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    threads: Counter = Counter()
+    real = indicators.run
+
+    def counted(con, name, params):
+        threads[threading.current_thread().name.split("_")[0], name] += 1
+        return real(con, name, params)
+
+    monkeypatch.setattr(indicators, "run", counted)
+    at = run_app(User("c", "comite", ("2A",)), {"dep": "2A", "mois": "2026-10"})
+    assert not at.exception, [e.value for e in at.exception]
+    prefetched = {name for (thread, name) in threads if thread == "prelecture"}
+    assert {"stock_grille", "familles_grille", *indicators.PERIOD_FAMILIES} <= prefetched, threads
+    read_twice = {name for (thread, name) in threads if thread != "prelecture"} & prefetched
+    assert read_twice == set(), threads
+
+
 def test_the_synthese_reads_the_families_grids_grouped(sample_db, monkeypatch, cold_caches) -> None:
     """A cold Synthèse decides its masking over every family from the grouped grids
     (familles_grille.sql, stock_grille.sql: one query each), never one family query per

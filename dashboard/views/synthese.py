@@ -78,6 +78,9 @@ def synthese_view(departement: str, month: str, communes: tuple[str, ...] | None
 
 
 def _synthese_view(departement: str, month: str, communes: tuple[str, ...] | None) -> Synthese:
+    limit = masking.threshold()
+    partition = db.communes_par_territoire(departement)
+    db.prefetch(departement, communes, partition if limit > 1 else None)
     current = db.summary(departement, month, communes)
     months = db.months(departement)
     before = previous_month(months, month)
@@ -86,8 +89,6 @@ def _synthese_view(departement: str, month: str, communes: tuple[str, ...] | Non
         name: db.series(name, departement, headlines.looked_back(months, month), communes)
         for name in headlines.COHORTE_FAMILIES
     }
-    limit = masking.threshold()
-    partition = db.communes_par_territoire(departement)
     own = partition_view.own_row(communes, partition)
     grid = partition_view.grid(departement, month, partition, limit)
     year = headlines.shift_month(month, -12)
