@@ -268,7 +268,7 @@ class Reads:
     crossed with the territoires (`masking_grids.crossed_hidden`), as the pages take it.
     The tiles' context, the sections and their decisions ask the same months again and
     again; each asked the warehouse anew (issue #28: most of the report's time). The
-    grids of every loaded month are two queries (`indicators.grille`), as the pages read
+    grids of every month of `indicators.grid_months` are two queries (`indicators.grille`), as the pages read
     them."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, departement: str, limit: int) -> None:
@@ -292,11 +292,11 @@ class Reads:
 
     def _grid_rows(self, family: str, month: str) -> tuple[dict, dict[str, dict]]:
         """The month's counts of `family` as the masking grid reads them (the pages'
-        `db.family_grille`): every family's loaded months read at once
+        `db.family_grille`): every family over `indicators.grid_months` read at once
         (`indicators.grille`, two queries); a month outside them territoire by territoire
         (`masking_grids.month_rows`)."""
         if self._grille is None:
-            months = indicators.months_available(self.con, self.departement)
+            months = indicators.grid_months(self.con, self.departement)
             self._grille = indicators.grille(self.con, self.departement, months, self.partition)
         return masking_grids.month_rows(
             self._grille[family], month, self.partition, lambda cs: self.family(family, month, cs)

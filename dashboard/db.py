@@ -108,13 +108,17 @@ def communes_par_territoire(departement: str) -> dict[str, tuple[str, ...]]:
 # the month they use (`grid_rows`, `stock_grille`, `_family`'s own data cache).
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _stock_grille(
-    path: str, gen: tuple, departement: str, partition: tuple[tuple[str, tuple[str, ...]], ...]
+    path: str,
+    gen: tuple,
+    departement: str,
+    partition: tuple[tuple[str, tuple[str, ...]], ...],
+    before: bool,  # no default: Streamlit keys a call by the arguments given
 ) -> dict[str, tuple[dict, dict[str, dict]]]:
-    """Every loaded month of the département's grid at once: one query for what a page
-    asks month by month (a year of the masking decision) and for the months the next
-    page will ask."""
+    """The grid of every loaded month at once (`before`: of the year before the first,
+    `indicators.grid_months`): one query for what a page asks month by month (a year of
+    the masking decision) and for the months the next page will ask."""
     con = _pool(path).cursor()
-    months = indicators.months_available(con, departement)
+    months = indicators.grid_months(con, departement, before)
     return indicators.stock_grille(con, departement, months, dict(partition))
 
 
@@ -126,20 +130,28 @@ def stock_grille(
     whole period read once per generation and partition."""
     auth.authorise(departement)
     gen = generation()
-    grid = _stock_grille(str(db_path()), gen, departement, tuple(partition.items())) if gen else {}
+    grid = (
+        _stock_grille(str(db_path()), gen, departement, tuple(partition.items()), False)
+        if gen
+        else {}
+    )
     rows = grid.get(month)
     return copy.deepcopy(rows) if rows else indicators.grille_vide(partition)  # none: no file
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _familles_grille(
-    path: str, gen: tuple, departement: str, partition: tuple[tuple[str, tuple[str, ...]], ...]
+    path: str,
+    gen: tuple,
+    departement: str,
+    partition: tuple[tuple[str, tuple[str, ...]], ...],
+    before: bool,  # no default: Streamlit keys a call by the arguments given
 ) -> dict[str, dict[str, tuple[dict, dict[str, dict]]]]:
-    """Every loaded month of the other families' grids (orientations, flux, cohortes,
+    """The other families' grids over `indicators.grid_months` (orientations, flux, cohortes,
     parcours: `indicators.familles_grille`) at once: one query for what the decisions of
     a view asked family by family, month by month and territoire by territoire."""
     con = _pool(path).cursor()
-    months = indicators.months_available(con, departement)
+    months = indicators.grid_months(con, departement, before)
     return indicators.familles_grille(con, departement, months, dict(partition))
 
 
@@ -148,15 +160,20 @@ def grid_rows(
 ) -> tuple[dict, dict[str, dict]]:
     """The département's and each territoire's counts of family `name` and `month` as the
     masking grid reads them, from the period's grids read once per generation and
-    partition (`_stock_grille`, `_familles_grille`); a month outside the loaded files is
-    read territoire by territoire (`masking_grids.month_rows`). Not authorised: for
+    partition (`_stock_grille`, `_familles_grille`; the year before the first file read
+    apart, when asked); a month outside them is read territoire by territoire
+    (`masking_grids.month_rows`). Not authorised: for
     `family_grille` and the server's warm-up (dashboard/warm.py), which read no user's."""
     key = tuple(partition.items())
-    grid = (
-        _stock_grille(path, gen, departement, key)
-        if name == "stock"
-        else _familles_grille(path, gen, departement, key).get(name, {})
-    )
+
+    def period(before: bool) -> dict:
+        if name == "stock":
+            return _stock_grille(path, gen, departement, key, before)
+        return _familles_grille(path, gen, departement, key, before).get(name, {})
+
+    grid = period(False)
+    if month not in grid and month < min(grid, default=""):  # the year before the first file
+        grid = period(True)
     return copy.deepcopy(
         masking_grids.month_rows(
             grid, month, partition, lambda cs: _family(path, gen, name, departement, month, cs)
@@ -190,6 +207,15 @@ def _span(path: str, gen: tuple, name: str, departement: str, communes: tuple | 
     """A period family (indicators.PERIOD_FAMILIES) for every month of the département's
     loaded span, one query: the first page after a load asks twelve months of six of them."""
     return indicators.loaded_span(_pool(path).cursor(), name, departement, communes)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _outside_span(
+    path: str, gen: tuple, name: str, departement: str, months: tuple, communes: tuple | None
+) -> dict:
+    """A period family for months outside the loaded span (the year before a département's
+    first file, that its first months look back over), in one query."""
+    return indicators.months_of(_pool(path).cursor(), name, departement, list(months), communes)
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
@@ -328,7 +354,22 @@ def series(
     ordered = sorted(months_)
     path, gen, ctx = str(db_path()), generation(), get_script_run_ctx()
     if name in indicators.PERIOD_FAMILIES:
-        return [(m, _family(path, gen, name, departement, m, communes or None)) for m in ordered]
+        span = _span(path, gen, name, departement, communes or None)
+        outside = tuple(m for m in ordered if m not in span)  # before the first file, say
+        read = (
+            _outside_span(path, gen, name, departement, outside, communes or None)
+            if outside
+            else {}
+        )
+        return [
+            (
+                m,
+                read[m]
+                if m in read
+                else _family(path, gen, name, departement, m, communes or None),
+            )
+            for m in ordered
+        ]
 
     def one(month: str):
         add_script_run_ctx(threading.current_thread(), ctx)  # the cache's session context
@@ -366,8 +407,8 @@ def prefetch(
     if partition:
         key = tuple(partition.items())
         jobs[5:5] = [
-            functools.partial(_stock_grille, path, gen, departement, key),
-            functools.partial(_familles_grille, path, gen, departement, key),
+            functools.partial(_stock_grille, path, gen, departement, key, False),
+            functools.partial(_familles_grille, path, gen, departement, key, False),
         ]  # after the summary's families, before the history's: the order the view reads
     ctx = get_script_run_ctx()
 

@@ -82,7 +82,7 @@ def decisions(
     threshold (the committee's views; an analyst's unmasked view takes none): the same
     cache, keys and reading as `partition.grid`, keyed by the threshold, so a decision is
     never served at another one."""
-    db._stock_grille(path, generation, departement, tuple(partition.items()))
+    db._stock_grille(path, generation, departement, tuple(partition.items()), False)
     limit = masking.committee_threshold()
     if limit <= 1:
         return

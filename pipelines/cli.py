@@ -422,9 +422,8 @@ def _crossed_row(
     row = territoire or masking_grids.DEPARTEMENT
 
     rows: dict[str, dict[str, frozenset[str]]] = {}
-    # every family's counts of every loaded month and territoire, two queries in all
-    grid = indicators.grille(con, departement, indicators.months_available(con, departement),
-                             partition)  # fmt: skip
+    # every family's counts of every month of grid_months and every territoire, two queries in all
+    grid = indicators.grille(con, departement, indicators.grid_months(con, departement), partition)
 
     def row_of(month: str) -> dict[str, frozenset[str]]:
         def read(family: str, communes):  # a month outside the loaded files

@@ -38,15 +38,17 @@ def direct(con: duckdb.DuckDBPyConnection, departement: str, communes: Communes)
     loaded months (`loaded_span`, one query) and served month by month from there; a
     month outside them is read alone."""
     spans: dict[str, dict[str, Any]] = {}
+    loaded: list[str] = []  # the département's loaded months, read on first need
 
     def family(name: str, month: str | None):
         function = globals()[name]
         if month is None:
             return function(con, departement)
         if name in PERIOD_FAMILIES:
-            if name not in spans:
-                spans[name] = loaded_span(con, name, departement, communes)
-            if month in spans[name]:
+            loaded[:] = loaded or sorted(months_available(con, departement)) or ["0000-00"]
+            if loaded[0] <= month <= loaded[-1]:  # else read alone: no span for one month
+                if name not in spans:
+                    spans[name] = loaded_span(con, name, departement, communes)
                 return copy.deepcopy(spans[name][month])  # each caller its own result
         return function(con, departement, month, communes)
 
@@ -301,6 +303,22 @@ def months_available(con: duckdb.DuckDBPyConnection, departement: str) -> list[s
         [departement],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+GRID_LOOK_BACK = 12  # months before the first file a first month's cohorte tiles look at
+
+
+def grid_months(
+    con: duckdb.DuckDBPyConnection, departement: str, before: bool = False
+) -> list[str]:
+    """The months the masking grids are read over at once (`grille`): the loaded months;
+    with `before`, the year before the first one instead, whose cohortes the first months'
+    tiles look back over. Read apart, only when a view asks (a grid's query grows faster
+    than its months); a month outside both is read territoire by territoire."""
+    loaded = sorted(months_available(con, departement))
+    if not before or not loaded:
+        return loaded
+    return months_between(shift_month(loaded[0], -GRID_LOOK_BACK), shift_month(loaded[0], -1))
 
 
 def departements(con: duckdb.DuckDBPyConnection) -> list[str]:
