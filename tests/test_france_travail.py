@@ -256,10 +256,10 @@ def test_calls_per_second_stay_under_the_quota(api, settings, tmp_path) -> None:
 
 
 def test_token_is_renewed_before_expiry_and_after_a_401(api, settings, tmp_path) -> None:
-    api.behaviour.expires_in = 31  # renewed 30 s before expiry: after about one second
-    api.behaviour.delay = 0.1
+    api.behaviour.expires_in = 31  # renewed 30 s before expiry: after one second of the clock
     source = write_input(tmp_path / "f.csv", api.persons)
-    outcome = collecte.collect(source, settings, ft(concurrency=4), "2A", today=DAY)
+    clock = TickingClock(step=0.05)  # a second passes every twenty readings, none for real
+    outcome = collecte.collect(source, settings, ft(concurrency=4), "2A", today=DAY, clock=clock)
     assert outcome.status == "loaded" and outcome.report.collecte["erreurs"] == 0
     assert api.calls["token"] >= 2
     api.behaviour.expires_in, api.behaviour.delay = 1499, 0
@@ -339,6 +339,20 @@ class FakeClock:
         with self._lock:
             self.slept.append(seconds)
             self.offset += seconds
+
+
+class TickingClock(FakeClock):
+    """A clock whose time passes by `step` at each reading: a token's lifetime runs out
+    within a short run, without waiting for it."""
+
+    def __init__(self, step: float) -> None:
+        super().__init__()
+        self.step = step
+
+    def monotonic(self) -> float:
+        with self._lock:
+            self.offset += self.step
+            return time.monotonic() + self.offset
 
 
 def test_429_waits_for_retry_after(api, settings, tmp_path) -> None:
