@@ -7,6 +7,10 @@ GX is imported lazily: it takes seconds to import.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import threading
+
 import pandas as pd
 
 from pipelines.validation.suite import Suite
@@ -62,25 +66,49 @@ def gx_parts(frame: pd.DataFrame, suite: Suite) -> list[tuple[pd.DataFrame, Suit
     return parts
 
 
-def _validate(frame: pd.DataFrame, suite: Suite) -> dict[tuple, object]:
-    """GX's result of each expectation of `suite` on `frame`, keyed by its configuration."""
+@functools.cache
+def _session():
+    """One ephemeral GX context for the process, with its pandas batch definition: making
+    them took half of each validation (the tests run GX some four hundred times). Progress
+    bars off: nothing of a validation is written to the terminal."""
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (
         context.data_sources.add_pandas("fichier")
         .add_dataframe_asset("lignes")
         .add_batch_definition_whole_dataframe("tout")
     )
-    gx_suite = context.suites.add(gx.ExpectationSuite(**suite.as_gx()))
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name="v", data=batch, suite=gx_suite)
-    )
+    return context, batch
+
+
+_runs = itertools.count()
+_lock = threading.Lock()  # a GX context is not meant to be shared between threads
+
+
+def _validate(frame: pd.DataFrame, suite: Suite) -> dict[tuple, object]:
+    """GX's result of each expectation of `suite` on `frame`, keyed by its configuration
+    (the suite added under a name of its own, removed after the run)."""
+    import great_expectations as gx
+
     data = frame.astype(object).where(frame.notna(), None)  # GX skips None, as SQL skips NULL
     data.index = pd.Index(frame["line_no"].tolist())  # unexpected_index_list: line numbers
-    result = definition.run(
-        batch_parameters={"dataframe": data}, result_format={"result_format": "COMPLETE"}
-    )
+    with _lock:
+        context, batch = _session()
+        name = f"{suite.name}-{next(_runs)}"
+        gx_suite = context.suites.add(gx.ExpectationSuite(**{**suite.as_gx(), "name": name}))
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=gx_suite)
+        )
+        try:
+            result = definition.run(
+                batch_parameters={"dataframe": data}, result_format={"result_format": "COMPLETE"}
+            )
+        finally:
+            context.validation_definitions.delete(name)
+            context.suites.delete(name)
     # GX does not promise to return results in suite order: align them by configuration.
     return {
         _config_key(r.expectation_config.type, r.expectation_config.kwargs): r
