@@ -202,7 +202,7 @@ def _journal(path: str, gen: tuple, limit: int) -> list[journal.JournalRow]:
     return journal.recent(con, limit)
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=2048)
 def _span(path: str, gen: tuple, name: str, departement: str, communes: tuple | None) -> dict:
     """A period family (indicators.PERIOD_FAMILIES) for every month of the département's
     loaded span, one query: the first page after a load asks twelve months of six of them."""
@@ -224,8 +224,8 @@ def _family(
 ):
     if month is not None and name in indicators.PERIOD_FAMILIES:
         span = _span(path, gen, name, departement, communes)
-        if month in span:
-            return span[month]
+        if month in span:  # a copy: Streamlit hands a value it just computed to its caller
+            return copy.deepcopy(span[month])
     function = getattr(indicators, name)
     con = _pool(path).cursor()
     if month is None:
@@ -381,9 +381,7 @@ def series(
         return list(zip(ordered, pool.map(one, ordered), strict=True))
 
 
-# What `prefetch` reads, in the order a Synthèse asks for it: the month's summary first.
-PREFETCHED = ("stock", "orientations", "flux", "delai_orientation", "contrat", "intensite",
-              "part_orientes")  # fmt: skip
+PREFETCHED = indicators.PERIOD_FAMILIES  # what `prefetch` reads, the month's summary first
 
 
 def prefetch(
@@ -409,11 +407,12 @@ def prefetch(
         jobs[5:5] = [
             functools.partial(_stock_grille, path, gen, departement, key, False),
             functools.partial(_familles_grille, path, gen, departement, key, False),
-        ]  # after the summary's families, before the history's: the order the view reads
+        ]  # after the summary's first families: the grids are read soon after them
     ctx = get_script_run_ctx()
 
     def run(job) -> None:
-        add_script_run_ctx(threading.current_thread(), ctx)  # the cache's session context
+        if ctx is not None:  # a page's run (the server's warm-up has none)
+            add_script_run_ctx(threading.current_thread(), ctx)  # the cache's session context
         job()  # an error here is raised again by the view's own read
 
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prelecture")

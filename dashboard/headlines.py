@@ -535,7 +535,7 @@ looked_back = indicators.looked_back  # the cohortes scanned for the latest comp
 
 # Context of each tile: a year before, the 12-month trend, targets, national figures.
 
-TREND_MONTHS = 12
+TREND_MONTHS = indicators.TREND_MONTHS
 TREND_MIN_POINTS = 6  # fewer published points say nothing of a trend
 NUMBER, SHARE, DAYS = objectifs.NUMBER, objectifs.SHARE, objectifs.DAYS
 

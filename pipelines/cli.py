@@ -425,9 +425,13 @@ def _crossed_row(
     # every family's counts of every month of grid_months and every territoire, two queries in all
     grid = indicators.grille(con, departement, indicators.grid_months(con, departement), partition)
 
+    readers: dict = {}  # one reader per scope: it keeps each family's span
+
     def row_of(month: str) -> dict[str, frozenset[str]]:
         def read(family: str, communes):  # a month outside the loaded files
-            return indicators.direct(con, departement, communes)(family, month)
+            if communes not in readers:
+                readers[communes] = indicators.direct(con, departement, communes)
+            return readers[communes](family, month)
 
         if month not in rows:
             grouped = {f: g[month] for f, g in grid.items() if month in g}

@@ -305,7 +305,8 @@ def months_available(con: duckdb.DuckDBPyConnection, departement: str) -> list[s
     return [r[0] for r in rows]
 
 
-GRID_LOOK_BACK = 12  # months before the first file a first month's cohorte tiles look at
+TREND_MONTHS = 12  # the months of a tile's trend (dashboard/headlines.py), a year back
+GRID_LOOK_BACK = TREND_MONTHS  # months before the first file a first month's tiles look at
 
 
 def grid_months(

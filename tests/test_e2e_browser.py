@@ -97,20 +97,26 @@ def serve(env: dict[str, str], *options: str, port: int | None = None):
 # one server and one Chromium for every browser module, on one xdist worker (BROWSER_GROUP).
 
 
-# Streamlit marks its app root `data-test-script-state="running"` from the moment the
-# server says a script run started until it says the run ended. A MutationObserver,
-# installed in the page before an interaction, counts the runs that end; waiting for the
-# count to grow waits for the run this interaction triggered, not for an earlier one, and
-# never for a fixed time.
+# Streamlit marks its app root `data-test-script-state`: "rerunRequested" from the
+# interaction, "running" while the server runs the script, "notRunning" once it has said
+# the run ended. A MutationObserver, installed in the page before an interaction, counts
+# the returns to "notRunning"; waiting for the count to grow waits for the run this
+# interaction triggered, not for an earlier one, and never for a fixed time. It reads
+# every change of a batch (`attributeOldValue`): a fast run can go through "running" and
+# back within one batch, which a reading of the current value alone would miss (seen once
+# in a full run: the upload's run ended and the wait went on for two minutes).
 _RUN_WATCH = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!window.__runWatch || window.__runWatch.app !== app) {
-    const watch = {app, ended: 0, last: app.getAttribute('data-test-script-state')};
-    new MutationObserver(() => {
-      const state = app.getAttribute('data-test-script-state');
-      if (watch.last === 'running' && state !== 'running') watch.ended += 1;
-      watch.last = state;
-    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    const watch = {app, ended: 0};
+    new MutationObserver((records) => {
+      const states = records.map((r) => r.oldValue);
+      states.push(app.getAttribute('data-test-script-state'));
+      for (let i = 1; i < states.length; i++) {
+        if (states[i - 1] !== 'notRunning' && states[i] === 'notRunning') watch.ended += 1;
+      }
+    }).observe(app, {attributes: true, attributeOldValue: true,
+                     attributeFilter: ['data-test-script-state']});
     window.__runWatch = watch;
   }
   return window.__runWatch.ended;

@@ -33,6 +33,9 @@ def test_the_grouped_counts_are_the_family_counts(view_reader, family) -> None:
     months = indicators.months_available(view_reader, "2A")
     assert len(partition) > 1 and len(months) > 1
     after = _next(max(months))  # a month past the files: no record of most families
+    before = indicators.grid_months(view_reader, "2A", before=True)  # the year before them
+    assert len(before) == indicators.GRID_LOOK_BACK and max(before) < min(months)
+    months = [*before, *months]
     grouped = indicators.familles_grille(view_reader, "2A", [*months, after], partition)[family]
     function = getattr(indicators, family)
     # each scope's months in one query of the family's own SQL (each month of it is the

@@ -11,6 +11,22 @@ import pytest
 from pipelines import indicators, territoires, warehouse
 from pipelines.retention import shift_month
 
+# a count of each family that is not 0 in a month with records (a month's result is a
+# dict, never empty: its counts are what says whether anything was counted)
+COUNTED = {
+    "stock": lambda r: r["stock_total"],
+    "orientations": lambda r: r["personnes_orientees"],
+    "flux": lambda r: r["cessations"] + r["radiations"],
+    "delai_orientation": lambda r: r["entrants"],
+    "contrat": lambda r: r["orientes"],
+    "intensite": lambda r: r["heures_hebdo"]["personnes"],
+    "part_orientes": lambda r: r["ensemble"]["personnes"],
+}
+
+
+def test_every_period_family_has_a_count_here() -> None:
+    assert set(COUNTED) == set(indicators.PERIOD_FAMILIES)
+
 
 @pytest.fixture(scope="module")
 def demo(sample_db):
@@ -30,7 +46,13 @@ def test_each_month_of_a_period_is_the_month_asked_alone(demo, family) -> None:
     for communes in (None, *partition.values()):
         together = indicators.months_of(demo, family, "2A", months, communes)
         assert list(together) == months
-        assert any(together[m] for m in loaded), (family, communes, "nothing counted")
+        counts = [COUNTED[family](together[m]) for m in months if together[m]]
+        assert any(counts), (family, communes, "nothing counted")
+        if family == "stock":  # no file before the first one: totals of 0, no share
+            assert [(together[m]["stock_total"], together[m]["cat_1_3_share"]) for m in before] == [
+                (0, None),
+                (0, None),
+            ]
         for month in checked:
             alone = indicators.months_of(demo, family, "2A", [month], communes)
             assert together[month] == alone[month], (family, communes, month)

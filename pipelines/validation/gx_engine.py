@@ -99,15 +99,18 @@ def _validate(frame: pd.DataFrame, suite: Suite) -> dict[tuple, object]:
         context, batch = _session()
         name = f"{suite.name}-{next(_runs)}"
         gx_suite = context.suites.add(gx.ExpectationSuite(**{**suite.as_gx(), "name": name}))
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch, suite=gx_suite)
-        )
         try:
-            result = definition.run(
-                batch_parameters={"dataframe": data}, result_format={"result_format": "COMPLETE"}
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch, suite=gx_suite)
             )
+            try:
+                result = definition.run(
+                    batch_parameters={"dataframe": data},
+                    result_format={"result_format": "COMPLETE"},
+                )
+            finally:
+                context.validation_definitions.delete(name)
         finally:
-            context.validation_definitions.delete(name)
             context.suites.delete(name)
     # GX does not promise to return results in suite order: align them by configuration.
     return {

@@ -1,6 +1,7 @@
 -- The populations of the families the masking grid crosses (masking_grids.GRIDS:
 -- orientations, flux, delai_orientation, contrat, intensite), defined once for two
--- readers: each family's SQL (one month, one territoire or the whole département) and
+-- readers: each family's SQL (the months of a period, one territoire or the whole
+-- département: migration 0019) and
 -- familles_grille.sql (every month of a period and every territoire of a partition in one
 -- query, issue #31). Each macro takes `territoires`, a list of scopes {territoire,
 -- communes} (communes NULL: the whole département), and returns its rows once per scope
