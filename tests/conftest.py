@@ -8,6 +8,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
@@ -467,9 +468,25 @@ def server(sample_db, tmp_path_factory):
         "PILOTAGE_KEY_FILE": str(tmp_path_factory.mktemp("keys") / "cle"),
     }
     for url in serve(env):
+        _wait_until_filled(url)
         SERVED[url] = sample_db
         yield url
         del SERVED[url]
+
+
+def _wait_until_filled(url: str) -> None:
+    """Wait until the served dashboard has filled its caches (its readiness route, as the
+    arrivals service and bench_browser.py ask it): the browser tests then find the pages a
+    user finds after a start, instead of computing them beside the filling (their times
+    varied by half from one run to the next). A state, not a time: FILL_BOUND only bounds
+    a hung filling."""
+    from dashboard.readiness import ask
+
+    start = time.monotonic()
+    while ask(url, timeout=5) not in ("pret", "incomplet"):
+        if time.monotonic() - start > FILL_BOUND:
+            pytest.fail(f"the served dashboard never filled its caches: {ask(url, timeout=5)}")
+        time.sleep(0.2)  # en_cours: polling the server's state
 
 
 # Served dashboards of this worker: URL -> the warehouse it serves (whose access file
