@@ -37,10 +37,8 @@ spine AS (  -- every month of the period, an empty cohorte as one row without a 
 ),
 grouped AS (
     SELECT mois,
-           CASE WHEN grouping(type_parcours) = 0 THEN 'parcours:' || coalesce(type_parcours, 'non_renseigne')
-                WHEN grouping(sexe) = 0 THEN 'sexe:' || coalesce(sexe, 'non_renseigne')
-                WHEN grouping(tranche) = 0 THEN 'age:' || coalesce(tranche, 'non_renseignee')
-                ELSE 'ensemble' END AS groupe,
+           groupe_profil(grouping(type_parcours), grouping(sexe), grouping(tranche),
+                         type_parcours, sexe, tranche) AS groupe,
            count(present) AS orientes,
            count(jours) AS contractes,
            quantile_disc(jours, 0.5) AS mediane,

@@ -43,9 +43,7 @@ spine AS (  -- every month of the period, an empty cohorte as one row without a 
 grouped AS (
     SELECT
         mois,
-        CASE WHEN grouping(sexe) = 0 THEN 'sexe:' || coalesce(sexe, 'non_renseigne')
-             WHEN grouping(tranche) = 0 THEN 'age:' || coalesce(tranche, 'non_renseignee')
-             ELSE 'ensemble' END AS groupe,
+        groupe_profil(1, grouping(sexe), grouping(tranche), NULL, sexe, tranche) AS groupe,  -- no parcours
         count(present) AS entrants,
         count(oriente) AS orientes,
         quantile_disc(jours, 0.5) AS mediane,

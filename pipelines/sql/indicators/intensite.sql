@@ -36,10 +36,8 @@ rdv AS (  -- the appointments of the month of the persons in parcours that month
 ),
 grouped AS (
     SELECT mois,
-           CASE WHEN grouping(type_parcours) = 0 THEN 'parcours:' || coalesce(type_parcours, 'non_renseigne')
-                WHEN grouping(sexe) = 0 THEN 'sexe:' || coalesce(sexe, 'non_renseigne')
-                WHEN grouping(tranche) = 0 THEN 'age:' || coalesce(tranche, 'non_renseignee')
-                ELSE 'ensemble' END AS groupe,
+           groupe_profil(grouping(type_parcours), grouping(sexe), grouping(tranche),
+                         type_parcours, sexe, tranche) AS groupe,
            grouping(type_parcours, sexe, tranche) = 7 AS ensemble,
            count(*) FILTER (WHERE present) AS personnes,
            round(avg(hebdo), 2) AS moyenne,
