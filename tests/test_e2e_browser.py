@@ -128,11 +128,32 @@ _IDLE = """() => document.querySelector('[data-testid="stApp"]')
 def _after_run(page, action, timeout: int = 120_000) -> None:
     """Do `action` (a click, a key, a file chosen), then wait until the script run it
     triggers has ended: everything that run draws is on the page when this returns."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     before = page.evaluate(_RUN_WATCH)
     action()
-    page.wait_for_function(
-        f"() => window.__runWatch.ended > {before} && ({_IDLE})()", timeout=timeout
-    )
+    try:
+        page.wait_for_function(
+            f"() => window.__runWatch.ended > {before} && ({_IDLE})()", timeout=timeout
+        )
+    except PlaywrightTimeout:  # say what the page was doing, keep what it showed
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "run_never_ended.png"), full_page=True)
+        state = page.evaluate(_STATE)
+        shown = page.locator(_SHOWN).all_inner_texts()
+        raise AssertionError(
+            f"the run never ended: script state {state['state']!r}, runs ended "
+            f"{state['ended']} (before the action: {before}); shown: {shown}; screenshot "
+            "tests/artifacts/run_never_ended.png"
+        ) from None
+
+
+_STATE = """() => ({state: document.querySelector('[data-testid="stApp"]')
+                             .getAttribute('data-test-script-state'),
+                   ended: window.__runWatch.ended})"""
+# what a stuck run may have left on the page: errors, alerts, the uploader's own state
+_SHOWN = ('[data-testid="stException"], [data-testid="stAlert"], '
+          '[data-testid="stFileUploaderFile"], [data-testid="stStatusWidget"]')  # fmt: skip
 
 
 # a role that may open each page (the analyst's when it may); the analyst's pages chart figures
