@@ -103,20 +103,28 @@ def serve(env: dict[str, str], *options: str, port: int | None = None):
 # the returns to "notRunning"; waiting for the count to grow waits for the run this
 # interaction triggered, not for an earlier one, and never for a fixed time. It reads
 # every change of a batch (`attributeOldValue`): a fast run can go through "running" and
-# back within one batch, which a reading of the current value alone would miss (seen once
-# in a full run: the upload's run ended and the wait went on for two minutes).
+# back within one batch, which a reading of the current value alone would miss. It watches
+# the whole document, not one app root: a watch on a root that Streamlit replaced saw no
+# run any more (a run that ended, counted 0, kept waiting for two minutes: 3 full runs in
+# 11 on 7 December, the screenshot of tests/artifacts/run_never_ended.png showed the page
+# done).
 _RUN_WATCH = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!window.__runWatch || window.__runWatch.app !== app) {
-    const watch = {app, ended: 0};
+  if (!window.__runWatch) {
+    const watch = {ended: 0};
     new MutationObserver((records) => {
-      const states = records.map((r) => r.oldValue);
-      states.push(app.getAttribute('data-test-script-state'));
-      for (let i = 1; i < states.length; i++) {
-        if (states[i - 1] !== 'notRunning' && states[i] === 'notRunning') watch.ended += 1;
+      const byNode = new Map();  // each app root's states in this batch, oldest first
+      for (const r of records) {
+        if (!byNode.has(r.target)) byNode.set(r.target, []);
+        byNode.get(r.target).push(r.oldValue);
       }
-    }).observe(app, {attributes: true, attributeOldValue: true,
-                     attributeFilter: ['data-test-script-state']});
+      for (const [node, states] of byNode) {
+        states.push(node.getAttribute('data-test-script-state'));
+        for (let i = 1; i < states.length; i++) {
+          if (states[i - 1] !== 'notRunning' && states[i] === 'notRunning') watch.ended += 1;
+        }
+      }
+    }).observe(document.documentElement, {subtree: true, attributes: true,
+      attributeOldValue: true, attributeFilter: ['data-test-script-state']});
     window.__runWatch = watch;
   }
   return window.__runWatch.ended;
