@@ -142,8 +142,18 @@ def _after_run(page, action, timeout: int = 120_000) -> None:
     action()
     try:
         page.wait_for_function(
-            f"() => window.__runWatch.ended > {before} && ({_IDLE})()", timeout=timeout
+            f"() => window.__runWatch.ended > {before} && ({_IDLE})()", timeout=SEEN_MS
         )
+        return
+    except PlaywrightTimeout:
+        # A fast run can leave no trace in the page: its request, start and end drawn in
+        # one render, the root « notRunning » throughout (3 full runs of 11 on 7
+        # December: the page drawn, the count still 0, even watching the whole
+        # document). Then the page idle this long after the action is what the test
+        # goes on from; what it expects next is checked with waits of its own.
+        pass
+    try:
+        page.wait_for_function(_IDLE, timeout=timeout)
     except PlaywrightTimeout:  # say what the page was doing, keep what it showed
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "run_never_ended.png"), full_page=True)
@@ -156,6 +166,7 @@ def _after_run(page, action, timeout: int = 120_000) -> None:
         ) from None
 
 
+SEEN_MS = 15_000  # a run is counted well within this; past it, an idle page has ended it
 _STATE = """() => ({state: document.querySelector('[data-testid="stApp"]')
                              .getAttribute('data-test-script-state'),
                    ended: window.__runWatch.ended})"""
