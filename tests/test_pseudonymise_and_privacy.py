@@ -39,6 +39,21 @@ def test_sql_macro_equals_python_hmac() -> None:
     )
 
 
+def test_has_macros_sees_only_this_connections_macros(tmp_path) -> None:
+    """A bare staging connection (the tests') hashes nothing; a load's has the macros. The
+    answer is the connection's own, as its TEMP macros are: another connection to the
+    same database, or a cursor of this one, has none until it registers them."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    other, cursor = duckdb.connect(str(tmp_path / "w.duckdb")), con.cursor()
+    assert not pseudonymise.has_macros(con)
+    pseudonymise.register_macros(con, bytes.fromhex(TEST_KEY))
+    assert pseudonymise.has_macros(con)
+    assert con.execute("SELECT person_key(NULL, 'X', NULL) IS NOT NULL").fetchone()[0]
+    assert not pseudonymise.has_macros(other) and not pseudonymise.has_macros(cursor)
+    pseudonymise.register_macros(cursor, bytes.fromhex(TEST_KEY))
+    assert pseudonymise.has_macros(cursor) and not pseudonymise.has_macros(other)
+
+
 def test_prefixes_keep_identifier_kinds_apart() -> None:
     key = bytes.fromhex(TEST_KEY)
     assert pseudonymise.keyed_hash(key, "NIR", "12345678") != pseudonymise.keyed_hash(
