@@ -154,23 +154,37 @@ _CROSSED: dict = {}  # (warehouse file, family, readers, month) -> _crossed's an
 
 def _crossed(con, family: str, readers: dict, month: str) -> tuple[list, dict, set]:
     """The tables a reader combines for `family` in `month` (territoires, the rest, the
-    département), and the cells no view prints (the rest's row, a total of its own).
-    They depend on the warehouse alone, not on the threshold: read once per worker for
-    every test and threshold that asks, each caller getting its own copy."""
+    département), and the cells no view prints (the rest's row, a total of its own)."""
+    return _crossed_months(con, family, readers, [month])[month]
+
+
+def _crossed_months(con, family: str, readers: dict, months: list[str]) -> dict[str, tuple]:
+    """`_crossed` for each of `months`. They depend on the warehouse alone, not on the
+    threshold: read once per worker for every test and threshold that asks, the months
+    not read yet in one period query per territoire (PERIOD_FAMILIES), each caller
+    getting its own copy."""
     (path,) = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
-    key = (path, family, tuple(readers), month)
-    if key not in _CROSSED:
-        _CROSSED[key] = _read_crossed(con, family, readers, month)
-    return copy.deepcopy(_CROSSED[key])
+
+    def key(month: str) -> tuple:
+        return (path, family, tuple(readers), month)
+
+    missing = sorted({m for m in months if key(m) not in _CROSSED})
+    if missing:
+        for month, answer in _read_crossed(con, family, readers, missing).items():
+            _CROSSED[key(month)] = answer
+    return {m: copy.deepcopy(_CROSSED[key(m)]) for m in months}
 
 
-def _read_crossed(con, family: str, readers: dict, month: str) -> tuple[list, dict, set]:
+def _read_crossed(con, family: str, readers: dict, months: list[str]) -> dict[str, tuple]:
     known = territoires.communes_par_territoire(con, "2A")
-    read = getattr(indicators, family)
-    whole = read(con, "2A", month)
-    parts = {t: read(con, "2A", month, cs) for t, cs in known.items()}
+    whole = indicators.months_of(con, family, "2A", months)
+    parts = {t: indicators.months_of(con, family, "2A", months, cs) for t, cs in known.items()}
+    return {m: _grids(readers, whole[m], {t: p[m] for t, p in parts.items()}) for m in months}
+
+
+def _grids(readers: dict, whole, parts: dict) -> tuple[list, dict, set]:
     grids = {}
     for name, get in readers.items():
         rows = {t: dict(get(p)) for t, p in parts.items()}
@@ -211,8 +225,9 @@ def _assert_months_unpinned(
     together; `total`: the single count whose cell is also its row's margin; `month_only`:
     the groups printed for MONTH alone (unseen in the other months)."""
     assert any(c[1] != "département" for cs in printed.values() for c in cs)
+    crossed = _crossed_months(con, family, readers, list(printed))
     for m, hidden in printed.items():
-        tables, cells, unseen = _crossed(con, family, readers, m)
+        tables, cells, unseen = crossed[m]
         if m != MONTH:  # only the month's profile is printed
             unseen |= {c for c in cells if c[0] in month_only and cells[c]}
         hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == total}
@@ -297,8 +312,9 @@ def test_no_hidden_flow_follows_from_every_view(view_reader, demo_scope, publish
             if v == masked
         )
     assert any(c[1] != "département" for cs in printed.values() for c in cs)
+    crossed = _crossed_months(view_reader, "flux", FLOWS, list(printed))
     for m, hidden in printed.items():
-        tables, cells, unseen = _crossed(view_reader, "flux", FLOWS, m)
+        tables, cells, unseen = crossed[m]
         if m != MONTH:  # only the month's motifs are printed
             unseen |= {c for c in cells if c[0] == "cessations_motif" and cells[c]}
         hidden = hidden | {(masking.MARGIN, c[1]) for c in hidden if c[0] == "cessations"}
