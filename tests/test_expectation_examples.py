@@ -2,15 +2,20 @@
 (`meta.exemples` of `expectations/*.json`), and both engines judge each example alike: the
 product's DuckDB SQL engine and Great Expectations itself.
 
-An example is put into the suite's valid row (`meta.ligne_valide`), giving the smallest
-table that holds it; the expectation is run on that table by each engine. A valid example
-passes in both, an invalid one fails in both on each of its rows, and the two engines count
-and place the unexpected rows alike. An expectation without examples fails here, so none
-can be added without them.
+An example is put into the suite's valid row (`meta.ligne_valide`), giving the rows that
+hold it. Every rule but uniqueness judges each row on its own, so the examples of one kind
+of a whole suite are stacked in one table and the suite is run once on it by each engine
+(one GX run per suite and kind, not one per expectation: a GX run is most of this file's
+time). A valid example passes its expectation in both, an invalid one fails it in both on
+each of its rows, and the two engines count and place the unexpected rows alike, every
+expectation on every row of the table. Uniqueness compares rows: each of its examples is a
+table of its own. An expectation without examples fails here, so none can be added
+without them.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -125,31 +130,61 @@ def test_valid_row_passes_the_whole_suite_in_both_engines(source) -> None:
     assert [c.expectation.name for c in ours if c.unexpected_count] == []
 
 
+@functools.cache
+def _stacked(source: str, kind: str) -> tuple[list[CheckResult], list[dict], dict]:
+    """The examples of `kind` of every row-wise expectation of `source`, stacked in one
+    table, judged by both engines: (our results, GX's, and for each expectation's index in
+    the suite the line numbers of each of its examples)."""
+    suite = load_suite(source)
+    run = suite.only(tuple(e for e in suite.expectations if e.type not in ACROSS_ROWS))
+    rows: list[dict[str, Any]] = []
+    placed: dict[int, list[tuple[Any, set[int]]]] = {}
+    for index, e in enumerate(suite.expectations):
+        if e.type in ACROSS_ROWS:
+            continue
+        for example in e.examples(kind):
+            group = example_rows(suite, e, example)
+            placed.setdefault(index, []).append(
+                (example, set(range(len(rows) + 1, len(rows) + len(group) + 1)))
+            )
+            rows += group
+    ours, theirs = judge(run, rows)
+    return ours, theirs, placed
+
+
+def _assert_examples_judged(result: CheckResult, kind: str, placed) -> None:
+    """Every row of a valid example passes `result`'s expectation, every row of an
+    invalid one is refused."""
+    refused = set(result.line_numbers)
+    for example, lines in placed:
+        if kind == "valides":
+            assert not lines & refused, example
+        else:
+            assert lines <= refused, example
+
+
 @pytest.mark.parametrize(("source", "index", "kind"), list(_cases()))
 def test_examples_pass_or_fail_alike_in_both_engines(source, index, kind) -> None:
-    """The examples of one kind, stacked in one table (each row is judged on its own) but
-    for uniqueness, where each example is a table of its own."""
+    """The examples of one kind: in the suite's stacked table (`_stacked`), or for
+    uniqueness each example as a table of its own."""
     suite = load_suite(source)
     e = suite.expectations[index]
     examples = e.examples(kind)
     assert examples, f"{source} : {e.name} sans exemples {kind}"
-    alone = suite.only((e,))
-    tables = [examples] if e.type not in ACROSS_ROWS else [[x] for x in examples]
-    for table in tables:
-        rows = [example_rows(suite, e, x) for x in table]
-        ours, theirs = judge(alone, [r for group in rows for r in group])
-        _assert_agree(ours, theirs, table)
+    if e.type not in ACROSS_ROWS:
+        ours, theirs, placed = _stacked(source, kind)
+        _assert_agree(ours, theirs, (source, kind))  # every expectation, every row
+        [result] = [r for r in ours if r.expectation == e]
+        _assert_examples_judged(result, kind, placed[index])
+        return
+    for example in examples:
+        rows = example_rows(suite, e, example)
+        ours, theirs = judge(suite.only((e,)), rows)
+        _assert_agree(ours, theirs, example)
         [result] = ours
-        refused, first = set(result.line_numbers), 1
-        for example, group in zip(table, rows, strict=True):
-            lines = set(range(first, first + len(group)))
-            first += len(group)
-            if kind == "valides":
-                assert not lines & refused, example
-            else:  # every row of an invalid example is refused
-                assert lines <= refused, example
+        _assert_examples_judged(result, kind, [(example, set(range(1, len(rows) + 1)))])
         assert result.success == (kind == "valides")
-        assert result.unexpected_count == (0 if kind == "valides" else first - 1)
+        assert result.unexpected_count == (0 if kind == "valides" else len(rows))
 
 
 def test_examples_hold_no_real_looking_identifier() -> None:
