@@ -6,6 +6,7 @@ again and its messages are the ones shown."""
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
@@ -27,6 +28,7 @@ LAYOUT = available_layouts("pecgm")["001,0"]
 GOLDEN_XML = Path(__file__).parent / "golden" / "pecgm_xml"
 
 
+@functools.cache  # the same document for the same arguments: made once per worker
 def xml_text(persons: int, encoding: str = "ISO-8859-1") -> str:
     ref = generate.month_end(2026, 10)
     _, people = list(generate.simulate("2A", 1, persons, 7, ref))[-1]
