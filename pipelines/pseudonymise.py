@@ -131,8 +131,8 @@ def has_macros(con: duckdb.DuckDBPyConnection) -> bool:
     A connection variable `register_macros` sets last, not a look at `duckdb_functions()`:
     that lists every built-in function, 15-25 ms at each staging. Both are the
     connection's own, as the TEMP macros are."""
-    [(flag,)] = con.execute(f"SELECT getvariable('{_MACROS_FLAG}')").fetchall()
-    return flag is not None  # fetchall: no result left open on the connection
+    [(flag,)] = con.execute(f"SELECT getvariable('{_MACROS_FLAG}') IS TRUE").fetchall()
+    return flag  # fetchall: no result left open on the connection
 
 
 def _blob_literal(data: bytes) -> str:
@@ -143,7 +143,8 @@ def register_macros(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     """Create TEMP macros `pseudo(prefix, value)` and `person_key(nir, pe, rsa)`.
 
     TEMP: the key material lives only in this connection and is never written to a database
-    file. Never log the statements built here.
+    file. Never log the statements built here. Not inside an explicit transaction: the flag
+    `has_macros` reads is a connection variable, which a rollback would not take back.
     """
     padded = (hashlib.sha256(key).digest() if len(key) > BLOCK else key).ljust(BLOCK, b"\0")
     ipad = _blob_literal(bytes(b ^ 0x36 for b in padded))
