@@ -64,7 +64,6 @@ def test_the_server_fills_its_caches_at_start_and_says_when(one_month_db, tmp_pa
 def test_the_served_app_watches_no_source_file() -> None:
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["fileWatcherType"] == "none"
-    assert config["runner"]["postScriptGC"] is False  # no full collection at each click
     # ...and every way of serving it reads that file: run from the repository
     unit = (REPO / "deploy" / "systemd" / "pilotage-rsa.service").read_text(encoding="utf-8")
     assert "WorkingDirectory=/opt/pilotage-rsa" in unit
