@@ -72,17 +72,15 @@ def _serve(db: Path, port: int) -> subprocess.Popen:
 
 
 def _ready_s(port: int) -> float:
-    """Wait until the server has filled its caches (its readiness route, asked as the
-    arrivals service asks it: `readiness.ask`), as a user arriving after a start or a load
-    finds it; the seconds waited."""
-    from dashboard.readiness import ask
+    """Wait until the server has filled its caches (`readiness.wait_filled`: its readiness
+    route, asked as the arrivals service asks it), as a user arriving after a start or a
+    load finds it; the seconds waited."""
+    from dashboard.readiness import wait_filled
 
-    start = time.monotonic()
-    while time.monotonic() - start < 900:
-        if ask(f"http://127.0.0.1:{port}", timeout=5) in ("pret", "incomplet"):
-            return time.monotonic() - start
-        time.sleep(0.2)  # en_cours: polling the server's state
-    sys.exit("le serveur n'a pas fini de remplir ses caches en 15 minutes")
+    waited = wait_filled(f"http://127.0.0.1:{port}", 900)
+    if waited is None:
+        sys.exit("le serveur n'a pas fini de remplir ses caches en 15 minutes")
+    return waited
 
 
 # What DRAWN waits for, as found when it gave up: which condition was still missing.

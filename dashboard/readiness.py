@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
@@ -32,6 +33,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 READY_PATH = "/_pilotage/pret"
+FILLED = ("pret", "incomplet")  # the answers of a server whose filling has ended
 
 
 async def ready(request: Request) -> Response:
@@ -78,6 +80,18 @@ def ask(base_url: str, timeout: float = 10.0) -> str:
         return busy.read().decode()
     except OSError:
         return "injoignable"
+
+
+def wait_filled(base_url: str, bound: float) -> float | None:
+    """Ask until the filling of the server at `base_url` has ended (`FILLED`): the seconds
+    waited, None past `bound` seconds. A state, polled: what the browser tests and
+    bench_browser.py wait for before they open a page, as a user after a start finds it."""
+    start = time.monotonic()
+    while ask(base_url, timeout=5) not in FILLED:
+        if time.monotonic() - start > bound:
+            return None
+        time.sleep(0.2)  # en_cours: polling the server's state
+    return time.monotonic() - start
 
 
 def main(argv: list[str] | None = None) -> int:

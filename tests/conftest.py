@@ -8,7 +8,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
@@ -475,18 +474,14 @@ def server(sample_db, tmp_path_factory):
 
 
 def _wait_until_filled(url: str) -> None:
-    """Wait until the served dashboard has filled its caches (its readiness route, as the
-    arrivals service and bench_browser.py ask it): the browser tests then find the pages a
-    user finds after a start, instead of computing them beside the filling (their times
-    varied by half from one run to the next). A state, not a time: FILL_BOUND only bounds
-    a hung filling."""
-    from dashboard.readiness import ask
+    """Wait until the served dashboard has filled its caches (`readiness.wait_filled`, as
+    bench_browser.py waits): the browser tests then find the pages a user finds after a
+    start, instead of computing them beside the filling (their times varied by half from
+    one run to the next). FILL_BOUND only bounds a hung filling."""
+    from dashboard.readiness import ask, wait_filled
 
-    start = time.monotonic()
-    while ask(url, timeout=5) not in ("pret", "incomplet"):
-        if time.monotonic() - start > FILL_BOUND:
-            pytest.fail(f"the served dashboard never filled its caches: {ask(url, timeout=5)}")
-        time.sleep(0.2)  # en_cours: polling the server's state
+    if wait_filled(url, FILL_BOUND) is None:
+        pytest.fail(f"the served dashboard never filled its caches: {ask(url, timeout=5)}")
 
 
 # Served dashboards of this worker: URL -> the warehouse it serves (whose access file
