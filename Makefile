@@ -89,8 +89,9 @@ $(SYSTEMD_ANALYZE) $(NGINX):
 deploy-tools: $(SYSTEMD_ANALYZE) $(NGINX)
 
 # Bytecode caches written even where PYTHONDONTWRITEBYTECODE is set (the development
-# machine sets it, a CI image may): the suite starts more than a hundred Python processes (servers, commands, the XML
-# reader's second halves), and without caches each compiles the product's modules again.
+# machine sets it, a CI image may): the suite starts more than a hundred Python processes
+# (servers, commands, the XML reader's second halves), and without caches each compiles
+# the product's modules again.
 test: $(VENV)/.dev $(CHROMIUM) $(PDFTOTEXT) $(SOFFICE) $(SYSTEMD_ANALYZE) $(NGINX)
 	$(VENV)/bin/ruff check .
 	env -u PYTHONDONTWRITEBYTECODE PILOTAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -n $(TEST_JOBS) --dist loadgroup \
