@@ -35,6 +35,54 @@ def test_migrations_are_numbered_and_recorded(settings, tmp_path) -> None:
         ).fetchone()[0] == sorted(codes("categorie"))
 
 
+def test_a_new_warehouse_starts_from_the_blank_one_migrated_once(tmp_path, monkeypatch) -> None:
+    """Every new warehouse of a process is a copy of one blank warehouse migrated once (the
+    migrations cost 0.1 s each time): it has exactly the schema the migrations make, its
+    own nomenclatures and dates of its own, and the blank file is made again when a
+    migration changes."""
+    monkeypatch.setattr(warehouse, "_BLANK", {})
+    started: list[int] = []  # the version each migrate() call found
+    real_migrate = warehouse.migrate
+
+    def spying(con, upto=None):
+        tables = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_version'"
+        started.append(warehouse.schema_version(con) if con.execute(tables).fetchone()[0] else 0)
+        return real_migrate(con, upto)
+
+    monkeypatch.setattr(warehouse, "migrate", spying)
+    made = []
+    for name in ("a", "b"):
+        moment = con_now()
+        with warehouse.write_generation(tmp_path / name / "w.duckdb"):
+            pass
+        made.append((tmp_path / name / "w.duckdb", moment))
+    latest = warehouse.latest_version()
+    assert started == [0, latest, latest]  # the blank file, then two copies with nothing to do
+    for path, moment in made:
+        assert warehouse.schema_differences(path, latest) == []
+        with duckdb.connect(str(path), read_only=True) as con:
+            assert con.execute("SELECT min(applied_at) FROM schema_version").fetchone()[0] >= moment
+            assert con.execute("SELECT count(*) FROM nomenclature").fetchone()[0] > 0
+    # A new migration file (a release): the next new warehouse gets its own blank file.
+    extra = tmp_path / "migrations"
+    extra.mkdir()
+    for _version, path in warehouse.migrations():
+        (extra / path.name).write_bytes(path.read_bytes())
+    (extra / f"{latest + 1:04d}_essai.sql").write_text("CREATE TABLE essai (x INTEGER);")
+    monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", extra)
+    del started[:]
+    with warehouse.write_generation(tmp_path / "c" / "w.duckdb"):
+        pass
+    assert started == [0, latest + 1]
+    assert len(warehouse._BLANK) == 2
+
+
+def con_now():
+    """DuckDB's clock (current_timestamp is local time without a zone in schema_version)."""
+    with duckdb.connect() as con:
+        return con.execute("SELECT current_timestamp::TIMESTAMP").fetchone()[0]
+
+
 def test_migrate_is_incremental(tmp_path) -> None:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     assert warehouse.migrate(con) == warehouse.latest_version()
@@ -268,12 +316,12 @@ def test_a_file_of_a_lot_leaves_nothing_of_itself_when_its_write_is_undone(
     again = tmp_path / "PECGM_2A_202610_renvoi.txt"
     again.write_bytes(first.read_bytes())
     monkeypatch.setattr(loader, "_already_loaded", lambda *args: None)  # as if hashed late
+    loaded = loader.load("pecgm", first, settings)  # the lot copies an existing warehouse
     copies = []
     real_copy = warehouse.shutil.copyfile
     monkeypatch.setattr(
         warehouse.shutil, "copyfile", lambda a, b: copies.append(b) or real_copy(a, b)
     )
-    loaded = loader.load("pecgm", first, settings)  # the lot copies an existing warehouse
     outcomes = loader.load_batch("pecgm", [first, other, again], settings)
     assert [o.status for o in outcomes] == ["already_loaded", "loaded", loader.ALREADY_LOADED]
     assert len(copies) == 1
