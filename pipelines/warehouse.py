@@ -109,8 +109,10 @@ def _migrations_digest() -> str:
     return digest.hexdigest()
 
 
-def _copy_blank(target: Path) -> None:
-    """Write at `target` an empty warehouse at the code's schema.
+def _copy_blank(target: Path) -> bool:
+    """Write at `target` an empty warehouse at the code's schema; False, with nothing
+    written, when no blank file can be made (the temporary folder full or missing): the
+    caller then migrates the new file itself.
 
     Why a copy: the migrations of an empty warehouse cost about 0.1 s of DuckDB binding
     (macros and views), paid again by every new warehouse a process creates (the demo's
@@ -122,13 +124,23 @@ def _copy_blank(target: Path) -> None:
     with _BLANK_LOCK:
         blank = _BLANK.get(digest)
         if blank is None or not blank.exists():
-            folder = Path(tempfile.mkdtemp(prefix="pilotage-vierge-"))  # 0700
-            atexit.register(shutil.rmtree, folder, True)
-            blank = folder / "vierge.duckdb"
-            with connect(str(blank)) as con:
-                migrate(con)
+            try:
+                blank = _make_blank()
+            except (OSError, duckdb.IOException):
+                return False
             _BLANK[digest] = blank
         shutil.copyfile(blank, target)
+    return True
+
+
+def _make_blank() -> Path:
+    """A migrated empty warehouse in a new private temporary folder (0700), removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="pilotage-vierge-"))
+    atexit.register(shutil.rmtree, folder, True)
+    blank = folder / "vierge.duckdb"
+    with connect(str(blank)) as con:
+        migrate(con)
+    return blank
 
 
 def upgrade(db_path: Path) -> tuple[int, int]:
@@ -446,14 +458,15 @@ def write_generation(db_path: Path) -> Iterator[Path]:
         os.close(fd)
         tmp = Path(tmp_name)
         try:
-            new = not db_path.exists()
-            if new:
-                _copy_blank(tmp)
-            else:
+            blank = False
+            if db_path.exists():
                 shutil.copyfile(db_path, tmp)
+            else:
+                tmp.unlink()
+                blank = _copy_blank(tmp)  # else the new file is migrated here
             with connect(str(tmp)) as con:
                 migrate(con)
-                if new:  # the blank file's migrations were applied when it was made
+                if blank:  # the blank file's migrations were applied when it was made
                     con.execute("UPDATE schema_version SET applied_at = current_timestamp")
                 refresh_nomenclatures(con)
                 _journal_interrupted(con, interrupted)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import subprocess
 import sys
 import threading
@@ -75,6 +77,24 @@ def test_a_new_warehouse_starts_from_the_blank_one_migrated_once(tmp_path, monke
         pass
     assert started == [0, latest + 1]
     assert len(warehouse._BLANK) == 2
+
+
+def test_without_a_temporary_folder_a_new_warehouse_is_migrated_in_place(
+    tmp_path, monkeypatch
+) -> None:
+    """No blank file can be made (the temporary folder full): the new warehouse is
+    migrated itself, as it was before the blank copy, and nothing says otherwise."""
+    monkeypatch.setattr(warehouse, "_BLANK", {})
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(warehouse.tempfile, "mkdtemp", full)
+    path = tmp_path / "w.duckdb"
+    with warehouse.write_generation(path):
+        pass
+    assert warehouse.schema_differences(path, warehouse.latest_version()) == []
+    assert warehouse._BLANK == {}
 
 
 def con_now():
