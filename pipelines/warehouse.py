@@ -118,8 +118,9 @@ def _copy_blank(target: Path) -> bool:
     (macros and views), paid again by every new warehouse a process creates (the demo's
     départements, a test's, an upgrade test's). The process migrates one blank warehouse
     per set of migration files, in a private temporary folder removed at exit, and each
-    new warehouse starts as a byte copy of it. The blank file holds the schema only: the
-    nomenclatures and everything else are written into the copy, as before."""
+    new warehouse starts as a byte copy of it. The blank file holds the schema and the
+    code lists of when it was made (the copy's generation refreshes them, as any
+    generation does: mostly a comparison, where an empty table cost an insert)."""
     digest = _migrations_digest()
     with _BLANK_LOCK:
         blank = _BLANK.get(digest)
@@ -140,6 +141,7 @@ def _make_blank() -> Path:
     blank = folder / "vierge.duckdb"
     with connect(str(blank)) as con:
         migrate(con)
+        refresh_nomenclatures(con)
     return blank
 
 
