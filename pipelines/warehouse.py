@@ -66,13 +66,22 @@ def latest_version() -> int:
 
 
 def schema_version(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> int:
-    """The schema version stored in the database (0 for a new file)."""
-    prefix = f"{catalog}." if catalog else ""
-    try:
-        row = con.execute(f"SELECT max(version) FROM {prefix}schema_version").fetchone()
-    except duckdb.CatalogException:
+    """The schema version stored in the database (0 for a new file).
+
+    The table is looked up in the catalogue first: a query of a missing table lets DuckDB's
+    Python client look for a Python variable of that name (a replacement scan), which
+    finds this very function and fails, where a file without the table means 0."""
+    [(found,)] = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = "
+        "coalesce(?, current_database()) AND schema_name = 'main' "
+        "AND table_name = 'schema_version'",
+        [catalog],
+    ).fetchall()
+    if not found:
         return 0
-    return int(row[0] or 0)
+    prefix = f"{catalog}." if catalog else ""
+    [(version,)] = con.execute(f"SELECT max(version) FROM {prefix}schema_version").fetchall()
+    return int(version or 0)
 
 
 def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:

@@ -47,8 +47,7 @@ def test_a_new_warehouse_starts_from_the_blank_one_migrated_once(tmp_path, monke
     real_migrate = warehouse.migrate
 
     def spying(con, upto=None):
-        tables = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_version'"
-        started.append(warehouse.schema_version(con) if con.execute(tables).fetchone()[0] else 0)
+        started.append(warehouse.schema_version(con))
         return real_migrate(con, upto)
 
     monkeypatch.setattr(warehouse, "migrate", spying)
@@ -101,6 +100,20 @@ def con_now():
     """DuckDB's clock (current_timestamp is local time without a zone in schema_version)."""
     with duckdb.connect() as con:
         return con.execute("SELECT current_timestamp::TIMESTAMP").fetchone()[0]
+
+
+def test_a_database_without_the_version_table_is_at_version_0(tmp_path) -> None:
+    """A new file, an empty one attached under another name, or a file of something else:
+    version 0, as the callers expect (a query of the missing table used to fail, DuckDB's
+    client finding the Python function of that name instead)."""
+    with duckdb.connect() as con:
+        assert warehouse.schema_version(con) == 0
+        con.execute("ATTACH ? AS autre", [str(tmp_path / "autre.duckdb")])
+        con.execute("CREATE TABLE autre.t (x INTEGER)")
+        assert warehouse.schema_version(con, "autre") == 0
+        warehouse.migrate(con)
+        assert warehouse.schema_version(con) == warehouse.latest_version()
+        assert warehouse.schema_version(con, "autre") == 0
 
 
 def test_migrate_is_incremental(tmp_path) -> None:
