@@ -29,7 +29,7 @@ def arrival(delay: float) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import serve, warm
+    from dashboard import db, serve, warm
     from pipelines import access, masking_grids
     from pipelines.settings import Settings
     from tests.streamlit_session import sign_in
@@ -53,8 +53,8 @@ def arrival(delay: float) -> dict:
         return elapsed
 
     view()
-    st.cache_data.clear()  # a load
-    st.cache_resource.clear()
+    db.forget()  # a load: the warehouse reads, the data caches
+    st.cache_resource.clear()  # ...and the views and figures
     masking_grids.forget_decisions()
     os.environ[serve.PRECHARGEMENT] = "1"  # as the server sets it
     start = time.perf_counter()

@@ -101,14 +101,14 @@ def page_times(
         return elapsed, used
 
     cold = once()[0]  # fresh process: imports, first connection, empty caches
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    db.forget()  # a load: the warehouse reads, the data caches...
+    st.cache_resource.clear()  # ...and the views and figures
     first_view, first_cpu = once()  # a running server after a load: caches empty, process warm
     warm = [once() for _ in range(max(1, runs - 1))]
     walls = sorted(w for w, _ in warm)
     fill_cpu = filled = filled_cpu = None
     if fill:
-        st.cache_data.clear()  # a load again, then what the server does after it (warm.py)
+        db.forget()  # a load again, then what the server does after it (warm.py)
         st.cache_resource.clear()
         fill_cpu = time.process_time()
         warm_caches.fill(str(db.db_path()), db.generation())

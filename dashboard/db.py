@@ -2,12 +2,13 @@
 
 Cached results are keyed by the warehouse generation (inode, mtime, size) and by every
 argument, the département included, so a load shows up on the next rerun and one
-département's figures are never served to another.
+département's figures are never served to another. They are kept by dashboard/memo.py,
+not by Streamlit's caches: a first view makes some 500 of these calls, and Streamlit's
+keys cost more than the reads they found.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import os
 import threading
@@ -15,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from dashboard import auth
+from dashboard.memo import clear_all, copied, memo
 from pipelines import indicators, journal, masking_grids, territoires, warehouse
 from pipelines.settings import Settings
 
@@ -61,7 +62,7 @@ def generation() -> tuple[int, int, int] | None:
     return p.generation() if p else None
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo(256)
 def _departements(path: str, gen: tuple) -> list[str]:
     con = _pool(path).cursor()
     if warehouse.schema_version(con) == 0:
@@ -69,12 +70,12 @@ def _departements(path: str, gen: tuple) -> list[str]:
     return indicators.departements(con)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo(256)
 def _months(path: str, gen: tuple, departement: str) -> list[str]:
     return indicators.months_available(_pool(path).cursor(), departement)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@memo(512)
 def _summary(path: str, gen: tuple, departement: str, month: str, communes: tuple | None) -> dict:
     def family(name: str, m: str | None):  # each family through the cache `family()` fills
         if m is None:
@@ -84,13 +85,13 @@ def _summary(path: str, gen: tuple, departement: str, month: str, communes: tupl
     return indicators.summary(_pool(path).cursor(), departement, month, communes, family)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo(256)
 def _departement_wide(path: str, gen: tuple, name: str, departement: str):
     """A family of the whole département, whatever the month (liaison_flux)."""
     return getattr(indicators, name)(_pool(path).cursor(), departement)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo(256)
 def _communes_par_territoire(path: str, gen: tuple, departement: str) -> dict[str, tuple[str, ...]]:
     return territoires.communes_par_territoire(_pool(path).cursor(), departement)
 
@@ -102,23 +103,23 @@ def communes_par_territoire(departement: str) -> dict[str, tuple[str, ...]]:
     return _communes_par_territoire(str(db_path()), gen, departement) if gen else {}
 
 
-# The period reads below are kept as shared objects (cache_resource), never copied: a
-# first view reads a month of them a hundred times, and Streamlit's data cache unpickled
-# the whole period at each read (a fifth of the first view). Their readers take a copy of
+# The period reads below are kept as shared objects (copy=False), never copied: a first
+# view reads a month of them a hundred times, and a copying cache unpickled the whole
+# period at each read (a fifth of the first view). Their readers take a copy of
 # the month they use (`grid_rows`, `stock_grille`, `_family`'s own data cache).
-@st.cache_resource(show_spinner=False, max_entries=64)
+@memo(64, copy=False)
 def _stock_grille(
     path: str,
     gen: tuple,
     departement: str,
     partition: tuple[tuple[str, tuple[str, ...]], ...],
-    before: bool,  # no default: Streamlit keys a call by the arguments given
+    before: bool,
 ) -> dict[str, tuple[dict, dict[str, dict]]]:
     """The grid of every loaded month at once (`before`: of the year before the first,
     `indicators.grid_months`): one query for what a page asks month by month (a year of
     the masking decision) and for the months the next page will ask."""
     con = _pool(path).cursor()
-    months = indicators.grid_months(con, departement, before)
+    months = indicators.grid_months(con, departement, before, _months(path, gen, departement))
     return indicators.stock_grille(con, departement, months, dict(partition))
 
 
@@ -136,22 +137,22 @@ def stock_grille(
         else {}
     )
     rows = grid.get(month)
-    return copy.deepcopy(rows) if rows else indicators.grille_vide(partition)  # none: no file
+    return copied(rows) if rows else indicators.grille_vide(partition)  # none: no file
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@memo(64, copy=False)
 def _familles_grille(
     path: str,
     gen: tuple,
     departement: str,
     partition: tuple[tuple[str, tuple[str, ...]], ...],
-    before: bool,  # no default: Streamlit keys a call by the arguments given
+    before: bool,
 ) -> dict[str, dict[str, tuple[dict, dict[str, dict]]]]:
     """The other families' grids over `indicators.grid_months` (orientations, flux, cohortes,
     parcours: `indicators.familles_grille`) at once: one query for what the decisions of
     a view asked family by family, month by month and territoire by territoire."""
     con = _pool(path).cursor()
-    months = indicators.grid_months(con, departement, before)
+    months = indicators.grid_months(con, departement, before, _months(path, gen, departement))
     return indicators.familles_grille(con, departement, months, dict(partition))
 
 
@@ -174,7 +175,7 @@ def grid_rows(
     grid = period(False)
     if month not in grid and month < min(grid, default=""):  # the year before the first file
         grid = period(True)
-    return copy.deepcopy(
+    return copied(
         masking_grids.month_rows(
             grid, month, partition, lambda cs: _family(path, gen, name, departement, month, cs)
         )
@@ -194,7 +195,7 @@ def family_grille(
     return grid_rows(str(db_path()), gen, name, departement, month, partition)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo(64)
 def _journal(path: str, gen: tuple, limit: int) -> list[journal.JournalRow]:
     con = _pool(path).cursor()
     if warehouse.schema_version(con) == 0:
@@ -202,14 +203,15 @@ def _journal(path: str, gen: tuple, limit: int) -> list[journal.JournalRow]:
     return journal.recent(con, limit)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2048)
+@memo(2048, copy=False)
 def _span(path: str, gen: tuple, name: str, departement: str, communes: tuple | None) -> dict:
     """A period family (indicators.PERIOD_FAMILIES) for every month of the département's
     loaded span, one query: the first page after a load asks twelve months of six of them."""
-    return indicators.loaded_span(_pool(path).cursor(), name, departement, communes)
+    loaded = _months(path, gen, departement)  # read once for the seven families
+    return indicators.loaded_span(_pool(path).cursor(), name, departement, communes, loaded)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo(256)
 def _outside_span(
     path: str, gen: tuple, name: str, departement: str, months: tuple, communes: tuple | None
 ) -> dict:
@@ -218,14 +220,14 @@ def _outside_span(
     return indicators.months_of(_pool(path).cursor(), name, departement, list(months), communes)
 
 
-@st.cache_data(show_spinner=False, max_entries=2048)
+@memo(2048)
 def _family(
     path: str, gen: tuple, name: str, departement: str, month: str | None, communes: tuple | None
 ):
     if month is not None and name in indicators.PERIOD_FAMILIES:
         span = _span(path, gen, name, departement, communes)
         if month in span:  # a copy: Streamlit hands a value it just computed to its caller
-            return copy.deepcopy(span[month])
+            return copied(span[month])
     function = getattr(indicators, name)
     con = _pool(path).cursor()
     if month is None:
@@ -233,7 +235,7 @@ def _family(
     return function(con, departement, month, communes=communes)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo(256)
 def _cohorte(
     path: str,
     gen: tuple,
@@ -352,7 +354,7 @@ def series(
         raise ValueError(name)
     auth.authorise(departement)
     ordered = sorted(months_)
-    path, gen, ctx = str(db_path()), generation(), get_script_run_ctx()
+    path, gen = str(db_path()), generation()
     if name in indicators.PERIOD_FAMILIES:
         span = _span(path, gen, name, departement, communes or None)
         outside = tuple(m for m in ordered if m not in span)  # before the first file, say
@@ -372,7 +374,6 @@ def series(
         ]
 
     def one(month: str):
-        add_script_run_ctx(threading.current_thread(), ctx)  # the cache's session context
         return _family(path, gen, name, departement, month, communes or None)
 
     # A pool per call, not one shared by every session: a user's series never queues
@@ -392,7 +393,7 @@ def prefetch(
     """Start reading, two at a time in the background, what the first view of a page after
     a load reads one query after the other: each period family's loaded span for the scope
     (`_span`) and, when the view masks across the territoires of `partition`, the two
-    grids. The view then finds each read done or under way (Streamlit computes a key once
+    grids. The view then finds each read done or under way (a memo computes a key once
     and makes its other callers wait), so that the queries of a first view share both
     cores. Returns at once; the page authorises the département first."""
     auth.authorise(departement)
@@ -408,16 +409,9 @@ def prefetch(
             functools.partial(_stock_grille, path, gen, departement, key, False),
             functools.partial(_familles_grille, path, gen, departement, key, False),
         ]  # after the summary's first families: the grids are read soon after them
-    ctx = get_script_run_ctx()
-
-    def run(job) -> None:
-        if ctx is not None:  # a page's run (the server's warm-up has none)
-            add_script_run_ctx(threading.current_thread(), ctx)  # the cache's session context
-        job()  # an error here is raised again by the view's own read
-
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prelecture")
     for job in jobs:
-        pool.submit(run, job)
+        pool.submit(job)  # an error here is raised again by the view's own read
     pool.shutdown(wait=False)
 
 
@@ -448,7 +442,7 @@ def recent_loads(limit: int = 50) -> list[journal.JournalRow]:
     return [r for r in rows if auth.sees_load(user, r.departement, r.operator)]
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo(256)
 def _report(path: str, gen: tuple, load_id: int) -> tuple[str | None, str | None, list[tuple]]:
     con = _pool(path).cursor()
     row = con.execute(
@@ -472,7 +466,7 @@ def report(load_id: int) -> tuple[dict | None, list[tuple]]:
     return (json.loads(text) if text else None), lines
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo(64)
 def _drift(path: str, gen: tuple, load_ids: tuple[int, ...]) -> list[journal.DriftRow]:
     return journal.drift_rows(_pool(path).cursor(), load_ids)
 
@@ -487,9 +481,8 @@ def drift(loads: list[journal.JournalRow]) -> list[journal.DriftRow]:
 
 
 def forget() -> None:
-    """Forget every read this process keeps: Streamlit's data caches and the period reads
-    kept as shared objects (what a load makes stale, for a test or a benchmark that plays
-    one without changing the generation)."""
+    """Forget every read this process keeps: the memos of the warehouse reads (this
+    module's, the masking decisions') and Streamlit's data caches (what a load makes
+    stale, for a test or a benchmark that plays one without changing the generation)."""
+    clear_all()
     st.cache_data.clear()
-    for kept in (_stock_grille, _familles_grille, _span):
-        kept.clear()

@@ -48,7 +48,7 @@ def direct(con: duckdb.DuckDBPyConnection, departement: str, communes: Communes)
             loaded[:] = loaded or sorted(months_available(con, departement)) or ["0000-00"]
             if loaded[0] <= month <= loaded[-1]:  # else read alone: no span for one month
                 if name not in spans:
-                    spans[name] = loaded_span(con, name, departement, communes)
+                    spans[name] = loaded_span(con, name, departement, communes, loaded)
                 return copy.deepcopy(spans[name][month])  # each caller its own result
         return function(con, departement, month, communes)
 
@@ -87,12 +87,18 @@ def months_between(first: str, last: str) -> list[str]:
 
 
 def loaded_span(
-    con: duckdb.DuckDBPyConnection, name: str, departement: str, communes: Communes = None
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    departement: str,
+    communes: Communes = None,
+    loaded: list[str] | None = None,
 ) -> dict[str, dict | None]:
     """Period family `name` for every month from the département's first loaded month to
     its last ({} when none is loaded), in one query: what a page, the report or the
-    command line asks of a family is nearly always among these months, twelve at a time."""
-    loaded = sorted(months_available(con, departement))
+    command line asks of a family is nearly always among these months, twelve at a time.
+    `loaded`: the département's loaded months when the caller has them already
+    (`months_available`; a page reads them once for its seven families)."""
+    loaded = sorted(months_available(con, departement) if loaded is None else loaded)
     if not loaded:
         return {}
     return months_of(con, name, departement, months_between(loaded[0], loaded[-1]), communes)
@@ -310,13 +316,17 @@ GRID_LOOK_BACK = TREND_MONTHS  # months before the first file a first month's ti
 
 
 def grid_months(
-    con: duckdb.DuckDBPyConnection, departement: str, before: bool = False
+    con: duckdb.DuckDBPyConnection,
+    departement: str,
+    before: bool = False,
+    loaded: list[str] | None = None,
 ) -> list[str]:
     """The months the masking grids are read over at once (`grille`): the loaded months;
     with `before`, the year before the first one instead, whose cohortes the first months'
     tiles look back over. Read apart, only when a view asks (a grid's query grows faster
-    than its months); a month outside both is read territoire by territoire."""
-    loaded = sorted(months_available(con, departement))
+    than its months); a month outside both is read territoire by territoire. `loaded`: as
+    `loaded_span`'s."""
+    loaded = sorted(months_available(con, departement) if loaded is None else loaded)
     if not before or not loaded:
         return loaded
     return months_between(shift_month(loaded[0], -GRID_LOOK_BACK), shift_month(loaded[0], -1))

@@ -6,7 +6,6 @@ cells printed by the pages."""
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 
 from dashboard import db
 from dashboard.views import partition as partition_view
@@ -44,7 +43,7 @@ def test_the_grouped_counts_are_the_stock_counts(view_reader) -> None:
 
 @pytest.mark.parametrize("limit", [11, 30])
 def test_the_grouped_decision_is_the_per_territoire_decision(view_reader, limit) -> None:
-    st.cache_data.clear()
+    db.forget()  # decisions computed afresh, not kept from an earlier test
     partition = territoires.communes_par_territoire(view_reader, "2A")
     months = indicators.months_available(view_reader, "2A")
     hidden_somewhere = False

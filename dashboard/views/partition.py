@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import streamlit as st
-
 from dashboard import auth, db
+from dashboard.memo import memo
 from pipelines import masking_grids
 
 
@@ -22,7 +21,7 @@ def own_row(communes: tuple[str, ...] | None, partition: dict[str, tuple[str, ..
     return next((t for t, cs in partition.items() if cs == communes), masking_grids.DEPARTEMENT)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@memo(512)
 def _decision(
     generation: tuple | None,
     departement: str,
