@@ -3,6 +3,17 @@
 A page draws them with `st.plotly_chart`; the committee report (`dashboard/comite.py`)
 prints the very same figures to PDF. Masking is applied before a figure is built: every
 function here takes the masking threshold of the view it is built for.
+
+Each builder writes its figure as plain dicts (`Spec`: a list of trace dicts, each with
+its "type", and a layout dict), and `texte.plain_labels` escapes their labels and builds
+the `go.Figure` once, validated, from them. Plotly re-walks and re-validates the whole
+figure at every `add_trace`, `update_layout`, `update_yaxes`, `add_hline` or trace
+assignment: built by such steps, the figures cost five times as much (31 ms a figure
+against 6 ms, over the 900 figures the tests build; a page's first view spent over a
+quarter of its time in plotly, docs/performances.md). A builder that reuses another one
+composes on its dicts (`_lines_spec`, `_cohorte_lines_spec`), so every label is escaped
+once. `finish`, `share_axis`, `french_month_axis` and `format_hover` do the same to a
+`go.Figure` built elsewhere.
 """
 
 from __future__ import annotations
@@ -10,8 +21,9 @@ from __future__ import annotations
 import math
 import re
 import textwrap
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -31,6 +43,35 @@ TITLE_WIDTH = 40  # characters per title line: a title fits a 390 px phone scree
 LONG_LABEL = 14  # a category label longer than this turns bars horizontal
 FONT = {"family": "Source Sans, sans-serif", "size": 13}
 
+# A figure as plain dicts: {"data": [trace dicts, each with its "type"], "layout": {...}},
+# what a builder decorated by `texte.plain_labels` returns (it builds the go.Figure).
+Spec = dict[str, Any]
+
+
+def _spec(data: list[dict] | None = None, layout: dict | None = None) -> Spec:
+    """A figure's dicts: its traces and its layout."""
+    return {"data": data if data is not None else [], "layout": layout or {}}
+
+
+def _merge(base: dict, update: dict) -> dict:
+    """`update` merged into `base` in place, dicts into dicts, as `update_layout` merges a
+    fragment (a later axis update keeps what an earlier one set); a dict is copied in,
+    never shared (FONT stays as it is)."""
+    for key, value in update.items():
+        if isinstance(value, dict):
+            if not isinstance(base.get(key), dict):
+                base[key] = {}
+            _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def _title_text(layout: dict, axis: str | None = None) -> str | None:
+    """The text of the layout's title (or of an axis's title) in a spec's layout."""
+    owner = layout.get(axis, {}) if axis else layout
+    return (owner.get("title") or {}).get("text")
+
 
 def wrap_title(title: str) -> str:
     """A long title on several lines (plotly.js never wraps one: it would be cut)."""
@@ -39,30 +80,44 @@ def wrap_title(title: str) -> str:
     return "<br>".join(textwrap.wrap(title, TITLE_WIDTH))
 
 
+def _finishing(title: str, xtitle: str | None) -> dict:
+    """The layout fragment `finish` merges (`xtitle`: the x axis's title, the legend
+    goes lower under one)."""
+    text = wrap_title(title)
+    lines = text.count("<br>") + 1 if text else 0
+    below = -0.32 if xtitle else -0.16
+    return {
+        "separators": ", ",
+        "font": FONT,
+        "title": {"text": text, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        "legend": {"orientation": "h", "yanchor": "top", "y": below, "x": 0, "xanchor": "left",
+                   "title": {"text": ""}},
+        "margin": {"l": 8, "r": 8, "t": 30 + 22 * lines, "b": 8},
+        "hoverlabel": {"namelength": -1},
+        "xaxis": {"automargin": True},
+        "yaxis": {"automargin": True},
+    }  # fmt: skip
+
+
 def finish(fig: go.Figure, title: str | None = None) -> go.Figure:
     """What every figure shares: French separators (« 1 234 », « 12,3 »), the title
     wrapped and left-aligned, the legend in a row under the plot (beside it, it eats
     half a phone screen), hover labels never cut."""
-    text = wrap_title(title if title is not None else (fig.layout.title.text or ""))
-    lines = text.count("<br>") + 1 if text else 0
-    below = -0.32 if fig.layout.xaxis.title.text else -0.16
-    fig.update_layout(  # one update: each one validates the whole layout again
-        separators=", ",
-        font=FONT,
-        title={"text": text, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        legend={"orientation": "h", "yanchor": "top", "y": below, "x": 0, "xanchor": "left",
-                "title": {"text": ""}},
-        margin={"l": 8, "r": 8, "t": 30 + 22 * lines, "b": 8},
-        hoverlabel={"namelength": -1},
-        xaxis_automargin=True,
-        yaxis_automargin=True,
-    )  # fmt: skip
+    text = title if title is not None else (fig.layout.title.text or "")
+    fig.update_layout(_finishing(text, fig.layout.xaxis.title.text))  # one validation
     return fig
 
 
-def share_axis(fig: go.Figure, values, axis: str = "y") -> go.Figure:
-    """A share axis scaled to its values: 0–100 % only when a value comes near it (a 1 %
-    share drawn on 0–100 % is flat), ticks in French (« 12 % »)."""
+def _finish(spec: Spec, title: str | None = None) -> Spec:
+    """`finish`, on a spec."""
+    layout = spec["layout"]
+    text = title if title is not None else (_title_text(layout) or "")
+    _merge(layout, _finishing(text, _title_text(layout, "xaxis")))
+    return spec
+
+
+def _share_ticks(values) -> dict:
+    """The axis properties of `share_axis`."""
     known = [v for v in values if v is not None and v == v]
     top = max(known, default=1.0)
     end = 1.0 if top > 0.6 else min(1.0, top * 1.15) or 0.01
@@ -70,10 +125,21 @@ def share_axis(fig: go.Figure, values, axis: str = "y") -> go.Figure:
     end = round(min(1.0, math.ceil(end / step - 1e-9) * step), 6)
     ticks = [round(i * step, 6) for i in range(round(end / step) + 1)]
     decimals = 1 if step < 0.01 else 0
-    update = {"range": [0, end], "tickvals": ticks,
-              "ticktext": [fmt_share(t, decimals) for t in ticks]}  # fmt: skip
-    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**update)
+    return {"range": [0, end], "tickvals": ticks,
+            "ticktext": [fmt_share(t, decimals) for t in ticks]}  # fmt: skip
+
+
+def share_axis(fig: go.Figure, values, axis: str = "y") -> go.Figure:
+    """A share axis scaled to its values: 0–100 % only when a value comes near it (a 1 %
+    share drawn on 0–100 % is flat), ticks in French (« 12 % »)."""
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**_share_ticks(values))
     return fig
+
+
+def _share_axis(spec: Spec, values, axis: str = "y") -> Spec:
+    """`share_axis`, on a spec."""
+    _merge(spec["layout"], {f"{axis}axis": _share_ticks(values)})
+    return spec
 
 
 def hover_value(value, share: bool) -> str:
@@ -94,6 +160,65 @@ def hover_x(value) -> str:
     return str(value)
 
 
+def _cohorte_lines_spec(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str | None,
+    provisional: str,
+    title: str,
+    labels: dict[str, str],
+    family: str = "parcours",
+    markers: bool = True,
+    palette: tuple[str, ...] = CURVES,
+) -> Spec:
+    """`cohorte_lines`, as a spec (the builders that draw on it add to its dicts)."""
+    data: list[dict] = []
+    colours = COLOURS.get(family, {})
+    groups = list(dict.fromkeys(frame[color])) if color else [None]
+    for i, group in enumerate(groups):
+        rows = (frame[frame[color] == group] if color else frame).sort_values(x)
+        rows = rows[rows[y].notna()]
+        # Split on the columns' arrays: a DataFrame filter or concat per part took most
+        # of the builder's time.
+        xs, ys = rows[x].to_numpy(), rows[y].to_numpy()
+        late = rows[provisional].astype(bool).to_numpy()
+        colour = colours.get(group, palette[i % len(palette)])
+        name = PARCOURS_LABELS.get(group, str(group)) if group is not None else labels.get(y, y)
+        data.append(
+            {"type": "scatter", "x": xs[~late], "y": ys[~late],
+             "mode": "lines+markers" if markers else "lines", "name": name, "legendgroup": name,
+             "line": {"color": colour}, "marker": {"color": colour, "size": 8}}
+        )  # fmt: skip
+        if not late.any():
+            continue
+        # the dashed segment starts at the last complete value
+        bridge = np.concatenate([np.flatnonzero(~late)[-1:], np.flatnonzero(late)])
+        data.append(
+            {"type": "scatter", "x": xs[bridge], "y": ys[bridge], "mode": "lines", "name": name,
+             "legendgroup": name, "showlegend": False, "hoverinfo": "skip" if markers else None,
+             "line": {"color": colour, "dash": "dash"}}
+        )  # fmt: skip
+        if not markers:
+            continue
+        data.append(
+            {"type": "scatter", "x": xs[late], "y": ys[late], "mode": "markers",
+             "name": f"{name} ({PROVISOIRE})", "legendgroup": name, "showlegend": False,
+             "marker": {"color": colour, "size": 10, "symbol": "circle-open",
+                        "line": {"width": 2}}}
+        )  # fmt: skip
+    if frame[provisional].astype(bool).any():
+        data.append(
+            {"type": "scatter", "x": [None], "y": [None],
+             "mode": "lines+markers" if markers else "lines", "name": PROVISOIRE,
+             "line": {"color": NON_RENSEIGNE, "dash": "dash"},
+             "marker": {"symbol": "circle-open", "size": 9, "color": NON_RENSEIGNE}}
+        )  # fmt: skip
+    layout = {"title": {"text": title}, "xaxis": {"title": {"text": labels.get(x, "")}},
+              "yaxis": {"title": {"text": labels.get(y, "")}}}  # fmt: skip
+    return _finish(_spec(data, layout))
+
+
 @plain_labels
 def cohorte_lines(
     frame: pd.DataFrame,
@@ -106,63 +231,16 @@ def cohorte_lines(
     family: str = "parcours",
     markers: bool = True,
     palette: tuple[str, ...] = CURVES,
-) -> go.Figure:
+) -> Spec:
     """One line per group over cohortes, the provisional values drawn apart: complete
     cohortes as a solid line with filled markers, provisional ones (boolean column
     `provisional`) as a dashed segment with hollow markers, and one legend entry
     « provisoire ». Every page that plots a cohorte series draws it with this; curves
     over days (Kaplan–Meier) go without markers, the provisional part dashed. A group
     without a colour of its family takes the palette's colour of its rank."""
-    fig = go.Figure()
-    colours = COLOURS.get(family, {})
-    groups = list(dict.fromkeys(frame[color])) if color else [None]
-    for i, group in enumerate(groups):
-        rows = (frame[frame[color] == group] if color else frame).sort_values(x)
-        rows = rows.dropna(subset=[y])
-        colour = colours.get(group, palette[i % len(palette)])
-        done = rows[~rows[provisional].astype(bool)]
-        open_ = rows[rows[provisional].astype(bool)]
-        name = PARCOURS_LABELS.get(group, str(group)) if group is not None else labels.get(y, y)
-        fig.add_trace(
-            go.Scatter(
-                x=done[x], y=done[y], mode="lines+markers" if markers else "lines",
-                name=name, legendgroup=name,
-                line={"color": colour}, marker={"color": colour, "size": 8},
-            )
-        )  # fmt: skip
-        if open_.empty:
-            continue
-        bridge = pd.concat([done.tail(1), open_])  # the dashed segment starts at the last complete
-        fig.add_trace(
-            go.Scatter(
-                x=bridge[x], y=bridge[y], mode="lines", name=name, legendgroup=name,
-                showlegend=False, hoverinfo="skip" if markers else None,
-                line={"color": colour, "dash": "dash"},
-            )
-        )  # fmt: skip
-        if not markers:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=open_[x], y=open_[y], mode="markers", name=f"{name} ({PROVISOIRE})",
-                legendgroup=name, showlegend=False,
-                marker={"color": colour, "size": 10, "symbol": "circle-open",
-                        "line": {"width": 2}},
-            )
-        )  # fmt: skip
-    if frame[provisional].astype(bool).any():
-        fig.add_trace(
-            go.Scatter(
-                x=[None], y=[None], mode="lines+markers" if markers else "lines",
-                name=PROVISOIRE,
-                line={"color": NON_RENSEIGNE, "dash": "dash"},
-                marker={"symbol": "circle-open", "size": 9, "color": NON_RENSEIGNE},
-            )
-        )  # fmt: skip
-    fig.update_layout(
-        title=title, xaxis_title=labels.get(x, ""), yaxis_title=labels.get(y, ""),
-    )  # fmt: skip
-    return finish(fig)
+    return _cohorte_lines_spec(
+        frame, x, y, color, provisional, title, labels, family, markers, palette
+    )
 
 
 PARCOURS_LABELS = {
@@ -177,13 +255,27 @@ PARCOURS_LABELS = {
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+def _month_ticks(values) -> dict:
+    """The x axis properties of `french_month_axis` (none without a month)."""
+    months = sorted({v for v in values if isinstance(v, str) and MONTH.match(v)})
+    if not months:
+        return {}
+    return {"tickvals": months, "ticktext": [fmt_month_short(m) for m in months]}
+
+
 def french_month_axis(fig: go.Figure, values) -> go.Figure:
     """Month axes in French ('oct. 2026'), whatever the browser's locale: plotly.js would
     print its own English month names."""
-    months = sorted({v for v in values if isinstance(v, str) and MONTH.match(v)})
-    if months:
-        fig.update_xaxes(tickvals=months, ticktext=[fmt_month_short(m) for m in months])
+    if ticks := _month_ticks(values):
+        fig.update_xaxes(**ticks)
     return fig
+
+
+def _french_month_axis(spec: Spec, values) -> Spec:
+    """`french_month_axis`, on a spec."""
+    if ticks := _month_ticks(values):
+        _merge(spec["layout"], {"xaxis": ticks})
+    return spec
 
 
 def masked_frame(
@@ -210,45 +302,40 @@ def masked_frame(
 def ordered(frame: pd.DataFrame, family: str) -> pd.DataFrame:
     """Codes in their natural order when the family has one (age groups, categories: the
     order of its colours), else the largest first."""
-    order = list(COLOURS.get(family, {}))
-    if order and frame["code"].isin(order).any():
-        rank = {c: i for i, c in enumerate(order)}
-        return (
-            frame.assign(_r=frame["code"].map(lambda c: rank.get(c, len(rank))))
-            .sort_values("_r", kind="stable")
-            .drop(columns="_r")
-        )
+    rank = {c: i for i, c in enumerate(COLOURS.get(family, {}))}
+    codes = frame["code"].tolist()
+    if any(c in rank for c in codes):
+        # the rows taken in their rank's order (a stable sort, ties in the frame's order):
+        # a rank column assigned, sorted and dropped took most of `distribution`'s time
+        return frame.take(np.argsort([rank.get(c, len(rank)) for c in codes], kind="stable"))
     return frame.sort_values("effectif", ascending=False, kind="stable")
 
 
 @plain_labels
-def distribution(frame: pd.DataFrame, family: str, title: str) -> go.Figure:
+def distribution(frame: pd.DataFrame, family: str, title: str) -> Spec:
     """A bar per code of a masked distribution (`masked_frame`), its printed value by the
     bar; horizontal bars when the labels are long (read without tilting the head)."""
     frame = ordered(frame, family)
     colours = COLOURS.get(family)
     colour = [(colours or {}).get(c, NEUTRAL if not colours else NON_RENSEIGNE)
               for c in frame["code"]]  # fmt: skip
-    horizontal = frame["libelle"].astype(str).str.len().max() > LONG_LABEL or len(frame) > 8
     labels = frame["libelle"].astype(str).tolist()
-    common = {"text": frame["affiche"], "textposition": "outside", "cliponaxis": False,
-              "marker": {"color": colour}, "customdata": frame["affiche"],
-              "showlegend": False}  # fmt: skip
+    horizontal = max(map(len, labels), default=0) > LONG_LABEL or len(frame) > 8
+    shown = frame["affiche"].to_numpy()
+    bar = {"type": "bar", "text": shown, "textposition": "outside",
+           "cliponaxis": False, "marker": {"color": colour}, "customdata": shown,
+           "showlegend": False}  # fmt: skip
     if horizontal:
-        fig = go.Figure(
-            go.Bar(y=labels, x=frame["effectif"], orientation="h",
-                   hovertemplate="%{y} : %{customdata} personnes<extra></extra>", **common)
-        )  # fmt: skip
-        fig.update_yaxes(autorange="reversed", title_text="")
-        fig.update_xaxes(title_text="Personnes", tickformat=",d")
-        fig.update_layout(height=max(260, 90 + 30 * len(frame)))
+        bar.update(y=labels, x=frame["effectif"].to_numpy(), orientation="h",
+                   hovertemplate="%{y} : %{customdata} personnes<extra></extra>")  # fmt: skip
+        layout = {"yaxis": {"autorange": "reversed", "title": {"text": ""}},
+                  "xaxis": {"title": {"text": "Personnes"}, "tickformat": ",d"},
+                  "height": max(260, 90 + 30 * len(frame))}  # fmt: skip
     else:
-        fig = go.Figure(
-            go.Bar(x=labels, y=frame["effectif"],
-                   hovertemplate="%{x} : %{customdata} personnes<extra></extra>", **common)
-        )  # fmt: skip
-        fig.update_yaxes(title_text="Personnes", tickformat=",d")
-    return finish(fig, title)
+        bar.update(x=labels, y=frame["effectif"].to_numpy(),
+                   hovertemplate="%{x} : %{customdata} personnes<extra></extra>")  # fmt: skip
+        layout = {"yaxis": {"title": {"text": "Personnes"}, "tickformat": ",d"}}
+    return _finish(_spec([bar], layout), title)
 
 
 def monthly_counts(
@@ -288,32 +375,35 @@ def monthly_counts(
 
 
 @plain_labels
-def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool) -> go.Figure:
+def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool) -> Spec:
     """Stacked bars per month (`monthly_counts`); masked cells are left out of the bars."""
     y = "part" if as_share else "effectif"
-    shown = frame.dropna(subset=[y])
+    shown = frame[frame[y].notna()]
     colours = COLOURS.get(family, {})
     codes = list(dict.fromkeys(ordered(shown.drop_duplicates("code"), family)["code"]))
-    fig = go.Figure()
+    # The columns' arrays, cut per code: a DataFrame filter per code took most of the
+    # builder's time.
+    columns = {c: shown[c].to_numpy() for c in ("code", "mois", "mois_libelle", "libelle",
+                                                  "affiche", "part", y)}  # fmt: skip
+    data = []
     for i, code in enumerate(codes):
-        rows = shown[shown["code"] == code]
-        fig.add_trace(
-            go.Bar(
-                x=rows["mois"], y=rows[y], name=str(rows["libelle"].iloc[0]),
-                marker={"color": colours.get(code, OKABE_ITO[i % len(OKABE_ITO)])},
-                customdata=list(zip(rows["mois_libelle"], rows["affiche"],
-                                    [hover_value(v, True) for v in rows["part"]], strict=True)),
-                hovertemplate="%{fullData.name} — %{customdata[0]} : %{customdata[1]} "
-                "personnes (%{customdata[2]})<extra></extra>",
-            )
+        rows = {c: values[columns["code"] == code] for c, values in columns.items()}
+        shares = [hover_value(v, True) for v in rows["part"]]
+        data.append(
+            {"type": "bar", "x": rows["mois"], "y": rows[y], "name": str(rows["libelle"][0]),
+             "marker": {"color": colours.get(code, OKABE_ITO[i % len(OKABE_ITO)])},
+             "customdata": _texts(list(zip(rows["mois_libelle"], rows["affiche"], shares,
+                                           strict=True))),
+             "hovertemplate": "%{fullData.name} — %{customdata[0]} : %{customdata[1]} "
+             "personnes (%{customdata[2]})<extra></extra>"}
         )  # fmt: skip
-    fig.update_layout(barmode="stack")
+    spec = _spec(data, {"barmode": "stack"})
     if as_share:
-        share_axis(fig, [1.0])
-        fig.update_yaxes(title_text="Part")
+        _share_axis(spec, [1.0])
+        _merge(spec["layout"], {"yaxis": {"title": {"text": "Part"}}})
     else:
-        fig.update_yaxes(title_text="Personnes", tickformat=",d")
-    return french_month_axis(finish(fig, title), frame["mois"])
+        _merge(spec["layout"], {"yaxis": {"title": {"text": "Personnes"}, "tickformat": ",d"}})
+    return _french_month_axis(_finish(spec, title), frame["mois"])
 
 
 class LineChart(NamedTuple):
@@ -329,6 +419,41 @@ class LineChart(NamedTuple):
     provisional: str | None = None
 
 
+def _lines_spec(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str | None,
+    title: str,
+    ytitle: str,
+    share: bool = False,
+    provisional: str | None = None,
+) -> Spec:
+    """`lines`, as a spec (`trend_with_target` adds its target to it)."""
+    if provisional:
+        spec = _cohorte_lines_spec(frame, x, y, color, provisional, title, {x: "", y: ytitle})
+    else:
+        data = []
+        colours = COLOURS.get("parcours", {})
+        groups = list(dict.fromkeys(frame[color])) if color else [None]
+        for i, group in enumerate(groups):
+            rows = (frame[frame[color] == group] if color else frame).sort_values(x)
+            tint = colours.get(group, CURVES[i % len(CURVES)])
+            data.append(
+                {"type": "scatter", "x": rows[x].to_numpy(), "y": rows[y].to_numpy(),
+                 "mode": "lines+markers",
+                 "name": PARCOURS_LABELS.get(group, str(group)) if color else ytitle,
+                 "line": {"color": tint}, "marker": {"color": tint}}
+            )  # fmt: skip
+        spec = _spec(data, {"xaxis": {"title": {"text": ""}}, "yaxis": {"title": {"text": ytitle}}})
+    _format_hover(spec, share)
+    if share:
+        _share_axis(spec, frame[y])
+    elif frame[y].dropna().map(lambda v: float(v).is_integer()).all():
+        _merge(spec["layout"], {"yaxis": {"tickformat": ",d"}})
+    return _french_month_axis(_finish(spec, title), frame[x])
+
+
 @plain_labels
 def lines(
     frame: pd.DataFrame,
@@ -339,47 +464,51 @@ def lines(
     ytitle: str,
     share: bool = False,
     provisional: str | None = None,
-) -> go.Figure:
+) -> Spec:
     """One line per group over months (or cohortes); with `provisional` (a boolean column)
     the values of cohortes whose window is still open are drawn apart."""
-    if provisional:
-        fig = cohorte_lines(frame, x, y, color, provisional, title, {x: "", y: ytitle})
-    else:
-        fig = go.Figure()
-        colours = COLOURS.get("parcours", {})
-        groups = list(dict.fromkeys(frame[color])) if color else [None]
-        for i, group in enumerate(groups):
-            rows = (frame[frame[color] == group] if color else frame).sort_values(x)
-            tint = colours.get(group, CURVES[i % len(CURVES)])
-            fig.add_trace(
-                go.Scatter(
-                    x=rows[x], y=rows[y], mode="lines+markers",
-                    name=PARCOURS_LABELS.get(group, str(group)) if color else ytitle,
-                    line={"color": tint}, marker={"color": tint},
-                )
-            )  # fmt: skip
-        fig.update_layout(xaxis_title="", yaxis_title=ytitle)
-    format_hover(fig, share)
-    if share:
-        share_axis(fig, frame[y])
-    elif frame[y].dropna().map(lambda v: float(v).is_integer()).all():
-        fig.update_yaxes(tickformat=",d")
-    return french_month_axis(finish(fig, title), frame[x])
+    return _lines_spec(frame, x, y, color, title, ytitle, share, provisional)
+
+
+HOVER = "%{fullData.name}<br>%{customdata[0]} : %{customdata[1]}<extra></extra>"
+
+
+def _texts(rows: list[tuple[str, ...]]) -> np.ndarray:
+    """Rows of hover texts as one 2-D array (customdata): plotly takes an array as it is,
+    where it copies and walks a list of tuples value by value (a quarter of a long
+    curve's figure)."""
+    return np.array(rows, dtype=object)
+
+
+def _hover(hoverinfo, x, y, share: bool, unit: str) -> dict:
+    """The hover properties `format_hover` gives a trace (none to one it skips)."""
+    if hoverinfo == "skip" or x is None or y is None:
+        return {}
+    texts = [(hover_x(a), hover_value(b, share) + unit) for a, b in zip(x, y, strict=True)]
+    return {"customdata": _texts(texts), "hovertemplate": HOVER}
 
 
 def format_hover(fig: go.Figure, share: bool, unit: str = "") -> go.Figure:
     """Hover labels in French for every line trace: « octobre 2026 : 12,3 % »."""
     for trace in fig.data:
-        if trace.hoverinfo == "skip" or trace.x is None or trace.y is None:
-            continue
-        trace.customdata = [
-            (hover_x(a), hover_value(b, share) + unit)
-            for a, b in zip(trace.x, trace.y, strict=True)
-        ]
-        trace.hovertemplate = (
-            "%{fullData.name}<br>%{customdata[0]} : %{customdata[1]}<extra></extra>"
-        )
+        if hover := _hover(trace.hoverinfo, trace.x, trace.y, share, unit):
+            trace.update(hover)
     return fig
+
+
+def _format_hover(spec: Spec, share: bool, unit: str = "") -> Spec:
+    """`format_hover`, on a spec."""
+    for trace in spec["data"]:
+        trace.update(_hover(trace.get("hoverinfo"), trace.get("x"), trace.get("y"), share, unit))
+    return spec
+
+
+def _in_days(spec: Spec) -> Spec:
+    """The hover labels of curves over days: « 30 jours » (`format_hover` wrote « 30 »)."""
+    for trace in spec["data"]:
+        if trace.get("customdata") is not None:
+            trace["customdata"] = _texts([(f"{a} jours", b) for a, b in trace["customdata"]])
+    return spec
 
 
 ORIENTED_SHARES = {  # `<share>` of delai_orientation -> the line it draws
@@ -408,12 +537,44 @@ def has_values(frame: pd.DataFrame, y: str) -> bool:
     return not (frame.empty or frame[y].isna().all())
 
 
+def _vline(spec: Spec, x: float, line: dict, text: str) -> Spec:
+    """A vertical line across the plot at `x`, its text at its top right: the shape and
+    annotation `add_vline(x, line=…, annotation_text=text)` adds, without re-validating
+    the figure."""
+    layout = spec["layout"]
+    layout.setdefault("shapes", []).append(
+        {"type": "line", "line": line, "x0": x, "x1": x, "xref": "x",
+         "y0": 0, "y1": 1, "yref": "y domain"}
+    )  # fmt: skip
+    layout.setdefault("annotations", []).append(
+        {"text": text, "showarrow": False, "x": x, "xanchor": "left", "xref": "x",
+         "y": 1, "yanchor": "top", "yref": "y domain"}
+    )  # fmt: skip
+    return spec
+
+
+def _hline(spec: Spec, y: float, line: dict, annotation: dict) -> Spec:
+    """A horizontal line across the plot at `y`, `annotation` above its left end: the
+    shape and annotation `add_hline(y, line=…, annotation=…, annotation_position="top
+    left")` adds, without re-validating the figure."""
+    layout = spec["layout"]
+    layout.setdefault("shapes", []).append(
+        {"type": "line", "line": line, "x0": 0, "x1": 1, "xref": "x domain",
+         "y0": y, "y1": y, "yref": "y"}
+    )  # fmt: skip
+    layout.setdefault("annotations", []).append(
+        {**annotation, "showarrow": False, "x": 0, "xanchor": "left", "xref": "x domain",
+         "y": y, "yanchor": "bottom", "yref": "y"}
+    )  # fmt: skip
+    return spec
+
+
 @plain_labels
-def contract_curve(curve: pd.DataFrame) -> go.Figure:
+def contract_curve(curve: pd.DataFrame) -> Spec:
     """Kaplan–Meier curves of time to contract, one per orientation cohorte (`contrat_courbe`
     rows already restricted to the cohortes that may be shown), the days beyond the
     follow-up of the least followed person dashed (« provisoire »)."""
-    fig = cohorte_lines(
+    spec = _cohorte_lines_spec(
         curve.assign(cohorte=curve["cohorte"].map(fmt_month)),
         "jour",
         "part_contractes",
@@ -424,13 +585,9 @@ def contract_curve(curve: pd.DataFrame) -> go.Figure:
         family="cohorte",
         markers=False,
     )
-    fig.add_vline(x=30, line_dash="dot", annotation_text="30 jours (délai réglementaire)")
-    format_hover(fig, share=True)
-    for trace in fig.data:
-        if trace.customdata is not None:
-            trace.customdata = [(f"{a} jours", b) for a, b in trace.customdata]
-    share_axis(fig, curve["part_contractes"])
-    return fig
+    _vline(spec, 30, {"dash": "dot"}, "30 jours (délai réglementaire)")
+    _in_days(_format_hover(spec, share=True))
+    return _share_axis(spec, curve["part_contractes"])
 
 
 def curve_cohortes(curve: pd.DataFrame, cohortes: list[str], limit: int) -> pd.DataFrame:
@@ -447,43 +604,41 @@ COHORTE_COLOURS = (OKABE_ITO[4], OKABE_ITO[0])  # A, B: the same on every chart
 @plain_labels
 def funnel(
     steps: list[str], cohortes: list[tuple[str, list[int], list[str], bool]], title: str
-) -> go.Figure:
+) -> Spec:
     """The funnel of cohortes side by side: per cohorte its name, bar values (masked cells
     at 0), printed values and whether it is provisional (hollow bars, drawn apart)."""
-    fig = go.Figure()
-    for (name, values, text, provisional), colour in zip(cohortes, COHORTE_COLOURS, strict=False):
-        fig.add_trace(
-            go.Funnel(
-                name=name,
-                y=steps,
-                x=values,
-                text=text,
-                textinfo="text",
-                marker={
-                    "color": "rgba(255,255,255,0)" if provisional else colour,
-                    "line": {"color": colour, "width": 3 if provisional else 0},
-                },
-            )
+    data = [
+        {
+            "type": "funnel",
+            "name": name,
+            "y": steps,
+            "x": values,
+            "text": text,
+            "textinfo": "text",
+            "marker": {
+                "color": "rgba(255,255,255,0)" if provisional else colour,
+                "line": {"color": colour, "width": 3 if provisional else 0},
+            },
+            "hovertemplate": "%{fullData.name} — %{y} : %{text}<extra></extra>",
+        }
+        for (name, values, text, provisional), colour in zip(
+            cohortes, COHORTE_COLOURS, strict=False
         )
-    fig.update_traces(hovertemplate="%{fullData.name} — %{y} : %{text}<extra></extra>")
-    return finish(fig, title)
+    ]
+    return _finish(_spec(data), title)
 
 
 @plain_labels
-def cohorte_curves(points: pd.DataFrame, title: str, xtitle: str) -> go.Figure:
+def cohorte_curves(points: pd.DataFrame, title: str, xtitle: str) -> Spec:
     """Kaplan–Meier curves of the two compared cohortes (a share over days), in the
     cohortes' own colours, the provisional days dashed."""
-    fig = cohorte_lines(
+    spec = _cohorte_lines_spec(
         points, "jour", "part", "cohorte", "provisoire", title,
         {"jour": xtitle, "part": "Part"}, family="cohorte", markers=False,
         palette=COHORTE_COLOURS,
     )  # fmt: skip
-    format_hover(fig, share=True)
-    for trace in fig.data:
-        if trace.customdata is not None:
-            trace.customdata = [(f"{a} jours", b) for a, b in trace.customdata]
-    share_axis(fig, points["part"])
-    return fig
+    _in_days(_format_hover(spec, share=True))
+    return _share_axis(spec, points["part"])
 
 
 TARGET_COLOUR = OKABE_ITO[5]  # the target's dashed line, apart from the trend's
@@ -496,26 +651,26 @@ def trend_with_target(
     share: bool,
     target: float | None = None,
     target_label: str = "",
-) -> go.Figure:
+) -> Spec:
     """A tile's 12-month (or 12-cohorte) trend, the département's target drawn as a dashed
     reference line (`target_label`: « Objectif : ≥ 80 % »); unpublished points are gaps."""
     frame = pd.DataFrame(points, columns=["mois", "valeur"])
     frame["valeur"] = pd.to_numeric(frame["valeur"], errors="coerce")
-    fig = lines(frame, "mois", "valeur", None, title, "", share)
+    spec = _lines_spec(frame, "mois", "valeur", None, title, "", share)
     if target is not None:
-        fig.add_hline(
-            y=target,
-            line={"dash": "dash", "color": TARGET_COLOUR, "width": 2},
-            annotation={"text": target_label, "font": {"color": TARGET_COLOUR}},
-            annotation_position="top left",
+        _hline(
+            spec,
+            target,
+            {"dash": "dash", "color": TARGET_COLOUR, "width": 2},
+            {"text": target_label, "font": {"color": TARGET_COLOUR}},
         )
     if share:
-        _zoomed_share_axis(fig, [*frame["valeur"], *([] if target is None else [target])])
-    fig.update_layout(showlegend=False, height=240)
-    return fig
+        _zoomed_share_axis(spec, [*frame["valeur"], *([] if target is None else [target])])
+    _merge(spec["layout"], {"showlegend": False, "height": 240})
+    return spec
 
 
-def _zoomed_share_axis(fig: go.Figure, values) -> None:
+def _zoomed_share_axis(spec: Spec, values) -> None:
     """A share axis around the trend and its target (a 76 % line under an 80 % target
     drawn on 0–100 % shows nothing of their gap), ticks in French (« 78 % »)."""
     known = [v for v in values if v is not None and v == v]
@@ -528,5 +683,5 @@ def _zoomed_share_axis(fig: go.Figure, values) -> None:
     first = math.ceil(low / step - 1e-9)
     ticks = [round(i * step, 6) for i in range(first, math.floor(high / step + 1e-9) + 1)]
     decimals = 1 if step < 0.01 else 0
-    fig.update_yaxes(range=[low, high], tickvals=ticks,
-                     ticktext=[fmt_share(t, decimals) for t in ticks])  # fmt: skip
+    _merge(spec["layout"], {"yaxis": {"range": [low, high], "tickvals": ticks,
+                                      "ticktext": [fmt_share(t, decimals) for t in ticks]}})  # fmt: skip

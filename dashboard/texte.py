@@ -3,10 +3,11 @@ libellé, commune name) is text on every surface, never markup. One rule, writte
 (docs/securite.md, §20):
 
 - Plotly reads a subset of HTML in every label it draws (`<a href>`, `<b>`, `<i>`, `<br>`,
-  `<span style>`, and `$…$` as LaTeX): `for_plotly` escapes it; `plain_figure` applies it
-  to every string of a finished figure (trace names, category values, texts, hover data,
-  tick texts, titles, legend, annotations), which is how `dashboard/figures.py` builds
-  every figure, for the pages and the committee PDF alike.
+  `<span style>`, and `$…$` as LaTeX): `for_plotly` escapes it; `plain_spec` applies it
+  to every string of a figure's dicts before the figure is built from them (trace names,
+  category values, texts, hover data, tick texts, titles, legend, annotations), which is
+  how `dashboard/figures.py` builds every figure (`plain_labels`), for the pages and the
+  committee PDF alike; `plain_figure` does the same to a figure already built.
 - Streamlit reads Markdown (links, images, autolinks, `:red[…]` directives, `$…$`) in
   st.markdown, st.caption, st.write and widget labels: `for_markdown` backslash-escapes
   every ASCII punctuation character (CommonMark lets any of them be escaped), so no
@@ -21,12 +22,13 @@ goes through one of these before it reaches a surface.
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections.abc import Callable
-from contextvars import ContextVar
-from typing import Any
+from typing import Any, ParamSpec
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 _PLOTLY = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "$": "&#36;"})
@@ -62,6 +64,8 @@ def _plain(value: Any) -> Any:
         return {k: v if k in _SYNTAX else _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, pd.Series) and value.dtype.kind in "OUS":  # a builder's column
+        value = value.to_numpy()
     if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
         return np.array([_plain(v) for v in value.tolist()], dtype=object).reshape(value.shape)
     return value
@@ -75,7 +79,7 @@ def _marked(value: Any) -> bool:
         return any(_marked(v) for k, v in value.items() if k not in _SYNTAX)
     if isinstance(value, list | tuple):
         return any(_marked(v) for v in value)
-    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+    if isinstance(value, np.ndarray | pd.Series) and value.dtype.kind in "OUS":
         return any(_marked(v) for v in value.tolist())
     return False
 
@@ -96,7 +100,9 @@ def _plain_title(text: str) -> str:
 
 def plain_figure(fig: go.Figure) -> go.Figure:
     """The figure, with every label escaped for Plotly (for_plotly), in place: what it
-    shows is text, whatever the file said."""
+    shows is text, whatever the file said. For a figure built by other means than
+    dashboard/figures.py's: a figure written as dicts is escaped before it is built
+    (plain_spec), which spares plotly a second validation."""
     for trace in fig.data:
         if changed := _escaped(trace.to_plotly_json()):
             trace.update(changed)
@@ -110,22 +116,45 @@ def plain_figure(fig: go.Figure) -> go.Figure:
     return fig
 
 
-_building: ContextVar[int] = ContextVar("building_figure", default=0)
+def plain_spec(spec: dict) -> dict:
+    """A figure's dicts ({"data": [trace dicts], "layout": {…}}) with every label escaped
+    for Plotly (for_plotly), as plain_figure escapes a built figure, before the figure is
+    built from them: escaping dicts costs microseconds, updating a built figure
+    re-validates it. A property with nothing to escape is passed on as it is (a column
+    stays a column: plotly encodes it as it would have); the dicts given are unchanged."""
+    data = [{**trace, **_escaped(trace)} for trace in spec.get("data", ())]
+    layout = dict(spec.get("layout") or {})
+    title = layout.pop("title", None)
+    layout.update(_escaped(layout))
+    if isinstance(title, str):
+        title = {"text": title}
+    if title is not None:
+        text = title.get("text")
+        if isinstance(text, str) and (plain := _plain_title(text)) != text:
+            title = {**title, "text": plain}
+        layout["title"] = title
+    return {"data": data, "layout": layout}
 
 
-def plain_labels(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
-    """Decorator of the figure builders (dashboard/figures.py): the figure a builder
-    returns has plain labels (plain_figure). A builder called by another one leaves it to
-    the outer one, so no label is escaped twice (« &amp;lt; »)."""
+P = ParamSpec("P")
+
+
+def plain_labels(builder: Callable[P, dict]) -> Callable[P, go.Figure]:
+    """Decorator of the figure builders (dashboard/figures.py): a builder writes its
+    figure as plain dicts ({"data": [trace dicts, each with its "type"], "layout": {…}}),
+    and the decorated function returns the go.Figure built once from them, every label
+    escaped first (plain_spec), the whole figure validated by plotly. A builder that
+    reuses another one composes on that one's dicts, never on its figure, so no label is
+    escaped twice (« &amp;lt; »)."""
 
     @functools.wraps(builder)
-    def build(*args: Any, **kwargs: Any) -> go.Figure:
-        token = _building.set(_building.get() + 1)
-        try:
-            fig = builder(*args, **kwargs)
-        finally:
-            _building.reset(token)
-        return fig if _building.get() else plain_figure(fig)
+    def build(*args: P.args, **kwargs: P.kwargs) -> go.Figure:
+        spec = plain_spec(builder(*args, **kwargs))
+        return go.Figure(data=spec["data"], layout=spec["layout"])
 
+    # What a caller gets (functools.wraps would show the builder's dicts): a figure.
+    build.__signature__ = inspect.signature(builder).replace(  # type: ignore[attr-defined]
+        return_annotation=go.Figure
+    )
     build.plain_labels = True  # type: ignore[attr-defined]  # checked by a test
     return build

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard import figures, palette
+from dashboard import figures, palette, texte
 from dashboard.formatting import NNBSP, code_label
 from dashboard.widgets import AGE_LABELS
 
@@ -94,3 +96,67 @@ def test_titles_are_wrapped_for_phones() -> None:
     wrapped = figures.wrap_title(title)
     assert all(len(line) <= figures.TITLE_WIDTH for line in wrapped.split("<br>"))
     assert wrapped.replace("<br>", " ") == title
+
+
+def test_a_figure_is_built_once_from_its_dicts(monkeypatch) -> None:
+    """Each builder writes its figure as dicts and builds it once (texte.plain_labels):
+    every update of a built figure re-validates all of it, and a figure built step by
+    step cost several times as much (docs/performances.md)."""
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a built figure was updated")
+
+    for method in ("add_trace", "add_traces", "update_layout", "update_traces", "update_xaxes",
+                   "update_yaxes", "add_hline", "add_vline", "add_shape", "add_annotation"):  # fmt: skip
+        monkeypatch.setattr(go.Figure, method, refused)
+    built = []
+    init = go.Figure.__init__
+    monkeypatch.setattr(
+        go.Figure, "__init__", lambda self, *a, **k: built.append(init(self, *a, **k))
+    )
+    months = ("2026-01", "2026-02", "2026-03")
+    monthly = figures.monthly_counts([(m, {"a": 20, "b": 3}) for m in months], {}, LIMIT)
+    lines = pd.DataFrame(
+        {"mois": months * 2, "part": [0.1, 0.2, 0.3] * 2, "groupe": ["social"] * 3 + ["x"] * 3,
+         "provisoire": [False, False, True] * 2}
+    )  # fmt: skip
+    days = lines.rename(columns={"mois": "jour", "groupe": "cohorte"}).assign(jour=[0, 30, 60] * 2)
+    curve = days.rename(columns={"part": "part_contractes"}).assign(cohorte="2026-01")
+    calls = [
+        (figures.distribution, figures.masked_frame({"a": 20, "b": 3}, {}, LIMIT), "x", "T"),
+        (figures.stacked, monthly, "x", "T", True),
+        (figures.lines, lines, "mois", "part", "groupe", "T", "Part", True),
+        (figures.lines, lines, "mois", "part", "groupe", "T", "Part", True, "provisoire"),
+        (figures.cohorte_lines, lines, "mois", "part", "groupe", "provisoire", "T", {}),
+        (figures.contract_curve, curve),
+        (figures.cohorte_curves, days, "T", "Jours"),
+        (figures.funnel, ["a", "b"], [("A", [9, 3], ["9", "< 11"], True)], "T"),
+        (figures.trend_with_target, [(m, 0.5) for m in months], "T", True, 0.8, "Objectif"),
+    ]
+    for build, *args in calls:
+        built.clear()
+        assert isinstance(build(*args), go.Figure)
+        assert len(built) == 1, build.__name__
+
+
+def test_labels_are_escaped_in_the_dicts_before_the_figure_is_built() -> None:
+    """texte.plain_spec escapes every string a builder hands plotly, columns and arrays
+    included, once, and leaves Plotly's own syntax and the builder's dicts alone."""
+    counts = pd.Series([1, 2])
+    spec = {
+        "data": [
+            {"type": "bar", "x": pd.Series(["<b>a</b>", "$x$"]), "y": counts,
+             "customdata": np.array([["<i>", "1"], ["A & B", "2"]], dtype=object),
+             "hovertemplate": "%{x}<br>%{customdata[0]}"}
+        ],
+        "layout": {"title": {"text": "a<br><b>b</b>"}, "xaxis": {"title": {"text": "<a>"}}},
+    }  # fmt: skip
+    plain = texte.plain_spec(spec)
+    trace = plain["data"][0]
+    assert list(trace["x"]) == ["&lt;b&gt;a&lt;/b&gt;", "&#36;x&#36;"]
+    assert trace["customdata"].tolist() == [["&lt;i&gt;", "1"], ["A &amp; B", "2"]]
+    assert trace["y"] is counts  # nothing to escape: handed to plotly as it is
+    assert trace["hovertemplate"] == "%{x}<br>%{customdata[0]}"
+    assert plain["layout"]["title"]["text"] == "a<br>&lt;b&gt;b&lt;/b&gt;"
+    assert plain["layout"]["xaxis"]["title"]["text"] == "&lt;a&gt;"
+    assert list(spec["data"][0]["x"]) == ["<b>a</b>", "$x$"]  # the builder's dicts unchanged
