@@ -1,9 +1,9 @@
 """Figures built once: a page's Plotly figure is built the first time a view asks for it
 and served from memory afterwards, until the next load.
 
-Building a figure costs far more than the queries behind it (plotly validates every
-trace and layout update, then `texte.plain_figure` escapes every label): most of a page
-view went there (docs/performances.md). A figure is a function of its builder's
+Building a figure costs more than the queries behind it (plotly validates the whole
+figure, built once from its dicts, dashboard/figures.py, a few milliseconds each): a
+warm view would pay it for every chart (docs/performances.md). A figure is a function of its builder's
 arguments, so those arguments are its key, hashed by content; the key also names, on
 purpose, what must never be shared between users whatever the arguments look like: the
 département of the view, the masking threshold of the view (an analyst's unmasked
