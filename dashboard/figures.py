@@ -172,7 +172,7 @@ def _cohorte_lines_spec(
     markers: bool = True,
     palette: tuple[str, ...] = CURVES,
 ) -> Spec:
-    """`cohorte_lines`, as a spec (the builders that draw on it add to its dicts)."""
+    """`cohorte_lines`, as its dicts (the builders that draw on it add to its dicts)."""
     data: list[dict] = []
     colours = COLOURS.get(family, {})
     groups = list(dict.fromkeys(frame[color])) if color else [None]
@@ -429,7 +429,7 @@ def _lines_spec(
     share: bool = False,
     provisional: str | None = None,
 ) -> Spec:
-    """`lines`, as a spec (`trend_with_target` adds its target to it)."""
+    """`lines`, as its dicts (`trend_with_target` adds its target to it)."""
     if provisional:
         spec = _cohorte_lines_spec(frame, x, y, color, provisional, title, {x: "", y: ytitle})
     else:
