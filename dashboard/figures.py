@@ -11,9 +11,8 @@ figure at every `add_trace`, `update_layout`, `update_yaxes`, `add_hline` or tra
 assignment: built by such steps, the figures cost five times as much (31 ms a figure
 against 6 ms, over the 900 figures the tests build; a page's first view spent over a
 quarter of its time in plotly, docs/performances.md). A builder that reuses another one
-composes on its dicts (`_lines_spec`, `_cohorte_lines_spec`), so every label is escaped
-once. `finish`, `share_axis`, `french_month_axis` and `format_hover` do the same to a
-`go.Figure` built elsewhere.
+composes on its dicts (`lines.dicts`, `cohorte_lines.dicts`: the undecorated function),
+so every label is escaped once.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard.formatting import (
     code_label,
@@ -80,13 +78,15 @@ def wrap_title(title: str) -> str:
     return "<br>".join(textwrap.wrap(title, TITLE_WIDTH))
 
 
-def _finishing(title: str, xtitle: str | None) -> dict:
-    """The layout fragment `finish` merges (`xtitle`: the x axis's title, the legend
-    goes lower under one)."""
-    text = wrap_title(title)
+def finish(spec: Spec, title: str | None = None) -> Spec:
+    """What every figure shares: French separators (« 1 234 », « 12,3 »), the title
+    wrapped and left-aligned, the legend in a row under the plot (beside it, it eats
+    half a phone screen; lower under an x axis title), hover labels never cut."""
+    layout = spec["layout"]
+    text = wrap_title(title if title is not None else (_title_text(layout) or ""))
     lines = text.count("<br>") + 1 if text else 0
-    below = -0.32 if xtitle else -0.16
-    return {
+    below = -0.32 if _title_text(layout, "xaxis") else -0.16
+    _merge(layout, {
         "separators": ", ",
         "font": FONT,
         "title": {"text": text, "x": 0, "xanchor": "left", "font": {"size": 15}},
@@ -96,28 +96,13 @@ def _finishing(title: str, xtitle: str | None) -> dict:
         "hoverlabel": {"namelength": -1},
         "xaxis": {"automargin": True},
         "yaxis": {"automargin": True},
-    }  # fmt: skip
-
-
-def finish(fig: go.Figure, title: str | None = None) -> go.Figure:
-    """What every figure shares: French separators (« 1 234 », « 12,3 »), the title
-    wrapped and left-aligned, the legend in a row under the plot (beside it, it eats
-    half a phone screen), hover labels never cut."""
-    text = title if title is not None else (fig.layout.title.text or "")
-    fig.update_layout(_finishing(text, fig.layout.xaxis.title.text))  # one validation
-    return fig
-
-
-def _finish(spec: Spec, title: str | None = None) -> Spec:
-    """`finish`, on a spec."""
-    layout = spec["layout"]
-    text = title if title is not None else (_title_text(layout) or "")
-    _merge(layout, _finishing(text, _title_text(layout, "xaxis")))
+    })  # fmt: skip
     return spec
 
 
-def _share_ticks(values) -> dict:
-    """The axis properties of `share_axis`."""
+def share_axis(spec: Spec, values, axis: str = "y") -> Spec:
+    """A share axis scaled to its values: 0–100 % only when a value comes near it (a 1 %
+    share drawn on 0–100 % is flat), ticks in French (« 12 % »)."""
     known = [v for v in values if v is not None and v == v]
     top = max(known, default=1.0)
     end = 1.0 if top > 0.6 else min(1.0, top * 1.15) or 0.01
@@ -125,20 +110,8 @@ def _share_ticks(values) -> dict:
     end = round(min(1.0, math.ceil(end / step - 1e-9) * step), 6)
     ticks = [round(i * step, 6) for i in range(round(end / step) + 1)]
     decimals = 1 if step < 0.01 else 0
-    return {"range": [0, end], "tickvals": ticks,
-            "ticktext": [fmt_share(t, decimals) for t in ticks]}  # fmt: skip
-
-
-def share_axis(fig: go.Figure, values, axis: str = "y") -> go.Figure:
-    """A share axis scaled to its values: 0–100 % only when a value comes near it (a 1 %
-    share drawn on 0–100 % is flat), ticks in French (« 12 % »)."""
-    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**_share_ticks(values))
-    return fig
-
-
-def _share_axis(spec: Spec, values, axis: str = "y") -> Spec:
-    """`share_axis`, on a spec."""
-    _merge(spec["layout"], {f"{axis}axis": _share_ticks(values)})
+    _merge(spec["layout"], {f"{axis}axis": {"range": [0, end], "tickvals": ticks,
+                            "ticktext": [fmt_share(t, decimals) for t in ticks]}})  # fmt: skip
     return spec
 
 
@@ -160,7 +133,8 @@ def hover_x(value) -> str:
     return str(value)
 
 
-def _cohorte_lines_spec(
+@plain_labels
+def cohorte_lines(
     frame: pd.DataFrame,
     x: str,
     y: str,
@@ -172,7 +146,12 @@ def _cohorte_lines_spec(
     markers: bool = True,
     palette: tuple[str, ...] = CURVES,
 ) -> Spec:
-    """`cohorte_lines`, as its dicts (the builders that draw on it add to its dicts)."""
+    """One line per group over cohortes, the provisional values drawn apart: complete
+    cohortes as a solid line with filled markers, provisional ones (boolean column
+    `provisional`) as a dashed segment with hollow markers, and one legend entry
+    « provisoire ». Every page that plots a cohorte series draws it with this; curves
+    over days (Kaplan–Meier) go without markers, the provisional part dashed. A group
+    without a colour of its family takes the palette's colour of its rank."""
     data: list[dict] = []
     colours = COLOURS.get(family, {})
     groups = list(dict.fromkeys(frame[color])) if color else [None]
@@ -216,31 +195,7 @@ def _cohorte_lines_spec(
         )  # fmt: skip
     layout = {"title": {"text": title}, "xaxis": {"title": {"text": labels.get(x, "")}},
               "yaxis": {"title": {"text": labels.get(y, "")}}}  # fmt: skip
-    return _finish(_spec(data, layout))
-
-
-@plain_labels
-def cohorte_lines(
-    frame: pd.DataFrame,
-    x: str,
-    y: str,
-    color: str | None,
-    provisional: str,
-    title: str,
-    labels: dict[str, str],
-    family: str = "parcours",
-    markers: bool = True,
-    palette: tuple[str, ...] = CURVES,
-) -> Spec:
-    """One line per group over cohortes, the provisional values drawn apart: complete
-    cohortes as a solid line with filled markers, provisional ones (boolean column
-    `provisional`) as a dashed segment with hollow markers, and one legend entry
-    « provisoire ». Every page that plots a cohorte series draws it with this; curves
-    over days (Kaplan–Meier) go without markers, the provisional part dashed. A group
-    without a colour of its family takes the palette's colour of its rank."""
-    return _cohorte_lines_spec(
-        frame, x, y, color, provisional, title, labels, family, markers, palette
-    )
+    return finish(_spec(data, layout))
 
 
 PARCOURS_LABELS = {
@@ -255,26 +210,13 @@ PARCOURS_LABELS = {
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def _month_ticks(values) -> dict:
-    """The x axis properties of `french_month_axis` (none without a month)."""
-    months = sorted({v for v in values if isinstance(v, str) and MONTH.match(v)})
-    if not months:
-        return {}
-    return {"tickvals": months, "ticktext": [fmt_month_short(m) for m in months]}
-
-
-def french_month_axis(fig: go.Figure, values) -> go.Figure:
+def french_month_axis(spec: Spec, values) -> Spec:
     """Month axes in French ('oct. 2026'), whatever the browser's locale: plotly.js would
     print its own English month names."""
-    if ticks := _month_ticks(values):
-        fig.update_xaxes(**ticks)
-    return fig
-
-
-def _french_month_axis(spec: Spec, values) -> Spec:
-    """`french_month_axis`, on a spec."""
-    if ticks := _month_ticks(values):
-        _merge(spec["layout"], {"xaxis": ticks})
+    months = sorted({v for v in values if isinstance(v, str) and MONTH.match(v)})
+    if months:
+        _merge(spec["layout"], {"xaxis": {"tickvals": months,
+                                          "ticktext": [fmt_month_short(m) for m in months]}})  # fmt: skip
     return spec
 
 
@@ -335,7 +277,7 @@ def distribution(frame: pd.DataFrame, family: str, title: str) -> Spec:
         bar.update(x=labels, y=frame["effectif"].to_numpy(),
                    hovertemplate="%{x} : %{customdata} personnes<extra></extra>")  # fmt: skip
         layout = {"yaxis": {"title": {"text": "Personnes"}, "tickformat": ",d"}}
-    return _finish(_spec([bar], layout), title)
+    return finish(_spec([bar], layout), title)
 
 
 def monthly_counts(
@@ -399,11 +341,11 @@ def stacked(frame: pd.DataFrame, family: str, title: str, as_share: bool) -> Spe
         )  # fmt: skip
     spec = _spec(data, {"barmode": "stack"})
     if as_share:
-        _share_axis(spec, [1.0])
+        share_axis(spec, [1.0])
         _merge(spec["layout"], {"yaxis": {"title": {"text": "Part"}}})
     else:
         _merge(spec["layout"], {"yaxis": {"title": {"text": "Personnes"}, "tickformat": ",d"}})
-    return _french_month_axis(_finish(spec, title), frame["mois"])
+    return french_month_axis(finish(spec, title), frame["mois"])
 
 
 class LineChart(NamedTuple):
@@ -419,7 +361,8 @@ class LineChart(NamedTuple):
     provisional: str | None = None
 
 
-def _lines_spec(
+@plain_labels
+def lines(
     frame: pd.DataFrame,
     x: str,
     y: str,
@@ -429,9 +372,10 @@ def _lines_spec(
     share: bool = False,
     provisional: str | None = None,
 ) -> Spec:
-    """`lines`, as its dicts (`trend_with_target` adds its target to it)."""
+    """One line per group over months (or cohortes); with `provisional` (a boolean column)
+    the values of cohortes whose window is still open are drawn apart."""
     if provisional:
-        spec = _cohorte_lines_spec(frame, x, y, color, provisional, title, {x: "", y: ytitle})
+        spec = cohorte_lines.dicts(frame, x, y, color, provisional, title, {x: "", y: ytitle})
     else:
         data = []
         colours = COLOURS.get("parcours", {})
@@ -446,28 +390,12 @@ def _lines_spec(
                  "line": {"color": tint}, "marker": {"color": tint}}
             )  # fmt: skip
         spec = _spec(data, {"xaxis": {"title": {"text": ""}}, "yaxis": {"title": {"text": ytitle}}})
-    _format_hover(spec, share)
+    format_hover(spec, share)
     if share:
-        _share_axis(spec, frame[y])
+        share_axis(spec, frame[y])
     elif frame[y].dropna().map(lambda v: float(v).is_integer()).all():
         _merge(spec["layout"], {"yaxis": {"tickformat": ",d"}})
-    return _french_month_axis(_finish(spec, title), frame[x])
-
-
-@plain_labels
-def lines(
-    frame: pd.DataFrame,
-    x: str,
-    y: str,
-    color: str | None,
-    title: str,
-    ytitle: str,
-    share: bool = False,
-    provisional: str | None = None,
-) -> Spec:
-    """One line per group over months (or cohortes); with `provisional` (a boolean column)
-    the values of cohortes whose window is still open are drawn apart."""
-    return _lines_spec(frame, x, y, color, title, ytitle, share, provisional)
+    return french_month_axis(finish(spec, title), frame[x])
 
 
 HOVER = "%{fullData.name}<br>%{customdata[0]} : %{customdata[1]}<extra></extra>"
@@ -480,26 +408,14 @@ def _texts(rows: list[tuple[str, ...]]) -> np.ndarray:
     return np.array(rows, dtype=object)
 
 
-def _hover(hoverinfo, x, y, share: bool, unit: str) -> dict:
-    """The hover properties `format_hover` gives a trace (none to one it skips)."""
-    if hoverinfo == "skip" or x is None or y is None:
-        return {}
-    texts = [(hover_x(a), hover_value(b, share) + unit) for a, b in zip(x, y, strict=True)]
-    return {"customdata": _texts(texts), "hovertemplate": HOVER}
-
-
-def format_hover(fig: go.Figure, share: bool, unit: str = "") -> go.Figure:
+def format_hover(spec: Spec, share: bool, unit: str = "") -> Spec:
     """Hover labels in French for every line trace: « octobre 2026 : 12,3 % »."""
-    for trace in fig.data:
-        if hover := _hover(trace.hoverinfo, trace.x, trace.y, share, unit):
-            trace.update(hover)
-    return fig
-
-
-def _format_hover(spec: Spec, share: bool, unit: str = "") -> Spec:
-    """`format_hover`, on a spec."""
     for trace in spec["data"]:
-        trace.update(_hover(trace.get("hoverinfo"), trace.get("x"), trace.get("y"), share, unit))
+        x, y = trace.get("x"), trace.get("y")
+        if trace.get("hoverinfo") == "skip" or x is None or y is None:
+            continue
+        texts = [(hover_x(a), hover_value(b, share) + unit) for a, b in zip(x, y, strict=True)]
+        trace.update(customdata=_texts(texts), hovertemplate=HOVER)
     return spec
 
 
@@ -574,7 +490,7 @@ def contract_curve(curve: pd.DataFrame) -> Spec:
     """Kaplan–Meier curves of time to contract, one per orientation cohorte (`contrat_courbe`
     rows already restricted to the cohortes that may be shown), the days beyond the
     follow-up of the least followed person dashed (« provisoire »)."""
-    spec = _cohorte_lines_spec(
+    spec = cohorte_lines.dicts(
         curve.assign(cohorte=curve["cohorte"].map(fmt_month)),
         "jour",
         "part_contractes",
@@ -586,8 +502,8 @@ def contract_curve(curve: pd.DataFrame) -> Spec:
         markers=False,
     )
     _vline(spec, 30, {"dash": "dot"}, "30 jours (délai réglementaire)")
-    _in_days(_format_hover(spec, share=True))
-    return _share_axis(spec, curve["part_contractes"])
+    _in_days(format_hover(spec, share=True))
+    return share_axis(spec, curve["part_contractes"])
 
 
 def curve_cohortes(curve: pd.DataFrame, cohortes: list[str], limit: int) -> pd.DataFrame:
@@ -625,20 +541,20 @@ def funnel(
             cohortes, COHORTE_COLOURS, strict=False
         )
     ]
-    return _finish(_spec(data), title)
+    return finish(_spec(data), title)
 
 
 @plain_labels
 def cohorte_curves(points: pd.DataFrame, title: str, xtitle: str) -> Spec:
     """Kaplan–Meier curves of the two compared cohortes (a share over days), in the
     cohortes' own colours, the provisional days dashed."""
-    spec = _cohorte_lines_spec(
+    spec = cohorte_lines.dicts(
         points, "jour", "part", "cohorte", "provisoire", title,
         {"jour": xtitle, "part": "Part"}, family="cohorte", markers=False,
         palette=COHORTE_COLOURS,
     )  # fmt: skip
-    _in_days(_format_hover(spec, share=True))
-    return _share_axis(spec, points["part"])
+    _in_days(format_hover(spec, share=True))
+    return share_axis(spec, points["part"])
 
 
 TARGET_COLOUR = OKABE_ITO[5]  # the target's dashed line, apart from the trend's
@@ -656,7 +572,7 @@ def trend_with_target(
     reference line (`target_label`: « Objectif : ≥ 80 % »); unpublished points are gaps."""
     frame = pd.DataFrame(points, columns=["mois", "valeur"])
     frame["valeur"] = pd.to_numeric(frame["valeur"], errors="coerce")
-    spec = _lines_spec(frame, "mois", "valeur", None, title, "", share)
+    spec = lines.dicts(frame, "mois", "valeur", None, title, "", share)
     if target is not None:
         _hline(
             spec,

@@ -7,7 +7,7 @@ libellé, commune name) is text on every surface, never markup. One rule, writte
   to every string of a figure's dicts before the figure is built from them (trace names,
   category values, texts, hover data, tick texts, titles, legend, annotations), which is
   how `dashboard/figures.py` builds every figure (`plain_labels`), for the pages and the
-  committee PDF alike; `plain_figure` does the same to a figure already built.
+  committee PDF alike.
 - Streamlit reads Markdown (links, images, autolinks, `:red[…]` directives, `$…$`) in
   st.markdown, st.caption, st.write and widget labels: `for_markdown` backslash-escapes
   every ASCII punctuation character (CommonMark lets any of them be escaped), so no
@@ -86,7 +86,7 @@ def _marked(value: Any) -> bool:
 
 def _escaped(props: dict) -> dict:
     """The properties of a trace or layout that need escaping, escaped (the others are
-    left alone: re-validating a whole figure costs tens of milliseconds)."""
+    passed on as they are: `plain_spec`)."""
     return {k: _plain(v) for k, v in props.items() if k not in _SYNTAX and _marked(v)}
 
 
@@ -98,29 +98,10 @@ def _plain_title(text: str) -> str:
     return "<br>".join(for_plotly(piece) for piece in text.split("<br>"))
 
 
-def plain_figure(fig: go.Figure) -> go.Figure:
-    """The figure, with every label escaped for Plotly (for_plotly), in place: what it
-    shows is text, whatever the file said. For a figure built by other means than
-    dashboard/figures.py's: a figure written as dicts is escaped before it is built
-    (plain_spec), which spares plotly a second validation."""
-    for trace in fig.data:
-        if changed := _escaped(trace.to_plotly_json()):
-            trace.update(changed)
-    layout = fig.layout.to_plotly_json()
-    title = layout.pop("title", None)
-    if changed := _escaped(layout):
-        fig.layout.update(changed)
-    text = title.get("text") if isinstance(title, dict) else None
-    if isinstance(text, str) and (plain := _plain_title(text)) != text:
-        fig.layout.title.text = plain
-    return fig
-
-
 def plain_spec(spec: dict) -> dict:
     """A figure's dicts ({"data": [trace dicts], "layout": {…}}) with every label escaped
-    for Plotly (for_plotly), as plain_figure escapes a built figure, before the figure is
-    built from them: escaping dicts costs microseconds, updating a built figure
-    re-validates it. A property with nothing to escape is passed on as it is (a column
+    for Plotly (for_plotly), before the figure is built from them: escaping dicts costs
+    microseconds, updating a built figure re-validates it. A property with nothing to escape is passed on as it is (a column
     stays a column: plotly encodes it as it would have); the dicts given are unchanged."""
     data = [{**trace, **_escaped(trace)} for trace in spec.get("data", ())]
     layout = dict(spec.get("layout") or {})
@@ -144,8 +125,8 @@ def plain_labels(builder: Callable[P, dict]) -> Callable[P, go.Figure]:
     figure as plain dicts ({"data": [trace dicts, each with its "type"], "layout": {…}}),
     and the decorated function returns the go.Figure built once from them, every label
     escaped first (plain_spec), the whole figure validated by plotly. A builder that
-    reuses another one composes on that one's dicts, never on its figure, so no label is
-    escaped twice (« &amp;lt; »)."""
+    reuses another one composes on that one's dicts (`<builder>.dicts`, the undecorated
+    function), never on its figure, so no label is escaped twice (« &amp;lt; »)."""
 
     @functools.wraps(builder)
     def build(*args: P.args, **kwargs: P.kwargs) -> go.Figure:
@@ -156,5 +137,6 @@ def plain_labels(builder: Callable[P, dict]) -> Callable[P, go.Figure]:
     build.__signature__ = inspect.signature(builder).replace(  # type: ignore[attr-defined]
         return_annotation=go.Figure
     )
+    build.dicts = builder  # type: ignore[attr-defined]  # its dicts, for a builder reusing it
     build.plain_labels = True  # type: ignore[attr-defined]  # checked by a test
     return build

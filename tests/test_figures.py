@@ -49,7 +49,7 @@ def test_age_groups_keep_their_order() -> None:
 
 @given(st.floats(min_value=0.001, max_value=1.0))
 def test_share_axis_is_scaled_to_the_values(top: float) -> None:
-    fig = figures.share_axis(figures.go.Figure(), [0.0, top])
+    fig = go.Figure(**figures.share_axis({"data": [], "layout": {}}, [0.0, top]))
     low, high = fig.layout.yaxis.range
     assert low == 0 and top <= high + 1e-9 <= 1.0 + 1e-9
     if top < 0.5:
