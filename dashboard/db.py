@@ -226,7 +226,7 @@ def _family(
 ):
     if month is not None and name in indicators.PERIOD_FAMILIES:
         span = _span(path, gen, name, departement, communes)
-        if month in span:  # a copy: Streamlit hands a value it just computed to its caller
+        if month in span:  # a copy: the memo hands the value it just computed to its caller
             return copied(span[month])
     function = getattr(indicators, name)
     con = _pool(path).cursor()

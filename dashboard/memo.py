@@ -91,7 +91,7 @@ class Memo(Generic[T]):
             finally:
                 with self._lock:
                     self._computing.pop(key, None)
-        return pickle.loads(stored) if self.copy else value
+        return value  # a copying memo keeps bytes: the value computed is this caller's own
 
     def clear(self) -> None:
         with self._lock:
