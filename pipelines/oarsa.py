@@ -7,18 +7,24 @@ column). This module binds the year and the population rule, says what is missin
 CAF/MSA flux for the year, no contract dates, organismes not classified) and shapes the
 rows into the JSON contract that the page, the xlsx, the PDF annex and the command line
 all read: one computation, four surfaces (docs/oarsa.md).
+
+Each SQL file writes the 31/12 of the year as an expression (`make_date($annee, 12,
+31)`), never as a CTE read through a scalar subquery: DuckDB planned each such subquery,
+once per macro that received it, as one more join, and searching the order of those
+joins took 60 % of a table's time (docs/performances.md).
 """
 
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
 import duckdb
 
-from pipelines import indicateurs_doc, indicators
+from pipelines import indicateurs_doc, indicators, warehouse
 from pipelines.errors import UsageError
 from pipelines.nomenclatures import nomenclature
 
@@ -247,6 +253,21 @@ def _run(con, cle: str, departement: str, annee: int, regle: str) -> list[dict]:
     return indicators.run(con, f"oarsa_{cle}", params)
 
 
+def _tables(con, departement: str, annee: int, regle: str) -> dict[str, list[dict]]:
+    """The six tables' rows, two queries at a time on cursors of the same reader
+    (`warehouse.sibling`): each query spends much of its time planning, on one core, so
+    the page, the PDF annex and the command wait half as long. The reader's committed
+    data only: the callers read the warehouse, they never write to it."""
+
+    cursors = [warehouse.sibling(con) for _ in TABLES]  # here: `con` takes one call at a time
+
+    def one(cle: str, cursor) -> list[dict]:
+        return _run(cursor, cle, departement, annee, regle)
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="oarsa") as pool:
+        return dict(zip(TABLES, pool.map(one, TABLES, cursors), strict=True))
+
+
 def compute(
     con: duckdb.DuckDBPyConnection, departement: str, annee: int, regle: str | None = None
 ) -> dict:
@@ -272,7 +293,7 @@ def compute(
             t: None for t in TABLES
         }
     layout = questionnaire()
-    rows = {cle: _run(con, cle, departement, annee, regle) for cle in TABLES}
+    rows = _tables(con, departement, annee, regle)
     non_classes = [
         {"organisme": r["modalite"], "personnes": int(r["n"])}
         for r in rows["t1"]

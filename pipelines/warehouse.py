@@ -266,6 +266,17 @@ def open_reader(db_path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def sibling(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Another cursor on `con`'s database, reading the same catalog (a cursor does not
+    inherit its parent's `USE`), for a query run beside `con`'s on another thread. It
+    sees what is committed, not a transaction `con` has open: for readers."""
+    catalog = con.execute("SELECT current_database()").fetchone()[0]
+    cursor = con.cursor()
+    quoted = '"' + catalog.replace('"', '""') + '"'
+    cursor.execute(f"USE {quoted}")
+    return cursor
+
+
 @dataclass
 class _Opened:
     identity: tuple[int, int, int]

@@ -12,6 +12,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from pipelines import indicators, loader, warehouse
 from pipelines.cli import main
@@ -363,3 +364,26 @@ def test_a_file_of_a_lot_leaves_nothing_of_itself_when_its_write_is_undone(
     assert len(rows) == loaded.rows_loaded + outcomes[1].rows_loaded  # none of the file sent again
     journal = table_rows(settings, "load_journal")
     assert sorted(r[11] for r in journal) == ["loaded", "loaded"]
+
+
+def test_a_sibling_cursor_reads_the_same_catalog_beside_its_parent(tmp_path) -> None:
+    """`warehouse.sibling`: the OARSA tables run two at a time on such cursors. A bare
+    `cursor()` would read the in-memory catalog, where the warehouse's tables are not."""
+    db = tmp_path / "w.duckdb"
+    con = warehouse.connect(str(db))
+    warehouse.migrate(con)
+    con.execute("INSERT INTO nomenclature VALUES ('essai', 'x', 'un essai', 'essai', NULL)")
+    con.close()
+    reader = warehouse.open_reader(db)
+    sibling = warehouse.sibling(reader)
+    query = "SELECT libelle FROM nomenclature WHERE nom = 'essai'"
+    assert sibling.execute(query).fetchall() == [("un essai",)]
+    assert sibling.execute("SELECT current_database()").fetchone() == ("wh",)
+    with pytest.raises(duckdb.CatalogException):  # what a bare cursor would do
+        reader.cursor().execute(query)
+    quoted = duckdb.connect()
+    quoted.execute("""ATTACH ':memory:' AS "un ""nom"" " """)
+    quoted.execute("""USE "un ""nom"" " """)
+    assert warehouse.sibling(quoted).execute("SELECT current_database()").fetchone() == (
+        'un "nom" ',
+    )

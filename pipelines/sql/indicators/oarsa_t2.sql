@@ -5,21 +5,23 @@
 -- DREES category. Webrsa counts every person oriented to France Travail as registered:
 -- here `orientes_ft` (all of them) and `ft_inscrits` (the registered) are both given.
 -- Rows (dimension, modalite, colonne, n) as oarsa_t1.
-WITH fin AS (SELECT make_date(CAST($annee AS INTEGER), 12, 31) AS d),
-p AS (
-    SELECT * FROM oarsa_orientation($departement, $communes, (SELECT d FROM fin), $regle)
+WITH p AS (
+    SELECT * FROM oarsa_orientation($departement, $communes,
+                                    make_date(CAST($annee AS INTEGER), 12, 31), $regle)
     WHERE date_orientation IS NOT NULL
 ),
 pecgm AS (
-    SELECT person_key, pe_key FROM pecgm_stock, fin
-    WHERE departement = $departement AND mois = date_trunc('month', fin.d)
+    SELECT person_key, pe_key FROM pecgm_stock
+    WHERE departement = $departement AND mois = make_date(CAST($annee AS INTEGER), 12, 1)
 ),
 api AS (
-    SELECT person_key FROM ft_derniere_collecte($departement, (SELECT d FROM fin))
+    SELECT person_key FROM ft_derniere_collecte($departement,
+                                                make_date(CAST($annee AS INTEGER), 12, 31))
     WHERE statut_de = 'Inscrit'
 ),
 contrat AS (
-    SELECT person_key FROM oarsa_contrat($departement, $communes, (SELECT d FROM fin), $regle)
+    SELECT person_key FROM oarsa_contrat($departement, $communes,
+                                         make_date(CAST($annee AS INTEGER), 12, 31), $regle)
 ),
 marques AS (
     SELECT p.*,

@@ -3,11 +3,12 @@
 -- before 31/12, end on or after it), by the duration written in the contract: from its
 -- start to its end, end day included (< 6 months, 6 months to < 1 year, 1 year or more).
 -- Rows (dimension, modalite, colonne, n) as oarsa_t1; colonne 'contrats' = all of them.
-WITH fin AS (SELECT make_date(CAST($annee AS INTEGER), 12, 31) AS d),
-p AS (
+WITH p AS (
     SELECT o.*, c.date_debut_contrat AS debut, c.date_fin_contrat + 1 AS apres_fin
-    FROM oarsa_orientation($departement, $communes, (SELECT d FROM fin), $regle) o
-    JOIN oarsa_contrat($departement, $communes, (SELECT d FROM fin), $regle) c USING (person_key)
+    FROM oarsa_orientation($departement, $communes,
+                           make_date(CAST($annee AS INTEGER), 12, 31), $regle) o
+    JOIN oarsa_contrat($departement, $communes,
+                       make_date(CAST($annee AS INTEGER), 12, 31), $regle) c USING (person_key)
     WHERE o.date_orientation IS NOT NULL AND o.categorie <> 'france_travail'
 ),
 lignes AS (

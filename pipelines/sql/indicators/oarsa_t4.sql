@@ -4,11 +4,12 @@
 -- least once. A code outside the nomenclature is not counted.
 -- Rows (dimension, modalite, colonne, n) as oarsa_t1; colonne 'contrats' = all of them,
 -- the others are action codes.
-WITH fin AS (SELECT make_date(CAST($annee AS INTEGER), 12, 31) AS d),
-p AS (
+WITH p AS (
     SELECT o.*, list_distinct(coalesce(c.actions_contrat, [])) AS actions
-    FROM oarsa_orientation($departement, $communes, (SELECT d FROM fin), $regle) o
-    JOIN oarsa_contrat($departement, $communes, (SELECT d FROM fin), $regle) c USING (person_key)
+    FROM oarsa_orientation($departement, $communes,
+                           make_date(CAST($annee AS INTEGER), 12, 31), $regle) o
+    JOIN oarsa_contrat($departement, $communes,
+                       make_date(CAST($annee AS INTEGER), 12, 31), $regle) c USING (person_key)
     WHERE o.date_orientation IS NOT NULL AND o.categorie <> 'france_travail'
 ),
 codes AS (SELECT list(code) AS l FROM nomenclature WHERE nom = 'action_cer'),

@@ -7,9 +7,9 @@
 -- primo-orientation -> signature (webrsa: orientation proposal -> contract start).
 -- Rows (dimension, modalite, colonne, n, moyenne): moyenne (days, one decimal) on the
 -- 'delai_*' rows only, n being the persons it averages.
-WITH fin AS (SELECT make_date(CAST($annee AS INTEGER), 12, 31) AS d),
-entrants AS (
-    SELECT * FROM oarsa_sdd($departement, $communes, (SELECT d FROM fin), $regle)
+WITH entrants AS (
+    SELECT * FROM oarsa_sdd($departement, $communes,
+                            make_date(CAST($annee AS INTEGER), 12, 31), $regle)
     WHERE year(entree) = CAST($annee AS INTEGER)
 ),
 primo AS (
@@ -17,7 +17,8 @@ primo AS (
            arg_min(d.date_orientation, d.date_orientation) AS date_primo,
            arg_min(d.categorie, d.date_orientation) AS categorie
     FROM entrants e
-    JOIN oarsa_decisions($departement, $communes, (SELECT d FROM fin), $regle) d
+    JOIN oarsa_decisions($departement, $communes,
+                         make_date(CAST($annee AS INTEGER), 12, 31), $regle) d
       ON d.person_key = e.person_key AND d.date_orientation >= e.entree
     GROUP BY e.person_key
 ),
@@ -34,7 +35,7 @@ cer AS (
     SELECT pr.person_key, min(s.signature) AS signature
     FROM primo pr JOIN entrant_cles k USING (person_key) JOIN signatures s ON s.cle = k.cle
     WHERE pr.categorie <> 'france_travail' AND s.signature >= pr.date_primo
-      AND s.signature <= (SELECT d FROM fin)
+      AND s.signature <= make_date(CAST($annee AS INTEGER), 12, 31)
     GROUP BY pr.person_key
 ),
 personnes AS (

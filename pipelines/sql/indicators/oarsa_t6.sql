@@ -4,9 +4,9 @@
 -- decision with a side (of any date). Each person once, by the direction of their last crossing of
 -- the year. A decision to an organisme not classified has no side and crosses nothing.
 -- Rows (dimension, modalite, colonne, n) as oarsa_t1.
-WITH fin AS (SELECT make_date(CAST($annee AS INTEGER), 12, 31) AS d),
-p AS (
-    SELECT * FROM oarsa_orientation($departement, $communes, (SELECT d FROM fin), $regle)
+WITH p AS (
+    SELECT * FROM oarsa_orientation($departement, $communes,
+                                    make_date(CAST($annee AS INTEGER), 12, 31), $regle)
     WHERE date_orientation IS NOT NULL
 ),
 suite AS (
@@ -14,7 +14,8 @@ suite AS (
            last_value(cote IGNORE NULLS) OVER (
                PARTITION BY person_key ORDER BY date_orientation
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS cote_avant
-    FROM oarsa_decisions($departement, $communes, (SELECT d FROM fin), $regle)
+    FROM oarsa_decisions($departement, $communes,
+                         make_date(CAST($annee AS INTEGER), 12, 31), $regle)
 ),
 derniere AS (
     SELECT person_key, arg_max(cote_avant || '_vers_' || cote, date_orientation) AS sens
