@@ -512,3 +512,52 @@ def test_captions_are_printed_in_words(keys):
     assert "`" not in printed
     assert not any(re.search(rf"\b{k}\b", printed) for k in glossary.entries() if "_" in k)
     assert glossary.definition(keys[0]).split(" ")[1] in printed  # the definition is kept
+
+
+# --- plotly.js inlined: the basic bundle when it draws every chart -----------------------
+
+
+def test_the_vendored_basic_bundle_is_the_published_one_of_plotlys_version() -> None:
+    """The bundle kept in dashboard/templates/vendor is the npm package's file, unchanged
+    (its checksum), and of the plotly.js version plotly.py writes its figures for: after a
+    plotly upgrade this fails until the bundle is refreshed (docs/performances.md), rather
+    than every report quietly falling back to the full bundle."""
+    import hashlib
+
+    import plotly.offline
+
+    manifest = comite.basic_bundle()
+    data = (comite.VENDOR / manifest["fichier"]).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == manifest["sha256"]
+    assert f"plotly.js (basic - minified) v{manifest['version']}" in data[:200].decode()
+    assert manifest["version"] == plotly.offline.get_plotlyjs_version(), (
+        f"plotly.js {plotly.offline.get_plotlyjs_version()} : mettez à jour "
+        f"{comite.VENDOR / manifest['fichier']} et son manifeste"
+    )
+
+
+def test_the_report_inlines_the_basic_bundle_only_when_it_draws_every_trace(
+    monkeypatch,
+) -> None:
+    import plotly.offline
+
+    basic = comite.plotly_js({"bar", "scatter"})
+    assert basic.startswith("/**\n* plotly.js (basic - minified)")
+    assert len(basic) < len(plotly.offline.get_plotlyjs()) / 3
+    full = plotly.offline.get_plotlyjs()
+    assert comite.plotly_js({"bar", "heatmap"}) == full  # a trace the basic bundle lacks
+    monkeypatch.setattr(plotly.offline, "get_plotlyjs_version", lambda: "9.9.9")
+    assert comite.plotly_js({"bar"}) == full  # figures written for another plotly.js
+
+
+def test_the_demo_report_draws_with_the_basic_bundle(comite_demo) -> None:
+    """Every chart of the demo report is of a type the basic bundle draws, so that the
+    report the committee prints is the fast one (the PDF itself, drawn with it, is
+    checked by the tests above: each waits for every chart to be drawn)."""
+    generated, _ = comite_demo
+    rapport, printed = generated.rapport, generated.printed
+    types = {t.type for c in rapport.charts for t in c.figure.data}
+    assert types <= set(comite.basic_bundle()["traces"]), types
+    html = comite.render_html(rapport)
+    assert "plotly.js (basic - minified)" in html
+    assert printed.charts == len(rapport.charts)
