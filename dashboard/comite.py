@@ -739,10 +739,10 @@ def _print_template() -> dict:
 
 
 def _axes(layout: dict, letter: str) -> list[dict]:
-    """The figure's x or y axes (`xaxis`, `xaxis2`, ...), the first one created when it
-    has none, as plotly.py's `update_xaxes` / `update_yaxes` find them."""
-    names = sorted(k for k in layout if re.fullmatch(rf"{letter}axis\d*", k)) or [f"{letter}axis"]
-    return [layout.setdefault(name, {}) for name in names]
+    """The figure's x or y axes (`xaxis`, `xaxis2`, ...), the first one always (created
+    when the layout has none), as plotly.py's `update_xaxes` / `update_yaxes` find them."""
+    names = {f"{letter}axis", *(k for k in layout if re.fullmatch(rf"{letter}axis\d+", k))}
+    return [layout.setdefault(name, {}) for name in sorted(names)]
 
 
 def _figure_json(figure: go.Figure) -> str:
@@ -773,12 +773,13 @@ def _figure_json(figure: go.Figure) -> str:
     layout["template"] = _print_template()
     for axis in _axes(layout, "y"):
         axis["ticklabelstandoff"] = 4  # « 0 % » clear of the x axis's « 0 »
+    # « nov. 2025 » on two lines, upright: rotated, they ran into the legend. Month
+    # labels only: numbers (kept by plotly as typed arrays, dicts here) have no space.
     months = layout.get("xaxis", {}).get("ticktext")
-    if months is not None and len(
-        months
-    ):  # « nov. 2025 » on two lines, upright: rotated, they ran into the legend
+    if isinstance(months, list | tuple) and months:
+        wrapped = [t.replace(" ", "<br>", 1) if isinstance(t, str) else t for t in months]
         for axis in _axes(layout, "x"):
-            axis.update(ticktext=[t.replace(" ", "<br>", 1) for t in months], tickangle=0)
+            axis.update(ticktext=wrapped, tickangle=0)
     return plotly.io.to_json(spec, validate=False)
 
 

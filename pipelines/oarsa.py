@@ -264,15 +264,29 @@ def _tables(con, departement: str, annee: int, regle: str) -> dict[str, list[dic
     def one(cle: str, cursor) -> list[dict]:
         return _run(cursor, cle, departement, annee, regle)
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="oarsa") as pool:
-        return dict(zip(TABLES, pool.map(one, TABLES, cursors), strict=True))
+    try:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="oarsa") as pool:
+            futures = [pool.submit(one, cle, c) for cle, c in zip(TABLES, cursors, strict=True)]
+            try:
+                return {cle: f.result() for cle, f in zip(TABLES, futures, strict=True)}
+            except BaseException:  # an error, or Ctrl-C: the other query stops too
+                for future in futures:
+                    future.cancel()
+                for cursor in cursors:
+                    cursor.interrupt()
+                raise
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def compute(
     con: duckdb.DuckDBPyConnection, departement: str, annee: int, regle: str | None = None
 ) -> dict:
     """The return of a département for a year, as the JSON contract (exact counts: it goes
-    to the statistics service; committee surfaces mask it, see `masquer`).
+    to the statistics service; committee surfaces mask it, see `masquer`). `con` is a
+    reader: the tables are read beside it on cursors that see committed data only
+    (`_tables`), never a transaction it has open.
 
     Without a CAF/MSA flux of December the tables are null and `disponible` is false:
     never zeros for a population that is not known."""

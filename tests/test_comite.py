@@ -529,6 +529,7 @@ def test_the_vendored_basic_bundle_is_the_published_one_of_plotlys_version() -> 
     manifest = comite.basic_bundle()
     data = (comite.VENDOR / manifest["fichier"]).read_bytes()
     assert hashlib.sha256(data).hexdigest() == manifest["sha256"]
+    assert f"-{manifest['version']}.tgz" in manifest["archive"]
     assert f"plotly.js (basic - minified) v{manifest['version']}" in data[:200].decode()
     assert manifest["version"] == plotly.offline.get_plotlyjs_version(), (
         f"plotly.js {plotly.offline.get_plotlyjs_version()} : mettez à jour "
@@ -552,12 +553,40 @@ def test_the_report_inlines_the_basic_bundle_only_when_it_draws_every_trace(
 
 def test_the_demo_report_draws_with_the_basic_bundle(comite_demo) -> None:
     """Every chart of the demo report is of a type the basic bundle draws, so that the
-    report the committee prints is the fast one (the PDF itself, drawn with it, is
-    checked by the tests above: each waits for every chart to be drawn)."""
+    report the committee prints is the fast one."""
     generated, _ = comite_demo
-    rapport, printed = generated.rapport, generated.printed
-    types = {t.type for c in rapport.charts for t in c.figure.data}
+    types = {t.type for c in generated.rapport.charts for t in c.figure.data}
     assert types <= set(comite.basic_bundle()["traces"]), types
-    html = comite.render_html(rapport)
-    assert "plotly.js (basic - minified)" in html
-    assert printed.charts == len(rapport.charts)
+    assert "plotly.js (basic - minified)" in comite.render_html(generated.rapport)
+
+
+def test_a_printed_figure_is_a4_white_with_its_axes_set_as_plotly_would() -> None:
+    """`_figure_json` writes on the figure's dicts what `update_layout`, `update_yaxes`
+    and `update_xaxes` did: every y axis, the first one included when only a second is
+    written, gets its label standoff; month labels go on two lines on every x axis;
+    numeric tick labels are left alone; the template is plotly_white, whole."""
+    import plotly.graph_objects as go
+
+    twin = go.Figure(
+        [go.Scatter(x=[1, 2], y=[3, 4], name="a"), go.Bar(x=[1, 2], y=[5, 6], name="b")],
+        layout={
+            "yaxis2": {"overlaying": "y"},
+            "xaxis": {"ticktext": ["nov. 2025", "déc. 2025"], "tickvals": [1, 2]},
+            "xaxis2": {"anchor": "y2"},
+            "title": {"text": "Un<br>titre"},
+        },
+    )
+    printed = json.loads(comite._figure_json(twin))["layout"]
+    assert printed["yaxis"]["ticklabelstandoff"] == printed["yaxis2"]["ticklabelstandoff"] == 4
+    assert printed["xaxis"]["ticktext"] == ["nov.<br>2025", "déc.<br>2025"]
+    assert printed["xaxis2"]["ticktext"] == printed["xaxis"]["ticktext"]
+    assert printed["xaxis2"]["tickangle"] == 0 and printed["yaxis2"]["overlaying"] == "y"
+    assert printed["title"]["text"] == "Un titre" and printed["margin"]["t"] == 40
+    assert printed["margin"]["b"] == comite.LEGEND_BAND  # two named traces: a legend
+    white = json.loads(go.Figure(layout={"template": "plotly_white"}).to_json())
+    assert printed["template"] == white["layout"]["template"]
+    numbers = go.Figure(go.Bar(x=[1, 2], y=[1, 2]), layout={"xaxis": {"ticktext": [10, 20]}})
+    alone = json.loads(comite._figure_json(numbers))["layout"]
+    assert alone["xaxis"]["ticktext"] == [10, 20]
+    assert alone["margin"]["b"] == 50 and alone["margin"]["t"] == 15  # no legend, no title
+    assert alone["width"] == comite.FIGURE_WIDTH and alone["height"] == comite.FIGURE_HEIGHT

@@ -232,3 +232,35 @@ def test_oarsa_pdf_prints_the_six_tables_exact(warehouse_with_flux, tmp_path, ca
     for tableau in oarsa.questionnaire().values():
         assert " ".join(tableau.titre.split()[:6]) in folded
     assert "Chiffres exacts" in folded and "non disponible" in folded
+
+
+def test_the_tables_read_beside_the_reader_and_an_error_stops_them_all(
+    warehouse_with_flux, monkeypatch
+) -> None:
+    """The six tables run two at a time on cursors of the caller's reader: each gets its
+    own, the result is the sequential one, and a table's error reaches the caller with
+    every cursor closed (none left running a query)."""
+    con = warehouse.open_reader(warehouse_with_flux)
+    regle = oarsa.regle_par_defaut()
+    sequential = {cle: oarsa._run(con, cle, "2A", 2025, regle) for cle in oarsa.TABLES}
+    used: list[duckdb.DuckDBPyConnection] = []
+    run = oarsa._run
+
+    def recorded(cursor, cle, *args):
+        used.append(cursor)
+        if cle == "t4" and fail:
+            raise duckdb.InterruptException("essai")
+        return run(cursor, cle, *args)
+
+    monkeypatch.setattr(oarsa, "_run", recorded)
+    fail = False
+    assert oarsa._tables(con, "2A", 2025, regle) == sequential
+    assert len({id(c) for c in used}) == len(oarsa.TABLES) and con not in used
+    used.clear()
+    fail = True
+    with pytest.raises(duckdb.InterruptException):
+        oarsa._tables(con, "2A", 2025, regle)
+    for cursor in used:
+        with pytest.raises(duckdb.ConnectionException):
+            cursor.execute("SELECT 1")
+    assert con.execute("SELECT count(*) FROM caf_beneficiaire").fetchone()[0] > 0
