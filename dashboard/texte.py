@@ -101,8 +101,9 @@ def _plain_title(text: str) -> str:
 def plain_spec(spec: dict) -> dict:
     """A figure's dicts ({"data": [trace dicts], "layout": {…}}) with every label escaped
     for Plotly (for_plotly), before the figure is built from them: escaping dicts costs
-    microseconds, updating a built figure re-validates it. A property with nothing to escape is passed on as it is (a column
-    stays a column: plotly encodes it as it would have); the dicts given are unchanged."""
+    microseconds, updating a built figure re-validates it. A property with nothing to
+    escape is passed on as it is (a column stays a column: plotly encodes it as it would
+    have); the dicts given are unchanged."""
     data = [{**trace, **_escaped(trace)} for trace in spec.get("data", ())]
     layout = dict(spec.get("layout") or {})
     title = layout.pop("title", None)

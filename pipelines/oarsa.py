@@ -255,18 +255,16 @@ def _run(con, cle: str, departement: str, annee: int, regle: str) -> list[dict]:
 
 def _tables(con, departement: str, annee: int, regle: str) -> dict[str, list[dict]]:
     """The six tables' rows, two queries at a time on cursors of the same reader
-    (`warehouse.sibling`): each query spends much of its time planning, on one core, so
-    the page, the PDF annex and the command wait half as long. The reader's committed
+    (`warehouse.sibling`): a query plans, and mostly runs, on one core, so the page,
+    the PDF annex and the command wait about half as long. The reader's committed
     data only: the callers read the warehouse, they never write to it."""
-
     cursors = [warehouse.sibling(con) for _ in TABLES]  # here: `con` takes one call at a time
-
-    def one(cle: str, cursor) -> list[dict]:
-        return _run(cursor, cle, departement, annee, regle)
-
     try:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="oarsa") as pool:
-            futures = [pool.submit(one, cle, c) for cle, c in zip(TABLES, cursors, strict=True)]
+            futures = [
+                pool.submit(_run, cursor, cle, departement, annee, regle)
+                for cle, cursor in zip(TABLES, cursors, strict=True)
+            ]
             try:
                 return {cle: f.result() for cle, f in zip(TABLES, futures, strict=True)}
             except BaseException:  # an error, or Ctrl-C: the other query stops too
