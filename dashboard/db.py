@@ -4,7 +4,9 @@ Cached results are keyed by the warehouse generation (inode, mtime, size) and by
 argument, the département included, so a load shows up on the next rerun and one
 département's figures are never served to another. They are kept by dashboard/memo.py,
 not by Streamlit's caches: a first view makes some 500 of these calls, and Streamlit's
-keys cost more than the reads they found.
+keys cost more than the reads they found. On a miss, what each page opens with is first
+looked up among the results the writer of the generation stored (`stored_or_computed`,
+pipelines/precalcul.py), and computed only when it is not there.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from dashboard import auth
 from dashboard.memo import clear_all, copied, memo
-from pipelines import indicators, journal, masking_grids, territoires, warehouse
+from pipelines import indicators, journal, masking_grids, precalcul, territoires, warehouse
 from pipelines.settings import Settings
 
 
@@ -62,6 +66,36 @@ def generation() -> tuple[int, int, int] | None:
     return p.generation() if p else None
 
 
+@memo(64, copy=False)
+def _stored(path: str, gen: tuple, read: str, departement: str) -> dict[str, str]:
+    """The results of `read` the writer of this generation stored for the département
+    (pipelines/precalcul.py), read once per generation: key -> JSON."""
+    return precalcul.stored(_pool(path).cursor(), read, departement)
+
+
+def stored_or_computed(
+    path: str,
+    gen: tuple,
+    read: str,
+    departement: str,
+    key: tuple,
+    compute: Callable[[], Any] | None = None,
+    loaded: bool = False,
+):
+    """A read of pipelines/precalcul.py (`READS`): its stored result when the generation
+    holds one (what each page opens with), else `compute()`, by default the writer's own
+    function, given the département's loaded months from this module's memo (`loaded`:
+    the period and grid reads take them). Called by the memos below on a miss only: a
+    stored value is decoded once per key."""
+    text = _stored(path, gen, read, departement).get(precalcul.key_text(key))
+    if text is not None:
+        return precalcul.decode(text)
+    if compute is not None:
+        return compute()
+    extra = (_months(path, gen, departement),) if loaded else ()
+    return precalcul.READS[read](_pool(path).cursor(), *key, *extra)
+
+
 @memo(256)
 def _departements(path: str, gen: tuple) -> list[str]:
     con = _pool(path).cursor()
@@ -82,13 +116,18 @@ def _summary(path: str, gen: tuple, departement: str, month: str, communes: tupl
             return _departement_wide(path, gen, name, departement)
         return _family(path, gen, name, departement, m, communes)
 
-    return indicators.summary(_pool(path).cursor(), departement, month, communes, family)
+    def compute() -> dict:
+        return indicators.summary(_pool(path).cursor(), departement, month, communes, family)
+
+    return stored_or_computed(
+        path, gen, "synthese", departement, (departement, month, communes), compute
+    )
 
 
 @memo(256)
 def _departement_wide(path: str, gen: tuple, name: str, departement: str):
     """A family of the whole département, whatever the month (liaison_flux)."""
-    return getattr(indicators, name)(_pool(path).cursor(), departement)
+    return stored_or_computed(path, gen, "departement_entier", departement, (name, departement))
 
 
 @memo(256)
@@ -118,9 +157,9 @@ def _stock_grille(
     """The grid of every loaded month at once (`before`: of the year before the first,
     `indicators.grid_months`): one query for what a page asks month by month (a year of
     the masking decision) and for the months the next page will ask."""
-    con = _pool(path).cursor()
-    months = indicators.grid_months(con, departement, before, _months(path, gen, departement))
-    return indicators.stock_grille(con, departement, months, dict(partition))
+
+    key = (departement, partition, before)
+    return stored_or_computed(path, gen, "grille_stock", departement, key, loaded=True)
 
 
 def stock_grille(
@@ -151,9 +190,9 @@ def _familles_grille(
     """The other families' grids over `indicators.grid_months` (orientations, flux, cohortes,
     parcours: `indicators.familles_grille`) at once: one query for what the decisions of
     a view asked family by family, month by month and territoire by territoire."""
-    con = _pool(path).cursor()
-    months = indicators.grid_months(con, departement, before, _months(path, gen, departement))
-    return indicators.familles_grille(con, departement, months, dict(partition))
+
+    key = (departement, partition, before)
+    return stored_or_computed(path, gen, "grilles_familles", departement, key, loaded=True)
 
 
 def grid_rows(
@@ -207,8 +246,14 @@ def _journal(path: str, gen: tuple, limit: int) -> list[journal.JournalRow]:
 def _span(path: str, gen: tuple, name: str, departement: str, communes: tuple | None) -> dict:
     """A period family (indicators.PERIOD_FAMILIES) for every month of the département's
     loaded span, one query: the first page after a load asks twelve months of six of them."""
-    loaded = _months(path, gen, departement)  # read once for the seven families
-    return indicators.loaded_span(_pool(path).cursor(), name, departement, communes, loaded)
+
+    def compute() -> dict:
+        loaded = _months(path, gen, departement)  # read once for the seven families
+        return indicators.loaded_span(_pool(path).cursor(), name, departement, communes, loaded)
+
+    return stored_or_computed(
+        path, gen, "periode", departement, (name, departement, communes), compute
+    )
 
 
 @memo(256)
@@ -228,11 +273,9 @@ def _family(
         span = _span(path, gen, name, departement, communes)
         if month in span:  # a copy: the memo hands the value it just computed to its caller
             return copied(span[month])
-    function = getattr(indicators, name)
-    con = _pool(path).cursor()
-    if month is None:
-        return function(con, departement, communes=communes)
-    return function(con, departement, month, communes=communes)
+    return stored_or_computed(
+        path, gen, "famille", departement, (name, departement, month, communes)
+    )
 
 
 @memo(256)
@@ -249,18 +292,8 @@ def _cohorte(
     immatures: str,
     filters: tuple,
 ):
-    function = {"entonnoir": indicators.cohorte, "courbes": indicators.cohorte_courbes}[what]
-    return function(
-        _pool(path).cursor(),
-        departement,
-        base,
-        debut,
-        fin,
-        communes,
-        horizon=horizon,
-        immatures=immatures,
-        **dict(filters),
-    )
+    key = (what, departement, base, debut, fin, communes, horizon, immatures, filters)
+    return stored_or_computed(path, gen, "cohorte", departement, key)
 
 
 def _cohorte_query(
@@ -317,18 +350,7 @@ def cohorte_curves(departement: str, base: str, debut: str, fin: str, **options)
     return _cohorte_query("courbes", departement, base, debut, fin, **options)
 
 
-FAMILIES = (
-    "stock",
-    "orientations",
-    "flux",
-    "delai_orientation",
-    "contrat",
-    "contrat_courbe",
-    "premier_rdv",
-    "intensite",
-    "part_orientes",
-    "france_travail",
-)
+FAMILIES = indicators.FAMILIES
 
 
 def family(

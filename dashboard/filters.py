@@ -8,6 +8,7 @@ from dashboard import auth, db
 from dashboard.formatting import fmt_date, fmt_month
 from dashboard.texte import for_markdown
 from dashboard.views.elements import Scope
+from pipelines import indicators
 
 SAVED = "filtres"  # session key: the last value of each filter, whatever the page
 
@@ -97,7 +98,7 @@ PARCOURS_FR = {
     "professionnel": "Professionnel",
 }
 PERIODS = ["6", "12", "18", "24"]
-DEFAULT_PERIOD = "12"  # months; the period a page opens with (dashboard/warm.py fills it)
+DEFAULT_PERIOD = str(indicators.DEFAULT_PERIOD_MONTHS)  # months; the period a page opens with
 
 
 def parcours_type() -> str | None:

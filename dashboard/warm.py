@@ -1,6 +1,8 @@
 """Caches filled at start and after a load: the first view of a page after a load (or
-after the server starts) costs its DuckDB queries, 0.5 to 2.5 s of CPU on the demo, where
-a view whose data are cached costs under 0.1 s (docs/performances.md). The server starts
+after the server starts) builds its view and figures from the results the load stored
+(pipelines/precalcul.py; 0.15 to 0.35 s on the demo), or from its DuckDB queries when
+the generation holds none (0.5 to 2.5 s), where a view already built costs under 0.1 s
+(docs/performances.md). The server starts
 one background thread at start (`readiness.lifespan`) and whenever the warehouse
 generation changes (the first script run, or readiness probe, that sees it) that reads,
 for each département of the warehouse, what every page opens with: its months, its
@@ -28,7 +30,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
-import inspect
 import logging
 import os
 import threading
@@ -43,16 +44,16 @@ from dashboard.views import oarsa as oarsa_view
 from dashboard.views import orientations as orientations_view
 from dashboard.views import partition as partition_view
 from dashboard.views import synthese as synthese_view
-from pipelines import indicators, masking, masking_grids
+from pipelines import masking, masking_grids, precalcul
 
 _LOCK = threading.Lock()
 _STARTED: set[tuple[str, tuple]] = set()  # (warehouse path, generation) warmed or warming
 _ENDED: set[tuple[str, tuple]] = set()  # the fillings that have ended (done, or given up)
 _FAILED: set[tuple[str, tuple]] = set()  # ...of which given up on an error (in the log)
 _THREADS: list[threading.Thread] = []  # the threads started (tests wait for the last one)
-# Months read ahead, newest first: the default period, and as many again before it, for
-# the Synthèse's tiles also read the month a year before and a 12-month trend ending there.
-WARM_MONTHS = 2 * int(filters.DEFAULT_PERIOD)
+# Months read ahead, newest first: those a load stores (the default period, and as many
+# again before it: the Synthèse's tiles also read the month a year before, and a trend).
+WARM_MONTHS = precalcul.OPENED_MONTHS
 LOG = logging.getLogger(__name__)
 THREAD_NAME = "caches-apres-chargement"
 
@@ -70,9 +71,7 @@ logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").add
 )
 
 
-def monthly(name: str) -> bool:
-    """Whether an indicator family is read month by month (its function takes `month`)."""
-    return "month" in inspect.signature(getattr(indicators, name)).parameters
+monthly = precalcul.monthly  # whether a family is read month by month
 
 
 def decisions(

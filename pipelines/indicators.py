@@ -312,6 +312,20 @@ def months_available(con: duckdb.DuckDBPyConnection, departement: str) -> list[s
 
 
 TREND_MONTHS = 12  # the months of a tile's trend (dashboard/headlines.py), a year back
+DEFAULT_PERIOD_MONTHS = 12  # the period a page opens with (dashboard/filters.py)
+# The families a page reads one by one (dashboard/db.py `family`), each a function here.
+FAMILIES = (
+    "stock",
+    "orientations",
+    "flux",
+    "delai_orientation",
+    "contrat",
+    "contrat_courbe",
+    "premier_rdv",
+    "intensite",
+    "part_orientes",
+    "france_travail",
+)
 GRID_LOOK_BACK = TREND_MONTHS  # months before the first file a first month's tiles look at
 
 
@@ -848,7 +862,19 @@ AGE_BANDS = ("moins_25", "25_34", "35_44", "45_54", "55_plus")
 
 
 HORIZONS = (30, 90, 180)  # days of follow-up the cohorte explorer offers
+DEFAULT_HORIZON = 90  # ...and the one it opens with
 IMMATURES = ("marquer", "exclure")  # a cohorte short of the horizon: marked, or its months left out
+COHORTE_BASES = ("entree", "orientation")  # a cohorte's months: of RSA entry, or of orientation
+
+
+def default_cohorte_months(months: list[str]) -> tuple[list[str], list[str]]:
+    """The months of cohortes A and B before the user picks (`months` oldest first): the
+    three latest, and the same three a year earlier (the three first when there is no
+    year of history). The Cohortes page opens with them, at the first base and immatures
+    choice and the default horizon; a load stores their results (pipelines/precalcul.py)."""
+    recent = months[-3:] if len(months) >= 3 else months
+    earlier = months[-15:-12] if len(months) >= 15 else months[:3]
+    return recent, earlier
 
 
 def cohorte_parameters(

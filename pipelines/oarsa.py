@@ -374,6 +374,14 @@ def _t1(totals: dict, crosses: dict) -> dict:
     return out
 
 
+def annees_proposees(known: list[int], today: date | None = None) -> list[int]:
+    """The years the Bilan DREES page offers, newest first (the first is the one it opens
+    with): those with data (`annees_disponibles`), and the last ended year even without
+    one (the page then says what is missing)."""
+    last_ended = (today or date.today()).year - 1
+    return sorted({*known, last_ended}, reverse=True)
+
+
 def annees_disponibles(con: duckdb.DuckDBPyConnection, departement: str) -> list[int]:
     """Years with a CAF/MSA flux dated in December, newest first (those the return can fill)."""
     rows = con.execute(

@@ -382,7 +382,7 @@ def check_space(db_path: Path) -> None:
         raise LoadFailed(no_space_message(needed, free, db_path.parent))
 
 
-def _is_disk_full(error: BaseException) -> bool:
+def is_disk_full(error: BaseException) -> bool:
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         return True
     return isinstance(error, duckdb.Error) and "No space left on device" in str(error)
@@ -463,10 +463,11 @@ def write_generation(db_path: Path) -> Iterator[Path]:
     """Yield the path of a migrated private copy of the warehouse; swap it in on success.
 
     The caller writes to the yielded path (ATTACH or connect) and must have closed or
-    detached it when the block ends. On any exception the copy is deleted and the live file
-    is left exactly as it was. Under the lock, first: the copies a killed writer left are
-    deleted, its interruption is journaled in this generation (« Écriture interrompue »),
-    and the free space is checked before copying.
+    detached it when the block ends. Then the pages' opening reads are computed from the
+    copy and stored in it (pipelines/precalcul.py), before the swap. On any exception the
+    copy is deleted and the live file is left exactly as it was. Under the lock, first:
+    the copies a killed writer left are deleted, its interruption is journaled in this
+    generation (« Écriture interrompue »), and the free space is checked before copying.
     """
     db_path = Path(db_path)
     with writer_lock(db_path):
@@ -493,13 +494,16 @@ def write_generation(db_path: Path) -> Iterator[Path]:
                 refresh_nomenclatures(con)
                 _journal_interrupted(con, interrupted)
             yield tmp
+            from pipelines import precalcul  # it reads the indicators, which import this module
+
+            precalcul.refresh(tmp)  # the pages' opening reads, from this generation's data
             if tmp.with_name(tmp.name + ".wal").exists():  # a writer that did not checkpoint
                 with connect(str(tmp)) as con:
                     con.execute("CHECKPOINT")
             swap_in(tmp, db_path)
         except BaseException as error:
             _write_marker(db_path, interrupted, own=False)  # still to journal, next time
-            if _is_disk_full(error):  # filled meanwhile (another program, a large load)
+            if is_disk_full(error):  # filled meanwhile (another program, a large load)
                 free = free_bytes(db_path.parent)
                 needed = max(_needed_bytes(db_path), free + MB)
                 raise LoadFailed(no_space_message(needed, free, db_path.parent)) from error

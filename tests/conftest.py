@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import duckdb
 import pytest
 
+from pipelines import precalcul
 from pipelines.readers.layout import available_layouts
 from pipelines.settings import Settings
 from sample_data import generate
@@ -28,6 +29,10 @@ GOLDEN = Path(__file__).parent / "golden"
 # dashboards, command lines) included: the production cost is about a second per hash
 # on a busy 2-core machine. tests/test_password_cost.py checks the production one.
 os.environ["PILOTAGE_ARGON2_COUT"] = "test"
+# The pages' opening reads are stored by the demo build (`_build_demo_into`), which the
+# page tests read, and by tests/test_precalcul.py; the run's hundreds of other writes
+# skip them (one to two seconds each on the demo): pipelines/precalcul.py.
+os.environ[precalcul.VARIABLE] = "0"
 
 
 @pytest.fixture(autouse=True)
@@ -114,6 +119,7 @@ def _build_demo_into(folder: Path) -> None:
 
     mp = pytest.MonkeyPatch()
     mp.setenv("PILOTAGE_SECRET_KEY", TEST_KEY)
+    mp.setenv(precalcul.VARIABLE, "1")  # as `make run` builds it: the opening reads stored
     try:
         build_demo(Settings.from_env(folder / "pilotage.duckdb"), echo=lambda _: None)
     finally:

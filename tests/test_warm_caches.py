@@ -69,7 +69,10 @@ def filled_demo(sample_db) -> Filling:
     counting (indicator queries, masking decisions, cohortes and bilans DREES). The tests
     that use it form the module's xdist group (tests/conftest.py): one worker runs them
     in a row. No test of this module empties the caches: those that fill from cold and
-    load again are in tests/test_warm_generations.py."""
+    load again are in tests/test_warm_generations.py. The demo's stored opening reads are
+    hidden (`db._stored`), as in a generation written without them (PILOTAGE_PRECALCUL=0):
+    the filling computes them, the case this module tests; with them, the pages find them
+    stored (tests/test_precalcul.py)."""
     from pipelines import oarsa
 
     asked: Counter = Counter()
@@ -91,6 +94,7 @@ def filled_demo(sample_db) -> Filling:
         mp.setenv("PILOTAGE_DB", str(sample_db))
         mp.setattr(warm, "_STARTED", set())
         mp.setattr(warm, "lower_priority", lambda: None)  # see `enabled`
+        mp.setattr(db, "_stored", lambda *_: {})
         counting(indicators, "run", "queries")
         counting(masking_grids, "crossed_hidden", "decisions")
         for module, name in zip((indicators, indicators, oarsa), COMPUTED, strict=True):

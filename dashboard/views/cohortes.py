@@ -17,7 +17,7 @@ from pipelines import glossary, indicators, masking
 from pipelines.masking import count_label, masked_count, shown_share
 
 HORIZONS = indicators.HORIZONS  # days of follow-up the page offers
-DEFAULT_HORIZON = 90
+DEFAULT_HORIZON = indicators.DEFAULT_HORIZON
 AGE_FR = {
     "moins_25": "Moins de 25 ans",
     "25_34": "25 à 34 ans",
@@ -25,8 +25,15 @@ AGE_FR = {
     "45_54": "45 à 54 ans",
     "55_plus": "55 ans et plus",
 }
-BASES = {"entree": "d'entrée au RSA", "orientation": "d'orientation"}
-IMMATURES = {"marquer": "la marquer provisoire", "exclure": "exclure ses mois trop récents"}
+# The labels of indicators.COHORTE_BASES and IMMATURES, in their order: the first is the default.
+BASES = dict(zip(indicators.COHORTE_BASES, ("d'entrée au RSA", "d'orientation"), strict=True))
+IMMATURES = dict(
+    zip(
+        indicators.IMMATURES,
+        ("la marquer provisoire", "exclure ses mois trop récents"),
+        strict=True,
+    )
+)
 PARCOURS = (None, "social", "socio_professionnel", "professionnel")
 AGES = (None, *indicators.AGE_BANDS)
 SEXES = {None: "Tous", "F": "Femmes", "M": "Hommes"}
@@ -106,12 +113,7 @@ def cohorte_months(departement: str) -> list[str]:
     return sorted(db.months(departement))
 
 
-def default_months(months: list[str]) -> tuple[list[str], list[str]]:
-    """The months of cohortes A and B before the user picks: the three latest, and the
-    same three a year earlier (the three first when there is no year of history)."""
-    recent = months[-3:] if len(months) >= 3 else months
-    earlier = months[-15:-12] if len(months) >= 15 else months[:3]
-    return recent, earlier
+default_months = indicators.default_cohorte_months  # the two cohortes the page opens with
 
 
 def cohorte(

@@ -20,7 +20,8 @@ from pipelines.nomenclatures import nomenclature
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _compute(path: str, gen: tuple, departement: str, annee: int, regle: str) -> dict:
-    return oarsa.compute(db.pool().cursor(), departement, annee, regle)
+    """The return, as the load stored it for the year the page opens with, else computed."""
+    return db.stored_or_computed(path, gen, "bilan", departement, (departement, annee, regle))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -37,10 +38,7 @@ def annees(departement: str, today: date | None = None) -> list[int]:
     return offered(known, today)
 
 
-def offered(known: list[int], today: date | None = None) -> list[int]:
-    """`annees` from the years with data (also the server's filling, dashboard/warm.py)."""
-    last_ended = (today or date.today()).year - 1
-    return sorted({*known, last_ended}, reverse=True)
+offered = oarsa.annees_proposees  # `annees` from the years with data
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,245 @@
+"""The pages' opening reads stored by the writer of each generation (pipelines/precalcul.py):
+exactly what the pages would compute, what each data page's first view after a load finds
+without computing, never outliving the data they come from, and a stored form that gives
+back the very value it was given (types and key order)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dashboard import db
+from pipelines import oarsa, precalcul, territoires, warehouse
+from pipelines.access import User
+from tests.conftest import forget_cached_views, run_app
+
+ANALYST = User("a", "analyste", ("2A",))
+DATA_PAGES = ("synthese", "orientations", "demandeurs", "accompagnement", "delais",
+              "cohortes", "oarsa")  # fmt: skip
+
+
+def stored_rows(path: Path) -> dict[tuple[str, str], str]:
+    """(read, key) -> stored value of a warehouse file."""
+    con = warehouse.open_reader(path)
+    try:
+        rows = con.execute(f"SELECT lecture, cle, valeur FROM {precalcul.TABLE}").fetchall()
+    finally:
+        con.close()
+    return {(read, key): value for read, key, value in rows}
+
+
+def opening(path: Path) -> list[tuple[str, str, tuple]]:
+    con = warehouse.open_reader(path)
+    try:
+        return list(precalcul.opening_reads(con))
+    finally:
+        con.close()
+
+
+# --- The stored form -------------------------------------------------------------------
+
+LEAVES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=8)
+)
+VALUES = st.recursive(
+    LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    ),
+    max_leaves=30,
+)
+
+
+@given(VALUES)
+def test_a_storable_value_comes_back_the_same(value):
+    """Lists stay lists, tuples tuples, 1 stays an int, key order is kept, NaN is NaN."""
+    text = precalcul.storable(value)
+    assert text is not None
+    assert precalcul.same(precalcul.decode(text), value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {1: "une clé entière"},  # JSON would give back "1"
+        {"d": __import__("datetime").date(2026, 1, 1)},  # no JSON form
+        {precalcul._TUPLE: [1, 2]},  # a dictionary shaped as the tuple tag
+    ],
+)
+def test_a_value_json_cannot_carry_is_not_stored(value):
+    assert precalcul.storable(value) is None
+
+
+def test_same_tells_apart_what_equality_does_not():
+    assert not precalcul.same(1, 1.0)
+    assert not precalcul.same(True, 1)
+    assert not precalcul.same([1], (1,))
+    assert not precalcul.same({"a": 1, "b": 2}, {"b": 2, "a": 1})
+    assert precalcul.same(math.nan, math.nan)
+    assert precalcul.same({"a": (1, [2.5, None])}, {"a": (1, [2.5, None])})
+
+
+# --- The demo warehouse ------------------------------------------------------------------
+
+
+def test_the_demo_stores_every_opening_read(sample_db):
+    """Each read of READS is stored, for each key `opening_reads` lists, none left out."""
+    stored = stored_rows(sample_db)
+    wanted = {(read, precalcul.key_text(key)) for read, _, key in opening(sample_db)}
+    assert set(stored) == wanted
+    assert {read for read, _ in stored} == set(precalcul.READS)
+
+
+def _computed_by_the_pages(read: str, key: tuple):
+    """What the pages' cached read computes for (read, key) when nothing is stored."""
+    path, gen = str(db.db_path()), db.generation()
+    if read == "bilan":
+        return oarsa.compute(db.pool().cursor(), *key)
+    function = {
+        "periode": db._span,
+        "famille": db._family,
+        "departement_entier": db._departement_wide,
+        "grille_stock": db._stock_grille,
+        "grilles_familles": db._familles_grille,
+        "synthese": db._summary,
+        "cohorte": db._cohorte,
+    }[read]
+    return function(path, gen, *key)
+
+
+def test_each_stored_result_is_what_the_page_computes(sample_db, monkeypatch):
+    """Stored by the load, read back: the same value (types, key order) as the pages
+    compute through their own cached reads, which share some reads between families
+    (the Synthèse's months, a grid's loaded months) where the writer reads each alone."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    stored = stored_rows(sample_db)
+    forget_cached_views()
+    monkeypatch.setattr(db, "_stored", lambda *_: {})  # the pages' computation alone
+    try:
+        for read, _, key in opening(sample_db):
+            value = precalcul.decode(stored[(read, precalcul.key_text(key))])
+            assert precalcul.same(value, _computed_by_the_pages(read, key)), (read, key)
+    finally:
+        forget_cached_views()
+
+
+@pytest.mark.parametrize("slug", DATA_PAGES)
+def test_a_first_view_after_a_load_computes_no_opening_read(slug, sample_db, monkeypatch):
+    """Caches emptied as by a load: every read of the page's first view that the load
+    may store is found stored (before, each was a DuckDB query: 0.5 to 1.2 s a view)."""
+    monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
+    keys = {(read, precalcul.key_text(key)) for read, _, key in opening(sample_db)}
+    asked, missed = [], []
+    real = db.stored_or_computed
+
+    def counted(path, gen, read, departement, key, *args, **kwargs):
+        asked.append(read)
+        if (read, precalcul.key_text(key)) not in keys:
+            missed.append((read, key))
+        return real(path, gen, read, departement, key, *args, **kwargs)
+
+    monkeypatch.setattr(db, "stored_or_computed", counted)
+    forget_cached_views()
+    try:
+        at = run_app(ANALYST, {"dep": "2A"}, f"pages/{slug}.py")
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+    finally:
+        forget_cached_views()
+    assert asked, "la page n'a lu aucun résultat"
+    assert missed == []
+
+
+# --- Never older than the data -----------------------------------------------------------
+
+
+@pytest.fixture
+def demo_copy(sample_db, tmp_path, monkeypatch) -> Path:
+    """A copy of the demo warehouse (its access file too) at the test's PILOTAGE_DB."""
+    target = Path(db.db_path())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for source in sample_db.parent.iterdir():
+        if source.is_file() and source.name.startswith(sample_db.name):
+            shutil.copy(source, target.parent / source.name.replace(sample_db.name, target.name))
+    return target
+
+
+def _new_territoires(tmp_path: Path) -> Path:
+    """The demo's communes in one territoire: a partition the stored grids do not have."""
+    mapping = tmp_path / "territoires.csv"
+    con = warehouse.open_reader(Path(db.db_path()))
+    try:
+        communes = [c for cs in territoires.communes_par_territoire(con, "2A").values() for c in cs]
+    finally:
+        con.close()
+    mapping.write_text("code_commune;territoire\n" + "".join(f"{c};Corse-du-Sud entière\n"
+                                                            for c in communes))  # fmt: skip
+    return mapping
+
+
+def test_a_write_without_storing_empties_the_table(demo_copy, tmp_path):
+    """PILOTAGE_PRECALCUL=0 (this suite's default): the new generation keeps no result
+    of the old data; the pages compute theirs."""
+    assert stored_rows(demo_copy)
+    territoires.load_file(demo_copy, _new_territoires(tmp_path), "2A")
+    assert stored_rows(demo_copy) == {}
+
+
+def test_a_write_stores_the_results_of_its_own_data(demo_copy, tmp_path, monkeypatch):
+    """After a new territoire file, the grids are stored under the new partition, with
+    the new counts."""
+    monkeypatch.setenv(precalcul.VARIABLE, "1")
+    territoires.load_file(demo_copy, _new_territoires(tmp_path), "2A")
+    stored = stored_rows(demo_copy)
+    grids = [key for read, _, key in opening(demo_copy) if read == "grille_stock"]
+    assert [[label for label, _ in partition] for _, partition, _ in grids] == [
+        ["Corse-du-Sud entière"]
+    ]
+    con = warehouse.open_reader(demo_copy)
+    try:
+        for read, _, key in opening(demo_copy):
+            value = precalcul.decode(stored[(read, precalcul.key_text(key))])
+            if read.startswith("grille"):
+                assert precalcul.same(value, precalcul.READS[read](con, *key))
+    finally:
+        con.close()
+
+
+def test_deferred_writes_store_nothing_until_asked(demo_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv(precalcul.VARIABLE, "1")
+    with precalcul.deferred():
+        territoires.load_file(demo_copy, _new_territoires(tmp_path), "2A")
+    assert stored_rows(demo_copy) == {}
+    precalcul.store(demo_copy)
+    assert {read for read, _ in stored_rows(demo_copy)} == set(precalcul.READS)
+
+
+def test_a_failing_read_leaves_the_table_empty_and_the_write_done(
+    demo_copy, tmp_path, monkeypatch, caplog
+):
+    """A read that raises: the territoires are written all the same, nothing is stored
+    (the pages compute), and the log names the error's type, no data."""
+    monkeypatch.setenv(precalcul.VARIABLE, "1")
+
+    def broken(*_):
+        raise duckdb.InvalidInputException("valeur 2A004 illisible")
+
+    monkeypatch.setitem(precalcul.READS, "bilan", broken)
+    with caplog.at_level(logging.ERROR, logger=precalcul.LOG.name):
+        territoires.load_file(demo_copy, _new_territoires(tmp_path), "2A")
+    assert stored_rows(demo_copy) == {}
+    con = warehouse.open_reader(demo_copy)
+    try:
+        assert list(territoires.communes_par_territoire(con, "2A")) == ["Corse-du-Sud entière"]
+    finally:
+        con.close()
+    assert "InvalidInputException" in caplog.text and "2A004" not in caplog.text
