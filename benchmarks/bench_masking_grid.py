@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines import indicators, masking, masking_grids, territoires, warehouse
+from pipelines import indicators, masking, masking_grids, warehouse
 from tests import masking_reference
 
 
@@ -194,7 +194,7 @@ def main() -> None:
         return
     con = warehouse.connect(str(args.db), access_mode="READ_ONLY")
     dep, month = args.departement, args.month
-    known = territoires.communes_par_territoire(con, dep)
+    known = indicators.communes_par_territoire(con, dep)
     communes = sorted(indicators.stock(con, dep, month)["commune"])
     for label, partition in (
         (f"{len(known)} territoires", known),

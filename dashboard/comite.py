@@ -40,7 +40,7 @@ from dashboard.formatting import (
 from dashboard.views import accompagnement, delais, demandeurs, orientations
 from dashboard.views import synthese as synthese_view
 from dashboard.views.elements import Distribution, MonthlyChart
-from pipelines import glossary, indicators, masking, masking_grids, territoires
+from pipelines import glossary, indicators, masking, masking_grids
 from pipelines.errors import UsageError
 from pipelines.journal import STATUS_LABELS
 from pipelines.nomenclatures import nomenclature
@@ -275,7 +275,7 @@ class Reads:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, departement: str, limit: int) -> None:
         self.con, self.departement, self.limit = con, departement, limit
-        self.partition = territoires.communes_par_territoire(con, departement)
+        self.partition = indicators.communes_par_territoire(con, departement)
         self._results: dict[tuple, object] = {}
         self._direct: dict[tuple[str, ...] | None, indicators.Family] = {}
         self._decisions: dict[tuple[str, str], set | None] = {}

@@ -23,7 +23,7 @@ import streamlit as st
 
 from dashboard import auth
 from dashboard.memo import clear_all, copied, memo
-from pipelines import indicators, journal, masking_grids, precalcul, territoires, warehouse
+from pipelines import indicators, journal, masking_grids, precalcul, warehouse
 from pipelines.settings import Settings
 
 
@@ -132,7 +132,7 @@ def _departement_wide(path: str, gen: tuple, name: str, departement: str):
 
 @memo(256)
 def _communes_par_territoire(path: str, gen: tuple, departement: str) -> dict[str, tuple[str, ...]]:
-    return territoires.communes_par_territoire(_pool(path).cursor(), departement)
+    return indicators.communes_par_territoire(_pool(path).cursor(), departement)
 
 
 def communes_par_territoire(departement: str) -> dict[str, tuple[str, ...]]:

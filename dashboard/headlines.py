@@ -22,8 +22,8 @@ from dashboard.formatting import MINUS, fmt_decimal, fmt_int, fmt_month, fmt_sha
 from pipelines import glossary, indicators, masking, masking_grids, objectifs
 from pipelines.errors import UsageError
 from pipelines.masking import count_label
+from pipelines.mois import shift_month  # the one month arithmetic
 from pipelines.objectifs import Objectif, Reference
-from pipelines.retention import shift_month  # the one month arithmetic (re-exported)
 
 Series = list[tuple[str, dict | None]]  # (month, indicator family result), any order
 

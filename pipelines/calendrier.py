@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pipelines.retention import shift_month
+from pipelines.mois import shift_month
 
 EXPECTED_DAY = 20
 # Source -> day of month M+1 by which the file of month M is expected.

@@ -381,9 +381,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     con = warehouse.open_reader(settings.db_path)
     communes = None
     if args.territoire:
-        from pipelines import territoires
-
-        known = territoires.communes_par_territoire(con, args.departement)
+        known = indicators.communes_par_territoire(con, args.departement)
         if args.territoire not in known:
             raise UsageError(
                 f"Territoire inconnu pour {args.departement} : « {args.territoire} » "
@@ -414,9 +412,9 @@ def _crossed_row(
     with the territoires (`masking_grids.decisions`), as the pages and the PDF read them:
     the month's, and for each latest complete cohorte its own month's, whose population
     the decision may hide. None without a partition (nothing to cross)."""
-    from pipelines import masking, masking_grids, territoires
+    from pipelines import masking, masking_grids
 
-    partition = territoires.communes_par_territoire(con, departement)
+    partition = indicators.communes_par_territoire(con, departement)
     if limit <= 1 or not partition:
         return None
     row = territoire or masking_grids.DEPARTEMENT
@@ -502,7 +500,7 @@ def cmd_territoires(args: argparse.Namespace) -> int:
         )
         print(f"Territoires de {departement} : {n} communes rattachées.")
     con = warehouse.open_reader(settings.db_path)
-    for label, communes in territoires.communes_par_territoire(con, departement).items():
+    for label, communes in indicators.communes_par_territoire(con, departement).items():
         print(f"{label} : {', '.join(communes)}")
     return 0
 
@@ -958,10 +956,10 @@ def cmd_restauration(args: argparse.Namespace) -> int:
     example="python -m pipelines migrer --db data/pilotage.duckdb",
 )
 def cmd_migrer(args: argparse.Namespace) -> int:
-    from pipelines import warehouse
+    from pipelines import generation
 
     settings = _settings(args)
-    before, after = warehouse.upgrade(settings.db_path)
+    before, after = generation.upgrade(settings.db_path)
     if after == 0:
         print(
             f"Aucun entrepôt à {settings.db_path} : rien à migrer (le premier chargement le crée)."

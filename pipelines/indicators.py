@@ -20,8 +20,8 @@ from typing import Any
 
 import duckdb
 
+from pipelines.mois import shift_month
 from pipelines.nomenclatures import nomenclature
-from pipelines.retention import shift_month
 from pipelines.settings import SQL_DIR
 
 SHARE_DECIMALS = 4  # the decimals of the SQL macro `part` (migration 0015)
@@ -327,6 +327,26 @@ FAMILIES = (
     "france_travail",
 )
 GRID_LOOK_BACK = TREND_MONTHS  # months before the first file a first month's tiles look at
+
+
+def communes_par_territoire(
+    con: duckdb.DuckDBPyConnection, departement: str
+) -> dict[str, tuple[str, ...]]:
+    """Territoire label -> its communes, in label order: the partition the pages filter
+    and mask by. The département's own territoires when it gave them (pipelines/
+    territoires.py), else one territoire per commune known to the sources."""
+    rows = con.execute(
+        "SELECT territoire, list(code_commune ORDER BY code_commune) FROM territoire "
+        "WHERE departement = ? GROUP BY territoire ORDER BY territoire",
+        [departement],
+    ).fetchall()
+    if rows:
+        return {label: tuple(communes) for label, communes in rows}
+    communes = con.execute(
+        "SELECT DISTINCT code_commune FROM commune_personne WHERE departement = ? ORDER BY 1",
+        [departement],
+    ).fetchall()
+    return {f"Commune {c}": (c,) for (c,) in communes}
 
 
 def grid_months(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import journal, personnes, pseudonymise, retention, warehouse
+from pipelines import generation, journal, personnes, pseudonymise, retention, warehouse
 from pipelines.errors import FileUnusable, LoadFailed, NotAuthorised, PilotageError, UsageError
 from pipelines.nomenclatures import departement_code
 from pipelines.readers.encoding import FileFacts, inspect_file, unit_facts
@@ -414,7 +414,7 @@ def _write_generation(
     lot, against the lot's copy, already attached, in a transaction of this file's own."""
     if _lot.get() is not None:
         return _in_transaction(con, key, write)
-    with warehouse.write_generation(settings.db_path) as tmp:
+    with generation.write_generation(settings.db_path) as tmp:
         con.execute("ATTACH ? AS wh", [str(tmp)])
         try:
             result = _in_transaction(con, key, write)
@@ -515,7 +515,7 @@ def load_batch(
     for given in (departements, sources):
         if given is not None and len(given) != len(paths):
             raise ValueError("one département and one source per file of the lot")
-    with warehouse.working_copy(settings.db_path, **STAGING_CONFIG) as con:
+    with generation.working_copy(settings.db_path, **STAGING_CONFIG) as con:
         token = _lot.set(_Lot(con))
         try:
             for index, path in enumerate(paths):

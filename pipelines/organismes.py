@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import warehouse
+from pipelines import generation
 from pipelines.errors import UsageError
 from pipelines.nomenclatures import codes
 from pipelines.readers.tabular import reference_file
@@ -84,7 +84,7 @@ def _write(con: duckdb.DuckDBPyConnection, name: str, departement: str, rows) ->
 def load_file(db_path: Path, path: Path, departement: str) -> int:
     """Replace the département's classification by the file's, all or nothing."""
     rows = read_file(path)
-    return warehouse.in_generation(db_path, lambda con: _write(con, path.name, departement, rows))
+    return generation.in_generation(db_path, lambda con: _write(con, path.name, departement, rows))
 
 
 def classification(con: duckdb.DuckDBPyConnection, departement: str) -> list[tuple[str, str]]:

@@ -15,9 +15,10 @@ in: the file a reader opens already holds them, consistent with its data by cons
   whole département, the default period and the month a year before, the default
   cohortes, the Bilan DREES of the year offered first). Any other choice of a user is
   computed by the page as before.
-- `refresh`: run by `warehouse.write_generation` on every generation it writes (loads,
-  territoires, organismes, purges, upgrades): the table is replaced, or emptied when
-  storing is off (PILOTAGE_PRECALCUL=0, `deferred`), never left from older data.
+- `refresh`: run by `generation.write_generation` on every generation it writes (loads,
+  territoires, organismes, purges, upgrades), whose copy starts with the table emptied:
+  it is filled again from the new data, or left empty when storing is off
+  (PILOTAGE_PRECALCUL=0, `deferred`), never left from older data.
 - Results are raw counts, before masking, as the reads return them: each page masks at
   its own threshold when it draws them, exactly as it did with the reads themselves.
 
@@ -43,9 +44,9 @@ from typing import Any
 
 import duckdb
 
-from pipelines import indicators, oarsa, territoires, warehouse
+from pipelines import indicators, oarsa, warehouse
 
-TABLE = "resultat_precalcule"
+TABLE = "resultat_precalcule"  # emptied by every new generation (pipelines/generation.py)
 VARIABLE = "PILOTAGE_PRECALCUL"  # "0": store nothing (the test suite's many small writes)
 # The months of each monthly family stored, newest first: the default period, and as many
 # again before it (the Synthèse's tiles also read the month a year before, and a trend).
@@ -159,7 +160,7 @@ def opening_reads(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, str, Ke
         months = indicators.months_available(con, departement)  # newest first
         if not months:
             continue
-        partition = territoires.communes_par_territoire(con, departement)
+        partition = indicators.communes_par_territoire(con, departement)
         if partition:
             grid = (departement, tuple(partition.items()), False)
             yield "grille_stock", departement, grid
@@ -298,47 +299,37 @@ def compute(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str, str, s
 
 
 def refresh(db_file: Path) -> None:
-    """Replace the stored results of the generation being written at `db_file` (closed by
-    its writer): computed from its data, or none when storing is off (`enabled`). A read
-    that fails leaves the table empty and says so in the log: the pages compute what they
-    need, as without this module; the generation is written all the same. A disk found
-    full is raised (the writer reports it and keeps the live file)."""
+    """Store the results of the generation being written at `db_file` (closed by its
+    writer, its table emptied by `generation.write_generation`), computed from its data. A
+    read that fails leaves the table empty and says so on the process's error output: the
+    pages compute what they need, as without this module, and the generation is written
+    all the same. A disk found full is raised (the writer reports it, keeps the live file)."""
     con = warehouse.connect()
     try:
         con.execute("ATTACH ? AS wh", [str(db_file)])
         con.execute("USE wh")
-        rows: list[tuple[str, str, str, str]] = []
-        if enabled():
-            start = time.perf_counter()
-            try:
-                rows, left_out = compute(con)
-            except Exception as error:
-                if warehouse.is_disk_full(error):
-                    raise
-                LOG.error(
-                    "résultats précalculés non enregistrés (%s) : les pages les calculeront",
-                    type(error).__name__,
-                )
-                rows, left_out = [], 0
-            LOG.info(
-                "%d résultats précalculés en %.1f s (%d non enregistrables)",
-                len(rows), time.perf_counter() - start, left_out,
-            )  # fmt: skip
-        con.execute("BEGIN TRANSACTION")
-        con.execute(f"DELETE FROM {TABLE}")
-        if rows:
+        start = time.perf_counter()
+        try:
+            rows, left_out = compute(con)
+        except Exception as error:
+            if warehouse.is_disk_full(error):
+                raise
+            LOG.error(
+                "résultats précalculés non enregistrés (%s) : les pages les calculeront",
+                type(error).__name__,
+            )
+            return
+        LOG.info(
+            "%d résultats précalculés en %.1f s (%d non enregistrables)",
+            len(rows), time.perf_counter() - start, left_out,
+        )  # fmt: skip
+        if rows:  # none: a warehouse without data yet
+            con.execute("BEGIN TRANSACTION")
             con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?)", rows)
-        con.execute("COMMIT")
-        con.execute("CHECKPOINT wh")
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT wh")
     finally:
         con.close()
-
-
-def store(db_path: Path) -> None:
-    """A new generation of the warehouse whose only change is its stored results: after
-    writes made `deferred` (the demo build)."""
-    with warehouse.write_generation(db_path):
-        pass
 
 
 def stored(con: duckdb.DuckDBPyConnection, read: str, departement: str) -> dict[str, str]:

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import personnes, warehouse
+from pipelines import generation, personnes
 from pipelines.errors import UsageError
+from pipelines.mois import shift_month
 
 # Table -> the date column that places a row in time.
 DATED = {
@@ -72,12 +73,6 @@ def arrivals_dir(db_path: Path) -> Path:
     return Path(configured) if configured else db_path.parent / "arrivees"
 
 
-def shift_month(month: str, months: int) -> str:
-    year, m = map(int, month.split("-"))
-    index = year * 12 + m - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def apply_retention(
     con: duckdb.DuckDBPyConnection, month: str | None, operator: str
 ) -> dict | None:
@@ -119,7 +114,7 @@ def _check_month(month: str) -> None:
 
 def purge_before(db_path: Path, month: str, operator: str) -> dict:
     _check_month(month)
-    return warehouse.in_generation(
+    return generation.in_generation(
         db_path, lambda con: purge_rows_before(con, month, operator, "commande")
     )
 
@@ -139,7 +134,7 @@ def purge_all(db_path: Path, operator: str, upload_dirs: tuple[Path, ...] = ()) 
         personnes.refresh(con)  # the person-level tables follow the purge
         return counts
 
-    counts = warehouse.in_generation(db_path, run)
+    counts = generation.in_generation(db_path, run)
     removed = 0
     for folder in upload_dirs:
         if folder.exists():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import warehouse
+from pipelines import generation
 from pipelines.errors import UsageError
 from pipelines.nomenclatures import departement_code
 from pipelines.readers.tabular import reference_file
@@ -71,23 +71,4 @@ def load_file(db_path: Path, path: Path, departement: str) -> int:
         )
         return len(rows)
 
-    return warehouse.in_generation(db_path, write)
-
-
-def communes_par_territoire(
-    con: duckdb.DuckDBPyConnection, departement: str
-) -> dict[str, tuple[str, ...]]:
-    """Territoire label -> its communes, in label order. The département's own territoires
-    when it gave them, else one territoire per commune known to the sources."""
-    rows = con.execute(
-        "SELECT territoire, list(code_commune ORDER BY code_commune) FROM territoire "
-        "WHERE departement = ? GROUP BY territoire ORDER BY territoire",
-        [departement],
-    ).fetchall()
-    if rows:
-        return {label: tuple(communes) for label, communes in rows}
-    communes = con.execute(
-        "SELECT DISTINCT code_commune FROM commune_personne WHERE departement = ? ORDER BY 1",
-        [departement],
-    ).fetchall()
-    return {f"Commune {c}": (c,) for (c,) in communes}
+    return generation.in_generation(db_path, write)

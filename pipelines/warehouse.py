@@ -6,7 +6,9 @@ temporary file beside it, writes there (migrations, data, journal), checkpoints,
 `os.replace`s the copy over the live path, an atomic rename. Readers hold the old inode open
 and keep answering from it; their next query (see `ReaderPool`) notices the new inode and
 reopens, so the dashboard shows a whole load or none of it, without a restart. Writers are
-serialised by an advisory lock file; a crash leaves the live file untouched.
+serialised by an advisory lock file; a crash leaves the live file untouched. The write of a
+generation itself (copy, write, store the pages' opening reads, swap) is
+pipelines/generation.py, above the indicators those reads run.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -118,7 +120,7 @@ def _migrations_digest() -> str:
     return digest.hexdigest()
 
 
-def _copy_blank(target: Path) -> bool:
+def copy_blank(target: Path) -> bool:
     """Write at `target` an empty warehouse at the code's schema; False, with nothing
     written, when no blank file can be made (the temporary folder full or missing): the
     caller then migrates the new file itself.
@@ -152,26 +154,6 @@ def _make_blank() -> Path:
         migrate(con)
         refresh_nomenclatures(con)
     return blank
-
-
-def upgrade(db_path: Path) -> tuple[int, int]:
-    """Bring a live warehouse to the code's schema (a new release adds migrations): the
-    migrations run on a copy swapped in atomically, so readers never see a half-migrated
-    file. Returns (version before, version after); a missing warehouse is left missing (the
-    first load creates it)."""
-    db_path = Path(db_path)
-    if not db_path.exists():
-        return 0, 0
-    con = open_reader(db_path)
-    try:
-        before = schema_version(con)
-    finally:
-        con.close()
-    if before >= latest_version():
-        return before, before
-    with write_generation(db_path):  # migrates the copy, then swaps it in
-        pass
-    return before, latest_version()
 
 
 # What a warehouse's catalog holds, per kind of object: (French name, query over the
@@ -366,7 +348,7 @@ def no_space_message(needed: int, free: int, folder: Path) -> str:
     )
 
 
-def _needed_bytes(db_path: Path) -> int:
+def needed_bytes(db_path: Path) -> int:
     live = sum(p.stat().st_size for p in (db_path, db_path.with_name(db_path.name + ".wal"))
                if p.exists())  # fmt: skip
     return live + live // 10 + MARGIN_BYTES
@@ -376,7 +358,7 @@ def check_space(db_path: Path) -> None:
     """Refuse before copying when the working copy would not fit: a full disk met during
     the copy or the load fails deep in DuckDB (« IOException »), which says nothing useful.
     Needed: the live file and its WAL, plus 10 % and a fixed margin for the new rows."""
-    needed = _needed_bytes(db_path)
+    needed = needed_bytes(db_path)
     free = free_bytes(db_path.parent)
     if free < needed:
         raise LoadFailed(no_space_message(needed, free, db_path.parent))
@@ -398,7 +380,7 @@ INTERRUPTED_SOURCE = "inconnue"
 INTERRUPTED_FILE = "(écriture interrompue)"
 
 
-def _read_interrupted(db_path: Path) -> list[dict]:
+def read_interrupted(db_path: Path) -> list[dict]:
     """The writers that started and never finished (the marker's own, and those it
     carried forward from earlier interrupted attempts)."""
     marker = marker_path(db_path)
@@ -417,7 +399,7 @@ def _read_interrupted(db_path: Path) -> list[dict]:
     return [*carried, own]
 
 
-def _write_marker(db_path: Path, interrupted: list[dict], own: bool) -> None:
+def write_marker(db_path: Path, interrupted: list[dict], own: bool) -> None:
     """Write the marker: this writer's (`own`), or only the interrupted ones not journaled."""
     if not own and not interrupted:
         marker_path(db_path).unlink(missing_ok=True)
@@ -443,7 +425,7 @@ def interrupted_message(entry: dict) -> str:
     )
 
 
-def _journal_interrupted(con: duckdb.DuckDBPyConnection, interrupted: list[dict]) -> None:
+def journal_interrupted(con: duckdb.DuckDBPyConnection, interrupted: list[dict]) -> None:
     """One 'failed' journal row per interrupted writer, in the new generation."""
     for entry in interrupted:
         try:
@@ -456,81 +438,6 @@ def _journal_interrupted(con: duckdb.DuckDBPyConnection, interrupted: list[dict]
             [INTERRUPTED_SOURCE, INTERRUPTED_FILE, started, datetime.now(),
              interrupted_message(entry)],
         )  # fmt: skip
-
-
-@contextlib.contextmanager
-def write_generation(db_path: Path) -> Iterator[Path]:
-    """Yield the path of a migrated private copy of the warehouse; swap it in on success.
-
-    The caller writes to the yielded path (ATTACH or connect) and must have closed or
-    detached it when the block ends. Then the pages' opening reads are computed from the
-    copy and stored in it (pipelines/precalcul.py), before the swap. On any exception the
-    copy is deleted and the live file is left exactly as it was. Under the lock, first:
-    the copies a killed writer left are deleted, its interruption is journaled in this
-    generation (« Écriture interrompue »), and the free space is checked before copying.
-    """
-    db_path = Path(db_path)
-    with writer_lock(db_path):
-        remove_stale_copies(db_path)
-        interrupted = _read_interrupted(db_path)
-        check_space(db_path)
-        _write_marker(db_path, interrupted, own=True)
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent
-        )
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            blank = False
-            if db_path.exists():
-                shutil.copyfile(db_path, tmp)
-            else:
-                tmp.unlink()
-                blank = _copy_blank(tmp)  # else the new file is migrated here
-            with connect(str(tmp)) as con:
-                migrate(con)
-                if blank:  # the blank file's migrations were applied when it was made
-                    con.execute("UPDATE schema_version SET applied_at = current_timestamp")
-                refresh_nomenclatures(con)
-                _journal_interrupted(con, interrupted)
-            yield tmp
-            from pipelines import precalcul  # it reads the indicators, which import this module
-
-            precalcul.refresh(tmp)  # the pages' opening reads, from this generation's data
-            if tmp.with_name(tmp.name + ".wal").exists():  # a writer that did not checkpoint
-                with connect(str(tmp)) as con:
-                    con.execute("CHECKPOINT")
-            swap_in(tmp, db_path)
-        except BaseException as error:
-            _write_marker(db_path, interrupted, own=False)  # still to journal, next time
-            if is_disk_full(error):  # filled meanwhile (another program, a large load)
-                free = free_bytes(db_path.parent)
-                needed = max(_needed_bytes(db_path), free + MB)
-                raise LoadFailed(no_space_message(needed, free, db_path.parent)) from error
-            raise
-        else:
-            marker_path(db_path).unlink(missing_ok=True)
-        finally:
-            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
-
-
-@contextlib.contextmanager
-def working_copy(db_path: Path, **config: object) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A new generation (see `write_generation`) attached as `wh` to one in-memory DuckDB
-    instance (`config`), for many writes: a lot of files, each written by a connection of
-    its own (`con.cursor()`) in a transaction of its own. The instance, the migrations and
-    the copy are paid once; the copy is checkpointed, closed and swapped in at the end, or
-    deleted, with the live file untouched, if the block raises."""
-    with write_generation(db_path) as tmp:
-        con = connect(**config)
-        try:
-            con.execute("ATTACH ? AS wh", [str(tmp)])
-            yield con
-            con.execute("CHECKPOINT wh")
-        finally:
-            con.close()
 
 
 def swap_in(tmp: Path, db_path: Path) -> None:
@@ -547,21 +454,3 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def in_generation(db_path: Path, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    """Run `work(con)` on a new generation attached as `wh`, in one transaction, and swap
-    it in: a small administrative write (purge, territoires) that is all or nothing."""
-    if not db_path.exists():
-        raise UsageError(f"Entrepôt introuvable : {db_path}.")
-    with write_generation(db_path) as tmp:
-        con = connect()
-        try:
-            con.execute("ATTACH ? AS wh", [str(tmp)])
-            con.execute("BEGIN TRANSACTION")
-            result = work(con)
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT wh")
-        finally:
-            con.close()
-    return result

@@ -56,7 +56,7 @@ def build_demo(
     for leftover in leftovers:
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
-    from pipelines import precalcul
+    from pipelines import generation, precalcul
 
     with precalcul.deferred():  # three generations in a row: the results stored once, below
         # One lot: the start-up, the warehouse copy and its swap are paid once, not 118 times.
@@ -82,7 +82,7 @@ def build_demo(
         classes = root / "organismes" / f"{SAMPLE_DEPARTEMENT}.csv"
         if classes.exists():  # the DREES categories of the sample's organismes (bilan OARSA)
             organismes.load_file(settings.db_path, classes, SAMPLE_DEPARTEMENT)
-    precalcul.store(settings.db_path)
+    generation.store_results(settings.db_path)
     access.create_demo_users(settings.db_path)
     echo(f"Entrepôt de démonstration prêt : {settings.db_path} ({loaded} fichiers).")
     echo(

@@ -346,6 +346,21 @@ def cold_caches():
     forget_cached_views()
 
 
+def hide_stored_results(mp: pytest.MonkeyPatch) -> None:
+    """Read the warehouse as a generation written without its opening reads stored
+    (PILOTAGE_PRECALCUL=0, pipelines/precalcul.py): the pages compute every read, as the
+    tests of their queries and of the server's filling count them."""
+    from dashboard import db
+
+    mp.setattr(db, "_stored", lambda *_: {})
+
+
+@pytest.fixture
+def computed_reads(monkeypatch):
+    """`hide_stored_results` for one test."""
+    hide_stored_results(monkeypatch)
+
+
 @pytest.fixture
 def publish_at(monkeypatch):
     """Publish at another masking threshold (high enough to mask the demo's figures)."""

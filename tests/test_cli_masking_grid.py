@@ -16,7 +16,7 @@ import pytest
 from dashboard import figures
 from dashboard.views.orientations import orientations_view
 from dashboard.views.synthese import synthese_view
-from pipelines import masking, territoires
+from pipelines import indicators, masking
 from pipelines.cli import main
 from tests.test_views_masking_grid import DECISIONS, FLOWS, MONTH, STOCK, _crossed, _single
 
@@ -88,7 +88,7 @@ def _hidden(masked: dict, plain: dict, family: str, row: str) -> set:
 
 
 def _scopes(con) -> dict[str, tuple[str, ...] | None]:
-    return {**territoires.communes_par_territoire(con, "2A"), "département": None}
+    return {**indicators.communes_par_territoire(con, "2A"), "département": None}
 
 
 @pytest.mark.parametrize("limit", [11, 30])

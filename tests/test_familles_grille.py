@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import db
-from pipelines import indicators, masking_grids, territoires
+from pipelines import indicators, masking_grids
 
 FAMILIES = sorted(masking_grids.GRIDS.keys() - {"stock"})
 
@@ -29,7 +29,7 @@ def test_every_family_of_the_grid_is_read_grouped() -> None:
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_the_grouped_counts_are_the_family_counts(view_reader, family) -> None:
-    partition = territoires.communes_par_territoire(view_reader, "2A")
+    partition = indicators.communes_par_territoire(view_reader, "2A")
     months = indicators.months_available(view_reader, "2A")
     assert len(partition) > 1 and len(months) > 1
     after = _next(max(months))  # a month past the files: no record of most families
@@ -79,7 +79,7 @@ def test_a_record_of_a_scope_is_one_of_dans_territoire(
     """The families' macros join a record's keys to its scopes' (`portee_cles`); the other
     indicators ask `dans_territoire` (migration 0015): on the demo, both put the same
     records in each territoire, whatever keys a family looks up."""
-    partition = territoires.communes_par_territoire(view_reader, "2A")
+    partition = indicators.communes_par_territoire(view_reader, "2A")
     keys = f"cles_record({commune}, {nir}, {pe}, {rsa})"
     named = f"commune := {commune}, cle_nir := {nir}, cle_pe := {pe}, cle_rsa := {rsa}"
     found = False

@@ -16,7 +16,7 @@ from unittest import mock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines import indicators, masking, masking_grids, territoires, warehouse
+from pipelines import indicators, masking, masking_grids, warehouse
 from tests import masking_reference as reference
 
 GOLDEN = Path(__file__).parent / "golden" / "masking" / "decisions_demo.json"
@@ -98,7 +98,7 @@ def _demo_inputs(db: Path) -> dict[str, tuple[dict, dict]]:
     proves them equal to each territoire's family results."""
     con = warehouse.connect(str(db), access_mode="READ_ONLY")
     try:
-        known = territoires.communes_par_territoire(con, DEPARTEMENT)
+        known = indicators.communes_par_territoire(con, DEPARTEMENT)
         months = indicators.months_available(con, DEPARTEMENT)
         communes = sorted(
             {c for m in months for c in indicators.stock(con, DEPARTEMENT, m)["commune"]}

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import indicators, territoires, warehouse
-from pipelines.retention import shift_month
+from pipelines import indicators, warehouse
+from pipelines.mois import shift_month
 
 # a count of each family that is not 0 in a month with records (a month's result is a
 # dict, never empty: its counts are what says whether anything was counted)
@@ -40,7 +40,7 @@ def test_each_month_of_a_period_is_the_month_asked_alone(demo, family) -> None:
     loaded = sorted(indicators.months_available(demo, "2A"))
     before = [shift_month(loaded[0], -2), shift_month(loaded[0], -1)]  # no file, no record
     months = [*before, *loaded]
-    partition = territoires.communes_par_territoire(demo, "2A")
+    partition = indicators.communes_par_territoire(demo, "2A")
     assert partition, "the demo has territoires: a scope would be tested alone"
     checked = [before[0], loaded[0], loaded[len(loaded) // 2], loaded[-1]]
     for communes in (None, *partition.values()):

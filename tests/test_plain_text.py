@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from dashboard import comite, figures, texte
-from pipelines import export, territoires, warehouse
+from pipelines import export, generation, indicators, territoires, warehouse
 from pipelines.access import User
 from tests.conftest import pdftotext as _pdftotext
 from tests.conftest import run_app
@@ -205,7 +205,7 @@ def hostile_db(sample_db, tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     db = folder / "pilotage.duckdb"
     shutil.copy(sample_db, db)
-    known = territoires.communes_par_territoire(warehouse.open_reader(db), "2A")
+    known = indicators.communes_par_territoire(warehouse.open_reader(db), "2A")
     lines = ["code_commune;territoire"]
     for (_, communes), name in zip(known.items(), HOSTILE_TERRITOIRES, strict=False):
         lines += [f"{c};{name}" for c in communes]
@@ -221,7 +221,7 @@ def hostile_db(sample_db, tmp_path_factory):
             [HOSTILE, len(HOSTILE)],
         )
 
-    warehouse.in_generation(db, rename)
+    generation.in_generation(db, rename)
     return db
 
 

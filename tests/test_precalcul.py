@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dashboard import db
-from pipelines import oarsa, precalcul, territoires, warehouse
+from pipelines import generation, indicators, oarsa, precalcul, territoires, warehouse
 from pipelines.access import User
 from tests.conftest import forget_cached_views, run_app
 
@@ -178,7 +178,7 @@ def _new_territoires(tmp_path: Path) -> Path:
     mapping = tmp_path / "territoires.csv"
     con = warehouse.open_reader(Path(db.db_path()))
     try:
-        communes = [c for cs in territoires.communes_par_territoire(con, "2A").values() for c in cs]
+        communes = [c for cs in indicators.communes_par_territoire(con, "2A").values() for c in cs]
     finally:
         con.close()
     mapping.write_text("code_commune;territoire\n" + "".join(f"{c};Corse-du-Sud entière\n"
@@ -219,7 +219,7 @@ def test_deferred_writes_store_nothing_until_asked(demo_copy, tmp_path, monkeypa
     with precalcul.deferred():
         territoires.load_file(demo_copy, _new_territoires(tmp_path), "2A")
     assert stored_rows(demo_copy) == {}
-    precalcul.store(demo_copy)
+    generation.store_results(demo_copy)
     assert {read for read, _ in stored_rows(demo_copy)} == set(precalcul.READS)
 
 
@@ -239,7 +239,7 @@ def test_a_failing_read_leaves_the_table_empty_and_the_write_done(
     assert stored_rows(demo_copy) == {}
     con = warehouse.open_reader(demo_copy)
     try:
-        assert list(territoires.communes_par_territoire(con, "2A")) == ["Corse-du-Sud entière"]
+        assert list(indicators.communes_par_territoire(con, "2A")) == ["Corse-du-Sud entière"]
     finally:
         con.close()
     assert "InvalidInputException" in caplog.text and "2A004" not in caplog.text

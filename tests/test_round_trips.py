@@ -13,6 +13,11 @@ from pipelines import indicators
 from pipelines.access import User
 from tests.conftest import forget_cached_views, run_app
 
+# The queries a page runs when it computes its reads: on a generation whose writer stored
+# none (the demo's stored ones hidden); with them, a first view finds its opening reads
+# stored and runs none of these (tests/test_precalcul.py).
+pytestmark = pytest.mark.usefixtures("computed_reads")
+
 
 def _count_queries(monkeypatch) -> Counter:
     """(indicator SQL file, whether for a territoire) -> how many times it runs from now on

@@ -9,7 +9,7 @@ import pytest
 
 from dashboard import db
 from dashboard.views import partition as partition_view
-from pipelines import indicators, masking_grids, territoires
+from pipelines import indicators, masking_grids
 
 
 def _per_territoire(con, departement: str, month: str, partition: dict) -> tuple[dict, dict]:
@@ -28,7 +28,7 @@ def _grid_part(family: dict) -> dict:
 
 
 def test_the_grouped_counts_are_the_stock_counts(view_reader) -> None:
-    partition = territoires.communes_par_territoire(view_reader, "2A")
+    partition = indicators.communes_par_territoire(view_reader, "2A")
     months = indicators.months_available(view_reader, "2A")
     assert len(partition) > 1 and len(months) > 1
     grouped = indicators.stock_grille(view_reader, "2A", months, partition)
@@ -44,7 +44,7 @@ def test_the_grouped_counts_are_the_stock_counts(view_reader) -> None:
 @pytest.mark.parametrize("limit", [11, 30])
 def test_the_grouped_decision_is_the_per_territoire_decision(view_reader, limit) -> None:
     db.forget()  # decisions computed afresh, not kept from an earlier test
-    partition = territoires.communes_par_territoire(view_reader, "2A")
+    partition = indicators.communes_par_territoire(view_reader, "2A")
     months = indicators.months_available(view_reader, "2A")
     hidden_somewhere = False
     for month in months:

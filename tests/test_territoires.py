@@ -27,10 +27,10 @@ def con(sample_db):
 
 
 def test_the_demo_loads_the_sample_territoires(con) -> None:
-    known = territoires.communes_par_territoire(con, "2A")
+    known = indicators.communes_par_territoire(con, "2A")
     assert list(known) == ["Extrême-Sud", "Ouest-Corse", "Pays ajaccien", "Taravo-Sartenais"]
     assert known["Pays ajaccien"] == ("2A004", "2A017")
-    assert territoires.communes_par_territoire(con, "2B") == {}
+    assert indicators.communes_par_territoire(con, "2B") == {}
 
 
 def test_territoires_partition_the_departement(con) -> None:
@@ -40,7 +40,7 @@ def test_territoires_partition_the_departement(con) -> None:
     whole = indicators.summary(con, "2A", month)
     parts = [
         indicators.summary(con, "2A", month, communes)
-        for communes in territoires.communes_par_territoire(con, "2A").values()
+        for communes in indicators.communes_par_territoire(con, "2A").values()
     ]
     assert sum(p["stock_total"] for p in parts) == whole["stock_total"] > 0
     for code, n in whole["categorie"].items():
@@ -139,7 +139,7 @@ def test_synthese_compares_the_territoires(sample_db, monkeypatch) -> None:
     assert not at.exception, at.exception
     frame = next(d.value for d in at.dataframe if "territoire" in d.value.columns)
     reader = warehouse.open_reader(sample_db)
-    known = territoires.communes_par_territoire(reader, "2A")
+    known = indicators.communes_par_territoire(reader, "2A")
     assert list(frame["territoire"]) == list(known)
     for _, row in frame.iterrows():
         expected = indicators.summary(reader, "2A", "2026-06", known[row["territoire"]])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dashboard import comite
 from dashboard.formatting import fmt_int
 from dashboard.views.demandeurs import demandeurs_view, flow_table
-from pipelines import indicators, masking, territoires
+from pipelines import indicators, masking
 
 MONTH = "2026-06"
 
@@ -19,7 +19,7 @@ def test_figures_are_the_indicator_layers(view_reader, demo_scope) -> None:
     assert view.profile[0].counts == stock["sexe"]
     communes = view.communes.set_index("commune (code INSEE)")
     territoire = {
-        c: t for t, cs in territoires.communes_par_territoire(view_reader, "2A").items() for c in cs
+        c: t for t, cs in indicators.communes_par_territoire(view_reader, "2A").items() for c in cs
     }
     for code, n in stock["commune"].items():
         assert communes.loc[code, "inscrits"] == (fmt_int(n) if n >= 11 else "< 11")

@@ -13,7 +13,7 @@ from dashboard import figures, widgets
 from dashboard.views.accompagnement import accompagnement_view
 from dashboard.views.demandeurs import demandeurs_view
 from dashboard.views.synthese import synthese_view
-from pipelines import indicators, masking, masking_grids, territoires
+from pipelines import indicators, masking, masking_grids
 
 MONTH = "2026-06"
 # The inscrits' distributions, as each view's row reads them.
@@ -79,7 +79,7 @@ def test_no_hidden_category_follows_from_every_view(
     recomputed from all together, and a commune printed alike on every page."""
     by_commune_case = limit is None
     limit = publish_at(limit or _commune_threshold(view_reader))
-    known = territoires.communes_par_territoire(view_reader, "2A")
+    known = indicators.communes_par_territoire(view_reader, "2A")
     tables, cells, hidden = _crossed(view_reader, "stock", STOCK, MONTH)
     masked = f"< {limit}"
     printed_hidden = set()
@@ -178,7 +178,7 @@ def _crossed_months(con, family: str, readers: dict, months: list[str]) -> dict[
 
 
 def _read_crossed(con, family: str, readers: dict, months: list[str]) -> dict[str, tuple]:
-    known = territoires.communes_par_territoire(con, "2A")
+    known = indicators.communes_par_territoire(con, "2A")
     whole = indicators.months_of(con, family, "2A", months)
     parts = {t: indicators.months_of(con, family, "2A", months, cs) for t, cs in known.items()}
     return {m: _grids(readers, whole[m], {t: p[m] for t, p in parts.items()}) for m in months}
@@ -248,7 +248,7 @@ def test_no_hidden_decision_follows_from_every_view(
 
     publish_at(limit)
     masked = f"< {limit}"
-    known = territoires.communes_par_territoire(view_reader, "2A")
+    known = indicators.communes_par_territoire(view_reader, "2A")
     tables, cells, unseen = _crossed(view_reader, "orientations", DECISIONS, MONTH)
     printed_hidden = set()
     table = territoire_table(synthese_view("2A", MONTH, None)).frame
@@ -296,7 +296,7 @@ def test_no_hidden_flow_follows_from_every_view(view_reader, demo_scope, publish
     the département's flows of the same month."""
     publish_at(limit)
     masked = f"< {limit}"
-    known = territoires.communes_par_territoire(view_reader, "2A")
+    known = indicators.communes_par_territoire(view_reader, "2A")
     printed: dict[str, set] = {}
     for row, communes in {**known, "département": None}.items():
         flows = demandeurs_view(demo_scope(communes=communes)).flows
@@ -429,7 +429,7 @@ def test_no_hidden_entrant_follows_from_every_view(
 
     publish_at(limit)
     masked = f"< {limit}"
-    known = territoires.communes_par_territoire(view_reader, "2A")
+    known = indicators.communes_par_territoire(view_reader, "2A")
     printed: dict[str, set] = {}
     page = None
     for row, communes in {**known, "département": None}.items():
@@ -469,7 +469,7 @@ def test_no_hidden_anomaly_follows_from_every_view(
 
     publish_at(limit)
     masked = f"< {limit}"
-    known = territoires.communes_par_territoire(view_reader, "2A")
+    known = indicators.communes_par_territoire(view_reader, "2A")
     printed: dict[str, set] = {}
     page = None
     for row, communes in {**known, "département": None}.items():
@@ -529,7 +529,7 @@ def test_no_hidden_contract_cohorte_follows_from_every_view(
 
     publish_at(limit)
     masked = f"< {limit}"
-    known = territoires.communes_par_territoire(view_reader, "2A")
+    known = indicators.communes_par_territoire(view_reader, "2A")
     months = demo_scope().months[-CURVE_COHORTES:]
     printed: dict[str, set] = {}
     page = None
@@ -574,7 +574,7 @@ def test_no_hidden_person_in_parcours_follows_from_every_view(
     publish_at(limit)
     masked = f"< {limit}"
     code = {label: c for c, label in PARCOURS_LABELS.items()}
-    known = territoires.communes_par_territoire(view_reader, "2A")
+    known = indicators.communes_par_territoire(view_reader, "2A")
     printed: dict[str, set] = {}
     page = None
     for row, communes in {**known, "département": None}.items():

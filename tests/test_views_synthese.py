@@ -6,7 +6,7 @@ from __future__ import annotations
 from dashboard import headlines
 from dashboard.formatting import MINUS, fmt_int, fmt_share, of_month
 from dashboard.views.synthese import NO_PREVIOUS, synthese_view, territoire_table
-from pipelines import indicators, territoires
+from pipelines import indicators
 from pipelines.masking import count_label
 
 MONTH = "2026-06"  # a demo month with a month before it and complete cohortes
@@ -73,7 +73,7 @@ def test_cat_1_3_is_the_share_of_categories_1_to_3_in_the_stock(view_reader) -> 
 
 
 def test_territoire_table_masks_each_territoire(view_reader, publish_at) -> None:
-    known = territoires.communes_par_territoire(view_reader, "2A")
+    known = indicators.communes_par_territoire(view_reader, "2A")
     view = synthese_view("2A", MONTH, None)
     assert view.territoires == known and view.compare_label == "Comparer les 4 territoires"
     table = territoire_table(view).frame.set_index("territoire")
@@ -99,7 +99,7 @@ def test_territoire_table_masks_each_territoire(view_reader, publish_at) -> None
 
 
 def test_a_territoire_view_offers_no_comparison(view_reader) -> None:
-    communes = next(iter(territoires.communes_par_territoire(view_reader, "2A").values()))
+    communes = next(iter(indicators.communes_par_territoire(view_reader, "2A").values()))
     view = synthese_view("2A", MONTH, communes)
     assert view.territoires == {}
     stock = indicators.stock(view_reader, "2A", MONTH, communes)["stock_total"]
@@ -109,7 +109,7 @@ def test_a_territoire_view_offers_no_comparison(view_reader) -> None:
 def test_differencing_the_territoires_gives_no_masked_count_away(view_reader, publish_at) -> None:
     """A threshold that hides one territoire's decisions alone: another is hidden with it,
     in the table and on that territoire's own Synthèse, and the département stays shown."""
-    known = territoires.communes_par_territoire(view_reader, "2A")
+    known = indicators.communes_par_territoire(view_reader, "2A")
     decisions = {
         label: sum(indicators.orientations(view_reader, "2A", MONTH, cs)["orientations"].values())
         for label, cs in known.items()

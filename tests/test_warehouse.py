@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import indicators, loader, warehouse
+from pipelines import generation, indicators, loader, warehouse
 from pipelines.cli import main
 from pipelines.nomenclatures import codes
 from tests.conftest import pecgm_lines, table_rows, write_pecgm
@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_migrations_are_numbered_and_recorded(settings, tmp_path) -> None:
     versions = [v for v, _ in warehouse.migrations()]
     assert versions == sorted(set(versions)) and versions[0] == 1
-    with warehouse.write_generation(settings.db_path):
+    with generation.write_generation(settings.db_path):
         pass
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         assert warehouse.schema_version(con) == warehouse.latest_version()
@@ -55,7 +55,7 @@ def test_a_new_warehouse_starts_from_the_blank_one_migrated_once(tmp_path, monke
     made = []
     for name in ("a", "b"):
         moment = con_now()
-        with warehouse.write_generation(tmp_path / name / "w.duckdb"):
+        with generation.write_generation(tmp_path / name / "w.duckdb"):
             pass
         made.append((tmp_path / name / "w.duckdb", moment))
     latest = warehouse.latest_version()
@@ -73,7 +73,7 @@ def test_a_new_warehouse_starts_from_the_blank_one_migrated_once(tmp_path, monke
     (extra / f"{latest + 1:04d}_essai.sql").write_text("CREATE TABLE essai (x INTEGER);")
     monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", extra)
     del started[:]
-    with warehouse.write_generation(tmp_path / "c" / "w.duckdb"):
+    with generation.write_generation(tmp_path / "c" / "w.duckdb"):
         pass
     assert started == [0, latest + 1]
     assert len(warehouse._BLANK) == 2
@@ -91,7 +91,7 @@ def test_without_a_temporary_folder_a_new_warehouse_is_migrated_in_place(
 
     monkeypatch.setattr(warehouse.tempfile, "mkdtemp", full)
     path = tmp_path / "w.duckdb"
-    with warehouse.write_generation(path):
+    with generation.write_generation(path):
         pass
     assert warehouse.schema_differences(path, warehouse.latest_version()) == []
     assert warehouse._BLANK == {}
@@ -229,7 +229,7 @@ def test_failed_write_leaves_live_file_untouched(tmp_path, settings) -> None:
     loader.load("pecgm", path, settings)
     before = settings.db_path.read_bytes()
     try:
-        with warehouse.write_generation(settings.db_path) as tmp:
+        with generation.write_generation(settings.db_path) as tmp:
             with duckdb.connect(str(tmp)) as con:
                 con.execute("DELETE FROM pecgm_stock")
             raise RuntimeError("crash in the middle of a load")

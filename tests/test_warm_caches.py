@@ -15,7 +15,12 @@ import pytest
 from dashboard import db, filters, serve, warm
 from pipelines import indicators, masking_grids
 from pipelines.access import User
-from tests.conftest import forget_cached_views, run_and_wait_for_filling, run_app
+from tests.conftest import (
+    forget_cached_views,
+    hide_stored_results,
+    run_and_wait_for_filling,
+    run_app,
+)
 
 
 def _sign_in_form() -> None:
@@ -94,7 +99,7 @@ def filled_demo(sample_db) -> Filling:
         mp.setenv("PILOTAGE_DB", str(sample_db))
         mp.setattr(warm, "_STARTED", set())
         mp.setattr(warm, "lower_priority", lambda: None)  # see `enabled`
-        mp.setattr(db, "_stored", lambda *_: {})
+        hide_stored_results(mp)
         counting(indicators, "run", "queries")
         counting(masking_grids, "crossed_hidden", "decisions")
         for module, name in zip((indicators, indicators, oarsa), COMPUTED, strict=True):
