@@ -29,30 +29,37 @@ def upgrade(db_path: Path) -> tuple[int, int]:
     """Bring a live warehouse to the code's schema (a new release adds migrations): the
     migrations run on a copy swapped in atomically, so readers never see a half-migrated
     file. Returns (version before, version after); a missing warehouse is left missing (the
-    first load creates it)."""
+    first load creates it). Run at each service start (`migrer`): a warehouse whose
+    stored results came from other code (a release) gets them stored anew, in a new
+    generation, even when its schema is current."""
     db_path = Path(db_path)
     if not db_path.exists():
         return 0, 0
     con = warehouse.open_reader(db_path)
     try:
         before = warehouse.schema_version(con)
+        stale = precalcul.outdated(con)
     finally:
         con.close()
     if before >= warehouse.latest_version():
+        if stale:  # a release since they were stored (pipelines/precalcul.py)
+            store_results(db_path)
         return before, before
-    with write_generation(db_path):  # migrates the copy, then swaps it in
+    with write_generation(db_path):  # migrates the copy, stores the results, swaps it in
         pass
     return before, warehouse.latest_version()
 
 
 @contextlib.contextmanager
-def write_generation(db_path: Path) -> Iterator[Path]:
+def write_generation(db_path: Path, *, results_kept: bool = False) -> Iterator[Path]:
     """Yield the path of a migrated private copy of the warehouse; swap it in on success.
 
     The caller writes to the yielded path (ATTACH or connect) and must have closed or
     detached it when the block ends. The copy starts without the results stored from the
     old data; the pages' opening reads are then computed from the copy and stored in it
-    (pipelines/precalcul.py, unless storing is off), before the swap. On any exception the
+    (pipelines/precalcul.py, unless storing is off), before the swap. `results_kept`: a
+    write that changes nothing those reads read (the journal row of a refused file)
+    keeps the copy's stored results as they are. On any exception the
     copy is deleted and the live file is left exactly as it was. Under the lock, first:
     the copies a killed writer left are deleted, its interruption is journaled in this
     generation (« Écriture interrompue »), and the free space is checked before copying.
@@ -80,10 +87,11 @@ def write_generation(db_path: Path) -> Iterator[Path]:
                 if blank:  # the blank file's migrations were applied when it was made
                     con.execute("UPDATE schema_version SET applied_at = current_timestamp")
                 warehouse.refresh_nomenclatures(con)
-                con.execute(f"DELETE FROM {precalcul.TABLE}")  # results of the old data: none
+                if not results_kept:  # results of the old data: none
+                    con.execute(f"DELETE FROM {precalcul.TABLE}")
                 warehouse.journal_interrupted(con, interrupted)
             yield tmp
-            if precalcul.enabled():
+            if precalcul.enabled() and not results_kept:
                 precalcul.refresh(tmp)  # the pages' opening reads, from this generation's data
             if tmp.with_name(tmp.name + ".wal").exists():  # a writer that did not checkpoint
                 with warehouse.connect(str(tmp)) as con:

@@ -409,12 +409,15 @@ def _write_generation(
     con: duckdb.DuckDBPyConnection,
     key: bytes,
     write: Callable[[], tuple[int, int]],
+    results_kept: bool = False,
 ) -> tuple[int, int]:
     """Run `write` against a fresh generation attached as `wh`, in one transaction; in a
-    lot, against the lot's copy, already attached, in a transaction of this file's own."""
+    lot, against the lot's copy, already attached, in a transaction of this file's own.
+    `results_kept`: `write` changes no data the pages' stored results read (a journal row
+    alone), so the generation keeps them (`generation.write_generation`)."""
     if _lot.get() is not None:
         return _in_transaction(con, key, write)
-    with generation.write_generation(settings.db_path) as tmp:
+    with generation.write_generation(settings.db_path, results_kept=results_kept) as tmp:
         con.execute("ATTACH ? AS wh", [str(tmp)])
         try:
             result = _in_transaction(con, key, write)
@@ -461,6 +464,7 @@ def _journal_only(
             journal_row(con, source, facts, report, status, started, settings.operator, message),
             0,
         ),
+        results_kept=True,  # no indicator reads the journal: a refused file costs no storing
     )
     return load_id
 

@@ -19,6 +19,9 @@ in: the file a reader opens already holds them, consistent with its data by cons
   territoires, organismes, purges, upgrades), whose copy starts with the table emptied:
   it is filled again from the new data, or left empty when storing is off
   (PILOTAGE_PRECALCUL=0, `deferred`), never left from older data.
+- `code_version`: a digest of the code the results come from, stored with each. A
+  result of other code (a release since, a restored backup) is never read (`stored`);
+  `generation.upgrade`, run at each service start, stores them anew (`outdated`).
 - Results are raw counts, before masking, as the reads return them: each page masks at
   its own threshold when it draws them, exactly as it did with the reads themselves.
 
@@ -29,6 +32,8 @@ value (types, key order): a result that JSON cannot carry exactly is left to the
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import inspect
 import json
 import logging
@@ -52,6 +57,9 @@ VARIABLE = "PILOTAGE_PRECALCUL"  # "0": store nothing (the test suite's many sma
 # again before it (the Synthèse's tiles also read the month a year before, and a trend).
 OPENED_MONTHS = 2 * indicators.DEFAULT_PERIOD_MONTHS
 WORKERS = 2  # reads run two at a time: one query keeps about one core busy
+# The writer's DuckDB instance, bounded as a load's staging is (pipelines/loader.py): it
+# runs beside the live dashboard on a small machine.
+CONFIG: dict[str, object] = {"threads": 2, "memory_limit": "1536MB"}
 LOG = logging.getLogger(__name__)
 _TUPLE = "\x00tuple"  # the tag of a tuple in the stored JSON (a key no result has)
 _DEFERRED = threading.local()
@@ -272,21 +280,52 @@ def deferred() -> Iterator[None]:
         _DEFERRED.on = before
 
 
-def compute(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str, str, str]], int]:
-    """(rows to store: read, département, key, value; reads left out as not storable) of
-    every opening read (`opening_reads`), two at a time on cursors of `con`."""
-    wanted = list(opening_reads(con))
+@functools.cache
+def code_version() -> str:
+    """A digest of the code and reference files the stored results come from: every
+    Python, SQL, YAML and CSV file of this package (indicator SQL and macros, migrations,
+    code lists, the functions that shape results). Any release of it makes the results
+    stored by the previous one unread, until they are stored anew: a few seconds per
+    département, once, rather than a figure of an older definition beside a newer one."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in {".py", ".sql", ".yaml", ".csv"} and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:20]
+
+
+Row = tuple[str, str, str, str, str]  # read, département, key, value, code version
+
+
+def compute(con: duckdb.DuckDBPyConnection) -> tuple[list[Row], int]:
+    """(rows to store, reads left out) of every opening read (`opening_reads`), two at a
+    time on cursors of `con`. A read that fails, or whose result JSON cannot carry
+    exactly, is left out (the page computes it), the failure logged with the read's name
+    and département (no data); a disk found full is raised."""
+    wanted = list(dict.fromkeys(opening_reads(con)))  # the two cohortes may be one
     cursors: queue.SimpleQueue = queue.SimpleQueue()  # one per worker, made here: a
     for _ in range(WORKERS):  # connection busy on one thread refuses another's call
         cursors.put(warehouse.sibling(con))
+    version = code_version()
 
-    def run(item: tuple[str, str, Key]) -> tuple[str, str, str, str | None]:
+    def run(item: tuple[str, str, Key]) -> Row | None:
         read, departement, key = item
         cursor = cursors.get()
         try:
-            return read, departement, key_text(key), storable(READS[read](cursor, *key))
+            value = storable(READS[read](cursor, *key))
+        except Exception as error:
+            if warehouse.is_disk_full(error):
+                raise
+            LOG.error(
+                "résultat précalculé %s de %s non enregistré (%s) : la page le calculera",
+                read, departement, type(error).__name__,
+            )  # fmt: skip
+            return None
         finally:
             cursors.put(cursor)
+        return None if value is None else (read, departement, key_text(key), value, version)
 
     try:
         with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="precalcul") as pool:
@@ -294,52 +333,69 @@ def compute(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str, str, s
     finally:
         while not cursors.empty():
             cursors.get().close()
-    rows = [(r, d, k, v) for r, d, k, v in done if v is not None]
+    rows = [row for row in done if row is not None]
     return sorted(rows), len(done) - len(rows)
 
 
 def refresh(db_file: Path) -> None:
     """Store the results of the generation being written at `db_file` (closed by its
-    writer, its table emptied by `generation.write_generation`), computed from its data. A
-    read that fails leaves the table empty and says so on the process's error output: the
-    pages compute what they need, as without this module, and the generation is written
-    all the same. A disk found full is raised (the writer reports it, keeps the live file)."""
-    con = warehouse.connect()
+    writer, its table emptied by `generation.write_generation`), computed from its data.
+    Whatever fails here, but a full disk, leaves the table empty or without the reads
+    that failed, and says so on the process's error output: the pages compute what is
+    missing, as without this module, and the generation is written all the same. A disk
+    found full is raised (the writer reports it and keeps the live file)."""
+    con = warehouse.connect(**CONFIG)
     try:
         con.execute("ATTACH ? AS wh", [str(db_file)])
         con.execute("USE wh")
         start = time.perf_counter()
-        try:
-            rows, left_out = compute(con)
-        except Exception as error:
-            if warehouse.is_disk_full(error):
-                raise
-            LOG.error(
-                "résultats précalculés non enregistrés (%s) : les pages les calculeront",
-                type(error).__name__,
-            )
-            return
-        LOG.info(
-            "%d résultats précalculés en %.1f s (%d non enregistrables)",
-            len(rows), time.perf_counter() - start, left_out,
-        )  # fmt: skip
+        rows, left_out = compute(con)
         if rows:  # none: a warehouse without data yet
             con.execute("BEGIN TRANSACTION")
-            con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?)", rows)
+            con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?)", rows)
             con.execute("COMMIT")
             con.execute("CHECKPOINT wh")
+        LOG.info(
+            "%d résultats précalculés en %.1f s (%d laissés aux pages)",
+            len(rows), time.perf_counter() - start, left_out,
+        )  # fmt: skip
+    except Exception as error:
+        if warehouse.is_disk_full(error):
+            raise
+        LOG.error(
+            "résultats précalculés non enregistrés (%s) : les pages les calculeront",
+            type(error).__name__,
+        )
     finally:
         con.close()
 
 
+def outdated(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse `con` reads should have its results stored anew: storing is
+    on, and a result of other code is stored, or none while it holds data (written with
+    storing off, or by a version without them). Asked by `generation.upgrade`."""
+    if not enabled():
+        return False
+    try:
+        other, count = con.execute(
+            f"SELECT count(*) FILTER (WHERE version_code <> ?), count(*) FROM {TABLE}",
+            [code_version()],
+        ).fetchone()
+    except duckdb.CatalogException:  # not migrated yet: the upgrade writes anyway
+        return False
+    return bool(other) or (count == 0 and bool(indicators.departements(con)))
+
+
 def stored(con: duckdb.DuckDBPyConnection, read: str, departement: str) -> dict[str, str]:
-    """Key (`key_text`) -> stored value (`decode` it) of one read and département, in
-    one query: what a page asks of a read it asks together. Empty for a warehouse that
-    has no such table yet (written before it existed, not yet upgraded)."""
+    """Key (`key_text`) -> stored value (`decode` it) of one read and département, stored
+    by this very code (`code_version`), in one query: what a page asks of a read it asks
+    together. Empty for a warehouse that has no such table yet (written before it
+    existed, not yet upgraded)."""
     try:
         rows = con.execute(
-            f"SELECT cle, valeur FROM {TABLE} WHERE lecture = ? AND departement = ?",
-            [read, departement],
+            f"SELECT cle, valeur FROM {TABLE} "
+            "WHERE lecture = ? AND departement = ? AND version_code = ?",
+            [read, departement, code_version()],
         ).fetchall()
     except duckdb.CatalogException:
         return {}

@@ -122,6 +122,20 @@ def test_bench_pages_times_a_page_that_draws(sample_db) -> None:
     assert "load average before:" in out and "load average after:" in out
 
 
+def test_bench_precalcul_prints_each_stored_read(sample_db) -> None:
+    """Each read a write stores, with its count and size, then the whole computation."""
+    from pipelines import precalcul
+
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_precalcul.py"), "--db",
+         str(sample_db), "--repeat", "1"],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout  # fmt: skip
+    listed = {line.split()[0] for line in out.splitlines()[2:] if line.split()[-1].endswith("s")}
+    assert set(precalcul.READS) <= listed, out
+    assert "calcul complet (deux à la fois) :" in out and "résultats, médiane" in out
+
+
 def test_bench_browser_names_a_page_that_never_draws(page, monkeypatch) -> None:
     """A page whose run never ends stops the browser benchmark with its title, what was
     still missing and a screenshot, never with a figure or Playwright's bare timeout."""

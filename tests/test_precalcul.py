@@ -5,6 +5,7 @@ back the very value it was given (types and key order)."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import shutil
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from dashboard import db
 from pipelines import generation, indicators, oarsa, precalcul, territoires, warehouse
 from pipelines.access import User
+from pipelines.errors import LoadFailed
 from tests.conftest import forget_cached_views, run_app
 
 ANALYST = User("a", "analyste", ("2A",))
@@ -135,7 +137,8 @@ def test_each_stored_result_is_what_the_page_computes(sample_db, monkeypatch):
 @pytest.mark.parametrize("slug", DATA_PAGES)
 def test_a_first_view_after_a_load_computes_no_opening_read(slug, sample_db, monkeypatch):
     """Caches emptied as by a load: every read of the page's first view that the load
-    may store is found stored (before, each was a DuckDB query: 0.5 to 1.2 s a view)."""
+    may store is an opening read, and is found stored by the pages' own lookup (before,
+    each was a DuckDB query: 0.5 to 1.2 s a view)."""
     monkeypatch.setenv("PILOTAGE_DB", str(sample_db))
     keys = {(read, precalcul.key_text(key)) for read, _, key in opening(sample_db)}
     asked, missed = [], []
@@ -143,8 +146,9 @@ def test_a_first_view_after_a_load_computes_no_opening_read(slug, sample_db, mon
 
     def counted(path, gen, read, departement, key, *args, **kwargs):
         asked.append(read)
-        if (read, precalcul.key_text(key)) not in keys:
-            missed.append((read, key))
+        text = precalcul.key_text(key)
+        if (read, text) not in keys or text not in db._stored(path, gen, read, departement):
+            missed.append((read, key))  # not an opening read, or not found where stored
         return real(path, gen, read, departement, key, *args, **kwargs)
 
     monkeypatch.setattr(db, "stored_or_computed", counted)
@@ -200,6 +204,7 @@ def test_a_write_stores_the_results_of_its_own_data(demo_copy, tmp_path, monkeyp
     monkeypatch.setenv(precalcul.VARIABLE, "1")
     territoires.load_file(demo_copy, _new_territoires(tmp_path), "2A")
     stored = stored_rows(demo_copy)
+    assert set(stored) == {(r, precalcul.key_text(k)) for r, _, k in opening(demo_copy)}
     grids = [key for read, _, key in opening(demo_copy) if read == "grille_stock"]
     assert [[label for label, _ in partition] for _, partition, _ in grids] == [
         ["Corse-du-Sud entière"]
@@ -223,11 +228,11 @@ def test_deferred_writes_store_nothing_until_asked(demo_copy, tmp_path, monkeypa
     assert {read for read, _ in stored_rows(demo_copy)} == set(precalcul.READS)
 
 
-def test_a_failing_read_leaves_the_table_empty_and_the_write_done(
+def test_a_failing_read_is_left_to_the_page_and_the_write_done(
     demo_copy, tmp_path, monkeypatch, caplog
 ):
-    """A read that raises: the territoires are written all the same, nothing is stored
-    (the pages compute), and the log names the error's type, no data."""
+    """A read that raises: the territoires are written all the same, every other result
+    is stored, and the log names the read and the département, not the data."""
     monkeypatch.setenv(precalcul.VARIABLE, "1")
 
     def broken(*_):
@@ -236,10 +241,82 @@ def test_a_failing_read_leaves_the_table_empty_and_the_write_done(
     monkeypatch.setitem(precalcul.READS, "bilan", broken)
     with caplog.at_level(logging.ERROR, logger=precalcul.LOG.name):
         territoires.load_file(demo_copy, _new_territoires(tmp_path), "2A")
-    assert stored_rows(demo_copy) == {}
+    assert {read for read, _ in stored_rows(demo_copy)} == set(precalcul.READS) - {"bilan"}
     con = warehouse.open_reader(demo_copy)
     try:
         assert list(indicators.communes_par_territoire(con, "2A")) == ["Corse-du-Sud entière"]
     finally:
         con.close()
-    assert "InvalidInputException" in caplog.text and "2A004" not in caplog.text
+    assert "bilan de 2A non enregistré (InvalidInputException)" in caplog.text
+    assert "2A004" not in caplog.text
+
+
+def test_a_full_disk_while_storing_keeps_the_live_file(demo_copy, tmp_path, monkeypatch):
+    """No space left while the results are computed: the write is refused with the
+    product's message, and the live warehouse (its data and its results) is untouched."""
+    monkeypatch.setenv(precalcul.VARIABLE, "1")
+    before = demo_copy.read_bytes()
+
+    def full(*_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setitem(precalcul.READS, "bilan", full)
+    with pytest.raises(LoadFailed, match="espace disque insuffisant"):
+        territoires.load_file(demo_copy, _new_territoires(tmp_path), "2A")
+    assert demo_copy.read_bytes() == before
+
+
+def test_results_of_other_code_are_not_read_and_stored_anew_at_upgrade(demo_copy, monkeypatch):
+    """A release since the results were stored (another `code_version`): the pages do not
+    read them, and `migrer` (run at each service start) stores them anew."""
+    monkeypatch.setenv("PILOTAGE_DB", str(demo_copy))
+    monkeypatch.setenv(precalcul.VARIABLE, "1")
+    with duckdb.connect(str(demo_copy)) as con:  # as an older release would have left it
+        con.execute(f"UPDATE {precalcul.TABLE} SET version_code = 'version-precedente'")
+    con = warehouse.open_reader(demo_copy)
+    try:
+        assert precalcul.stored(con, "famille", "2A") == {}
+        assert precalcul.outdated(con)
+    finally:
+        con.close()
+    version = warehouse.latest_version()
+    assert generation.upgrade(demo_copy) == (version, version)
+    con = warehouse.open_reader(demo_copy)
+    try:
+        assert precalcul.stored(con, "famille", "2A")
+        assert not precalcul.outdated(con)
+        assert con.execute(f"SELECT DISTINCT version_code FROM {precalcul.TABLE}").fetchall() == [
+            (precalcul.code_version(),)
+        ]
+    finally:
+        con.close()
+
+
+def test_a_lot_stores_the_results_of_its_generation(demo_copy, monkeypatch):
+    """The lot's path (`generation.working_copy`, the demo build's and the arrivals'):
+    every opening read stored once it is swapped in."""
+    monkeypatch.setenv(precalcul.VARIABLE, "1")
+    with duckdb.connect(str(demo_copy)) as con:
+        con.execute(f"DELETE FROM {precalcul.TABLE}")
+    with generation.working_copy(demo_copy):
+        pass
+    wanted = {(r, precalcul.key_text(k)) for r, _, k in opening(demo_copy)}
+    assert set(stored_rows(demo_copy)) == wanted
+
+
+def test_a_refused_file_keeps_the_stored_results(demo_copy, tmp_path, monkeypatch):
+    """A refused file writes its journal row alone, which no stored read reads: the new
+    generation keeps the results as they are, without computing them again."""
+    from pipelines import loader
+    from pipelines.settings import Settings
+
+    monkeypatch.setenv(precalcul.VARIABLE, "1")
+    before = stored_rows(demo_copy)
+    monkeypatch.setattr(precalcul, "refresh", lambda _: pytest.fail("résultats recalculés"))
+    missing = tmp_path / "sans_parcours.csv"  # synthetic NIR (département 99)
+    missing.write_text(
+        "NIR;Date de naissance;DATE DEMANDE RSA\n1850799912345;01/07/1985;05/01/2026\n"
+    )
+    refused = loader.load("stock", missing, Settings.from_env(), "2A")
+    assert refused.status == "refused"
+    assert stored_rows(demo_copy) == before

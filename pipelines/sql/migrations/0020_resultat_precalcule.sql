@@ -1,11 +1,13 @@
 -- The pages' opening reads, computed when a generation is written and kept with the data
 -- they were computed from (pipelines/precalcul.py): `lecture` names the read, `cle` its
--- arguments (JSON), `valeur` its result (JSON, tuples tagged). Counts before masking, as
--- the reads return them: each page masks at its own threshold when it draws them. Every
--- write of a generation replaces or empties the table, so it never outlives its data.
+-- arguments (JSON), `valeur` its result (JSON, tuples tagged), `version_code` the code
+-- that computed it (a digest: a result of other code is never read). Counts before
+-- masking, as the reads return them: each page masks at its own threshold when it draws
+-- them. Every new generation empties the table before its writer fills it again.
 CREATE TABLE IF NOT EXISTS resultat_precalcule (
     lecture VARCHAR NOT NULL,
     departement VARCHAR NOT NULL,
     cle VARCHAR NOT NULL,
-    valeur VARCHAR NOT NULL
+    valeur VARCHAR NOT NULL,
+    version_code VARCHAR NOT NULL
 );
