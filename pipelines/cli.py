@@ -971,6 +971,27 @@ def cmd_migrer(args: argparse.Namespace) -> int:
     return 0
 
 
+@REGISTERED.command(
+    "precalcul",
+    help="ranger de nouveau ce que les pages ouvrent, quand il manque ou vient d'une autre version",
+    description="Chaque chargement range dans l'entrepôt les résultats que les pages "
+    "ouvrent (premières vues rapides). Après une nouvelle version du code, une migration "
+    "ou la restauration d'une sauvegarde, ceux qui sont rangés ne sont plus lus : cette "
+    "commande les calcule et les range de nouveau, dans une nouvelle génération, et ne "
+    "fait rien quand ils sont à jour. Le service d'arrivée la lance après chaque passage.",
+    example="python -m pipelines precalcul --db data/pilotage.duckdb",
+)
+def cmd_precalcul(args: argparse.Namespace) -> int:
+    from pipelines import generation
+
+    settings = _settings(args)
+    if generation.store_if_outdated(settings.db_path):
+        print("Résultats des pages rangés de nouveau.")
+    else:
+        print("Résultats des pages à jour : rien à faire.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: this module's commands, then the DREES return's."""
     parser = Parser(

@@ -3,7 +3,8 @@ then swapped in atomically (the copy-and-swap of pipelines/warehouse.py).
 
 Every writer goes through here (loads, lots, territoires, organismes, purges, schema
 upgrades), so that every generation stores the results the pages open with, computed from
-its own data (pipelines/precalcul.py), or none: this module sits above both the
+its own data (pipelines/precalcul.py), or none (storing off or deferred; the journal row
+of a refused file alone keeps them as they were): this module sits above both the
 warehouse's low-level functions and the indicators that compute those results.
 """
 
@@ -19,33 +20,39 @@ from typing import TypeVar
 
 import duckdb
 
-from pipelines import precalcul, warehouse
+from pipelines import warehouse
 from pipelines.errors import LoadFailed, UsageError
 
 T = TypeVar("T")
+
+
+def _precalcul():
+    """pipelines/precalcul.py, imported when a generation is written, not with this module:
+    it imports the indicators and the DREES return (a fifth of a second), which a command
+    that only validates a file never needs."""
+    from pipelines import precalcul
+
+    return precalcul
 
 
 def upgrade(db_path: Path) -> tuple[int, int]:
     """Bring a live warehouse to the code's schema (a new release adds migrations): the
     migrations run on a copy swapped in atomically, so readers never see a half-migrated
     file. Returns (version before, version after); a missing warehouse is left missing (the
-    first load creates it). Run at each service start (`migrer`): a warehouse whose
-    stored results came from other code (a release) gets them stored anew, in a new
-    generation, even when its schema is current."""
+    first load creates it). Run before each start of the dashboard (`migrer`): it stores
+    no results (minutes for a national warehouse, on the start's path); the arrivals
+    pass that follows does (`store_if_outdated`)."""
     db_path = Path(db_path)
     if not db_path.exists():
         return 0, 0
     con = warehouse.open_reader(db_path)
     try:
         before = warehouse.schema_version(con)
-        stale = precalcul.outdated(con)
     finally:
         con.close()
     if before >= warehouse.latest_version():
-        if stale:  # a release since they were stored (pipelines/precalcul.py)
-            store_results(db_path)
         return before, before
-    with write_generation(db_path):  # migrates the copy, stores the results, swaps it in
+    with _precalcul().deferred(), write_generation(db_path):  # migrates the copy, swaps it in
         pass
     return before, warehouse.latest_version()
 
@@ -65,6 +72,7 @@ def write_generation(db_path: Path, *, results_kept: bool = False) -> Iterator[P
     generation (« Écriture interrompue »), and the free space is checked before copying.
     """
     db_path = Path(db_path)
+    precalcul = _precalcul()
     with warehouse.writer_lock(db_path):
         warehouse.remove_stale_copies(db_path)
         interrupted = warehouse.read_interrupted(db_path)
@@ -151,6 +159,23 @@ def in_generation(db_path: Path, work: Callable[[duckdb.DuckDBPyConnection], T])
 
 def store_results(db_path: Path) -> None:
     """A new generation whose only change is its stored results (pipelines/precalcul.py):
-    after writes made `precalcul.deferred` (the demo build)."""
+    after writes made `precalcul.deferred` (the demo build, an upgrade)."""
     with write_generation(db_path):
         pass
+
+
+def store_if_outdated(db_path: Path) -> bool:
+    """`store_results` when the warehouse's results are missing or of other code
+    (`precalcul.outdated`: a release, an upgrade, a restored backup); whether it did.
+    Run by the command `precalcul`, which the arrivals service runs after each pass. A
+    load that stores them meanwhile only makes this one redundant, never wrong."""
+    if not db_path.exists():
+        return False
+    con = warehouse.open_reader(db_path)
+    try:
+        stale = _precalcul().outdated(con)
+    finally:
+        con.close()
+    if stale:
+        store_results(db_path)
+    return stale

@@ -16,12 +16,13 @@ in: the file a reader opens already holds them, consistent with its data by cons
   cohortes, the Bilan DREES of the year offered first). Any other choice of a user is
   computed by the page as before.
 - `refresh`: run by `generation.write_generation` on every generation it writes (loads,
-  territoires, organismes, purges, upgrades), whose copy starts with the table emptied:
-  it is filled again from the new data, or left empty when storing is off
-  (PILOTAGE_PRECALCUL=0, `deferred`), never left from older data.
+  territoires, organismes, purges), whose copy starts with the table emptied: it is
+  filled again from the new data, or left empty when storing is off
+  (PILOTAGE_PRECALCUL=0, `deferred`: the demo build, a schema upgrade), never left from
+  older data (but by the journal row of a refused file alone, which no read reads).
 - `code_version`: a digest of the code the results come from, stored with each. A
   result of other code (a release since, a restored backup) is never read (`stored`);
-  `generation.upgrade`, run at each service start, stores them anew (`outdated`).
+  the command `precalcul`, run after each arrivals pass, stores them anew (`outdated`).
 - Results are raw counts, before masking, as the reads return them: each page masks at
   its own threshold when it draws them, exactly as it did with the reads themselves.
 
@@ -32,7 +33,6 @@ value (types, key order): a result that JSON cannot carry exactly is left to the
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import inspect
 import json
@@ -59,7 +59,8 @@ OPENED_MONTHS = 2 * indicators.DEFAULT_PERIOD_MONTHS
 WORKERS = 2  # reads run two at a time: one query keeps about one core busy
 # The writer's DuckDB instance, bounded as a load's staging is (pipelines/loader.py): it
 # runs beside the live dashboard on a small machine.
-CONFIG: dict[str, object] = {"threads": 2, "memory_limit": "1536MB"}
+CONFIG: dict[str, object] = {"threads": 2, "memory_limit": "1536MB", "temp_directory": ""}
+MARKER = "_version"  # the row a completed storing leaves, whatever it stored (`outdated`)
 LOG = logging.getLogger(__name__)
 _TUPLE = "\x00tuple"  # the tag of a tuple in the stored JSON (a key no result has)
 _DEFERRED = threading.local()
@@ -280,20 +281,34 @@ def deferred() -> Iterator[None]:
         _DEFERRED.on = before
 
 
-@functools.cache
-def code_version() -> str:
+def _code_digest() -> str:
     """A digest of the code and reference files the stored results come from: every
     Python, SQL, YAML and CSV file of this package (indicator SQL and macros, migrations,
-    code lists, the functions that shape results). Any release of it makes the results
-    stored by the previous one unread, until they are stored anew: a few seconds per
-    département, once, rather than a figure of an older definition beside a newer one."""
+    code lists, the functions that shape results), and DuckDB's version. Any release of
+    them makes the results stored by the previous one unread, until they are stored
+    anew: a few seconds per département, once, rather than a figure of an older
+    definition beside a newer one. Taken once, when the module is imported: the digest
+    of the code this process runs, not of files replaced on disk since."""
     root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.suffix in {".py", ".sql", ".yaml", ".csv"} and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    digest = hashlib.sha256(duckdb.__version__.encode() + b"\0")
+    files = (
+        path
+        for path in root.rglob("*")
+        if path.suffix in {".py", ".sql", ".yaml", ".csv"}
+        and "__pycache__" not in path.parts
+        and path.is_file()  # not an editor's dangling link
+    )
+    for path in sorted(files, key=lambda p: p.relative_to(root).as_posix()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:20]
+
+
+CODE_VERSION = _code_digest()
+
+
+def code_version() -> str:
+    return CODE_VERSION
 
 
 Row = tuple[str, str, str, str, str]  # read, département, key, value, code version
@@ -350,11 +365,11 @@ def refresh(db_file: Path) -> None:
         con.execute("USE wh")
         start = time.perf_counter()
         rows, left_out = compute(con)
-        if rows:  # none: a warehouse without data yet
-            con.execute("BEGIN TRANSACTION")
-            con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?)", rows)
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT wh")
+        done = (MARKER, "", "", "", code_version())  # stored by this code, all it could
+        con.execute("BEGIN TRANSACTION")
+        con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?)", [*rows, done])
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT wh")
         LOG.info(
             "%d résultats précalculés en %.1f s (%d laissés aux pages)",
             len(rows), time.perf_counter() - start, left_out,
@@ -372,18 +387,20 @@ def refresh(db_file: Path) -> None:
 
 def outdated(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the warehouse `con` reads should have its results stored anew: storing is
-    on, and a result of other code is stored, or none while it holds data (written with
-    storing off, or by a version without them). Asked by `generation.upgrade`."""
+    on, it holds data, and no storing of this code completed on it (`MARKER`: none at all,
+    written with storing off or deferred, or of other code). A storing whose reads all
+    failed still leaves its marker: it is not tried again at every pass. Asked by
+    `generation.store_if_outdated`."""
     if not enabled():
         return False
     try:
-        other, count = con.execute(
-            f"SELECT count(*) FILTER (WHERE version_code <> ?), count(*) FROM {TABLE}",
-            [code_version()],
-        ).fetchone()
-    except duckdb.CatalogException:  # not migrated yet: the upgrade writes anyway
+        done = con.execute(
+            f"SELECT count(*) FROM {TABLE} WHERE lecture = ? AND version_code = ?",
+            [MARKER, code_version()],
+        ).fetchone()[0]
+    except duckdb.CatalogException:  # not migrated yet: `migrer` first
         return False
-    return bool(other) or (count == 0 and bool(indicators.departements(con)))
+    return not done and bool(indicators.departements(con))
 
 
 def stored(con: duckdb.DuckDBPyConnection, read: str, departement: str) -> dict[str, str]:

@@ -28,10 +28,13 @@ DATA_PAGES = ("synthese", "orientations", "demandeurs", "accompagnement", "delai
 
 
 def stored_rows(path: Path) -> dict[tuple[str, str], str]:
-    """(read, key) -> stored value of a warehouse file."""
+    """(read, key) -> stored value of a warehouse file (its storing's marker left out)."""
     con = warehouse.open_reader(path)
     try:
-        rows = con.execute(f"SELECT lecture, cle, valeur FROM {precalcul.TABLE}").fetchall()
+        rows = con.execute(
+            f"SELECT lecture, cle, valeur FROM {precalcul.TABLE} WHERE lecture <> ?",
+            [precalcul.MARKER],
+        ).fetchall()
     finally:
         con.close()
     return {(read, key): value for read, key, value in rows}
@@ -266,9 +269,12 @@ def test_a_full_disk_while_storing_keeps_the_live_file(demo_copy, tmp_path, monk
     assert demo_copy.read_bytes() == before
 
 
-def test_results_of_other_code_are_not_read_and_stored_anew_at_upgrade(demo_copy, monkeypatch):
+def test_results_of_other_code_are_not_read_and_stored_anew(demo_copy, monkeypatch, capsys):
     """A release since the results were stored (another `code_version`): the pages do not
-    read them, and `migrer` (run at each service start) stores them anew."""
+    read them, `migrer` (before each start of the dashboard) writes nothing, and the
+    command `precalcul` (after each arrivals pass) stores them anew, once."""
+    from pipelines import cli
+
     monkeypatch.setenv("PILOTAGE_DB", str(demo_copy))
     monkeypatch.setenv(precalcul.VARIABLE, "1")
     with duckdb.connect(str(demo_copy)) as con:  # as an older release would have left it
@@ -279,8 +285,11 @@ def test_results_of_other_code_are_not_read_and_stored_anew_at_upgrade(demo_copy
         assert precalcul.outdated(con)
     finally:
         con.close()
-    version = warehouse.latest_version()
-    assert generation.upgrade(demo_copy) == (version, version)
+    written = demo_copy.stat().st_ino
+    assert cli.main(["migrer"]) == 0
+    assert demo_copy.stat().st_ino == written  # the start's path stores nothing
+    assert cli.main(["precalcul"]) == 0
+    assert "rangés de nouveau" in capsys.readouterr().out
     con = warehouse.open_reader(demo_copy)
     try:
         assert precalcul.stored(con, "famille", "2A")
@@ -290,6 +299,38 @@ def test_results_of_other_code_are_not_read_and_stored_anew_at_upgrade(demo_copy
         ]
     finally:
         con.close()
+    assert cli.main(["precalcul"]) == 0
+    assert "à jour : rien à faire" in capsys.readouterr().out
+
+
+def test_a_storing_whose_reads_all_failed_is_not_tried_at_every_pass(demo_copy, monkeypatch):
+    """Every read failing (memory, say): the pages compute, and the next arrivals pass
+    does not compute them all again for nothing (the storing left its marker)."""
+    monkeypatch.setenv(precalcul.VARIABLE, "1")
+
+    def broken(*_):
+        raise duckdb.OutOfMemoryException("simulé")
+
+    for read in precalcul.READS:
+        monkeypatch.setitem(precalcul.READS, read, broken)
+    generation.store_results(demo_copy)
+    assert stored_rows(demo_copy) == {}
+    assert not generation.store_if_outdated(demo_copy)
+
+
+def test_an_upgrade_leaves_the_results_to_the_next_pass(demo_copy, monkeypatch):
+    """A pending migration: `migrer` writes the migrated generation without results (not on
+    the dashboard's start path), and `precalcul` stores them."""
+    monkeypatch.setenv(precalcul.VARIABLE, "1")
+    with duckdb.connect(str(demo_copy)) as con:  # one migration behind
+        con.execute(
+            "DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)"
+        )
+    latest = warehouse.latest_version()
+    assert generation.upgrade(demo_copy) == (latest - 1, latest)
+    assert stored_rows(demo_copy) == {}
+    assert generation.store_if_outdated(demo_copy)
+    assert {read for read, _ in stored_rows(demo_copy)} == set(precalcul.READS)
 
 
 def test_a_lot_stores_the_results_of_its_generation(demo_copy, monkeypatch):
