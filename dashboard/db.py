@@ -157,7 +157,6 @@ def _stock_grille(
     """The grid of every loaded month at once (`before`: of the year before the first,
     `indicators.grid_months`): one query for what a page asks month by month (a year of
     the masking decision) and for the months the next page will ask."""
-
     key = (departement, partition, before)
     return stored_or_computed(path, gen, "grille_stock", departement, key, loaded=True)
 
@@ -190,7 +189,6 @@ def _familles_grille(
     """The other families' grids over `indicators.grid_months` (orientations, flux, cohortes,
     parcours: `indicators.familles_grille`) at once: one query for what the decisions of
     a view asked family by family, month by month and territoire by territoire."""
-
     key = (departement, partition, before)
     return stored_or_computed(path, gen, "grilles_familles", departement, key, loaded=True)
 
@@ -245,15 +243,10 @@ def _journal(path: str, gen: tuple, limit: int) -> list[journal.JournalRow]:
 @memo(2048, copy=False)
 def _span(path: str, gen: tuple, name: str, departement: str, communes: tuple | None) -> dict:
     """A period family (indicators.PERIOD_FAMILIES) for every month of the département's
-    loaded span, one query: the first page after a load asks twelve months of six of them."""
-
-    def compute() -> dict:
-        loaded = _months(path, gen, departement)  # read once for the seven families
-        return indicators.loaded_span(_pool(path).cursor(), name, departement, communes, loaded)
-
-    return stored_or_computed(
-        path, gen, "periode", departement, (name, departement, communes), compute
-    )
+    loaded span, one query: the first page after a load asks twelve months of six of them
+    (the loaded months read once, by `_months`, for the seven families)."""
+    key = (name, departement, communes)
+    return stored_or_computed(path, gen, "periode", departement, key, loaded=True)
 
 
 @memo(256)

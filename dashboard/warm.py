@@ -2,10 +2,10 @@
 after the server starts) builds its view and figures from the results the load stored
 (pipelines/precalcul.py; 0.15 to 0.35 s on the demo), or from its DuckDB queries when
 the generation holds none (0.5 to 2.5 s), where a view already built costs under 0.1 s
-(docs/performances.md). The server starts
-one background thread at start (`readiness.lifespan`) and whenever the warehouse
-generation changes (the first script run, or readiness probe, that sees it) that reads,
-for each département of the warehouse, what every page opens with: its months, its
+(docs/performances.md). The server starts one background thread at start
+(`readiness.lifespan`) and whenever the warehouse generation changes (the first script
+run, or readiness probe, that sees it) that reads, for each département of the
+warehouse, what every page opens with: its months, its
 territoires, its masking grid and each indicator family over the default period, for
 the whole département, the Synthèse of the latest month, the two default cohortes of the
 Cohortes page (funnel and curves), the Bilan DREES of the default year and population,
