@@ -74,7 +74,7 @@ def _unknown_ranges(cells, equations, counts, hidden):
     return out
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(partitions(), limits)
 @example(  # a hidden territoire's least (its two hidden communes of 1) pinned it down
     ({"c0": 0, "c1": 0, "c2": 1, "c3": 1, "c4": 1, "c5": 2, "c6": 1},
@@ -127,7 +127,7 @@ def grids(draw):
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(grids(), limits)
 @example(  # « département − the other territoire » on one category (second audit, 5)
     {"categorie": {"t0": {"k0": 10, "k1": 40}, "t1": {"k0": 30, "k1": 20}}}, 11
@@ -180,7 +180,7 @@ def flow_grids(draw):
     return {"cessations": cessations, "cessations_motif": motifs, "inscriptions": inscriptions}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(flow_grids(), limits)
 def test_no_masked_flow_follows_from_every_view_of_the_territoires(grid, limit):
     """A territoire's flows are parts of the département's flows of the month: with one
@@ -207,7 +207,7 @@ def small_grids(draw):
     return {"categorie": {r: {c: draw(cell) for c in codes} for r in rows}}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(small_grids(), st.data())
 def test_the_kept_highs_model_pins_what_linprog_pins(grid, data):
     """`masking.pinned` hands each component to HiGHS once and changes only the objective

@@ -45,7 +45,7 @@ def grids(draw):
     return out
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(grids(), st.integers(2, 40))
 def test_mask_grid_decides_as_the_reference(grid, limit):
     assert masking.mask_grid(grid, "departement", limit) == reference.mask_grid(
@@ -69,7 +69,7 @@ def partitions(draw):
     return masking.partition_tables("departement", parts), cells
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(partitions(), st.integers(2, 40))
 def test_mask_linked_and_pinned_decide_as_the_reference(partition, limit):
     tables, cells = partition
