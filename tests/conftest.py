@@ -72,15 +72,33 @@ def write_pecgm(
     return path
 
 
+_ROWS_INSTANCE: list[duckdb.DuckDBPyConnection] = []  # one in-memory instance per worker
+
+
 def table_rows(settings: Settings, table: str) -> list[tuple]:
-    """All rows of a warehouse table, in a stable order (empty when no warehouse yet)."""
+    """All rows of a warehouse table, in a stable order (empty when no warehouse yet).
+
+    Read through one in-memory instance kept by the worker, the file attached read-only
+    for the read: a new DuckDB instance registers every built-in function first, about
+    30 ms of the 40 a `duckdb.connect(path)` costs, and the suite reads tables a few
+    hundred times."""
     if not settings.db_path.exists():
         return []
-    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+    if not _ROWS_INSTANCE:
+        _ROWS_INSTANCE.append(duckdb.connect())
+    con = _ROWS_INSTANCE[0].cursor()
+    try:
+        con.execute("ATTACH ? AS lu (READ_ONLY)", [str(settings.db_path)])
+        con.execute("USE lu")  # the file's views and macros bind in their own catalog
         try:
             return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
         except duckdb.CatalogException:
             return []
+        finally:
+            con.execute("USE memory")
+            con.execute("DETACH lu")
+    finally:
+        con.close()
 
 
 @pytest.fixture
