@@ -43,8 +43,8 @@ def test_the_orientations_page_is_the_one_titled_so() -> None:
 
 
 def test_a_png_too_big_for_a_note_is_shrunk(tmp_path, monkeypatch) -> None:
-    """Noise at a tenth of the limit and the size: the palette alone is not enough, so
-    the loop also resizes (the full-size case did the same work a hundred times over)."""
+    """Noise at a tenth of the limit and a sixteenth of the pixels: the palette alone is
+    not enough, so the loop also resizes, as it did on a full screen of noise (7-9 s)."""
     from PIL import Image
 
     monkeypatch.setattr(captures, "MAX_BYTES", captures.MAX_BYTES // 10)
