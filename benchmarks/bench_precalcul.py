@@ -49,7 +49,7 @@ def whole(db: Path) -> tuple[float, float, int]:
     """(wall s, CPU s, rows) of `precalcul.compute` as `refresh` runs it."""
     from pipelines import precalcul, warehouse
 
-    con = warehouse.connect(**precalcul.CONFIG)
+    con = warehouse.connect(**warehouse.WRITER_CONFIG)
     try:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [str(db)])
         con.execute("USE wh")

@@ -97,12 +97,6 @@ def unreadable_message(error: OSError, path: Path) -> str:
     return f"{name} : lecture impossible ({reason})."
 
 
-# No temporary directory: the staged rows still hold NIRs and names, and DuckDB would
-# otherwise spill them to `.tmp` under the working directory when the memory limit is
-# reached. Past the limit a load fails (journalled as failed) instead of writing them.
-STAGING_CONFIG: dict[str, object] = {"threads": 2, "memory_limit": "1536MB", "temp_directory": ""}
-
-
 @dataclass
 class _Lot:
     """The lot being loaded (`load_batch`): its DuckDB instance, with the lot's working
@@ -120,7 +114,7 @@ def _staging_connection(key: bytes) -> duckdb.DuckDBPyConnection:
     the staged tables are its own, and the lot's copy is already attached."""
     lot = _lot.get()
     if lot is None:
-        con = warehouse.connect(**STAGING_CONFIG)
+        con = warehouse.connect(**warehouse.WRITER_CONFIG)
     else:
         con = lot.con.cursor()
         con.execute("SET enable_progress_bar = false")  # a connection's own setting
@@ -519,7 +513,7 @@ def load_batch(
     for given in (departements, sources):
         if given is not None and len(given) != len(paths):
             raise ValueError("one département and one source per file of the lot")
-    with generation.working_copy(settings.db_path, **STAGING_CONFIG) as con:
+    with generation.working_copy(settings.db_path, **warehouse.WRITER_CONFIG) as con:
         token = _lot.set(_Lot(con))
         try:
             for index, path in enumerate(paths):

@@ -57,9 +57,6 @@ VARIABLE = "PILOTAGE_PRECALCUL"  # "0": store nothing (the test suite's many sma
 # again before it (the Synthèse's tiles also read the month a year before, and a trend).
 OPENED_MONTHS = 2 * indicators.DEFAULT_PERIOD_MONTHS
 WORKERS = 2  # reads run two at a time: one query keeps about one core busy
-# The writer's DuckDB instance, bounded as a load's staging is (pipelines/loader.py): it
-# runs beside the live dashboard on a small machine.
-CONFIG: dict[str, object] = {"threads": 2, "memory_limit": "1536MB", "temp_directory": ""}
 MARKER = "_version"  # the row a completed storing leaves, whatever it stored (`outdated`)
 LOG = logging.getLogger(__name__)
 _TUPLE = "\x00tuple"  # the tag of a tuple in the stored JSON (a key no result has)
@@ -359,7 +356,7 @@ def refresh(db_file: Path) -> None:
     that failed, and says so on the process's error output: the pages compute what is
     missing, as without this module, and the generation is written all the same. A disk
     found full is raised (the writer reports it and keeps the live file)."""
-    con = warehouse.connect(**CONFIG)
+    con = warehouse.connect(**warehouse.WRITER_CONFIG)
     try:
         con.execute("ATTACH ? AS wh", [str(db_file)])
         con.execute("USE wh")

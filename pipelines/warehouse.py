@@ -29,7 +29,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 
@@ -38,7 +37,12 @@ from pipelines.nomenclatures import all_names, nomenclature
 from pipelines.readers.encoding import printable
 from pipelines.settings import SQL_DIR, private_dir
 
-T = TypeVar("T")
+# The bounds of a writer's in-memory DuckDB instance (a file's staging, a lot, the stored
+# results of a generation): it runs beside the live dashboard on a small machine. No
+# temporary directory: staged rows still hold NIRs and names, and DuckDB would otherwise
+# spill them to `.tmp` under the working directory when the memory limit is reached. Past
+# the limit a write fails (journalled as failed) instead of writing them.
+WRITER_CONFIG: dict[str, object] = {"threads": 2, "memory_limit": "1536MB", "temp_directory": ""}
 
 
 def connect(database: str = ":memory:", **config: object) -> duckdb.DuckDBPyConnection:
