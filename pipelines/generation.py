@@ -144,16 +144,10 @@ def in_generation(db_path: Path, work: Callable[[duckdb.DuckDBPyConnection], T])
     it in: a small administrative write (purge, territoires) that is all or nothing."""
     if not db_path.exists():
         raise UsageError(f"Entrepôt introuvable : {db_path}.")
-    with write_generation(db_path) as tmp:
-        con = warehouse.connect()
-        try:
-            con.execute("ATTACH ? AS wh", [str(tmp)])
-            con.execute("BEGIN TRANSACTION")
-            result = work(con)
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT wh")
-        finally:
-            con.close()
+    with working_copy(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        result = work(con)
+        con.execute("COMMIT")
     return result
 
 
