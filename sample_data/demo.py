@@ -30,7 +30,8 @@ def sample_files(root: Path = SAMPLE_DIR) -> list[tuple[str, Path | list[Path]]]
     for source, pattern in SAMPLE_FILES.items():
         paths = sorted(root.glob(pattern))
         if getattr(get_source(source), "MULTI_FILE", False):
-            out.append((source, paths))
+            if paths:  # a unit of no file is no load (a folder without that source)
+                out.append((source, paths))
         else:
             out += [(source, p) for p in paths]
     return out

@@ -20,6 +20,7 @@ from dashboard import db
 from pipelines import generation, indicators, oarsa, precalcul, territoires, warehouse
 from pipelines.access import User
 from pipelines.errors import LoadFailed
+from pipelines.settings import SAMPLE_DIR, Settings
 from tests.conftest import forget_cached_views, run_app
 
 ANALYST = User("a", "analyste", ("2A",))
@@ -169,15 +170,40 @@ def test_a_first_view_after_a_load_computes_no_opening_read(slug, sample_db, mon
 # --- Never older than the data -----------------------------------------------------------
 
 
+SMALL_DEMO_MONTHS = ("202607", "202608", "202609", "202610")  # the last one is XML
+
+
+def _build_small_demo(settings: Settings, folder: Path) -> None:
+    """The demo build (`build_demo`, its results stored) on the sample's PECGM and CGPEM
+    files of four months, its territoires and organismes: every opening read has keys
+    (grids, periods, cohortes, bilan), at a fraction of the whole demo's storing cost."""
+    from sample_data.demo import build_demo
+
+    root = folder / "exemple"
+    for pattern in ("pecgm/PECGM_2A_{}.*", "cgpem/CGPEM_2A_{}.csv"):
+        for month in SMALL_DEMO_MONTHS:
+            for path in SAMPLE_DIR.glob(pattern.format(month)):
+                target = root / path.parent.name / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, target)  # copies: a symbolic link is never read
+    for kind in ("territoires", "organismes"):
+        (root / kind).mkdir(parents=True)
+        shutil.copy(SAMPLE_DIR / kind / "2A.csv", root / kind / "2A.csv")
+    mp = pytest.MonkeyPatch()
+    mp.setenv(precalcul.VARIABLE, "1")  # as `make run` builds it: the opening reads stored
+    try:
+        build_demo(settings, echo=lambda _: None, root=root)
+    finally:
+        mp.undo()
+
+
 @pytest.fixture
-def demo_copy(sample_db, tmp_path, monkeypatch) -> Path:
-    """A copy of the demo warehouse (its access file too) at the test's PILOTAGE_DB."""
-    target = Path(db.db_path())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for source in sample_db.parent.iterdir():
-        if source.is_file() and source.name.startswith(sample_db.name):
-            shutil.copy(source, target.parent / source.name.replace(sample_db.name, target.name))
-    return target
+def demo_copy(built_warehouses) -> Path:
+    """A copy, at the test's PILOTAGE_DB, of a demo warehouse of four months (built once
+    per run): what these tests check is how a write stores, keeps or drops the results,
+    which does not need the whole demo's eighteen months (each storing of those cost
+    about 5 s per test)."""
+    return built_warehouses("demo-quatre-mois", _build_small_demo).db_path
 
 
 def _new_territoires(tmp_path: Path) -> Path:
@@ -349,7 +375,6 @@ def test_a_refused_file_keeps_the_stored_results(demo_copy, tmp_path, monkeypatc
     """A refused file writes its journal row alone, which no stored read reads: the new
     generation keeps the results as they are, without computing them again."""
     from pipelines import loader
-    from pipelines.settings import Settings
 
     monkeypatch.setenv(precalcul.VARIABLE, "1")
     before = stored_rows(demo_copy)

@@ -45,6 +45,15 @@ def test_committed_sample_passes_validation_and_is_synthetic() -> None:
         con.close()
 
 
+def test_a_folder_without_a_multi_file_source_lists_no_empty_unit(tmp_path) -> None:
+    """A sample folder with PECGM only (a smaller demo, as tests/test_precalcul.py builds):
+    no parcours unit of no file, which the loader would have had to read (IndexError)."""
+    (tmp_path / "pecgm").mkdir()
+    one = tmp_path / "pecgm" / "PECGM_2A_202610.txt.gz"
+    one.write_bytes(b"")
+    assert sample_files(tmp_path) == [("pecgm", one)]
+
+
 def test_sample_files_agree_with_each_other(tmp_path) -> None:
     """LRSA list 2 published for M = the PECGM stock of M-1 minus its leavers; list 1 = its
     newcomers; every CGPEM and reprise de stock person is a PECGM person."""
