@@ -19,7 +19,7 @@ import pytest
 
 from pipelines import precalcul
 from pipelines.readers.layout import available_layouts
-from pipelines.settings import Settings
+from pipelines.settings import SAMPLE_DIR, Settings
 from sample_data import generate
 
 TEST_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -29,7 +29,7 @@ GOLDEN = Path(__file__).parent / "golden"
 # dashboards, command lines) included: the production cost is about a second per hash
 # on a busy 2-core machine. tests/test_password_cost.py checks the production one.
 os.environ["PILOTAGE_ARGON2_COUT"] = "test"
-# The pages' opening reads are stored by the demo build (`_build_demo_into`), which the
+# The pages' opening reads are stored by the demo build (`build_demo_into`), which the
 # page tests read, and by tests/test_precalcul.py; the run's hundreds of other writes
 # skip them (one to two seconds each on the demo): pipelines/precalcul.py.
 os.environ[precalcul.VARIABLE] = "0"
@@ -132,14 +132,15 @@ def inputs_digest(root: Path = REPO, folders: tuple[str, ...] = DEMO_INPUTS) -> 
     return digest.hexdigest()[:32]
 
 
-def _build_demo_into(folder: Path) -> None:
+def build_demo_into(folder: Path, root: Path = SAMPLE_DIR) -> None:
+    """`build_demo` of the sample files under `root` into `folder/pilotage.duckdb`."""
     from sample_data.demo import build_demo
 
     mp = pytest.MonkeyPatch()
     mp.setenv("PILOTAGE_SECRET_KEY", TEST_KEY)
     mp.setenv(precalcul.VARIABLE, "1")  # as `make run` builds it: the opening reads stored
     try:
-        build_demo(Settings.from_env(folder / "pilotage.duckdb"), echo=lambda _: None)
+        build_demo(Settings.from_env(folder / "pilotage.duckdb"), echo=lambda _: None, root=root)
     finally:
         mp.undo()
 
@@ -184,7 +185,7 @@ def cached_demo(cache: Path = TEST_CACHE, into: Path | None = None) -> Path:
                 shutil.rmtree(stale, ignore_errors=True)
             building = Path(tempfile.mkdtemp(prefix=f"building-{digest}-", dir=cache))
             try:
-                _build_demo_into(building)
+                build_demo_into(building)
                 building.rename(cached)
             finally:
                 shutil.rmtree(building, ignore_errors=True)

@@ -38,7 +38,7 @@ def test_a_cached_demo_is_built_once_per_digest_and_old_ones_pruned(tmp_path, mo
         (folder / "pilotage.duckdb").write_bytes(b"warehouse")
 
     digests = iter(["d1", "d1", "d2"])
-    monkeypatch.setattr(conftest, "_build_demo_into", build)
+    monkeypatch.setattr(conftest, "build_demo_into", build)
     monkeypatch.setattr(conftest, "inputs_digest", lambda: next(digests))
     cache = tmp_path / "cache"
     assert conftest.cached_demo(cache) == cache / "demo-d1"
@@ -84,7 +84,7 @@ def test_a_build_and_the_copy_hold_the_cache_lock(tmp_path, monkeypatch):
         seen.append(_held_elsewhere(conftest.demo_lock(cache, "d1")))
         (folder / "pilotage.duckdb").write_bytes(b"warehouse")
 
-    monkeypatch.setattr(conftest, "_build_demo_into", build)
+    monkeypatch.setattr(conftest, "build_demo_into", build)
     monkeypatch.setattr(conftest, "inputs_digest", lambda: "d1")
     copied: list[bool] = []
     real_copytree = shutil.copytree
@@ -107,7 +107,7 @@ def test_a_build_that_fails_leaves_no_warehouse(tmp_path, monkeypatch):
         (folder / "pilotage.duckdb").write_bytes(b"half")
         raise RuntimeError("arrêt en cours de construction")
 
-    monkeypatch.setattr(conftest, "_build_demo_into", broken)
+    monkeypatch.setattr(conftest, "build_demo_into", broken)
     monkeypatch.setattr(conftest, "inputs_digest", lambda: "d1")
     with pytest.raises(RuntimeError):
         conftest.cached_demo(cache)

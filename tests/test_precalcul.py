@@ -21,7 +21,7 @@ from pipelines import generation, indicators, oarsa, precalcul, territoires, war
 from pipelines.access import User
 from pipelines.errors import LoadFailed
 from pipelines.settings import SAMPLE_DIR, Settings
-from tests.conftest import forget_cached_views, run_app
+from tests.conftest import build_demo_into, forget_cached_views, run_app
 
 ANALYST = User("a", "analyste", ("2A",))
 DATA_PAGES = ("synthese", "orientations", "demandeurs", "accompagnement", "delais",
@@ -177,8 +177,6 @@ def _build_small_demo(settings: Settings, folder: Path) -> None:
     """The demo build (`build_demo`, its results stored) on the sample's PECGM and CGPEM
     files of four months, its territoires and organismes: every opening read has keys
     (grids, periods, cohortes, bilan), at a fraction of the whole demo's storing cost."""
-    from sample_data.demo import build_demo
-
     root = folder / "exemple"
     for pattern in ("pecgm/PECGM_2A_{}.*", "cgpem/CGPEM_2A_{}.csv"):
         for month in SMALL_DEMO_MONTHS:
@@ -189,12 +187,7 @@ def _build_small_demo(settings: Settings, folder: Path) -> None:
     for kind in ("territoires", "organismes"):
         (root / kind).mkdir(parents=True)
         shutil.copy(SAMPLE_DIR / kind / "2A.csv", root / kind / "2A.csv")
-    mp = pytest.MonkeyPatch()
-    mp.setenv(precalcul.VARIABLE, "1")  # as `make run` builds it: the opening reads stored
-    try:
-        build_demo(settings, echo=lambda _: None, root=root)
-    finally:
-        mp.undo()
+    build_demo_into(settings.db_path.parent, root)
 
 
 @pytest.fixture
