@@ -21,6 +21,7 @@ from pipelines import generation, indicators, oarsa, precalcul, territoires, war
 from pipelines.access import User
 from pipelines.errors import LoadFailed
 from pipelines.settings import SAMPLE_DIR, Settings
+from sample_data.demo import SAMPLE_DEPARTEMENT, sample_files
 from tests.conftest import build_demo_into, forget_cached_views, run_app
 
 ANALYST = User("a", "analyste", ("2A",))
@@ -178,15 +179,19 @@ def _build_small_demo(settings: Settings, folder: Path) -> None:
     files of four months, its territoires and organismes: every opening read has keys
     (grids, periods, cohortes, bilan), at a fraction of the whole demo's storing cost."""
     root = folder / "exemple"
-    for pattern in ("pecgm/PECGM_2A_{}.*", "cgpem/CGPEM_2A_{}.csv"):
-        for month in SMALL_DEMO_MONTHS:
-            for path in SAMPLE_DIR.glob(pattern.format(month)):
-                target = root / path.parent.name / path.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(path, target)  # copies: a symbolic link is never read
-    for kind in ("territoires", "organismes"):
-        (root / kind).mkdir(parents=True)
-        shutil.copy(SAMPLE_DIR / kind / "2A.csv", root / kind / "2A.csv")
+    picked = [
+        path
+        for source, path in sample_files()
+        if source in ("pecgm", "cgpem") and path.name.split(".")[0][-6:] in SMALL_DEMO_MONTHS
+    ]
+    mappings = [
+        SAMPLE_DIR / kind / f"{SAMPLE_DEPARTEMENT}.csv" for kind in ("territoires", "organismes")
+    ]
+    assert len(picked) == 2 * len(SMALL_DEMO_MONTHS), picked  # one PECGM, one CGPEM a month
+    for path in [*picked, *mappings]:
+        target = root / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)  # copies: a symbolic link is never read
     build_demo_into(settings.db_path.parent, root)
 
 
